@@ -1,0 +1,51 @@
+//! The `dynastore` command: `dev` runs the whole stack locally (private
+//! Postgres, control plane, data plane, a `default` tenant); `postgres`
+//! runs only a private Postgres cluster in the foreground (used by the test
+//! script).
+
+mod dev;
+mod postgres;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "dynastore", version, about = "Self-hosted, multi-tenant, DynamoDB-compatible database")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the whole stack on this machine, ready for `aws dynamodb`.
+    Dev(dev::DevArgs),
+    /// Run a private PostgreSQL cluster in the foreground; prints its URL.
+    Postgres(postgres::PostgresArgs),
+}
+
+fn main() -> ExitCode {
+    dynastore_common::telemetry::init();
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async move {
+        match cli.command {
+            Command::Dev(args) => dev::run(args).await,
+            Command::Postgres(args) => postgres::run(args).await,
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,10 @@
+//! Small plumbing shared by both services: secrets, config loading,
+//! shutdown, telemetry, and the control-plane ↔ data-plane contract types.
+
+pub mod config;
+pub mod contract;
+pub mod secret;
+pub mod shutdown;
+pub mod telemetry;
+
+pub use secret::Secret;

@@ -1,0 +1,12 @@
+//! Pure DynamoDB domain library.
+//!
+//! Everything about DynamoDB that needs no I/O lives here so that it can be
+//! tested exhaustively: the operation table, the wire error codes, and the
+//! typed input/output of each operation. No tokio, sockets, files or HTTP
+//! types may appear in this crate.
+
+pub mod api;
+pub mod error;
+
+pub use api::Operation;
+pub use error::{ErrorCode, ValidationErrors};

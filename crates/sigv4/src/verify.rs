@@ -1,0 +1,73 @@
+//! Step 2 of verification: recompute the signature for a parsed [`Claim`]
+//! with the caller's secret and compare it in constant time.
+
+use subtle::ConstantTimeEq;
+
+use crate::canonical::canonical_request;
+use crate::claim::Claim;
+use crate::error::{MSG_CONTENT_SHA256_MISMATCH, MSG_SIGNATURE_MISMATCH};
+use crate::signing::{credential_scope, sha256_hex, sign, signing_key, string_to_sign};
+use crate::{Error, Request, UNSIGNED_PAYLOAD};
+
+/// Header through which a client states the payload hash it signed.
+const CONTENT_SHA256: &str = "x-amz-content-sha256";
+
+/// Payload hash as the client claims it: the `x-amz-content-sha256` header
+/// if present, otherwise the hex SHA-256 of the body. No validation.
+pub(crate) fn claimed_payload_hash(req: &Request<'_>) -> String {
+    match req.header(CONTENT_SHA256) {
+        Some(value) => value.trim().to_owned(),
+        None => sha256_hex(req.body),
+    }
+}
+
+/// Payload hash to put in the canonical request.
+///
+/// With an `x-amz-content-sha256` header its value is used, and it must be
+/// either `UNSIGNED-PAYLOAD` or the SHA-256 of the body actually received
+/// (otherwise `InvalidSignature` with AWS's message). Without the header the
+/// body is hashed.
+///
+/// # Errors
+///
+/// [`Error::InvalidSignature`] when the header disagrees with the body.
+pub fn payload_hash(req: &Request<'_>) -> Result<String, Error> {
+    let computed = sha256_hex(req.body);
+    match req.header(CONTENT_SHA256).map(str::trim) {
+        None => Ok(computed),
+        Some(UNSIGNED_PAYLOAD) => Ok(UNSIGNED_PAYLOAD.to_owned()),
+        Some(claimed) if claimed.eq_ignore_ascii_case(&computed) => Ok(claimed.to_owned()),
+        Some(_) => Err(Error::InvalidSignature(
+            MSG_CONTENT_SHA256_MISMATCH.to_owned(),
+        )),
+    }
+}
+
+/// Recompute the signature of `req` for `claim` with `secret_access_key` and
+/// compare it with the claimed one in constant time.
+///
+/// Call [`crate::parse`] first; `verify` trusts the claim's shape and date
+/// checks and only answers whether the signature is right.
+///
+/// # Errors
+///
+/// [`Error::InvalidSignature`] when the payload hash header or the
+/// signature does not match.
+pub fn verify(req: &Request<'_>, claim: &Claim, secret_access_key: &[u8]) -> Result<(), Error> {
+    let payload = payload_hash(req)?;
+    let canonical = canonical_request(req, &claim.signed_headers, &payload, claim.presigned);
+    let scope = credential_scope(&claim.date, &claim.region, &claim.service);
+    let sts = string_to_sign(&claim.amz_date, &scope, &canonical);
+    let key = signing_key(
+        secret_access_key,
+        &claim.date,
+        &claim.region,
+        &claim.service,
+    );
+    let expected = sign(&key, &sts);
+    if bool::from(expected.as_bytes().ct_eq(claim.signature.as_bytes())) {
+        Ok(())
+    } else {
+        Err(Error::InvalidSignature(MSG_SIGNATURE_MISMATCH.to_owned()))
+    }
+}

@@ -1,0 +1,140 @@
+//! The data plane's in-memory copy of the control plane's config: tenants,
+//! access keys and tables at one revision. Built from a snapshot, advanced
+//! by change sets; readers get an immutable `Arc<Catalog>` and never block.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use dynastore_common::contract::{AccessKeyRecord, Changes, Snapshot, TableRecord, TenantRecord};
+
+/// One consistent view of the config.
+#[derive(Debug, Clone, Default)]
+pub struct Catalog {
+    /// The revision this view reflects.
+    pub revision: i64,
+    tenants: HashMap<String, Arc<TenantRecord>>,
+    keys: HashMap<String, Arc<AccessKeyRecord>>,
+    /// Tables by tenant id, then name (sorted, as ListTables wants).
+    tables: HashMap<String, BTreeMap<String, Arc<TableRecord>>>,
+}
+
+impl Catalog {
+    /// A catalog equal to `snapshot`.
+    pub fn from_snapshot(snapshot: Snapshot) -> Catalog {
+        let mut c = Catalog {
+            revision: snapshot.revision,
+            ..Catalog::default()
+        };
+        for t in snapshot.tenants {
+            c.tenants.insert(t.id.clone(), Arc::new(t));
+        }
+        for k in snapshot.access_keys {
+            c.keys.insert(k.access_key_id.clone(), Arc::new(k));
+        }
+        for t in snapshot.tables {
+            c.put_table(t);
+        }
+        c
+    }
+
+    /// This catalog with `changes` applied.
+    pub fn apply(&self, changes: Changes) -> Catalog {
+        let mut c = self.clone();
+        c.revision = changes.revision;
+        for id in changes.deleted_tenants {
+            c.tenants.remove(&id);
+            c.keys.retain(|_, k| k.tenant_id != id);
+            c.tables.remove(&id);
+        }
+        for t in changes.tenants {
+            c.tenants.insert(t.id.clone(), Arc::new(t));
+        }
+        for id in changes.deleted_access_keys {
+            c.keys.remove(&id);
+        }
+        for k in changes.access_keys {
+            c.keys.insert(k.access_key_id.clone(), Arc::new(k));
+        }
+        for (tenant, name) in changes.deleted_tables {
+            if let Some(tables) = c.tables.get_mut(&tenant) {
+                tables.remove(&name);
+            }
+        }
+        for t in changes.tables {
+            c.put_table(t);
+        }
+        c
+    }
+
+    fn put_table(&mut self, t: TableRecord) {
+        self.tables
+            .entry(t.tenant_id.clone())
+            .or_default()
+            .insert(t.name.clone(), Arc::new(t));
+    }
+
+    /// The access key `id`.
+    pub fn key(&self, id: &str) -> Option<&Arc<AccessKeyRecord>> {
+        self.keys.get(id)
+    }
+
+    /// The tenant with internal id `id`.
+    pub fn tenant(&self, id: &str) -> Option<&Arc<TenantRecord>> {
+        self.tenants.get(id)
+    }
+
+    /// A tenant's table names in ascending order.
+    pub fn table_names<'a>(&'a self, tenant_id: &str) -> impl Iterator<Item = &'a str> + 'a {
+        self.tables
+            .get(tenant_id)
+            .into_iter()
+            .flat_map(|m| m.keys().map(String::as_str))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use dynastore_common::contract::TenantStatus;
+    use dynastore_common::Secret;
+
+    fn tenant(id: &str) -> TenantRecord {
+        TenantRecord {
+            id: id.into(),
+            name: format!("n{id}"),
+            account_id: "123456789012".into(),
+            status: TenantStatus::Active,
+        }
+    }
+
+    fn key(id: &str, tenant: &str) -> AccessKeyRecord {
+        AccessKeyRecord {
+            access_key_id: id.into(),
+            secret_access_key: Secret::new("s"),
+            tenant_id: tenant.into(),
+            user_name: None,
+            active: true,
+        }
+    }
+
+    #[test]
+    fn applies_changes_and_cascades_tenant_deletion() {
+        let c = Catalog::from_snapshot(Snapshot {
+            revision: 3,
+            tenants: vec![tenant("a"), tenant("b")],
+            access_keys: vec![key("K1", "a"), key("K2", "b")],
+            tables: vec![],
+        });
+        let c2 = c.apply(Changes {
+            revision: 5,
+            deleted_tenants: vec!["a".into()],
+            access_keys: vec![key("K3", "b")],
+            ..Changes::default()
+        });
+        assert_eq!(c2.revision, 5);
+        assert!(c2.key("K1").is_none(), "keys of a deleted tenant go too");
+        assert!(c2.key("K3").is_some());
+        assert!(c2.tenant("a").is_none());
+        assert!(c.key("K1").is_some(), "the old view is unchanged");
+    }
+}

@@ -1,0 +1,76 @@
+//! The data plane's one config struct, loaded from an optional JSON file
+//! then `DYNASTORE_DP_*` environment variables (see `dynastore_common::config`).
+
+use dynastore_common::Secret;
+use serde::Deserialize;
+
+/// Data-plane settings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Address the DynamoDB API listens on.
+    #[serde(default = "default_listen")]
+    pub listen: String,
+    /// Base URL of the control plane's internal API, e.g. `http://127.0.0.1:8080`.
+    pub control_plane_url: String,
+    /// Bearer token for the internal API.
+    pub internal_token: Secret,
+    /// The region this endpoint reports in its health answer.
+    #[serde(default = "default_region")]
+    pub region: String,
+    /// Largest accepted request body, in bytes.
+    #[serde(default = "default_max_body")]
+    pub max_body_bytes: usize,
+    /// How long a change long-poll may wait, in seconds (the control plane
+    /// caps it too).
+    #[serde(default = "default_long_poll")]
+    pub long_poll_secs: u64,
+}
+
+fn default_listen() -> String {
+    "127.0.0.1:8000".into()
+}
+fn default_region() -> String {
+    "us-east-1".into()
+}
+fn default_max_body() -> usize {
+    // DynamoDB's largest request (BatchWriteItem) is 16 MB of items plus
+    // JSON framing.
+    17 * 1024 * 1024
+}
+fn default_long_poll() -> u64 {
+    25
+}
+
+/// Environment prefix of the data plane's settings.
+pub const ENV_PREFIX: &str = "DYNASTORE_DP";
+
+impl Config {
+    /// A config with defaults for everything but the control plane link.
+    pub fn new(control_plane_url: impl Into<String>, internal_token: Secret) -> Config {
+        Config {
+            listen: default_listen(),
+            control_plane_url: control_plane_url.into(),
+            internal_token,
+            region: default_region(),
+            max_body_bytes: default_max_body(),
+            long_poll_secs: default_long_poll(),
+        }
+    }
+
+    /// Checks values that serde cannot, once, at start-up.
+    pub fn validate(&self) -> Result<(), String> {
+        if !(self.control_plane_url.starts_with("http://")
+            || self.control_plane_url.starts_with("https://"))
+        {
+            return Err("control_plane_url must be an http:// or https:// URL".into());
+        }
+        if self.internal_token.is_empty() {
+            return Err("internal_token must be set".into());
+        }
+        if self.max_body_bytes < 1024 {
+            return Err("max_body_bytes must be at least 1024".into());
+        }
+        Ok(())
+    }
+}

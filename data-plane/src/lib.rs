@@ -1,0 +1,105 @@
+//! Dynastore's data plane: serves the DynamoDB JSON 1.0 API. Each request is
+//! verified (SigV4) against an in-memory copy of the control plane's config,
+//! routed by `X-Amz-Target`, and executed.
+//!
+//! Map:
+//! - [`config`]: the one config struct;
+//! - [`catalog`]: the in-memory config copy (tenants, keys, tables);
+//! - [`sync`]: snapshot + long-poll that keeps the catalog current;
+//! - `server`: the HTTP wrapper (body limit, auth, routing, encoding);
+//! - [`auth`]: SigV4 verification → [`auth::Verified`];
+//! - `ops`: typed operations and their dispatch table;
+//! - [`error`]: the error enum and its one wire mapping;
+//! - `metrics`: Prometheus series.
+
+pub mod auth;
+pub mod catalog;
+pub mod config;
+pub mod error;
+pub mod sync;
+
+mod metrics;
+mod ops;
+mod server;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use arc_swap::ArcSwapOption;
+use dynastore_common::shutdown::Shutdown;
+use tokio::net::TcpListener;
+
+pub use config::Config;
+
+/// The data plane's shared state.
+#[derive(Debug)]
+pub struct DataPlane {
+    /// Settings.
+    pub config: Config,
+    /// The current config copy; `None` until the first snapshot arrives.
+    pub catalog: Arc<ArcSwapOption<catalog::Catalog>>,
+    metrics: metrics::Metrics,
+}
+
+/// A data plane that failed to start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("invalid configuration: {0}")]
+    Config(String),
+    #[error("server error: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+impl DataPlane {
+    /// Validates the config and starts the config sync loop, which stops
+    /// with `shutdown`.
+    pub fn start(config: Config, shutdown: Shutdown) -> Result<Arc<DataPlane>, StartError> {
+        config.validate().map_err(StartError::Config)?;
+        let client = sync::ControlPlaneClient::new(
+            &config.control_plane_url,
+            config.internal_token.clone(),
+            Duration::from_secs(config.long_poll_secs),
+        );
+        let catalog = Arc::new(ArcSwapOption::empty());
+        tokio::spawn(sync::run(client, Arc::clone(&catalog), shutdown));
+        Ok(Arc::new(DataPlane {
+            config,
+            catalog,
+            metrics: metrics::Metrics::new(),
+        }))
+    }
+
+    /// Waits until the first snapshot is loaded, up to `timeout`; true if it is.
+    pub async fn wait_loaded(&self, timeout: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            if self.catalog.load().is_some() {
+                return true;
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return false;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// The revision of the loaded config, if any.
+    pub fn revision(&self) -> Option<i64> {
+        self.catalog.load().as_ref().map(|c| c.revision)
+    }
+
+    /// Serves on `listener` until `shutdown` fires, then drains.
+    pub async fn serve(self: &Arc<Self>, listener: TcpListener, shutdown: Shutdown) -> Result<(), StartError> {
+        axum::serve(listener, server::router(Arc::clone(self)))
+            .with_graceful_shutdown(shutdown.wait())
+            .await?;
+        Ok(())
+    }
+}
+
+/// Starts the data plane and serves on `listener` until `shutdown`.
+pub async fn run(config: Config, listener: TcpListener, shutdown: Shutdown) -> Result<(), StartError> {
+    let dp = DataPlane::start(config, shutdown.clone())?;
+    tracing::info!(addr = ?listener.local_addr().ok(), "data plane listening");
+    dp.serve(listener, shutdown).await
+}

@@ -1,0 +1,46 @@
+//! Typed operations and the dispatch table. Each operation takes the
+//! verified caller, the catalog and its typed input, and returns its typed
+//! output or an [`ApiError`]; no HTTP types appear here.
+
+mod list_tables;
+
+use ddb_core::Operation;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::auth::Verified;
+use crate::catalog::Catalog;
+use crate::error::ApiError;
+
+/// Runs `op` with the raw JSON body.
+pub fn dispatch(op: Operation, caller: &Verified, catalog: &Catalog, body: Value) -> Result<Value, ApiError> {
+    match op {
+        Operation::ListTables => encode(list_tables::run(caller, catalog, decode(body)?)?),
+        other => {
+            // Known to DynamoDB but not served yet: DynamoDB Local answers
+            // operations it lacks the same way.
+            tracing::debug!(operation = other.name(), "operation not available");
+            Err(ApiError::UnknownOperation)
+        }
+    }
+}
+
+fn decode<T: DeserializeOwned>(body: Value) -> Result<T, ApiError> {
+    serde_json::from_value(body).map_err(|e| ApiError::Serialization(serialization_message(&e)))
+}
+
+fn encode<T: serde::Serialize>(out: T) -> Result<Value, ApiError> {
+    serde_json::to_value(out).map_err(|e| ApiError::Internal(e.to_string()))
+}
+
+/// DynamoDB's wording for a member of the wrong JSON type.
+fn serialization_message(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    if text.contains("expected a string") {
+        "NUMBER_VALUE cannot be converted to String".into()
+    } else if text.contains("expected i64") || text.contains("expected u") {
+        "STRING_VALUE can not be converted to an Integer".into()
+    } else {
+        "Start of structure or map found where not expected.".into()
+    }
+}

@@ -1,0 +1,133 @@
+//! The HTTP front of the DynamoDB API. Every request passes through one
+//! wrapper: size limit → read body → verify SigV4 on the raw bytes → route
+//! `X-Amz-Target` → parse JSON → dispatch → encode, with the request id,
+//! CRC32 header, metrics and error mapping done here once.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::body::{Body, Bytes};
+use axum::extract::State;
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use ddb_core::Operation;
+use http_body_util::BodyExt;
+use rand::Rng;
+
+use crate::error::ApiError;
+use crate::{ops, DataPlane};
+
+/// The JSON 1.0 content type DynamoDB speaks.
+pub const CONTENT_TYPE: &str = "application/x-amz-json-1.0";
+
+/// Every route of the data plane.
+pub fn router(dp: Arc<DataPlane>) -> Router {
+    Router::new()
+        .route("/", get(health).post(api))
+        .route("/metrics", get(metrics))
+        .with_state(dp)
+}
+
+async fn health(State(dp): State<Arc<DataPlane>>) -> impl IntoResponse {
+    format!("healthy: dynamodb.{}.amazonaws.com ", dp.config.region)
+}
+
+async fn metrics(State(dp): State<Arc<DataPlane>>) -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        dp.metrics.render(),
+    )
+}
+
+/// DynamoDB-style request id: 52 characters of `[A-Z0-9]`.
+fn request_id() -> String {
+    const CHARS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    let mut rng = rand::thread_rng();
+    (0..52)
+        .map(|_| char::from(CHARS.get(rng.gen_range(0..CHARS.len())).copied().unwrap_or(b'A')))
+        .collect()
+}
+
+async fn api(
+    State(dp): State<Arc<DataPlane>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let started = Instant::now();
+    let id = request_id();
+    let mut op = None;
+    let result = handle(&dp, &method, &uri, &headers, body, &mut op).await;
+    let error = result.as_ref().err().map(ApiError::code);
+    dp.metrics.observe(op, error, started.elapsed().as_secs_f64());
+    match result {
+        Ok(value) => respond(StatusCode::OK, &value, &id),
+        Err(e) => {
+            let status = StatusCode::from_u16(e.code().status()).unwrap_or(StatusCode::BAD_REQUEST);
+            tracing::debug!(request_id = %id, operation = ?op, error = %e, "request failed");
+            respond(status, &e.body(&id), &id)
+        }
+    }
+}
+
+async fn handle(
+    dp: &DataPlane,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: Body,
+    op_out: &mut Option<Operation>,
+) -> Result<serde_json::Value, ApiError> {
+    let bytes = read_body(body, dp.config.max_body_bytes).await?;
+    let catalog = dp.catalog.load_full().ok_or(ApiError::ServiceUnavailable)?;
+    let caller = crate::auth::verify(&catalog, method, uri, headers, &bytes, chrono::Utc::now())?;
+    let op = headers
+        .get("x-amz-target")
+        .and_then(|v| v.to_str().ok())
+        .and_then(Operation::from_target)
+        .ok_or(ApiError::UnknownOperation)?;
+    *op_out = Some(op);
+    let value = parse_json(&bytes)?;
+    ops::dispatch(op, &caller, &catalog, value)
+}
+
+async fn read_body(body: Body, limit: usize) -> Result<Bytes, ApiError> {
+    let limited = http_body_util::Limited::new(body, limit);
+    match limited.collect().await {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(e) if e.is::<http_body_util::LengthLimitError>() => Err(ApiError::RequestEntityTooLarge),
+        Err(e) => Err(ApiError::Serialization(format!("could not read the request body: {e}"))),
+    }
+}
+
+fn parse_json(bytes: &[u8]) -> Result<serde_json::Value, ApiError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(serde_json::Value::Object(serde_json::Map::new()));
+    }
+    match serde_json::from_slice::<serde_json::Value>(bytes) {
+        Ok(v @ serde_json::Value::Object(_)) => Ok(v),
+        Ok(_) => Err(ApiError::Serialization(
+            "Start of structure or map found where not expected.".into(),
+        )),
+        Err(_) => Err(ApiError::Serialization(
+            "Unexpected character found while parsing the request body as JSON.".into(),
+        )),
+    }
+}
+
+fn respond(status: StatusCode, value: &serde_json::Value, id: &str) -> Response {
+    let body = serde_json::to_vec(value).unwrap_or_else(|_| b"{}".to_vec());
+    let crc = crc32fast::hash(&body);
+    let mut res = Response::new(Body::from(body));
+    *res.status_mut() = status;
+    let h = res.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE));
+    if let Ok(v) = HeaderValue::from_str(id) {
+        h.insert("x-amzn-requestid", v);
+    }
+    h.insert("x-amz-crc32", HeaderValue::from(crc));
+    res
+}

@@ -1,0 +1,152 @@
+//! Keeps the catalog current: fetch a snapshot, then long-poll the control
+//! plane for changes after the catalog's revision, forever.
+//!
+//! Static stability: when the control plane or Postgres is unreachable the
+//! last catalog stays in force and item traffic goes on; the loop retries
+//! with capped exponential backoff and logs once per outage, not per retry.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use arc_swap::ArcSwapOption;
+use dynastore_common::contract::{self, Changes, Snapshot};
+use dynastore_common::shutdown::Shutdown;
+use dynastore_common::Secret;
+
+use crate::catalog::Catalog;
+
+const MIN_BACKOFF: Duration = Duration::from_millis(100);
+const MAX_BACKOFF: Duration = Duration::from_secs(5);
+
+/// Client for the control plane's internal API.
+#[derive(Debug, Clone)]
+pub struct ControlPlaneClient {
+    http: reqwest::Client,
+    base: String,
+    token: Secret,
+    long_poll: Duration,
+}
+
+/// A failed call to the control plane.
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error("control plane unreachable: {0}")]
+    Http(#[from] reqwest::Error),
+    #[error("control plane answered {0}")]
+    Status(reqwest::StatusCode),
+}
+
+impl ControlPlaneClient {
+    /// A client for `base` (e.g. `http://127.0.0.1:8080`).
+    pub fn new(base: &str, token: Secret, long_poll: Duration) -> ControlPlaneClient {
+        ControlPlaneClient {
+            http: reqwest::Client::builder()
+                .connect_timeout(Duration::from_secs(3))
+                .build()
+                .unwrap_or_default(),
+            base: base.trim_end_matches('/').to_owned(),
+            token,
+            long_poll,
+        }
+    }
+
+    async fn get<T: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &[(&str, String)],
+        timeout: Duration,
+    ) -> Result<T, SyncError> {
+        let res = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .query(query)
+            .bearer_auth(self.token.expose())
+            .timeout(timeout)
+            .send()
+            .await?;
+        if !res.status().is_success() {
+            return Err(SyncError::Status(res.status()));
+        }
+        Ok(res.json().await?)
+    }
+
+    /// The full snapshot.
+    pub async fn snapshot(&self) -> Result<Snapshot, SyncError> {
+        self.get(contract::SNAPSHOT_PATH, &[], Duration::from_secs(30))
+            .await
+    }
+
+    /// Changes after `revision`, waiting up to the long-poll time.
+    pub async fn changes(&self, revision: i64) -> Result<Changes, SyncError> {
+        let query = [
+            ("after", revision.to_string()),
+            ("wait_secs", self.long_poll.as_secs().to_string()),
+        ];
+        self.get(
+            contract::CHANGES_PATH,
+            &query,
+            self.long_poll + Duration::from_secs(10),
+        )
+        .await
+    }
+}
+
+/// Runs the sync loop until `shutdown` fires.
+pub async fn run(client: ControlPlaneClient, catalog: Arc<ArcSwapOption<Catalog>>, shutdown: Shutdown) {
+    let stop = shutdown.wait();
+    tokio::pin!(stop);
+    let mut backoff = MIN_BACKOFF;
+    let mut in_outage = false;
+    loop {
+        let step = step(&client, &catalog);
+        let outcome = tokio::select! {
+            () = &mut stop => return,
+            r = step => r,
+        };
+        match outcome {
+            Ok(()) => {
+                if in_outage {
+                    tracing::info!("control plane reachable again; config is current");
+                    in_outage = false;
+                }
+                backoff = MIN_BACKOFF;
+            }
+            Err(e) => {
+                if in_outage {
+                    tracing::debug!(error = %e, "config sync still failing");
+                } else {
+                    tracing::warn!(error = %e, "config sync failing; serving the last config until the control plane is back");
+                    in_outage = true;
+                }
+                tokio::select! {
+                    () = &mut stop => return,
+                    () = tokio::time::sleep(backoff) => {},
+                }
+                backoff = (backoff * 2).min(MAX_BACKOFF);
+            }
+        }
+    }
+}
+
+/// One round: load a snapshot if there is none, else apply one long-poll.
+async fn step(client: &ControlPlaneClient, catalog: &ArcSwapOption<Catalog>) -> Result<(), SyncError> {
+    let current = catalog.load_full();
+    match current {
+        None => {
+            let snap = client.snapshot().await?;
+            tracing::info!(revision = snap.revision, "config snapshot loaded");
+            catalog.store(Some(Arc::new(Catalog::from_snapshot(snap))));
+        }
+        Some(cat) => {
+            let changes = client.changes(cat.revision).await?;
+            if changes.reset {
+                tracing::info!("control plane asked for a fresh snapshot");
+                let snap = client.snapshot().await?;
+                catalog.store(Some(Arc::new(Catalog::from_snapshot(snap))));
+            } else if changes.revision != cat.revision || !changes.is_empty() {
+                catalog.store(Some(Arc::new(cat.apply(changes))));
+            }
+        }
+    }
+    Ok(())
+}

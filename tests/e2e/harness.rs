@@ -1,0 +1,220 @@
+//! The test stack: a fresh database, the control plane and the data plane
+//! on ephemeral loopback ports, a bootstrapped tenant with a root key, and
+//! helpers to build clients and signed requests.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use aws_credential_types::Credentials;
+use aws_sdk_dynamodb::config::{BehaviorVersion, Region};
+use dynastore_common::contract::{AccessKeyRecord, TenantRecord};
+use dynastore_common::shutdown::{self, Trigger};
+use dynastore_common::Secret;
+use dynastore_control_plane::ControlPlane;
+use dynastore_data_plane::DataPlane;
+use sqlx::Connection;
+use tokio::net::TcpListener;
+
+/// The server that test databases are created on.
+pub fn server_url() -> String {
+    std::env::var("DYNASTORE_TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+fn with_database(url: &str, db: &str) -> String {
+    match url.rfind('/') {
+        Some(i) if url[..i].contains('@') || url[..i].ends_with(|c: char| c.is_ascii_digit()) => {
+            let (base, rest) = url.split_at(i);
+            let query = rest.find('?').map(|q| &rest[q..]).unwrap_or("");
+            format!("{base}/{db}{query}")
+        }
+        _ => format!("{url}/{db}"),
+    }
+}
+
+/// One running stack.
+pub struct Stack {
+    pub cp: Arc<ControlPlane>,
+    pub dp: Arc<DataPlane>,
+    pub dp_addr: SocketAddr,
+    pub tenant: TenantRecord,
+    pub key: AccessKeyRecord,
+    cp_trigger: Option<Trigger>,
+    dp_trigger: Trigger,
+    cp_task: Option<tokio::task::JoinHandle<()>>,
+    database: String,
+}
+
+impl Stack {
+    /// Starts everything with a fresh database.
+    pub async fn start() -> Stack {
+        let server = server_url();
+        let database = format!("ds_test_{}", dynastore_control_plane::ids::internal_id());
+        let mut admin = sqlx::PgConnection::connect(&server)
+            .await
+            .unwrap_or_else(|e| panic!("cannot reach Postgres at {server} (set DYNASTORE_TEST_DATABASE_URL or run scripts/test): {e}"));
+        sqlx::query(&format!("CREATE DATABASE {database}"))
+            .execute(&mut admin)
+            .await
+            .unwrap();
+        admin.close().await.unwrap();
+
+        let token = Secret::new("test-internal-token-0123456789");
+        let (cp_trigger, cp_stop) = shutdown::channel();
+        let cp_config = dynastore_control_plane::Config {
+            database_url: Secret::new(with_database(&server, &database)),
+            listen: "127.0.0.1:0".into(),
+            internal_token: token.clone(),
+            master_key: Secret::new("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="),
+            long_poll_secs: 2,
+            db_max_connections: 5,
+        };
+        let cp = ControlPlane::start(cp_config, cp_stop.clone()).await.unwrap();
+        let cp_listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let cp_addr = cp_listener.local_addr().unwrap();
+        let cp_task = {
+            let cp = cp.clone();
+            tokio::spawn(async move { cp.serve(cp_listener, cp_stop).await.unwrap() })
+        };
+        let tenant = cp.ensure_tenant("t1").await.unwrap();
+        let key = cp.ensure_root_key(&tenant, None).await.unwrap();
+
+        let (dp_trigger, dp_stop) = shutdown::channel();
+        let mut dp_config = dynastore_data_plane::Config::new(format!("http://{cp_addr}"), token);
+        dp_config.long_poll_secs = 2;
+        let dp = DataPlane::start(dp_config, dp_stop.clone()).unwrap();
+        let dp_listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let dp_addr = dp_listener.local_addr().unwrap();
+        {
+            let dp = dp.clone();
+            tokio::spawn(async move { dp.serve(dp_listener, dp_stop).await.unwrap() });
+        }
+        assert!(dp.wait_loaded(Duration::from_secs(10)).await, "data plane loaded its config");
+        Stack {
+            cp,
+            dp,
+            dp_addr,
+            tenant,
+            key,
+            cp_trigger: Some(cp_trigger),
+            dp_trigger,
+            cp_task: Some(cp_task),
+            database,
+        }
+    }
+
+    /// The data plane's endpoint URL.
+    pub fn endpoint(&self) -> String {
+        format!("http://{}", self.dp_addr)
+    }
+
+    /// An SDK client with the root key.
+    pub fn client(&self) -> aws_sdk_dynamodb::Client {
+        self.client_with(&self.key.access_key_id, self.key.secret_access_key.expose())
+    }
+
+    /// An SDK client with any credentials.
+    pub fn client_with(&self, access_key_id: &str, secret: &str) -> aws_sdk_dynamodb::Client {
+        let creds = Credentials::new(access_key_id, secret, None, None, "dynastore-test");
+        let conf = aws_sdk_dynamodb::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new("us-east-1"))
+            .endpoint_url(self.endpoint())
+            .credentials_provider(creds)
+            .http_client(aws_smithy_http_client::Builder::new().build_http())
+            .build();
+        aws_sdk_dynamodb::Client::from_conf(conf)
+    }
+
+    /// Stops the control plane only (the data plane keeps running).
+    pub async fn stop_control_plane(&mut self) {
+        if let Some(t) = self.cp_trigger.take() {
+            t.fire();
+        }
+        if let Some(task) = self.cp_task.take() {
+            tokio::time::timeout(Duration::from_secs(10), task)
+                .await
+                .expect("control plane stopped within 10 s")
+                .unwrap();
+        }
+        self.cp.pool.close().await;
+    }
+
+    /// Stops everything and drops the database.
+    pub async fn stop(mut self) {
+        self.dp_trigger.fire();
+        self.stop_control_plane().await;
+        let server = server_url();
+        if let Ok(mut admin) = sqlx::PgConnection::connect(&server).await {
+            let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.database))
+                .execute(&mut admin)
+                .await;
+        }
+    }
+}
+
+/// A raw DynamoDB request, signed with `aws-sigv4` at `time`.
+pub fn signed_request(
+    endpoint: &str,
+    target: &str,
+    body: &str,
+    access_key_id: &str,
+    secret: &str,
+    time: SystemTime,
+    presigned: bool,
+) -> http::Request<String> {
+    use aws_sigv4::http_request::{sign, SignableBody, SignableRequest, SignatureLocation, SigningSettings};
+    use aws_sigv4::sign::v4;
+
+    let host = endpoint.trim_start_matches("http://").to_owned();
+    let mut req = http::Request::builder()
+        .method("POST")
+        .uri(format!("{endpoint}/"))
+        .header("host", host)
+        .header("content-type", "application/x-amz-json-1.0")
+        .header("x-amz-target", target)
+        .body(body.to_owned())
+        .unwrap();
+    let identity = Credentials::new(access_key_id, secret, None, None, "test").into();
+    let mut settings = SigningSettings::default();
+    if presigned {
+        settings.signature_location = SignatureLocation::QueryParams;
+        settings.expires_in = Some(Duration::from_secs(300));
+    }
+    let params = v4::SigningParams::builder()
+        .identity(&identity)
+        .region("us-east-1")
+        .name("dynamodb")
+        .time(time)
+        .settings(settings)
+        .build()
+        .unwrap()
+        .into();
+    let signable = SignableRequest::new(
+        "POST",
+        req.uri().to_string(),
+        req.headers().iter().map(|(k, v)| (k.as_str(), v.to_str().unwrap())),
+        SignableBody::Bytes(body.as_bytes()),
+    )
+    .unwrap();
+    let (instructions, _) = sign(signable, &params).unwrap().into_parts();
+    instructions.apply_to_request_http1x(&mut req);
+    req
+}
+
+/// Sends a request with reqwest; returns status, headers and JSON body.
+pub async fn send(req: http::Request<String>) -> (u16, http::HeaderMap, serde_json::Value, Vec<u8>) {
+    let req = reqwest::Request::try_from(req).unwrap();
+    let res = reqwest::Client::new().execute(req).await.unwrap();
+    let status = res.status().as_u16();
+    let headers = res.headers().clone();
+    let bytes = res.bytes().await.unwrap().to_vec();
+    let json = serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null);
+    (status, headers, json, bytes)
+}
+
+/// The `__type` short name of an error body.
+pub fn error_name(body: &serde_json::Value) -> &str {
+    body["__type"].as_str().unwrap_or("").rsplit('#').next().unwrap_or("")
+}

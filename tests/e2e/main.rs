@@ -1,0 +1,12 @@
+//! End-to-end tests: both services in-process on 127.0.0.1:0 against a
+//! fresh Postgres database per test, driven by real clients (the official
+//! `aws-sdk-dynamodb`, raw SigV4-signed HTTP, and the AWS CLI).
+//!
+//! The Postgres server comes from `DYNASTORE_TEST_DATABASE_URL` (the test
+//! script starts a private cluster and sets it).
+
+mod harness;
+
+mod auth;
+mod protocol;
+mod sync;
