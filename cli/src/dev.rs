@@ -192,8 +192,15 @@ async fn run_planes(
     println!("export AWS_ACCESS_KEY_ID={}", key.access_key_id);
     println!("export AWS_SECRET_ACCESS_KEY={}", key.secret_access_key.expose());
     println!("export AWS_REGION={}", args.region);
+    // The AWS CLI v1 (and boto3) read only AWS_DEFAULT_REGION.
+    println!("export AWS_DEFAULT_REGION={}", args.region);
     println!("export AWS_ENDPOINT_URL_DYNAMODB=http://{data_addr}");
     tracing::info!("Dynastore is running; Ctrl-C stops it");
+    // Flush now: scripts read these lines while the stack keeps running.
+    {
+        use std::io::Write;
+        let _ = std::io::stdout().flush();
+    }
 
     shutdown::signal().await;
     tracing::info!("shutting down");
