@@ -2,6 +2,8 @@
 //! printed environment working with the AWS CLI, a stable key across
 //! restarts, and a clean stop on SIGTERM.
 
+#![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+
 use std::io::{BufRead, BufReader};
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;

@@ -5,6 +5,8 @@
 //! The Postgres server comes from `DYNASTORE_TEST_DATABASE_URL` (the test
 //! script starts a private cluster and sets it).
 
+#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::expect_used)]
+
 mod harness;
 
 mod auth;
