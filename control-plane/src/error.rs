@@ -5,6 +5,8 @@
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 
+use dynastore_common::contract::DdbError;
+
 use crate::crypto::DecryptError;
 
 /// Everything that can go wrong in the control plane.
@@ -28,6 +30,10 @@ pub enum Error {
     Config(String),
     #[error("i/o error: {0}")]
     Io(#[from] std::io::Error),
+    /// A DynamoDB management request refused with a DynamoDB error; the
+    /// data plane relays it to its client.
+    #[error(transparent)]
+    Ddb(#[from] DdbError),
 }
 
 /// Shorthand.
@@ -40,6 +46,7 @@ impl Error {
             Error::Conflict(_) => StatusCode::CONFLICT,
             Error::BadRequest(_) => StatusCode::BAD_REQUEST,
             Error::Unauthorized => StatusCode::UNAUTHORIZED,
+            Error::Ddb(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Error::Db(_)
             | Error::Migrate(_)
             | Error::Decrypt(_)
@@ -51,6 +58,10 @@ impl Error {
 
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
+        if let Error::Ddb(e) = &self {
+            // Internal API: the data plane reads the DynamoDB error back.
+            return (StatusCode::UNPROCESSABLE_ENTITY, axum::Json(e.clone())).into_response();
+        }
         let status = self.status();
         let detail = if status.is_server_error() {
             tracing::error!(error = %self, "request failed");

@@ -25,7 +25,7 @@ pub fn router() -> Router<Arc<ControlPlane>> {
         .route(contract::CHANGES_PATH, get(changes))
 }
 
-fn authorize(cp: &ControlPlane, headers: &HeaderMap) -> Result<()> {
+pub(crate) fn authorize(cp: &ControlPlane, headers: &HeaderMap) -> Result<()> {
     let token = headers
         .get(axum::http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())

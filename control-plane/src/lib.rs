@@ -7,6 +7,7 @@
 //! - [`db`]: the pool, migrations and every SQL statement, by resource;
 //! - [`feed`]: the latest config revision (LISTEN/NOTIFY + poll);
 //! - `internal_api`: snapshot and change long-poll for data planes;
+//! - `tables_api`: CreateTable / DeleteTable applied to the catalog;
 //! - `health`: liveness, readiness, `/metrics`;
 //! - `bootstrap`: idempotent tenant and root-key set-up;
 //! - [`crypto`]: sealing access-key secrets at rest;
@@ -22,6 +23,7 @@ pub mod ids;
 mod bootstrap;
 mod health;
 mod internal_api;
+mod tables_api;
 
 use std::sync::Arc;
 
@@ -75,6 +77,7 @@ impl ControlPlane {
         Router::new()
             .merge(health::router())
             .merge(internal_api::router())
+            .merge(tables_api::router())
             .with_state(Arc::clone(self))
     }
 

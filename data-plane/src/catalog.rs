@@ -5,7 +5,16 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
+use ddb_core::api::table::TableDefinition;
 use dynastore_common::contract::{AccessKeyRecord, Changes, Snapshot, TableRecord, TenantRecord};
+
+/// A table as the data plane serves it: the catalog row and its parsed
+/// definition.
+#[derive(Debug, Clone)]
+pub struct CatalogTable {
+    pub record: TableRecord,
+    pub def: TableDefinition,
+}
 
 /// One consistent view of the config.
 #[derive(Debug, Clone, Default)]
@@ -15,7 +24,7 @@ pub struct Catalog {
     tenants: HashMap<String, Arc<TenantRecord>>,
     keys: HashMap<String, Arc<AccessKeyRecord>>,
     /// Tables by tenant id, then name (sorted, as ListTables wants).
-    tables: HashMap<String, BTreeMap<String, Arc<TableRecord>>>,
+    tables: HashMap<String, BTreeMap<String, Arc<CatalogTable>>>,
 }
 
 impl Catalog {
@@ -67,10 +76,24 @@ impl Catalog {
     }
 
     fn put_table(&mut self, t: TableRecord) {
+        // A definition this build cannot read is skipped, loudly: serving
+        // a table with a misread schema would corrupt it.
+        let def = match serde_json::from_value::<TableDefinition>(t.definition.clone()) {
+            Ok(d) => d,
+            Err(e) => {
+                tracing::error!(tenant = %t.tenant_id, table = %t.name, error = %e, "unreadable table definition; table not served");
+                return;
+            }
+        };
         self.tables
             .entry(t.tenant_id.clone())
             .or_default()
-            .insert(t.name.clone(), Arc::new(t));
+            .insert(t.name.clone(), Arc::new(CatalogTable { record: t, def }));
+    }
+
+    /// The table `name` of tenant `tenant_id`.
+    pub fn table(&self, tenant_id: &str, name: &str) -> Option<&Arc<CatalogTable>> {
+        self.tables.get(tenant_id).and_then(|m| m.get(name))
     }
 
     /// The access key `id`.

@@ -26,6 +26,10 @@ pub enum ApiError {
     Validation(String),
     #[error("{0}")]
     ResourceNotFound(String),
+    #[error("{0}")]
+    ResourceInUse(String),
+    #[error("{0}")]
+    LimitExceeded(String),
     #[error("Request entity too large")]
     RequestEntityTooLarge,
     #[error("The service is starting and has not loaded its configuration yet")]
@@ -50,6 +54,21 @@ impl From<sigv4::Error> for ApiError {
     }
 }
 
+impl From<crate::sync::SyncError> for ApiError {
+    fn from(e: crate::sync::SyncError) -> Self {
+        match e {
+            crate::sync::SyncError::Refused(d) => match d.code.as_str() {
+                "ResourceInUseException" => ApiError::ResourceInUse(d.message),
+                "ResourceNotFoundException" => ApiError::ResourceNotFound(d.message),
+                "LimitExceededException" => ApiError::LimitExceeded(d.message),
+                "ValidationException" => ApiError::Validation(d.message),
+                _ => ApiError::Internal(format!("control plane refused: {d}")),
+            },
+            other => ApiError::Internal(format!("management request failed: {other}")),
+        }
+    }
+}
+
 impl ApiError {
     /// The wire error code.
     pub fn code(&self) -> ErrorCode {
@@ -63,6 +82,8 @@ impl ApiError {
             ApiError::UnknownOperation => ErrorCode::UnknownOperation,
             ApiError::Validation(_) => ErrorCode::Validation,
             ApiError::ResourceNotFound(_) => ErrorCode::ResourceNotFound,
+            ApiError::ResourceInUse(_) => ErrorCode::ResourceInUse,
+            ApiError::LimitExceeded(_) => ErrorCode::LimitExceeded,
             ApiError::RequestEntityTooLarge => ErrorCode::RequestEntityTooLarge,
             ApiError::ServiceUnavailable => ErrorCode::ServiceUnavailable,
             ApiError::Internal(_) => ErrorCode::InternalServerError,

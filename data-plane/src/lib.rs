@@ -38,6 +38,7 @@ pub struct DataPlane {
     pub config: Config,
     /// The current config copy; `None` until the first snapshot arrives.
     pub catalog: Arc<ArcSwapOption<catalog::Catalog>>,
+    client: sync::ControlPlaneClient,
     metrics: metrics::Metrics,
 }
 
@@ -61,10 +62,11 @@ impl DataPlane {
             Duration::from_secs(config.long_poll_secs),
         );
         let catalog = Arc::new(ArcSwapOption::empty());
-        tokio::spawn(sync::run(client, Arc::clone(&catalog), shutdown));
+        tokio::spawn(sync::run(client.clone(), Arc::clone(&catalog), shutdown));
         Ok(Arc::new(DataPlane {
             config,
             catalog,
+            client,
             metrics: metrics::Metrics::new(),
         }))
     }
@@ -80,6 +82,19 @@ impl DataPlane {
                 return false;
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// Waits (up to 5 s) until the catalog reflects `revision`, so a
+    /// client sees its own management changes on its next call.
+    pub async fn wait_for_revision(&self, revision: i64) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+        while self.revision().is_none_or(|r| r < revision) {
+            if tokio::time::Instant::now() >= deadline {
+                tracing::warn!(revision, "catalog did not reach the revision within 5 s");
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
         }
     }
 

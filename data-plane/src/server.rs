@@ -91,7 +91,7 @@ async fn handle(
         .ok_or(ApiError::UnknownOperation)?;
     *op_out = Some(op);
     let value = parse_json(&bytes)?;
-    ops::dispatch(op, &caller, &catalog, value)
+    ops::dispatch(dp, op, &caller, &catalog, value).await
 }
 
 async fn read_body(body: Body, limit: usize) -> Result<Bytes, ApiError> {

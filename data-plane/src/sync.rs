@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use arc_swap::ArcSwapOption;
-use dynastore_common::contract::{self, Changes, Snapshot};
+use dynastore_common::contract::{self, Changes, CreateTableRequest, DdbError, Snapshot, TableChange};
 use dynastore_common::shutdown::Shutdown;
 use dynastore_common::Secret;
 
@@ -34,6 +34,9 @@ pub enum SyncError {
     Http(#[from] reqwest::Error),
     #[error("control plane answered {0}")]
     Status(reqwest::StatusCode),
+    /// The control plane refused a management request with a DynamoDB error.
+    #[error(transparent)]
+    Refused(#[from] DdbError),
 }
 
 impl ControlPlaneClient {
@@ -68,6 +71,40 @@ impl ControlPlaneClient {
             return Err(SyncError::Status(res.status()));
         }
         Ok(res.json().await?)
+    }
+
+    async fn send_management(&self, req: reqwest::RequestBuilder) -> Result<TableChange, SyncError> {
+        let res = req
+            .bearer_auth(self.token.expose())
+            .timeout(Duration::from_secs(30))
+            .send()
+            .await?;
+        let status = res.status();
+        if status == reqwest::StatusCode::UNPROCESSABLE_ENTITY {
+            return Err(SyncError::Refused(res.json().await?));
+        }
+        if !status.is_success() {
+            return Err(SyncError::Status(status));
+        }
+        Ok(res.json().await?)
+    }
+
+    /// Creates a table from a validated spec.
+    pub async fn create_table(&self, request: &CreateTableRequest) -> Result<TableChange, SyncError> {
+        let url = format!("{}{}", self.base, contract::TABLES_PATH);
+        self.send_management(self.http.post(url).json(request)).await
+    }
+
+    /// Deletes a table.
+    pub async fn delete_table(&self, tenant_id: &str, name: &str) -> Result<TableChange, SyncError> {
+        let mut url = reqwest::Url::parse(&format!("{}{}/", self.base, contract::TABLES_PATH))
+            .map_err(|_| SyncError::Status(reqwest::StatusCode::BAD_REQUEST))?;
+        url.path_segments_mut()
+            .map_err(|()| SyncError::Status(reqwest::StatusCode::BAD_REQUEST))?
+            .pop_if_empty()
+            .push(tenant_id)
+            .push(name);
+        self.send_management(self.http.delete(url)).await
     }
 
     /// The full snapshot.

@@ -12,3 +12,4 @@ mod harness;
 mod auth;
 mod protocol;
 mod sync;
+mod tables;

@@ -1,5 +1,5 @@
-//! The table catalog: read side for data-plane snapshots. Table
-//! management writes arrive with the item engine (issue #4).
+//! The table catalog: table rows (the definition as JSON) for snapshots,
+//! and the writes of CreateTable and DeleteTable.
 
 use dynastore_common::contract::TableRecord;
 use sqlx::postgres::PgRow;
@@ -43,4 +43,55 @@ pub async fn by_entity_id(conn: &mut PgConnection, entity: &str) -> Result<Optio
         .fetch_optional(conn)
         .await?;
     row.as_ref().map(from_row).transpose()
+}
+
+/// Inserts a new table row; `Conflict` when the name is taken.
+pub async fn insert(conn: &mut PgConnection, table: &TableRecord) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO tables (tenant_id, name, id, status, definition) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(&table.tenant_id)
+    .bind(&table.name)
+    .bind(&table.id)
+    .bind(&table.status)
+    .bind(&table.definition)
+    .execute(&mut *conn)
+    .await
+    .map_err(|e| super::conflict_on_unique(e, || format!("Table already exists: {}", table.name)))?;
+    super::revision::bump(conn, super::revision::Kind::Table, &entity_id(&table.tenant_id, &table.name))
+        .await?;
+    Ok(())
+}
+
+/// The table `name` of `tenant_id`, locked for update.
+pub async fn get_for_update(
+    conn: &mut PgConnection,
+    tenant_id: &str,
+    name: &str,
+) -> Result<Option<TableRecord>> {
+    let row = sqlx::query(&format!("{SELECT} WHERE tenant_id = $1 AND name = $2 FOR UPDATE"))
+        .bind(tenant_id)
+        .bind(name)
+        .fetch_optional(conn)
+        .await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+/// Number of tables of a tenant.
+pub async fn count(conn: &mut PgConnection, tenant_id: &str) -> Result<i64> {
+    Ok(sqlx::query_scalar("SELECT count(*) FROM tables WHERE tenant_id = $1")
+        .bind(tenant_id)
+        .fetch_one(conn)
+        .await?)
+}
+
+/// Deletes the row of a table.
+pub async fn delete(conn: &mut PgConnection, tenant_id: &str, name: &str) -> Result<()> {
+    sqlx::query("DELETE FROM tables WHERE tenant_id = $1 AND name = $2")
+        .bind(tenant_id)
+        .bind(name)
+        .execute(&mut *conn)
+        .await?;
+    super::revision::bump(conn, super::revision::Kind::Table, &entity_id(tenant_id, name)).await?;
+    Ok(())
 }

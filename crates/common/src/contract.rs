@@ -113,3 +113,41 @@ impl Changes {
             && self.deleted_tables.is_empty()
     }
 }
+
+/// Path of the table-management endpoint (`POST` create, `DELETE
+/// …/{tenant_id}/{name}` delete).
+pub const TABLES_PATH: &str = "/internal/v1/tables";
+
+/// Create a table: the data plane has validated `spec` (a
+/// `ddb_core::api::table::TableSpec` as JSON).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CreateTableRequest {
+    pub tenant_id: String,
+    pub spec: serde_json::Value,
+}
+
+/// A management change, with the revision at which the data plane will see it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TableChange {
+    pub revision: i64,
+    pub table: TableRecord,
+}
+
+/// A management request the control plane refused, in DynamoDB's terms:
+/// `code` is the error's short name (e.g. `ResourceInUseException`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[error("{code}: {message}")]
+pub struct DdbError {
+    pub code: String,
+    pub message: String,
+}
+
+impl DdbError {
+    /// A refusal with `code` and `message`.
+    pub fn new(code: &str, message: impl Into<String>) -> DdbError {
+        DdbError {
+            code: code.to_owned(),
+            message: message.into(),
+        }
+    }
+}

@@ -3,6 +3,7 @@
 //! output or an [`ApiError`]; no HTTP types appear here.
 
 mod list_tables;
+mod tables;
 
 use ddb_core::Operation;
 use serde::de::DeserializeOwned;
@@ -11,11 +12,21 @@ use serde_json::Value;
 use crate::auth::Verified;
 use crate::catalog::Catalog;
 use crate::error::ApiError;
+use crate::DataPlane;
 
 /// Runs `op` with the raw JSON body.
-pub fn dispatch(op: Operation, caller: &Verified, catalog: &Catalog, body: Value) -> Result<Value, ApiError> {
+pub async fn dispatch(
+    dp: &DataPlane,
+    op: Operation,
+    caller: &Verified,
+    catalog: &Catalog,
+    body: Value,
+) -> Result<Value, ApiError> {
     match op {
         Operation::ListTables => encode(list_tables::run(caller, catalog, decode(body)?)?),
+        Operation::CreateTable => tables::create(dp, caller, decode(body)?).await,
+        Operation::DescribeTable => tables::describe_table(dp, caller, catalog, decode(body)?),
+        Operation::DeleteTable => tables::delete(dp, caller, catalog, decode(body)?).await,
         other => {
             // Known to DynamoDB but not served yet: DynamoDB Local answers
             // operations it lacks the same way.

@@ -3,6 +3,7 @@
 
 mod list_tables;
 mod operation;
+pub mod table;
 
 pub use list_tables::{ListTablesInput, ListTablesOutput};
 pub use operation::{Operation, Service};

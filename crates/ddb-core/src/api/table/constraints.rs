@@ -1,0 +1,107 @@
+//! The member-constraint phase of validation, worded as DynamoDB's request
+//! validator words it: `Value 'x' at 'path' failed to satisfy constraint:
+//! Member must …`, at most ten violations collected per request.
+
+use crate::error::ValidationErrors;
+
+/// Collects constraint violations for one request.
+#[derive(Debug, Default)]
+pub struct Constraints {
+    errors: ValidationErrors,
+    count: usize,
+}
+
+/// DynamoDB reports at most this many violations.
+const MAX_REPORTED: usize = 10;
+
+impl Constraints {
+    fn fail(&mut self, value: Option<&str>, path: &str, rule: &str) {
+        if self.count >= MAX_REPORTED {
+            return;
+        }
+        self.count += 1;
+        let value = value.map_or_else(|| "null".to_owned(), |v| format!("'{v}'"));
+        self.errors.push(format!(
+            "Value {value} at '{path}' failed to satisfy constraint: Member must {rule}"
+        ));
+    }
+
+    /// `Member must not be null`.
+    pub fn not_null<T>(&mut self, value: Option<&T>, path: &str) -> bool {
+        if value.is_none() {
+            self.fail(None, path, "not be null");
+            false
+        } else {
+            true
+        }
+    }
+
+    /// Length bounds on a string, in characters.
+    pub fn length(&mut self, value: &str, path: &str, min: usize, max: usize) {
+        let len = value.chars().count();
+        if len < min {
+            self.fail(Some(value), path, &format!("have length greater than or equal to {min}"));
+        } else if len > max {
+            self.fail(Some(value), path, &format!("have length less than or equal to {max}"));
+        }
+    }
+
+    /// Length bounds on a list, rendering the list as DynamoDB does.
+    pub fn list_length(&mut self, rendered: &str, len: usize, path: &str, min: usize, max: usize) {
+        if len < min {
+            self.fail(Some(rendered), path, &format!("have length greater than or equal to {min}"));
+        } else if len > max {
+            self.fail(Some(rendered), path, &format!("have length less than or equal to {max}"));
+        }
+    }
+
+    /// `[a-zA-Z0-9_.-]+`, the pattern of table and index names.
+    pub fn name_pattern(&mut self, value: &str, path: &str) {
+        if value.is_empty()
+            || !value
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+        {
+            self.fail(Some(value), path, "satisfy regular expression pattern: [a-zA-Z0-9_.-]+");
+        }
+    }
+
+    /// A table or index name: length 3..=255 and the name pattern.
+    pub fn table_name(&mut self, value: &str, path: &str) {
+        self.length(value, path, 3, 255);
+        self.name_pattern(value, path);
+    }
+
+    /// Membership in an enumeration.
+    pub fn one_of(&mut self, value: &str, path: &str, allowed: &[&str]) {
+        if !allowed.contains(&value) {
+            self.fail(
+                Some(value),
+                path,
+                &format!("satisfy enum value set: [{}]", allowed.join(", ")),
+            );
+        }
+    }
+
+    /// A lower bound on a number.
+    pub fn at_least(&mut self, value: i64, path: &str, min: i64) {
+        if value < min {
+            self.fail(
+                Some(&value.to_string()),
+                path,
+                &format!("have value greater than or equal to {min}"),
+            );
+        }
+    }
+
+    /// The collected violations as one error, if any.
+    pub fn finish(self) -> Result<(), ValidationErrors> {
+        self.errors.into_result()
+    }
+}
+
+/// Renders a list the way DynamoDB's messages do: `[a, b]`.
+pub fn render_list<I: IntoIterator<Item = S>, S: AsRef<str>>(items: I) -> String {
+    let parts: Vec<String> = items.into_iter().map(|s| s.as_ref().to_owned()).collect();
+    format!("[{}]", parts.join(", "))
+}

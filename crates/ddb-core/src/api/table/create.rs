@@ -1,0 +1,529 @@
+//! `CreateTable`: the input, and its validation into a [`TableSpec`] — in
+//! DynamoDB's order: member constraints first (all violations at once),
+//! then the schema rules one at a time, each with DynamoDB's message.
+
+use std::collections::BTreeSet;
+
+use serde::Deserialize;
+
+use super::constraints::{render_list, Constraints};
+use super::spec::{
+    BillingMode, IndexSpec, KeyAttr, KeySchema, ProjectionSpec, ScalarType, StreamViewType,
+    TableSpec, Throughput,
+};
+use super::types::{
+    AttributeDefinition, GlobalSecondaryIndex, KeySchemaElement, LocalSecondaryIndex, Projection,
+    ProvisionedThroughput, SseSpecification, StreamSpecification, Tag,
+};
+
+/// `CreateTable` request members.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct CreateTableInput {
+    #[serde(rename = "AttributeDefinitions")]
+    pub attribute_definitions: Option<Vec<AttributeDefinition>>,
+    #[serde(rename = "TableName")]
+    pub table_name: Option<String>,
+    #[serde(rename = "KeySchema")]
+    pub key_schema: Option<Vec<KeySchemaElement>>,
+    #[serde(rename = "LocalSecondaryIndexes")]
+    pub local_secondary_indexes: Option<Vec<LocalSecondaryIndex>>,
+    #[serde(rename = "GlobalSecondaryIndexes")]
+    pub global_secondary_indexes: Option<Vec<GlobalSecondaryIndex>>,
+    #[serde(rename = "BillingMode")]
+    pub billing_mode: Option<String>,
+    #[serde(rename = "ProvisionedThroughput")]
+    pub provisioned_throughput: Option<ProvisionedThroughput>,
+    #[serde(rename = "StreamSpecification")]
+    pub stream_specification: Option<StreamSpecification>,
+    #[serde(rename = "SSESpecification")]
+    pub sse_specification: Option<SseSpecification>,
+    #[serde(rename = "Tags")]
+    pub tags: Option<Vec<Tag>>,
+    #[serde(rename = "TableClass")]
+    pub table_class: Option<String>,
+    #[serde(rename = "DeletionProtectionEnabled")]
+    pub deletion_protection_enabled: Option<bool>,
+}
+
+/// Highest provisioned capacity DynamoDB accepts in a request.
+const MAX_CAPACITY: i64 = 1_000_000_000_000;
+/// Per-table index limits.
+const MAX_LSI: usize = 5;
+const MAX_GSI: usize = 20;
+
+fn key_schema_constraints(c: &mut Constraints, ks: &[KeySchemaElement], path: &str) {
+    let rendered = render_list(ks.iter().map(|k| {
+        format!(
+            "KeySchemaElement(attributeName={}, keyType={})",
+            k.attribute_name.as_deref().unwrap_or("null"),
+            k.key_type.as_deref().unwrap_or("null")
+        )
+    }));
+    c.list_length(&rendered, ks.len(), path, 1, 2);
+    for (i, k) in ks.iter().enumerate() {
+        let p = format!("{path}.{}.member", i + 1);
+        if let Some(name) = &k.attribute_name {
+            c.length(name, &format!("{p}.attributeName"), 1, 255);
+        } else {
+            c.not_null(None::<&String>, &format!("{p}.attributeName"));
+        }
+        match &k.key_type {
+            Some(t) => c.one_of(t, &format!("{p}.keyType"), &["HASH", "RANGE"]),
+            None => {
+                c.not_null(None::<&String>, &format!("{p}.keyType"));
+            }
+        }
+    }
+}
+
+fn projection_constraints(c: &mut Constraints, p: &Projection, path: &str) {
+    if let Some(t) = &p.projection_type {
+        c.one_of(t, &format!("{path}.projectionType"), &["ALL", "KEYS_ONLY", "INCLUDE"]);
+    }
+    if let Some(attrs) = &p.non_key_attributes {
+        c.list_length(&render_list(attrs), attrs.len(), &format!("{path}.nonKeyAttributes"), 1, 20);
+    }
+}
+
+fn throughput_constraints(c: &mut Constraints, t: &ProvisionedThroughput, path: &str) {
+    match t.read_capacity_units {
+        Some(r) => c.at_least(r, &format!("{path}.readCapacityUnits"), 1),
+        None => {
+            c.not_null(None::<&i64>, &format!("{path}.readCapacityUnits"));
+        }
+    }
+    match t.write_capacity_units {
+        Some(w) => c.at_least(w, &format!("{path}.writeCapacityUnits"), 1),
+        None => {
+            c.not_null(None::<&i64>, &format!("{path}.writeCapacityUnits"));
+        }
+    }
+}
+
+impl CreateTableInput {
+    fn constraints(&self) -> Result<(), String> {
+        let mut c = Constraints::default();
+        if let Some(defs) = &self.attribute_definitions {
+            for (i, d) in defs.iter().enumerate() {
+                let p = format!("attributeDefinitions.{}.member", i + 1);
+                match &d.attribute_name {
+                    Some(n) => c.length(n, &format!("{p}.attributeName"), 1, 255),
+                    None => {
+                        c.not_null(None::<&String>, &format!("{p}.attributeName"));
+                    }
+                }
+                match &d.attribute_type {
+                    Some(t) => c.one_of(t, &format!("{p}.attributeType"), &["B", "N", "S"]),
+                    None => {
+                        c.not_null(None::<&String>, &format!("{p}.attributeType"));
+                    }
+                }
+            }
+        } else {
+            c.not_null(None::<&String>, "attributeDefinitions");
+        }
+        match &self.table_name {
+            Some(n) => c.table_name(n, "tableName"),
+            None => {
+                c.not_null(None::<&String>, "tableName");
+            }
+        }
+        match &self.key_schema {
+            Some(ks) => key_schema_constraints(&mut c, ks, "keySchema"),
+            None => {
+                c.not_null(None::<&String>, "keySchema");
+            }
+        }
+        for (i, lsi) in self.local_secondary_indexes.iter().flatten().enumerate() {
+            let p = format!("localSecondaryIndexes.{}.member", i + 1);
+            match &lsi.index_name {
+                Some(n) => c.table_name(n, &format!("{p}.indexName")),
+                None => {
+                    c.not_null(None::<&String>, &format!("{p}.indexName"));
+                }
+            }
+            match &lsi.key_schema {
+                Some(ks) => key_schema_constraints(&mut c, ks, &format!("{p}.keySchema")),
+                None => {
+                    c.not_null(None::<&String>, &format!("{p}.keySchema"));
+                }
+            }
+            match &lsi.projection {
+                Some(pr) => projection_constraints(&mut c, pr, &format!("{p}.projection")),
+                None => {
+                    c.not_null(None::<&String>, &format!("{p}.projection"));
+                }
+            }
+        }
+        for (i, gsi) in self.global_secondary_indexes.iter().flatten().enumerate() {
+            let p = format!("globalSecondaryIndexes.{}.member", i + 1);
+            match &gsi.index_name {
+                Some(n) => c.table_name(n, &format!("{p}.indexName")),
+                None => {
+                    c.not_null(None::<&String>, &format!("{p}.indexName"));
+                }
+            }
+            match &gsi.key_schema {
+                Some(ks) => key_schema_constraints(&mut c, ks, &format!("{p}.keySchema")),
+                None => {
+                    c.not_null(None::<&String>, &format!("{p}.keySchema"));
+                }
+            }
+            match &gsi.projection {
+                Some(pr) => projection_constraints(&mut c, pr, &format!("{p}.projection")),
+                None => {
+                    c.not_null(None::<&String>, &format!("{p}.projection"));
+                }
+            }
+            if let Some(t) = &gsi.provisioned_throughput {
+                throughput_constraints(&mut c, t, &format!("{p}.provisionedThroughput"));
+            }
+        }
+        if let Some(m) = &self.billing_mode {
+            c.one_of(m, "billingMode", &["PROVISIONED", "PAY_PER_REQUEST"]);
+        }
+        if let Some(t) = &self.provisioned_throughput {
+            throughput_constraints(&mut c, t, "provisionedThroughput");
+        }
+        if let Some(s) = &self.stream_specification {
+            if s.stream_enabled.is_none() {
+                c.not_null(None::<&bool>, "streamSpecification.streamEnabled");
+            }
+            if let Some(v) = &s.stream_view_type {
+                c.one_of(
+                    v,
+                    "streamSpecification.streamViewType",
+                    &["NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES", "KEYS_ONLY"],
+                );
+            }
+        }
+        if let Some(sse) = &self.sse_specification {
+            if let Some(t) = &sse.sse_type {
+                c.one_of(t, "sSESpecification.sSEType", &["AES256", "KMS"]);
+            }
+        }
+        for (i, tag) in self.tags.iter().flatten().enumerate() {
+            let p = format!("tags.{}.member", i + 1);
+            match &tag.key {
+                Some(k) => c.length(k, &format!("{p}.key"), 1, 128),
+                None => {
+                    c.not_null(None::<&String>, &format!("{p}.key"));
+                }
+            }
+            match &tag.value {
+                Some(v) => c.length(v, &format!("{p}.value"), 0, 256),
+                None => {
+                    c.not_null(None::<&String>, &format!("{p}.value"));
+                }
+            }
+        }
+        if let Some(tc) = &self.table_class {
+            c.one_of(tc, "tableClass", &["STANDARD", "STANDARD_INFREQUENT_ACCESS"]);
+        }
+        c.finish().map_err(|e| e.to_string())
+    }
+
+    /// Validates the request as DynamoDB does and returns the table it
+    /// describes. The error is the ValidationException message.
+    pub fn validate(&self) -> Result<TableSpec, String> {
+        self.constraints()?;
+        // After the constraint phase these members are present.
+        let (Some(name), Some(defs), Some(ks)) = (
+            self.table_name.as_deref(),
+            self.attribute_definitions.as_deref(),
+            self.key_schema.as_deref(),
+        ) else {
+            return Err("The request is missing required members".into());
+        };
+
+        let billing_mode = match self.billing_mode.as_deref() {
+            Some("PAY_PER_REQUEST") => BillingMode::PayPerRequest,
+            _ => BillingMode::Provisioned,
+        };
+        let throughput = match billing_mode {
+            BillingMode::PayPerRequest => {
+                if self.provisioned_throughput.is_some() {
+                    return Err(invalid(
+                        "Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST",
+                    ));
+                }
+                None
+            }
+            BillingMode::Provisioned => Some(provisioned(self.provisioned_throughput.as_ref())?),
+        };
+
+        let def_names: Vec<&str> = defs
+            .iter()
+            .filter_map(|d| d.attribute_name.as_deref())
+            .collect();
+        let key_names: Vec<&str> = ks.iter().filter_map(|k| k.attribute_name.as_deref()).collect();
+        if key_names.len() > def_names.len() {
+            return Err("Invalid KeySchema: Some index key attribute have no definition".into());
+        }
+        let key_schema = key_schema(ks, defs, &def_names)?;
+
+        let no_indexes =
+            self.local_secondary_indexes.is_none() && self.global_secondary_indexes.is_none();
+        if no_indexes && ks.len() != defs.len() {
+            return Err(invalid(
+                "Number of attributes in KeySchema does not exactly match number of attributes defined in AttributeDefinitions",
+            ));
+        }
+
+        let mut index_names = BTreeSet::new();
+        let mut lsis = Vec::new();
+        if let Some(list) = &self.local_secondary_indexes {
+            if list.is_empty() {
+                return Err(invalid("List of LocalSecondaryIndexes is empty"));
+            }
+            if key_schema.range.is_none() {
+                return Err(invalid(
+                    "Table KeySchema does not have a range key, which is required when specifying a LocalSecondaryIndex",
+                ));
+            }
+            for lsi in list {
+                let iname = lsi.index_name.clone().unwrap_or_default();
+                let iks = index_key_schema(lsi.key_schema.as_deref(), defs, &def_names)?;
+                if iks.range.is_none() {
+                    return Err(invalid(&format!(
+                        "Index KeySchema does not have a range key for index: {iname}"
+                    )));
+                }
+                if iks.hash.name != key_schema.hash.name {
+                    return Err(invalid(&format!(
+                        "Index KeySchema does not have the same leading hash key as table KeySchema for index: {iname}. index hash key: {}, table hash key: {}",
+                        iks.hash.name, key_schema.hash.name
+                    )));
+                }
+                let projection = projection(lsi.projection.as_ref())?;
+                if !index_names.insert(iname.clone()) {
+                    return Err(invalid(&format!("Duplicate index name: {iname}")));
+                }
+                lsis.push(IndexSpec {
+                    name: iname,
+                    key_schema: iks,
+                    projection,
+                    throughput: None,
+                });
+            }
+            if list.len() > MAX_LSI {
+                return Err(invalid(
+                    "Number of LocalSecondaryIndexes exceeds per-table limit of 5",
+                ));
+            }
+        }
+
+        let mut gsis = Vec::new();
+        if let Some(list) = &self.global_secondary_indexes {
+            if list.is_empty() {
+                return Err(invalid("List of GlobalSecondaryIndexes is empty"));
+            }
+            for gsi in list {
+                let iname = gsi.index_name.clone().unwrap_or_default();
+                let iks = index_key_schema(gsi.key_schema.as_deref(), defs, &def_names)?;
+                let projection = projection(gsi.projection.as_ref())?;
+                let throughput = match billing_mode {
+                    BillingMode::PayPerRequest => {
+                        if gsi.provisioned_throughput.is_some() {
+                            return Err(invalid(&format!(
+                                "ProvisionedThroughput should not be specified for index: {iname} when BillingMode is PAY_PER_REQUEST"
+                            )));
+                        }
+                        None
+                    }
+                    BillingMode::Provisioned => match &gsi.provisioned_throughput {
+                        Some(t) => Some(provisioned(Some(t))?),
+                        None => {
+                            return Err(invalid(&format!(
+                                "ProvisionedThroughput must be specified for index: {iname}"
+                            )))
+                        }
+                    },
+                };
+                if !index_names.insert(iname.clone()) {
+                    return Err(invalid(&format!("Duplicate index name: {iname}")));
+                }
+                gsis.push(IndexSpec {
+                    name: iname,
+                    key_schema: iks,
+                    projection,
+                    throughput,
+                });
+            }
+            if list.len() > MAX_GSI {
+                return Err(invalid(
+                    "GlobalSecondaryIndex count exceeds the per-table limit of 20",
+                ));
+            }
+        }
+
+        // Every definition must be used by some key.
+        if !no_indexes {
+            let mut used: BTreeSet<&str> = key_names.iter().copied().collect();
+            for i in lsis.iter().chain(gsis.iter()) {
+                used.insert(i.key_schema.hash.name.as_str());
+                if let Some(r) = &i.key_schema.range {
+                    used.insert(r.name.as_str());
+                }
+            }
+            if def_names.iter().any(|d| !used.contains(d)) {
+                return Err(invalid(&format!(
+                    "Some AttributeDefinitions are not used. AttributeDefinitions: {}, keys used: {}",
+                    render_list(&def_names),
+                    render_list(&used)
+                )));
+            }
+        }
+
+        let stream = match &self.stream_specification {
+            Some(StreamSpecification {
+                stream_enabled: Some(true),
+                stream_view_type,
+            }) => match stream_view_type.as_deref().and_then(StreamViewType::parse) {
+                Some(v) => Some(v),
+                None => {
+                    return Err(invalid(
+                        "You must specify a StreamViewType when enabling a stream",
+                    ))
+                }
+            },
+            _ => None,
+        };
+
+        Ok(TableSpec {
+            name: name.to_owned(),
+            key_schema,
+            attribute_definitions: defs
+                .iter()
+                .filter_map(|d| {
+                    Some((
+                        d.attribute_name.clone()?,
+                        ScalarType::parse(d.attribute_type.as_deref()?)?,
+                    ))
+                })
+                .collect(),
+            billing_mode,
+            throughput,
+            local_secondary_indexes: lsis,
+            global_secondary_indexes: gsis,
+            stream,
+            sse_enabled: self
+                .sse_specification
+                .as_ref()
+                .and_then(|s| s.enabled)
+                .unwrap_or(false),
+            sse_kms_key: self
+                .sse_specification
+                .as_ref()
+                .and_then(|s| s.kms_master_key_id.clone()),
+            table_class: self.table_class.clone(),
+            deletion_protection: self.deletion_protection_enabled.unwrap_or(false),
+            tags: self
+                .tags
+                .iter()
+                .flatten()
+                .filter_map(|t| Some((t.key.clone()?, t.value.clone()?)))
+                .collect(),
+        })
+    }
+}
+
+fn invalid(detail: &str) -> String {
+    format!("One or more parameter values were invalid: {detail}")
+}
+
+fn provisioned(t: Option<&ProvisionedThroughput>) -> Result<Throughput, String> {
+    let (Some(read), Some(write)) = (
+        t.and_then(|t| t.read_capacity_units),
+        t.and_then(|t| t.write_capacity_units),
+    ) else {
+        return Err(invalid(
+            "ReadCapacityUnits and WriteCapacityUnits must both be specified when BillingMode is PROVISIONED",
+        ));
+    };
+    if read > MAX_CAPACITY {
+        return Err(format!("Given value {read} for ReadCapacityUnits is out of bounds"));
+    }
+    if write > MAX_CAPACITY {
+        return Err(format!("Given value {write} for WriteCapacityUnits is out of bounds"));
+    }
+    Ok(Throughput { read, write })
+}
+
+fn type_of(defs: &[AttributeDefinition], name: &str) -> Option<ScalarType> {
+    defs.iter()
+        .find(|d| d.attribute_name.as_deref() == Some(name))
+        .and_then(|d| d.attribute_type.as_deref())
+        .and_then(ScalarType::parse)
+}
+
+/// Shared checks of a table's or an index's key schema.
+fn key_schema(
+    ks: &[KeySchemaElement],
+    defs: &[AttributeDefinition],
+    def_names: &[&str],
+) -> Result<KeySchema, String> {
+    let names: Vec<&str> = ks.iter().filter_map(|k| k.attribute_name.as_deref()).collect();
+    if names.iter().any(|k| !def_names.contains(k)) {
+        return Err(invalid(&format!(
+            "Some index key attributes are not defined in AttributeDefinitions. Keys: {}, AttributeDefinitions: {}",
+            render_list(&names),
+            render_list(def_names)
+        )));
+    }
+    let hash = ks.first();
+    let range = ks.get(1);
+    if let (Some(h), Some(r)) = (hash, range) {
+        if h.attribute_name == r.attribute_name {
+            return Err(
+                "Both the Hash Key and the Range Key element in the KeySchema have the same name"
+                    .into(),
+            );
+        }
+    }
+    let Some(hash) = hash.filter(|h| h.key_type.as_deref() == Some("HASH")) else {
+        return Err("Invalid KeySchema: The first KeySchemaElement is not a HASH key type".into());
+    };
+    if range.is_some_and(|r| r.key_type.as_deref() != Some("RANGE")) {
+        return Err("Invalid KeySchema: The second KeySchemaElement is not a RANGE key type".into());
+    }
+    let attr = |k: &KeySchemaElement| -> Option<KeyAttr> {
+        let name = k.attribute_name.clone()?;
+        let ty = type_of(defs, &name)?;
+        Some(KeyAttr { name, ty })
+    };
+    let hash = attr(hash).ok_or_else(|| "Invalid KeySchema: Some index key attribute have no definition".to_owned())?;
+    let range = match range {
+        Some(r) => Some(
+            attr(r).ok_or_else(|| "Invalid KeySchema: Some index key attribute have no definition".to_owned())?,
+        ),
+        None => None,
+    };
+    Ok(KeySchema { hash, range })
+}
+
+fn index_key_schema(
+    ks: Option<&[KeySchemaElement]>,
+    defs: &[AttributeDefinition],
+    def_names: &[&str],
+) -> Result<KeySchema, String> {
+    key_schema(ks.unwrap_or_default(), defs, def_names)
+}
+
+fn projection(p: Option<&Projection>) -> Result<ProjectionSpec, String> {
+    let p = p.cloned().unwrap_or_default();
+    let Some(ty) = p.projection_type.as_deref() else {
+        return Err(invalid("Unknown ProjectionType: null"));
+    };
+    if p.non_key_attributes.is_some() && ty != "INCLUDE" {
+        return Err(invalid(&format!(
+            "ProjectionType is {ty}, but NonKeyAttributes is specified"
+        )));
+    }
+    Ok(match ty {
+        "ALL" => ProjectionSpec::All,
+        "KEYS_ONLY" => ProjectionSpec::KeysOnly,
+        _ => ProjectionSpec::Include(p.non_key_attributes.unwrap_or_default()),
+    })
+}

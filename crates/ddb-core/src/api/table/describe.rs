@@ -1,0 +1,153 @@
+//! `TableDescription` as DynamoDB renders it in CreateTable, DescribeTable,
+//! UpdateTable and DeleteTable responses.
+
+use serde_json::{json, Map, Value};
+
+use super::spec::{BillingMode, IndexSpec, KeySchema, ProjectionSpec, TableDefinition, Throughput};
+
+/// Where the table lives, for its ARNs.
+#[derive(Debug, Clone, Copy)]
+pub struct Location<'a> {
+    pub region: &'a str,
+    pub account_id: &'a str,
+}
+
+/// Sizes measured by the engine.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Usage {
+    pub item_count: u64,
+    pub size_bytes: u64,
+}
+
+impl Location<'_> {
+    /// The table's ARN.
+    pub fn table_arn(&self, table: &str) -> String {
+        format!(
+            "arn:aws:dynamodb:{}:{}:table/{table}",
+            self.region, self.account_id
+        )
+    }
+}
+
+fn key_schema_json(ks: &KeySchema) -> Value {
+    let mut v = vec![json!({"AttributeName": ks.hash.name, "KeyType": "HASH"})];
+    if let Some(r) = &ks.range {
+        v.push(json!({"AttributeName": r.name, "KeyType": "RANGE"}));
+    }
+    Value::Array(v)
+}
+
+fn projection_json(p: &ProjectionSpec) -> Value {
+    match p {
+        ProjectionSpec::All => json!({"ProjectionType": "ALL"}),
+        ProjectionSpec::KeysOnly => json!({"ProjectionType": "KEYS_ONLY"}),
+        ProjectionSpec::Include(attrs) => {
+            json!({"ProjectionType": "INCLUDE", "NonKeyAttributes": attrs})
+        }
+    }
+}
+
+fn throughput_json(t: Option<Throughput>) -> Value {
+    let t = t.unwrap_or(Throughput { read: 0, write: 0 });
+    json!({
+        "NumberOfDecreasesToday": 0,
+        "ReadCapacityUnits": t.read,
+        "WriteCapacityUnits": t.write,
+    })
+}
+
+fn index_json(i: &IndexSpec, table_arn: &str, global: bool, usage: Usage) -> Value {
+    let mut m = Map::new();
+    m.insert("IndexName".into(), json!(i.name));
+    m.insert("KeySchema".into(), key_schema_json(&i.key_schema));
+    m.insert("Projection".into(), projection_json(&i.projection));
+    if global {
+        m.insert("IndexStatus".into(), json!("ACTIVE"));
+        m.insert("ProvisionedThroughput".into(), throughput_json(i.throughput));
+    }
+    m.insert("IndexSizeBytes".into(), json!(usage.size_bytes));
+    m.insert("ItemCount".into(), json!(usage.item_count));
+    m.insert("IndexArn".into(), json!(format!("{table_arn}/index/{}", i.name)));
+    Value::Object(m)
+}
+
+/// Renders the description of `def` in `status`.
+pub fn describe(def: &TableDefinition, status: &str, loc: Location<'_>, usage: Usage) -> Value {
+    let spec = &def.spec;
+    let arn = loc.table_arn(&spec.name);
+    let mut m = Map::new();
+    m.insert(
+        "AttributeDefinitions".into(),
+        Value::Array(
+            spec.attribute_definitions
+                .iter()
+                .map(|(n, t)| json!({"AttributeName": n, "AttributeType": t.as_str()}))
+                .collect(),
+        ),
+    );
+    m.insert("TableName".into(), json!(spec.name));
+    m.insert("KeySchema".into(), key_schema_json(&spec.key_schema));
+    m.insert("TableStatus".into(), json!(status));
+    m.insert("CreationDateTime".into(), json!(def.created_at));
+    m.insert("ProvisionedThroughput".into(), throughput_json(spec.throughput));
+    m.insert("TableSizeBytes".into(), json!(usage.size_bytes));
+    m.insert("ItemCount".into(), json!(usage.item_count));
+    m.insert("TableArn".into(), json!(arn));
+    m.insert("TableId".into(), json!(def.table_id));
+    if spec.billing_mode == BillingMode::PayPerRequest {
+        m.insert(
+            "BillingModeSummary".into(),
+            json!({
+                "BillingMode": "PAY_PER_REQUEST",
+                "LastUpdateToPayPerRequestDateTime": def.pay_per_request_since.unwrap_or(def.created_at),
+            }),
+        );
+    }
+    if !spec.local_secondary_indexes.is_empty() {
+        m.insert(
+            "LocalSecondaryIndexes".into(),
+            Value::Array(
+                spec.local_secondary_indexes
+                    .iter()
+                    .map(|i| index_json(i, &arn, false, Usage::default()))
+                    .collect(),
+            ),
+        );
+    }
+    if !spec.global_secondary_indexes.is_empty() {
+        m.insert(
+            "GlobalSecondaryIndexes".into(),
+            Value::Array(
+                spec.global_secondary_indexes
+                    .iter()
+                    .map(|i| index_json(i, &arn, true, Usage::default()))
+                    .collect(),
+            ),
+        );
+    }
+    if let (Some(view), Some(label)) = (spec.stream, &def.stream_label) {
+        m.insert(
+            "StreamSpecification".into(),
+            json!({"StreamEnabled": true, "StreamViewType": view.as_str()}),
+        );
+        m.insert("LatestStreamLabel".into(), json!(label));
+        m.insert("LatestStreamArn".into(), json!(format!("{arn}/stream/{label}")));
+    }
+    if spec.sse_enabled {
+        m.insert(
+            "SSEDescription".into(),
+            json!({
+                "Status": "ENABLED",
+                "SSEType": "KMS",
+                "KMSMasterKeyArn": spec.sse_kms_key.clone().unwrap_or_else(|| format!(
+                    "arn:aws:kms:{}:{}:key/dynastore-managed", loc.region, loc.account_id
+                )),
+            }),
+        );
+    }
+    if let Some(class) = &spec.table_class {
+        m.insert("TableClassSummary".into(), json!({"TableClass": class}));
+    }
+    m.insert("DeletionProtectionEnabled".into(), json!(spec.deletion_protection));
+    Value::Object(m)
+}

@@ -1,0 +1,164 @@
+//! A validated table definition: what `CreateTable` (and later
+//! `UpdateTable`) produce and what the catalog stores. Serialized as JSON
+//! in the control plane's catalog, so field names are part of a stored
+//! format: add fields with defaults, never rename.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// A key attribute type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ScalarType {
+    S,
+    N,
+    B,
+}
+
+impl ScalarType {
+    /// From the wire letter.
+    pub fn parse(s: &str) -> Option<ScalarType> {
+        match s {
+            "S" => Some(ScalarType::S),
+            "N" => Some(ScalarType::N),
+            "B" => Some(ScalarType::B),
+            _ => None,
+        }
+    }
+
+    /// The wire letter.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ScalarType::S => "S",
+            ScalarType::N => "N",
+            ScalarType::B => "B",
+        }
+    }
+}
+
+/// One key attribute.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyAttr {
+    pub name: String,
+    pub ty: ScalarType,
+}
+
+/// Partition key and optional sort key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeySchema {
+    pub hash: KeyAttr,
+    pub range: Option<KeyAttr>,
+}
+
+/// How a table is billed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum BillingMode {
+    Provisioned,
+    PayPerRequest,
+}
+
+impl BillingMode {
+    /// The wire name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            BillingMode::Provisioned => "PROVISIONED",
+            BillingMode::PayPerRequest => "PAY_PER_REQUEST",
+        }
+    }
+}
+
+/// Provisioned read and write capacity units.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Throughput {
+    pub read: i64,
+    pub write: i64,
+}
+
+/// What an index copies from the base item.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ProjectionSpec {
+    All,
+    KeysOnly,
+    Include(Vec<String>),
+}
+
+/// A secondary index.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IndexSpec {
+    pub name: String,
+    pub key_schema: KeySchema,
+    pub projection: ProjectionSpec,
+    /// Provisioned GSIs only.
+    pub throughput: Option<Throughput>,
+}
+
+/// The view a stream records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum StreamViewType {
+    NewImage,
+    OldImage,
+    NewAndOldImages,
+    KeysOnly,
+}
+
+impl StreamViewType {
+    /// From the wire name.
+    pub fn parse(s: &str) -> Option<StreamViewType> {
+        match s {
+            "NEW_IMAGE" => Some(StreamViewType::NewImage),
+            "OLD_IMAGE" => Some(StreamViewType::OldImage),
+            "NEW_AND_OLD_IMAGES" => Some(StreamViewType::NewAndOldImages),
+            "KEYS_ONLY" => Some(StreamViewType::KeysOnly),
+            _ => None,
+        }
+    }
+
+    /// The wire name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            StreamViewType::NewImage => "NEW_IMAGE",
+            StreamViewType::OldImage => "OLD_IMAGE",
+            StreamViewType::NewAndOldImages => "NEW_AND_OLD_IMAGES",
+            StreamViewType::KeysOnly => "KEYS_ONLY",
+        }
+    }
+}
+
+/// A validated table definition.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TableSpec {
+    pub name: String,
+    pub key_schema: KeySchema,
+    /// Attribute name → type, in request order.
+    pub attribute_definitions: Vec<(String, ScalarType)>,
+    pub billing_mode: BillingMode,
+    /// Provisioned tables only.
+    pub throughput: Option<Throughput>,
+    pub local_secondary_indexes: Vec<IndexSpec>,
+    pub global_secondary_indexes: Vec<IndexSpec>,
+    /// Stream view when a stream is enabled.
+    pub stream: Option<StreamViewType>,
+    pub sse_enabled: bool,
+    pub sse_kms_key: Option<String>,
+    pub table_class: Option<String>,
+    pub deletion_protection: bool,
+    /// Tags given at creation (the tag store is the source of truth later).
+    pub tags: BTreeMap<String, String>,
+}
+
+/// What the catalog stores for a table: the spec plus facts fixed at
+/// creation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TableDefinition {
+    pub spec: TableSpec,
+    /// Stable id (`TableId`).
+    pub table_id: String,
+    /// Creation time, seconds since the epoch.
+    pub created_at: f64,
+    /// When billing last switched to on-demand, seconds since the epoch.
+    #[serde(default)]
+    pub pay_per_request_since: Option<f64>,
+    /// Stream label (creation time of the current stream), if any.
+    #[serde(default)]
+    pub stream_label: Option<String>,
+}

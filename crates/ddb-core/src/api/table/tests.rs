@@ -1,0 +1,188 @@
+//! CreateTable validation against DynamoDB's documented messages.
+
+use serde_json::json;
+
+use super::*;
+
+fn input(v: serde_json::Value) -> CreateTableInput {
+    serde_json::from_value(v).unwrap()
+}
+
+fn base() -> serde_json::Value {
+    json!({
+        "TableName": "Music",
+        "AttributeDefinitions": [
+            {"AttributeName": "Artist", "AttributeType": "S"},
+            {"AttributeName": "SongTitle", "AttributeType": "S"}
+        ],
+        "KeySchema": [
+            {"AttributeName": "Artist", "KeyType": "HASH"},
+            {"AttributeName": "SongTitle", "KeyType": "RANGE"}
+        ],
+        "ProvisionedThroughput": {"ReadCapacityUnits": 5, "WriteCapacityUnits": 5}
+    })
+}
+
+fn err(v: serde_json::Value) -> String {
+    input(v).validate().unwrap_err()
+}
+
+#[test]
+fn developer_guide_music_table_is_valid() {
+    let spec = input(base()).validate().unwrap();
+    assert_eq!(spec.key_schema.hash.name, "Artist");
+    assert_eq!(spec.key_schema.range.as_ref().unwrap().name, "SongTitle");
+    assert_eq!(spec.throughput, Some(Throughput { read: 5, write: 5 }));
+    assert_eq!(spec.billing_mode, BillingMode::Provisioned);
+}
+
+#[test]
+fn constraint_phase_collects_violations() {
+    let e = err(json!({
+        "TableName": "ab",
+        "AttributeDefinitions": [{"AttributeName": "a", "AttributeType": "X"}],
+        "KeySchema": [{"AttributeName": "a", "KeyType": "HASH"}],
+        "BillingMode": "FREE"
+    }));
+    assert_eq!(
+        e,
+        "3 validation errors detected: \
+         Value 'X' at 'attributeDefinitions.1.member.attributeType' failed to satisfy constraint: Member must satisfy enum value set: [B, N, S]; \
+         Value 'ab' at 'tableName' failed to satisfy constraint: Member must have length greater than or equal to 3; \
+         Value 'FREE' at 'billingMode' failed to satisfy constraint: Member must satisfy enum value set: [PROVISIONED, PAY_PER_REQUEST]"
+    );
+    let e = err(json!({}));
+    assert!(e.starts_with("3 validation errors detected: Value null at 'attributeDefinitions'"), "{e}");
+}
+
+#[test]
+fn billing_mode_rules() {
+    let mut v = base();
+    v["BillingMode"] = json!("PAY_PER_REQUEST");
+    assert_eq!(
+        err(v),
+        "One or more parameter values were invalid: Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST"
+    );
+    let mut v = base();
+    v.as_object_mut().unwrap().remove("ProvisionedThroughput");
+    assert_eq!(
+        err(v.clone()),
+        "One or more parameter values were invalid: ReadCapacityUnits and WriteCapacityUnits must both be specified when BillingMode is PROVISIONED"
+    );
+    v["BillingMode"] = json!("PAY_PER_REQUEST");
+    let spec = input(v).validate().unwrap();
+    assert_eq!(spec.billing_mode, BillingMode::PayPerRequest);
+    assert_eq!(spec.throughput, None);
+    let mut v = base();
+    v["ProvisionedThroughput"]["ReadCapacityUnits"] = json!(0);
+    assert_eq!(
+        err(v),
+        "1 validation error detected: Value '0' at 'provisionedThroughput.readCapacityUnits' failed to satisfy constraint: Member must have value greater than or equal to 1"
+    );
+}
+
+#[test]
+fn key_schema_rules() {
+    let mut v = base();
+    v["AttributeDefinitions"] = json!([{"AttributeName": "Artist", "AttributeType": "S"}]);
+    assert_eq!(err(v), "Invalid KeySchema: Some index key attribute have no definition");
+
+    let mut v = base();
+    v["AttributeDefinitions"][1]["AttributeName"] = json!("Other");
+    assert_eq!(
+        err(v),
+        "One or more parameter values were invalid: Some index key attributes are not defined in AttributeDefinitions. Keys: [Artist, SongTitle], AttributeDefinitions: [Artist, Other]"
+    );
+
+    let mut v = base();
+    v["KeySchema"][0]["KeyType"] = json!("RANGE");
+    v["KeySchema"][1]["KeyType"] = json!("HASH");
+    assert_eq!(err(v), "Invalid KeySchema: The first KeySchemaElement is not a HASH key type");
+
+    let mut v = base();
+    v["KeySchema"][1]["KeyType"] = json!("HASH");
+    assert_eq!(err(v), "Invalid KeySchema: The second KeySchemaElement is not a RANGE key type");
+
+    let mut v = base();
+    v["KeySchema"][1]["AttributeName"] = json!("Artist");
+    assert_eq!(err(v), "Both the Hash Key and the Range Key element in the KeySchema have the same name");
+
+    let mut v = base();
+    v["KeySchema"] = json!([{"AttributeName": "Artist", "KeyType": "HASH"}]);
+    assert_eq!(
+        err(v),
+        "One or more parameter values were invalid: Number of attributes in KeySchema does not exactly match number of attributes defined in AttributeDefinitions"
+    );
+}
+
+#[test]
+fn index_rules() {
+    let mut v = base();
+    v["AttributeDefinitions"].as_array_mut().unwrap().push(json!({"AttributeName": "Year", "AttributeType": "N"}));
+    v["GlobalSecondaryIndexes"] = json!([{
+        "IndexName": "ByYear",
+        "KeySchema": [{"AttributeName": "Year", "KeyType": "HASH"}],
+        "Projection": {"ProjectionType": "KEYS_ONLY"},
+        "ProvisionedThroughput": {"ReadCapacityUnits": 1, "WriteCapacityUnits": 1}
+    }]);
+    let spec = input(v.clone()).validate().unwrap();
+    assert_eq!(spec.global_secondary_indexes.len(), 1);
+    assert_eq!(spec.global_secondary_indexes[0].projection, ProjectionSpec::KeysOnly);
+
+    let mut dup = v.clone();
+    let gsi = dup["GlobalSecondaryIndexes"][0].clone();
+    dup["GlobalSecondaryIndexes"].as_array_mut().unwrap().push(gsi);
+    assert_eq!(err(dup), "One or more parameter values were invalid: Duplicate index name: ByYear");
+
+    let mut proj = v.clone();
+    proj["GlobalSecondaryIndexes"][0]["Projection"] = json!({"ProjectionType": "ALL", "NonKeyAttributes": ["x"]});
+    assert_eq!(
+        err(proj),
+        "One or more parameter values were invalid: ProjectionType is ALL, but NonKeyAttributes is specified"
+    );
+
+    let mut unused = v.clone();
+    unused["AttributeDefinitions"].as_array_mut().unwrap().push(json!({"AttributeName": "Extra", "AttributeType": "S"}));
+    assert_eq!(
+        err(unused),
+        "One or more parameter values were invalid: Some AttributeDefinitions are not used. AttributeDefinitions: [Artist, SongTitle, Year, Extra], keys used: [Artist, SongTitle, Year]"
+    );
+
+    let mut lsi = base();
+    lsi["AttributeDefinitions"].as_array_mut().unwrap().push(json!({"AttributeName": "Year", "AttributeType": "N"}));
+    lsi["LocalSecondaryIndexes"] = json!([{
+        "IndexName": "ByYear",
+        "KeySchema": [{"AttributeName": "SongTitle", "KeyType": "HASH"}, {"AttributeName": "Year", "KeyType": "RANGE"}],
+        "Projection": {"ProjectionType": "ALL"}
+    }]);
+    assert_eq!(
+        err(lsi),
+        "One or more parameter values were invalid: Index KeySchema does not have the same leading hash key as table KeySchema for index: ByYear. index hash key: SongTitle, table hash key: Artist"
+    );
+}
+
+#[test]
+fn description_has_the_sdk_fields() {
+    let spec = input(base()).validate().unwrap();
+    let def = TableDefinition {
+        spec,
+        table_id: "id-1".into(),
+        created_at: 1_700_000_000.5,
+        pay_per_request_since: None,
+        stream_label: None,
+    };
+    let d = describe(
+        &def,
+        "ACTIVE",
+        Location { region: "us-east-1", account_id: "123456789012" },
+        Usage::default(),
+    );
+    assert_eq!(d["TableArn"], "arn:aws:dynamodb:us-east-1:123456789012:table/Music");
+    assert_eq!(d["TableStatus"], "ACTIVE");
+    assert_eq!(d["ProvisionedThroughput"]["ReadCapacityUnits"], 5);
+    assert_eq!(d["ItemCount"], 0);
+    assert_eq!(d["DeletionProtectionEnabled"], false);
+    assert!(d.get("BillingModeSummary").is_none(), "provisioned tables omit it");
+    let back: TableDefinition = serde_json::from_value(serde_json::to_value(&def).unwrap()).unwrap();
+    assert_eq!(back, def);
+}

@@ -1,0 +1,59 @@
+//! Table management: CreateTable and DeleteTable are validated here and
+//! applied by the control plane; DescribeTable answers from the catalog.
+//! After a change the data plane waits until its own catalog has caught up,
+//! so a DescribeTable right after CreateTable finds the table.
+
+use ddb_core::api::table::{describe, CreateTableInput, Location, TableNameInput, Usage};
+use dynastore_common::contract::CreateTableRequest;
+use serde_json::{json, Value};
+
+use crate::auth::Verified;
+use crate::catalog::Catalog;
+use crate::error::ApiError;
+use crate::DataPlane;
+
+fn location<'a>(dp: &'a DataPlane, caller: &'a Verified) -> Location<'a> {
+    Location {
+        region: &dp.config.region,
+        account_id: &caller.tenant.account_id,
+    }
+}
+
+fn not_found(name: &str) -> ApiError {
+    ApiError::ResourceNotFound(format!("Requested resource not found: Table: {name} not found"))
+}
+
+/// `CreateTable`
+pub async fn create(dp: &DataPlane, caller: &Verified, input: CreateTableInput) -> Result<Value, ApiError> {
+    let spec = input.validate().map_err(ApiError::Validation)?;
+    let request = CreateTableRequest {
+        tenant_id: caller.tenant.id.clone(),
+        spec: serde_json::to_value(&spec).map_err(|e| ApiError::Internal(e.to_string()))?,
+    };
+    let change = dp.client.create_table(&request).await?;
+    dp.wait_for_revision(change.revision).await;
+    let def = serde_json::from_value(change.table.definition)
+        .map_err(|e| ApiError::Internal(format!("unreadable definition: {e}")))?;
+    // DynamoDB answers CREATING; the table is ACTIVE by the next call.
+    Ok(json!({ "TableDescription": describe(&def, "CREATING", location(dp, caller), Usage::default()) }))
+}
+
+/// `DescribeTable`
+pub fn describe_table(dp: &DataPlane, caller: &Verified, catalog: &Catalog, input: TableNameInput) -> Result<Value, ApiError> {
+    let name = input.validate().map_err(ApiError::Validation)?;
+    let table = catalog.table(&caller.tenant.id, name).ok_or_else(|| not_found(name))?;
+    Ok(json!({ "Table": describe(&table.def, &table.record.status, location(dp, caller), Usage::default()) }))
+}
+
+/// `DeleteTable`
+pub async fn delete(dp: &DataPlane, caller: &Verified, catalog: &Catalog, input: TableNameInput) -> Result<Value, ApiError> {
+    let name = input.validate().map_err(ApiError::Validation)?;
+    if catalog.table(&caller.tenant.id, name).is_none() {
+        return Err(not_found(name));
+    }
+    let change = dp.client.delete_table(&caller.tenant.id, name).await?;
+    dp.wait_for_revision(change.revision).await;
+    let def = serde_json::from_value(change.table.definition)
+        .map_err(|e| ApiError::Internal(format!("unreadable definition: {e}")))?;
+    Ok(json!({ "TableDescription": describe(&def, "DELETING", location(dp, caller), Usage::default()) }))
+}

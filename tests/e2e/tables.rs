@@ -1,0 +1,121 @@
+//! Table management through the SDK: CreateTable, DescribeTable,
+//! ListTables, DeleteTable, with DynamoDB's errors.
+
+use aws_sdk_dynamodb::error::ProvideErrorMetadata;
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ProvisionedThroughput,
+    ScalarAttributeType, TableStatus,
+};
+use aws_sdk_dynamodb::client::Waiters;
+use aws_sdk_dynamodb::Client;
+
+use crate::harness::Stack;
+
+async fn create_music(client: &Client, name: &str) -> aws_sdk_dynamodb::operation::create_table::CreateTableOutput {
+    client
+        .create_table()
+        .table_name(name)
+        .attribute_definitions(AttributeDefinition::builder().attribute_name("Artist").attribute_type(ScalarAttributeType::S).build().unwrap())
+        .attribute_definitions(AttributeDefinition::builder().attribute_name("SongTitle").attribute_type(ScalarAttributeType::S).build().unwrap())
+        .key_schema(KeySchemaElement::builder().attribute_name("Artist").key_type(KeyType::Hash).build().unwrap())
+        .key_schema(KeySchemaElement::builder().attribute_name("SongTitle").key_type(KeyType::Range).build().unwrap())
+        .provisioned_throughput(ProvisionedThroughput::builder().read_capacity_units(5).write_capacity_units(5).build().unwrap())
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn create_describe_list_delete() {
+    let s = Stack::start().await;
+    let c = s.client();
+    let out = create_music(&c, "Music").await;
+    let d = out.table_description().unwrap();
+    assert_eq!(d.table_status(), Some(&TableStatus::Creating));
+    assert_eq!(d.table_name(), Some("Music"));
+    let arn = format!("arn:aws:dynamodb:us-east-1:{}:table/Music", s.tenant.account_id);
+    assert_eq!(d.table_arn(), Some(arn.as_str()));
+
+    // Active at once: the waiter returns at its first poll.
+    let started = std::time::Instant::now();
+    c.wait_until_table_exists()
+        .table_name("Music")
+        .wait(std::time::Duration::from_secs(30))
+        .await
+        .unwrap();
+    assert!(started.elapsed() < std::time::Duration::from_secs(2));
+
+    let t = c.describe_table().table_name("Music").send().await.unwrap();
+    let t = t.table().unwrap();
+    assert_eq!(t.table_status(), Some(&TableStatus::Active));
+    assert_eq!(t.item_count(), Some(0));
+    assert_eq!(t.key_schema().len(), 2);
+    assert_eq!(t.provisioned_throughput().unwrap().read_capacity_units(), Some(5));
+    assert!(t.creation_date_time().is_some());
+    assert_eq!(t.deletion_protection_enabled(), Some(false));
+
+    create_music(&c, "Albums").await;
+    let names = c.list_tables().send().await.unwrap();
+    assert_eq!(names.table_names(), ["Albums", "Music"]);
+    let page = c.list_tables().limit(1).send().await.unwrap();
+    assert_eq!(page.table_names(), ["Albums"]);
+    assert_eq!(page.last_evaluated_table_name(), Some("Albums"));
+
+    let gone = c.delete_table().table_name("Music").send().await.unwrap();
+    assert_eq!(gone.table_description().unwrap().table_status(), Some(&TableStatus::Deleting));
+    let err = c.describe_table().table_name("Music").send().await.unwrap_err();
+    assert_eq!(err.code(), Some("ResourceNotFoundException"));
+    assert_eq!(err.message(), Some("Requested resource not found: Table: Music not found"));
+    let err = c.delete_table().table_name("Music").send().await.unwrap_err();
+    assert_eq!(err.code(), Some("ResourceNotFoundException"));
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn duplicate_and_invalid_tables_are_refused() {
+    let s = Stack::start().await;
+    let c = s.client();
+    create_music(&c, "Music").await;
+    let err = c
+        .create_table()
+        .table_name("Music")
+        .attribute_definitions(AttributeDefinition::builder().attribute_name("Artist").attribute_type(ScalarAttributeType::S).build().unwrap())
+        .key_schema(KeySchemaElement::builder().attribute_name("Artist").key_type(KeyType::Hash).build().unwrap())
+        .billing_mode(BillingMode::PayPerRequest)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some("ResourceInUseException"));
+    assert_eq!(err.message(), Some("Table already exists: Music"));
+
+    let err = c
+        .create_table()
+        .table_name("Other")
+        .attribute_definitions(AttributeDefinition::builder().attribute_name("Artist").attribute_type(ScalarAttributeType::S).build().unwrap())
+        .key_schema(KeySchemaElement::builder().attribute_name("Artist").key_type(KeyType::Hash).build().unwrap())
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some("ValidationException"));
+    assert_eq!(
+        err.message(),
+        Some("One or more parameter values were invalid: ReadCapacityUnits and WriteCapacityUnits must both be specified when BillingMode is PROVISIONED")
+    );
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn tenants_are_isolated() {
+    let s = Stack::start().await;
+    create_music(&s.client(), "Music").await;
+    let other = s.cp.ensure_tenant("t2").await.unwrap();
+    let key = s.cp.ensure_root_key(&other, None).await.unwrap();
+    let c2 = s.client_with(&key.access_key_id, key.secret_access_key.expose());
+    crate::sync::eventually(|| async { c2.list_tables().send().await.is_ok() }).await;
+    assert!(c2.list_tables().send().await.unwrap().table_names().is_empty());
+    // The same name is free in the other tenant.
+    create_music(&c2, "Music").await;
+    let err = c2.describe_table().table_name("Nope").send().await.unwrap_err();
+    assert_eq!(err.code(), Some("ResourceNotFoundException"));
+    s.stop().await;
+}
