@@ -6,7 +6,13 @@
 //! types may appear in this crate.
 
 pub mod api;
+pub mod value;
+pub mod key;
+pub mod size;
+pub mod capacity;
 pub mod error;
+pub mod expr;
 
 pub use api::Operation;
 pub use error::{ErrorCode, ValidationErrors};
+pub use value::{AttributeValue, Item, Number};

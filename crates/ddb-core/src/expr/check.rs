@@ -1,0 +1,329 @@
+//! Semantic checks on resolved trees, run by the resolver.
+//!
+//! Only constants (`:values`) and function results have a type before
+//! evaluation, so these checks reject what can never make sense
+//! (`begins_with(a, :number)`, `a < :list`, `BETWEEN :high AND :low`,
+//! `ADD a :string`); the same mistakes coming from item attributes merely
+//! make a condition false at evaluation time, as in DynamoDB.
+//!
+//! Each check keeps the first problem of its category and the categories
+//! are reported in DynamoDB's precedence.
+
+use std::cmp::Ordering;
+
+use super::ast::{
+    CompareOp, Condition, DocPath, Func, FunctionCall, Operand, PathElem, Resolved, SetValue,
+    UpdateAction, UpdateExpr,
+};
+use super::values::{compare_scalars, is_scalar, render, update_type_name};
+use super::{ExprError, ExprKind};
+use crate::value::AttributeValue;
+
+const ALL_TYPES: &str = "{NS,SS,L,BS,N,M,B,BOOL,NULL,S}";
+const VALID_TYPES: &str = "{B,NULL,SS,BOOL,L,BS,N,NS,S,M}";
+const TYPE_NAMES: [&str; 10] = ["S", "N", "B", "NULL", "SS", "BOOL", "L", "BS", "NS", "M"];
+
+/// First problem per category.
+#[derive(Default)]
+struct Found {
+    operand: Option<String>,
+    distinct: Option<String>,
+    function: Option<String>,
+}
+
+impl Found {
+    fn set(slot: &mut Option<String>, msg: String) {
+        slot.get_or_insert(msg);
+    }
+
+    fn into_result(self, kind: ExprKind) -> Result<(), ExprError> {
+        match self.operand.or(self.distinct).or(self.function) {
+            Some(m) => Err(ExprError::invalid(kind, m)),
+            None => Ok(()),
+        }
+    }
+}
+
+/// The type an operand has before evaluation, if it has one.
+fn static_type(op: &Operand<Resolved>) -> Option<&'static str> {
+    match op {
+        Operand::Path(_) => None,
+        Operand::Value(v) => Some(v.type_tag()),
+        Operand::Call(call) => match call.func {
+            Func::Size => Some("N"),
+            Func::ListAppend => Some("L"),
+            Func::IfNotExists => call.args.get(1).and_then(static_type),
+            _ => Some("BOOL"),
+        },
+    }
+}
+
+fn operand_type_error(func: &str, ty: &str) -> String {
+    format!("Incorrect operand type for operator or function; operator or function: {func}, operand type: {ty}")
+}
+
+fn check_distinct(name: &str, a: &Operand<Resolved>, b: &Operand<Resolved>, found: &mut Found) {
+    if let (Operand::Path(p), Operand::Path(q)) = (a, b) {
+        if p == q {
+            Found::set(
+                &mut found.distinct,
+                format!(
+                    "The first operand must be distinct from the remaining operands for this operator or function; operator: {name}, first operand: {p}"
+                ),
+            );
+        }
+    }
+}
+
+fn check_call(call: &FunctionCall<Resolved>, found: &mut Found) {
+    let name = call.func.name();
+    for arg in &call.args {
+        check_operand(arg, found);
+    }
+    if call.args.len() != call.func.arity() {
+        Found::set(
+            &mut found.operand,
+            format!(
+                "Incorrect number of operands for operator or function; operator or function: {name}, number of operands: {}",
+                call.args.len()
+            ),
+        );
+        return;
+    }
+    if let [a, b] = call.args.as_slice() {
+        if call.func != Func::IfNotExists && call.func != Func::ListAppend {
+            check_distinct(name, a, b, found);
+        }
+    }
+    let first = call.args.first();
+    match call.func {
+        Func::AttributeExists | Func::AttributeNotExists | Func::IfNotExists => {
+            if !matches!(first, Some(Operand::Path(_))) {
+                Found::set(
+                    &mut found.function,
+                    format!("Operator or function requires a document path; operator or function: {name}"),
+                );
+            }
+        }
+        Func::BeginsWith => {
+            for ty in call.args.iter().filter_map(static_type) {
+                if ty != "S" && ty != "B" {
+                    Found::set(&mut found.function, operand_type_error(name, ty));
+                }
+            }
+        }
+        Func::AttributeType => {
+            let arg = call.args.get(1);
+            match (arg.and_then(static_type), arg) {
+                (Some("S"), Some(Operand::Value(AttributeValue::S(t)))) => {
+                    if !TYPE_NAMES.contains(&t.as_str()) {
+                        Found::set(
+                            &mut found.function,
+                            format!("Invalid attribute type name found; type: {t}, valid types: {VALID_TYPES}"),
+                        );
+                    }
+                }
+                (ty, _) => Found::set(&mut found.function, operand_type_error(name, ty.unwrap_or(ALL_TYPES))),
+            }
+        }
+        Func::Size => {
+            if let Some(ty @ ("N" | "BOOL" | "NULL")) = first.and_then(static_type) {
+                Found::set(&mut found.function, operand_type_error(name, ty));
+            }
+        }
+        Func::ListAppend => {
+            for ty in call.args.iter().filter_map(static_type) {
+                if ty != "L" {
+                    Found::set(&mut found.function, operand_type_error(name, ty));
+                }
+            }
+        }
+        Func::Contains => {}
+    }
+}
+
+fn check_operand(op: &Operand<Resolved>, found: &mut Found) {
+    if let Operand::Call(call) = op {
+        check_call(call, found);
+    }
+}
+
+/// Constants used by an ordering operator must be `S`, `N` or `B`.
+fn check_orderable(name: &str, op: &Operand<Resolved>, found: &mut Found) {
+    if let Some(ty) = static_type(op) {
+        if !matches!(ty, "S" | "N" | "B") {
+            Found::set(&mut found.function, operand_type_error(name, ty));
+        }
+    }
+}
+
+fn check_between(low: &Operand<Resolved>, high: &Operand<Resolved>, found: &mut Found) {
+    let (Operand::Value(lo), Operand::Value(hi)) = (low, high) else {
+        return;
+    };
+    if !is_scalar(lo) || !is_scalar(hi) {
+        return;
+    }
+    let detail = format!(
+        "lower bound operand: AttributeValue: {}, upper bound operand: AttributeValue: {}",
+        render(lo),
+        render(hi)
+    );
+    match compare_scalars(lo, hi) {
+        None => Found::set(
+            &mut found.function,
+            format!("The BETWEEN operator requires same data type for lower and upper bounds; {detail}"),
+        ),
+        Some(Ordering::Greater) => Found::set(
+            &mut found.function,
+            format!("The BETWEEN operator requires upper bound to be greater than or equal to lower bound; {detail}"),
+        ),
+        Some(_) => {}
+    }
+}
+
+fn walk(cond: &Condition<Resolved>, found: &mut Found) {
+    match cond {
+        Condition::Compare { op, left, right } => {
+            check_operand(left, found);
+            check_operand(right, found);
+            check_distinct(op.symbol(), left, right, found);
+            if !matches!(op, CompareOp::Eq | CompareOp::Ne) {
+                check_orderable(op.symbol(), left, found);
+                check_orderable(op.symbol(), right, found);
+            }
+        }
+        Condition::Between { value, low, high } => {
+            for op in [value, low, high] {
+                check_operand(op, found);
+                check_orderable("BETWEEN", op, found);
+            }
+            check_between(low, high, found);
+        }
+        Condition::In { value, list } => {
+            check_operand(value, found);
+            list.iter().for_each(|o| check_operand(o, found));
+        }
+        Condition::Call(call) => check_call(call, found),
+        Condition::Not(c) => walk(c, found),
+        Condition::And(cs) | Condition::Or(cs) => cs.iter().for_each(|c| walk(c, found)),
+    }
+}
+
+/// Checks a resolved condition.
+pub fn condition(kind: ExprKind, cond: &Condition<Resolved>) -> Result<(), ExprError> {
+    let mut found = Found::default();
+    walk(cond, &mut found);
+    found.into_result(kind)
+}
+
+/// Rejects two paths where one is a prefix of the other (overlap) or where
+/// the same position is a map key in one and a list index in the other
+/// (conflict).
+pub fn overlaps<'p>(
+    kind: ExprKind,
+    paths: impl Iterator<Item = &'p DocPath<String>>,
+) -> Result<(), ExprError> {
+    let mut seen: Vec<&DocPath<String>> = Vec::new();
+    let mut conflict: Option<String> = None;
+    for path in paths {
+        for earlier in &seen {
+            match relation(earlier, path) {
+                Relation::Overlap => {
+                    return Err(ExprError::invalid(
+                        kind,
+                        format_args!(
+                            "Two document paths overlap with each other; must remove or rewrite one of these paths; path one: {earlier}, path two: {path}"
+                        ),
+                    ))
+                }
+                Relation::Conflict => {
+                    conflict.get_or_insert_with(|| format!(
+                        "Two document paths conflict with each other; must remove or rewrite one of these paths; path one: {earlier}, path two: {path}"
+                    ));
+                }
+                Relation::Disjoint => {}
+            }
+        }
+        seen.push(path);
+    }
+    match conflict {
+        Some(m) => Err(ExprError::invalid(kind, m)),
+        None => Ok(()),
+    }
+}
+
+enum Relation {
+    Disjoint,
+    Overlap,
+    Conflict,
+}
+
+fn relation(a: &DocPath<String>, b: &DocPath<String>) -> Relation {
+    if a.head != b.head {
+        return Relation::Disjoint;
+    }
+    for (x, y) in a.rest.iter().zip(&b.rest) {
+        match (x, y) {
+            (PathElem::Name(p), PathElem::Name(q)) if p != q => return Relation::Disjoint,
+            (PathElem::Index(p), PathElem::Index(q)) if p != q => return Relation::Disjoint,
+            (PathElem::Name(_), PathElem::Index(_)) | (PathElem::Index(_), PathElem::Name(_)) => {
+                return Relation::Conflict
+            }
+            _ => {}
+        }
+    }
+    Relation::Overlap
+}
+
+fn check_set_value(value: &SetValue<Resolved>, found: &mut Found) {
+    match value {
+        SetValue::Operand(o) => check_operand(o, found),
+        SetValue::Plus(a, b) | SetValue::Minus(a, b) => {
+            let name = if matches!(value, SetValue::Plus(..)) { "+" } else { "-" };
+            for op in [a, b] {
+                check_operand(op, found);
+                if let Some(ty) = static_type(op) {
+                    if ty != "N" {
+                        Found::set(&mut found.function, operand_type_error(name, ty));
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Checks a resolved update: paths, `ADD`/`DELETE` operands, functions.
+pub fn update(update: &UpdateExpr<Resolved>) -> Result<(), ExprError> {
+    let kind = ExprKind::Update;
+    overlaps(kind, update.actions.iter().map(UpdateAction::path))?;
+    let mut found = Found::default();
+    let mut operand: Option<String> = None;
+    for action in &update.actions {
+        match action {
+            UpdateAction::Set(a) => check_set_value(&a.value, &mut found),
+            UpdateAction::Remove(_) => {}
+            UpdateAction::Add(a) | UpdateAction::Delete(a) => {
+                let is_add = matches!(action, UpdateAction::Add(_));
+                let ok = match &a.value {
+                    AttributeValue::Ss(_) | AttributeValue::Ns(_) | AttributeValue::Bs(_) => true,
+                    AttributeValue::N(_) => is_add,
+                    _ => false,
+                };
+                if !ok {
+                    operand.get_or_insert_with(|| {
+                        format!(
+                            "Incorrect operand type for operator or function; operator: {}, operand type: {}",
+                            if is_add { "ADD" } else { "DELETE" },
+                            update_type_name(&a.value)
+                        )
+                    });
+                }
+            }
+        }
+    }
+    if let Some(m) = operand {
+        return Err(ExprError::invalid(kind, m));
+    }
+    found.into_result(kind)
+}

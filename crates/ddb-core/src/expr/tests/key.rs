@@ -1,0 +1,124 @@
+//! KeyConditionExpression validation, with DynamoDB's messages.
+
+use super::*;
+use crate::expr::ast::CompareOp;
+use crate::expr::key_condition::{key_condition, KeyCondition, KeySchema, KeyType, SortCondition};
+
+const HASH_RANGE: KeySchema<'static> = KeySchema { partition: ("a", KeyType::S), sort: Some(("b", KeyType::N)) };
+const HASH_ONLY: KeySchema<'static> = KeySchema { partition: ("a", KeyType::S), sort: None };
+
+fn kc(src: &str, vs: &Values, schema: &KeySchema<'_>) -> Result<KeyCondition, String> {
+    let parsed = parse_condition(ExprKind::KeyCondition, src).map_err(|e| e.to_string())?;
+    let vsrc: Option<&dyn crate::expr::resolve::ValueSource> = (!vs.is_empty()).then_some(vs as _);
+    let mut r = Resolver::new(None, vsrc).map_err(|e| e.to_string())?;
+    let c = r.resolve_condition(ExprKind::KeyCondition, &parsed).map_err(|e| e.to_string())?;
+    r.finish().map_err(|e| e.to_string())?;
+    key_condition(&c, schema).map_err(|e| e.to_string())
+}
+
+fn std_values() -> Values {
+    values(&[(":a", s("p")), (":b", n("5")), (":c", n("9"))])
+}
+
+#[test]
+fn accepted_shapes() {
+    let vs = std_values();
+    let k = kc("a = :a", &values(&[(":a", s("p"))]), &HASH_RANGE).unwrap();
+    assert_eq!(k, KeyCondition { partition: s("p"), sort: None });
+    for (src, want) in [
+        ("a = :a AND b = :b", SortCondition::Compare(CompareOp::Eq, n("5"))),
+        ("b < :b AND a = :a", SortCondition::Compare(CompareOp::Lt, n("5"))),
+        (":a = a AND :b < b", SortCondition::Compare(CompareOp::Gt, n("5"))),
+        (":b >= b AND a = :a", SortCondition::Compare(CompareOp::Le, n("5"))),
+        ("a = :a AND b BeTwEeN :b aNd :c", SortCondition::Between(n("5"), n("9"))),
+        ("((b <= :b) AND (a = :a))", SortCondition::Compare(CompareOp::Le, n("5"))),
+    ] {
+        let vs = if src.contains(":c") { vs.clone() } else { values(&[(":a", s("p")), (":b", n("5"))]) };
+        let k = kc(src, &vs, &HASH_RANGE).unwrap_or_else(|e| panic!("{src}: {e}"));
+        assert_eq!(k.sort, Some(want), "{src}");
+    }
+    let schema = KeySchema { partition: ("a", KeyType::S), sort: Some(("c", KeyType::S)) };
+    let k = kc("a = :a AND begins_with(c, :p)", &values(&[(":a", s("p")), (":p", s("00"))]), &schema).unwrap();
+    assert_eq!(k.sort, Some(SortCondition::BeginsWith(s("00"))));
+    assert!(k.sort.as_ref().unwrap().matches(&s("001")));
+    assert!(!k.sort.as_ref().unwrap().matches(&s("1")));
+}
+
+#[test]
+fn sort_conditions_match() {
+    let lt = SortCondition::Compare(CompareOp::Lt, n("5"));
+    assert!(lt.matches(&n("4")) && !lt.matches(&n("5")) && !lt.matches(&s("4")));
+    let between = SortCondition::Between(b(&[127]), b(&[128]));
+    assert!(between.matches(&b(&[127])) && between.matches(&b(&[128])) && !between.matches(&b(&[129])));
+}
+
+#[test]
+fn shape_errors() {
+    let cases: &[(&str, &str)] = &[
+        ("a > b and size(b) > c or a > c", "Invalid operator used in KeyConditionExpression: OR"),
+        ("a in (b, size(c), d)", "Invalid operator used in KeyConditionExpression: IN"),
+        ("attribute_exists(a)", "Invalid operator used in KeyConditionExpression: attribute_exists"),
+        ("attribute_not_exists(a)", "Invalid operator used in KeyConditionExpression: attribute_not_exists"),
+        ("contains(a.d, b)", "Invalid operator used in KeyConditionExpression: contains"),
+        ("not a > b", "Invalid operator used in KeyConditionExpression: NOT"),
+        ("a <> b", "Invalid operator used in KeyConditionExpression: <>"),
+        ("size(b) > a AND a.b > b AND b > c", "KeyConditionExpressions cannot contain nested operations"),
+        ("a > size(b.d)", "KeyConditionExpressions cannot contain nested operations"),
+        ("a between size(b) and size(a)", "KeyConditionExpressions cannot contain nested operations"),
+        ("b > a.b", "Invalid condition in KeyConditionExpression: Multiple attribute names used in one condition"),
+        ("b between c[1] and d", "Invalid condition in KeyConditionExpression: Multiple attribute names used in one condition"),
+        ("a between b and size(a)", "Invalid condition in KeyConditionExpression: Multiple attribute names used in one condition"),
+        ("begins_with(a, b)", "Invalid condition in KeyConditionExpression: Multiple attribute names used in one condition"),
+        ("b.d > a AND c.d > e.f", "KeyConditionExpressions cannot have conditions on nested attributes"),
+        ("a.d > c", "KeyConditionExpressions cannot have conditions on nested attributes"),
+        ("b[0] > a", "KeyConditionExpressions cannot have conditions on nested attributes"),
+    ];
+    for (src, want) in cases {
+        assert_eq!(kc(src, &Values::new(), &HASH_RANGE).unwrap_err(), *want, "{src}");
+    }
+    let vs = values(&[(":a", s("1")), (":b", s("1"))]);
+    assert_eq!(
+        kc(":a between size(b) and size(a) and b > :b", &vs, &HASH_RANGE).unwrap_err(),
+        "Invalid condition in KeyConditionExpression: BETWEEN operator must have the key attribute as its first operand"
+    );
+    assert_eq!(
+        kc("begins_with(:a, b) and a > :b", &vs, &HASH_RANGE).unwrap_err(),
+        "Invalid condition in KeyConditionExpression: begins_with operator must have the key attribute as its first operand"
+    );
+    let vs = values(&[(":a", n("1")), (":b", n("1"))]);
+    for src in [":b > :a AND a < :b", ":a > b AND :a < :b"] {
+        assert_eq!(kc(src, &vs, &HASH_RANGE).unwrap_err(), "Invalid condition in KeyConditionExpression: No key attribute specified");
+    }
+    let vs = values(&[(":a", n("1"))]);
+    for src in ["b > :a AND b < :a and c = :a and d = :a", "(a > :a and b > :a) and (b > :a and c > :a)", "a = :a AND a = :a"] {
+        assert_eq!(kc(src, &vs, &HASH_RANGE).unwrap_err(), "KeyConditionExpressions must only contain one condition per key");
+    }
+    let vs = values(&[(":a", s("a"))]);
+    assert_eq!(kc(":a = a and b = :a and :a = c", &vs, &HASH_RANGE).unwrap_err(), "Conditions can be of length 1 or 2 only");
+}
+
+#[test]
+fn schema_errors() {
+    let vs = values(&[(":a", s("1"))]);
+    for src in ["a > :a", "a < :a", ":a <= a", ":a >= a", "begins_with(a, :a)", "a between :a and :a", "a = :a AND b = :a", "y = :a and z = :a"] {
+        assert_eq!(kc(src, &vs, &HASH_ONLY).unwrap_err(), "Query key condition not supported", "{src}");
+    }
+    let vs = values(&[(":a", s("b")), (":b", n("1"))]);
+    assert_eq!(kc("a = :a and c = :b", &vs, &HASH_RANGE).unwrap_err(), "Query condition missed key schema element: b");
+    assert_eq!(kc("b between :b and :b", &values(&[(":b", n("1"))]), &HASH_RANGE).unwrap_err(), "Query condition missed key schema element: a");
+    assert_eq!(kc("z = :b", &values(&[(":b", n("1"))]), &HASH_ONLY).unwrap_err(), "Query condition missed key schema element: a");
+    let mismatch = "One or more parameter values were invalid: Condition parameter type does not match schema type";
+    assert_eq!(kc(":b = a", &values(&[(":b", n("1"))]), &HASH_ONLY).unwrap_err(), mismatch);
+    assert_eq!(kc("a = :a AND b = :a", &values(&[(":a", s("b"))]), &HASH_RANGE).unwrap_err(), mismatch);
+    // Constant-type errors come from the condition grammar first.
+    let schema = KeySchema { partition: ("p", KeyType::S), sort: Some(("c", KeyType::N)) };
+    assert_eq!(
+        kc("p = :a AND begins_with(c, :b)", &vs, &schema).unwrap_err(),
+        "Invalid KeyConditionExpression: Incorrect operand type for operator or function; operator or function: begins_with, operand type: N"
+    );
+    assert_eq!(
+        kc("a = :a AND b between :b and :a", &vs, &HASH_RANGE).unwrap_err(),
+        "Invalid KeyConditionExpression: The BETWEEN operator requires same data type for lower and upper bounds; lower bound operand: AttributeValue: {N:1}, upper bound operand: AttributeValue: {S:b}"
+    );
+    assert!(kc("a = :a AND b = :c", &vs, &HASH_RANGE).unwrap_err().ends_with("attribute value: :c"));
+}

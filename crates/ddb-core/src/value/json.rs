@@ -1,0 +1,173 @@
+//! DynamoDB JSON: the wire form of attribute values (`{"S":"x"}`,
+//! `{"N":"1"}`, `{"B":"<base64>"}`, `{"BOOL":true}`, `{"NULL":true}`,
+//! `{"M":{…}}`, `{"L":[…]}`, `{"SS":[…]}`, `{"NS":[…]}`, `{"BS":[…]}`), to
+//! and from [`AttributeValue`] and [`Item`], on `serde_json::Value`.
+//!
+//! Reading runs in DynamoDB's two phases, and the phase decides the error
+//! class:
+//! 1. **Deserialization** (`json/shape.rs`) — the JSON types of the whole
+//!    value must match the model, else `SerializationException` with the
+//!    service's Coral/Jackson wording (`NUMBER_VALUE cannot be converted to
+//!    String`, `Unexpected value type in payload`, base64 errors, …). A JSON
+//!    `null` member counts as absent and a member the model doesn't know
+//!    (`{"X":…}`) is ignored, as DynamoDB ignores unknown members.
+//! 2. **Validation** (`json/build.rs`) — `ValidationException`: no or
+//!    several type members, `NULL` other than `true`, empty sets, duplicate
+//!    set members, malformed or out-of-range numbers, nesting deeper than 32.
+//!
+//! Wording follows DynamoDB's *current* validation layer (PutItem,
+//! UpdateItem, DeleteItem, GetItem, BatchGetItem, Query — paritysuite
+//! `valueLayers.test.ts`, captured 2026-10-09); e.g. duplicates render as
+//! `Input collection ["a", "b", "b"] contains duplicates.` PutItem, UpdateItem
+//! and DeleteItem wrap validation messages in `1 validation error detected: `;
+//! applying that envelope (and `ExpressionAttributeValues contains invalid
+//! value: … for key :v` wrappers) is the caller's job. Sources for the
+//! deserialization wording: dynalite `test/helpers.js` `assertType`, run
+//! against DynamoDB.
+//!
+//! Writing (`to_json`) gives numbers in canonical form, binaries as padded
+//! standard base64, and sets in stored order.
+//!
+//! With serde_json's default (sorted) maps, members are examined in key
+//! order rather than wire order; this only matters for which of several
+//! errors in one request is reported.
+
+mod base64;
+mod build;
+mod shape;
+
+use serde_json::{Map, Value};
+
+use super::{AttributeValue, Item};
+use crate::ErrorCode;
+
+/// Deepest nesting DynamoDB accepts: a top-level attribute is level 1, so a
+/// scalar inside 31 maps is the deepest value allowed.
+pub const MAX_NESTING_DEPTH: usize = 32;
+
+/// A rejected attribute value, classed as DynamoDB classes it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ValueError {
+    /// `com.amazon.coral.service#SerializationException`.
+    #[error("{0}")]
+    Serialization(String),
+    /// `com.amazon.coral.validate#ValidationException`.
+    #[error("{0}")]
+    Validation(String),
+}
+
+impl ValueError {
+    /// DynamoDB's message.
+    pub fn message(&self) -> &str {
+        match self {
+            ValueError::Serialization(m) | ValueError::Validation(m) => m,
+        }
+    }
+
+    /// The wire error this is.
+    pub const fn code(&self) -> ErrorCode {
+        match self {
+            ValueError::Serialization(_) => ErrorCode::Serialization,
+            ValueError::Validation(_) => ErrorCode::Validation,
+        }
+    }
+}
+
+impl From<super::NumberError> for ValueError {
+    fn from(e: super::NumberError) -> ValueError {
+        ValueError::Validation(e.to_string())
+    }
+}
+
+/// Where in the request model an attribute value sits; only changes the
+/// wording of a wrongly-typed JSON value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Slot {
+    /// A map value or list element (`Item.a`, `ExpressionAttributeValues.:v`,
+    /// `Key.k`, `L[0]`, `M.x`): scalars give `Unexpected value type in payload`.
+    Value,
+    /// A structure member (`Expected.a.Value`, `AttributeUpdates.a.Value`):
+    /// scalars give `Unexpected field type`.
+    Field,
+}
+
+/// Reads one attribute value in a map-value or list-element position.
+pub fn attribute_value_from_json(value: &Value) -> Result<AttributeValue, ValueError> {
+    attribute_value_from_json_in(value, Slot::Value)
+}
+
+/// Reads one attribute value found in `slot`.
+pub fn attribute_value_from_json_in(
+    value: &Value,
+    slot: Slot,
+) -> Result<AttributeValue, ValueError> {
+    shape::check_attribute_value(value, slot, 1)?;
+    build::attribute_value(value, 1)
+}
+
+/// Reads a `Map<String, AttributeValue>` (an `Item`, a `Key`,
+/// `ExpressionAttributeValues`, …). Each value is a top-level attribute for
+/// nesting purposes.
+pub fn item_from_json(value: &Value) -> Result<Item, ValueError> {
+    shape::check_attribute_map(value, 1)?;
+    build::attribute_map(value, 1)
+}
+
+/// The wire form of a value.
+pub fn attribute_value_to_json(value: &AttributeValue) -> Value {
+    let (tag, inner) = match value {
+        AttributeValue::S(s) => ("S", Value::String(s.clone())),
+        AttributeValue::N(n) => ("N", Value::String(n.to_string())),
+        AttributeValue::B(b) => ("B", Value::String(base64::encode(b))),
+        AttributeValue::Bool(b) => ("BOOL", Value::Bool(*b)),
+        AttributeValue::Null => ("NULL", Value::Bool(true)),
+        AttributeValue::M(m) => ("M", item_to_json(m)),
+        AttributeValue::L(l) => (
+            "L",
+            Value::Array(l.iter().map(attribute_value_to_json).collect()),
+        ),
+        AttributeValue::Ss(ss) => (
+            "SS",
+            Value::Array(ss.iter().map(|s| Value::String(s.clone())).collect()),
+        ),
+        AttributeValue::Ns(ns) => (
+            "NS",
+            Value::Array(ns.iter().map(|n| Value::String(n.to_string())).collect()),
+        ),
+        AttributeValue::Bs(bs) => (
+            "BS",
+            Value::Array(
+                bs.iter()
+                    .map(|b| Value::String(base64::encode(b)))
+                    .collect(),
+            ),
+        ),
+    };
+    let mut object = Map::with_capacity(1);
+    object.insert(tag.to_owned(), inner);
+    Value::Object(object)
+}
+
+/// The wire form of an item (or any attribute map).
+pub fn item_to_json(item: &Item) -> Value {
+    Value::Object(
+        item.iter()
+            .map(|(name, value)| (name.clone(), attribute_value_to_json(value)))
+            .collect(),
+    )
+}
+
+impl AttributeValue {
+    /// Reads DynamoDB JSON; see [`attribute_value_from_json`].
+    pub fn from_json(value: &Value) -> Result<AttributeValue, ValueError> {
+        attribute_value_from_json(value)
+    }
+
+    /// Writes DynamoDB JSON; see [`attribute_value_to_json`].
+    pub fn to_json(&self) -> Value {
+        attribute_value_to_json(self)
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,353 @@
+//! Golden cases for DynamoDB JSON, from tests run against the service
+//! (dynalite `test/putItem.js`, `test/getItem.js`, `test/helpers.js`;
+//! paritysuite `error-messages/*.test.ts`, `limits/nestingDepth.test.ts`).
+
+use serde_json::{json, Value};
+
+use super::*;
+use crate::value::Number;
+
+fn read(value: Value) -> Result<AttributeValue, ValueError> {
+    attribute_value_from_json(&value)
+}
+
+fn validation(value: Value) -> String {
+    match read(value.clone()) {
+        Err(ValueError::Validation(m)) => m,
+        other => panic!("{value} gave {other:?}, not a ValidationException"),
+    }
+}
+
+fn serialization(value: Value) -> String {
+    match read(value.clone()) {
+        Err(ValueError::Serialization(m)) => m,
+        other => panic!("{value} gave {other:?}, not a SerializationException"),
+    }
+}
+
+fn deep_map(wraps: usize) -> Value {
+    let mut v = json!({"S": "leaf"});
+    for _ in 0..wraps {
+        v = json!({"M": {"n": v}});
+    }
+    v
+}
+
+#[test]
+fn reads_every_type() {
+    let item = item_from_json(&json!({
+        "a": {"S": "x"},
+        "b": {"N": "-56.789"},
+        "c": {"B": "Yg=="},
+        "d": {"BOOL": false},
+        "e": {"NULL": true},
+        "f": {"SS": ["a"]},
+        "g": {"NS": ["-56.789", "1"]},
+        "h": {"BS": ["Yg=="]},
+        "i": {"L": [{"S": "a"}, {"L": []}, {"M": {}}]},
+        "j": {"M": {"a": {"M": {}}, "b": {"L": []}}},
+    }))
+    .unwrap();
+    assert_eq!(item.get("a"), Some(&AttributeValue::S("x".into())));
+    assert_eq!(
+        item.get("b"),
+        Some(&AttributeValue::N(Number::parse("-56.789").unwrap()))
+    );
+    assert_eq!(item.get("c"), Some(&AttributeValue::B(b"b".to_vec())));
+    assert_eq!(item.get("d"), Some(&AttributeValue::Bool(false)));
+    assert_eq!(item.get("e"), Some(&AttributeValue::Null));
+    assert_eq!(item.get("f"), Some(&AttributeValue::Ss(vec!["a".into()])));
+    assert!(matches!(item.get("g"), Some(AttributeValue::Ns(ns)) if ns.len() == 2));
+    assert_eq!(
+        item.get("h"),
+        Some(&AttributeValue::Bs(vec![b"b".to_vec()]))
+    );
+    assert!(matches!(item.get("i"), Some(AttributeValue::L(l)) if l.len() == 3));
+    assert!(matches!(item.get("j"), Some(AttributeValue::M(m)) if m.len() == 2));
+}
+
+#[test]
+fn empty_strings_and_binaries_are_values() {
+    // dynalite "should put empty values": accepted and returned unchanged.
+    let item = json!({"b": {"S": ""}, "c": {"B": ""}, "d": {"SS": [""]}, "e": {"BS": [""]}});
+    let read = item_from_json(&item).unwrap();
+    assert_eq!(item_to_json(&read), item);
+}
+
+#[test]
+fn writes_canonical_json() {
+    let value = read(json!({"L": [
+        {"N": "0100.50"}, {"NS": ["3", "1e2", "-0"]}, {"B": "AAE="}, {"NULL": true}, {"BOOL": true}
+    ]}))
+    .unwrap();
+    assert_eq!(
+        value.to_json(),
+        json!({"L": [
+            {"N": "100.5"}, {"NS": ["3", "100", "0"]}, {"B": "AAE="}, {"NULL": true}, {"BOOL": true}
+        ]})
+    );
+    // Sets keep their order.
+    let set = read(json!({"SS": ["z", "a", "m"]})).unwrap();
+    assert_eq!(set.to_json(), json!({"SS": ["z", "a", "m"]}));
+}
+
+#[test]
+fn type_member_count() {
+    for value in [
+        json!({}),
+        json!({"a": ""}),
+        json!({"M": {"a": {}}}),
+        json!({"L": [{}]}),
+        json!({"L": [{"a": {}}]}),
+        json!({"S": null}),
+    ] {
+        assert_eq!(
+            validation(value),
+            "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes"
+        );
+    }
+    assert_eq!(
+        validation(json!({"S": "a", "N": "1"})),
+        "Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes"
+    );
+    // Unknown members are ignored.
+    assert_eq!(
+        read(json!({"S": "a", "X": {"deep": [1]}})).unwrap(),
+        AttributeValue::S("a".into())
+    );
+    // Each type member is checked before the count.
+    assert_eq!(
+        validation(json!({"S": "a", "N": "b"})),
+        "The parameter cannot be converted to a numeric value: b"
+    );
+}
+
+#[test]
+fn invalid_values() {
+    let invalid = "One or more parameter values were invalid: ";
+    for (value, message) in [
+        (
+            json!({"NULL": false}),
+            "Null attribute value types must have the value of true",
+        ),
+        (json!({"SS": []}), "An string set  may not be empty"),
+        (json!({"NS": []}), "An number set  may not be empty"),
+        (json!({"BS": []}), "Binary sets should not be empty"),
+        (
+            json!({"SS": ["b", "a", "b"]}),
+            "Input collection [\"a\", \"b\", \"b\"] contains duplicates.",
+        ),
+        (
+            json!({"SS": ["a", "a"]}),
+            "Input collection [\"a\", \"a\"] contains duplicates.",
+        ),
+        (
+            json!({"SS": ["", ""]}),
+            "Input collection [\"\", \"\"] contains duplicates.",
+        ),
+        (
+            json!({"BS": ["/w==", "AA==", "AA=="]}),
+            "Input collection [\"AA==\",\"/w==\",\"AA==\"]of type BS contains duplicates.",
+        ),
+        (
+            json!({"NS": ["2", "1", "2"]}),
+            "Input collection contains duplicates.",
+        ),
+        (
+            json!({"NS": ["1", "1.0"]}),
+            "Input collection contains duplicates.",
+        ),
+        (
+            json!({"M": {"x": {"L": [{"NULL": false}]}}}),
+            "Null attribute value types must have the value of true",
+        ),
+    ] {
+        assert_eq!(
+            validation(value.clone()),
+            format!("{invalid}{message}"),
+            "{value}"
+        );
+    }
+    // The rest of the members after the repeat, as sent.
+    assert_eq!(
+        validation(json!({"SS": ["c", "a", "c", "b"]})),
+        format!("{invalid}Input collection [\"a\", \"c\", \"c\", \"b\"] contains duplicates.")
+    );
+}
+
+#[test]
+fn invalid_numbers() {
+    for (value, message) in [
+        (json!({"N": ""}), "The parameter cannot be converted to a numeric value: "),
+        (json!({"N": "b"}), "The parameter cannot be converted to a numeric value: b"),
+        (json!({"NS": ["1", "b", "a"]}), "The parameter cannot be converted to a numeric value: b"),
+        (json!({"NS": ["1", ""]}), "The parameter cannot be converted to a numeric value: "),
+        (json!({"N": "123456789012345678901234567890123456789"}), "Attempting to store more than 38 significant digits in a Number"),
+        (json!({"N": "-1e126"}), "Number overflow. Attempting to store a number with magnitude larger than supported range"),
+        (json!({"N": "1e-131"}), "Number underflow. Attempting to store a number with magnitude smaller than supported range"),
+        (json!({"M": {"x": {"L": [{"N": "1e126"}]}}}), "Number overflow. Attempting to store a number with magnitude larger than supported range"),
+    ] {
+        assert_eq!(validation(value.clone()), message, "{value}");
+    }
+}
+
+#[test]
+fn nesting_depth() {
+    // paritysuite nestingDepth: 31 wraps (leaf at level 32) accepted, 32 refused.
+    assert!(read(deep_map(31)).is_ok());
+    assert_eq!(
+        validation(deep_map(32)),
+        "Nesting Levels have exceeded supported limits: Attributes in the item have nested levels beyond supported limit"
+    );
+    let mut list = json!({"N": "1"});
+    for _ in 0..32 {
+        list = json!({"L": [list]});
+    }
+    assert!(
+        matches!(read(list), Err(ValueError::Validation(m)) if m.starts_with("Nesting Levels"))
+    );
+    // Hand-built values deeper than any parser allows don't exhaust the stack.
+    assert!(matches!(
+        read(deep_map(300)),
+        Err(ValueError::Validation(_))
+    ));
+}
+
+#[test]
+fn wrong_json_types_are_serialization_errors() {
+    // dynalite assertType, checked against DynamoDB.
+    for (value, message) in [
+        (json!({"S": true}), "TRUE_VALUE cannot be converted to String"),
+        (json!({"S": false}), "FALSE_VALUE cannot be converted to String"),
+        (json!({"N": 123}), "NUMBER_VALUE cannot be converted to String"),
+        (json!({"N": 2147483648u64}), "NUMBER_VALUE cannot be converted to String"),
+        (json!({"S": 34.56}), "DECIMAL_VALUE cannot be converted to String"),
+        (json!({"S": []}), "Unrecognized collection type class java.lang.String"),
+        (json!({"S": {}}), "Start of structure or map found where not expected"),
+        (json!({"B": true}), "only base-64-encoded strings are convertible to bytes"),
+        (json!({"B": 23}), "only base-64-encoded strings are convertible to bytes"),
+        (json!({"B": []}), "Unrecognized collection type class java.nio.ByteBuffer"),
+        (json!({"B": {}}), "Start of structure or map found where not expected"),
+        (json!({"B": "23456"}), "Base64 encoded length is expected a multiple of 4 bytes but found: 5"),
+        (json!({"B": "=+/="}), "Invalid last non-pad Base64 character dectected"),
+        (json!({"B": "+/+="}), "Invalid last non-pad Base64 character dectected"),
+        (json!({"BOOL": "23"}), "Unexpected token received from parser"),
+        (json!({"BOOL": 23}), "NUMBER_VALUE cannot be converted to Boolean"),
+        (json!({"NULL": 34.56}), "DECIMAL_VALUE cannot be converted to Boolean"),
+        (json!({"NULL": []}), "Unrecognized collection type class java.lang.Boolean"),
+        (json!({"BOOL": {}}), "Start of structure or map found where not expected"),
+        (json!({"SS": "23"}), "Unexpected field type"),
+        (json!({"NS": true}), "Unexpected field type"),
+        (json!({"L": 34.56}), "Unexpected field type"),
+        (json!({"BS": {}}), "Start of structure or map found where not expected"),
+        (json!({"SS": [1]}), "NUMBER_VALUE cannot be converted to String"),
+        (json!({"BS": ["23456"]}), "Base64 encoded length is expected a multiple of 4 bytes but found: 5"),
+        (json!({"L": ["23"]}), "Unexpected value type in payload"),
+        (json!({"L": [true]}), "Unexpected value type in payload"),
+        (json!({"L": [[]]}), "Unrecognized collection type class com.amazonaws.dynamodb.v20120810.AttributeValue"),
+        (json!({"M": "23"}), "Unexpected field type"),
+        (json!({"M": []}), "Unrecognized collection type java.util.Map<java.lang.String, com.amazonaws.dynamodb.v20120810.AttributeValue>"),
+        (json!({"M": {"a": 23}}), "Unexpected value type in payload"),
+        (json!({"M": {"a": {"BS": [true]}}}), "only base-64-encoded strings are convertible to bytes"),
+        (json!("23"), "Unexpected value type in payload"),
+        (json!([]), "Unrecognized collection type class com.amazonaws.dynamodb.v20120810.AttributeValue"),
+    ] {
+        assert_eq!(serialization(value.clone()), message, "{value}");
+    }
+    assert_eq!(
+        attribute_value_from_json_in(&json!(23), Slot::Field),
+        Err(ValueError::Serialization("Unexpected field type".into()))
+    );
+    assert_eq!(
+        item_from_json(&json!([])),
+        Err(ValueError::Serialization(
+            "Unrecognized collection type java.util.Map<java.lang.String, com.amazonaws.dynamodb.v20120810.AttributeValue>".into()
+        ))
+    );
+    assert_eq!(
+        item_from_json(&json!(true)),
+        Err(ValueError::Serialization("Unexpected field type".into()))
+    );
+}
+
+#[test]
+fn serialization_wins_over_validation_anywhere() {
+    // The whole value is deserialized before anything is validated.
+    let item = json!({"a": {"SS": []}, "b": {"N": 1}});
+    assert_eq!(
+        item_from_json(&item),
+        Err(ValueError::Serialization(
+            "NUMBER_VALUE cannot be converted to String".into()
+        ))
+    );
+}
+
+#[test]
+fn error_classes_map_to_wire_codes() {
+    assert_eq!(
+        ValueError::Serialization(String::new()).code(),
+        crate::ErrorCode::Serialization
+    );
+    assert_eq!(
+        ValueError::Validation("m".into()).code(),
+        crate::ErrorCode::Validation
+    );
+    assert_eq!(ValueError::Validation("m".into()).message(), "m");
+}
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn number() -> impl Strategy<Value = Number> {
+        (any::<bool>(), 1u128..10u128.pow(12), -140i32..130).prop_filter_map(
+            "in range",
+            |(neg, c, e)| {
+                let text = format!("{}{c}e{e}", if neg { "-" } else { "" });
+                Number::parse(&text).ok()
+            },
+        )
+    }
+
+    fn value() -> impl Strategy<Value = AttributeValue> {
+        let leaf = prop_oneof![
+            ".*".prop_map(AttributeValue::S),
+            number().prop_map(AttributeValue::N),
+            proptest::collection::vec(any::<u8>(), 0..8).prop_map(AttributeValue::B),
+            any::<bool>().prop_map(AttributeValue::Bool),
+            Just(AttributeValue::Null),
+            proptest::collection::btree_set(".{0,4}", 1..4)
+                .prop_map(|s| AttributeValue::Ss(s.into_iter().collect())),
+            proptest::collection::btree_set(number(), 1..4)
+                .prop_map(|s| AttributeValue::Ns(s.into_iter().collect())),
+            proptest::collection::btree_set(proptest::collection::vec(any::<u8>(), 0..4), 1..4)
+                .prop_map(|s| AttributeValue::Bs(s.into_iter().collect())),
+        ];
+        leaf.prop_recursive(4, 32, 4, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..4).prop_map(AttributeValue::L),
+                proptest::collection::btree_map(".{0,3}", inner, 0..4).prop_map(AttributeValue::M),
+            ]
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn round_trips(v in value()) {
+            let wire = v.to_json();
+            prop_assert_eq!(AttributeValue::from_json(&wire).unwrap(), v);
+            // And through text, as the data plane sees it.
+            let text = serde_json::to_string(&wire).unwrap();
+            let reparsed: Value = serde_json::from_str(&text).unwrap();
+            prop_assert_eq!(reparsed, wire);
+        }
+
+        #[test]
+        fn never_panics_on_arbitrary_json(text in "[\\[\\]{}\":,a-zA-Z0-9 .=+/-]{0,40}") {
+            if let Ok(v) = serde_json::from_str::<Value>(&text) {
+                let _ = attribute_value_from_json(&v);
+                let _ = item_from_json(&v);
+            }
+        }
+    }
+}
