@@ -1,5 +1,6 @@
 //! Table management on the internal API: the data plane authorizes and
-//! validates CreateTable / DeleteTable, then the control plane applies them
+//! validates CreateTable / DeleteTable / table changes (UpdateTable, TTL,
+//! tags), then the control plane applies them
 //! to the catalog and answers with the revision at which data planes see
 //! the change. Refusals are DynamoDB errors ([`DdbError`]) the data plane
 //! relays as they are.
@@ -10,7 +11,7 @@ use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::routing::{delete, post};
 use axum::{Json, Router};
-use ddb_core::api::table::{BillingMode, TableDefinition, TableSpec};
+use ddb_core::api::table::{stream_label, BillingMode, TableChange as Change, TableDefinition, TableSpec};
 use dynastore_common::contract::{self, CreateTableRequest, DdbError, TableChange, TableRecord};
 
 use crate::db::{revision, tables, tenants};
@@ -26,6 +27,37 @@ pub fn router() -> Router<Arc<ControlPlane>> {
     Router::new()
         .route(contract::TABLES_PATH, post(create))
         .route(&format!("{}/{{tenant}}/{{name}}", contract::TABLES_PATH), delete(remove))
+        .route(&format!("{}/{{tenant}}/{{name}}/changes", contract::TABLES_PATH), post(change))
+}
+
+fn epoch_now() -> f64 {
+    chrono::Utc::now().timestamp_millis() as f64 / 1000.0
+}
+
+async fn change(
+    State(cp): State<Arc<ControlPlane>>,
+    headers: HeaderMap,
+    Path((tenant, name)): Path<(String, String)>,
+    Json(change): Json<Change>,
+) -> Result<Json<TableChange>> {
+    authorize(&cp, &headers)?;
+    let mut tx = cp.pool.begin().await?;
+    let Some(mut record) = tables::get_for_update(&mut tx, &tenant, &name).await? else {
+        return Err(not_found(&name).into());
+    };
+    let mut def: TableDefinition = serde_json::from_value(record.definition.clone())
+        .map_err(|e| Error::BadRequest(format!("stored definition unreadable: {e}")))?;
+    def.apply(&change, epoch_now())
+        .map_err(|e| DdbError::new("ValidationException", e.0))?;
+    record.definition = serde_json::to_value(&def)
+        .map_err(|e| Error::BadRequest(format!("unserializable table: {e}")))?;
+    tables::set_definition(&mut tx, &tenant, &name, &record.definition).await?;
+    let rev = revision::current(&mut tx).await?;
+    tx.commit().await?;
+    Ok(Json(TableChange {
+        revision: rev,
+        table: record,
+    }))
 }
 
 fn table_id() -> String {
@@ -55,15 +87,15 @@ async fn create(
     authorize(&cp, &headers)?;
     let spec: TableSpec = serde_json::from_value(req.spec)
         .map_err(|e| Error::BadRequest(format!("invalid table spec: {e}")))?;
-    let now = chrono::Utc::now();
-    let created_at = now.timestamp_millis() as f64 / 1000.0;
+    let created_at = epoch_now();
     let def = TableDefinition {
         table_id: table_id(),
         created_at,
         pay_per_request_since: (spec.billing_mode == BillingMode::PayPerRequest).then_some(created_at),
-        stream_label: spec
-            .stream
-            .map(|_| now.format("%Y-%m-%dT%H:%M:%S%.3f").to_string()),
+        stream_label: spec.stream.map(|_| stream_label(created_at)),
+        ttl_attribute: None,
+        last_increase: None,
+        last_decrease: None,
         spec,
     };
     let record = TableRecord {

@@ -27,6 +27,8 @@ pub enum ApiError {
     #[error("{0}")]
     ResourceNotFound(String),
     #[error("{0}")]
+    TableNotFound(String),
+    #[error("{0}")]
     ResourceInUse(String),
     #[error("{0}")]
     LimitExceeded(String),
@@ -82,6 +84,7 @@ impl ApiError {
             ApiError::UnknownOperation => ErrorCode::UnknownOperation,
             ApiError::Validation(_) => ErrorCode::Validation,
             ApiError::ResourceNotFound(_) => ErrorCode::ResourceNotFound,
+            ApiError::TableNotFound(_) => ErrorCode::TableNotFound,
             ApiError::ResourceInUse(_) => ErrorCode::ResourceInUse,
             ApiError::LimitExceeded(_) => ErrorCode::LimitExceeded,
             ApiError::RequestEntityTooLarge => ErrorCode::RequestEntityTooLarge,

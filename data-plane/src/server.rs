@@ -91,7 +91,8 @@ async fn handle(
         .ok_or(ApiError::UnknownOperation)?;
     *op_out = Some(op);
     let value = parse_json(&bytes)?;
-    ops::dispatch(dp, op, &caller, &catalog, value).await
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
+    ops::dispatch(dp, op, &caller, &catalog, host, value).await
 }
 
 async fn read_body(body: Body, limit: usize) -> Result<Bytes, ApiError> {

@@ -107,6 +107,24 @@ impl ControlPlaneClient {
         self.send_management(self.http.delete(url)).await
     }
 
+    /// Applies a change (a `TableChange` as JSON) to a table.
+    pub async fn change_table(
+        &self,
+        tenant_id: &str,
+        name: &str,
+        change: &serde_json::Value,
+    ) -> Result<TableChange, SyncError> {
+        let mut url = reqwest::Url::parse(&format!("{}{}/", self.base, contract::TABLES_PATH))
+            .map_err(|_| SyncError::Status(reqwest::StatusCode::BAD_REQUEST))?;
+        url.path_segments_mut()
+            .map_err(|()| SyncError::Status(reqwest::StatusCode::BAD_REQUEST))?
+            .pop_if_empty()
+            .push(tenant_id)
+            .push(name)
+            .push("changes");
+        self.send_management(self.http.post(url).json(change)).await
+    }
+
     /// The full snapshot.
     pub async fn snapshot(&self) -> Result<Snapshot, SyncError> {
         self.get(contract::SNAPSHOT_PATH, &[], Duration::from_secs(30))

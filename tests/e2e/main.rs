@@ -12,4 +12,5 @@ mod harness;
 mod auth;
 mod protocol;
 mod sync;
+mod table_settings;
 mod tables;

@@ -95,3 +95,22 @@ pub async fn delete(conn: &mut PgConnection, tenant_id: &str, name: &str) -> Res
     super::revision::bump(conn, super::revision::Kind::Table, &entity_id(tenant_id, name)).await?;
     Ok(())
 }
+
+/// Replaces the definition of a table.
+pub async fn set_definition(
+    conn: &mut PgConnection,
+    tenant_id: &str,
+    name: &str,
+    definition: &serde_json::Value,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE tables SET definition = $3, updated_at = now() WHERE tenant_id = $1 AND name = $2",
+    )
+    .bind(tenant_id)
+    .bind(name)
+    .bind(definition)
+    .execute(&mut *conn)
+    .await?;
+    super::revision::bump(conn, super::revision::Kind::Table, &entity_id(tenant_id, name)).await?;
+    Ok(())
+}

@@ -115,7 +115,8 @@ impl Changes {
 }
 
 /// Path of the table-management endpoint (`POST` create, `DELETE
-/// …/{tenant_id}/{name}` delete).
+/// …/{tenant_id}/{name}` delete, `POST …/{tenant_id}/{name}/changes` with a
+/// `ddb_core::api::table::TableChange` as JSON).
 pub const TABLES_PATH: &str = "/internal/v1/tables";
 
 /// Create a table: the data plane has validated `spec` (a

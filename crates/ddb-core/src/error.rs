@@ -18,6 +18,7 @@ pub enum ErrorCode {
     UnknownOperation,
     Validation,
     ResourceNotFound,
+    TableNotFound,
     ResourceInUse,
     LimitExceeded,
     ConditionalCheckFailed,
@@ -53,6 +54,7 @@ impl ErrorCode {
             ServiceUnavailable => "com.amazon.coral.availability#ServiceUnavailableException",
             RequestEntityTooLarge => "com.amazon.coral.service#RequestEntityTooLargeException",
             ResourceNotFound => "com.amazonaws.dynamodb.v20120810#ResourceNotFoundException",
+            TableNotFound => "com.amazonaws.dynamodb.v20120810#TableNotFoundException",
             ResourceInUse => "com.amazonaws.dynamodb.v20120810#ResourceInUseException",
             LimitExceeded => "com.amazonaws.dynamodb.v20120810#LimitExceededException",
             ConditionalCheckFailed => {

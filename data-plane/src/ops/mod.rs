@@ -3,6 +3,7 @@
 //! output or an [`ApiError`]; no HTTP types appear here.
 
 mod list_tables;
+mod table_settings;
 mod tables;
 
 use ddb_core::Operation;
@@ -20,13 +21,26 @@ pub async fn dispatch(
     op: Operation,
     caller: &Verified,
     catalog: &Catalog,
+    host: Option<&str>,
     body: Value,
 ) -> Result<Value, ApiError> {
+    use ddb_core::api::table::TagOp;
     match op {
         Operation::ListTables => encode(list_tables::run(caller, catalog, decode(body)?)?),
         Operation::CreateTable => tables::create(dp, caller, decode(body)?).await,
         Operation::DescribeTable => tables::describe_table(dp, caller, catalog, decode(body)?),
         Operation::DeleteTable => tables::delete(dp, caller, catalog, decode(body)?).await,
+        Operation::UpdateTable => table_settings::update_table(dp, caller, catalog, decode(body)?).await,
+        Operation::UpdateTimeToLive => table_settings::update_ttl(dp, caller, catalog, decode(body)?).await,
+        Operation::DescribeTimeToLive => table_settings::describe_ttl(caller, catalog, decode(body)?),
+        Operation::DescribeContinuousBackups => {
+            table_settings::describe_continuous_backups(caller, catalog, decode(body)?)
+        }
+        Operation::ListTagsOfResource => table_settings::tags(dp, caller, catalog, TagOp::List, decode(body)?).await,
+        Operation::TagResource => table_settings::tags(dp, caller, catalog, TagOp::Tag, decode(body)?).await,
+        Operation::UntagResource => table_settings::tags(dp, caller, catalog, TagOp::Untag, decode(body)?).await,
+        Operation::DescribeLimits => Ok(table_settings::describe_limits()),
+        Operation::DescribeEndpoints => Ok(table_settings::describe_endpoints(dp, host)),
         other => {
             // Known to DynamoDB but not served yet: DynamoDB Local answers
             // operations it lacks the same way.

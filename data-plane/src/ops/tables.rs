@@ -12,14 +12,14 @@ use crate::catalog::Catalog;
 use crate::error::ApiError;
 use crate::DataPlane;
 
-fn location<'a>(dp: &'a DataPlane, caller: &'a Verified) -> Location<'a> {
+pub(super) fn location<'a>(dp: &'a DataPlane, caller: &'a Verified) -> Location<'a> {
     Location {
         region: &dp.config.region,
         account_id: &caller.tenant.account_id,
     }
 }
 
-fn not_found(name: &str) -> ApiError {
+pub(super) fn not_found(name: &str) -> ApiError {
     ApiError::ResourceNotFound(format!("Requested resource not found: Table: {name} not found"))
 }
 

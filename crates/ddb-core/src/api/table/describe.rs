@@ -89,7 +89,16 @@ pub fn describe(def: &TableDefinition, status: &str, loc: Location<'_>, usage: U
     m.insert("KeySchema".into(), key_schema_json(&spec.key_schema));
     m.insert("TableStatus".into(), json!(status));
     m.insert("CreationDateTime".into(), json!(def.created_at));
-    m.insert("ProvisionedThroughput".into(), throughput_json(spec.throughput));
+    let mut pt = throughput_json(spec.throughput);
+    if let Some(obj) = pt.as_object_mut() {
+        if let Some(t) = def.last_increase {
+            obj.insert("LastIncreaseDateTime".into(), json!(t));
+        }
+        if let Some(t) = def.last_decrease {
+            obj.insert("LastDecreaseDateTime".into(), json!(t));
+        }
+    }
+    m.insert("ProvisionedThroughput".into(), pt);
     m.insert("TableSizeBytes".into(), json!(usage.size_bytes));
     m.insert("ItemCount".into(), json!(usage.item_count));
     m.insert("TableArn".into(), json!(arn));

@@ -1,13 +1,17 @@
 //! Table management: request shapes, validation into a [`TableSpec`], and
 //! the `TableDescription` rendering.
 
+mod change;
 mod constraints;
 mod create;
 mod describe;
+mod requests;
 mod spec;
 mod types;
 
+pub use change::{stream_label, ChangeError, TableChange, TableUpdate, MAX_TAGS};
 pub use create::CreateTableInput;
+pub use requests::{TagOp, TagsInput, TimeToLiveSpecification, UpdateTableInput, UpdateTimeToLiveInput};
 pub use describe::{describe, Location, Usage};
 pub use spec::{
     BillingMode, IndexSpec, KeyAttr, KeySchema, ProjectionSpec, ScalarType, StreamViewType,

@@ -161,4 +161,12 @@ pub struct TableDefinition {
     /// Stream label (creation time of the current stream), if any.
     #[serde(default)]
     pub stream_label: Option<String>,
+    /// Time to Live: the attribute holding expiry times, when enabled.
+    #[serde(default)]
+    pub ttl_attribute: Option<String>,
+    /// Last time provisioned throughput went up or down, seconds since the epoch.
+    #[serde(default)]
+    pub last_increase: Option<f64>,
+    #[serde(default)]
+    pub last_decrease: Option<f64>,
 }

@@ -170,6 +170,9 @@ fn description_has_the_sdk_fields() {
         created_at: 1_700_000_000.5,
         pay_per_request_since: None,
         stream_label: None,
+        ttl_attribute: None,
+        last_increase: None,
+        last_decrease: None,
     };
     let d = describe(
         &def,

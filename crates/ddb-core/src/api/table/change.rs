@@ -1,0 +1,202 @@
+//! Changes to an existing table — UpdateTable, UpdateTimeToLive,
+//! TagResource, UntagResource — applied to a [`TableDefinition`] with
+//! DynamoDB's rules and messages. The control plane applies them under a
+//! row lock, so the checks see the current definition.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::spec::{BillingMode, StreamViewType, TableDefinition, Throughput};
+
+/// Most tags one resource may carry.
+pub const MAX_TAGS: usize = 50;
+
+/// One change to a table.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum TableChange {
+    /// Add or overwrite tags.
+    Tag(BTreeMap<String, String>),
+    /// Remove tags by key.
+    Untag(Vec<String>),
+    /// Enable (with the attribute) or disable Time to Live.
+    TimeToLive { enabled: bool, attribute_name: String },
+    /// The settings UpdateTable changes.
+    Update(TableUpdate),
+}
+
+/// What an UpdateTable request asks for (member constraints already checked).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TableUpdate {
+    pub billing_mode: Option<BillingMode>,
+    pub throughput: Option<Throughput>,
+    pub deletion_protection: Option<bool>,
+    pub table_class: Option<String>,
+    /// `Some(None)` disables the stream; `Some(Some(v))` enables it.
+    pub stream: Option<Option<StreamViewType>>,
+}
+
+/// A refused change: the ValidationException message.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct ChangeError(pub String);
+
+fn err(msg: impl Into<String>) -> ChangeError {
+    ChangeError(msg.into())
+}
+
+impl TableDefinition {
+    /// Applies `change` at time `now` (seconds since the epoch).
+    pub fn apply(&mut self, change: &TableChange, now: f64) -> Result<(), ChangeError> {
+        match change {
+            TableChange::Tag(tags) => {
+                let mut merged = self.spec.tags.clone();
+                merged.extend(tags.iter().map(|(k, v)| (k.clone(), v.clone())));
+                if merged.len() > MAX_TAGS {
+                    return Err(err("One or more parameter values were invalid: The number of tags exceeds the limit of 50"));
+                }
+                self.spec.tags = merged;
+            }
+            TableChange::Untag(keys) => {
+                for k in keys {
+                    self.spec.tags.remove(k);
+                }
+            }
+            TableChange::TimeToLive {
+                enabled,
+                attribute_name,
+            } => match (&self.ttl_attribute, enabled) {
+                (Some(_), true) => return Err(err("TimeToLive is already enabled")),
+                (None, false) => return Err(err("TimeToLive is already disabled")),
+                (Some(current), false) if current != attribute_name => {
+                    return Err(err(format!(
+                        "TimeToLive is active on a different AttributeName: current AttributeName is {current}"
+                    )))
+                }
+                (_, true) => self.ttl_attribute = Some(attribute_name.clone()),
+                (_, false) => self.ttl_attribute = None,
+            },
+            TableChange::Update(u) => self.update(u, now)?,
+        }
+        Ok(())
+    }
+
+    fn update(&mut self, u: &TableUpdate, now: f64) -> Result<(), ChangeError> {
+        if *u == TableUpdate::default() {
+            return Err(err("At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required"));
+        }
+        let mode = u.billing_mode.unwrap_or(self.spec.billing_mode);
+        match mode {
+            BillingMode::PayPerRequest => {
+                if u.throughput.is_some() {
+                    return Err(err("One or more parameter values were invalid: Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST"));
+                }
+                if self.spec.billing_mode != BillingMode::PayPerRequest {
+                    self.pay_per_request_since = Some(now);
+                    for gsi in &mut self.spec.global_secondary_indexes {
+                        gsi.throughput = None;
+                    }
+                }
+                self.spec.throughput = None;
+            }
+            BillingMode::Provisioned => {
+                let switching = self.spec.billing_mode == BillingMode::PayPerRequest;
+                match (u.throughput, switching) {
+                    (None, true) => {
+                        return Err(err("One or more parameter values were invalid: ProvisionedThroughput must be specified when BillingMode is PROVISIONED"));
+                    }
+                    (Some(t), _) => {
+                        if let (Some(cur), false) = (self.spec.throughput, switching) {
+                            if cur == t && u.deletion_protection.is_none() && u.table_class.is_none() && u.stream.is_none() && u.billing_mode.is_none() {
+                                return Err(err(format!(
+                                    "The provisioned throughput for the table will not change. The requested value equals the current value. Current ReadCapacityUnits provisioned for the table: {}. Requested ReadCapacityUnits: {}. Current WriteCapacityUnits provisioned for the table: {}. Requested WriteCapacityUnits: {}. Refer to the Amazon DynamoDB Developer Guide for current limits and how to request higher limits.",
+                                    cur.read, t.read, cur.write, t.write
+                                )));
+                            }
+                            if t.read > cur.read || t.write > cur.write {
+                                self.last_increase = Some(now);
+                            }
+                            if t.read < cur.read || t.write < cur.write {
+                                self.last_decrease = Some(now);
+                            }
+                        }
+                        if switching {
+                            for gsi in &mut self.spec.global_secondary_indexes {
+                                gsi.throughput.get_or_insert(t);
+                            }
+                        }
+                        self.spec.throughput = Some(t);
+                    }
+                    (None, false) => {}
+                }
+            }
+        }
+        self.spec.billing_mode = mode;
+        if let Some(p) = u.deletion_protection {
+            self.spec.deletion_protection = p;
+        }
+        if let Some(c) = &u.table_class {
+            self.spec.table_class = Some(c.clone());
+        }
+        if let Some(stream) = u.stream {
+            match (stream, self.spec.stream) {
+                (Some(_), Some(_)) => {
+                    return Err(err(format!(
+                        "Table already has an enabled stream: TableName: {}",
+                        self.spec.name
+                    )))
+                }
+                (None, None) => {
+                    return Err(err("Table already has no stream enabled"));
+                }
+                (Some(view), None) => {
+                    self.spec.stream = Some(view);
+                    self.stream_label = Some(stream_label(now));
+                }
+                (None, Some(_)) => self.spec.stream = None,
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A stream label from a time: `YYYY-MM-DDTHH:MM:SS.mmm` in UTC.
+pub fn stream_label(now: f64) -> String {
+    let millis = (now * 1000.0).round() as i64;
+    let secs = millis.div_euclid(1000);
+    let ms = millis.rem_euclid(1000);
+    let days = secs.div_euclid(86_400);
+    let sod = secs.rem_euclid(86_400);
+    let (y, m, d) = civil_from_days(days);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{ms:03}",
+        sod / 3600,
+        (sod % 3600) / 60,
+        sod % 60
+    )
+}
+
+/// Days since 1970-01-01 to a proleptic Gregorian date.
+fn civil_from_days(z: i64) -> (i64, i64, i64) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels() {
+        assert_eq!(stream_label(0.0), "1970-01-01T00:00:00.000");
+        assert_eq!(stream_label(1_431_379_293.291), "2015-05-11T21:21:33.291");
+    }
+}

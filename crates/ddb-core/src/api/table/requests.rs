@@ -1,0 +1,261 @@
+//! Request shapes of UpdateTable, UpdateTimeToLive, TagResource,
+//! UntagResource and ListTagsOfResource, with their member constraints,
+//! turned into a [`TableChange`] (or a table name for reads).
+
+use serde::Deserialize;
+
+use super::change::{TableChange, TableUpdate};
+use super::constraints::Constraints;
+use super::spec::{BillingMode, StreamViewType, Throughput};
+use super::types::{ProvisionedThroughput, SseSpecification, StreamSpecification, Tag};
+
+/// `UpdateTable` request members (global secondary index updates are
+/// refused until index backfill exists).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct UpdateTableInput {
+    #[serde(rename = "TableName")]
+    pub table_name: Option<String>,
+    #[serde(rename = "BillingMode")]
+    pub billing_mode: Option<String>,
+    #[serde(rename = "ProvisionedThroughput")]
+    pub provisioned_throughput: Option<ProvisionedThroughput>,
+    #[serde(rename = "DeletionProtectionEnabled")]
+    pub deletion_protection_enabled: Option<bool>,
+    #[serde(rename = "TableClass")]
+    pub table_class: Option<String>,
+    #[serde(rename = "StreamSpecification")]
+    pub stream_specification: Option<StreamSpecification>,
+    #[serde(rename = "SSESpecification")]
+    pub sse_specification: Option<SseSpecification>,
+    #[serde(rename = "GlobalSecondaryIndexUpdates")]
+    pub global_secondary_index_updates: Option<Vec<serde_json::Value>>,
+    #[serde(rename = "AttributeDefinitions")]
+    pub attribute_definitions: Option<Vec<super::types::AttributeDefinition>>,
+}
+
+fn name(c: &mut Constraints, n: &Option<String>) {
+    match n {
+        Some(n) => c.table_name(n, "tableName"),
+        None => {
+            c.not_null(None::<&String>, "tableName");
+        }
+    }
+}
+
+impl UpdateTableInput {
+    /// Checks members and returns the table name and the change.
+    pub fn validate(&self) -> Result<(&str, TableChange), String> {
+        let mut c = Constraints::default();
+        name(&mut c, &self.table_name);
+        if let Some(m) = &self.billing_mode {
+            c.one_of(m, "billingMode", &["PROVISIONED", "PAY_PER_REQUEST"]);
+        }
+        if let Some(t) = &self.provisioned_throughput {
+            for (v, p) in [
+                (t.read_capacity_units, "provisionedThroughput.readCapacityUnits"),
+                (t.write_capacity_units, "provisionedThroughput.writeCapacityUnits"),
+            ] {
+                match v {
+                    Some(v) => c.at_least(v, p, 1),
+                    None => {
+                        c.not_null(None::<&i64>, p);
+                    }
+                }
+            }
+        }
+        if let Some(tc) = &self.table_class {
+            c.one_of(tc, "tableClass", &["STANDARD", "STANDARD_INFREQUENT_ACCESS"]);
+        }
+        if let Some(v) = self
+            .stream_specification
+            .as_ref()
+            .and_then(|s| s.stream_view_type.as_ref())
+        {
+            c.one_of(
+                v,
+                "streamSpecification.streamViewType",
+                &["NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES", "KEYS_ONLY"],
+            );
+        }
+        c.finish().map_err(|e| e.to_string())?;
+        if self.global_secondary_index_updates.is_some() {
+            return Err("GlobalSecondaryIndexUpdates are not supported by this endpoint yet".into());
+        }
+        let stream = match &self.stream_specification {
+            None => None,
+            Some(StreamSpecification {
+                stream_enabled: Some(true),
+                stream_view_type,
+            }) => match stream_view_type.as_deref().and_then(StreamViewType::parse) {
+                Some(v) => Some(Some(v)),
+                None => {
+                    return Err("One or more parameter values were invalid: You must specify a StreamViewType when enabling a stream".into())
+                }
+            },
+            Some(_) => Some(None),
+        };
+        let update = TableUpdate {
+            billing_mode: self.billing_mode.as_deref().map(|m| {
+                if m == "PAY_PER_REQUEST" {
+                    BillingMode::PayPerRequest
+                } else {
+                    BillingMode::Provisioned
+                }
+            }),
+            throughput: self.provisioned_throughput.and_then(|t| {
+                Some(Throughput {
+                    read: t.read_capacity_units?,
+                    write: t.write_capacity_units?,
+                })
+            }),
+            deletion_protection: self.deletion_protection_enabled,
+            table_class: self.table_class.clone(),
+            stream,
+        };
+        Ok((
+            self.table_name.as_deref().unwrap_or_default(),
+            TableChange::Update(update),
+        ))
+    }
+}
+
+/// `TimeToLiveSpecification`
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct TimeToLiveSpecification {
+    #[serde(rename = "Enabled")]
+    pub enabled: Option<bool>,
+    #[serde(rename = "AttributeName")]
+    pub attribute_name: Option<String>,
+}
+
+/// `UpdateTimeToLive` request members.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct UpdateTimeToLiveInput {
+    #[serde(rename = "TableName")]
+    pub table_name: Option<String>,
+    #[serde(rename = "TimeToLiveSpecification")]
+    pub time_to_live_specification: Option<TimeToLiveSpecification>,
+}
+
+impl UpdateTimeToLiveInput {
+    /// Checks members and returns the table name and the change.
+    pub fn validate(&self) -> Result<(&str, TableChange), String> {
+        let mut c = Constraints::default();
+        name(&mut c, &self.table_name);
+        match &self.time_to_live_specification {
+            None => {
+                c.not_null(None::<&String>, "timeToLiveSpecification");
+            }
+            Some(spec) => {
+                match &spec.attribute_name {
+                    Some(a) => c.length(a, "timeToLiveSpecification.attributeName", 1, 255),
+                    None => {
+                        c.not_null(None::<&String>, "timeToLiveSpecification.attributeName");
+                    }
+                }
+                if spec.enabled.is_none() {
+                    c.not_null(None::<&bool>, "timeToLiveSpecification.enabled");
+                }
+            }
+        }
+        c.finish().map_err(|e| e.to_string())?;
+        let spec = self.time_to_live_specification.clone().unwrap_or_default();
+        Ok((
+            self.table_name.as_deref().unwrap_or_default(),
+            TableChange::TimeToLive {
+                enabled: spec.enabled.unwrap_or(false),
+                attribute_name: spec.attribute_name.unwrap_or_default(),
+            },
+        ))
+    }
+}
+
+/// `ListTagsOfResource`, `TagResource` and `UntagResource` members.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct TagsInput {
+    #[serde(rename = "ResourceArn")]
+    pub resource_arn: Option<String>,
+    #[serde(rename = "Tags")]
+    pub tags: Option<Vec<Tag>>,
+    #[serde(rename = "TagKeys")]
+    pub tag_keys: Option<Vec<String>>,
+    #[serde(rename = "NextToken")]
+    pub next_token: Option<String>,
+}
+
+/// Which tag operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TagOp {
+    List,
+    Tag,
+    Untag,
+}
+
+impl TagsInput {
+    /// Checks members; returns the ARN and, for Tag/Untag, the change.
+    pub fn validate(&self, op: TagOp) -> Result<(&str, Option<TableChange>), String> {
+        let mut c = Constraints::default();
+        match &self.resource_arn {
+            Some(a) => c.length(a, "resourceArn", 1, 1283),
+            None => {
+                c.not_null(None::<&String>, "resourceArn");
+            }
+        }
+        match op {
+            TagOp::Tag => {
+                if self.tags.is_none() {
+                    c.not_null(None::<&String>, "tags");
+                }
+                for (i, t) in self.tags.iter().flatten().enumerate() {
+                    let p = format!("tags.{}.member", i + 1);
+                    match &t.key {
+                        Some(k) => c.length(k, &format!("{p}.key"), 1, 128),
+                        None => {
+                            c.not_null(None::<&String>, &format!("{p}.key"));
+                        }
+                    }
+                    match &t.value {
+                        Some(v) => c.length(v, &format!("{p}.value"), 0, 256),
+                        None => {
+                            c.not_null(None::<&String>, &format!("{p}.value"));
+                        }
+                    }
+                }
+            }
+            TagOp::Untag => {
+                if self.tag_keys.is_none() {
+                    c.not_null(None::<&String>, "tagKeys");
+                }
+            }
+            TagOp::List => {}
+        }
+        c.finish().map_err(|e| e.to_string())?;
+        let arn = self.resource_arn.as_deref().unwrap_or_default();
+        let change = match op {
+            TagOp::List => None,
+            TagOp::Tag => {
+                let tags = self.tags.clone().unwrap_or_default();
+                if tags.is_empty() {
+                    return Err("Atleast one Tag needs to be provided as Input.".into());
+                }
+                Some(TableChange::Tag(
+                    tags.into_iter()
+                        .filter_map(|t| Some((t.key?, t.value?)))
+                        .collect(),
+                ))
+            }
+            TagOp::Untag => {
+                let keys = self.tag_keys.clone().unwrap_or_default();
+                if keys.is_empty() {
+                    return Err("Atleast one Tag Key needs to be provided as Input.".into());
+                }
+                Some(TableChange::Untag(keys))
+            }
+        };
+        Ok((arn, change))
+    }
+}

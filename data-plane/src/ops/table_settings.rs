@@ -1,0 +1,128 @@
+//! Table settings that tools such as Terraform read and write on every
+//! refresh: UpdateTable, Time to Live, tags, continuous backups, limits and
+//! endpoints. Changes go to the control plane as a `TableChange`; reads
+//! answer from the catalog.
+
+use ddb_core::api::table::{
+    describe, TableChange, TableNameInput, TagOp, TagsInput, UpdateTableInput,
+    UpdateTimeToLiveInput, Usage,
+};
+use iam::TableArn;
+use serde_json::{json, Value};
+
+use super::tables::{location, not_found};
+use crate::auth::Verified;
+use crate::catalog::{Catalog, CatalogTable};
+use crate::error::ApiError;
+use crate::DataPlane;
+
+async fn apply(dp: &DataPlane, caller: &Verified, name: &str, change: &TableChange) -> Result<CatalogTable, ApiError> {
+    let body = serde_json::to_value(change).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let out = dp.client.change_table(&caller.tenant.id, name, &body).await?;
+    dp.wait_for_revision(out.revision).await;
+    let def = serde_json::from_value(out.table.definition.clone())
+        .map_err(|e| ApiError::Internal(format!("unreadable definition: {e}")))?;
+    Ok(CatalogTable { record: out.table, def })
+}
+
+/// `UpdateTable`
+pub async fn update_table(dp: &DataPlane, caller: &Verified, catalog: &Catalog, input: UpdateTableInput) -> Result<Value, ApiError> {
+    let (name, change) = input.validate().map_err(ApiError::Validation)?;
+    if catalog.table(&caller.tenant.id, name).is_none() {
+        return Err(not_found(name));
+    }
+    let t = apply(dp, caller, name, &change).await?;
+    Ok(json!({ "TableDescription": describe(&t.def, "ACTIVE", location(dp, caller), Usage::default()) }))
+}
+
+/// `UpdateTimeToLive`
+pub async fn update_ttl(dp: &DataPlane, caller: &Verified, catalog: &Catalog, input: UpdateTimeToLiveInput) -> Result<Value, ApiError> {
+    let (name, change) = input.validate().map_err(ApiError::Validation)?;
+    if catalog.table(&caller.tenant.id, name).is_none() {
+        return Err(not_found(name));
+    }
+    apply(dp, caller, name, &change).await?;
+    let TableChange::TimeToLive { enabled, attribute_name } = change else {
+        return Err(ApiError::Internal("UpdateTimeToLive produced another change".into()));
+    };
+    Ok(json!({ "TimeToLiveSpecification": { "Enabled": enabled, "AttributeName": attribute_name } }))
+}
+
+/// `DescribeTimeToLive`
+pub fn describe_ttl(caller: &Verified, catalog: &Catalog, input: TableNameInput) -> Result<Value, ApiError> {
+    let name = input.validate().map_err(ApiError::Validation)?;
+    let t = catalog.table(&caller.tenant.id, name).ok_or_else(|| not_found(name))?;
+    Ok(match &t.def.ttl_attribute {
+        Some(a) => json!({ "TimeToLiveDescription": { "TimeToLiveStatus": "ENABLED", "AttributeName": a } }),
+        None => json!({ "TimeToLiveDescription": { "TimeToLiveStatus": "DISABLED" } }),
+    })
+}
+
+/// `DescribeContinuousBackups`: point-in-time recovery arrives with
+/// backups; until then it is reported disabled.
+pub fn describe_continuous_backups(caller: &Verified, catalog: &Catalog, input: TableNameInput) -> Result<Value, ApiError> {
+    let name = input.validate().map_err(ApiError::Validation)?;
+    if catalog.table(&caller.tenant.id, name).is_none() {
+        return Err(ApiError::TableNotFound(format!("Table not found: {name}")));
+    }
+    Ok(json!({
+        "ContinuousBackupsDescription": {
+            "ContinuousBackupsStatus": "ENABLED",
+            "PointInTimeRecoveryDescription": { "PointInTimeRecoveryStatus": "DISABLED" }
+        }
+    }))
+}
+
+/// Resolves a resource ARN to a table of the caller's tenant.
+fn table_of_arn<'a>(catalog: &'a Catalog, caller: &Verified, arn: &str) -> Result<&'a std::sync::Arc<CatalogTable>, ApiError> {
+    let parsed = TableArn::parse(arn).map_err(|_| {
+        ApiError::Validation(format!("Invalid TableArn: Invalid ResourceArn provided as input {arn}"))
+    })?;
+    let not_found = || ApiError::ResourceNotFound(format!("Requested resource not found: ResourcArn: {arn} not found"));
+    if parsed.account_id != caller.tenant.account_id || parsed.sub != iam::arn::SubResource::None {
+        return Err(not_found());
+    }
+    catalog.table(&caller.tenant.id, &parsed.table).ok_or_else(not_found)
+}
+
+/// `ListTagsOfResource`, `TagResource`, `UntagResource`
+pub async fn tags(dp: &DataPlane, caller: &Verified, catalog: &Catalog, op: TagOp, input: TagsInput) -> Result<Value, ApiError> {
+    let (arn, change) = input.validate(op).map_err(ApiError::Validation)?;
+    let table = table_of_arn(catalog, caller, arn)?;
+    match change {
+        None => {
+            let tags: Vec<Value> = table
+                .def
+                .spec
+                .tags
+                .iter()
+                .map(|(k, v)| json!({ "Key": k, "Value": v }))
+                .collect();
+            Ok(json!({ "Tags": tags }))
+        }
+        Some(change) => {
+            let name = table.def.spec.name.clone();
+            apply(dp, caller, &name, &change).await?;
+            Ok(json!({}))
+        }
+    }
+}
+
+/// `DescribeLimits`: DynamoDB's default account and table quotas.
+pub fn describe_limits() -> Value {
+    json!({
+        "AccountMaxReadCapacityUnits": 80000,
+        "AccountMaxWriteCapacityUnits": 80000,
+        "TableMaxReadCapacityUnits": 40000,
+        "TableMaxWriteCapacityUnits": 40000
+    })
+}
+
+/// `DescribeEndpoints`: this endpoint itself, so clients that use endpoint
+/// discovery stay here.
+pub fn describe_endpoints(dp: &DataPlane, host: Option<&str>) -> Value {
+    let address = host
+        .map(str::to_owned)
+        .unwrap_or_else(|| dp.config.listen.clone());
+    json!({ "Endpoints": [ { "Address": address, "CachePeriodInMinutes": 1440 } ] })
+}

@@ -1,0 +1,130 @@
+//! UpdateTable, Time to Live, tags, continuous backups, limits and
+//! endpoints through the SDK.
+
+use aws_sdk_dynamodb::error::ProvideErrorMetadata;
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ProvisionedThroughput,
+    ScalarAttributeType, Tag, TimeToLiveSpecification, TimeToLiveStatus,
+};
+use aws_sdk_dynamodb::Client;
+
+use crate::harness::Stack;
+
+async fn create(client: &Client, name: &str) {
+    client
+        .create_table()
+        .table_name(name)
+        .attribute_definitions(AttributeDefinition::builder().attribute_name("pk").attribute_type(ScalarAttributeType::S).build().unwrap())
+        .key_schema(KeySchemaElement::builder().attribute_name("pk").key_type(KeyType::Hash).build().unwrap())
+        .billing_mode(BillingMode::PayPerRequest)
+        .send()
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn update_table_billing_and_deletion_protection() {
+    let s = Stack::start().await;
+    let c = s.client();
+    create(&c, "Orders").await;
+    let t = c.describe_table().table_name("Orders").send().await.unwrap();
+    assert_eq!(t.table().unwrap().billing_mode_summary().unwrap().billing_mode(), Some(&BillingMode::PayPerRequest));
+
+    let out = c
+        .update_table()
+        .table_name("Orders")
+        .billing_mode(BillingMode::Provisioned)
+        .provisioned_throughput(ProvisionedThroughput::builder().read_capacity_units(3).write_capacity_units(4).build().unwrap())
+        .deletion_protection_enabled(true)
+        .send()
+        .await
+        .unwrap();
+    let d = out.table_description().unwrap();
+    assert_eq!(d.provisioned_throughput().unwrap().write_capacity_units(), Some(4));
+    assert_eq!(d.deletion_protection_enabled(), Some(true));
+
+    let err = c.delete_table().table_name("Orders").send().await.unwrap_err();
+    assert_eq!(err.code(), Some("ValidationException"));
+    assert_eq!(
+        err.message(),
+        Some("Resource cannot be deleted as it is currently protected against deletion. Disable deletion protection first.")
+    );
+    let err = c.update_table().table_name("Orders").send().await.unwrap_err();
+    assert_eq!(err.code(), Some("ValidationException"));
+
+    c.update_table().table_name("Orders").deletion_protection_enabled(false).send().await.unwrap();
+    c.delete_table().table_name("Orders").send().await.unwrap();
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn time_to_live_round_trip() {
+    let s = Stack::start().await;
+    let c = s.client();
+    create(&c, "Sessions").await;
+    let d = c.describe_time_to_live().table_name("Sessions").send().await.unwrap();
+    assert_eq!(d.time_to_live_description().unwrap().time_to_live_status(), Some(&TimeToLiveStatus::Disabled));
+
+    let spec = TimeToLiveSpecification::builder().enabled(true).attribute_name("expires").build().unwrap();
+    let out = c.update_time_to_live().table_name("Sessions").time_to_live_specification(spec.clone()).send().await.unwrap();
+    assert_eq!(out.time_to_live_specification().unwrap().attribute_name(), "expires");
+    let d = c.describe_time_to_live().table_name("Sessions").send().await.unwrap();
+    let d = d.time_to_live_description().unwrap();
+    assert_eq!(d.time_to_live_status(), Some(&TimeToLiveStatus::Enabled));
+    assert_eq!(d.attribute_name(), Some("expires"));
+
+    let err = c.update_time_to_live().table_name("Sessions").time_to_live_specification(spec).send().await.unwrap_err();
+    assert_eq!(err.code(), Some("ValidationException"));
+    assert_eq!(err.message(), Some("TimeToLive is already enabled"));
+
+    let err = c.describe_time_to_live().table_name("Nope").send().await.unwrap_err();
+    assert_eq!(err.code(), Some("ResourceNotFoundException"));
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn tags_round_trip() {
+    let s = Stack::start().await;
+    let c = s.client();
+    create(&c, "Tagged").await;
+    let arn = format!("arn:aws:dynamodb:us-east-1:{}:table/Tagged", s.tenant.account_id);
+    assert!(c.list_tags_of_resource().resource_arn(&arn).send().await.unwrap().tags().is_empty());
+    c.tag_resource()
+        .resource_arn(&arn)
+        .tags(Tag::builder().key("env").value("prod").build().unwrap())
+        .tags(Tag::builder().key("team").value("core").build().unwrap())
+        .send()
+        .await
+        .unwrap();
+    let tags = c.list_tags_of_resource().resource_arn(&arn).send().await.unwrap();
+    let keys: Vec<&str> = tags.tags().iter().map(|t| t.key()).collect();
+    assert_eq!(keys, ["env", "team"]);
+    c.untag_resource().resource_arn(&arn).tag_keys("env").send().await.unwrap();
+    let tags = c.list_tags_of_resource().resource_arn(&arn).send().await.unwrap();
+    assert_eq!(tags.tags().len(), 1);
+
+    let err = c.list_tags_of_resource().resource_arn("not-an-arn").send().await.unwrap_err();
+    assert_eq!(err.code(), Some("ValidationException"));
+    assert_eq!(err.message(), Some("Invalid TableArn: Invalid ResourceArn provided as input not-an-arn"));
+    let missing = format!("arn:aws:dynamodb:us-east-1:{}:table/Missing", s.tenant.account_id);
+    let err = c.list_tags_of_resource().resource_arn(&missing).send().await.unwrap_err();
+    assert_eq!(err.code(), Some("ResourceNotFoundException"));
+    assert_eq!(err.message().unwrap(), format!("Requested resource not found: ResourcArn: {missing} not found"));
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn limits_endpoints_and_backups() {
+    let s = Stack::start().await;
+    let c = s.client();
+    let l = c.describe_limits().send().await.unwrap();
+    assert_eq!(l.table_max_read_capacity_units(), Some(40000));
+    let e = c.describe_endpoints().send().await.unwrap();
+    assert_eq!(e.endpoints()[0].address(), s.dp_addr.to_string());
+    create(&c, "Backed").await;
+    let b = c.describe_continuous_backups().table_name("Backed").send().await.unwrap();
+    assert!(b.continuous_backups_description().is_some());
+    let err = c.describe_continuous_backups().table_name("Nope").send().await.unwrap_err();
+    assert_eq!(err.code(), Some("TableNotFoundException"));
+    s.stop().await;
+}
