@@ -178,6 +178,7 @@ async fn run_planes(
     let mut dp_config = dynastore_data_plane::Config::new(format!("http://{admin_addr}"), secrets.internal_token.clone());
     dp_config.listen = data_addr.to_string();
     dp_config.region = args.region.clone();
+    dp_config.data_dir = args.data_dir.join("data");
     let dp = dynastore_data_plane::DataPlane::start(dp_config, stop.clone())?;
     let dp_task = {
         let dp = dp.clone();

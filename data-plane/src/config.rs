@@ -25,6 +25,27 @@ pub struct Config {
     /// caps it too).
     #[serde(default = "default_long_poll")]
     pub long_poll_secs: u64,
+    /// Where tenants' items live (`<data_dir>/tenants/<tenant>/`).
+    #[serde(default = "default_data_dir")]
+    pub data_dir: std::path::PathBuf,
+    /// `always` (default): a write is fsynced before it is acknowledged, so
+    /// it survives power loss. `interval`: fsync at most every 100 ms (for
+    /// benchmarks; a power loss may lose the last interval's writes).
+    #[serde(default = "default_sync")]
+    pub sync: String,
+    /// Most tenants whose storage is open at once.
+    #[serde(default = "default_max_open")]
+    pub max_open_tenants: usize,
+}
+
+fn default_data_dir() -> std::path::PathBuf {
+    "./data".into()
+}
+fn default_sync() -> String {
+    "always".into()
+}
+fn default_max_open() -> usize {
+    64
 }
 
 fn default_listen() -> String {
@@ -55,6 +76,18 @@ impl Config {
             region: default_region(),
             max_body_bytes: default_max_body(),
             long_poll_secs: default_long_poll(),
+            data_dir: default_data_dir(),
+            sync: default_sync(),
+            max_open_tenants: default_max_open(),
+        }
+    }
+
+    /// The storage sync policy.
+    pub fn sync_policy(&self) -> storage::SyncPolicy {
+        if self.sync == "interval" {
+            storage::SyncPolicy::Interval(std::time::Duration::from_millis(100))
+        } else {
+            storage::SyncPolicy::Always
         }
     }
 
@@ -67,6 +100,12 @@ impl Config {
         }
         if self.internal_token.is_empty() {
             return Err("internal_token must be set".into());
+        }
+        if !matches!(self.sync.as_str(), "always" | "interval") {
+            return Err("sync must be `always` or `interval`".into());
+        }
+        if self.max_open_tenants == 0 {
+            return Err("max_open_tenants must be at least 1".into());
         }
         if self.max_body_bytes < 1024 {
             return Err("max_body_bytes must be at least 1024".into());

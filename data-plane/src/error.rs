@@ -26,6 +26,11 @@ pub enum ApiError {
     Validation(String),
     #[error("{0}")]
     ResourceNotFound(String),
+    #[error("The conditional request failed")]
+    ConditionalCheckFailed {
+        /// The item, when ReturnValuesOnConditionCheckFailure asked for it.
+        item: Option<serde_json::Value>,
+    },
     #[error("{0}")]
     TableNotFound(String),
     #[error("{0}")]
@@ -85,6 +90,7 @@ impl ApiError {
             ApiError::Validation(_) => ErrorCode::Validation,
             ApiError::ResourceNotFound(_) => ErrorCode::ResourceNotFound,
             ApiError::TableNotFound(_) => ErrorCode::TableNotFound,
+            ApiError::ConditionalCheckFailed { .. } => ErrorCode::ConditionalCheckFailed,
             ApiError::ResourceInUse(_) => ErrorCode::ResourceInUse,
             ApiError::LimitExceeded(_) => ErrorCode::LimitExceeded,
             ApiError::RequestEntityTooLarge => ErrorCode::RequestEntityTooLarge,
@@ -105,6 +111,11 @@ impl ApiError {
                     "message": format!("Internal server error (request id {request_id})"),
                 })
             }
+            ApiError::ConditionalCheckFailed { item: Some(item) } => serde_json::json!({
+                "__type": code.wire_type(),
+                "message": self.to_string(),
+                "Item": item,
+            }),
             other => serde_json::json!({ "__type": code.wire_type(), "message": other.to_string() }),
         }
     }

@@ -16,6 +16,7 @@ pub mod auth;
 pub mod catalog;
 pub mod config;
 pub mod error;
+pub mod items;
 pub mod sync;
 
 mod metrics;
@@ -39,6 +40,8 @@ pub struct DataPlane {
     /// The current config copy; `None` until the first snapshot arrives.
     pub catalog: Arc<ArcSwapOption<catalog::Catalog>>,
     client: sync::ControlPlaneClient,
+    /// Every tenant's items.
+    pub items: items::ItemStore,
     metrics: metrics::Metrics,
 }
 
@@ -49,6 +52,8 @@ pub enum StartError {
     Config(String),
     #[error("server error: {0}")]
     Io(#[from] std::io::Error),
+    #[error("storage: {0}")]
+    Storage(#[from] storage::Error),
 }
 
 impl DataPlane {
@@ -61,12 +66,18 @@ impl DataPlane {
             config.internal_token.clone(),
             Duration::from_secs(config.long_poll_secs),
         );
+        let mut store_config = storage::TenantStoreConfig::new(&config.data_dir);
+        store_config.max_open = config.max_open_tenants;
+        store_config.engine.sync = config.sync_policy();
+        let tenants = Arc::new(storage::TenantStore::open(store_config)?);
+        tokio::spawn(maintain_storage(Arc::clone(&tenants), shutdown.clone()));
         let catalog = Arc::new(ArcSwapOption::empty());
         tokio::spawn(sync::run(client.clone(), Arc::clone(&catalog), shutdown));
         Ok(Arc::new(DataPlane {
             config,
             catalog,
             client,
+            items: items::ItemStore::new(tenants),
             metrics: metrics::Metrics::new(),
         }))
     }
@@ -110,6 +121,29 @@ impl DataPlane {
             .await?;
         Ok(())
     }
+}
+
+/// Closes idle tenants' storage and syncs interval-policy writes, every
+/// few seconds, until shutdown; then syncs once more.
+async fn maintain_storage(tenants: Arc<storage::TenantStore>, shutdown: Shutdown) {
+    let stop = shutdown.wait();
+    tokio::pin!(stop);
+    let mut tick = tokio::time::interval(Duration::from_secs(5));
+    loop {
+        tokio::select! {
+            () = &mut stop => break,
+            _ = tick.tick() => {}
+        }
+        let t = Arc::clone(&tenants);
+        let _ = tokio::task::spawn_blocking(move || {
+            t.evict_idle(std::time::Instant::now());
+            if let Err(e) = t.sync_all() {
+                tracing::error!(error = %e, "storage sync failed");
+            }
+        })
+        .await;
+    }
+    let _ = tokio::task::spawn_blocking(move || tenants.sync_all()).await;
 }
 
 /// Starts the data plane and serves on `listener` until `shutdown`.

@@ -44,6 +44,7 @@ pub struct Stack {
     dp_trigger: Trigger,
     cp_task: Option<tokio::task::JoinHandle<()>>,
     database: String,
+    _data_dir: tempfile::TempDir,
 }
 
 impl Stack {
@@ -81,8 +82,10 @@ impl Stack {
         let key = cp.ensure_root_key(&tenant, None).await.unwrap();
 
         let (dp_trigger, dp_stop) = shutdown::channel();
+        let data_dir = tempfile::tempdir().unwrap();
         let mut dp_config = dynastore_data_plane::Config::new(format!("http://{cp_addr}"), token);
         dp_config.long_poll_secs = 2;
+        dp_config.data_dir = data_dir.path().to_path_buf();
         let dp = DataPlane::start(dp_config, dp_stop.clone()).unwrap();
         let dp_listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let dp_addr = dp_listener.local_addr().unwrap();
@@ -101,6 +104,7 @@ impl Stack {
             dp_trigger,
             cp_task: Some(cp_task),
             database,
+            _data_dir: data_dir,
         }
     }
 

@@ -10,6 +10,7 @@
 mod harness;
 
 mod auth;
+mod items;
 mod protocol;
 mod sync;
 mod table_settings;

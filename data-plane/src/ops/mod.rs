@@ -2,6 +2,8 @@
 //! verified caller, the catalog and its typed input, and returns its typed
 //! output or an [`ApiError`]; no HTTP types appear here.
 
+mod item_read;
+mod item_write;
 mod list_tables;
 mod table_settings;
 mod tables;
@@ -39,6 +41,10 @@ pub async fn dispatch(
         Operation::ListTagsOfResource => table_settings::tags(dp, caller, catalog, TagOp::List, decode(body)?).await,
         Operation::TagResource => table_settings::tags(dp, caller, catalog, TagOp::Tag, decode(body)?).await,
         Operation::UntagResource => table_settings::tags(dp, caller, catalog, TagOp::Untag, decode(body)?).await,
+        Operation::PutItem => item_write::put(dp, caller, catalog, body).await,
+        Operation::UpdateItem => item_write::update(dp, caller, catalog, body).await,
+        Operation::DeleteItem => item_write::delete(dp, caller, catalog, body).await,
+        Operation::GetItem => item_read::get(dp, caller, catalog, body).await,
         Operation::DescribeLimits => Ok(table_settings::describe_limits()),
         Operation::DescribeEndpoints => Ok(table_settings::describe_endpoints(dp, host)),
         other => {

@@ -1,0 +1,346 @@
+//! The production engine: one fjall database (an LSM tree with a journal) per
+//! directory, holding one keyspace, `kv`, that is the engine's ordered map.
+//!
+//! # Mapping
+//!
+//! | trait                    | fjall                                                      |
+//! |--------------------------|------------------------------------------------------------|
+//! | [`Engine::write`]        | one `OwnedWriteBatch` committed with a `PersistMode`        |
+//! | [`Engine::snapshot`]     | `Database::snapshot()` (a sequence number pinned in the tracker) |
+//! | [`Snapshot::get`]/`range` | `Readable::get`/`range` on that snapshot, `.rev()` for reverse |
+//! | [`Engine::sync`]         | `Database::persist(PersistMode::SyncData)`                  |
+//!
+//! A fjall batch is written to the journal as one checksummed record with
+//! start and end markers; recovery truncates a torn tail, so a batch is all
+//! or nothing across a crash. Its writes become visible to snapshots only
+//! after the journal write (and the fsync, when asked) has returned.
+//!
+//! # Durability
+//!
+//! The database is opened with `manual_journal_persist`, and every batch
+//! carries its own persist mode: [`SyncPolicy::Always`] commits with
+//! `PersistMode::SyncData` (`fdatasync` of the journal, which also flushes
+//! the block allocations needed to read the data back; fjall fsyncs the
+//! directory itself when it creates a journal file, and `SyncAll` would add
+//! only a timestamp update). [`SyncPolicy::Interval`] commits with
+//! `PersistMode::Buffer` (in the OS page cache, so it survives `kill -9`)
+//! and upgrades to `SyncData` when the interval has elapsed. Batches are
+//! serialized by fjall's journal lock; group commit (several requests in one
+//! batch, one fsync) is the data plane's writer's job.
+//!
+//! # Resources
+//!
+//! Each open database owns `worker_threads` background threads (flush and
+//! compaction), a block cache, a memtable of up to `max_memtable_bytes`, a
+//! lock file, its journal and up to `max_cached_files` table file handles.
+//! [`FjallOptions::default`] keeps all of them small, because a node opens
+//! many tenants; [`crate::TenantStore`] bounds how many are open at once.
+//!
+//! lz4 is off: it only compresses the last level of large trees, costs CPU on
+//! a 2-core node that is busy with requests, and DynamoDB sizes and bills by
+//! uncompressed bytes anyway. Turning fjall's `lz4` feature on later needs no
+//! format change (fjall records the compression per block).
+
+use crate::engine::{
+    range_is_empty, validate_key, BatchOp, Direction, Engine, KeyValue, KvIter, Snapshot,
+    SyncPolicy, WriteBatch,
+};
+use crate::Result;
+use bytes::Bytes;
+use fjall::{Database, Keyspace, KeyspaceCreateOptions, PersistMode, Readable};
+use std::any::Any;
+use std::ops::Bound;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError, Weak};
+use std::time::Instant;
+
+/// The name of the single keyspace inside each database. Frozen: renaming it
+/// would hide existing data.
+const KEYSPACE: &str = "kv";
+
+/// Tuning for one fjall database. Values below fjall's minimums are raised to
+/// them (fjall would panic).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FjallOptions {
+    /// When writes reach stable storage.
+    pub sync: SyncPolicy,
+    /// Background flush/compaction threads for this database (at least 1).
+    pub worker_threads: usize,
+    /// Block cache size in bytes.
+    pub cache_bytes: u64,
+    /// The memtable is flushed to a table file when it reaches this size.
+    pub max_memtable_bytes: u64,
+    /// Table file handles kept open (at least 10).
+    pub max_cached_files: usize,
+    /// Journal size that forces memtables to be flushed (at least 64 MiB).
+    pub max_journal_bytes: u64,
+}
+
+impl Default for FjallOptions {
+    /// Sized for many small tenants per node: one worker thread, a 1 MiB
+    /// cache, 8 MiB memtables, 16 table files.
+    fn default() -> Self {
+        Self {
+            sync: SyncPolicy::Always,
+            worker_threads: 1,
+            cache_bytes: 1024 * 1024,
+            max_memtable_bytes: 8 * 1024 * 1024,
+            max_cached_files: 16,
+            max_journal_bytes: MIN_JOURNAL_BYTES,
+        }
+    }
+}
+
+const MIN_CACHED_FILES: usize = 10;
+const MIN_JOURNAL_BYTES: u64 = 64 * 1024 * 1024;
+/// fjall's memtables must hold at least one large value to be useful.
+const MIN_MEMTABLE_BYTES: u64 = 1024 * 1024;
+
+/// An open fjall database. Cloning gives another handle to it; it closes
+/// (flushing the journal) when the last handle, snapshot and iterator are
+/// gone.
+#[derive(Clone)]
+pub struct FjallEngine {
+    inner: Arc<Inner>,
+}
+
+/// Something dropped only after the database is fully closed (its threads
+/// joined and its lock file released). [`crate::TenantStore`] uses it to know
+/// when a tenant's directory may be reopened or deleted.
+pub(crate) type CloseNotice = Box<dyn Any + Send + Sync>;
+
+// Field order is drop order: the keyspace and database close before the
+// close notice fires.
+struct Inner {
+    keyspace: Keyspace,
+    db: Database,
+    sync: SyncPolicy,
+    last_sync: Mutex<Instant>,
+    path: PathBuf,
+    _close_notice: Option<CloseNotice>,
+}
+
+impl std::fmt::Debug for FjallEngine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FjallEngine")
+            .field("path", &self.inner.path)
+            .field("sync", &self.inner.sync)
+            .finish_non_exhaustive()
+    }
+}
+
+impl FjallEngine {
+    /// Opens (creating if needed) the database in directory `path`.
+    pub fn open(path: impl AsRef<Path>, options: &FjallOptions) -> Result<Self> {
+        Self::open_with_close_notice(path.as_ref(), options, || None)
+    }
+
+    /// Like [`FjallEngine::open`]; once the database is open, `notice` makes
+    /// the value to drop after it has closed again.
+    pub(crate) fn open_with_close_notice(
+        path: &Path,
+        options: &FjallOptions,
+        notice: impl FnOnce() -> Option<CloseNotice>,
+    ) -> Result<Self> {
+        let db = Database::builder(path)
+            .worker_threads(options.worker_threads.max(1))
+            .cache_size(options.cache_bytes)
+            .max_cached_files(Some(options.max_cached_files.max(MIN_CACHED_FILES)))
+            .max_journaling_size(options.max_journal_bytes.max(MIN_JOURNAL_BYTES))
+            .manual_journal_persist(true)
+            .open()?;
+        let memtable = options.max_memtable_bytes.max(MIN_MEMTABLE_BYTES);
+        let keyspace = db.keyspace(KEYSPACE, || {
+            KeyspaceCreateOptions::default()
+                .max_memtable_size(memtable)
+                .manual_journal_persist(true)
+        })?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                keyspace,
+                db,
+                sync: options.sync,
+                last_sync: Mutex::new(Instant::now()),
+                path: path.to_path_buf(),
+                _close_notice: notice(),
+            }),
+        })
+    }
+
+    /// The database directory.
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    /// The sync policy the engine was opened with.
+    pub fn sync_policy(&self) -> SyncPolicy {
+        self.inner.sync
+    }
+
+    /// Bytes used by the journal and table files, as fjall accounts them.
+    pub fn disk_space(&self) -> Result<u64> {
+        Ok(self.inner.db.disk_space()?)
+    }
+
+    /// A handle that does not keep the database open.
+    pub(crate) fn downgrade(&self) -> WeakFjallEngine {
+        WeakFjallEngine(Arc::downgrade(&self.inner))
+    }
+
+    fn persist_mode(&self) -> PersistMode {
+        match self.inner.sync {
+            SyncPolicy::Always => PersistMode::SyncData,
+            SyncPolicy::Interval(interval) => {
+                let mut last = self
+                    .inner
+                    .last_sync
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner);
+                let now = Instant::now();
+                if now.saturating_duration_since(*last) >= interval {
+                    *last = now;
+                    PersistMode::SyncData
+                } else {
+                    PersistMode::Buffer
+                }
+            }
+        }
+    }
+}
+
+impl Engine for FjallEngine {
+    fn snapshot(&self) -> Result<Box<dyn Snapshot>> {
+        Ok(Box::new(FjallSnapshot {
+            snapshot: self.inner.db.snapshot(),
+            inner: self.inner.clone(),
+        }))
+    }
+
+    fn write(&self, batch: WriteBatch) -> Result<()> {
+        let ops = batch.into_validated_ops()?;
+        if ops.is_empty() {
+            return Ok(());
+        }
+        let keyspace = &self.inner.keyspace;
+        let mut batch = fjall::OwnedWriteBatch::with_capacity(self.inner.db.clone(), ops.len())
+            .durability(Some(self.persist_mode()));
+        for op in ops {
+            match op {
+                BatchOp::Put(key, value) => batch.insert(keyspace, key, value),
+                BatchOp::Delete(key) => batch.remove(keyspace, key),
+            }
+        }
+        batch.commit()?;
+        Ok(())
+    }
+
+    fn sync(&self) -> Result<()> {
+        self.inner.db.persist(PersistMode::SyncData)?;
+        *self
+            .inner
+            .last_sync
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Instant::now();
+        Ok(())
+    }
+
+    fn get(&self, key: &[u8]) -> Result<Option<Bytes>> {
+        if validate_key(key).is_err() {
+            return Ok(None);
+        }
+        Ok(self.inner.keyspace.get(key)?.map(Bytes::from))
+    }
+}
+
+/// A [`FjallEngine`] handle that does not keep the database open.
+#[derive(Clone, Default)]
+pub(crate) struct WeakFjallEngine(Weak<Inner>);
+
+impl WeakFjallEngine {
+    /// The engine, if something still holds it open.
+    pub(crate) fn upgrade(&self) -> Option<FjallEngine> {
+        self.0.upgrade().map(|inner| FjallEngine { inner })
+    }
+
+    /// True while some handle, snapshot or iterator holds the engine. Unlike
+    /// `upgrade().is_some()` this never drops a handle, so it is safe to call
+    /// under locks that the close notice takes.
+    pub(crate) fn is_alive(&self) -> bool {
+        self.0.strong_count() > 0
+    }
+}
+
+// Field order is drop order: the fjall snapshot is released before the
+// database handle.
+struct FjallSnapshot {
+    snapshot: fjall::Snapshot,
+    inner: Arc<Inner>,
+}
+
+impl Snapshot for FjallSnapshot {
+    fn get(&self, key: &[u8]) -> Result<Option<Bytes>> {
+        if validate_key(key).is_err() {
+            return Ok(None);
+        }
+        Ok(self
+            .snapshot
+            .get(&self.inner.keyspace, key)?
+            .map(Bytes::from))
+    }
+
+    fn range(
+        &self,
+        start: Bound<&[u8]>,
+        end: Bound<&[u8]>,
+        direction: Direction,
+    ) -> Result<KvIter> {
+        if range_is_empty(start, end) {
+            return Ok(Box::new(std::iter::empty()));
+        }
+        let iter = self
+            .snapshot
+            .range::<&[u8], _>(&self.inner.keyspace, (start, end));
+        Ok(match direction {
+            Direction::Forward => Box::new(FjallIter::new(iter, self.inner.clone())),
+            Direction::Reverse => Box::new(FjallIter::new(iter.rev(), self.inner.clone())),
+        })
+    }
+}
+
+/// Adapts fjall's iterator: owned pairs, and it ends after its first error.
+// Field order is drop order: the fjall iterator goes before the database.
+struct FjallIter<I> {
+    iter: I,
+    failed: bool,
+    _inner: Arc<Inner>,
+}
+
+impl<I> FjallIter<I> {
+    fn new(iter: I, inner: Arc<Inner>) -> Self {
+        Self {
+            iter,
+            failed: false,
+            _inner: inner,
+        }
+    }
+}
+
+impl<I: Iterator<Item = fjall::Guard>> Iterator for FjallIter<I> {
+    type Item = Result<KeyValue>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.failed {
+            return None;
+        }
+        match self.iter.next()?.into_inner() {
+            Ok((key, value)) => Some(Ok((Bytes::from(key), Bytes::from(value)))),
+            Err(e) => {
+                self.failed = true;
+                Some(Err(e.into()))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,82 @@
+//! How items sit in a tenant's ordered key space. Frozen: stored keys
+//! depend on it.
+//!
+//! ```text
+//! item key  = "t" table_id "/" "i" hash:u64be encode(pk) [encode(sk)]
+//! ```
+//! `table_id` is the catalog's stable id (a re-created table gets a new
+//! id, so it never sees the old table's items). `hash` is
+//! `ddb_core::key::partition_hash(encode(pk))`: it orders Scan the way
+//! DynamoDB's partitions do and makes parallel-scan segments contiguous
+//! ranges. Within a partition, items are in sort-key order.
+
+use ddb_core::key::{encode_key_value, partition_hash};
+use ddb_core::AttributeValue;
+
+/// The prefix of every item key of a table.
+pub fn items_prefix(table_id: &str) -> Vec<u8> {
+    let mut k = Vec::with_capacity(table_id.len() + 3);
+    k.push(b't');
+    k.extend_from_slice(table_id.as_bytes());
+    k.extend_from_slice(b"/i");
+    k
+}
+
+/// The prefix of the items of one partition.
+pub fn partition_prefix(table_id: &str, partition: &AttributeValue) -> Result<Vec<u8>, ddb_core::key::KeyError> {
+    let mut pk = Vec::with_capacity(32);
+    encode_key_value(partition, &mut pk)?;
+    let mut k = items_prefix(table_id);
+    k.extend_from_slice(&partition_hash(&pk).to_be_bytes());
+    k.extend_from_slice(&pk);
+    Ok(k)
+}
+
+/// The storage key of one item.
+pub fn item_key(
+    table_id: &str,
+    partition: &AttributeValue,
+    sort: Option<&AttributeValue>,
+) -> Result<Vec<u8>, ddb_core::key::KeyError> {
+    let mut k = partition_prefix(table_id, partition)?;
+    if let Some(s) = sort {
+        encode_key_value(s, &mut k)?;
+    }
+    Ok(k)
+}
+
+/// The smallest key strictly greater than every key starting with `prefix`.
+pub fn prefix_end(prefix: &[u8]) -> Option<Vec<u8>> {
+    let mut end = prefix.to_vec();
+    while let Some(last) = end.pop() {
+        if last < 0xFF {
+            end.push(last + 1);
+            return Some(end);
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_group_by_partition_in_sort_order() {
+        let s = |v: &str| AttributeValue::S(v.into());
+        let a1 = item_key("T", &s("a"), Some(&s("1"))).unwrap();
+        let a2 = item_key("T", &s("a"), Some(&s("2"))).unwrap();
+        let p = partition_prefix("T", &s("a")).unwrap();
+        assert!(a1.starts_with(&p) && a2.starts_with(&p));
+        assert!(a1 < a2);
+        let end = prefix_end(&p).unwrap();
+        assert!(a2 < end);
+        assert!(!item_key("U", &s("a"), None).unwrap().starts_with(&items_prefix("T")));
+    }
+
+    #[test]
+    fn prefix_end_carries() {
+        assert_eq!(prefix_end(&[1, 0xFF]), Some(vec![2]));
+        assert_eq!(prefix_end(&[0xFF]), None);
+    }
+}

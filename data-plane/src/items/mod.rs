@@ -1,0 +1,9 @@
+//! The item engine: how items are laid out in a tenant's key space
+//! (`layout`), the per-tenant store with its group-committing writer
+//! (`store`), and what every item operation shares (`request`).
+
+pub mod layout;
+pub mod request;
+pub mod store;
+
+pub use store::{Decision, ItemStore};

@@ -1,0 +1,247 @@
+//! What every item operation shares: finding the table, reading items and
+//! keys out of DynamoDB JSON with DynamoDB's key checks, resolving
+//! expression placeholders, and reporting consumed capacity.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use ddb_core::api::table::{KeyAttr, ScalarType};
+use ddb_core::capacity::HalfUnits;
+use ddb_core::expr::ExprError;
+use ddb_core::value::json::{attribute_value_from_json, item_from_json, ValueError};
+use ddb_core::{AttributeValue, Item};
+use serde_json::{json, Value};
+
+use crate::auth::Verified;
+use crate::catalog::{Catalog, CatalogTable};
+use crate::error::ApiError;
+
+impl From<ValueError> for ApiError {
+    fn from(e: ValueError) -> Self {
+        match e {
+            ValueError::Serialization(m) => ApiError::Serialization(m),
+            ValueError::Validation(m) => ApiError::Validation(m),
+        }
+    }
+}
+
+impl From<ExprError> for ApiError {
+    fn from(e: ExprError) -> Self {
+        ApiError::Validation(e.message().to_owned())
+    }
+}
+
+/// The caller's table `name`, checked against DynamoDB's name constraints.
+pub fn table(catalog: &Catalog, caller: &Verified, name: Option<&str>) -> Result<Arc<CatalogTable>, ApiError> {
+    let input = ddb_core::api::table::TableNameInput {
+        table_name: name.map(str::to_owned),
+    };
+    let name = input.validate().map_err(ApiError::Validation)?;
+    catalog
+        .table(&caller.tenant.id, name)
+        .cloned()
+        .ok_or_else(|| ApiError::ResourceNotFound("Requested resource not found".into()))
+}
+
+/// An item from DynamoDB JSON.
+pub fn item(v: Option<&Value>, member: &str) -> Result<Item, ApiError> {
+    match v {
+        Some(v) => Ok(item_from_json(v)?),
+        None => Err(ApiError::Validation(format!(
+            "1 validation error detected: Value null at '{member}' failed to satisfy constraint: Member must not be null"
+        ))),
+    }
+}
+
+fn type_matches(v: &AttributeValue, ty: ScalarType) -> bool {
+    matches!(
+        (v, ty),
+        (AttributeValue::S(_), ScalarType::S) | (AttributeValue::N(_), ScalarType::N) | (AttributeValue::B(_), ScalarType::B)
+    )
+}
+
+fn check_key_value(attr: &KeyAttr, v: &AttributeValue) -> Result<(), ApiError> {
+    if !type_matches(v, attr.ty) {
+        return Err(ApiError::Validation(format!(
+            "One or more parameter values were invalid: Type mismatch for key {} expected: {} actual: {}",
+            attr.name,
+            attr.ty.as_str(),
+            v.type_tag()
+        )));
+    }
+    match v {
+        AttributeValue::S(s) if s.is_empty() => Err(ApiError::Validation(format!(
+            "One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty string value. Key: {}",
+            attr.name
+        ))),
+        AttributeValue::B(b) if b.is_empty() => Err(ApiError::Validation(format!(
+            "One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty binary value. Key: {}",
+            attr.name
+        ))),
+        _ => Ok(()),
+    }
+}
+
+fn check_key_size(attr_is_sort: bool, v: &AttributeValue) -> Result<(), ApiError> {
+    let r = if attr_is_sort {
+        ddb_core::size::check_sort_key_size(v)
+    } else {
+        ddb_core::size::check_partition_key_size(v)
+    };
+    r.map_err(|e| ApiError::Validation(e.to_string()))
+}
+
+/// The primary key of a full item (PutItem): every key attribute present,
+/// of its declared type, not empty.
+pub fn key_of_item(t: &CatalogTable, item: &Item) -> Result<(AttributeValue, Option<AttributeValue>), ApiError> {
+    let ks = &t.def.spec.key_schema;
+    let get = |attr: &KeyAttr, sort: bool| -> Result<AttributeValue, ApiError> {
+        let v = item.get(&attr.name).ok_or_else(|| {
+            ApiError::Validation(format!(
+                "One or more parameter values were invalid: Missing the key {} in the item",
+                attr.name
+            ))
+        })?;
+        check_key_value(attr, v)?;
+        check_key_size(sort, v)?;
+        Ok(v.clone())
+    };
+    let pk = get(&ks.hash, false)?;
+    let sk = ks.range.as_ref().map(|r| get(r, true)).transpose()?;
+    Ok((pk, sk))
+}
+
+/// The primary key of a `Key` member (GetItem, UpdateItem, DeleteItem):
+/// exactly the key attributes.
+pub fn key_of_key(t: &CatalogTable, key: Option<&Value>) -> Result<(AttributeValue, Option<AttributeValue>), ApiError> {
+    let key = item(key, "key")?;
+    let ks = &t.def.spec.key_schema;
+    let expected = 1 + usize::from(ks.range.is_some());
+    let mismatch = || ApiError::Validation("The provided key element does not match the schema".into());
+    if key.len() != expected {
+        return Err(mismatch());
+    }
+    let pk = key.get(&ks.hash.name).ok_or_else(mismatch)?;
+    if !type_matches(pk, ks.hash.ty) {
+        return Err(mismatch());
+    }
+    check_key_value(&ks.hash, pk)?;
+    let sk = match &ks.range {
+        Some(r) => {
+            let v = key.get(&r.name).ok_or_else(mismatch)?;
+            if !type_matches(v, r.ty) {
+                return Err(mismatch());
+            }
+            check_key_value(r, v)?;
+            Some(v.clone())
+        }
+        None => None,
+    };
+    Ok((pk.clone(), sk))
+}
+
+/// The key attributes of `item`, as a key map.
+pub fn key_item(t: &CatalogTable, item: &Item) -> Item {
+    let ks = &t.def.spec.key_schema;
+    let mut out = Item::new();
+    for a in std::iter::once(&ks.hash).chain(ks.range.as_ref()) {
+        if let Some(v) = item.get(&a.name) {
+            out.insert(a.name.clone(), v.clone());
+        }
+    }
+    out
+}
+
+/// `ExpressionAttributeNames` and `ExpressionAttributeValues` of a request.
+#[derive(Debug, Default)]
+pub struct Placeholders {
+    pub names: Option<HashMap<String, String>>,
+    pub values: Option<HashMap<String, AttributeValue>>,
+}
+
+impl Placeholders {
+    /// Reads both maps from the request body.
+    pub fn from_body(body: &Value) -> Result<Placeholders, ApiError> {
+        let names = match body.get("ExpressionAttributeNames") {
+            None | Some(Value::Null) => None,
+            Some(Value::Object(m)) => Some(
+                m.iter()
+                    .map(|(k, v)| match v {
+                        Value::String(s) => Ok((k.clone(), s.clone())),
+                        _ => Err(ApiError::Serialization("NUMBER_VALUE cannot be converted to String".into())),
+                    })
+                    .collect::<Result<HashMap<_, _>, _>>()?,
+            ),
+            Some(_) => return Err(ApiError::Serialization("Unexpected value type in payload".into())),
+        };
+        let values = match body.get("ExpressionAttributeValues") {
+            None | Some(Value::Null) => None,
+            Some(Value::Object(m)) => {
+                let mut out = HashMap::with_capacity(m.len());
+                for (k, v) in m {
+                    let av = attribute_value_from_json(v).map_err(|e| match e {
+                        ValueError::Validation(msg) => ApiError::Validation(format!(
+                            "ExpressionAttributeValues contains invalid value: {msg} for key {k}"
+                        )),
+                        other => other.into(),
+                    })?;
+                    out.insert(k.clone(), av);
+                }
+                Some(out)
+            }
+            Some(_) => return Err(ApiError::Serialization("Unexpected value type in payload".into())),
+        };
+        Ok(Placeholders { names, values })
+    }
+
+    /// A resolver over these maps.
+    pub fn resolver(&self) -> Result<ddb_core::expr::resolve::Resolver<'_>, ApiError> {
+        Ok(ddb_core::expr::resolve::Resolver::new(
+            self.names.as_ref().map(|n| n as &dyn ddb_core::expr::resolve::NameSource),
+            self.values.as_ref().map(|v| v as &dyn ddb_core::expr::resolve::ValueSource),
+        )?)
+    }
+}
+
+/// A string member, or `None`.
+pub fn str_member<'a>(body: &'a Value, name: &str) -> Result<Option<&'a str>, ApiError> {
+    match body.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s)),
+        Some(Value::Number(_)) => Err(ApiError::Serialization("NUMBER_VALUE cannot be converted to String".into())),
+        Some(_) => Err(ApiError::Serialization("Unexpected value type in payload".into())),
+    }
+}
+
+/// An enumerated string member checked against its allowed values.
+pub fn enum_member<'a>(body: &'a Value, name: &str, path: &str, allowed: &[&str]) -> Result<Option<&'a str>, ApiError> {
+    let v = str_member(body, name)?;
+    if let Some(v) = v {
+        if !allowed.contains(&v) {
+            return Err(ApiError::Validation(format!(
+                "1 validation error detected: Value '{v}' at '{path}' failed to satisfy constraint: Member must satisfy enum value set: [{}]",
+                allowed.join(", ")
+            )));
+        }
+    }
+    Ok(v)
+}
+
+/// `ReturnConsumedCapacity`: NONE, TOTAL or INDEXES.
+pub fn return_consumed(body: &Value) -> Result<Option<&str>, ApiError> {
+    Ok(enum_member(body, "ReturnConsumedCapacity", "returnConsumedCapacity", &["INDEXES", "TOTAL", "NONE"])?
+        .filter(|v| *v != "NONE"))
+}
+
+/// The `ConsumedCapacity` member for one table.
+pub fn consumed(mode: Option<&str>, table: &str, units: HalfUnits, read: bool) -> Option<Value> {
+    let u = units.units();
+    match mode {
+        Some("TOTAL") => Some(json!({"TableName": table, "CapacityUnits": u})),
+        Some("INDEXES") => {
+            let part = if read { "ReadCapacityUnits" } else { "WriteCapacityUnits" };
+            Some(json!({"TableName": table, "CapacityUnits": u, part: u, "Table": {"CapacityUnits": u, part: u}}))
+        }
+        _ => None,
+    }
+}

@@ -1,0 +1,225 @@
+//! Per-tenant item storage and its writer.
+//!
+//! Reads take a snapshot (ConsistentRead or not, every acknowledged write is
+//! visible). Writes to one tenant go through that tenant's writer task,
+//! which group-commits: it takes every queued request, and in one blocking
+//! step reads each key's current item (seeing earlier requests of the same
+//! group), lets the request decide its outcome (conditions, updates), puts
+//! all resulting changes in one atomic batch, writes it (fsynced under the
+//! default sync policy), and only then answers every request.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use bytes::Bytes;
+use ddb_core::value::binary;
+use ddb_core::Item;
+use storage::{Engine, Snapshot, TenantStore, WriteBatch};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::error::ApiError;
+
+/// What a write request decided after seeing the current item.
+#[derive(Debug)]
+pub struct Decision<T> {
+    /// `None`: leave the item; `Some(None)`: delete it; `Some(Some(i))`: store `i`.
+    pub write: Option<Option<Item>>,
+    /// The request's answer.
+    pub output: T,
+}
+
+/// Decides a write given the current item (None when absent).
+pub type Decide = Box<dyn FnOnce(Option<Item>) -> Result<Decision<serde_json::Value>, ApiError> + Send>;
+
+struct Request {
+    key: Vec<u8>,
+    decide: Decide,
+    reply: oneshot::Sender<Result<serde_json::Value, ApiError>>,
+}
+
+/// The most requests one group commit takes.
+const MAX_GROUP: usize = 256;
+
+/// Items of every tenant on this node.
+pub struct ItemStore {
+    tenants: Arc<TenantStore>,
+    writers: Mutex<HashMap<String, mpsc::UnboundedSender<Request>>>,
+}
+
+impl std::fmt::Debug for ItemStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ItemStore").finish_non_exhaustive()
+    }
+}
+
+fn storage_error(e: storage::Error) -> ApiError {
+    ApiError::Internal(format!("storage: {e}"))
+}
+
+/// Decodes a stored item; a corrupt record is an internal error, never a panic.
+pub fn decode(bytes: &[u8]) -> Result<Item, ApiError> {
+    binary::decode_item(bytes).map_err(|e| ApiError::Internal(format!("corrupt item record: {e}")))
+}
+
+impl ItemStore {
+    /// A store over `tenants`.
+    pub fn new(tenants: Arc<TenantStore>) -> ItemStore {
+        ItemStore {
+            tenants,
+            writers: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The tenant store (for eviction and erasure).
+    pub fn tenants(&self) -> &Arc<TenantStore> {
+        &self.tenants
+    }
+
+    /// A consistent snapshot of a tenant's items.
+    pub async fn snapshot(&self, tenant: &str) -> Result<Box<dyn Snapshot>, ApiError> {
+        let tenants = Arc::clone(&self.tenants);
+        let tenant = tenant.to_owned();
+        tokio::task::spawn_blocking(move || {
+            let engine = tenants.get(&tenant).map_err(storage_error)?;
+            engine.snapshot().map_err(storage_error)
+        })
+        .await
+        .map_err(|e| ApiError::Internal(format!("read task failed: {e}")))?
+    }
+
+    /// Reads one item.
+    pub async fn get(&self, tenant: &str, key: Vec<u8>) -> Result<Option<Item>, ApiError> {
+        let snap = self.snapshot(tenant).await?;
+        tokio::task::spawn_blocking(move || match snap.get(&key).map_err(storage_error)? {
+            Some(bytes) => decode(&bytes).map(Some),
+            None => Ok(None),
+        })
+        .await
+        .map_err(|e| ApiError::Internal(format!("read task failed: {e}")))?
+    }
+
+    /// Submits a write of `key` to the tenant's writer and waits for its
+    /// durable outcome.
+    pub async fn write(&self, tenant: &str, key: Vec<u8>, decide: Decide) -> Result<serde_json::Value, ApiError> {
+        let (reply, rx) = oneshot::channel();
+        let mut req = Request { key, decide, reply };
+        // A writer exits when idle; retry once with a fresh one if the
+        // channel closed under us.
+        for _ in 0..2 {
+            let tx = self.writer(tenant);
+            match tx.send(req) {
+                Ok(()) => {
+                    return rx
+                        .await
+                        .map_err(|_| ApiError::Internal("writer stopped".into()))?;
+                }
+                Err(mpsc::error::SendError(back)) => {
+                    self.forget_writer(tenant, &tx);
+                    req = back;
+                }
+            }
+        }
+        Err(ApiError::Internal("no writer for tenant".into()))
+    }
+
+    fn writer(&self, tenant: &str) -> mpsc::UnboundedSender<Request> {
+        let mut writers = self.writers.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(tx) = writers.get(tenant) {
+            if !tx.is_closed() {
+                return tx.clone();
+            }
+        }
+        let (tx, rx) = mpsc::unbounded_channel();
+        writers.insert(tenant.to_owned(), tx.clone());
+        tokio::spawn(run_writer(Arc::clone(&self.tenants), tenant.to_owned(), rx));
+        tx
+    }
+
+    fn forget_writer(&self, tenant: &str, dead: &mpsc::UnboundedSender<Request>) {
+        let mut writers = self.writers.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if writers.get(tenant).is_some_and(|tx| tx.same_channel(dead)) {
+            writers.remove(tenant);
+        }
+    }
+}
+
+async fn run_writer(tenants: Arc<TenantStore>, tenant: String, mut rx: mpsc::UnboundedReceiver<Request>) {
+    // Idle writers exit; the next write starts a new one.
+    let idle = std::time::Duration::from_secs(30);
+    loop {
+        let first = match tokio::time::timeout(idle, rx.recv()).await {
+            Ok(Some(r)) => r,
+            Ok(None) | Err(_) => return,
+        };
+        let mut group = vec![first];
+        while group.len() < MAX_GROUP {
+            match rx.try_recv() {
+                Ok(r) => group.push(r),
+                Err(_) => break,
+            }
+        }
+        let tenants = Arc::clone(&tenants);
+        let tenant_id = tenant.clone();
+        let done = tokio::task::spawn_blocking(move || commit_group(&tenants, &tenant_id, group)).await;
+        if let Err(e) = done {
+            tracing::error!(tenant = %tenant, error = %e, "writer group panicked");
+        }
+    }
+}
+
+fn commit_group(tenants: &TenantStore, tenant: &str, group: Vec<Request>) {
+    let engine = match tenants.get(tenant) {
+        Ok(e) => e,
+        Err(e) => {
+            let msg = format!("storage: {e}");
+            for r in group {
+                let _ = r.reply.send(Err(ApiError::Internal(msg.clone())));
+            }
+            return;
+        }
+    };
+    // The state each key has after the requests decided so far.
+    let mut overlay: HashMap<Vec<u8>, Option<Item>> = HashMap::new();
+    let mut batch = WriteBatch::new();
+    let mut answers = Vec::with_capacity(group.len());
+    for r in group {
+        let current = match overlay.get(&r.key) {
+            Some(state) => Ok(state.clone()),
+            None => match engine.get(&r.key) {
+                Ok(Some(bytes)) => decode(&bytes).map(Some),
+                Ok(None) => Ok(None),
+                Err(e) => Err(storage_error(e)),
+            },
+        };
+        let outcome = current.and_then(|cur| (r.decide)(cur));
+        match outcome {
+            Ok(decision) => {
+                if let Some(new) = decision.write {
+                    match &new {
+                        Some(item) => {
+                            batch.put(r.key.clone(), Bytes::from(binary::encode_item(item)));
+                        }
+                        None => {
+                            batch.delete(r.key.clone());
+                        }
+                    }
+                    overlay.insert(r.key, new);
+                }
+                answers.push((r.reply, Ok(decision.output)));
+            }
+            Err(e) => answers.push((r.reply, Err(e))),
+        }
+    }
+    if let Err(e) = engine.write(batch) {
+        // Nothing of the group is acknowledged: the batch is all or nothing.
+        let msg = format!("storage: {e}");
+        tracing::error!(%tenant, error = %msg, "group commit failed");
+        for (reply, outcome) in answers {
+            let _ = reply.send(outcome.and(Err(ApiError::Internal(msg.clone()))));
+        }
+        return;
+    }
+    for (reply, outcome) in answers {
+        let _ = reply.send(outcome);
+    }
+}

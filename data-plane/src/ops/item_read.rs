@@ -1,0 +1,63 @@
+//! GetItem: a point read from a snapshot, with projection and consumed
+//! capacity.
+
+use ddb_core::capacity::{read, ReadMode};
+use ddb_core::expr::ast::{Projection, Resolved};
+use ddb_core::expr::projection::project;
+use ddb_core::expr::parse_projection;
+use ddb_core::size::item_size;
+use ddb_core::value::json::item_to_json;
+use serde_json::{Map, Value};
+
+use crate::auth::Verified;
+use crate::catalog::Catalog;
+use crate::error::ApiError;
+use crate::items::layout::item_key;
+use crate::items::request::{consumed, key_of_key, return_consumed, str_member, table, Placeholders};
+use crate::DataPlane;
+
+/// The request's ProjectionExpression, resolved (placeholders all used).
+pub fn projection_of(body: &Value) -> Result<Option<Projection<Resolved>>, ApiError> {
+    let ph = Placeholders::from_body(body)?;
+    let mut resolver = ph.resolver()?;
+    let projection = match str_member(body, "ProjectionExpression")? {
+        Some(src) => Some(resolver.resolve_projection(&parse_projection(src)?)?),
+        None => None,
+    };
+    resolver.finish()?;
+    Ok(projection)
+}
+
+/// `GetItem`
+pub async fn get(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: Value) -> Result<Value, ApiError> {
+    let t = table(catalog, caller, str_member(&body, "TableName")?)?;
+    if body.get("AttributesToGet").is_some_and(|v| !v.is_null()) {
+        return Err(ApiError::Validation(
+            "AttributesToGet is not supported by this endpoint yet; use ProjectionExpression".into(),
+        ));
+    }
+    let (pk, sk) = key_of_key(&t, body.get("Key"))?;
+    let consistent = match body.get("ConsistentRead") {
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(b)) => *b,
+        Some(_) => return Err(ApiError::Serialization("Unexpected value type in payload".into())),
+    };
+    let capacity_mode = return_consumed(&body)?;
+    let projection = projection_of(&body)?;
+    let key = item_key(&t.record.id, &pk, sk.as_ref()).map_err(|e| ApiError::Validation(e.to_string()))?;
+    let found = dp.items.get(&caller.tenant.id, key).await?;
+    let mode = if consistent { ReadMode::Strong } else { ReadMode::Eventual };
+    let units = read(found.as_ref().map_or(0, |i| item_size(i) as u64), mode);
+    let mut out = Map::new();
+    if let Some(item) = found {
+        let item = match &projection {
+            Some(p) => project(p, &item),
+            None => item,
+        };
+        out.insert("Item".into(), item_to_json(&item));
+    }
+    if let Some(c) = consumed(capacity_mode, &t.def.spec.name, units, true) {
+        out.insert("ConsumedCapacity".into(), c);
+    }
+    Ok(Value::Object(out))
+}

@@ -1,0 +1,266 @@
+//! PutItem, DeleteItem and UpdateItem. Each parses and validates its
+//! request, then hands the tenant's writer a decision function that sees
+//! the current item, checks the condition, computes the new item and the
+//! answer (ReturnValues, consumed capacity) — atomically with the write.
+
+use ddb_core::capacity::{write_change, WriteMode};
+use ddb_core::expr::ast::{Condition, Resolved, UpdateExpr};
+use ddb_core::expr::eval::evaluate;
+use ddb_core::expr::projection::project;
+use ddb_core::expr::update::{apply_update, check_key_attributes, UpdateContext};
+use ddb_core::expr::{parse_condition, parse_update, ExprKind};
+use ddb_core::size::{check_item_size, check_updated_item_size, item_size};
+use ddb_core::value::json::item_to_json;
+use ddb_core::Item;
+use serde_json::{Map, Value};
+
+use crate::auth::Verified;
+use crate::catalog::{Catalog, CatalogTable};
+use crate::error::ApiError;
+use crate::items::layout::item_key;
+use crate::items::request::{
+    consumed, enum_member, item, key_of_item, key_of_key, return_consumed, str_member, table, Placeholders,
+};
+use crate::items::Decision;
+use crate::DataPlane;
+
+/// The parts of a request's condition.
+struct Conditional {
+    condition: Option<Condition<Resolved>>,
+    /// `ReturnValuesOnConditionCheckFailure: ALL_OLD`
+    return_old_on_failure: bool,
+}
+
+fn legacy_unsupported(body: &Value, members: &[&str]) -> Result<(), ApiError> {
+    for m in members {
+        if body.get(*m).is_some_and(|v| !v.is_null()) {
+            return Err(ApiError::Validation(format!(
+                "{m} is not supported by this endpoint yet; use the expression parameters"
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn conditional(body: &Value, ph: &Placeholders, update: Option<&str>) -> Result<(Conditional, Option<UpdateExpr<Resolved>>), ApiError> {
+    let mut resolver = ph.resolver()?;
+    let update = match update {
+        Some(src) => Some(resolver.resolve_update(&parse_update(src)?)?),
+        None => None,
+    };
+    let condition = match str_member(body, "ConditionExpression")? {
+        Some(src) => Some(resolver.resolve_condition(ExprKind::Condition, &parse_condition(ExprKind::Condition, src)?)?),
+        None => None,
+    };
+    resolver.finish()?;
+    let on_failure = enum_member(
+        body,
+        "ReturnValuesOnConditionCheckFailure",
+        "returnValuesOnConditionCheckFailure",
+        &["ALL_OLD", "NONE"],
+    )?;
+    Ok((
+        Conditional {
+            condition,
+            return_old_on_failure: on_failure == Some("ALL_OLD"),
+        },
+        update,
+    ))
+}
+
+impl Conditional {
+    fn check(&self, current: Option<&Item>) -> Result<(), ApiError> {
+        let Some(cond) = &self.condition else {
+            return Ok(());
+        };
+        let empty = Item::new();
+        if evaluate(cond, current.unwrap_or(&empty)) {
+            return Ok(());
+        }
+        Err(ApiError::ConditionalCheckFailed {
+            item: if self.return_old_on_failure {
+                current.map(item_to_json)
+            } else {
+                None
+            },
+        })
+    }
+}
+
+fn answer(attributes: Option<Item>, capacity: Option<Value>) -> Value {
+    let mut m = Map::new();
+    if let Some(a) = attributes.filter(|a| !a.is_empty()) {
+        m.insert("Attributes".into(), item_to_json(&a));
+    }
+    if let Some(c) = capacity {
+        m.insert("ConsumedCapacity".into(), c);
+    }
+    Value::Object(m)
+}
+
+fn key_bytes(t: &CatalogTable, pk: &ddb_core::AttributeValue, sk: Option<&ddb_core::AttributeValue>) -> Result<Vec<u8>, ApiError> {
+    item_key(&t.record.id, pk, sk).map_err(|e| ApiError::Validation(e.to_string()))
+}
+
+/// `PutItem`
+pub async fn put(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: Value) -> Result<Value, ApiError> {
+    let t = table(catalog, caller, str_member(&body, "TableName")?)?;
+    legacy_unsupported(&body, &["Expected", "ConditionalOperator"])?;
+    let new_item = item(body.get("Item"), "item")?;
+    let (pk, sk) = key_of_item(&t, &new_item)?;
+    check_item_size(&new_item).map_err(|e| ApiError::Validation(e.to_string()))?;
+    let return_values = str_member(&body, "ReturnValues")?.unwrap_or("NONE");
+    if !matches!(return_values, "NONE" | "ALL_OLD") {
+        return Err(ApiError::Validation("ReturnValues can only be ALL_OLD or NONE".into()));
+    }
+    let return_old = return_values == "ALL_OLD";
+    let capacity_mode = return_consumed(&body)?.map(str::to_owned);
+    let ph = Placeholders::from_body(&body)?;
+    let (cond, _) = conditional(&body, &ph, None)?;
+    let key = key_bytes(&t, &pk, sk.as_ref())?;
+    let name = t.def.spec.name.clone();
+    dp.items
+        .write(
+            &caller.tenant.id,
+            key,
+            Box::new(move |current| {
+                cond.check(current.as_ref())?;
+                let units = write_change(
+                    current.as_ref().map(|i| item_size(i) as u64),
+                    Some(item_size(&new_item) as u64),
+                    WriteMode::Standard,
+                );
+                let output = answer(
+                    if return_old { current } else { None },
+                    consumed(capacity_mode.as_deref(), &name, units, false),
+                );
+                Ok(Decision {
+                    write: Some(Some(new_item)),
+                    output,
+                })
+            }),
+        )
+        .await
+}
+
+/// `DeleteItem`
+pub async fn delete(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: Value) -> Result<Value, ApiError> {
+    let t = table(catalog, caller, str_member(&body, "TableName")?)?;
+    legacy_unsupported(&body, &["Expected", "ConditionalOperator"])?;
+    let (pk, sk) = key_of_key(&t, body.get("Key"))?;
+    let return_values = str_member(&body, "ReturnValues")?.unwrap_or("NONE");
+    if !matches!(return_values, "NONE" | "ALL_OLD") {
+        return Err(ApiError::Validation("ReturnValues can only be ALL_OLD or NONE".into()));
+    }
+    let return_old = return_values == "ALL_OLD";
+    let capacity_mode = return_consumed(&body)?.map(str::to_owned);
+    let ph = Placeholders::from_body(&body)?;
+    let (cond, _) = conditional(&body, &ph, None)?;
+    let key = key_bytes(&t, &pk, sk.as_ref())?;
+    let name = t.def.spec.name.clone();
+    dp.items
+        .write(
+            &caller.tenant.id,
+            key,
+            Box::new(move |current| {
+                cond.check(current.as_ref())?;
+                let units = write_change(current.as_ref().map(|i| item_size(i) as u64), None, WriteMode::Standard);
+                let write = current.is_some().then_some(None);
+                let output = answer(
+                    if return_old { current } else { None },
+                    consumed(capacity_mode.as_deref(), &name, units, false),
+                );
+                Ok(Decision { write, output })
+            }),
+        )
+        .await
+}
+
+/// `UpdateItem`
+pub async fn update(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: Value) -> Result<Value, ApiError> {
+    let t = table(catalog, caller, str_member(&body, "TableName")?)?;
+    legacy_unsupported(&body, &["Expected", "ConditionalOperator", "AttributeUpdates"])?;
+    let (pk, sk) = key_of_key(&t, body.get("Key"))?;
+    let return_values = enum_member(
+        &body,
+        "ReturnValues",
+        "returnValues",
+        &["NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW"],
+    )?
+    .unwrap_or("NONE")
+    .to_owned();
+    let capacity_mode = return_consumed(&body)?.map(str::to_owned);
+    let ph = Placeholders::from_body(&body)?;
+    let (cond, upd) = conditional(&body, &ph, str_member(&body, "UpdateExpression")?)?;
+    let key_names: Vec<String> = std::iter::once(t.def.spec.key_schema.hash.name.clone())
+        .chain(t.def.spec.key_schema.range.as_ref().map(|r| r.name.clone()))
+        .collect();
+    if let Some(u) = &upd {
+        let names: Vec<&str> = key_names.iter().map(String::as_str).collect();
+        check_key_attributes(u, &names)?;
+    }
+    let key = key_bytes(&t, &pk, sk.as_ref())?;
+    let name = t.def.spec.name.clone();
+    let mut key_attrs = Item::new();
+    key_attrs.insert(t.def.spec.key_schema.hash.name.clone(), pk);
+    if let (Some(r), Some(s)) = (&t.def.spec.key_schema.range, sk) {
+        key_attrs.insert(r.name.clone(), s);
+    }
+    dp.items
+        .write(
+            &caller.tenant.id,
+            key,
+            Box::new(move |current| {
+                cond.check(current.as_ref())?;
+                let existed = current.is_some();
+                let mut new_item = current.clone().unwrap_or_else(|| key_attrs.clone());
+                if let Some(u) = &upd {
+                    let names: Vec<&str> = key_names.iter().map(String::as_str).collect();
+                    apply_update(
+                        u,
+                        &mut new_item,
+                        &UpdateContext {
+                            key_attributes: &names,
+                            item_existed: existed,
+                        },
+                    )?;
+                }
+                check_updated_item_size(&new_item).map_err(|e| ApiError::Validation(e.to_string()))?;
+                let units = write_change(
+                    current.as_ref().map(|i| item_size(i) as u64),
+                    Some(item_size(&new_item) as u64),
+                    WriteMode::Standard,
+                );
+                let attributes = match return_values.as_str() {
+                    "ALL_OLD" => current.clone(),
+                    "ALL_NEW" => Some(new_item.clone()),
+                    "UPDATED_OLD" | "UPDATED_NEW" => {
+                        let source = if return_values == "UPDATED_OLD" { current.as_ref() } else { Some(&new_item) };
+                        match (source, &upd) {
+                            (Some(src), Some(u)) => {
+                                let proj = ddb_core::expr::ast::Projection {
+                                    paths: u.actions.iter().map(|a| a.path().clone()).collect(),
+                                };
+                                let mut p = project(&proj, src);
+                                for k in &key_names {
+                                    if !u.actions.iter().any(|a| &a.path().head == k) {
+                                        p.remove(k);
+                                    }
+                                }
+                                Some(p)
+                            }
+                            _ => None,
+                        }
+                    }
+                    _ => None,
+                };
+                let output = answer(attributes, consumed(capacity_mode.as_deref(), &name, units, false));
+                Ok(Decision {
+                    write: Some(Some(new_item)),
+                    output,
+                })
+            }),
+        )
+        .await
+}
+

@@ -1,0 +1,222 @@
+//! Items through the SDK: PutItem, GetItem, UpdateItem, DeleteItem with
+//! conditions, ReturnValues and consumed capacity.
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::error::ProvideErrorMetadata;
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, AttributeValue as Av, BillingMode, KeySchemaElement, KeyType,
+    ReturnConsumedCapacity, ReturnValue, ReturnValuesOnConditionCheckFailure, ScalarAttributeType,
+};
+use aws_sdk_dynamodb::Client;
+
+use crate::harness::Stack;
+
+async fn music(client: &Client) {
+    client
+        .create_table()
+        .table_name("Music")
+        .attribute_definitions(AttributeDefinition::builder().attribute_name("Artist").attribute_type(ScalarAttributeType::S).build().unwrap())
+        .attribute_definitions(AttributeDefinition::builder().attribute_name("SongTitle").attribute_type(ScalarAttributeType::S).build().unwrap())
+        .key_schema(KeySchemaElement::builder().attribute_name("Artist").key_type(KeyType::Hash).build().unwrap())
+        .key_schema(KeySchemaElement::builder().attribute_name("SongTitle").key_type(KeyType::Range).build().unwrap())
+        .billing_mode(BillingMode::PayPerRequest)
+        .send()
+        .await
+        .unwrap();
+}
+
+fn s(v: &str) -> Av {
+    Av::S(v.into())
+}
+fn n(v: &str) -> Av {
+    Av::N(v.into())
+}
+
+fn key(artist: &str, song: &str) -> HashMap<String, Av> {
+    HashMap::from([("Artist".to_owned(), s(artist)), ("SongTitle".to_owned(), s(song))])
+}
+
+#[tokio::test]
+async fn put_get_update_delete() {
+    let st = Stack::start().await;
+    let c = st.client();
+    music(&c).await;
+
+    let put = c
+        .put_item()
+        .table_name("Music")
+        .item("Artist", s("No One You Know"))
+        .item("SongTitle", s("Call Me Today"))
+        .item("AlbumTitle", s("Somewhat Famous"))
+        .item("Awards", n("1"))
+        .return_consumed_capacity(ReturnConsumedCapacity::Total)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(put.consumed_capacity().unwrap().capacity_units(), Some(1.0));
+    assert!(put.attributes().is_none());
+
+    let got = c.get_item().table_name("Music").set_key(Some(key("No One You Know", "Call Me Today"))).send().await.unwrap();
+    let item = got.item().unwrap();
+    assert_eq!(item["AlbumTitle"], s("Somewhat Famous"));
+    assert_eq!(item["Awards"], n("1"));
+
+    let got = c
+        .get_item()
+        .table_name("Music")
+        .set_key(Some(key("No One You Know", "Call Me Today")))
+        .projection_expression("#a")
+        .expression_attribute_names("#a", "AlbumTitle")
+        .consistent_read(true)
+        .return_consumed_capacity(ReturnConsumedCapacity::Total)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(got.item().unwrap().len(), 1);
+    assert_eq!(got.consumed_capacity().unwrap().capacity_units(), Some(1.0));
+
+    let up = c
+        .update_item()
+        .table_name("Music")
+        .set_key(Some(key("No One You Know", "Call Me Today")))
+        .update_expression("SET Awards = Awards + :inc, Genre = :g REMOVE AlbumTitle")
+        .expression_attribute_values(":inc", n("2"))
+        .expression_attribute_values(":g", s("Rock"))
+        .return_values(ReturnValue::AllNew)
+        .send()
+        .await
+        .unwrap();
+    let attrs = up.attributes().unwrap();
+    assert_eq!(attrs["Awards"], n("3"));
+    assert_eq!(attrs["Genre"], s("Rock"));
+    assert!(!attrs.contains_key("AlbumTitle"));
+
+    let up = c
+        .update_item()
+        .table_name("Music")
+        .set_key(Some(key("No One You Know", "Call Me Today")))
+        .update_expression("SET Awards = :ten")
+        .expression_attribute_values(":ten", n("10"))
+        .return_values(ReturnValue::UpdatedOld)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(up.attributes().unwrap(), &HashMap::from([("Awards".to_owned(), n("3"))]));
+
+    let del = c
+        .delete_item()
+        .table_name("Music")
+        .set_key(Some(key("No One You Know", "Call Me Today")))
+        .return_values(ReturnValue::AllOld)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(del.attributes().unwrap()["Awards"], n("10"));
+    let got = c.get_item().table_name("Music").set_key(Some(key("No One You Know", "Call Me Today"))).send().await.unwrap();
+    assert!(got.item().is_none());
+    st.stop().await;
+}
+
+#[tokio::test]
+async fn conditions_and_errors() {
+    let st = Stack::start().await;
+    let c = st.client();
+    music(&c).await;
+    let put = |title: &str| {
+        c.put_item()
+            .table_name("Music")
+            .item("Artist", s("A"))
+            .item("SongTitle", s(title))
+            .item("Plays", n("5"))
+    };
+    put("One").condition_expression("attribute_not_exists(Artist)").send().await.unwrap();
+    let err = put("One")
+        .condition_expression("attribute_not_exists(Artist)")
+        .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some("ConditionalCheckFailedException"));
+    assert_eq!(err.message(), Some("The conditional request failed"));
+    let svc = err.into_service_error();
+    let aws_sdk_dynamodb::operation::put_item::PutItemError::ConditionalCheckFailedException(e) = svc else {
+        panic!("wrong error {svc:?}");
+    };
+    assert_eq!(e.item().unwrap()["Plays"], n("5"));
+
+    // A failed condition leaves the item as it was.
+    let err = c
+        .update_item()
+        .table_name("Music")
+        .set_key(Some(key("A", "One")))
+        .update_expression("SET Plays = :p")
+        .condition_expression("Plays > :min")
+        .expression_attribute_values(":p", n("100"))
+        .expression_attribute_values(":min", n("10"))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some("ConditionalCheckFailedException"));
+    let got = c.get_item().table_name("Music").set_key(Some(key("A", "One"))).send().await.unwrap();
+    assert_eq!(got.item().unwrap()["Plays"], n("5"));
+
+    // Key validation.
+    let err = c.put_item().table_name("Music").item("Artist", s("A")).send().await.unwrap_err();
+    assert_eq!(err.message(), Some("One or more parameter values were invalid: Missing the key SongTitle in the item"));
+    let err = c.put_item().table_name("Music").item("Artist", n("1")).item("SongTitle", s("x")).send().await.unwrap_err();
+    assert_eq!(err.message(), Some("One or more parameter values were invalid: Type mismatch for key Artist expected: S actual: N"));
+    let err = c.get_item().table_name("Music").key("Artist", s("A")).send().await.unwrap_err();
+    assert_eq!(err.message(), Some("The provided key element does not match the schema"));
+    let err = c.get_item().table_name("Nope").key("Artist", s("A")).send().await.unwrap_err();
+    assert_eq!(err.code(), Some("ResourceNotFoundException"));
+    let err = c
+        .update_item()
+        .table_name("Music")
+        .set_key(Some(key("A", "One")))
+        .update_expression("SET Artist = :x")
+        .expression_attribute_values(":x", s("B"))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some("ValidationException"));
+    let err = c
+        .update_item()
+        .table_name("Music")
+        .set_key(Some(key("A", "One")))
+        .update_expression("SET Plays = :x")
+        .expression_attribute_values(":x", n("1"))
+        .expression_attribute_values(":unused", n("1"))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.message(), Some("Value provided in ExpressionAttributeValues unused in expressions: keys: {:unused}"));
+    st.stop().await;
+}
+
+#[tokio::test]
+async fn concurrent_increments_are_not_lost() {
+    let st = Stack::start().await;
+    let c = st.client();
+    music(&c).await;
+    let mut tasks = Vec::new();
+    for _ in 0..40 {
+        let c = c.clone();
+        tasks.push(tokio::spawn(async move {
+            c.update_item()
+                .table_name("Music")
+                .set_key(Some(key("A", "Counter")))
+                .update_expression("ADD Hits :one")
+                .expression_attribute_values(":one", n("1"))
+                .send()
+                .await
+                .unwrap();
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let got = c.get_item().table_name("Music").set_key(Some(key("A", "Counter"))).send().await.unwrap();
+    assert_eq!(got.item().unwrap()["Hits"], n("40"));
+    st.stop().await;
+}
