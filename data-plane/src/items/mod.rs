@@ -6,4 +6,4 @@ pub mod layout;
 pub mod request;
 pub mod store;
 
-pub use store::{Decision, ItemStore};
+pub use store::{Decide, DecideMany, Decision, ItemStore, MultiDecision};

@@ -31,9 +31,21 @@ pub struct Decision<T> {
 /// Decides a write given the current item (None when absent).
 pub type Decide = Box<dyn FnOnce(Option<Item>) -> Result<Decision<serde_json::Value>, ApiError> + Send>;
 
+/// What a multi-key request decided: one entry per key, in request order
+/// (`None`: leave; `Some(None)`: delete; `Some(Some(i))`: store).
+#[derive(Debug)]
+pub struct MultiDecision {
+    pub writes: Vec<Option<Option<Item>>>,
+    pub output: serde_json::Value,
+}
+
+/// Decides an all-or-nothing write of several keys given their current
+/// items (in key order of the request).
+pub type DecideMany = Box<dyn FnOnce(Vec<Option<Item>>) -> Result<MultiDecision, ApiError> + Send>;
+
 struct Request {
-    key: Vec<u8>,
-    decide: Decide,
+    keys: Vec<Vec<u8>>,
+    decide: DecideMany,
     reply: oneshot::Sender<Result<serde_json::Value, ApiError>>,
 }
 
@@ -101,8 +113,31 @@ impl ItemStore {
     /// Submits a write of `key` to the tenant's writer and waits for its
     /// durable outcome.
     pub async fn write(&self, tenant: &str, key: Vec<u8>, decide: Decide) -> Result<serde_json::Value, ApiError> {
+        self.write_many(
+            tenant,
+            vec![key],
+            Box::new(move |mut current| {
+                let d = decide(current.pop().flatten())?;
+                Ok(MultiDecision {
+                    writes: vec![d.write],
+                    output: d.output,
+                })
+            }),
+        )
+        .await
+    }
+
+    /// Submits an all-or-nothing write of several distinct keys: `decide`
+    /// sees every key's current item and its changes are applied in one
+    /// atomic batch, or none if it fails.
+    pub async fn write_many(
+        &self,
+        tenant: &str,
+        keys: Vec<Vec<u8>>,
+        decide: DecideMany,
+    ) -> Result<serde_json::Value, ApiError> {
         let (reply, rx) = oneshot::channel();
-        let mut req = Request { key, decide, reply };
+        let mut req = Request { keys, decide, reply };
         // A writer exits when idle; retry once with a fresh one if the
         // channel closed under us.
         for _ in 0..2 {
@@ -183,30 +218,39 @@ fn commit_group(tenants: &TenantStore, tenant: &str, group: Vec<Request>) {
     let mut batch = WriteBatch::new();
     let mut answers = Vec::with_capacity(group.len());
     for r in group {
-        let current = match overlay.get(&r.key) {
-            Some(state) => Ok(state.clone()),
-            None => match engine.get(&r.key) {
-                Ok(Some(bytes)) => decode(&bytes).map(Some),
-                Ok(None) => Ok(None),
-                Err(e) => Err(storage_error(e)),
-            },
-        };
+        let current: Result<Vec<Option<Item>>, ApiError> = r
+            .keys
+            .iter()
+            .map(|k| match overlay.get(k) {
+                Some(state) => Ok(state.clone()),
+                None => match engine.get(k) {
+                    Ok(Some(bytes)) => decode(&bytes).map(Some),
+                    Ok(None) => Ok(None),
+                    Err(e) => Err(storage_error(e)),
+                },
+            })
+            .collect();
         let outcome = current.and_then(|cur| (r.decide)(cur));
         match outcome {
-            Ok(decision) => {
-                if let Some(new) = decision.write {
+            Ok(decision) if decision.writes.len() == r.keys.len() => {
+                for (key, write) in r.keys.into_iter().zip(decision.writes) {
+                    let Some(new) = write else { continue };
                     match &new {
                         Some(item) => {
-                            batch.put(r.key.clone(), Bytes::from(binary::encode_item(item)));
+                            batch.put(key.clone(), Bytes::from(binary::encode_item(item)));
                         }
                         None => {
-                            batch.delete(r.key.clone());
+                            batch.delete(key.clone());
                         }
                     }
-                    overlay.insert(r.key, new);
+                    overlay.insert(key, new);
                 }
                 answers.push((r.reply, Ok(decision.output)));
             }
+            Ok(_) => answers.push((
+                r.reply,
+                Err(ApiError::Internal("a write decided for the wrong number of keys".into())),
+            )),
             Err(e) => answers.push((r.reply, Err(e))),
         }
     }
