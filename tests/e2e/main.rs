@@ -12,6 +12,7 @@ mod harness;
 mod auth;
 mod items;
 mod protocol;
+mod query_scan;
 mod sync;
 mod table_settings;
 mod tables;

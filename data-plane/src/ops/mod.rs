@@ -5,6 +5,8 @@
 mod item_read;
 mod item_write;
 mod list_tables;
+mod query_scan;
+mod range_read;
 mod table_settings;
 mod tables;
 
@@ -45,6 +47,8 @@ pub async fn dispatch(
         Operation::UpdateItem => item_write::update(dp, caller, catalog, body).await,
         Operation::DeleteItem => item_write::delete(dp, caller, catalog, body).await,
         Operation::GetItem => item_read::get(dp, caller, catalog, body).await,
+        Operation::Query => query_scan::query(dp, caller, catalog, body).await,
+        Operation::Scan => query_scan::scan(dp, caller, catalog, body).await,
         Operation::DescribeLimits => Ok(table_settings::describe_limits()),
         Operation::DescribeEndpoints => Ok(table_settings::describe_endpoints(dp, host)),
         other => {

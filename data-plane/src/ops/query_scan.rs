@@ -1,0 +1,350 @@
+//! Query and Scan: request parsing and validation (Select, Limit,
+//! ExclusiveStartKey, segments, key conditions), then one page read from a
+//! snapshot with `range_read`.
+
+use std::ops::Bound;
+use std::sync::Arc;
+
+use ddb_core::api::table::ScalarType;
+use ddb_core::expr::ast::{CompareOp, Condition, Projection, Resolved};
+use ddb_core::expr::key_condition::{key_condition, KeySchema, KeyType, SortCondition};
+use ddb_core::expr::{parse_condition, parse_projection, ExprKind};
+use ddb_core::key::{encode_key_value, segment_range};
+use ddb_core::{AttributeValue, Item};
+use serde_json::Value;
+use storage::Direction;
+
+use super::range_read::{read_page, Page, Select};
+use crate::auth::Verified;
+use crate::catalog::{Catalog, CatalogTable};
+use crate::error::ApiError;
+use crate::items::layout::{item_key, items_prefix, partition_prefix, prefix_end};
+use crate::items::request::{consumed, enum_member, key_of_key, return_consumed, str_member, table, Placeholders};
+use crate::DataPlane;
+
+fn validation(msg: impl Into<String>) -> ApiError {
+    ApiError::Validation(msg.into())
+}
+
+/// Expressions of a Query or Scan, resolved together.
+struct Exprs {
+    key: Option<Condition<Resolved>>,
+    filter: Option<Condition<Resolved>>,
+    projection: Option<Projection<Resolved>>,
+}
+
+fn exprs(body: &Value, with_key: bool) -> Result<Exprs, ApiError> {
+    for legacy in ["KeyConditions", "QueryFilter", "ScanFilter", "ConditionalOperator", "AttributesToGet"] {
+        if body.get(legacy).is_some_and(|v| !v.is_null()) {
+            return Err(validation(format!(
+                "{legacy} is not supported by this endpoint yet; use the expression parameters"
+            )));
+        }
+    }
+    let ph = Placeholders::from_body(body)?;
+    let mut r = ph.resolver()?;
+    let key = match (with_key, str_member(body, "KeyConditionExpression")?) {
+        (true, Some(src)) => Some(r.resolve_condition(ExprKind::KeyCondition, &parse_condition(ExprKind::KeyCondition, src)?)?),
+        (true, None) => {
+            return Err(validation(
+                "Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.",
+            ))
+        }
+        (false, _) => None,
+    };
+    let filter = match str_member(body, "FilterExpression")? {
+        Some(src) => Some(r.resolve_condition(ExprKind::Filter, &parse_condition(ExprKind::Filter, src)?)?),
+        None => None,
+    };
+    let projection = match str_member(body, "ProjectionExpression")? {
+        Some(src) => Some(r.resolve_projection(&parse_projection(src)?)?),
+        None => None,
+    };
+    r.finish()?;
+    Ok(Exprs { key, filter, projection })
+}
+
+fn select(body: &Value, has_projection: bool) -> Result<Select, ApiError> {
+    let s = enum_member(
+        body,
+        "Select",
+        "select",
+        &["ALL_ATTRIBUTES", "ALL_PROJECTED_ATTRIBUTES", "SPECIFIC_ATTRIBUTES", "COUNT"],
+    )?;
+    Ok(match (s, has_projection) {
+        (None, true) | (Some("SPECIFIC_ATTRIBUTES"), true) => Select::Specific,
+        (None, false) => Select::AllAttributes,
+        (Some("SPECIFIC_ATTRIBUTES"), false) => {
+            return Err(validation("1 validation error detected: Select type SPECIFIC_ATTRIBUTES requires a ProjectionExpression or AttributesToGet"))
+        }
+        (Some("ALL_ATTRIBUTES"), true) => {
+            return Err(validation("Cannot specify the ProjectionExpression when choosing to get ALL_ATTRIBUTES"))
+        }
+        (Some("COUNT"), true) => {
+            return Err(validation("Cannot specify the ProjectionExpression when choosing to get only the Count"))
+        }
+        (Some("COUNT"), false) => Select::Count,
+        (Some("ALL_PROJECTED_ATTRIBUTES"), _) => {
+            return Err(validation("ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName"))
+        }
+        _ => Select::AllAttributes,
+    })
+}
+
+fn limit(body: &Value) -> Result<Option<usize>, ApiError> {
+    match body.get("Limit") {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Number(n)) => {
+            let v = n.as_i64().unwrap_or(0);
+            if v < 1 {
+                return Err(validation(format!(
+                    "1 validation error detected: Value '{v}' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1"
+                )));
+            }
+            Ok(Some(usize::try_from(v).unwrap_or(usize::MAX)))
+        }
+        Some(_) => Err(ApiError::Serialization("STRING_VALUE can not be converted to an Integer".into())),
+    }
+}
+
+fn bool_member(body: &Value, name: &str) -> Result<Option<bool>, ApiError> {
+    match body.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Bool(b)) => Ok(Some(*b)),
+        Some(_) => Err(ApiError::Serialization("Unexpected value type in payload".into())),
+    }
+}
+
+fn index_refused(body: &Value, t: &CatalogTable) -> Result<(), ApiError> {
+    if let Some(name) = str_member(body, "IndexName")? {
+        let spec = &t.def.spec;
+        let exists = spec
+            .global_secondary_indexes
+            .iter()
+            .chain(spec.local_secondary_indexes.iter())
+            .any(|i| i.name == name);
+        if !exists {
+            return Err(validation(format!("The table does not have the specified index: {name}")));
+        }
+        return Err(validation("Reading secondary indexes is not supported by this endpoint yet"));
+    }
+    Ok(())
+}
+
+fn key_type(t: ScalarType) -> KeyType {
+    match t {
+        ScalarType::S => KeyType::S,
+        ScalarType::N => KeyType::N,
+        ScalarType::B => KeyType::B,
+    }
+}
+
+fn key_names(t: &CatalogTable) -> Vec<String> {
+    let ks = &t.def.spec.key_schema;
+    std::iter::once(ks.hash.name.clone())
+        .chain(ks.range.as_ref().map(|r| r.name.clone()))
+        .collect()
+}
+
+/// The storage key of `ExclusiveStartKey`, checked against the schema.
+fn start_key(t: &CatalogTable, body: &Value) -> Result<Option<Vec<u8>>, ApiError> {
+    match body.get("ExclusiveStartKey") {
+        None | Some(Value::Null) => Ok(None),
+        Some(v) => {
+            let (pk, sk) = key_of_key(t, Some(v)).map_err(|e| match e {
+                ApiError::Validation(m) => validation(format!("The provided starting key is invalid: {m}")),
+                other => other,
+            })?;
+            item_key(&t.record.id, &pk, sk.as_ref())
+                .map(Some)
+                .map_err(|e| validation(e.to_string()))
+        }
+    }
+}
+
+fn encoded(v: &AttributeValue) -> Result<Vec<u8>, ApiError> {
+    let mut out = Vec::new();
+    encode_key_value(v, &mut out).map_err(|e| validation(e.to_string()))?;
+    Ok(out)
+}
+
+fn with(prefix: &[u8], tail: &[u8]) -> Vec<u8> {
+    let mut k = prefix.to_vec();
+    k.extend_from_slice(tail);
+    k
+}
+
+/// The key range of a partition narrowed by a sort condition.
+fn sort_bounds(prefix: &[u8], sort: Option<&SortCondition>) -> Result<(Bound<Vec<u8>>, Bound<Vec<u8>>), ApiError> {
+    let whole_end = || prefix_end(prefix).map_or(Bound::Unbounded, Bound::Excluded);
+    Ok(match sort {
+        None => (Bound::Included(prefix.to_vec()), whole_end()),
+        Some(SortCondition::Compare(op, v)) => {
+            let k = with(prefix, &encoded(v)?);
+            match op {
+                CompareOp::Eq => (Bound::Included(k.clone()), Bound::Included(k)),
+                CompareOp::Lt => (Bound::Included(prefix.to_vec()), Bound::Excluded(k)),
+                CompareOp::Le => (Bound::Included(prefix.to_vec()), Bound::Included(k)),
+                CompareOp::Gt => (Bound::Excluded(k), whole_end()),
+                CompareOp::Ge => (Bound::Included(k), whole_end()),
+                CompareOp::Ne => (Bound::Included(prefix.to_vec()), whole_end()),
+            }
+        }
+        Some(SortCondition::Between(lo, hi)) => (
+            Bound::Included(with(prefix, &encoded(lo)?)),
+            Bound::Included(with(prefix, &encoded(hi)?)),
+        ),
+        Some(SortCondition::BeginsWith(p)) => {
+            // S and B encodings end with a two-byte terminator; without it
+            // the encoding is a prefix of every longer value's encoding.
+            let mut e = encoded(p)?;
+            e.truncate(e.len().saturating_sub(2));
+            let start = with(prefix, &e);
+            let end = prefix_end(&start).map_or(Bound::Unbounded, Bound::Excluded);
+            (Bound::Included(start), end)
+        }
+    })
+}
+
+/// Applies `ExclusiveStartKey` to a range walked in `direction`.
+fn after_start(
+    (start, end): (Bound<Vec<u8>>, Bound<Vec<u8>>),
+    esk: Option<Vec<u8>>,
+    direction: Direction,
+) -> (Bound<Vec<u8>>, Bound<Vec<u8>>) {
+    match (esk, direction) {
+        (None, _) => (start, end),
+        (Some(k), Direction::Forward) => (Bound::Excluded(k), end),
+        (Some(k), Direction::Reverse) => (start, Bound::Excluded(k)),
+    }
+}
+
+async fn run_page(
+    dp: &DataPlane,
+    caller: &Verified,
+    t: Arc<CatalogTable>,
+    exprs: Exprs,
+    sort: Option<(String, SortCondition)>,
+    range: (Bound<Vec<u8>>, Bound<Vec<u8>>),
+    direction: Direction,
+    body: &Value,
+) -> Result<Value, ApiError> {
+    let select = select(body, exprs.projection.is_some())?;
+    let limit = limit(body)?;
+    let consistent = bool_member(body, "ConsistentRead")?.unwrap_or(false);
+    let capacity_mode = return_consumed(body)?.map(str::to_owned);
+    let names = key_names(&t);
+    let snapshot = dp.items.snapshot(&caller.tenant.id).await?;
+    let out = tokio::task::spawn_blocking(move || {
+        let key_test = sort.map(|(name, cond)| {
+            move |item: &Item| item.get(&name).is_some_and(|v| cond.matches(v))
+        });
+        let page = Page {
+            start: range.0,
+            end: range.1,
+            direction,
+            limit,
+            key_test: key_test.as_ref().map(|f| f as &(dyn Fn(&Item) -> bool + Sync)),
+            filter: exprs.filter.as_ref(),
+            projection: exprs.projection.as_ref(),
+            select,
+            key_names: &names,
+            consistent,
+        };
+        read_page(snapshot.as_ref(), &page)
+    })
+    .await
+    .map_err(|e| ApiError::Internal(format!("read task failed: {e}")))??;
+    let mut body = out.body;
+    if let Some(c) = consumed(capacity_mode.as_deref(), &t.def.spec.name, out.meter.consumed(out.mode), true) {
+        body.insert("ConsumedCapacity".into(), c);
+    }
+    Ok(Value::Object(body))
+}
+
+/// `Query`
+pub async fn query(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: Value) -> Result<Value, ApiError> {
+    let t = table(catalog, caller, str_member(&body, "TableName")?)?;
+    index_refused(&body, &t)?;
+    let exprs = exprs(&body, true)?;
+    let ks = &t.def.spec.key_schema;
+    let schema = KeySchema {
+        partition: (ks.hash.name.as_str(), key_type(ks.hash.ty)),
+        sort: ks.range.as_ref().map(|r| (r.name.as_str(), key_type(r.ty))),
+    };
+    let Some(kc) = &exprs.key else {
+        return Err(validation("KeyConditionExpression is required"));
+    };
+    let kc = key_condition(kc, &schema)?;
+    let prefix = partition_prefix(&t.record.id, &kc.partition).map_err(|e| validation(e.to_string()))?;
+    let range = sort_bounds(&prefix, kc.sort.as_ref())?;
+    let forward = bool_member(&body, "ScanIndexForward")?.unwrap_or(true);
+    let direction = if forward { Direction::Forward } else { Direction::Reverse };
+    let esk = start_key(&t, &body)?;
+    if let Some(k) = &esk {
+        if !k.starts_with(&prefix) {
+            return Err(validation("The provided starting key is invalid: The provided key element does not match the schema"));
+        }
+    }
+    let range = after_start(range, esk, direction);
+    let sort = match (kc.sort, &ks.range) {
+        (Some(c), Some(r)) => Some((r.name.clone(), c)),
+        _ => None,
+    };
+    run_page(dp, caller, Arc::clone(&t), exprs, sort, range, direction, &body).await
+}
+
+/// `Scan`
+pub async fn scan(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: Value) -> Result<Value, ApiError> {
+    let t = table(catalog, caller, str_member(&body, "TableName")?)?;
+    index_refused(&body, &t)?;
+    let exprs = exprs(&body, false)?;
+    let prefix = items_prefix(&t.record.id);
+    let segment = body.get("Segment").and_then(Value::as_i64);
+    let total = body.get("TotalSegments").and_then(Value::as_i64);
+    let range = match (segment, total) {
+        (None, None) => (Bound::Included(prefix.clone()), prefix_end(&prefix).map_or(Bound::Unbounded, Bound::Excluded)),
+        (Some(_), None) => {
+            return Err(validation(
+                "The TotalSegments parameter is required but was not present in the request when Segment parameter is present",
+            ))
+        }
+        (None, Some(_)) => {
+            return Err(validation(
+                "The Segment parameter is required but was not present in the request when parameter TotalSegments is present",
+            ))
+        }
+        (Some(s), Some(n)) => {
+            if n < 1 {
+                return Err(validation(format!(
+                    "1 validation error detected: Value '{n}' at 'totalSegments' failed to satisfy constraint: Member must have value greater than or equal to 1"
+                )));
+            }
+            if n > 1_000_000 {
+                return Err(validation(format!(
+                    "1 validation error detected: Value '{n}' at 'totalSegments' failed to satisfy constraint: Member must have value less than or equal to 1000000"
+                )));
+            }
+            if s < 0 {
+                return Err(validation(format!(
+                    "1 validation error detected: Value '{s}' at 'segment' failed to satisfy constraint: Member must have value greater than or equal to 0"
+                )));
+            }
+            if s >= n {
+                return Err(validation(format!(
+                    "The Segment parameter is zero-based and must be less than parameter TotalSegments: Segment: {s} is not less than TotalSegments: {n}"
+                )));
+            }
+            let hashes = segment_range(s as u32, n as u32).ok_or_else(|| validation("invalid segment"))?;
+            let start = with(&prefix, &hashes.start().to_be_bytes());
+            let end = match hashes.end().checked_add(1) {
+                Some(next) => Bound::Excluded(with(&prefix, &next.to_be_bytes())),
+                None => prefix_end(&prefix).map_or(Bound::Unbounded, Bound::Excluded),
+            };
+            (Bound::Included(start), end)
+        }
+    };
+    let esk = start_key(&t, &body)?;
+    let range = after_start(range, esk, Direction::Forward);
+    run_page(dp, caller, Arc::clone(&t), exprs, None, range, Direction::Forward, &body).await
+}

@@ -1,0 +1,126 @@
+//! The paging engine Query and Scan share: walk a key range of one
+//! snapshot in either direction, stop at `Limit` evaluated items or 1 MB
+//! of read data (measured before the filter, as DynamoDB does), apply the
+//! filter, the projection and `Select`, and report `LastEvaluatedKey`,
+//! `Count`, `ScannedCount` and consumed capacity.
+
+use std::ops::Bound;
+
+use ddb_core::capacity::{ReadMeter, ReadMode};
+use ddb_core::expr::ast::{Condition, Projection, Resolved};
+use ddb_core::expr::eval::evaluate;
+use ddb_core::expr::projection::project;
+use ddb_core::size::item_size;
+use ddb_core::value::json::item_to_json;
+use ddb_core::Item;
+use serde_json::{Map, Value};
+use storage::{Direction, Snapshot};
+
+use crate::error::ApiError;
+use crate::items::store::decode;
+
+/// DynamoDB stops a page after this much read data.
+pub const PAGE_BYTES: u64 = 1024 * 1024;
+
+/// What to return for each matching item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Select {
+    AllAttributes,
+    Specific,
+    Count,
+}
+
+/// One page request.
+pub struct Page<'a> {
+    pub start: Bound<Vec<u8>>,
+    pub end: Bound<Vec<u8>>,
+    pub direction: Direction,
+    pub limit: Option<usize>,
+    /// Extra per-item test on the key (Query's sort condition), applied
+    /// before the filter and before counting as scanned.
+    pub key_test: Option<&'a (dyn Fn(&Item) -> bool + Sync)>,
+    pub filter: Option<&'a Condition<Resolved>>,
+    pub projection: Option<&'a Projection<Resolved>>,
+    pub select: Select,
+    /// Attribute names that make up `LastEvaluatedKey`.
+    pub key_names: &'a [String],
+    pub consistent: bool,
+}
+
+/// A page's result, before the table name is added to consumed capacity.
+pub struct PageOut {
+    pub body: Map<String, Value>,
+    pub meter: ReadMeter,
+    pub mode: ReadMode,
+}
+
+fn bound(b: &Bound<Vec<u8>>) -> Bound<&[u8]> {
+    match b {
+        Bound::Included(v) => Bound::Included(v.as_slice()),
+        Bound::Excluded(v) => Bound::Excluded(v.as_slice()),
+        Bound::Unbounded => Bound::Unbounded,
+    }
+}
+
+/// Reads one page from `snapshot` (blocking; call from spawn_blocking).
+pub fn read_page(snapshot: &dyn Snapshot, page: &Page<'_>) -> Result<PageOut, ApiError> {
+    let iter = snapshot
+        .range(bound(&page.start), bound(&page.end), page.direction)
+        .map_err(|e| ApiError::Internal(format!("storage: {e}")))?;
+    let mut meter = ReadMeter::new();
+    let mut items = Vec::new();
+    let mut count = 0usize;
+    let mut scanned = 0usize;
+    let mut last: Option<Item> = None;
+    let mut stopped_early = false;
+    for entry in iter {
+        let (_, value) = entry.map_err(|e| ApiError::Internal(format!("storage: {e}")))?;
+        let item = decode(&value)?;
+        if let Some(test) = page.key_test {
+            if !test(&item) {
+                continue;
+            }
+        }
+        scanned += 1;
+        meter.add_item(item_size(&item) as u64);
+        let key: Item = page
+            .key_names
+            .iter()
+            .filter_map(|n| item.get(n).map(|v| (n.clone(), v.clone())))
+            .collect();
+        let passes = page.filter.is_none_or(|f| evaluate(f, &item));
+        if passes {
+            count += 1;
+            if page.select != Select::Count {
+                let shown = match page.projection {
+                    Some(p) => project(p, &item),
+                    None => item,
+                };
+                items.push(item_to_json(&shown));
+            }
+        }
+        last = Some(key);
+        // Like DynamoDB, a page that ends on its limit (or its size) has a
+        // LastEvaluatedKey even when nothing follows.
+        if page.limit.is_some_and(|l| scanned >= l) || meter.bytes() >= PAGE_BYTES {
+            stopped_early = true;
+            break;
+        }
+    }
+    let mut body = Map::new();
+    if page.select != Select::Count {
+        body.insert("Items".into(), Value::Array(items));
+    }
+    body.insert("Count".into(), Value::from(count));
+    body.insert("ScannedCount".into(), Value::from(scanned));
+    if stopped_early {
+        if let Some(k) = last {
+            body.insert("LastEvaluatedKey".into(), item_to_json(&k));
+        }
+    }
+    Ok(PageOut {
+        body,
+        meter,
+        mode: if page.consistent { ReadMode::Strong } else { ReadMode::Eventual },
+    })
+}

@@ -1,0 +1,180 @@
+//! Query and Scan through the SDK: key conditions, order, pagination,
+//! filters, Select COUNT, and parallel-scan completeness.
+
+use std::collections::{BTreeSet, HashMap};
+
+use aws_sdk_dynamodb::error::ProvideErrorMetadata;
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, AttributeValue as Av, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType, Select,
+};
+use aws_sdk_dynamodb::Client;
+
+use crate::harness::Stack;
+
+async fn table(c: &Client) {
+    c.create_table()
+        .table_name("Events")
+        .attribute_definitions(AttributeDefinition::builder().attribute_name("pk").attribute_type(ScalarAttributeType::S).build().unwrap())
+        .attribute_definitions(AttributeDefinition::builder().attribute_name("sk").attribute_type(ScalarAttributeType::N).build().unwrap())
+        .key_schema(KeySchemaElement::builder().attribute_name("pk").key_type(KeyType::Hash).build().unwrap())
+        .key_schema(KeySchemaElement::builder().attribute_name("sk").key_type(KeyType::Range).build().unwrap())
+        .billing_mode(BillingMode::PayPerRequest)
+        .send()
+        .await
+        .unwrap();
+}
+
+async fn fill(c: &Client, partitions: usize, per: i64) {
+    let mut tasks = Vec::new();
+    for p in 0..partitions {
+        let c = c.clone();
+        tasks.push(tokio::spawn(async move {
+            for i in 0..per {
+                c.put_item()
+                    .table_name("Events")
+                    .item("pk", Av::S(format!("p{p}")))
+                    .item("sk", Av::N((i - 5).to_string()))
+                    .item("even", Av::Bool(i % 2 == 0))
+                    .send()
+                    .await
+                    .unwrap();
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+}
+
+fn sks(items: &[HashMap<String, Av>]) -> Vec<i64> {
+    items
+        .iter()
+        .map(|i| i["sk"].as_n().unwrap().parse().unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn query_conditions_order_and_pages() {
+    let s = Stack::start().await;
+    let c = s.client();
+    table(&c).await;
+    fill(&c, 2, 20).await;
+    let q = || {
+        c.query()
+            .table_name("Events")
+            .key_condition_expression("pk = :p AND sk BETWEEN :lo AND :hi")
+            .expression_attribute_values(":p", Av::S("p0".into()))
+            .expression_attribute_values(":lo", Av::N("-3".into()))
+            .expression_attribute_values(":hi", Av::N("4".into()))
+    };
+    let out = q().send().await.unwrap();
+    assert_eq!(sks(out.items()), (-3..=4).collect::<Vec<_>>());
+    assert_eq!(out.count(), 8);
+    assert!(out.last_evaluated_key().is_none());
+
+    let out = q().scan_index_forward(false).limit(3).send().await.unwrap();
+    assert_eq!(sks(out.items()), [4, 3, 2]);
+    let next = q()
+        .scan_index_forward(false)
+        .limit(3)
+        .set_exclusive_start_key(out.last_evaluated_key().cloned())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sks(next.items()), [1, 0, -1]);
+
+    // Paginate the whole partition with the SDK paginator.
+    let pages: Vec<_> = c
+        .query()
+        .table_name("Events")
+        .key_condition_expression("pk = :p")
+        .expression_attribute_values(":p", Av::S("p1".into()))
+        .limit(7)
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<Vec<_>, _>>()
+        .await
+        .unwrap();
+    assert_eq!(sks(&pages), (-5..15).collect::<Vec<_>>());
+
+    let out = c
+        .query()
+        .table_name("Events")
+        .key_condition_expression("pk = :p AND sk > :z")
+        .filter_expression("even = :t")
+        .expression_attribute_values(":p", Av::S("p0".into()))
+        .expression_attribute_values(":z", Av::N("0".into()))
+        .expression_attribute_values(":t", Av::Bool(true))
+        .select(Select::Count)
+        .send()
+        .await
+        .unwrap();
+    assert!(out.items().is_empty());
+    assert_eq!(out.scanned_count(), 14);
+    assert_eq!(out.count(), 7);
+
+    let err = c
+        .query()
+        .table_name("Events")
+        .key_condition_expression("sk = :z")
+        .expression_attribute_values(":z", Av::N("0".into()))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some("ValidationException"));
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn scans_are_complete_and_segments_disjoint() {
+    let s = Stack::start().await;
+    let c = s.client();
+    table(&c).await;
+    fill(&c, 30, 5).await;
+    let all: Vec<_> = c
+        .scan()
+        .table_name("Events")
+        .limit(17)
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<Vec<_>, _>>()
+        .await
+        .unwrap();
+    assert_eq!(all.len(), 150);
+    let key = |i: &HashMap<String, Av>| format!("{}/{}", i["pk"].as_s().unwrap(), i["sk"].as_n().unwrap());
+    let unique: BTreeSet<String> = all.iter().map(key).collect();
+    assert_eq!(unique.len(), 150);
+
+    for total in [4, 16] {
+        let mut seen = BTreeSet::new();
+        let mut sum = 0;
+        for seg in 0..total {
+            let items: Vec<_> = c
+                .scan()
+                .table_name("Events")
+                .segment(seg)
+                .total_segments(total)
+                .into_paginator()
+                .items()
+                .send()
+                .collect::<Result<Vec<_>, _>>()
+                .await
+                .unwrap();
+            sum += items.len();
+            for i in &items {
+                assert!(seen.insert(key(i)), "item in two segments");
+            }
+        }
+        assert_eq!(sum, 150, "segments of {total} cover every item once");
+        assert_eq!(seen, unique);
+    }
+
+    let err = c.scan().table_name("Events").segment(4).total_segments(4).send().await.unwrap_err();
+    assert_eq!(
+        err.message(),
+        Some("The Segment parameter is zero-based and must be less than parameter TotalSegments: Segment: 4 is not less than TotalSegments: 4")
+    );
+    s.stop().await;
+}
