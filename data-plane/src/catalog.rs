@@ -14,6 +14,8 @@ use dynastore_common::contract::{AccessKeyRecord, Changes, Snapshot, TableRecord
 pub struct CatalogTable {
     pub record: TableRecord,
     pub def: TableDefinition,
+    /// The table's secondary indexes, ready for the write path.
+    pub indexes: Arc<crate::items::index::TableIndexes>,
 }
 
 /// One consistent view of the config.
@@ -25,6 +27,14 @@ pub struct Catalog {
     keys: HashMap<String, Arc<AccessKeyRecord>>,
     /// Tables by tenant id, then name (sorted, as ListTables wants).
     tables: HashMap<String, BTreeMap<String, Arc<CatalogTable>>>,
+}
+
+impl CatalogTable {
+    /// A table with its index layouts computed.
+    pub fn new(record: TableRecord, def: TableDefinition) -> CatalogTable {
+        let indexes = Arc::new(crate::items::index::TableIndexes::new(&record.id, &def));
+        CatalogTable { record, def, indexes }
+    }
 }
 
 impl Catalog {
@@ -88,7 +98,7 @@ impl Catalog {
         self.tables
             .entry(t.tenant_id.clone())
             .or_default()
-            .insert(t.name.clone(), Arc::new(CatalogTable { record: t, def }));
+            .insert(t.name.clone(), Arc::new(CatalogTable::new(t, def)));
     }
 
     /// The table `name` of tenant `tenant_id`.

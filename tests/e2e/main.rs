@@ -10,6 +10,7 @@
 mod harness;
 
 mod auth;
+mod indexes;
 mod items;
 mod protocol;
 mod query_scan;

@@ -1,9 +1,10 @@
 //! The item engine: how items are laid out in a tenant's key space
 //! (`layout`), the per-tenant store with its group-committing writer
-//! (`store`), and what every item operation shares (`request`).
+//! (`store`), and what every item operation shares (`request`), and secondary-index maintenance (`index`).
 
+pub mod index;
 pub mod layout;
 pub mod request;
 pub mod store;
 
-pub use store::{Decide, DecideMany, Decision, ItemStore, MultiDecision};
+pub use store::{Decide, DecideMany, Decision, ItemStore, MultiDecision, WriteKey};

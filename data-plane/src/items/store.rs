@@ -18,6 +18,7 @@ use storage::{Engine, Snapshot, TenantStore, WriteBatch};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::error::ApiError;
+use crate::items::index::TableIndexes;
 
 /// What a write request decided after seeing the current item.
 #[derive(Debug)]
@@ -43,8 +44,14 @@ pub struct MultiDecision {
 /// items (in key order of the request).
 pub type DecideMany = Box<dyn FnOnce(Vec<Option<Item>>) -> Result<MultiDecision, ApiError> + Send>;
 
+/// One key of a write, with the indexes to maintain for it.
+pub struct WriteKey {
+    pub key: Vec<u8>,
+    pub indexes: Option<Arc<TableIndexes>>,
+}
+
 struct Request {
-    keys: Vec<Vec<u8>>,
+    keys: Vec<WriteKey>,
     decide: DecideMany,
     reply: oneshot::Sender<Result<serde_json::Value, ApiError>>,
 }
@@ -112,7 +119,7 @@ impl ItemStore {
 
     /// Submits a write of `key` to the tenant's writer and waits for its
     /// durable outcome.
-    pub async fn write(&self, tenant: &str, key: Vec<u8>, decide: Decide) -> Result<serde_json::Value, ApiError> {
+    pub async fn write(&self, tenant: &str, key: WriteKey, decide: Decide) -> Result<serde_json::Value, ApiError> {
         self.write_many(
             tenant,
             vec![key],
@@ -133,7 +140,7 @@ impl ItemStore {
     pub async fn write_many(
         &self,
         tenant: &str,
-        keys: Vec<Vec<u8>>,
+        keys: Vec<WriteKey>,
         decide: DecideMany,
     ) -> Result<serde_json::Value, ApiError> {
         let (reply, rx) = oneshot::channel();
@@ -221,20 +228,38 @@ fn commit_group(tenants: &TenantStore, tenant: &str, group: Vec<Request>) {
         let current: Result<Vec<Option<Item>>, ApiError> = r
             .keys
             .iter()
-            .map(|k| match overlay.get(k) {
+            .map(|k| match overlay.get(&k.key) {
                 Some(state) => Ok(state.clone()),
-                None => match engine.get(k) {
+                None => match engine.get(&k.key) {
                     Ok(Some(bytes)) => decode(&bytes).map(Some),
                     Ok(None) => Ok(None),
                     Err(e) => Err(storage_error(e)),
                 },
             })
             .collect();
-        let outcome = current.and_then(|cur| (r.decide)(cur));
+        // Index maintenance needs the old items; keep them only then.
+        let olds: Option<Vec<Option<Item>>> = match (&current, r.keys.iter().any(|k| k.indexes.is_some())) {
+            (Ok(cur), true) => Some(cur.clone()),
+            _ => None,
+        };
+        let outcome = current.and_then(|cur| (r.decide)(cur)).and_then(|d| {
+            // Index key types are checked on every item written.
+            for (k, w) in r.keys.iter().zip(&d.writes) {
+                if let (Some(ix), Some(Some(item))) = (&k.indexes, w) {
+                    ix.validate(item)?;
+                }
+            }
+            Ok(d)
+        });
         match outcome {
             Ok(decision) if decision.writes.len() == r.keys.len() => {
-                for (key, write) in r.keys.into_iter().zip(decision.writes) {
+                for (i, (wk, write)) in r.keys.into_iter().zip(decision.writes).enumerate() {
                     let Some(new) = write else { continue };
+                    let key = wk.key;
+                    if let Some(ix) = &wk.indexes {
+                        let old = olds.as_ref().and_then(|o| o.get(i)).and_then(Option::as_ref);
+                        ix.apply(old, new.as_ref(), &mut batch);
+                    }
                     match &new {
                         Some(item) => {
                             batch.put(key.clone(), Bytes::from(binary::encode_item(item)));

@@ -21,7 +21,7 @@ use crate::items::layout::item_key;
 use crate::items::request::{
     consumed, enum_member, item, key_of_item, key_of_key, return_consumed, str_member, table, Placeholders,
 };
-use crate::items::Decision;
+use crate::items::{Decision, WriteKey};
 use crate::DataPlane;
 
 /// The parts of a request's condition.
@@ -98,8 +98,12 @@ fn answer(attributes: Option<Item>, capacity: Option<Value>) -> Value {
     Value::Object(m)
 }
 
-fn key_bytes(t: &CatalogTable, pk: &ddb_core::AttributeValue, sk: Option<&ddb_core::AttributeValue>) -> Result<Vec<u8>, ApiError> {
-    item_key(&t.record.id, pk, sk).map_err(|e| ApiError::Validation(e.to_string()))
+fn key_bytes(t: &CatalogTable, pk: &ddb_core::AttributeValue, sk: Option<&ddb_core::AttributeValue>) -> Result<WriteKey, ApiError> {
+    let key = item_key(&t.record.id, pk, sk).map_err(|e| ApiError::Validation(e.to_string()))?;
+    Ok(WriteKey {
+        key,
+        indexes: (!t.indexes.indexes.is_empty()).then(|| std::sync::Arc::clone(&t.indexes)),
+    })
 }
 
 /// `PutItem`

@@ -5,7 +5,7 @@
 use std::ops::Bound;
 use std::sync::Arc;
 
-use ddb_core::api::table::ScalarType;
+use ddb_core::api::table::{KeyAttr, ProjectionSpec, ScalarType};
 use ddb_core::expr::ast::{CompareOp, Condition, Projection, Resolved};
 use ddb_core::expr::key_condition::{key_condition, KeySchema, KeyType, SortCondition};
 use ddb_core::expr::{parse_condition, parse_projection, ExprKind};
@@ -18,8 +18,9 @@ use super::range_read::{read_page, Page, Select};
 use crate::auth::Verified;
 use crate::catalog::{Catalog, CatalogTable};
 use crate::error::ApiError;
+use crate::items::index::IndexLayout;
 use crate::items::layout::{item_key, items_prefix, partition_prefix, prefix_end};
-use crate::items::request::{consumed, enum_member, key_of_key, return_consumed, str_member, table, Placeholders};
+use crate::items::request::{consumed, enum_member, item as parse_item, key_of_key, return_consumed, str_member, table, Placeholders};
 use crate::DataPlane;
 
 fn validation(msg: impl Into<String>) -> ApiError {
@@ -84,9 +85,10 @@ fn select(body: &Value, has_projection: bool) -> Result<Select, ApiError> {
             return Err(validation("Cannot specify the ProjectionExpression when choosing to get only the Count"))
         }
         (Some("COUNT"), false) => Select::Count,
-        (Some("ALL_PROJECTED_ATTRIBUTES"), _) => {
-            return Err(validation("ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName"))
+        (Some("ALL_PROJECTED_ATTRIBUTES"), true) => {
+            return Err(validation("Cannot specify the ProjectionExpression when choosing to get ALL_PROJECTED_ATTRIBUTES"))
         }
+        (Some("ALL_PROJECTED_ATTRIBUTES"), false) => Select::AllProjected,
         _ => Select::AllAttributes,
     })
 }
@@ -115,20 +117,53 @@ fn bool_member(body: &Value, name: &str) -> Result<Option<bool>, ApiError> {
     }
 }
 
-fn index_refused(body: &Value, t: &CatalogTable) -> Result<(), ApiError> {
-    if let Some(name) = str_member(body, "IndexName")? {
-        let spec = &t.def.spec;
-        let exists = spec
-            .global_secondary_indexes
-            .iter()
-            .chain(spec.local_secondary_indexes.iter())
-            .any(|i| i.name == name);
-        if !exists {
-            return Err(validation(format!("The table does not have the specified index: {name}")));
+/// What a Query or Scan reads: the table itself or one of its indexes.
+struct Target {
+    index: Option<IndexLayout>,
+    hash: KeyAttr,
+    range: Option<KeyAttr>,
+    /// Attributes of LastEvaluatedKey.
+    key_names: Vec<String>,
+}
+
+fn target(body: &Value, t: &CatalogTable, select: &mut Select, has_projection: bool) -> Result<Target, ApiError> {
+    let Some(name) = str_member(body, "IndexName")? else {
+        if *select == Select::AllProjected {
+            return Err(validation("ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName"));
         }
-        return Err(validation("Reading secondary indexes is not supported by this endpoint yet"));
+        let ks = &t.def.spec.key_schema;
+        return Ok(Target {
+            index: None,
+            hash: ks.hash.clone(),
+            range: ks.range.clone(),
+            key_names: key_names(t),
+        });
+    };
+    let idx = t
+        .indexes
+        .get(name)
+        .ok_or_else(|| validation(format!("The table does not have the specified index: {name}")))?;
+    if !idx.local && bool_member(body, "ConsistentRead")?.unwrap_or(false) {
+        return Err(validation("Consistent reads are not supported on global secondary indexes"));
     }
-    Ok(())
+    let all = matches!(idx.projection, ProjectionSpec::All);
+    match *select {
+        Select::AllAttributes if !all && !idx.local && str_member(body, "Select")?.is_some() => {
+            return Err(validation(format!(
+                "One or more parameter values were invalid: Select type ALL_ATTRIBUTES is not supported for global secondary index {name} because its projection type is not ALL"
+            )));
+        }
+        Select::AllAttributes if !all && str_member(body, "Select")?.is_none() && !has_projection => {
+            *select = Select::AllProjected;
+        }
+        _ => {}
+    }
+    Ok(Target {
+        hash: idx.hash.clone(),
+        range: idx.range.clone(),
+        key_names: t.indexes.entry_key_names(idx),
+        index: Some(idx.clone()),
+    })
 }
 
 fn key_type(t: ScalarType) -> KeyType {
@@ -147,9 +182,18 @@ fn key_names(t: &CatalogTable) -> Vec<String> {
 }
 
 /// The storage key of `ExclusiveStartKey`, checked against the schema.
-fn start_key(t: &CatalogTable, body: &Value) -> Result<Option<Vec<u8>>, ApiError> {
+fn start_key(t: &CatalogTable, target: &Target, body: &Value) -> Result<Option<Vec<u8>>, ApiError> {
     match body.get("ExclusiveStartKey") {
         None | Some(Value::Null) => Ok(None),
+        Some(v) if target.index.is_some() => {
+            let invalid = || validation("The provided starting key is invalid: The provided key element does not match the schema");
+            let item = parse_item(Some(v), "exclusiveStartKey")?;
+            if item.len() != target.key_names.len() || target.key_names.iter().any(|n| !item.contains_key(n)) {
+                return Err(invalid());
+            }
+            let idx = target.index.as_ref().ok_or_else(invalid)?;
+            t.indexes.entry_key(idx, &item).map(Some).ok_or_else(invalid)
+        }
         Some(v) => {
             let (pk, sk) = key_of_key(t, Some(v)).map_err(|e| match e {
                 ApiError::Validation(m) => validation(format!("The provided starting key is invalid: {m}")),
@@ -219,25 +263,47 @@ fn after_start(
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn run_page(
     dp: &DataPlane,
     caller: &Verified,
     t: Arc<CatalogTable>,
+    target: Target,
+    select: Select,
     exprs: Exprs,
     sort: Option<(String, SortCondition)>,
     range: (Bound<Vec<u8>>, Bound<Vec<u8>>),
     direction: Direction,
     body: &Value,
 ) -> Result<Value, ApiError> {
-    let select = select(body, exprs.projection.is_some())?;
     let limit = limit(body)?;
     let consistent = bool_member(body, "ConsistentRead")?.unwrap_or(false);
     let capacity_mode = return_consumed(body)?.map(str::to_owned);
-    let names = key_names(&t);
+    let names = target.key_names.clone();
+    // An LSI without every attribute projected fetches base items when
+    // the whole item is asked for.
+    let needs_base = select == Select::AllAttributes
+        && target
+            .index
+            .as_ref()
+            .is_some_and(|i| i.local && !matches!(i.projection, ProjectionSpec::All));
     let snapshot = dp.items.snapshot(&caller.tenant.id).await?;
+    let table_for_fetch = Arc::clone(&t);
     let out = tokio::task::spawn_blocking(move || {
         let key_test = sort.map(|(name, cond)| {
             move |item: &Item| item.get(&name).is_some_and(|v| cond.matches(v))
+        });
+        let fetch = needs_base.then(|| {
+            let t = table_for_fetch;
+            move |entry: &Item| {
+                let ks = &t.def.spec.key_schema;
+                let pk = entry.get(&ks.hash.name)?;
+                let sk = match &ks.range {
+                    Some(r) => Some(entry.get(&r.name)?),
+                    None => None,
+                };
+                item_key(&t.record.id, pk, sk).ok()
+            }
         });
         let page = Page {
             start: range.0,
@@ -249,6 +315,7 @@ async fn run_page(
             projection: exprs.projection.as_ref(),
             select,
             key_names: &names,
+            fetch_base: fetch.as_ref().map(|f| f as &(dyn Fn(&Item) -> Option<Vec<u8>> + Sync)),
             consistent,
         };
         read_page(snapshot.as_ref(), &page)
@@ -265,41 +332,48 @@ async fn run_page(
 /// `Query`
 pub async fn query(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: Value) -> Result<Value, ApiError> {
     let t = table(catalog, caller, str_member(&body, "TableName")?)?;
-    index_refused(&body, &t)?;
     let exprs = exprs(&body, true)?;
-    let ks = &t.def.spec.key_schema;
+    let mut sel = select(&body, exprs.projection.is_some())?;
+    let target = target(&body, &t, &mut sel, exprs.projection.is_some())?;
     let schema = KeySchema {
-        partition: (ks.hash.name.as_str(), key_type(ks.hash.ty)),
-        sort: ks.range.as_ref().map(|r| (r.name.as_str(), key_type(r.ty))),
+        partition: (target.hash.name.as_str(), key_type(target.hash.ty)),
+        sort: target.range.as_ref().map(|r| (r.name.as_str(), key_type(r.ty))),
     };
     let Some(kc) = &exprs.key else {
         return Err(validation("KeyConditionExpression is required"));
     };
     let kc = key_condition(kc, &schema)?;
-    let prefix = partition_prefix(&t.record.id, &kc.partition).map_err(|e| validation(e.to_string()))?;
+    let prefix = match &target.index {
+        Some(idx) => idx.partition_prefix(&kc.partition)?,
+        None => partition_prefix(&t.record.id, &kc.partition).map_err(|e| validation(e.to_string()))?,
+    };
     let range = sort_bounds(&prefix, kc.sort.as_ref())?;
     let forward = bool_member(&body, "ScanIndexForward")?.unwrap_or(true);
     let direction = if forward { Direction::Forward } else { Direction::Reverse };
-    let esk = start_key(&t, &body)?;
+    let esk = start_key(&t, &target, &body)?;
     if let Some(k) = &esk {
         if !k.starts_with(&prefix) {
             return Err(validation("The provided starting key is invalid: The provided key element does not match the schema"));
         }
     }
     let range = after_start(range, esk, direction);
-    let sort = match (kc.sort, &ks.range) {
+    let sort = match (kc.sort, &target.range) {
         (Some(c), Some(r)) => Some((r.name.clone(), c)),
         _ => None,
     };
-    run_page(dp, caller, Arc::clone(&t), exprs, sort, range, direction, &body).await
+    run_page(dp, caller, Arc::clone(&t), target, sel, exprs, sort, range, direction, &body).await
 }
 
 /// `Scan`
 pub async fn scan(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: Value) -> Result<Value, ApiError> {
     let t = table(catalog, caller, str_member(&body, "TableName")?)?;
-    index_refused(&body, &t)?;
     let exprs = exprs(&body, false)?;
-    let prefix = items_prefix(&t.record.id);
+    let mut sel = select(&body, exprs.projection.is_some())?;
+    let target = target(&body, &t, &mut sel, exprs.projection.is_some())?;
+    let prefix = match &target.index {
+        Some(idx) => idx.prefix().to_vec(),
+        None => items_prefix(&t.record.id),
+    };
     let segment = body.get("Segment").and_then(Value::as_i64);
     let total = body.get("TotalSegments").and_then(Value::as_i64);
     let range = match (segment, total) {
@@ -344,7 +418,7 @@ pub async fn scan(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: Va
             (Bound::Included(start), end)
         }
     };
-    let esk = start_key(&t, &body)?;
+    let esk = start_key(&t, &target, &body)?;
     let range = after_start(range, esk, Direction::Forward);
-    run_page(dp, caller, Arc::clone(&t), exprs, None, range, Direction::Forward, &body).await
+    run_page(dp, caller, Arc::clone(&t), target, sel, exprs, None, range, Direction::Forward, &body).await
 }

@@ -26,6 +26,7 @@ pub const PAGE_BYTES: u64 = 1024 * 1024;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Select {
     AllAttributes,
+    AllProjected,
     Specific,
     Count,
 }
@@ -44,6 +45,9 @@ pub struct Page<'a> {
     pub select: Select,
     /// Attribute names that make up `LastEvaluatedKey`.
     pub key_names: &'a [String],
+    /// For index entries that do not hold the whole item: the base item's
+    /// storage key, to fetch the item for `Select: ALL_ATTRIBUTES`.
+    pub fetch_base: Option<&'a (dyn Fn(&Item) -> Option<Vec<u8>> + Sync)>,
     pub consistent: bool,
 }
 
@@ -75,7 +79,7 @@ pub fn read_page(snapshot: &dyn Snapshot, page: &Page<'_>) -> Result<PageOut, Ap
     let mut stopped_early = false;
     for entry in iter {
         let (_, value) = entry.map_err(|e| ApiError::Internal(format!("storage: {e}")))?;
-        let item = decode(&value)?;
+        let mut item = decode(&value)?;
         if let Some(test) = page.key_test {
             if !test(&item) {
                 continue;
@@ -83,6 +87,18 @@ pub fn read_page(snapshot: &dyn Snapshot, page: &Page<'_>) -> Result<PageOut, Ap
         }
         scanned += 1;
         meter.add_item(item_size(&item) as u64);
+        if let Some(fetch) = page.fetch_base {
+            if let Some(base_key) = fetch(&item) {
+                if let Some(bytes) = snapshot
+                    .get(&base_key)
+                    .map_err(|e| ApiError::Internal(format!("storage: {e}")))?
+                {
+                    let full = decode(&bytes)?;
+                    meter.add_item(item_size(&full) as u64);
+                    item = full;
+                }
+            }
+        }
         let key: Item = page
             .key_names
             .iter()

@@ -22,7 +22,7 @@ async fn apply(dp: &DataPlane, caller: &Verified, name: &str, change: &TableChan
     dp.wait_for_revision(out.revision).await;
     let def = serde_json::from_value(out.table.definition.clone())
         .map_err(|e| ApiError::Internal(format!("unreadable definition: {e}")))?;
-    Ok(CatalogTable { record: out.table, def })
+    Ok(CatalogTable::new(out.table, def))
 }
 
 /// `UpdateTable`

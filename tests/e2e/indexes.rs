@@ -1,0 +1,192 @@
+//! Secondary indexes through the SDK: GSI and LSI queries, projections,
+//! sparse indexes, entries following item changes, index-key validation.
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::error::ProvideErrorMetadata;
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, AttributeValue as Av, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType,
+    LocalSecondaryIndex, Projection, ProjectionType, ScalarAttributeType, Select,
+};
+use aws_sdk_dynamodb::Client;
+
+use crate::harness::Stack;
+
+fn def(name: &str, ty: ScalarAttributeType) -> AttributeDefinition {
+    AttributeDefinition::builder().attribute_name(name).attribute_type(ty).build().unwrap()
+}
+fn ks(name: &str, ty: KeyType) -> KeySchemaElement {
+    KeySchemaElement::builder().attribute_name(name).key_type(ty).build().unwrap()
+}
+
+async fn orders(c: &Client) {
+    c.create_table()
+        .table_name("Orders")
+        .attribute_definitions(def("customer", ScalarAttributeType::S))
+        .attribute_definitions(def("order", ScalarAttributeType::S))
+        .attribute_definitions(def("status", ScalarAttributeType::S))
+        .attribute_definitions(def("total", ScalarAttributeType::N))
+        .key_schema(ks("customer", KeyType::Hash))
+        .key_schema(ks("order", KeyType::Range))
+        .global_secondary_indexes(
+            GlobalSecondaryIndex::builder()
+                .index_name("ByStatus")
+                .key_schema(ks("status", KeyType::Hash))
+                .key_schema(ks("total", KeyType::Range))
+                .projection(Projection::builder().projection_type(ProjectionType::KeysOnly).build())
+                .build()
+                .unwrap(),
+        )
+        .local_secondary_indexes(
+            LocalSecondaryIndex::builder()
+                .index_name("ByTotal")
+                .key_schema(ks("customer", KeyType::Hash))
+                .key_schema(ks("total", KeyType::Range))
+                .projection(
+                    Projection::builder()
+                        .projection_type(ProjectionType::Include)
+                        .non_key_attributes("note")
+                        .build(),
+                )
+                .build()
+                .unwrap(),
+        )
+        .billing_mode(BillingMode::PayPerRequest)
+        .send()
+        .await
+        .unwrap();
+}
+
+async fn put(c: &Client, customer: &str, order: &str, status: Option<&str>, total: i64) {
+    let mut req = c
+        .put_item()
+        .table_name("Orders")
+        .item("customer", Av::S(customer.into()))
+        .item("order", Av::S(order.into()))
+        .item("total", Av::N(total.to_string()))
+        .item("note", Av::S(format!("note {order}")))
+        .item("secret", Av::S("x".into()));
+    if let Some(s) = status {
+        req = req.item("status", Av::S(s.into()));
+    }
+    req.send().await.unwrap();
+}
+
+fn strs(items: &[HashMap<String, Av>], attr: &str) -> Vec<String> {
+    items.iter().map(|i| i[attr].as_s().unwrap().clone()).collect()
+}
+
+#[tokio::test]
+async fn gsi_follows_items_and_projects_keys() {
+    let s = Stack::start().await;
+    let c = s.client();
+    orders(&c).await;
+    put(&c, "alice", "o1", Some("OPEN"), 30).await;
+    put(&c, "alice", "o2", Some("OPEN"), 10).await;
+    put(&c, "bob", "o3", Some("SHIPPED"), 20).await;
+    put(&c, "bob", "o4", None, 5).await; // sparse: not in ByStatus
+
+    let q = |status: &str| {
+        c.query()
+            .table_name("Orders")
+            .index_name("ByStatus")
+            .key_condition_expression("#s = :s")
+            .expression_attribute_names("#s", "status")
+            .expression_attribute_values(":s", Av::S(status.into()))
+    };
+    let out = q("OPEN").send().await.unwrap();
+    assert_eq!(strs(out.items(), "order"), ["o2", "o1"], "ordered by total");
+    let first = &out.items()[0];
+    let mut keys: Vec<&str> = first.keys().map(String::as_str).collect();
+    keys.sort_unstable();
+    assert_eq!(keys, ["customer", "order", "status", "total"], "KEYS_ONLY projection");
+
+    // Moving an item between index partitions moves its entry.
+    c.update_item()
+        .table_name("Orders")
+        .key("customer", Av::S("alice".into()))
+        .key("order", Av::S("o1".into()))
+        .update_expression("SET #s = :s")
+        .expression_attribute_names("#s", "status")
+        .expression_attribute_values(":s", Av::S("SHIPPED".into()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(strs(q("OPEN").send().await.unwrap().items(), "order"), ["o2"]);
+    assert_eq!(strs(q("SHIPPED").send().await.unwrap().items(), "order"), ["o3", "o1"]);
+    c.delete_item()
+        .table_name("Orders")
+        .key("customer", Av::S("bob".into()))
+        .key("order", Av::S("o3".into()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(strs(q("SHIPPED").send().await.unwrap().items(), "order"), ["o1"]);
+
+    let scanned = c.scan().table_name("Orders").index_name("ByStatus").send().await.unwrap();
+    assert_eq!(scanned.count(), 2, "sparse index holds only items with status");
+
+    let err = q("OPEN").consistent_read(true).send().await.unwrap_err();
+    assert_eq!(err.message(), Some("Consistent reads are not supported on global secondary indexes"));
+    let err = q("OPEN").select(Select::AllAttributes).send().await.unwrap_err();
+    assert_eq!(err.code(), Some("ValidationException"));
+    let err = c
+        .query()
+        .table_name("Orders")
+        .index_name("Nope")
+        .key_condition_expression("customer = :c")
+        .expression_attribute_values(":c", Av::S("a".into()))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.message(), Some("The table does not have the specified index: Nope"));
+
+    let err = c
+        .put_item()
+        .table_name("Orders")
+        .item("customer", Av::S("z".into()))
+        .item("order", Av::S("z".into()))
+        .item("status", Av::N("1".into()))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.message(),
+        Some("One or more parameter values were invalid: Type mismatch for Index Key status Expected: S Actual: N IndexName: ByStatus")
+    );
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn lsi_queries_in_index_order() {
+    let s = Stack::start().await;
+    let c = s.client();
+    orders(&c).await;
+    for (o, t) in [("o1", 30), ("o2", 10), ("o3", 20)] {
+        put(&c, "carol", o, Some("OPEN"), t).await;
+    }
+    let q = || {
+        c.query()
+            .table_name("Orders")
+            .index_name("ByTotal")
+            .key_condition_expression("customer = :c AND #t >= :min")
+            .expression_attribute_names("#t", "total")
+            .expression_attribute_values(":c", Av::S("carol".into()))
+            .expression_attribute_values(":min", Av::N("15".into()))
+    };
+    let out = q().send().await.unwrap();
+    assert_eq!(strs(out.items(), "order"), ["o3", "o1"]);
+    assert!(out.items()[0].contains_key("note"), "INCLUDE projects note");
+    assert!(!out.items()[0].contains_key("secret"));
+    let full = q().select(Select::AllAttributes).consistent_read(true).send().await.unwrap();
+    assert!(full.items()[0].contains_key("secret"), "ALL_ATTRIBUTES on an LSI fetches the item");
+
+    let page = q().limit(1).send().await.unwrap();
+    let lek = page.last_evaluated_key().unwrap().clone();
+    let mut names: Vec<&str> = lek.keys().map(String::as_str).collect();
+    names.sort_unstable();
+    assert_eq!(names, ["customer", "order", "total"]);
+    let next = q().limit(1).set_exclusive_start_key(Some(lek)).send().await.unwrap();
+    assert_eq!(strs(next.items(), "order"), ["o1"]);
+    s.stop().await;
+}
