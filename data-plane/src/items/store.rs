@@ -47,6 +47,8 @@ pub type DecideMany = Box<dyn FnOnce(Vec<Option<Item>>) -> Result<MultiDecision,
 /// One key of a write, with the indexes to maintain for it.
 pub struct WriteKey {
     pub key: Vec<u8>,
+    /// The table's stable id, recorded in the change log.
+    pub table_id: Arc<str>,
     pub indexes: Option<Arc<TableIndexes>>,
 }
 
@@ -185,7 +187,14 @@ impl ItemStore {
     }
 }
 
+/// A writer's state across groups: the next change-log sequence number,
+/// read from the log's tail when the writer starts.
+struct WriterState {
+    next_seq: Option<u64>,
+}
+
 async fn run_writer(tenants: Arc<TenantStore>, tenant: String, mut rx: mpsc::UnboundedReceiver<Request>) {
+    let mut state = Some(WriterState { next_seq: None });
     // Idle writers exit; the next write starts a new one.
     let idle = std::time::Duration::from_secs(30);
     loop {
@@ -202,14 +211,23 @@ async fn run_writer(tenants: Arc<TenantStore>, tenant: String, mut rx: mpsc::Unb
         }
         let tenants = Arc::clone(&tenants);
         let tenant_id = tenant.clone();
-        let done = tokio::task::spawn_blocking(move || commit_group(&tenants, &tenant_id, group)).await;
-        if let Err(e) = done {
-            tracing::error!(tenant = %tenant, error = %e, "writer group panicked");
+        let mut st = state.take().unwrap_or(WriterState { next_seq: None });
+        let done = tokio::task::spawn_blocking(move || {
+            commit_group(&tenants, &tenant_id, &mut st, group);
+            st
+        })
+        .await;
+        match done {
+            Ok(st) => state = Some(st),
+            Err(e) => {
+                tracing::error!(tenant = %tenant, error = %e, "writer group panicked");
+                state = Some(WriterState { next_seq: None });
+            }
         }
     }
 }
 
-fn commit_group(tenants: &TenantStore, tenant: &str, group: Vec<Request>) {
+fn commit_group(tenants: &TenantStore, tenant: &str, state: &mut WriterState, group: Vec<Request>) {
     let engine = match tenants.get(tenant) {
         Ok(e) => e,
         Err(e) => {
@@ -220,6 +238,23 @@ fn commit_group(tenants: &TenantStore, tenant: &str, group: Vec<Request>) {
             return;
         }
     };
+    let mut seq = match state.next_seq {
+        Some(s) => s,
+        None => match super::changelog::last_seq(&engine) {
+            Ok(last) => last + 1,
+            Err(e) => {
+                let msg = format!("storage: {e}");
+                for r in group {
+                    let _ = r.reply.send(Err(ApiError::Internal(msg.clone())));
+                }
+                return;
+            }
+        },
+    };
+    let first_seq = seq;
+    let millis = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
     // The state each key has after the requests decided so far.
     let mut overlay: HashMap<Vec<u8>, Option<Item>> = HashMap::new();
     let mut batch = WriteBatch::new();
@@ -237,11 +272,8 @@ fn commit_group(tenants: &TenantStore, tenant: &str, group: Vec<Request>) {
                 },
             })
             .collect();
-        // Index maintenance needs the old items; keep them only then.
-        let olds: Option<Vec<Option<Item>>> = match (&current, r.keys.iter().any(|k| k.indexes.is_some())) {
-            (Ok(cur), true) => Some(cur.clone()),
-            _ => None,
-        };
+        // Index maintenance and the change log need the old items.
+        let olds: Option<Vec<Option<Item>>> = current.as_ref().ok().cloned();
         let outcome = current.and_then(|cur| (r.decide)(cur)).and_then(|d| {
             // Index key types are checked on every item written.
             for (k, w) in r.keys.iter().zip(&d.writes) {
@@ -256,10 +288,18 @@ fn commit_group(tenants: &TenantStore, tenant: &str, group: Vec<Request>) {
                 for (i, (wk, write)) in r.keys.into_iter().zip(decision.writes).enumerate() {
                     let Some(new) = write else { continue };
                     let key = wk.key;
+                    let old = olds.as_ref().and_then(|o| o.get(i)).and_then(Option::as_ref);
+                    if old.is_none() && new.is_none() {
+                        continue;
+                    }
                     if let Some(ix) = &wk.indexes {
-                        let old = olds.as_ref().and_then(|o| o.get(i)).and_then(Option::as_ref);
                         ix.apply(old, new.as_ref(), &mut batch);
                     }
+                    batch.put(
+                        super::changelog::key(seq),
+                        super::changelog::record(millis, &wk.table_id, old, new.as_ref()),
+                    );
+                    seq += 1;
                     match &new {
                         Some(item) => {
                             batch.put(key.clone(), Bytes::from(binary::encode_item(item)));
@@ -280,7 +320,9 @@ fn commit_group(tenants: &TenantStore, tenant: &str, group: Vec<Request>) {
         }
     }
     if let Err(e) = engine.write(batch) {
-        // Nothing of the group is acknowledged: the batch is all or nothing.
+        // Nothing of the group is acknowledged: the batch is all or nothing,
+        // and its sequence numbers are reused by the next group.
+        state.next_seq = Some(first_seq);
         let msg = format!("storage: {e}");
         tracing::error!(%tenant, error = %msg, "group commit failed");
         for (reply, outcome) in answers {
@@ -288,7 +330,90 @@ fn commit_group(tenants: &TenantStore, tenant: &str, group: Vec<Request>) {
         }
         return;
     }
+    state.next_seq = Some(seq);
     for (reply, outcome) in answers {
         let _ = reply.send(outcome);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::items::changelog;
+    use ddb_core::AttributeValue;
+    use storage::{Direction, TenantStoreConfig};
+
+    fn item(v: &str) -> Item {
+        let mut i = Item::new();
+        i.insert("pk".into(), AttributeValue::S("k".into()));
+        i.insert("v".into(), AttributeValue::S(v.into()));
+        i
+    }
+
+    fn put(v: &'static str) -> Decide {
+        Box::new(move |_| {
+            Ok(Decision {
+                write: Some(Some(item(v))),
+                output: serde_json::Value::Null,
+            })
+        })
+    }
+
+    fn wk() -> WriteKey {
+        WriteKey {
+            key: b"tT/ik".to_vec(),
+            table_id: Arc::from("T"),
+            indexes: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn every_write_logs_old_and_new_in_order_across_restarts() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let store = ItemStore::new(Arc::new(TenantStore::open(TenantStoreConfig::new(dir.path())).unwrap()));
+            store.write("t1", wk(), put("a")).await.unwrap();
+            store.write("t1", wk(), put("b")).await.unwrap();
+            store.tenants().close_all();
+        }
+        // A new store (a restarted process) continues the sequence.
+        let store = ItemStore::new(Arc::new(TenantStore::open(TenantStoreConfig::new(dir.path())).unwrap()));
+        store
+            .write(
+                "t1",
+                wk(),
+                Box::new(|cur| {
+                    assert_eq!(cur, Some(item("b")), "the acknowledged write survived");
+                    Ok(Decision { write: Some(None), output: serde_json::Value::Null })
+                }),
+            )
+            .await
+            .unwrap();
+        let snap = store.snapshot("t1").await.unwrap();
+        let end = [b'd'];
+        let log: Vec<changelog::Change> = snap
+            .range(std::ops::Bound::Included(b"c".as_slice()), std::ops::Bound::Excluded(&end[..]), Direction::Forward)
+            .unwrap()
+            .map(|kv| changelog::decode(&kv.unwrap().1).unwrap())
+            .collect();
+        assert_eq!(log.len(), 3);
+        assert_eq!((log[0].old.clone(), log[0].new.clone()), (None, Some(item("a"))));
+        assert_eq!((log[1].old.clone(), log[1].new.clone()), (Some(item("a")), Some(item("b"))));
+        assert_eq!((log[2].old.clone(), log[2].new.clone()), (Some(item("b")), None));
+        assert!(log.iter().all(|c| c.table_id == "T"));
+        assert!(snap.get(b"tT/ik").unwrap().is_none());
+    }
+
+    #[tokio::test]
+    async fn a_failed_decision_writes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = ItemStore::new(Arc::new(TenantStore::open(TenantStoreConfig::new(dir.path())).unwrap()));
+        let err = store
+            .write("t1", wk(), Box::new(|_| Err(ApiError::ConditionalCheckFailed { item: None })))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, ApiError::ConditionalCheckFailed { .. }));
+        assert!(store.get("t1", b"tT/ik".to_vec()).await.unwrap().is_none());
+        assert_eq!(changelog::last_seq(&store.tenants().get("t1").unwrap()).unwrap(), 0);
     }
 }

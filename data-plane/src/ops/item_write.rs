@@ -102,6 +102,7 @@ fn key_bytes(t: &CatalogTable, pk: &ddb_core::AttributeValue, sk: Option<&ddb_co
     let key = item_key(&t.record.id, pk, sk).map_err(|e| ApiError::Validation(e.to_string()))?;
     Ok(WriteKey {
         key,
+        table_id: std::sync::Arc::from(t.record.id.as_str()),
         indexes: (!t.indexes.indexes.is_empty()).then(|| std::sync::Arc::clone(&t.indexes)),
     })
 }
