@@ -116,6 +116,23 @@ impl Catalog {
         self.tenants.get(id)
     }
 
+    /// `(tenant id, table id)` of the tables in `self` that `newer` no
+    /// longer has under the same id.
+    pub fn removed_tables(&self, newer: &Catalog) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        for (tenant, tables) in &self.tables {
+            for (name, t) in tables {
+                let kept = newer
+                    .table(tenant, name)
+                    .is_some_and(|n| n.record.id == t.record.id);
+                if !kept {
+                    out.push((tenant.clone(), t.record.id.clone()));
+                }
+            }
+        }
+        out
+    }
+
     /// A tenant's table names in ascending order.
     pub fn table_names<'a>(&'a self, tenant_id: &str) -> impl Iterator<Item = &'a str> + 'a {
         self.tables

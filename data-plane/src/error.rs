@@ -33,6 +33,16 @@ pub enum ApiError {
     },
     #[error("{0}")]
     TableNotFound(String),
+    /// TransactWriteItems or TransactGetItems cancelled: one reason per
+    /// action, in request order.
+    #[error("{}", cancellation_message(reasons))]
+    TransactionCanceled { reasons: Vec<CancellationReason> },
+    /// A ClientRequestToken reused within its window for another request.
+    #[error("DynamoDB rejected the request because you retried a request with a different payload but with an idempotent token that was already used.")]
+    IdempotentParameterMismatch,
+    /// A ClientRequestToken whose first request is still running.
+    #[error("The transaction with the given request token is already in progress.")]
+    TransactionInProgress,
     #[error("{0}")]
     ResourceInUse(String),
     #[error("{0}")]
@@ -43,6 +53,58 @@ pub enum ApiError {
     ServiceUnavailable,
     #[error("internal error: {0}")]
     Internal(String),
+}
+
+/// Why one action of a transaction was cancelled (`Code` `None` for an
+/// action that was fine).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CancellationReason {
+    /// `None`, `ConditionalCheckFailed` or `ValidationError`.
+    pub code: &'static str,
+    pub message: Option<String>,
+    /// The item, when ReturnValuesOnConditionCheckFailure is ALL_OLD.
+    pub item: Option<serde_json::Value>,
+}
+
+impl CancellationReason {
+    /// An action that did not cause the cancellation.
+    pub fn none() -> CancellationReason {
+        CancellationReason { code: "None", message: None, item: None }
+    }
+
+    /// An action whose condition was false.
+    pub fn condition_failed(item: Option<serde_json::Value>) -> CancellationReason {
+        CancellationReason {
+            code: "ConditionalCheckFailed",
+            message: Some("The conditional request failed".into()),
+            item,
+        }
+    }
+
+    /// An action that was invalid against the table or the stored item.
+    pub fn validation(message: String) -> CancellationReason {
+        CancellationReason { code: "ValidationError", message: Some(message), item: None }
+    }
+
+    fn to_json(&self) -> serde_json::Value {
+        let mut m = serde_json::Map::new();
+        m.insert("Code".into(), self.code.into());
+        if let Some(msg) = &self.message {
+            m.insert("Message".into(), msg.clone().into());
+        }
+        if let Some(item) = &self.item {
+            m.insert("Item".into(), item.clone());
+        }
+        serde_json::Value::Object(m)
+    }
+}
+
+fn cancellation_message(reasons: &[CancellationReason]) -> String {
+    let codes: Vec<&str> = reasons.iter().map(|r| r.code).collect();
+    format!(
+        "Transaction cancelled, please refer cancellation reasons for specific reasons [{}]",
+        codes.join(", ")
+    )
 }
 
 impl From<ValidationErrors> for ApiError {
@@ -90,6 +152,9 @@ impl ApiError {
             ApiError::Validation(_) => ErrorCode::Validation,
             ApiError::ResourceNotFound(_) => ErrorCode::ResourceNotFound,
             ApiError::TableNotFound(_) => ErrorCode::TableNotFound,
+            ApiError::TransactionCanceled { .. } => ErrorCode::TransactionCanceled,
+            ApiError::IdempotentParameterMismatch => ErrorCode::IdempotentParameterMismatch,
+            ApiError::TransactionInProgress => ErrorCode::TransactionInProgress,
             ApiError::ConditionalCheckFailed { .. } => ErrorCode::ConditionalCheckFailed,
             ApiError::ResourceInUse(_) => ErrorCode::ResourceInUse,
             ApiError::LimitExceeded(_) => ErrorCode::LimitExceeded,
@@ -115,6 +180,12 @@ impl ApiError {
                 "__type": code.wire_type(),
                 "message": self.to_string(),
                 "Item": item,
+            }),
+            // This one error says `Message`, as DynamoDB and the SDKs' model do.
+            ApiError::TransactionCanceled { reasons } => serde_json::json!({
+                "__type": code.wire_type(),
+                "Message": self.to_string(),
+                "CancellationReasons": reasons.iter().map(CancellationReason::to_json).collect::<Vec<_>>(),
             }),
             other => serde_json::json!({ "__type": code.wire_type(), "message": other.to_string() }),
         }

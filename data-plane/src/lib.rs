@@ -41,7 +41,7 @@ pub struct DataPlane {
     pub catalog: Arc<ArcSwapOption<catalog::Catalog>>,
     client: sync::ControlPlaneClient,
     /// Every tenant's items.
-    pub items: items::ItemStore,
+    pub items: Arc<items::ItemStore>,
     metrics: metrics::Metrics,
 }
 
@@ -72,12 +72,13 @@ impl DataPlane {
         let tenants = Arc::new(storage::TenantStore::open(store_config)?);
         tokio::spawn(maintain_storage(Arc::clone(&tenants), shutdown.clone()));
         let catalog = Arc::new(ArcSwapOption::empty());
-        tokio::spawn(sync::run(client.clone(), Arc::clone(&catalog), shutdown));
+        let items = Arc::new(items::ItemStore::new(tenants));
+        tokio::spawn(sync::run(client.clone(), Arc::clone(&catalog), Arc::clone(&items), shutdown));
         Ok(Arc::new(DataPlane {
             config,
             catalog,
             client,
-            items: items::ItemStore::new(tenants),
+            items,
             metrics: metrics::Metrics::new(),
         }))
     }

@@ -146,13 +146,21 @@ impl ControlPlaneClient {
     }
 }
 
-/// Runs the sync loop until `shutdown` fires.
-pub async fn run(client: ControlPlaneClient, catalog: Arc<ArcSwapOption<Catalog>>, shutdown: Shutdown) {
+/// Runs the sync loop until `shutdown` fires. Tables that disappear from
+/// the catalog (deleted, or re-created under a new id) have their storage
+/// reclaimed in the background.
+pub async fn run(
+    client: ControlPlaneClient,
+    catalog: Arc<ArcSwapOption<Catalog>>,
+    items: Arc<crate::items::ItemStore>,
+    shutdown: Shutdown,
+) {
     let stop = shutdown.wait();
     tokio::pin!(stop);
     let mut backoff = MIN_BACKOFF;
     let mut in_outage = false;
     loop {
+        let before = catalog.load_full();
         let step = step(&client, &catalog);
         let outcome = tokio::select! {
             () = &mut stop => return,
@@ -160,6 +168,17 @@ pub async fn run(client: ControlPlaneClient, catalog: Arc<ArcSwapOption<Catalog>
         };
         match outcome {
             Ok(()) => {
+                if let (Some(old), Some(new)) = (before, catalog.load_full()) {
+                    for (tenant, table_id) in old.removed_tables(&new) {
+                        let items = Arc::clone(&items);
+                        tokio::spawn(async move {
+                            match items.drop_table(&tenant, &table_id).await {
+                                Ok(n) => tracing::info!(%tenant, %table_id, keys = n, "table storage reclaimed"),
+                                Err(e) => tracing::error!(%tenant, %table_id, error = %e, "reclaiming table storage failed"),
+                            }
+                        });
+                    }
+                }
                 if in_outage {
                     tracing::info!("control plane reachable again; config is current");
                     in_outage = false;

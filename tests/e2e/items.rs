@@ -220,3 +220,40 @@ async fn concurrent_increments_are_not_lost() {
     assert_eq!(got.item().unwrap()["Hits"], n("40"));
     st.stop().await;
 }
+
+#[tokio::test]
+async fn deleting_a_table_reclaims_its_storage() {
+    let st = Stack::start().await;
+    let c = st.client();
+    music(&c).await;
+    for i in 0..20 {
+        c.put_item()
+            .table_name("Music")
+            .item("Artist", s("A"))
+            .item("SongTitle", s(&format!("song {i}")))
+            .send()
+            .await
+            .unwrap();
+    }
+    let table_id = st.dp.catalog.load_full().unwrap().table(&st.tenant.id, "Music").unwrap().record.id.clone();
+    let prefix = format!("t{table_id}/").into_bytes();
+    let count = || async {
+        let snap = st.dp.items.snapshot(&st.tenant.id).await.unwrap();
+        let end = {
+            let mut e = prefix.clone();
+            *e.last_mut().unwrap() += 1;
+            e
+        };
+        snap.range(std::ops::Bound::Included(prefix.as_slice()), std::ops::Bound::Excluded(end.as_slice()), storage::Direction::Forward)
+            .unwrap()
+            .count()
+    };
+    assert_eq!(count().await, 20);
+    c.delete_table().table_name("Music").send().await.unwrap();
+    crate::sync::eventually(|| async { count().await == 0 }).await;
+    // A new table of the same name starts empty.
+    music(&c).await;
+    let out = c.scan().table_name("Music").send().await.unwrap();
+    assert_eq!(out.count(), 0);
+    st.stop().await;
+}

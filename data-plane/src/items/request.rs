@@ -140,6 +140,25 @@ pub fn key_of_key(t: &CatalogTable, key: Option<&Value>) -> Result<(AttributeVal
     Ok((pk.clone(), sk))
 }
 
+/// The checks DynamoDB makes on key values before it compares a key with
+/// the schema: no empty string or binary, and within the key size limits.
+/// Only attributes of the declared type are looked at; a missing or
+/// mistyped key is left to [`key_of_item`] / [`key_of_key`], which batch
+/// and transaction operations report differently from PutItem.
+pub fn check_key_values(t: &CatalogTable, item: &Item) -> Result<(), ApiError> {
+    let ks = &t.def.spec.key_schema;
+    let attrs = std::iter::once((&ks.hash, false)).chain(ks.range.as_ref().map(|r| (r, true)));
+    for (attr, sort) in attrs {
+        let Some(v) = item.get(&attr.name) else { continue };
+        if !type_matches(v, attr.ty) {
+            continue;
+        }
+        check_key_value(attr, v)?;
+        check_key_size(sort, v)?;
+    }
+    Ok(())
+}
+
 /// The key attributes of `item`, as a key map.
 pub fn key_item(t: &CatalogTable, item: &Item) -> Item {
     let ks = &t.def.spec.key_schema;

@@ -119,6 +119,43 @@ impl ItemStore {
         .map_err(|e| ApiError::Internal(format!("read task failed: {e}")))?
     }
 
+    /// Deletes every item and index entry of a dropped table (the change
+    /// log keeps its records for Streams). Runs in the background: the
+    /// table is already gone from the catalog, so nothing reads it.
+    pub async fn drop_table(&self, tenant: &str, table_id: &str) -> Result<u64, ApiError> {
+        let tenants = Arc::clone(&self.tenants);
+        let tenant = tenant.to_owned();
+        let mut prefix = vec![b't'];
+        prefix.extend_from_slice(table_id.as_bytes());
+        prefix.push(b'/');
+        tokio::task::spawn_blocking(move || {
+            let engine = tenants.get(&tenant).map_err(storage_error)?;
+            let end = super::layout::prefix_end(&prefix);
+            let end_bound = match &end {
+                Some(e) => std::ops::Bound::Excluded(e.as_slice()),
+                None => std::ops::Bound::Unbounded,
+            };
+            let snap = engine.snapshot().map_err(storage_error)?;
+            let mut removed = 0u64;
+            let mut batch = WriteBatch::new();
+            for kv in snap
+                .range(std::ops::Bound::Included(prefix.as_slice()), end_bound, storage::Direction::Forward)
+                .map_err(storage_error)?
+            {
+                let (k, _) = kv.map_err(storage_error)?;
+                batch.delete(k);
+                removed += 1;
+                if batch.len() >= 1000 {
+                    engine.write(std::mem::take(&mut batch)).map_err(storage_error)?;
+                }
+            }
+            engine.write(batch).map_err(storage_error)?;
+            Ok(removed)
+        })
+        .await
+        .map_err(|e| ApiError::Internal(format!("drop task failed: {e}")))?
+    }
+
     /// Submits a write of `key` to the tenant's writer and waits for its
     /// durable outcome.
     pub async fn write(&self, tenant: &str, key: WriteKey, decide: Decide) -> Result<serde_json::Value, ApiError> {
