@@ -12,6 +12,7 @@ mod harness;
 mod auth;
 mod indexes;
 mod items;
+mod legacy;
 mod protocol;
 mod query_scan;
 mod sync;

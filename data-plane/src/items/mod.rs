@@ -5,6 +5,7 @@
 pub mod changelog;
 pub mod index;
 pub mod layout;
+pub mod legacy;
 pub mod request;
 pub mod store;
 

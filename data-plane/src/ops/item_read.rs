@@ -18,6 +18,12 @@ use crate::DataPlane;
 
 /// The request's ProjectionExpression, resolved (placeholders all used).
 pub fn projection_of(body: &Value) -> Result<Option<Projection<Resolved>>, ApiError> {
+    if super::item_write::check_families(body, &["AttributesToGet"], &["ProjectionExpression"])? {
+        return Ok(match crate::items::legacy::attributes_to_get(body)? {
+            Some(names) => Some(ddb_core::expr::legacy::attributes_to_get(&names)?),
+            None => None,
+        });
+    }
     let ph = Placeholders::from_body(body)?;
     let mut resolver = ph.resolver()?;
     let projection = match str_member(body, "ProjectionExpression")? {
@@ -31,11 +37,6 @@ pub fn projection_of(body: &Value) -> Result<Option<Projection<Resolved>>, ApiEr
 /// `GetItem`
 pub async fn get(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: Value) -> Result<Value, ApiError> {
     let t = table(catalog, caller, str_member(&body, "TableName")?)?;
-    if body.get("AttributesToGet").is_some_and(|v| !v.is_null()) {
-        return Err(ApiError::Validation(
-            "AttributesToGet is not supported by this endpoint yet; use ProjectionExpression".into(),
-        ));
-    }
     let (pk, sk) = key_of_key(&t, body.get("Key"))?;
     let consistent = match body.get("ConsistentRead") {
         None | Some(Value::Null) => false,

@@ -18,6 +18,7 @@ use crate::auth::Verified;
 use crate::catalog::{Catalog, CatalogTable};
 use crate::error::ApiError;
 use crate::items::layout::item_key;
+use crate::items::legacy;
 use crate::items::request::{
     consumed, enum_member, item, key_of_item, key_of_key, return_consumed, str_member, table, Placeholders,
 };
@@ -31,28 +32,51 @@ struct Conditional {
     return_old_on_failure: bool,
 }
 
-fn legacy_unsupported(body: &Value, members: &[&str]) -> Result<(), ApiError> {
-    for m in members {
-        if body.get(*m).is_some_and(|v| !v.is_null()) {
-            return Err(ApiError::Validation(format!(
-                "{m} is not supported by this endpoint yet; use the expression parameters"
-            )));
+/// Rejects requests mixing legacy and expression parameters, as DynamoDB
+/// does; true when the legacy family is used.
+pub(super) fn check_families(body: &Value, legacy_members: &[&str], expression_members: &[&str]) -> Result<bool, ApiError> {
+    let legacy_used = legacy::present(body, legacy_members);
+    let exprs_used = legacy::present(body, expression_members);
+    ddb_core::expr::legacy::check_not_mixed(&legacy_used, &exprs_used)?;
+    if !legacy_used.is_empty() {
+        for m in ["ExpressionAttributeNames", "ExpressionAttributeValues"] {
+            if body.get(m).is_some_and(|v| !v.is_null()) {
+                return Err(ApiError::Validation(format!("{m} can only be specified when using expressions")));
+            }
         }
     }
-    Ok(())
+    Ok(!legacy_used.is_empty())
 }
 
 fn conditional(body: &Value, ph: &Placeholders, update: Option<&str>) -> Result<(Conditional, Option<UpdateExpr<Resolved>>), ApiError> {
-    let mut resolver = ph.resolver()?;
-    let update = match update {
-        Some(src) => Some(resolver.resolve_update(&parse_update(src)?)?),
-        None => None,
+    let is_legacy = check_families(
+        body,
+        &["AttributeUpdates", "Expected", "ConditionalOperator"],
+        &["UpdateExpression", "ConditionExpression"],
+    )?;
+    let (update, condition) = if is_legacy {
+        let update = match legacy::attribute_updates(body)? {
+            Some(u) => Some(ddb_core::expr::legacy::attribute_updates(&u)?),
+            None => None,
+        };
+        let condition = match legacy::expected(body)? {
+            Some(e) => ddb_core::expr::legacy::expected(&e, legacy::conditional_operator(body)?)?,
+            None => None,
+        };
+        (update, condition)
+    } else {
+        let mut resolver = ph.resolver()?;
+        let update = match update {
+            Some(src) => Some(resolver.resolve_update(&parse_update(src)?)?),
+            None => None,
+        };
+        let condition = match str_member(body, "ConditionExpression")? {
+            Some(src) => Some(resolver.resolve_condition(ExprKind::Condition, &parse_condition(ExprKind::Condition, src)?)?),
+            None => None,
+        };
+        resolver.finish()?;
+        (update, condition)
     };
-    let condition = match str_member(body, "ConditionExpression")? {
-        Some(src) => Some(resolver.resolve_condition(ExprKind::Condition, &parse_condition(ExprKind::Condition, src)?)?),
-        None => None,
-    };
-    resolver.finish()?;
     let on_failure = enum_member(
         body,
         "ReturnValuesOnConditionCheckFailure",
@@ -110,7 +134,6 @@ fn key_bytes(t: &CatalogTable, pk: &ddb_core::AttributeValue, sk: Option<&ddb_co
 /// `PutItem`
 pub async fn put(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: Value) -> Result<Value, ApiError> {
     let t = table(catalog, caller, str_member(&body, "TableName")?)?;
-    legacy_unsupported(&body, &["Expected", "ConditionalOperator"])?;
     let new_item = item(body.get("Item"), "item")?;
     let (pk, sk) = key_of_item(&t, &new_item)?;
     check_item_size(&new_item).map_err(|e| ApiError::Validation(e.to_string()))?;
@@ -151,7 +174,6 @@ pub async fn put(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: Val
 /// `DeleteItem`
 pub async fn delete(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: Value) -> Result<Value, ApiError> {
     let t = table(catalog, caller, str_member(&body, "TableName")?)?;
-    legacy_unsupported(&body, &["Expected", "ConditionalOperator"])?;
     let (pk, sk) = key_of_key(&t, body.get("Key"))?;
     let return_values = str_member(&body, "ReturnValues")?.unwrap_or("NONE");
     if !matches!(return_values, "NONE" | "ALL_OLD") {
@@ -184,7 +206,6 @@ pub async fn delete(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: 
 /// `UpdateItem`
 pub async fn update(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: Value) -> Result<Value, ApiError> {
     let t = table(catalog, caller, str_member(&body, "TableName")?)?;
-    legacy_unsupported(&body, &["Expected", "ConditionalOperator", "AttributeUpdates"])?;
     let (pk, sk) = key_of_key(&t, body.get("Key"))?;
     let return_values = enum_member(
         &body,

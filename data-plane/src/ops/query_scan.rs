@@ -19,6 +19,7 @@ use crate::auth::Verified;
 use crate::catalog::{Catalog, CatalogTable};
 use crate::error::ApiError;
 use crate::items::index::IndexLayout;
+use crate::items::legacy;
 use crate::items::layout::{item_key, items_prefix, partition_prefix, prefix_end};
 use crate::items::request::{consumed, enum_member, item as parse_item, key_of_key, return_consumed, str_member, table, Placeholders};
 use crate::DataPlane;
@@ -30,17 +31,43 @@ fn validation(msg: impl Into<String>) -> ApiError {
 /// Expressions of a Query or Scan, resolved together.
 struct Exprs {
     key: Option<Condition<Resolved>>,
+    /// `KeyConditions`, converted once the key schema is known.
+    legacy_key: Option<std::collections::BTreeMap<String, ddb_core::expr::legacy::LegacyCondition>>,
     filter: Option<Condition<Resolved>>,
     projection: Option<Projection<Resolved>>,
 }
 
 fn exprs(body: &Value, with_key: bool) -> Result<Exprs, ApiError> {
-    for legacy in ["KeyConditions", "QueryFilter", "ScanFilter", "ConditionalOperator", "AttributesToGet"] {
-        if body.get(legacy).is_some_and(|v| !v.is_null()) {
-            return Err(validation(format!(
-                "{legacy} is not supported by this endpoint yet; use the expression parameters"
-            )));
+    let is_legacy = if with_key {
+        super::item_write::check_families(
+            body,
+            &["AttributesToGet", "QueryFilter", "ConditionalOperator", "KeyConditions"],
+            &["ProjectionExpression", "FilterExpression", "KeyConditionExpression"],
+        )?
+    } else {
+        super::item_write::check_families(
+            body,
+            &["AttributesToGet", "ScanFilter", "ConditionalOperator"],
+            &["ProjectionExpression", "FilterExpression"],
+        )?
+    };
+    if is_legacy {
+        let filter_member = if with_key { "QueryFilter" } else { "ScanFilter" };
+        let filter = match legacy::conditions(body, filter_member)? {
+            Some(f) => ddb_core::expr::legacy::filter(&f, legacy::conditional_operator(body)?)?,
+            None => None,
+        };
+        let projection = match legacy::attributes_to_get(body)? {
+            Some(names) => Some(ddb_core::expr::legacy::attributes_to_get(&names)?),
+            None => None,
+        };
+        let legacy_key = if with_key { legacy::conditions(body, "KeyConditions")? } else { None };
+        if with_key && legacy_key.is_none() {
+            return Err(validation(
+                "Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.",
+            ));
         }
+        return Ok(Exprs { key: None, legacy_key, filter, projection });
     }
     let ph = Placeholders::from_body(body)?;
     let mut r = ph.resolver()?;
@@ -62,7 +89,7 @@ fn exprs(body: &Value, with_key: bool) -> Result<Exprs, ApiError> {
         None => None,
     };
     r.finish()?;
-    Ok(Exprs { key, filter, projection })
+    Ok(Exprs { key, legacy_key: None, filter, projection })
 }
 
 fn select(body: &Value, has_projection: bool) -> Result<Select, ApiError> {
@@ -339,10 +366,11 @@ pub async fn query(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: V
         partition: (target.hash.name.as_str(), key_type(target.hash.ty)),
         sort: target.range.as_ref().map(|r| (r.name.as_str(), key_type(r.ty))),
     };
-    let Some(kc) = &exprs.key else {
-        return Err(validation("KeyConditionExpression is required"));
+    let kc = match (&exprs.key, &exprs.legacy_key) {
+        (Some(kc), _) => key_condition(kc, &schema)?,
+        (None, Some(legacy_kc)) => ddb_core::expr::legacy::key_conditions(legacy_kc, &schema)?,
+        (None, None) => return Err(validation("KeyConditionExpression is required")),
     };
-    let kc = key_condition(kc, &schema)?;
     let prefix = match &target.index {
         Some(idx) => idx.partition_prefix(&kc.partition)?,
         None => partition_prefix(&t.record.id, &kc.partition).map_err(|e| validation(e.to_string()))?,
