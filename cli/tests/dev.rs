@@ -50,16 +50,25 @@ fn stop(mut dev: Dev) {
     }
 }
 
-fn list_tables(dev: &Dev) -> serde_json::Value {
+fn aws(dev: &Dev, args: &[&str]) -> serde_json::Value {
     let out = Command::new("aws")
-        .args(["dynamodb", "list-tables", "--output", "json"])
+        .arg("dynamodb")
+        .args(args)
+        .args(["--output", "json"])
         .envs(dev.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
         .env("AWS_CONFIG_FILE", "/dev/null")
         .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
         .output()
         .expect("the AWS CLI is installed");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    if out.stdout.iter().all(u8::is_ascii_whitespace) {
+        return serde_json::Value::Null;
+    }
     serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn list_tables(dev: &Dev) -> serde_json::Value {
+    aws(dev, &["list-tables"])
 }
 
 #[test]
@@ -85,4 +94,37 @@ fn dev_stack_runs_prints_env_and_stops() {
     assert_eq!(list_tables(&dev), serde_json::json!({"TableNames": []}));
     stop(dev);
     assert!(!data.join("postgres").join("postmaster.pid").exists(), "PostgreSQL stopped cleanly");
+}
+
+#[test]
+fn acknowledged_writes_survive_kill_9() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let data = dir.path().join("data");
+
+    let mut dev = start(&data);
+    aws(
+        &dev,
+        &[
+            "create-table", "--table-name", "Durable",
+            "--attribute-definitions", "AttributeName=pk,AttributeType=S",
+            "--key-schema", "AttributeName=pk,KeyType=HASH",
+            "--billing-mode", "PAY_PER_REQUEST",
+        ],
+    );
+    for i in 0..10 {
+        let item = format!(r#"{{"pk":{{"S":"k{i}"}},"n":{{"N":"{i}"}}}}"#);
+        aws(&dev, &["put-item", "--table-name", "Durable", "--item", &item]);
+    }
+    // No shutdown at all: the process dies between requests.
+    dev.child.kill().unwrap();
+    dev.child.wait().unwrap();
+
+    // The private PostgreSQL outlived its parent; the next start adopts it.
+    let dev = start(&data);
+    let scan = aws(&dev, &["scan", "--table-name", "Durable"]);
+    assert_eq!(scan["Count"], 10, "{scan}");
+    let got = aws(&dev, &["get-item", "--table-name", "Durable", "--key", r#"{"pk":{"S":"k7"}}"#]);
+    assert_eq!(got["Item"]["n"]["N"], "7");
+    stop(dev);
 }
