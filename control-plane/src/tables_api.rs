@@ -48,7 +48,7 @@ async fn change(
     let mut def: TableDefinition = serde_json::from_value(record.definition.clone())
         .map_err(|e| Error::BadRequest(format!("stored definition unreadable: {e}")))?;
     def.apply(&change, epoch_now())
-        .map_err(|e| DdbError::new("ValidationException", e.0))?;
+        .map_err(|e| DdbError::new(e.code(), e.message()))?;
     record.definition = serde_json::to_value(&def)
         .map_err(|e| Error::BadRequest(format!("unserializable table: {e}")))?;
     tables::set_definition(&mut tx, &tenant, &name, &record.definition).await?;
@@ -96,6 +96,7 @@ async fn create(
         ttl_attribute: None,
         last_increase: None,
         last_decrease: None,
+        creating_indexes: Vec::new(),
         spec,
     };
     let record = TableRecord {

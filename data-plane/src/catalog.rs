@@ -133,6 +133,25 @@ impl Catalog {
         out
     }
 
+    /// `(tenant id, table id, index name)` of indexes of surviving tables
+    /// that `newer` no longer has.
+    pub fn removed_indexes(&self, newer: &Catalog) -> Vec<(String, String, String)> {
+        let mut out = Vec::new();
+        for (tenant, tables) in &self.tables {
+            for (name, t) in tables {
+                let Some(n) = newer.table(tenant, name).filter(|n| n.record.id == t.record.id) else {
+                    continue;
+                };
+                for idx in &t.indexes.indexes {
+                    if n.indexes.get(&idx.name).is_none() {
+                        out.push((tenant.clone(), t.record.id.clone(), idx.name.clone()));
+                    }
+                }
+            }
+        }
+        out
+    }
+
     /// A tenant's table names in ascending order.
     pub fn table_names<'a>(&'a self, tenant_id: &str) -> impl Iterator<Item = &'a str> + 'a {
         self.tables

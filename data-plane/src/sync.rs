@@ -169,6 +169,15 @@ pub async fn run(
         match outcome {
             Ok(()) => {
                 if let (Some(old), Some(new)) = (before, catalog.load_full()) {
+                    for (tenant, table_id, index) in old.removed_indexes(&new) {
+                        let items = Arc::clone(&items);
+                        tokio::spawn(async move {
+                            let prefix = crate::items::index::index_prefix(&table_id, &index);
+                            if let Err(e) = items.drop_prefix(&tenant, prefix).await {
+                                tracing::error!(%tenant, %table_id, %index, error = %e, "reclaiming index storage failed");
+                            }
+                        });
+                    }
                     for (tenant, table_id) in old.removed_tables(&new) {
                         let items = Arc::clone(&items);
                         tokio::spawn(async move {

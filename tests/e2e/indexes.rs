@@ -190,3 +190,91 @@ async fn lsi_queries_in_index_order() {
     assert_eq!(strs(next.items(), "order"), ["o1"]);
     s.stop().await;
 }
+
+#[tokio::test]
+async fn gsi_created_online_is_backfilled_then_deleted() {
+    use aws_sdk_dynamodb::types::{CreateGlobalSecondaryIndexAction, DeleteGlobalSecondaryIndexAction, GlobalSecondaryIndexUpdate, IndexStatus};
+    let s = Stack::start().await;
+    let c = s.client();
+    orders(&c).await;
+    for i in 0..30 {
+        put(&c, &format!("cust{}", i % 3), &format!("o{i}"), Some("OPEN"), i).await;
+    }
+    let out = c
+        .update_table()
+        .table_name("Orders")
+        .attribute_definitions(def("customer", ScalarAttributeType::S))
+        .attribute_definitions(def("order", ScalarAttributeType::S))
+        .global_secondary_index_updates(
+            GlobalSecondaryIndexUpdate::builder()
+                .create(
+                    CreateGlobalSecondaryIndexAction::builder()
+                        .index_name("ByOrder")
+                        .key_schema(ks("order", KeyType::Hash))
+                        .projection(Projection::builder().projection_type(ProjectionType::All).build())
+                        .build()
+                        .unwrap(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let gsi = out.table_description().unwrap().global_secondary_indexes();
+    let created = gsi.iter().find(|g| g.index_name() == Some("ByOrder")).unwrap();
+    assert_eq!(created.index_status(), Some(&IndexStatus::Creating));
+    assert_eq!(created.backfilling(), Some(true));
+
+    // Written while backfilling: must be in the index too.
+    put(&c, "late", "o-late", None, 99).await;
+
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    loop {
+        let t = c.describe_table().table_name("Orders").send().await.unwrap();
+        let st = t.table().unwrap().global_secondary_indexes().iter().find(|g| g.index_name() == Some("ByOrder")).unwrap().index_status().cloned();
+        if st == Some(IndexStatus::Active) {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "index not ACTIVE within 15 s");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let scanned = c.scan().table_name("Orders").index_name("ByOrder").send().await.unwrap();
+    assert_eq!(scanned.count(), 31, "every item, old and new, is in the new index");
+    let one = c
+        .query()
+        .table_name("Orders")
+        .index_name("ByOrder")
+        .key_condition_expression("#o = :o")
+        .expression_attribute_names("#o", "order")
+        .expression_attribute_values(":o", Av::S("o7".into()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(strs(one.items(), "customer"), ["cust1"]);
+
+    let err = c
+        .update_table()
+        .table_name("Orders")
+        .global_secondary_index_updates(
+            GlobalSecondaryIndexUpdate::builder()
+                .delete(DeleteGlobalSecondaryIndexAction::builder().index_name("Nope").build().unwrap())
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some("ResourceNotFoundException"));
+    c.update_table()
+        .table_name("Orders")
+        .global_secondary_index_updates(
+            GlobalSecondaryIndexUpdate::builder()
+                .delete(DeleteGlobalSecondaryIndexAction::builder().index_name("ByOrder").build().unwrap())
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let err = c.scan().table_name("Orders").index_name("ByOrder").send().await.unwrap_err();
+    assert_eq!(err.message(), Some("The table does not have the specified index: ByOrder"));
+    s.stop().await;
+}

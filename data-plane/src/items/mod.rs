@@ -2,6 +2,7 @@
 //! (`layout`), the per-tenant store with its group-committing writer
 //! (`store`), and what every item operation shares (`request`), and secondary-index maintenance (`index`).
 
+pub mod backfill;
 pub mod changelog;
 pub mod index;
 pub mod layout;

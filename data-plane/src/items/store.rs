@@ -50,6 +50,9 @@ pub struct WriteKey {
     /// The table's stable id, recorded in the change log.
     pub table_id: Arc<str>,
     pub indexes: Option<Arc<TableIndexes>>,
+    /// Backfill: (re)write this item's index entries from its current
+    /// state; the item itself and the change log are untouched.
+    pub reindex_only: bool,
 }
 
 struct Request {
@@ -123,11 +126,16 @@ impl ItemStore {
     /// log keeps its records for Streams). Runs in the background: the
     /// table is already gone from the catalog, so nothing reads it.
     pub async fn drop_table(&self, tenant: &str, table_id: &str) -> Result<u64, ApiError> {
-        let tenants = Arc::clone(&self.tenants);
-        let tenant = tenant.to_owned();
         let mut prefix = vec![b't'];
         prefix.extend_from_slice(table_id.as_bytes());
         prefix.push(b'/');
+        self.drop_prefix(tenant, prefix).await
+    }
+
+    /// Deletes every key starting with `prefix` (a dropped table or index).
+    pub async fn drop_prefix(&self, tenant: &str, prefix: Vec<u8>) -> Result<u64, ApiError> {
+        let tenants = Arc::clone(&self.tenants);
+        let tenant = tenant.to_owned();
         tokio::task::spawn_blocking(move || {
             let engine = tenants.get(&tenant).map_err(storage_error)?;
             let end = super::layout::prefix_end(&prefix);
@@ -323,6 +331,13 @@ fn commit_group(tenants: &TenantStore, tenant: &str, state: &mut WriterState, gr
         match outcome {
             Ok(decision) if decision.writes.len() == r.keys.len() => {
                 for (i, (wk, write)) in r.keys.into_iter().zip(decision.writes).enumerate() {
+                    if wk.reindex_only {
+                        let cur = olds.as_ref().and_then(|o| o.get(i)).and_then(Option::as_ref);
+                        if let (Some(ix), Some(cur)) = (&wk.indexes, cur) {
+                            ix.apply(None, Some(cur), &mut batch);
+                        }
+                        continue;
+                    }
                     let Some(new) = write else { continue };
                     let key = wk.key;
                     let old = olds.as_ref().and_then(|o| o.get(i)).and_then(Option::as_ref);
@@ -401,6 +416,7 @@ mod tests {
             key: b"tT/ik".to_vec(),
             table_id: Arc::from("T"),
             indexes: None,
+            reindex_only: false,
         }
     }
 

@@ -128,6 +128,7 @@ fn key_bytes(t: &CatalogTable, pk: &ddb_core::AttributeValue, sk: Option<&ddb_co
         key,
         table_id: std::sync::Arc::from(t.record.id.as_str()),
         indexes: (!t.indexes.indexes.is_empty()).then(|| std::sync::Arc::clone(&t.indexes)),
+        reindex_only: false,
     })
 }
 

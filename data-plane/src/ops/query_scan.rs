@@ -170,6 +170,9 @@ fn target(body: &Value, t: &CatalogTable, select: &mut Select, has_projection: b
         .indexes
         .get(name)
         .ok_or_else(|| validation(format!("The table does not have the specified index: {name}")))?;
+    if t.def.creating_indexes.iter().any(|n| n == name) {
+        return Err(validation(format!("Cannot read from backfilling global secondary index: {name}")));
+    }
     if !idx.local && bool_member(body, "ConsistentRead")?.unwrap_or(false) {
         return Err(validation("Consistent reads are not supported on global secondary indexes"));
     }

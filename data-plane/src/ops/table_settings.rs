@@ -32,7 +32,20 @@ pub async fn update_table(dp: &DataPlane, caller: &Verified, catalog: &Catalog, 
         return Err(not_found(name));
     }
     let t = apply(dp, caller, name, &change).await?;
-    Ok(json!({ "TableDescription": describe(&t.def, "ACTIVE", location(dp, caller), Usage::default()) }))
+    let creates = matches!(&change, TableChange::Update(u) if u.gsi.iter().any(|g| matches!(g, ddb_core::api::table::GsiUpdate::Create { .. })));
+    if creates {
+        let items = std::sync::Arc::clone(&dp.items);
+        let client = dp.client.clone();
+        let tenant = caller.tenant.id.clone();
+        let table = std::sync::Arc::new(CatalogTable::new(t.record.clone(), t.def.clone()));
+        tokio::spawn(async move {
+            if let Err(e) = crate::items::backfill::run(items, client, tenant.clone(), table).await {
+                tracing::error!(%tenant, error = %e, "index backfill failed");
+            }
+        });
+    }
+    let status = if creates { "UPDATING" } else { "ACTIVE" };
+    Ok(json!({ "TableDescription": describe(&t.def, status, location(dp, caller), Usage::default()) }))
 }
 
 /// `UpdateTimeToLive`

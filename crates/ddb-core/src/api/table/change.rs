@@ -23,6 +23,23 @@ pub enum TableChange {
     TimeToLive { enabled: bool, attribute_name: String },
     /// The settings UpdateTable changes.
     Update(TableUpdate),
+    /// A backfilled global secondary index becomes ACTIVE.
+    IndexReady(String),
+}
+
+/// One element of UpdateTable's `GlobalSecondaryIndexUpdates`, validated.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum GsiUpdate {
+    /// Create an index (backfilled online); `definitions` are the request's
+    /// AttributeDefinitions for its keys.
+    Create {
+        index: super::spec::IndexSpec,
+        definitions: Vec<(String, super::spec::ScalarType)>,
+    },
+    /// Delete an index.
+    Delete(String),
+    /// Change a provisioned index's throughput.
+    Throughput(String, Throughput),
 }
 
 /// What an UpdateTable request asks for (member constraints already checked).
@@ -34,16 +51,49 @@ pub struct TableUpdate {
     pub table_class: Option<String>,
     /// `Some(None)` disables the stream; `Some(Some(v))` enables it.
     pub stream: Option<Option<StreamViewType>>,
+    /// Global secondary index changes.
+    #[serde(default)]
+    pub gsi: Vec<GsiUpdate>,
 }
 
-/// A refused change: the ValidationException message.
+/// A refused change, with the DynamoDB error it maps to.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct ChangeError(pub String);
+pub enum ChangeError {
+    /// ValidationException
+    #[error("{0}")]
+    Validation(String),
+    /// LimitExceededException
+    #[error("{0}")]
+    LimitExceeded(String),
+    /// ResourceNotFoundException
+    #[error("{0}")]
+    NotFound(String),
+}
+
+impl ChangeError {
+    /// The DynamoDB error name.
+    pub const fn code(&self) -> &'static str {
+        match self {
+            ChangeError::Validation(_) => "ValidationException",
+            ChangeError::LimitExceeded(_) => "LimitExceededException",
+            ChangeError::NotFound(_) => "ResourceNotFoundException",
+        }
+    }
+
+    /// The message.
+    pub fn message(&self) -> &str {
+        match self {
+            ChangeError::Validation(m) | ChangeError::LimitExceeded(m) | ChangeError::NotFound(m) => m,
+        }
+    }
+}
 
 fn err(msg: impl Into<String>) -> ChangeError {
-    ChangeError(msg.into())
+    ChangeError::Validation(msg.into())
 }
+
+const ONE_INDEX_AT_A_TIME: &str =
+    "Subscriber limit exceeded: Only 1 online index can be created or deleted simultaneously per table";
 
 impl TableDefinition {
     /// Applies `change` at time `now` (seconds since the epoch).
@@ -77,13 +127,119 @@ impl TableDefinition {
                 (_, false) => self.ttl_attribute = None,
             },
             TableChange::Update(u) => self.update(u, now)?,
+            TableChange::IndexReady(name) => self.creating_indexes.retain(|n| n != name),
         }
+        Ok(())
+    }
+
+    fn apply_gsi(&mut self, updates: &[GsiUpdate]) -> Result<(), ChangeError> {
+        let structural = updates
+            .iter()
+            .filter(|u| !matches!(u, GsiUpdate::Throughput(..)))
+            .count();
+        if structural > 1 || (structural == 1 && !self.creating_indexes.is_empty()) {
+            return Err(ChangeError::LimitExceeded(ONE_INDEX_AT_A_TIME.into()));
+        }
+        for u in updates {
+            match u {
+                GsiUpdate::Create { index, definitions } => {
+                    let spec = &mut self.spec;
+                    let exists = spec
+                        .global_secondary_indexes
+                        .iter()
+                        .chain(spec.local_secondary_indexes.iter())
+                        .any(|i| i.name == index.name);
+                    if exists {
+                        return Err(err("Attempting to create an index which already exists"));
+                    }
+                    if spec.global_secondary_indexes.len() >= 20 {
+                        return Err(ChangeError::LimitExceeded(
+                            "Subscriber limit exceeded: GlobalSecondaryIndex count exceeds the per-table limit of 20".into(),
+                        ));
+                    }
+                    for (name, ty) in definitions {
+                        match spec.attribute_definitions.iter().find(|(n, _)| n == name) {
+                            Some((_, existing)) if existing != ty => {
+                                return Err(err(format!(
+                                    "One or more parameter values were invalid: Attribute {name} is already defined with a different type"
+                                )))
+                            }
+                            Some(_) => {}
+                            None => spec.attribute_definitions.push((name.clone(), *ty)),
+                        }
+                    }
+                    let mut index = index.clone();
+                    match spec.billing_mode {
+                        BillingMode::PayPerRequest => {
+                            if index.throughput.is_some() {
+                                return Err(err(format!(
+                                    "One or more parameter values were invalid: ProvisionedThroughput should not be specified for index: {} when BillingMode is PAY_PER_REQUEST",
+                                    index.name
+                                )));
+                            }
+                        }
+                        BillingMode::Provisioned => {
+                            if index.throughput.is_none() {
+                                return Err(err(format!(
+                                    "One or more parameter values were invalid: ProvisionedThroughput must be specified for index: {}",
+                                    index.name
+                                )));
+                            }
+                        }
+                    }
+                    index.throughput = index.throughput.filter(|_| spec.billing_mode == BillingMode::Provisioned);
+                    self.creating_indexes.push(index.name.clone());
+                    self.spec.global_secondary_indexes.push(index);
+                }
+                GsiUpdate::Delete(name) => {
+                    let before = self.spec.global_secondary_indexes.len();
+                    self.spec.global_secondary_indexes.retain(|i| &i.name != name);
+                    if self.spec.global_secondary_indexes.len() == before {
+                        return Err(ChangeError::NotFound(format!(
+                            "Requested resource not found: Index: {name} not found"
+                        )));
+                    }
+                    self.creating_indexes.retain(|n| n != name);
+                }
+                GsiUpdate::Throughput(name, t) => {
+                    let mode = self.spec.billing_mode;
+                    let Some(i) = self.spec.global_secondary_indexes.iter_mut().find(|i| &i.name == name) else {
+                        return Err(ChangeError::NotFound(format!(
+                            "Requested resource not found: Index: {name} not found"
+                        )));
+                    };
+                    if mode == BillingMode::PayPerRequest {
+                        return Err(err(format!(
+                            "One or more parameter values were invalid: ProvisionedThroughput should not be specified for index: {name} when BillingMode is PAY_PER_REQUEST"
+                        )));
+                    }
+                    i.throughput = Some(*t);
+                }
+            }
+        }
+        // Definitions no key uses any more are dropped, as DynamoDB does.
+        let spec = &mut self.spec;
+        let used: Vec<String> = std::iter::once(&spec.key_schema)
+            .chain(spec.local_secondary_indexes.iter().map(|i| &i.key_schema))
+            .chain(spec.global_secondary_indexes.iter().map(|i| &i.key_schema))
+            .flat_map(|k| std::iter::once(k.hash.name.clone()).chain(k.range.as_ref().map(|r| r.name.clone())))
+            .collect();
+        spec.attribute_definitions.retain(|(n, _)| used.contains(n));
         Ok(())
     }
 
     fn update(&mut self, u: &TableUpdate, now: f64) -> Result<(), ChangeError> {
         if *u == TableUpdate::default() {
             return Err(err("At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required"));
+        }
+        if !u.gsi.is_empty() {
+            self.apply_gsi(&u.gsi)?;
+            if u.billing_mode.is_none() && u.throughput.is_none() {
+                if let Some(p) = u.deletion_protection {
+                    self.spec.deletion_protection = p;
+                }
+                return Ok(());
+            }
         }
         let mode = u.billing_mode.unwrap_or(self.spec.billing_mode);
         match mode {

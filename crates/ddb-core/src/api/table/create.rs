@@ -429,11 +429,11 @@ impl CreateTableInput {
     }
 }
 
-fn invalid(detail: &str) -> String {
+pub(super) fn invalid(detail: &str) -> String {
     format!("One or more parameter values were invalid: {detail}")
 }
 
-fn provisioned(t: Option<&ProvisionedThroughput>) -> Result<Throughput, String> {
+pub(super) fn provisioned(t: Option<&ProvisionedThroughput>) -> Result<Throughput, String> {
     let (Some(read), Some(write)) = (
         t.and_then(|t| t.read_capacity_units),
         t.and_then(|t| t.write_capacity_units),
@@ -459,7 +459,7 @@ fn type_of(defs: &[AttributeDefinition], name: &str) -> Option<ScalarType> {
 }
 
 /// Shared checks of a table's or an index's key schema.
-fn key_schema(
+pub(super) fn key_schema(
     ks: &[KeySchemaElement],
     defs: &[AttributeDefinition],
     def_names: &[&str],
@@ -511,7 +511,7 @@ fn index_key_schema(
     key_schema(ks.unwrap_or_default(), defs, def_names)
 }
 
-fn projection(p: Option<&Projection>) -> Result<ProjectionSpec, String> {
+pub(super) fn projection(p: Option<&Projection>) -> Result<ProjectionSpec, String> {
     let p = p.cloned().unwrap_or_default();
     let Some(ty) = p.projection_type.as_deref() else {
         return Err(invalid("Unknown ProjectionType: null"));

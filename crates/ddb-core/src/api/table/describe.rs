@@ -56,13 +56,16 @@ fn throughput_json(t: Option<Throughput>) -> Value {
     })
 }
 
-fn index_json(i: &IndexSpec, table_arn: &str, global: bool, usage: Usage) -> Value {
+fn index_json(i: &IndexSpec, table_arn: &str, global: bool, creating: bool, usage: Usage) -> Value {
     let mut m = Map::new();
     m.insert("IndexName".into(), json!(i.name));
     m.insert("KeySchema".into(), key_schema_json(&i.key_schema));
     m.insert("Projection".into(), projection_json(&i.projection));
     if global {
-        m.insert("IndexStatus".into(), json!("ACTIVE"));
+        m.insert("IndexStatus".into(), json!(if creating { "CREATING" } else { "ACTIVE" }));
+        if creating {
+            m.insert("Backfilling".into(), json!(true));
+        }
         m.insert("ProvisionedThroughput".into(), throughput_json(i.throughput));
     }
     m.insert("IndexSizeBytes".into(), json!(usage.size_bytes));
@@ -118,7 +121,7 @@ pub fn describe(def: &TableDefinition, status: &str, loc: Location<'_>, usage: U
             Value::Array(
                 spec.local_secondary_indexes
                     .iter()
-                    .map(|i| index_json(i, &arn, false, Usage::default()))
+                    .map(|i| index_json(i, &arn, false, false, Usage::default()))
                     .collect(),
             ),
         );
@@ -129,7 +132,7 @@ pub fn describe(def: &TableDefinition, status: &str, loc: Location<'_>, usage: U
             Value::Array(
                 spec.global_secondary_indexes
                     .iter()
-                    .map(|i| index_json(i, &arn, true, Usage::default()))
+                    .map(|i| index_json(i, &arn, true, def.creating_indexes.contains(&i.name), Usage::default()))
                     .collect(),
             ),
         );

@@ -9,7 +9,7 @@ mod requests;
 mod spec;
 mod types;
 
-pub use change::{stream_label, ChangeError, TableChange, TableUpdate, MAX_TAGS};
+pub use change::{stream_label, ChangeError, GsiUpdate, TableChange, TableUpdate, MAX_TAGS};
 pub use create::CreateTableInput;
 pub use requests::{TagOp, TagsInput, TimeToLiveSpecification, UpdateTableInput, UpdateTimeToLiveInput};
 pub use describe::{describe, Location, Usage};

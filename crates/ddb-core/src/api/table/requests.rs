@@ -79,9 +79,7 @@ impl UpdateTableInput {
             );
         }
         c.finish().map_err(|e| e.to_string())?;
-        if self.global_secondary_index_updates.is_some() {
-            return Err("GlobalSecondaryIndexUpdates are not supported by this endpoint yet".into());
-        }
+        let gsi = self.gsi_updates()?;
         let stream = match &self.stream_specification {
             None => None,
             Some(StreamSpecification {
@@ -112,11 +110,89 @@ impl UpdateTableInput {
             deletion_protection: self.deletion_protection_enabled,
             table_class: self.table_class.clone(),
             stream,
+            gsi,
         };
         Ok((
             self.table_name.as_deref().unwrap_or_default(),
             TableChange::Update(update),
         ))
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct GsiUpdateWire {
+    #[serde(rename = "Create", default)]
+    create: Option<super::types::GlobalSecondaryIndex>,
+    #[serde(rename = "Delete", default)]
+    delete: Option<IndexNameWire>,
+    #[serde(rename = "Update", default)]
+    update: Option<IndexThroughputWire>,
+}
+
+#[derive(Debug, Deserialize)]
+struct IndexNameWire {
+    #[serde(rename = "IndexName", default)]
+    index_name: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct IndexThroughputWire {
+    #[serde(rename = "IndexName", default)]
+    index_name: Option<String>,
+    #[serde(rename = "ProvisionedThroughput", default)]
+    provisioned_throughput: Option<ProvisionedThroughput>,
+}
+
+impl UpdateTableInput {
+    fn gsi_updates(&self) -> Result<Vec<super::change::GsiUpdate>, String> {
+        use super::change::GsiUpdate;
+        use super::create::{invalid, key_schema, projection, provisioned};
+        let mut out = Vec::new();
+        let defs = self.attribute_definitions.clone().unwrap_or_default();
+        let def_names: Vec<&str> = defs.iter().filter_map(|d| d.attribute_name.as_deref()).collect();
+        for raw in self.global_secondary_index_updates.iter().flatten() {
+            let wire: GsiUpdateWire = serde_json::from_value(raw.clone())
+                .map_err(|_| "Start of structure or map found where not expected.".to_owned())?;
+            let count = usize::from(wire.create.is_some())
+                + usize::from(wire.delete.is_some())
+                + usize::from(wire.update.is_some());
+            if count != 1 {
+                return Err(invalid(
+                    "One of GlobalSecondaryIndexUpdate.Create, GlobalSecondaryIndexUpdate.Update, or GlobalSecondaryIndexUpdate.Delete must be specified",
+                ));
+            }
+            if let Some(c) = wire.create {
+                let name = c.index_name.clone().unwrap_or_default();
+                let mut cons = Constraints::default();
+                cons.table_name(&name, "globalSecondaryIndexUpdates.1.member.create.indexName");
+                cons.finish().map_err(|e| e.to_string())?;
+                let ks = key_schema(c.key_schema.as_deref().unwrap_or_default(), &defs, &def_names)?;
+                let proj = projection(c.projection.as_ref())?;
+                let throughput = match &c.provisioned_throughput {
+                    Some(t) => Some(provisioned(Some(t))?),
+                    None => None,
+                };
+                let definitions = std::iter::once(&ks.hash)
+                    .chain(ks.range.as_ref())
+                    .map(|a| (a.name.clone(), a.ty))
+                    .collect();
+                out.push(GsiUpdate::Create {
+                    index: super::spec::IndexSpec {
+                        name,
+                        key_schema: ks,
+                        projection: proj,
+                        throughput,
+                    },
+                    definitions,
+                });
+            } else if let Some(d) = wire.delete {
+                out.push(GsiUpdate::Delete(d.index_name.unwrap_or_default()));
+            } else if let Some(u) = wire.update {
+                let t = provisioned(u.provisioned_throughput.as_ref())?;
+                out.push(GsiUpdate::Throughput(u.index_name.unwrap_or_default(), t));
+            }
+        }
+        Ok(out)
     }
 }
 

@@ -169,4 +169,8 @@ pub struct TableDefinition {
     pub last_increase: Option<f64>,
     #[serde(default)]
     pub last_decrease: Option<f64>,
+    /// Global secondary indexes still being backfilled (IndexStatus
+    /// CREATING, Backfilling true); not readable until they are ACTIVE.
+    #[serde(default)]
+    pub creating_indexes: Vec<String>,
 }

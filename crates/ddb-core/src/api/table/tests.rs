@@ -173,6 +173,7 @@ fn description_has_the_sdk_fields() {
         ttl_attribute: None,
         last_increase: None,
         last_decrease: None,
+        creating_indexes: Vec::new(),
     };
     let d = describe(
         &def,
