@@ -42,6 +42,8 @@ pub struct DataPlane {
     client: sync::ControlPlaneClient,
     /// Every tenant's items.
     pub items: Arc<items::ItemStore>,
+    /// TransactWriteItems' ClientRequestTokens of the last 10 minutes.
+    client_tokens: ops::ClientTokens,
     metrics: metrics::Metrics,
 }
 
@@ -79,6 +81,7 @@ impl DataPlane {
             catalog,
             client,
             items,
+            client_tokens: ops::ClientTokens::default(),
             metrics: metrics::Metrics::new(),
         }))
     }

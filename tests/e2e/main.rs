@@ -10,6 +10,7 @@
 mod harness;
 
 mod auth;
+mod batch;
 mod indexes;
 mod items;
 mod legacy;
@@ -18,3 +19,4 @@ mod query_scan;
 mod sync;
 mod table_settings;
 mod tables;
+mod transact;

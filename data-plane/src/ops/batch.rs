@@ -53,10 +53,9 @@ use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
 use ddb_core::capacity::{read, write_change, HalfUnits, ReadMode, WriteMode};
-use ddb_core::expr::ast::{Projection, Resolved};
 use ddb_core::expr::legacy::{attributes_to_get, check_not_mixed};
 use ddb_core::expr::parse_projection;
-use ddb_core::expr::projection::project;
+use ddb_core::expr::projection::ProjectionTree;
 use ddb_core::size::{check_item_size, item_size};
 use ddb_core::value::json::item_to_json;
 use ddb_core::{Item, ValidationErrors};
@@ -198,7 +197,7 @@ struct GetTable {
     /// The table's request minus `Keys`, echoed in `UnprocessedKeys`.
     settings: Map<String, Value>,
     mode: ReadMode,
-    projection: Option<Projection<Resolved>>,
+    projection: Option<ProjectionTree>,
     /// Each key as sent, with its storage key.
     keys: Vec<(Value, Vec<u8>)>,
 }
@@ -269,7 +268,7 @@ fn batch_get_constraints(body: &Map<String, Value>) -> Result<&Map<String, Value
 
 /// A table's projection: ProjectionExpression with ExpressionAttributeNames,
 /// or the legacy AttributesToGet (never both).
-fn get_projection(spec: &Map<String, Value>) -> Result<Option<Projection<Resolved>>, ApiError> {
+fn get_projection(spec: &Map<String, Value>) -> Result<Option<ProjectionTree>, ApiError> {
     let present = |m: &str| spec.get(m).is_some_and(|v| !v.is_null());
     let legacy: Vec<&str> = ["AttributesToGet"].into_iter().filter(|m| present(m)).collect();
     let expressions: Vec<&str> = ["ProjectionExpression"].into_iter().filter(|m| present(m)).collect();
@@ -281,7 +280,7 @@ fn get_projection(spec: &Map<String, Value>) -> Result<Option<Projection<Resolve
                 "ExpressionAttributeNames can only be specified when using expressions: ProjectionExpression is null",
             ));
         }
-        return Ok(Some(attributes_to_get(&names)?));
+        return Ok(Some(ProjectionTree::new(&attributes_to_get(&names)?)));
     }
     // KeysAndAttributes has names but no values: read only the names.
     let mut only_names = Map::new();
@@ -292,7 +291,7 @@ fn get_projection(spec: &Map<String, Value>) -> Result<Option<Projection<Resolve
     let mut resolver = ph.resolver()?;
     let projection = match spec.get("ProjectionExpression") {
         None | Some(Value::Null) => None,
-        Some(Value::String(src)) => Some(resolver.resolve_projection(&parse_projection(src)?)?),
+        Some(Value::String(src)) => Some(ProjectionTree::new(&resolver.resolve_projection(&parse_projection(src)?)?)),
         Some(_) => return Err(wrong_type()),
     };
     resolver.finish()?;
@@ -380,7 +379,7 @@ pub async fn batch_get(dp: &DataPlane, caller: &Verified, catalog: &Catalog, bod
                 };
                 let stored = found.as_ref().map_or(0, item_size);
                 let returned = found.map(|i| match &plan.projection {
-                    Some(p) => project(p, &i),
+                    Some(p) => p.apply(&i),
                     None => i,
                 });
                 let size = returned.as_ref().map_or(0, item_size);
@@ -604,6 +603,58 @@ pub async fn batch_write(dp: &DataPlane, caller: &Verified, catalog: &Catalog, b
 pub(super) fn write_key(t: &CatalogTable, key: Vec<u8>) -> WriteKey {
     WriteKey {
         key,
+        table_id: Arc::from(t.record.id.as_str()),
         indexes: (!t.indexes.indexes.is_empty()).then(|| Arc::clone(&t.indexes)),
+        reindex_only: false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn echoes_values_like_the_validator() {
+        let v = json!({"M": {"a": {"L": [{"S": "x"}, {"N": "1"}]}, "b": {"SS": ["p", "q"]}, "c": {"BOOL": true}}});
+        assert_eq!(
+            echo_value(&v),
+            "AttributeValue(m={a=AttributeValue(l=[AttributeValue(s=x), AttributeValue(n=1)]), b=AttributeValue(ss=[p, q]), c=AttributeValue(bool=true)})"
+        );
+        let items: Map<String, Value> = serde_json::from_value(json!({
+            "T": [{"PutRequest": {"Item": {"id": {"S": "1"}}}}, {"DeleteRequest": {"Key": {"id": {"S": "2"}}}}]
+        }))
+        .unwrap();
+        assert_eq!(
+            echo_write_requests(&items),
+            "{T=[WriteRequest(putRequest=PutRequest(item={id=AttributeValue(s=1)}), deleteRequest=null), \
+             WriteRequest(putRequest=null, deleteRequest=DeleteRequest(key={id=AttributeValue(s=2)}))]}"
+        );
+    }
+
+    #[test]
+    fn table_names() {
+        assert!(valid_table_name("Music.v2_x-y"));
+        assert!(!valid_table_name("ab"));
+        assert!(!valid_table_name("bad!name"));
+        assert!(!valid_table_name(&"a".repeat(256)));
+    }
+
+    #[test]
+    fn write_constraints_order() {
+        let body = |v: Value| v.as_object().cloned().unwrap();
+        // Enums alone over a bad name; then the bespoke empty-map sentence.
+        let b = body(json!({"RequestItems": {"x": []}, "ReturnConsumedCapacity": "BOGUS"}));
+        let e = batch_write_constraints(&b).unwrap_err().to_string();
+        assert!(e.starts_with("1 validation error detected: Value 'BOGUS' at 'returnConsumedCapacity'"), "{e}");
+        let b = body(json!({"RequestItems": {}}));
+        assert_eq!(batch_write_constraints(&b).unwrap_err().to_string(), "The requestItems parameter is required for BatchWriteItem");
+        let b = body(json!({"RequestItems": {"x": []}}));
+        let e = batch_write_constraints(&b).unwrap_err().to_string();
+        assert!(e.starts_with("2 validation errors detected: Value '{x=[]}' at 'requestItems' failed to satisfy constraint: Map keys"), "{e}");
+        let b = body(json!({}));
+        assert_eq!(
+            batch_write_constraints(&b).unwrap_err().to_string(),
+            "1 validation error detected: Value null at 'requestItems' failed to satisfy constraint: Member must not be null"
+        );
     }
 }

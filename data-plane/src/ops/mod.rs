@@ -2,6 +2,7 @@
 //! verified caller, the catalog and its typed input, and returns its typed
 //! output or an [`ApiError`]; no HTTP types appear here.
 
+mod batch;
 mod item_read;
 mod item_write;
 mod list_tables;
@@ -9,6 +10,9 @@ mod query_scan;
 mod range_read;
 mod table_settings;
 mod tables;
+mod transact;
+
+pub(crate) use transact::ClientTokens;
 
 use ddb_core::Operation;
 use serde::de::DeserializeOwned;
@@ -47,6 +51,10 @@ pub async fn dispatch(
         Operation::UpdateItem => item_write::update(dp, caller, catalog, body).await,
         Operation::DeleteItem => item_write::delete(dp, caller, catalog, body).await,
         Operation::GetItem => item_read::get(dp, caller, catalog, body).await,
+        Operation::BatchGetItem => batch::batch_get(dp, caller, catalog, body).await,
+        Operation::BatchWriteItem => batch::batch_write(dp, caller, catalog, body).await,
+        Operation::TransactWriteItems => transact::transact_write(dp, caller, catalog, body).await,
+        Operation::TransactGetItems => transact::transact_get(dp, caller, catalog, body).await,
         Operation::Query => query_scan::query(dp, caller, catalog, body).await,
         Operation::Scan => query_scan::scan(dp, caller, catalog, body).await,
         Operation::DescribeLimits => Ok(table_settings::describe_limits()),

@@ -1,0 +1,769 @@
+//! TransactWriteItems and TransactGetItems through the SDK: every action
+//! kind across tables, cancellation reasons in request order, nothing
+//! written by a cancelled transaction, the limits and validation errors
+//! with their messages, ClientRequestToken idempotency, and isolation under
+//! concurrent transfers.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+use aws_sdk_dynamodb::error::ProvideErrorMetadata;
+use aws_sdk_dynamodb::operation::transact_get_items::TransactGetItemsError;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, AttributeValue as Av, BillingMode, CancellationReason, ConditionCheck, ConsumedCapacity, Delete,
+    Get, KeySchemaElement, KeyType, Put, ReturnConsumedCapacity, ReturnValuesOnConditionCheckFailure,
+    ScalarAttributeType, TransactGetItem, TransactWriteItem, Update,
+};
+use aws_sdk_dynamodb::Client;
+
+use crate::harness::Stack;
+
+fn s(v: &str) -> Av {
+    Av::S(v.into())
+}
+fn n(v: &str) -> Av {
+    Av::N(v.into())
+}
+
+fn item(pairs: &[(&str, Av)]) -> HashMap<String, Av> {
+    pairs.iter().map(|(k, v)| ((*k).to_owned(), v.clone())).collect()
+}
+
+fn account(id: &str) -> HashMap<String, Av> {
+    item(&[("id", s(id))])
+}
+
+async fn create(client: &Client, name: &str, hash: &str, range: Option<&str>) {
+    let mut req = client
+        .create_table()
+        .table_name(name)
+        .billing_mode(BillingMode::PayPerRequest)
+        .attribute_definitions(AttributeDefinition::builder().attribute_name(hash).attribute_type(ScalarAttributeType::S).build().unwrap())
+        .key_schema(KeySchemaElement::builder().attribute_name(hash).key_type(KeyType::Hash).build().unwrap());
+    if let Some(r) = range {
+        req = req
+            .attribute_definitions(AttributeDefinition::builder().attribute_name(r).attribute_type(ScalarAttributeType::S).build().unwrap())
+            .key_schema(KeySchemaElement::builder().attribute_name(r).key_type(KeyType::Range).build().unwrap());
+    }
+    req.send().await.unwrap();
+}
+
+/// `Accounts` (id) and `Music` (Artist, SongTitle).
+async fn tables(client: &Client) {
+    create(client, "Accounts", "id", None).await;
+    create(client, "Music", "Artist", Some("SongTitle")).await;
+}
+
+async fn put_item(c: &Client, table: &str, i: HashMap<String, Av>) {
+    c.put_item().table_name(table).set_item(Some(i)).send().await.unwrap();
+}
+
+async fn get(c: &Client, table: &str, key: HashMap<String, Av>) -> Option<HashMap<String, Av>> {
+    c.get_item().table_name(table).set_key(Some(key)).consistent_read(true).send().await.unwrap().item().cloned()
+}
+
+fn put(table: &str, i: HashMap<String, Av>) -> TransactWriteItem {
+    TransactWriteItem::builder().put(Put::builder().table_name(table).set_item(Some(i)).build().unwrap()).build()
+}
+
+fn put_if(table: &str, i: HashMap<String, Av>, cond: &str) -> TransactWriteItem {
+    TransactWriteItem::builder()
+        .put(Put::builder().table_name(table).set_item(Some(i)).condition_expression(cond).build().unwrap())
+        .build()
+}
+
+fn check(table: &str, key: HashMap<String, Av>, cond: &str) -> TransactWriteItem {
+    TransactWriteItem::builder()
+        .condition_check(ConditionCheck::builder().table_name(table).set_key(Some(key)).condition_expression(cond).build().unwrap())
+        .build()
+}
+
+fn delete(table: &str, key: HashMap<String, Av>) -> TransactWriteItem {
+    TransactWriteItem::builder().delete(Delete::builder().table_name(table).set_key(Some(key)).build().unwrap()).build()
+}
+
+fn add_one(table: &str, key: HashMap<String, Av>) -> TransactWriteItem {
+    TransactWriteItem::builder()
+        .update(
+            Update::builder()
+                .table_name(table)
+                .set_key(Some(key))
+                .update_expression("ADD n :one")
+                .expression_attribute_values(":one", n("1"))
+                .build()
+                .unwrap(),
+        )
+        .build()
+}
+
+/// Moves 1 from `from` to `to`, if `from` has it.
+fn transfer(from: &str, to: &str) -> Vec<TransactWriteItem> {
+    let update = |id: &str, expr: &str, cond: Option<&str>| {
+        let mut u = Update::builder()
+            .table_name("Accounts")
+            .set_key(Some(account(id)))
+            .update_expression(expr)
+            .expression_attribute_values(":one", n("1"));
+        if let Some(c) = cond {
+            u = u.condition_expression(c);
+        }
+        TransactWriteItem::builder().update(u.build().unwrap()).build()
+    };
+    vec![
+        update(from, "SET balance = balance - :one", Some("balance >= :one")),
+        update(to, "SET balance = balance + :one", None),
+    ]
+}
+
+fn get_action(table: &str, key: HashMap<String, Av>) -> TransactGetItem {
+    TransactGetItem::builder().get(Get::builder().table_name(table).set_key(Some(key)).build().unwrap()).build()
+}
+
+fn by_table(c: &[ConsumedCapacity]) -> Vec<(String, f64)> {
+    let mut v: Vec<(String, f64)> = c
+        .iter()
+        .map(|c| (c.table_name().unwrap().to_owned(), c.capacity_units().unwrap()))
+        .collect();
+    v.sort_by(|a, b| a.0.cmp(&b.0));
+    v
+}
+
+/// The cancellation reasons of a TransactWriteItems error, with its message.
+fn reasons<R: std::fmt::Debug + Send + Sync + 'static>(err: aws_sdk_dynamodb::error::SdkError<TransactWriteItemsError, R>) -> (String, Vec<CancellationReason>) {
+    match err.into_service_error() {
+        TransactWriteItemsError::TransactionCanceledException(e) => {
+            (e.message().unwrap_or_default().to_owned(), e.cancellation_reasons().to_vec())
+        }
+        other => panic!("expected TransactionCanceledException, got {other:?}"),
+    }
+}
+
+fn codes(r: &[CancellationReason]) -> Vec<&str> {
+    r.iter().map(|r| r.code().unwrap()).collect()
+}
+
+#[tokio::test]
+async fn write_and_get_across_tables() {
+    let st = Stack::start().await;
+    let c = st.client();
+    tables(&c).await;
+    put_item(&c, "Accounts", item(&[("id", s("a1")), ("balance", n("100"))])).await;
+    put_item(&c, "Accounts", item(&[("id", s("a2")), ("balance", n("5"))])).await;
+    put_item(&c, "Accounts", item(&[("id", s("gone")), ("note", s("bye"))])).await;
+
+    let out = c
+        .transact_write_items()
+        .transact_items(put_if(
+            "Music",
+            item(&[("Artist", s("A")), ("SongTitle", s("One")), ("Plays", n("1"))]),
+            "attribute_not_exists(Artist)",
+        ))
+        .transact_items(
+            TransactWriteItem::builder()
+                .update(
+                    Update::builder()
+                        .table_name("Accounts")
+                        .set_key(Some(account("a1")))
+                        .update_expression("SET balance = balance - :amt, #h = list_append(if_not_exists(#h, :empty), :entry)")
+                        .condition_expression("balance >= :amt")
+                        .expression_attribute_names("#h", "history")
+                        .expression_attribute_values(":amt", n("30"))
+                        .expression_attribute_values(":empty", Av::L(vec![]))
+                        .expression_attribute_values(":entry", Av::L(vec![s("paid 30")]))
+                        .build()
+                        .unwrap(),
+                )
+                .build(),
+        )
+        .transact_items(delete("Accounts", account("gone")))
+        .transact_items(check("Accounts", account("a2"), "attribute_exists(id)"))
+        .transact_items(
+            TransactWriteItem::builder()
+                .condition_check(
+                    ConditionCheck::builder()
+                        .table_name("Accounts")
+                        .set_key(Some(account("a2")))
+                        .condition_expression("balance = :five")
+                        .expression_attribute_values(":five", n("5"))
+                        .build()
+                        .unwrap(),
+                )
+                .build(),
+        )
+        .return_consumed_capacity(ReturnConsumedCapacity::Indexes)
+        .send()
+        .await;
+    // Two actions on a2: refused before anything runs.
+    let err = out.unwrap_err();
+    assert_eq!(err.code(), Some("ValidationException"));
+    assert_eq!(err.message(), Some("Transaction request cannot include multiple operations on one item"));
+    assert!(get(&c, "Music", item(&[("Artist", s("A")), ("SongTitle", s("One"))])).await.is_none());
+
+    let out = c
+        .transact_write_items()
+        .transact_items(put_if(
+            "Music",
+            item(&[("Artist", s("A")), ("SongTitle", s("One")), ("Plays", n("1"))]),
+            "attribute_not_exists(Artist)",
+        ))
+        .transact_items(
+            TransactWriteItem::builder()
+                .update(
+                    Update::builder()
+                        .table_name("Accounts")
+                        .set_key(Some(account("a1")))
+                        .update_expression("SET balance = balance - :amt, #h = list_append(if_not_exists(#h, :empty), :entry)")
+                        .condition_expression("balance >= :amt")
+                        .expression_attribute_names("#h", "history")
+                        .expression_attribute_values(":amt", n("30"))
+                        .expression_attribute_values(":empty", Av::L(vec![]))
+                        .expression_attribute_values(":entry", Av::L(vec![s("paid 30")]))
+                        .build()
+                        .unwrap(),
+                )
+                .build(),
+        )
+        .transact_items(delete("Accounts", account("gone")))
+        .transact_items(
+            TransactWriteItem::builder()
+                .condition_check(
+                    ConditionCheck::builder()
+                        .table_name("Accounts")
+                        .set_key(Some(account("a2")))
+                        .condition_expression("balance = :five")
+                        .expression_attribute_values(":five", n("5"))
+                        .build()
+                        .unwrap(),
+                )
+                .build(),
+        )
+        .return_consumed_capacity(ReturnConsumedCapacity::Indexes)
+        .send()
+        .await
+        .unwrap();
+    // Transactional: 2 units per 1 KB written, 2 per 4 KB read (the check).
+    assert_eq!(by_table(out.consumed_capacity()), vec![("Accounts".into(), 6.0), ("Music".into(), 2.0)]);
+    let acc = out.consumed_capacity().iter().find(|c| c.table_name() == Some("Accounts")).unwrap();
+    assert_eq!(acc.write_capacity_units(), Some(4.0));
+    assert_eq!(acc.read_capacity_units(), Some(2.0));
+    assert_eq!(acc.table().unwrap().capacity_units(), Some(6.0));
+
+    let a1 = get(&c, "Accounts", account("a1")).await.unwrap();
+    assert_eq!(a1["balance"], n("70"));
+    assert_eq!(a1["history"], Av::L(vec![s("paid 30")]));
+    assert!(get(&c, "Accounts", account("gone")).await.is_none());
+    assert_eq!(get(&c, "Accounts", account("a2")).await.unwrap()["balance"], n("5"), "a check writes nothing");
+    assert_eq!(get(&c, "Music", item(&[("Artist", s("A")), ("SongTitle", s("One"))])).await.unwrap()["Plays"], n("1"));
+
+    // Reads in request order, with projections; a missing item is an
+    // empty response.
+    let out = c
+        .transact_get_items()
+        .transact_items(
+            TransactGetItem::builder()
+                .get(
+                    Get::builder()
+                        .table_name("Accounts")
+                        .set_key(Some(account("a1")))
+                        .projection_expression("#b")
+                        .expression_attribute_names("#b", "balance")
+                        .build()
+                        .unwrap(),
+                )
+                .build(),
+        )
+        .transact_items(get_action("Accounts", account("missing")))
+        .transact_items(get_action("Music", item(&[("Artist", s("A")), ("SongTitle", s("One"))])))
+        .return_consumed_capacity(ReturnConsumedCapacity::Total)
+        .send()
+        .await
+        .unwrap();
+    let r = out.responses();
+    assert_eq!(r.len(), 3);
+    assert_eq!(r[0].item().unwrap(), &item(&[("balance", n("70"))]));
+    assert!(r[1].item().is_none());
+    assert_eq!(r[2].item().unwrap()["Plays"], n("1"));
+    // 2 units per item read, a missing one included.
+    assert_eq!(by_table(out.consumed_capacity()), vec![("Accounts".into(), 4.0), ("Music".into(), 2.0)]);
+    st.stop().await;
+}
+
+#[tokio::test]
+async fn cancellation_reasons_and_nothing_written() {
+    let st = Stack::start().await;
+    let c = st.client();
+    tables(&c).await;
+    put_item(&c, "Accounts", item(&[("id", s("a1")), ("balance", n("100")), ("name", s("Ann"))])).await;
+
+    let err = c
+        .transact_write_items()
+        .transact_items(put("Accounts", item(&[("id", s("x1")), ("v", n("1"))])))
+        .transact_items(
+            TransactWriteItem::builder()
+                .update(
+                    Update::builder()
+                        .table_name("Accounts")
+                        .set_key(Some(account("a1")))
+                        .update_expression("SET balance = :zero")
+                        .condition_expression("balance > :big")
+                        .expression_attribute_values(":zero", n("0"))
+                        .expression_attribute_values(":big", n("1000"))
+                        .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+                        .build()
+                        .unwrap(),
+                )
+                .build(),
+        )
+        .transact_items(check("Music", item(&[("Artist", s("Q")), ("SongTitle", s("Q"))]), "attribute_exists(Artist)"))
+        .transact_items(put_if("Accounts", account("x3"), "attribute_not_exists(id)"))
+        .send()
+        .await
+        .unwrap_err();
+    let (message, r) = reasons(err);
+    assert_eq!(
+        message,
+        "Transaction cancelled, please refer cancellation reasons for specific reasons [None, ConditionalCheckFailed, ConditionalCheckFailed, None]"
+    );
+    assert_eq!(codes(&r), vec!["None", "ConditionalCheckFailed", "ConditionalCheckFailed", "None"]);
+    assert_eq!(r[0].message(), None);
+    assert_eq!(r[1].message(), Some("The conditional request failed"));
+    assert_eq!(r[1].item().unwrap(), &item(&[("id", s("a1")), ("balance", n("100")), ("name", s("Ann"))]));
+    assert!(r[2].item().is_none(), "no item without ALL_OLD");
+    // Nothing of it was written.
+    assert!(get(&c, "Accounts", account("x1")).await.is_none());
+    assert!(get(&c, "Accounts", account("x3")).await.is_none());
+    assert_eq!(get(&c, "Accounts", account("a1")).await.unwrap()["balance"], n("100"));
+
+    // A key that does not fit the schema cancels with ValidationError; only
+    // the first such action is reported.
+    let err = c
+        .transact_write_items()
+        .transact_items(put("Accounts", item(&[("id", n("7"))])))
+        .transact_items(put("Accounts", item(&[("id", n("8"))])))
+        .transact_items(put_if("Accounts", account("x4"), "attribute_exists(id)"))
+        .send()
+        .await
+        .unwrap_err();
+    let (message, r) = reasons(err);
+    assert_eq!(message, "Transaction cancelled, please refer cancellation reasons for specific reasons [ValidationError, None, None]");
+    assert_eq!(r[0].message(), Some("One or more parameter values were invalid: Type mismatch for key id expected: S actual: N"));
+    let err = c
+        .transact_write_items()
+        .transact_items(delete("Accounts", item(&[("id", n("5"))])))
+        .send()
+        .await
+        .unwrap_err();
+    let (_, r) = reasons(err);
+    assert_eq!(codes(&r), vec!["ValidationError"]);
+    assert_eq!(r[0].message(), Some("The provided key element does not match the schema"));
+
+    // An update that cannot apply to the stored item cancels too.
+    let err = c
+        .transact_write_items()
+        .transact_items(put("Accounts", account("x5")))
+        .transact_items(
+            TransactWriteItem::builder()
+                .update(
+                    Update::builder()
+                        .table_name("Accounts")
+                        .set_key(Some(account("a1")))
+                        .update_expression("ADD #n :one")
+                        .expression_attribute_names("#n", "name")
+                        .expression_attribute_values(":one", n("1"))
+                        .build()
+                        .unwrap(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap_err();
+    let (_, r) = reasons(err);
+    assert_eq!(codes(&r), vec!["None", "ValidationError"]);
+    assert!(r[1].message().is_some());
+    assert!(get(&c, "Accounts", account("x5")).await.is_none());
+
+    // Refused for the whole request.
+    let err = c
+        .transact_write_items()
+        .transact_items(put("Accounts", account("x6")))
+        .transact_items(check("Accounts", account("x6"), "attribute_not_exists(id)"))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some("ValidationException"));
+    assert_eq!(err.message(), Some("Transaction request cannot include multiple operations on one item"));
+    let err = c.transact_write_items().transact_items(put("Nope", account("x"))).send().await.unwrap_err();
+    assert_eq!(err.code(), Some("ResourceNotFoundException"));
+    assert_eq!(err.message(), Some("Requested resource not found"));
+    let err = c
+        .transact_write_items()
+        .transact_items(put("Accounts", account("")))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.message(),
+        Some("One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty string value. Key: id")
+    );
+    let mut huge = account("huge");
+    huge.insert("p".into(), s(&"x".repeat(409_600)));
+    let err = c.transact_write_items().transact_items(put("Accounts", huge)).send().await.unwrap_err();
+    assert_eq!(err.code(), Some("ValidationException"));
+    assert_eq!(err.message(), Some("Item size has exceeded the maximum allowed size"));
+    // An expression problem anywhere wins over a missing table earlier on.
+    let err = c
+        .transact_write_items()
+        .transact_items(put("Nope", account("x")))
+        .transact_items(
+            TransactWriteItem::builder()
+                .condition_check(
+                    ConditionCheck::builder()
+                        .table_name("Accounts")
+                        .set_key(Some(account("a1")))
+                        .condition_expression("attribute_exists(id)")
+                        .expression_attribute_values(":v", s("x"))
+                        .build()
+                        .unwrap(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.message(), Some("Value provided in ExpressionAttributeValues unused in expressions: keys: {:v}"));
+    let err = c
+        .transact_write_items()
+        .transact_items(check("Accounts", account("a1"), "attribute_not_exists("))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some("ValidationException"));
+    assert!(err.message().unwrap().starts_with("Invalid ConditionExpression: Syntax error"), "{:?}", err.message());
+    let err = c
+        .transact_write_items()
+        .transact_items(
+            TransactWriteItem::builder()
+                .put(
+                    Put::builder()
+                        .table_name("Accounts")
+                        .set_item(Some(account("x7")))
+                        .condition_expression("attribute_not_exists(id)")
+                        .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::from("dog"))
+                        .build()
+                        .unwrap(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.message(),
+        Some("1 validation error detected: Value 'dog' at 'transactItems.1.member.put.returnValuesOnConditionCheckFailure' failed to satisfy constraint: Member must satisfy enum value set: [ALL_OLD, NONE]")
+    );
+    assert!(get(&c, "Accounts", account("x7")).await.is_none());
+    st.stop().await;
+}
+
+#[tokio::test]
+async fn limits() {
+    let st = Stack::start().await;
+    let c = st.client();
+    tables(&c).await;
+
+    let err = c.transact_write_items().set_transact_items(Some(vec![])).send().await.unwrap_err();
+    assert_eq!(
+        err.message(),
+        Some("1 validation error detected: Value '[]' at 'transactItems' failed to satisfy constraint: Member must have length greater than or equal to 1")
+    );
+    let many: Vec<_> = (0..101).map(|i| put("Accounts", account(&format!("k{i}")))).collect();
+    let err = c.transact_write_items().set_transact_items(Some(many)).send().await.unwrap_err();
+    let msg = err.message().unwrap();
+    assert!(
+        msg.starts_with("1 validation error detected: Value '[TransactWriteItem(put=Put(item={id=AttributeValue(s=k0)}, tableName=Accounts)), "),
+        "{msg}"
+    );
+    assert!(
+        msg.ends_with(")]' at 'transactItems' failed to satisfy constraint: Member must have length less than or equal to 100"),
+        "{msg}"
+    );
+    assert!(get(&c, "Accounts", account("k0")).await.is_none());
+    // 100 actions is the limit.
+    let hundred: Vec<_> = (0..100).map(|i| put("Accounts", item(&[("id", s(&format!("k{i}"))), ("i", n(&i.to_string()))]))).collect();
+    c.transact_write_items().set_transact_items(Some(hundred)).send().await.unwrap();
+    assert_eq!(get(&c, "Accounts", account("k99")).await.unwrap()["i"], n("99"));
+    let gets: Vec<_> = (0..100).map(|i| get_action("Accounts", account(&format!("k{i}")))).collect();
+    let out = c.transact_get_items().set_transact_items(Some(gets)).send().await.unwrap();
+    assert_eq!(out.responses().len(), 100);
+    assert_eq!(out.responses()[42].item().unwrap()["i"], n("42"));
+    let gets: Vec<_> = (0..101).map(|i| get_action("Accounts", account(&format!("k{i}")))).collect();
+    let err = c.transact_get_items().set_transact_items(Some(gets)).send().await.unwrap_err();
+    let msg = err.message().unwrap();
+    assert!(msg.starts_with("1 validation error detected: Value '[TransactGetItem(get=Get(key={id=AttributeValue(s=k0)}, tableName=Accounts)), "), "{msg}");
+    assert!(msg.ends_with("' at 'transactItems' failed to satisfy constraint: Member must have length less than or equal to 100"), "{msg}");
+
+    // 4 MB: 12 items of 350 KB are over, 10 are not.
+    let big = |i: usize| put("Accounts", item(&[("id", s(&format!("b{i}"))), ("p", s(&"x".repeat(350_000)))]));
+    let err = c.transact_write_items().set_transact_items(Some((0..12).map(big).collect())).send().await.unwrap_err();
+    assert_eq!(err.code(), Some("ValidationException"));
+    assert!(
+        err.message().unwrap().starts_with("Transaction payload size cannot exceed 4MB. Payload Size: "),
+        "{:?}",
+        err.message()
+    );
+    assert!(get(&c, "Accounts", account("b0")).await.is_none());
+    c.transact_write_items().set_transact_items(Some((0..10).map(big).collect())).send().await.unwrap();
+    assert!(get(&c, "Accounts", account("b9")).await.is_some());
+
+    // ClientRequestToken is 1 to 36 characters.
+    let token = "t".repeat(37);
+    let err = c
+        .transact_write_items()
+        .transact_items(put("Accounts", account("tok")))
+        .client_request_token(&token)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.message().unwrap(),
+        format!("1 validation error detected: Value '{token}' at 'clientRequestToken' failed to satisfy constraint: Member must have length less than or equal to 36")
+    );
+    c.transact_write_items()
+        .transact_items(put("Accounts", account("tok")))
+        .client_request_token("t".repeat(36))
+        .send()
+        .await
+        .unwrap();
+
+    // TransactGetItems' own refusals.
+    let err = c
+        .transact_get_items()
+        .transact_items(get_action("Accounts", account("k1")))
+        .transact_items(get_action("Accounts", account("k1")))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some("ValidationException"));
+    assert_eq!(err.message(), Some("Transaction request cannot include multiple operations on one item"));
+    let err = c
+        .transact_get_items()
+        .transact_items(get_action("Accounts", account("k1")))
+        .transact_items(get_action("Accounts", HashMap::new()))
+        .send()
+        .await
+        .unwrap_err();
+    match err.into_service_error() {
+        TransactGetItemsError::TransactionCanceledException(e) => {
+            assert_eq!(
+                e.message(),
+                Some("Transaction cancelled, please refer cancellation reasons for specific reasons [None, ValidationError]")
+            );
+            assert_eq!(e.cancellation_reasons()[1].message(), Some("The provided key element does not match the schema"));
+        }
+        other => panic!("expected a cancellation, got {other:?}"),
+    }
+    let err = c.transact_get_items().transact_items(get_action("Nope", account("k1"))).send().await.unwrap_err();
+    assert_eq!(err.code(), Some("ResourceNotFoundException"));
+    let err = c
+        .transact_get_items()
+        .transact_items(
+            TransactGetItem::builder()
+                .get(
+                    Get::builder()
+                        .table_name("Accounts")
+                        .set_key(Some(account("k1")))
+                        .projection_expression("#x")
+                        .expression_attribute_names("#x", "i")
+                        .expression_attribute_names("#q", "q")
+                        .build()
+                        .unwrap(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.message(), Some("Value provided in ExpressionAttributeNames unused in expressions: keys: {#q}"));
+    st.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn client_request_token_applies_once() {
+    let st = Stack::start().await;
+    let c = st.client();
+    tables(&c).await;
+    put_item(&c, "Accounts", item(&[("id", s("ctr")), ("n", n("0"))])).await;
+    let counter = || async { get(&c, "Accounts", account("ctr")).await.unwrap()["n"].clone() };
+    let bump = |token: Option<&str>| {
+        c.transact_write_items()
+            .transact_items(add_one("Accounts", account("ctr")))
+            .set_client_request_token(token.map(str::to_owned))
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
+    };
+
+    // Without a token every call applies.
+    bump(None).send().await.unwrap();
+    bump(None).send().await.unwrap();
+    assert_eq!(counter().await, n("2"));
+
+    // With one, the retry succeeds without applying again; it reports the
+    // read of the item instead of the write.
+    let first = bump(Some("token-1")).send().await.unwrap();
+    assert_eq!(by_table(first.consumed_capacity()), vec![("Accounts".into(), 2.0)]);
+    let retry = bump(Some("token-1")).send().await.unwrap();
+    assert_eq!(by_table(retry.consumed_capacity()), vec![("Accounts".into(), 1.0)]);
+    assert_eq!(counter().await, n("3"));
+    bump(Some("token-1")).send().await.unwrap();
+    assert_eq!(counter().await, n("3"));
+
+    // The same token with another request.
+    let err = c
+        .transact_write_items()
+        .transact_items(add_one("Accounts", account("other")))
+        .client_request_token("token-1")
+        .return_consumed_capacity(ReturnConsumedCapacity::Total)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some("IdempotentParameterMismatchException"));
+    assert!(matches!(err.into_service_error(), TransactWriteItemsError::IdempotentParameterMismatchException(_)));
+    assert!(get(&c, "Accounts", account("other")).await.is_none());
+
+    // A cancelled transaction does not keep its token: once its condition
+    // holds, the same request with the same token applies.
+    let guarded = || {
+        c.transact_write_items()
+            .transact_items(
+                TransactWriteItem::builder()
+                    .update(
+                        Update::builder()
+                            .table_name("Accounts")
+                            .set_key(Some(account("ctr")))
+                            .update_expression("ADD n :one")
+                            .condition_expression("n = :ten")
+                            .expression_attribute_values(":one", n("1"))
+                            .expression_attribute_values(":ten", n("10"))
+                            .build()
+                            .unwrap(),
+                    )
+                    .build(),
+            )
+            .client_request_token("token-2")
+    };
+    let err = guarded().send().await.unwrap_err();
+    assert_eq!(err.code(), Some("TransactionCanceledException"));
+    put_item(&c, "Accounts", item(&[("id", s("ctr")), ("n", n("10"))])).await;
+    guarded().send().await.unwrap();
+    guarded().send().await.unwrap();
+    assert_eq!(counter().await, n("11"));
+
+    // Concurrent retries of one token: it applies exactly once, every
+    // other call either replays or finds it in progress.
+    let mut tasks = Vec::new();
+    for _ in 0..10 {
+        let c = c.clone();
+        tasks.push(tokio::spawn(async move {
+            c.transact_write_items()
+                .transact_items(add_one("Accounts", account("ctr")))
+                .client_request_token("token-3")
+                .send()
+                .await
+                .map_err(|e| e.code().map(str::to_owned))
+        }));
+    }
+    let mut ok = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(_) => ok += 1,
+            Err(code) => assert_eq!(code.as_deref(), Some("TransactionInProgressException")),
+        }
+    }
+    assert!(ok >= 1);
+    assert_eq!(counter().await, n("12"));
+    st.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_transfers_keep_the_total() {
+    let st = Stack::start().await;
+    let c = st.client();
+    tables(&c).await;
+    put_item(&c, "Accounts", item(&[("id", s("A")), ("balance", n("20"))])).await;
+    put_item(&c, "Accounts", item(&[("id", s("B")), ("balance", n("0"))])).await;
+
+    // Readers check the invariant while 25 transfers of 1 race for A's 20.
+    let done = Arc::new(AtomicBool::new(false));
+    let observed = Arc::new(AtomicUsize::new(0));
+    let mut readers = Vec::new();
+    for r in 0..2 {
+        let (c, done, observed) = (c.clone(), Arc::clone(&done), Arc::clone(&observed));
+        readers.push(tokio::spawn(async move {
+            while !done.load(Ordering::SeqCst) {
+                let (a, b) = if r == 0 {
+                    let out = c
+                        .transact_get_items()
+                        .transact_items(get_action("Accounts", account("A")))
+                        .transact_items(get_action("Accounts", account("B")))
+                        .send()
+                        .await
+                        .unwrap();
+                    let bal = |i: usize| out.responses()[i].item().unwrap()["balance"].as_n().unwrap().parse::<i64>().unwrap();
+                    (bal(0), bal(1))
+                } else {
+                    let out = c
+                        .batch_get_item()
+                        .request_items(
+                            "Accounts",
+                            aws_sdk_dynamodb::types::KeysAndAttributes::builder()
+                                .keys(account("A"))
+                                .keys(account("B"))
+                                .consistent_read(true)
+                                .build()
+                                .unwrap(),
+                        )
+                        .send()
+                        .await
+                        .unwrap();
+                    let items = &out.responses().unwrap()["Accounts"];
+                    let bal = |id: &str| {
+                        items.iter().find(|i| i["id"] == s(id)).unwrap()["balance"].as_n().unwrap().parse::<i64>().unwrap()
+                    };
+                    (bal("A"), bal("B"))
+                };
+                assert_eq!(a + b, 20, "a partial transfer was visible: A={a} B={b}");
+                assert!(a >= 0);
+                observed.fetch_add(1, Ordering::SeqCst);
+            }
+        }));
+    }
+    let mut writers = Vec::new();
+    for _ in 0..25 {
+        let c = c.clone();
+        writers.push(tokio::spawn(async move {
+            c.transact_write_items().set_transact_items(Some(transfer("A", "B"))).send().await
+        }));
+    }
+    let (mut moved, mut refused) = (0, 0);
+    for w in writers {
+        match w.await.unwrap() {
+            Ok(_) => moved += 1,
+            Err(e) => {
+                let (_, r) = reasons(e);
+                assert_eq!(codes(&r), vec!["ConditionalCheckFailed", "None"]);
+                refused += 1;
+            }
+        }
+    }
+    done.store(true, Ordering::SeqCst);
+    for r in readers {
+        r.await.unwrap();
+    }
+    assert_eq!((moved, refused), (20, 5));
+    assert!(observed.load(Ordering::SeqCst) > 0);
+    assert_eq!(get(&c, "Accounts", account("A")).await.unwrap()["balance"], n("0"));
+    assert_eq!(get(&c, "Accounts", account("B")).await.unwrap()["balance"], n("20"));
+    st.stop().await;
+}
