@@ -1,8 +1,9 @@
 //! The `dynastore` command: `dev` runs the whole stack locally (private
 //! Postgres, control plane, data plane, a `default` tenant); `postgres`
 //! runs only a private Postgres cluster in the foreground (used by the test
-//! script).
+//! script); `bench` measures the data plane against a bare-server ceiling.
 
+mod bench;
 mod dev;
 mod postgres;
 
@@ -23,6 +24,9 @@ enum Command {
     Dev(dev::DevArgs),
     /// Run a private PostgreSQL cluster in the foreground; prints its URL.
     Postgres(postgres::PostgresArgs),
+    /// Load-test the DynamoDB API (PutItem, GetItem, mixed, Query) against a
+    /// bare-server ceiling; starts the whole stack unless --endpoint.
+    Bench(bench::BenchArgs),
 }
 
 fn main() -> ExitCode {
@@ -39,6 +43,7 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Dev(args) => dev::run(args).await,
             Command::Postgres(args) => postgres::run(args).await,
+            Command::Bench(args) => bench::run(args).await,
         }
     });
     match result {

@@ -1,0 +1,364 @@
+//! `dynastore bench`: a load generator that signs requests like an AWS SDK
+//! and measures the data plane against a **ceiling** in the same run.
+//!
+//! Map:
+//! - [`signer`]: SigV4 header signing with a per-day signing key cache;
+//! - [`conn`]: one hyper HTTP/1.1 keep-alive connection per virtual client,
+//!   loopback endpoints only;
+//! - [`workload`]: the key space, request bodies, preload, probe and the
+//!   closed-loop driver;
+//! - [`histogram`]: the log-bucketed latency histogram;
+//! - [`ceiling`]: the bare axum server (parse JSON, fixed reply);
+//! - [`stack`]: the whole stack in-process (Postgres, control plane, data
+//!   plane with `sync = always`, tenant and root key) unless `--endpoint`;
+//! - [`table`]: CreateTable / wait ACTIVE / DeleteTable;
+//! - [`report`]: the Markdown table with the ratios to the ceiling.
+//!
+//! Threads: the servers (stack and ceiling) run on the process's main
+//! runtime; the generator runs on its own runtime (`--client-threads`,
+//! default 2 workers) so client and servers compete for the cores the way
+//! separate processes would, and the ceiling and the data plane are driven
+//! under the same conditions. For each concurrency and workload the
+//! ceiling runs first, then the target, each for the warm-up plus
+//! `--duration` on fresh connections.
+
+mod ceiling;
+mod conn;
+mod histogram;
+mod report;
+mod signer;
+mod stack;
+mod table;
+mod workload;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+use clap::Args;
+
+use conn::Endpoint;
+use report::{Outcome, Row};
+use signer::Credentials;
+use workload::{KeySpace, Probe, RunSpec, Workload};
+
+/// Items per partition, and the Query `Limit`.
+const ITEMS_PER_PARTITION: u64 = 10;
+
+/// The data plane's sync policy for the stack the bench starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SyncPolicy {
+    /// fsync before acknowledging every write (the default, and the issue's
+    /// condition).
+    Always,
+    /// fsync at most every 100 ms.
+    Interval,
+}
+
+/// Flags of `dynastore bench`. The defaults are the conditions.
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Drive an already running stack at this URL (loopback only, e.g.
+    /// http://127.0.0.1:8000) instead of starting one in-process.
+    #[arg(long)]
+    pub endpoint: Option<String>,
+    /// Access key id for --endpoint (ignored otherwise).
+    #[arg(long, env = "AWS_ACCESS_KEY_ID")]
+    pub access_key_id: Option<String>,
+    /// Secret access key for --endpoint (ignored otherwise).
+    #[arg(long, env = "AWS_SECRET_ACCESS_KEY", hide_env_values = true)]
+    pub secret_access_key: Option<String>,
+    /// Region of the signatures.
+    #[arg(long, default_value = "us-east-1")]
+    pub region: String,
+    /// Workloads to run, in order.
+    #[arg(long, value_enum, value_delimiter = ',', default_values_t = [Workload::Put, Workload::Get, Workload::Mixed, Workload::Query])]
+    pub workloads: Vec<Workload>,
+    /// Concurrent clients (one keep-alive connection each), one pass per value.
+    #[arg(long, value_delimiter = ',', default_values_t = [16usize, 64])]
+    pub concurrency: Vec<usize>,
+    /// Measured time per workload and concurrency (e.g. 10s, 500ms, 1m).
+    #[arg(long, default_value = "10s", value_parser = parse_duration)]
+    pub duration: Duration,
+    /// Unmeasured warm-up before each measured run.
+    #[arg(long, default_value = "1s", value_parser = parse_duration)]
+    pub warmup: Duration,
+    /// Number of distinct keys (items), 10 per partition.
+    #[arg(long, default_value_t = 100_000)]
+    pub keys: u64,
+    /// Size of every item in bytes, by DynamoDB's rule (names + values).
+    #[arg(long, default_value_t = 1024)]
+    pub item_size: usize,
+    /// Sync policy of the data plane the bench starts (not with --endpoint).
+    #[arg(long, value_enum, default_value_t = SyncPolicy::Always)]
+    pub sync: SyncPolicy,
+    /// Table to use; default: a fresh `bench-<unix time>`. An existing table
+    /// must have the key schema pk (S, hash), sk (S, range).
+    #[arg(long)]
+    pub table: Option<String>,
+    /// Do not delete the table at the end (with --endpoint).
+    #[arg(long)]
+    pub keep_table: bool,
+    /// Do not preload the items (the table already holds them).
+    #[arg(long)]
+    pub skip_preload: bool,
+    /// Worker threads of the generator's runtime.
+    #[arg(long, default_value_t = 2)]
+    pub client_threads: usize,
+}
+
+/// Parses `10`, `10s`, `500ms`, `2m`.
+fn parse_duration(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    let (num, unit) = match s.find(|c: char| !c.is_ascii_digit() && c != '.') {
+        Some(i) => (s.get(..i).unwrap_or(s), s.get(i..).unwrap_or("")),
+        None => (s, "s"),
+    };
+    let n: f64 = num.parse().map_err(|_| format!("not a duration: {s:?} (try 10s or 500ms)"))?;
+    let secs = match unit {
+        "ms" => n / 1000.0,
+        "s" => n,
+        "m" => n * 60.0,
+        _ => return Err(format!("unknown unit in {s:?}: use ms, s or m")),
+    };
+    if !(0.0..=3600.0).contains(&secs) {
+        return Err("a duration must be between 0 and 1 hour".into());
+    }
+    Ok(Duration::from_secs_f64(secs))
+}
+
+/// The 1-minute load average (Linux), or `?`.
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|s| s.split_whitespace().next().map(str::to_owned))
+        .unwrap_or_else(|| "?".into())
+}
+
+/// What the generator does, independent of where the target came from.
+#[derive(Debug, Clone)]
+struct Plan {
+    target: Endpoint,
+    ceiling: Endpoint,
+    creds: Arc<Credentials>,
+    keys: Arc<KeySpace>,
+    workloads: Vec<Workload>,
+    concurrency: Vec<usize>,
+    warmup: Duration,
+    duration: Duration,
+    preload: bool,
+    delete_table: bool,
+}
+
+fn validate(args: &BenchArgs) -> anyhow::Result<()> {
+    if args.workloads.is_empty() || args.concurrency.is_empty() {
+        bail!("--workloads and --concurrency must not be empty");
+    }
+    if args.concurrency.iter().any(|&c| c == 0 || c > 4096) {
+        bail!("--concurrency values must be 1..=4096");
+    }
+    if args.duration.is_zero() {
+        bail!("--duration must be positive");
+    }
+    if !(1..=64).contains(&args.client_threads) {
+        bail!("--client-threads must be 1..=64");
+    }
+    Ok(())
+}
+
+/// Runs the bench and prints the report.
+pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
+    validate(&args)?;
+    let table = match &args.table {
+        Some(t) => t.clone(),
+        None => {
+            let secs = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs())
+                .unwrap_or(0);
+            format!("bench-{secs}")
+        }
+    };
+    let keys = Arc::new(KeySpace::new(&table, args.keys, ITEMS_PER_PARTITION, args.item_size)?);
+    let runs = args.workloads.len() * args.concurrency.len() * 2;
+    eprintln!(
+        "dynastore bench: {} workloads × {:?} connections, {runs} runs of {:?} + {:?} warm-up (~{} s), {} cores",
+        args.workloads.len(),
+        args.concurrency,
+        args.duration,
+        args.warmup,
+        (args.duration + args.warmup).as_secs_f64().ceil() as usize * runs,
+        std::thread::available_parallelism().map(std::num::NonZero::get).unwrap_or(1),
+    );
+
+    let load_before = load_average();
+    let ceiling = ceiling::Ceiling::start().await?;
+    let (target, creds, stack, description) = match &args.endpoint {
+        Some(url) => {
+            let endpoint = Endpoint::parse(url).await?;
+            let (Some(id), Some(secret)) = (&args.access_key_id, &args.secret_access_key) else {
+                bail!("--endpoint needs --access-key-id and --secret-access-key (or AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY)");
+            };
+            let creds = Credentials {
+                access_key_id: id.clone(),
+                secret_access_key: secret.clone(),
+                region: args.region.clone(),
+            };
+            (endpoint, creds, None, format!("the stack at {url}"))
+        }
+        None => {
+            let sync = match args.sync {
+                SyncPolicy::Always => "always",
+                SyncPolicy::Interval => "interval",
+            };
+            eprintln!("starting PostgreSQL, the control plane and the data plane (sync = {sync}) ...");
+            let stack = stack::Stack::start(sync, &args.region).await?;
+            let endpoint = Endpoint::local(stack.addr);
+            let creds = stack.creds.clone();
+            (endpoint, creds, Some(stack), format!("an in-process stack, sync = {sync}"))
+        }
+    };
+    creds.validate()?;
+    let plan = Plan {
+        target,
+        ceiling: Endpoint::local(ceiling.addr),
+        creds: Arc::new(creds),
+        keys,
+        workloads: args.workloads.clone(),
+        concurrency: args.concurrency.clone(),
+        warmup: args.warmup,
+        duration: args.duration,
+        preload: !args.skip_preload,
+        delete_table: stack.is_none() && !args.keep_table,
+    };
+    let threads = args.client_threads;
+    let generator = tokio::task::spawn_blocking(move || -> anyhow::Result<Vec<Row>> {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(threads)
+            .thread_name("bench-client")
+            .enable_all()
+            .build()
+            .context("starting the generator's runtime")?;
+        rt.block_on(drive(plan))
+    })
+    .await;
+
+    // Tear down whatever happened, then report.
+    let stopped_stack = match stack {
+        Some(s) => s.stop().await,
+        None => Ok(()),
+    };
+    let stopped_ceiling = tokio::time::timeout(Duration::from_secs(10), ceiling.stop()).await;
+    let rows = generator.context("the generator thread failed")??;
+    println!(
+        "\nTarget: {description}. Ceiling: bare axum server parsing the JSON body. {} items of {} bytes ({} partitions × {ITEMS_PER_PARTITION}); {:?} measured per run after {:?} warm-up; generator on {threads} threads; {} cores shared; 1-minute load average {} before, {} after (other work on the machine skews every figure).\n",
+        args.keys,
+        args.item_size,
+        args.keys / ITEMS_PER_PARTITION,
+        args.duration,
+        args.warmup,
+        std::thread::available_parallelism().map(std::num::NonZero::get).unwrap_or(1),
+        load_before,
+        load_average(),
+    );
+    println!("{}", report::render(&rows));
+    stopped_stack.context("stopping the stack")?;
+    if stopped_ceiling.is_err() {
+        eprintln!("warning: the ceiling server did not stop within 10 s");
+    }
+    Ok(())
+}
+
+/// The generator's whole job, on its own runtime.
+async fn drive(plan: Plan) -> anyhow::Result<Vec<Row>> {
+    let created = table::create(&plan.target, &plan.creds, &plan.keys.table).await?;
+    eprintln!("table {} {}", plan.keys.table, if created == table::Created::New { "created" } else { "exists" });
+    let result = drive_table(&plan).await;
+    if plan.delete_table && created == table::Created::New {
+        if let Err(e) = table::delete(&plan.target, &plan.creds, &plan.keys.table).await {
+            eprintln!("warning: {e:#}");
+        }
+    }
+    result
+}
+
+async fn drive_table(plan: &Plan) -> anyhow::Result<Vec<Row>> {
+    let needs_items = plan.workloads.iter().any(|w| *w != Workload::Put);
+    if plan.preload && needs_items {
+        let clients = plan.concurrency.iter().copied().max().unwrap_or(16);
+        eprintln!("preloading {} items with {clients} connections ...", plan.keys.keys);
+        let took = workload::preload(&plan.target, &plan.creds, &plan.keys, clients).await?;
+        eprintln!(
+            "preloaded in {:.1} s ({:.0} PutItem/s)",
+            took.as_secs_f64(),
+            plan.keys.keys as f64 / took.as_secs_f64().max(1e-9)
+        );
+    }
+    let mut probes = Vec::new();
+    for &w in &plan.workloads {
+        let p = workload::probe(&plan.target, &plan.creds, &plan.keys, w)
+            .await
+            .with_context(|| format!("checking the {} workload against the target", w.label()))?;
+        if let Probe::NotAvailable(why) = &p {
+            eprintln!("{}: not available ({why})", w.label());
+        }
+        probes.push((w, p));
+    }
+    let mut rows = Vec::new();
+    for &clients in &plan.concurrency {
+        for (w, probe) in &probes {
+            let spec = |endpoint: &Endpoint| RunSpec {
+                endpoint: endpoint.clone(),
+                creds: Arc::clone(&plan.creds),
+                workload: *w,
+                clients,
+                warmup: plan.warmup,
+                duration: plan.duration,
+            };
+            let ceiling = workload::run(&spec(&plan.ceiling), &plan.keys).await?;
+            eprintln!(
+                "{:>11} × {clients:>3}: ceiling {:>9.0} ops/s, p99 {:.3} ms",
+                w.label(),
+                ceiling.ops_per_sec(),
+                ceiling.hist.quantile(0.99) as f64 / 1e6
+            );
+            let target = match probe {
+                Probe::NotAvailable(why) => Outcome::NotAvailable(why.clone()),
+                Probe::Available => {
+                    let r = workload::run(&spec(&plan.target), &plan.keys).await?;
+                    eprintln!(
+                        "{:>11} × {clients:>3}: target  {:>9.0} ops/s, p99 {:.3} ms, {} errors",
+                        w.label(),
+                        r.ops_per_sec(),
+                        r.hist.quantile(0.99) as f64 / 1e6,
+                        r.errors
+                    );
+                    Outcome::Measured(r)
+                }
+            };
+            rows.push(Row {
+                workload: *w,
+                clients,
+                target,
+                ceiling,
+            });
+        }
+    }
+    Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("10"), Ok(Duration::from_secs(10)));
+        assert_eq!(parse_duration("10s"), Ok(Duration::from_secs(10)));
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+        assert!(parse_duration("2h").is_err());
+        assert!(parse_duration("x").is_err());
+        assert!(parse_duration("2000m").is_err());
+    }
+}

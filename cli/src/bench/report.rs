@@ -1,0 +1,168 @@
+//! The bench's output: one Markdown table (readable in a terminal and
+//! pasteable into notes) with, per workload and concurrency, the target's
+//! throughput, latency percentiles and errors, the ceiling's throughput and
+//! p99, and the two ratios checked against the targets
+//! (throughput ≥ the workload's fraction of the ceiling; p99 ≤ 2× the
+//! ceiling's p99).
+
+use std::fmt::Write as _;
+
+use super::workload::{RunResult, Workload};
+
+/// Largest acceptable p99 as a multiple of the ceiling's.
+pub const P99_TARGET: f64 = 2.0;
+
+/// What the target did in one cell.
+#[derive(Debug)]
+pub enum Outcome {
+    /// Measured.
+    Measured(RunResult),
+    /// The target does not serve the workload.
+    NotAvailable(String),
+}
+
+/// One line of the report.
+#[derive(Debug)]
+pub struct Row {
+    /// The workload.
+    pub workload: Workload,
+    /// Connections.
+    pub clients: usize,
+    /// The server under test.
+    pub target: Outcome,
+    /// The ceiling server, same workload and connections.
+    pub ceiling: RunResult,
+}
+
+fn ms(nanos: u64) -> String {
+    format!("{:.3}", nanos as f64 / 1e6)
+}
+
+/// `12345.6` → `12,346`.
+fn thousands(v: f64) -> String {
+    let n = v.round().max(0.0) as u64;
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Renders the table and, under it, the first error of any run that had
+/// errors.
+#[must_use]
+pub fn render(rows: &[Row]) -> String {
+    let mut out = String::new();
+    out.push_str("| workload | conns | ops/s | p50 ms | p99 ms | p99.9 ms | errors | ceiling ops/s | ceiling p99 ms | ops/s ÷ ceiling (target) | p99 ÷ ceiling p99 (target ≤ 2) |\n");
+    out.push_str("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    let mut notes = Vec::new();
+    for row in rows {
+        let c = &row.ceiling;
+        let c_p99 = c.hist.quantile(0.99);
+        let ceiling_cells = format!("{} | {}", thousands(c.ops_per_sec()), ms(c_p99));
+        if c.errors > 0 {
+            notes.push(format!(
+                "{} × {} ceiling: {} errors; first: {}",
+                row.workload.label(),
+                row.clients,
+                c.errors,
+                c.first_error.as_deref().unwrap_or("?")
+            ));
+        }
+        match &row.target {
+            Outcome::NotAvailable(why) => {
+                let _ = writeln!(
+                    out,
+                    "| {} | {} | not available ({why}) | | | | | {ceiling_cells} | | |",
+                    row.workload.label(),
+                    row.clients,
+                );
+            }
+            Outcome::Measured(r) => {
+                let p99 = r.hist.quantile(0.99);
+                let want = row.workload.target_ratio();
+                let ratio = if c.ops_per_sec() > 0.0 { r.ops_per_sec() / c.ops_per_sec() } else { 0.0 };
+                let p99_ratio = if c_p99 > 0 { p99 as f64 / c_p99 as f64 } else { f64::INFINITY };
+                let verdict = |ok: bool| if ok { "met" } else { "MISSED" };
+                let _ = writeln!(
+                    out,
+                    "| {} | {} | {} | {} | {} | {} | {} | {ceiling_cells} | {ratio:.3} (≥ {want:.2}: {}) | {p99_ratio:.2} ({}) |",
+                    row.workload.label(),
+                    row.clients,
+                    thousands(r.ops_per_sec()),
+                    ms(r.hist.quantile(0.5)),
+                    ms(p99),
+                    ms(r.hist.quantile(0.999)),
+                    r.errors,
+                    verdict(ratio >= want),
+                    verdict(p99_ratio <= P99_TARGET),
+                );
+                if r.errors > 0 {
+                    notes.push(format!(
+                        "{} × {}: {} errors; first: {}",
+                        row.workload.label(),
+                        row.clients,
+                        r.errors,
+                        r.first_error.as_deref().unwrap_or("?")
+                    ));
+                }
+            }
+        }
+    }
+    for n in notes {
+        let _ = writeln!(out, "\n- {n}");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats() {
+        assert_eq!(thousands(0.4), "0");
+        assert_eq!(thousands(999.0), "999");
+        assert_eq!(thousands(1234.0), "1,234");
+        assert_eq!(thousands(1_234_567.0), "1,234,567");
+        assert_eq!(ms(1_500_000), "1.500");
+    }
+
+    #[test]
+    fn renders_rows() {
+        let mut fast = RunResult {
+            ok: 1000,
+            window: std::time::Duration::from_secs(1),
+            ..RunResult::default()
+        };
+        fast.hist.record(1_000_000);
+        let mut slow = RunResult {
+            ok: 500,
+            window: std::time::Duration::from_secs(1),
+            ..RunResult::default()
+        };
+        slow.hist.record(3_000_000);
+        let rows = vec![
+            Row {
+                workload: Workload::Get,
+                clients: 16,
+                target: Outcome::Measured(slow),
+                ceiling: fast,
+            },
+            Row {
+                workload: Workload::Query,
+                clients: 16,
+                target: Outcome::NotAvailable("Query: UnknownOperationException".into()),
+                ceiling: RunResult::default(),
+            },
+        ];
+        let text = render(&rows);
+        assert!(text.contains("| GetItem | 16 | 500 |"), "{text}");
+        assert!(text.contains("0.500 (≥ 0.60: MISSED)"), "{text}");
+        assert!(text.contains("not available"), "{text}");
+    }
+}
