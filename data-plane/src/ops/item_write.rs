@@ -132,17 +132,22 @@ fn key_bytes(t: &CatalogTable, pk: &ddb_core::AttributeValue, sk: Option<&ddb_co
     })
 }
 
+/// `ReturnValues` of PutItem and DeleteItem: true for ALL_OLD.
+fn returns_old(body: &Value) -> Result<bool, ApiError> {
+    match str_member(body, "ReturnValues")?.unwrap_or("NONE") {
+        "NONE" => Ok(false),
+        "ALL_OLD" => Ok(true),
+        _ => Err(ApiError::Validation("ReturnValues can only be ALL_OLD or NONE".into())),
+    }
+}
+
 /// `PutItem`
 pub async fn put(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: Value) -> Result<Value, ApiError> {
     let t = table(catalog, caller, str_member(&body, "TableName")?)?;
     let new_item = item(body.get("Item"), "item")?;
     let (pk, sk) = key_of_item(&t, &new_item)?;
     check_item_size(&new_item).map_err(|e| ApiError::Validation(e.to_string()))?;
-    let return_values = str_member(&body, "ReturnValues")?.unwrap_or("NONE");
-    if !matches!(return_values, "NONE" | "ALL_OLD") {
-        return Err(ApiError::Validation("ReturnValues can only be ALL_OLD or NONE".into()));
-    }
-    let return_old = return_values == "ALL_OLD";
+    let return_old = returns_old(&body)?;
     let capacity_mode = return_consumed(&body)?.map(str::to_owned);
     let ph = Placeholders::from_body(&body)?;
     let (cond, _) = conditional(&body, &ph, None)?;
@@ -176,11 +181,7 @@ pub async fn put(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: Val
 pub async fn delete(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: Value) -> Result<Value, ApiError> {
     let t = table(catalog, caller, str_member(&body, "TableName")?)?;
     let (pk, sk) = key_of_key(&t, body.get("Key"))?;
-    let return_values = str_member(&body, "ReturnValues")?.unwrap_or("NONE");
-    if !matches!(return_values, "NONE" | "ALL_OLD") {
-        return Err(ApiError::Validation("ReturnValues can only be ALL_OLD or NONE".into()));
-    }
-    let return_old = return_values == "ALL_OLD";
+    let return_old = returns_old(&body)?;
     let capacity_mode = return_consumed(&body)?.map(str::to_owned);
     let ph = Placeholders::from_body(&body)?;
     let (cond, _) = conditional(&body, &ph, None)?;
