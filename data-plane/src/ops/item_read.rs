@@ -17,7 +17,7 @@ use crate::items::request::{consumed, key_of_key, return_consumed, str_member, t
 use crate::DataPlane;
 
 /// The request's ProjectionExpression, resolved (placeholders all used).
-pub fn projection_of(body: &Value) -> Result<Option<Projection<Resolved>>, ApiError> {
+pub fn projection_of(body: &Value) -> Result<Option<Projection<Resolved<'static>>>, ApiError> {
     if super::item_write::check_families(body, &["AttributesToGet"], &["ProjectionExpression"])? {
         return Ok(match crate::items::legacy::attributes_to_get(body)? {
             Some(names) => Some(ddb_core::expr::legacy::attributes_to_get(&names)?),
@@ -27,7 +27,7 @@ pub fn projection_of(body: &Value) -> Result<Option<Projection<Resolved>>, ApiEr
     let ph = Placeholders::from_body(body)?;
     let mut resolver = ph.resolver()?;
     let projection = match str_member(body, "ProjectionExpression")? {
-        Some(src) => Some(resolver.resolve_projection(&parse_projection(src)?)?),
+        Some(src) => Some(resolver.resolve_projection(&parse_projection(src)?)?.into_owned()),
         None => None,
     };
     resolver.finish()?;

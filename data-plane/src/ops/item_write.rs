@@ -27,7 +27,7 @@ use crate::DataPlane;
 
 /// The parts of a request's condition.
 struct Conditional {
-    condition: Option<Condition<Resolved>>,
+    condition: Option<Condition<Resolved<'static>>>,
     /// `ReturnValuesOnConditionCheckFailure: ALL_OLD`
     return_old_on_failure: bool,
 }
@@ -48,7 +48,7 @@ pub(super) fn check_families(body: &Value, legacy_members: &[&str], expression_m
     Ok(!legacy_used.is_empty())
 }
 
-fn conditional(body: &Value, ph: &Placeholders, update: Option<&str>) -> Result<(Conditional, Option<UpdateExpr<Resolved>>), ApiError> {
+fn conditional(body: &Value, ph: &Placeholders, update: Option<&str>) -> Result<(Conditional, Option<UpdateExpr<Resolved<'static>>>), ApiError> {
     let is_legacy = check_families(
         body,
         &["AttributeUpdates", "Expected", "ConditionalOperator"],
@@ -67,11 +67,15 @@ fn conditional(body: &Value, ph: &Placeholders, update: Option<&str>) -> Result<
     } else {
         let mut resolver = ph.resolver()?;
         let update = match update {
-            Some(src) => Some(resolver.resolve_update(&parse_update(src)?)?),
+            Some(src) => Some(resolver.resolve_update(&parse_update(src)?)?.into_owned()),
             None => None,
         };
         let condition = match str_member(body, "ConditionExpression")? {
-            Some(src) => Some(resolver.resolve_condition(ExprKind::Condition, &parse_condition(ExprKind::Condition, src)?)?),
+            Some(src) => Some(
+                resolver
+                    .resolve_condition(ExprKind::Condition, &parse_condition(ExprKind::Condition, src)?)?
+                    .into_owned(),
+            ),
             None => None,
         };
         resolver.finish()?;

@@ -30,11 +30,11 @@ fn validation(msg: impl Into<String>) -> ApiError {
 
 /// Expressions of a Query or Scan, resolved together.
 struct Exprs {
-    key: Option<Condition<Resolved>>,
+    key: Option<Condition<Resolved<'static>>>,
     /// `KeyConditions`, converted once the key schema is known.
     legacy_key: Option<std::collections::BTreeMap<String, ddb_core::expr::legacy::LegacyCondition>>,
-    filter: Option<Condition<Resolved>>,
-    projection: Option<Projection<Resolved>>,
+    filter: Option<Condition<Resolved<'static>>>,
+    projection: Option<Projection<Resolved<'static>>>,
 }
 
 fn exprs(body: &Value, with_key: bool) -> Result<Exprs, ApiError> {
@@ -72,7 +72,7 @@ fn exprs(body: &Value, with_key: bool) -> Result<Exprs, ApiError> {
     let ph = Placeholders::from_body(body)?;
     let mut r = ph.resolver()?;
     let key = match (with_key, str_member(body, "KeyConditionExpression")?) {
-        (true, Some(src)) => Some(r.resolve_condition(ExprKind::KeyCondition, &parse_condition(ExprKind::KeyCondition, src)?)?),
+        (true, Some(src)) => Some(r.resolve_condition(ExprKind::KeyCondition, &parse_condition(ExprKind::KeyCondition, src)?)?.into_owned()),
         (true, None) => {
             return Err(validation(
                 "Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.",
@@ -81,11 +81,11 @@ fn exprs(body: &Value, with_key: bool) -> Result<Exprs, ApiError> {
         (false, _) => None,
     };
     let filter = match str_member(body, "FilterExpression")? {
-        Some(src) => Some(r.resolve_condition(ExprKind::Filter, &parse_condition(ExprKind::Filter, src)?)?),
+        Some(src) => Some(r.resolve_condition(ExprKind::Filter, &parse_condition(ExprKind::Filter, src)?)?.into_owned()),
         None => None,
     };
     let projection = match str_member(body, "ProjectionExpression")? {
-        Some(src) => Some(r.resolve_projection(&parse_projection(src)?)?),
+        Some(src) => Some(r.resolve_projection(&parse_projection(src)?)?.into_owned()),
         None => None,
     };
     r.finish()?;

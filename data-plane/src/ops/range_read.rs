@@ -40,8 +40,8 @@ pub struct Page<'a> {
     /// Extra per-item test on the key (Query's sort condition), applied
     /// before the filter and before counting as scanned.
     pub key_test: Option<&'a (dyn Fn(&Item) -> bool + Sync)>,
-    pub filter: Option<&'a Condition<Resolved>>,
-    pub projection: Option<&'a Projection<Resolved>>,
+    pub filter: Option<&'a Condition<Resolved<'static>>>,
+    pub projection: Option<&'a Projection<Resolved<'static>>>,
     pub select: Select,
     /// Attribute names that make up `LastEvaluatedKey`.
     pub key_names: &'a [String],

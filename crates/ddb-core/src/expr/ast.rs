@@ -11,7 +11,9 @@
 //! (values), [`Condition`] (Condition/Filter/KeyCondition expressions),
 //! [`UpdateExpr`] (update clauses), [`Projection`].
 
+use std::borrow::Cow;
 use std::fmt::{self, Debug};
+use std::marker::PhantomData;
 
 use crate::value::AttributeValue;
 
@@ -23,36 +25,44 @@ pub trait Phase: Debug + Clone + PartialEq {
     type Value: Debug + Clone + PartialEq;
 }
 
-/// The tree as parsed from text.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Parsed;
+/// The tree as parsed from text; its names and placeholders borrow from
+/// the expression string (parsing copies no text).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Parsed<'s>(PhantomData<&'s str>);
 
-/// The tree after placeholders were substituted.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Resolved;
+/// The tree after placeholders were substituted. Names and values borrow
+/// from the request's `ExpressionAttributeNames`/`Values` (resolution copies
+/// nothing); trees built from legacy parameters own theirs.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Resolved<'a>(PhantomData<&'a ()>);
 
-impl Phase for Parsed {
-    type Name = NameRef;
-    type Value = ValueRef;
+impl<'s> Phase for Parsed<'s> {
+    type Name = NameRef<'s>;
+    type Value = ValueRef<'s>;
 }
 
-impl Phase for Resolved {
-    type Name = String;
-    type Value = AttributeValue;
+impl<'a> Phase for Resolved<'a> {
+    type Name = Cow<'a, str>;
+    type Value = Cow<'a, AttributeValue>;
 }
+
+/// A resolved attribute name.
+pub type Name<'a> = Cow<'a, str>;
+/// A resolved document path.
+pub type ResolvedPath<'a> = DocPath<Name<'a>>;
 
 /// An attribute name as written in an expression.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum NameRef {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NameRef<'s> {
     /// A literal name such as `Price`.
-    Literal(String),
+    Literal(&'s str),
     /// A `#placeholder`, including the `#`.
-    Placeholder(String),
+    Placeholder(&'s str),
 }
 
 /// A `:placeholder` for a value, including the `:`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ValueRef(pub String);
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ValueRef<'s>(pub &'s str);
 
 /// One step of a document path.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,9 +90,9 @@ impl<N> DocPath<N> {
     }
 }
 
-impl DocPath<String> {
+impl<'a> DocPath<Cow<'a, str>> {
     /// A top-level path.
-    pub fn top(name: impl Into<String>) -> Self {
+    pub fn top(name: impl Into<Cow<'a, str>>) -> Self {
         DocPath {
             head: name.into(),
             rest: Vec::new(),
@@ -90,7 +100,7 @@ impl DocPath<String> {
     }
 }
 
-impl fmt::Display for DocPath<String> {
+impl<N: fmt::Display> fmt::Display for DocPath<N> {
     /// Renders the path as DynamoDB does in error messages: `[a, b, [1]]`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "[{}", self.head)?;
@@ -202,8 +212,9 @@ pub enum Operand<P: Phase> {
     Path(DocPath<P::Name>),
     /// A constant from `ExpressionAttributeValues`.
     Value(P::Value),
-    /// A function call such as `size(a)`.
-    Call(Box<FunctionCall<P>>),
+    /// A function call such as `size(a)` (not boxed: its operands already
+    /// live in the call's `Vec`).
+    Call(FunctionCall<P>),
 }
 
 /// A comparison operator.

@@ -12,7 +12,7 @@
 use std::cmp::Ordering;
 
 use super::ast::{
-    CompareOp, Condition, DocPath, Func, FunctionCall, Operand, PathElem, Resolved, SetValue,
+    CompareOp, Condition, ResolvedPath, Func, FunctionCall, Operand, PathElem, Resolved, SetValue,
     UpdateAction, UpdateExpr,
 };
 use super::values::{compare_scalars, is_scalar, render, update_type_name};
@@ -45,7 +45,7 @@ impl Found {
 }
 
 /// The type an operand has before evaluation, if it has one.
-fn static_type(op: &Operand<Resolved>) -> Option<&'static str> {
+fn static_type(op: &Operand<Resolved<'_>>) -> Option<&'static str> {
     match op {
         Operand::Path(_) => None,
         Operand::Value(v) => Some(v.type_tag()),
@@ -62,7 +62,7 @@ fn operand_type_error(func: &str, ty: &str) -> String {
     format!("Incorrect operand type for operator or function; operator or function: {func}, operand type: {ty}")
 }
 
-fn check_distinct(name: &str, a: &Operand<Resolved>, b: &Operand<Resolved>, found: &mut Found) {
+fn check_distinct(name: &str, a: &Operand<Resolved<'_>>, b: &Operand<Resolved<'_>>, found: &mut Found) {
     if let (Operand::Path(p), Operand::Path(q)) = (a, b) {
         if p == q {
             Found::set(
@@ -75,7 +75,7 @@ fn check_distinct(name: &str, a: &Operand<Resolved>, b: &Operand<Resolved>, foun
     }
 }
 
-fn check_call(call: &FunctionCall<Resolved>, found: &mut Found) {
+fn check_call(call: &FunctionCall<Resolved<'_>>, found: &mut Found) {
     let name = call.func.name();
     for arg in &call.args {
         check_operand(arg, found);
@@ -114,8 +114,12 @@ fn check_call(call: &FunctionCall<Resolved>, found: &mut Found) {
         }
         Func::AttributeType => {
             let arg = call.args.get(1);
-            match (arg.and_then(static_type), arg) {
-                (Some("S"), Some(Operand::Value(AttributeValue::S(t)))) => {
+            let constant = match arg {
+                Some(Operand::Value(v)) => Some(&**v),
+                _ => None,
+            };
+            match (arg.and_then(static_type), constant) {
+                (Some("S"), Some(AttributeValue::S(t))) => {
                     if !TYPE_NAMES.contains(&t.as_str()) {
                         Found::set(
                             &mut found.function,
@@ -142,14 +146,14 @@ fn check_call(call: &FunctionCall<Resolved>, found: &mut Found) {
     }
 }
 
-fn check_operand(op: &Operand<Resolved>, found: &mut Found) {
+fn check_operand(op: &Operand<Resolved<'_>>, found: &mut Found) {
     if let Operand::Call(call) = op {
         check_call(call, found);
     }
 }
 
 /// Constants used by an ordering operator must be `S`, `N` or `B`.
-fn check_orderable(name: &str, op: &Operand<Resolved>, found: &mut Found) {
+fn check_orderable(name: &str, op: &Operand<Resolved<'_>>, found: &mut Found) {
     if let Some(ty) = static_type(op) {
         if !matches!(ty, "S" | "N" | "B") {
             Found::set(&mut found.function, operand_type_error(name, ty));
@@ -157,32 +161,38 @@ fn check_orderable(name: &str, op: &Operand<Resolved>, found: &mut Found) {
     }
 }
 
-fn check_between(low: &Operand<Resolved>, high: &Operand<Resolved>, found: &mut Found) {
+fn check_between(low: &Operand<Resolved<'_>>, high: &Operand<Resolved<'_>>, found: &mut Found) {
     let (Operand::Value(lo), Operand::Value(hi)) = (low, high) else {
         return;
     };
     if !is_scalar(lo) || !is_scalar(hi) {
         return;
     }
-    let detail = format!(
-        "lower bound operand: AttributeValue: {}, upper bound operand: AttributeValue: {}",
-        render(lo),
-        render(hi)
-    );
+    // The message is built only when there is something to report.
+    let detail = || {
+        format!(
+            "lower bound operand: AttributeValue: {}, upper bound operand: AttributeValue: {}",
+            render(lo),
+            render(hi)
+        )
+    };
     match compare_scalars(lo, hi) {
         None => Found::set(
             &mut found.function,
-            format!("The BETWEEN operator requires same data type for lower and upper bounds; {detail}"),
+            format!("The BETWEEN operator requires same data type for lower and upper bounds; {}", detail()),
         ),
         Some(Ordering::Greater) => Found::set(
             &mut found.function,
-            format!("The BETWEEN operator requires upper bound to be greater than or equal to lower bound; {detail}"),
+            format!(
+                "The BETWEEN operator requires upper bound to be greater than or equal to lower bound; {}",
+                detail()
+            ),
         ),
         Some(_) => {}
     }
 }
 
-fn walk(cond: &Condition<Resolved>, found: &mut Found) {
+fn walk(cond: &Condition<Resolved<'_>>, found: &mut Found) {
     match cond {
         Condition::Compare { op, left, right } => {
             check_operand(left, found);
@@ -211,7 +221,7 @@ fn walk(cond: &Condition<Resolved>, found: &mut Found) {
 }
 
 /// Checks a resolved condition.
-pub fn condition(kind: ExprKind, cond: &Condition<Resolved>) -> Result<(), ExprError> {
+pub fn condition(kind: ExprKind, cond: &Condition<Resolved<'_>>) -> Result<(), ExprError> {
     let mut found = Found::default();
     walk(cond, &mut found);
     found.into_result(kind)
@@ -220,14 +230,18 @@ pub fn condition(kind: ExprKind, cond: &Condition<Resolved>) -> Result<(), ExprE
 /// Rejects two paths where one is a prefix of the other (overlap) or where
 /// the same position is a map key in one and a list index in the other
 /// (conflict).
-pub fn overlaps<'p>(
+///
+/// `path_of` picks the written path out of each item (allocation-free: the
+/// items are compared in place, each with those before it).
+pub fn overlaps<'n, T>(
     kind: ExprKind,
-    paths: impl Iterator<Item = &'p DocPath<String>>,
+    items: &[T],
+    path_of: impl Fn(&T) -> &ResolvedPath<'n>,
 ) -> Result<(), ExprError> {
-    let mut seen: Vec<&DocPath<String>> = Vec::new();
     let mut conflict: Option<String> = None;
-    for path in paths {
-        for earlier in &seen {
+    for (i, item) in items.iter().enumerate() {
+        let path = path_of(item);
+        for earlier in items.iter().take(i).map(&path_of) {
             match relation(earlier, path) {
                 Relation::Overlap => {
                     return Err(ExprError::invalid(
@@ -245,7 +259,6 @@ pub fn overlaps<'p>(
                 Relation::Disjoint => {}
             }
         }
-        seen.push(path);
     }
     match conflict {
         Some(m) => Err(ExprError::invalid(kind, m)),
@@ -259,7 +272,7 @@ enum Relation {
     Conflict,
 }
 
-fn relation(a: &DocPath<String>, b: &DocPath<String>) -> Relation {
+fn relation(a: &ResolvedPath<'_>, b: &ResolvedPath<'_>) -> Relation {
     if a.head != b.head {
         return Relation::Disjoint;
     }
@@ -276,7 +289,7 @@ fn relation(a: &DocPath<String>, b: &DocPath<String>) -> Relation {
     Relation::Overlap
 }
 
-fn check_set_value(value: &SetValue<Resolved>, found: &mut Found) {
+fn check_set_value(value: &SetValue<Resolved<'_>>, found: &mut Found) {
     match value {
         SetValue::Operand(o) => check_operand(o, found),
         SetValue::Plus(a, b) | SetValue::Minus(a, b) => {
@@ -294,9 +307,9 @@ fn check_set_value(value: &SetValue<Resolved>, found: &mut Found) {
 }
 
 /// Checks a resolved update: paths, `ADD`/`DELETE` operands, functions.
-pub fn update(update: &UpdateExpr<Resolved>) -> Result<(), ExprError> {
+pub fn update(update: &UpdateExpr<Resolved<'_>>) -> Result<(), ExprError> {
     let kind = ExprKind::Update;
-    overlaps(kind, update.actions.iter().map(UpdateAction::path))?;
+    overlaps(kind, &update.actions, UpdateAction::path)?;
     let mut found = Found::default();
     let mut operand: Option<String> = None;
     for action in &update.actions {
@@ -305,7 +318,7 @@ pub fn update(update: &UpdateExpr<Resolved>) -> Result<(), ExprError> {
             UpdateAction::Remove(_) => {}
             UpdateAction::Add(a) | UpdateAction::Delete(a) => {
                 let is_add = matches!(action, UpdateAction::Add(_));
-                let ok = match &a.value {
+                let ok = match &*a.value {
                     AttributeValue::Ss(_) | AttributeValue::Ns(_) | AttributeValue::Bs(_) => true,
                     AttributeValue::N(_) => is_add,
                     _ => false,

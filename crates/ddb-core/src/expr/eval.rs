@@ -16,11 +16,11 @@ use super::values::{compare_scalars, values_equal};
 use crate::value::{AttributeValue, Item, Number};
 
 /// The value at `path` in `item`, if every step exists.
-pub fn get_path<'a>(item: &'a Item, path: &DocPath<String>) -> Option<&'a AttributeValue> {
-    let mut current = item.get(&path.head)?;
+pub fn get_path<'a, N: AsRef<str>>(item: &'a Item, path: &DocPath<N>) -> Option<&'a AttributeValue> {
+    let mut current = item.get(path.head.as_ref())?;
     for elem in &path.rest {
         current = match (elem, current) {
-            (PathElem::Name(n), AttributeValue::M(m)) => m.get(n)?,
+            (PathElem::Name(n), AttributeValue::M(m)) => m.get(n.as_ref())?,
             (PathElem::Index(i), AttributeValue::L(l)) => l.get(usize::try_from(*i).ok()?)?,
             _ => return None,
         };
@@ -44,10 +44,10 @@ pub fn size_of(v: &AttributeValue) -> Option<usize> {
 }
 
 /// The value of an operand, or `None` when it refers to nothing.
-pub fn operand_value<'a>(item: &'a Item, op: &'a Operand<Resolved>) -> Option<Cow<'a, AttributeValue>> {
+pub fn operand_value<'a>(item: &'a Item, op: &'a Operand<Resolved<'_>>) -> Option<Cow<'a, AttributeValue>> {
     match op {
         Operand::Path(p) => get_path(item, p).map(Cow::Borrowed),
-        Operand::Value(v) => Some(Cow::Borrowed(v)),
+        Operand::Value(v) => Some(Cow::Borrowed(&**v)),
         Operand::Call(call) if call.func == Func::Size => {
             let inner = operand_value(item, call.args.first()?)?;
             let n = size_of(&inner)?;
@@ -89,7 +89,7 @@ fn contains(haystack: &AttributeValue, needle: &AttributeValue) -> bool {
     }
 }
 
-fn call(item: &Item, call: &FunctionCall<Resolved>) -> bool {
+fn call(item: &Item, call: &FunctionCall<Resolved<'_>>) -> bool {
     let arg = |i: usize| call.args.get(i).and_then(|a| operand_value(item, a));
     match call.func {
         Func::AttributeExists => arg(0).is_some(),
@@ -116,7 +116,7 @@ fn call(item: &Item, call: &FunctionCall<Resolved>) -> bool {
 
 /// Evaluates a resolved condition against an item (use an empty item when
 /// the item does not exist).
-pub fn evaluate(cond: &Condition<Resolved>, item: &Item) -> bool {
+pub fn evaluate(cond: &Condition<Resolved<'_>>, item: &Item) -> bool {
     match cond {
         Condition::Compare { op, left, right } => {
             let a = operand_value(item, left);

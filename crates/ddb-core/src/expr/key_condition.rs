@@ -118,7 +118,7 @@ fn first_operand_error(op: &str) -> ExprError {
 }
 
 /// Finds the one attribute among `operands`; the rest must be constants.
-fn split<'c>(operands: &[&'c Operand<Resolved>]) -> Result<(&'c str, usize, Vec<AttributeValue>), ExprError> {
+fn split<'c>(operands: &[&'c Operand<Resolved<'_>>]) -> Result<(&'c str, usize, Vec<AttributeValue>), ExprError> {
     let mut attr: Option<(&str, usize)> = None;
     let mut values = Vec::new();
     for (i, op) in operands.iter().enumerate() {
@@ -132,10 +132,10 @@ fn split<'c>(operands: &[&'c Operand<Resolved>]) -> Result<(&'c str, usize, Vec<
                 if !p.rest.is_empty() {
                     return Err(err("KeyConditionExpressions cannot have conditions on nested attributes"));
                 }
-                attr = Some((p.head.as_str(), i));
+                attr = Some((p.head.as_ref(), i));
             }
             Operand::Call(_) => return Err(err("KeyConditionExpressions cannot contain nested operations")),
-            Operand::Value(v) => values.push(v.clone()),
+            Operand::Value(v) => values.push(v.clone().into_owned()),
         }
     }
     match attr {
@@ -144,7 +144,7 @@ fn split<'c>(operands: &[&'c Operand<Resolved>]) -> Result<(&'c str, usize, Vec<
     }
 }
 
-fn collect<'c>(cond: &'c Condition<Resolved>, out: &mut Vec<Simple<'c>>) -> Result<(), ExprError> {
+fn collect<'c>(cond: &'c Condition<Resolved<'_>>, out: &mut Vec<Simple<'c>>) -> Result<(), ExprError> {
     let simple = match cond {
         Condition::And(cs) => return cs.iter().try_for_each(|c| collect(c, out)),
         Condition::Or(_) => return Err(invalid_operator("OR")),
@@ -174,7 +174,7 @@ fn collect<'c>(cond: &'c Condition<Resolved>, out: &mut Vec<Simple<'c>>) -> Resu
             if !matches!(call.args.first(), Some(Operand::Path(_))) {
                 return Err(first_operand_error("begins_with"));
             }
-            let refs: Vec<&Operand<Resolved>> = call.args.iter().collect();
+            let refs: Vec<&Operand<Resolved<'_>>> = call.args.iter().collect();
             let (attr, _, mut values) = split(&refs)?;
             let v = values.pop().ok_or_else(|| err("Query key condition not supported"))?;
             Simple { attr, cond: SortCondition::BeginsWith(v) }
@@ -205,7 +205,7 @@ fn check_types(c: &SortCondition, ty: KeyType) -> Result<(), ExprError> {
 }
 
 /// Validates a resolved KeyConditionExpression against the key schema.
-pub fn key_condition(cond: &Condition<Resolved>, schema: &KeySchema<'_>) -> Result<KeyCondition, ExprError> {
+pub fn key_condition(cond: &Condition<Resolved<'_>>, schema: &KeySchema<'_>) -> Result<KeyCondition, ExprError> {
     let mut simple = Vec::new();
     collect(cond, &mut simple)?;
     if simple.is_empty() || simple.len() > 2 {

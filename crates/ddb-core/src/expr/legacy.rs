@@ -12,10 +12,11 @@
 //!
 //! Messages are DynamoDB's ("One or more parameter values were invalid: ...").
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use super::ast::{
-    CompareOp, Condition, DocPath, Func, FunctionCall, Operand, Projection, Resolved, SetAction,
+    CompareOp, Condition, DocPath, Func, FunctionCall, Operand, Projection, Resolved, ResolvedPath, SetAction,
     SetValue, UpdateAction, UpdateExpr, ValueAction,
 };
 use super::key_condition::{key_condition, KeyCondition, KeySchema};
@@ -206,15 +207,15 @@ fn check_filter_entry(c: &LegacyCondition) -> Result<(), ExprError> {
     check_between(op, list)
 }
 
-fn call(func: Func, args: Vec<Operand<Resolved>>) -> Condition<Resolved> {
+fn call(func: Func, args: Vec<Operand<Resolved<'static>>>) -> Condition<Resolved<'static>> {
     Condition::Call(FunctionCall { func, args })
 }
 
 /// One legacy comparison on a top-level attribute as a condition.
-fn to_condition(attr: &str, op: ComparisonOperator, list: &[AttributeValue]) -> Condition<Resolved> {
+fn to_condition(attr: &str, op: ComparisonOperator, list: &[AttributeValue]) -> Condition<Resolved<'static>> {
     use ComparisonOperator as C;
-    let path = || Operand::Path(DocPath::top(attr));
-    let value = |i: usize| Operand::Value(list.get(i).cloned().unwrap_or(AttributeValue::Null));
+    let path = || Operand::Path(DocPath::top(attr.to_string()));
+    let value = |i: usize| Operand::Value(Cow::Owned(list.get(i).cloned().unwrap_or(AttributeValue::Null)));
     let compare = |op: CompareOp| Condition::Compare { op, left: path(), right: value(0) };
     match op {
         C::Eq => compare(CompareOp::Eq),
@@ -233,13 +234,13 @@ fn to_condition(attr: &str, op: ComparisonOperator, list: &[AttributeValue]) -> 
         C::BeginsWith => call(Func::BeginsWith, vec![path(), value(0)]),
         C::In => Condition::In {
             value: path(),
-            list: list.iter().cloned().map(Operand::Value).collect(),
+            list: list.iter().cloned().map(|v| Operand::Value(Cow::Owned(v))).collect(),
         },
         C::Between => Condition::Between { value: path(), low: value(0), high: value(1) },
     }
 }
 
-fn combine(mut conds: Vec<Condition<Resolved>>, op: ConditionalOperator) -> Option<Condition<Resolved>> {
+fn combine(mut conds: Vec<Condition<Resolved<'static>>>, op: ConditionalOperator) -> Option<Condition<Resolved<'static>>> {
     match conds.len() {
         0 => None,
         1 => conds.pop(),
@@ -254,7 +255,7 @@ fn combine(mut conds: Vec<Condition<Resolved>>, op: ConditionalOperator) -> Opti
 pub fn expected(
     expected: &BTreeMap<String, ExpectedAttributeValue>,
     op: ConditionalOperator,
-) -> Result<Option<Condition<Resolved>>, ExprError> {
+) -> Result<Option<Condition<Resolved<'static>>>, ExprError> {
     let mut conds = Vec::new();
     for (attr, e) in expected {
         if e.value.is_some() && e.attribute_value_list.is_some() {
@@ -311,7 +312,7 @@ pub fn expected(
 pub fn filter(
     filter: &BTreeMap<String, LegacyCondition>,
     op: ConditionalOperator,
-) -> Result<Option<Condition<Resolved>>, ExprError> {
+) -> Result<Option<Condition<Resolved<'static>>>, ExprError> {
     let mut conds = Vec::new();
     for (attr, c) in filter {
         check_filter_entry(c)?;
@@ -345,12 +346,12 @@ pub fn key_conditions(
 }
 
 /// Converts `AttributeUpdates`.
-pub fn attribute_updates(updates: &BTreeMap<String, AttributeValueUpdate>) -> Result<UpdateExpr<Resolved>, ExprError> {
+pub fn attribute_updates(updates: &BTreeMap<String, AttributeValueUpdate>) -> Result<UpdateExpr<Resolved<'static>>, ExprError> {
     let mut actions = Vec::new();
     for (attr, u) in updates {
-        let path = DocPath::top(attr.as_str());
+        let path = DocPath::top(attr.clone());
         let action = u.action.unwrap_or_default();
-        let Some(value) = u.value.clone() else {
+        let Some(value) = u.value.clone().map(Cow::<AttributeValue>::Owned) else {
             if action != AttributeAction::Delete {
                 return Err(invalid("Only DELETE action is allowed when no attribute value is specified"));
             }
@@ -373,14 +374,14 @@ pub fn attribute_updates(updates: &BTreeMap<String, AttributeValueUpdate>) -> Re
                 "N" | "SS" | "NS" | "BS" => actions.push(UpdateAction::Add(ValueAction { path, value })),
                 // Legacy ADD appends to a list, creating it when missing.
                 "L" => {
-                    let existing = Operand::Call(Box::new(FunctionCall {
+                    let existing = Operand::Call(FunctionCall {
                         func: Func::IfNotExists,
-                        args: vec![Operand::Path(path.clone()), Operand::Value(AttributeValue::L(Vec::new()))],
-                    }));
-                    let appended = Operand::Call(Box::new(FunctionCall {
+                        args: vec![Operand::Path(path.clone()), Operand::Value(Cow::Owned(AttributeValue::L(Vec::new())))],
+                    });
+                    let appended = Operand::Call(FunctionCall {
                         func: Func::ListAppend,
                         args: vec![existing, Operand::Value(value)],
-                    }));
+                    });
                     actions.push(UpdateAction::Set(SetAction { path, value: SetValue::Operand(appended) }));
                 }
                 _ => return Err(invalid(format_args!("ADD action is not supported for the type {tag}"))),
@@ -391,13 +392,13 @@ pub fn attribute_updates(updates: &BTreeMap<String, AttributeValueUpdate>) -> Re
 }
 
 /// Converts `AttributesToGet` (top-level names) into a projection.
-pub fn attributes_to_get(names: &[String]) -> Result<Projection<Resolved>, ExprError> {
-    let mut paths: Vec<DocPath<String>> = Vec::with_capacity(names.len());
+pub fn attributes_to_get(names: &[String]) -> Result<Projection<Resolved<'static>>, ExprError> {
+    let mut paths: Vec<ResolvedPath<'static>> = Vec::with_capacity(names.len());
     for n in names {
-        if paths.iter().any(|p| &p.head == n) {
+        if paths.iter().any(|p| p.head == n.as_str()) {
             return Err(invalid(format_args!("Duplicate value in attribute name: {n}")));
         }
-        paths.push(DocPath::top(n.as_str()));
+        paths.push(DocPath::top(n.clone()));
     }
     Ok(Projection { paths })
 }

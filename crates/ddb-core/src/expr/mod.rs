@@ -33,6 +33,7 @@ pub mod resolve;
 pub mod update;
 
 mod check;
+mod owned;
 mod parse_update;
 mod values;
 

@@ -20,45 +20,50 @@
 
 use super::ast::{CompareOp, Condition, Operand, Parsed, Projection};
 use super::lexer::TokenKind;
-use super::parser::{reserved_error, too_deep, Grammar, Parser};
+use super::parser::{reserved_error, too_deep, Grammar, Kw, Parser};
 use super::{ExprError, ExprKind, MAX_IN_OPERANDS};
 
 /// A parsed condition expression.
-pub type ParsedCondition = Condition<Parsed>;
+pub type ParsedCondition<'s> = Condition<Parsed<'s>>;
 /// A parsed projection expression.
-pub type ParsedProjection = Projection<Parsed>;
+pub type ParsedProjection<'s> = Projection<Parsed<'s>>;
 
 /// What `primary` produced: a condition or an operand, and whether it was
-/// written inside its own pair of parentheses.
-/// Boxed so that the recursive parse functions keep small stack frames.
-pub(crate) enum Node {
-    Cond(Box<Condition<Parsed>>, bool),
-    Operand(Box<Operand<Parsed>>, bool),
+/// written inside its own pair of parentheses. Not boxed: the parsed tree
+/// borrows its text, so a node is small enough to move around.
+pub(crate) enum Node<'s> {
+    Cond(Condition<Parsed<'s>>, bool),
+    Operand(Operand<Parsed<'s>>, bool),
 }
 
-impl Parser<'_> {
+impl<'s> Parser<'s> {
     /// `or`, `and` and `not` in one loop, so that a level of parentheses
     /// costs only this frame and [`Self::parse_compare`]'s: terms separated
     /// by `AND` are grouped, the groups are joined by `OR`.
-    fn parse_or(&mut self) -> Result<Node, ExprError> {
-        let mut ors: Vec<Condition<Parsed>> = Vec::new();
-        let mut ands: Vec<Condition<Parsed>> = Vec::new();
+    fn parse_or(&mut self) -> Result<Node<'s>, ExprError> {
+        let mut ors: Vec<Condition<Parsed<'s>>> = Vec::new();
+        let mut ands: Vec<Condition<Parsed<'s>>> = Vec::new();
         loop {
             let mut nots = 0usize;
-            while self.at_keyword("NOT") {
+            while self.at_keyword(Kw::Not) {
                 self.count_operator()?;
                 self.bump();
                 nots += 1;
             }
             let node = self.parse_compare()?;
-            let at_and = self.at_keyword("AND");
-            let at_or = self.at_keyword("OR");
+            let at_and = self.at_keyword(Kw::And);
+            let at_or = self.at_keyword(Kw::Or);
             if nots == 0 && ors.is_empty() && ands.is_empty() && !at_and && !at_or {
                 return Ok(node);
             }
             let mut cond = self.expect_condition(node)?;
             for _ in 0..nots {
                 cond = Condition::Not(Box::new(cond));
+            }
+            if ands.capacity() == 0 {
+                // One allocation for typical chains of conditions, small
+                // enough for the allocator's fast path.
+                ands.reserve(6);
             }
             ands.push(cond);
             if at_and || at_or {
@@ -82,12 +87,12 @@ impl Parser<'_> {
         } else {
             Condition::Or(ors)
         };
-        Ok(Node::Cond(Box::new(cond), false))
+        Ok(Node::Cond(cond, false))
     }
 
     /// `compare := primary [cmp operand | BETWEEN ... | IN (...)]`, with
     /// `primary := '(' or ')' | operand`.
-    fn parse_compare(&mut self) -> Result<Node, ExprError> {
+    fn parse_compare(&mut self) -> Result<Node<'s>, ExprError> {
         let left = if self.peek() == TokenKind::LParen {
             self.enter()?;
             self.bump();
@@ -99,7 +104,7 @@ impl Parser<'_> {
                 Node::Operand(o, w) => Node::Operand(o, self.wrap(w)),
             }
         } else {
-            Node::Operand(Box::new(self.parse_bare_operand()?), false)
+            Node::Operand(self.parse_bare_operand()?, false)
         };
         self.parse_compare_rest(left)
     }
@@ -107,7 +112,7 @@ impl Parser<'_> {
     /// What may follow the first operand of a comparison. Kept out of the
     /// recursive path so that its locals do not weigh on every level.
     #[inline(never)]
-    fn parse_compare_rest(&mut self, left: Node) -> Result<Node, ExprError> {
+    fn parse_compare_rest(&mut self, left: Node<'s>) -> Result<Node<'s>, ExprError> {
         let op = match self.peek() {
             TokenKind::Eq => Some(CompareOp::Eq),
             TokenKind::Ne => Some(CompareOp::Ne),
@@ -123,23 +128,23 @@ impl Parser<'_> {
             self.bump();
             let (right, _) = self.parse_operand()?;
             self.check_operand_use(&right, false);
-            return Ok(Node::Cond(Box::new(Condition::Compare { op, left, right }), false));
+            return Ok(Node::Cond(Condition::Compare { op, left, right }, false));
         }
-        if self.at_keyword("BETWEEN") {
+        if self.at_keyword(Kw::Between) {
             let value = self.expect_operand(left)?;
             self.count_operator()?;
             self.bump();
             let (low, _) = self.parse_operand()?;
-            if !self.at_keyword("AND") {
+            if !self.at_keyword(Kw::And) {
                 return Err(self.syntax_error());
             }
             self.bump();
             let (high, _) = self.parse_operand()?;
             self.check_operand_use(&low, false);
             self.check_operand_use(&high, false);
-            return Ok(Node::Cond(Box::new(Condition::Between { value, low, high }), false));
+            return Ok(Node::Cond(Condition::Between { value, low, high }, false));
         }
-        if self.at_keyword("IN") {
+        if self.at_keyword(Kw::In) {
             let value = self.expect_operand(left)?;
             self.count_operator()?;
             self.bump();
@@ -165,7 +170,7 @@ impl Parser<'_> {
                     ),
                 ));
             }
-            return Ok(Node::Cond(Box::new(Condition::In { value, list }), false));
+            return Ok(Node::Cond(Condition::In { value, list }, false));
         }
         Ok(left)
     }
@@ -173,16 +178,12 @@ impl Parser<'_> {
     /// A node where a condition is required: an operand there is a syntax
     /// error at the current token, except a function call, which is a
     /// condition if the function is boolean.
-    fn expect_condition(&mut self, node: Node) -> Result<Condition<Parsed>, ExprError> {
+    fn expect_condition(&mut self, node: Node<'s>) -> Result<Condition<Parsed<'s>>, ExprError> {
         match node {
-            Node::Cond(c, _) => Ok(*c),
-            Node::Operand(op, _) if matches!(*op, Operand::Call(_)) => {
-                let Operand::Call(call) = *op else {
-                    return Err(self.syntax_error());
-                };
-                let call = *call;
+            Node::Cond(c, _) => Ok(c),
+            Node::Operand(Operand::Call(call), _) => {
                 if !call.func.is_boolean() && self.issues.misused_function.is_none() {
-                    self.issues.misused_function = Some(call.func.name().to_string());
+                    self.issues.misused_function = Some(call.func.name());
                 }
                 Ok(Condition::Call(call))
             }
@@ -191,11 +192,11 @@ impl Parser<'_> {
     }
 
     /// A node where an operand is required (left of a comparator).
-    fn expect_operand(&mut self, node: Node) -> Result<Operand<Parsed>, ExprError> {
+    fn expect_operand(&mut self, node: Node<'s>) -> Result<Operand<Parsed<'s>>, ExprError> {
         match node {
             Node::Operand(o, _) => {
                 self.check_operand_use(&o, false);
-                Ok(*o)
+                Ok(o)
             }
             Node::Cond(..) => Err(self.syntax_error()),
         }
@@ -229,7 +230,7 @@ impl Parser<'_> {
 
 /// Parses a ConditionExpression, FilterExpression or KeyConditionExpression
 /// (`kind` only chooses the message prefix).
-pub fn parse_condition(kind: ExprKind, src: &str) -> Result<ParsedCondition, ExprError> {
+pub fn parse_condition(kind: ExprKind, src: &str) -> Result<ParsedCondition<'_>, ExprError> {
     let mut p = Parser::new(src, kind, Grammar::Condition)?;
     let node = p.parse_or()?;
     let cond = p.expect_condition(node)?;
@@ -239,7 +240,7 @@ pub fn parse_condition(kind: ExprKind, src: &str) -> Result<ParsedCondition, Exp
 }
 
 /// Parses a ProjectionExpression: `path (',' path)*`.
-pub fn parse_projection(src: &str) -> Result<ParsedProjection, ExprError> {
+pub fn parse_projection(src: &str) -> Result<ParsedProjection<'_>, ExprError> {
     let mut p = Parser::new(src, ExprKind::Projection, Grammar::Projection)?;
     let mut paths = vec![p.parse_path()?];
     while p.peek() == TokenKind::Comma {

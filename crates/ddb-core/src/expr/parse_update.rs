@@ -18,11 +18,11 @@
 
 use super::ast::{Parsed, SetAction, SetValue, UpdateAction, UpdateExpr, ValueAction, ValueRef};
 use super::lexer::TokenKind;
-use super::parser::{reserved_error, too_deep, Grammar, Parser};
+use super::parser::{reserved_error, too_deep, Grammar, Kw, Parser};
 use super::{ExprError, ExprKind};
 
 /// A parsed update expression.
-pub type ParsedUpdate = UpdateExpr<Parsed>;
+pub type ParsedUpdate<'s> = UpdateExpr<Parsed<'s>>;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Clause {
@@ -35,13 +35,13 @@ enum Clause {
 impl Clause {
     fn at(p: &Parser<'_>) -> Option<Clause> {
         [
-            ("SET", Clause::Set),
-            ("REMOVE", Clause::Remove),
-            ("ADD", Clause::Add),
-            ("DELETE", Clause::Delete),
+            (Kw::Set, Clause::Set),
+            (Kw::Remove, Clause::Remove),
+            (Kw::Add, Clause::Add),
+            (Kw::Delete, Clause::Delete),
         ]
         .into_iter()
-        .find(|(kw, _)| p.at_keyword(kw))
+        .find(|(kw, _)| p.at_keyword(*kw))
         .map(|(_, c)| c)
     }
 
@@ -56,11 +56,11 @@ impl Clause {
 }
 
 /// A set value or a parenthesised one, and whether it was parenthesised.
-enum Term {
-    Value(SetValue<Parsed>, bool),
+enum Term<'s> {
+    Value(SetValue<Parsed<'s>>, bool),
 }
 
-fn parse_term(p: &mut Parser<'_>) -> Result<Term, ExprError> {
+fn parse_term<'s>(p: &mut Parser<'s>) -> Result<Term<'s>, ExprError> {
     if p.peek() != TokenKind::LParen {
         let (op, wrapped) = p.parse_operand()?;
         p.check_operand_use(&op, false);
@@ -75,7 +75,7 @@ fn parse_term(p: &mut Parser<'_>) -> Result<Term, ExprError> {
     Ok(Term::Value(v, p.wrap(wrapped)))
 }
 
-fn parse_set_value(p: &mut Parser<'_>) -> Result<Term, ExprError> {
+fn parse_set_value<'s>(p: &mut Parser<'s>) -> Result<Term<'s>, ExprError> {
     let first = parse_term(p)?;
     let plus = match p.peek() {
         TokenKind::Plus => true,
@@ -97,16 +97,16 @@ fn parse_set_value(p: &mut Parser<'_>) -> Result<Term, ExprError> {
     Ok(Term::Value(value, false))
 }
 
-fn parse_value_ref(p: &mut Parser<'_>) -> Result<ValueRef, ExprError> {
+fn parse_value_ref<'s>(p: &mut Parser<'s>) -> Result<ValueRef<'s>, ExprError> {
     if p.peek() != TokenKind::ValuePlaceholder {
         return Err(p.syntax_error());
     }
-    let v = ValueRef(p.text().to_string());
+    let v = ValueRef(p.text());
     p.bump();
     Ok(v)
 }
 
-fn parse_action(p: &mut Parser<'_>, clause: Clause, out: &mut ParsedUpdate) -> Result<(), ExprError> {
+fn parse_action<'s>(p: &mut Parser<'s>, clause: Clause, out: &mut ParsedUpdate<'s>) -> Result<(), ExprError> {
     let path = p.parse_path()?;
     match clause {
         Clause::Set => {
@@ -128,20 +128,21 @@ fn parse_action(p: &mut Parser<'_>, clause: Clause, out: &mut ParsedUpdate) -> R
 }
 
 /// Parses an UpdateExpression.
-pub fn parse_update(src: &str) -> Result<ParsedUpdate, ExprError> {
+pub fn parse_update(src: &str) -> Result<ParsedUpdate<'_>, ExprError> {
     let mut p = Parser::new(src, ExprKind::Update, Grammar::Update)?;
     let mut out = ParsedUpdate { actions: Vec::new() };
-    let mut seen: Vec<Clause> = Vec::new();
+    // Clauses seen so far (at most the four kinds).
+    let mut seen: [Option<Clause>; 4] = [None; 4];
     loop {
         let Some(clause) = Clause::at(&p) else {
             return Err(p.syntax_error());
         };
-        if seen.contains(&clause) {
+        if seen.contains(&Some(clause)) {
             if p.issues.duplicate_section.is_none() {
                 p.issues.duplicate_section = Some(clause.name());
             }
-        } else {
-            seen.push(clause);
+        } else if let Some(slot) = seen.iter_mut().find(|s| s.is_none()) {
+            *slot = Some(clause);
         }
         p.bump();
         parse_action(&mut p, clause, &mut out)?;

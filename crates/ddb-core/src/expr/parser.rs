@@ -17,7 +17,7 @@
 //! `parse_update`.
 
 use super::ast::{DocPath, Func, FunctionCall, NameRef, Operand, Parsed, PathElem, ValueRef};
-use super::lexer::{tokenize, Token, TokenKind};
+use super::lexer::{next_token, Token, TokenKind};
 use super::reserved::is_reserved;
 use super::{ExprError, ExprKind, MAX_EXPRESSION_BYTES, MAX_OPERATORS, MAX_PATH_DEPTH};
 
@@ -36,25 +36,71 @@ pub(crate) enum Grammar {
 
 /// Semantic problems noticed during parsing; the first of each kind is kept.
 #[derive(Debug, Default)]
-pub(crate) struct Issues {
+pub(crate) struct Issues<'s> {
     pub redundant_parens: bool,
-    pub unknown_function: Option<String>,
-    pub misused_function: Option<String>,
-    pub reserved: Option<String>,
+    pub unknown_function: Option<&'s str>,
+    pub misused_function: Option<&'static str>,
+    pub reserved: Option<&'s str>,
     pub too_deep: Option<usize>,
     pub duplicate_section: Option<&'static str>,
 }
 
+/// The words some grammar treats as keywords (any case), recognised once
+/// per token so that keyword tests are plain comparisons.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kw {
+    /// Not a keyword of any grammar (or not an identifier).
+    None,
+    And,
+    Or,
+    Not,
+    Between,
+    In,
+    Set,
+    Remove,
+    Add,
+    Delete,
+}
+
+impl Kw {
+    /// The keyword an identifier spells, ignoring ASCII case.
+    fn of(word: &[u8]) -> Kw {
+        let is = |kw: &str| word.eq_ignore_ascii_case(kw.as_bytes());
+        match word.len() {
+            2 if is("OR") => Kw::Or,
+            2 if is("IN") => Kw::In,
+            3 if is("AND") => Kw::And,
+            3 if is("NOT") => Kw::Not,
+            3 if is("SET") => Kw::Set,
+            3 if is("ADD") => Kw::Add,
+            6 if is("REMOVE") => Kw::Remove,
+            6 if is("DELETE") => Kw::Delete,
+            7 if is("BETWEEN") => Kw::Between,
+            _ => Kw::None,
+        }
+    }
+}
+
 /// Parser state over one expression.
+///
+/// Tokens are pulled from the lexer one at a time ([`next_token`]); the
+/// parser keeps the current one (with its text and keyword), the start of
+/// the previous one and, once asked for, the next one: all that lookahead
+/// and syntax errors need.
 pub(crate) struct Parser<'s> {
     pub src: &'s str,
-    pub toks: Vec<Token>,
-    pub pos: usize,
+    /// The current token and its keyword.
+    cur: Token,
+    cur_kw: Kw,
+    /// Start of the token before the current one.
+    prev_start: Option<usize>,
+    /// The token after the current one, once looked at.
+    next: Option<Token>,
     pub kind: ExprKind,
     pub grammar: Grammar,
     pub operators: usize,
     pub nesting: usize,
-    pub issues: Issues,
+    pub issues: Issues<'s>,
 }
 
 impl<'s> Parser<'s> {
@@ -72,83 +118,101 @@ impl<'s> Parser<'s> {
                 ),
             ));
         }
-        Ok(Parser {
+        let mut parser = Parser {
             src,
-            toks: tokenize(src),
-            pos: 0,
+            cur: next_token(src, 0),
+            cur_kw: Kw::None,
+            prev_start: None,
+            next: None,
             kind,
             grammar,
             operators: 0,
             nesting: 0,
             issues: Issues::default(),
-        })
+        };
+        parser.load();
+        Ok(parser)
     }
 
     // ----- tokens -------------------------------------------------------
 
+    /// Recognises the current token's keyword, if it is an identifier.
+    fn load(&mut self) {
+        let t = self.cur;
+        self.cur_kw = match t.kind {
+            TokenKind::Ident => Kw::of(self.src.as_bytes().get(t.start..t.end).unwrap_or_default()),
+            _ => Kw::None,
+        };
+    }
+
+    /// The token after the current one.
+    fn next_tok(&mut self) -> Token {
+        match self.next {
+            Some(t) => t,
+            None => {
+                let t = next_token(self.src, self.cur.end);
+                self.next = Some(t);
+                t
+            }
+        }
+    }
+
+    #[inline]
     pub fn peek(&self) -> TokenKind {
-        self.toks.get(self.pos).map_or(TokenKind::Eof, |t| t.kind)
+        self.cur.kind
     }
 
-    pub fn peek_at(&self, offset: usize) -> TokenKind {
-        self.toks
-            .get(self.pos + offset)
-            .map_or(TokenKind::Eof, |t| t.kind)
+    /// The kind of the token after the current one.
+    pub fn peek_next(&mut self) -> TokenKind {
+        self.next_tok().kind
     }
 
-    pub fn text_at(&self, index: usize) -> &'s str {
-        self.toks
-            .get(index)
-            .and_then(|t| self.src.get(t.start..t.end))
-            .unwrap_or("")
-    }
-
+    #[inline]
     pub fn text(&self) -> &'s str {
-        self.text_at(self.pos)
+        self.src.get(self.cur.start..self.cur.end).unwrap_or("")
     }
 
+    /// Moves to the next token; stays on the end of input.
     pub fn bump(&mut self) {
-        if self.pos + 1 < self.toks.len() {
-            self.pos += 1;
+        if self.cur.kind != TokenKind::Eof {
+            let next = self.next_tok();
+            self.prev_start = Some(self.cur.start);
+            self.cur = next;
+            self.next = None;
+            self.load();
         }
     }
 
     /// True when the current token is the identifier `kw` (any case).
-    pub fn at_keyword(&self, kw: &str) -> bool {
-        self.peek() == TokenKind::Ident && self.text().eq_ignore_ascii_case(kw)
+    #[inline]
+    pub fn at_keyword(&self, kw: Kw) -> bool {
+        kw != Kw::None && self.cur_kw == kw
     }
 
     /// True when the current identifier is a keyword of this grammar.
     pub fn at_reserved_token(&self) -> bool {
-        let words: &[&str] = match self.grammar {
-            Grammar::Condition => &["AND", "OR", "NOT", "BETWEEN", "IN"],
-            Grammar::Update => &["SET", "REMOVE", "ADD", "DELETE"],
-            Grammar::Projection => &[],
-        };
-        self.peek() == TokenKind::Ident && words.iter().any(|w| self.at_keyword(w))
+        match self.grammar {
+            Grammar::Condition => matches!(self.cur_kw, Kw::And | Kw::Or | Kw::Not | Kw::Between | Kw::In),
+            Grammar::Update => matches!(self.cur_kw, Kw::Set | Kw::Remove | Kw::Add | Kw::Delete),
+            Grammar::Projection => false,
+        }
     }
 
     /// `Syntax error; token: "<tok>", near: "<prev tok next>"` at the current token.
     pub fn syntax_error(&self) -> ExprError {
-        self.syntax_error_at(self.pos)
-    }
-
-    pub fn syntax_error_at(&self, index: usize) -> ExprError {
-        let Some(tok) = self.toks.get(index) else {
-            return ExprError::invalid(self.kind, "Syntax error; token: \"<EOF>\", near: \"\"");
-        };
+        let tok = self.cur;
         let text = if tok.kind == TokenKind::Eof {
             "<EOF>"
         } else {
-            self.src.get(tok.start..tok.end).unwrap_or("")
+            self.text()
         };
-        let from = index
-            .checked_sub(1)
-            .and_then(|i| self.toks.get(i))
-            .map_or(tok.start, |t| t.start);
-        let to = match self.toks.get(index + 1) {
-            Some(next) if next.kind != TokenKind::Eof => next.end,
-            _ => tok.end,
+        let from = self.prev_start.unwrap_or(tok.start);
+        let to = match tok.kind {
+            TokenKind::Eof => tok.end,
+            _ => match self.next.unwrap_or_else(|| next_token(self.src, tok.end)) {
+                next if next.kind != TokenKind::Eof => next.end,
+                _ => tok.end,
+            },
         };
         let near = self.src.get(from..to).unwrap_or("");
         ExprError::invalid(
@@ -217,18 +281,18 @@ impl<'s> Parser<'s> {
 
     // ----- paths and operands ------------------------------------------
 
-    fn path_name(&mut self) -> Result<NameRef, ExprError> {
+    fn path_name(&mut self) -> Result<NameRef<'s>, ExprError> {
         match self.peek() {
             TokenKind::Ident if !self.at_reserved_token() => {
-                let name = self.text().to_string();
-                if self.issues.reserved.is_none() && is_reserved(&name) {
-                    self.issues.reserved = Some(name.clone());
+                let name = self.text();
+                if self.issues.reserved.is_none() && is_reserved(name) {
+                    self.issues.reserved = Some(name);
                 }
                 self.bump();
                 Ok(NameRef::Literal(name))
             }
             TokenKind::NamePlaceholder => {
-                let name = self.text().to_string();
+                let name = self.text();
                 self.bump();
                 Ok(NameRef::Placeholder(name))
             }
@@ -237,7 +301,7 @@ impl<'s> Parser<'s> {
     }
 
     /// `path := name ('.' name | '[' digits ']')*`
-    pub fn parse_path(&mut self) -> Result<DocPath<NameRef>, ExprError> {
+    pub fn parse_path(&mut self) -> Result<DocPath<NameRef<'s>>, ExprError> {
         let head = self.path_name()?;
         let mut rest = Vec::new();
         loop {
@@ -272,7 +336,7 @@ impl<'s> Parser<'s> {
 
     /// An operand that may not be a condition; returns whether it was
     /// parenthesised.
-    pub fn parse_operand(&mut self) -> Result<(Operand<Parsed>, bool), ExprError> {
+    pub fn parse_operand(&mut self) -> Result<(Operand<Parsed<'s>>, bool), ExprError> {
         match self.peek() {
             TokenKind::LParen => {
                 self.enter()?;
@@ -288,14 +352,14 @@ impl<'s> Parser<'s> {
     }
 
     /// A function call, path or value, without surrounding parentheses.
-    pub fn parse_bare_operand(&mut self) -> Result<Operand<Parsed>, ExprError> {
+    pub fn parse_bare_operand(&mut self) -> Result<Operand<Parsed<'s>>, ExprError> {
         match self.peek() {
-            TokenKind::Ident if self.peek_at(1) == TokenKind::LParen && !self.at_reserved_token() => {
-                Ok(Operand::Call(Box::new(self.parse_call()?)))
+            TokenKind::Ident if self.peek_next() == TokenKind::LParen && !self.at_reserved_token() => {
+                Ok(Operand::Call(self.parse_call()?))
             }
             TokenKind::Ident | TokenKind::NamePlaceholder => Ok(Operand::Path(self.parse_path()?)),
             TokenKind::ValuePlaceholder => {
-                let v = ValueRef(self.text().to_string());
+                let v = ValueRef(self.text());
                 self.bump();
                 Ok(Operand::Value(v))
             }
@@ -304,7 +368,7 @@ impl<'s> Parser<'s> {
     }
 
     /// `name '(' operand (',' operand)* ')'`; the current token is the name.
-    fn parse_call(&mut self) -> Result<FunctionCall<Parsed>, ExprError> {
+    fn parse_call(&mut self) -> Result<FunctionCall<Parsed<'s>>, ExprError> {
         let name = self.text();
         let known = match self.grammar {
             Grammar::Update => Func::update_function(name),
@@ -314,7 +378,7 @@ impl<'s> Parser<'s> {
             Some(f) => f,
             None => {
                 if self.issues.unknown_function.is_none() {
-                    self.issues.unknown_function = Some(name.to_string());
+                    self.issues.unknown_function = Some(name);
                 }
                 Func::Size
             }
@@ -323,7 +387,7 @@ impl<'s> Parser<'s> {
         self.bump();
         self.expect(TokenKind::LParen)?;
         self.enter()?;
-        let mut args = Vec::new();
+        let mut args = Vec::with_capacity(2);
         loop {
             let (arg, _) = self.parse_operand()?;
             self.check_operand_use(&arg, true);
@@ -341,14 +405,14 @@ impl<'s> Parser<'s> {
 
     /// Records a misused function when `op` is a function call that may not
     /// stand where a value is needed (`as_argument`: inside another call).
-    pub fn check_operand_use(&mut self, op: &Operand<Parsed>, as_argument: bool) {
+    pub fn check_operand_use(&mut self, op: &Operand<Parsed<'s>>, as_argument: bool) {
         let Operand::Call(call) = op else { return };
         let misused = match self.grammar {
             Grammar::Update => as_argument && call.func == Func::ListAppend,
             _ => call.func != Func::Size,
         };
         if misused && self.issues.misused_function.is_none() {
-            self.issues.misused_function = Some(call.func.name().to_string());
+            self.issues.misused_function = Some(call.func.name());
         }
     }
 }

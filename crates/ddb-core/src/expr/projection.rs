@@ -10,7 +10,7 @@
 
 use std::collections::BTreeMap;
 
-use super::ast::{DocPath, PathElem, Projection, Resolved};
+use super::ast::{Name, PathElem, Projection, Resolved, ResolvedPath};
 use crate::value::{AttributeValue, Item};
 
 #[derive(Debug, Default)]
@@ -21,10 +21,10 @@ struct Node {
 }
 
 impl Node {
-    fn insert<'p>(&mut self, mut steps: impl Iterator<Item = &'p PathElem<String>>) {
+    fn insert<'p, 'n: 'p>(&mut self, mut steps: impl Iterator<Item = &'p PathElem<Name<'n>>>) {
         match steps.next() {
             None => self.whole = true,
-            Some(PathElem::Name(n)) => self.keys.entry(n.clone()).or_default().insert(steps),
+            Some(PathElem::Name(n)) => self.keys.entry(n.to_string()).or_default().insert(steps),
             Some(PathElem::Index(i)) => self.indexes.entry(*i).or_default().insert(steps),
         }
     }
@@ -63,7 +63,7 @@ pub struct ProjectionTree {
 
 impl ProjectionTree {
     /// Builds the tree of a resolved projection.
-    pub fn new(projection: &Projection<Resolved>) -> Self {
+    pub fn new(projection: &Projection<Resolved<'_>>) -> Self {
         let mut tree = ProjectionTree::default();
         for path in &projection.paths {
             tree.add(path);
@@ -71,9 +71,9 @@ impl ProjectionTree {
         tree
     }
 
-    fn add(&mut self, path: &DocPath<String>) {
+    fn add(&mut self, path: &ResolvedPath<'_>) {
         self.top
-            .entry(path.head.clone())
+            .entry(path.head.to_string())
             .or_default()
             .insert(path.rest.iter());
     }
@@ -88,6 +88,6 @@ impl ProjectionTree {
 }
 
 /// Projects one item.
-pub fn project(projection: &Projection<Resolved>, item: &Item) -> Item {
+pub fn project(projection: &Projection<Resolved<'_>>, item: &Item) -> Item {
     ProjectionTree::new(projection).apply(item)
 }

@@ -15,14 +15,16 @@
 //! and conflicting paths, `ADD`/`DELETE` operand types, then function
 //! checks. The semantic checks live in [`super::check`].
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::hash::BuildHasher;
 
 use super::ast::{
-    Condition, DocPath, FunctionCall, NameRef, Operand, Parsed, PathElem, Projection, Resolved,
+    Condition, DocPath, FunctionCall, NameRef, Operand, Parsed, PathElem, Projection, Resolved, ResolvedPath,
     SetAction, SetValue, UpdateAction, UpdateExpr, ValueAction, ValueRef,
 };
 use super::check;
+use super::lexer::is_ident_byte;
 use super::{ExprError, ExprKind};
 use crate::value::AttributeValue;
 
@@ -32,6 +34,15 @@ pub trait NameSource {
     fn lookup(&self, key: &str) -> Option<(&str, &str)>;
     /// Every placeholder defined.
     fn keys(&self) -> Vec<&str>;
+    /// How many placeholders are defined (the default counts [`Self::keys`]).
+    fn key_count(&self) -> usize {
+        self.keys().len()
+    }
+    /// True when `pred` holds for every placeholder (the default walks
+    /// [`Self::keys`]; maps override both to avoid collecting).
+    fn all_keys(&self, pred: &mut dyn FnMut(&str) -> bool) -> bool {
+        self.keys().into_iter().all(pred)
+    }
 }
 
 /// A source of `ExpressionAttributeValues`.
@@ -40,6 +51,15 @@ pub trait ValueSource {
     fn lookup(&self, key: &str) -> Option<(&str, &AttributeValue)>;
     /// Every placeholder defined.
     fn keys(&self) -> Vec<&str>;
+    /// How many placeholders are defined (the default counts [`Self::keys`]).
+    fn key_count(&self) -> usize {
+        self.keys().len()
+    }
+    /// True when `pred` holds for every placeholder (the default walks
+    /// [`Self::keys`]).
+    fn all_keys(&self, pred: &mut dyn FnMut(&str) -> bool) -> bool {
+        self.keys().into_iter().all(pred)
+    }
 }
 
 impl<S: BuildHasher> NameSource for HashMap<String, String, S> {
@@ -48,6 +68,12 @@ impl<S: BuildHasher> NameSource for HashMap<String, String, S> {
     }
     fn keys(&self) -> Vec<&str> {
         HashMap::keys(self).map(String::as_str).collect()
+    }
+    fn key_count(&self) -> usize {
+        self.len()
+    }
+    fn all_keys(&self, pred: &mut dyn FnMut(&str) -> bool) -> bool {
+        HashMap::keys(self).all(|k| pred(k))
     }
 }
 
@@ -58,6 +84,12 @@ impl NameSource for BTreeMap<String, String> {
     fn keys(&self) -> Vec<&str> {
         BTreeMap::keys(self).map(String::as_str).collect()
     }
+    fn key_count(&self) -> usize {
+        self.len()
+    }
+    fn all_keys(&self, pred: &mut dyn FnMut(&str) -> bool) -> bool {
+        BTreeMap::keys(self).all(|k| pred(k))
+    }
 }
 
 impl<S: BuildHasher> ValueSource for HashMap<String, AttributeValue, S> {
@@ -66,6 +98,12 @@ impl<S: BuildHasher> ValueSource for HashMap<String, AttributeValue, S> {
     }
     fn keys(&self) -> Vec<&str> {
         HashMap::keys(self).map(String::as_str).collect()
+    }
+    fn key_count(&self) -> usize {
+        self.len()
+    }
+    fn all_keys(&self, pred: &mut dyn FnMut(&str) -> bool) -> bool {
+        HashMap::keys(self).all(|k| pred(k))
     }
 }
 
@@ -76,14 +114,68 @@ impl ValueSource for BTreeMap<String, AttributeValue> {
     fn keys(&self) -> Vec<&str> {
         BTreeMap::keys(self).map(String::as_str).collect()
     }
+    fn key_count(&self) -> usize {
+        self.len()
+    }
+    fn all_keys(&self, pred: &mut dyn FnMut(&str) -> bool) -> bool {
+        BTreeMap::keys(self).all(|k| pred(k))
+    }
 }
+
+/// The distinct placeholders used so far. The first few live inline, so a
+/// typical request allocates nothing for this bookkeeping.
+struct Used<'a> {
+    inline: [&'a str; Used::INLINE],
+    len: usize,
+    spill: Vec<&'a str>,
+}
+
+impl<'a> Used<'a> {
+    const INLINE: usize = 12;
+
+    fn new() -> Self {
+        Used {
+            inline: [""; Used::INLINE],
+            len: 0,
+            spill: Vec::new(),
+        }
+    }
+
+    fn contains(&self, key: &str) -> bool {
+        // Stored keys come from the map itself: the same key is usually the
+        // same slice, which is cheaper to recognise than equal text.
+        let same = |k: &&str| k.len() == key.len() && (k.as_ptr() == key.as_ptr() || k.as_bytes() == key.as_bytes());
+        self.inline.iter().take(self.len).any(same) || self.spill.iter().any(same)
+    }
+
+    /// Records `key` once.
+    fn insert(&mut self, key: &'a str) {
+        if self.contains(key) {
+            return;
+        }
+        match self.inline.get_mut(self.len) {
+            Some(slot) => {
+                *slot = key;
+                self.len += 1;
+            }
+            None => self.spill.push(key),
+        }
+    }
+
+    fn count(&self) -> usize {
+        self.len + self.spill.len()
+    }
+}
+
+/// What an undefined `:value` resolves to (the expression is rejected anyway).
+static NULL: AttributeValue = AttributeValue::Null;
 
 /// Substitutes placeholders for every expression of one request.
 pub struct Resolver<'a> {
     names: Option<&'a dyn NameSource>,
     values: Option<&'a dyn ValueSource>,
-    used_names: Vec<&'a str>,
-    used_values: Vec<&'a str>,
+    used_names: Used<'a>,
+    used_values: Used<'a>,
 }
 
 /// The first undefined placeholders met while walking one expression.
@@ -94,11 +186,26 @@ struct Missing {
     value: Option<String>,
 }
 
-fn valid_placeholder(key: &str, sigil: char) -> bool {
-    let mut chars = key.chars();
-    chars.next() == Some(sigil)
-        && key.len() > 1
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+/// `sigil` followed by one or more of `[A-Za-z0-9_]`.
+fn valid_placeholder(key: &str, sigil: u8) -> bool {
+    match key.as_bytes().split_first() {
+        Some((&first, rest)) => {
+            first == sigil
+                && !rest.is_empty()
+                && rest.iter().all(|&b| is_ident_byte(b))
+        }
+        None => false,
+    }
+}
+
+/// The map's first invalid key in sorted order, if any key is invalid.
+fn first_invalid<'k>(all_valid: bool, keys: impl FnOnce() -> Vec<&'k str>, sigil: u8) -> Option<&'k str> {
+    if all_valid {
+        return None;
+    }
+    let mut keys = keys();
+    keys.sort_unstable();
+    keys.into_iter().find(|k| !valid_placeholder(k, sigil))
 }
 
 impl<'a> Resolver<'a> {
@@ -109,28 +216,22 @@ impl<'a> Resolver<'a> {
         values: Option<&'a dyn ValueSource>,
     ) -> Result<Self, ExprError> {
         if let Some(n) = names {
-            let mut keys = n.keys();
-            if keys.is_empty() {
+            if n.key_count() == 0 {
                 return Err(ExprError::plain("ExpressionAttributeNames must not be empty"));
             }
-            if keys.iter().any(|k| !valid_placeholder(k, '#')) {
-                keys.sort_unstable();
-            }
-            if let Some(bad) = keys.iter().find(|k| !valid_placeholder(k, '#')) {
+            let valid = n.all_keys(&mut |k| valid_placeholder(k, b'#'));
+            if let Some(bad) = first_invalid(valid, || n.keys(), b'#') {
                 return Err(ExprError::plain(format!(
                     "ExpressionAttributeNames contains invalid key: Syntax error; key: \"{bad}\""
                 )));
             }
         }
         if let Some(v) = values {
-            let mut keys = v.keys();
-            if keys.is_empty() {
+            if v.key_count() == 0 {
                 return Err(ExprError::plain("ExpressionAttributeValues must not be empty"));
             }
-            if keys.iter().any(|k| !valid_placeholder(k, ':')) {
-                keys.sort_unstable();
-            }
-            if let Some(bad) = keys.iter().find(|k| !valid_placeholder(k, ':')) {
+            let valid = v.all_keys(&mut |k| valid_placeholder(k, b':'));
+            if let Some(bad) = first_invalid(valid, || v.keys(), b':') {
                 return Err(ExprError::plain(format!(
                     "ExpressionAttributeValues contains invalid key: Syntax error; key: \"{bad}\""
                 )));
@@ -139,18 +240,25 @@ impl<'a> Resolver<'a> {
         Ok(Resolver {
             names,
             values,
-            used_names: Vec::new(),
-            used_values: Vec::new(),
+            used_names: Used::new(),
+            used_values: Used::new(),
         })
     }
 
     /// Resolves a Condition-, Filter- or KeyConditionExpression and checks
     /// its operands.
-    pub fn resolve_condition(
+    ///
+    /// The result borrows names and values from the maps (`'a`) and literal
+    /// names from the expression text (`'s`); `'r` is the shorter of the two.
+    pub fn resolve_condition<'s, 'r>(
         &mut self,
         kind: ExprKind,
-        cond: &Condition<Parsed>,
-    ) -> Result<Condition<Resolved>, ExprError> {
+        cond: &Condition<Parsed<'s>>,
+    ) -> Result<Condition<Resolved<'r>>, ExprError>
+    where
+        'a: 'r,
+        's: 'r,
+    {
         let mut missing = Missing::default();
         let out = self.condition(cond, &mut missing);
         if let Some(m) = missing.first {
@@ -161,10 +269,14 @@ impl<'a> Resolver<'a> {
     }
 
     /// Resolves an UpdateExpression and checks paths and operands.
-    pub fn resolve_update(
+    pub fn resolve_update<'s, 'r>(
         &mut self,
-        update: &UpdateExpr<Parsed>,
-    ) -> Result<UpdateExpr<Resolved>, ExprError> {
+        update: &UpdateExpr<Parsed<'s>>,
+    ) -> Result<UpdateExpr<Resolved<'r>>, ExprError>
+    where
+        'a: 'r,
+        's: 'r,
+    {
         let mut missing = Missing::default();
         let actions = update
             .actions
@@ -181,10 +293,14 @@ impl<'a> Resolver<'a> {
     }
 
     /// Resolves a ProjectionExpression and rejects overlapping paths.
-    pub fn resolve_projection(
+    pub fn resolve_projection<'s, 'r>(
         &mut self,
-        projection: &Projection<Parsed>,
-    ) -> Result<Projection<Resolved>, ExprError> {
+        projection: &Projection<Parsed<'s>>,
+    ) -> Result<Projection<Resolved<'r>>, ExprError>
+    where
+        'a: 'r,
+        's: 'r,
+    {
         let mut missing = Missing::default();
         let paths: Vec<_> = projection
             .paths
@@ -194,13 +310,15 @@ impl<'a> Resolver<'a> {
         if let Some(m) = missing.first {
             return Err(ExprError::invalid(ExprKind::Projection, m));
         }
-        check::overlaps(ExprKind::Projection, paths.iter())?;
+        check::overlaps(ExprKind::Projection, &paths, |p| p)?;
         Ok(Projection { paths })
     }
 
     /// Ends the request: every defined placeholder must have been used.
     pub fn finish(self) -> Result<(), ExprError> {
-        if let Some(n) = self.names {
+        // Used placeholders are distinct keys of the map, so equal counts
+        // mean every key was used.
+        if let Some(n) = self.names.filter(|n| n.key_count() != self.used_names.count()) {
             let mut unused: Vec<&str> = n
                 .keys()
                 .into_iter()
@@ -214,7 +332,7 @@ impl<'a> Resolver<'a> {
                 )));
             }
         }
-        if let Some(v) = self.values {
+        if let Some(v) = self.values.filter(|v| v.key_count() != self.used_values.count()) {
             let mut unused: Vec<&str> = v
                 .keys()
                 .into_iter()
@@ -233,15 +351,17 @@ impl<'a> Resolver<'a> {
 
     // ----- substitution -------------------------------------------------
 
-    fn name(&mut self, name: &NameRef, missing: &mut Missing) -> String {
-        match name {
-            NameRef::Literal(s) => s.clone(),
+    fn name<'s, 'r>(&mut self, name: &NameRef<'s>, missing: &mut Missing) -> Cow<'r, str>
+    where
+        'a: 'r,
+        's: 'r,
+    {
+        match *name {
+            NameRef::Literal(s) => Cow::Borrowed(s),
             NameRef::Placeholder(key) => match self.names.and_then(|n| n.lookup(key)) {
                 Some((stored, real)) => {
-                    if !self.used_names.contains(&stored) {
-                        self.used_names.push(stored);
-                    }
-                    real.to_string()
+                    self.used_names.insert(stored);
+                    Cow::Borrowed(real)
                 }
                 None => {
                     let msg = format!(
@@ -249,20 +369,22 @@ impl<'a> Resolver<'a> {
                     );
                     missing.name.get_or_insert_with(|| msg.clone());
                     missing.first.get_or_insert(msg);
-                    String::new()
+                    Cow::Borrowed("")
                 }
             },
         }
     }
 
-    fn value(&mut self, value: &ValueRef, missing: &mut Missing) -> AttributeValue {
-        let key = &value.0;
+    fn value<'s, 'r>(&mut self, value: &ValueRef<'s>, missing: &mut Missing) -> Cow<'r, AttributeValue>
+    where
+        'a: 'r,
+        's: 'r,
+    {
+        let key = value.0;
         match self.values.and_then(|v| v.lookup(key)) {
             Some((stored, v)) => {
-                if !self.used_values.contains(&stored) {
-                    self.used_values.push(stored);
-                }
-                v.clone()
+                self.used_values.insert(stored);
+                Cow::Borrowed(v)
             }
             None => {
                 let msg = format!(
@@ -270,12 +392,16 @@ impl<'a> Resolver<'a> {
                 );
                 missing.value.get_or_insert_with(|| msg.clone());
                 missing.first.get_or_insert(msg);
-                AttributeValue::Null
+                Cow::Borrowed(&NULL)
             }
         }
     }
 
-    fn path(&mut self, path: &DocPath<NameRef>, missing: &mut Missing) -> DocPath<String> {
+    fn path<'s, 'r>(&mut self, path: &DocPath<NameRef<'s>>, missing: &mut Missing) -> ResolvedPath<'r>
+    where
+        'a: 'r,
+        's: 'r,
+    {
         let head = self.name(&path.head, missing);
         let rest = path
             .rest
@@ -288,22 +414,34 @@ impl<'a> Resolver<'a> {
         DocPath { head, rest }
     }
 
-    fn operand(&mut self, op: &Operand<Parsed>, missing: &mut Missing) -> Operand<Resolved> {
+    fn operand<'s, 'r>(&mut self, op: &Operand<Parsed<'s>>, missing: &mut Missing) -> Operand<Resolved<'r>>
+    where
+        'a: 'r,
+        's: 'r,
+    {
         match op {
             Operand::Path(p) => Operand::Path(self.path(p, missing)),
             Operand::Value(v) => Operand::Value(self.value(v, missing)),
-            Operand::Call(call) => Operand::Call(Box::new(self.call(call, missing))),
+            Operand::Call(call) => Operand::Call(self.call(call, missing)),
         }
     }
 
-    fn call(&mut self, call: &FunctionCall<Parsed>, missing: &mut Missing) -> FunctionCall<Resolved> {
+    fn call<'s, 'r>(&mut self, call: &FunctionCall<Parsed<'s>>, missing: &mut Missing) -> FunctionCall<Resolved<'r>>
+    where
+        'a: 'r,
+        's: 'r,
+    {
         FunctionCall {
             func: call.func,
             args: call.args.iter().map(|a| self.operand(a, missing)).collect(),
         }
     }
 
-    fn condition(&mut self, cond: &Condition<Parsed>, missing: &mut Missing) -> Condition<Resolved> {
+    fn condition<'s, 'r>(&mut self, cond: &Condition<Parsed<'s>>, missing: &mut Missing) -> Condition<Resolved<'r>>
+    where
+        'a: 'r,
+        's: 'r,
+    {
         match cond {
             Condition::Compare { op, left, right } => Condition::Compare {
                 op: *op,
@@ -326,7 +464,11 @@ impl<'a> Resolver<'a> {
         }
     }
 
-    fn action(&mut self, action: &UpdateAction<Parsed>, missing: &mut Missing) -> UpdateAction<Resolved> {
+    fn action<'s, 'r>(&mut self, action: &UpdateAction<Parsed<'s>>, missing: &mut Missing) -> UpdateAction<Resolved<'r>>
+    where
+        'a: 'r,
+        's: 'r,
+    {
         match action {
             UpdateAction::Set(SetAction { path, value }) => {
                 let path = self.path(path, missing);

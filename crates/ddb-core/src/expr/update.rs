@@ -16,7 +16,9 @@
 //! parent is "The document path provided in the update expression is invalid
 //! for update" (ignored for `REMOVE` when the item did not exist).
 
-use super::ast::{DocPath, Func, Operand, PathElem, Resolved, SetValue, UpdateAction, UpdateExpr};
+use std::borrow::Cow;
+
+use super::ast::{Func, Name, Operand, PathElem, Resolved, ResolvedPath, SetValue, UpdateAction, UpdateExpr};
 use super::eval::get_path;
 use super::ExprError;
 use crate::value::{AttributeValue, Item};
@@ -35,10 +37,10 @@ pub struct UpdateContext<'a> {
 }
 
 /// Rejects an update that touches a key attribute.
-pub fn check_key_attributes(update: &UpdateExpr<Resolved>, keys: &[&str]) -> Result<(), ExprError> {
+pub fn check_key_attributes(update: &UpdateExpr<Resolved<'_>>, keys: &[&str]) -> Result<(), ExprError> {
     for action in &update.actions {
         let head = &action.path().head;
-        if keys.contains(&head.as_str()) {
+        if keys.contains(&head.as_ref()) {
             return Err(ExprError::plain(format!(
                 "One or more parameter values were invalid: Cannot update attribute {head}. This attribute is part of the key"
             )));
@@ -47,27 +49,29 @@ pub fn check_key_attributes(update: &UpdateExpr<Resolved>, keys: &[&str]) -> Res
     Ok(())
 }
 
-fn value_of(item: &Item, op: &Operand<Resolved>) -> Result<AttributeValue, ExprError> {
+/// The value of an operand, borrowed from the item or the expression where
+/// possible.
+fn value_ref<'v>(item: &'v Item, op: &'v Operand<Resolved<'_>>) -> Result<Cow<'v, AttributeValue>, ExprError> {
     match op {
-        Operand::Path(p) => get_path(item, p).cloned().ok_or_else(|| ExprError::plain(MISSING)),
-        Operand::Value(v) => Ok(v.clone()),
+        Operand::Path(p) => get_path(item, p).map(Cow::Borrowed).ok_or_else(|| ExprError::plain(MISSING)),
+        Operand::Value(v) => Ok(Cow::Borrowed(&**v)),
         Operand::Call(call) => {
             let arg = |i: usize| call.args.get(i).ok_or_else(|| ExprError::plain(WRONG_TYPE));
             match call.func {
                 Func::IfNotExists => match arg(0)? {
                     Operand::Path(p) => match get_path(item, p) {
-                        Some(v) => Ok(v.clone()),
-                        None => value_of(item, arg(1)?),
+                        Some(v) => Ok(Cow::Borrowed(v)),
+                        None => value_ref(item, arg(1)?),
                     },
                     _ => Err(ExprError::plain(WRONG_TYPE)),
                 },
                 Func::ListAppend => {
-                    let a = value_of(item, arg(0)?)?;
-                    let b = value_of(item, arg(1)?)?;
-                    match (a, b) {
+                    let a = value_ref(item, arg(0)?)?;
+                    let b = value_ref(item, arg(1)?)?;
+                    match (a.into_owned(), &*b) {
                         (AttributeValue::L(mut a), AttributeValue::L(b)) => {
-                            a.extend(b);
-                            Ok(AttributeValue::L(a))
+                            a.extend_from_slice(b);
+                            Ok(Cow::Owned(AttributeValue::L(a)))
                         }
                         _ => Err(ExprError::plain(WRONG_TYPE)),
                     }
@@ -78,31 +82,39 @@ fn value_of(item: &Item, op: &Operand<Resolved>) -> Result<AttributeValue, ExprE
     }
 }
 
-fn arithmetic(item: &Item, a: &Operand<Resolved>, b: &Operand<Resolved>, plus: bool) -> Result<AttributeValue, ExprError> {
-    match (value_of(item, a)?, value_of(item, b)?) {
+fn arithmetic(
+    item: &Item,
+    a: &Operand<Resolved<'_>>,
+    b: &Operand<Resolved<'_>>,
+    plus: bool,
+) -> Result<AttributeValue, ExprError> {
+    match (&*value_ref(item, a)?, &*value_ref(item, b)?) {
         (AttributeValue::N(x), AttributeValue::N(y)) => {
-            let r = if plus { x.checked_add(y) } else { x.checked_sub(y) };
+            let r = if plus { x.checked_add(*y) } else { x.checked_sub(*y) };
             r.map(AttributeValue::N).map_err(|e| ExprError::plain(e.to_string()))
         }
         _ => Err(ExprError::plain(WRONG_TYPE)),
     }
 }
 
-fn set_value(item: &Item, value: &SetValue<Resolved>) -> Result<AttributeValue, ExprError> {
+fn set_value(item: &Item, value: &SetValue<Resolved<'_>>) -> Result<AttributeValue, ExprError> {
     match value {
-        SetValue::Operand(o) => value_of(item, o),
+        SetValue::Operand(o) => value_ref(item, o).map(Cow::into_owned),
         SetValue::Plus(a, b) => arithmetic(item, a, b, true),
         SetValue::Minus(a, b) => arithmetic(item, a, b, false),
     }
 }
 
 /// The container that holds the last step of `path`, and that last step.
-fn parent_mut<'a>(item: &'a mut Item, path: &'a DocPath<String>) -> Option<(&'a mut AttributeValue, &'a PathElem<String>)> {
+fn parent_mut<'a, 'n>(
+    item: &'a mut Item,
+    path: &'a ResolvedPath<'n>,
+) -> Option<(&'a mut AttributeValue, &'a PathElem<Name<'n>>)> {
     let (last, middle) = path.rest.split_last()?;
-    let mut current = item.get_mut(&path.head)?;
+    let mut current = item.get_mut(path.head.as_ref())?;
     for elem in middle {
         current = match (elem, current) {
-            (PathElem::Name(n), AttributeValue::M(m)) => m.get_mut(n)?,
+            (PathElem::Name(n), AttributeValue::M(m)) => m.get_mut(n.as_ref())?,
             (PathElem::Index(i), AttributeValue::L(l)) => l.get_mut(usize::try_from(*i).ok()?)?,
             _ => return None,
         };
@@ -117,6 +129,16 @@ enum Slot<'a> {
     Index(&'a mut Vec<AttributeValue>, usize),
 }
 
+/// Writes `value` under `key`, allocating the key only when it is new.
+fn put_key(map: &mut std::collections::BTreeMap<String, AttributeValue>, key: &str, value: AttributeValue) {
+    match map.get_mut(key) {
+        Some(existing) => *existing = value,
+        None => {
+            map.insert(key.to_string(), value);
+        }
+    }
+}
+
 impl Slot<'_> {
     fn get(&mut self) -> Option<&mut AttributeValue> {
         match self {
@@ -129,12 +151,8 @@ impl Slot<'_> {
     /// Writes; an index past the end appends.
     fn put(self, value: AttributeValue) {
         match self {
-            Slot::Top(item, k) => {
-                item.insert(k.to_string(), value);
-            }
-            Slot::Key(m, k) => {
-                m.insert(k.to_string(), value);
-            }
+            Slot::Top(item, k) => put_key(item, k, value),
+            Slot::Key(m, k) => put_key(m, k, value),
             Slot::Index(l, i) => match l.get_mut(i) {
                 Some(e) => *e = value,
                 None => l.push(value),
@@ -159,7 +177,7 @@ impl Slot<'_> {
     }
 }
 
-fn slot<'a>(item: &'a mut Item, path: &'a DocPath<String>) -> Option<Slot<'a>> {
+fn slot<'a>(item: &'a mut Item, path: &'a ResolvedPath<'_>) -> Option<Slot<'a>> {
     if path.rest.is_empty() {
         return Some(Slot::Top(item, &path.head));
     }
@@ -170,53 +188,52 @@ fn slot<'a>(item: &'a mut Item, path: &'a DocPath<String>) -> Option<Slot<'a>> {
     }
 }
 
-fn add(existing: Option<&mut AttributeValue>, value: &AttributeValue) -> Result<Option<AttributeValue>, ExprError> {
+/// `ADD`: creates the attribute, adds to a number, or unites sets (new
+/// members appended in order), in place.
+fn add(mut slot: Slot<'_>, value: &AttributeValue) -> Result<(), ExprError> {
     use AttributeValue::*;
-    let Some(existing) = existing else {
-        return Ok(Some(value.clone()));
+    let Some(existing) = slot.get() else {
+        slot.put(value.clone());
+        return Ok(());
     };
     match (existing, value) {
         (N(x), N(y)) => {
-            let sum = (*x).checked_add(*y).map_err(|e| ExprError::plain(e.to_string()))?;
-            Ok(Some(N(sum)))
+            *x = (*x).checked_add(*y).map_err(|e| ExprError::plain(e.to_string()))?;
         }
-        (Ss(x), Ss(y)) => Ok(Some(Ss(union(x, y)))),
-        (Ns(x), Ns(y)) => Ok(Some(Ns(union(x, y)))),
-        (Bs(x), Bs(y)) => Ok(Some(Bs(union(x, y)))),
-        _ => Err(ExprError::plain(WRONG_TYPE)),
-    }
-}
-
-fn union<T: Clone + PartialEq>(x: &[T], y: &[T]) -> Vec<T> {
-    let mut out = x.to_vec();
-    for e in y {
-        if !out.contains(e) {
-            out.push(e.clone());
-        }
-    }
-    out
-}
-
-fn difference<T: PartialEq + Clone>(x: &[T], y: &[T]) -> Vec<T> {
-    x.iter().filter(|e| !y.contains(e)).cloned().collect()
-}
-
-/// `Ok(None)`: the set became empty and the attribute goes away.
-fn delete(existing: &AttributeValue, value: &AttributeValue) -> Result<Option<AttributeValue>, ExprError> {
-    use AttributeValue::*;
-    let out = match (existing, value) {
-        (Ss(x), Ss(y)) => Ss(difference(x, y)),
-        (Ns(x), Ns(y)) => Ns(difference(x, y)),
-        (Bs(x), Bs(y)) => Bs(difference(x, y)),
+        (Ss(x), Ss(y)) => union(x, y),
+        (Ns(x), Ns(y)) => union(x, y),
+        (Bs(x), Bs(y)) => union(x, y),
         _ => return Err(ExprError::plain(WRONG_TYPE)),
-    };
-    let empty = matches!(&out, Ss(v) if v.is_empty())
-        || matches!(&out, Ns(v) if v.is_empty())
-        || matches!(&out, Bs(v) if v.is_empty());
-    Ok((!empty).then_some(out))
+    }
+    Ok(())
 }
 
-fn last_index(path: &DocPath<String>) -> Option<u32> {
+fn union<T: Clone + PartialEq>(x: &mut Vec<T>, y: &[T]) {
+    for e in y {
+        if !x.contains(e) {
+            x.push(e.clone());
+        }
+    }
+}
+
+/// `DELETE`: removes set members in place; `true` when the set became
+/// empty (the attribute then goes away).
+fn delete(existing: &mut AttributeValue, value: &AttributeValue) -> Result<bool, ExprError> {
+    use AttributeValue::*;
+    Ok(match (existing, value) {
+        (Ss(x), Ss(y)) => difference(x, y),
+        (Ns(x), Ns(y)) => difference(x, y),
+        (Bs(x), Bs(y)) => difference(x, y),
+        _ => return Err(ExprError::plain(WRONG_TYPE)),
+    })
+}
+
+fn difference<T: PartialEq>(x: &mut Vec<T>, y: &[T]) -> bool {
+    x.retain(|e| !y.contains(e));
+    x.is_empty()
+}
+
+fn last_index(path: &ResolvedPath<'_>) -> Option<u32> {
     match path.rest.last() {
         Some(PathElem::Index(i)) => Some(*i),
         _ => None,
@@ -225,10 +242,10 @@ fn last_index(path: &DocPath<String>) -> Option<u32> {
 
 /// Applies `update` to `item` in place. On error the item may be partly
 /// updated; callers apply to a copy and keep it only on success.
-pub fn apply_update(update: &UpdateExpr<Resolved>, item: &mut Item, ctx: &UpdateContext<'_>) -> Result<(), ExprError> {
+pub fn apply_update(update: &UpdateExpr<Resolved<'_>>, item: &mut Item, ctx: &UpdateContext<'_>) -> Result<(), ExprError> {
     check_key_attributes(update, ctx.key_attributes)?;
     // 1. Read everything first.
-    let mut sets: Vec<(&DocPath<String>, AttributeValue)> = Vec::new();
+    let mut sets: Vec<(&ResolvedPath<'_>, AttributeValue)> = Vec::new();
     for action in &update.actions {
         if let UpdateAction::Set(a) = action {
             sets.push((&a.path, set_value(item, &a.value)?));
@@ -243,10 +260,8 @@ pub fn apply_update(update: &UpdateExpr<Resolved>, item: &mut Item, ctx: &Update
     for action in &update.actions {
         match action {
             UpdateAction::Add(a) => {
-                let mut s = slot(item, &a.path).ok_or_else(|| ExprError::plain(BAD_PATH))?;
-                if let Some(v) = add(s.get(), &a.value)? {
-                    s.put(v);
-                }
+                let s = slot(item, &a.path).ok_or_else(|| ExprError::plain(BAD_PATH))?;
+                add(s, &a.value)?;
             }
             UpdateAction::Delete(a) => {
                 let Some(mut s) = slot(item, &a.path) else {
@@ -256,16 +271,15 @@ pub fn apply_update(update: &UpdateExpr<Resolved>, item: &mut Item, ctx: &Update
                     continue;
                 };
                 let Some(existing) = s.get() else { continue };
-                match delete(existing, &a.value)? {
-                    Some(v) => *existing = v,
-                    None => s.remove(),
+                if delete(existing, &a.value)? {
+                    s.remove();
                 }
             }
             _ => {}
         }
     }
     // 4. REMOVE, highest index first.
-    let mut removes: Vec<&DocPath<String>> = update
+    let mut removes: Vec<&ResolvedPath<'_>> = update
         .actions
         .iter()
         .filter_map(|a| match a {

@@ -485,7 +485,7 @@ mod tests {
         (any::<bool>(), any::<u128>(), -167i16..=125).prop_filter_map("valid", |(neg, c, e)| {
             let mut c = c % 10u128.pow(38);
             let mut e = e;
-            while c != 0 && c % 10 == 0 {
+            while c != 0 && c.is_multiple_of(10) {
                 c /= 10;
                 e = e.saturating_add(1);
             }

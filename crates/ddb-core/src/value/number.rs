@@ -26,6 +26,19 @@ mod parse;
 use std::cmp::Ordering;
 use std::fmt;
 
+/// `POW10[i]` is 10^i, for every power a `u128` holds (built at compile
+/// time; the indexes stay below the length).
+#[allow(clippy::indexing_slicing)]
+static POW10: [u128; 39] = {
+    let mut table = [1u128; 39];
+    let mut i = 1;
+    while i < 39 {
+        table[i] = table[i - 1] * 10;
+        i += 1;
+    }
+    table
+};
+
 /// Most significant digits a number may have.
 pub const MAX_SIGNIFICANT_DIGITS: u32 = 38;
 /// Largest allowed magnitude (power of ten of the leading digit).
@@ -138,7 +151,7 @@ impl Number {
         if coefficient == 0 {
             return (!negative && exponent == 0).then_some(Number::ZERO);
         }
-        if coefficient % 10 == 0 || coefficient >= 10u128.pow(MAX_SIGNIFICANT_DIGITS) {
+        if coefficient.is_multiple_of(10) || coefficient >= 10u128.pow(MAX_SIGNIFICANT_DIGITS) {
             return None;
         }
         let n = Number {
@@ -174,7 +187,12 @@ impl Number {
 
     /// Number of significant digits (0 for zero).
     pub fn significant_digits(&self) -> u32 {
-        match self.coefficient.checked_ilog10() {
+        // Most coefficients fit in 64 bits, whose log is much cheaper.
+        let log = match u64::try_from(self.coefficient) {
+            Ok(small) => small.checked_ilog10(),
+            Err(_) => self.coefficient.checked_ilog10(),
+        };
+        match log {
             Some(log) => log + 1,
             None => 0,
         }
@@ -204,13 +222,16 @@ impl Number {
             (false, true) => return Ordering::Greater,
             (false, false) => {}
         }
+        if self.exponent == other.exponent {
+            return self.coefficient.cmp(&other.coefficient);
+        }
         self.magnitude().cmp(&other.magnitude()).then_with(|| {
             // Same leading power: align the last digits. Both scaled values
             // keep at most 38 digits, so they fit in u128.
             let low = self.exponent.min(other.exponent);
             let scale = |n: &Number| {
-                let shift = u32::try_from(i32::from(n.exponent) - i32::from(low)).unwrap_or(0);
-                n.coefficient.saturating_mul(10u128.saturating_pow(shift))
+                let shift = usize::try_from(i32::from(n.exponent) - i32::from(low)).unwrap_or(0);
+                n.coefficient.saturating_mul(POW10.get(shift).copied().unwrap_or(u128::MAX))
             };
             scale(self).cmp(&scale(other))
         })
@@ -235,19 +256,14 @@ impl std::ops::Neg for Number {
 impl Ord for Number {
     /// Numeric order.
     fn cmp(&self, other: &Number) -> Ordering {
-        let class = |n: &Number| match (n.negative, n.is_zero()) {
-            (true, _) => 0,
-            (false, true) => 1,
-            (false, false) => 2,
-        };
-        class(self).cmp(&class(other)).then_with(|| {
-            let by_abs = self.cmp_abs(other);
-            if self.negative {
-                by_abs.reverse()
-            } else {
-                by_abs
-            }
-        })
+        // Zero is never negative, so the signs split negatives from the
+        // rest; among non-negatives `cmp_abs` puts zero first.
+        match (self.negative, other.negative) {
+            (false, true) => Ordering::Greater,
+            (true, false) => Ordering::Less,
+            (false, false) => self.cmp_abs(other),
+            (true, true) => self.cmp_abs(other).reverse(),
+        }
     }
 }
 
@@ -388,6 +404,62 @@ mod tests {
             ("12.34", "12.34"),
         ] {
             assert_eq!(n(input).to_string(), output, "{input}");
+        }
+    }
+
+    /// The first implementation of `Ord`, kept as the reference.
+    fn reference_cmp(a: &Number, b: &Number) -> Ordering {
+        let class = |n: &Number| match (n.negative, n.is_zero()) {
+            (true, _) => 0,
+            (false, true) => 1,
+            (false, false) => 2,
+        };
+        let abs = |x: &Number, y: &Number| {
+            if x.is_zero() || y.is_zero() {
+                return x.is_zero().cmp(&y.is_zero()).reverse();
+            }
+            x.magnitude().cmp(&y.magnitude()).then_with(|| {
+                let low = x.exponent.min(y.exponent);
+                let scale = |n: &Number| {
+                    let shift = u32::try_from(i32::from(n.exponent) - i32::from(low)).unwrap_or(0);
+                    n.coefficient.saturating_mul(10u128.saturating_pow(shift))
+                };
+                scale(x).cmp(&scale(y))
+            })
+        };
+        class(a).cmp(&class(b)).then_with(|| {
+            let by_abs = abs(a, b);
+            if a.negative {
+                by_abs.reverse()
+            } else {
+                by_abs
+            }
+        })
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn order_matches_the_reference(
+            ca in 0u128..10u128.pow(38), ea in -167i16..=125, na: bool,
+            cb in 0u128..10u128.pow(38), eb in -167i16..=125, nb: bool,
+            near in 0i16..4,
+        ) {
+            let make = |neg: bool, mut c: u128, mut e: i16| {
+                if c == 0 {
+                    return Some(Number::ZERO);
+                }
+                while c / 10 * 10 == c { c /= 10; e += 1; }
+                Number::from_parts(neg, c, e)
+            };
+            let pairs = [
+                (make(na, ca, ea), make(nb, cb, eb)),
+                (make(na, ca, ea), make(nb, cb, ea.saturating_add(near))),
+                (make(na, ca % 1000, ea), make(na, cb % 1000, ea)),
+            ];
+            for (a, b) in pairs {
+                let (Some(a), Some(b)) = (a, b) else { continue };
+                proptest::prop_assert_eq!(a.cmp(&b), reference_cmp(&a, &b), "{} vs {}", a, b);
+            }
         }
     }
 

@@ -151,8 +151,9 @@ fn invalid_document_paths() {
     let it2 = item(&[("a", m(&[("x", n("3"))])), ("b", l(vec![s("hi")]))]);
     assert_eq!(apply("REMOVE a.y, b[7], c", &nm, &Values::new(), &it2).unwrap(), it2);
     // A REMOVE through a missing parent is ignored when the item is new.
+    let no_values = Values::new();
     for src in ["REMOVE x.y", "REMOVE x[0]"] {
-        let u = upd(src, &nm, &Values::new()).unwrap();
+        let u = upd(src, &nm, &no_values).unwrap();
         let mut fresh = item(&[("pk", s("k"))]);
         let ctx = UpdateContext { key_attributes: &["pk"], item_existed: false };
         apply_update(&u, &mut fresh, &ctx).unwrap();

@@ -70,7 +70,7 @@ fn resolver<'a>(nm: &'a Names, vs: &'a Values) -> Result<Resolver<'a>, String> {
 }
 
 /// Parse and resolve one condition expression as a whole request.
-pub fn cond(src: &str, nm: &Names, vs: &Values) -> Result<Condition<Resolved>, String> {
+pub fn cond<'a>(src: &'a str, nm: &'a Names, vs: &'a Values) -> Result<Condition<Resolved<'a>>, String> {
     let parsed = parse_condition(ExprKind::Condition, src).map_err(|e| e.to_string())?;
     let mut r = resolver(nm, vs)?;
     let c = r
@@ -95,7 +95,7 @@ pub fn check(src: &str, nm: &Names, vs: &Values, it: &Item) -> bool {
 }
 
 /// Parse and resolve one update expression as a whole request.
-pub fn upd(src: &str, nm: &Names, vs: &Values) -> Result<UpdateExpr<Resolved>, String> {
+pub fn upd<'a>(src: &'a str, nm: &'a Names, vs: &'a Values) -> Result<UpdateExpr<Resolved<'a>>, String> {
     let parsed = parse_update(src).map_err(|e| e.to_string())?;
     let mut r = resolver(nm, vs)?;
     let u = r.resolve_update(&parsed).map_err(|e| e.to_string())?;

@@ -50,7 +50,7 @@ pub(crate) fn validate(text: &str) -> Result<(), String> {
     let bytes = text.as_bytes();
     // The service counts UTF-16 units (Java string length).
     let length = text.encode_utf16().count();
-    if length % 4 != 0 {
+    if !length.is_multiple_of(4) {
         return Err(format!(
             "Base64 encoded length is expected a multiple of 4 bytes but found: {length}"
         ));

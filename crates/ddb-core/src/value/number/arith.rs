@@ -26,6 +26,15 @@ impl Number {
         if self.is_zero() {
             return Ok(rhs);
         }
+        if let Some(result) = add_small(self, rhs) {
+            return result;
+        }
+        self.add_digits(rhs)
+    }
+
+    /// The general case of [`Self::checked_add`]: schoolbook arithmetic on
+    /// aligned decimal digits. Both operands are non-zero.
+    fn add_digits(self, rhs: Number) -> Result<Number, NumberError> {
         let low = self.exponent().min(rhs.exponent());
         let a = aligned_digits(&self, low);
         let b = aligned_digits(&rhs, low);
@@ -52,6 +61,53 @@ impl Number {
     pub fn checked_sub(self, rhs: Number) -> Result<Number, NumberError> {
         self.checked_add(-rhs)
     }
+}
+
+/// The fast path of [`Number::checked_add`] for non-zero operands whose
+/// aligned coefficients and sum fit in a `u128` (the common case): the same
+/// result and errors as [`Number::add_digits`], without building digit
+/// strings. `None` when the operands are too far apart for it.
+fn add_small(a: Number, b: Number) -> Option<Result<Number, NumberError>> {
+    let low = a.exponent().min(b.exponent());
+    let scaled = |n: &Number| {
+        let shift = u32::try_from(i32::from(n.exponent()) - i32::from(low)).ok()?;
+        n.coefficient().checked_mul(10u128.checked_pow(shift)?)
+    };
+    let (x, y) = (scaled(&a)?, scaled(&b)?);
+    let (negative, mut coefficient) = if a.is_negative() == b.is_negative() {
+        (a.is_negative(), x.checked_add(y)?)
+    } else if x >= y {
+        (a.is_negative(), x - y)
+    } else {
+        (b.is_negative(), y - x)
+    };
+    if coefficient == 0 {
+        return Some(Ok(Number::ZERO));
+    }
+    // As `Number::from_digits` does: drop trailing zeros, then check the
+    // magnitude (overflow, underflow) before the digit count (overflow).
+    let mut exponent = i32::from(low);
+    while coefficient % 10 == 0 {
+        coefficient /= 10;
+        exponent += 1;
+    }
+    let digits = coefficient.ilog10() + 1;
+    let magnitude = exponent + digits as i32 - 1;
+    if magnitude > super::MAX_MAGNITUDE {
+        return Some(Err(NumberError::Overflow));
+    }
+    if magnitude < super::MIN_MAGNITUDE {
+        return Some(Err(NumberError::Underflow));
+    }
+    if digits > super::MAX_SIGNIFICANT_DIGITS {
+        return Some(Err(NumberError::Overflow));
+    }
+    let exponent = i16::try_from(exponent).ok()?;
+    Some(Ok(Number {
+        negative,
+        coefficient,
+        exponent,
+    }))
 }
 
 /// |n| × 10^(n.exponent - low) as little-endian decimal digits.
@@ -101,9 +157,58 @@ fn sub_le(a: &[u8], b: &[u8]) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::super::{Number, NumberError};
+    use super::add_small;
 
     fn n(text: &str) -> Number {
         Number::parse(text).unwrap()
+    }
+
+    proptest::proptest! {
+        /// The u128 fast path agrees with the digit-string arithmetic.
+        #[test]
+        fn fast_path_matches_digit_arithmetic(
+            ca in 1u128..10u128.pow(38), ea in -167i16..=125,
+            cb in 1u128..10u128.pow(38), eb in -167i16..=125,
+            small in 1u64..1_000_000, na: bool, nb: bool,
+        ) {
+            let make = |neg: bool, c: u128, e: i16| {
+                let mut c = c;
+                let mut e = e;
+                while c / 10 * 10 == c { c /= 10; e += 1; }
+                Number::from_parts(neg, c, e)
+            };
+            let pairs = [
+                (make(na, ca, ea), make(nb, cb, eb)),
+                (make(na, ca, ea), make(nb, u128::from(small), ea)),
+                (make(na, u128::from(small), eb), make(nb, cb, eb.saturating_sub(3))),
+            ];
+            for (x, y) in pairs {
+                let (Some(x), Some(y)) = (x, y) else { continue };
+                if let Some(fast) = add_small(x, y) {
+                    proptest::prop_assert_eq!(fast, x.add_digits(y), "{} + {}", x, y);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn fast_path_edges() {
+        for (a, b) in [
+            ("99999999999999999999999999999999999999", "1"),
+            ("9.9999999999999999999999999999999999999E+125", "1E+88"),
+            ("1.5e-130", "-1.4e-130"),
+            ("1e-130", "-1e-130"),
+            ("12345678901234567890123456789012345678", "-12345678901234567890123456789012345678"),
+            ("0.1", "0.2"),
+            ("-5", "3"),
+            ("170141183460469231731687303715884105727", "1"),
+        ] {
+            let (Ok(x), Ok(y)) = (Number::parse(a), Number::parse(b)) else { continue };
+            if let Some(fast) = add_small(x, y) {
+                assert_eq!(fast, x.add_digits(y), "{a} + {b}");
+            }
+            assert_eq!(x.checked_add(y), x.add_digits(y), "{a} + {b}");
+        }
     }
 
     fn add(a: &str, b: &str) -> Result<String, NumberError> {
