@@ -4,7 +4,8 @@
 //! `<data-dir>/postgres`; it keeps the master key and internal token in
 //! `<data-dir>/dev-secrets.json` (mode 0600) so keys survive restarts;
 //! it ensures a `default` tenant with a root key and prints the
-//! environment for the AWS CLI and SDKs.
+//! environment for the AWS CLI and SDKs, then the admin API's URL and an
+//! operator token (signed with `<data-dir>/jwt-secret`).
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -113,6 +114,7 @@ pub async fn run(args: DevArgs) -> anyhow::Result<()> {
         .with_context(|| format!("creating {}", args.data_dir.display()))?;
     let data_dir = args.data_dir.canonicalize()?;
     let secrets = load_or_create_secrets(&data_dir)?;
+    let jwt_secret = crate::admin::token::dev_secret(&data_dir)?;
 
     let data_listener = bind(args.listen, "DynamoDB endpoint").await?;
     let admin_listener = bind(args.admin_listen, "control plane").await?;
@@ -136,7 +138,7 @@ pub async fn run(args: DevArgs) -> anyhow::Result<()> {
         }
     };
 
-    let result = run_planes(&args, explicit, secrets, database_url, admin_listener, data_listener, admin_addr, data_addr).await;
+    let result = run_planes(&args, explicit, secrets, jwt_secret, database_url, admin_listener, data_listener, admin_addr, data_addr).await;
 
     if let Some(cluster) = cluster {
         tokio::task::spawn_blocking(move || cluster.stop())
@@ -151,6 +153,7 @@ async fn run_planes(
     args: &DevArgs,
     explicit: Option<(String, Secret)>,
     secrets: DevSecrets,
+    jwt_secret: Secret,
     database_url: String,
     admin_listener: TcpListener,
     data_listener: TcpListener,
@@ -166,7 +169,9 @@ async fn run_planes(
         long_poll_secs: 25,
         db_max_connections: 10,
     };
-    let cp = dynastore_control_plane::ControlPlane::start(cp_config, stop.clone()).await?;
+    let admin_token = crate::admin::token::dev_operator_token(&jwt_secret)?;
+    let admin_config = dynastore_control_plane::AdminConfig::with_secret(jwt_secret);
+    let cp = dynastore_control_plane::ControlPlane::start_with_admin(cp_config, admin_config, stop.clone()).await?;
     let tenant = cp.ensure_tenant("default").await?;
     let key = cp.ensure_root_key(&tenant, explicit).await?;
     let cp_task = {
@@ -196,6 +201,8 @@ async fn run_planes(
     // The AWS CLI v1 (and boto3) read only AWS_DEFAULT_REGION.
     println!("export AWS_DEFAULT_REGION={}", args.region);
     println!("export AWS_ENDPOINT_URL_DYNAMODB=http://{data_addr}");
+    println!("export DYNASTORE_ADMIN_URL=http://{admin_addr}");
+    println!("export DYNASTORE_TOKEN={admin_token}");
     tracing::info!("Dynastore is running; Ctrl-C stops it");
     // Flush now: scripts read these lines while the stack keeps running.
     {

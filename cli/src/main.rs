@@ -1,8 +1,10 @@
 //! The `dynastore` command: `dev` runs the whole stack locally (private
 //! Postgres, control plane, data plane, a `default` tenant); `postgres`
 //! runs only a private Postgres cluster in the foreground (used by the test
-//! script); `bench` measures the data plane against a bare-server ceiling.
+//! script); `bench` measures the data plane against a bare-server ceiling;
+//! `admin` drives the control plane's admin REST API.
 
+mod admin;
 mod bench;
 mod dev;
 mod postgres;
@@ -10,6 +12,9 @@ mod postgres;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[derive(Debug, Parser)]
 #[command(name = "dynastore", version, about = "Self-hosted, multi-tenant, DynamoDB-compatible database")]
@@ -27,6 +32,9 @@ enum Command {
     /// Load-test the DynamoDB API (PutItem, GetItem, mixed, Query) against a
     /// bare-server ceiling; starts the whole stack unless --endpoint.
     Bench(bench::BenchArgs),
+    /// Administer tenants, users, access keys, policies; read tables and the
+    /// audit log (the control plane's admin API).
+    Admin(admin::AdminArgs),
 }
 
 fn main() -> ExitCode {
@@ -44,6 +52,7 @@ fn main() -> ExitCode {
             Command::Dev(args) => dev::run(args).await,
             Command::Postgres(args) => postgres::run(args).await,
             Command::Bench(args) => bench::run(args).await,
+            Command::Admin(args) => admin::run(args).await,
         }
     });
     match result {

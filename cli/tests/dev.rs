@@ -1,6 +1,6 @@
 //! `dynastore dev` as a user runs it: a private PostgreSQL, both planes, the
-//! printed environment working with the AWS CLI, a stable key across
-//! restarts, and a clean stop on SIGTERM.
+//! printed environment working with the AWS CLI (and the admin API's URL
+//! and token), a stable key across restarts, and a clean stop on SIGTERM.
 
 #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
 
@@ -29,7 +29,7 @@ fn start(data_dir: &Path) -> Dev {
         let line = line.unwrap();
         let (k, v) = line.strip_prefix("export ").unwrap().split_once('=').unwrap();
         env.push((k.to_owned(), v.to_owned()));
-        if k == "AWS_ENDPOINT_URL_DYNAMODB" {
+        if k == "DYNASTORE_TOKEN" {
             break;
         }
     }
@@ -82,15 +82,28 @@ fn dev_stack_runs_prints_env_and_stops() {
     let names: Vec<&str> = dev.env.iter().map(|(k, _)| k.as_str()).collect();
     assert_eq!(
         names,
-        ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ENDPOINT_URL_DYNAMODB"]
+        [
+            "AWS_ACCESS_KEY_ID",
+            "AWS_SECRET_ACCESS_KEY",
+            "AWS_REGION",
+            "AWS_DEFAULT_REGION",
+            "AWS_ENDPOINT_URL_DYNAMODB",
+            "DYNASTORE_ADMIN_URL",
+            "DYNASTORE_TOKEN"
+        ]
     );
+    assert!(dev.env[5].1.starts_with("http://127.0.0.1:"), "{}", dev.env[5].1);
+    assert_eq!(dev.env[6].1.split('.').count(), 3, "a JWT");
     assert_eq!(list_tables(&dev), serde_json::json!({"TableNames": []}));
     let first_key = dev.env[0].1.clone();
+    assert!(data.join("jwt-secret").exists(), "the JWT secret is kept with the other state");
+    let first_secret = std::fs::read_to_string(data.join("jwt-secret")).unwrap();
     stop(dev);
 
     // Restart on the same data dir: the cluster is reused, the key is the same.
     let dev = start(&data);
     assert_eq!(dev.env[0].1, first_key);
+    assert_eq!(std::fs::read_to_string(data.join("jwt-secret")).unwrap(), first_secret);
     assert_eq!(list_tables(&dev), serde_json::json!({"TableNames": []}));
     stop(dev);
     assert!(!data.join("postgres").join("postmaster.pid").exists(), "PostgreSQL stopped cleanly");

@@ -14,7 +14,7 @@ use serde::Deserialize;
 use sqlx::{PgConnection, Postgres, Transaction};
 
 use crate::db::revision::Kind;
-use crate::db::{access_keys, revision, tables, tenants};
+use crate::db::{access_keys, revision, tables, tenants, users};
 use crate::error::{Error, Result};
 use crate::ControlPlane;
 
@@ -93,6 +93,13 @@ async fn changes_after(conn: &mut PgConnection, cp: &ControlPlane, after: i64) -
                 Some(k) => out.access_keys.push(k),
                 None => out.deleted_access_keys.push(id),
             },
+            Kind::User => match users::record(conn, &id).await? {
+                Some(u) => out.users.push(u),
+                None => out.deleted_users.push(id),
+            },
+            // Data planes see policies through the users they are attached
+            // to, which are bumped with them.
+            Kind::Policy => {}
             Kind::Table => match tables::by_entity_id(conn, &id).await? {
                 Some(t) => out.tables.push(t),
                 None => {
@@ -115,6 +122,7 @@ impl ControlPlane {
             tenants: tenants::list(&mut tx).await?,
             access_keys: access_keys::list(&mut tx, &self.master).await?,
             tables: tables::list(&mut tx).await?,
+            users: users::list_records(&mut tx).await?,
         };
         tx.commit().await?;
         Ok(snap)

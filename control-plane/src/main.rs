@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use dynastore_common::{config, shutdown, telemetry};
 use dynastore_control_plane::config::ENV_PREFIX;
-use dynastore_control_plane::Config;
+use dynastore_control_plane::Settings;
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -22,17 +22,17 @@ async fn main() -> ExitCode {
             }
         }
     }
-    let config: Config = match config::load(file.as_deref(), ENV_PREFIX) {
+    let settings: Settings = match config::load(file.as_deref(), ENV_PREFIX) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("{e}");
             return ExitCode::from(2);
         }
     };
-    let listener = match tokio::net::TcpListener::bind(&config.listen).await {
+    let listener = match tokio::net::TcpListener::bind(&settings.config.listen).await {
         Ok(l) => l,
         Err(e) => {
-            eprintln!("cannot listen on {}: {e}", config.listen);
+            eprintln!("cannot listen on {}: {e}", settings.config.listen);
             return ExitCode::FAILURE;
         }
     };
@@ -41,7 +41,7 @@ async fn main() -> ExitCode {
         shutdown::signal().await;
         trigger.fire();
     });
-    match dynastore_control_plane::run(config, listener, stop).await {
+    match dynastore_control_plane::run(settings, listener, stop).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("control plane failed: {e}");

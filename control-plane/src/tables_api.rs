@@ -4,6 +4,12 @@
 //! to the catalog and answers with the revision at which data planes see
 //! the change. Refusals are DynamoDB errors ([`DdbError`]) the data plane
 //! relays as they are.
+//!
+//! Every operation leaves an `audit_log` row (in the transaction of the
+//! change when it succeeds): the principal and source address are the
+//! ones the data plane names in the headers [`contract::PRINCIPAL_HEADER`]
+//! and [`contract::SOURCE_IP_HEADER`] (the IAM caller and the client's
+//! address), else `data-plane` and the data plane's own address.
 
 use std::sync::Arc;
 
@@ -12,12 +18,90 @@ use axum::http::HeaderMap;
 use axum::routing::{delete, post};
 use axum::{Json, Router};
 use ddb_core::api::table::{stream_label, BillingMode, TableChange as Change, TableDefinition, TableSpec};
-use dynastore_common::contract::{self, CreateTableRequest, DdbError, TableChange, TableRecord};
+use dynastore_common::contract::{
+    self, CreateTableRequest, DdbError, TableChange, TableRecord, PRINCIPAL_HEADER, SOURCE_IP_HEADER,
+};
 
+use crate::admin::caller::PeerIp;
+use crate::db::audit::{self, Entry};
 use crate::db::{revision, tables, tenants};
 use crate::error::{Error, Result};
 use crate::internal_api::authorize;
 use crate::{ids, ControlPlane};
+
+/// Principal recorded when the data plane names none.
+const DEFAULT_PRINCIPAL: &str = "data-plane";
+
+/// The audit entry of a table operation, as far as the request tells it.
+fn entry(
+    headers: &HeaderMap,
+    peer: PeerIp,
+    tenant_id: &str,
+    action: &str,
+    table: &str,
+    request: serde_json::Value,
+) -> Entry {
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(|v| v.chars().take(256).collect::<String>())
+    };
+    Entry {
+        tenant_id: Some(tenant_id.to_owned()),
+        principal: header(PRINCIPAL_HEADER).unwrap_or_else(|| DEFAULT_PRINCIPAL.to_owned()),
+        source_ip: header(SOURCE_IP_HEADER).or(peer.0),
+        action: action.to_owned(),
+        resource: format!("table/{table}"),
+        request,
+    }
+}
+
+/// The audited action of a table change.
+fn change_action(change: &Change) -> &'static str {
+    match change {
+        Change::Tag(_) => "dynamodb:TagResource",
+        Change::Untag(_) => "dynamodb:UntagResource",
+        Change::TimeToLive { .. } => "dynamodb:UpdateTimeToLive",
+        Change::Update(_) => "dynamodb:UpdateTable",
+        Change::IndexReady(_) => "IndexReady",
+    }
+}
+
+/// Records a refused or failed operation, best effort (its transaction,
+/// if any, has rolled back).
+async fn record_failure(cp: &ControlPlane, entry: &Entry, error: &Error) {
+    let recorded = async {
+        let mut conn = cp.pool.acquire().await?;
+        audit::insert(&mut conn, entry, error.status().as_u16()).await
+    }
+    .await;
+    if let Err(e) = recorded {
+        tracing::error!(error = %e, action = %entry.action, "cannot record a failed table operation in the audit log");
+    }
+}
+
+/// Records the outcome of an operation: a success in its transaction
+/// (then committed), a failure on its own.
+async fn finish(
+    cp: &ControlPlane,
+    entry: &Entry,
+    result: Result<(sqlx::Transaction<'static, sqlx::Postgres>, TableChange)>,
+) -> Result<Json<TableChange>> {
+    match result {
+        Ok((mut tx, change)) => {
+            audit::insert(&mut tx, entry, 200).await?;
+            tx.commit().await?;
+            Ok(Json(change))
+        }
+        Err(e) => {
+            record_failure(cp, entry, &e).await;
+            Err(e)
+        }
+    }
+}
 
 /// Tables one account may hold (DynamoDB's default quota).
 pub const MAX_TABLES_PER_TENANT: i64 = 2500;
@@ -36,28 +120,43 @@ fn epoch_now() -> f64 {
 
 async fn change(
     State(cp): State<Arc<ControlPlane>>,
+    peer: PeerIp,
     headers: HeaderMap,
     Path((tenant, name)): Path<(String, String)>,
     Json(change): Json<Change>,
 ) -> Result<Json<TableChange>> {
     authorize(&cp, &headers)?;
+    let summary = serde_json::to_value(&change).unwrap_or_default();
+    let entry = entry(&headers, peer, &tenant, change_action(&change), &name, summary);
+    let result = apply_change(&cp, &tenant, &name, &change).await;
+    finish(&cp, &entry, result).await
+}
+
+async fn apply_change(
+    cp: &ControlPlane,
+    tenant: &str,
+    name: &str,
+    change: &Change,
+) -> Result<(sqlx::Transaction<'static, sqlx::Postgres>, TableChange)> {
     let mut tx = cp.pool.begin().await?;
-    let Some(mut record) = tables::get_for_update(&mut tx, &tenant, &name).await? else {
-        return Err(not_found(&name).into());
+    let Some(mut record) = tables::get_for_update(&mut tx, tenant, name).await? else {
+        return Err(not_found(name).into());
     };
     let mut def: TableDefinition = serde_json::from_value(record.definition.clone())
         .map_err(|e| Error::BadRequest(format!("stored definition unreadable: {e}")))?;
-    def.apply(&change, epoch_now())
+    def.apply(change, epoch_now())
         .map_err(|e| DdbError::new(e.code(), e.message()))?;
     record.definition = serde_json::to_value(&def)
         .map_err(|e| Error::BadRequest(format!("unserializable table: {e}")))?;
-    tables::set_definition(&mut tx, &tenant, &name, &record.definition).await?;
+    tables::set_definition(&mut tx, tenant, name, &record.definition).await?;
     let rev = revision::current(&mut tx).await?;
-    tx.commit().await?;
-    Ok(Json(TableChange {
-        revision: rev,
-        table: record,
-    }))
+    Ok((
+        tx,
+        TableChange {
+            revision: rev,
+            table: record,
+        },
+    ))
 }
 
 fn table_id() -> String {
@@ -81,10 +180,33 @@ fn not_found(name: &str) -> DdbError {
 
 async fn create(
     State(cp): State<Arc<ControlPlane>>,
+    peer: PeerIp,
     headers: HeaderMap,
     Json(req): Json<CreateTableRequest>,
 ) -> Result<Json<TableChange>> {
     authorize(&cp, &headers)?;
+    let name = req
+        .spec
+        .get("name")
+        .and_then(serde_json::Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    let entry = entry(
+        &headers,
+        peer,
+        &req.tenant_id,
+        "dynamodb:CreateTable",
+        &name,
+        serde_json::json!({ "TableName": name }),
+    );
+    let result = create_table(&cp, req).await;
+    finish(&cp, &entry, result).await
+}
+
+async fn create_table(
+    cp: &ControlPlane,
+    req: CreateTableRequest,
+) -> Result<(sqlx::Transaction<'static, sqlx::Postgres>, TableChange)> {
     let spec: TableSpec = serde_json::from_value(req.spec)
         .map_err(|e| Error::BadRequest(format!("invalid table spec: {e}")))?;
     let created_at = epoch_now();
@@ -125,23 +247,43 @@ async fn create(
         Err(e) => return Err(e),
     }
     let rev = revision::current(&mut tx).await?;
-    tx.commit().await?;
     tracing::info!(tenant = %record.tenant_id, table = %record.name, "table created");
-    Ok(Json(TableChange {
-        revision: rev,
-        table: record,
-    }))
+    Ok((
+        tx,
+        TableChange {
+            revision: rev,
+            table: record,
+        },
+    ))
 }
 
 async fn remove(
     State(cp): State<Arc<ControlPlane>>,
+    peer: PeerIp,
     headers: HeaderMap,
     Path((tenant, name)): Path<(String, String)>,
 ) -> Result<Json<TableChange>> {
     authorize(&cp, &headers)?;
+    let entry = entry(
+        &headers,
+        peer,
+        &tenant,
+        "dynamodb:DeleteTable",
+        &name,
+        serde_json::json!({ "TableName": name }),
+    );
+    let result = delete_table(&cp, &tenant, &name).await;
+    finish(&cp, &entry, result).await
+}
+
+async fn delete_table(
+    cp: &ControlPlane,
+    tenant: &str,
+    name: &str,
+) -> Result<(sqlx::Transaction<'static, sqlx::Postgres>, TableChange)> {
     let mut tx = cp.pool.begin().await?;
-    let Some(mut record) = tables::get_for_update(&mut tx, &tenant, &name).await? else {
-        return Err(not_found(&name).into());
+    let Some(mut record) = tables::get_for_update(&mut tx, tenant, name).await? else {
+        return Err(not_found(name).into());
     };
     let protected = serde_json::from_value::<TableDefinition>(record.definition.clone())
         .map(|d| d.spec.deletion_protection)
@@ -153,13 +295,15 @@ async fn remove(
         )
         .into());
     }
-    tables::delete(&mut tx, &tenant, &name).await?;
+    tables::delete(&mut tx, tenant, name).await?;
     let rev = revision::current(&mut tx).await?;
-    tx.commit().await?;
     tracing::info!(%tenant, table = %name, "table deleted");
     record.status = "DELETING".into();
-    Ok(Json(TableChange {
-        revision: rev,
-        table: record,
-    }))
+    Ok((
+        tx,
+        TableChange {
+            revision: rev,
+            table: record,
+        },
+    ))
 }

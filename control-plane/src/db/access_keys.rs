@@ -147,3 +147,44 @@ pub async fn list(conn: &mut PgConnection, master: &MasterKey) -> Result<Vec<Acc
         .await?;
     rows.iter().map(|r| from_row(master, r)).collect()
 }
+
+/// What the admin API shows of a key: never its secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyInfo {
+    pub access_key_id: String,
+    pub tenant_id: String,
+    pub user_id: Option<String>,
+    pub active: bool,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+const INFO: &str = "SELECT access_key_id, tenant_id, user_id, status, created_at FROM access_keys";
+
+fn info_from_row(row: &PgRow) -> Result<KeyInfo> {
+    let status: String = row.try_get("status")?;
+    Ok(KeyInfo {
+        access_key_id: row.try_get("access_key_id")?,
+        tenant_id: row.try_get("tenant_id")?,
+        user_id: row.try_get("user_id")?,
+        active: status == "active",
+        created_at: row.try_get("created_at")?,
+    })
+}
+
+/// The metadata of key `access_key_id`.
+pub async fn info(conn: &mut PgConnection, access_key_id: &str) -> Result<Option<KeyInfo>> {
+    let row = sqlx::query(&format!("{INFO} WHERE access_key_id = $1"))
+        .bind(access_key_id)
+        .fetch_optional(conn)
+        .await?;
+    row.as_ref().map(info_from_row).transpose()
+}
+
+/// The keys of user `user_id`, oldest first.
+pub async fn list_for_user(conn: &mut PgConnection, user_id: &str) -> Result<Vec<KeyInfo>> {
+    let rows = sqlx::query(&format!("{INFO} WHERE user_id = $1 ORDER BY created_at, access_key_id"))
+        .bind(user_id)
+        .fetch_all(conn)
+        .await?;
+    rows.iter().map(info_from_row).collect()
+}

@@ -2,6 +2,8 @@
 //! per resource. Every SQL statement of the control plane lives under here.
 
 pub mod access_keys;
+pub mod audit;
+pub mod policies;
 pub mod revision;
 pub mod tables;
 pub mod tenants;

@@ -18,6 +18,10 @@ pub enum Kind {
     Tenant,
     AccessKey,
     Table,
+    /// An IAM user, or the set or content of its attached policies.
+    User,
+    /// A policy document (the users it is attached to are bumped as well).
+    Policy,
 }
 
 impl Kind {
@@ -26,6 +30,8 @@ impl Kind {
             Kind::Tenant => "tenant",
             Kind::AccessKey => "access_key",
             Kind::Table => "table",
+            Kind::User => "user",
+            Kind::Policy => "policy",
         }
     }
 
@@ -34,6 +40,8 @@ impl Kind {
             "tenant" => Some(Kind::Tenant),
             "access_key" => Some(Kind::AccessKey),
             "table" => Some(Kind::Table),
+            "user" => Some(Kind::User),
+            "policy" => Some(Kind::Policy),
             _ => None,
         }
     }

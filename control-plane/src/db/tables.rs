@@ -114,3 +114,37 @@ pub async fn set_definition(
     super::revision::bump(conn, super::revision::Kind::Table, &entity_id(tenant_id, name)).await?;
     Ok(())
 }
+
+/// The tables of `tenant_id` by name, each with its creation time.
+pub async fn list_for_tenant(
+    conn: &mut PgConnection,
+    tenant_id: &str,
+) -> Result<Vec<(TableRecord, chrono::DateTime<chrono::Utc>)>> {
+    let rows = sqlx::query(
+        "SELECT tenant_id, name, id, status, definition, created_at FROM tables \
+         WHERE tenant_id = $1 ORDER BY name",
+    )
+    .bind(tenant_id)
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|r| Ok((from_row(r)?, r.try_get("created_at")?)))
+        .collect()
+}
+
+/// The table `name` of `tenant_id` with its creation time.
+pub async fn get_with_created(
+    conn: &mut PgConnection,
+    tenant_id: &str,
+    name: &str,
+) -> Result<Option<(TableRecord, chrono::DateTime<chrono::Utc>)>> {
+    let row = sqlx::query(
+        "SELECT tenant_id, name, id, status, definition, created_at FROM tables \
+         WHERE tenant_id = $1 AND name = $2",
+    )
+    .bind(tenant_id)
+    .bind(name)
+    .fetch_optional(conn)
+    .await?;
+    row.map(|r| Ok((from_row(&r)?, r.try_get("created_at")?))).transpose()
+}

@@ -25,6 +25,29 @@ pub struct TenantRecord {
     pub account_id: String,
     /// `active` or `suspended`.
     pub status: TenantStatus,
+    /// Limits the data plane enforces; absent in old snapshots (unlimited).
+    #[serde(default)]
+    pub quotas: TenantQuotas,
+}
+
+/// Per-tenant limits; `None` means unlimited.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TenantQuotas {
+    /// Most tables the tenant may hold.
+    #[serde(default)]
+    pub max_tables: Option<i64>,
+    /// Most bytes of table data (items and indexes) the tenant may store.
+    #[serde(default)]
+    pub max_storage_bytes: Option<i64>,
+    /// Most read capacity units provisioned over all its tables and indexes.
+    #[serde(default)]
+    pub max_provisioned_read_capacity: Option<i64>,
+    /// Most write capacity units provisioned over all its tables and indexes.
+    #[serde(default)]
+    pub max_provisioned_write_capacity: Option<i64>,
+    /// Ceiling of request units per second of each on-demand table.
+    #[serde(default)]
+    pub max_on_demand_throughput: Option<i64>,
 }
 
 /// Whether a tenant may use the data plane.
@@ -51,6 +74,31 @@ pub struct AccessKeyRecord {
     pub active: bool,
 }
 
+/// An IAM user of a tenant with the policies attached to it, as the data
+/// plane needs them to authorize the user's requests. A policy change or an
+/// attach/detach re-sends every affected user.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserRecord {
+    /// Owning tenant id.
+    pub tenant_id: String,
+    /// Internal user id.
+    pub id: String,
+    /// The IAM user name (what [`AccessKeyRecord::user_name`] holds).
+    pub name: String,
+    /// The attached policies, by name.
+    #[serde(default)]
+    pub policies: Vec<PolicyRecord>,
+}
+
+/// A policy attached to a user.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PolicyRecord {
+    /// The policy name, unique within the tenant.
+    pub name: String,
+    /// The IAM policy document (validated by the control plane).
+    pub document: serde_json::Value,
+}
+
 /// A table in the catalog, as much as the data plane needs of it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TableRecord {
@@ -74,6 +122,9 @@ pub struct Snapshot {
     pub tenants: Vec<TenantRecord>,
     pub access_keys: Vec<AccessKeyRecord>,
     pub tables: Vec<TableRecord>,
+    /// IAM users with their attached policies; absent in old snapshots.
+    #[serde(default)]
+    pub users: Vec<UserRecord>,
 }
 
 /// What changed after a revision. Upserts carry the entity's current
@@ -88,6 +139,8 @@ pub struct Changes {
     pub reset: bool,
     #[serde(default)]
     pub tenants: Vec<TenantRecord>,
+    /// Deleted tenants by id: everything they owned (access keys, users,
+    /// tables) is gone with them, without separate entries below.
     #[serde(default)]
     pub deleted_tenants: Vec<String>,
     #[serde(default)]
@@ -99,6 +152,12 @@ pub struct Changes {
     /// Deleted tables as `(tenant_id, name)`.
     #[serde(default)]
     pub deleted_tables: Vec<(String, String)>,
+    /// Users created or changed (their attached policies included).
+    #[serde(default)]
+    pub users: Vec<UserRecord>,
+    /// Deleted users by id.
+    #[serde(default)]
+    pub deleted_users: Vec<String>,
 }
 
 impl Changes {
@@ -111,6 +170,8 @@ impl Changes {
             && self.deleted_access_keys.is_empty()
             && self.tables.is_empty()
             && self.deleted_tables.is_empty()
+            && self.users.is_empty()
+            && self.deleted_users.is_empty()
     }
 }
 
@@ -118,6 +179,14 @@ impl Changes {
 /// …/{tenant_id}/{name}` delete, `POST …/{tenant_id}/{name}/changes` with a
 /// `ddb_core::api::table::TableChange` as JSON).
 pub const TABLES_PATH: &str = "/internal/v1/tables";
+
+/// Header of a table-management request naming the principal it acts for
+/// (e.g. the IAM user's ARN), recorded in the audit log; absent, the
+/// control plane records `data-plane`.
+pub const PRINCIPAL_HEADER: &str = "x-dynastore-principal";
+/// Header of a table-management request naming the client's address,
+/// recorded in the audit log; absent, the data plane's own address.
+pub const SOURCE_IP_HEADER: &str = "x-dynastore-source-ip";
 
 /// Create a table: the data plane has validated `spec` (a
 /// `ddb_core::api::table::TableSpec` as JSON).
@@ -150,5 +219,29 @@ impl DdbError {
             code: code.to_owned(),
             message: message.into(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn old_snapshots_and_changes_still_parse() {
+        let snap: Snapshot = serde_json::from_str(
+            r#"{"revision":4,"tenants":[{"id":"t","name":"n","account_id":"123456789012","status":"active"}],
+                "access_keys":[],"tables":[]}"#,
+        )
+        .unwrap();
+        assert_eq!(snap.tenants[0].quotas, TenantQuotas::default());
+        assert!(snap.users.is_empty());
+        let changes: Changes = serde_json::from_str(r#"{"revision":5}"#).unwrap();
+        assert!(changes.is_empty());
+        let with_user = Changes {
+            revision: 6,
+            deleted_users: vec!["u".into()],
+            ..Changes::default()
+        };
+        assert!(!with_user.is_empty(), "a deleted user is a change");
     }
 }
