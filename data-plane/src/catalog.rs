@@ -1,12 +1,13 @@
 //! The data plane's in-memory copy of the control plane's config: tenants,
-//! access keys and tables at one revision. Built from a snapshot, advanced
+//! access keys, IAM users with their (compiled) policies and tables at one
+//! revision. Built from a snapshot, advanced
 //! by change sets; readers get an immutable `Arc<Catalog>` and never block.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use ddb_core::api::table::TableDefinition;
-use dynastore_common::contract::{AccessKeyRecord, Changes, Snapshot, TableRecord, TenantRecord};
+use dynastore_common::contract::{AccessKeyRecord, Changes, Snapshot, TableRecord, TenantRecord, UserRecord};
 
 /// A table as the data plane serves it: the catalog row and its parsed
 /// definition.
@@ -18,6 +19,30 @@ pub struct CatalogTable {
     pub indexes: Arc<crate::items::index::TableIndexes>,
 }
 
+/// An IAM user and its attached policies, compiled for evaluation.
+#[derive(Debug)]
+pub struct CatalogUser {
+    pub record: UserRecord,
+    /// The attached policies. `Err` when one of them could not be compiled:
+    /// the user is then denied everything (skipping a policy could skip a
+    /// Deny).
+    pub policies: Result<Vec<iam::Policy>, String>,
+}
+
+impl CatalogUser {
+    fn new(record: UserRecord) -> CatalogUser {
+        let policies = record
+            .policies
+            .iter()
+            .map(|p| iam::Policy::from_value(&p.document).map_err(|e| format!("policy {}: {e}", p.name)))
+            .collect::<Result<Vec<_>, _>>();
+        if let Err(e) = &policies {
+            tracing::error!(tenant = %record.tenant_id, user = %record.name, error = %e, "unreadable policy; user denied");
+        }
+        CatalogUser { record, policies }
+    }
+}
+
 /// One consistent view of the config.
 #[derive(Debug, Clone, Default)]
 pub struct Catalog {
@@ -25,6 +50,8 @@ pub struct Catalog {
     pub revision: i64,
     tenants: HashMap<String, Arc<TenantRecord>>,
     keys: HashMap<String, Arc<AccessKeyRecord>>,
+    /// IAM users by tenant id, then user name.
+    users: HashMap<String, HashMap<String, Arc<CatalogUser>>>,
     /// Tables by tenant id, then name (sorted, as ListTables wants).
     tables: HashMap<String, BTreeMap<String, Arc<CatalogTable>>>,
 }
@@ -53,7 +80,22 @@ impl Catalog {
         for t in snapshot.tables {
             c.put_table(t);
         }
+        for u in snapshot.users {
+            c.put_user(u);
+        }
         c
+    }
+
+    fn put_user(&mut self, u: UserRecord) {
+        let users = self.users.entry(u.tenant_id.clone()).or_default();
+        // A rename keeps the id: drop the old name first.
+        users.retain(|_, old| old.record.id != u.id);
+        users.insert(u.name.clone(), Arc::new(CatalogUser::new(u)));
+    }
+
+    /// The IAM user `name` of tenant `tenant_id`.
+    pub fn user(&self, tenant_id: &str, name: &str) -> Option<&Arc<CatalogUser>> {
+        self.users.get(tenant_id).and_then(|m| m.get(name))
     }
 
     /// This catalog with `changes` applied.
@@ -64,6 +106,7 @@ impl Catalog {
             c.tenants.remove(&id);
             c.keys.retain(|_, k| k.tenant_id != id);
             c.tables.remove(&id);
+            c.users.remove(&id);
         }
         for t in changes.tenants {
             c.tenants.insert(t.id.clone(), Arc::new(t));
@@ -81,6 +124,14 @@ impl Catalog {
         }
         for t in changes.tables {
             c.put_table(t);
+        }
+        if !changes.deleted_users.is_empty() {
+            for users in c.users.values_mut() {
+                users.retain(|_, u| !changes.deleted_users.contains(&u.record.id));
+            }
+        }
+        for u in changes.users {
+            c.put_user(u);
         }
         c
     }
@@ -173,6 +224,7 @@ mod tests {
             name: format!("n{id}"),
             account_id: "123456789012".into(),
             status: TenantStatus::Active,
+            quotas: Default::default(),
         }
     }
 
@@ -193,6 +245,7 @@ mod tests {
             tenants: vec![tenant("a"), tenant("b")],
             access_keys: vec![key("K1", "a"), key("K2", "b")],
             tables: vec![],
+            users: vec![],
         });
         let c2 = c.apply(Changes {
             revision: 5,
@@ -205,5 +258,46 @@ mod tests {
         assert!(c2.key("K3").is_some());
         assert!(c2.tenant("a").is_none());
         assert!(c.key("K1").is_some(), "the old view is unchanged");
+    }
+
+    fn user(id: &str, tenant: &str, name: &str, document: serde_json::Value) -> UserRecord {
+        UserRecord {
+            tenant_id: tenant.into(),
+            id: id.into(),
+            name: name.into(),
+            policies: vec![dynastore_common::contract::PolicyRecord {
+                name: "p".into(),
+                document,
+            }],
+        }
+    }
+
+    #[test]
+    fn users_compile_policies_and_follow_changes() {
+        let allow = serde_json::json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "dynamodb:*", "Resource": "*"}]});
+        let c = Catalog::from_snapshot(Snapshot {
+            revision: 1,
+            tenants: vec![tenant("a")],
+            access_keys: vec![],
+            tables: vec![],
+            users: vec![user("u1", "a", "alice", allow.clone()), user("u2", "a", "bob", serde_json::json!({"Statement": 3}))],
+        });
+        assert!(c.user("a", "alice").is_some_and(|u| u.policies.as_ref().is_ok_and(|p| p.len() == 1)));
+        assert!(c.user("a", "bob").is_some_and(|u| u.policies.is_err()), "a broken policy denies the user");
+        let c2 = c.apply(Changes {
+            revision: 2,
+            users: vec![user("u1", "a", "alice2", allow)],
+            deleted_users: vec!["u2".into()],
+            ..Changes::default()
+        });
+        assert!(c2.user("a", "alice").is_none(), "renamed");
+        assert!(c2.user("a", "alice2").is_some());
+        assert!(c2.user("a", "bob").is_none());
+        let c3 = c2.apply(Changes {
+            revision: 3,
+            deleted_tenants: vec!["a".into()],
+            ..Changes::default()
+        });
+        assert!(c3.user("a", "alice2").is_none());
     }
 }

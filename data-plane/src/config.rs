@@ -36,6 +36,9 @@ pub struct Config {
     /// Most tenants whose storage is open at once.
     #[serde(default = "default_max_open")]
     pub max_open_tenants: usize,
+    /// Block cache shared by every tenant's storage on this node, in MiB.
+    #[serde(default = "default_cache_mib")]
+    pub block_cache_mib: u64,
 }
 
 fn default_data_dir() -> std::path::PathBuf {
@@ -46,6 +49,9 @@ fn default_sync() -> String {
 }
 fn default_max_open() -> usize {
     64
+}
+fn default_cache_mib() -> u64 {
+    256
 }
 
 fn default_listen() -> String {
@@ -79,6 +85,7 @@ impl Config {
             data_dir: default_data_dir(),
             sync: default_sync(),
             max_open_tenants: default_max_open(),
+            block_cache_mib: default_cache_mib(),
         }
     }
 
@@ -106,6 +113,9 @@ impl Config {
         }
         if self.max_open_tenants == 0 {
             return Err("max_open_tenants must be at least 1".into());
+        }
+        if self.block_cache_mib == 0 || self.block_cache_mib > 1 << 20 {
+            return Err("block_cache_mib must be between 1 and 1048576".into());
         }
         if self.max_body_bytes < 1024 {
             return Err("max_body_bytes must be at least 1024".into());

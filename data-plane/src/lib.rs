@@ -21,6 +21,7 @@ pub mod sync;
 
 mod metrics;
 mod ops;
+mod authz;
 mod server;
 
 use std::sync::Arc;
@@ -45,6 +46,8 @@ pub struct DataPlane {
     /// TransactWriteItems' ClientRequestTokens of the last 10 minutes.
     client_tokens: ops::ClientTokens,
     metrics: metrics::Metrics,
+    /// Derived SigV4 signing keys.
+    signing_keys: auth::SigningKeys,
 }
 
 /// A data plane that failed to start.
@@ -71,6 +74,9 @@ impl DataPlane {
         let mut store_config = storage::TenantStoreConfig::new(&config.data_dir);
         store_config.max_open = config.max_open_tenants;
         store_config.engine.sync = config.sync_policy();
+        store_config.engine.shared_cache = Some(storage::BlockCache::with_capacity_bytes(
+            config.block_cache_mib.saturating_mul(1024 * 1024),
+        ));
         let tenants = Arc::new(storage::TenantStore::open(store_config)?);
         tokio::spawn(maintain_storage(Arc::clone(&tenants), shutdown.clone()));
         let catalog = Arc::new(ArcSwapOption::empty());
@@ -83,6 +89,7 @@ impl DataPlane {
             items,
             client_tokens: ops::ClientTokens::default(),
             metrics: metrics::Metrics::new(),
+            signing_keys: auth::SigningKeys::default(),
         }))
     }
 
@@ -120,7 +127,10 @@ impl DataPlane {
 
     /// Serves on `listener` until `shutdown` fires, then drains.
     pub async fn serve(self: &Arc<Self>, listener: TcpListener, shutdown: Shutdown) -> Result<(), StartError> {
-        axum::serve(listener, server::router(Arc::clone(self)))
+        axum::serve(
+            listener,
+            server::router(Arc::clone(self)).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
             .with_graceful_shutdown(shutdown.wait())
             .await?;
         Ok(())
@@ -129,7 +139,26 @@ impl DataPlane {
 
 /// Closes idle tenants' storage and syncs interval-policy writes, every
 /// few seconds, until shutdown; then syncs once more.
+/// Change logs are trimmed every this many 5-second ticks.
+const TRIM_EVERY_TICKS: u64 = 12;
+
+/// Drops change records older than the retention from every open tenant.
+fn trim_change_logs(tenants: &storage::TenantStore) {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+    let cutoff = now.saturating_sub(u64::try_from(items::changelog::RETENTION.as_millis()).unwrap_or(u64::MAX));
+    for (tenant, engine) in tenants.open_engines() {
+        match items::changelog::trim(&engine, cutoff) {
+            Ok(0) => {}
+            Ok(n) => tracing::debug!(%tenant, records = n, "change log trimmed"),
+            Err(e) => tracing::warn!(%tenant, error = %e, "change log trim failed"),
+        }
+    }
+}
+
 async fn maintain_storage(tenants: Arc<storage::TenantStore>, shutdown: Shutdown) {
+    let mut rounds = 0u64;
     let stop = shutdown.wait();
     tokio::pin!(stop);
     let mut tick = tokio::time::interval(Duration::from_secs(5));
@@ -138,11 +167,16 @@ async fn maintain_storage(tenants: Arc<storage::TenantStore>, shutdown: Shutdown
             () = &mut stop => break,
             _ = tick.tick() => {}
         }
+        rounds += 1;
+        let trim = rounds.is_multiple_of(TRIM_EVERY_TICKS);
         let t = Arc::clone(&tenants);
         let _ = tokio::task::spawn_blocking(move || {
             t.evict_idle(std::time::Instant::now());
             if let Err(e) = t.sync_all() {
                 tracing::error!(error = %e, "storage sync failed");
+            }
+            if trim {
+                trim_change_logs(&t);
             }
         })
         .await;

@@ -8,6 +8,9 @@ use dynastore_common::{config, shutdown, telemetry};
 use dynastore_data_plane::config::ENV_PREFIX;
 use dynastore_data_plane::Config;
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     telemetry::init();

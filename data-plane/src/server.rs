@@ -1,13 +1,14 @@
 //! The HTTP front of the DynamoDB API. Every request passes through one
 //! wrapper: size limit → read body → verify SigV4 on the raw bytes → route
-//! `X-Amz-Target` → parse JSON → dispatch → encode, with the request id,
+//! `X-Amz-Target` → parse JSON → authorize (IAM policies) → dispatch → encode, with the request id,
 //! CRC32 header, metrics and error mapping done here once.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
 use axum::body::{Body, Bytes};
-use axum::extract::State;
+use axum::extract::{ConnectInfo, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -16,6 +17,7 @@ use ddb_core::Operation;
 use http_body_util::BodyExt;
 use rand::Rng;
 
+use crate::authz::{authorize, Origin};
 use crate::error::ApiError;
 use crate::{ops, DataPlane};
 
@@ -50,17 +52,19 @@ fn request_id() -> String {
         .collect()
 }
 
-async fn api(
-    State(dp): State<Arc<DataPlane>>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Body,
-) -> Response {
+async fn api(State(dp): State<Arc<DataPlane>>, request: axum::extract::Request) -> Response {
     let started = Instant::now();
     let id = request_id();
     let mut op = None;
-    let result = handle(&dp, &method, &uri, &headers, body, &mut op).await;
+    let (parts, body) = request.into_parts();
+    let origin = Origin {
+        ip: parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip()),
+        secure: false,
+    };
+    let result = handle(&dp, &parts.method, &parts.uri, &parts.headers, origin, body, &mut op).await;
     let error = result.as_ref().err().map(ApiError::code);
     dp.metrics.observe(op, error, started.elapsed().as_secs_f64());
     match result {
@@ -78,12 +82,14 @@ async fn handle(
     method: &Method,
     uri: &Uri,
     headers: &HeaderMap,
+    origin: Origin,
     body: Body,
     op_out: &mut Option<Operation>,
 ) -> Result<serde_json::Value, ApiError> {
     let bytes = read_body(body, dp.config.max_body_bytes).await?;
     let catalog = dp.catalog.load_full().ok_or(ApiError::ServiceUnavailable)?;
-    let caller = crate::auth::verify(&catalog, method, uri, headers, &bytes, chrono::Utc::now())?;
+    let mut caller = crate::auth::verify(&dp.signing_keys, &catalog, method, uri, headers, &bytes, chrono::Utc::now())?;
+    caller.source_ip = origin.ip;
     let op = headers
         .get("x-amz-target")
         .and_then(|v| v.to_str().ok())
@@ -91,6 +97,7 @@ async fn handle(
         .ok_or(ApiError::UnknownOperation)?;
     *op_out = Some(op);
     let value = parse_json(&bytes)?;
+    authorize(&caller, &catalog, op, &value, origin)?;
     let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
     ops::dispatch(dp, op, &caller, &catalog, host, value).await
 }

@@ -89,14 +89,28 @@ impl ControlPlaneClient {
         Ok(res.json().await?)
     }
 
+    /// Names who asked for a management change, for the audit log.
+    fn acting(req: reqwest::RequestBuilder, actor: Option<&Actor>) -> reqwest::RequestBuilder {
+        match actor {
+            Some(a) => {
+                let req = req.header(contract::PRINCIPAL_HEADER, &a.principal);
+                match a.source_ip {
+                    Some(ip) => req.header(contract::SOURCE_IP_HEADER, ip.to_string()),
+                    None => req,
+                }
+            }
+            None => req,
+        }
+    }
+
     /// Creates a table from a validated spec.
-    pub async fn create_table(&self, request: &CreateTableRequest) -> Result<TableChange, SyncError> {
+    pub async fn create_table(&self, request: &CreateTableRequest, actor: Option<&Actor>) -> Result<TableChange, SyncError> {
         let url = format!("{}{}", self.base, contract::TABLES_PATH);
-        self.send_management(self.http.post(url).json(request)).await
+        self.send_management(Self::acting(self.http.post(url).json(request), actor)).await
     }
 
     /// Deletes a table.
-    pub async fn delete_table(&self, tenant_id: &str, name: &str) -> Result<TableChange, SyncError> {
+    pub async fn delete_table(&self, tenant_id: &str, name: &str, actor: Option<&Actor>) -> Result<TableChange, SyncError> {
         let mut url = reqwest::Url::parse(&format!("{}{}/", self.base, contract::TABLES_PATH))
             .map_err(|_| SyncError::Status(reqwest::StatusCode::BAD_REQUEST))?;
         url.path_segments_mut()
@@ -104,7 +118,7 @@ impl ControlPlaneClient {
             .pop_if_empty()
             .push(tenant_id)
             .push(name);
-        self.send_management(self.http.delete(url)).await
+        self.send_management(Self::acting(self.http.delete(url), actor)).await
     }
 
     /// Applies a change (a `TableChange` as JSON) to a table.
@@ -113,6 +127,7 @@ impl ControlPlaneClient {
         tenant_id: &str,
         name: &str,
         change: &serde_json::Value,
+        actor: Option<&Actor>,
     ) -> Result<TableChange, SyncError> {
         let mut url = reqwest::Url::parse(&format!("{}{}/", self.base, contract::TABLES_PATH))
             .map_err(|_| SyncError::Status(reqwest::StatusCode::BAD_REQUEST))?;
@@ -122,7 +137,7 @@ impl ControlPlaneClient {
             .push(tenant_id)
             .push(name)
             .push("changes");
-        self.send_management(self.http.post(url).json(change)).await
+        self.send_management(Self::acting(self.http.post(url).json(change), actor)).await
     }
 
     /// The full snapshot.
@@ -144,6 +159,14 @@ impl ControlPlaneClient {
         )
         .await
     }
+}
+
+/// Who asked for a management change: an IAM principal ARN and the
+/// client's address.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub principal: String,
+    pub source_ip: Option<std::net::IpAddr>,
 }
 
 /// Runs the sync loop until `shutdown` fires. Tables that disappear from
@@ -173,6 +196,10 @@ pub async fn run(
                         let items = Arc::clone(&items);
                         tokio::spawn(async move {
                             let prefix = crate::items::index::index_prefix(&table_id, &index);
+                            let stats_key = crate::items::stats::index_key(&prefix);
+                            if let Err(e) = items.drop_prefix(&tenant, stats_key).await {
+                                tracing::warn!(%tenant, %table_id, %index, error = %e, "could not drop index stats");
+                            }
                             if let Err(e) = items.drop_prefix(&tenant, prefix).await {
                                 tracing::error!(%tenant, %table_id, %index, error = %e, "reclaiming index storage failed");
                             }

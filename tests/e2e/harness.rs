@@ -38,6 +38,8 @@ pub struct Stack {
     pub cp: Arc<ControlPlane>,
     pub dp: Arc<DataPlane>,
     pub dp_addr: SocketAddr,
+    /// The control plane's address (admin API under `/v1`).
+    pub cp_addr: SocketAddr,
     pub tenant: TenantRecord,
     pub key: AccessKeyRecord,
     cp_trigger: Option<Trigger>,
@@ -46,6 +48,9 @@ pub struct Stack {
     database: String,
     _data_dir: tempfile::TempDir,
 }
+
+/// The HS256 secret of the test control plane's admin API.
+const JWT_SECRET: &str = "e2e-admin-jwt-secret-0123456789abcdef";
 
 impl Stack {
     /// Starts everything with a fresh database.
@@ -71,7 +76,8 @@ impl Stack {
             long_poll_secs: 2,
             db_max_connections: 5,
         };
-        let cp = ControlPlane::start(cp_config, cp_stop.clone()).await.unwrap();
+        let admin = dynastore_control_plane::config::AdminConfig::with_secret(Secret::new(JWT_SECRET));
+        let cp = ControlPlane::start_with_admin(cp_config, admin, cp_stop.clone()).await.unwrap();
         let cp_listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let cp_addr = cp_listener.local_addr().unwrap();
         let cp_task = {
@@ -98,6 +104,7 @@ impl Stack {
             cp,
             dp,
             dp_addr,
+            cp_addr,
             tenant,
             key,
             cp_trigger: Some(cp_trigger),
@@ -106,6 +113,28 @@ impl Stack {
             database,
             _data_dir: data_dir,
         }
+    }
+
+    /// An operator token for the admin API.
+    pub fn admin_token(&self) -> String {
+        use dynastore_control_plane::admin::auth::{mint_hs256, Claims, Role};
+        let claims = Claims::new("e2e-operator", &Role::Operator, Duration::from_secs(3600));
+        mint_hs256(&Secret::new(JWT_SECRET), &claims).unwrap()
+    }
+
+    /// Calls the admin API: `method` on `path` (under `/v1`) with `body`;
+    /// returns the status and the JSON answer.
+    pub async fn admin(&self, method: reqwest::Method, path: &str, body: Option<serde_json::Value>) -> (u16, serde_json::Value) {
+        let mut req = reqwest::Client::new()
+            .request(method, format!("http://{}/v1{path}", self.cp_addr))
+            .bearer_auth(self.admin_token());
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let res = req.send().await.unwrap();
+        let status = res.status().as_u16();
+        let text = res.text().await.unwrap();
+        (status, serde_json::from_str(&text).unwrap_or(serde_json::Value::Null))
     }
 
     /// The data plane's endpoint URL.

@@ -278,3 +278,96 @@ async fn gsi_created_online_is_backfilled_then_deleted() {
     assert_eq!(err.message(), Some("The table does not have the specified index: ByOrder"));
     s.stop().await;
 }
+
+#[tokio::test]
+async fn describe_table_counts_items_and_sizes_of_table_and_indexes() {
+    let s = Stack::start().await;
+    let c = s.client();
+    orders(&c).await;
+    let usage = |c: Client| async move {
+        let t = c.describe_table().table_name("Orders").send().await.unwrap().table.unwrap();
+        let gsi = &t.global_secondary_indexes()[0];
+        let lsi = &t.local_secondary_indexes()[0];
+        (
+            t.item_count.unwrap(),
+            t.table_size_bytes.unwrap(),
+            gsi.item_count.unwrap(),
+            lsi.item_count.unwrap(),
+            gsi.index_size_bytes.unwrap(),
+        )
+    };
+    assert_eq!(usage(c.clone()).await, (0, 0, 0, 0, 0));
+    put(&c, "alice", "o1", Some("OPEN"), 30).await;
+    put(&c, "alice", "o2", Some("OPEN"), 10).await;
+    put(&c, "bob", "o3", None, 5).await; // sparse: not in ByStatus
+    let (items, bytes, gsi_items, lsi_items, gsi_bytes) = usage(c.clone()).await;
+    assert_eq!((items, gsi_items, lsi_items), (3, 2, 3));
+    assert!(bytes > 3 * 40, "table bytes {bytes}");
+    assert!(gsi_bytes > 0 && gsi_bytes < bytes, "KEYS_ONLY entries are smaller than items: {gsi_bytes} vs {bytes}");
+    // Overwriting is not a new item; deleting is one less.
+    put(&c, "alice", "o1", None, 30).await;
+    c.delete_item()
+        .table_name("Orders")
+        .key("customer", Av::S("bob".into()))
+        .key("order", Av::S("o3".into()))
+        .send()
+        .await
+        .unwrap();
+    let (items, _, gsi_items, lsi_items, _) = usage(c.clone()).await;
+    assert_eq!((items, gsi_items, lsi_items), (2, 1, 2));
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn consumed_capacity_lists_each_index() {
+    use aws_sdk_dynamodb::types::ReturnConsumedCapacity as Rcc;
+    let s = Stack::start().await;
+    let c = s.client();
+    orders(&c).await;
+    let out = c
+        .put_item()
+        .table_name("Orders")
+        .item("customer", Av::S("alice".into()))
+        .item("order", Av::S("o1".into()))
+        .item("status", Av::S("OPEN".into()))
+        .item("total", Av::N("3".into()))
+        .return_consumed_capacity(Rcc::Indexes)
+        .send()
+        .await
+        .unwrap();
+    let cc = out.consumed_capacity.unwrap();
+    assert_eq!(cc.table.as_ref().and_then(|t| t.capacity_units), Some(1.0));
+    assert_eq!(cc.global_secondary_indexes().unwrap()["ByStatus"].capacity_units, Some(1.0));
+    assert_eq!(cc.local_secondary_indexes().unwrap()["ByTotal"].capacity_units, Some(1.0));
+    assert_eq!(cc.capacity_units, Some(3.0), "the table and both indexes");
+    // Moving the item to another index partition is a delete and a put.
+    let out = c
+        .update_item()
+        .table_name("Orders")
+        .key("customer", Av::S("alice".into()))
+        .key("order", Av::S("o1".into()))
+        .update_expression("SET #s = :s")
+        .expression_attribute_names("#s", "status")
+        .expression_attribute_values(":s", Av::S("SHIPPED".into()))
+        .return_consumed_capacity(Rcc::Total)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.consumed_capacity.unwrap().capacity_units, Some(3.0), "table 1 + GSI 2, LSI untouched");
+    let out = c
+        .query()
+        .table_name("Orders")
+        .index_name("ByStatus")
+        .key_condition_expression("#s = :s")
+        .expression_attribute_names("#s", "status")
+        .expression_attribute_values(":s", Av::S("SHIPPED".into()))
+        .return_consumed_capacity(Rcc::Indexes)
+        .send()
+        .await
+        .unwrap();
+    let cc = out.consumed_capacity.unwrap();
+    assert_eq!(cc.table.as_ref().and_then(|t| t.capacity_units), Some(0.0));
+    assert_eq!(cc.global_secondary_indexes().unwrap()["ByStatus"].capacity_units, Some(0.5));
+    assert_eq!(cc.capacity_units, Some(0.5));
+    s.stop().await;
+}

@@ -37,7 +37,7 @@ pub use error::Error;
 pub use signing::{
     credential_scope, presign_query, sign, sign_request, signing_key, string_to_sign, SigningParams,
 };
-pub use verify::{payload_hash, verify};
+pub use verify::{payload_hash, verify, verify_with_signing_key};
 
 /// The only signing algorithm accepted.
 pub const ALGORITHM: &str = "AWS4-HMAC-SHA256";

@@ -66,8 +66,12 @@ pub struct FjallOptions {
     pub sync: SyncPolicy,
     /// Background flush/compaction threads for this database (at least 1).
     pub worker_threads: usize,
-    /// Block cache size in bytes.
+    /// Block cache size in bytes, when the database has a cache of its own
+    /// (no [`FjallOptions::shared_cache`]).
     pub cache_bytes: u64,
+    /// One block cache for every database opened with these options (the
+    /// node's memory budget for cached blocks, shared by all tenants).
+    pub shared_cache: Option<BlockCache>,
     /// The memtable is flushed to a table file when it reaches this size.
     pub max_memtable_bytes: u64,
     /// Table file handles kept open (at least 10).
@@ -84,6 +88,7 @@ impl Default for FjallOptions {
             sync: SyncPolicy::Always,
             worker_threads: 1,
             cache_bytes: 1024 * 1024,
+            shared_cache: None,
             max_memtable_bytes: 8 * 1024 * 1024,
             max_cached_files: 16,
             max_journal_bytes: MIN_JOURNAL_BYTES,
@@ -92,6 +97,38 @@ impl Default for FjallOptions {
 }
 
 const MIN_CACHED_FILES: usize = 10;
+
+/// A block cache that several databases share, so a node's cache memory is
+/// one budget however many tenants are open.
+#[derive(Clone)]
+pub struct BlockCache(Arc<lsm_tree::Cache>);
+
+impl BlockCache {
+    /// A cache holding up to `bytes` of blocks.
+    pub fn with_capacity_bytes(bytes: u64) -> Self {
+        BlockCache(Arc::new(lsm_tree::Cache::with_capacity_bytes(bytes)))
+    }
+
+    /// Its capacity in bytes.
+    pub fn capacity(&self) -> u64 {
+        self.0.capacity()
+    }
+}
+
+impl std::fmt::Debug for BlockCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BlockCache").field("capacity", &self.capacity()).finish()
+    }
+}
+
+impl PartialEq for BlockCache {
+    /// The same cache, not an equal one.
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for BlockCache {}
 const MIN_JOURNAL_BYTES: u64 = 64 * 1024 * 1024;
 /// fjall's memtables must hold at least one large value to be useful.
 const MIN_MEMTABLE_BYTES: u64 = 1024 * 1024;
@@ -142,13 +179,19 @@ impl FjallEngine {
         options: &FjallOptions,
         notice: impl FnOnce() -> Option<CloseNotice>,
     ) -> Result<Self> {
-        let db = Database::builder(path)
+        let builder = Database::builder(path)
             .worker_threads(options.worker_threads.max(1))
-            .cache_size(options.cache_bytes)
             .max_cached_files(Some(options.max_cached_files.max(MIN_CACHED_FILES)))
             .max_journaling_size(options.max_journal_bytes.max(MIN_JOURNAL_BYTES))
-            .manual_journal_persist(true)
-            .open()?;
+            .manual_journal_persist(true);
+        let db = match &options.shared_cache {
+            Some(shared) => {
+                let mut config = builder.into_config();
+                config.cache = Arc::clone(&shared.0);
+                Database::open(config)?
+            }
+            None => builder.cache_size(options.cache_bytes).open()?,
+        };
         let memtable = options.max_memtable_bytes.max(MIN_MEMTABLE_BYTES);
         let keyspace = db.keyspace(KEYSPACE, || {
             KeyspaceCreateOptions::default()

@@ -35,7 +35,7 @@ pub use engine::{
     MAX_VALUE_LEN,
 };
 pub use error::{Error, Result};
-pub use fjall_engine::{FjallEngine, FjallOptions};
+pub use fjall_engine::{BlockCache, FjallEngine, FjallOptions};
 pub use memory::MemoryEngine;
 pub use tenants::{TenantStore, TenantStoreConfig};
 

@@ -206,6 +206,18 @@ impl TenantStore {
         Ok(self.root.join(tenant))
     }
 
+    /// The engine of `tenant` if it is open already; never blocks on I/O.
+    pub fn get_open(&self, tenant: &str) -> Option<FjallEngine> {
+        let now = Instant::now();
+        let mut state = self.lock();
+        state.tick += 1;
+        let tick = state.tick;
+        let entry = state.open.get_mut(tenant)?;
+        entry.last_used = now;
+        entry.tick = tick;
+        Some(entry.engine.clone())
+    }
+
     /// The engine of `tenant`, opened (and created) if needed. Blocking: call
     /// it from `spawn_blocking` or a thread that may block.
     pub fn get(&self, tenant: &str) -> Result<FjallEngine> {
@@ -387,6 +399,15 @@ impl TenantStore {
             }
         }
         first_err.map_or(Ok(()), Err)
+    }
+
+    /// The tenants whose storage is open, with their engines.
+    pub fn open_engines(&self) -> Vec<(String, FjallEngine)> {
+        self.lock()
+            .open
+            .iter()
+            .map(|(id, e)| (id.clone(), e.engine.clone()))
+            .collect()
     }
 
     /// Engines in the LRU set.

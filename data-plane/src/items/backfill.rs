@@ -66,7 +66,7 @@ pub async fn run(items: Arc<ItemStore>, client: ControlPlaneClient, tenant: Stri
     for name in &table.def.creating_indexes {
         let change = serde_json::to_value(TableChange::IndexReady(name.clone()))
             .map_err(|e| ApiError::Internal(e.to_string()))?;
-        client.change_table(&tenant, &table.def.spec.name, &change).await?;
+        client.change_table(&tenant, &table.def.spec.name, &change, None).await?;
         tracing::info!(%tenant, table = %table.def.spec.name, index = %name, items = keys.len(), "index backfilled");
     }
     Ok(())

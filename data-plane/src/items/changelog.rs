@@ -19,6 +19,8 @@ use storage::{Direction, Engine};
 pub const FORMAT_VERSION: u8 = 1;
 /// Prefix of every change-log key.
 pub const PREFIX: &[u8] = b"c";
+/// The first key after every change-log key.
+const END: &[u8] = b"d";
 const ABSENT: u32 = u32::MAX;
 
 /// The key of change `seq`.
@@ -109,10 +111,9 @@ pub fn decode(mut input: &[u8]) -> Result<Change, CorruptRecord> {
 /// The last sequence number used in a tenant's log (0 when empty).
 pub fn last_seq(engine: &dyn Engine) -> Result<u64, storage::Error> {
     let snap = engine.snapshot()?;
-    let end = [PREFIX[0] + 1];
     let mut it = snap.range(
         std::ops::Bound::Included(PREFIX),
-        std::ops::Bound::Excluded(&end[..]),
+        std::ops::Bound::Excluded(END),
         Direction::Reverse,
     )?;
     match it.next() {
@@ -123,6 +124,41 @@ pub fn last_seq(engine: &dyn Engine) -> Result<u64, storage::Error> {
         Some(Err(e)) => Err(e),
         None => Ok(0),
     }
+}
+
+/// How long change records are kept: DynamoDB Streams' 24 hours.
+pub const RETENTION: std::time::Duration = std::time::Duration::from_secs(24 * 60 * 60);
+
+/// Most records one [`trim`] call deletes (the rest waits for the next).
+const TRIM_BATCH: usize = 10_000;
+
+/// Deletes the records written before `cutoff_millis`, oldest first, up to
+/// a batch of them, always keeping the newest record (the writer continues
+/// the sequence from it). Returns how many were deleted. Runs beside the
+/// writer: it only removes keys far below the ones the writer appends.
+pub fn trim(engine: &dyn Engine, cutoff_millis: u64) -> Result<usize, storage::Error> {
+    let snap = engine.snapshot()?;
+    let mut batch = storage::WriteBatch::new();
+    let mut pending: Option<Bytes> = None;
+    for kv in snap.range(
+        std::ops::Bound::Included(PREFIX),
+        std::ops::Bound::Excluded(END),
+        Direction::Forward,
+    )? {
+        let (k, v) = kv?;
+        // The previous old record is not the newest: delete it.
+        if let Some(prev) = pending.take() {
+            batch.delete(prev);
+        }
+        let millis = v.get(1..9).and_then(|b| b.try_into().ok()).map_or(u64::MAX, u64::from_be_bytes);
+        if millis >= cutoff_millis || batch.len() >= TRIM_BATCH {
+            break;
+        }
+        pending = Some(k);
+    }
+    let n = batch.len();
+    engine.write(batch)?;
+    Ok(n)
 }
 
 #[cfg(test)]
@@ -141,6 +177,21 @@ mod tests {
             assert!(decode(r.get(..n).unwrap()).is_err(), "truncated at {n}");
         }
         assert!(key(1) < key(2) && key(255) < key(256));
+    }
+
+    #[test]
+    fn trim_drops_old_records_but_keeps_the_newest() {
+        let e = storage::MemoryEngine::new();
+        let mut b = storage::WriteBatch::new();
+        for (seq, millis) in [(1, 10), (2, 20), (3, 30), (4, 40)] {
+            b.put(key(seq), record(millis, "t", None, None));
+        }
+        e.write(b).unwrap();
+        assert_eq!(trim(&e, 25).unwrap(), 2);
+        assert!(e.get(&key(2)).unwrap().is_none() && e.get(&key(3)).unwrap().is_some());
+        assert_eq!(trim(&e, 1000).unwrap(), 1, "the newest record stays");
+        assert_eq!(last_seq(&e).unwrap(), 4, "so the sequence continues");
+        assert_eq!(trim(&e, 1000).unwrap(), 0);
     }
 
     #[test]

@@ -14,9 +14,25 @@ use ddb_core::api::table::{IndexSpec, KeyAttr, ProjectionSpec, ScalarType, Table
 use ddb_core::key::{encode_key_value, partition_hash};
 use ddb_core::value::binary;
 use ddb_core::{AttributeValue, Item};
+use ddb_core::capacity::{self, HalfUnits, WriteMode};
+use ddb_core::size::item_size;
 use storage::WriteBatch;
 
+use super::stats::{index_key, Deltas};
 use crate::error::ApiError;
+
+/// Capacity one index consumed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IndexUnits {
+    pub name: String,
+    pub local: bool,
+    pub units: HalfUnits,
+}
+
+/// A size as a signed delta.
+pub fn signed(size: usize) -> i64 {
+    i64::try_from(size).unwrap_or(i64::MAX)
+}
 
 /// One index, ready to compute entries.
 #[derive(Debug, Clone)]
@@ -191,11 +207,18 @@ impl TableIndexes {
     }
 
     /// Adds to `batch` the index changes of a base item going from `old`
-    /// to `new` (either may be absent).
-    pub fn apply(&self, old: Option<&Item>, new: Option<&Item>, batch: &mut WriteBatch) {
+    /// to `new` (either may be absent), and their count and size changes
+    /// to `deltas`.
+    pub fn apply(&self, old: Option<&Item>, new: Option<&Item>, batch: &mut WriteBatch, deltas: &mut Deltas) {
         for idx in &self.indexes {
             let old_entry = old.and_then(|i| self.entry(idx, i));
             let new_entry = new.and_then(|i| self.entry(idx, i));
+            let size = |e: &Option<(Vec<u8>, Item)>| e.as_ref().map_or(0, |(_, i)| signed(item_size(i)));
+            deltas.add(
+                index_key(&idx.prefix),
+                i64::from(new_entry.is_some()) - i64::from(old_entry.is_some()),
+                size(&new_entry) - size(&old_entry),
+            );
             if let Some((old_key, _)) = &old_entry {
                 if new_entry.as_ref().is_none_or(|(k, _)| k != old_key) {
                     batch.delete(old_key.clone());
@@ -203,6 +226,48 @@ impl TableIndexes {
             }
             if let Some((key, item)) = new_entry {
                 if old_entry.as_ref() != Some(&(key.clone(), item.clone())) {
+                    batch.put(key, binary::encode_item(&item));
+                }
+            }
+        }
+    }
+
+    /// The write capacity each index consumes when a base item goes from
+    /// `old` to `new`, as DynamoDB counts it: an entry added or removed is
+    /// one write of its size, an entry whose index key changed is two (the
+    /// delete and the put), an entry whose projected attributes changed is
+    /// one write of the larger size; untouched indexes are not listed.
+    pub fn write_units(&self, old: Option<&Item>, new: Option<&Item>, mode: WriteMode) -> Vec<IndexUnits> {
+        let units = |i: &Item| capacity::write(item_size(i) as u64, mode);
+        self.indexes
+            .iter()
+            .filter_map(|idx| {
+                let o = old.and_then(|i| self.entry(idx, i));
+                let n = new.and_then(|i| self.entry(idx, i));
+                let u = match (&o, &n) {
+                    (None, None) => return None,
+                    (Some((_, oi)), None) => units(oi),
+                    (None, Some((_, ni))) => units(ni),
+                    (Some((ok, oi)), Some((nk, ni))) if ok != nk => units(oi) + units(ni),
+                    (Some(oe), Some(ne)) if oe == ne => return None,
+                    (Some((_, oi)), Some((_, ni))) => capacity::write(item_size(oi).max(item_size(ni)) as u64, mode),
+                };
+                Some(IndexUnits {
+                    name: idx.name.clone(),
+                    local: idx.local,
+                    units: u,
+                })
+            })
+            .collect()
+    }
+
+    /// Backfill: writes the entries of `current` that are missing
+    /// (`exists` tells), counting only those.
+    pub fn reindex(&self, current: &Item, exists: &dyn Fn(&[u8]) -> bool, batch: &mut WriteBatch, deltas: &mut Deltas) {
+        for idx in &self.indexes {
+            if let Some((key, item)) = self.entry(idx, current) {
+                if !exists(&key) {
+                    deltas.add(index_key(&idx.prefix), 1, signed(item_size(&item)));
                     batch.put(key, binary::encode_item(&item));
                 }
             }

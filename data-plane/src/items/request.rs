@@ -10,11 +10,12 @@ use ddb_core::capacity::HalfUnits;
 use ddb_core::expr::ExprError;
 use ddb_core::value::json::{attribute_value_from_json, item_from_json, ValueError};
 use ddb_core::{AttributeValue, Item};
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 
 use crate::auth::Verified;
 use crate::catalog::{Catalog, CatalogTable};
 use crate::error::ApiError;
+use crate::items::index::IndexUnits;
 
 impl From<ValueError> for ApiError {
     fn from(e: ValueError) -> Self {
@@ -253,6 +254,41 @@ pub fn return_consumed(body: &Value) -> Result<Option<&str>, ApiError> {
 }
 
 /// The `ConsumedCapacity` member for one table.
+/// ConsumedCapacity with each index's share: `TOTAL` counts them in,
+/// `INDEXES` also lists them (and the table's own part) separately.
+pub fn consumed_with_indexes(
+    mode: Option<&str>,
+    table: &str,
+    table_units: HalfUnits,
+    indexes: &[IndexUnits],
+    read: bool,
+) -> Option<Value> {
+    if indexes.is_empty() || !matches!(mode, Some("INDEXES")) {
+        let total = table_units + indexes.iter().map(|i| i.units).sum();
+        return consumed(mode, table, total, read);
+    }
+    let part = if read { "ReadCapacityUnits" } else { "WriteCapacityUnits" };
+    let capacity = |u: HalfUnits| json!({"CapacityUnits": u.units(), part: u.units()});
+    let total = table_units + indexes.iter().map(|i| i.units).sum();
+    let mut out = Map::new();
+    out.insert("TableName".into(), json!(table));
+    out.insert("CapacityUnits".into(), json!(total.units()));
+    out.insert(part.into(), json!(total.units()));
+    out.insert("Table".into(), capacity(table_units));
+    for (member, local) in [("GlobalSecondaryIndexes", false), ("LocalSecondaryIndexes", true)] {
+        let m: Map<String, Value> = indexes
+            .iter()
+            .filter(|i| i.local == local)
+            .map(|i| (i.name.clone(), capacity(i.units)))
+            .collect();
+        if !m.is_empty() {
+            out.insert(member.into(), Value::Object(m));
+        }
+    }
+    Some(Value::Object(out))
+}
+
+/// ConsumedCapacity of the table alone, as `ReturnConsumedCapacity` asks.
 pub fn consumed(mode: Option<&str>, table: &str, units: HalfUnits, read: bool) -> Option<Value> {
     let u = units.units();
     match mode {

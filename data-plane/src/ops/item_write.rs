@@ -19,8 +19,10 @@ use crate::catalog::{Catalog, CatalogTable};
 use crate::error::ApiError;
 use crate::items::layout::item_key;
 use crate::items::legacy;
+use crate::items::collection;
+use crate::items::index::TableIndexes;
 use crate::items::request::{
-    consumed, enum_member, item, key_of_item, key_of_key, return_consumed, str_member, table, Placeholders,
+    consumed_with_indexes, enum_member, item, key_of_item, key_of_key, return_consumed, str_member, table, Placeholders,
 };
 use crate::items::{Decision, WriteKey};
 use crate::DataPlane;
@@ -115,6 +117,49 @@ impl Conditional {
     }
 }
 
+/// Reads `ReturnItemCollectionMetrics`; true for `SIZE`.
+fn wants_collection_metrics(body: &Value) -> Result<bool, ApiError> {
+    Ok(enum_member(body, "ReturnItemCollectionMetrics", "returnItemCollectionMetrics", &["SIZE", "NONE"])?
+        == Some("SIZE"))
+}
+
+/// Adds `ItemCollectionMetrics` to a write's answer when asked for and the
+/// table has local secondary indexes (as DynamoDB does).
+async fn with_collection_metrics(
+    dp: &DataPlane,
+    caller: &Verified,
+    t: &CatalogTable,
+    pk: &ddb_core::AttributeValue,
+    wanted: bool,
+    mut out: Value,
+) -> Result<Value, ApiError> {
+    if !wanted || !collection::applies(t) {
+        return Ok(out);
+    }
+    let snapshot = dp.items.snapshot(&caller.tenant.id).await?;
+    let bytes = collection::size(snapshot.as_ref(), t, pk)?;
+    if let Value::Object(m) = &mut out {
+        m.insert("ItemCollectionMetrics".into(), collection::metrics(t, pk, bytes));
+    }
+    Ok(out)
+}
+
+/// ConsumedCapacity of a write of one item from `old` to `new`, its
+/// indexes' writes included; `None` unless the request asked for it.
+fn write_capacity(
+    mode: Option<&str>,
+    table: &str,
+    indexes: &TableIndexes,
+    old: Option<&Item>,
+    new: Option<&Item>,
+) -> Option<Value> {
+    mode?;
+    let size = |i: Option<&Item>| i.map(|i| item_size(i) as u64);
+    let units = write_change(size(old), size(new), WriteMode::Standard);
+    let index_units = indexes.write_units(old, new, WriteMode::Standard);
+    consumed_with_indexes(mode, table, units, &index_units, false)
+}
+
 fn answer(attributes: Option<Item>, capacity: Option<Value>) -> Value {
     let mut m = Map::new();
     if let Some(a) = attributes.filter(|a| !a.is_empty()) {
@@ -152,33 +197,30 @@ pub async fn put(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: Val
     let (pk, sk) = key_of_item(&t, &new_item)?;
     check_item_size(&new_item).map_err(|e| ApiError::Validation(e.to_string()))?;
     let return_old = returns_old(&body)?;
+    let metrics = wants_collection_metrics(&body)?;
     let capacity_mode = return_consumed(&body)?.map(str::to_owned);
     let ph = Placeholders::from_body(&body)?;
     let (cond, _) = conditional(&body, &ph, None)?;
     let key = key_bytes(&t, &pk, sk.as_ref())?;
     let name = t.def.spec.name.clone();
-    dp.items
+    let indexes = std::sync::Arc::clone(&t.indexes);
+    let out = dp
+        .items
         .write(
             &caller.tenant.id,
             key,
             Box::new(move |current| {
                 cond.check(current.as_ref())?;
-                let units = write_change(
-                    current.as_ref().map(|i| item_size(i) as u64),
-                    Some(item_size(&new_item) as u64),
-                    WriteMode::Standard,
-                );
-                let output = answer(
-                    if return_old { current } else { None },
-                    consumed(capacity_mode.as_deref(), &name, units, false),
-                );
+                let capacity = write_capacity(capacity_mode.as_deref(), &name, &indexes, current.as_ref(), Some(&new_item));
+                let output = answer(if return_old { current } else { None }, capacity);
                 Ok(Decision {
                     write: Some(Some(new_item)),
                     output,
                 })
             }),
         )
-        .await
+        .await?;
+    with_collection_metrics(dp, caller, &t, &pk, metrics, out).await
 }
 
 /// `DeleteItem`
@@ -186,27 +228,28 @@ pub async fn delete(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: 
     let t = table(catalog, caller, str_member(&body, "TableName")?)?;
     let (pk, sk) = key_of_key(&t, body.get("Key"))?;
     let return_old = returns_old(&body)?;
+    let metrics = wants_collection_metrics(&body)?;
     let capacity_mode = return_consumed(&body)?.map(str::to_owned);
     let ph = Placeholders::from_body(&body)?;
     let (cond, _) = conditional(&body, &ph, None)?;
     let key = key_bytes(&t, &pk, sk.as_ref())?;
     let name = t.def.spec.name.clone();
-    dp.items
+    let indexes = std::sync::Arc::clone(&t.indexes);
+    let out = dp
+        .items
         .write(
             &caller.tenant.id,
             key,
             Box::new(move |current| {
                 cond.check(current.as_ref())?;
-                let units = write_change(current.as_ref().map(|i| item_size(i) as u64), None, WriteMode::Standard);
+                let capacity = write_capacity(capacity_mode.as_deref(), &name, &indexes, current.as_ref(), None);
                 let write = current.is_some().then_some(None);
-                let output = answer(
-                    if return_old { current } else { None },
-                    consumed(capacity_mode.as_deref(), &name, units, false),
-                );
+                let output = answer(if return_old { current } else { None }, capacity);
                 Ok(Decision { write, output })
             }),
         )
-        .await
+        .await?;
+    with_collection_metrics(dp, caller, &t, &pk, metrics, out).await
 }
 
 /// `UpdateItem`
@@ -222,6 +265,7 @@ pub async fn update(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: 
     .unwrap_or("NONE")
     .to_owned();
     let capacity_mode = return_consumed(&body)?.map(str::to_owned);
+    let metrics = wants_collection_metrics(&body)?;
     let ph = Placeholders::from_body(&body)?;
     let (cond, upd) = conditional(&body, &ph, str_member(&body, "UpdateExpression")?)?;
     let key_names: Vec<String> = std::iter::once(t.def.spec.key_schema.hash.name.clone())
@@ -233,12 +277,14 @@ pub async fn update(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: 
     }
     let key = key_bytes(&t, &pk, sk.as_ref())?;
     let name = t.def.spec.name.clone();
+    let indexes = std::sync::Arc::clone(&t.indexes);
     let mut key_attrs = Item::new();
-    key_attrs.insert(t.def.spec.key_schema.hash.name.clone(), pk);
+    key_attrs.insert(t.def.spec.key_schema.hash.name.clone(), pk.clone());
     if let (Some(r), Some(s)) = (&t.def.spec.key_schema.range, sk) {
         key_attrs.insert(r.name.clone(), s);
     }
-    dp.items
+    let out = dp
+        .items
         .write(
             &caller.tenant.id,
             key,
@@ -258,11 +304,7 @@ pub async fn update(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: 
                     )?;
                 }
                 check_updated_item_size(&new_item).map_err(|e| ApiError::Validation(e.to_string()))?;
-                let units = write_change(
-                    current.as_ref().map(|i| item_size(i) as u64),
-                    Some(item_size(&new_item) as u64),
-                    WriteMode::Standard,
-                );
+                let capacity = write_capacity(capacity_mode.as_deref(), &name, &indexes, current.as_ref(), Some(&new_item));
                 let attributes = match return_values.as_str() {
                     "ALL_OLD" => current.clone(),
                     "ALL_NEW" => Some(new_item.clone()),
@@ -286,13 +328,14 @@ pub async fn update(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: 
                     }
                     _ => None,
                 };
-                let output = answer(attributes, consumed(capacity_mode.as_deref(), &name, units, false));
+                let output = answer(attributes, capacity);
                 Ok(Decision {
                     write: Some(Some(new_item)),
                     output,
                 })
             }),
         )
-        .await
+        .await?;
+    with_collection_metrics(dp, caller, &t, &pk, metrics, out).await
 }
 

@@ -36,7 +36,7 @@ pub async fn dispatch(
     match op {
         Operation::ListTables => encode(list_tables::run(caller, catalog, decode(body)?)?),
         Operation::CreateTable => tables::create(dp, caller, decode(body)?).await,
-        Operation::DescribeTable => tables::describe_table(dp, caller, catalog, decode(body)?),
+        Operation::DescribeTable => tables::describe_table(dp, caller, catalog, decode(body)?).await,
         Operation::DeleteTable => tables::delete(dp, caller, catalog, decode(body)?).await,
         Operation::UpdateTable => table_settings::update_table(dp, caller, catalog, decode(body)?).await,
         Operation::UpdateTimeToLive => table_settings::update_ttl(dp, caller, catalog, decode(body)?).await,

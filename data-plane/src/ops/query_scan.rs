@@ -18,10 +18,11 @@ use super::range_read::{read_page, Page, Select};
 use crate::auth::Verified;
 use crate::catalog::{Catalog, CatalogTable};
 use crate::error::ApiError;
-use crate::items::index::IndexLayout;
+use ddb_core::capacity::HalfUnits;
+use crate::items::index::{IndexLayout, IndexUnits};
 use crate::items::legacy;
 use crate::items::layout::{item_key, items_prefix, partition_prefix, prefix_end};
-use crate::items::request::{consumed, enum_member, item as parse_item, key_of_key, return_consumed, str_member, table, Placeholders};
+use crate::items::request::{consumed_with_indexes, enum_member, item as parse_item, key_of_key, return_consumed, str_member, table, Placeholders};
 use crate::DataPlane;
 
 fn validation(msg: impl Into<String>) -> ApiError {
@@ -249,7 +250,10 @@ fn with(prefix: &[u8], tail: &[u8]) -> Vec<u8> {
 }
 
 /// The key range of a partition narrowed by a sort condition.
-fn sort_bounds(prefix: &[u8], sort: Option<&SortCondition>) -> Result<(Bound<Vec<u8>>, Bound<Vec<u8>>), ApiError> {
+/// Start and end of a key range.
+type KeyRange = (Bound<Vec<u8>>, Bound<Vec<u8>>);
+
+fn sort_bounds(prefix: &[u8], sort: Option<&SortCondition>) -> Result<KeyRange, ApiError> {
     let whole_end = || prefix_end(prefix).map_or(Bound::Unbounded, Bound::Excluded);
     Ok(match sort {
         None => (Bound::Included(prefix.to_vec()), whole_end()),
@@ -293,6 +297,9 @@ fn after_start(
     }
 }
 
+/// Pages of at most this many items are read on the request's own task.
+const INLINE_PAGE_LIMIT: usize = 100;
+
 #[allow(clippy::too_many_arguments)]
 async fn run_page(
     dp: &DataPlane,
@@ -302,7 +309,7 @@ async fn run_page(
     select: Select,
     exprs: Exprs,
     sort: Option<(String, SortCondition)>,
-    range: (Bound<Vec<u8>>, Bound<Vec<u8>>),
+    range: KeyRange,
     direction: Direction,
     body: &Value,
 ) -> Result<Value, ApiError> {
@@ -317,9 +324,13 @@ async fn run_page(
             .index
             .as_ref()
             .is_some_and(|i| i.local && !matches!(i.projection, ProjectionSpec::All));
+    let index_read = target.index.as_ref().map(|i| (i.name.clone(), i.local));
     let snapshot = dp.items.snapshot(&caller.tenant.id).await?;
     let table_for_fetch = Arc::clone(&t);
-    let out = tokio::task::spawn_blocking(move || {
+    // A short page reads a few cached blocks: cheaper inline than a hop to
+    // the blocking pool. Long pages (up to 1 MB) go to the pool.
+    let inline = limit.is_some_and(|n| n <= INLINE_PAGE_LIMIT);
+    let work = move || {
         let key_test = sort.map(|(name, cond)| {
             move |item: &Item| item.get(&name).is_some_and(|v| cond.matches(v))
         });
@@ -349,11 +360,29 @@ async fn run_page(
             consistent,
         };
         read_page(snapshot.as_ref(), &page)
-    })
-    .await
-    .map_err(|e| ApiError::Internal(format!("read task failed: {e}")))??;
+    };
+    let out = if inline {
+        work()?
+    } else {
+        tokio::task::spawn_blocking(work)
+            .await
+            .map_err(|e| ApiError::Internal(format!("read task failed: {e}")))??
+    };
     let mut body = out.body;
-    if let Some(c) = consumed(capacity_mode.as_deref(), &t.def.spec.name, out.meter.consumed(out.mode), true) {
+    let units = out.meter.consumed(out.mode);
+    // Reading an index consumes the index's capacity, not the table's.
+    let (table_units, index_units) = match &index_read {
+        Some((name, local)) => (
+            HalfUnits(0),
+            vec![IndexUnits {
+                name: name.clone(),
+                local: *local,
+                units,
+            }],
+        ),
+        None => (units, Vec::new()),
+    };
+    if let Some(c) = consumed_with_indexes(capacity_mode.as_deref(), &t.def.spec.name, table_units, &index_units, true) {
         body.insert("ConsumedCapacity".into(), c);
     }
     Ok(Value::Object(body))

@@ -47,7 +47,7 @@ pub struct Page<'a> {
     pub key_names: &'a [String],
     /// For index entries that do not hold the whole item: the base item's
     /// storage key, to fetch the item for `Select: ALL_ATTRIBUTES`.
-    pub fetch_base: Option<&'a (dyn Fn(&Item) -> Option<Vec<u8>> + Sync)>,
+    pub fetch_base: Option<FetchBase<'a>>,
     pub consistent: bool,
 }
 
@@ -65,6 +65,9 @@ fn bound(b: &Bound<Vec<u8>>) -> Bound<&[u8]> {
         Bound::Unbounded => Bound::Unbounded,
     }
 }
+
+/// Finds the base-table key of an index entry (LSI reads fetching whole items).
+pub type FetchBase<'a> = &'a (dyn Fn(&Item) -> Option<Vec<u8>> + Sync);
 
 /// Reads one page from `snapshot` (blocking; call from spawn_blocking).
 pub fn read_page(snapshot: &dyn Snapshot, page: &Page<'_>) -> Result<PageOut, ApiError> {

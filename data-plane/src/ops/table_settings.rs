@@ -5,7 +5,7 @@
 
 use ddb_core::api::table::{
     describe, TableChange, TableNameInput, TagOp, TagsInput, UpdateTableInput,
-    UpdateTimeToLiveInput, Usage,
+    UpdateTimeToLiveInput,
 };
 use iam::TableArn;
 use serde_json::{json, Value};
@@ -18,7 +18,7 @@ use crate::DataPlane;
 
 async fn apply(dp: &DataPlane, caller: &Verified, name: &str, change: &TableChange) -> Result<CatalogTable, ApiError> {
     let body = serde_json::to_value(change).map_err(|e| ApiError::Internal(e.to_string()))?;
-    let out = dp.client.change_table(&caller.tenant.id, name, &body).await?;
+    let out = dp.client.change_table(&caller.tenant.id, name, &body, Some(&caller.actor())).await?;
     dp.wait_for_revision(out.revision).await;
     let def = serde_json::from_value(out.table.definition.clone())
         .map_err(|e| ApiError::Internal(format!("unreadable definition: {e}")))?;
@@ -45,7 +45,8 @@ pub async fn update_table(dp: &DataPlane, caller: &Verified, catalog: &Catalog, 
         });
     }
     let status = if creates { "UPDATING" } else { "ACTIVE" };
-    Ok(json!({ "TableDescription": describe(&t.def, status, location(dp, caller), Usage::default()) }))
+    let usage = super::tables::usage(dp, caller, &t).await?;
+    Ok(json!({ "TableDescription": describe(&t.def, status, location(dp, caller), usage) }))
 }
 
 /// `UpdateTimeToLive`

@@ -8,7 +8,7 @@ use dynastore_common::contract::CreateTableRequest;
 use serde_json::{json, Value};
 
 use crate::auth::Verified;
-use crate::catalog::Catalog;
+use crate::catalog::{Catalog, CatalogTable};
 use crate::error::ApiError;
 use crate::DataPlane;
 
@@ -30,7 +30,7 @@ pub async fn create(dp: &DataPlane, caller: &Verified, input: CreateTableInput) 
         tenant_id: caller.tenant.id.clone(),
         spec: serde_json::to_value(&spec).map_err(|e| ApiError::Internal(e.to_string()))?,
     };
-    let change = dp.client.create_table(&request).await?;
+    let change = dp.client.create_table(&request, Some(&caller.actor())).await?;
     dp.wait_for_revision(change.revision).await;
     let def = serde_json::from_value(change.table.definition)
         .map_err(|e| ApiError::Internal(format!("unreadable definition: {e}")))?;
@@ -38,11 +38,20 @@ pub async fn create(dp: &DataPlane, caller: &Verified, input: CreateTableInput) 
     Ok(json!({ "TableDescription": describe(&def, "CREATING", location(dp, caller), Usage::default()) }))
 }
 
-/// `DescribeTable`
-pub fn describe_table(dp: &DataPlane, caller: &Verified, catalog: &Catalog, input: TableNameInput) -> Result<Value, ApiError> {
+/// `DescribeTable`. ItemCount and the sizes are exact (DynamoDB's lag up
+/// to six hours; tools only need them not to be stale).
+pub async fn describe_table(dp: &DataPlane, caller: &Verified, catalog: &Catalog, input: TableNameInput) -> Result<Value, ApiError> {
     let name = input.validate().map_err(ApiError::Validation)?;
     let table = catalog.table(&caller.tenant.id, name).ok_or_else(|| not_found(name))?;
-    Ok(json!({ "Table": describe(&table.def, &table.record.status, location(dp, caller), Usage::default()) }))
+    let usage = usage(dp, caller, table).await?;
+    Ok(json!({ "Table": describe(&table.def, &table.record.status, location(dp, caller), usage) }))
+}
+
+/// The table's item count and sizes, with its indexes'.
+pub(super) async fn usage(dp: &DataPlane, caller: &Verified, table: &CatalogTable) -> Result<Usage, ApiError> {
+    let snapshot = dp.items.snapshot(&caller.tenant.id).await?;
+    crate::items::stats::read(snapshot.as_ref(), &table.record.id, &table.indexes.indexes)
+        .map_err(|e| ApiError::Internal(format!("storage: {e}")))
 }
 
 /// `DeleteTable`
@@ -51,7 +60,7 @@ pub async fn delete(dp: &DataPlane, caller: &Verified, catalog: &Catalog, input:
     if catalog.table(&caller.tenant.id, name).is_none() {
         return Err(not_found(name));
     }
-    let change = dp.client.delete_table(&caller.tenant.id, name).await?;
+    let change = dp.client.delete_table(&caller.tenant.id, name, Some(&caller.actor())).await?;
     dp.wait_for_revision(change.revision).await;
     let def = serde_json::from_value(change.table.definition)
         .map_err(|e| ApiError::Internal(format!("unreadable definition: {e}")))?;

@@ -55,6 +55,7 @@ fn options_below_fjall_minimums_are_raised_not_panicking() {
         sync: SyncPolicy::Always,
         worker_threads: 0,
         cache_bytes: 0,
+        shared_cache: None,
         max_memtable_bytes: 0,
         max_cached_files: 0,
         max_journal_bytes: 0,
@@ -369,4 +370,25 @@ fn kill_9_mid_write() {
         assert!(recovered >= next + acks_before_kill);
         next = recovered;
     }
+}
+
+#[test]
+fn databases_share_one_block_cache() {
+    let cache = crate::BlockCache::with_capacity_bytes(8 * 1024 * 1024);
+    let options = FjallOptions {
+        shared_cache: Some(cache.clone()),
+        ..test_options()
+    };
+    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let ea = FjallEngine::open(a.path(), &options).unwrap();
+    let eb = FjallEngine::open(b.path(), &options).unwrap();
+    for (e, v) in [(&ea, &b"a"[..]), (&eb, &b"b"[..])] {
+        let mut batch = WriteBatch::new();
+        batch.put(&b"k"[..], v);
+        e.write(batch).unwrap();
+    }
+    assert_eq!(ea.get(b"k").unwrap().as_deref(), Some(&b"a"[..]), "same cache, separate data");
+    assert_eq!(eb.get(b"k").unwrap().as_deref(), Some(&b"b"[..]));
+    assert_eq!(ea.inner.db.cache_capacity(), cache.capacity());
+    assert_eq!(eb.inner.db.cache_capacity(), 8 * 1024 * 1024);
 }

@@ -12,11 +12,24 @@ pub struct Location<'a> {
     pub account_id: &'a str,
 }
 
-/// Sizes measured by the engine.
-#[derive(Debug, Clone, Copy, Default)]
+/// Sizes measured by the engine: the table's, and each index's by name
+/// (indexes not listed report zero).
+#[derive(Debug, Clone, Default)]
 pub struct Usage {
     pub item_count: u64,
     pub size_bytes: u64,
+    pub indexes: std::collections::BTreeMap<String, (u64, u64)>,
+}
+
+impl Usage {
+    fn index(&self, name: &str) -> Usage {
+        let (item_count, size_bytes) = self.indexes.get(name).copied().unwrap_or_default();
+        Usage {
+            item_count,
+            size_bytes,
+            indexes: std::collections::BTreeMap::new(),
+        }
+    }
 }
 
 impl Location<'_> {
@@ -121,7 +134,7 @@ pub fn describe(def: &TableDefinition, status: &str, loc: Location<'_>, usage: U
             Value::Array(
                 spec.local_secondary_indexes
                     .iter()
-                    .map(|i| index_json(i, &arn, false, false, Usage::default()))
+                    .map(|i| index_json(i, &arn, false, false, usage.index(&i.name)))
                     .collect(),
             ),
         );
@@ -132,7 +145,7 @@ pub fn describe(def: &TableDefinition, status: &str, loc: Location<'_>, usage: U
             Value::Array(
                 spec.global_secondary_indexes
                     .iter()
-                    .map(|i| index_json(i, &arn, true, def.creating_indexes.contains(&i.name), Usage::default()))
+                    .map(|i| index_json(i, &arn, true, def.creating_indexes.contains(&i.name), usage.index(&i.name)))
                     .collect(),
             ),
         );

@@ -1,0 +1,404 @@
+//! Authorization: every request of an IAM user is checked against the
+//! user's policies before the operation runs, as DynamoDB does (so an
+//! unauthorized request gets AccessDeniedException even when it would also
+//! fail validation). The tenant's root key is allowed everything, like an
+//! AWS account's root user.
+//!
+//! This module only describes what a request touches — tables, indexes,
+//! partition keys (`dynamodb:LeadingKeys`), attribute names
+//! (`dynamodb:Attributes`), `Select`, `ReturnValues`,
+//! `ReturnConsumedCapacity` — and leaves the rules to `iam`. What cannot be
+//! read from a malformed request is left out; the operation then rejects
+//! the request itself.
+
+use std::collections::BTreeSet;
+use std::net::IpAddr;
+
+use ddb_core::expr::ast::{Condition, CompareOp, Operand, Resolved};
+use ddb_core::expr::{parse_condition, parse_projection, parse_update, ExprKind};
+use ddb_core::value::json::attribute_value_from_json;
+use ddb_core::{AttributeValue, Operation};
+use iam::dynamodb::{checks_for, ItemAccess, Target};
+use iam::{keys, Principal, RequestContext};
+use serde_json::{Map, Value};
+
+use crate::auth::Verified;
+use crate::catalog::{Catalog, CatalogTable};
+use crate::error::ApiError;
+use crate::items::request::Placeholders;
+
+/// Where a request came from.
+#[derive(Debug, Clone, Copy)]
+pub struct Origin {
+    /// The peer's address (`aws:SourceIp`).
+    pub ip: Option<IpAddr>,
+    /// True for TLS connections (`aws:SecureTransport`).
+    pub secure: bool,
+}
+
+/// Allows or denies `op` with `body` for `caller`.
+pub fn authorize(
+    caller: &Verified,
+    catalog: &Catalog,
+    op: Operation,
+    body: &Value,
+    origin: Origin,
+) -> Result<(), ApiError> {
+    let Some(user_name) = caller.user_name.as_deref() else {
+        return Ok(());
+    };
+    let account = &caller.tenant.account_id;
+    let principal_arn = format!("arn:aws:iam::{account}:user/{user_name}");
+    let target = target(caller, catalog, op, body);
+    let checks = checks_for(op.name(), &caller.region, account, target).map_err(|e| {
+        tracing::warn!(operation = op.name(), error = %e, "no authorization mapping; denied");
+        ApiError::AccessDenied(format!(
+            "User: {principal_arn} is not authorized to perform: dynamodb:{}",
+            op.name()
+        ))
+    })?;
+    let user = catalog.user(&caller.tenant.id, user_name);
+    let user_id = user.map_or("", |u| u.record.id.as_str());
+    let no_policies = Vec::new();
+    let policies = match user.map(|u| &u.policies) {
+        Some(Ok(p)) => p,
+        Some(Err(_)) | None => &no_policies,
+    };
+    let mut principal = Principal::user(account, user_name, user_id);
+    principal.account_id.clone_from(account);
+    let first = checks.first().map_or(("", ""), |c| (c.action.as_str(), c.resource.as_str()));
+    let mut ctx = RequestContext::new(principal, first.0, first.1)
+        .with_time(chrono::Utc::now())
+        .with_secure_transport(origin.secure);
+    if let Some(ip) = origin.ip {
+        ctx = ctx.with_source_ip(ip);
+    }
+    if let Some(t) = single_table(caller, catalog, op, body) {
+        for (k, v) in &t.def.spec.tags {
+            ctx.set_key(&format!("{}{k}", keys::RESOURCE_TAG_PREFIX), v.as_str());
+        }
+    }
+    iam::evaluate_all(policies, &ctx, &checks).map_err(|denied| {
+        let (action, resource) = checks
+            .get(denied.index)
+            .map_or(("", ""), |c| (c.action.as_str(), c.resource.as_str()));
+        ApiError::AccessDenied(iam::access_denied_message(&principal_arn, action, resource, denied.decision))
+    })
+}
+
+/// The one table a table-level or single-item request names.
+fn single_table<'c>(caller: &Verified, catalog: &'c Catalog, op: Operation, body: &Value) -> Option<&'c std::sync::Arc<CatalogTable>> {
+    match op {
+        Operation::BatchGetItem
+        | Operation::BatchWriteItem
+        | Operation::TransactGetItems
+        | Operation::TransactWriteItems
+        | Operation::ListTables => None,
+        _ => catalog.table(&caller.tenant.id, str_of(body, "TableName")?),
+    }
+}
+
+fn str_of<'b>(v: &'b Value, member: &str) -> Option<&'b str> {
+    v.get(member).and_then(Value::as_str)
+}
+
+fn target(caller: &Verified, catalog: &Catalog, op: Operation, body: &Value) -> Target {
+    let table = |name: Option<&str>| catalog.table(&caller.tenant.id, name.unwrap_or_default());
+    let name = || str_of(body, "TableName").unwrap_or_default().to_owned();
+    match op {
+        Operation::GetItem => {
+            let mut a = item_access("GetItem", body, table(str_of(body, "TableName")));
+            a.leading_keys = leading(table(str_of(body, "TableName")), body.get("Key"));
+            read_attributes(&mut a, body);
+            Target::Items(vec![a])
+        }
+        Operation::PutItem => {
+            let t = table(str_of(body, "TableName"));
+            let mut a = item_access("PutItem", body, t);
+            a.leading_keys = leading(t, body.get("Item"));
+            a.attributes = body.get("Item").and_then(Value::as_object).map(|m| m.keys().cloned().collect());
+            Target::Items(vec![a])
+        }
+        Operation::UpdateItem => {
+            let t = table(str_of(body, "TableName"));
+            let mut a = item_access("UpdateItem", body, t);
+            a.leading_keys = leading(t, body.get("Key"));
+            a.attributes = Some(updated_attributes(body));
+            Target::Items(vec![a])
+        }
+        Operation::DeleteItem => {
+            let t = table(str_of(body, "TableName"));
+            let mut a = item_access("DeleteItem", body, t);
+            a.leading_keys = leading(t, body.get("Key"));
+            a.attributes = key_attributes(body.get("Key"));
+            Target::Items(vec![a])
+        }
+        Operation::Query | Operation::Scan => {
+            let t = table(str_of(body, "TableName"));
+            let mut a = item_access(if op == Operation::Query { "Query" } else { "Scan" }, body, t);
+            a.index = str_of(body, "IndexName").map(str::to_owned);
+            if op == Operation::Query {
+                a.leading_keys = query_leading_keys(t, a.index.as_deref(), body);
+            }
+            read_attributes(&mut a, body);
+            if let Some(select) = str_of(body, "Select") {
+                a.select = Some(select.to_owned());
+            }
+            Target::Items(vec![a])
+        }
+        Operation::BatchGetItem => Target::Items(batch_get(catalog, caller, body)),
+        Operation::BatchWriteItem => Target::Items(batch_write(catalog, caller, body)),
+        Operation::TransactGetItems | Operation::TransactWriteItems => {
+            Target::Items(transact(catalog, caller, body, op == Operation::TransactGetItems))
+        }
+        Operation::ListTables | Operation::DescribeLimits | Operation::DescribeEndpoints => Target::Account,
+        Operation::TagResource | Operation::UntagResource | Operation::ListTagsOfResource => {
+            Target::Arn(str_of(body, "ResourceArn").unwrap_or_default().to_owned())
+        }
+        Operation::DescribeStream | Operation::GetShardIterator => {
+            Target::Arn(str_of(body, "StreamArn").unwrap_or_default().to_owned())
+        }
+        Operation::ListStreams => Target::Account,
+        _ => Target::Table(name()),
+    }
+}
+
+/// An access to `table` (by the name in the body) with the request-wide
+/// condition keys.
+fn item_access(action: &'static str, body: &Value, t: Option<&std::sync::Arc<CatalogTable>>) -> ItemAccess {
+    let name = t.map_or_else(|| str_of(body, "TableName").unwrap_or_default().to_owned(), |t| t.record.name.clone());
+    let mut a = ItemAccess::new(action, &name);
+    a.return_values = str_of(body, "ReturnValues").map(str::to_owned);
+    a.return_consumed_capacity = str_of(body, "ReturnConsumedCapacity").map(str::to_owned);
+    a
+}
+
+/// `dynamodb:LeadingKeys` of a key or item: its partition key value.
+fn leading(t: Option<&std::sync::Arc<CatalogTable>>, key: Option<&Value>) -> Vec<String> {
+    let (Some(t), Some(key)) = (t, key) else {
+        return Vec::new();
+    };
+    key.get(&t.def.spec.key_schema.hash.name)
+        .and_then(|v| attribute_value_from_json(v).ok())
+        .and_then(|v| key_text(&v))
+        .into_iter()
+        .collect()
+}
+
+/// A partition key value as condition keys compare it: strings as they
+/// are, numbers in canonical form, binaries in base64.
+fn key_text(v: &AttributeValue) -> Option<String> {
+    match v {
+        AttributeValue::S(s) => Some(s.clone()),
+        AttributeValue::N(n) => Some(n.to_string()),
+        AttributeValue::B(_) => match ddb_core::value::json::attribute_value_to_json(v) {
+            Value::Object(m) => m.get("B").and_then(Value::as_str).map(str::to_owned),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+fn key_attributes(key: Option<&Value>) -> Option<Vec<String>> {
+    key.and_then(Value::as_object).map(|m| m.keys().cloned().collect())
+}
+
+/// `dynamodb:Attributes` and `dynamodb:Select` of a read: the projected
+/// top-level attributes, or `Select` = `ALL_ATTRIBUTES` when the whole
+/// item is asked for (so that policies limiting attributes deny it).
+fn read_attributes(a: &mut ItemAccess, body: &Value) {
+    match projected(body) {
+        Some(names) => {
+            a.select = Some("SPECIFIC_ATTRIBUTES".into());
+            a.attributes = Some(names);
+        }
+        None => a.select = Some("ALL_ATTRIBUTES".into()),
+    }
+}
+
+/// The top-level attribute names a ProjectionExpression or AttributesToGet
+/// of `v` (a request or a batch/transaction element) names.
+fn projected(v: &Value) -> Option<Vec<String>> {
+    if let Some(list) = v.get("AttributesToGet").and_then(Value::as_array) {
+        return Some(list.iter().filter_map(Value::as_str).map(str::to_owned).collect());
+    }
+    let src = str_of(v, "ProjectionExpression")?;
+    let ph = Placeholders::from_body(v).ok()?;
+    let mut r = ph.resolver().ok()?;
+    let parsed = parse_projection(src).ok()?;
+    let projection = r.resolve_projection(&parsed).ok()?;
+    let names: BTreeSet<String> = projection.paths.iter().map(|p| p.head.to_string()).collect();
+    Some(names.into_iter().collect())
+}
+
+/// The attributes an UpdateItem writes (top-level names), and its key's.
+fn updated_attributes(body: &Value) -> Vec<String> {
+    let mut names: BTreeSet<String> = key_attributes(body.get("Key")).unwrap_or_default().into_iter().collect();
+    if let Some(m) = body.get("AttributeUpdates").and_then(Value::as_object) {
+        names.extend(m.keys().cloned());
+    }
+    if let Some(src) = str_of(body, "UpdateExpression") {
+        let resolved = Placeholders::from_body(body).ok().and_then(|ph| {
+            let mut r = ph.resolver().ok()?;
+            let parsed = parse_update(src).ok()?;
+            let update = r.resolve_update(&parsed).ok()?;
+            Some(update.actions.iter().map(|a| a.path().head.to_string()).collect::<Vec<_>>())
+        });
+        names.extend(resolved.unwrap_or_default());
+    }
+    names.into_iter().collect()
+}
+
+/// The partition key value(s) a Query's key condition fixes.
+fn query_leading_keys(t: Option<&std::sync::Arc<CatalogTable>>, index: Option<&str>, body: &Value) -> Vec<String> {
+    let Some(t) = t else {
+        return Vec::new();
+    };
+    let hash = match index {
+        Some(name) => match t.indexes.get(name) {
+            Some(idx) => idx.hash.name.clone(),
+            None => return Vec::new(),
+        },
+        None => t.def.spec.key_schema.hash.name.clone(),
+    };
+    if let Some(legacy) = body.get("KeyConditions").and_then(|k| k.get(&hash)) {
+        return legacy
+            .get("AttributeValueList")
+            .and_then(Value::as_array)
+            .and_then(|l| l.first())
+            .and_then(|v| attribute_value_from_json(v).ok())
+            .and_then(|v| key_text(&v))
+            .into_iter()
+            .collect();
+    }
+    let Some(src) = str_of(body, "KeyConditionExpression") else {
+        return Vec::new();
+    };
+    let found = Placeholders::from_body(body).ok().and_then(|ph| {
+        let mut r = ph.resolver().ok()?;
+        let parsed = parse_condition(ExprKind::KeyCondition, src).ok()?;
+        let cond = r.resolve_condition(ExprKind::KeyCondition, &parsed).ok()?;
+        let mut out = Vec::new();
+        equalities(&cond, &hash, &mut out);
+        Some(out)
+    });
+    found.unwrap_or_default()
+}
+
+fn equalities(cond: &Condition<Resolved<'_>>, attr: &str, out: &mut Vec<String>) {
+    match cond {
+        Condition::And(parts) => parts.iter().for_each(|c| equalities(c, attr, out)),
+        Condition::Compare {
+            op: CompareOp::Eq,
+            left,
+            right,
+        } => {
+            let pair = match (left, right) {
+                (Operand::Path(p), Operand::Value(v)) | (Operand::Value(v), Operand::Path(p)) => Some((p, v)),
+                _ => None,
+            };
+            if let Some((p, v)) = pair {
+                if p.rest.is_empty() && p.head == attr {
+                    out.extend(key_text(v));
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+fn batch_get(catalog: &Catalog, caller: &Verified, body: &Value) -> Vec<ItemAccess> {
+    let Some(items) = body.get("RequestItems").and_then(Value::as_object) else {
+        return Vec::new();
+    };
+    items
+        .iter()
+        .map(|(name, spec)| {
+            let t = catalog.table(&caller.tenant.id, name);
+            let mut a = ItemAccess::new("BatchGetItem", name);
+            a.return_consumed_capacity = str_of(body, "ReturnConsumedCapacity").map(str::to_owned);
+            if let Some(keys) = spec.get("Keys").and_then(Value::as_array) {
+                a.leading_keys = unique(keys.iter().flat_map(|k| leading(t, Some(k))));
+            }
+            read_attributes(&mut a, spec);
+            a
+        })
+        .collect()
+}
+
+fn batch_write(catalog: &Catalog, caller: &Verified, body: &Value) -> Vec<ItemAccess> {
+    let Some(items) = body.get("RequestItems").and_then(Value::as_object) else {
+        return Vec::new();
+    };
+    items
+        .iter()
+        .map(|(name, requests)| {
+            let t = catalog.table(&caller.tenant.id, name);
+            let mut a = ItemAccess::new("BatchWriteItem", name);
+            a.return_consumed_capacity = str_of(body, "ReturnConsumedCapacity").map(str::to_owned);
+            let mut leading_keys = Vec::new();
+            let mut attributes = BTreeSet::new();
+            for r in requests.as_array().into_iter().flatten() {
+                let written = r
+                    .get("PutRequest")
+                    .and_then(|p| p.get("Item"))
+                    .or_else(|| r.get("DeleteRequest").and_then(|d| d.get("Key")));
+                leading_keys.extend(leading(t, written));
+                attributes.extend(key_attributes(written).unwrap_or_default());
+            }
+            a.leading_keys = unique(leading_keys);
+            a.attributes = Some(attributes.into_iter().collect());
+            a
+        })
+        .collect()
+}
+
+fn transact(catalog: &Catalog, caller: &Verified, body: &Value, get: bool) -> Vec<ItemAccess> {
+    let Some(elements) = body.get("TransactItems").and_then(Value::as_array) else {
+        return Vec::new();
+    };
+    let kinds: &[(&str, &'static str)] = if get {
+        &[("Get", "GetItem")]
+    } else {
+        &[
+            ("Put", "PutItem"),
+            ("Update", "UpdateItem"),
+            ("Delete", "DeleteItem"),
+            ("ConditionCheck", "ConditionCheckItem"),
+        ]
+    };
+    elements
+        .iter()
+        .filter_map(|e| {
+            let (member, action) = kinds.iter().find(|(m, _)| e.get(*m).is_some())?;
+            let spec = e.get(*member)?;
+            let t = catalog.table(&caller.tenant.id, str_of(spec, "TableName").unwrap_or_default());
+            let mut a = item_access(action, spec, t);
+            a.return_consumed_capacity = str_of(body, "ReturnConsumedCapacity").map(str::to_owned);
+            let written: &Map<String, Value> = &Map::new();
+            match *member {
+                "Put" => {
+                    a.leading_keys = leading(t, spec.get("Item"));
+                    a.attributes = Some(spec.get("Item").and_then(Value::as_object).unwrap_or(written).keys().cloned().collect());
+                }
+                "Update" => {
+                    a.leading_keys = leading(t, spec.get("Key"));
+                    a.attributes = Some(updated_attributes(spec));
+                }
+                "Get" => {
+                    a.leading_keys = leading(t, spec.get("Key"));
+                    read_attributes(&mut a, spec);
+                }
+                _ => {
+                    a.leading_keys = leading(t, spec.get("Key"));
+                    a.attributes = key_attributes(spec.get("Key"));
+                }
+            }
+            Some(a)
+        })
+        .collect()
+}
+
+fn unique(values: impl IntoIterator<Item = String>) -> Vec<String> {
+    values.into_iter().collect::<BTreeSet<_>>().into_iter().collect()
+}

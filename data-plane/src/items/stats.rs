@@ -1,0 +1,132 @@
+//! Item counts and sizes per table and per index, for DescribeTable's
+//! ItemCount, TableSizeBytes and IndexSizeBytes. The tenant's writer keeps
+//! them exact: every group commit adds its changes' deltas in the same
+//! atomic batch as the writes.
+//!
+//! ```text
+//! table stats key = "s" table_id "/"
+//! index stats key = "s" table_id "/x" index_name "/"   ("s" + the index prefix after its "t")
+//! value           = item_count:u64be size_bytes:u64be
+//! ```
+//! Frozen format.
+
+use std::collections::HashMap;
+
+use ddb_core::api::table::Usage;
+use storage::{Engine, Snapshot, WriteBatch};
+
+use super::index::IndexLayout;
+
+/// The stats key of a table; also the prefix of its indexes' stats keys.
+pub fn table_key(table_id: &str) -> Vec<u8> {
+    let mut k = Vec::with_capacity(table_id.len() + 2);
+    k.push(b's');
+    k.extend_from_slice(table_id.as_bytes());
+    k.push(b'/');
+    k
+}
+
+/// The stats key of an index, from its entry prefix (`t…/x…/`).
+pub fn index_key(index_prefix: &[u8]) -> Vec<u8> {
+    let mut k = Vec::with_capacity(index_prefix.len());
+    k.push(b's');
+    k.extend_from_slice(index_prefix.get(1..).unwrap_or_default());
+    k
+}
+
+fn decode(bytes: &[u8]) -> (u64, u64) {
+    let word = |range: std::ops::Range<usize>| {
+        bytes
+            .get(range)
+            .and_then(|b| <[u8; 8]>::try_from(b).ok())
+            .map_or(0, u64::from_be_bytes)
+    };
+    (word(0..8), word(8..16))
+}
+
+fn encode(count: u64, bytes: u64) -> Vec<u8> {
+    let mut v = Vec::with_capacity(16);
+    v.extend_from_slice(&count.to_be_bytes());
+    v.extend_from_slice(&bytes.to_be_bytes());
+    v
+}
+
+/// Changes to counts and sizes collected over one group commit.
+#[derive(Debug, Default)]
+pub struct Deltas(HashMap<Vec<u8>, (i64, i64)>);
+
+impl Deltas {
+    /// Adds `count` items and `bytes` bytes (either may be negative) to `key`.
+    pub fn add(&mut self, key: Vec<u8>, count: i64, bytes: i64) {
+        if count == 0 && bytes == 0 {
+            return;
+        }
+        let e = self.0.entry(key).or_default();
+        e.0 += count;
+        e.1 += bytes;
+    }
+
+    /// Puts the updated stats into `batch` (read from `engine`, which only
+    /// the writer updates). Never goes below zero.
+    pub fn write(self, engine: &dyn Engine, batch: &mut WriteBatch) -> Result<(), storage::Error> {
+        for (key, (count, bytes)) in self.0 {
+            let (c, b) = engine.get(&key)?.map_or((0, 0), |v| decode(&v));
+            let c = c.saturating_add_signed(count);
+            let b = b.saturating_add_signed(bytes);
+            batch.put(key, encode(c, b));
+        }
+        Ok(())
+    }
+}
+
+/// A table's usage with each of its indexes', as of `snapshot`.
+pub fn read(snapshot: &dyn Snapshot, table_id: &str, indexes: &[IndexLayout]) -> Result<Usage, storage::Error> {
+    let (item_count, size_bytes) = snapshot.get(&table_key(table_id))?.map_or((0, 0), |v| decode(&v));
+    let mut usage = Usage {
+        item_count,
+        size_bytes,
+        ..Usage::default()
+    };
+    for idx in indexes {
+        if let Some(v) = snapshot.get(&index_key(idx.prefix()))? {
+            usage.indexes.insert(idx.name.clone(), decode(&v));
+        }
+    }
+    Ok(usage)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_and_values_round_trip() {
+        assert_eq!(table_key("T1"), b"sT1/");
+        assert_eq!(index_key(b"tT1/xbyDate/"), b"sT1/xbyDate/");
+        assert_eq!(decode(&encode(7, 1 << 40)), (7, 1 << 40));
+        assert_eq!(decode(b"short"), (0, 0), "a damaged value reads as zero, never panics");
+    }
+
+    #[test]
+    fn deltas_accumulate_and_never_go_negative() {
+        let engine = storage::MemoryEngine::new();
+        let mut d = Deltas::default();
+        d.add(table_key("T"), 2, 300);
+        d.add(table_key("T"), -1, -100);
+        d.add(table_key("U"), 0, 0);
+        let mut batch = WriteBatch::new();
+        d.write(&engine, &mut batch).unwrap();
+        assert_eq!(batch.len(), 1, "a zero delta writes nothing");
+        engine.write(batch).unwrap();
+        let snap = engine.snapshot().unwrap();
+        let usage = read(snap.as_ref(), "T", &[]).unwrap();
+        assert_eq!((usage.item_count, usage.size_bytes), (1, 200));
+        let mut d = Deltas::default();
+        d.add(table_key("T"), -5, -1000);
+        let mut batch = WriteBatch::new();
+        d.write(&engine, &mut batch).unwrap();
+        engine.write(batch).unwrap();
+        let usage = read(engine.snapshot().unwrap().as_ref(), "T", &[]).unwrap();
+        assert_eq!((usage.item_count, usage.size_bytes), (0, 0));
+    }
+}
