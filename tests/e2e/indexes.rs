@@ -371,3 +371,45 @@ async fn consumed_capacity_lists_each_index() {
     assert_eq!(cc.capacity_units, Some(0.5));
     s.stop().await;
 }
+
+#[tokio::test]
+async fn item_collection_metrics_for_tables_with_local_indexes() {
+    use aws_sdk_dynamodb::types::ReturnItemCollectionMetrics as Ricm;
+    let s = Stack::start().await;
+    let c = s.client();
+    orders(&c).await;
+    let out = c
+        .put_item()
+        .table_name("Orders")
+        .item("customer", Av::S("alice".into()))
+        .item("order", Av::S("o1".into()))
+        .item("total", Av::N("3".into()))
+        .return_item_collection_metrics(Ricm::Size)
+        .send()
+        .await
+        .unwrap();
+    let m = out.item_collection_metrics.expect("a table with an LSI reports its item collection");
+    assert_eq!(m.item_collection_key.as_ref().unwrap()["customer"].as_s().unwrap(), "alice");
+    assert_eq!(m.size_estimate_range_gb(), [0.0, 1.0]);
+    let out = c
+        .delete_item()
+        .table_name("Orders")
+        .key("customer", Av::S("alice".into()))
+        .key("order", Av::S("o1".into()))
+        .return_item_collection_metrics(Ricm::None)
+        .send()
+        .await
+        .unwrap();
+    assert!(out.item_collection_metrics.is_none(), "NONE asks for nothing");
+    let err = c
+        .delete_item()
+        .table_name("Orders")
+        .key("customer", Av::S("alice".into()))
+        .key("order", Av::S("o1".into()))
+        .return_item_collection_metrics(Ricm::from("BYTES"))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some("ValidationException"));
+    s.stop().await;
+}
