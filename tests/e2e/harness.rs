@@ -174,6 +174,27 @@ impl Stack {
         self.cp.pool.close().await;
     }
 
+    /// Starts another control-plane replica on the same database (with
+    /// its own listener); returns its address. It stops when the returned
+    /// trigger fires or is dropped.
+    pub async fn second_control_plane(&self) -> (SocketAddr, Trigger) {
+        let (trigger, stop) = shutdown::channel();
+        let config = dynastore_control_plane::Config {
+            database_url: Secret::new(with_database(&server_url(), &self.database)),
+            listen: "127.0.0.1:0".into(),
+            internal_token: Secret::new("test-internal-token-0123456789"),
+            master_key: Secret::new("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="),
+            long_poll_secs: 2,
+            db_max_connections: 5,
+        };
+        let admin = dynastore_control_plane::config::AdminConfig::with_secret(Secret::new(JWT_SECRET));
+        let cp = ControlPlane::start_with_admin(config, admin, stop.clone()).await.unwrap();
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { cp.serve(listener, stop).await.unwrap() });
+        (addr, trigger)
+    }
+
     /// Stops everything and drops the database.
     pub async fn stop(mut self) {
         self.dp_trigger.fire();

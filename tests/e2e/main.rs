@@ -18,6 +18,7 @@ mod legacy;
 mod protocol;
 mod query_scan;
 mod sync;
+mod tenancy;
 mod table_settings;
 mod tables;
 mod transact;
