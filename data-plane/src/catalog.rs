@@ -27,6 +27,15 @@ pub struct CatalogUser {
     /// the user is then denied everything (skipping a policy could skip a
     /// Deny).
     pub policies: Result<Vec<iam::Policy>, String>,
+    /// True when no policy looks beyond the action and the resource, so a
+    /// decision can be cached per (action, resource) for as long as this
+    /// record (the user's policies at one revision) lives.
+    pub context_free: bool,
+    /// Cached decisions of a context-free user, by (action, resource).
+    pub decisions: std::sync::Mutex<HashMap<(String, String), iam::Decision>>,
+    /// The same for requests naming one table and no index, by table name
+    /// then operation: looked up without building the ARN.
+    pub table_decisions: std::sync::Mutex<HashMap<String, HashMap<ddb_core::Operation, iam::Decision>>>,
 }
 
 impl CatalogUser {
@@ -39,7 +48,16 @@ impl CatalogUser {
         if let Err(e) = &policies {
             tracing::error!(tenant = %record.tenant_id, user = %record.name, error = %e, "unreadable policy; user denied");
         }
-        CatalogUser { record, policies }
+        let context_free = policies
+            .as_ref()
+            .is_ok_and(|p| !p.iter().any(iam::Policy::depends_on_context));
+        CatalogUser {
+            record,
+            policies,
+            context_free,
+            decisions: std::sync::Mutex::new(HashMap::new()),
+            table_decisions: std::sync::Mutex::new(HashMap::new()),
+        }
     }
 }
 

@@ -21,7 +21,7 @@ pub mod sync;
 
 mod metrics;
 mod ops;
-mod authz;
+pub mod authz;
 mod server;
 
 use std::sync::Arc;

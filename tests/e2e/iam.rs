@@ -249,3 +249,71 @@ async fn leading_keys_confine_a_user_to_its_own_partition() {
     assert!(denied, "detached policy no longer allows");
     s.stop().await;
 }
+
+#[tokio::test]
+async fn policies_without_conditions_decide_by_action_and_resource() {
+    let s = Stack::start().await;
+    let root = s.client();
+    books(&root).await;
+    let bob = user(&s, "bob").await;
+    let account = s.tenant.account_id.clone();
+    policy(
+        &s,
+        "bob",
+        "get-books",
+        json!({
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Effect": "Allow", "Action": "dynamodb:*", "Resource": "arn:aws:dynamodb:*:*:table/Books"},
+                {"Effect": "Deny", "Action": ["dynamodb:DeleteItem", "dynamodb:DeleteTable"], "Resource": "*"}
+            ]
+        }),
+    )
+    .await;
+    let get = || bob.get_item().table_name("Books").key("owner", Av::S("alice".into())).send();
+    assert!(eventually_allowed!(get()).unwrap().item.is_some());
+    assert!(get().await.unwrap().item.is_some(), "the cached decision allows again");
+    bob.put_item().table_name("Books").item("owner", Av::S("bob".into())).send().await.unwrap();
+    for _ in 0..2 {
+        let err = bob
+            .delete_item()
+            .table_name("Books")
+            .key("owner", Av::S("alice".into()))
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!(
+            err.message(),
+            Some(
+                format!(
+                    "User: arn:aws:iam::{account}:user/bob is not authorized to perform: dynamodb:DeleteItem on resource: arn:aws:dynamodb:us-east-1:{account}:table/Books with an explicit deny in an identity-based policy"
+                )
+                .as_str()
+            )
+        );
+    }
+    let err = bob.list_tables().send().await.unwrap_err();
+    assert_eq!(err.code(), Some("AccessDeniedException"), "ListTables is not on table/Books");
+    // A transaction touching another table is refused as a whole.
+    let put = |table: &str| {
+        aws_sdk_dynamodb::types::TransactWriteItem::builder()
+            .put(
+                aws_sdk_dynamodb::types::Put::builder()
+                    .table_name(table)
+                    .item("owner", Av::S("x".into()))
+                    .build()
+                    .unwrap(),
+            )
+            .build()
+    };
+    let err = bob
+        .transact_write_items()
+        .transact_items(put("Books"))
+        .transact_items(put("Other"))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some("AccessDeniedException"));
+    assert!(err.message().unwrap().contains("dynamodb:PutItem on resource: arn:aws:dynamodb:us-east-1:"), "{:?}", err.message());
+    s.stop().await;
+}

@@ -145,6 +145,13 @@ impl Policy {
         &self.statements
     }
 
+    /// True when some statement's decision depends on more than the action
+    /// and the resource (see [`Statement::depends_on_context`]); when false,
+    /// a decision may be cached per action and resource.
+    pub fn depends_on_context(&self) -> bool {
+        self.statements().iter().any(Statement::depends_on_context)
+    }
+
     fn build(value: Value) -> Result<Policy, Error> {
         let invalid = |m: String| Error::Invalid(m);
         let Value::Object(doc) = &value else {
@@ -350,6 +357,13 @@ impl Statement {
             not_resource,
             conditions,
         })
+    }
+
+    /// True when whether the statement applies depends on more than the
+    /// action and the resource: it has conditions, or its resources use
+    /// policy variables.
+    pub fn depends_on_context(&self) -> bool {
+        !self.conditions.is_empty() || self.resources.iter().any(Pattern::has_variables)
     }
 
     /// The `Sid`, if any.

@@ -21,6 +21,11 @@ pub(crate) struct Pattern {
 }
 
 impl Pattern {
+    /// True when the pattern holds a policy variable.
+    pub(crate) fn has_variables(&self) -> bool {
+        self.vars
+    }
+
     pub(crate) fn new(segs: Vec<Seg>) -> Pattern {
         let vars = has_vars(&segs);
         Pattern { segs, vars }

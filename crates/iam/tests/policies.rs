@@ -666,3 +666,29 @@ fn evaluation_is_cheap() {
         "{per:?} per evaluation"
     );
 }
+
+#[test]
+fn context_dependence_is_known_per_policy() {
+    let plain = iam::Policy::parse(
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"dynamodb:GetItem","Resource":"arn:aws:dynamodb:*:*:table/T"},
+            {"Effect":"Deny","NotAction":"dynamodb:Get*","NotResource":"*"}]}"#,
+    )
+    .unwrap();
+    assert!(!plain.depends_on_context());
+    let conditional = iam::Policy::parse(
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"dynamodb:GetItem","Resource":"*",
+            "Condition":{"Bool":{"aws:SecureTransport":"true"}}}]}"#,
+    )
+    .unwrap();
+    assert!(conditional.depends_on_context());
+    let variable = iam::Policy::parse(
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"dynamodb:GetItem","Resource":"arn:aws:dynamodb:*:*:table/${aws:username}"}]}"#,
+    )
+    .unwrap();
+    assert!(variable.depends_on_context());
+    let old_version = iam::Policy::parse(
+        r#"{"Statement":[{"Effect":"Allow","Action":"dynamodb:GetItem","Resource":"arn:aws:dynamodb:*:*:table/${aws:username}"}]}"#,
+    )
+    .unwrap();
+    assert!(!old_version.depends_on_context(), "2008-10-17 has no variables");
+}
