@@ -39,6 +39,10 @@ pub struct Config {
     /// Block cache shared by every tenant's storage on this node, in MiB.
     #[serde(default = "default_cache_mib")]
     pub block_cache_mib: u64,
+    /// Largest item collection of a table with local secondary indexes,
+    /// in bytes (DynamoDB's 10 GB; smaller values are for tests).
+    #[serde(default = "default_collection_limit")]
+    pub item_collection_limit_bytes: u64,
 }
 
 fn default_data_dir() -> std::path::PathBuf {
@@ -52,6 +56,9 @@ fn default_max_open() -> usize {
 }
 fn default_cache_mib() -> u64 {
     256
+}
+fn default_collection_limit() -> u64 {
+    crate::items::store::ITEM_COLLECTION_LIMIT
 }
 
 fn default_listen() -> String {
@@ -86,6 +93,7 @@ impl Config {
             sync: default_sync(),
             max_open_tenants: default_max_open(),
             block_cache_mib: default_cache_mib(),
+            item_collection_limit_bytes: default_collection_limit(),
         }
     }
 

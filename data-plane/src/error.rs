@@ -47,6 +47,9 @@ pub enum ApiError {
     ResourceInUse(String),
     #[error("{0}")]
     LimitExceeded(String),
+    /// An item collection (tables with LSIs) would grow past its limit.
+    #[error("Item collection size limit exceeded: the total size of an item collection cannot exceed 10 GB.")]
+    ItemCollectionSizeLimitExceeded,
     #[error("Request entity too large")]
     RequestEntityTooLarge,
     #[error("The service is starting and has not loaded its configuration yet")]
@@ -158,6 +161,7 @@ impl ApiError {
             ApiError::ConditionalCheckFailed { .. } => ErrorCode::ConditionalCheckFailed,
             ApiError::ResourceInUse(_) => ErrorCode::ResourceInUse,
             ApiError::LimitExceeded(_) => ErrorCode::LimitExceeded,
+            ApiError::ItemCollectionSizeLimitExceeded => ErrorCode::ItemCollectionSizeLimitExceeded,
             ApiError::RequestEntityTooLarge => ErrorCode::RequestEntityTooLarge,
             ApiError::ServiceUnavailable => ErrorCode::ServiceUnavailable,
             ApiError::Internal(_) => ErrorCode::InternalServerError,

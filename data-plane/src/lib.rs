@@ -80,7 +80,7 @@ impl DataPlane {
         let tenants = Arc::new(storage::TenantStore::open(store_config)?);
         tokio::spawn(maintain_storage(Arc::clone(&tenants), shutdown.clone()));
         let catalog = Arc::new(ArcSwapOption::empty());
-        let items = Arc::new(items::ItemStore::new(tenants));
+        let items = Arc::new(items::ItemStore::new(tenants).with_collection_limit(config.item_collection_limit_bytes));
         tokio::spawn(sync::run(client.clone(), Arc::clone(&catalog), Arc::clone(&items), shutdown));
         Ok(Arc::new(DataPlane {
             config,

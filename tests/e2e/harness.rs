@@ -55,6 +55,12 @@ const JWT_SECRET: &str = "e2e-admin-jwt-secret-0123456789abcdef";
 impl Stack {
     /// Starts everything with a fresh database.
     pub async fn start() -> Stack {
+        Stack::start_with(|_| {}).await
+    }
+
+    /// Starts everything with a fresh database, after `tune` adjusts the
+    /// data plane's config.
+    pub async fn start_with(tune: impl FnOnce(&mut dynastore_data_plane::Config)) -> Stack {
         let server = server_url();
         let database = format!("ds_test_{}", dynastore_control_plane::ids::internal_id());
         let mut admin = sqlx::PgConnection::connect(&server)
@@ -92,6 +98,7 @@ impl Stack {
         let mut dp_config = dynastore_data_plane::Config::new(format!("http://{cp_addr}"), token);
         dp_config.long_poll_secs = 2;
         dp_config.data_dir = data_dir.path().to_path_buf();
+        tune(&mut dp_config);
         let dp = DataPlane::start(dp_config, dp_stop.clone()).unwrap();
         let dp_listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let dp_addr = dp_listener.local_addr().unwrap();

@@ -413,3 +413,53 @@ async fn item_collection_metrics_for_tables_with_local_indexes() {
     assert_eq!(err.code(), Some("ValidationException"));
     s.stop().await;
 }
+
+#[tokio::test]
+async fn item_collections_are_limited_in_size() {
+    let s = Stack::start_with(|c| c.item_collection_limit_bytes = 2000).await;
+    let c = s.client();
+    orders(&c).await;
+    let big = |order: &str| {
+        c.put_item()
+            .table_name("Orders")
+            .item("customer", Av::S("alice".into()))
+            .item("order", Av::S(order.into()))
+            .item("total", Av::N("1".into()))
+            .item("note", Av::S("x".repeat(600)))
+            .send()
+    };
+    // Each item counts twice: itself and its ByTotal entry (note projected).
+    big("o1").await.unwrap();
+    let err = big("o2").await.unwrap_err();
+    assert_eq!(err.code(), Some("ItemCollectionSizeLimitExceededException"));
+    assert!(c.get_item().table_name("Orders").key("customer", Av::S("alice".into())).key("order", Av::S("o2".into())).send().await.unwrap().item.is_none(), "nothing written");
+    // Another partition is another collection; shrinking is always allowed.
+    c.put_item()
+        .table_name("Orders")
+        .item("customer", Av::S("bob".into()))
+        .item("order", Av::S("o2".into()))
+        .item("total", Av::N("1".into()))
+        .send()
+        .await
+        .unwrap();
+    c.update_item()
+        .table_name("Orders")
+        .key("customer", Av::S("alice".into()))
+        .key("order", Av::S("o1".into()))
+        .update_expression("REMOVE note")
+        .send()
+        .await
+        .unwrap();
+    let out = c
+        .put_item()
+        .table_name("Orders")
+        .item("customer", Av::S("alice".into()))
+        .item("order", Av::S("o2".into()))
+        .item("total", Av::N("1".into()))
+        .return_item_collection_metrics(aws_sdk_dynamodb::types::ReturnItemCollectionMetrics::Size)
+        .send()
+        .await
+        .unwrap();
+    assert!(out.item_collection_metrics.is_some());
+    s.stop().await;
+}

@@ -2,46 +2,25 @@
 //! local secondary indexes, together with their LSI entries. DynamoDB
 //! reports their size (ReturnItemCollectionMetrics) as a range in GB.
 
-use std::ops::Bound;
-
-use ddb_core::size::item_size;
+use ddb_core::key::encode_key_value;
 use ddb_core::AttributeValue;
 use serde_json::{json, Value};
-use storage::{Direction, Snapshot};
+use storage::Snapshot;
 
-use super::layout::{partition_prefix, prefix_end};
-use super::store::decode;
+use super::stats;
 use crate::catalog::CatalogTable;
 use crate::error::ApiError;
 
 const GB: f64 = 1024.0 * 1024.0 * 1024.0;
 
-fn storage_error(e: storage::Error) -> ApiError {
-    ApiError::Internal(format!("storage: {e}"))
-}
-
-fn prefix_bytes(snapshot: &dyn Snapshot, prefix: &[u8]) -> Result<u64, ApiError> {
-    let end = prefix_end(prefix);
-    let end = end.as_deref().map_or(Bound::Unbounded, Bound::Excluded);
-    let mut total = 0u64;
-    for kv in snapshot
-        .range(Bound::Included(prefix), end, Direction::Forward)
-        .map_err(storage_error)?
-    {
-        let (_, v) = kv.map_err(storage_error)?;
-        total += item_size(&decode(&v)?) as u64;
-    }
-    Ok(total)
-}
-
-/// The bytes of the item collection of partition key `pk`.
+/// The bytes of the item collection of partition key `pk`, as the writer
+/// counts them (items plus their LSI entries).
 pub fn size(snapshot: &dyn Snapshot, table: &CatalogTable, pk: &AttributeValue) -> Result<u64, ApiError> {
-    let base = partition_prefix(&table.record.id, pk).map_err(|e| ApiError::Validation(e.to_string()))?;
-    let mut total = prefix_bytes(snapshot, &base)?;
-    for idx in table.indexes.indexes.iter().filter(|i| i.local) {
-        total += prefix_bytes(snapshot, &idx.partition_prefix(pk)?)?;
-    }
-    Ok(total)
+    let mut encoded = Vec::with_capacity(32);
+    encode_key_value(pk, &mut encoded).map_err(|e| ApiError::Validation(e.to_string()))?;
+    let (_, bytes) = stats::read_key(snapshot, &stats::collection_key(&table.record.id, &encoded))
+        .map_err(|e| ApiError::Internal(format!("storage: {e}")))?;
+    Ok(bytes)
 }
 
 /// `ItemCollectionMetrics` for partition key `pk` of a collection of

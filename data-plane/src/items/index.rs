@@ -232,6 +232,32 @@ impl TableIndexes {
         }
     }
 
+    /// True when the table has a local secondary index (its items form
+    /// item collections).
+    pub fn has_local(&self) -> bool {
+        self.indexes.iter().any(|i| i.local)
+    }
+
+    /// An item's size plus the sizes of its LSI entries: what it adds to
+    /// its item collection.
+    pub fn collection_size(&self, item: &Item) -> u64 {
+        let entries: usize = self
+            .indexes
+            .iter()
+            .filter(|i| i.local)
+            .filter_map(|idx| self.entry(idx, item))
+            .map(|(_, e)| item_size(&e))
+            .sum();
+        (item_size(item) + entries) as u64
+    }
+
+    /// The encoded partition key of an item (for its collection).
+    pub fn encoded_partition(&self, item: &Item) -> Option<Vec<u8>> {
+        let mut out = Vec::with_capacity(32);
+        encode_key_value(item.get(&self.base_hash.name)?, &mut out).ok()?;
+        Some(out)
+    }
+
     /// The write capacity each index consumes when a base item goes from
     /// `old` to `new`, as DynamoDB counts it: an entry added or removed is
     /// one write of its size, an entry whose index key changed is two (the

@@ -6,6 +6,7 @@
 //! ```text
 //! table stats key = "s" table_id "/"
 //! index stats key = "s" table_id "/x" index_name "/"   ("s" + the index prefix after its "t")
+//! collection key  = "s" table_id "/c" encode(pk)       (tables with LSIs: items and LSI entries)
 //! value           = item_count:u64be size_bytes:u64be
 //! ```
 //! Frozen format.
@@ -34,7 +35,21 @@ pub fn index_key(index_prefix: &[u8]) -> Vec<u8> {
     k
 }
 
-fn decode(bytes: &[u8]) -> (u64, u64) {
+/// The stats key of the item collection of partition key `pk` (encoded
+/// with `ddb_core::key::encode_key_value`).
+pub fn collection_key(table_id: &str, encoded_pk: &[u8]) -> Vec<u8> {
+    let mut k = table_key(table_id);
+    k.push(b'c');
+    k.extend_from_slice(encoded_pk);
+    k
+}
+
+/// The item count and size stored under `key`, or zeros.
+pub fn read_key(snapshot: &dyn Snapshot, key: &[u8]) -> Result<(u64, u64), storage::Error> {
+    Ok(snapshot.get(key)?.map_or((0, 0), |v| decode(&v)))
+}
+
+pub(crate) fn decode(bytes: &[u8]) -> (u64, u64) {
     let word = |range: std::ops::Range<usize>| {
         bytes
             .get(range)
@@ -64,6 +79,11 @@ impl Deltas {
         let e = self.0.entry(key).or_default();
         e.0 += count;
         e.1 += bytes;
+    }
+
+    /// The bytes added to `key` so far in this group.
+    pub fn pending_bytes(&self, key: &[u8]) -> i64 {
+        self.0.get(key).map_or(0, |d| d.1)
     }
 
     /// Puts the updated stats into `batch` (read from `engine`, which only

@@ -72,7 +72,12 @@ const MAX_GROUP: usize = 256;
 pub struct ItemStore {
     tenants: Arc<TenantStore>,
     writers: Mutex<HashMap<String, mpsc::UnboundedSender<Request>>>,
+    /// Largest item collection (tables with LSIs), in bytes.
+    collection_limit: u64,
 }
+
+/// DynamoDB's item collection limit: 10 GB.
+pub const ITEM_COLLECTION_LIMIT: u64 = 10 * 1024 * 1024 * 1024;
 
 impl std::fmt::Debug for ItemStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -95,7 +100,15 @@ impl ItemStore {
         ItemStore {
             tenants,
             writers: Mutex::new(HashMap::new()),
+            collection_limit: ITEM_COLLECTION_LIMIT,
         }
+    }
+
+    /// The same store with another item collection limit (tests use a
+    /// small one).
+    pub fn with_collection_limit(mut self, bytes: u64) -> ItemStore {
+        self.collection_limit = bytes;
+        self
     }
 
     /// The tenant store (for eviction and erasure).
@@ -236,7 +249,7 @@ impl ItemStore {
         }
         let (tx, rx) = mpsc::unbounded_channel();
         writers.insert(tenant.to_owned(), tx.clone());
-        tokio::spawn(run_writer(Arc::clone(&self.tenants), tenant.to_owned(), rx));
+        tokio::spawn(run_writer(Arc::clone(&self.tenants), tenant.to_owned(), self.collection_limit, rx));
         tx
     }
 
@@ -252,10 +265,21 @@ impl ItemStore {
 /// read from the log's tail when the writer starts.
 struct WriterState {
     next_seq: Option<u64>,
+    /// Largest item collection, in bytes.
+    collection_limit: u64,
 }
 
-async fn run_writer(tenants: Arc<TenantStore>, tenant: String, mut rx: mpsc::UnboundedReceiver<Request>) {
-    let mut state = Some(WriterState { next_seq: None });
+async fn run_writer(
+    tenants: Arc<TenantStore>,
+    tenant: String,
+    collection_limit: u64,
+    mut rx: mpsc::UnboundedReceiver<Request>,
+) {
+    let fresh = || WriterState {
+        next_seq: None,
+        collection_limit,
+    };
+    let mut state = Some(fresh());
     // Idle writers exit; the next write starts a new one.
     let idle = std::time::Duration::from_secs(30);
     loop {
@@ -272,7 +296,7 @@ async fn run_writer(tenants: Arc<TenantStore>, tenant: String, mut rx: mpsc::Unb
         }
         let tenants = Arc::clone(&tenants);
         let tenant_id = tenant.clone();
-        let mut st = state.take().unwrap_or(WriterState { next_seq: None });
+        let mut st = state.take().unwrap_or_else(fresh);
         let done = tokio::task::spawn_blocking(move || {
             commit_group(&tenants, &tenant_id, &mut st, group);
             st
@@ -282,7 +306,7 @@ async fn run_writer(tenants: Arc<TenantStore>, tenant: String, mut rx: mpsc::Unb
             Ok(st) => state = Some(st),
             Err(e) => {
                 tracing::error!(tenant = %tenant, error = %e, "writer group panicked");
-                state = Some(WriterState { next_seq: None });
+                state = Some(fresh());
             }
         }
     }
@@ -345,6 +369,43 @@ fn commit_group(tenants: &TenantStore, tenant: &str, state: &mut WriterState, gr
             }
             Ok(d)
         });
+        // Item collections (tables with LSIs) may not grow past the limit.
+        let collections: Vec<Option<(Vec<u8>, i64)>> = match &outcome {
+            Ok(decision) => r
+                .keys
+                .iter()
+                .zip(&decision.writes)
+                .enumerate()
+                .map(|(i, (wk, write))| {
+                    let ix = wk.indexes.as_ref().filter(|ix| ix.has_local() && !wk.reindex_only)?;
+                    let new = write.as_ref()?;
+                    let old = olds.as_ref().and_then(|o| o.get(i)).and_then(Option::as_ref);
+                    let pk = new.as_ref().or(old).and_then(|item| ix.encoded_partition(item))?;
+                    let size = |i: Option<&Item>| i.map_or(0, |i| signed(ix.collection_size(i) as usize));
+                    Some((stats::collection_key(&wk.table_id, &pk), size(new.as_ref()) - size(old)))
+                })
+                .collect(),
+            Err(_) => Vec::new(),
+        };
+        let over_limit = collections.iter().flatten().any(|(key, delta)| {
+            *delta > 0 && {
+                let stored = engine.get(key).ok().flatten().map_or(0, |v| stats::decode(&v).1);
+                let total = i64::try_from(stored).unwrap_or(i64::MAX)
+                    .saturating_add(deltas.pending_bytes(key))
+                    .saturating_add(*delta);
+                u64::try_from(total).unwrap_or(0) > state.collection_limit
+            }
+        });
+        let outcome = if over_limit {
+            Err(ApiError::ItemCollectionSizeLimitExceeded)
+        } else {
+            outcome
+        };
+        for (key, delta) in collections.into_iter().flatten() {
+            if outcome.is_ok() {
+                deltas.add(key, 0, delta);
+            }
+        }
         match outcome {
             Ok(decision) if decision.writes.len() == r.keys.len() => {
                 for (i, (wk, write)) in r.keys.into_iter().zip(decision.writes).enumerate() {
