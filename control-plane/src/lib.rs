@@ -9,7 +9,10 @@
 //! - [`db`]: the pool, migrations and every SQL statement, by resource;
 //! - [`feed`]: the latest config revision (LISTEN/NOTIFY + poll);
 //! - `internal_api`: snapshot and change long-poll for data planes;
-//! - `tables_api`: CreateTable / DeleteTable applied to the catalog;
+//! - `tables_api`: CreateTable / DeleteTable / table changes applied to
+//!   the catalog;
+//! - `quotas`: tenant quotas checked there (table count, provisioned
+//!   capacity), with DynamoDB's errors;
 //! - `health`: liveness, readiness, `/metrics`;
 //! - `bootstrap`: idempotent tenant and root-key set-up;
 //! - [`crypto`]: sealing access-key secrets at rest;
@@ -26,6 +29,7 @@ pub mod ids;
 mod bootstrap;
 mod health;
 mod internal_api;
+mod quotas;
 mod tables_api;
 
 use std::net::SocketAddr;

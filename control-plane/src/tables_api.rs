@@ -3,7 +3,8 @@
 //! tags), then the control plane applies them
 //! to the catalog and answers with the revision at which data planes see
 //! the change. Refusals are DynamoDB errors ([`DdbError`]) the data plane
-//! relays as they are.
+//! relays as they are; CreateTable and UpdateTable are checked against
+//! the tenant's quotas (see `quotas`) in the transaction of the change.
 //!
 //! Every operation leaves an `audit_log` row (in the transaction of the
 //! change when it succeeds): the principal and source address are the
@@ -27,6 +28,7 @@ use crate::db::audit::{self, Entry};
 use crate::db::{revision, tables, tenants};
 use crate::error::{Error, Result};
 use crate::internal_api::authorize;
+use crate::quotas::{self, Capacity};
 use crate::{ids, ControlPlane};
 
 /// Principal recorded when the data plane names none.
@@ -103,9 +105,6 @@ async fn finish(
     }
 }
 
-/// Tables one account may hold (DynamoDB's default quota).
-pub const MAX_TABLES_PER_TENANT: i64 = 2500;
-
 /// Routes of table management.
 pub fn router() -> Router<Arc<ControlPlane>> {
     Router::new()
@@ -139,13 +138,26 @@ async fn apply_change(
     change: &Change,
 ) -> Result<(sqlx::Transaction<'static, sqlx::Postgres>, TableChange)> {
     let mut tx = cp.pool.begin().await?;
+    // Throughput changes are checked against the tenant's quotas: lock the
+    // tenant row first (the lock order of `quotas`).
+    let quotas = match change {
+        Change::Update(_) => match tenants::lock(&mut tx, tenant).await? {
+            Some(t) => Some(t.record.quotas),
+            None => return Err(not_found(name).into()),
+        },
+        _ => None,
+    };
     let Some(mut record) = tables::get_for_update(&mut tx, tenant, name).await? else {
         return Err(not_found(name).into());
     };
     let mut def: TableDefinition = serde_json::from_value(record.definition.clone())
         .map_err(|e| Error::BadRequest(format!("stored definition unreadable: {e}")))?;
+    let before = Capacity::of(&def);
     def.apply(change, epoch_now())
         .map_err(|e| DdbError::new(e.code(), e.message()))?;
+    if let Some(quotas) = &quotas {
+        quotas::check_capacity(&mut tx, tenant, quotas, name, before, Capacity::of(&def)).await?;
+    }
     record.definition = serde_json::to_value(&def)
         .map_err(|e| Error::BadRequest(format!("unserializable table: {e}")))?;
     tables::set_definition(&mut tx, tenant, name, &record.definition).await?;
@@ -231,21 +243,22 @@ async fn create_table(
     };
 
     let mut tx = cp.pool.begin().await?;
-    if tenants::by_id(&mut tx, &req.tenant_id).await?.is_none() {
+    // The tenant row stays locked until commit: concurrent creates of one
+    // tenant queue here, so each counts and sums what the previous committed.
+    let Some(tenant) = tenants::lock(&mut tx, &req.tenant_id).await? else {
         return Err(Error::NotFound(format!("tenant {}", req.tenant_id)));
-    }
-    if tables::count(&mut tx, &req.tenant_id).await? >= MAX_TABLES_PER_TENANT {
-        return Err(DdbError::new(
-            "LimitExceededException",
-            format!("Subscriber limit exceeded: Only {MAX_TABLES_PER_TENANT} tables can be created in this account"),
-        )
-        .into());
-    }
+    };
+    // Insert first: a taken name is ResourceInUseException whatever the
+    // quotas; a refusal below rolls the row back.
     match tables::insert(&mut tx, &record).await {
         Ok(()) => {}
         Err(Error::Conflict(msg)) => return Err(DdbError::new("ResourceInUseException", msg).into()),
         Err(e) => return Err(e),
     }
+    let quotas = tenant.record.quotas;
+    quotas::check_table_count(&mut tx, &req.tenant_id, &quotas).await?;
+    let created = Capacity::of(&def);
+    quotas::check_capacity(&mut tx, &req.tenant_id, &quotas, &record.name, Capacity::default(), created).await?;
     let rev = revision::current(&mut tx).await?;
     tracing::info!(tenant = %record.tenant_id, table = %record.name, "table created");
     Ok((

@@ -502,3 +502,45 @@ async fn the_openapi_document_describes_the_api(pool: PgPool) {
     // Unknown admin paths answer problem documents too.
     s.get("/v1/nothing-here", &operator()).await.problem(404);
 }
+
+/// What schemathesis found: inputs that reached PostgreSQL and failed
+/// there (500s), and an array body taken as positional fields.
+#[sqlx::test(migrator = "dynastore_control_plane::db::MIGRATOR")]
+async fn fuzzed_inputs_are_refused_before_the_database(pool: PgPool) {
+    let s = start(pool).await;
+    let op = operator();
+    s.tenant("acme").await;
+    // NUL characters: PostgreSQL text cannot hold them.
+    s.get("/v1/tenants/a%00b", &op).await.problem(400);
+    s.get("/v1/audit?principal=%00", &op).await.problem(400);
+    s.get("/v1/tenants/acme/users/a%00", &op).await.problem(400);
+    let detail = s
+        .post("/v1/tenants", &op, json!({"name": "a\u{0}b"}))
+        .await
+        .problem(422);
+    assert!(detail.contains("NUL"), "{detail}");
+    // A page token whose time PostgreSQL cannot hold.
+    let token = "LTEwMDAwMDAwMDAwMDAwMDAwMDA6MQ"; // "-1000000000000000000:1"
+    s.get(&format!("/v1/audit?next_token={token}"), &op)
+        .await
+        .problem(400);
+
+    // An array is not an object, even though serde would read it as one.
+    s.patch("/v1/tenants/acme", &op, json!({"max_tables": 5}))
+        .await
+        .expect(200);
+    s.patch("/v1/tenants/acme", &op, json!([null, null]))
+        .await
+        .problem(422);
+    let t = s.get("/v1/tenants/acme", &op).await.expect(200);
+    assert_eq!(t["quotas"]["max_tables"], 5, "the array did not reset it");
+    // An integral number is an integer, as JSON Schema says; 7.5 is not.
+    let t = s
+        .patch("/v1/tenants/acme", &op, json!({"max_tables": 7.0}))
+        .await
+        .expect(200);
+    assert_eq!(t["quotas"]["max_tables"], 7);
+    s.patch("/v1/tenants/acme", &op, json!({"max_tables": 7.5}))
+        .await
+        .problem(422);
+}

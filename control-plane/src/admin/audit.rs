@@ -8,7 +8,7 @@ use std::sync::Arc;
 use axum::extract::State;
 use axum::Json;
 use base64::Engine;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -25,18 +25,31 @@ const MAX_LIMIT: i64 = 1000;
 #[into_params(parameter_in = Query)]
 pub struct AuditQuery {
     /// Events at or after this time (RFC 3339).
+    #[param(format = DateTime)]
     pub from: Option<String>,
     /// Events before this time (RFC 3339).
+    #[param(format = DateTime)]
     pub to: Option<String>,
     /// Only this action (e.g. `CreateUser`, `dynamodb:CreateTable`).
     pub action: Option<String>,
     /// Only this principal.
     pub principal: Option<String>,
     /// Page size, 1–1000 (default 100).
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<i64>,
     /// The `next_token` of the previous page.
     pub next_token: Option<String>,
-    /// `GET /v1/audit` only: only this tenant id.
+    /// `GET /v1/audit` only (documented there by [`TenantFilter`]); the
+    /// tenant endpoint refuses it.
+    #[param(ignore)]
+    pub tenant_id: Option<String>,
+}
+
+/// The filter only `GET /v1/audit` takes, besides [`AuditQuery`]'s.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TenantFilter {
+    /// Only this tenant id.
     pub tenant_id: Option<String>,
 }
 
@@ -106,7 +119,9 @@ fn decode_token(token: &str) -> Result<(DateTime<Utc>, i64), AdminError> {
         .map_err(|_| bad())?;
     let text = String::from_utf8(raw).map_err(|_| bad())?;
     let (micros, id) = text.split_once(':').ok_or_else(bad)?;
-    let at = DateTime::from_timestamp_micros(micros.parse().map_err(|_| bad())?).ok_or_else(bad)?;
+    let at = DateTime::from_timestamp_micros(micros.parse().map_err(|_| bad())?)
+        .filter(|t| (1..=9999).contains(&t.year()))
+        .ok_or_else(bad)?;
     Ok((at, id.parse().map_err(|_| bad())?))
 }
 
@@ -146,7 +161,7 @@ async fn page(
 }
 
 /// A tenant's audit trail.
-#[utoipa::path(get, path = "/v1/tenants/{tenant}/audit", tag = "audit",
+#[utoipa::path(get, path = "/v1/tenants/{tenant}/audit", operation_id = "getTenantAudit", tag = "audit",
     params(("tenant" = String, Path, description = "tenant name or id"), AuditQuery),
     responses((status = 200, body = AuditPage), (status = 400, body = super::Problem), (status = 404, body = super::Problem)))]
 pub async fn tenant_audit(
@@ -168,7 +183,7 @@ pub async fn tenant_audit(
 }
 
 /// The whole audit log (operators only).
-#[utoipa::path(get, path = "/v1/audit", tag = "audit", params(AuditQuery),
+#[utoipa::path(get, path = "/v1/audit", operation_id = "getAudit", tag = "audit", params(AuditQuery, TenantFilter),
     responses((status = 200, body = AuditPage), (status = 400, body = super::Problem), (status = 403, body = super::Problem)))]
 pub async fn global_audit(
     State(cp): State<Arc<ControlPlane>>,
@@ -190,5 +205,8 @@ mod tests {
         assert_eq!(decode_token(&encode_token(at, 42)).unwrap(), (at, 42));
         assert!(decode_token("!!").is_err());
         assert!(decode_token("bm9wZQ").is_err(), "base64 of 'nope'");
+        // Times PostgreSQL cannot hold are refused here, not in the database.
+        let far = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode("-1000000000000000000:1");
+        assert!(decode_token(&far).is_err());
     }
 }

@@ -130,6 +130,25 @@ impl<S: Send + Sync> FromRequestParts<S> for PeerIp {
     }
 }
 
+/// PostgreSQL text cannot hold NUL characters: a parameter with one would
+/// fail in the database (a 500), so it is refused up front.
+const NUL_IN_URL: &str = "path and query parameters must not contain NUL characters (%00)";
+
+/// Whether a raw (percent-encoded) path or query decodes to a NUL.
+fn encodes_nul(raw: &str) -> bool {
+    raw.contains("%00")
+}
+
+/// Whether a JSON value holds a NUL character in a string or a key.
+fn holds_nul(value: &serde_json::Value) -> bool {
+    match value {
+        serde_json::Value::String(s) => s.contains('\0'),
+        serde_json::Value::Array(items) => items.iter().any(holds_nul),
+        serde_json::Value::Object(map) => map.iter().any(|(k, v)| k.contains('\0') || holds_nul(v)),
+        _ => false,
+    }
+}
+
 /// Path parameters; a bad one is a 400 problem.
 #[derive(Debug)]
 pub struct Params<T>(pub T);
@@ -142,6 +161,9 @@ where
     type Rejection = AdminError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AdminError> {
+        if encodes_nul(parts.uri.path()) {
+            return Err(AdminError::BadRequest(NUL_IN_URL.into()));
+        }
         Path::<T>::from_request_parts(parts, state)
             .await
             .map(|Path(v)| Params(v))
@@ -161,6 +183,9 @@ where
     type Rejection = AdminError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AdminError> {
+        if parts.uri.query().is_some_and(encodes_nul) {
+            return Err(AdminError::BadRequest(NUL_IN_URL.into()));
+        }
         Query::<T>::from_request_parts(parts, state)
             .await
             .map(|Query(v)| QueryParams(v))
@@ -169,12 +194,65 @@ where
 }
 
 /// Decodes a JSON request body: malformed JSON is a 400, well-formed JSON
-/// of the wrong shape (types, unknown or missing fields) a 422.
+/// of the wrong shape (not an object, NUL characters, wrong types, unknown
+/// or missing fields) a 422. Every body is an object: serde would also take a
+/// struct's fields from an array in order, which no client means.
 pub fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T, AdminError> {
-    serde_json::from_slice(body).map_err(|e| match e.classify() {
-        serde_json::error::Category::Data => {
-            AdminError::Invalid(format!("invalid request body: {e}"))
-        }
-        _ => AdminError::BadRequest(format!("malformed JSON: {e}")),
-    })
+    let value: serde_json::Value =
+        serde_json::from_slice(body).map_err(|e| match e.classify() {
+            serde_json::error::Category::Data => {
+                AdminError::Invalid(format!("invalid request body: {e}"))
+            }
+            _ => AdminError::BadRequest(format!("malformed JSON: {e}")),
+        })?;
+    if !value.is_object() {
+        return Err(AdminError::Invalid(
+            "invalid request body: expected a JSON object".into(),
+        ));
+    }
+    if holds_nul(&value) {
+        return Err(AdminError::Invalid(
+            "invalid request body: strings must not contain NUL characters".into(),
+        ));
+    }
+    serde_json::from_value(value)
+        .map_err(|e| AdminError::Invalid(format!("invalid request body: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Body {
+        name: String,
+        #[serde(default)]
+        n: Option<i64>,
+    }
+
+    #[test]
+    fn bodies_are_objects_without_nul_characters() {
+        assert!(decode::<Body>(br#"{"name": "a"}"#).is_ok());
+        let status = |body: &[u8]| decode::<Body>(body).unwrap_err().status().as_u16();
+        assert_eq!(status(b"{not json"), 400);
+        assert_eq!(status(b""), 400);
+        assert_eq!(
+            status(br#"["a", 1]"#),
+            422,
+            "serde would take the fields in order"
+        );
+        assert_eq!(status(br#"{"name": "a\u0000b"}"#), 422);
+        assert_eq!(status(br#"{"name": "a", "x\u0000": 1}"#), 422);
+        assert_eq!(status(br#"{"name": "a", "n": "1"}"#), 422);
+    }
+
+    #[test]
+    fn nul_is_spotted_in_raw_urls() {
+        assert!(encodes_nul("/v1/tenants/a%00b"));
+        assert!(encodes_nul("principal=%00"));
+        assert!(!encodes_nul("/v1/tenants/a%20b%0A"));
+        assert!(!encodes_nul("limit=100"));
+    }
 }

@@ -91,7 +91,7 @@ async fn find(conn: &mut PgConnection, user: &User, key_id: &str) -> Result<KeyI
 }
 
 /// Creates an access key for a user.
-#[utoipa::path(post, path = "/v1/tenants/{tenant}/users/{user}/access-keys", tag = "access keys",
+#[utoipa::path(post, path = "/v1/tenants/{tenant}/users/{user}/access-keys", operation_id = "createAccessKey", tag = "access keys",
     params(("tenant" = String, Path, description = "tenant name or id"), ("user" = String, Path)),
     responses((status = 201, body = NewAccessKey), (status = 404, body = super::Problem),
               (status = 409, body = super::Problem, description = "the user has 2 keys already")))]
@@ -133,7 +133,7 @@ pub async fn create(
 }
 
 /// Lists a user's access keys (without secrets).
-#[utoipa::path(get, path = "/v1/tenants/{tenant}/users/{user}/access-keys", tag = "access keys",
+#[utoipa::path(get, path = "/v1/tenants/{tenant}/users/{user}/access-keys", operation_id = "listAccessKeys", tag = "access keys",
     params(("tenant" = String, Path, description = "tenant name or id"), ("user" = String, Path)),
     responses((status = 200, body = AccessKeyList), (status = 404, body = super::Problem)))]
 pub async fn list(
@@ -151,7 +151,7 @@ pub async fn list(
 }
 
 /// Activates or deactivates an access key.
-#[utoipa::path(patch, path = "/v1/tenants/{tenant}/users/{user}/access-keys/{key}", tag = "access keys",
+#[utoipa::path(patch, path = "/v1/tenants/{tenant}/users/{user}/access-keys/{key}", operation_id = "updateAccessKey", tag = "access keys",
     request_body = UpdateAccessKey,
     params(("tenant" = String, Path, description = "tenant name or id"), ("user" = String, Path), ("key" = String, Path)),
     responses((status = 200, body = AccessKey), (status = 404, body = super::Problem), (status = 422, body = super::Problem)))]
@@ -184,7 +184,7 @@ pub async fn update(
 }
 
 /// Deletes an access key.
-#[utoipa::path(delete, path = "/v1/tenants/{tenant}/users/{user}/access-keys/{key}", tag = "access keys",
+#[utoipa::path(delete, path = "/v1/tenants/{tenant}/users/{user}/access-keys/{key}", operation_id = "deleteAccessKey", tag = "access keys",
     params(("tenant" = String, Path, description = "tenant name or id"), ("user" = String, Path), ("key" = String, Path)),
     responses((status = 204), (status = 404, body = super::Problem)))]
 pub async fn delete(

@@ -57,9 +57,10 @@ pub struct PolicyList {
 #[serde(deny_unknown_fields)]
 pub struct CreatePolicy {
     /// 1–128 characters of `[A-Za-z0-9+=,.@_-]`.
+    #[schema(pattern = "^[A-Za-z0-9+=,.@_-]{1,128}$", example = "ReadItems")]
     pub name: String,
     /// The policy as a JSON object, or a string holding it.
-    #[schema(value_type = Object)]
+    #[schema(value_type = Object, example = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "dynamodb:GetItem", "Resource": "*"}]}))]
     pub document: serde_json::Value,
 }
 
@@ -68,7 +69,7 @@ pub struct CreatePolicy {
 #[serde(deny_unknown_fields)]
 pub struct UpdatePolicy {
     /// The new document, as a JSON object or a string holding it.
-    #[schema(value_type = Object)]
+    #[schema(value_type = Object, example = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "dynamodb:GetItem", "Resource": "*"}]}))]
     pub document: serde_json::Value,
 }
 
@@ -98,7 +99,7 @@ async fn full(conn: &mut PgConnection, p: PolicyRow) -> Result<Policy, AdminErro
 }
 
 /// Creates a policy.
-#[utoipa::path(post, path = "/v1/tenants/{tenant}/policies", tag = "policies", request_body = CreatePolicy,
+#[utoipa::path(post, path = "/v1/tenants/{tenant}/policies", operation_id = "createPolicy", tag = "policies", request_body = CreatePolicy,
     params(("tenant" = String, Path, description = "tenant name or id")),
     responses((status = 201, body = Policy), (status = 404, body = super::Problem),
               (status = 409, body = super::Problem), (status = 422, body = super::Problem)))]
@@ -129,7 +130,7 @@ pub async fn create(
 }
 
 /// Lists a tenant's policies.
-#[utoipa::path(get, path = "/v1/tenants/{tenant}/policies", tag = "policies",
+#[utoipa::path(get, path = "/v1/tenants/{tenant}/policies", operation_id = "listPolicies", tag = "policies",
     params(("tenant" = String, Path, description = "tenant name or id")),
     responses((status = 200, body = PolicyList), (status = 404, body = super::Problem)))]
 pub async fn list(
@@ -154,7 +155,7 @@ pub async fn list(
 }
 
 /// Shows a policy with its document.
-#[utoipa::path(get, path = "/v1/tenants/{tenant}/policies/{policy}", tag = "policies",
+#[utoipa::path(get, path = "/v1/tenants/{tenant}/policies/{policy}", operation_id = "getPolicy", tag = "policies",
     params(("tenant" = String, Path, description = "tenant name or id"), ("policy" = String, Path)),
     responses((status = 200, body = Policy), (status = 404, body = super::Problem)))]
 pub async fn show(
@@ -170,7 +171,7 @@ pub async fn show(
 
 /// Replaces a policy's document; the users it is attached to are re-sent
 /// to data planes.
-#[utoipa::path(put, path = "/v1/tenants/{tenant}/policies/{policy}", tag = "policies", request_body = UpdatePolicy,
+#[utoipa::path(put, path = "/v1/tenants/{tenant}/policies/{policy}", operation_id = "updatePolicy", tag = "policies", request_body = UpdatePolicy,
     params(("tenant" = String, Path, description = "tenant name or id"), ("policy" = String, Path)),
     responses((status = 200, body = Policy), (status = 404, body = super::Problem), (status = 422, body = super::Problem)))]
 pub async fn update(
@@ -196,7 +197,7 @@ pub async fn update(
 }
 
 /// Deletes a policy that is attached to no user.
-#[utoipa::path(delete, path = "/v1/tenants/{tenant}/policies/{policy}", tag = "policies",
+#[utoipa::path(delete, path = "/v1/tenants/{tenant}/policies/{policy}", operation_id = "deletePolicy", tag = "policies",
     params(("tenant" = String, Path, description = "tenant name or id"), ("policy" = String, Path)),
     responses((status = 204), (status = 404, body = super::Problem),
               (status = 409, body = super::Problem, description = "the policy is attached to users")))]
@@ -220,7 +221,7 @@ pub async fn delete(
 }
 
 /// Attaches a policy to a user (idempotent).
-#[utoipa::path(put, path = "/v1/tenants/{tenant}/users/{user}/policies/{policy}", tag = "policies",
+#[utoipa::path(put, path = "/v1/tenants/{tenant}/users/{user}/policies/{policy}", operation_id = "attachUserPolicy", tag = "policies",
     params(("tenant" = String, Path, description = "tenant name or id"), ("user" = String, Path), ("policy" = String, Path)),
     responses((status = 204), (status = 404, body = super::Problem),
               (status = 409, body = super::Problem, description = "the user has 10 policies already")))]
@@ -245,7 +246,7 @@ pub async fn attach(
 }
 
 /// Detaches a policy from a user.
-#[utoipa::path(delete, path = "/v1/tenants/{tenant}/users/{user}/policies/{policy}", tag = "policies",
+#[utoipa::path(delete, path = "/v1/tenants/{tenant}/users/{user}/policies/{policy}", operation_id = "detachUserPolicy", tag = "policies",
     params(("tenant" = String, Path, description = "tenant name or id"), ("user" = String, Path), ("policy" = String, Path)),
     responses((status = 204), (status = 404, body = super::Problem, description = "unknown, or not attached")))]
 pub async fn detach(

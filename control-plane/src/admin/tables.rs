@@ -45,7 +45,7 @@ pub struct TableList {
 }
 
 /// Lists a tenant's tables.
-#[utoipa::path(get, path = "/v1/tenants/{tenant}/tables", tag = "tables",
+#[utoipa::path(get, path = "/v1/tenants/{tenant}/tables", operation_id = "listTables", tag = "tables",
     params(("tenant" = String, Path, description = "tenant name or id")),
     responses((status = 200, body = TableList), (status = 404, body = super::Problem)))]
 pub async fn list(
@@ -70,7 +70,7 @@ pub async fn list(
 }
 
 /// Shows a table with its definition.
-#[utoipa::path(get, path = "/v1/tenants/{tenant}/tables/{table}", tag = "tables",
+#[utoipa::path(get, path = "/v1/tenants/{tenant}/tables/{table}", operation_id = "getTable", tag = "tables",
     params(("tenant" = String, Path, description = "tenant name or id"), ("table" = String, Path)),
     responses((status = 200, body = Table), (status = 404, body = super::Problem)))]
 pub async fn show(

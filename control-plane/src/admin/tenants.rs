@@ -97,7 +97,9 @@ impl From<TenantRow> for Tenant {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateTenant {
-    /// 3–63 characters of `[a-z0-9-]`.
+    /// 3–63 characters of `[a-z0-9-]`, not 32 hex digits (the shape of
+    /// tenant ids).
+    #[schema(pattern = "^[a-z0-9-]{3,63}$", example = "acme")]
     pub name: String,
 }
 
@@ -109,25 +111,39 @@ pub struct UpdateTenant {
     #[serde(default)]
     pub status: Option<Status>,
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<i64>)]
+    #[schema(value_type = Option<i64>, minimum = 0)]
     pub max_tables: Option<Option<i64>>,
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<i64>)]
+    #[schema(value_type = Option<i64>, minimum = 0)]
     pub max_storage_bytes: Option<Option<i64>>,
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<i64>)]
+    #[schema(value_type = Option<i64>, minimum = 0)]
     pub max_provisioned_read_capacity: Option<Option<i64>>,
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<i64>)]
+    #[schema(value_type = Option<i64>, minimum = 0)]
     pub max_provisioned_write_capacity: Option<Option<i64>>,
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<i64>)]
+    #[schema(value_type = Option<i64>, minimum = 0)]
     pub max_on_demand_throughput: Option<Option<i64>>,
 }
 
-/// A field that is present (possibly `null`) becomes `Some(value)`.
+/// A field that is present (possibly `null`) becomes `Some(value)`. Any
+/// integral JSON number is an integer (`5.0` too), as JSON Schema has it.
 fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<i64>>, D::Error> {
-    Option::<i64>::deserialize(d).map(Some)
+    let Some(n) = Option::<serde_json::Number>::deserialize(d)? else {
+        return Ok(Some(None));
+    };
+    let integral = n.as_i64().or_else(|| {
+        n.as_f64()
+            .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e18)
+            .map(|f| f as i64)
+    });
+    match integral {
+        Some(i) => Ok(Some(Some(i))),
+        None => Err(serde::de::Error::custom(format!(
+            "expected an integer, got {n}"
+        ))),
+    }
 }
 
 impl UpdateTenant {
@@ -200,7 +216,7 @@ pub struct TenantList {
 }
 
 /// Creates a tenant.
-#[utoipa::path(post, path = "/v1/tenants", tag = "tenants", request_body = CreateTenant,
+#[utoipa::path(post, path = "/v1/tenants", operation_id = "createTenant", tag = "tenants", request_body = CreateTenant,
     responses((status = 201, body = Tenant), (status = 403, body = super::Problem),
               (status = 409, body = super::Problem), (status = 422, body = super::Problem)))]
 pub async fn create(
@@ -228,7 +244,7 @@ pub async fn create(
 }
 
 /// Lists every tenant.
-#[utoipa::path(get, path = "/v1/tenants", tag = "tenants",
+#[utoipa::path(get, path = "/v1/tenants", operation_id = "listTenants", tag = "tenants",
     responses((status = 200, body = TenantList), (status = 403, body = super::Problem)))]
 pub async fn list(
     State(cp): State<Arc<ControlPlane>>,
@@ -243,7 +259,7 @@ pub async fn list(
 }
 
 /// Shows a tenant.
-#[utoipa::path(get, path = "/v1/tenants/{tenant}", tag = "tenants",
+#[utoipa::path(get, path = "/v1/tenants/{tenant}", operation_id = "getTenant", tag = "tenants",
     params(("tenant" = String, Path, description = "tenant name or id")),
     responses((status = 200, body = Tenant), (status = 403, body = super::Problem), (status = 404, body = super::Problem)))]
 pub async fn show(
@@ -256,7 +272,7 @@ pub async fn show(
 }
 
 /// Changes a tenant's status or quotas.
-#[utoipa::path(patch, path = "/v1/tenants/{tenant}", tag = "tenants", request_body = UpdateTenant,
+#[utoipa::path(patch, path = "/v1/tenants/{tenant}", operation_id = "updateTenant", tag = "tenants", request_body = UpdateTenant,
     params(("tenant" = String, Path, description = "tenant name or id")),
     responses((status = 200, body = Tenant), (status = 403, body = super::Problem),
               (status = 404, body = super::Problem), (status = 422, body = super::Problem)))]
@@ -293,7 +309,7 @@ pub async fn update(
 }
 
 /// Deletes a tenant with its users, keys, policies and tables.
-#[utoipa::path(delete, path = "/v1/tenants/{tenant}", tag = "tenants",
+#[utoipa::path(delete, path = "/v1/tenants/{tenant}", operation_id = "deleteTenant", tag = "tenants",
     params(("tenant" = String, Path, description = "tenant name or id")),
     responses((status = 204), (status = 403, body = super::Problem), (status = 404, body = super::Problem)))]
 pub async fn delete(

@@ -56,6 +56,7 @@ pub struct UserDetail {
 #[serde(deny_unknown_fields)]
 pub struct CreateUser {
     /// 1–64 characters of `[A-Za-z0-9+=,.@_-]`.
+    #[schema(pattern = "^[A-Za-z0-9+=,.@_-]{1,64}$", example = "alice")]
     pub name: String,
 }
 
@@ -95,7 +96,7 @@ async fn detail(conn: &mut PgConnection, user: UserRow) -> Result<UserDetail, Ad
 }
 
 /// Creates a user.
-#[utoipa::path(post, path = "/v1/tenants/{tenant}/users", tag = "users", request_body = CreateUser,
+#[utoipa::path(post, path = "/v1/tenants/{tenant}/users", operation_id = "createUser", tag = "users", request_body = CreateUser,
     params(("tenant" = String, Path, description = "tenant name or id")),
     responses((status = 201, body = UserDetail), (status = 404, body = super::Problem),
               (status = 409, body = super::Problem), (status = 422, body = super::Problem)))]
@@ -125,7 +126,7 @@ pub async fn create(
 }
 
 /// Lists a tenant's users.
-#[utoipa::path(get, path = "/v1/tenants/{tenant}/users", tag = "users",
+#[utoipa::path(get, path = "/v1/tenants/{tenant}/users", operation_id = "listUsers", tag = "users",
     params(("tenant" = String, Path, description = "tenant name or id")),
     responses((status = 200, body = UserList), (status = 404, body = super::Problem)))]
 pub async fn list(
@@ -142,7 +143,7 @@ pub async fn list(
 }
 
 /// Shows a user with its policies and keys.
-#[utoipa::path(get, path = "/v1/tenants/{tenant}/users/{user}", tag = "users",
+#[utoipa::path(get, path = "/v1/tenants/{tenant}/users/{user}", operation_id = "getUser", tag = "users",
     params(("tenant" = String, Path, description = "tenant name or id"), ("user" = String, Path)),
     responses((status = 200, body = UserDetail), (status = 404, body = super::Problem)))]
 pub async fn show(
@@ -157,7 +158,7 @@ pub async fn show(
 }
 
 /// Deletes a user with its access keys and policy attachments.
-#[utoipa::path(delete, path = "/v1/tenants/{tenant}/users/{user}", tag = "users",
+#[utoipa::path(delete, path = "/v1/tenants/{tenant}/users/{user}", operation_id = "deleteUser", tag = "users",
     params(("tenant" = String, Path, description = "tenant name or id"), ("user" = String, Path)),
     responses((status = 204), (status = 404, body = super::Problem)))]
 pub async fn delete(

@@ -1,5 +1,6 @@
 //! The table catalog: table rows (the definition as JSON) for snapshots,
-//! and the writes of CreateTable and DeleteTable.
+//! the writes of CreateTable, DeleteTable and table changes, and the sums
+//! the tenant quotas are checked against.
 
 use dynastore_common::contract::TableRecord;
 use sqlx::postgres::PgRow;
@@ -83,6 +84,38 @@ pub async fn count(conn: &mut PgConnection, tenant_id: &str) -> Result<i64> {
         .bind(tenant_id)
         .fetch_one(conn)
         .await?)
+}
+
+/// Read and write capacity units provisioned, summed over the tables of
+/// `tenant_id` other than `except` whose billing mode is PROVISIONED: each
+/// table's throughput plus its global secondary indexes' (local ones share
+/// the table's). Reads the stored definition (`ddb_core::api::table::
+/// TableDefinition` as JSON, whose field names are a frozen format):
+/// `spec.billing_mode`, `spec.throughput.{read,write}`,
+/// `spec.global_secondary_indexes[].throughput.{read,write}`.
+pub async fn provisioned_capacity(
+    conn: &mut PgConnection,
+    tenant_id: &str,
+    except: &str,
+) -> Result<(i64, i64)> {
+    let row = sqlx::query(
+        "SELECT COALESCE(SUM(COALESCE((t.spec->'throughput'->>'read')::bigint, 0) + g.read), 0)::bigint AS read, \
+                COALESCE(SUM(COALESCE((t.spec->'throughput'->>'write')::bigint, 0) + g.write), 0)::bigint AS write \
+         FROM (SELECT definition->'spec' AS spec FROM tables \
+               WHERE tenant_id = $1 AND name <> $2 \
+                 AND definition->'spec'->>'billing_mode' = 'Provisioned') t \
+         CROSS JOIN LATERAL ( \
+           SELECT COALESCE(SUM((i->'throughput'->>'read')::bigint), 0) AS read, \
+                  COALESCE(SUM((i->'throughput'->>'write')::bigint), 0) AS write \
+           FROM jsonb_array_elements(CASE WHEN jsonb_typeof(t.spec->'global_secondary_indexes') = 'array' \
+                                          THEN t.spec->'global_secondary_indexes' ELSE '[]'::jsonb END) i \
+         ) g",
+    )
+    .bind(tenant_id)
+    .bind(except)
+    .fetch_one(conn)
+    .await?;
+    Ok((row.try_get("read")?, row.try_get("write")?))
 }
 
 /// Deletes the row of a table.
