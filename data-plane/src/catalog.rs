@@ -111,6 +111,17 @@ impl Catalog {
         users.insert(u.name.clone(), Arc::new(CatalogUser::new(u)));
     }
 
+    /// Each tenant's storage quota in bytes, for tenants that have one.
+    pub fn storage_quotas(&self) -> HashMap<String, u64> {
+        self.tenants
+            .values()
+            .filter_map(|t| {
+                let q = t.quotas.max_storage_bytes?;
+                Some((t.id.clone(), u64::try_from(q).unwrap_or(0)))
+            })
+            .collect()
+    }
+
     /// The IAM user `name` of tenant `tenant_id`.
     pub fn user(&self, tenant_id: &str, name: &str) -> Option<&Arc<CatalogUser>> {
         self.users.get(tenant_id).and_then(|m| m.get(name))

@@ -191,6 +191,9 @@ pub async fn run(
         };
         match outcome {
             Ok(()) => {
+                if let Some(now) = catalog.load_full() {
+                    items.set_storage_quotas(now.storage_quotas());
+                }
                 if let (Some(old), Some(new)) = (before, catalog.load_full()) {
                     for (tenant, table_id, index) in old.removed_indexes(&new) {
                         let items = Arc::clone(&items);

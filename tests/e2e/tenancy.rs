@@ -174,3 +174,35 @@ async fn two_control_plane_replicas_share_one_database() {
     assert!(users.to_string().contains("\"bob\""), "{users}");
     s.stop().await;
 }
+
+#[tokio::test]
+async fn storage_quota_refuses_growth_but_not_shrinking() {
+    let s = Stack::start().await;
+    let c = s.client();
+    table(&c, "Docs").await;
+    let (status, _) = s
+        .admin(Method::PATCH, "/tenants/t1", Some(json!({"max_storage_bytes": 3000})))
+        .await;
+    assert_eq!(status, 200);
+    let put = |id: &'static str| {
+        c.put_item()
+            .table_name("Docs")
+            .item("id", Av::S(id.into()))
+            .item("body", Av::S("x".repeat(1000)))
+            .send()
+    };
+    put("a").await.unwrap();
+    put("b").await.unwrap();
+    // The quota reaches the data plane through the change feed.
+    within(Duration::from_secs(2), || async {
+        matches!(put("c").await, Err(e) if e.code() == Some("LimitExceededException"))
+    })
+    .await;
+    let err = put("d").await.unwrap_err();
+    assert!(err.message().unwrap().contains("3000 bytes"), "{:?}", err.message());
+    assert!(c.get_item().table_name("Docs").key("id", Av::S("d".into())).send().await.unwrap().item.is_none());
+    // Deleting makes room again.
+    c.delete_item().table_name("Docs").key("id", Av::S("a".into())).send().await.unwrap();
+    put("d").await.unwrap();
+    s.stop().await;
+}

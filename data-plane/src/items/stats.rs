@@ -81,6 +81,16 @@ impl Deltas {
         e.1 += bytes;
     }
 
+    /// The bytes added to tables and indexes (not to item collections,
+    /// which count the same bytes again) so far in this group.
+    pub fn storage_bytes(&self) -> i64 {
+        self.0
+            .iter()
+            .filter(|(k, _)| is_storage_key(k))
+            .map(|(_, d)| d.1)
+            .sum()
+    }
+
     /// The bytes added to `key` so far in this group.
     pub fn pending_bytes(&self, key: &[u8]) -> i64 {
         self.0.get(key).map_or(0, |d| d.1)
@@ -97,6 +107,29 @@ impl Deltas {
         }
         Ok(())
     }
+}
+
+/// True for table and index stats keys (not item collections').
+fn is_storage_key(key: &[u8]) -> bool {
+    let after_id = key.iter().position(|b| *b == b'/').and_then(|i| key.get(i + 1));
+    matches!(after_id, None | Some(b'x'))
+}
+
+/// The bytes of every table and index of a tenant, summed from its stats.
+pub fn tenant_bytes(engine: &dyn Engine) -> Result<u64, storage::Error> {
+    let snap = engine.snapshot()?;
+    let mut total = 0u64;
+    for kv in snap.range(
+        std::ops::Bound::Included(&b"s"[..]),
+        std::ops::Bound::Excluded(&b"t"[..]),
+        storage::Direction::Forward,
+    )? {
+        let (k, v) = kv?;
+        if is_storage_key(&k) {
+            total = total.saturating_add(decode(&v).1);
+        }
+    }
+    Ok(total)
 }
 
 /// A table's usage with each of its indexes', as of `snapshot`.
@@ -125,6 +158,20 @@ mod tests {
         assert_eq!(index_key(b"tT1/xbyDate/"), b"sT1/xbyDate/");
         assert_eq!(decode(&encode(7, 1 << 40)), (7, 1 << 40));
         assert_eq!(decode(b"short"), (0, 0), "a damaged value reads as zero, never panics");
+    }
+
+    #[test]
+    fn tenant_bytes_count_tables_and_indexes_not_collections() {
+        let engine = storage::MemoryEngine::new();
+        let mut d = Deltas::default();
+        d.add(table_key("T"), 2, 300);
+        d.add(index_key(b"tT/xg/"), 2, 100);
+        d.add(collection_key("T", b"pk"), 0, 400);
+        assert_eq!(d.storage_bytes(), 400);
+        let mut batch = WriteBatch::new();
+        d.write(&engine, &mut batch).unwrap();
+        engine.write(batch).unwrap();
+        assert_eq!(tenant_bytes(&engine).unwrap(), 400);
     }
 
     #[test]

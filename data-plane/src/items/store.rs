@@ -74,7 +74,11 @@ pub struct ItemStore {
     writers: Mutex<HashMap<String, mpsc::UnboundedSender<Request>>>,
     /// Largest item collection (tables with LSIs), in bytes.
     collection_limit: u64,
+    /// Tenants' storage quotas in bytes (tenants without one are absent).
+    quotas: Quotas,
 }
+
+type Quotas = Arc<std::sync::RwLock<HashMap<String, u64>>>;
 
 /// DynamoDB's item collection limit: 10 GB.
 pub const ITEM_COLLECTION_LIMIT: u64 = 10 * 1024 * 1024 * 1024;
@@ -101,7 +105,13 @@ impl ItemStore {
             tenants,
             writers: Mutex::new(HashMap::new()),
             collection_limit: ITEM_COLLECTION_LIMIT,
+            quotas: Quotas::default(),
         }
+    }
+
+    /// Replaces the tenants' storage quotas (from the catalog).
+    pub fn set_storage_quotas(&self, quotas: HashMap<String, u64>) {
+        *self.quotas.write().unwrap_or_else(std::sync::PoisonError::into_inner) = quotas;
     }
 
     /// The same store with another item collection limit (tests use a
@@ -249,7 +259,13 @@ impl ItemStore {
         }
         let (tx, rx) = mpsc::unbounded_channel();
         writers.insert(tenant.to_owned(), tx.clone());
-        tokio::spawn(run_writer(Arc::clone(&self.tenants), tenant.to_owned(), self.collection_limit, rx));
+        tokio::spawn(run_writer(
+            Arc::clone(&self.tenants),
+            tenant.to_owned(),
+            self.collection_limit,
+            Arc::clone(&self.quotas),
+            rx,
+        ));
         tx
     }
 
@@ -267,17 +283,24 @@ struct WriterState {
     next_seq: Option<u64>,
     /// Largest item collection, in bytes.
     collection_limit: u64,
+    /// The tenant's storage quota for this group, if it has one.
+    quota: Option<u64>,
+    /// The tenant's table and index bytes, once a quota made it needed.
+    tenant_bytes: Option<u64>,
 }
 
 async fn run_writer(
     tenants: Arc<TenantStore>,
     tenant: String,
     collection_limit: u64,
+    quotas: Quotas,
     mut rx: mpsc::UnboundedReceiver<Request>,
 ) {
     let fresh = || WriterState {
         next_seq: None,
         collection_limit,
+        quota: None,
+        tenant_bytes: None,
     };
     let mut state = Some(fresh());
     // Idle writers exit; the next write starts a new one.
@@ -297,6 +320,11 @@ async fn run_writer(
         let tenants = Arc::clone(&tenants);
         let tenant_id = tenant.clone();
         let mut st = state.take().unwrap_or_else(fresh);
+        st.quota = quotas
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(&tenant)
+            .copied();
         let done = tokio::task::spawn_blocking(move || {
             commit_group(&tenants, &tenant_id, &mut st, group);
             st
@@ -337,6 +365,9 @@ fn commit_group(tenants: &TenantStore, tenant: &str, state: &mut WriterState, gr
         },
     };
     let first_seq = seq;
+    if state.quota.is_some() && state.tenant_bytes.is_none() {
+        state.tenant_bytes = super::stats::tenant_bytes(&engine).ok();
+    }
     let millis = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
@@ -396,8 +427,35 @@ fn commit_group(tenants: &TenantStore, tenant: &str, state: &mut WriterState, gr
                 u64::try_from(total).unwrap_or(0) > state.collection_limit
             }
         });
+        let over_quota = match (&outcome, state.quota, state.tenant_bytes) {
+            (Ok(decision), Some(quota), Some(used)) => {
+                let growth: i64 = r
+                    .keys
+                    .iter()
+                    .zip(&decision.writes)
+                    .enumerate()
+                    .filter(|(_, (wk, _))| !wk.reindex_only)
+                    .filter_map(|(i, (_, write))| {
+                        let new = write.as_ref()?;
+                        let old = olds.as_ref().and_then(|o| o.get(i)).and_then(Option::as_ref);
+                        let size = |i: Option<&Item>| i.map_or(0, |i| signed(item_size(i)));
+                        Some(size(new.as_ref()) - size(old))
+                    })
+                    .sum();
+                let total = i64::try_from(used)
+                    .unwrap_or(i64::MAX)
+                    .saturating_add(deltas.storage_bytes())
+                    .saturating_add(growth);
+                (growth > 0 && u64::try_from(total).unwrap_or(0) > quota).then_some(quota)
+            }
+            _ => None,
+        };
         let outcome = if over_limit {
             Err(ApiError::ItemCollectionSizeLimitExceeded)
+        } else if let Some(quota) = over_quota {
+            Err(ApiError::LimitExceeded(format!(
+                "Storage quota exceeded: this account's tables and indexes may hold at most {quota} bytes"
+            )))
         } else {
             outcome
         };
@@ -456,6 +514,7 @@ fn commit_group(tenants: &TenantStore, tenant: &str, state: &mut WriterState, gr
             Err(e) => answers.push((r.reply, Err(e))),
         }
     }
+    let group_bytes = deltas.storage_bytes();
     let written = match deltas.write(&engine, &mut batch) {
         Ok(()) => engine.write(batch),
         Err(e) => Err(e),
@@ -472,6 +531,9 @@ fn commit_group(tenants: &TenantStore, tenant: &str, state: &mut WriterState, gr
         return;
     }
     state.next_seq = Some(seq);
+    if let Some(used) = state.tenant_bytes {
+        state.tenant_bytes = Some(used.saturating_add_signed(group_bytes));
+    }
     for (reply, outcome) in answers {
         let _ = reply.send(outcome);
     }
