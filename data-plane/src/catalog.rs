@@ -75,6 +75,16 @@ pub struct Catalog {
 }
 
 impl CatalogTable {
+    /// True when the table's stream records old images, so the change log
+    /// must keep them.
+    pub fn logs_old_images(&self) -> bool {
+        use ddb_core::api::table::StreamViewType;
+        matches!(
+            self.def.spec.stream,
+            Some(StreamViewType::OldImage | StreamViewType::NewAndOldImages)
+        )
+    }
+
     /// A table with its index layouts computed.
     pub fn new(record: TableRecord, def: TableDefinition) -> CatalogTable {
         let indexes = Arc::new(crate::items::index::TableIndexes::new(&record.id, &def));

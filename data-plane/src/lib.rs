@@ -74,6 +74,10 @@ impl DataPlane {
         let mut store_config = storage::TenantStoreConfig::new(&config.data_dir);
         store_config.max_open = config.max_open_tenants;
         store_config.engine.sync = config.sync_policy();
+        // Fewer, larger flushes: a busy tenant otherwise flushes every few
+        // thousand writes and stalls on compaction.
+        store_config.engine.max_memtable_bytes = 32 * 1024 * 1024;
+        store_config.engine.max_journal_bytes = 256 * 1024 * 1024;
         store_config.engine.shared_cache = Some(storage::BlockCache::with_capacity_bytes(
             config.block_cache_mib.saturating_mul(1024 * 1024),
         ));

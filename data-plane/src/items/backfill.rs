@@ -52,6 +52,7 @@ pub async fn run(items: Arc<ItemStore>, client: ControlPlaneClient, tenant: Stri
                 table_id: Arc::clone(&table_id),
                 indexes: Some(Arc::clone(&table.indexes)),
                 reindex_only: true,
+                log_old_image: false,
             })
             .collect();
         let n = write_keys.len();

@@ -4,24 +4,29 @@
 //!
 //! ```text
 //! key   = "c" seq:u64be
-//! value = version:u8 (=1) | millis:u64be | table_id_len:u16be table_id
+//! value = version:u8 (1 or 2) | millis:u64be | table_id_len:u16be table_id
 //!         | old_len:u32be old | new_len:u32be new
 //! ```
 //! `old`/`new` are binary item encodings; length `u32::MAX` means absent.
-//! Frozen format: version 1 never changes meaning.
+//! Version 2 adds one more length, `u32::MAX - 1` for `old`: the item
+//! existed but its old image was not kept (only tables whose stream wants
+//! old images keep them; the rest need to know an item was replaced, not
+//! what it was). Frozen format: versions never change meaning.
 
 use bytes::Bytes;
 use ddb_core::value::binary;
 use ddb_core::Item;
 use storage::{Direction, Engine};
 
-/// Version of the record format.
-pub const FORMAT_VERSION: u8 = 1;
+/// Version of the record format written.
+pub const FORMAT_VERSION: u8 = 2;
 /// Prefix of every change-log key.
 pub const PREFIX: &[u8] = b"c";
 /// The first key after every change-log key.
 const END: &[u8] = b"d";
 const ABSENT: u32 = u32::MAX;
+/// Version 2: the old item existed, its image was not kept.
+const OMITTED: u32 = u32::MAX - 1;
 
 /// The key of change `seq`.
 pub fn key(seq: u64) -> Vec<u8> {
@@ -35,7 +40,7 @@ fn put_image(out: &mut Vec<u8>, item: Option<&Item>) {
     match item {
         Some(i) => {
             let enc = binary::encode_item(i);
-            let len = u32::try_from(enc.len()).unwrap_or(ABSENT - 1);
+            let len = u32::try_from(enc.len()).unwrap_or(OMITTED - 1);
             out.extend_from_slice(&len.to_be_bytes());
             out.extend_from_slice(&enc);
         }
@@ -43,8 +48,9 @@ fn put_image(out: &mut Vec<u8>, item: Option<&Item>) {
     }
 }
 
-/// Encodes one change record.
-pub fn record(millis: u64, table_id: &str, old: Option<&Item>, new: Option<&Item>) -> Bytes {
+/// Encodes one change record; `keep_old` false records only that an old
+/// item existed.
+pub fn record(millis: u64, table_id: &str, old: Option<&Item>, new: Option<&Item>, keep_old: bool) -> Bytes {
     let mut out = Vec::with_capacity(64);
     out.push(FORMAT_VERSION);
     out.extend_from_slice(&millis.to_be_bytes());
@@ -52,7 +58,10 @@ pub fn record(millis: u64, table_id: &str, old: Option<&Item>, new: Option<&Item
     let id_len = u16::try_from(id.len()).unwrap_or(u16::MAX);
     out.extend_from_slice(&id_len.to_be_bytes());
     out.extend_from_slice(id.get(..usize::from(id_len)).unwrap_or(id));
-    put_image(&mut out, old);
+    match old {
+        Some(_) if !keep_old => out.extend_from_slice(&OMITTED.to_be_bytes()),
+        _ => put_image(&mut out, old),
+    }
     put_image(&mut out, new);
     Bytes::from(out)
 }
@@ -62,7 +71,10 @@ pub fn record(millis: u64, table_id: &str, old: Option<&Item>, new: Option<&Item
 pub struct Change {
     pub millis: u64,
     pub table_id: String,
+    /// The old image, when kept.
     pub old: Option<Item>,
+    /// Whether an old item existed (also when its image was not kept).
+    pub old_existed: bool,
     pub new: Option<Item>,
 }
 
@@ -80,32 +92,48 @@ fn take<'a>(input: &mut &'a [u8], n: usize) -> Result<&'a [u8], CorruptRecord> {
     Ok(head)
 }
 
-fn image(input: &mut &[u8]) -> Result<Option<Item>, CorruptRecord> {
+/// An image: `None` when absent; `Some(None)` when omitted (version 2).
+fn image(input: &mut &[u8], version: u8) -> Result<Option<Option<Item>>, CorruptRecord> {
     let len = u32::from_be_bytes(take(input, 4)?.try_into().map_err(|_| CorruptRecord("length"))?);
     if len == ABSENT {
         return Ok(None);
     }
+    if len == OMITTED && version >= 2 {
+        return Ok(Some(None));
+    }
     let bytes = take(input, len as usize)?;
-    binary::decode_item(bytes).map(Some).map_err(|_| CorruptRecord("item"))
+    binary::decode_item(bytes)
+        .map(|i| Some(Some(i)))
+        .map_err(|_| CorruptRecord("item"))
 }
 
 /// Decodes one change record.
 pub fn decode(mut input: &[u8]) -> Result<Change, CorruptRecord> {
     let input = &mut input;
-    if take(input, 1)? != [FORMAT_VERSION] {
-        return Err(CorruptRecord("unknown version"));
-    }
+    let version = match take(input, 1)? {
+        [v @ (1 | 2)] => *v,
+        _ => return Err(CorruptRecord("unknown version")),
+    };
     let millis = u64::from_be_bytes(take(input, 8)?.try_into().map_err(|_| CorruptRecord("time"))?);
     let id_len = u16::from_be_bytes(take(input, 2)?.try_into().map_err(|_| CorruptRecord("id"))?);
     let table_id = std::str::from_utf8(take(input, usize::from(id_len))?)
         .map_err(|_| CorruptRecord("id"))?
         .to_owned();
-    let old = image(input)?;
-    let new = image(input)?;
+    let old = image(input, version)?;
+    let new = match image(input, version)? {
+        Some(None) => return Err(CorruptRecord("new image omitted")),
+        other => other.flatten(),
+    };
     if !input.is_empty() {
         return Err(CorruptRecord("trailing bytes"));
     }
-    Ok(Change { millis, table_id, old, new })
+    Ok(Change {
+        millis,
+        table_id,
+        old_existed: old.is_some(),
+        old: old.flatten(),
+        new,
+    })
 }
 
 /// The last sequence number used in a tenant's log (0 when empty).
@@ -170,9 +198,16 @@ mod tests {
     fn round_trip_and_corruption() {
         let mut item = Item::new();
         item.insert("pk".into(), AttributeValue::S("a".into()));
-        let r = record(7, "tbl", None, Some(&item));
+        let r = record(7, "tbl", None, Some(&item), true);
         let c = decode(&r).unwrap();
-        assert_eq!(c, Change { millis: 7, table_id: "tbl".into(), old: None, new: Some(item) });
+        assert_eq!(c, Change { millis: 7, table_id: "tbl".into(), old: None, old_existed: false, new: Some(item.clone()) });
+        let kept = decode(&record(8, "tbl", Some(&item), None, true)).unwrap();
+        assert_eq!((kept.old.as_ref(), kept.old_existed, kept.new.as_ref()), (Some(&item), true, None));
+        let omitted = decode(&record(9, "tbl", Some(&item), Some(&item), false)).unwrap();
+        assert_eq!((omitted.old.as_ref(), omitted.old_existed), (None, true), "replaced, image not kept");
+        let mut v1 = record(7, "tbl", None, Some(&item), true).to_vec();
+        v1[0] = 1;
+        assert_eq!(decode(&v1).unwrap().new, Some(item.clone()), "version 1 records still read");
         for n in 0..r.len() {
             assert!(decode(r.get(..n).unwrap()).is_err(), "truncated at {n}");
         }
@@ -184,7 +219,7 @@ mod tests {
         let e = storage::MemoryEngine::new();
         let mut b = storage::WriteBatch::new();
         for (seq, millis) in [(1, 10), (2, 20), (3, 30), (4, 40)] {
-            b.put(key(seq), record(millis, "t", None, None));
+            b.put(key(seq), record(millis, "t", None, None, true));
         }
         e.write(b).unwrap();
         assert_eq!(trim(&e, 25).unwrap(), 2);
@@ -199,8 +234,8 @@ mod tests {
         let e = storage::MemoryEngine::new();
         assert_eq!(last_seq(&e).unwrap(), 0);
         let mut b = storage::WriteBatch::new();
-        b.put(key(41), record(0, "t", None, None));
-        b.put(key(42), record(0, "t", None, None));
+        b.put(key(41), record(0, "t", None, None, true));
+        b.put(key(42), record(0, "t", None, None, true));
         b.put(b"t-other".to_vec(), Bytes::from_static(b"x"));
         e.write(b).unwrap();
         assert_eq!(last_seq(&e).unwrap(), 42);

@@ -57,6 +57,8 @@ pub struct WriteKey {
     /// Backfill: (re)write this item's index entries from its current
     /// state; the item itself and the change log are untouched.
     pub reindex_only: bool,
+    /// Keep the old image in the change log (the table's stream wants it).
+    pub log_old_image: bool,
 }
 
 struct Request {
@@ -289,6 +291,20 @@ struct WriterState {
     tenant_bytes: Option<u64>,
 }
 
+/// Most scheduler rounds a writer waits for a group to fill up to the
+/// previous group's size.
+const LINGER_ROUNDS: usize = 8;
+
+/// Moves queued requests into `group`, up to [`MAX_GROUP`].
+fn drain(rx: &mut mpsc::UnboundedReceiver<Request>, group: &mut Vec<Request>) {
+    while group.len() < MAX_GROUP {
+        match rx.try_recv() {
+            Ok(r) => group.push(r),
+            Err(_) => break,
+        }
+    }
+}
+
 async fn run_writer(
     tenants: Arc<TenantStore>,
     tenant: String,
@@ -303,6 +319,7 @@ async fn run_writer(
         tenant_bytes: None,
     };
     let mut state = Some(fresh());
+    let mut last_group = 0usize;
     // Idle writers exit; the next write starts a new one.
     let idle = std::time::Duration::from_secs(30);
     loop {
@@ -311,12 +328,17 @@ async fn run_writer(
             Ok(None) | Err(_) => return,
         };
         let mut group = vec![first];
-        while group.len() < MAX_GROUP {
-            match rx.try_recv() {
-                Ok(r) => group.push(r),
-                Err(_) => break,
-            }
+        drain(&mut rx, &mut group);
+        // Under load, the clients answered by the previous group are about
+        // to send their next requests: give them a moment to join this
+        // group rather than wait a whole fsync for the next one.
+        let mut rounds = 0;
+        while group.len() < last_group && rounds < LINGER_ROUNDS {
+            tokio::task::yield_now().await;
+            drain(&mut rx, &mut group);
+            rounds += 1;
         }
+        last_group = group.len();
         let tenants = Arc::clone(&tenants);
         let tenant_id = tenant.clone();
         let mut st = state.take().unwrap_or_else(fresh);
@@ -492,7 +514,7 @@ fn commit_group(tenants: &TenantStore, tenant: &str, state: &mut WriterState, gr
                     );
                     batch.put(
                         super::changelog::key(seq),
-                        super::changelog::record(millis, &wk.table_id, old, new.as_ref()),
+                        super::changelog::record(millis, &wk.table_id, old, new.as_ref(), wk.log_old_image),
                     );
                     seq += 1;
                     match &new {
@@ -568,6 +590,7 @@ mod tests {
             table_id: Arc::from("T"),
             indexes: None,
             reindex_only: false,
+            log_old_image: true,
         }
     }
 

@@ -173,12 +173,7 @@ fn answer(attributes: Option<Item>, capacity: Option<Value>) -> Value {
 
 fn key_bytes(t: &CatalogTable, pk: &ddb_core::AttributeValue, sk: Option<&ddb_core::AttributeValue>) -> Result<WriteKey, ApiError> {
     let key = item_key(&t.record.id, pk, sk).map_err(|e| ApiError::Validation(e.to_string()))?;
-    Ok(WriteKey {
-        key,
-        table_id: std::sync::Arc::from(t.record.id.as_str()),
-        indexes: (!t.indexes.indexes.is_empty()).then(|| std::sync::Arc::clone(&t.indexes)),
-        reindex_only: false,
-    })
+    Ok(super::batch::write_key(t, key))
 }
 
 /// `ReturnValues` of PutItem and DeleteItem: true for ALL_OLD.
