@@ -6,6 +6,10 @@
 //! Run with `cargo bench -p dynastore-data-plane --bench authz`.
 
 use std::hint::black_box;
+
+/// The allocator of the `dynastore` binaries.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use std::sync::Arc;
 
 use criterion::{criterion_group, criterion_main, Criterion};

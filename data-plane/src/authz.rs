@@ -23,7 +23,7 @@ use iam::{keys, Principal, RequestContext};
 use serde_json::{Map, Value};
 
 use crate::auth::Verified;
-use crate::catalog::{Catalog, CatalogTable, CatalogUser};
+use crate::catalog::{Catalog, CatalogTable, CatalogUser, ReferencedKeys};
 use crate::error::ApiError;
 use crate::items::request::Placeholders;
 
@@ -53,12 +53,13 @@ pub fn authorize(
     if let Some(u) = user.filter(|u| u.context_free) {
         return cached(u, caller, catalog, op, body, &principal_arn);
     }
-    let principal_arn = principal_arn();
-    let target = target(caller, catalog, op, body, true);
+    let referenced = user.map(|u| u.referenced).unwrap_or_default();
+    let target = strip(target(caller, catalog, op, body, Some(&referenced)), &referenced);
     let checks = checks_for(op.name(), &caller.region, account, target).map_err(|e| {
         tracing::warn!(operation = op.name(), error = %e, "no authorization mapping; denied");
         ApiError::AccessDenied(format!(
-            "User: {principal_arn} is not authorized to perform: dynamodb:{}",
+            "User: {} is not authorized to perform: dynamodb:{}",
+            principal_arn(),
             op.name()
         ))
     })?;
@@ -71,23 +72,60 @@ pub fn authorize(
     let mut principal = Principal::user(account, user_name, user_id);
     principal.account_id.clone_from(account);
     let first = checks.first().map_or(("", ""), |c| (c.action.as_str(), c.resource.as_str()));
-    let mut ctx = RequestContext::new(principal, first.0, first.1)
-        .with_time(chrono::Utc::now())
-        .with_secure_transport(origin.secure);
-    if let Some(ip) = origin.ip {
+    let mut ctx = RequestContext::new(principal, first.0, first.1);
+    if referenced.current_time || referenced.epoch_time {
+        ctx = ctx.with_time(chrono::Utc::now());
+    }
+    if referenced.secure_transport {
+        ctx = ctx.with_secure_transport(origin.secure);
+    }
+    if let Some(ip) = origin.ip.filter(|_| referenced.source_ip) {
         ctx = ctx.with_source_ip(ip);
     }
-    if let Some(t) = single_table(caller, catalog, op, body) {
-        for (k, v) in &t.def.spec.tags {
-            ctx.set_key(&format!("{}{k}", keys::RESOURCE_TAG_PREFIX), v.as_str());
+    if referenced.resource_tags {
+        if let Some(t) = single_table(caller, catalog, op, body) {
+            for (k, v) in &t.def.spec.tags {
+                ctx.set_key(&format!("{}{k}", keys::RESOURCE_TAG_PREFIX), v.as_str());
+            }
         }
     }
     iam::evaluate_all(policies, &ctx, &checks).map_err(|denied| {
         let (action, resource) = checks
             .get(denied.index)
             .map_or(("", ""), |c| (c.action.as_str(), c.resource.as_str()));
-        ApiError::AccessDenied(iam::access_denied_message(&principal_arn, action, resource, denied.decision))
+        ApiError::AccessDenied(iam::access_denied_message(&principal_arn(), action, resource, denied.decision))
     })
+}
+
+/// Drops the condition keys no policy of the user mentions (they cannot
+/// change the decision).
+fn strip(target: Target, referenced: &ReferencedKeys) -> Target {
+    match target {
+        Target::Items(items) => Target::Items(
+            items
+                .into_iter()
+                .map(|mut a| {
+                    if !referenced.leading_keys {
+                        a.leading_keys.clear();
+                    }
+                    if !referenced.attributes {
+                        a.attributes = None;
+                    }
+                    if !referenced.select {
+                        a.select = None;
+                    }
+                    if !referenced.return_values {
+                        a.return_values = None;
+                    }
+                    if !referenced.return_consumed_capacity {
+                        a.return_consumed_capacity = None;
+                    }
+                    a
+                })
+                .collect(),
+        ),
+        other => other,
+    }
 }
 
 /// Authorization of a user whose policies depend only on action and
@@ -136,7 +174,7 @@ fn cached(
             return Ok(());
         }
     }
-    let checks = checks_for(op.name(), &caller.region, account, target(caller, catalog, op, body, false))
+    let checks = checks_for(op.name(), &caller.region, account, target(caller, catalog, op, body, None))
         .map_err(|_| denied(&format!("dynamodb:{}", op.name()), "*", iam::Decision::ImplicitDeny))?;
     let Ok(policies) = &user.policies else {
         return Err(denied(&format!("dynamodb:{}", op.name()), "*", iam::Decision::ImplicitDeny));
@@ -192,31 +230,42 @@ fn str_of<'b>(v: &'b Value, member: &str) -> Option<&'b str> {
 
 /// What `op` touches; with `keys` false only tables and indexes (for
 /// policies that look at nothing else).
-fn target(caller: &Verified, catalog: &Catalog, op: Operation, body: &Value, keys: bool) -> Target {
-    if !keys {
+fn target(caller: &Verified, catalog: &Catalog, op: Operation, body: &Value, want: Option<&ReferencedKeys>) -> Target {
+    let Some(want) = want else {
         return tables_only(caller, op, body);
-    }
+    };
+    let attrs = want.attributes || want.select;
     let table = |name: Option<&str>| catalog.table(&caller.tenant.id, name.unwrap_or_default());
     let name = || str_of(body, "TableName").unwrap_or_default().to_owned();
     match op {
         Operation::GetItem => {
             let mut a = item_access("GetItem", body, table(str_of(body, "TableName")));
-            a.leading_keys = leading(table(str_of(body, "TableName")), body.get("Key"));
-            read_attributes(&mut a, body);
+            if want.leading_keys {
+                a.leading_keys = leading(table(str_of(body, "TableName")), body.get("Key"));
+            }
+            if attrs {
+                read_attributes(&mut a, body);
+            }
             Target::Items(vec![a])
         }
         Operation::PutItem => {
             let t = table(str_of(body, "TableName"));
             let mut a = item_access("PutItem", body, t);
-            a.leading_keys = leading(t, body.get("Item"));
+            if want.leading_keys {
+                a.leading_keys = leading(t, body.get("Item"));
+            }
             a.attributes = body.get("Item").and_then(Value::as_object).map(|m| m.keys().cloned().collect());
             Target::Items(vec![a])
         }
         Operation::UpdateItem => {
             let t = table(str_of(body, "TableName"));
             let mut a = item_access("UpdateItem", body, t);
-            a.leading_keys = leading(t, body.get("Key"));
-            a.attributes = Some(updated_attributes(body));
+            if want.leading_keys {
+                a.leading_keys = leading(t, body.get("Key"));
+            }
+            if attrs {
+                a.attributes = Some(updated_attributes(body));
+            }
             Target::Items(vec![a])
         }
         Operation::DeleteItem => {
@@ -230,10 +279,12 @@ fn target(caller: &Verified, catalog: &Catalog, op: Operation, body: &Value, key
             let t = table(str_of(body, "TableName"));
             let mut a = item_access(if op == Operation::Query { "Query" } else { "Scan" }, body, t);
             a.index = str_of(body, "IndexName").map(str::to_owned);
-            if op == Operation::Query {
+            if op == Operation::Query && want.leading_keys {
                 a.leading_keys = query_leading_keys(t, a.index.as_deref(), body);
             }
-            read_attributes(&mut a, body);
+            if attrs {
+                read_attributes(&mut a, body);
+            }
             if let Some(select) = str_of(body, "Select") {
                 a.select = Some(select.to_owned());
             }

@@ -31,11 +31,54 @@ pub struct CatalogUser {
     /// decision can be cached per (action, resource) for as long as this
     /// record (the user's policies at one revision) lives.
     pub context_free: bool,
+    /// The request-dependent keys its policies mention.
+    pub referenced: ReferencedKeys,
     /// Cached decisions of a context-free user, by (action, resource).
     pub decisions: std::sync::Mutex<HashMap<(String, String), iam::Decision>>,
     /// The same for requests naming one table and no index, by table name
     /// then operation: looked up without building the ARN.
     pub table_decisions: std::sync::Mutex<HashMap<String, HashMap<ddb_core::Operation, iam::Decision>>>,
+}
+
+/// Which request-dependent condition keys a user's policies mention (as a
+/// condition key or a policy variable), so that authorization computes
+/// only those. Found by searching the documents' text: a key whose name
+/// appears nowhere cannot be referenced.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ReferencedKeys {
+    pub current_time: bool,
+    pub epoch_time: bool,
+    pub source_ip: bool,
+    pub secure_transport: bool,
+    pub resource_tags: bool,
+    pub leading_keys: bool,
+    pub attributes: bool,
+    pub select: bool,
+    pub return_values: bool,
+    pub return_consumed_capacity: bool,
+}
+
+impl ReferencedKeys {
+    fn of(documents: &[dynastore_common::contract::PolicyRecord]) -> ReferencedKeys {
+        let text: String = documents
+            .iter()
+            .map(|p| p.document.to_string().to_ascii_lowercase())
+            .collect::<Vec<_>>()
+            .join("\n");
+        let has = |k: &str| text.contains(k);
+        ReferencedKeys {
+            current_time: has("aws:currenttime"),
+            epoch_time: has("aws:epochtime"),
+            source_ip: has("aws:sourceip"),
+            secure_transport: has("aws:securetransport"),
+            resource_tags: has("aws:resourcetag"),
+            leading_keys: has("dynamodb:leadingkeys"),
+            attributes: has("dynamodb:attributes"),
+            select: has("dynamodb:select"),
+            return_values: has("dynamodb:returnvalues"),
+            return_consumed_capacity: has("dynamodb:returnconsumedcapacity"),
+        }
+    }
 }
 
 impl CatalogUser {
@@ -52,6 +95,7 @@ impl CatalogUser {
             .as_ref()
             .is_ok_and(|p| !p.iter().any(iam::Policy::depends_on_context));
         CatalogUser {
+            referenced: ReferencedKeys::of(&record.policies),
             record,
             policies,
             context_free,

@@ -220,8 +220,7 @@ impl RequestContext {
 
     /// Sets `aws:CurrentTime` (ISO 8601, UTC, whole seconds) and `aws:EpochTime`.
     pub fn with_time(self, now: DateTime<Utc>) -> RequestContext {
-        let iso = now.format("%Y-%m-%dT%H:%M:%SZ").to_string();
-        self.with_key(keys::CURRENT_TIME, iso)
+        self.with_key(keys::CURRENT_TIME, iso_seconds(now))
             .with_key(keys::EPOCH_TIME, now.timestamp().to_string())
     }
 
@@ -291,6 +290,42 @@ impl<'a> RequestView<'a> {
     }
 }
 
+
+/// `YYYY-MM-DDTHH:MM:SSZ`, written directly (chrono's formatter costs
+/// several times more on the request path).
+fn iso_seconds(now: DateTime<Utc>) -> String {
+    use chrono::{Datelike, Timelike};
+    fn push(out: &mut String, n: u32, width: usize) {
+        let mut digits = [b'0'; 10];
+        let mut v = n;
+        for d in digits.iter_mut().take(width).rev() {
+            *d = b'0' + (v % 10) as u8;
+            v /= 10;
+        }
+        for d in digits.iter().take(width) {
+            out.push(char::from(*d));
+        }
+    }
+    let mut out = String::with_capacity(20);
+    let year = now.year();
+    if !(0..=9999).contains(&year) {
+        return now.format("%Y-%m-%dT%H:%M:%SZ").to_string();
+    }
+    push(&mut out, year.unsigned_abs(), 4);
+    out.push('-');
+    push(&mut out, now.month(), 2);
+    out.push('-');
+    push(&mut out, now.day(), 2);
+    out.push('T');
+    push(&mut out, now.hour(), 2);
+    out.push(':');
+    push(&mut out, now.minute(), 2);
+    out.push(':');
+    push(&mut out, now.second().min(59), 2);
+    out.push('Z');
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -301,6 +336,18 @@ mod tests {
             "dynamodb:GetItem",
             "arn:aws:dynamodb:us-east-1:123456789012:table/T",
         )
+    }
+
+    #[test]
+    fn current_time_is_iso_8601_seconds() {
+        use chrono::TimeZone;
+        for (t, text) in [
+            (Utc.with_ymd_and_hms(2026, 1, 2, 3, 4, 5).unwrap(), "2026-01-02T03:04:05Z"),
+            (Utc.with_ymd_and_hms(999, 12, 31, 23, 59, 59).unwrap(), "0999-12-31T23:59:59Z"),
+        ] {
+            assert_eq!(iso_seconds(t), text);
+            assert_eq!(iso_seconds(t), t.format("%Y-%m-%dT%H:%M:%SZ").to_string());
+        }
     }
 
     #[test]
