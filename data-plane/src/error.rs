@@ -47,6 +47,9 @@ pub enum ApiError {
     ResourceInUse(String),
     #[error("{0}")]
     LimitExceeded(String),
+    /// The tenant's on-demand throughput quota is used up for now.
+    #[error("Throughput exceeds the current throughput limit for your account. Please contact AWS Support to request a limit increase.")]
+    RequestLimitExceeded,
     /// An item collection (tables with LSIs) would grow past its limit.
     #[error("Item collection size limit exceeded: the total size of an item collection cannot exceed 10 GB.")]
     ItemCollectionSizeLimitExceeded,
@@ -162,6 +165,7 @@ impl ApiError {
             ApiError::ResourceInUse(_) => ErrorCode::ResourceInUse,
             ApiError::LimitExceeded(_) => ErrorCode::LimitExceeded,
             ApiError::ItemCollectionSizeLimitExceeded => ErrorCode::ItemCollectionSizeLimitExceeded,
+            ApiError::RequestLimitExceeded => ErrorCode::RequestLimitExceeded,
             ApiError::RequestEntityTooLarge => ErrorCode::RequestEntityTooLarge,
             ApiError::ServiceUnavailable => ErrorCode::ServiceUnavailable,
             ApiError::Internal(_) => ErrorCode::InternalServerError,

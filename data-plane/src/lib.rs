@@ -23,6 +23,7 @@ mod metrics;
 mod ops;
 pub mod authz;
 mod server;
+mod throttle;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -48,6 +49,8 @@ pub struct DataPlane {
     metrics: metrics::Metrics,
     /// Derived SigV4 signing keys.
     signing_keys: auth::SigningKeys,
+    /// Tenants' on-demand throughput quota.
+    throttle: throttle::Throttle,
 }
 
 /// A data plane that failed to start.
@@ -94,6 +97,7 @@ impl DataPlane {
             client_tokens: ops::ClientTokens::default(),
             metrics: metrics::Metrics::new(),
             signing_keys: auth::SigningKeys::default(),
+            throttle: throttle::Throttle::default(),
         }))
     }
 

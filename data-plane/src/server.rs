@@ -98,6 +98,7 @@ async fn handle(
     *op_out = Some(op);
     let value = parse_json(&bytes)?;
     authorize(&caller, &catalog, op, &value, origin)?;
+    dp.throttle.check(&caller, &catalog, op, &value)?;
     let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
     ops::dispatch(dp, op, &caller, &catalog, host, value).await
 }

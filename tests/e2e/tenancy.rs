@@ -206,3 +206,55 @@ async fn storage_quota_refuses_growth_but_not_shrinking() {
     put("d").await.unwrap();
     s.stop().await;
 }
+
+#[tokio::test]
+async fn on_demand_throughput_quota_throttles_with_request_limit_exceeded() {
+    use crate::harness::{error_name, send, signed_request};
+    let s = Stack::start().await;
+    let c = s.client();
+    table(&c, "Hot").await;
+    let (status, _) = s
+        .admin(Method::PATCH, "/tenants/t1", Some(json!({"max_on_demand_throughput": 5})))
+        .await;
+    assert_eq!(status, 200);
+    let get = || {
+        signed_request(
+            &s.endpoint(),
+            "DynamoDB_20120810.GetItem",
+            r#"{"TableName":"Hot","Key":{"id":{"S":"k"}}}"#,
+            &s.key.access_key_id,
+            s.key.secret_access_key.expose(),
+            std::time::SystemTime::now(),
+            false,
+        )
+    };
+    // Once the quota has arrived, a burst of 20 gets at most a second's 5.
+    let started = std::time::Instant::now();
+    let refused = loop {
+        let mut refused = Vec::new();
+        for _ in 0..20 {
+            let (status, _, body, _) = send(get()).await;
+            if status != 200 {
+                refused.push((status, error_name(&body).to_owned()));
+            }
+        }
+        if refused.len() >= 10 {
+            break refused;
+        }
+        assert!(started.elapsed() < Duration::from_secs(3), "quota not applied within 3 s");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(
+        refused.iter().all(|(st, name)| *st == 400 && name == "RequestLimitExceeded"),
+        "{refused:?}"
+    );
+    // After a second the table serves again.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let (status, _, _, _) = send(get()).await;
+    assert_eq!(status, 200);
+    // The quota applies to on-demand tables only: ListTables is never charged.
+    for _ in 0..10 {
+        c.list_tables().send().await.unwrap();
+    }
+    s.stop().await;
+}

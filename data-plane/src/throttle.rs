@@ -1,0 +1,141 @@
+//! Tenants' on-demand throughput quota (`max_on_demand_throughput`): at
+//! most that many request units per second on each of the tenant's
+//! on-demand tables, enforced with a token bucket per table (one second of
+//! burst). A request is charged one unit per item it names (two for a
+//! transaction's items, as DynamoDB charges them) before it runs; when the
+//! bucket is empty it fails with RequestLimitExceeded, which the AWS SDKs
+//! retry with backoff.
+
+use std::collections::HashMap;
+use std::sync::{Mutex, PoisonError};
+use std::time::Instant;
+
+use ddb_core::api::table::BillingMode;
+use ddb_core::Operation;
+use serde_json::Value;
+
+use crate::auth::Verified;
+use crate::catalog::Catalog;
+use crate::error::ApiError;
+
+/// Per-table token buckets of the tenants that have the quota.
+#[derive(Debug, Default)]
+pub struct Throttle {
+    buckets: Mutex<HashMap<(String, String), Bucket>>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Bucket {
+    tokens: f64,
+    last: Instant,
+}
+
+impl Throttle {
+    /// Takes `cost` units from the bucket of (`tenant`, `table`) refilled
+    /// at `rate` per second; false when it does not hold them.
+    pub fn admit(&self, tenant: &str, table: &str, rate: u64, cost: f64, now: Instant) -> bool {
+        let rate = rate.max(1) as f64;
+        let mut buckets = self.buckets.lock().unwrap_or_else(PoisonError::into_inner);
+        let bucket = buckets
+            .entry((tenant.to_owned(), table.to_owned()))
+            .or_insert(Bucket { tokens: rate, last: now });
+        let elapsed = now.saturating_duration_since(bucket.last).as_secs_f64();
+        bucket.tokens = (bucket.tokens + elapsed * rate).min(rate);
+        bucket.last = now;
+        // A request larger than a whole second's budget still runs when
+        // the bucket is full, so it cannot be refused forever.
+        if bucket.tokens >= cost.min(rate) {
+            bucket.tokens -= cost;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Charges the request to its on-demand tables when the caller's
+    /// tenant has the quota.
+    pub fn check(&self, caller: &Verified, catalog: &Catalog, op: Operation, body: &Value) -> Result<(), ApiError> {
+        let Some(rate) = caller.tenant.quotas.max_on_demand_throughput else {
+            return Ok(());
+        };
+        let rate = u64::try_from(rate).unwrap_or(0);
+        let now = Instant::now();
+        for (table, cost) in charges(op, body) {
+            let on_demand = catalog
+                .table(&caller.tenant.id, &table)
+                .is_some_and(|t| t.def.spec.billing_mode == BillingMode::PayPerRequest);
+            if on_demand && !self.admit(&caller.tenant.id, &table, rate, cost, now) {
+                return Err(ApiError::RequestLimitExceeded);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The tables a data request touches with the units it is charged.
+fn charges(op: Operation, body: &Value) -> Vec<(String, f64)> {
+    let name = |v: &Value| v.get("TableName").and_then(Value::as_str).map(str::to_owned);
+    let len = |v: Option<&Value>| v.and_then(Value::as_array).map_or(0, Vec::len) as f64;
+    match op {
+        Operation::GetItem
+        | Operation::PutItem
+        | Operation::UpdateItem
+        | Operation::DeleteItem
+        | Operation::Query
+        | Operation::Scan => name(body).map(|t| (t, 1.0)).into_iter().collect(),
+        Operation::BatchGetItem => body
+            .get("RequestItems")
+            .and_then(Value::as_object)
+            .map(|m| m.iter().map(|(t, spec)| (t.clone(), len(spec.get("Keys")).max(1.0))).collect())
+            .unwrap_or_default(),
+        Operation::BatchWriteItem => body
+            .get("RequestItems")
+            .and_then(Value::as_object)
+            .map(|m| m.iter().map(|(t, reqs)| (t.clone(), len(Some(reqs)).max(1.0))).collect())
+            .unwrap_or_default(),
+        Operation::TransactGetItems | Operation::TransactWriteItems => {
+            let mut per_table: HashMap<String, f64> = HashMap::new();
+            for e in body.get("TransactItems").and_then(Value::as_array).into_iter().flatten() {
+                if let Some(spec) = e.as_object().and_then(|o| o.values().next()) {
+                    if let Some(t) = name(spec) {
+                        *per_table.entry(t).or_default() += 2.0;
+                    }
+                }
+            }
+            per_table.into_iter().collect()
+        }
+        _ => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn bucket_allows_the_rate_and_refills() {
+        let t = Throttle::default();
+        let start = Instant::now();
+        let admitted = (0..15).filter(|_| t.admit("t", "T", 10, 1.0, start)).count();
+        assert_eq!(admitted, 10, "one second of burst");
+        assert!(!t.admit("t", "T", 10, 1.0, start));
+        assert!(t.admit("t", "T", 10, 1.0, start + Duration::from_millis(150)), "refilled");
+        assert!(t.admit("t", "U", 10, 1.0, start), "per table");
+        assert!(t.admit("u", "T", 10, 1.0, start), "per tenant");
+        // A request bigger than the budget runs on a full bucket.
+        assert!(t.admit("t", "V", 10, 25.0, start));
+        assert!(!t.admit("t", "V", 10, 1.0, start + Duration::from_millis(500)), "and is paid back");
+    }
+
+    #[test]
+    fn charges_count_items() {
+        let body = serde_json::json!({"RequestItems": {"A": {"Keys": [{}, {}, {}]}, "B": {"Keys": [{}]}}});
+        let mut c = charges(Operation::BatchGetItem, &body);
+        c.sort_by(|a, b| a.0.cmp(&b.0));
+        assert_eq!(c, vec![("A".to_owned(), 3.0), ("B".to_owned(), 1.0)]);
+        let tx = serde_json::json!({"TransactItems": [{"Put": {"TableName": "A"}}, {"Update": {"TableName": "A"}}]});
+        assert_eq!(charges(Operation::TransactWriteItems, &tx), vec![("A".to_owned(), 4.0)]);
+        assert!(charges(Operation::ListTables, &serde_json::json!({})).is_empty());
+    }
+}
