@@ -239,9 +239,10 @@ fn target(caller: &Verified, catalog: &Catalog, op: Operation, body: &Value, wan
     let name = || str_of(body, "TableName").unwrap_or_default().to_owned();
     match op {
         Operation::GetItem => {
-            let mut a = item_access("GetItem", body, table(str_of(body, "TableName")));
+            let t = table(str_of(body, "TableName"));
+            let mut a = item_access("GetItem", body, t);
             if want.leading_keys {
-                a.leading_keys = leading(table(str_of(body, "TableName")), body.get("Key"));
+                a.leading_keys = leading(t, body.get("Key"));
             }
             if attrs {
                 read_attributes(&mut a, body);
@@ -254,7 +255,9 @@ fn target(caller: &Verified, catalog: &Catalog, op: Operation, body: &Value, wan
             if want.leading_keys {
                 a.leading_keys = leading(t, body.get("Item"));
             }
-            a.attributes = body.get("Item").and_then(Value::as_object).map(|m| m.keys().cloned().collect());
+            if attrs {
+                a.attributes = body.get("Item").and_then(Value::as_object).map(|m| m.keys().cloned().collect());
+            }
             Target::Items(vec![a])
         }
         Operation::UpdateItem => {
@@ -272,7 +275,9 @@ fn target(caller: &Verified, catalog: &Catalog, op: Operation, body: &Value, wan
             let t = table(str_of(body, "TableName"));
             let mut a = item_access("DeleteItem", body, t);
             a.leading_keys = leading(t, body.get("Key"));
-            a.attributes = key_attributes(body.get("Key"));
+            if attrs {
+                a.attributes = key_attributes(body.get("Key"));
+            }
             Target::Items(vec![a])
         }
         Operation::Query | Operation::Scan => {
