@@ -144,23 +144,7 @@ fn cached(
         ApiError::AccessDenied(iam::access_denied_message(&principal_arn(), action, resource, decision))
     };
     // The common case: one table, no index.
-    let single_table = !matches!(
-        op,
-        Operation::BatchGetItem
-            | Operation::BatchWriteItem
-            | Operation::TransactGetItems
-            | Operation::TransactWriteItems
-            | Operation::ListTables
-            | Operation::DescribeLimits
-            | Operation::DescribeEndpoints
-            | Operation::ListStreams
-            | Operation::TagResource
-            | Operation::UntagResource
-            | Operation::ListTagsOfResource
-            | Operation::DescribeStream
-            | Operation::GetShardIterator
-            | Operation::GetRecords
-    ) && body.get("IndexName").is_none();
+    let single_table = names_one_table(op) && body.get("IndexName").is_none();
     let table_name = str_of(body, "TableName").filter(|_| single_table);
     if let Some(name) = table_name {
         let cached = user
@@ -212,16 +196,34 @@ fn cached(
 /// Decisions cached per user at most (past it the cache starts over).
 const MAX_CACHED_DECISIONS: usize = 4096;
 
+/// True for operations whose target is the one table their `TableName`
+/// names (not batches, transactions, or account- or ARN-level operations).
+fn names_one_table(op: Operation) -> bool {
+    !matches!(
+        op,
+        Operation::BatchGetItem
+            | Operation::BatchWriteItem
+            | Operation::TransactGetItems
+            | Operation::TransactWriteItems
+            | Operation::ListTables
+            | Operation::DescribeLimits
+            | Operation::DescribeEndpoints
+            | Operation::ListStreams
+            | Operation::TagResource
+            | Operation::UntagResource
+            | Operation::ListTagsOfResource
+            | Operation::DescribeStream
+            | Operation::GetShardIterator
+            | Operation::GetRecords
+    )
+}
+
 /// The one table a table-level or single-item request names.
 fn single_table<'c>(caller: &Verified, catalog: &'c Catalog, op: Operation, body: &Value) -> Option<&'c std::sync::Arc<CatalogTable>> {
-    match op {
-        Operation::BatchGetItem
-        | Operation::BatchWriteItem
-        | Operation::TransactGetItems
-        | Operation::TransactWriteItems
-        | Operation::ListTables => None,
-        _ => catalog.table(&caller.tenant.id, str_of(body, "TableName")?),
+    if !names_one_table(op) {
+        return None;
     }
+    catalog.table(&caller.tenant.id, str_of(body, "TableName")?)
 }
 
 fn str_of<'b>(v: &'b Value, member: &str) -> Option<&'b str> {
@@ -232,11 +234,10 @@ fn str_of<'b>(v: &'b Value, member: &str) -> Option<&'b str> {
 /// policies that look at nothing else).
 fn target(caller: &Verified, catalog: &Catalog, op: Operation, body: &Value, want: Option<&ReferencedKeys>) -> Target {
     let Some(want) = want else {
-        return tables_only(caller, op, body);
+        return tables_only(op, body);
     };
     let attrs = want.attributes || want.select;
     let table = |name: Option<&str>| catalog.table(&caller.tenant.id, name.unwrap_or_default());
-    let name = || str_of(body, "TableName").unwrap_or_default().to_owned();
     match op {
         Operation::GetItem => {
             let t = table(str_of(body, "TableName"));
@@ -300,20 +301,13 @@ fn target(caller: &Verified, catalog: &Catalog, op: Operation, body: &Value, wan
         Operation::TransactGetItems | Operation::TransactWriteItems => {
             Target::Items(transact(catalog, caller, body, op == Operation::TransactGetItems))
         }
-        Operation::ListTables | Operation::DescribeLimits | Operation::DescribeEndpoints => Target::Account,
-        Operation::TagResource | Operation::UntagResource | Operation::ListTagsOfResource => {
-            Target::Arn(str_of(body, "ResourceArn").unwrap_or_default().to_owned())
-        }
-        Operation::DescribeStream | Operation::GetShardIterator => {
-            Target::Arn(str_of(body, "StreamArn").unwrap_or_default().to_owned())
-        }
-        Operation::ListStreams => Target::Account,
-        _ => Target::Table(name()),
+        // Table-, ARN- and account-level operations carry no condition keys.
+        _ => tables_only(op, body),
     }
 }
 
 /// The tables and indexes `op` touches, without condition keys.
-fn tables_only(_caller: &Verified, op: Operation, body: &Value) -> Target {
+fn tables_only(op: Operation, body: &Value) -> Target {
     let one = |action: &'static str, spec: &Value| {
         let mut a = ItemAccess::new(action, str_of(spec, "TableName").unwrap_or_default());
         a.index = str_of(spec, "IndexName").map(str::to_owned);

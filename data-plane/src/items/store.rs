@@ -362,6 +362,62 @@ async fn run_writer(
     }
 }
 
+/// True when `delta` (> 0) takes a counter stored at `stored`, plus what
+/// this group already added, past `limit`.
+fn exceeds(stored: u64, pending: i64, delta: i64, limit: u64) -> bool {
+    let total = i64::try_from(stored)
+        .unwrap_or(i64::MAX)
+        .saturating_add(pending)
+        .saturating_add(delta);
+    delta > 0 && u64::try_from(total).unwrap_or(0) > limit
+}
+
+/// Checks one request's writes against the item collection limit and the
+/// tenant's storage quota; returns the collection-size changes to record.
+fn check_limits(
+    state: &WriterState,
+    engine: &dyn Engine,
+    deltas: &Deltas,
+    keys: &[WriteKey],
+    writes: &[Option<Option<Item>>],
+    olds: Option<&[Option<Item>]>,
+) -> Result<Vec<(Vec<u8>, i64)>, ApiError> {
+    let mut collections = Vec::new();
+    let mut growth = 0i64;
+    for (i, (wk, write)) in keys.iter().zip(writes).enumerate() {
+        let Some(new) = write.as_ref().filter(|_| !wk.reindex_only) else {
+            continue;
+        };
+        let old = olds.and_then(|o| o.get(i)).and_then(Option::as_ref);
+        if state.quota.is_some() {
+            let size = |i: Option<&Item>| i.map_or(0, |i| signed(item_size(i)));
+            growth += size(new.as_ref()) - size(old);
+        }
+        let Some(ix) = wk.indexes.as_ref().filter(|ix| ix.has_local()) else {
+            continue;
+        };
+        let Some(pk) = new.as_ref().or(old).and_then(|item| ix.encoded_partition(item)) else {
+            continue;
+        };
+        let size = |i: Option<&Item>| i.map_or(0, |i| signed(ix.collection_size(i) as usize));
+        let key = stats::collection_key(&wk.table_id, &pk);
+        let delta = size(new.as_ref()) - size(old);
+        let stored = engine.get(&key).ok().flatten().map_or(0, |v| stats::decode(&v).1);
+        if exceeds(stored, deltas.pending_bytes(&key), delta, state.collection_limit) {
+            return Err(ApiError::ItemCollectionSizeLimitExceeded);
+        }
+        collections.push((key, delta));
+    }
+    if let (Some(quota), Some(used)) = (state.quota, state.tenant_bytes) {
+        if exceeds(used, deltas.storage_bytes(), growth, quota) {
+            return Err(ApiError::LimitExceeded(format!(
+                "Storage quota exceeded: this account's tables and indexes may hold at most {quota} bytes"
+            )));
+        }
+    }
+    Ok(collections)
+}
+
 fn commit_group(tenants: &TenantStore, tenant: &str, state: &mut WriterState, group: Vec<Request>) {
     let engine = match tenants.get(tenant) {
         Ok(e) => e,
@@ -422,70 +478,15 @@ fn commit_group(tenants: &TenantStore, tenant: &str, state: &mut WriterState, gr
             }
             Ok(d)
         });
-        // Item collections (tables with LSIs) may not grow past the limit.
-        let collections: Vec<Option<(Vec<u8>, i64)>> = match &outcome {
-            Ok(decision) => r
-                .keys
-                .iter()
-                .zip(&decision.writes)
-                .enumerate()
-                .map(|(i, (wk, write))| {
-                    let ix = wk.indexes.as_ref().filter(|ix| ix.has_local() && !wk.reindex_only)?;
-                    let new = write.as_ref()?;
-                    let old = olds.as_ref().and_then(|o| o.get(i)).and_then(Option::as_ref);
-                    let pk = new.as_ref().or(old).and_then(|item| ix.encoded_partition(item))?;
-                    let size = |i: Option<&Item>| i.map_or(0, |i| signed(ix.collection_size(i) as usize));
-                    Some((stats::collection_key(&wk.table_id, &pk), size(new.as_ref()) - size(old)))
-                })
-                .collect(),
-            Err(_) => Vec::new(),
-        };
-        let over_limit = collections.iter().flatten().any(|(key, delta)| {
-            *delta > 0 && {
-                let stored = engine.get(key).ok().flatten().map_or(0, |v| stats::decode(&v).1);
-                let total = i64::try_from(stored).unwrap_or(i64::MAX)
-                    .saturating_add(deltas.pending_bytes(key))
-                    .saturating_add(*delta);
-                u64::try_from(total).unwrap_or(0) > state.collection_limit
-            }
-        });
-        let over_quota = match (&outcome, state.quota, state.tenant_bytes) {
-            (Ok(decision), Some(quota), Some(used)) => {
-                let growth: i64 = r
-                    .keys
-                    .iter()
-                    .zip(&decision.writes)
-                    .enumerate()
-                    .filter(|(_, (wk, _))| !wk.reindex_only)
-                    .filter_map(|(i, (_, write))| {
-                        let new = write.as_ref()?;
-                        let old = olds.as_ref().and_then(|o| o.get(i)).and_then(Option::as_ref);
-                        let size = |i: Option<&Item>| i.map_or(0, |i| signed(item_size(i)));
-                        Some(size(new.as_ref()) - size(old))
-                    })
-                    .sum();
-                let total = i64::try_from(used)
-                    .unwrap_or(i64::MAX)
-                    .saturating_add(deltas.storage_bytes())
-                    .saturating_add(growth);
-                (growth > 0 && u64::try_from(total).unwrap_or(0) > quota).then_some(quota)
-            }
-            _ => None,
-        };
-        let outcome = if over_limit {
-            Err(ApiError::ItemCollectionSizeLimitExceeded)
-        } else if let Some(quota) = over_quota {
-            Err(ApiError::LimitExceeded(format!(
-                "Storage quota exceeded: this account's tables and indexes may hold at most {quota} bytes"
-            )))
-        } else {
-            outcome
-        };
-        for (key, delta) in collections.into_iter().flatten() {
-            if outcome.is_ok() {
+        // Item collections (tables with LSIs) and the tenant's storage
+        // quota may not grow past their limits.
+        let outcome = outcome.and_then(|decision| {
+            let collections = check_limits(state, &engine, &deltas, &r.keys, &decision.writes, olds.as_deref())?;
+            for (key, delta) in collections {
                 deltas.add(key, 0, delta);
             }
-        }
+            Ok(decision)
+        });
         match outcome {
             Ok(decision) if decision.writes.len() == r.keys.len() => {
                 for (i, (wk, write)) in r.keys.into_iter().zip(decision.writes).enumerate() {
