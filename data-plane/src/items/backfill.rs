@@ -28,7 +28,7 @@ pub async fn run(items: Arc<ItemStore>, client: ControlPlaneClient, tenant: Stri
     // barrier so the snapshot below holds every write they made.
     tokio::time::sleep(Duration::from_secs(1)).await;
     items
-        .write_many(&tenant, Vec::new(), Box::new(|_| Ok(MultiDecision { writes: Vec::new(), output: serde_json::Value::Null })))
+        .write_many(&tenant, Vec::new(), Box::new(|_| Ok(MultiDecision { writes: Vec::new(), output: serde_json::Value::Null, extra: Vec::new() })))
         .await?;
     let snapshot = items.snapshot(&tenant).await?;
     let prefix = items_prefix(&table.record.id);
@@ -60,7 +60,7 @@ pub async fn run(items: Arc<ItemStore>, client: ControlPlaneClient, tenant: Stri
             .write_many(
                 &tenant,
                 write_keys,
-                Box::new(move |_| Ok(MultiDecision { writes: vec![None; n], output: serde_json::Value::Null })),
+                Box::new(move |_| Ok(MultiDecision { writes: vec![None; n], output: serde_json::Value::Null, extra: Vec::new() })),
             )
             .await?;
     }

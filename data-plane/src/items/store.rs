@@ -42,6 +42,10 @@ pub type Decide = Box<dyn FnOnce(Option<Item>) -> Result<Decision<serde_json::Va
 pub struct MultiDecision {
     pub writes: Vec<Option<Option<Item>>>,
     pub output: serde_json::Value,
+    /// Raw records put in the same atomic batch as the writes (e.g. a
+    /// transaction's ClientRequestToken). Their keys must lie under a
+    /// prefix of their own, never `t`, `s` or the change log's.
+    pub extra: Vec<(Vec<u8>, Vec<u8>)>,
 }
 
 /// Decides an all-or-nothing write of several keys given their current
@@ -216,6 +220,7 @@ impl ItemStore {
                 Ok(MultiDecision {
                     writes: vec![d.write],
                     output: d.output,
+                    extra: Vec::new(),
                 })
             }),
         )
@@ -527,6 +532,9 @@ fn commit_group(tenants: &TenantStore, tenant: &str, state: &mut WriterState, gr
                         }
                     }
                     overlay.insert(key, new);
+                }
+                for (key, value) in decision.extra {
+                    batch.put(key, value);
                 }
                 answers.push((r.reply, Ok(decision.output)));
             }

@@ -593,6 +593,7 @@ pub async fn batch_write(dp: &DataPlane, caller: &Verified, catalog: &Catalog, b
                 Ok(MultiDecision {
                     writes,
                     output: Value::Object(out),
+                    extra: Vec::new(),
                 })
             }),
         )

@@ -716,6 +716,7 @@ fn decide(
     Ok(MultiDecision {
         writes,
         output: Value::Object(out),
+        extra: Vec::new(),
     })
 }
 
