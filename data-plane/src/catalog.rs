@@ -17,6 +17,8 @@ pub struct CatalogTable {
     pub def: TableDefinition,
     /// The table's secondary indexes, ready for the write path.
     pub indexes: Arc<crate::items::index::TableIndexes>,
+    /// Its capacity counters, bound to its labels on first use.
+    meters: std::sync::OnceLock<crate::metrics::TableMeters>,
 }
 
 /// An IAM user and its attached policies, compiled for evaluation.
@@ -132,7 +134,17 @@ impl CatalogTable {
     /// A table with its index layouts computed.
     pub fn new(record: TableRecord, def: TableDefinition) -> CatalogTable {
         let indexes = Arc::new(crate::items::index::TableIndexes::new(&record.id, &def));
-        CatalogTable { record, def, indexes }
+        CatalogTable {
+            record,
+            def,
+            indexes,
+            meters: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The table's capacity counters in `metrics`.
+    pub(crate) fn meters(&self, metrics: &crate::metrics::Metrics) -> &crate::metrics::TableMeters {
+        self.meters.get_or_init(|| metrics.table_meters(self))
     }
 }
 

@@ -65,7 +65,8 @@ pub enum ApiError {
 /// action that was fine).
 #[derive(Debug, Clone, PartialEq)]
 pub struct CancellationReason {
-    /// `None`, `ConditionalCheckFailed` or `ValidationError`.
+    /// `None`, `ConditionalCheckFailed`, `ItemCollectionSizeLimitExceeded`
+    /// or `ValidationError`.
     pub code: &'static str,
     pub message: Option<String>,
     /// The item, when ReturnValuesOnConditionCheckFailure is ALL_OLD.
@@ -84,6 +85,15 @@ impl CancellationReason {
             code: "ConditionalCheckFailed",
             message: Some("The conditional request failed".into()),
             item,
+        }
+    }
+
+    /// An action that would take its item collection past 10 GB.
+    pub fn collection_size() -> CancellationReason {
+        CancellationReason {
+            code: "ItemCollectionSizeLimitExceeded",
+            message: Some("Collection size exceeded.".into()),
+            item: None,
         }
     }
 

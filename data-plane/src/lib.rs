@@ -44,8 +44,9 @@ pub struct DataPlane {
     client: sync::ControlPlaneClient,
     /// Every tenant's items.
     pub items: Arc<items::ItemStore>,
-    /// TransactWriteItems' ClientRequestTokens of the last 10 minutes.
-    client_tokens: ops::ClientTokens,
+    /// TransactWriteItems' ClientRequestTokens of the last 10 minutes
+    /// (also kept in storage; the maintenance loop trims both together).
+    client_tokens: Arc<ops::ClientTokens>,
     metrics: metrics::Metrics,
     /// Derived SigV4 signing keys.
     signing_keys: auth::SigningKeys,
@@ -85,7 +86,8 @@ impl DataPlane {
             config.block_cache_mib.saturating_mul(1024 * 1024),
         ));
         let tenants = Arc::new(storage::TenantStore::open(store_config)?);
-        tokio::spawn(maintain_storage(Arc::clone(&tenants), shutdown.clone()));
+        let client_tokens = Arc::new(ops::ClientTokens::default());
+        tokio::spawn(maintain_storage(Arc::clone(&tenants), Arc::clone(&client_tokens), shutdown.clone()));
         let catalog = Arc::new(ArcSwapOption::empty());
         let items = Arc::new(items::ItemStore::new(tenants).with_collection_limit(config.item_collection_limit_bytes));
         tokio::spawn(sync::run(client.clone(), Arc::clone(&catalog), Arc::clone(&items), shutdown));
@@ -94,7 +96,7 @@ impl DataPlane {
             catalog,
             client,
             items,
-            client_tokens: ops::ClientTokens::default(),
+            client_tokens,
             metrics: metrics::Metrics::new(),
             signing_keys: auth::SigningKeys::default(),
             throttle: throttle::Throttle::default(),
@@ -145,13 +147,13 @@ impl DataPlane {
     }
 }
 
-/// Closes idle tenants' storage and syncs interval-policy writes, every
-/// few seconds, until shutdown; then syncs once more.
-/// Change logs are trimmed every this many 5-second ticks.
+/// Change logs and stored ClientRequestTokens are trimmed every this many
+/// 5-second ticks.
 const TRIM_EVERY_TICKS: u64 = 12;
 
-/// Drops change records older than the retention from every open tenant.
-fn trim_change_logs(tenants: &storage::TenantStore) {
+/// Drops change records older than the retention, and expired
+/// ClientRequestTokens, from every open tenant.
+fn trim_expired(tenants: &storage::TenantStore, client_tokens: &ops::ClientTokens) {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
@@ -162,10 +164,18 @@ fn trim_change_logs(tenants: &storage::TenantStore) {
             Ok(n) => tracing::debug!(%tenant, records = n, "change log trimmed"),
             Err(e) => tracing::warn!(%tenant, error = %e, "change log trim failed"),
         }
+        match client_tokens.trim_stored(&tenant, &engine, now) {
+            Ok(0) => {}
+            Ok(n) => tracing::debug!(%tenant, tokens = n, "expired client request tokens trimmed"),
+            Err(e) => tracing::warn!(%tenant, error = %e, "client request token trim failed"),
+        }
     }
 }
 
-async fn maintain_storage(tenants: Arc<storage::TenantStore>, shutdown: Shutdown) {
+/// Closes idle tenants' storage and syncs interval-policy writes, every
+/// few seconds, until shutdown; then syncs once more. Every minute it also
+/// trims change logs and expired ClientRequestTokens.
+async fn maintain_storage(tenants: Arc<storage::TenantStore>, client_tokens: Arc<ops::ClientTokens>, shutdown: Shutdown) {
     let mut rounds = 0u64;
     let stop = shutdown.wait();
     tokio::pin!(stop);
@@ -178,13 +188,14 @@ async fn maintain_storage(tenants: Arc<storage::TenantStore>, shutdown: Shutdown
         rounds += 1;
         let trim = rounds.is_multiple_of(TRIM_EVERY_TICKS);
         let t = Arc::clone(&tenants);
+        let tokens = Arc::clone(&client_tokens);
         let _ = tokio::task::spawn_blocking(move || {
             t.evict_idle(std::time::Instant::now());
             if let Err(e) = t.sync_all() {
                 tracing::error!(error = %e, "storage sync failed");
             }
             if trim {
-                trim_change_logs(&t);
+                trim_expired(&t, &tokens);
             }
         })
         .await;

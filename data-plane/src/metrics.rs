@@ -1,9 +1,33 @@
 //! The data plane's metrics, defined in one place with bounded labels:
 //! `operation` is an [`Operation`] name or `unknown`; `outcome` is `ok` or
 //! a wire error name.
+//!
+//! Per-table series mirror DynamoDB's CloudWatch metrics:
+//! - `dynastore_consumed_read_capacity_units_total` and
+//!   `dynastore_consumed_write_capacity_units_total` (ConsumedRead/Write-
+//!   CapacityUnits) by `tenant` (id), `table` and `index`: `index` is empty
+//!   for the table itself — local secondary indexes included, as they
+//!   consume the table's capacity — and a global secondary index's name for
+//!   what that GSI consumed (CloudWatch's GlobalSecondaryIndexName
+//!   dimension). Every item request is charged, whether or not it asked for
+//!   ReturnConsumedCapacity, and so are failed conditional writes and
+//!   cancelled transactions, which DynamoDB also charges.
+//! - `dynastore_conditional_check_failed_requests_total`
+//!   (ConditionalCheckFailedRequests) by `tenant` and `table`: PutItem,
+//!   UpdateItem and DeleteItem whose condition was false.
+//!
+//! Tables' labelled counters are looked up once per catalog entry
+//! ([`TableMeters`], cached on [`CatalogTable`]), so charging a request is
+//! a few atomic additions, with no label strings built.
 
+use ddb_core::capacity::HalfUnits;
 use ddb_core::{ErrorCode, Operation};
-use prometheus::{Encoder, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder};
+use prometheus::{
+    Counter, CounterVec, Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, Opts, Registry, TextEncoder,
+};
+
+use crate::catalog::CatalogTable;
+use crate::ops::Consumed;
 
 /// Every series the data plane exports.
 #[derive(Debug, Clone)]
@@ -11,6 +35,45 @@ pub struct Metrics {
     registry: Registry,
     requests: IntCounterVec,
     latency: HistogramVec,
+    read_units: CounterVec,
+    write_units: CounterVec,
+    conditional_failed: IntCounterVec,
+}
+
+/// One table's capacity counters, with labels bound.
+#[derive(Debug, Clone)]
+pub struct TableMeters {
+    read: Counter,
+    write: Counter,
+    conditional_failed: IntCounter,
+    /// By position in the table's index list: a GSI's (read, write)
+    /// counters; `None` for an LSI, charged to the table.
+    indexes: Vec<Option<(Counter, Counter)>>,
+}
+
+impl TableMeters {
+    /// Adds what one request consumed.
+    pub fn charge(&self, c: &Consumed) {
+        add(&self.read, c.read);
+        add(&self.write, c.write);
+        for &(at, read, write) in &c.gsi {
+            if let Some(Some((r, w))) = self.indexes.get(at) {
+                add(r, read);
+                add(w, write);
+            }
+        }
+    }
+
+    /// Counts a conditional write whose condition was false.
+    pub fn conditional_check_failed(&self) {
+        self.conditional_failed.inc();
+    }
+}
+
+fn add(counter: &Counter, units: HalfUnits) {
+    if units != HalfUnits::ZERO {
+        counter.inc_by(units.units());
+    }
 }
 
 impl Metrics {
@@ -33,12 +96,61 @@ impl Metrics {
             &["operation"],
         )
         .expect("static metric definition is valid");
+        let units = |name: &str, help: &str| {
+            CounterVec::new(Opts::new(name, help), &["tenant", "table", "index"]).expect("static metric definition is valid")
+        };
+        let read_units = units(
+            "dynastore_consumed_read_capacity_units_total",
+            "Read capacity units consumed, by tenant, table and global secondary index (empty: the table and its LSIs)",
+        );
+        let write_units = units(
+            "dynastore_consumed_write_capacity_units_total",
+            "Write capacity units consumed, by tenant, table and global secondary index (empty: the table and its LSIs)",
+        );
+        let conditional_failed = IntCounterVec::new(
+            Opts::new(
+                "dynastore_conditional_check_failed_requests_total",
+                "PutItem, UpdateItem and DeleteItem requests whose condition was false, by tenant and table",
+            ),
+            &["tenant", "table"],
+        )
+        .expect("static metric definition is valid");
         registry.register(Box::new(requests.clone())).expect("registered once");
         registry.register(Box::new(latency.clone())).expect("registered once");
+        registry.register(Box::new(read_units.clone())).expect("registered once");
+        registry.register(Box::new(write_units.clone())).expect("registered once");
+        registry.register(Box::new(conditional_failed.clone())).expect("registered once");
         Metrics {
             registry,
             requests,
             latency,
+            read_units,
+            write_units,
+            conditional_failed,
+        }
+    }
+
+    /// The capacity counters of table `t` (call once per catalog entry:
+    /// [`CatalogTable::meters`] caches them).
+    pub fn table_meters(&self, t: &CatalogTable) -> TableMeters {
+        let (tenant, table) = (t.record.tenant_id.as_str(), t.def.spec.name.as_str());
+        TableMeters {
+            read: self.read_units.with_label_values(&[tenant, table, ""]),
+            write: self.write_units.with_label_values(&[tenant, table, ""]),
+            conditional_failed: self.conditional_failed.with_label_values(&[tenant, table]),
+            indexes: t
+                .indexes
+                .indexes
+                .iter()
+                .map(|idx| {
+                    (!idx.local).then(|| {
+                        (
+                            self.read_units.with_label_values(&[tenant, table, idx.name.as_str()]),
+                            self.write_units.with_label_values(&[tenant, table, idx.name.as_str()]),
+                        )
+                    })
+                })
+                .collect(),
         }
     }
 

@@ -4,7 +4,11 @@
 //! burst). A request is charged one unit per item it names (two for a
 //! transaction's items, as DynamoDB charges them) before it runs; when the
 //! bucket is empty it fails with RequestLimitExceeded, which the AWS SDKs
-//! retry with backoff.
+//! retry with backoff. Once it ran, what it really consumed (request units
+//! follow the capacity rules: a 3 KB write is 3, a failed conditional write
+//! is charged the larger of the existing and attempted items) is settled
+//! against that estimate ([`Throttle::settle`]): units beyond it are taken
+//! too, possibly below zero, and later requests wait for the refill.
 
 use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};
@@ -15,7 +19,7 @@ use ddb_core::Operation;
 use serde_json::Value;
 
 use crate::auth::Verified;
-use crate::catalog::Catalog;
+use crate::catalog::{Catalog, CatalogTable};
 use crate::error::ApiError;
 
 /// Per-table token buckets of the tenants that have the quota.
@@ -50,6 +54,35 @@ impl Throttle {
         } else {
             false
         }
+    }
+
+    /// Takes `units` from the bucket of (`tenant`, `table`) unconditionally
+    /// (the work is done): the bucket may go negative and then refuses
+    /// requests until it has refilled.
+    pub fn debit(&self, tenant: &str, table: &str, rate: u64, units: f64, now: Instant) {
+        let rate = rate.max(1) as f64;
+        let mut buckets = self.buckets.lock().unwrap_or_else(PoisonError::into_inner);
+        let bucket = buckets
+            .entry((tenant.to_owned(), table.to_owned()))
+            .or_insert(Bucket { tokens: rate, last: now });
+        let elapsed = now.saturating_duration_since(bucket.last).as_secs_f64();
+        bucket.tokens = (bucket.tokens + elapsed * rate).min(rate) - units;
+        bucket.last = now;
+    }
+
+    /// Settles a request that ran against table `t`: when the caller's
+    /// tenant has the quota and `t` is on demand, the `consumed` units
+    /// beyond the `prepaid` ones [`Throttle::check`] took are taken too.
+    pub fn settle(&self, caller: &Verified, t: &CatalogTable, consumed: f64, prepaid: f64) {
+        let Some(rate) = caller.tenant.quotas.max_on_demand_throughput else {
+            return;
+        };
+        let extra = consumed - prepaid;
+        if extra <= 0.0 || t.def.spec.billing_mode != BillingMode::PayPerRequest {
+            return;
+        }
+        let rate = u64::try_from(rate).unwrap_or(0);
+        self.debit(&caller.tenant.id, &t.def.spec.name, rate, extra, Instant::now());
     }
 
     /// Charges the request to its on-demand tables when the caller's
@@ -126,6 +159,21 @@ mod tests {
         // A request bigger than the budget runs on a full bucket.
         assert!(t.admit("t", "V", 10, 25.0, start));
         assert!(!t.admit("t", "V", 10, 1.0, start + Duration::from_millis(500)), "and is paid back");
+    }
+
+    #[test]
+    fn debits_beyond_the_bucket_hold_later_requests_back() {
+        let t = Throttle::default();
+        let start = Instant::now();
+        assert!(t.admit("t", "T", 10, 1.0, start));
+        // The request turned out to cost 14 units: 13 more, 4 below zero.
+        t.debit("t", "T", 10, 13.0, start);
+        assert!(!t.admit("t", "T", 10, 1.0, start + Duration::from_millis(400)), "still paying back");
+        assert!(t.admit("t", "T", 10, 1.0, start + Duration::from_millis(600)), "refilled");
+        // A debit refills first, like an admission.
+        t.debit("u", "T", 10, 5.0, start);
+        assert!(t.admit("u", "T", 10, 5.0, start));
+        assert!(!t.admit("u", "T", 10, 1.0, start));
     }
 
     #[test]

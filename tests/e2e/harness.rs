@@ -44,6 +44,7 @@ pub struct Stack {
     pub key: AccessKeyRecord,
     cp_trigger: Option<Trigger>,
     dp_trigger: Trigger,
+    dp_task: Option<tokio::task::JoinHandle<()>>,
     cp_task: Option<tokio::task::JoinHandle<()>>,
     database: String,
     _data_dir: tempfile::TempDir,
@@ -93,20 +94,12 @@ impl Stack {
         let tenant = cp.ensure_tenant("t1").await.unwrap();
         let key = cp.ensure_root_key(&tenant, None).await.unwrap();
 
-        let (dp_trigger, dp_stop) = shutdown::channel();
         let data_dir = tempfile::tempdir().unwrap();
         let mut dp_config = dynastore_data_plane::Config::new(format!("http://{cp_addr}"), token);
         dp_config.long_poll_secs = 2;
         dp_config.data_dir = data_dir.path().to_path_buf();
         tune(&mut dp_config);
-        let dp = DataPlane::start(dp_config, dp_stop.clone()).unwrap();
-        let dp_listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let dp_addr = dp_listener.local_addr().unwrap();
-        {
-            let dp = dp.clone();
-            tokio::spawn(async move { dp.serve(dp_listener, dp_stop).await.unwrap() });
-        }
-        assert!(dp.wait_loaded(Duration::from_secs(10)).await, "data plane loaded its config");
+        let (dp, dp_addr, dp_trigger, dp_task) = start_data_plane(dp_config).await;
         Stack {
             cp,
             dp,
@@ -116,10 +109,42 @@ impl Stack {
             key,
             cp_trigger: Some(cp_trigger),
             dp_trigger,
+            dp_task: Some(dp_task),
             cp_task: Some(cp_task),
             database,
             _data_dir: data_dir,
         }
+    }
+
+    /// Restarts the data plane as a process restart would: the running one
+    /// stops (its server drains, its storage is synced and closed, its
+    /// memory is gone) and a new one starts on the same data directory,
+    /// listening on a new port (clients made before point at the old one).
+    pub async fn restart_data_plane(&mut self) {
+        self.dp_trigger.fire();
+        if let Some(task) = self.dp_task.take() {
+            tokio::time::timeout(Duration::from_secs(10), task)
+                .await
+                .expect("data plane stopped within 10 s")
+                .unwrap();
+        }
+        let tenants = std::sync::Arc::clone(self.dp.items.tenants());
+        tokio::task::spawn_blocking(move || {
+            tenants.sync_all().unwrap();
+            tenants.close_all();
+        })
+        .await
+        .unwrap();
+        let (dp, addr, trigger, task) = start_data_plane(self.dp.config.clone()).await;
+        self.dp = dp;
+        self.dp_addr = addr;
+        self.dp_trigger = trigger;
+        self.dp_task = Some(task);
+    }
+
+    /// The data plane's Prometheus exposition.
+    pub async fn metrics(&self) -> String {
+        reqwest::get(format!("{}/metrics", self.endpoint())).await.unwrap().text().await.unwrap()
     }
 
     /// An operator token for the admin API.
@@ -213,6 +238,33 @@ impl Stack {
                 .await;
         }
     }
+}
+
+/// Starts a data plane with `config` on a new loopback port and waits
+/// until it has loaded its config.
+async fn start_data_plane(
+    config: dynastore_data_plane::Config,
+) -> (Arc<DataPlane>, SocketAddr, Trigger, tokio::task::JoinHandle<()>) {
+    let (trigger, stop) = shutdown::channel();
+    let dp = DataPlane::start(config, stop.clone()).unwrap();
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let task = {
+        let dp = dp.clone();
+        tokio::spawn(async move { dp.serve(listener, stop).await.unwrap() })
+    };
+    assert!(dp.wait_loaded(Duration::from_secs(10)).await, "data plane loaded its config");
+    (dp, addr, trigger, task)
+}
+
+/// The value of the Prometheus sample `name{labels}` in `exposition`
+/// (labels as the text format writes them, in name order), if present.
+pub fn sample(exposition: &str, name: &str, labels: &str) -> Option<f64> {
+    let series = format!("{name}{{{labels}}} ");
+    exposition
+        .lines()
+        .find_map(|l| l.strip_prefix(series.as_str()))
+        .and_then(|v| v.trim().parse().ok())
 }
 
 /// A raw DynamoDB request, signed with `aws-sigv4` at `time`.

@@ -433,6 +433,40 @@ async fn item_collections_are_limited_in_size() {
     let err = big("o2").await.unwrap_err();
     assert_eq!(err.code(), Some("ItemCollectionSizeLimitExceededException"));
     assert!(c.get_item().table_name("Orders").key("customer", Av::S("alice".into())).key("order", Av::S("o2".into())).send().await.unwrap().item.is_none(), "nothing written");
+    // In a transaction the breach is the cancellation reason of its action.
+    let put = |customer: &str, order: &str, note: usize| {
+        aws_sdk_dynamodb::types::TransactWriteItem::builder()
+            .put(
+                aws_sdk_dynamodb::types::Put::builder()
+                    .table_name("Orders")
+                    .item("customer", Av::S(customer.into()))
+                    .item("order", Av::S(order.into()))
+                    .item("total", Av::N("1".into()))
+                    .item("note", Av::S("x".repeat(note)))
+                    .build()
+                    .unwrap(),
+            )
+            .build()
+    };
+    let err = c
+        .transact_write_items()
+        .transact_items(put("carol", "o1", 10))
+        .transact_items(put("alice", "o3", 600))
+        .send()
+        .await
+        .unwrap_err();
+    let cancelled = err.as_service_error().and_then(|e| match e {
+        aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError::TransactionCanceledException(t) => Some(t),
+        _ => None,
+    });
+    let reasons: Vec<(Option<&str>, Option<&str>)> = cancelled
+        .expect("a TransactionCanceledException")
+        .cancellation_reasons()
+        .iter()
+        .map(|r| (r.code(), r.message()))
+        .collect();
+    assert_eq!(reasons, [(Some("None"), None), (Some("ItemCollectionSizeLimitExceeded"), Some("Collection size exceeded."))]);
+    assert!(c.get_item().table_name("Orders").key("customer", Av::S("carol".into())).key("order", Av::S("o1".into())).send().await.unwrap().item.is_none(), "nothing of the transaction written");
     // Another partition is another collection; shrinking is always allowed.
     c.put_item()
         .table_name("Orders")

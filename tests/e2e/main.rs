@@ -15,6 +15,8 @@ mod iam;
 mod indexes;
 mod items;
 mod legacy;
+mod lsi_size;
+mod metrics;
 mod protocol;
 mod query_scan;
 mod sync;

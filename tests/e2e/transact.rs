@@ -1,8 +1,8 @@
 //! TransactWriteItems and TransactGetItems through the SDK: every action
 //! kind across tables, cancellation reasons in request order, nothing
 //! written by a cancelled transaction, the limits and validation errors
-//! with their messages, ClientRequestToken idempotency, and isolation under
-//! concurrent transfers.
+//! with their messages, ClientRequestToken idempotency (across a data-plane
+//! restart too), and isolation under concurrent transfers.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -683,6 +683,55 @@ async fn client_request_token_applies_once() {
     }
     assert!(ok >= 1);
     assert_eq!(counter().await, n("12"));
+    st.stop().await;
+}
+
+#[tokio::test]
+async fn client_request_tokens_survive_a_restart() {
+    let mut st = Stack::start().await;
+    let c = st.client();
+    tables(&c).await;
+    let bump = |c: &Client, by: &str| {
+        c.transact_write_items()
+            .transact_items(
+                TransactWriteItem::builder()
+                    .update(
+                        Update::builder()
+                            .table_name("Accounts")
+                            .set_key(Some(account("ctr")))
+                            .update_expression("ADD n :by")
+                            .expression_attribute_values(":by", n(by))
+                            .build()
+                            .unwrap(),
+                    )
+                    .build(),
+            )
+            .client_request_token("durable-1")
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
+    };
+    bump(&c, "1").send().await.unwrap();
+    assert_eq!(get(&c, "Accounts", account("ctr")).await.unwrap()["n"], n("1"));
+
+    // A new data plane knows nothing in memory; the token is in storage.
+    st.restart_data_plane().await;
+    let c = st.client();
+    let retry = bump(&c, "1").send().await.unwrap();
+    assert_eq!(by_table(retry.consumed_capacity()), vec![("Accounts".into(), 1.0)], "a replay reads");
+    assert_eq!(get(&c, "Accounts", account("ctr")).await.unwrap()["n"], n("1"), "applied once");
+    let err = bump(&c, "2").send().await.unwrap_err();
+    assert_eq!(err.code(), Some("IdempotentParameterMismatchException"));
+    assert_eq!(get(&c, "Accounts", account("ctr")).await.unwrap()["n"], n("1"));
+
+    // Twice restarted, and the mismatch first: still known.
+    st.restart_data_plane().await;
+    let c = st.client();
+    let err = bump(&c, "2").send().await.unwrap_err();
+    assert_eq!(err.code(), Some("IdempotentParameterMismatchException"));
+    bump(&c, "1").send().await.unwrap();
+    assert_eq!(get(&c, "Accounts", account("ctr")).await.unwrap()["n"], n("1"));
+    // Another token applies.
+    bump(&c, "1").client_request_token("durable-2").send().await.unwrap();
+    assert_eq!(get(&c, "Accounts", account("ctr")).await.unwrap()["n"], n("2"));
     st.stop().await;
 }
 

@@ -15,6 +15,16 @@
 //!   standard 1 unit per block, transactional 2. A write that replaces or
 //!   deletes an item is charged for the larger of the old and new items
 //!   ([`write_change`]); deleting a missing item costs one block.
+//! - **Failed conditional writes** still consume write capacity
+//!   ([`failed_conditional_write`]): the Developer Guide ("DynamoDB read and
+//!   write operations", capacity unit consumption for writes) charges the
+//!   size of "an existing item in the table or a new one you're attempting
+//!   to create or update" — its example, an existing 300 KB item and a new
+//!   310 KB one, costs 310 — so the larger of the two, one block at least
+//!   (an older edition of "Working with items" said the existing item's
+//!   size, or one unit when there is none; the current page is followed).
+//!   A cancelled transaction also consumes its actions' capacity
+//!   ("Amazon DynamoDB Transactions: How it works", capacity management).
 //!
 //! Not pinned down against the service: whether a Query or Scan that reads
 //! no item at all costs the one-block minimum (assumed yes, like GetItem of
@@ -138,6 +148,14 @@ pub fn write_change(old: Option<u64>, new: Option<u64>, mode: WriteMode) -> Half
     write(old.unwrap_or(0).max(new.unwrap_or(0)), mode)
 }
 
+/// Capacity for a write whose condition failed: nothing was written, yet
+/// the larger of the `existing` item (if any) and the item the request
+/// tried to store (`attempted`: a put's item, an update's result; `None`
+/// for a delete) is charged, as for a write that succeeded.
+pub fn failed_conditional_write(existing: Option<u64>, attempted: Option<u64>, mode: WriteMode) -> HalfUnits {
+    write_change(existing, attempted, mode)
+}
+
 /// Sums the sizes of the items a Query or Scan reads, then rounds once.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ReadMeter {
@@ -256,6 +274,22 @@ mod tests {
             .map(|&s| write(s, WriteMode::Standard))
             .sum();
         assert_eq!(total.units(), 5.0);
+    }
+
+    #[test]
+    fn failed_conditional_writes_still_consume() {
+        // Developer Guide: existing 300 KB, attempted 310 KB → 310 units.
+        assert_eq!(
+            failed_conditional_write(Some(300 * KB), Some(310 * KB), WriteMode::Standard).units(),
+            310.0
+        );
+        assert_eq!(
+            failed_conditional_write(Some(2 * KB), Some(100), WriteMode::Standard).units(),
+            2.0,
+            "the existing item when it is the larger"
+        );
+        assert_eq!(failed_conditional_write(None, None, WriteMode::Standard).units(), 1.0, "a delete of nothing");
+        assert_eq!(failed_conditional_write(None, Some(KB + 1), WriteMode::Transactional).units(), 4.0);
     }
 
     #[test]

@@ -16,7 +16,10 @@
 //!   the element's size includes its name).
 //!
 //! The limit is 400 KB = 409,600 bytes inclusive (an item of exactly
-//! 409,600 is accepted, one byte more refused). Key values: a partition key
+//! 409,600 is accepted, one byte more refused). For a table with local
+//! secondary indexes the limit covers the item plus its LSI entries
+//! ([`check_size_with_local_indexes`]; DynamoDB answers with the same
+//! messages, none other was found). Key values: a partition key
 //! at most 2048 bytes, a sort key at most 1024 (numbers are always within
 //! both). Messages are DynamoDB's, including the missing space in
 //! `limit of2048 bytes` (dynalite `test/putItem.js`, `test/getItem.js`).
@@ -117,6 +120,27 @@ pub fn check_item_size(item: &Item) -> Result<usize, SizeError> {
 /// Checks the item an update would store; returns its size.
 pub fn check_updated_item_size(item: &Item) -> Result<usize, SizeError> {
     check_item_size(item).map_err(|_| SizeError::UpdatedItemTooLarge)
+}
+
+/// Checks an item of a table with local secondary indexes, whose 400 KB
+/// covers the item *and* its entries in every LSI (Developer Guide,
+/// Constraints, "Item size for tables with Local Secondary Indexes"):
+/// `item_bytes` is the item's size, `local_entry_bytes` the summed sizes of
+/// its LSI entries (key values and projected attributes). `updated`
+/// selects UpdateItem's message. Returns the total.
+pub fn check_size_with_local_indexes(
+    item_bytes: usize,
+    local_entry_bytes: usize,
+    updated: bool,
+) -> Result<usize, SizeError> {
+    let total = item_bytes.saturating_add(local_entry_bytes);
+    if total <= MAX_ITEM_SIZE {
+        Ok(total)
+    } else if updated {
+        Err(SizeError::UpdatedItemTooLarge)
+    } else {
+        Err(SizeError::ItemTooLarge)
+    }
 }
 
 /// The size a key value counts against the key limits (numbers count 0:
@@ -268,6 +292,28 @@ mod tests {
         let item = padded_item("k", &[("c", big.clone()), ("d", big)], MAX_ITEM_SIZE);
         assert_eq!(item_size(&item), MAX_ITEM_SIZE);
         assert_eq!(attribute_size("c", &AttributeValue::N(n("1111111e119"))), 6);
+    }
+
+    #[test]
+    fn local_index_entries_share_the_400_kb() {
+        // An item of 204,800 bytes wholly projected into one LSI is at the
+        // limit; one byte more in either is over.
+        assert_eq!(check_size_with_local_indexes(204_800, 204_800, false), Ok(MAX_ITEM_SIZE));
+        assert_eq!(
+            check_size_with_local_indexes(204_801, 204_800, false),
+            Err(SizeError::ItemTooLarge)
+        );
+        assert_eq!(
+            check_size_with_local_indexes(204_800, 204_801, true),
+            Err(SizeError::UpdatedItemTooLarge)
+        );
+        // No LSI entry (sparse index): the item alone counts.
+        assert_eq!(check_size_with_local_indexes(MAX_ITEM_SIZE, 0, false), Ok(MAX_ITEM_SIZE));
+        assert_eq!(
+            check_size_with_local_indexes(usize::MAX, 1, false),
+            Err(SizeError::ItemTooLarge),
+            "saturates"
+        );
     }
 
     #[test]

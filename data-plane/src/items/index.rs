@@ -15,7 +15,7 @@ use ddb_core::key::{encode_key_value, partition_hash};
 use ddb_core::value::binary;
 use ddb_core::{AttributeValue, Item};
 use ddb_core::capacity::{self, HalfUnits, WriteMode};
-use ddb_core::size::item_size;
+use ddb_core::size::{attribute_size, check_size_with_local_indexes, item_size, SizeError};
 use storage::WriteBatch;
 
 use super::stats::{index_key, Deltas};
@@ -241,14 +241,42 @@ impl TableIndexes {
     /// An item's size plus the sizes of its LSI entries: what it adds to
     /// its item collection.
     pub fn collection_size(&self, item: &Item) -> u64 {
-        let entries: usize = self
-            .indexes
+        let whole = item_size(item);
+        (whole + self.local_entries_size(item, whole)) as u64
+    }
+
+    /// The summed sizes of `item`'s LSI entries (index and base keys plus
+    /// projected attributes), `whole` being the item's own size; computed
+    /// without building the entries.
+    pub fn local_entries_size(&self, item: &Item, whole: usize) -> usize {
+        self.indexes
             .iter()
-            .filter(|i| i.local)
-            .filter_map(|idx| self.entry(idx, item))
-            .map(|(_, e)| item_size(&e))
-            .sum();
-        (item_size(item) + entries) as u64
+            .filter(|idx| idx.local && self.entry_key(idx, item).is_some())
+            .map(|idx| self.entry_size(idx, item, whole))
+            .sum()
+    }
+
+    /// True when an entry of `idx` holds attribute `name` (a key of the
+    /// index or of the table, or an included attribute).
+    fn projects(&self, idx: &IndexLayout, name: &str) -> bool {
+        let key = |a: Option<&KeyAttr>| a.is_some_and(|a| a.name == name);
+        key(Some(&idx.hash))
+            || key(idx.range.as_ref())
+            || key(Some(&self.base_hash))
+            || key(self.base_range.as_ref())
+            || matches!(&idx.projection, ProjectionSpec::Include(names) if names.iter().any(|n| n == name))
+    }
+
+    /// Checks the 400 KB limit of a table with local secondary indexes,
+    /// which covers an item and its LSI entries together; tables without
+    /// LSIs pass (their item alone was checked already). `updated` picks
+    /// UpdateItem's message.
+    pub fn check_local_size(&self, item: &Item, updated: bool) -> Result<(), SizeError> {
+        if !self.has_local() {
+            return Ok(());
+        }
+        let whole = item_size(item);
+        check_size_with_local_indexes(whole, self.local_entries_size(item, whole), updated).map(|_| ())
     }
 
     /// The encoded partition key of an item (for its collection).
@@ -264,27 +292,87 @@ impl TableIndexes {
     /// delete and the put), an entry whose projected attributes changed is
     /// one write of the larger size; untouched indexes are not listed.
     pub fn write_units(&self, old: Option<&Item>, new: Option<&Item>, mode: WriteMode) -> Vec<IndexUnits> {
-        let units = |i: &Item| capacity::write(item_size(i) as u64, mode);
+        self.named(&self.write_units_at(old, new, mode))
+    }
+
+    /// [`Self::write_units`] by position in [`Self::indexes`], without the
+    /// names (what metrics need on every write). Entry sizes and changes
+    /// are worked out from the items without building the entries.
+    pub fn write_units_at(&self, old: Option<&Item>, new: Option<&Item>, mode: WriteMode) -> Vec<(usize, HalfUnits)> {
+        if self.indexes.is_empty() {
+            return Vec::new();
+        }
+        let old_size = old.map_or(0, item_size);
+        let new_size = new.map_or(0, item_size);
+        let units = |bytes: usize| capacity::write(bytes as u64, mode);
         self.indexes
             .iter()
-            .filter_map(|idx| {
-                let o = old.and_then(|i| self.entry(idx, i));
-                let n = new.and_then(|i| self.entry(idx, i));
-                let u = match (&o, &n) {
-                    (None, None) => return None,
-                    (Some((_, oi)), None) => units(oi),
-                    (None, Some((_, ni))) => units(ni),
-                    (Some((ok, oi)), Some((nk, ni))) if ok != nk => units(oi) + units(ni),
-                    (Some(oe), Some(ne)) if oe == ne => return None,
-                    (Some((_, oi)), Some((_, ni))) => capacity::write(item_size(oi).max(item_size(ni)) as u64, mode),
+            .enumerate()
+            .filter_map(|(at, idx)| {
+                let ok = old.and_then(|i| self.entry_key(idx, i));
+                let nk = new.and_then(|i| self.entry_key(idx, i));
+                let o = || old.map_or(0, |i| self.entry_size(idx, i, old_size));
+                let n = || new.map_or(0, |i| self.entry_size(idx, i, new_size));
+                let u = match (&ok, &nk, old, new) {
+                    (None, None, ..) => return None,
+                    (Some(_), None, ..) => units(o()),
+                    (None, Some(_), ..) => units(n()),
+                    (Some(a), Some(b), ..) if a != b => units(o()) + units(n()),
+                    (_, _, Some(oi), Some(ni)) if self.same_entry(idx, oi, ni) => return None,
+                    _ => units(o().max(n())),
                 };
+                Some((at, u))
+            })
+            .collect()
+    }
+
+    /// The size of `item`'s entry in `idx` (which it is in), `whole` being
+    /// the item's own size.
+    fn entry_size(&self, idx: &IndexLayout, item: &Item, whole: usize) -> usize {
+        match &idx.projection {
+            ProjectionSpec::All => whole,
+            ProjectionSpec::KeysOnly | ProjectionSpec::Include(_) => item
+                .iter()
+                .filter(|(name, _)| self.projects(idx, name))
+                .map(|(name, v)| attribute_size(name, v))
+                .sum(),
+        }
+    }
+
+    /// True when the entries of `old` and `new` in `idx` hold the same
+    /// attributes (their keys being equal).
+    fn same_entry(&self, idx: &IndexLayout, old: &Item, new: &Item) -> bool {
+        match &idx.projection {
+            ProjectionSpec::All => old == new,
+            ProjectionSpec::KeysOnly | ProjectionSpec::Include(_) => {
+                let projected = |i: &Item| i.iter().filter(|(name, _)| self.projects(idx, name)).count();
+                projected(old) == projected(new)
+                    && old
+                        .iter()
+                        .filter(|(name, _)| self.projects(idx, name))
+                        .all(|(name, v)| new.get(name) == Some(v))
+            }
+        }
+    }
+
+    /// Positional index units with their indexes' names.
+    pub fn named(&self, units: &[(usize, HalfUnits)]) -> Vec<IndexUnits> {
+        units
+            .iter()
+            .filter_map(|&(at, units)| {
+                let idx = self.indexes.get(at)?;
                 Some(IndexUnits {
                     name: idx.name.clone(),
                     local: idx.local,
-                    units: u,
+                    units,
                 })
             })
             .collect()
+    }
+
+    /// The position of index `name` in [`Self::indexes`].
+    pub fn position(&self, name: &str) -> Option<usize> {
+        self.indexes.iter().position(|i| i.name == name)
     }
 
     /// Backfill: writes the entries of `current` that are missing
@@ -298,5 +386,127 @@ impl TableIndexes {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ddb_core::api::table::{IndexSpec, KeySchema};
+
+    fn attr(name: &str) -> KeyAttr {
+        KeyAttr { name: name.into(), ty: ScalarType::S }
+    }
+
+    fn lsi(name: &str, sort: &str, projection: ProjectionSpec) -> IndexLayout {
+        let spec = IndexSpec {
+            name: name.into(),
+            key_schema: KeySchema { hash: attr("pk"), range: Some(attr(sort)) },
+            projection,
+            throughput: None,
+        };
+        IndexLayout::new("T", &spec, true)
+    }
+
+    fn table(indexes: Vec<IndexLayout>) -> TableIndexes {
+        TableIndexes { base_hash: attr("pk"), base_range: Some(attr("sk")), indexes }
+    }
+
+    fn item(pairs: &[(&str, &str)]) -> Item {
+        pairs.iter().map(|(k, v)| ((*k).to_owned(), AttributeValue::S((*v).to_owned()))).collect()
+    }
+
+    #[test]
+    fn local_entry_sizes_match_the_entries_written() {
+        let t = table(vec![
+            lsi("all", "a", ProjectionSpec::All),
+            lsi("keys", "b", ProjectionSpec::KeysOnly),
+            lsi("inc", "a", ProjectionSpec::Include(vec!["note".into(), "a".into()])),
+        ]);
+        for it in [
+            item(&[("pk", "p"), ("sk", "s"), ("a", "x"), ("b", "yy"), ("note", "hello"), ("other", "zzz")]),
+            item(&[("pk", "p"), ("sk", "s"), ("b", "yy"), ("note", "hello")]),
+            item(&[("pk", "p"), ("sk", "s")]),
+        ] {
+            let expected: usize =
+                t.indexes.iter().filter_map(|idx| t.entry(idx, &it)).map(|(_, e)| item_size(&e)).sum();
+            assert_eq!(t.local_entries_size(&it, item_size(&it)), expected, "{it:?}");
+            assert_eq!(t.collection_size(&it), (item_size(&it) + expected) as u64);
+        }
+    }
+
+    /// Write units by building the entries (the definition).
+    fn reference_units(t: &TableIndexes, old: Option<&Item>, new: Option<&Item>) -> Vec<(usize, HalfUnits)> {
+        let units = |i: &Item| capacity::write(item_size(i) as u64, WriteMode::Standard);
+        t.indexes
+            .iter()
+            .enumerate()
+            .filter_map(|(at, idx)| {
+                let o = old.and_then(|i| t.entry(idx, i));
+                let n = new.and_then(|i| t.entry(idx, i));
+                let u = match (&o, &n) {
+                    (None, None) => return None,
+                    (Some((_, oi)), None) => units(oi),
+                    (None, Some((_, ni))) => units(ni),
+                    (Some((ok, oi)), Some((nk, ni))) if ok != nk => units(oi) + units(ni),
+                    (Some(oe), Some(ne)) if oe == ne => return None,
+                    (Some((_, oi)), Some((_, ni))) => capacity::write(item_size(oi).max(item_size(ni)) as u64, WriteMode::Standard),
+                };
+                Some((at, u))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn write_units_match_the_entries() {
+        let t = table(vec![
+            lsi("all", "a", ProjectionSpec::All),
+            lsi("keys", "b", ProjectionSpec::KeysOnly),
+            lsi("inc", "a", ProjectionSpec::Include(vec!["note".into()])),
+        ]);
+        let big = "n".repeat(1500);
+        let items = [
+            item(&[("pk", "p"), ("sk", "s"), ("a", "x"), ("b", "y"), ("note", "hello")]),
+            item(&[("pk", "p"), ("sk", "s"), ("a", "x"), ("b", "y"), ("note", "hello"), ("other", "1")]),
+            item(&[("pk", "p"), ("sk", "s"), ("a", "x2"), ("b", "y"), ("note", &big)]),
+            item(&[("pk", "p"), ("sk", "s"), ("b", "y")]),
+            item(&[("pk", "p"), ("sk", "s"), ("a", "x"), ("b", "y")]),
+        ];
+        let options: Vec<Option<&Item>> = std::iter::once(None).chain(items.iter().map(Some)).collect();
+        for old in &options {
+            for new in &options {
+                assert_eq!(
+                    t.write_units_at(*old, *new, WriteMode::Standard),
+                    reference_units(&t, *old, *new),
+                    "{old:?} -> {new:?}"
+                );
+            }
+        }
+        let named = t.write_units(None, items.first(), WriteMode::Standard);
+        assert_eq!(named.iter().map(|u| u.name.as_str()).collect::<Vec<_>>(), ["all", "keys", "inc"]);
+        assert_eq!(t.position("inc"), Some(2));
+    }
+
+    #[test]
+    fn the_400_kb_covers_the_item_and_its_local_entries() {
+        let t = table(vec![lsi("all", "a", ProjectionSpec::All), lsi("keys", "a", ProjectionSpec::KeysOnly)]);
+        // pk, sk, a: 3 + 3 + 2 bytes; "data" 4 + n: 12 + n. Entries: the
+        // item again, and its keys (8 bytes): 32 + 2n in all.
+        let sized = |n: usize| {
+            let mut i = item(&[("pk", "p"), ("sk", "s"), ("a", "x")]);
+            i.insert("data".into(), AttributeValue::S("d".repeat(n)));
+            i
+        };
+        let n = 204_784;
+        assert_eq!(t.collection_size(&sized(n)), 409_600);
+        assert_eq!(t.check_local_size(&sized(n), false), Ok(()));
+        assert_eq!(t.check_local_size(&sized(n + 1), false), Err(SizeError::ItemTooLarge));
+        assert_eq!(t.check_local_size(&sized(n + 1), true), Err(SizeError::UpdatedItemTooLarge));
+        // Without the LSI key the item is in no LSI: only its own size counts.
+        let mut sparse = sized(400_000);
+        sparse.remove("a");
+        assert_eq!(t.check_local_size(&sparse, false), Ok(()));
+        // Tables without LSIs are not checked here.
+        assert_eq!(table(Vec::new()).check_local_size(&sized(500_000), false), Ok(()));
     }
 }

@@ -9,6 +9,16 @@
 //! `ddb_core::key::partition_hash(encode(pk))`: it orders Scan the way
 //! DynamoDB's partitions do and makes parallel-scan segments contiguous
 //! ranges. Within a partition, items are in sort-key order.
+//!
+//! The first byte of every key says what it holds; each prefix has one
+//! owner, which documents its format:
+//!
+//! ```text
+//! "c"  change log (one record per item change)          changelog.rs
+//! "k"  transactions' ClientRequestTokens (10 minutes)   tokens.rs
+//! "s"  item counts and sizes per table, index, collection  stats.rs
+//! "t"  items (above) and index entries                  index.rs
+//! ```
 
 use ddb_core::key::{encode_key_value, partition_hash};
 use ddb_core::AttributeValue;

@@ -1,7 +1,8 @@
 //! The item engine: how items are laid out in a tenant's key space
-//! (`layout`), the per-tenant store with its group-committing writer
-//! (`store`), what every item operation shares (`request`),
-//! secondary-index maintenance (`index`) and item counts and sizes (`stats`).
+//! (`layout`), the per-tenant store (`store`) with its pipelined,
+//! group-committing writer (`writer`), what every item operation shares (`request`),
+//! secondary-index maintenance (`index`), item counts and sizes (`stats`)
+//! and transactions' durable ClientRequestTokens (`tokens`).
 
 pub mod backfill;
 pub mod changelog;
@@ -12,5 +13,7 @@ pub mod legacy;
 pub mod request;
 pub mod stats;
 pub mod store;
+mod writer;
+pub mod tokens;
 
 pub use store::{Decide, DecideMany, Decision, ItemStore, MultiDecision, WriteKey};

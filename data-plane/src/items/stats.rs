@@ -132,6 +132,21 @@ pub fn tenant_bytes(engine: &dyn Engine) -> Result<u64, storage::Error> {
     Ok(total)
 }
 
+/// The bytes of one table and its indexes, as of `snapshot`.
+pub fn table_bytes(snapshot: &dyn Snapshot, table_id: &str) -> Result<u64, storage::Error> {
+    let prefix = table_key(table_id);
+    let end = super::layout::prefix_end(&prefix);
+    let end = end.as_deref().map_or(std::ops::Bound::Unbounded, std::ops::Bound::Excluded);
+    let mut total = 0u64;
+    for kv in snapshot.range(std::ops::Bound::Included(prefix.as_slice()), end, storage::Direction::Forward)? {
+        let (k, v) = kv?;
+        if is_storage_key(&k) {
+            total = total.saturating_add(decode(&v).1);
+        }
+    }
+    Ok(total)
+}
+
 /// A table's usage with each of its indexes', as of `snapshot`.
 pub fn read(snapshot: &dyn Snapshot, table_id: &str, indexes: &[IndexLayout]) -> Result<Usage, storage::Error> {
     let (item_count, size_bytes) = snapshot.get(&table_key(table_id))?.map_or((0, 0), |v| decode(&v));

@@ -1,26 +1,20 @@
 //! Per-tenant item storage and its writer.
 //!
 //! Reads take a snapshot (ConsistentRead or not, every acknowledged write is
-//! visible). Writes to one tenant go through that tenant's writer task,
-//! which group-commits: it takes every queued request, and in one blocking
-//! step reads each key's current item (seeing earlier requests of the same
-//! group), lets the request decide its outcome (conditions, updates), puts
-//! all resulting changes in one atomic batch, writes it (fsynced under the
-//! default sync policy), and only then answers every request.
+//! visible). Writes to one tenant go through that tenant's writer
+//! (`writer.rs`), which group-commits: every change a request decides is
+//! written in one atomic batch with the rest of its group, fsynced under
+//! the default sync policy, before the request is answered.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use bytes::Bytes;
 use ddb_core::value::binary;
 use ddb_core::Item;
 use storage::{Engine, Snapshot, TenantStore, WriteBatch};
-use tokio::sync::{mpsc, oneshot};
 
-use ddb_core::size::item_size;
-
-use super::index::signed;
-use super::stats::{self, Deltas};
+use super::stats;
+use super::writer::{Request, Writer};
 use crate::error::ApiError;
 use crate::items::index::TableIndexes;
 
@@ -65,26 +59,17 @@ pub struct WriteKey {
     pub log_old_image: bool,
 }
 
-struct Request {
-    keys: Vec<WriteKey>,
-    decide: DecideMany,
-    reply: oneshot::Sender<Result<serde_json::Value, ApiError>>,
-}
-
-/// The most requests one group commit takes.
-const MAX_GROUP: usize = 256;
-
 /// Items of every tenant on this node.
 pub struct ItemStore {
     tenants: Arc<TenantStore>,
-    writers: Mutex<HashMap<String, mpsc::UnboundedSender<Request>>>,
+    writers: Mutex<HashMap<String, Arc<Writer>>>,
     /// Largest item collection (tables with LSIs), in bytes.
     collection_limit: u64,
     /// Tenants' storage quotas in bytes (tenants without one are absent).
     quotas: Quotas,
 }
 
-type Quotas = Arc<std::sync::RwLock<HashMap<String, u64>>>;
+pub(super) type Quotas = Arc<std::sync::RwLock<HashMap<String, u64>>>;
 
 /// DynamoDB's item collection limit: 10 GB.
 pub const ITEM_COLLECTION_LIMIT: u64 = 10 * 1024 * 1024 * 1024;
@@ -173,7 +158,10 @@ impl ItemStore {
         prefix.extend_from_slice(table_id.as_bytes());
         prefix.push(b'/');
         let removed = self.drop_prefix(tenant, prefix).await?;
+        let snapshot = self.snapshot(tenant).await?;
+        let bytes = stats::table_bytes(snapshot.as_ref(), table_id).map_err(storage_error)?;
         self.drop_prefix(tenant, stats::table_key(table_id)).await?;
+        self.writer(tenant).release_bytes(bytes);
         Ok(removed)
     }
 
@@ -236,337 +224,50 @@ impl ItemStore {
         keys: Vec<WriteKey>,
         decide: DecideMany,
     ) -> Result<serde_json::Value, ApiError> {
-        let (reply, rx) = oneshot::channel();
-        let mut req = Request { keys, decide, reply };
-        // A writer exits when idle; retry once with a fresh one if the
-        // channel closed under us.
-        for _ in 0..2 {
-            let tx = self.writer(tenant);
-            match tx.send(req) {
-                Ok(()) => {
-                    return rx
-                        .await
-                        .map_err(|_| ApiError::Internal("writer stopped".into()))?;
-                }
-                Err(mpsc::error::SendError(back)) => {
-                    self.forget_writer(tenant, &tx);
-                    req = back;
-                }
-            }
-        }
-        Err(ApiError::Internal("no writer for tenant".into()))
+        self.submit(tenant, Request { keys, decide, transaction: false }).await
     }
 
-    fn writer(&self, tenant: &str) -> mpsc::UnboundedSender<Request> {
-        let mut writers = self.writers.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some(tx) = writers.get(tenant) {
-            if !tx.is_closed() {
-                return tx.clone();
+    /// [`Self::write_many`] for a transaction: an action that would break
+    /// the item collection limit cancels it with that reason.
+    pub async fn write_transaction(
+        &self,
+        tenant: &str,
+        keys: Vec<WriteKey>,
+        decide: DecideMany,
+    ) -> Result<serde_json::Value, ApiError> {
+        self.submit(tenant, Request { keys, decide, transaction: true }).await
+    }
+
+    async fn submit(&self, tenant: &str, req: Request) -> Result<serde_json::Value, ApiError> {
+        let engine = match self.tenants.get_open(tenant) {
+            Some(engine) => engine,
+            None => {
+                let tenants = Arc::clone(&self.tenants);
+                let tenant = tenant.to_owned();
+                tokio::task::spawn_blocking(move || tenants.get(&tenant))
+                    .await
+                    .map_err(|e| ApiError::Internal(format!("open task failed: {e}")))?
+                    .map_err(storage_error)?
             }
+        };
+        let answer = self.writer(tenant).submit(&engine, req);
+        drop(engine);
+        answer.await.map_err(|_| ApiError::Internal("writer stopped".into()))?
+    }
+
+    fn writer(&self, tenant: &str) -> Arc<Writer> {
+        let mut writers = self.writers.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(w) = writers.get(tenant) {
+            return Arc::clone(w);
         }
-        let (tx, rx) = mpsc::unbounded_channel();
-        writers.insert(tenant.to_owned(), tx.clone());
-        tokio::spawn(run_writer(
-            Arc::clone(&self.tenants),
+        let w = Arc::new(Writer::new(
             tenant.to_owned(),
+            Arc::clone(&self.tenants),
             self.collection_limit,
             Arc::clone(&self.quotas),
-            rx,
         ));
-        tx
-    }
-
-    fn forget_writer(&self, tenant: &str, dead: &mpsc::UnboundedSender<Request>) {
-        let mut writers = self.writers.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if writers.get(tenant).is_some_and(|tx| tx.same_channel(dead)) {
-            writers.remove(tenant);
-        }
-    }
-}
-
-/// A writer's state across groups: the next change-log sequence number,
-/// read from the log's tail when the writer starts.
-struct WriterState {
-    next_seq: Option<u64>,
-    /// Largest item collection, in bytes.
-    collection_limit: u64,
-    /// The tenant's storage quota for this group, if it has one.
-    quota: Option<u64>,
-    /// The tenant's table and index bytes, once a quota made it needed.
-    tenant_bytes: Option<u64>,
-}
-
-/// Most scheduler rounds a writer waits for a group to fill up to the
-/// previous group's size.
-const LINGER_ROUNDS: usize = 8;
-
-/// Moves queued requests into `group`, up to [`MAX_GROUP`].
-fn drain(rx: &mut mpsc::UnboundedReceiver<Request>, group: &mut Vec<Request>) {
-    while group.len() < MAX_GROUP {
-        match rx.try_recv() {
-            Ok(r) => group.push(r),
-            Err(_) => break,
-        }
-    }
-}
-
-async fn run_writer(
-    tenants: Arc<TenantStore>,
-    tenant: String,
-    collection_limit: u64,
-    quotas: Quotas,
-    mut rx: mpsc::UnboundedReceiver<Request>,
-) {
-    let fresh = || WriterState {
-        next_seq: None,
-        collection_limit,
-        quota: None,
-        tenant_bytes: None,
-    };
-    let mut state = Some(fresh());
-    let mut last_group = 0usize;
-    // Idle writers exit; the next write starts a new one.
-    let idle = std::time::Duration::from_secs(30);
-    loop {
-        let first = match tokio::time::timeout(idle, rx.recv()).await {
-            Ok(Some(r)) => r,
-            Ok(None) | Err(_) => return,
-        };
-        let mut group = vec![first];
-        drain(&mut rx, &mut group);
-        // Under load, the clients answered by the previous group are about
-        // to send their next requests: give them a moment to join this
-        // group rather than wait a whole fsync for the next one.
-        let mut rounds = 0;
-        while group.len() < last_group && rounds < LINGER_ROUNDS {
-            tokio::task::yield_now().await;
-            drain(&mut rx, &mut group);
-            rounds += 1;
-        }
-        last_group = group.len();
-        let tenants = Arc::clone(&tenants);
-        let tenant_id = tenant.clone();
-        let mut st = state.take().unwrap_or_else(fresh);
-        st.quota = quotas
-            .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .get(&tenant)
-            .copied();
-        let done = tokio::task::spawn_blocking(move || {
-            commit_group(&tenants, &tenant_id, &mut st, group);
-            st
-        })
-        .await;
-        match done {
-            Ok(st) => state = Some(st),
-            Err(e) => {
-                tracing::error!(tenant = %tenant, error = %e, "writer group panicked");
-                state = Some(fresh());
-            }
-        }
-    }
-}
-
-/// True when `delta` (> 0) takes a counter stored at `stored`, plus what
-/// this group already added, past `limit`.
-fn exceeds(stored: u64, pending: i64, delta: i64, limit: u64) -> bool {
-    let total = i64::try_from(stored)
-        .unwrap_or(i64::MAX)
-        .saturating_add(pending)
-        .saturating_add(delta);
-    delta > 0 && u64::try_from(total).unwrap_or(0) > limit
-}
-
-/// Checks one request's writes against the item collection limit and the
-/// tenant's storage quota; returns the collection-size changes to record.
-fn check_limits(
-    state: &WriterState,
-    engine: &dyn Engine,
-    deltas: &Deltas,
-    keys: &[WriteKey],
-    writes: &[Option<Option<Item>>],
-    olds: Option<&[Option<Item>]>,
-) -> Result<Vec<(Vec<u8>, i64)>, ApiError> {
-    let mut collections = Vec::new();
-    let mut growth = 0i64;
-    for (i, (wk, write)) in keys.iter().zip(writes).enumerate() {
-        let Some(new) = write.as_ref().filter(|_| !wk.reindex_only) else {
-            continue;
-        };
-        let old = olds.and_then(|o| o.get(i)).and_then(Option::as_ref);
-        if state.quota.is_some() {
-            let size = |i: Option<&Item>| i.map_or(0, |i| signed(item_size(i)));
-            growth += size(new.as_ref()) - size(old);
-        }
-        let Some(ix) = wk.indexes.as_ref().filter(|ix| ix.has_local()) else {
-            continue;
-        };
-        let Some(pk) = new.as_ref().or(old).and_then(|item| ix.encoded_partition(item)) else {
-            continue;
-        };
-        let size = |i: Option<&Item>| i.map_or(0, |i| signed(ix.collection_size(i) as usize));
-        let key = stats::collection_key(&wk.table_id, &pk);
-        let delta = size(new.as_ref()) - size(old);
-        let stored = engine.get(&key).ok().flatten().map_or(0, |v| stats::decode(&v).1);
-        if exceeds(stored, deltas.pending_bytes(&key), delta, state.collection_limit) {
-            return Err(ApiError::ItemCollectionSizeLimitExceeded);
-        }
-        collections.push((key, delta));
-    }
-    if let (Some(quota), Some(used)) = (state.quota, state.tenant_bytes) {
-        if exceeds(used, deltas.storage_bytes(), growth, quota) {
-            return Err(ApiError::LimitExceeded(format!(
-                "Storage quota exceeded: this account's tables and indexes may hold at most {quota} bytes"
-            )));
-        }
-    }
-    Ok(collections)
-}
-
-fn commit_group(tenants: &TenantStore, tenant: &str, state: &mut WriterState, group: Vec<Request>) {
-    let engine = match tenants.get(tenant) {
-        Ok(e) => e,
-        Err(e) => {
-            let msg = format!("storage: {e}");
-            for r in group {
-                let _ = r.reply.send(Err(ApiError::Internal(msg.clone())));
-            }
-            return;
-        }
-    };
-    let mut seq = match state.next_seq {
-        Some(s) => s,
-        None => match super::changelog::last_seq(&engine) {
-            Ok(last) => last + 1,
-            Err(e) => {
-                let msg = format!("storage: {e}");
-                for r in group {
-                    let _ = r.reply.send(Err(ApiError::Internal(msg.clone())));
-                }
-                return;
-            }
-        },
-    };
-    let first_seq = seq;
-    if state.quota.is_some() && state.tenant_bytes.is_none() {
-        state.tenant_bytes = super::stats::tenant_bytes(&engine).ok();
-    }
-    let millis = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
-    // The state each key has after the requests decided so far.
-    let mut overlay: HashMap<Vec<u8>, Option<Item>> = HashMap::new();
-    let mut batch = WriteBatch::new();
-    let mut deltas = Deltas::default();
-    let mut answers = Vec::with_capacity(group.len());
-    for r in group {
-        let current: Result<Vec<Option<Item>>, ApiError> = r
-            .keys
-            .iter()
-            .map(|k| match overlay.get(&k.key) {
-                Some(state) => Ok(state.clone()),
-                None => match engine.get(&k.key) {
-                    Ok(Some(bytes)) => decode(&bytes).map(Some),
-                    Ok(None) => Ok(None),
-                    Err(e) => Err(storage_error(e)),
-                },
-            })
-            .collect();
-        // Index maintenance and the change log need the old items.
-        let olds: Option<Vec<Option<Item>>> = current.as_ref().ok().cloned();
-        let outcome = current.and_then(|cur| (r.decide)(cur)).and_then(|d| {
-            // Index key types are checked on every item written.
-            for (k, w) in r.keys.iter().zip(&d.writes) {
-                if let (Some(ix), Some(Some(item))) = (&k.indexes, w) {
-                    ix.validate(item)?;
-                }
-            }
-            Ok(d)
-        });
-        // Item collections (tables with LSIs) and the tenant's storage
-        // quota may not grow past their limits.
-        let outcome = outcome.and_then(|decision| {
-            let collections = check_limits(state, &engine, &deltas, &r.keys, &decision.writes, olds.as_deref())?;
-            for (key, delta) in collections {
-                deltas.add(key, 0, delta);
-            }
-            Ok(decision)
-        });
-        match outcome {
-            Ok(decision) if decision.writes.len() == r.keys.len() => {
-                for (i, (wk, write)) in r.keys.into_iter().zip(decision.writes).enumerate() {
-                    if wk.reindex_only {
-                        let cur = olds.as_ref().and_then(|o| o.get(i)).and_then(Option::as_ref);
-                        if let (Some(ix), Some(cur)) = (&wk.indexes, cur) {
-                            let exists = |k: &[u8]| engine.get(k).is_ok_and(|v| v.is_some());
-                            ix.reindex(cur, &exists, &mut batch, &mut deltas);
-                        }
-                        continue;
-                    }
-                    let Some(new) = write else { continue };
-                    let key = wk.key;
-                    let old = olds.as_ref().and_then(|o| o.get(i)).and_then(Option::as_ref);
-                    if old.is_none() && new.is_none() {
-                        continue;
-                    }
-                    if let Some(ix) = &wk.indexes {
-                        ix.apply(old, new.as_ref(), &mut batch, &mut deltas);
-                    }
-                    let size = |i: Option<&Item>| i.map_or(0, |i| signed(item_size(i)));
-                    deltas.add(
-                        stats::table_key(&wk.table_id),
-                        i64::from(new.is_some()) - i64::from(old.is_some()),
-                        size(new.as_ref()) - size(old),
-                    );
-                    batch.put(
-                        super::changelog::key(seq),
-                        super::changelog::record(millis, &wk.table_id, old, new.as_ref(), wk.log_old_image),
-                    );
-                    seq += 1;
-                    match &new {
-                        Some(item) => {
-                            batch.put(key.clone(), Bytes::from(binary::encode_item(item)));
-                        }
-                        None => {
-                            batch.delete(key.clone());
-                        }
-                    }
-                    overlay.insert(key, new);
-                }
-                for (key, value) in decision.extra {
-                    batch.put(key, value);
-                }
-                answers.push((r.reply, Ok(decision.output)));
-            }
-            Ok(_) => answers.push((
-                r.reply,
-                Err(ApiError::Internal("a write decided for the wrong number of keys".into())),
-            )),
-            Err(e) => answers.push((r.reply, Err(e))),
-        }
-    }
-    let group_bytes = deltas.storage_bytes();
-    let written = match deltas.write(&engine, &mut batch) {
-        Ok(()) => engine.write(batch),
-        Err(e) => Err(e),
-    };
-    if let Err(e) = written {
-        // Nothing of the group is acknowledged: the batch is all or nothing,
-        // and its sequence numbers are reused by the next group.
-        state.next_seq = Some(first_seq);
-        let msg = format!("storage: {e}");
-        tracing::error!(%tenant, error = %msg, "group commit failed");
-        for (reply, outcome) in answers {
-            let _ = reply.send(outcome.and(Err(ApiError::Internal(msg.clone()))));
-        }
-        return;
-    }
-    state.next_seq = Some(seq);
-    if let Some(used) = state.tenant_bytes {
-        state.tenant_bytes = Some(used.saturating_add_signed(group_bytes));
-    }
-    for (reply, outcome) in answers {
-        let _ = reply.send(outcome);
+        writers.insert(tenant.to_owned(), Arc::clone(&w));
+        w
     }
 }
 
@@ -638,6 +339,49 @@ mod tests {
         assert_eq!((log[2].old.clone(), log[2].new.clone()), (Some(item("b")), None));
         assert!(log.iter().all(|c| c.table_id == "T"));
         assert!(snap.get(b"tT/ik").unwrap().is_none());
+    }
+
+    /// Read-modify-write from many tasks at once: every request sees the
+    /// writes prepared before it, also those of a group still being
+    /// committed, so no increment is lost and the change log has one
+    /// record per write, numbered without gaps.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn concurrent_increments_are_never_lost() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(ItemStore::new(Arc::new(TenantStore::open(TenantStoreConfig::new(dir.path())).unwrap())));
+        let count = |i: Option<&Item>| match i.and_then(|i| i.get("n")) {
+            Some(AttributeValue::N(n)) => n.to_string().parse::<u64>().unwrap(),
+            _ => 0,
+        };
+        let mut tasks = Vec::new();
+        for _ in 0..32 {
+            let store = Arc::clone(&store);
+            tasks.push(tokio::spawn(async move {
+                for _ in 0..25 {
+                    store
+                        .write(
+                            "t1",
+                            wk(),
+                            Box::new(move |cur| {
+                                let mut next = item("x");
+                                next.insert("n".into(), AttributeValue::N(ddb_core::Number::from(count(cur.as_ref()) + 1)));
+                                Ok(Decision { write: Some(Some(next)), output: serde_json::Value::Null })
+                            }),
+                        )
+                        .await
+                        .unwrap();
+                }
+            }));
+        }
+        for t in tasks {
+            t.await.unwrap();
+        }
+        let stored = store.get("t1", b"tT/ik".to_vec()).await.unwrap();
+        assert_eq!(count(stored.as_ref()), 800);
+        assert_eq!(changelog::last_seq(&store.tenants().get("t1").unwrap()).unwrap(), 800);
+        let snap = store.snapshot("t1").await.unwrap();
+        let usage = stats::read(snap.as_ref(), "T", &[]).unwrap();
+        assert_eq!(usage.item_count, 1, "one item, however often it was replaced");
     }
 
     #[tokio::test]

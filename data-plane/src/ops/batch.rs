@@ -20,7 +20,10 @@
 //! - **BatchWriteItem** hands all its writes to the tenant's writer as one
 //!   all-or-nothing group. DynamoDB does not promise atomicity here, but
 //!   giving it costs nothing and means a batch is never half applied, so
-//!   `UnprocessedItems` is always `{}`.
+//!   `UnprocessedItems` is always `{}`. A put into a table with local
+//!   secondary indexes must fit in 400 KB with its LSI entries. The
+//!   capacity metrics are charged the tables' writes and their indexes'
+//!   (the answer's ConsumedCapacity reports the tables' own units).
 //!
 //! Messages and where they were checked against DynamoDB:
 //! - `Too many items requested for the BatchGetItem call` (over 100 keys
@@ -69,8 +72,11 @@ use crate::items::request::{
     check_key_values, consumed, item, key_of_item, key_of_key, table, Placeholders,
 };
 use crate::items::store::decode;
+use crate::items::index::TableIndexes;
 use crate::items::{MultiDecision, WriteKey};
 use crate::DataPlane;
+
+use super::consumed::{charge, Consumed, Tally};
 
 /// Keys one BatchGetItem may ask for, across tables.
 const MAX_GET_KEYS: usize = 100;
@@ -193,6 +199,7 @@ pub(super) fn echo_write_requests(items: &Map<String, Value>) -> String {
 
 /// One table of a BatchGetItem, ready to read.
 struct GetTable {
+    table: Arc<CatalogTable>,
     name: String,
     /// The table's request minus `Keys`, echoed in `UnprocessedKeys`.
     settings: Map<String, Value>,
@@ -348,6 +355,7 @@ pub async fn batch_get(dp: &DataPlane, caller: &Verified, catalog: &Catalog, bod
             planned.push((json, storage_key));
         }
         plans.push(GetTable {
+            table: t,
             name,
             settings,
             mode,
@@ -407,6 +415,8 @@ pub async fn batch_get(dp: &DataPlane, caller: &Verified, catalog: &Catalog, bod
     let mut capacity = Vec::new();
     for (plan, r) in plans.into_iter().zip(results) {
         if r.read_any {
+            let prepaid = plan.keys.len().max(1) as f64;
+            charge(dp, caller, &plan.table, &Consumed::read(r.units), prepaid);
             if let Some(c) = consumed(capacity_mode.as_deref(), &plan.name, r.units, true) {
                 capacity.push(c);
             }
@@ -539,9 +549,11 @@ pub async fn batch_write(dp: &DataPlane, caller: &Verified, catalog: &Catalog, b
 
     // Tables, then each request against its table.
     let mut keys = Vec::with_capacity(total);
-    let mut ops: Vec<(String, WriteOp)> = Vec::with_capacity(total);
+    let mut ops: Vec<(usize, WriteOp)> = Vec::with_capacity(total);
+    let mut tables = Vec::with_capacity(pending.len());
     for (name, parsed) in pending {
         let t = table(catalog, caller, Some(&name))?;
+        let at = tables.len();
         let mut seen = HashSet::with_capacity(parsed.len());
         for (is_put, value, json) in parsed {
             check_key_values(&t, &value)?;
@@ -552,24 +564,34 @@ pub async fn batch_write(dp: &DataPlane, caller: &Verified, catalog: &Catalog, b
             };
             if is_put {
                 t.indexes.validate(&value)?;
+                t.indexes.check_local_size(&value, false).map_err(|e| validation(e.to_string()))?;
             }
             let key = item_key(&t.record.id, &pk, sk.as_ref()).map_err(|e| validation(e.to_string()))?;
             if !seen.insert(key.clone()) {
                 return Err(validation(DUPLICATE_KEYS));
             }
             keys.push(write_key(&t, key));
-            ops.push((name.clone(), if is_put { WriteOp::Put(value) } else { WriteOp::Delete }));
+            ops.push((at, if is_put { WriteOp::Put(value) } else { WriteOp::Delete }));
         }
+        tables.push(t);
     }
 
-    dp.items
+    let tally: Tally<Vec<Consumed>> = Tally::default();
+    let spent = tally.clone();
+    let names: Vec<String> = tables.iter().map(|t| t.def.spec.name.clone()).collect();
+    let indexes: Vec<Arc<TableIndexes>> = tables.iter().map(|t| Arc::clone(&t.indexes)).collect();
+    let out = dp
+        .items
         .write_many(
             &caller.tenant.id,
             keys,
             Box::new(move |current| {
-                let mut units: BTreeMap<String, HalfUnits> = BTreeMap::new();
+                // Per table, in request order: the table's units (what the
+                // answer reports) and everything consumed (indexes too).
+                let mut units = vec![HalfUnits::ZERO; names.len()];
+                let mut used = vec![Consumed::default(); names.len()];
                 let mut writes = Vec::with_capacity(ops.len());
-                for ((name, op), cur) in ops.into_iter().zip(current) {
+                for ((at, op), cur) in ops.into_iter().zip(current) {
                     let old = cur.as_ref().map(|i| item_size(i) as u64);
                     let (cost, write) = match op {
                         WriteOp::Put(new) => {
@@ -578,13 +600,25 @@ pub async fn batch_write(dp: &DataPlane, caller: &Verified, catalog: &Catalog, b
                         }
                         WriteOp::Delete => (write_change(old, None, WriteMode::Standard), cur.is_some().then_some(None)),
                     };
-                    *units.entry(name).or_default() += cost;
+                    if let (Some(u), Some(c), Some(ix)) = (units.get_mut(at), used.get_mut(at), indexes.get(at)) {
+                        *u += cost;
+                        c.write += cost;
+                        let new = match &write {
+                            Some(new) => new.as_ref(),
+                            None => cur.as_ref(),
+                        };
+                        c.add_index_writes(ix, &ix.write_units_at(cur.as_ref(), new, WriteMode::Standard));
+                    }
                     writes.push(write);
                 }
+                spent.put(used);
                 let mut out = Map::new();
                 out.insert("UnprocessedItems".into(), json!({}));
                 if capacity_mode.is_some() {
-                    let list: Vec<Value> = units
+                    // One entry per table, in table-name order.
+                    let by_name: BTreeMap<&str, HalfUnits> =
+                        names.iter().map(String::as_str).zip(units.iter().copied()).collect();
+                    let list: Vec<Value> = by_name
                         .iter()
                         .filter_map(|(name, u)| consumed(capacity_mode.as_deref(), name, *u, false))
                         .collect();
@@ -597,7 +631,21 @@ pub async fn batch_write(dp: &DataPlane, caller: &Verified, catalog: &Catalog, b
                 })
             }),
         )
-        .await
+        .await;
+    if out.is_ok() {
+        for ((t, c), n) in tables.iter().zip(tally.take().unwrap_or_default()).zip(request_counts(request_items)) {
+            charge(dp, caller, t, &c, n);
+        }
+    }
+    out
+}
+
+/// The number of write requests of each table, in `RequestItems` order
+/// (what the throughput quota charged before the batch ran).
+fn request_counts(request_items: &Map<String, Value>) -> impl Iterator<Item = f64> + '_ {
+    request_items
+        .values()
+        .map(|reqs| reqs.as_array().map_or(0, Vec::len).max(1) as f64)
 }
 
 /// The writer's key for an item of `t`, with the indexes to maintain.

@@ -1,5 +1,5 @@
 //! GetItem: a point read from a snapshot, with projection and consumed
-//! capacity.
+//! capacity (charged to the table's metrics whether asked for or not).
 
 use ddb_core::capacity::{read, ReadMode};
 use ddb_core::expr::ast::{Projection, Resolved};
@@ -49,6 +49,7 @@ pub async fn get(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: Val
     let found = dp.items.get(&caller.tenant.id, key).await?;
     let mode = if consistent { ReadMode::Strong } else { ReadMode::Eventual };
     let units = read(found.as_ref().map_or(0, |i| item_size(i) as u64), mode);
+    super::consumed::charge(dp, caller, &t, &super::consumed::Consumed::read(units), 1.0);
     let mut out = Map::new();
     if let Some(item) = found {
         let item = match &projection {

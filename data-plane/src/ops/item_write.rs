@@ -2,8 +2,11 @@
 //! request, then hands the tenant's writer a decision function that sees
 //! the current item, checks the condition, computes the new item and the
 //! answer (ReturnValues, consumed capacity) — atomically with the write.
+//! What the write consumed is charged once its outcome is known, a failed
+//! condition included (`super::consumed`). Items of tables with local
+//! secondary indexes must fit in 400 KB together with their LSI entries.
 
-use ddb_core::capacity::{write_change, WriteMode};
+use ddb_core::capacity::{failed_conditional_write, write_change, WriteMode};
 use ddb_core::expr::ast::{Condition, Resolved, UpdateExpr};
 use ddb_core::expr::eval::evaluate;
 use ddb_core::expr::projection::project;
@@ -26,6 +29,8 @@ use crate::items::request::{
 };
 use crate::items::{Decision, WriteKey};
 use crate::DataPlane;
+
+use super::consumed::{charge_write, Consumed, Tally};
 
 /// The parts of a request's condition.
 struct Conditional {
@@ -99,7 +104,16 @@ fn conditional(body: &Value, ph: &Placeholders, update: Option<&str>) -> Result<
 }
 
 impl Conditional {
-    fn check(&self, current: Option<&Item>) -> Result<(), ApiError> {
+    /// Checks the condition against the current item. When it fails, the
+    /// write still consumes capacity: `attempted` gives the size of the
+    /// item the request tried to store (none for a delete), and the failed
+    /// write's units go to `tally`.
+    fn check(
+        &self,
+        current: Option<&Item>,
+        attempted: impl FnOnce() -> Option<u64>,
+        tally: &Tally<Consumed>,
+    ) -> Result<(), ApiError> {
         let Some(cond) = &self.condition else {
             return Ok(());
         };
@@ -107,6 +121,8 @@ impl Conditional {
         if evaluate(cond, current.unwrap_or(&empty)) {
             return Ok(());
         }
+        let existing = current.map(|i| item_size(i) as u64);
+        tally.put(Consumed::write(failed_conditional_write(existing, attempted(), WriteMode::Standard)));
         Err(ApiError::ConditionalCheckFailed {
             item: if self.return_old_on_failure {
                 current.map(item_to_json)
@@ -144,20 +160,25 @@ async fn with_collection_metrics(
     Ok(out)
 }
 
-/// ConsumedCapacity of a write of one item from `old` to `new`, its
-/// indexes' writes included; `None` unless the request asked for it.
+/// What a write of one item from `old` to `new` consumes, its indexes'
+/// writes included (left in `tally`), and its ConsumedCapacity when the
+/// request asked for it.
 fn write_capacity(
     mode: Option<&str>,
     table: &str,
     indexes: &TableIndexes,
     old: Option<&Item>,
     new: Option<&Item>,
+    tally: &Tally<Consumed>,
 ) -> Option<Value> {
-    mode?;
     let size = |i: Option<&Item>| i.map(|i| item_size(i) as u64);
     let units = write_change(size(old), size(new), WriteMode::Standard);
-    let index_units = indexes.write_units(old, new, WriteMode::Standard);
-    consumed_with_indexes(mode, table, units, &index_units, false)
+    let index_units = indexes.write_units_at(old, new, WriteMode::Standard);
+    let mut consumed = Consumed::write(units);
+    consumed.add_index_writes(indexes, &index_units);
+    tally.put(consumed);
+    mode?;
+    consumed_with_indexes(mode, table, units, &indexes.named(&index_units), false)
 }
 
 fn answer(attributes: Option<Item>, capacity: Option<Value>) -> Value {
@@ -191,6 +212,7 @@ pub async fn put(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: Val
     let new_item = item(body.get("Item"), "item")?;
     let (pk, sk) = key_of_item(&t, &new_item)?;
     check_item_size(&new_item).map_err(|e| ApiError::Validation(e.to_string()))?;
+    t.indexes.check_local_size(&new_item, false).map_err(|e| ApiError::Validation(e.to_string()))?;
     let return_old = returns_old(&body)?;
     let metrics = wants_collection_metrics(&body)?;
     let capacity_mode = return_consumed(&body)?.map(str::to_owned);
@@ -199,14 +221,17 @@ pub async fn put(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: Val
     let key = key_bytes(&t, &pk, sk.as_ref())?;
     let name = t.def.spec.name.clone();
     let indexes = std::sync::Arc::clone(&t.indexes);
+    let tally = Tally::default();
+    let spent = tally.clone();
     let out = dp
         .items
         .write(
             &caller.tenant.id,
             key,
             Box::new(move |current| {
-                cond.check(current.as_ref())?;
-                let capacity = write_capacity(capacity_mode.as_deref(), &name, &indexes, current.as_ref(), Some(&new_item));
+                cond.check(current.as_ref(), || Some(item_size(&new_item) as u64), &spent)?;
+                let capacity =
+                    write_capacity(capacity_mode.as_deref(), &name, &indexes, current.as_ref(), Some(&new_item), &spent);
                 let output = answer(if return_old { current } else { None }, capacity);
                 Ok(Decision {
                     write: Some(Some(new_item)),
@@ -214,8 +239,9 @@ pub async fn put(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: Val
                 })
             }),
         )
-        .await?;
-    with_collection_metrics(dp, caller, &t, &pk, metrics, out).await
+        .await;
+    charge_write(dp, caller, &t, &tally, &out);
+    with_collection_metrics(dp, caller, &t, &pk, metrics, out?).await
 }
 
 /// `DeleteItem`
@@ -230,21 +256,24 @@ pub async fn delete(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: 
     let key = key_bytes(&t, &pk, sk.as_ref())?;
     let name = t.def.spec.name.clone();
     let indexes = std::sync::Arc::clone(&t.indexes);
+    let tally = Tally::default();
+    let spent = tally.clone();
     let out = dp
         .items
         .write(
             &caller.tenant.id,
             key,
             Box::new(move |current| {
-                cond.check(current.as_ref())?;
-                let capacity = write_capacity(capacity_mode.as_deref(), &name, &indexes, current.as_ref(), None);
+                cond.check(current.as_ref(), || None, &spent)?;
+                let capacity = write_capacity(capacity_mode.as_deref(), &name, &indexes, current.as_ref(), None, &spent);
                 let write = current.is_some().then_some(None);
                 let output = answer(if return_old { current } else { None }, capacity);
                 Ok(Decision { write, output })
             }),
         )
-        .await?;
-    with_collection_metrics(dp, caller, &t, &pk, metrics, out).await
+        .await;
+    charge_write(dp, caller, &t, &tally, &out);
+    with_collection_metrics(dp, caller, &t, &pk, metrics, out?).await
 }
 
 /// `UpdateItem`
@@ -278,28 +307,38 @@ pub async fn update(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: 
     if let (Some(r), Some(s)) = (&t.def.spec.key_schema.range, sk) {
         key_attrs.insert(r.name.clone(), s);
     }
+    let tally = Tally::default();
+    let spent = tally.clone();
     let out = dp
         .items
         .write(
             &caller.tenant.id,
             key,
             Box::new(move |current| {
-                cond.check(current.as_ref())?;
                 let existed = current.is_some();
-                let mut new_item = current.clone().unwrap_or_else(|| key_attrs.clone());
-                if let Some(u) = &upd {
-                    let names: Vec<&str> = key_names.iter().map(String::as_str).collect();
-                    apply_update(
-                        u,
-                        &mut new_item,
-                        &UpdateContext {
-                            key_attributes: &names,
-                            item_existed: existed,
-                        },
-                    )?;
-                }
+                let updated = || -> Result<Item, ApiError> {
+                    let mut new_item = current.clone().unwrap_or_else(|| key_attrs.clone());
+                    if let Some(u) = &upd {
+                        let names: Vec<&str> = key_names.iter().map(String::as_str).collect();
+                        apply_update(
+                            u,
+                            &mut new_item,
+                            &UpdateContext {
+                                key_attributes: &names,
+                                item_existed: existed,
+                            },
+                        )?;
+                    }
+                    Ok(new_item)
+                };
+                // A failed condition is charged for the item the update
+                // would have made, when it can be made.
+                cond.check(current.as_ref(), || updated().ok().map(|i| item_size(&i) as u64), &spent)?;
+                let new_item = updated()?;
                 check_updated_item_size(&new_item).map_err(|e| ApiError::Validation(e.to_string()))?;
-                let capacity = write_capacity(capacity_mode.as_deref(), &name, &indexes, current.as_ref(), Some(&new_item));
+                indexes.check_local_size(&new_item, true).map_err(|e| ApiError::Validation(e.to_string()))?;
+                let capacity =
+                    write_capacity(capacity_mode.as_deref(), &name, &indexes, current.as_ref(), Some(&new_item), &spent);
                 let attributes = match return_values.as_str() {
                     "ALL_OLD" => current.clone(),
                     "ALL_NEW" => Some(new_item.clone()),
@@ -330,7 +369,8 @@ pub async fn update(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: 
                 })
             }),
         )
-        .await?;
-    with_collection_metrics(dp, caller, &t, &pk, metrics, out).await
+        .await;
+    charge_write(dp, caller, &t, &tally, &out);
+    with_collection_metrics(dp, caller, &t, &pk, metrics, out?).await
 }
 

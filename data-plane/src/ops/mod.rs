@@ -3,6 +3,8 @@
 //! output or an [`ApiError`]; no HTTP types appear here.
 
 mod batch;
+mod client_tokens;
+mod consumed;
 mod item_read;
 mod item_write;
 mod list_tables;
@@ -12,7 +14,8 @@ mod table_settings;
 mod tables;
 mod transact;
 
-pub(crate) use transact::ClientTokens;
+pub(crate) use consumed::Consumed;
+pub(crate) use client_tokens::ClientTokens;
 
 use ddb_core::Operation;
 use serde::de::DeserializeOwned;

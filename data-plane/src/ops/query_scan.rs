@@ -1,6 +1,6 @@
 //! Query and Scan: request parsing and validation (Select, Limit,
 //! ExclusiveStartKey, segments, key conditions), then one page read from a
-//! snapshot with `range_read`.
+//! snapshot with `range_read`, charged to the table or the GSI read.
 
 use std::ops::Bound;
 use std::sync::Arc;
@@ -14,6 +14,7 @@ use ddb_core::{AttributeValue, Item};
 use serde_json::Value;
 use storage::Direction;
 
+use super::consumed::{charge, Consumed};
 use super::range_read::{read_page, Page, Select};
 use crate::auth::Verified;
 use crate::catalog::{Catalog, CatalogTable};
@@ -370,7 +371,17 @@ async fn run_page(
     };
     let mut body = out.body;
     let units = out.meter.consumed(out.mode);
-    // Reading an index consumes the index's capacity, not the table's.
+    // Reading an index consumes the index's capacity, not the table's (an
+    // LSI's is the table's in the metrics, as in CloudWatch).
+    let mut consumed = Consumed::default();
+    match index_read.as_ref().and_then(|(name, _)| t.indexes.position(name)) {
+        Some(at) => consumed.add_index_read(&t.indexes, at, units),
+        None => consumed.read = units,
+    }
+    charge(dp, caller, &t, &consumed, 1.0);
+    if capacity_mode.is_none() {
+        return Ok(Value::Object(body));
+    }
     let (table_units, index_units) = match &index_read {
         Some((name, local)) => (
             HalfUnits(0),

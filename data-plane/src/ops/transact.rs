@@ -1,7 +1,7 @@
 //! TransactWriteItems and TransactGetItems.
 //!
 //! **TransactWriteItems** is all or nothing across the tenant's tables: every
-//! action's key goes to the tenant's writer in one `write_many` request,
+//! action's key goes to the tenant's writer in one `write_transaction` request,
 //! whose decision sees all current items at once, evaluates every condition
 //! and update, and either writes everything in one atomic batch or nothing.
 //! The writer serializes a tenant's writes, so two transactions never
@@ -29,15 +29,17 @@
 //! 6. in the writer: conditions, updates and the updated item's size —
 //!    a cancellation listing every action's outcome.
 //!
-//! **ClientRequestToken**: a successful transaction's token is remembered
-//! for 10 minutes in [`ClientTokens`] (memory of this data plane). The same
-//! token with the same request replays success without writing again; with
-//! another request it is `IdempotentParameterMismatchException`; while the
-//! first is still running, `TransactionInProgressException`. A transaction
-//! that failed leaves no token behind, so it can be retried. As the API
-//! reference says, a replay reports read capacity (the items read, counted
-//! as strongly consistent reads: the reference does not say which), not
-//! the writes of the first call.
+//! **ClientRequestToken**: a successful transaction's token is kept for 10
+//! minutes, in this data plane's memory and durably with the transaction's
+//! writes (`super::client_tokens`), so a retry after a restart is still
+//! recognised. The same token with the same request replays success
+//! without writing again; with another request it is
+//! `IdempotentParameterMismatchException`; while the first is still
+//! running, `TransactionInProgressException`. A transaction that failed
+//! leaves no token behind, so it can be retried. As the API reference
+//! says, a replay reports read capacity (the items read, counted as
+//! strongly consistent reads: the reference does not say which), not the
+//! writes of the first call.
 //!
 //! **TransactGetItems** reads every item from one snapshot, so the reads
 //! are consistent with each other and never see part of a transaction. The
@@ -45,7 +47,15 @@
 //! are answered).
 //!
 //! Capacity is transactional: 2 units per 1 KB written and per 4 KB read;
-//! a ConditionCheck is charged as a transactional read of its item.
+//! a ConditionCheck is charged as a transactional read of its item. A
+//! cancelled transaction consumes too ("Amazon DynamoDB Transactions: How
+//! it works"): each action its write (the larger of the current item and
+//! the one it would store) or its check's read; the capacity metrics are
+//! charged either way. Index writes of a committed transaction are charged
+//! to the metrics as standard writes (indexes are updated after the
+//! commit; not confirmed against DynamoDB). A Put into a table with local
+//! secondary indexes must fit in 400 KB with its LSI entries (a
+//! `ValidationException`), an Update's result likewise (a cancellation).
 //!
 //! Messages and where they were checked against DynamoDB: `Transaction
 //! request cannot include multiple operations on one item`, `Transaction
@@ -69,12 +79,9 @@
 //! TransactionInProgress messages are the API reference's descriptions of
 //! those errors; their wire text was not found.
 
-use std::collections::hash_map::DefaultHasher;
-use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
-use std::hash::{Hash, Hasher};
+use std::collections::{BTreeMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
 
 use ddb_core::capacity::{read, write_change, HalfUnits, ReadMode, WriteMode};
 use ddb_core::error::check_table_name;
@@ -88,6 +95,8 @@ use ddb_core::{Item, ValidationErrors};
 use serde_json::{json, Map, Value};
 
 use super::batch::{capacity_mode, echo_item, enum_violation, write_key};
+use super::client_tokens::{claim, fingerprint, TokenStart};
+use super::consumed::{Charges, Consumed, Tally};
 use crate::auth::Verified;
 use crate::catalog::{Catalog, CatalogTable};
 use crate::error::{ApiError, CancellationReason};
@@ -103,8 +112,9 @@ const MAX_ACTIONS: usize = 100;
 const MAX_PAYLOAD_BYTES: usize = 4 * 1024 * 1024;
 /// The longest ClientRequestToken, in characters.
 const MAX_TOKEN_CHARS: usize = 36;
-/// How long a completed transaction's token is remembered.
-const TOKEN_WINDOW: Duration = Duration::from_secs(600);
+/// Request units the throughput quota takes per action before a
+/// transaction runs (see `throttle`).
+const PREPAID_PER_ACTION: f64 = 2.0;
 
 const MULTIPLE_OPERATIONS: &str = "Transaction request cannot include multiple operations on one item";
 const INVALID_ACTION: &str = "The action or operation requested is invalid. Verify that the action is typed correctly.";
@@ -291,142 +301,6 @@ fn capacity_entry(mode: &str, table: &str, read_units: HalfUnits, write_units: H
 }
 
 // ---------------------------------------------------------------------------
-// ClientRequestToken
-
-/// The ClientRequestTokens of this data plane's recent TransactWriteItems,
-/// per tenant. A token is `running` from the moment its transaction passed
-/// validation until it ends; a successful one is kept for [`TOKEN_WINDOW`]
-/// after it completed, a failed one is forgotten. Expired tokens are
-/// dropped, oldest first, whenever a token is used.
-#[derive(Debug, Default)]
-pub struct ClientTokens {
-    inner: Mutex<TokenMap>,
-}
-
-#[derive(Debug, Default)]
-struct TokenMap {
-    entries: HashMap<(String, String), TokenEntry>,
-    /// Completed tokens with the instant they expire, oldest first.
-    expiry: VecDeque<(Instant, (String, String))>,
-}
-
-#[derive(Debug)]
-struct TokenEntry {
-    fingerprint: u128,
-    /// When the token expires; `None` while its transaction runs.
-    expires: Option<Instant>,
-}
-
-/// What a token allows.
-enum TokenStart<'a> {
-    /// A new transaction: run it, then settle the guard.
-    Fresh(TokenGuard<'a>),
-    /// The same transaction already succeeded: answer success again.
-    Replay,
-}
-
-/// A running transaction's claim on its token. Dropped unsettled (the
-/// request was abandoned mid-way), it keeps the token if the writer had
-/// accepted the transaction and frees it otherwise.
-struct TokenGuard<'a> {
-    tokens: &'a ClientTokens,
-    key: (String, String),
-    accepted: Arc<AtomicBool>,
-    settled: bool,
-}
-
-impl ClientTokens {
-    fn lock(&self) -> std::sync::MutexGuard<'_, TokenMap> {
-        self.inner.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-
-    fn start(&self, tenant: &str, token: &str, fingerprint: u128, now: Instant) -> Result<TokenStart<'_>, ApiError> {
-        let key = (tenant.to_owned(), token.to_owned());
-        let mut map = self.lock();
-        while map.expiry.front().is_some_and(|(at, _)| *at <= now) {
-            if let Some((at, k)) = map.expiry.pop_front() {
-                if map.entries.get(&k).is_some_and(|e| e.expires == Some(at)) {
-                    map.entries.remove(&k);
-                }
-            }
-        }
-        match map.entries.get(&key) {
-            Some(e) if e.fingerprint != fingerprint => Err(ApiError::IdempotentParameterMismatch),
-            Some(e) if e.expires.is_some() => Ok(TokenStart::Replay),
-            Some(_) => Err(ApiError::TransactionInProgress),
-            None => {
-                map.entries.insert(key.clone(), TokenEntry { fingerprint, expires: None });
-                Ok(TokenStart::Fresh(TokenGuard {
-                    tokens: self,
-                    key,
-                    accepted: Arc::new(AtomicBool::new(false)),
-                    settled: false,
-                }))
-            }
-        }
-    }
-
-    fn complete(&self, key: &(String, String), now: Instant) {
-        let expires = now + TOKEN_WINDOW;
-        let mut map = self.lock();
-        if let Some(e) = map.entries.get_mut(key) {
-            e.expires = Some(expires);
-            map.expiry.push_back((expires, key.clone()));
-        }
-    }
-
-    fn forget(&self, key: &(String, String)) {
-        let mut map = self.lock();
-        if map.entries.get(key).is_some_and(|e| e.expires.is_none()) {
-            map.entries.remove(key);
-        }
-    }
-}
-
-impl TokenGuard<'_> {
-    /// Records the transaction's outcome: a success keeps the token.
-    fn settle(self, succeeded: bool) {
-        self.settle_at(succeeded, Instant::now());
-    }
-
-    fn settle_at(mut self, succeeded: bool, now: Instant) {
-        self.settled = true;
-        if succeeded {
-            self.tokens.complete(&self.key, now);
-        } else {
-            self.tokens.forget(&self.key);
-        }
-    }
-}
-
-impl Drop for TokenGuard<'_> {
-    fn drop(&mut self) {
-        if self.settled {
-            return;
-        }
-        if self.accepted.load(Ordering::SeqCst) {
-            self.tokens.complete(&self.key, Instant::now());
-        } else {
-            self.tokens.forget(&self.key);
-        }
-    }
-}
-
-/// A 128-bit digest of the request: two SipHash passes over its canonical
-/// JSON (object members sorted). Only the same tenant's requests are
-/// compared, so a collision can only confuse a tenant's own tokens.
-fn fingerprint(body: &Map<String, Value>) -> u128 {
-    let canonical = Value::Object(body.clone()).to_string();
-    let half = |salt: u8| {
-        let mut h = DefaultHasher::new();
-        salt.hash(&mut h);
-        canonical.hash(&mut h);
-        h.finish()
-    };
-    (u128::from(half(1)) << 64) | u128::from(half(2))
-}
-
-// ---------------------------------------------------------------------------
 // TransactWriteItems
 
 /// What one write action does once its condition holds.
@@ -572,6 +446,7 @@ fn plan_write(index: usize, t: &CatalogTable, p: Parsed<'_>) -> Result<Result<(V
                 }
                 return Ok(Err(msg));
             }
+            t.indexes.check_local_size(&it, false).map_err(|e| validation(e.to_string()))?;
             match key_of_item(t, &it) {
                 Ok(k) => (k, Kind::Put(it)),
                 Err(e) => return Ok(Err(e.to_string())),
@@ -624,17 +499,25 @@ fn cancelled(n: usize, index: usize, message: String) -> ApiError {
 
 /// The writer's decision for a transaction: every action against the
 /// current items, all applied or none. `actions` is the request's
-/// `TransactItems`, whose expressions were validated before.
+/// `TransactItems`, whose expressions were validated before. What each
+/// action consumed goes to `tally`, in request order, whether the
+/// transaction commits or is cancelled; a committed one also writes its
+/// ClientRequestToken record (`token`: the token and the request's
+/// fingerprint).
 fn decide(
     actions: &[Value],
     planned: Vec<Planned>,
     current: Vec<Option<Item>>,
     mode: Option<&str>,
     accepted: Option<&AtomicBool>,
+    token: Option<(&str, u128)>,
+    tally: &Tally<Vec<Consumed>>,
 ) -> Result<MultiDecision, ApiError> {
     let empty = Item::new();
     let mut reasons = Vec::with_capacity(planned.len());
     let mut writes = Vec::with_capacity(planned.len());
+    let mut used = Vec::with_capacity(planned.len());
+    let mut index_writes = Vec::with_capacity(planned.len());
     let mut failed = false;
     // Per table: (read, write) capacity.
     let mut units: BTreeMap<String, (HalfUnits, HalfUnits)> = BTreeMap::new();
@@ -645,33 +528,16 @@ fn decide(
             .ok_or_else(|| ApiError::Internal("transaction action vanished".into()))?;
         let ph = placeholders(obj, true)?;
         let (update, condition) = action_exprs!(member, obj, &ph);
-        if let Some(c) = &condition {
-            if !evaluate(c, cur.as_ref().unwrap_or(&empty)) {
-                let item = if p.return_old { cur.as_ref().map(item_to_json) } else { None };
-                reasons.push(CancellationReason::condition_failed(item));
-                writes.push(None);
-                failed = true;
-                continue;
-            }
-        }
-        let old_size = cur.as_ref().map(|i| item_size(i) as u64);
-        let entry = units.entry(p.table).or_default();
-        let outcome: Result<Option<Option<Item>>, String> = match p.kind {
-            Kind::Put(new) => {
-                entry.1 += write_change(old_size, Some(item_size(&new) as u64), WriteMode::Transactional);
-                Ok(Some(Some(new)))
-            }
-            Kind::Delete => {
-                entry.1 += write_change(old_size, None, WriteMode::Transactional);
-                Ok(cur.is_some().then_some(None))
-            }
-            Kind::Check => {
-                entry.0 += read(old_size.unwrap_or(0), ReadMode::Transactional);
-                Ok(None)
-            }
+        let holds = condition.as_ref().is_none_or(|c| evaluate(c, cur.as_ref().unwrap_or(&empty)));
+        let (is_check, is_update) = (matches!(p.kind, Kind::Check), matches!(p.kind, Kind::Update { .. }));
+        // What the action would store (`None`: leave; `Some(None)`: delete).
+        let written: Result<Option<Option<Item>>, String> = match p.kind {
+            Kind::Put(new) => Ok(Some(Some(new))),
+            Kind::Delete => Ok(cur.is_some().then_some(None)),
+            Kind::Check => Ok(None),
             Kind::Update { key_attrs } => {
                 let existed = cur.is_some();
-                let mut new = cur.unwrap_or(key_attrs);
+                let mut new = cur.clone().unwrap_or(key_attrs);
                 let names: Vec<&str> = p.key_names.iter().map(String::as_str).collect();
                 let ctx = UpdateContext {
                     key_attributes: &names,
@@ -681,17 +547,50 @@ fn decide(
                     Some(update) => apply_update(update, &mut new, &ctx).map_err(|e| e.message().to_owned()),
                     None => Ok(()),
                 };
-                applied
-                    .and_then(|()| check_updated_item_size(&new).map(|_| ()).map_err(|e| e.to_string()))
-                    .and_then(|()| p.indexes.validate(&new).map_err(|e| e.to_string()))
-                    .map(|()| {
-                        entry.1 += write_change(old_size, Some(item_size(&new) as u64), WriteMode::Transactional);
-                        Some(Some(new))
-                    })
+                applied.map(|()| Some(Some(new)))
             }
         };
+        // Charged whether it commits or not: a write of the larger of the
+        // current item and the one it would store, or a check's read.
+        let old_size = cur.as_ref().map(|i| item_size(i) as u64);
+        let consumed = if is_check {
+            Consumed::read(read(old_size.unwrap_or(0), ReadMode::Transactional))
+        } else {
+            let attempted = match &written {
+                Ok(Some(Some(new))) => Some(item_size(new) as u64),
+                _ => None,
+            };
+            Consumed::write(write_change(old_size, attempted, WriteMode::Transactional))
+        };
+        let entry = units.entry(p.table).or_default();
+        entry.0 += consumed.read;
+        entry.1 += consumed.write;
+        used.push(consumed);
+        if !holds {
+            let item = if p.return_old { cur.as_ref().map(item_to_json) } else { None };
+            reasons.push(CancellationReason::condition_failed(item));
+            writes.push(None);
+            failed = true;
+            continue;
+        }
+        let outcome = written.and_then(|write| {
+            if let (true, Some(Some(new))) = (is_update, &write) {
+                check_updated_item_size(new).map_err(|e| e.to_string())?;
+                p.indexes.check_local_size(new, true).map_err(|e| e.to_string())?;
+                p.indexes.validate(new).map_err(|e| e.to_string())?;
+            }
+            Ok(write)
+        });
         match outcome {
             Ok(write) => {
+                let new = match &write {
+                    Some(new) => new.as_ref(),
+                    None => cur.as_ref(),
+                };
+                index_writes.push((
+                    Arc::clone(&p.indexes),
+                    p.indexes.write_units_at(cur.as_ref(), new, WriteMode::Standard),
+                ));
                 reasons.push(CancellationReason::none());
                 writes.push(write);
             }
@@ -703,8 +602,13 @@ fn decide(
         }
     }
     if failed {
+        tally.put(used);
         return Err(ApiError::TransactionCanceled { reasons });
     }
+    for (c, (indexes, at)) in used.iter_mut().zip(&index_writes) {
+        c.add_index_writes(indexes, at);
+    }
+    tally.put(used);
     if let Some(a) = accepted {
         a.store(true, Ordering::SeqCst);
     }
@@ -716,35 +620,44 @@ fn decide(
     Ok(MultiDecision {
         writes,
         output: Value::Object(out),
-        extra: Vec::new(),
+        extra: token
+            .map(|(token, fp)| vec![super::client_tokens::record(token, fp)])
+            .unwrap_or_default(),
     })
 }
 
 /// The answer to a replayed token: success, with the read capacity of the
-/// transaction's items when asked.
+/// transaction's items when asked (and charged to the metrics either way).
 async fn replay(
     dp: &DataPlane,
     caller: &Verified,
-    reads: Vec<(String, Vec<u8>)>,
+    reads: Vec<(Arc<CatalogTable>, Vec<u8>)>,
     mode: Option<String>,
 ) -> Result<Value, ApiError> {
-    let Some(mode) = mode else {
-        return Ok(json!({}));
-    };
     let snapshot = dp.items.snapshot(&caller.tenant.id).await?;
-    let units = tokio::task::spawn_blocking(move || -> Result<BTreeMap<String, HalfUnits>, ApiError> {
-        let mut units: BTreeMap<String, HalfUnits> = BTreeMap::new();
-        for (t, key) in reads {
-            let size = match snapshot.get(&key).map_err(|e| ApiError::Internal(format!("storage: {e}")))? {
+    let (reads, sizes) = tokio::task::spawn_blocking(move || -> Result<_, ApiError> {
+        let mut sizes = Vec::with_capacity(reads.len());
+        for (_, key) in &reads {
+            sizes.push(match snapshot.get(key).map_err(|e| ApiError::Internal(format!("storage: {e}")))? {
                 Some(bytes) => item_size(&decode(&bytes)?),
                 None => 0,
-            };
-            *units.entry(t).or_default() += read(size as u64, ReadMode::Strong);
+            });
         }
-        Ok(units)
+        Ok((reads, sizes))
     })
     .await
     .map_err(|e| ApiError::Internal(format!("read task failed: {e}")))??;
+    let mut units: BTreeMap<String, HalfUnits> = BTreeMap::new();
+    let mut charges = Charges::default();
+    for ((t, _), size) in reads.iter().zip(sizes) {
+        let u = read(size as u64, ReadMode::Strong);
+        *units.entry(t.def.spec.name.clone()).or_default() += u;
+        charges.add(t, &Consumed::read(u), PREPAID_PER_ACTION);
+    }
+    charges.charge(dp, caller);
+    let Some(mode) = mode else {
+        return Ok(json!({}));
+    };
     let list: Vec<Value> = units.iter().map(|(t, u)| capacity_entry(&mode, t, *u, HalfUnits::ZERO)).collect();
     Ok(json!({ "ConsumedCapacity": list }))
 }
@@ -794,10 +707,11 @@ pub async fn transact_write(dp: &DataPlane, caller: &Verified, catalog: &Catalog
         return Err(cancelled(n, i, msg));
     }
     let mode = capacity_mode(request);
-    let guard = match str_of(request, "ClientRequestToken")? {
-        Some(token) => match dp.client_tokens.start(&caller.tenant.id, token, fingerprint(request), Instant::now())? {
+    let token = str_of(request, "ClientRequestToken")?.map(|t| (t.to_owned(), fingerprint(request)));
+    let guard = match &token {
+        Some((token, fp)) => match claim(&dp.client_tokens, &dp.items, &caller.tenant.id, token, *fp).await? {
             TokenStart::Replay => {
-                let reads = planned.iter().zip(&keys).map(|(p, k)| (p.table.clone(), k.key.clone())).collect();
+                let reads = tables.iter().zip(&keys).map(|(t, k)| (Arc::clone(t), k.key.clone())).collect();
                 return replay(dp, caller, reads, mode).await;
             }
             TokenStart::Fresh(g) => Some(g),
@@ -805,19 +719,30 @@ pub async fn transact_write(dp: &DataPlane, caller: &Verified, catalog: &Catalog
         None => None,
     };
     let accepted = guard.as_ref().map(|g| Arc::clone(&g.accepted));
+    let tally = Tally::default();
+    let spent = tally.clone();
     let result = dp
         .items
-        .write_many(
+        .write_transaction(
             &caller.tenant.id,
             keys,
             Box::new(move |current| {
                 let actions = body.get("TransactItems").and_then(Value::as_array).map_or(&[][..], Vec::as_slice);
-                decide(actions, planned, current, mode.as_deref(), accepted.as_deref())
+                let token = token.as_ref().map(|(t, fp)| (t.as_str(), *fp));
+                decide(actions, planned, current, mode.as_deref(), accepted.as_deref(), token, &spent)
             }),
         )
         .await;
     if let Some(g) = guard {
         g.settle(result.is_ok());
+    }
+    // Committed and cancelled transactions consume; nothing else does.
+    if matches!(result, Ok(_) | Err(ApiError::TransactionCanceled { .. })) {
+        let mut charges = Charges::default();
+        for (t, c) in tables.iter().zip(tally.take().unwrap_or_default()) {
+            charges.add(t, &c, PREPAID_PER_ACTION);
+        }
+        charges.charge(dp, caller);
     }
     result
 }
@@ -881,15 +806,18 @@ pub async fn transact_get(dp: &DataPlane, caller: &Verified, catalog: &Catalog, 
     }
     let mode = capacity_mode(body);
     let snapshot = dp.items.snapshot(&caller.tenant.id).await?;
-    let (responses, units) = tokio::task::spawn_blocking(move || -> Result<_, ApiError> {
+    let (responses, units, each) = tokio::task::spawn_blocking(move || -> Result<_, ApiError> {
         let mut responses = Vec::with_capacity(reads.len());
         let mut units: BTreeMap<String, HalfUnits> = BTreeMap::new();
+        let mut each = Vec::with_capacity(reads.len());
         for (t, key, projection) in reads {
             let found = match snapshot.get(&key).map_err(|e| ApiError::Internal(format!("storage: {e}")))? {
                 Some(bytes) => Some(decode(&bytes)?),
                 None => None,
             };
-            *units.entry(t).or_default() += read(found.as_ref().map_or(0, item_size) as u64, ReadMode::Transactional);
+            let u = read(found.as_ref().map_or(0, item_size) as u64, ReadMode::Transactional);
+            *units.entry(t).or_default() += u;
+            each.push(u);
             responses.push(match found {
                 Some(i) => {
                     let i = match &projection {
@@ -901,10 +829,15 @@ pub async fn transact_get(dp: &DataPlane, caller: &Verified, catalog: &Catalog, 
                 None => json!({}),
             });
         }
-        Ok((responses, units))
+        Ok((responses, units, each))
     })
     .await
     .map_err(|e| ApiError::Internal(format!("read task failed: {e}")))??;
+    let mut charges = Charges::default();
+    for (t, u) in tables.iter().zip(each) {
+        charges.add(t, &Consumed::read(u), PREPAID_PER_ACTION);
+    }
+    charges.charge(dp, caller);
     let mut out = Map::new();
     out.insert("Responses".into(), Value::Array(responses));
     if let Some(mode) = mode {
@@ -917,59 +850,6 @@ pub async fn transact_get(dp: &DataPlane, caller: &Verified, catalog: &Catalog, 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn fresh(s: Result<TokenStart<'_>, ApiError>) -> TokenGuard<'_> {
-        match s {
-            Ok(TokenStart::Fresh(g)) => g,
-            Ok(TokenStart::Replay) => panic!("expected a fresh token, got a replay"),
-            Err(e) => panic!("expected a fresh token, got {e:?}"),
-        }
-    }
-
-    #[test]
-    fn tokens_replay_mismatch_progress_and_expiry() {
-        let tokens = ClientTokens::default();
-        let t0 = Instant::now();
-        let g = fresh(tokens.start("t1", "tok", 7, t0));
-        // While it runs, the same token is in progress, another request a mismatch.
-        assert!(matches!(tokens.start("t1", "tok", 7, t0), Err(ApiError::TransactionInProgress)));
-        assert!(matches!(tokens.start("t1", "tok", 8, t0), Err(ApiError::IdempotentParameterMismatch)));
-        // Tokens are per tenant.
-        let other = fresh(tokens.start("t2", "tok", 8, t0));
-        other.settle(false);
-        g.settle_at(true, t0);
-        assert!(matches!(tokens.start("t1", "tok", 7, t0 + Duration::from_secs(599)), Ok(TokenStart::Replay)));
-        assert!(matches!(
-            tokens.start("t1", "tok", 8, t0 + Duration::from_secs(599)),
-            Err(ApiError::IdempotentParameterMismatch)
-        ));
-        // Ten minutes after completion the token is new again.
-        let again = fresh(tokens.start("t1", "tok", 8, t0 + Duration::from_secs(600)));
-        again.settle(true);
-        assert!(tokens.lock().expiry.len() == 1, "the expired entry was dropped");
-    }
-
-    #[test]
-    fn abandoned_tokens_are_kept_only_if_the_writer_accepted() {
-        let tokens = ClientTokens::default();
-        let now = Instant::now();
-        drop(fresh(tokens.start("t", "a", 1, now)));
-        fresh(tokens.start("t", "a", 2, now)).settle(false);
-        let g = fresh(tokens.start("t", "b", 1, now));
-        g.accepted.store(true, Ordering::SeqCst);
-        drop(g);
-        assert!(matches!(tokens.start("t", "b", 1, now), Ok(TokenStart::Replay)));
-    }
-
-    #[test]
-    fn fingerprints_follow_the_request() {
-        let a: Value = json!({"TransactItems": [{"Put": {"TableName": "T", "Item": {"id": {"S": "1"}}}}], "ClientRequestToken": "x"});
-        let b: Value = json!({"ClientRequestToken": "x", "TransactItems": [{"Put": {"Item": {"id": {"S": "1"}}, "TableName": "T"}}]});
-        let c: Value = json!({"ClientRequestToken": "x", "TransactItems": [{"Put": {"Item": {"id": {"S": "2"}}, "TableName": "T"}}]});
-        let fp = |v: &Value| fingerprint(v.as_object().unwrap());
-        assert_eq!(fp(&a), fp(&b), "member order does not matter");
-        assert_ne!(fp(&a), fp(&c));
-    }
 
     #[test]
     fn cancellation_wire_body() {

@@ -1,0 +1,484 @@
+//! A tenant's writer: group commit, pipelined.
+//!
+//! A request is *prepared* by the task that submits it, under the writer's
+//! lock: it reads each key's current state (the newest prepared write not
+//! yet on disk, else the engine), lets the request decide, checks the
+//! limits, and appends the outcome (item, index entries, change-log
+//! record, count and size deltas) to the open group. One committer at a
+//! time (on the blocking pool) seals the open group, writes it as one
+//! atomic batch, fsynced under the default sync policy, and only then
+//! answers its requests. While one group is written and synced the next
+//! fills up and is prepared, so CPU work and the disk overlap, and a group
+//! is as large as the load makes it, without timers.
+//!
+//! Readers never see a write before it is durable: prepared writes live in
+//! the writer's pending map, which only the writer consults, until the
+//! engine publishes their group. When a group fails to commit, the group
+//! prepared after it (which may have read its writes) fails as well and
+//! the writer starts again from what the engine holds.
+
+use std::collections::HashMap;
+use std::panic::AssertUnwindSafe;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use ddb_core::size::item_size;
+use ddb_core::value::binary;
+use ddb_core::Item;
+use serde_json::Value;
+use storage::{Engine, TenantStore, WriteBatch};
+use tokio::sync::oneshot;
+
+use super::changelog;
+use super::index::signed;
+use super::stats::{self, Deltas};
+use super::store::{decode, DecideMany, MultiDecision, Quotas, WriteKey};
+use crate::error::{ApiError, CancellationReason};
+
+/// One submitted write: its keys and how it decides.
+pub(super) struct Request {
+    pub keys: Vec<WriteKey>,
+    pub decide: DecideMany,
+    /// A transaction: a limit one of its actions breaks is reported as a
+    /// cancellation reason at that action.
+    pub transaction: bool,
+}
+
+type Answer = (oneshot::Sender<Result<Value, ApiError>>, Result<Value, ApiError>);
+
+/// How long an idle committer waits for more work before leaving the
+/// blocking pool.
+const COMMITTER_LINGER: Duration = Duration::from_millis(2);
+
+/// After this long without a commit, the next request reloads the cached
+/// sequence number and usage from the engine.
+const STATE_TTL: Duration = Duration::from_secs(30);
+
+/// The writer of one tenant.
+pub(super) struct Writer {
+    tenant: String,
+    tenants: Arc<TenantStore>,
+    collection_limit: u64,
+    quotas: Quotas,
+    state: Mutex<State>,
+    wake: Condvar,
+}
+
+/// Changes and answers of the requests prepared into one group.
+#[derive(Default)]
+struct Group {
+    batch: WriteBatch,
+    deltas: Deltas,
+    answers: Vec<Answer>,
+}
+
+struct State {
+    open: Group,
+    /// The number of the open group; pending writes carry it.
+    open_no: u64,
+    /// A committer runs (or is about to).
+    committer: bool,
+    /// The committer waits on `wake` for work.
+    committer_waiting: bool,
+    /// Each key's state after prepared writes the engine has not
+    /// published yet, with the group that wrote it last.
+    pending: HashMap<Vec<u8>, (u64, Option<Item>)>,
+    /// The next change-log sequence number.
+    next_seq: Option<u64>,
+    /// The tenant's table and index bytes with every prepared write, once
+    /// a storage quota made them needed.
+    tenant_bytes: Option<u64>,
+    /// Item collection sizes with every prepared write, by stats key.
+    /// Entries are only dropped while nothing is in flight, so an absent
+    /// one is exactly what the engine holds.
+    collections: HashMap<Vec<u8>, u64>,
+    last_commit: Instant,
+}
+
+impl State {
+    fn idle(&self) -> bool {
+        !self.committer && self.open.answers.is_empty() && self.pending.is_empty()
+    }
+
+    /// Forgets what was cached from the engine.
+    fn forget(&mut self) {
+        self.pending.clear();
+        self.next_seq = None;
+        self.tenant_bytes = None;
+        self.collections.clear();
+    }
+}
+
+fn storage_error(e: storage::Error) -> ApiError {
+    ApiError::Internal(format!("storage: {e}"))
+}
+
+impl Writer {
+    pub(super) fn new(tenant: String, tenants: Arc<TenantStore>, collection_limit: u64, quotas: Quotas) -> Writer {
+        Writer {
+            tenant,
+            tenants,
+            collection_limit,
+            quotas,
+            state: Mutex::new(State {
+                open: Group::default(),
+                open_no: 0,
+                committer: false,
+                committer_waiting: false,
+                pending: HashMap::new(),
+                next_seq: None,
+                tenant_bytes: None,
+                collections: HashMap::new(),
+                last_commit: Instant::now(),
+            }),
+            wake: Condvar::new(),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Prepares `req` into the open group (reading `engine`, the tenant's
+    /// open storage) and makes sure a committer runs. The answer arrives
+    /// on the returned channel once the group is durable. Must be called
+    /// from within the Tokio runtime.
+    pub(super) fn submit(self: &Arc<Self>, engine: &dyn Engine, req: Request) -> oneshot::Receiver<Result<Value, ApiError>> {
+        let (reply, answer) = oneshot::channel();
+        let start_committer = {
+            let mut st = self.lock();
+            if st.idle() && st.last_commit.elapsed() > STATE_TTL {
+                st.forget();
+            }
+            let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| self.prepare(&mut st, engine, req)))
+                .unwrap_or_else(|_| Err(ApiError::Internal("a write panicked while being prepared".into())));
+            st.open.answers.push((reply, outcome));
+            if st.committer {
+                if st.committer_waiting {
+                    self.wake.notify_one();
+                }
+                false
+            } else {
+                st.committer = true;
+                true
+            }
+        };
+        if start_committer {
+            let writer = Arc::clone(self);
+            tokio::task::spawn_blocking(move || writer.run_committer());
+        }
+        answer
+    }
+
+    /// The tenant's table bytes dropped by `bytes` (a table was deleted).
+    pub(super) fn release_bytes(&self, bytes: u64) {
+        let mut st = self.lock();
+        if let Some(used) = st.tenant_bytes.as_mut() {
+            *used = used.saturating_sub(bytes);
+        }
+    }
+
+    fn prepare(&self, st: &mut State, engine: &dyn Engine, req: Request) -> Result<Value, ApiError> {
+        let Request { keys, decide, transaction } = req;
+        let mut seq = match st.next_seq {
+            Some(s) => s,
+            None => changelog::last_seq(engine).map_err(storage_error)? + 1,
+        };
+        st.next_seq = Some(seq);
+        let quota = self
+            .quotas
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&self.tenant)
+            .copied();
+        if quota.is_some() && st.tenant_bytes.is_none() {
+            st.tenant_bytes = stats::tenant_bytes(engine).ok();
+        }
+        let mut current = Vec::with_capacity(keys.len());
+        let mut was_pending = Vec::with_capacity(keys.len());
+        for k in &keys {
+            match st.pending.get(&k.key) {
+                Some((_, item)) => {
+                    current.push(item.clone());
+                    was_pending.push(true);
+                }
+                None => {
+                    current.push(match engine.get(&k.key).map_err(storage_error)? {
+                        Some(bytes) => Some(decode(&bytes)?),
+                        None => None,
+                    });
+                    was_pending.push(false);
+                }
+            }
+        }
+        // Index maintenance and the change log need the old items.
+        let olds = current.clone();
+        let decision = decide(current)?;
+        if decision.writes.len() != keys.len() {
+            return Err(ApiError::Internal("a write decided for the wrong number of keys".into()));
+        }
+        // Index key types are checked on every item written.
+        for (k, w) in keys.iter().zip(&decision.writes) {
+            if let (Some(ix), Some(Some(item))) = (&k.indexes, w) {
+                ix.validate(item)?;
+            }
+        }
+        self.check_limits(st, engine, &keys, &decision.writes, &olds, quota)
+            .map_err(|(at, e)| if transaction { cancelled_by_limit(keys.len(), at, e) } else { e })?;
+        let MultiDecision { writes, output, extra } = decision;
+        let millis = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+        let bytes_before = st.open.deltas.storage_bytes();
+        let group_no = st.open_no;
+        for (i, (wk, write)) in keys.into_iter().zip(writes).enumerate() {
+            let old = olds.get(i).and_then(Option::as_ref);
+            let group = &mut st.open;
+            if wk.reindex_only {
+                // A pending write of the item maintains every index already.
+                let pending = was_pending.get(i).copied().unwrap_or(false);
+                if let (Some(ix), Some(cur), false) = (&wk.indexes, old, pending) {
+                    let exists = |k: &[u8]| engine.get(k).is_ok_and(|v| v.is_some());
+                    ix.reindex(cur, &exists, &mut group.batch, &mut group.deltas);
+                }
+                continue;
+            }
+            let Some(new) = write else { continue };
+            if old.is_none() && new.is_none() {
+                continue;
+            }
+            if let Some(ix) = &wk.indexes {
+                ix.apply(old, new.as_ref(), &mut group.batch, &mut group.deltas);
+            }
+            let size = |i: Option<&Item>| i.map_or(0, |i| signed(item_size(i)));
+            group.deltas.add(
+                stats::table_key(&wk.table_id),
+                i64::from(new.is_some()) - i64::from(old.is_some()),
+                size(new.as_ref()) - size(old),
+            );
+            group.batch.put(
+                changelog::key(seq),
+                changelog::record(millis, &wk.table_id, old, new.as_ref(), wk.log_old_image),
+            );
+            seq += 1;
+            match &new {
+                Some(item) => group.batch.put(wk.key.clone(), Bytes::from(binary::encode_item(item))),
+                None => group.batch.delete(wk.key.clone()),
+            };
+            st.pending.insert(wk.key, (group_no, new));
+        }
+        for (key, value) in extra {
+            st.open.batch.put(key, value);
+        }
+        st.next_seq = Some(seq);
+        let grown = st.open.deltas.storage_bytes() - bytes_before;
+        if let Some(used) = st.tenant_bytes.as_mut() {
+            *used = used.saturating_add_signed(grown);
+        }
+        Ok(output)
+    }
+
+    /// Checks one request's writes against the item collection limit and
+    /// the tenant's storage quota, and on success records the collection
+    /// size changes. A breach names the key (by position) that caused it.
+    fn check_limits(
+        &self,
+        st: &mut State,
+        engine: &dyn Engine,
+        keys: &[WriteKey],
+        writes: &[Option<Option<Item>>],
+        olds: &[Option<Item>],
+        quota: Option<u64>,
+    ) -> Result<(), (usize, ApiError)> {
+        let mut collections: Vec<(Vec<u8>, i64)> = Vec::new();
+        let mut growth = 0i64;
+        for (i, (wk, write)) in keys.iter().zip(writes).enumerate() {
+            let Some(new) = write.as_ref().filter(|_| !wk.reindex_only) else {
+                continue;
+            };
+            let old = olds.get(i).and_then(Option::as_ref);
+            if quota.is_some() {
+                let size = |i: Option<&Item>| i.map_or(0, |i| signed(item_size(i)));
+                growth += size(new.as_ref()) - size(old);
+            }
+            let Some(ix) = wk.indexes.as_ref().filter(|ix| ix.has_local()) else {
+                continue;
+            };
+            let Some(pk) = new.as_ref().or(old).and_then(|item| ix.encoded_partition(item)) else {
+                continue;
+            };
+            let size = |i: Option<&Item>| i.map_or(0, |i| signed(ix.collection_size(i) as usize));
+            let key = stats::collection_key(&wk.table_id, &pk);
+            let delta = size(new.as_ref()) - size(old);
+            let stored = match st.collections.get(&key) {
+                Some(bytes) => *bytes,
+                None => {
+                    let bytes = engine.get(&key).ok().flatten().map_or(0, |v| stats::decode(&v).1);
+                    st.collections.insert(key.clone(), bytes);
+                    bytes
+                }
+            };
+            let earlier: i64 = collections.iter().filter(|(k, _)| *k == key).map(|(_, d)| d).sum();
+            if exceeds(stored, earlier, delta, self.collection_limit) {
+                return Err((i, ApiError::ItemCollectionSizeLimitExceeded));
+            }
+            collections.push((key, delta));
+        }
+        if let (Some(quota), Some(used)) = (quota, st.tenant_bytes) {
+            if exceeds(used, 0, growth, quota) {
+                return Err((
+                    0,
+                    ApiError::LimitExceeded(format!(
+                        "Storage quota exceeded: this account's tables and indexes may hold at most {quota} bytes"
+                    )),
+                ));
+            }
+        }
+        for (key, delta) in collections {
+            if let Some(bytes) = st.collections.get_mut(&key) {
+                *bytes = bytes.saturating_add_signed(delta);
+            }
+            st.open.deltas.add(key, 0, delta);
+        }
+        Ok(())
+    }
+
+    /// Commits groups until none is left (after a short linger), then
+    /// leaves the blocking pool.
+    fn run_committer(self: Arc<Self>) {
+        let ran = std::panic::catch_unwind(AssertUnwindSafe(|| self.commit_until_idle()));
+        if ran.is_err() {
+            // The group being committed is lost (its requests see the
+            // writer stop); start again from the engine.
+            tracing::error!(tenant = %self.tenant, "writer committer panicked");
+            let mut st = self.lock();
+            st.forget();
+            st.committer = false;
+            let orphans = std::mem::take(&mut st.open);
+            st.open_no += 1;
+            drop(st);
+            fail(orphans.answers, "the writer restarted");
+        }
+    }
+
+    fn commit_until_idle(&self) {
+        loop {
+            let (group, no) = {
+                let mut st = self.lock();
+                let deadline = Instant::now() + COMMITTER_LINGER;
+                while st.open.answers.is_empty() {
+                    let now = Instant::now();
+                    if now >= deadline {
+                        st.committer = false;
+                        if st.pending.len() > 100_000 || st.collections.len() > 100_000 {
+                            st.collections.clear();
+                        }
+                        return;
+                    }
+                    st.committer_waiting = true;
+                    st = self
+                        .wake
+                        .wait_timeout(st, deadline - now)
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .0;
+                    st.committer_waiting = false;
+                }
+                let no = st.open_no;
+                st.open_no += 1;
+                (std::mem::take(&mut st.open), no)
+            };
+            let Group { mut batch, deltas, answers } = group;
+            let written = self
+                .tenants
+                .get(&self.tenant)
+                .and_then(|engine| {
+                    deltas.write(&engine, &mut batch)?;
+                    engine.write(batch)
+                });
+            let mut st = self.lock();
+            st.last_commit = Instant::now();
+            match written {
+                Ok(()) => {
+                    st.pending.retain(|_, (g, _)| *g != no);
+                    drop(st);
+                    for (reply, outcome) in answers {
+                        let _ = reply.send(outcome);
+                    }
+                }
+                Err(e) => {
+                    // Nothing of the group is acknowledged (the batch is all
+                    // or nothing); the group prepared on top of it fails too.
+                    let msg = format!("storage: {e}");
+                    tracing::error!(tenant = %self.tenant, error = %msg, "group commit failed");
+                    st.forget();
+                    let next = std::mem::take(&mut st.open);
+                    st.open_no += 1;
+                    drop(st);
+                    fail(answers, &msg);
+                    fail(next.answers, &msg);
+                }
+            }
+        }
+    }
+}
+
+/// Answers every request of a group that could not be committed.
+fn fail(answers: Vec<Answer>, msg: &str) {
+    for (reply, outcome) in answers {
+        let _ = reply.send(outcome.and(Err(ApiError::Internal(msg.to_owned()))));
+    }
+}
+
+/// True when `delta` (> 0) takes a counter at `stored`, plus `earlier`
+/// changes, past `limit`.
+fn exceeds(stored: u64, earlier: i64, delta: i64, limit: u64) -> bool {
+    let total = i64::try_from(stored)
+        .unwrap_or(i64::MAX)
+        .saturating_add(earlier)
+        .saturating_add(delta);
+    delta > 0 && u64::try_from(total).unwrap_or(0) > limit
+}
+
+/// A transaction cancelled because its action `at` (of `n`) broke a limit:
+/// the item collection limit is a cancellation reason; other limits are
+/// returned as they are.
+fn cancelled_by_limit(n: usize, at: usize, e: ApiError) -> ApiError {
+    match e {
+        ApiError::ItemCollectionSizeLimitExceeded => {
+            let mut reasons = vec![CancellationReason::none(); n];
+            if let Some(r) = reasons.get_mut(at) {
+                *r = CancellationReason::collection_size();
+            }
+            ApiError::TransactionCanceled { reasons }
+        }
+        other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limits_count_earlier_changes_and_only_growth() {
+        assert!(!exceeds(90, 0, 10, 100), "reaching the limit is allowed");
+        assert!(exceeds(90, 5, 10, 100));
+        assert!(!exceeds(200, 0, -10, 100), "shrinking is always allowed");
+        assert!(!exceeds(u64::MAX, i64::MAX, 0, 100));
+    }
+
+    #[test]
+    fn a_collection_breach_in_a_transaction_names_its_action() {
+        let e = cancelled_by_limit(3, 1, ApiError::ItemCollectionSizeLimitExceeded);
+        let ApiError::TransactionCanceled { reasons } = e else {
+            panic!("expected a cancellation, got {e:?}");
+        };
+        let codes: Vec<&str> = reasons.iter().map(|r| r.code).collect();
+        assert_eq!(codes, ["None", "ItemCollectionSizeLimitExceeded", "None"]);
+        assert_eq!(reasons[1].message.as_deref(), Some("Collection size exceeded."));
+        let quota = cancelled_by_limit(3, 0, ApiError::LimitExceeded("q".into()));
+        assert!(matches!(quota, ApiError::LimitExceeded(_)));
+    }
+}
+
