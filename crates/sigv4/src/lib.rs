@@ -35,7 +35,8 @@ pub use canonical::{canonical_headers, canonical_query_string, canonical_request
 pub use claim::{check_region, check_scope, parse, parse_expecting, Claim, Expected};
 pub use error::Error;
 pub use signing::{
-    credential_scope, presign_query, sign, sign_request, signing_key, string_to_sign, SigningParams,
+    credential_scope, lower_hex, presign_query, sign, sign_request, signing_key, string_to_sign,
+    SigningParams,
 };
 pub use verify::{payload_hash, verify, verify_with_signing_key};
 

@@ -2,7 +2,7 @@
 //! `Date` headers, formatting, and the clock-skew / expiry window checks
 //! with AWS's exact messages.
 
-use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, NaiveTime, Timelike, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime, Timelike, Utc};
 
 use crate::Error;
 
@@ -31,9 +31,18 @@ pub(crate) fn parse_http_date(value: &str) -> Option<DateTime<Utc>> {
         .map(|d| d.with_timezone(&Utc))
 }
 
-/// Format as `yyyymmddThhmmssZ`.
+/// Format as `yyyymmddThhmmssZ` (written directly: chrono's `format`
+/// parses its pattern on every call, which showed in request profiles).
 pub(crate) fn format_amz_date(t: DateTime<Utc>) -> String {
-    t.format("%Y%m%dT%H%M%SZ").to_string()
+    format!(
+        "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
+        t.year(),
+        t.month(),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
 }
 
 /// The IncompleteSignature error for an unparseable date.

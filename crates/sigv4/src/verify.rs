@@ -70,7 +70,11 @@ pub fn verify(req: &Request<'_>, claim: &Claim, secret_access_key: &[u8]) -> Res
 /// # Errors
 ///
 /// As [`verify`].
-pub fn verify_with_signing_key(req: &Request<'_>, claim: &Claim, key: &[u8; 32]) -> Result<(), Error> {
+pub fn verify_with_signing_key(
+    req: &Request<'_>,
+    claim: &Claim,
+    key: &[u8; 32],
+) -> Result<(), Error> {
     let payload = payload_hash(req)?;
     let canonical = canonical_request(req, &claim.signed_headers, &payload, claim.presigned);
     let scope = credential_scope(&claim.date, &claim.region, &claim.service);

@@ -36,13 +36,12 @@ pub fn key(seq: u64) -> Vec<u8> {
     k
 }
 
-fn put_image(out: &mut Vec<u8>, item: Option<&Item>) {
-    match item {
-        Some(i) => {
-            let enc = binary::encode_item(i);
+fn put_encoded(out: &mut Vec<u8>, encoded: Option<&[u8]>) {
+    match encoded {
+        Some(enc) => {
             let len = u32::try_from(enc.len()).unwrap_or(OMITTED - 1);
             out.extend_from_slice(&len.to_be_bytes());
-            out.extend_from_slice(&enc);
+            out.extend_from_slice(enc);
         }
         None => out.extend_from_slice(&ABSENT.to_be_bytes()),
     }
@@ -51,18 +50,29 @@ fn put_image(out: &mut Vec<u8>, item: Option<&Item>) {
 /// Encodes one change record; `keep_old` false records only that an old
 /// item existed.
 pub fn record(millis: u64, table_id: &str, old: Option<&Item>, new: Option<&Item>, keep_old: bool) -> Bytes {
-    let mut out = Vec::with_capacity(64);
-    out.push(FORMAT_VERSION);
-    out.extend_from_slice(&millis.to_be_bytes());
+    let new = new.map(binary::encode_item);
+    record_encoded(millis, table_id, old, new.as_deref(), keep_old)
+}
+
+/// [`record`] with the new item already encoded (the writer stores the
+/// same bytes as the item, so it encodes them once).
+pub fn record_encoded(millis: u64, table_id: &str, old: Option<&Item>, new: Option<&[u8]>, keep_old: bool) -> Bytes {
+    let old_existed = old.is_some();
+    let old = old.filter(|_| keep_old).map(binary::encode_item);
     let id = table_id.as_bytes();
     let id_len = u16::try_from(id.len()).unwrap_or(u16::MAX);
+    let images = old.as_ref().map_or(0, Vec::len) + new.map_or(0, <[u8]>::len);
+    let mut out = Vec::with_capacity(1 + 8 + 2 + usize::from(id_len) + 8 + images);
+    out.push(FORMAT_VERSION);
+    out.extend_from_slice(&millis.to_be_bytes());
     out.extend_from_slice(&id_len.to_be_bytes());
     out.extend_from_slice(id.get(..usize::from(id_len)).unwrap_or(id));
-    match old {
-        Some(_) if !keep_old => out.extend_from_slice(&OMITTED.to_be_bytes()),
-        _ => put_image(&mut out, old),
+    match &old {
+        Some(enc) => put_encoded(&mut out, Some(enc)),
+        None if old_existed => out.extend_from_slice(&OMITTED.to_be_bytes()),
+        None => put_encoded(&mut out, None),
     }
-    put_image(&mut out, new);
+    put_encoded(&mut out, new);
     Bytes::from(out)
 }
 

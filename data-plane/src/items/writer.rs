@@ -257,13 +257,15 @@ impl Writer {
                 i64::from(new.is_some()) - i64::from(old.is_some()),
                 size(new.as_ref()) - size(old),
             );
+            // The item is encoded once, for itself and its change record.
+            let encoded = new.as_ref().map(|item| Bytes::from(binary::encode_item(item)));
             group.batch.put(
                 changelog::key(seq),
-                changelog::record(millis, &wk.table_id, old, new.as_ref(), wk.log_old_image),
+                changelog::record_encoded(millis, &wk.table_id, old, encoded.as_deref(), wk.log_old_image),
             );
             seq += 1;
-            match &new {
-                Some(item) => group.batch.put(wk.key.clone(), Bytes::from(binary::encode_item(item))),
+            match encoded {
+                Some(bytes) => group.batch.put(wk.key.clone(), bytes),
                 None => group.batch.delete(wk.key.clone()),
             };
             st.pending.insert(wk.key, (group_no, new));
