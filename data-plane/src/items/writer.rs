@@ -373,7 +373,8 @@ impl Writer {
                     let now = Instant::now();
                     if now >= deadline {
                         st.committer = false;
-                        if st.pending.len() > 100_000 || st.collections.len() > 100_000 {
+                        // Nothing is in flight: a large cache may go.
+                        if st.collections.len() > 100_000 {
                             st.collections.clear();
                         }
                         return;
