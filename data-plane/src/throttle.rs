@@ -38,6 +38,28 @@ impl Throttle {
     /// Takes `cost` units from the bucket of (`tenant`, `table`) refilled
     /// at `rate` per second; false when it does not hold them.
     pub fn admit(&self, tenant: &str, table: &str, rate: u64, cost: f64, now: Instant) -> bool {
+        self.with_bucket(tenant, table, rate, now, |tokens, rate| {
+            // A request larger than a whole second's budget still runs when
+            // the bucket is full, so it cannot be refused forever.
+            if *tokens >= cost.min(rate) {
+                *tokens -= cost;
+                true
+            } else {
+                false
+            }
+        })
+    }
+
+    /// Takes `units` from the bucket of (`tenant`, `table`) unconditionally
+    /// (the work is done): the bucket may go negative and then refuses
+    /// requests until it has refilled.
+    pub fn debit(&self, tenant: &str, table: &str, rate: u64, units: f64, now: Instant) {
+        self.with_bucket(tenant, table, rate, now, |tokens, _| *tokens -= units);
+    }
+
+    /// Runs `f` on the tokens of (`tenant`, `table`)'s bucket, refilled at
+    /// `rate` per second up to one second's worth, and on the rate.
+    fn with_bucket<T>(&self, tenant: &str, table: &str, rate: u64, now: Instant, f: impl FnOnce(&mut f64, f64) -> T) -> T {
         let rate = rate.max(1) as f64;
         let mut buckets = self.buckets.lock().unwrap_or_else(PoisonError::into_inner);
         let bucket = buckets
@@ -46,28 +68,7 @@ impl Throttle {
         let elapsed = now.saturating_duration_since(bucket.last).as_secs_f64();
         bucket.tokens = (bucket.tokens + elapsed * rate).min(rate);
         bucket.last = now;
-        // A request larger than a whole second's budget still runs when
-        // the bucket is full, so it cannot be refused forever.
-        if bucket.tokens >= cost.min(rate) {
-            bucket.tokens -= cost;
-            true
-        } else {
-            false
-        }
-    }
-
-    /// Takes `units` from the bucket of (`tenant`, `table`) unconditionally
-    /// (the work is done): the bucket may go negative and then refuses
-    /// requests until it has refilled.
-    pub fn debit(&self, tenant: &str, table: &str, rate: u64, units: f64, now: Instant) {
-        let rate = rate.max(1) as f64;
-        let mut buckets = self.buckets.lock().unwrap_or_else(PoisonError::into_inner);
-        let bucket = buckets
-            .entry((tenant.to_owned(), table.to_owned()))
-            .or_insert(Bucket { tokens: rate, last: now });
-        let elapsed = now.saturating_duration_since(bucket.last).as_secs_f64();
-        bucket.tokens = (bucket.tokens + elapsed * rate).min(rate) - units;
-        bucket.last = now;
+        f(&mut bucket.tokens, rate)
     }
 
     /// Settles a request that ran against table `t`: when the caller's
