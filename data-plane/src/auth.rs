@@ -60,7 +60,7 @@ pub struct SigningKeys {
 struct CachedKey {
     record: Arc<AccessKeyRecord>,
     scope: (String, String, String),
-    key: [u8; 32],
+    key: sigv4::SigningKey,
 }
 
 /// Entries kept at most; past it the cache starts over (keys are cheap to
@@ -68,7 +68,7 @@ struct CachedKey {
 const MAX_CACHED_KEYS: usize = 10_000;
 
 impl SigningKeys {
-    fn get(&self, record: &Arc<AccessKeyRecord>, claim: &sigv4::Claim) -> [u8; 32] {
+    fn get(&self, record: &Arc<AccessKeyRecord>, claim: &sigv4::Claim) -> sigv4::SigningKey {
         let mut keys = self.keys.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(c) = keys.get(&record.access_key_id) {
             if Arc::ptr_eq(&c.record, record)
@@ -76,15 +76,15 @@ impl SigningKeys {
                 && c.scope.1 == claim.region
                 && c.scope.2 == claim.service
             {
-                return c.key;
+                return c.key.clone();
             }
         }
-        let key = sigv4::signing_key(
+        let key = sigv4::SigningKey::new(&sigv4::signing_key(
             record.secret_access_key.expose().as_bytes(),
             &claim.date,
             &claim.region,
             &claim.service,
-        );
+        ));
         if keys.len() >= MAX_CACHED_KEYS {
             keys.clear();
         }
@@ -93,7 +93,7 @@ impl SigningKeys {
             CachedKey {
                 record: Arc::clone(record),
                 scope: (claim.date.clone(), claim.region.clone(), claim.service.clone()),
-                key,
+                key: key.clone(),
             },
         );
         key
@@ -131,7 +131,7 @@ pub fn verify(
         .key(&claim.access_key_id)
         .filter(|k| k.active)
         .ok_or(ApiError::UnrecognizedClient)?;
-    sigv4::verify_with_signing_key(&request, &claim, &keys.get(key, &claim))?;
+    sigv4::verify_with_key(&request, &claim, &keys.get(key, &claim))?;
     let tenant = catalog
         .tenant(&key.tenant_id)
         .ok_or(ApiError::UnrecognizedClient)?;

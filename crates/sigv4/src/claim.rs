@@ -263,9 +263,17 @@ fn from_header(
         return Err(Error::IncompleteSignature(missing));
     }
 
-    let time = match (x_amz_date, date_header) {
-        (Some(value), _) => parse_amz_date(value.trim()).ok_or_else(|| bad_date(value))?,
-        (None, Some(value)) => parse_http_date(value).ok_or_else(|| bad_date(value))?,
+    // A valid X-Amz-Date is already in the canonical format; only a Date
+    // header needs formatting.
+    let (time, amz_date) = match (x_amz_date, date_header) {
+        (Some(raw), _) => {
+            let value = raw.trim();
+            (parse_amz_date(value).ok_or_else(|| bad_date(raw))?, value.to_owned())
+        }
+        (None, Some(value)) => {
+            let time = parse_http_date(value).ok_or_else(|| bad_date(value))?;
+            (time, format_amz_date(time))
+        }
         (None, None) => return Err(Error::MissingAuthenticationToken),
     };
     check_skew(time, now)?;
@@ -276,7 +284,7 @@ fn from_header(
             credential: credential.unwrap_or_default(),
             signed_headers: signed_headers.unwrap_or_default(),
             signature: signature.unwrap_or_default(),
-            amz_date: format_amz_date(time),
+            amz_date,
             presigned: false,
             expires: None,
             security_token: req

@@ -36,9 +36,9 @@ pub use claim::{check_region, check_scope, parse, parse_expecting, Claim, Expect
 pub use error::Error;
 pub use signing::{
     credential_scope, lower_hex, presign_query, sign, sign_request, signing_key, string_to_sign,
-    SigningParams,
+    SigningKey, SigningParams,
 };
-pub use verify::{payload_hash, verify, verify_with_signing_key};
+pub use verify::{payload_hash, verify, verify_with_key, verify_with_signing_key};
 
 /// The only signing algorithm accepted.
 pub const ALGORITHM: &str = "AWS4-HMAC-SHA256";

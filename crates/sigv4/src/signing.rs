@@ -58,6 +58,31 @@ pub fn string_to_sign(amz_date: &str, credential_scope: &str, canonical_request:
     )
 }
 
+/// A derived signing key with its HMAC state prepared once (the inner
+/// and outer padded blocks), for a server that caches keys.
+#[derive(Clone)]
+pub struct SigningKey(hmac::Key);
+
+impl SigningKey {
+    /// Prepares `key` (from [`signing_key`]).
+    #[must_use]
+    pub fn new(key: &[u8; 32]) -> SigningKey {
+        SigningKey(hmac::Key::new(hmac::HMAC_SHA256, key))
+    }
+
+    /// Hex signature of `string_to_sign`, as [`sign`] computes it.
+    #[must_use]
+    pub fn sign(&self, string_to_sign: &str) -> String {
+        lower_hex(hmac::sign(&self.0, string_to_sign.as_bytes()).as_ref())
+    }
+}
+
+impl fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SigningKey(..)")
+    }
+}
+
 /// Hex signature of `string_to_sign` under `signing_key`.
 #[must_use]
 pub fn sign(signing_key: &[u8; 32], string_to_sign: &str) -> String {
@@ -226,6 +251,14 @@ mod tests {
             hex::encode(hmac_sha256(&[0x0b; 20], b"Hi There")),
             "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7"
         );
+    }
+
+    #[test]
+    fn a_prepared_key_signs_as_sign_does() {
+        let key = signing_key(b"secret", "20150830", "us-east-1", "dynamodb");
+        let sts = "AWS4-HMAC-SHA256\n20150830T123600Z\nscope\nhash";
+        assert_eq!(SigningKey::new(&key).sign(sts), sign(&key, sts));
+        assert_eq!(format!("{:?}", SigningKey::new(&key)), "SigningKey(..)", "never shows the key");
     }
 
     #[test]

@@ -6,7 +6,7 @@ use subtle::ConstantTimeEq;
 use crate::canonical::canonical_request;
 use crate::claim::Claim;
 use crate::error::{MSG_CONTENT_SHA256_MISMATCH, MSG_SIGNATURE_MISMATCH};
-use crate::signing::{credential_scope, sha256_hex, sign, signing_key, string_to_sign};
+use crate::signing::{credential_scope, sha256_hex, signing_key, string_to_sign, SigningKey};
 use crate::{Error, Request, UNSIGNED_PAYLOAD};
 
 /// Header through which a client states the payload hash it signed.
@@ -75,11 +75,21 @@ pub fn verify_with_signing_key(
     claim: &Claim,
     key: &[u8; 32],
 ) -> Result<(), Error> {
+    verify_with_key(req, claim, &SigningKey::new(key))
+}
+
+/// Like [`verify_with_signing_key`], with the key's HMAC state prepared
+/// ([`SigningKey`]), which a server caches with the key.
+///
+/// # Errors
+///
+/// As [`verify`].
+pub fn verify_with_key(req: &Request<'_>, claim: &Claim, key: &SigningKey) -> Result<(), Error> {
     let payload = payload_hash(req)?;
     let canonical = canonical_request(req, &claim.signed_headers, &payload, claim.presigned);
     let scope = credential_scope(&claim.date, &claim.region, &claim.service);
     let sts = string_to_sign(&claim.amz_date, &scope, &canonical);
-    let expected = sign(key, &sts);
+    let expected = key.sign(&sts);
     if bool::from(expected.as_bytes().ct_eq(claim.signature.as_bytes())) {
         Ok(())
     } else {
