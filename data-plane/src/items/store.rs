@@ -80,7 +80,7 @@ impl std::fmt::Debug for ItemStore {
     }
 }
 
-fn storage_error(e: storage::Error) -> ApiError {
+pub(super) fn storage_error(e: storage::Error) -> ApiError {
     ApiError::Internal(format!("storage: {e}"))
 }
 

@@ -33,7 +33,7 @@ use tokio::sync::oneshot;
 use super::changelog;
 use super::index::signed;
 use super::stats::{self, Deltas};
-use super::store::{decode, DecideMany, MultiDecision, Quotas, WriteKey};
+use super::store::{decode, storage_error, DecideMany, MultiDecision, Quotas, WriteKey};
 use crate::error::{ApiError, CancellationReason};
 
 /// One submitted write: its keys and how it decides.
@@ -108,10 +108,6 @@ impl State {
         self.tenant_bytes = None;
         self.collections.clear();
     }
-}
-
-fn storage_error(e: storage::Error) -> ApiError {
-    ApiError::Internal(format!("storage: {e}"))
 }
 
 impl Writer {
@@ -196,21 +192,14 @@ impl Writer {
             st.tenant_bytes = stats::tenant_bytes(engine).ok();
         }
         let mut current = Vec::with_capacity(keys.len());
-        let mut was_pending = Vec::with_capacity(keys.len());
         for k in &keys {
-            match st.pending.get(&k.key) {
-                Some((_, item)) => {
-                    current.push(item.clone());
-                    was_pending.push(true);
-                }
-                None => {
-                    current.push(match engine.get(&k.key).map_err(storage_error)? {
-                        Some(bytes) => Some(decode(&bytes)?),
-                        None => None,
-                    });
-                    was_pending.push(false);
-                }
-            }
+            current.push(match st.pending.get(&k.key) {
+                Some((_, item)) => item.clone(),
+                None => match engine.get(&k.key).map_err(storage_error)? {
+                    Some(bytes) => Some(decode(&bytes)?),
+                    None => None,
+                },
+            });
         }
         // Index maintenance and the change log need the old items.
         let olds = current.clone();
@@ -230,14 +219,16 @@ impl Writer {
         let millis = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
-        let bytes_before = st.open.deltas.storage_bytes();
+        // The tenant's bytes are kept only under a storage quota.
+        let bytes_before = st.tenant_bytes.map(|_| st.open.deltas.storage_bytes());
         let group_no = st.open_no;
         for (i, (wk, write)) in keys.into_iter().zip(writes).enumerate() {
             let old = olds.get(i).and_then(Option::as_ref);
-            let group = &mut st.open;
             if wk.reindex_only {
-                // A pending write of the item maintains every index already.
-                let pending = was_pending.get(i).copied().unwrap_or(false);
+                // A pending write of the item maintains every index already
+                // (a reindexing request writes none of its keys itself).
+                let pending = st.pending.contains_key(&wk.key);
+                let group = &mut st.open;
                 if let (Some(ix), Some(cur), false) = (&wk.indexes, old, pending) {
                     let exists = |k: &[u8]| engine.get(k).is_ok_and(|v| v.is_some());
                     ix.reindex(cur, &exists, &mut group.batch, &mut group.deltas);
@@ -248,6 +239,7 @@ impl Writer {
             if old.is_none() && new.is_none() {
                 continue;
             }
+            let group = &mut st.open;
             if let Some(ix) = &wk.indexes {
                 ix.apply(old, new.as_ref(), &mut group.batch, &mut group.deltas);
             }
@@ -274,9 +266,11 @@ impl Writer {
             st.open.batch.put(key, value);
         }
         st.next_seq = Some(seq);
-        let grown = st.open.deltas.storage_bytes() - bytes_before;
-        if let Some(used) = st.tenant_bytes.as_mut() {
-            *used = used.saturating_add_signed(grown);
+        if let Some(before) = bytes_before {
+            let grown = st.open.deltas.storage_bytes() - before;
+            if let Some(used) = st.tenant_bytes.as_mut() {
+                *used = used.saturating_add_signed(grown);
+            }
         }
         Ok(output)
     }
