@@ -73,11 +73,11 @@ async fn api(State(dp): State<Arc<DataPlane>>, request: axum::extract::Request) 
     let error = result.as_ref().err().map(ApiError::code);
     dp.metrics.observe(op, error, started.elapsed().as_secs_f64());
     match result {
-        Ok(value) => respond(StatusCode::OK, &value, &id),
+        Ok(reply) => respond(StatusCode::OK, reply.into_bytes(), &id),
         Err(e) => {
             let status = StatusCode::from_u16(e.code().status()).unwrap_or(StatusCode::BAD_REQUEST);
             tracing::debug!(request_id = %id, operation = ?op, error = %e, "request failed");
-            respond(status, &e.body(&id), &id)
+            respond(status, ops::Reply::Json(e.body(&id)).into_bytes(), &id)
         }
     }
 }
@@ -90,7 +90,7 @@ async fn handle(
     origin: Origin,
     body: Body,
     op_out: &mut Option<Operation>,
-) -> Result<serde_json::Value, ApiError> {
+) -> Result<ops::Reply, ApiError> {
     let bytes = read_body(body, dp.config.max_body_bytes).await?;
     let catalog = dp.catalog.load_full().ok_or(ApiError::ServiceUnavailable)?;
     let mut caller = crate::auth::verify(&dp.signing_keys, &catalog, method, uri, headers, &bytes, chrono::Utc::now())?;
@@ -132,8 +132,7 @@ fn parse_json(bytes: &[u8]) -> Result<serde_json::Value, ApiError> {
     }
 }
 
-fn respond(status: StatusCode, value: &serde_json::Value, id: &str) -> Response {
-    let body = serde_json::to_vec(value).unwrap_or_else(|_| b"{}".to_vec());
+fn respond(status: StatusCode, body: Vec<u8>, id: &str) -> Response {
     let crc = crc32fast::hash(&body);
     let mut res = Response::new(Body::from(body));
     *res.status_mut() = status;

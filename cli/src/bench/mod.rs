@@ -8,6 +8,7 @@
 //! - [`workload`]: the key space, request bodies, preload, probe and the
 //!   closed-loop driver;
 //! - [`histogram`]: the log-bucketed latency histogram;
+//! - [`cpu`]: CPU time per request of the servers and the generator;
 //! - [`ceiling`]: the bare axum server (parse JSON, fixed reply);
 //! - [`stack`]: the whole stack in-process (Postgres, control plane, data
 //!   plane with `sync = always`, tenant and root key) unless `--endpoint`;
@@ -24,6 +25,7 @@
 
 mod ceiling;
 mod conn;
+mod cpu;
 mod histogram;
 mod report;
 mod signer;
@@ -193,6 +195,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
 
     let load_before = load_average();
     let ceiling = ceiling::Ceiling::start().await?;
+    let target_in_process = args.endpoint.is_none();
     let (target, creds, stack, description) = match &args.endpoint {
         Some(url) => {
             let endpoint = Endpoint::parse(url).await?;
@@ -235,7 +238,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     let generator = tokio::task::spawn_blocking(move || -> anyhow::Result<Vec<Row>> {
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(threads)
-            .thread_name("bench-client")
+            .thread_name(cpu::CLIENT_THREAD)
             .enable_all()
             .build()
             .context("starting the generator's runtime")?;
@@ -261,7 +264,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         load_before,
         load_average(),
     );
-    println!("{}", report::render(&rows));
+    println!("{}", report::render(&rows, target_in_process));
     stopped_stack.context("stopping the stack")?;
     if stopped_ceiling.is_err() {
         eprintln!("warning: the ceiling server did not stop within 10 s");

@@ -6,6 +6,7 @@
 //! ceiling's p99).
 
 use std::fmt::Write as _;
+use std::time::Duration;
 
 use super::workload::{RunResult, Workload};
 
@@ -52,10 +53,46 @@ fn thousands(v: f64) -> String {
     out
 }
 
-/// Renders the table and, under it, the first error of any run that had
-/// errors.
+/// CPU microseconds per successful request, or blank.
+fn per_op(spent: Option<Duration>, ops: u64) -> String {
+    match spent {
+        Some(d) if ops > 0 => format!("{:.1}", d.as_secs_f64() * 1e6 / ops as f64),
+        _ => String::new(),
+    }
+}
+
+/// The second table: CPU per request of the servers and the generator,
+/// for the target (when it runs in this process) and the ceiling.
+fn render_cpu(rows: &[Row], target_in_process: bool) -> String {
+    let mut out = String::from(
+        "| workload | conns | server CPU µs/op | generator CPU µs/op | ceiling server CPU µs/op | ceiling generator CPU µs/op |\n|---|---:|---:|---:|---:|---:|\n",
+    );
+    for row in rows {
+        let (server, client) = match &row.target {
+            Outcome::Measured(r) => (
+                per_op(r.cpu.filter(|_| target_in_process).map(|c| c.server), r.ok),
+                per_op(r.cpu.map(|c| c.client), r.ok),
+            ),
+            Outcome::NotAvailable(_) => (String::new(), String::new()),
+        };
+        let c = &row.ceiling;
+        let _ = writeln!(
+            out,
+            "| {} | {} | {server} | {client} | {} | {} |",
+            row.workload.label(),
+            row.clients,
+            per_op(c.cpu.map(|c| c.server), c.ok),
+            per_op(c.cpu.map(|c| c.client), c.ok),
+        );
+    }
+    out
+}
+
+/// Renders the throughput table, the CPU table and, under them, the first
+/// error of any run that had errors. `target_in_process`: the stack runs in
+/// this process, so its CPU time can be told apart.
 #[must_use]
-pub fn render(rows: &[Row]) -> String {
+pub fn render(rows: &[Row], target_in_process: bool) -> String {
     let mut out = String::new();
     out.push_str("| workload | conns | ops/s | p50 ms | p99 ms | p99.9 ms | errors | ceiling ops/s | ceiling p99 ms | ops/s ÷ ceiling (target) | p99 ÷ ceiling p99 (target ≤ 2) |\n");
     out.push_str("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
@@ -113,6 +150,8 @@ pub fn render(rows: &[Row]) -> String {
             }
         }
     }
+    out.push('\n');
+    out.push_str(&render_cpu(rows, target_in_process));
     for n in notes {
         let _ = writeln!(out, "\n- {n}");
     }
@@ -121,6 +160,7 @@ pub fn render(rows: &[Row]) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::super::cpu::CpuSpent;
     use super::*;
 
     #[test]
@@ -143,6 +183,10 @@ mod tests {
         let mut slow = RunResult {
             ok: 500,
             window: std::time::Duration::from_secs(1),
+            cpu: Some(CpuSpent {
+                server: Duration::from_millis(50),
+                client: Duration::from_millis(10),
+            }),
             ..RunResult::default()
         };
         slow.hist.record(3_000_000);
@@ -160,8 +204,11 @@ mod tests {
                 ceiling: RunResult::default(),
             },
         ];
-        let text = render(&rows);
+        let text = render(&rows, true);
         assert!(text.contains("| GetItem | 16 | 500 |"), "{text}");
+        assert!(text.contains("| GetItem | 16 | 100.0 | 20.0 |  |  |"), "{text}");
+        let remote = render(&rows, false);
+        assert!(remote.contains("| GetItem | 16 |  | 20.0 |"), "{remote}");
         assert!(text.contains("0.500 (≥ 0.60: MISSED)"), "{text}");
         assert!(text.contains("not available"), "{text}");
     }

@@ -24,6 +24,7 @@ use anyhow::{bail, Context};
 use bytes::Bytes;
 
 use super::conn::{Conn, Endpoint};
+use super::cpu::{CpuSample, CpuSpent};
 use super::histogram::Histogram;
 use super::signer::{Credentials, Signer};
 
@@ -241,6 +242,8 @@ pub struct RunResult {
     pub window: Duration,
     /// The first error seen, for the report.
     pub first_error: Option<String>,
+    /// CPU the servers and the generator spent in the window (Linux).
+    pub cpu: Option<CpuSpent>,
 }
 
 impl RunResult {
@@ -285,6 +288,12 @@ pub async fn run(spec: &RunSpec, keys: &Arc<KeySpace>) -> anyhow::Result<RunResu
         let rng = Rng(seed ^ (i as u64).wrapping_mul(0xA24B_AED4_963E_E407));
         tasks.push(tokio::spawn(client_loop(conn, spec, keys, rng, measure_from, until)));
     }
+    let cpu = tokio::spawn(async move {
+        tokio::time::sleep_until(measure_from.into()).await;
+        let from = CpuSample::now();
+        tokio::time::sleep_until(until.into()).await;
+        from.zip(CpuSample::now()).map(|(a, b)| a.until(&b))
+    });
     let mut total = RunResult {
         window: spec.duration,
         ..RunResult::default()
@@ -292,6 +301,7 @@ pub async fn run(spec: &RunSpec, keys: &Arc<KeySpace>) -> anyhow::Result<RunResu
     for t in tasks {
         total.merge(t.await.context("a client task failed")?);
     }
+    total.cpu = cpu.await.ok().flatten();
     Ok(total)
 }
 

@@ -6,9 +6,9 @@ use ddb_core::expr::ast::{Projection, Resolved};
 use ddb_core::expr::projection::project;
 use ddb_core::expr::parse_projection;
 use ddb_core::size::item_size;
-use ddb_core::value::json::item_to_json;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
+use super::reply::{ObjectWriter, Reply};
 use crate::auth::Verified;
 use crate::catalog::Catalog;
 use crate::error::ApiError;
@@ -35,7 +35,7 @@ pub fn projection_of(body: &Value) -> Result<Option<Projection<Resolved<'static>
 }
 
 /// `GetItem`
-pub async fn get(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: Value) -> Result<Value, ApiError> {
+pub async fn get(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: Value) -> Result<Reply, ApiError> {
     let t = table(catalog, caller, str_member(&body, "TableName")?)?;
     let (pk, sk) = key_of_key(&t, body.get("Key"))?;
     let consistent = match body.get("ConsistentRead") {
@@ -48,18 +48,18 @@ pub async fn get(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: Val
     let key = item_key(&t.record.id, &pk, sk.as_ref()).map_err(|e| ApiError::Validation(e.to_string()))?;
     let found = dp.items.get(&caller.tenant.id, key).await?;
     let mode = if consistent { ReadMode::Strong } else { ReadMode::Eventual };
-    let units = read(found.as_ref().map_or(0, |i| item_size(i) as u64), mode);
+    let size = found.as_ref().map_or(0, item_size);
+    let units = read(size as u64, mode);
     super::consumed::charge(dp, caller, &t, &super::consumed::Consumed::read(units), 1.0);
-    let mut out = Map::new();
+    let mut out = ObjectWriter::with_capacity(2 * size + 64);
     if let Some(item) = found {
-        let item = match &projection {
-            Some(p) => project(p, &item),
-            None => item,
-        };
-        out.insert("Item".into(), item_to_json(&item));
+        match &projection {
+            Some(p) => out.item("Item", &project(p, &item)),
+            None => out.item("Item", &item),
+        }
     }
     if let Some(c) = consumed(capacity_mode, &t.def.spec.name, units, true) {
-        out.insert("ConsumedCapacity".into(), c);
+        out.value("ConsumedCapacity", &c);
     }
-    Ok(Value::Object(out))
+    Ok(out.finish())
 }

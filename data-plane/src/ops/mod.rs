@@ -10,12 +10,14 @@ mod item_write;
 mod list_tables;
 mod query_scan;
 mod range_read;
+mod reply;
 mod table_settings;
 mod tables;
 mod transact;
 
 pub(crate) use consumed::Consumed;
 pub(crate) use client_tokens::ClientTokens;
+pub(crate) use reply::Reply;
 
 use ddb_core::Operation;
 use serde::de::DeserializeOwned;
@@ -28,6 +30,24 @@ use crate::DataPlane;
 
 /// Runs `op` with the raw JSON body.
 pub async fn dispatch(
+    dp: &DataPlane,
+    op: Operation,
+    caller: &Verified,
+    catalog: &Catalog,
+    host: Option<&str>,
+    body: Value,
+) -> Result<Reply, ApiError> {
+    // The reads write their items straight to the response bytes.
+    match op {
+        Operation::GetItem => item_read::get(dp, caller, catalog, body).await,
+        Operation::Query => query_scan::query(dp, caller, catalog, body).await,
+        Operation::Scan => query_scan::scan(dp, caller, catalog, body).await,
+        _ => dispatch_json(dp, op, caller, catalog, host, body).await.map(Reply::Json),
+    }
+}
+
+/// The operations that answer with a JSON value.
+async fn dispatch_json(
     dp: &DataPlane,
     op: Operation,
     caller: &Verified,
@@ -53,13 +73,10 @@ pub async fn dispatch(
         Operation::PutItem => item_write::put(dp, caller, catalog, body).await,
         Operation::UpdateItem => item_write::update(dp, caller, catalog, body).await,
         Operation::DeleteItem => item_write::delete(dp, caller, catalog, body).await,
-        Operation::GetItem => item_read::get(dp, caller, catalog, body).await,
         Operation::BatchGetItem => batch::batch_get(dp, caller, catalog, body).await,
         Operation::BatchWriteItem => batch::batch_write(dp, caller, catalog, body).await,
         Operation::TransactWriteItems => transact::transact_write(dp, caller, catalog, body).await,
         Operation::TransactGetItems => transact::transact_get(dp, caller, catalog, body).await,
-        Operation::Query => query_scan::query(dp, caller, catalog, body).await,
-        Operation::Scan => query_scan::scan(dp, caller, catalog, body).await,
         Operation::DescribeLimits => Ok(table_settings::describe_limits()),
         Operation::DescribeEndpoints => Ok(table_settings::describe_endpoints(dp, host)),
         other => {

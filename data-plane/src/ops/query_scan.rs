@@ -16,6 +16,7 @@ use storage::Direction;
 
 use super::consumed::{charge, Consumed};
 use super::range_read::{read_page, Page, Select};
+use super::reply::{ObjectWriter, Reply};
 use crate::auth::Verified;
 use crate::catalog::{Catalog, CatalogTable};
 use crate::error::ApiError;
@@ -313,7 +314,7 @@ async fn run_page(
     range: KeyRange,
     direction: Direction,
     body: &Value,
-) -> Result<Value, ApiError> {
+) -> Result<Reply, ApiError> {
     let limit = limit(body)?;
     let consistent = bool_member(body, "ConsistentRead")?.unwrap_or(false);
     let capacity_mode = return_consumed(body)?.map(str::to_owned);
@@ -369,7 +370,8 @@ async fn run_page(
             .await
             .map_err(|e| ApiError::Internal(format!("read task failed: {e}")))??
     };
-    let mut body = out.body;
+    let mut reply = ObjectWriter::with_capacity(out.items.as_ref().map_or(0, Vec::len) + 128);
+    out.write(&mut reply);
     let units = out.meter.consumed(out.mode);
     // Reading an index consumes the index's capacity, not the table's (an
     // LSI's is the table's in the metrics, as in CloudWatch).
@@ -380,7 +382,7 @@ async fn run_page(
     }
     charge(dp, caller, &t, &consumed, 1.0);
     if capacity_mode.is_none() {
-        return Ok(Value::Object(body));
+        return Ok(reply.finish());
     }
     let (table_units, index_units) = match &index_read {
         Some((name, local)) => (
@@ -394,13 +396,13 @@ async fn run_page(
         None => (units, Vec::new()),
     };
     if let Some(c) = consumed_with_indexes(capacity_mode.as_deref(), &t.def.spec.name, table_units, &index_units, true) {
-        body.insert("ConsumedCapacity".into(), c);
+        reply.value("ConsumedCapacity", &c);
     }
-    Ok(Value::Object(body))
+    Ok(reply.finish())
 }
 
 /// `Query`
-pub async fn query(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: Value) -> Result<Value, ApiError> {
+pub async fn query(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: Value) -> Result<Reply, ApiError> {
     let t = table(catalog, caller, str_member(&body, "TableName")?)?;
     let exprs = exprs(&body, true)?;
     let mut sel = select(&body, exprs.projection.is_some())?;
@@ -436,7 +438,7 @@ pub async fn query(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: V
 }
 
 /// `Scan`
-pub async fn scan(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: Value) -> Result<Value, ApiError> {
+pub async fn scan(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: Value) -> Result<Reply, ApiError> {
     let t = table(catalog, caller, str_member(&body, "TableName")?)?;
     let exprs = exprs(&body, false)?;
     let mut sel = select(&body, exprs.projection.is_some())?;

@@ -11,11 +11,11 @@ use ddb_core::expr::ast::{Condition, Projection, Resolved};
 use ddb_core::expr::eval::evaluate;
 use ddb_core::expr::projection::project;
 use ddb_core::size::item_size;
-use ddb_core::value::json::item_to_json;
+use ddb_core::value::json::write_item;
 use ddb_core::Item;
-use serde_json::{Map, Value};
 use storage::{Direction, Snapshot};
 
+use super::reply::ObjectWriter;
 use crate::error::ApiError;
 use crate::items::store::decode;
 
@@ -53,9 +53,31 @@ pub struct Page<'a> {
 
 /// A page's result, before the table name is added to consumed capacity.
 pub struct PageOut {
-    pub body: Map<String, Value>,
+    /// The returned items as the members of a JSON array (`None` for
+    /// `Select: COUNT`).
+    pub items: Option<Vec<u8>>,
+    pub count: usize,
+    pub scanned: usize,
+    pub last_evaluated_key: Option<Item>,
     pub meter: ReadMeter,
     pub mode: ReadMode,
+}
+
+impl PageOut {
+    /// Writes `Items`, `Count`, `ScannedCount` and `LastEvaluatedKey`.
+    pub fn write(&self, out: &mut ObjectWriter) {
+        if let Some(items) = &self.items {
+            let buf = out.member("Items");
+            buf.push(b'[');
+            buf.extend_from_slice(items);
+            buf.push(b']');
+        }
+        out.number("Count", self.count);
+        out.number("ScannedCount", self.scanned);
+        if let Some(k) = &self.last_evaluated_key {
+            out.item("LastEvaluatedKey", k);
+        }
+    }
 }
 
 fn bound(b: &Bound<Vec<u8>>) -> Bound<&[u8]> {
@@ -75,7 +97,7 @@ pub fn read_page(snapshot: &dyn Snapshot, page: &Page<'_>) -> Result<PageOut, Ap
         .range(bound(&page.start), bound(&page.end), page.direction)
         .map_err(|e| ApiError::Internal(format!("storage: {e}")))?;
     let mut meter = ReadMeter::new();
-    let mut items = Vec::new();
+    let mut items = (page.select != Select::Count).then(Vec::new);
     let mut count = 0usize;
     let mut scanned = 0usize;
     let mut last: Option<Item> = None;
@@ -110,12 +132,14 @@ pub fn read_page(snapshot: &dyn Snapshot, page: &Page<'_>) -> Result<PageOut, Ap
         let passes = page.filter.is_none_or(|f| evaluate(f, &item));
         if passes {
             count += 1;
-            if page.select != Select::Count {
-                let shown = match page.projection {
-                    Some(p) => project(p, &item),
-                    None => item,
-                };
-                items.push(item_to_json(&shown));
+            if let Some(items) = items.as_mut() {
+                if count > 1 {
+                    items.push(b',');
+                }
+                match page.projection {
+                    Some(p) => write_item(&project(p, &item), items),
+                    None => write_item(&item, items),
+                }
             }
         }
         last = Some(key);
@@ -126,19 +150,11 @@ pub fn read_page(snapshot: &dyn Snapshot, page: &Page<'_>) -> Result<PageOut, Ap
             break;
         }
     }
-    let mut body = Map::new();
-    if page.select != Select::Count {
-        body.insert("Items".into(), Value::Array(items));
-    }
-    body.insert("Count".into(), Value::from(count));
-    body.insert("ScannedCount".into(), Value::from(scanned));
-    if stopped_early {
-        if let Some(k) = last {
-            body.insert("LastEvaluatedKey".into(), item_to_json(&k));
-        }
-    }
     Ok(PageOut {
-        body,
+        items,
+        count,
+        scanned,
+        last_evaluated_key: last.filter(|_| stopped_early),
         meter,
         mode: if page.consistent { ReadMode::Strong } else { ReadMode::Eventual },
     })

@@ -25,7 +25,7 @@
 //! deserialization wording: dynalite `test/helpers.js` `assertType`, run
 //! against DynamoDB.
 //!
-//! Writing (`to_json`) gives numbers in canonical form, binaries as padded
+//! Writing (`to_json`, or [`write_item`] straight to bytes) gives numbers in canonical form, binaries as padded
 //! standard base64, and sets in stored order.
 //!
 //! With serde_json's default (sorted) maps, members are examined in key
@@ -35,6 +35,9 @@
 mod base64;
 mod build;
 mod shape;
+mod write;
+
+pub use write::{write_item, write_str, write_value};
 
 use serde_json::{Map, Value};
 

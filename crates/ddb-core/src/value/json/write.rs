@@ -1,0 +1,208 @@
+//! DynamoDB JSON written straight to bytes, without building a
+//! `serde_json::Value` first: the response path of reads (GetItem, Query,
+//! Scan) writes every returned item this way.
+//!
+//! The output is byte for byte what `serde_json::to_vec` gives for
+//! [`super::item_to_json`] and [`super::attribute_value_to_json`]: members
+//! in name order (items are sorted maps), no whitespace, and serde_json's
+//! string escaping (`"`, `\`, and control characters; `\b \f \n \r \t` by
+//! name, the rest as `\u00xx`; everything else, `/` and non-ASCII
+//! included, as it is).
+
+use std::io::Write as _;
+
+use super::base64;
+use crate::value::{AttributeValue, Item};
+
+/// Appends the wire form of `item` (an object of attribute values).
+pub fn write_item(item: &Item, out: &mut Vec<u8>) {
+    out.push(b'{');
+    for (i, (name, value)) in item.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        write_str(name, out);
+        out.push(b':');
+        write_value(value, out);
+    }
+    out.push(b'}');
+}
+
+/// Appends the wire form of one attribute value (`{"S":"x"}`, …).
+pub fn write_value(value: &AttributeValue, out: &mut Vec<u8>) {
+    match value {
+        AttributeValue::S(s) => {
+            out.extend_from_slice(b"{\"S\":");
+            write_str(s, out);
+        }
+        AttributeValue::N(n) => {
+            out.extend_from_slice(b"{\"N\":\"");
+            // Canonical numbers are digits, '-' and '.': nothing to escape.
+            let _ = write!(out, "{n}");
+            out.push(b'"');
+        }
+        AttributeValue::B(b) => {
+            out.extend_from_slice(b"{\"B\":\"");
+            out.extend_from_slice(base64::encode(b).as_bytes());
+            out.push(b'"');
+        }
+        AttributeValue::Bool(b) => {
+            out.extend_from_slice(if *b { b"{\"BOOL\":true" } else { b"{\"BOOL\":false" });
+        }
+        AttributeValue::Null => out.extend_from_slice(b"{\"NULL\":true"),
+        AttributeValue::M(m) => {
+            out.extend_from_slice(b"{\"M\":");
+            write_item(m, out);
+        }
+        AttributeValue::L(l) => {
+            out.extend_from_slice(b"{\"L\":");
+            write_array(l.iter(), out, write_value);
+        }
+        AttributeValue::Ss(ss) => {
+            out.extend_from_slice(b"{\"SS\":");
+            write_array(ss.iter(), out, |s, out| write_str(s, out));
+        }
+        AttributeValue::Ns(ns) => {
+            out.extend_from_slice(b"{\"NS\":");
+            write_array(ns.iter(), out, |n, out| {
+                out.push(b'"');
+                let _ = write!(out, "{n}");
+                out.push(b'"');
+            });
+        }
+        AttributeValue::Bs(bs) => {
+            out.extend_from_slice(b"{\"BS\":");
+            write_array(bs.iter(), out, |b, out| {
+                out.push(b'"');
+                out.extend_from_slice(base64::encode(b).as_bytes());
+                out.push(b'"');
+            });
+        }
+    }
+    out.push(b'}');
+}
+
+fn write_array<T>(items: impl Iterator<Item = T>, out: &mut Vec<u8>, mut each: impl FnMut(T, &mut Vec<u8>)) {
+    out.push(b'[');
+    for (i, item) in items.enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        each(item, out);
+    }
+    out.push(b']');
+}
+
+/// Appends `s` as a JSON string, escaped as serde_json escapes it.
+pub fn write_str(s: &str, out: &mut Vec<u8>) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let bytes = s.as_bytes();
+    out.reserve(bytes.len() + 2);
+    out.push(b'"');
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let escape: &[u8] = match b {
+            b'"' => b"\\\"",
+            b'\\' => b"\\\\",
+            b'\n' => b"\\n",
+            b'\r' => b"\\r",
+            b'\t' => b"\\t",
+            0x08 => b"\\b",
+            0x0c => b"\\f",
+            0x00..=0x1f => &[],
+            _ => continue,
+        };
+        out.extend_from_slice(&bytes[start..i]);
+        if escape.is_empty() {
+            out.extend_from_slice(b"\\u00");
+            out.push(HEX[usize::from(b >> 4)]);
+            out.push(HEX[usize::from(b & 0xf)]);
+        } else {
+            out.extend_from_slice(escape);
+        }
+        start = i + 1;
+    }
+    out.extend_from_slice(&bytes[start..]);
+    out.push(b'"');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::value::json::{attribute_value_to_json, item_to_json};
+    use crate::value::Number;
+    use proptest::prelude::*;
+    use std::collections::{BTreeMap, BTreeSet};
+
+    fn serde_bytes(item: &Item) -> Vec<u8> {
+        serde_json::to_vec(&item_to_json(item)).expect("a Value always serializes")
+    }
+
+    fn ours(item: &Item) -> Vec<u8> {
+        let mut out = Vec::new();
+        write_item(item, &mut out);
+        out
+    }
+
+    #[test]
+    fn every_type_and_escape_matches_serde_json() {
+        let mut inner = Item::new();
+        inner.insert("q\"uote".into(), AttributeValue::S("tab\there\u{1}\u{7f}/é😀\\".into()));
+        inner.insert("n".into(), AttributeValue::N(Number::parse("-12.500").expect("a number")));
+        let mut item = Item::new();
+        item.insert("s".into(), AttributeValue::S(String::new()));
+        item.insert("b".into(), AttributeValue::B(vec![0, 255, 7]));
+        item.insert("t".into(), AttributeValue::Bool(true));
+        item.insert("f".into(), AttributeValue::Bool(false));
+        item.insert("z".into(), AttributeValue::Null);
+        item.insert("m".into(), AttributeValue::M(inner));
+        item.insert(
+            "l".into(),
+            AttributeValue::L(vec![AttributeValue::Null, AttributeValue::L(Vec::new()), AttributeValue::M(Item::new())]),
+        );
+        item.insert("ss".into(), AttributeValue::Ss(BTreeSet::from(["a".into(), "\n".into()]).into_iter().collect()));
+        item.insert(
+            "ns".into(),
+            AttributeValue::Ns(
+                ["1E3", "0.001", "-0"].iter().map(|n| Number::parse(n).expect("a number")).collect(),
+            ),
+        );
+        item.insert("bs".into(), AttributeValue::Bs(vec![vec![1], Vec::new()]));
+        item.insert("\u{8}\u{c}\r".into(), AttributeValue::S("\u{1f}".into()));
+        assert_eq!(String::from_utf8(ours(&item)), String::from_utf8(serde_bytes(&item)));
+        assert_eq!(ours(&BTreeMap::new()), b"{}");
+        let mut one = Vec::new();
+        write_value(&AttributeValue::Null, &mut one);
+        assert_eq!(one, serde_json::to_vec(&attribute_value_to_json(&AttributeValue::Null)).expect("serializes"));
+    }
+
+    fn leaf() -> impl Strategy<Value = AttributeValue> {
+        prop_oneof![
+            any::<String>().prop_map(AttributeValue::S),
+            (any::<i64>(), -20i32..20).prop_map(|(c, e)| {
+                AttributeValue::N(Number::parse(&format!("{c}E{e}")).expect("in range"))
+            }),
+            proptest::collection::vec(any::<u8>(), 0..8).prop_map(AttributeValue::B),
+            any::<bool>().prop_map(AttributeValue::Bool),
+            Just(AttributeValue::Null),
+            proptest::collection::btree_set(any::<String>(), 1..4)
+                .prop_map(|s| AttributeValue::Ss(s.into_iter().collect())),
+        ]
+    }
+
+    fn value() -> impl Strategy<Value = AttributeValue> {
+        leaf().prop_recursive(3, 24, 4, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..4).prop_map(AttributeValue::L),
+                proptest::collection::btree_map(any::<String>(), inner, 0..4).prop_map(AttributeValue::M),
+            ]
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn agrees_with_serde_json(item in proptest::collection::btree_map(any::<String>(), value(), 0..6)) {
+            prop_assert_eq!(ours(&item), serde_bytes(&item));
+        }
+    }
+}
