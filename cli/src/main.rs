@@ -38,8 +38,12 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    dynastore_common::telemetry::init();
     let cli = Cli::parse();
+    if matches!(cli.command, Command::Dev(_) | Command::Bench(_)) {
+        // These run the data plane in this process.
+        dynastore_common::allocator::apply();
+    }
+    dynastore_common::telemetry::init();
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(r) => r,
         Err(e) => {

@@ -1,6 +1,7 @@
-//! Small plumbing shared by both services: secrets, config loading,
-//! shutdown, telemetry, and the control-plane ↔ data-plane contract types.
+//! Small plumbing shared by both services: allocator settings, secrets,
+//! config loading, shutdown, telemetry, and the control-plane ↔ data-plane contract types.
 
+pub mod allocator;
 pub mod config;
 pub mod contract;
 pub mod secret;

@@ -95,35 +95,61 @@ fn write_array<T>(items: impl Iterator<Item = T>, out: &mut Vec<u8>, mut each: i
 
 /// Appends `s` as a JSON string, escaped as serde_json escapes it.
 pub fn write_str(s: &str, out: &mut Vec<u8>) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
     let bytes = s.as_bytes();
     out.reserve(bytes.len() + 2);
     out.push(b'"');
     let mut start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        let escape: &[u8] = match b {
-            b'"' => b"\\\"",
-            b'\\' => b"\\\\",
-            b'\n' => b"\\n",
-            b'\r' => b"\\r",
-            b'\t' => b"\\t",
-            0x08 => b"\\b",
-            0x0c => b"\\f",
-            0x00..=0x1f => &[],
-            _ => continue,
-        };
-        out.extend_from_slice(&bytes[start..i]);
-        if escape.is_empty() {
-            out.extend_from_slice(b"\\u00");
-            out.push(HEX[usize::from(b >> 4)]);
-            out.push(HEX[usize::from(b & 0xf)]);
-        } else {
-            out.extend_from_slice(escape);
+    let mut i = 0;
+    while i < bytes.len() {
+        // Eight bytes at a time while none of them needs escaping.
+        if let Some(chunk) = bytes.get(i..i + 8).and_then(|c| <[u8; 8]>::try_from(c).ok()) {
+            if !any_needs_escape(u64::from_le_bytes(chunk)) {
+                i += 8;
+                continue;
+            }
         }
-        start = i + 1;
+        let b = bytes.get(i).copied().unwrap_or(0);
+        if b < 0x20 || b == b'"' || b == b'\\' {
+            out.extend_from_slice(bytes.get(start..i).unwrap_or_default());
+            write_escape(b, out);
+            start = i + 1;
+        }
+        i += 1;
     }
-    out.extend_from_slice(&bytes[start..]);
+    out.extend_from_slice(bytes.get(start..).unwrap_or_default());
     out.push(b'"');
+}
+
+/// True when one of the eight bytes of `v` is a control character, `"` or
+/// `\`. (`x - 0x01…` borrows into a byte's high bit exactly when some
+/// byte is below the subtrahend; `!x` drops bytes that are ≥ 0x80.)
+fn any_needs_escape(v: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let below = |x: u64, n: u64| x.wrapping_sub(ONES * n) & !x & HIGH;
+    let zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
+    (below(v, 0x20) | zero(v ^ (ONES * u64::from(b'"'))) | zero(v ^ (ONES * u64::from(b'\\')))) != 0
+}
+
+fn write_escape(b: u8, out: &mut Vec<u8>) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let named: &[u8] = match b {
+        b'"' => b"\\\"",
+        b'\\' => b"\\\\",
+        b'\n' => b"\\n",
+        b'\r' => b"\\r",
+        b'\t' => b"\\t",
+        0x08 => b"\\b",
+        0x0c => b"\\f",
+        _ => {
+            out.extend_from_slice(b"\\u00");
+            let hex = |n: u8| HEX.get(usize::from(n)).copied().unwrap_or(b'0');
+            out.push(hex(b >> 4));
+            out.push(hex(b & 0xf));
+            return;
+        }
+    };
+    out.extend_from_slice(named);
 }
 
 #[cfg(test)]
@@ -199,7 +225,27 @@ mod tests {
         })
     }
 
+    #[test]
+    fn the_word_test_finds_every_byte_to_escape() {
+        for b in 0..=255u8 {
+            let wants = b < 0x20 || b == b'"' || b == b'\\';
+            for at in 0..8 {
+                let mut word = *b"abcdefgh";
+                word[at] = b;
+                assert_eq!(any_needs_escape(u64::from_le_bytes(word)), wants, "byte {b:#04x} at {at}");
+            }
+        }
+        assert!(!any_needs_escape(u64::from_le_bytes([0xff; 8])));
+    }
+
     proptest! {
+        #[test]
+        fn long_strings_agree_with_serde_json(s in "[ -~\\x00-\\x1f\\u{80}-\\u{10ffff}]{0,40}") {
+            let mut out = Vec::new();
+            write_str(&s, &mut out);
+            prop_assert_eq!(out, serde_json::to_vec(&s).expect("a string serializes"));
+        }
+
         #[test]
         fn agrees_with_serde_json(item in proptest::collection::btree_map(any::<String>(), value(), 0..6)) {
             prop_assert_eq!(ours(&item), serde_bytes(&item));
