@@ -9,6 +9,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+use bytes::Bytes;
 use ddb_core::value::binary;
 use ddb_core::Item;
 use storage::{Engine, Snapshot, TenantStore, WriteBatch};
@@ -86,7 +87,12 @@ pub(super) fn storage_error(e: storage::Error) -> ApiError {
 
 /// Decodes a stored item; a corrupt record is an internal error, never a panic.
 pub fn decode(bytes: &[u8]) -> Result<Item, ApiError> {
-    binary::decode_item(bytes).map_err(|e| ApiError::Internal(format!("corrupt item record: {e}")))
+    binary::decode_item(bytes).map_err(corrupt)
+}
+
+/// A stored item that does not decode.
+pub fn corrupt(e: binary::DecodeError) -> ApiError {
+    ApiError::Internal(format!("corrupt item record: {e}"))
 }
 
 impl ItemStore {
@@ -132,14 +138,12 @@ impl ItemStore {
         .map_err(|e| ApiError::Internal(format!("read task failed: {e}")))?
     }
 
-    /// Reads one item. When the tenant's storage is already open the read
+    /// Reads one item's stored encoding (for [`decode`] or
+    /// `binary::write_item_json`). When the tenant's storage is already open the read
     /// runs inline (a point read of cached blocks takes microseconds, less
     /// than a hop to the blocking pool); opening storage is left to the pool.
-    pub async fn get(&self, tenant: &str, key: Vec<u8>) -> Result<Option<Item>, ApiError> {
-        let read = move |engine: &dyn Engine| match engine.get(&key).map_err(storage_error)? {
-            Some(bytes) => decode(&bytes).map(Some),
-            None => Ok(None),
-        };
+    pub async fn get(&self, tenant: &str, key: Vec<u8>) -> Result<Option<Bytes>, ApiError> {
+        let read = move |engine: &dyn Engine| engine.get(&key).map_err(storage_error);
         if let Some(engine) = self.tenants.get_open(tenant) {
             return read(&engine);
         }

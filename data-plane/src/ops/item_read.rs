@@ -6,6 +6,7 @@ use ddb_core::expr::ast::{Projection, Resolved};
 use ddb_core::expr::projection::project;
 use ddb_core::expr::parse_projection;
 use ddb_core::size::item_size;
+use ddb_core::value::binary;
 use serde_json::Value;
 
 use super::reply::{ObjectWriter, Reply};
@@ -13,6 +14,7 @@ use crate::auth::Verified;
 use crate::catalog::Catalog;
 use crate::error::ApiError;
 use crate::items::layout::item_key;
+use crate::items::store::{corrupt, decode};
 use crate::items::request::{consumed, key_of_key, return_consumed, str_member, table, Placeholders};
 use crate::DataPlane;
 
@@ -48,16 +50,19 @@ pub async fn get(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: Val
     let key = item_key(&t.record.id, &pk, sk.as_ref()).map_err(|e| ApiError::Validation(e.to_string()))?;
     let found = dp.items.get(&caller.tenant.id, key).await?;
     let mode = if consistent { ReadMode::Strong } else { ReadMode::Eventual };
-    let size = found.as_ref().map_or(0, item_size);
+    let mut out = ObjectWriter::with_capacity(found.as_ref().map_or(0, |b| 2 * b.len()) + 64);
+    // Without a projection the stored bytes are written as they are.
+    let size = match (&found, &projection) {
+        (None, _) => 0,
+        (Some(bytes), None) => binary::write_item_json(bytes, out.member("Item")).map_err(corrupt)?,
+        (Some(bytes), Some(p)) => {
+            let item = decode(bytes)?;
+            out.item("Item", &project(p, &item));
+            item_size(&item)
+        }
+    };
     let units = read(size as u64, mode);
     super::consumed::charge(dp, caller, &t, &super::consumed::Consumed::read(units), 1.0);
-    let mut out = ObjectWriter::with_capacity(2 * size + 64);
-    if let Some(item) = found {
-        match &projection {
-            Some(p) => out.item("Item", &project(p, &item)),
-            None => out.item("Item", &item),
-        }
-    }
     if let Some(c) = consumed(capacity_mode, &t.def.spec.name, units, true) {
         out.value("ConsumedCapacity", &c);
     }

@@ -36,6 +36,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::{AttributeValue, Item, Number};
 
+mod to_json;
+
+pub use to_json::write_item_json;
+
 /// The format version written by [`encode_item`] and [`encode_value`].
 pub const FORMAT_VERSION: u8 = 1;
 
@@ -301,18 +305,18 @@ impl<'a> Reader<'a> {
 
     fn map(&mut self, depth: usize) -> Result<BTreeMap<String, AttributeValue>, DecodeError> {
         let count = self.count()?;
-        let mut map = BTreeMap::new();
-        let mut previous: Option<String> = None;
+        // Names arrive strictly ascending, so the map is built in one pass
+        // from a sorted list (no per-name search or clone).
+        let mut entries: Vec<(String, AttributeValue)> = Vec::with_capacity(count.min(64));
         for _ in 0..count {
             let name = self.string()?;
-            if previous.as_ref().is_some_and(|p| *p >= name) {
+            if entries.last().is_some_and(|(p, _)| *p >= name) {
                 return Err(DecodeError::Malformed("map names out of order"));
             }
             let value = self.value(depth + 1)?;
-            previous = Some(name.clone());
-            map.insert(name, value);
+            entries.push((name, value));
         }
-        Ok(map)
+        Ok(entries.into_iter().collect())
     }
 
     fn set<T: Ord + Clone>(

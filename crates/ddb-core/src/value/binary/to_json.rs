@@ -1,0 +1,194 @@
+//! Stored items straight to DynamoDB JSON: [`write_item_json`] walks the
+//! storage encoding and writes the wire form without building an
+//! [`crate::Item`] (the point read's answer is written from the bytes the
+//! engine returned). It checks everything [`super::decode_item`] checks, so
+//! a stored item either decodes and writes identically, or fails with the
+//! same error.
+
+use super::{DecodeError, Reader, Tag, FORMAT_VERSION, MAX_DECODE_DEPTH};
+use crate::size::{number_size, value_size};
+use crate::value::json::{write_str, write_value};
+use crate::value::AttributeValue;
+
+/// Appends the JSON of the item encoded in `bytes` (as
+/// `write_item(&decode_item(bytes)?)` would) and returns the item's size
+/// by DynamoDB's rule (as `item_size` would). On error `out` may hold a
+/// partial object.
+pub fn write_item_json(bytes: &[u8], out: &mut Vec<u8>) -> Result<usize, DecodeError> {
+    let mut reader = Reader::new(bytes);
+    match reader.byte()? {
+        FORMAT_VERSION => {}
+        other => return Err(DecodeError::UnknownVersion(other)),
+    }
+    let (size, _) = reader.json_map(0, out)?;
+    reader.finish()?;
+    Ok(size)
+}
+
+fn utf8(bytes: &[u8]) -> Result<&str, DecodeError> {
+    std::str::from_utf8(bytes).map_err(|_| DecodeError::Malformed("invalid UTF-8"))
+}
+
+impl Reader<'_> {
+    /// Writes a map; returns the summed sizes of its names and values and
+    /// its number of members.
+    fn json_map(&mut self, depth: usize, out: &mut Vec<u8>) -> Result<(usize, usize), DecodeError> {
+        let count = self.count()?;
+        let mut size = 0;
+        let mut previous: Option<&[u8]> = None;
+        out.push(b'{');
+        for i in 0..count {
+            let name = self.bytes()?;
+            let text = utf8(name)?;
+            if previous.is_some_and(|p| p >= name) {
+                return Err(DecodeError::Malformed("map names out of order"));
+            }
+            previous = Some(name);
+            if i > 0 {
+                out.push(b',');
+            }
+            write_str(text, out);
+            out.push(b':');
+            size += name.len() + self.json_value(depth + 1, out)?;
+        }
+        out.push(b'}');
+        Ok((size, count))
+    }
+
+    /// Writes one value; returns its size.
+    fn json_value(&mut self, depth: usize, out: &mut Vec<u8>) -> Result<usize, DecodeError> {
+        if depth > MAX_DECODE_DEPTH {
+            return Err(DecodeError::Malformed("nesting too deep"));
+        }
+        let tag = Tag::from_byte(self.byte()?).ok_or(DecodeError::Malformed("unknown tag"))?;
+        let value = match tag {
+            Tag::S => {
+                let text = utf8(self.bytes()?)?;
+                out.extend_from_slice(b"{\"S\":");
+                write_str(text, out);
+                out.push(b'}');
+                return Ok(text.len());
+            }
+            Tag::N => {
+                let n = self.number()?;
+                let size = number_size(&n);
+                write_value(&AttributeValue::N(n), out);
+                return Ok(size);
+            }
+            Tag::M => {
+                out.extend_from_slice(b"{\"M\":");
+                let (sum, count) = self.json_map(depth, out)?;
+                out.push(b'}');
+                return Ok(3 + count + sum);
+            }
+            Tag::L => {
+                let count = self.count()?;
+                let mut size = 3;
+                out.extend_from_slice(b"{\"L\":[");
+                for i in 0..count {
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    size += 1 + self.json_value(depth + 1, out)?;
+                }
+                out.extend_from_slice(b"]}");
+                return Ok(size);
+            }
+            // The rest are rare or small: decode, then write.
+            Tag::B => AttributeValue::B(self.bytes()?.to_vec()),
+            Tag::Bool => match self.byte()? {
+                0 => AttributeValue::Bool(false),
+                1 => AttributeValue::Bool(true),
+                _ => return Err(DecodeError::Malformed("boolean")),
+            },
+            Tag::Null => AttributeValue::Null,
+            Tag::Ss => AttributeValue::Ss(self.set(Self::string)?),
+            Tag::Ns => AttributeValue::Ns(self.set(Self::number)?),
+            Tag::Bs => AttributeValue::Bs(self.set(|r| r.bytes().map(<[u8]>::to_vec))?),
+        };
+        write_value(&value, out);
+        Ok(value_size(&value))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::size::item_size;
+    use crate::value::binary::{decode_item, encode_item};
+    use crate::value::json::write_item;
+    use crate::value::{Item, Number};
+    use proptest::prelude::*;
+
+    fn leaf() -> impl Strategy<Value = AttributeValue> {
+        prop_oneof![
+            any::<String>().prop_map(AttributeValue::S),
+            (any::<i64>(), -20i32..20).prop_map(|(c, e)| {
+                AttributeValue::N(Number::parse(&format!("{c}E{e}")).expect("in range"))
+            }),
+            proptest::collection::vec(any::<u8>(), 0..8).prop_map(AttributeValue::B),
+            any::<bool>().prop_map(AttributeValue::Bool),
+            Just(AttributeValue::Null),
+            proptest::collection::btree_set(any::<String>(), 1..4)
+                .prop_map(|s| AttributeValue::Ss(s.into_iter().collect())),
+            proptest::collection::btree_set(any::<i32>(), 1..4).prop_map(|s| {
+                AttributeValue::Ns(s.into_iter().map(|n| Number::parse(&n.to_string()).expect("an integer")).collect())
+            }),
+            proptest::collection::btree_set(proptest::collection::vec(any::<u8>(), 0..4), 1..3)
+                .prop_map(|s| AttributeValue::Bs(s.into_iter().collect())),
+        ]
+    }
+
+    fn value() -> impl Strategy<Value = AttributeValue> {
+        leaf().prop_recursive(3, 24, 4, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..4).prop_map(AttributeValue::L),
+                proptest::collection::btree_map(any::<String>(), inner, 0..4).prop_map(AttributeValue::M),
+            ]
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn writes_what_decoding_then_writing_gives(item in proptest::collection::btree_map(any::<String>(), value(), 0..6)) {
+            let bytes = encode_item(&item);
+            let mut direct = Vec::new();
+            let size = write_item_json(&bytes, &mut direct).expect("a stored item");
+            let mut via = Vec::new();
+            write_item(&item, &mut via);
+            prop_assert_eq!(direct, via);
+            prop_assert_eq!(size, item_size(&item));
+        }
+
+        #[test]
+        fn refuses_what_decoding_refuses(bytes in proptest::collection::vec(any::<u8>(), 0..24)) {
+            let mut out = Vec::new();
+            match (decode_item(&bytes), write_item_json(&bytes, &mut out)) {
+                (Ok(item), Ok(size)) => {
+                    let mut via = Vec::new();
+                    write_item(&item, &mut via);
+                    prop_assert_eq!(out, via);
+                    prop_assert_eq!(size, item_size(&item));
+                }
+                (Err(a), Err(b)) => prop_assert_eq!(a, b),
+                (a, b) => prop_assert!(false, "decode {a:?} but direct {b:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn out_of_order_names_and_trailing_bytes_are_refused() {
+        let mut item = Item::new();
+        item.insert("a".into(), AttributeValue::Null);
+        item.insert("b".into(), AttributeValue::Null);
+        let mut bytes = encode_item(&item);
+        let mut out = Vec::new();
+        assert_eq!(write_item_json(&bytes, &mut out), Ok(2 + 2));
+        bytes.push(0);
+        assert_eq!(write_item_json(&bytes, &mut out), Err(DecodeError::Malformed("trailing bytes")));
+        // Swap the names: b, a.
+        let swapped = [1, 2, 1, b'b', 5, 1, b'a', 5];
+        assert_eq!(write_item_json(&swapped, &mut out), Err(DecodeError::Malformed("map names out of order")));
+        assert_eq!(decode_item(&swapped), Err(DecodeError::Malformed("map names out of order")));
+    }
+}
