@@ -20,10 +20,13 @@
 //! ([`TableMeters`], cached on [`CatalogTable`]), so charging a request is
 //! a few atomic additions, with no label strings built.
 
+use std::sync::{Arc, OnceLock};
+
 use ddb_core::capacity::HalfUnits;
 use ddb_core::{ErrorCode, Operation};
 use prometheus::{
-    Counter, CounterVec, Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, Opts, Registry, TextEncoder,
+    Counter, CounterVec, Encoder, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, Opts, Registry,
+    TextEncoder,
 };
 
 use crate::catalog::CatalogTable;
@@ -38,6 +41,9 @@ pub struct Metrics {
     read_units: CounterVec,
     write_units: CounterVec,
     conditional_failed: IntCounterVec,
+    /// By `Operation as usize`: the operation's `ok` request counter and
+    /// latency histogram, bound on first use (no label lookup per request).
+    ok_series: Arc<[OnceLock<(IntCounter, Histogram)>]>,
 }
 
 /// One table's capacity counters, with labels bound.
@@ -127,6 +133,7 @@ impl Metrics {
             read_units,
             write_units,
             conditional_failed,
+            ok_series: Operation::ALL.iter().map(|_| OnceLock::new()).collect(),
         }
     }
 
@@ -156,6 +163,19 @@ impl Metrics {
 
     /// Records one request.
     pub fn observe(&self, op: Option<Operation>, error: Option<ErrorCode>, seconds: f64) {
+        if let (Some(op), None) = (op, error) {
+            if let Some(slot) = self.ok_series.get(op as usize) {
+                let (count, latency) = slot.get_or_init(|| {
+                    (
+                        self.requests.with_label_values(&[op.name(), "ok"]),
+                        self.latency.with_label_values(&[op.name()]),
+                    )
+                });
+                count.inc();
+                latency.observe(seconds);
+                return;
+            }
+        }
         let op = op.map_or("unknown", Operation::name);
         let outcome = match error {
             None => "ok",
@@ -176,5 +196,30 @@ impl Metrics {
 impl Default for Metrics {
     fn default() -> Self {
         Metrics::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn requests_are_counted_by_operation_and_outcome() {
+        let m = Metrics::new();
+        m.observe(Some(Operation::GetItem), None, 0.001);
+        m.observe(Some(Operation::GetItem), None, 0.002);
+        m.observe(Some(Operation::Query), None, 0.003);
+        m.observe(Some(Operation::GetItem), Some(ErrorCode::Validation), 0.001);
+        m.observe(None, Some(ErrorCode::UnknownOperation), 0.001);
+        let text = String::from_utf8(m.render()).expect("UTF-8");
+        for line in [
+            r#"dynastore_requests_total{operation="GetItem",outcome="ok"} 2"#,
+            r#"dynastore_requests_total{operation="Query",outcome="ok"} 1"#,
+            r#"dynastore_requests_total{operation="GetItem",outcome="ValidationException"} 1"#,
+            r#"dynastore_requests_total{operation="unknown",outcome="UnknownOperationException"} 1"#,
+            r#"dynastore_request_duration_seconds_count{operation="GetItem"} 3"#,
+        ] {
+            assert!(text.lines().any(|l| l == line), "missing {line} in\n{text}");
+        }
     }
 }

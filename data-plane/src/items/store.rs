@@ -380,7 +380,7 @@ mod tests {
         for t in tasks {
             t.await.unwrap();
         }
-        let stored = store.get("t1", b"tT/ik".to_vec()).await.unwrap();
+        let stored = store.get("t1", b"tT/ik".to_vec()).await.unwrap().map(|b| decode(&b).unwrap());
         assert_eq!(count(stored.as_ref()), 800);
         assert_eq!(changelog::last_seq(&store.tenants().get("t1").unwrap()).unwrap(), 800);
         let snap = store.snapshot("t1").await.unwrap();

@@ -11,13 +11,15 @@ use ddb_core::expr::ast::{Condition, Projection, Resolved};
 use ddb_core::expr::eval::evaluate;
 use ddb_core::expr::projection::project;
 use ddb_core::size::item_size;
+use bytes::Bytes;
+use ddb_core::value::binary::write_item_json;
 use ddb_core::value::json::write_item;
 use ddb_core::Item;
 use storage::{Direction, Snapshot};
 
 use super::reply::ObjectWriter;
 use crate::error::ApiError;
-use crate::items::store::decode;
+use crate::items::store::{corrupt, decode};
 
 /// DynamoDB stops a page after this much read data.
 pub const PAGE_BYTES: u64 = 1024 * 1024;
@@ -91,6 +93,49 @@ fn bound(b: &Bound<Vec<u8>>) -> Bound<&[u8]> {
 /// Finds the base-table key of an index entry (LSI reads fetching whole items).
 pub type FetchBase<'a> = &'a (dyn Fn(&Item) -> Option<Vec<u8>> + Sync);
 
+/// Evaluates one entry of a page that tests, filters, projects or fetches:
+/// false when the key test skips it (it is not even scanned).
+#[allow(clippy::too_many_arguments)]
+fn evaluate_entry(
+    snapshot: &dyn Snapshot,
+    page: &Page<'_>,
+    value: &[u8],
+    meter: &mut ReadMeter,
+    items: &mut Option<Vec<u8>>,
+    count: &mut usize,
+    scanned: &mut usize,
+) -> Result<bool, ApiError> {
+    let mut item = decode(value)?;
+    if page.key_test.is_some_and(|test| !test(&item)) {
+        return Ok(false);
+    }
+    *scanned += 1;
+    meter.add_item(item_size(&item) as u64);
+    if let Some(base_key) = page.fetch_base.and_then(|fetch| fetch(&item)) {
+        if let Some(bytes) = snapshot
+            .get(&base_key)
+            .map_err(|e| ApiError::Internal(format!("storage: {e}")))?
+        {
+            let full = decode(&bytes)?;
+            meter.add_item(item_size(&full) as u64);
+            item = full;
+        }
+    }
+    if page.filter.is_none_or(|f| evaluate(f, &item)) {
+        *count += 1;
+        if let Some(items) = items.as_mut() {
+            if *count > 1 {
+                items.push(b',');
+            }
+            match page.projection {
+                Some(p) => write_item(&project(p, &item), items),
+                None => write_item(&item, items),
+            }
+        }
+    }
+    Ok(true)
+}
+
 /// Reads one page from `snapshot` (blocking; call from spawn_blocking).
 pub fn read_page(snapshot: &dyn Snapshot, page: &Page<'_>) -> Result<PageOut, ApiError> {
     let iter = snapshot
@@ -100,49 +145,31 @@ pub fn read_page(snapshot: &dyn Snapshot, page: &Page<'_>) -> Result<PageOut, Ap
     let mut items = (page.select != Select::Count).then(Vec::new);
     let mut count = 0usize;
     let mut scanned = 0usize;
-    let mut last: Option<Item> = None;
+    // The last evaluated entry (an index entry holds every key attribute
+    // too); its key is decoded once, at the end, when the page needs it.
+    let mut last: Option<Bytes> = None;
     let mut stopped_early = false;
+    // Every entry returned whole: written straight from the stored bytes.
+    let whole = page.key_test.is_none() && page.filter.is_none() && page.projection.is_none() && page.fetch_base.is_none();
     for entry in iter {
         let (_, value) = entry.map_err(|e| ApiError::Internal(format!("storage: {e}")))?;
-        let mut item = decode(&value)?;
-        if let Some(test) = page.key_test {
-            if !test(&item) {
-                continue;
-            }
-        }
-        scanned += 1;
-        meter.add_item(item_size(&item) as u64);
-        if let Some(fetch) = page.fetch_base {
-            if let Some(base_key) = fetch(&item) {
-                if let Some(bytes) = snapshot
-                    .get(&base_key)
-                    .map_err(|e| ApiError::Internal(format!("storage: {e}")))?
-                {
-                    let full = decode(&bytes)?;
-                    meter.add_item(item_size(&full) as u64);
-                    item = full;
-                }
-            }
-        }
-        let key: Item = page
-            .key_names
-            .iter()
-            .filter_map(|n| item.get(n).map(|v| (n.clone(), v.clone())))
-            .collect();
-        let passes = page.filter.is_none_or(|f| evaluate(f, &item));
-        if passes {
+        if whole {
+            scanned += 1;
             count += 1;
-            if let Some(items) = items.as_mut() {
-                if count > 1 {
-                    items.push(b',');
+            let size = match items.as_mut() {
+                Some(items) => {
+                    if count > 1 {
+                        items.push(b',');
+                    }
+                    write_item_json(&value, items).map_err(corrupt)?
                 }
-                match page.projection {
-                    Some(p) => write_item(&project(p, &item), items),
-                    None => write_item(&item, items),
-                }
-            }
+                None => item_size(&decode(&value)?),
+            };
+            meter.add_item(size as u64);
+        } else if !evaluate_entry(snapshot, page, &value, &mut meter, &mut items, &mut count, &mut scanned)? {
+            continue;
         }
-        last = Some(key);
+        last = Some(value);
         // Like DynamoDB, a page that ends on its limit (or its size) has a
         // LastEvaluatedKey even when nothing follows.
         if page.limit.is_some_and(|l| scanned >= l) || meter.bytes() >= PAGE_BYTES {
@@ -150,11 +177,23 @@ pub fn read_page(snapshot: &dyn Snapshot, page: &Page<'_>) -> Result<PageOut, Ap
             break;
         }
     }
+    let last_evaluated_key = match last.filter(|_| stopped_early) {
+        Some(bytes) => {
+            let item = decode(&bytes)?;
+            Some(
+                page.key_names
+                    .iter()
+                    .filter_map(|n| item.get(n).map(|v| (n.clone(), v.clone())))
+                    .collect(),
+            )
+        }
+        None => None,
+    };
     Ok(PageOut {
         items,
         count,
         scanned,
-        last_evaluated_key: last.filter(|_| stopped_early),
+        last_evaluated_key,
         meter,
         mode: if page.consistent { ReadMode::Strong } else { ReadMode::Eventual },
     })
