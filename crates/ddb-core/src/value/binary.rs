@@ -345,15 +345,6 @@ impl<'a> Reader<'a> {
         }
         let tag = Tag::from_byte(self.byte()?).ok_or(DecodeError::Malformed("unknown tag"))?;
         Ok(match tag {
-            Tag::S => AttributeValue::S(self.string()?),
-            Tag::N => AttributeValue::N(self.number()?),
-            Tag::B => AttributeValue::B(self.bytes()?.to_vec()),
-            Tag::Bool => match self.byte()? {
-                0 => AttributeValue::Bool(false),
-                1 => AttributeValue::Bool(true),
-                _ => return Err(DecodeError::Malformed("boolean")),
-            },
-            Tag::Null => AttributeValue::Null,
             Tag::M => AttributeValue::M(self.map(depth)?),
             Tag::L => {
                 let count = self.count()?;
@@ -363,9 +354,26 @@ impl<'a> Reader<'a> {
                 }
                 AttributeValue::L(list)
             }
+            other => self.leaf(other)?,
+        })
+    }
+
+    /// The body of a value that does not nest (every tag but M and L).
+    fn leaf(&mut self, tag: Tag) -> Result<AttributeValue, DecodeError> {
+        Ok(match tag {
+            Tag::S => AttributeValue::S(self.string()?),
+            Tag::N => AttributeValue::N(self.number()?),
+            Tag::B => AttributeValue::B(self.bytes()?.to_vec()),
+            Tag::Bool => match self.byte()? {
+                0 => AttributeValue::Bool(false),
+                1 => AttributeValue::Bool(true),
+                _ => return Err(DecodeError::Malformed("boolean")),
+            },
+            Tag::Null => AttributeValue::Null,
             Tag::Ss => AttributeValue::Ss(self.set(Self::string)?),
             Tag::Ns => AttributeValue::Ns(self.set(Self::number)?),
             Tag::Bs => AttributeValue::Bs(self.set(|r| r.bytes().map(<[u8]>::to_vec))?),
+            Tag::M | Tag::L => return Err(DecodeError::Malformed("nested value where a leaf was expected")),
         })
     }
 }
@@ -485,39 +493,7 @@ mod tests {
         assert_eq!(refused(&deep), DecodeError::Malformed("nesting too deep"));
     }
 
-    fn number() -> impl Strategy<Value = Number> {
-        (any::<bool>(), any::<u128>(), -167i16..=125).prop_filter_map("valid", |(neg, c, e)| {
-            let mut c = c % 10u128.pow(38);
-            let mut e = e;
-            while c != 0 && c.is_multiple_of(10) {
-                c /= 10;
-                e = e.saturating_add(1);
-            }
-            Number::from_parts(neg && c != 0, c, if c == 0 { 0 } else { e })
-        })
-    }
-
-    fn value() -> impl Strategy<Value = AttributeValue> {
-        let leaf = prop_oneof![
-            ".*".prop_map(AttributeValue::S),
-            number().prop_map(AttributeValue::N),
-            proptest::collection::vec(any::<u8>(), 0..8).prop_map(AttributeValue::B),
-            any::<bool>().prop_map(AttributeValue::Bool),
-            Just(AttributeValue::Null),
-            proptest::collection::btree_set(".{0,4}", 1..4)
-                .prop_map(|s| AttributeValue::Ss(s.into_iter().rev().collect())),
-            proptest::collection::btree_set(number(), 1..4)
-                .prop_map(|s| AttributeValue::Ns(s.into_iter().rev().collect())),
-            proptest::collection::btree_set(proptest::collection::vec(any::<u8>(), 0..4), 1..4)
-                .prop_map(|s| AttributeValue::Bs(s.into_iter().collect())),
-        ];
-        leaf.prop_recursive(5, 48, 4, |inner| {
-            prop_oneof![
-                proptest::collection::vec(inner.clone(), 0..4).prop_map(AttributeValue::L),
-                proptest::collection::btree_map(".{0,3}", inner, 0..4).prop_map(AttributeValue::M),
-            ]
-        })
-    }
+    use crate::value::strategies::value;
 
     proptest! {
         #[test]

@@ -13,6 +13,8 @@
 pub mod binary;
 pub mod json;
 pub mod number;
+#[cfg(test)]
+pub(crate) mod strategies;
 
 use std::collections::BTreeMap;
 

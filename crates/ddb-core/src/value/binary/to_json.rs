@@ -6,9 +6,8 @@
 //! same error.
 
 use super::{DecodeError, Reader, Tag, FORMAT_VERSION, MAX_DECODE_DEPTH};
-use crate::size::{number_size, value_size};
+use crate::size::value_size;
 use crate::value::json::{write_str, write_value};
-use crate::value::AttributeValue;
 
 /// Appends the JSON of the item encoded in `bytes` (as
 /// `write_item(&decode_item(bytes)?)` would) and returns the item's size
@@ -69,12 +68,6 @@ impl Reader<'_> {
                 out.push(b'}');
                 return Ok(text.len());
             }
-            Tag::N => {
-                let n = self.number()?;
-                let size = number_size(&n);
-                write_value(&AttributeValue::N(n), out);
-                return Ok(size);
-            }
             Tag::M => {
                 out.extend_from_slice(b"{\"M\":");
                 let (sum, count) = self.json_map(depth, out)?;
@@ -95,16 +88,7 @@ impl Reader<'_> {
                 return Ok(size);
             }
             // The rest are rare or small: decode, then write.
-            Tag::B => AttributeValue::B(self.bytes()?.to_vec()),
-            Tag::Bool => match self.byte()? {
-                0 => AttributeValue::Bool(false),
-                1 => AttributeValue::Bool(true),
-                _ => return Err(DecodeError::Malformed("boolean")),
-            },
-            Tag::Null => AttributeValue::Null,
-            Tag::Ss => AttributeValue::Ss(self.set(Self::string)?),
-            Tag::Ns => AttributeValue::Ns(self.set(Self::number)?),
-            Tag::Bs => AttributeValue::Bs(self.set(|r| r.bytes().map(<[u8]>::to_vec))?),
+            other => self.leaf(other)?,
         };
         write_value(&value, out);
         Ok(value_size(&value))
@@ -117,40 +101,13 @@ mod tests {
     use crate::size::item_size;
     use crate::value::binary::{decode_item, encode_item};
     use crate::value::json::write_item;
-    use crate::value::{Item, Number};
+    use crate::value::{AttributeValue, Item};
+    use crate::value::strategies::item;
     use proptest::prelude::*;
-
-    fn leaf() -> impl Strategy<Value = AttributeValue> {
-        prop_oneof![
-            any::<String>().prop_map(AttributeValue::S),
-            (any::<i64>(), -20i32..20).prop_map(|(c, e)| {
-                AttributeValue::N(Number::parse(&format!("{c}E{e}")).expect("in range"))
-            }),
-            proptest::collection::vec(any::<u8>(), 0..8).prop_map(AttributeValue::B),
-            any::<bool>().prop_map(AttributeValue::Bool),
-            Just(AttributeValue::Null),
-            proptest::collection::btree_set(any::<String>(), 1..4)
-                .prop_map(|s| AttributeValue::Ss(s.into_iter().collect())),
-            proptest::collection::btree_set(any::<i32>(), 1..4).prop_map(|s| {
-                AttributeValue::Ns(s.into_iter().map(|n| Number::parse(&n.to_string()).expect("an integer")).collect())
-            }),
-            proptest::collection::btree_set(proptest::collection::vec(any::<u8>(), 0..4), 1..3)
-                .prop_map(|s| AttributeValue::Bs(s.into_iter().collect())),
-        ]
-    }
-
-    fn value() -> impl Strategy<Value = AttributeValue> {
-        leaf().prop_recursive(3, 24, 4, |inner| {
-            prop_oneof![
-                proptest::collection::vec(inner.clone(), 0..4).prop_map(AttributeValue::L),
-                proptest::collection::btree_map(any::<String>(), inner, 0..4).prop_map(AttributeValue::M),
-            ]
-        })
-    }
 
     proptest! {
         #[test]
-        fn writes_what_decoding_then_writing_gives(item in proptest::collection::btree_map(any::<String>(), value(), 0..6)) {
+        fn writes_what_decoding_then_writing_gives(item in item()) {
             let bytes = encode_item(&item);
             let mut direct = Vec::new();
             let size = write_item_json(&bytes, &mut direct).expect("a stored item");

@@ -299,37 +299,7 @@ mod properties {
     use super::*;
     use proptest::prelude::*;
 
-    fn number() -> impl Strategy<Value = Number> {
-        (any::<bool>(), 1u128..10u128.pow(12), -140i32..130).prop_filter_map(
-            "in range",
-            |(neg, c, e)| {
-                let text = format!("{}{c}e{e}", if neg { "-" } else { "" });
-                Number::parse(&text).ok()
-            },
-        )
-    }
-
-    fn value() -> impl Strategy<Value = AttributeValue> {
-        let leaf = prop_oneof![
-            ".*".prop_map(AttributeValue::S),
-            number().prop_map(AttributeValue::N),
-            proptest::collection::vec(any::<u8>(), 0..8).prop_map(AttributeValue::B),
-            any::<bool>().prop_map(AttributeValue::Bool),
-            Just(AttributeValue::Null),
-            proptest::collection::btree_set(".{0,4}", 1..4)
-                .prop_map(|s| AttributeValue::Ss(s.into_iter().collect())),
-            proptest::collection::btree_set(number(), 1..4)
-                .prop_map(|s| AttributeValue::Ns(s.into_iter().collect())),
-            proptest::collection::btree_set(proptest::collection::vec(any::<u8>(), 0..4), 1..4)
-                .prop_map(|s| AttributeValue::Bs(s.into_iter().collect())),
-        ];
-        leaf.prop_recursive(4, 32, 4, |inner| {
-            prop_oneof![
-                proptest::collection::vec(inner.clone(), 0..4).prop_map(AttributeValue::L),
-                proptest::collection::btree_map(".{0,3}", inner, 0..4).prop_map(AttributeValue::M),
-            ]
-        })
-    }
+    use crate::value::strategies::value;
 
     proptest! {
         #[test]

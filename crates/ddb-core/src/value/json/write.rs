@@ -157,6 +157,7 @@ mod tests {
     use super::*;
     use crate::value::json::{attribute_value_to_json, item_to_json};
     use crate::value::Number;
+    use crate::value::strategies::item;
     use proptest::prelude::*;
     use std::collections::{BTreeMap, BTreeSet};
 
@@ -202,42 +203,6 @@ mod tests {
         assert_eq!(one, serde_json::to_vec(&attribute_value_to_json(&AttributeValue::Null)).expect("serializes"));
     }
 
-    fn leaf() -> impl Strategy<Value = AttributeValue> {
-        prop_oneof![
-            any::<String>().prop_map(AttributeValue::S),
-            (any::<i64>(), -20i32..20).prop_map(|(c, e)| {
-                AttributeValue::N(Number::parse(&format!("{c}E{e}")).expect("in range"))
-            }),
-            proptest::collection::vec(any::<u8>(), 0..8).prop_map(AttributeValue::B),
-            any::<bool>().prop_map(AttributeValue::Bool),
-            Just(AttributeValue::Null),
-            proptest::collection::btree_set(any::<String>(), 1..4)
-                .prop_map(|s| AttributeValue::Ss(s.into_iter().collect())),
-        ]
-    }
-
-    fn value() -> impl Strategy<Value = AttributeValue> {
-        leaf().prop_recursive(3, 24, 4, |inner| {
-            prop_oneof![
-                proptest::collection::vec(inner.clone(), 0..4).prop_map(AttributeValue::L),
-                proptest::collection::btree_map(any::<String>(), inner, 0..4).prop_map(AttributeValue::M),
-            ]
-        })
-    }
-
-    #[test]
-    fn the_word_test_finds_every_byte_to_escape() {
-        for b in 0..=255u8 {
-            let wants = b < 0x20 || b == b'"' || b == b'\\';
-            for at in 0..8 {
-                let mut word = *b"abcdefgh";
-                word[at] = b;
-                assert_eq!(any_needs_escape(u64::from_le_bytes(word)), wants, "byte {b:#04x} at {at}");
-            }
-        }
-        assert!(!any_needs_escape(u64::from_le_bytes([0xff; 8])));
-    }
-
     proptest! {
         #[test]
         fn long_strings_agree_with_serde_json(s in "[ -~\\x00-\\x1f\\u{80}-\\u{10ffff}]{0,40}") {
@@ -247,7 +212,7 @@ mod tests {
         }
 
         #[test]
-        fn agrees_with_serde_json(item in proptest::collection::btree_map(any::<String>(), value(), 0..6)) {
+        fn agrees_with_serde_json(item in item()) {
             prop_assert_eq!(ours(&item), serde_bytes(&item));
         }
     }
