@@ -155,40 +155,31 @@ mod tests {
             read: p.0,
             write: p.1,
         };
-        TableDefinition {
-            spec: TableSpec {
-                name: "T".into(),
-                key_schema: key.clone(),
-                attribute_definitions: vec![("pk".into(), ScalarType::S)],
-                billing_mode: mode,
-                throughput: table.map(t),
-                local_secondary_indexes: Vec::new(),
-                global_secondary_indexes: gsis
-                    .iter()
-                    .enumerate()
-                    .map(|(n, g)| IndexSpec {
-                        name: format!("g{n}"),
-                        key_schema: key.clone(),
-                        projection: ProjectionSpec::All,
-                        throughput: g.map(t),
-                    })
-                    .collect(),
-                stream: None,
-                sse_enabled: false,
-                sse_kms_key: None,
-                table_class: None,
-                deletion_protection: false,
-                tags: Default::default(),
-            },
-            table_id: "id".into(),
-            created_at: 0.0,
-            pay_per_request_since: None,
-            stream_label: None,
-            ttl_attribute: None,
-            last_increase: None,
-            last_decrease: None,
-            creating_indexes: Vec::new(),
-        }
+        let spec = TableSpec {
+            name: "T".into(),
+            key_schema: key.clone(),
+            attribute_definitions: vec![("pk".into(), ScalarType::S)],
+            billing_mode: mode,
+            throughput: table.map(t),
+            local_secondary_indexes: Vec::new(),
+            global_secondary_indexes: gsis
+                .iter()
+                .enumerate()
+                .map(|(n, g)| IndexSpec {
+                    name: format!("g{n}"),
+                    key_schema: key.clone(),
+                    projection: ProjectionSpec::All,
+                    throughput: g.map(t),
+                })
+                .collect(),
+            stream: None,
+            sse_enabled: false,
+            sse_kms_key: None,
+            table_class: None,
+            deletion_protection: false,
+            tags: Default::default(),
+        };
+        TableDefinition::new("id".into(), 0.0, spec)
     }
 
     #[test]

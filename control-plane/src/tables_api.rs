@@ -223,15 +223,9 @@ async fn create_table(
         .map_err(|e| Error::BadRequest(format!("invalid table spec: {e}")))?;
     let created_at = epoch_now();
     let def = TableDefinition {
-        table_id: table_id(),
-        created_at,
         pay_per_request_since: (spec.billing_mode == BillingMode::PayPerRequest).then_some(created_at),
         stream_label: spec.stream.map(|_| stream_label(created_at)),
-        ttl_attribute: None,
-        last_increase: None,
-        last_decrease: None,
-        creating_indexes: Vec::new(),
-        spec,
+        ..TableDefinition::new(table_id(), created_at, spec)
     };
     let record = TableRecord {
         tenant_id: req.tenant_id.clone(),

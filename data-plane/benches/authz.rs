@@ -40,15 +40,8 @@ fn setup(document: serde_json::Value) -> (Catalog, Verified) {
     let tables = spec
         .map(|spec| {
             let def = ddb_core::api::table::TableDefinition {
-                table_id: "tb1".into(),
-                created_at: 0.0,
                 pay_per_request_since: Some(0.0),
-                stream_label: None,
-                ttl_attribute: None,
-                last_increase: None,
-                last_decrease: None,
-                creating_indexes: Vec::new(),
-                spec,
+                ..ddb_core::api::table::TableDefinition::new("tb1".into(), 0.0, spec)
             };
             vec![TableRecord {
                 tenant_id: "t".into(),

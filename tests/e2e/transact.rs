@@ -84,36 +84,28 @@ fn delete(table: &str, key: HashMap<String, Av>) -> TransactWriteItem {
     TransactWriteItem::builder().delete(Delete::builder().table_name(table).set_key(Some(key)).build().unwrap()).build()
 }
 
+/// An Update action: `expr` with `values`, under `cond` if given.
+fn update(table: &str, key: HashMap<String, Av>, expr: &str, values: &[(&str, Av)], cond: Option<&str>) -> TransactWriteItem {
+    let mut u = Update::builder().table_name(table).set_key(Some(key)).update_expression(expr);
+    for (name, value) in values {
+        u = u.expression_attribute_values(*name, value.clone());
+    }
+    if let Some(c) = cond {
+        u = u.condition_expression(c);
+    }
+    TransactWriteItem::builder().update(u.build().unwrap()).build()
+}
+
 fn add_one(table: &str, key: HashMap<String, Av>) -> TransactWriteItem {
-    TransactWriteItem::builder()
-        .update(
-            Update::builder()
-                .table_name(table)
-                .set_key(Some(key))
-                .update_expression("ADD n :one")
-                .expression_attribute_values(":one", n("1"))
-                .build()
-                .unwrap(),
-        )
-        .build()
+    update(table, key, "ADD n :one", &[(":one", n("1"))], None)
 }
 
 /// Moves 1 from `from` to `to`, if `from` has it.
 fn transfer(from: &str, to: &str) -> Vec<TransactWriteItem> {
-    let update = |id: &str, expr: &str, cond: Option<&str>| {
-        let mut u = Update::builder()
-            .table_name("Accounts")
-            .set_key(Some(account(id)))
-            .update_expression(expr)
-            .expression_attribute_values(":one", n("1"));
-        if let Some(c) = cond {
-            u = u.condition_expression(c);
-        }
-        TransactWriteItem::builder().update(u.build().unwrap()).build()
-    };
+    let one = [(":one", n("1"))];
     vec![
-        update(from, "SET balance = balance - :one", Some("balance >= :one")),
-        update(to, "SET balance = balance + :one", None),
+        update("Accounts", account(from), "SET balance = balance - :one", &one, Some("balance >= :one")),
+        update("Accounts", account(to), "SET balance = balance + :one", &one, None),
     ]
 }
 
@@ -152,6 +144,24 @@ async fn write_and_get_across_tables() {
     put_item(&c, "Accounts", item(&[("id", s("a1")), ("balance", n("100"))])).await;
     put_item(&c, "Accounts", item(&[("id", s("a2")), ("balance", n("5"))])).await;
     put_item(&c, "Accounts", item(&[("id", s("gone")), ("note", s("bye"))])).await;
+    // Takes 30 from a1 and records it in its history.
+    let pay_30 = || {
+        TransactWriteItem::builder()
+            .update(
+                Update::builder()
+                    .table_name("Accounts")
+                    .set_key(Some(account("a1")))
+                    .update_expression("SET balance = balance - :amt, #h = list_append(if_not_exists(#h, :empty), :entry)")
+                    .condition_expression("balance >= :amt")
+                    .expression_attribute_names("#h", "history")
+                    .expression_attribute_values(":amt", n("30"))
+                    .expression_attribute_values(":empty", Av::L(vec![]))
+                    .expression_attribute_values(":entry", Av::L(vec![s("paid 30")]))
+                    .build()
+                    .unwrap(),
+            )
+            .build()
+    };
 
     let out = c
         .transact_write_items()
@@ -160,23 +170,7 @@ async fn write_and_get_across_tables() {
             item(&[("Artist", s("A")), ("SongTitle", s("One")), ("Plays", n("1"))]),
             "attribute_not_exists(Artist)",
         ))
-        .transact_items(
-            TransactWriteItem::builder()
-                .update(
-                    Update::builder()
-                        .table_name("Accounts")
-                        .set_key(Some(account("a1")))
-                        .update_expression("SET balance = balance - :amt, #h = list_append(if_not_exists(#h, :empty), :entry)")
-                        .condition_expression("balance >= :amt")
-                        .expression_attribute_names("#h", "history")
-                        .expression_attribute_values(":amt", n("30"))
-                        .expression_attribute_values(":empty", Av::L(vec![]))
-                        .expression_attribute_values(":entry", Av::L(vec![s("paid 30")]))
-                        .build()
-                        .unwrap(),
-                )
-                .build(),
-        )
+        .transact_items(pay_30())
         .transact_items(delete("Accounts", account("gone")))
         .transact_items(check("Accounts", account("a2"), "attribute_exists(id)"))
         .transact_items(
@@ -208,23 +202,7 @@ async fn write_and_get_across_tables() {
             item(&[("Artist", s("A")), ("SongTitle", s("One")), ("Plays", n("1"))]),
             "attribute_not_exists(Artist)",
         ))
-        .transact_items(
-            TransactWriteItem::builder()
-                .update(
-                    Update::builder()
-                        .table_name("Accounts")
-                        .set_key(Some(account("a1")))
-                        .update_expression("SET balance = balance - :amt, #h = list_append(if_not_exists(#h, :empty), :entry)")
-                        .condition_expression("balance >= :amt")
-                        .expression_attribute_names("#h", "history")
-                        .expression_attribute_values(":amt", n("30"))
-                        .expression_attribute_values(":empty", Av::L(vec![]))
-                        .expression_attribute_values(":entry", Av::L(vec![s("paid 30")]))
-                        .build()
-                        .unwrap(),
-                )
-                .build(),
-        )
+        .transact_items(pay_30())
         .transact_items(delete("Accounts", account("gone")))
         .transact_items(
             TransactWriteItem::builder()
@@ -636,21 +614,13 @@ async fn client_request_token_applies_once() {
     // holds, the same request with the same token applies.
     let guarded = || {
         c.transact_write_items()
-            .transact_items(
-                TransactWriteItem::builder()
-                    .update(
-                        Update::builder()
-                            .table_name("Accounts")
-                            .set_key(Some(account("ctr")))
-                            .update_expression("ADD n :one")
-                            .condition_expression("n = :ten")
-                            .expression_attribute_values(":one", n("1"))
-                            .expression_attribute_values(":ten", n("10"))
-                            .build()
-                            .unwrap(),
-                    )
-                    .build(),
-            )
+            .transact_items(update(
+                "Accounts",
+                account("ctr"),
+                "ADD n :one",
+                &[(":one", n("1")), (":ten", n("10"))],
+                Some("n = :ten"),
+            ))
             .client_request_token("token-2")
     };
     let err = guarded().send().await.unwrap_err();
@@ -693,19 +663,7 @@ async fn client_request_tokens_survive_a_restart() {
     tables(&c).await;
     let bump = |c: &Client, by: &str| {
         c.transact_write_items()
-            .transact_items(
-                TransactWriteItem::builder()
-                    .update(
-                        Update::builder()
-                            .table_name("Accounts")
-                            .set_key(Some(account("ctr")))
-                            .update_expression("ADD n :by")
-                            .expression_attribute_values(":by", n(by))
-                            .build()
-                            .unwrap(),
-                    )
-                    .build(),
-            )
+            .transact_items(update("Accounts", account("ctr"), "ADD n :by", &[(":by", n(by))], None))
             .client_request_token("durable-1")
             .return_consumed_capacity(ReturnConsumedCapacity::Total)
     };

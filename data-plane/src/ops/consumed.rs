@@ -201,17 +201,7 @@ mod tests {
             "BillingMode": "PAY_PER_REQUEST"
         });
         let spec = serde_json::from_value::<ddb_core::api::table::CreateTableInput>(input).unwrap().validate().unwrap();
-        let def = ddb_core::api::table::TableDefinition {
-            table_id: "T".into(),
-            created_at: 0.0,
-            pay_per_request_since: None,
-            stream_label: None,
-            ttl_attribute: None,
-            last_increase: None,
-            last_decrease: None,
-            creating_indexes: Vec::new(),
-            spec,
-        };
+        let def = ddb_core::api::table::TableDefinition::new("T".into(), 0.0, spec);
         let ix = TableIndexes::new("T", &def);
         assert_eq!(ix.position("lsi"), Some(0));
         assert_eq!(ix.position("gsi"), Some(1));

@@ -174,3 +174,22 @@ pub struct TableDefinition {
     #[serde(default)]
     pub creating_indexes: Vec<String>,
 }
+
+impl TableDefinition {
+    /// A table as created from `spec` at `created_at`, before any change:
+    /// no billing switch, stream label, TTL or throughput change recorded
+    /// (the caller sets those that creation implies).
+    pub fn new(table_id: String, created_at: f64, spec: TableSpec) -> TableDefinition {
+        TableDefinition {
+            spec,
+            table_id,
+            created_at,
+            pay_per_request_since: None,
+            stream_label: None,
+            ttl_attribute: None,
+            last_increase: None,
+            last_decrease: None,
+            creating_indexes: Vec::new(),
+        }
+    }
+}

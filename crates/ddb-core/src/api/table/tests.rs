@@ -164,17 +164,7 @@ fn index_rules() {
 #[test]
 fn description_has_the_sdk_fields() {
     let spec = input(base()).validate().unwrap();
-    let def = TableDefinition {
-        spec,
-        table_id: "id-1".into(),
-        created_at: 1_700_000_000.5,
-        pay_per_request_since: None,
-        stream_label: None,
-        ttl_attribute: None,
-        last_increase: None,
-        last_decrease: None,
-        creating_indexes: Vec::new(),
-    };
+    let def = TableDefinition::new("id-1".into(), 1_700_000_000.5, spec);
     let d = describe(
         &def,
         "ACTIVE",
