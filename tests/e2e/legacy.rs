@@ -117,3 +117,75 @@ async fn legacy_parameters_work_like_expressions() {
     );
     s.stop().await;
 }
+
+/// Updates that only take away leave a missing item missing; a type
+/// mismatch in AttributeUpdates is worded as that API words it; an empty
+/// AttributesToGet is refused.
+#[tokio::test]
+async fn removal_only_updates_and_legacy_messages() {
+    let s = Stack::start().await;
+    let c = s.client();
+    c.create_table()
+        .table_name("Sparse")
+        .attribute_definitions(AttributeDefinition::builder().attribute_name("pk").attribute_type(ScalarAttributeType::S).build().unwrap())
+        .key_schema(KeySchemaElement::builder().attribute_name("pk").key_type(KeyType::Hash).build().unwrap())
+        .billing_mode(BillingMode::PayPerRequest)
+        .send()
+        .await
+        .unwrap();
+    let exists = |pk: &'static str| {
+        let c = c.clone();
+        async move {
+            let got = c.get_item().table_name("Sparse").key("pk", Av::S(pk.into())).consistent_read(true).send().await.unwrap();
+            got.item().is_some()
+        }
+    };
+    let delete = AttributeValueUpdate::builder().action(AttributeAction::Delete).build();
+    c.update_item().table_name("Sparse").key("pk", Av::S("a".into())).attribute_updates("x", delete.clone()).send().await.unwrap();
+    assert!(!exists("a").await, "a DELETE of an attribute created the item");
+    c.update_item().table_name("Sparse").key("pk", Av::S("b".into())).update_expression("REMOVE x, y").send().await.unwrap();
+    assert!(!exists("b").await, "a REMOVE created the item");
+    c.update_item()
+        .table_name("Sparse")
+        .key("pk", Av::S("c".into()))
+        .update_expression("DELETE s :v")
+        .expression_attribute_values(":v", Av::Ss(vec!["q".into()]))
+        .send()
+        .await
+        .unwrap();
+    assert!(!exists("c").await, "a set DELETE created the item");
+    // An update that changes nothing still creates the item, and so does
+    // a removal next to a SET.
+    c.update_item().table_name("Sparse").key("pk", Av::S("d".into())).send().await.unwrap();
+    assert!(exists("d").await);
+    c.update_item().table_name("Sparse").key("pk", Av::S("e".into())).update_expression("REMOVE x SET y = :y").expression_attribute_values(":y", Av::N("1".into())).send().await.unwrap();
+    assert!(exists("e").await);
+    // The same inside a transaction.
+    let remove = aws_sdk_dynamodb::types::Update::builder().table_name("Sparse").key("pk", Av::S("f".into())).update_expression("REMOVE x").build().unwrap();
+    c.transact_write_items().transact_items(aws_sdk_dynamodb::types::TransactWriteItem::builder().update(remove).build()).send().await.unwrap();
+    assert!(!exists("f").await, "a transaction's REMOVE created the item");
+
+    c.put_item().table_name("Sparse").item("pk", Av::S("g".into())).item("n", Av::Ns(vec!["1".into()])).send().await.unwrap();
+    let add = AttributeValueUpdate::builder().action(AttributeAction::Add).value(Av::Ss(vec!["a".into()])).build();
+    let err = c.update_item().table_name("Sparse").key("pk", Av::S("g".into())).attribute_updates("n", add).send().await.unwrap_err();
+    assert_eq!(err.code(), Some("ValidationException"));
+    assert_eq!(err.message(), Some("Type mismatch for attribute to update"));
+    let err = c
+        .update_item()
+        .table_name("Sparse")
+        .key("pk", Av::S("g".into()))
+        .update_expression("ADD n :v")
+        .expression_attribute_values(":v", Av::Ss(vec!["a".into()]))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.message(), Some("An operand in the update expression has an incorrect data type"));
+
+    let err = c.get_item().table_name("Sparse").key("pk", Av::S("g".into())).set_attributes_to_get(Some(vec![])).send().await.unwrap_err();
+    assert_eq!(err.code(), Some("ValidationException"));
+    assert_eq!(
+        err.message(),
+        Some("1 validation error detected: Value '[]' at 'attributesToGet' failed to satisfy constraint: Member must have length greater than or equal to 1")
+    );
+    s.stop().await;
+}

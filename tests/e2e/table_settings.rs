@@ -105,7 +105,25 @@ async fn tags_round_trip() {
 
     let err = c.list_tags_of_resource().resource_arn("not-an-arn").send().await.unwrap_err();
     assert_eq!(err.code(), Some("ValidationException"));
-    assert_eq!(err.message(), Some("Invalid TableArn: Invalid ResourceArn provided as input not-an-arn"));
+    assert_eq!(err.message(), Some("ARNs must start with 'arn:': not-an-arn"));
+    let malformed = format!("arn:aws:dynamodb:us-east-1:{}:stream", s.tenant.account_id);
+    let err = c.list_tags_of_resource().resource_arn(&malformed).send().await.unwrap_err();
+    assert_eq!(err.code(), Some("ValidationException"));
+    assert_eq!(err.message().unwrap(), format!("Invalid TableArn: Invalid ResourceArn provided as input {malformed}"));
+    // An index has an ARN but no tags of its own.
+    let err = c.tag_resource().resource_arn(format!("{arn}/index/byOwner")).tags(Tag::builder().key("k").value("v").build().unwrap()).send().await.unwrap_err();
+    assert_eq!(err.code(), Some("ValidationException"));
+    assert!(err.message().unwrap().contains("Invalid resource arn provided, only table or stream is accepted"), "{err:?}");
+    for foreign in ["arn:aws:s3:::bucket".to_owned(), "arn:aws:dynamodb:us-east-1:999999999999:table/Tagged".to_owned()] {
+        let err = c.list_tags_of_resource().resource_arn(&foreign).send().await.unwrap_err();
+        assert_eq!(err.code(), Some("AccessDeniedException"), "{foreign}");
+    }
+    // Tag keys and values: letters, digits, white space and + - = . _ : / @ only.
+    for (k, v) in [("hi!", "dog"), ("dog", "d%g"), ("ok", "\"hello\"")] {
+        let err = c.tag_resource().resource_arn(&arn).tags(Tag::builder().key(k).value(v).build().unwrap()).send().await.unwrap_err();
+        assert_eq!(err.code(), Some("ValidationException"), "{k}={v}");
+    }
+    c.tag_resource().resource_arn(&arn).tags(Tag::builder().key("a b+c-d=e.f_g:h/i@j").value("ünï 9").build().unwrap()).send().await.unwrap();
     let missing = format!("arn:aws:dynamodb:us-east-1:{}:table/Missing", s.tenant.account_id);
     let err = c.list_tags_of_resource().resource_arn(&missing).send().await.unwrap_err();
     assert_eq!(err.code(), Some("ResourceNotFoundException"));

@@ -154,6 +154,9 @@ pub fn attribute_updates(body: &Value) -> Result<Option<BTreeMap<String, Attribu
 pub fn attributes_to_get(body: &Value) -> Result<Option<Vec<String>>, ApiError> {
     match body.get("AttributesToGet") {
         None | Some(Value::Null) => Ok(None),
+        Some(Value::Array(a)) if a.is_empty() => Err(ApiError::Validation(
+            "1 validation error detected: Value '[]' at 'attributesToGet' failed to satisfy constraint: Member must have length greater than or equal to 1".into(),
+        )),
         Some(Value::Array(a)) => Ok(Some(
             a.iter()
                 .map(|v| match v {

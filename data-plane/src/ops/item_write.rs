@@ -292,6 +292,7 @@ pub async fn update(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: 
     let metrics = wants_collection_metrics(&body)?;
     let ph = Placeholders::from_body(&body)?;
     let (cond, upd) = conditional(&body, &ph, str_member(&body, "UpdateExpression")?)?;
+    let legacy_update = body.get("AttributeUpdates").is_some_and(|v| !v.is_null());
     let key_names: Vec<String> = std::iter::once(t.def.spec.key_schema.hash.name.clone())
         .chain(t.def.spec.key_schema.range.as_ref().map(|r| r.name.clone()))
         .collect();
@@ -320,20 +321,32 @@ pub async fn update(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: 
                     let mut new_item = current.clone().unwrap_or_else(|| key_attrs.clone());
                     if let Some(u) = &upd {
                         let names: Vec<&str> = key_names.iter().map(String::as_str).collect();
-                        apply_update(
-                            u,
-                            &mut new_item,
-                            &UpdateContext {
-                                key_attributes: &names,
-                                item_existed: existed,
-                            },
-                        )?;
+                        let ctx = UpdateContext {
+                            key_attributes: &names,
+                            item_existed: existed,
+                        };
+                        apply_update(u, &mut new_item, &ctx).map_err(|e| {
+                            if legacy_update {
+                                ddb_core::expr::legacy::attribute_update_error(e)
+                            } else {
+                                e
+                            }
+                        })?;
                     }
                     Ok(new_item)
                 };
                 // A failed condition is charged for the item the update
                 // would have made, when it can be made.
                 cond.check(current.as_ref(), || updated().ok().map(|i| item_size(&i) as u64), &spent)?;
+                if !existed && upd.as_ref().is_some_and(|u| u.only_removes()) {
+                    // Removing from an item that does not exist creates
+                    // nothing.
+                    let capacity = write_capacity(capacity_mode.as_deref(), &name, &indexes, None, None, &spent);
+                    return Ok(Decision {
+                        write: None,
+                        output: answer(None, capacity),
+                    });
+                }
                 let new_item = updated()?;
                 check_updated_item_size(&new_item).map_err(|e| ApiError::Validation(e.to_string()))?;
                 indexes.check_local_size(&new_item, true).map_err(|e| ApiError::Validation(e.to_string()))?;

@@ -87,22 +87,58 @@ pub fn describe_continuous_backups(caller: &Verified, catalog: &Catalog, input: 
     }))
 }
 
-/// Resolves a resource ARN to a table of the caller's tenant.
-fn table_of_arn<'a>(catalog: &'a Catalog, caller: &Verified, arn: &str) -> Result<&'a std::sync::Arc<CatalogTable>, ApiError> {
-    let parsed = TableArn::parse(arn).map_err(|_| {
-        ApiError::Validation(format!("Invalid TableArn: Invalid ResourceArn provided as input {arn}"))
-    })?;
-    let not_found = || ApiError::ResourceNotFound(format!("Requested resource not found: ResourcArn: {arn} not found"));
-    if parsed.account_id != caller.tenant.account_id || parsed.sub != iam::arn::SubResource::None {
-        return Err(not_found());
+/// Resolves a resource ARN to a table of the caller's tenant, failing as
+/// DynamoDB does: a string that is not an ARN, or the ARN of something
+/// other than a table (an index, say), is a ValidationException; another
+/// service's or another account's resource is denied; a table ARN of
+/// another region is invalid; a missing table is not found.
+fn table_of_arn<'a>(
+    catalog: &'a Catalog,
+    caller: &Verified,
+    action: &str,
+    arn: &str,
+) -> Result<&'a std::sync::Arc<CatalogTable>, ApiError> {
+    let denied = || {
+        ApiError::AccessDenied(format!(
+            "User: {} is not authorized to perform: dynamodb:{action} on resource: {arn} because no resource-based policy allows the dynamodb:{action} action",
+            caller.principal_arn()
+        ))
+    };
+    let invalid = || ApiError::Validation(format!("Invalid TableArn: Invalid ResourceArn provided as input {arn}"));
+    if !arn.starts_with("arn:") {
+        return Err(ApiError::Validation(format!("ARNs must start with 'arn:': {arn}")));
     }
-    catalog.table(&caller.tenant.id, &parsed.table).ok_or_else(not_found)
+    let mut fields = arn.splitn(6, ':').skip(2);
+    let (service, account) = (fields.next(), fields.nth(1));
+    if service.is_some_and(|s| s != "dynamodb") {
+        return Err(denied());
+    }
+    let parsed = TableArn::parse(arn).map_err(|_| invalid())?;
+    if parsed.sub != iam::arn::SubResource::None {
+        return Err(ApiError::Validation(format!(
+            "One or more parameter values were invalid: Invalid resource arn provided, only table or stream is accepted. Provided resource arn: {arn}"
+        )));
+    }
+    if account != Some(caller.tenant.account_id.as_str()) {
+        return Err(denied());
+    }
+    if parsed.region != caller.region {
+        return Err(invalid());
+    }
+    catalog
+        .table(&caller.tenant.id, &parsed.table)
+        .ok_or_else(|| ApiError::ResourceNotFound(format!("Requested resource not found: ResourcArn: {arn} not found")))
 }
 
 /// `ListTagsOfResource`, `TagResource`, `UntagResource`
 pub async fn tags(dp: &DataPlane, caller: &Verified, catalog: &Catalog, op: TagOp, input: TagsInput) -> Result<Value, ApiError> {
     let (arn, change) = input.validate(op).map_err(ApiError::Validation)?;
-    let table = table_of_arn(catalog, caller, arn)?;
+    let action = match op {
+        TagOp::List => "ListTagsOfResource",
+        TagOp::Tag => "TagResource",
+        TagOp::Untag => "UntagResource",
+    };
+    let table = table_of_arn(catalog, caller, action, arn)?;
     match change {
         None => {
             let tags: Vec<Value> = table

@@ -547,7 +547,9 @@ fn decide(
                     Some(update) => apply_update(update, &mut new, &ctx).map_err(|e| e.message().to_owned()),
                     None => Ok(()),
                 };
-                applied.map(|()| Some(Some(new)))
+                // Removing from an item that does not exist creates nothing.
+                let creates = existed || !update.as_ref().is_some_and(|u| u.only_removes());
+                applied.map(|()| creates.then_some(Some(new)))
             }
         };
         // Charged whether it commits or not: a write of the larger of the

@@ -359,6 +359,20 @@ pub struct UpdateExpr<P: Phase> {
     pub actions: Vec<UpdateAction<P>>,
 }
 
+impl<P: Phase> UpdateExpr<P> {
+    /// True when every action only takes something away (REMOVE, DELETE,
+    /// or AttributeUpdates' DELETE) and there is at least one: such an
+    /// update of an item that does not exist leaves it absent, where any
+    /// other update creates it.
+    pub fn only_removes(&self) -> bool {
+        !self.actions.is_empty()
+            && self
+                .actions
+                .iter()
+                .all(|a| matches!(a, UpdateAction::Remove(_) | UpdateAction::Delete(_)))
+    }
+}
+
 /// A ProjectionExpression: the paths to return, in written order.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Projection<P: Phase> {

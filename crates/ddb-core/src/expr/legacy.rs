@@ -391,6 +391,17 @@ pub fn attribute_updates(updates: &BTreeMap<String, AttributeValueUpdate>) -> Re
     Ok(UpdateExpr { actions })
 }
 
+/// An error of applying an update that came from `AttributeUpdates`, in
+/// that API's words: an ADD or DELETE whose value's type does not match
+/// the attribute's is "Type mismatch for attribute to update".
+pub fn attribute_update_error(e: ExprError) -> ExprError {
+    if e.message() == super::update::WRONG_TYPE {
+        ExprError::plain("Type mismatch for attribute to update")
+    } else {
+        e
+    }
+}
+
 /// Converts `AttributesToGet` (top-level names) into a projection.
 pub fn attributes_to_get(names: &[String]) -> Result<Projection<Resolved<'static>>, ExprError> {
     let mut paths: Vec<ResolvedPath<'static>> = Vec::with_capacity(names.len());

@@ -24,7 +24,7 @@ use super::ExprError;
 use crate::value::{AttributeValue, Item};
 
 const MISSING: &str = "The provided expression refers to an attribute that does not exist in the item";
-const WRONG_TYPE: &str = "An operand in the update expression has an incorrect data type";
+pub(crate) const WRONG_TYPE: &str = "An operand in the update expression has an incorrect data type";
 const BAD_PATH: &str = "The document path provided in the update expression is invalid for update";
 
 /// What the caller knows about the item being updated.

@@ -2,6 +2,7 @@
 //! validator words it: `Value 'x' at 'path' failed to satisfy constraint:
 //! Member must …`, at most ten violations collected per request.
 
+use super::types::Tag;
 use crate::error::ValidationErrors;
 
 /// Collects constraint violations for one request.
@@ -72,6 +73,26 @@ impl Constraints {
         self.name_pattern(value, path);
     }
 
+    /// Tags (CreateTable's and TagResource's): a key of 1..=128 and a value
+    /// of 0..=256 characters, both drawn from letters, digits, white space
+    /// and `_ . : / = + - @`, the character set of AWS tags.
+    pub fn tags(&mut self, tags: &[Tag]) {
+        for (i, tag) in tags.iter().enumerate() {
+            let p = format!("tags.{}.member", i + 1);
+            for (value, field, min, max) in [(&tag.key, "key", 1, 128), (&tag.value, "value", 0, 256)] {
+                let path = format!("{p}.{field}");
+                let Some(v) = value else {
+                    self.not_null(None::<&String>, &path);
+                    continue;
+                };
+                self.length(v, &path, min, max);
+                if !v.chars().all(tag_char) {
+                    self.fail(Some(v), &path, "satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*");
+                }
+            }
+        }
+    }
+
     /// Membership in an enumeration.
     pub fn one_of(&mut self, value: &str, path: &str, allowed: &[&str]) {
         if !allowed.contains(&value) {
@@ -98,6 +119,11 @@ impl Constraints {
     pub fn finish(self) -> Result<(), ValidationErrors> {
         self.errors.into_result()
     }
+}
+
+/// A character allowed in a tag key or value.
+fn tag_char(c: char) -> bool {
+    c.is_alphanumeric() || c.is_whitespace() || matches!(c, '_' | '.' | ':' | '/' | '=' | '+' | '-' | '@')
 }
 
 /// Renders a list the way DynamoDB's messages do: `[a, b]`.

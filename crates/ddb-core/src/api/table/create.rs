@@ -203,21 +203,7 @@ impl CreateTableInput {
                 c.one_of(t, "sSESpecification.sSEType", &["AES256", "KMS"]);
             }
         }
-        for (i, tag) in self.tags.iter().flatten().enumerate() {
-            let p = format!("tags.{}.member", i + 1);
-            match &tag.key {
-                Some(k) => c.length(k, &format!("{p}.key"), 1, 128),
-                None => {
-                    c.not_null(None::<&String>, &format!("{p}.key"));
-                }
-            }
-            match &tag.value {
-                Some(v) => c.length(v, &format!("{p}.value"), 0, 256),
-                None => {
-                    c.not_null(None::<&String>, &format!("{p}.value"));
-                }
-            }
-        }
+        c.tags(self.tags.as_deref().unwrap_or_default());
         if let Some(tc) = &self.table_class {
             c.one_of(tc, "tableClass", &["STANDARD", "STANDARD_INFREQUENT_ACCESS"]);
         }
@@ -237,6 +223,9 @@ impl CreateTableInput {
             return Err("The request is missing required members".into());
         };
 
+        if self.tags.as_ref().is_some_and(|t| t.len() > super::MAX_TAGS) {
+            return Err(invalid("The number of tags exceeds the limit of 50"));
+        }
         let billing_mode = match self.billing_mode.as_deref() {
             Some("PAY_PER_REQUEST") => BillingMode::PayPerRequest,
             _ => BillingMode::Provisioned,

@@ -286,21 +286,7 @@ impl TagsInput {
                 if self.tags.is_none() {
                     c.not_null(None::<&String>, "tags");
                 }
-                for (i, t) in self.tags.iter().flatten().enumerate() {
-                    let p = format!("tags.{}.member", i + 1);
-                    match &t.key {
-                        Some(k) => c.length(k, &format!("{p}.key"), 1, 128),
-                        None => {
-                            c.not_null(None::<&String>, &format!("{p}.key"));
-                        }
-                    }
-                    match &t.value {
-                        Some(v) => c.length(v, &format!("{p}.value"), 0, 256),
-                        None => {
-                            c.not_null(None::<&String>, &format!("{p}.value"));
-                        }
-                    }
-                }
+                c.tags(self.tags.as_deref().unwrap_or_default());
             }
             TagOp::Untag => {
                 if self.tag_keys.is_none() {

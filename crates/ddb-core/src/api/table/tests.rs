@@ -180,3 +180,29 @@ fn description_has_the_sdk_fields() {
     let back: TableDefinition = serde_json::from_value(serde_json::to_value(&def).unwrap()).unwrap();
     assert_eq!(back, def);
 }
+
+#[test]
+fn tags_are_limited_in_number_and_characters() {
+    let mut v = base();
+    v["Tags"] = json!((0..51).map(|i| json!({"Key": i.to_string(), "Value": "v"})).collect::<Vec<_>>());
+    assert_eq!(
+        err(v.clone()),
+        "One or more parameter values were invalid: The number of tags exceeds the limit of 50"
+    );
+    v["Tags"] = json!((0..50).map(|i| json!({"Key": i.to_string(), "Value": "v"})).collect::<Vec<_>>());
+    assert_eq!(input(v.clone()).validate().unwrap().tags.len(), 50);
+    v["Tags"] = json!([{"Key": "hi!", "Value": "ok"}, {"Key": "ok", "Value": "a b+c-d=e.f_g:h/i@j ü9"}]);
+    let e = err(v.clone());
+    assert!(e.contains("Value 'hi!' at 'tags.1.member.key' failed to satisfy constraint"), "{e}");
+    assert!(!e.contains("tags.2"), "{e}");
+    v["Tags"] = json!([{"Key": "k", "Value": "x".repeat(257)}]);
+    assert!(err(v).contains("Member must have length less than or equal to 256"));
+    let tag = |k: &str, v: &str| TagsInput {
+        resource_arn: Some("arn:aws:dynamodb:us-east-1:1:table/T".into()),
+        tags: Some(vec![Tag { key: Some(k.into()), value: Some(v.into()) }]),
+        ..TagsInput::default()
+    };
+    assert!(tag("dog", "d%g").validate(TagOp::Tag).is_err());
+    assert!(tag("dog", "\"hello\"").validate(TagOp::Tag).is_err());
+    assert!(tag("dog", "").validate(TagOp::Tag).is_ok());
+}

@@ -5,7 +5,7 @@ use super::*;
 use crate::expr::eval::evaluate;
 use crate::expr::key_condition::{KeySchema, KeyType, SortCondition};
 use crate::expr::legacy::{
-    attribute_updates, attributes_to_get, check_not_mixed, expected, filter, key_conditions,
+    attribute_update_error, attribute_updates, attributes_to_get, check_not_mixed, expected, filter, key_conditions,
     AttributeAction, AttributeValueUpdate, ComparisonOperator as C, ConditionalOperator,
     ExpectedAttributeValue, LegacyCondition,
 };
@@ -194,6 +194,17 @@ fn attribute_updates_apply() {
     );
     let key = up(vec![("pk", Some(s("x")), None)]).unwrap();
     assert!(apply_update(&key, &mut out, &ctx).unwrap_err().to_string().contains("Cannot update attribute pk"));
+    // A set of another type than the attribute's: AttributeUpdates' words.
+    let mismatch = up(vec![("st", Some(ns(&["1"])), Some(AttributeAction::Add))]).unwrap();
+    let e = apply_update(&mismatch, &mut out, &ctx).unwrap_err();
+    assert_eq!(attribute_update_error(e).message(), "Type mismatch for attribute to update");
+    let other = apply_update(&key, &mut out, &ctx).unwrap_err();
+    assert!(attribute_update_error(other).message().contains("Cannot update attribute pk"));
+    // Only removals: an update that would not create a missing item.
+    assert!(up(vec![("gone", None, Some(AttributeAction::Delete))]).unwrap().only_removes());
+    assert!(up(vec![("st", Some(ss(&["a"])), Some(AttributeAction::Delete))]).unwrap().only_removes());
+    assert!(!up(vec![("gone", None, Some(AttributeAction::Delete)), ("p", Some(s("v")), None)]).unwrap().only_removes());
+    assert!(!up(vec![]).unwrap().only_removes());
 }
 
 #[test]
