@@ -115,6 +115,81 @@ async fn legacy_parameters_work_like_expressions() {
         err.message(),
         Some("Can not use both expression and non-expression parameters in the same request: Non-expression parameters: {QueryFilter} Expression parameters: {KeyConditionExpression}")
     );
+
+    // A Query's filter may not read a key attribute.
+    for filter in ["sk = :v", "color = :v AND size(pk) > :v"] {
+        let err = c
+            .query()
+            .table_name("Legacy")
+            .key_condition_expression("pk = :a")
+            .filter_expression(filter)
+            .expression_attribute_values(":a", Av::S("a".into()))
+            .expression_attribute_values(":v", Av::N("1".into()))
+            .send()
+            .await
+            .unwrap_err();
+        let key = if filter.starts_with("sk") { "sk" } else { "pk" };
+        assert_eq!(err.message().unwrap(), format!("Filter Expression can only contain non-primary key attributes: Primary key attribute: {key}"));
+    }
+    let pk_is_a = Condition::builder().comparison_operator(ComparisonOperator::Eq).attribute_value_list(Av::S("a".into())).build().unwrap();
+    let err = c
+        .query()
+        .table_name("Legacy")
+        .key_conditions("pk", pk_is_a.clone())
+        .query_filter("sk", Condition::builder().comparison_operator(ComparisonOperator::Gt).attribute_value_list(Av::N("1".into())).build().unwrap())
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.message(), Some("QueryFilter can only contain non-primary key attributes: Primary key attribute: sk"));
+
+    // ConditionalOperator needs a filter or Expected of two conditions or more.
+    let not_null = || Condition::builder().comparison_operator(ComparisonOperator::NotNull).build().unwrap();
+    let err = c.scan().table_name("Legacy").conditional_operator(aws_sdk_dynamodb::types::ConditionalOperator::Or).send().await.unwrap_err();
+    assert_eq!(err.message(), Some("ConditionalOperator cannot be used without Filter or Expected"));
+    let err = c
+        .scan()
+        .table_name("Legacy")
+        .scan_filter("color", not_null())
+        .conditional_operator(aws_sdk_dynamodb::types::ConditionalOperator::Or)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.message(), Some("ConditionalOperator can only be used when Filter or Expected has two or more elements"));
+    let both = c
+        .scan()
+        .table_name("Legacy")
+        .scan_filter("color", not_null())
+        .scan_filter("count", not_null())
+        .conditional_operator(aws_sdk_dynamodb::types::ConditionalOperator::Or)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(both.count(), 5);
+    let err = c
+        .put_item()
+        .table_name("Legacy")
+        .item("pk", Av::S("a".into()))
+        .item("sk", Av::N("9".into()))
+        .set_expected(Some(Default::default()))
+        .conditional_operator(aws_sdk_dynamodb::types::ConditionalOperator::And)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.message(), Some("ConditionalOperator cannot be used without Filter or Expected"));
+    // Expected: CONTAINS takes one scalar, BEGINS_WITH a string or binary.
+    for (op, value) in [(ComparisonOperator::Contains, Av::L(vec![Av::N("1".into())])), (ComparisonOperator::BeginsWith, Av::N("1".into()))] {
+        let err = c
+            .put_item()
+            .table_name("Legacy")
+            .item("pk", Av::S("a".into()))
+            .item("sk", Av::N("9".into()))
+            .expected("color", ExpectedAttributeValue::builder().comparison_operator(op.clone()).attribute_value_list(value.clone()).build())
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!(err.code(), Some("ValidationException"), "{op:?}");
+        assert!(err.message().unwrap().contains("is not valid for"), "{op:?}: {err:?}");
+    }
     s.stop().await;
 }
 

@@ -66,7 +66,10 @@ fn conditional(body: &Value, ph: &Placeholders, update: Option<&str>) -> Result<
             Some(u) => Some(ddb_core::expr::legacy::attribute_updates(&u)?),
             None => None,
         };
-        let condition = match legacy::expected(body)? {
+        let expected = legacy::expected(body)?;
+        let operator_given = body.get("ConditionalOperator").is_some_and(|v| !v.is_null());
+        ddb_core::expr::legacy::check_conditional_operator(operator_given, expected.as_ref().map(|e| e.len()))?;
+        let condition = match expected {
             Some(e) => ddb_core::expr::legacy::expected(&e, legacy::conditional_operator(body)?)?,
             None => None,
         };

@@ -56,7 +56,10 @@ fn exprs(body: &Value, with_key: bool) -> Result<Exprs, ApiError> {
     };
     if is_legacy {
         let filter_member = if with_key { "QueryFilter" } else { "ScanFilter" };
-        let filter = match legacy::conditions(body, filter_member)? {
+        let conditions = legacy::conditions(body, filter_member)?;
+        let operator_given = body.get("ConditionalOperator").is_some_and(|v| !v.is_null());
+        ddb_core::expr::legacy::check_conditional_operator(operator_given, conditions.as_ref().map(|c| c.len()))?;
+        let filter = match conditions {
             Some(f) => ddb_core::expr::legacy::filter(&f, legacy::conditional_operator(body)?)?,
             None => None,
         };
@@ -401,6 +404,30 @@ async fn run_page(
     Ok(reply.finish())
 }
 
+/// A Query filters on what its key condition did not select: a filter
+/// that reads a key attribute of the table or index queried is refused.
+fn filter_avoids_keys(exprs: &Exprs, body: &Value, target: &Target) -> Result<(), ApiError> {
+    let keys: Vec<&str> = std::iter::once(target.hash.name.as_str())
+        .chain(target.range.as_ref().map(|r| r.name.as_str()))
+        .collect();
+    let mut found: Option<String> = None;
+    if let Some(filter) = &exprs.filter {
+        filter.visit_paths(&mut |p| {
+            if found.is_none() && keys.contains(&p.head.as_ref()) {
+                found = Some(p.head.to_string());
+            }
+        });
+    }
+    if let Some(key) = found {
+        // The legacy QueryFilter becomes the same filter; name the member used.
+        let member = if body.get("QueryFilter").is_some_and(|v| !v.is_null()) { "QueryFilter" } else { "Filter Expression" };
+        return Err(validation(format!(
+            "{member} can only contain non-primary key attributes: Primary key attribute: {key}"
+        )));
+    }
+    Ok(())
+}
+
 /// `Query`
 pub async fn query(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: Value) -> Result<Reply, ApiError> {
     let t = table(catalog, caller, str_member(&body, "TableName")?)?;
@@ -416,6 +443,7 @@ pub async fn query(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: V
         (None, Some(legacy_kc)) => ddb_core::expr::legacy::key_conditions(legacy_kc, &schema)?,
         (None, None) => return Err(validation("KeyConditionExpression is required")),
     };
+    filter_avoids_keys(&exprs, &body, &target)?;
     let prefix = match &target.index {
         Some(idx) => idx.partition_prefix(&kc.partition)?,
         None => partition_prefix(&t.record.id, &kc.partition).map_err(|e| validation(e.to_string()))?,

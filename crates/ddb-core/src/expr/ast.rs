@@ -359,6 +359,40 @@ pub struct UpdateExpr<P: Phase> {
     pub actions: Vec<UpdateAction<P>>,
 }
 
+impl<P: Phase> Operand<P> {
+    fn visit_paths<'s>(&'s self, f: &mut dyn FnMut(&'s DocPath<P::Name>)) {
+        match self {
+            Operand::Path(p) => f(p),
+            Operand::Value(_) => {}
+            Operand::Call(c) => c.args.iter().for_each(|a| a.visit_paths(f)),
+        }
+    }
+}
+
+impl<P: Phase> Condition<P> {
+    /// Calls `f` with every document path the condition reads, in order.
+    pub fn visit_paths<'s>(&'s self, f: &mut dyn FnMut(&'s DocPath<P::Name>)) {
+        match self {
+            Condition::Compare { left, right, .. } => {
+                left.visit_paths(f);
+                right.visit_paths(f);
+            }
+            Condition::Between { value, low, high } => {
+                for o in [value, low, high] {
+                    o.visit_paths(f);
+                }
+            }
+            Condition::In { value, list } => {
+                value.visit_paths(f);
+                list.iter().for_each(|o| o.visit_paths(f));
+            }
+            Condition::Call(c) => c.args.iter().for_each(|a| a.visit_paths(f)),
+            Condition::Not(c) => c.visit_paths(f),
+            Condition::And(cs) | Condition::Or(cs) => cs.iter().for_each(|c| c.visit_paths(f)),
+        }
+    }
+}
+
 impl<P: Phase> UpdateExpr<P> {
     /// True when every action only takes something away (REMOVE, DELETE,
     /// or AttributeUpdates' DELETE) and there is at least one: such an

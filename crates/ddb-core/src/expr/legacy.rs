@@ -193,17 +193,23 @@ fn check_between(op: ComparisonOperator, list: &[AttributeValue]) -> Result<(), 
     Ok(())
 }
 
+/// Each value of the list has a type the operator accepts.
+fn check_types(op: ComparisonOperator, list: &[AttributeValue]) -> Result<(), ExprError> {
+    match list.iter().find(|v| !op.allowed_types().contains(&v.type_tag())) {
+        Some(bad) => Err(invalid(format_args!(
+            "ComparisonOperator {} is not valid for {} AttributeValue type",
+            op.wire(),
+            bad.type_tag()
+        ))),
+        None => Ok(()),
+    }
+}
+
 fn check_filter_entry(c: &LegacyCondition) -> Result<(), ExprError> {
     let op = c.comparison_operator;
     let list = &c.attribute_value_list;
     check_list(op, list)?;
-    if let Some(bad) = list.iter().find(|v| !op.allowed_types().contains(&v.type_tag())) {
-        return Err(invalid(format_args!(
-            "ComparisonOperator {} is not valid for {} AttributeValue type",
-            op.wire(),
-            bad.type_tag()
-        )));
-    }
+    check_types(op, list)?;
     check_between(op, list)
 }
 
@@ -281,6 +287,10 @@ pub fn expected(
                 (None, None) => Vec::new(),
             };
             check_list(cmp, &list)?;
+            // EQ and NE compare with a value of any type (as `Value` does).
+            if !matches!(cmp, ComparisonOperator::Eq | ComparisonOperator::Ne) {
+                check_types(cmp, &list)?;
+            }
             check_between(cmp, &list)?;
             conds.push(to_condition(attr, cmp, &list));
         } else if e.attribute_value_list.is_some() {
@@ -399,6 +409,21 @@ pub fn attribute_update_error(e: ExprError) -> ExprError {
         ExprError::plain("Type mismatch for attribute to update")
     } else {
         e
+    }
+}
+
+/// `ConditionalOperator` joins the conditions of a legacy filter
+/// (`QueryFilter`, `ScanFilter`) or of `Expected`: DynamoDB refuses it when
+/// there is no such member, or one with fewer than two conditions.
+/// `conditions` is how many the member holds (`None`: absent).
+pub fn check_conditional_operator(given: bool, conditions: Option<usize>) -> Result<(), ExprError> {
+    match (given, conditions.unwrap_or(0)) {
+        (false, _) => Ok(()),
+        (true, 0) => Err(ExprError::plain("ConditionalOperator cannot be used without Filter or Expected")),
+        (true, 1) => Err(ExprError::plain(
+            "ConditionalOperator can only be used when Filter or Expected has two or more elements",
+        )),
+        (true, _) => Ok(()),
     }
 }
 

@@ -5,7 +5,7 @@ use super::*;
 use crate::expr::eval::evaluate;
 use crate::expr::key_condition::{KeySchema, KeyType, SortCondition};
 use crate::expr::legacy::{
-    attribute_update_error, attribute_updates, attributes_to_get, check_not_mixed, expected, filter, key_conditions,
+    attribute_update_error, attribute_updates, attributes_to_get, check_conditional_operator, check_not_mixed, expected, filter, key_conditions,
     AttributeAction, AttributeValueUpdate, ComparisonOperator as C, ConditionalOperator,
     ExpectedAttributeValue, LegacyCondition,
 };
@@ -220,4 +220,42 @@ fn attributes_to_get_and_mixing() {
         check_not_mixed(&["AttributeUpdates"], &["UpdateExpression"]).unwrap_err().to_string(),
         "Can not use both expression and non-expression parameters in the same request: Non-expression parameters: {AttributeUpdates} Expression parameters: {UpdateExpression}"
     );
+}
+
+#[test]
+fn conditional_operator_needs_two_conditions() {
+    assert!(check_conditional_operator(false, None).is_ok());
+    assert!(check_conditional_operator(false, Some(1)).is_ok());
+    assert!(check_conditional_operator(true, Some(2)).is_ok());
+    assert_eq!(
+        check_conditional_operator(true, None).unwrap_err().message(),
+        "ConditionalOperator cannot be used without Filter or Expected"
+    );
+    assert_eq!(
+        check_conditional_operator(true, Some(0)).unwrap_err().message(),
+        "ConditionalOperator cannot be used without Filter or Expected"
+    );
+    assert_eq!(
+        check_conditional_operator(true, Some(1)).unwrap_err().message(),
+        "ConditionalOperator can only be used when Filter or Expected has two or more elements"
+    );
+}
+
+#[test]
+fn expected_checks_operand_types_except_for_equality() {
+    let one = |op: C, v: AttributeValue| {
+        exp(vec![("a", ExpectedAttributeValue { comparison_operator: Some(op), attribute_value_list: Some(vec![v]), ..Default::default() })])
+    };
+    let msg = |e: BTreeMap<String, ExpectedAttributeValue>| expected(&e, ConditionalOperator::And).unwrap_err().to_string();
+    assert_eq!(
+        msg(one(C::Contains, l(vec![n("1")]))),
+        "One or more parameter values were invalid: ComparisonOperator CONTAINS is not valid for L AttributeValue type"
+    );
+    assert_eq!(
+        msg(one(C::BeginsWith, n("1"))),
+        "One or more parameter values were invalid: ComparisonOperator BEGINS_WITH is not valid for N AttributeValue type"
+    );
+    assert!(expected(&one(C::In, ss(&["x"])), ConditionalOperator::And).is_err());
+    assert!(expected(&one(C::Eq, l(vec![n("1")])), ConditionalOperator::And).is_ok());
+    assert!(expected(&one(C::Ne, ss(&["x"])), ConditionalOperator::And).is_ok());
 }
