@@ -497,3 +497,67 @@ async fn item_collections_are_limited_in_size() {
     assert!(out.item_collection_metrics.is_some());
     s.stop().await;
 }
+
+/// Index entries carry the base key after the index's sort value, so each
+/// sort-key operator must treat that value as a prefix. Several items share
+/// each total here, in a GSI and an LSI.
+#[tokio::test]
+async fn index_sort_conditions_cover_every_item_with_the_value() {
+    let s = Stack::start().await;
+    let c = s.client();
+    orders(&c).await;
+    for (o, t) in [("o1", 10), ("o2", 20), ("o3", 20), ("o4", 30), ("o5", 20)] {
+        put(&c, "dave", o, Some("OPEN"), t).await;
+    }
+    let cases: [(&str, Vec<&str>); 7] = [
+        ("#t = :a", vec!["o2", "o3", "o5"]),
+        ("#t <= :a", vec!["o1", "o2", "o3", "o5"]),
+        ("#t < :a", vec!["o1"]),
+        ("#t >= :a", vec!["o2", "o3", "o4", "o5"]),
+        ("#t > :a", vec!["o4"]),
+        ("#t BETWEEN :a AND :a", vec!["o2", "o3", "o5"]),
+        ("#t BETWEEN :lo AND :a", vec!["o1", "o2", "o3", "o5"]),
+    ];
+    for (index, hash, value) in [("ByStatus", "status", "OPEN"), ("ByTotal", "customer", "dave")] {
+        for (cond, want) in &cases {
+            let mut q = c
+                .query()
+                .table_name("Orders")
+                .index_name(index)
+                .key_condition_expression(format!("#h = :h AND {cond}"))
+                .expression_attribute_names("#h", hash)
+                .expression_attribute_names("#t", "total")
+                .expression_attribute_values(":h", Av::S(value.into()))
+                .expression_attribute_values(":a", Av::N("20".into()));
+            if cond.contains(":lo") {
+                q = q.expression_attribute_values(":lo", Av::N("5".into()));
+            }
+            let out = q.send().await.unwrap();
+            let mut got = strs(out.items(), "order");
+            got.sort();
+            assert_eq!(got, *want, "{index}: {cond}");
+            // Backwards, the same items.
+            let mut back = q_reverse(&c, index, hash, value, cond).await;
+            back.sort();
+            assert_eq!(back, *want, "{index} reversed: {cond}");
+        }
+    }
+    s.stop().await;
+}
+
+async fn q_reverse(c: &Client, index: &str, hash: &str, value: &str, cond: &str) -> Vec<String> {
+    let mut q = c
+        .query()
+        .table_name("Orders")
+        .index_name(index)
+        .scan_index_forward(false)
+        .key_condition_expression(format!("#h = :h AND {cond}"))
+        .expression_attribute_names("#h", hash)
+        .expression_attribute_names("#t", "total")
+        .expression_attribute_values(":h", Av::S(value.into()))
+        .expression_attribute_values(":a", Av::N("20".into()));
+    if cond.contains(":lo") {
+        q = q.expression_attribute_values(":lo", Av::N("5".into()));
+    }
+    strs(q.send().await.unwrap().items(), "order")
+}

@@ -259,23 +259,31 @@ fn with(prefix: &[u8], tail: &[u8]) -> Vec<u8> {
 type KeyRange = (Bound<Vec<u8>>, Bound<Vec<u8>>);
 
 fn sort_bounds(prefix: &[u8], sort: Option<&SortCondition>) -> Result<KeyRange, ApiError> {
-    let whole_end = || prefix_end(prefix).map_or(Bound::Unbounded, Bound::Excluded);
+    // A sort value's encoding is followed by more key bytes in an index
+    // entry (the base table's key, which makes the entry unique), so every
+    // bound treats it as a prefix: "up to v" ends after every key that
+    // starts with v, "after v" starts after them.
+    let through = |k: &[u8]| prefix_end(k).map_or(Bound::Unbounded, Bound::Excluded);
+    let after = |k: Vec<u8>| match prefix_end(&k) {
+        Some(end) => Bound::Included(end),
+        None => Bound::Excluded(k),
+    };
     Ok(match sort {
-        None => (Bound::Included(prefix.to_vec()), whole_end()),
+        None => (Bound::Included(prefix.to_vec()), through(prefix)),
         Some(SortCondition::Compare(op, v)) => {
             let k = with(prefix, &encoded(v)?);
             match op {
-                CompareOp::Eq => (Bound::Included(k.clone()), Bound::Included(k)),
+                CompareOp::Eq => (Bound::Included(k.clone()), through(&k)),
                 CompareOp::Lt => (Bound::Included(prefix.to_vec()), Bound::Excluded(k)),
-                CompareOp::Le => (Bound::Included(prefix.to_vec()), Bound::Included(k)),
-                CompareOp::Gt => (Bound::Excluded(k), whole_end()),
-                CompareOp::Ge => (Bound::Included(k), whole_end()),
-                CompareOp::Ne => (Bound::Included(prefix.to_vec()), whole_end()),
+                CompareOp::Le => (Bound::Included(prefix.to_vec()), through(&k)),
+                CompareOp::Gt => (after(k), through(prefix)),
+                CompareOp::Ge => (Bound::Included(k), through(prefix)),
+                CompareOp::Ne => (Bound::Included(prefix.to_vec()), through(prefix)),
             }
         }
         Some(SortCondition::Between(lo, hi)) => (
             Bound::Included(with(prefix, &encoded(lo)?)),
-            Bound::Included(with(prefix, &encoded(hi)?)),
+            through(&with(prefix, &encoded(hi)?)),
         ),
         Some(SortCondition::BeginsWith(p)) => {
             // S and B encodings end with a two-byte terminator; without it
@@ -283,7 +291,7 @@ fn sort_bounds(prefix: &[u8], sort: Option<&SortCondition>) -> Result<KeyRange, 
             let mut e = encoded(p)?;
             e.truncate(e.len().saturating_sub(2));
             let start = with(prefix, &e);
-            let end = prefix_end(&start).map_or(Bound::Unbounded, Bound::Excluded);
+            let end = through(&start);
             (Bound::Included(start), end)
         }
     })
