@@ -188,6 +188,20 @@ async fn lsi_queries_in_index_order() {
     assert_eq!(names, ["customer", "order", "total"]);
     let next = q().limit(1).set_exclusive_start_key(Some(lek)).send().await.unwrap();
     assert_eq!(strs(next.items(), "order"), ["o1"]);
+
+    // Attributes the LSI does not project are fetched from the table when
+    // the projection or the filter reads them.
+    let specific = q().projection_expression("secret, note").send().await.unwrap();
+    assert_eq!(strs(specific.items(), "secret"), ["x", "x"]);
+    assert_eq!(strs(specific.items(), "note"), ["note o3", "note o1"]);
+    let filtered = q()
+        .filter_expression("secret = :s")
+        .expression_attribute_values(":s", Av::S("x".into()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(filtered.count(), 2);
+    assert!(!filtered.items()[0].contains_key("secret"), "the result keeps the index's projection");
     s.stop().await;
 }
 

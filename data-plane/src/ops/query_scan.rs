@@ -310,6 +310,17 @@ fn after_start(
     }
 }
 
+/// True when the projection or the filter reads a top-level attribute
+/// that is neither one of `keys` nor one of `included`.
+fn reads_other_than(exprs: &Exprs, keys: &[String], included: &[String]) -> bool {
+    let known = |name: &str| keys.iter().chain(included).any(|k| k == name);
+    let mut other = exprs.projection.as_ref().is_some_and(|p| p.paths.iter().any(|p| !known(&p.head)));
+    if let Some(filter) = &exprs.filter {
+        filter.visit_paths(&mut |p| other |= !known(&p.head));
+    }
+    other
+}
+
 /// Pages of at most this many items are read on the request's own task.
 const INLINE_PAGE_LIMIT: usize = 100;
 
@@ -331,13 +342,37 @@ async fn run_page(
     let capacity_mode = return_consumed(body)?.map(str::to_owned);
     let names = target.key_names.clone();
     // An LSI without every attribute projected fetches base items when
-    // the whole item is asked for.
-    let needs_base = select == Select::AllAttributes
-        && target
-            .index
-            .as_ref()
-            .is_some_and(|i| i.local && !matches!(i.projection, ProjectionSpec::All));
+    // the whole item is asked for, or an attribute it does not project is
+    // read by the projection or the filter.
+    let needs_base = match target.index.as_ref() {
+        Some(i) if i.local => match &i.projection {
+            ProjectionSpec::All => false,
+            ProjectionSpec::KeysOnly => select == Select::AllAttributes || reads_other_than(&exprs, &target.key_names, &[]),
+            ProjectionSpec::Include(names) => {
+                select == Select::AllAttributes || reads_other_than(&exprs, &target.key_names, names)
+            }
+        },
+        _ => false,
+    };
     let index_read = target.index.as_ref().map(|i| (i.name.clone(), i.local));
+    // Items fetched for a filter still answer with the index's attributes.
+    let projected_only = match target.index.as_ref().map(|i| &i.projection) {
+        Some(ProjectionSpec::KeysOnly) if needs_base && select == Select::AllProjected => Some(target.key_names.clone()),
+        Some(ProjectionSpec::Include(names)) if needs_base && select == Select::AllProjected => {
+            Some(target.key_names.iter().chain(names).cloned().collect())
+        }
+        _ => None,
+    };
+    let mut exprs = exprs;
+    if let (Some(names), None) = (projected_only, &exprs.projection) {
+        let mut unique: Vec<String> = Vec::with_capacity(names.len());
+        for n in names {
+            if !unique.contains(&n) {
+                unique.push(n);
+            }
+        }
+        exprs.projection = Some(ddb_core::expr::legacy::attributes_to_get(&unique)?);
+    }
     let snapshot = dp.items.snapshot(&caller.tenant.id).await?;
     let table_for_fetch = Arc::clone(&t);
     // A short page reads a few cached blocks: cheaper inline than a hop to
