@@ -116,6 +116,29 @@ async fn legacy_parameters_work_like_expressions() {
         Some("Can not use both expression and non-expression parameters in the same request: Non-expression parameters: {QueryFilter} Expression parameters: {KeyConditionExpression}")
     );
 
+    // KeyConditions goes with expression filters and projections.
+    let mixed = c
+        .query()
+        .table_name("Legacy")
+        .key_conditions("pk", Condition::builder().comparison_operator(ComparisonOperator::Eq).attribute_value_list(Av::S("a".into())).build().unwrap())
+        .filter_expression("color = :c")
+        .projection_expression("sk")
+        .expression_attribute_values(":c", Av::S("red".into()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(mixed.count(), 2);
+    assert_eq!(mixed.items()[0].len(), 1, "projected to sk");
+    // EQ and NE compare values of every type.
+    let eq_list = c
+        .scan()
+        .table_name("Legacy")
+        .scan_filter("color", Condition::builder().comparison_operator(ComparisonOperator::Ne).attribute_value_list(Av::L(vec![Av::Bool(true)])).build().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(eq_list.count(), 5);
+
     // A Query's filter may not read a key attribute.
     for filter in ["sk = :v", "color = :v AND size(pk) > :v"] {
         let err = c
@@ -255,6 +278,27 @@ async fn removal_only_updates_and_legacy_messages() {
         .await
         .unwrap_err();
     assert_eq!(err.message(), Some("An operand in the update expression has an incorrect data type"));
+
+    // Attribute names: at most 65535 bytes, at any depth.
+    let longest = "n".repeat(65_535);
+    c.put_item().table_name("Sparse").item("pk", Av::S("h".into())).item(&longest, Av::N("1".into())).send().await.unwrap();
+    let too_long = "n".repeat(65_536);
+    let nested = Av::M([(too_long.clone(), Av::N("1".into()))].into_iter().collect());
+    for (name, value) in [(too_long.as_str(), Av::N("1".into())), ("doc", nested)] {
+        let err = c.put_item().table_name("Sparse").item("pk", Av::S("h".into())).item(name, value).send().await.unwrap_err();
+        assert_eq!(err.message(), Some("1 validation error detected: Attribute name is too large, must be less than 65536 bytes"));
+    }
+    let err = c
+        .update_item()
+        .table_name("Sparse")
+        .key("pk", Av::S("h".into()))
+        .update_expression("SET #n = :v")
+        .expression_attribute_names("#n", &too_long)
+        .expression_attribute_values(":v", Av::N("1".into()))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.message(), Some("1 validation error detected: Attribute name is too large, must be less than 65536 bytes"));
 
     let err = c.get_item().table_name("Sparse").key("pk", Av::S("g".into())).set_attributes_to_get(Some(vec![])).send().await.unwrap_err();
     assert_eq!(err.code(), Some("ValidationException"));

@@ -187,6 +187,9 @@ impl Placeholders {
             Some(Value::Object(m)) => Some(
                 m.iter()
                     .map(|(k, v)| match v {
+                        Value::String(s) if s.len() > ddb_core::value::json::MAX_ATTRIBUTE_NAME_BYTES => {
+                            Err(ApiError::Validation(ddb_core::value::json::NAME_TOO_LARGE.into()))
+                        }
                         Value::String(s) => Ok((k.clone(), s.clone())),
                         _ => Err(ApiError::Serialization("NUMBER_VALUE cannot be converted to String".into())),
                     })
@@ -200,6 +203,7 @@ impl Placeholders {
                 let mut out = HashMap::with_capacity(m.len());
                 for (k, v) in m {
                     let av = attribute_value_from_json(v).map_err(|e| match e {
+                        ValueError::Validation(msg) if msg == ddb_core::value::json::NAME_TOO_LARGE => ApiError::Validation(msg),
                         ValueError::Validation(msg) => ApiError::Validation(format!(
                             "ExpressionAttributeValues contains invalid value: {msg} for key {k}"
                         )),

@@ -42,9 +42,16 @@ struct Exprs {
 
 fn exprs(body: &Value, with_key: bool) -> Result<Exprs, ApiError> {
     let is_legacy = if with_key {
+        // KeyConditions goes with either family of the other members (the
+        // service accepts it next to a FilterExpression or a
+        // ProjectionExpression); only KeyConditionExpression excludes it.
+        let mut legacy_members = vec!["AttributesToGet", "QueryFilter", "ConditionalOperator"];
+        if body.get("KeyConditionExpression").is_some_and(|v| !v.is_null()) {
+            legacy_members.push("KeyConditions");
+        }
         super::item_write::check_families(
             body,
-            &["AttributesToGet", "QueryFilter", "ConditionalOperator", "KeyConditions"],
+            &legacy_members,
             &["ProjectionExpression", "FilterExpression", "KeyConditionExpression"],
         )?
     } else {
@@ -54,6 +61,7 @@ fn exprs(body: &Value, with_key: bool) -> Result<Exprs, ApiError> {
             &["ProjectionExpression", "FilterExpression"],
         )?
     };
+    let legacy_key = if with_key { legacy::conditions(body, "KeyConditions")? } else { None };
     if is_legacy {
         let filter_member = if with_key { "QueryFilter" } else { "ScanFilter" };
         let conditions = legacy::conditions(body, filter_member)?;
@@ -67,7 +75,6 @@ fn exprs(body: &Value, with_key: bool) -> Result<Exprs, ApiError> {
             Some(names) => Some(ddb_core::expr::legacy::attributes_to_get(&names)?),
             None => None,
         };
-        let legacy_key = if with_key { legacy::conditions(body, "KeyConditions")? } else { None };
         if with_key && legacy_key.is_none() {
             return Err(validation(
                 "Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.",
@@ -78,6 +85,7 @@ fn exprs(body: &Value, with_key: bool) -> Result<Exprs, ApiError> {
     let ph = Placeholders::from_body(body)?;
     let mut r = ph.resolver()?;
     let key = match (with_key, str_member(body, "KeyConditionExpression")?) {
+        (true, None) if legacy_key.is_some() => None,
         (true, Some(src)) => Some(r.resolve_condition(ExprKind::KeyCondition, &parse_condition(ExprKind::KeyCondition, src)?)?.into_owned()),
         (true, None) => {
             return Err(validation(
@@ -95,7 +103,7 @@ fn exprs(body: &Value, with_key: bool) -> Result<Exprs, ApiError> {
         None => None,
     };
     r.finish()?;
-    Ok(Exprs { key, legacy_key: None, filter, projection })
+    Ok(Exprs { key, legacy_key, filter, projection })
 }
 
 fn select(body: &Value, has_projection: bool) -> Result<Select, ApiError> {

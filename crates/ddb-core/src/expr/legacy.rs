@@ -99,7 +99,9 @@ impl ComparisonOperator {
     fn allowed_types(self) -> &'static [&'static str] {
         use ComparisonOperator::*;
         match self {
-            Eq | Ne => &["S", "N", "B", "SS", "NS", "BS"],
+            // The service compares values of every type for equality
+            // (lists, maps and booleans included), whatever the guide says.
+            Eq | Ne => &["S", "N", "B", "SS", "NS", "BS", "L", "M", "BOOL", "NULL"],
             BeginsWith => &["S", "B"],
             NotNull | Null => &[],
             _ => &["S", "N", "B"],
@@ -287,10 +289,7 @@ pub fn expected(
                 (None, None) => Vec::new(),
             };
             check_list(cmp, &list)?;
-            // EQ and NE compare with a value of any type (as `Value` does).
-            if !matches!(cmp, ComparisonOperator::Eq | ComparisonOperator::Ne) {
-                check_types(cmp, &list)?;
-            }
+            check_types(cmp, &list)?;
             check_between(cmp, &list)?;
             conds.push(to_condition(attr, cmp, &list));
         } else if e.attribute_value_list.is_some() {

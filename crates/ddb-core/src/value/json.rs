@@ -37,6 +37,7 @@ mod build;
 mod shape;
 mod write;
 
+pub use build::{MAX_ATTRIBUTE_NAME_BYTES, NAME_TOO_LARGE};
 pub use write::{write_item, write_str, write_value};
 
 use serde_json::{Map, Value};

@@ -77,6 +77,25 @@ fn key_schema_constraints(c: &mut Constraints, ks: &[KeySchemaElement], path: &s
     }
 }
 
+/// `AttributeDefinitions` members (CreateTable's and UpdateTable's).
+pub(super) fn attribute_definitions_constraints(c: &mut Constraints, defs: &[AttributeDefinition]) {
+    for (i, d) in defs.iter().enumerate() {
+        let p = format!("attributeDefinitions.{}.member", i + 1);
+        match &d.attribute_name {
+            Some(n) => c.length(n, &format!("{p}.attributeName"), 1, 255),
+            None => {
+                c.not_null(None::<&String>, &format!("{p}.attributeName"));
+            }
+        }
+        match &d.attribute_type {
+            Some(t) => c.one_of(t, &format!("{p}.attributeType"), &["B", "N", "S"]),
+            None => {
+                c.not_null(None::<&String>, &format!("{p}.attributeType"));
+            }
+        }
+    }
+}
+
 fn projection_constraints(c: &mut Constraints, p: &Projection, path: &str) {
     if let Some(t) = &p.projection_type {
         c.one_of(t, &format!("{path}.projectionType"), &["ALL", "KEYS_ONLY", "INCLUDE"]);
@@ -105,21 +124,7 @@ impl CreateTableInput {
     fn constraints(&self) -> Result<(), String> {
         let mut c = Constraints::default();
         if let Some(defs) = &self.attribute_definitions {
-            for (i, d) in defs.iter().enumerate() {
-                let p = format!("attributeDefinitions.{}.member", i + 1);
-                match &d.attribute_name {
-                    Some(n) => c.length(n, &format!("{p}.attributeName"), 1, 255),
-                    None => {
-                        c.not_null(None::<&String>, &format!("{p}.attributeName"));
-                    }
-                }
-                match &d.attribute_type {
-                    Some(t) => c.one_of(t, &format!("{p}.attributeType"), &["B", "N", "S"]),
-                    None => {
-                        c.not_null(None::<&String>, &format!("{p}.attributeType"));
-                    }
-                }
-            }
+            attribute_definitions_constraints(&mut c, defs);
         } else {
             c.not_null(None::<&String>, "attributeDefinitions");
         }

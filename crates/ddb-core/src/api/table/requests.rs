@@ -67,6 +67,9 @@ impl UpdateTableInput {
         if let Some(tc) = &self.table_class {
             c.one_of(tc, "tableClass", &["STANDARD", "STANDARD_INFREQUENT_ACCESS"]);
         }
+        if let Some(defs) = &self.attribute_definitions {
+            super::create::attribute_definitions_constraints(&mut c, defs);
+        }
         if let Some(v) = self
             .stream_specification
             .as_ref()

@@ -206,3 +206,19 @@ fn tags_are_limited_in_number_and_characters() {
     assert!(tag("dog", "\"hello\"").validate(TagOp::Tag).is_err());
     assert!(tag("dog", "").validate(TagOp::Tag).is_ok());
 }
+
+#[test]
+fn update_table_checks_attribute_definitions() {
+    let input: UpdateTableInput = serde_json::from_value(json!({
+        "TableName": "Music",
+        "AttributeDefinitions": [{"AttributeName": "x".repeat(256), "AttributeType": "S"}],
+        "GlobalSecondaryIndexUpdates": [{"Create": {
+            "IndexName": "ByX",
+            "KeySchema": [{"AttributeName": "other", "KeyType": "HASH"}],
+            "Projection": {"ProjectionType": "ALL"}
+        }}]
+    }))
+    .unwrap();
+    let e = input.validate().unwrap_err();
+    assert!(e.contains("at 'attributeDefinitions.1.member.attributeName' failed to satisfy constraint: Member must have length less than or equal to 255"), "{e}");
+}

@@ -36,6 +36,11 @@ pub(crate) const DUPLICATE_NS: &str =
     "One or more parameter values were invalid: Input collection contains duplicates.";
 pub(crate) const NESTING_TOO_DEEP: &str = "Nesting Levels have exceeded supported limits: \
      Attributes in the item have nested levels beyond supported limit";
+/// The longest attribute name, in bytes, at any depth.
+pub const MAX_ATTRIBUTE_NAME_BYTES: usize = 65_535;
+/// An attribute name longer than [`MAX_ATTRIBUTE_NAME_BYTES`].
+pub const NAME_TOO_LARGE: &str =
+    "1 validation error detected: Attribute name is too large, must be less than 65536 bytes";
 /// Not re-captured from the service: a JSON `null` inside a set.
 const NULL_IN_SS: &str =
     "One or more parameter values were invalid: An string set may not have a null string as a member";
@@ -60,7 +65,12 @@ pub(super) fn attribute_map(
     match value {
         Value::Object(map) => map
             .iter()
-            .map(|(name, v)| Ok((name.clone(), attribute_value(v, depth)?)))
+            .map(|(name, v)| {
+                if name.len() > MAX_ATTRIBUTE_NAME_BYTES {
+                    return Err(validation(NAME_TOO_LARGE));
+                }
+                Ok((name.clone(), attribute_value(v, depth)?))
+            })
             .collect(),
         Value::Null => Ok(BTreeMap::new()),
         _ => Err(wrong_shape()),

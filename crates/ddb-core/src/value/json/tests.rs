@@ -321,3 +321,14 @@ mod properties {
         }
     }
 }
+
+#[test]
+fn attribute_names_are_at_most_65535_bytes_at_any_depth() {
+    let longest = "é".repeat(32_767) + "x";
+    assert_eq!(longest.len(), 65_535);
+    assert!(item_from_json(&json!({ longest.clone(): {"N": "1"} })).is_ok());
+    let too_long = longest + "x";
+    let e = item_from_json(&json!({ too_long.clone(): {"N": "1"} })).unwrap_err();
+    assert_eq!(e.to_string(), NAME_TOO_LARGE);
+    assert_eq!(validation(json!({"M": { too_long: {"S": "v"} }})), NAME_TOO_LARGE);
+}
