@@ -300,6 +300,12 @@ async fn removal_only_updates_and_legacy_messages() {
         .unwrap_err();
     assert_eq!(err.message(), Some("1 validation error detected: Attribute name is too large, must be less than 65536 bytes"));
 
+    let err = c.get_item().table_name("Sparse").key("pk", Av::S("h".into())).attributes_to_get(&too_long).send().await.unwrap_err();
+    assert_eq!(err.message(), Some("1 validation error detected: Attribute name is too large, must be less than 65536 bytes"));
+    let put = AttributeValueUpdate::builder().action(AttributeAction::Put).value(Av::N("1".into())).build();
+    let err = c.update_item().table_name("Sparse").key("pk", Av::S("h".into())).attribute_updates(&too_long, put).send().await.unwrap_err();
+    assert_eq!(err.message(), Some("1 validation error detected: Attribute name is too large, must be less than 65536 bytes"));
+
     let err = c.get_item().table_name("Sparse").key("pk", Av::S("g".into())).set_attributes_to_get(Some(vec![])).send().await.unwrap_err();
     assert_eq!(err.code(), Some("ValidationException"));
     assert_eq!(

@@ -176,5 +176,20 @@ async fn scans_are_complete_and_segments_disjoint() {
         err.message(),
         Some("The Segment parameter is zero-based and must be less than parameter TotalSegments: Segment: 4 is not less than TotalSegments: 4")
     );
+    // A segment's ExclusiveStartKey must lie in that segment: the first
+    // page of segment 0 continues in segment 0 only.
+    let first = c.scan().table_name("Events").segment(0).total_segments(4).limit(1).send().await.unwrap();
+    let lek = first.last_evaluated_key().unwrap().clone();
+    c.scan().table_name("Events").segment(0).total_segments(4).set_exclusive_start_key(Some(lek.clone())).send().await.unwrap();
+    let err = c.scan().table_name("Events").segment(3).total_segments(4).set_exclusive_start_key(Some(lek)).send().await.unwrap_err();
+    assert_eq!(
+        err.message(),
+        Some("The provided starting key is invalid: Invalid ExclusiveStartKey. Please use ExclusiveStartKey with correct Segment. TotalSegments: 4 Segment: 3")
+    );
+    // Select contradicting AttributesToGet names that member.
+    let err = c.scan().table_name("Events").select(aws_sdk_dynamodb::types::Select::AllAttributes).attributes_to_get("pk").send().await.unwrap_err();
+    assert_eq!(err.message(), Some("Cannot specify the AttributesToGet when choosing to get ALL_ATTRIBUTES"));
+    let err = c.scan().table_name("Events").select(aws_sdk_dynamodb::types::Select::Count).projection_expression("pk").send().await.unwrap_err();
+    assert_eq!(err.message(), Some("Cannot specify the ProjectionExpression when choosing to get only the Count"));
     s.stop().await;
 }

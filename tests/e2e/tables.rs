@@ -62,7 +62,13 @@ async fn create_describe_list_delete() {
     assert_eq!(page.last_evaluated_table_name(), Some("Albums"));
 
     let gone = c.delete_table().table_name("Music").send().await.unwrap();
-    assert_eq!(gone.table_description().unwrap().table_status(), Some(&TableStatus::Deleting));
+    let d = gone.table_description().unwrap();
+    assert_eq!(d.table_status(), Some(&TableStatus::Deleting));
+    assert_eq!(d.table_name(), Some("Music"));
+    assert!(d.table_arn().is_some() && d.table_id().is_some());
+    // DeleteTable's description leaves out the schema and the creation time.
+    assert!(d.key_schema().is_empty() && d.attribute_definitions().is_empty(), "{d:?}");
+    assert!(d.creation_date_time().is_none() && d.global_secondary_indexes().is_empty());
     let err = c.describe_table().table_name("Music").send().await.unwrap_err();
     assert_eq!(err.code(), Some("ResourceNotFoundException"));
     assert_eq!(err.message(), Some("Requested resource not found: Table: Music not found"));

@@ -125,6 +125,7 @@ pub fn attribute_updates(body: &Value) -> Result<Option<BTreeMap<String, Attribu
     let Some(m) = object(body, "AttributeUpdates")? else { return Ok(None) };
     let mut out = BTreeMap::new();
     for (attr, u) in m {
+        name(attr)?;
         let action = match u.get("Action") {
             None | Some(Value::Null) => None,
             Some(Value::String(s)) => Some(match s.as_str() {
@@ -150,6 +151,15 @@ pub fn attribute_updates(body: &Value) -> Result<Option<BTreeMap<String, Attribu
     Ok(Some(out))
 }
 
+/// An attribute name given as a member's key or element: at most 65535
+/// bytes.
+fn name(n: &str) -> Result<&str, ApiError> {
+    if n.len() > ddb_core::value::json::MAX_ATTRIBUTE_NAME_BYTES {
+        return Err(ApiError::Validation(ddb_core::value::json::NAME_TOO_LARGE.into()));
+    }
+    Ok(n)
+}
+
 /// `AttributesToGet`
 pub fn attributes_to_get(body: &Value) -> Result<Option<Vec<String>>, ApiError> {
     match body.get("AttributesToGet") {
@@ -160,7 +170,7 @@ pub fn attributes_to_get(body: &Value) -> Result<Option<Vec<String>>, ApiError> 
         Some(Value::Array(a)) => Ok(Some(
             a.iter()
                 .map(|v| match v {
-                    Value::String(s) => Ok(s.clone()),
+                    Value::String(s) => name(s).map(str::to_owned),
                     _ => Err(ApiError::Serialization("NUMBER_VALUE cannot be converted to String".into())),
                 })
                 .collect::<Result<_, _>>()?,

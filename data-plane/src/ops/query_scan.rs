@@ -113,22 +113,19 @@ fn select(body: &Value, has_projection: bool) -> Result<Select, ApiError> {
         "select",
         &["ALL_ATTRIBUTES", "ALL_PROJECTED_ATTRIBUTES", "SPECIFIC_ATTRIBUTES", "COUNT"],
     )?;
+    // The messages name the member the request used.
+    let member = if body.get("AttributesToGet").is_some_and(|v| !v.is_null()) { "AttributesToGet" } else { "ProjectionExpression" };
+    let cannot = |what: &str| validation(format!("Cannot specify the {member} when choosing to get {what}"));
     Ok(match (s, has_projection) {
         (None, true) | (Some("SPECIFIC_ATTRIBUTES"), true) => Select::Specific,
         (None, false) => Select::AllAttributes,
         (Some("SPECIFIC_ATTRIBUTES"), false) => {
             return Err(validation("1 validation error detected: Select type SPECIFIC_ATTRIBUTES requires a ProjectionExpression or AttributesToGet"))
         }
-        (Some("ALL_ATTRIBUTES"), true) => {
-            return Err(validation("Cannot specify the ProjectionExpression when choosing to get ALL_ATTRIBUTES"))
-        }
-        (Some("COUNT"), true) => {
-            return Err(validation("Cannot specify the ProjectionExpression when choosing to get only the Count"))
-        }
+        (Some("ALL_ATTRIBUTES"), true) => return Err(cannot("ALL_ATTRIBUTES")),
+        (Some("COUNT"), true) => return Err(cannot("only the Count")),
         (Some("COUNT"), false) => Select::Count,
-        (Some("ALL_PROJECTED_ATTRIBUTES"), true) => {
-            return Err(validation("Cannot specify the ProjectionExpression when choosing to get ALL_PROJECTED_ATTRIBUTES"))
-        }
+        (Some("ALL_PROJECTED_ATTRIBUTES"), true) => return Err(cannot("ALL_PROJECTED_ATTRIBUTES")),
         (Some("ALL_PROJECTED_ATTRIBUTES"), false) => Select::AllProjected,
         _ => Select::AllAttributes,
     })
@@ -571,6 +568,19 @@ pub async fn scan(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: Va
         }
     };
     let esk = start_key(&t, &target, &body)?;
+    if let (Some(k), Some(s), Some(n)) = (&esk, segment, total) {
+        // A segment's pages continue inside it.
+        let inside = match (&range.0, &range.1) {
+            (Bound::Included(lo), Bound::Excluded(hi)) => k >= lo && k < hi,
+            (Bound::Included(lo), _) => k >= lo,
+            _ => true,
+        };
+        if !inside {
+            return Err(validation(format!(
+                "The provided starting key is invalid: Invalid ExclusiveStartKey. Please use ExclusiveStartKey with correct Segment. TotalSegments: {n} Segment: {s}"
+            )));
+        }
+    }
     let range = after_start(range, esk, Direction::Forward);
     run_page(dp, caller, Arc::clone(&t), target, sel, exprs, None, range, Direction::Forward, &body).await
 }

@@ -64,5 +64,5 @@ pub async fn delete(dp: &DataPlane, caller: &Verified, catalog: &Catalog, input:
     dp.wait_for_revision(change.revision).await;
     let def = serde_json::from_value(change.table.definition)
         .map_err(|e| ApiError::Internal(format!("unreadable definition: {e}")))?;
-    Ok(json!({ "TableDescription": describe(&def, "DELETING", location(dp, caller), Usage::default()) }))
+    Ok(json!({ "TableDescription": ddb_core::api::table::describe_deleted(&def, location(dp, caller)) }))
 }

@@ -52,7 +52,7 @@ const MAX_CAPACITY: i64 = 1_000_000_000_000;
 const MAX_LSI: usize = 5;
 const MAX_GSI: usize = 20;
 
-fn key_schema_constraints(c: &mut Constraints, ks: &[KeySchemaElement], path: &str) {
+pub(super) fn key_schema_constraints(c: &mut Constraints, ks: &[KeySchemaElement], path: &str) {
     let rendered = render_list(ks.iter().map(|k| {
         format!(
             "KeySchemaElement(attributeName={}, keyType={})",
@@ -228,6 +228,10 @@ impl CreateTableInput {
             return Err("The request is missing required members".into());
         };
 
+        let mut seen = BTreeSet::new();
+        if let Some(dup) = defs.iter().filter_map(|d| d.attribute_name.as_deref()).find(|n| !seen.insert(*n)) {
+            return Err(format!("Attribute Name is duplicated: {dup}"));
+        }
         if self.tags.as_ref().is_some_and(|t| t.len() > super::MAX_TAGS) {
             return Err(invalid("The number of tags exceeds the limit of 50"));
         }

@@ -87,6 +87,19 @@ fn index_json(i: &IndexSpec, table_arn: &str, global: bool, creating: bool, usag
     Value::Object(m)
 }
 
+/// DeleteTable's `TableDescription`: the description without the schema
+/// (`KeySchema`, `AttributeDefinitions`, the indexes) and without
+/// `CreationDateTime`, as the service answers.
+pub fn describe_deleted(def: &TableDefinition, loc: Location<'_>) -> Value {
+    let mut v = describe(def, "DELETING", loc, Usage::default());
+    if let Value::Object(m) = &mut v {
+        for member in ["KeySchema", "AttributeDefinitions", "GlobalSecondaryIndexes", "LocalSecondaryIndexes", "CreationDateTime"] {
+            m.remove(member);
+        }
+    }
+    v
+}
+
 /// Renders the description of `def` in `status`.
 pub fn describe(def: &TableDefinition, status: &str, loc: Location<'_>, usage: Usage) -> Value {
     let spec = &def.spec;

@@ -12,7 +12,7 @@ mod types;
 pub use change::{stream_label, ChangeError, GsiUpdate, TableChange, TableUpdate, MAX_TAGS};
 pub use create::CreateTableInput;
 pub use requests::{TagOp, TagsInput, TimeToLiveSpecification, UpdateTableInput, UpdateTimeToLiveInput};
-pub use describe::{describe, Location, Usage};
+pub use describe::{describe, describe_deleted, Location, Usage};
 pub use spec::{
     BillingMode, IndexSpec, KeyAttr, KeySchema, ProjectionSpec, ScalarType, StreamViewType,
     TableDefinition, TableSpec, Throughput,

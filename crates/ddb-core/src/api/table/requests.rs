@@ -168,6 +168,9 @@ impl UpdateTableInput {
                 let name = c.index_name.clone().unwrap_or_default();
                 let mut cons = Constraints::default();
                 cons.table_name(&name, "globalSecondaryIndexUpdates.1.member.create.indexName");
+                if let Some(ks) = &c.key_schema {
+                    super::create::key_schema_constraints(&mut cons, ks, "globalSecondaryIndexUpdates.1.member.create.keySchema");
+                }
                 cons.finish().map_err(|e| e.to_string())?;
                 let ks = key_schema(c.key_schema.as_deref().unwrap_or_default(), &defs, &def_names)?;
                 let proj = projection(c.projection.as_ref())?;

@@ -221,4 +221,27 @@ fn update_table_checks_attribute_definitions() {
     .unwrap();
     let e = input.validate().unwrap_err();
     assert!(e.contains("at 'attributeDefinitions.1.member.attributeName' failed to satisfy constraint: Member must have length less than or equal to 255"), "{e}");
+    let input: UpdateTableInput = serde_json::from_value(json!({
+        "TableName": "Music",
+        "AttributeDefinitions": [{"AttributeName": "short", "AttributeType": "S"}],
+        "GlobalSecondaryIndexUpdates": [{"Create": {
+            "IndexName": "ByX",
+            "KeySchema": [{"AttributeName": "x".repeat(256), "KeyType": "HASH"}],
+            "Projection": {"ProjectionType": "ALL"}
+        }}]
+    }))
+    .unwrap();
+    let e = input.validate().unwrap_err();
+    assert!(e.contains("at 'globalSecondaryIndexUpdates.1.member.create.keySchema.1.member.attributeName' failed to satisfy constraint: Member must have length less than or equal to 255"), "{e}");
+}
+
+#[test]
+fn duplicated_attribute_definitions_are_refused() {
+    let mut v = base();
+    v["AttributeDefinitions"] = json!([
+        {"AttributeName": "Artist", "AttributeType": "S"},
+        {"AttributeName": "SongTitle", "AttributeType": "S"},
+        {"AttributeName": "SongTitle", "AttributeType": "N"}
+    ]);
+    assert_eq!(err(v), "Attribute Name is duplicated: SongTitle");
 }
