@@ -124,6 +124,16 @@ async fn tags_round_trip() {
         assert_eq!(err.code(), Some("ValidationException"), "{k}={v}");
     }
     c.tag_resource().resource_arn(&arn).tags(Tag::builder().key("a b+c-d=e.f_g:h/i@j").value("ünï 9").build().unwrap()).send().await.unwrap();
+    // TagResource and UntagResource answer 200 with an empty body.
+    for (target, body) in [
+        ("DynamoDB_20120810.TagResource", format!(r#"{{"ResourceArn":"{arn}","Tags":[{{"Key":"k","Value":"v"}}]}}"#)),
+        ("DynamoDB_20120810.UntagResource", format!(r#"{{"ResourceArn":"{arn}","TagKeys":["k"]}}"#)),
+    ] {
+        let req = crate::harness::signed_request(&s.endpoint(), target, &body, &s.key.access_key_id, s.key.secret_access_key.expose(), std::time::SystemTime::now(), false);
+        let (status, _, _, raw) = crate::harness::send(req).await;
+        assert_eq!(status, 200, "{target}");
+        assert!(raw.is_empty(), "{target} answered {raw:?}");
+    }
     let missing = format!("arn:aws:dynamodb:us-east-1:{}:table/Missing", s.tenant.account_id);
     let err = c.list_tags_of_resource().resource_arn(&missing).send().await.unwrap_err();
     assert_eq!(err.code(), Some("ResourceNotFoundException"));

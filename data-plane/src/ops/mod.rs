@@ -42,6 +42,10 @@ pub async fn dispatch(
         Operation::GetItem => item_read::get(dp, caller, catalog, body).await,
         Operation::Query => query_scan::query(dp, caller, catalog, body).await,
         Operation::Scan => query_scan::scan(dp, caller, catalog, body).await,
+        // TagResource and UntagResource answer with an empty body.
+        Operation::TagResource | Operation::UntagResource => {
+            dispatch_json(dp, op, caller, catalog, host, body).await.map(|_| Reply::Raw(Vec::new()))
+        }
         _ => dispatch_json(dp, op, caller, catalog, host, body).await.map(Reply::Json),
     }
 }
