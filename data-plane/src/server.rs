@@ -24,6 +24,13 @@ use crate::{ops, DataPlane};
 /// The JSON 1.0 content type DynamoDB speaks.
 pub const CONTENT_TYPE: &str = "application/x-amz-json-1.0";
 
+/// DynamoDB's `Server` header.
+const SERVER: &str = "Server";
+
+/// Responses larger than this are gzipped for clients that accept it, as
+/// DynamoDB does.
+const COMPRESS_ABOVE: usize = 4096;
+
 /// Every route of the data plane.
 pub fn router(dp: Arc<DataPlane>) -> Router {
     Router::new()
@@ -32,8 +39,13 @@ pub fn router(dp: Arc<DataPlane>) -> Router {
         .with_state(dp)
 }
 
-async fn health(State(dp): State<Arc<DataPlane>>) -> impl IntoResponse {
-    format!("healthy: dynamodb.{}.amazonaws.com ", dp.config.region)
+/// `GET /`: DynamoDB's health check names the host it was asked as.
+async fn health(State(dp): State<Arc<DataPlane>>, headers: HeaderMap) -> impl IntoResponse {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .map_or_else(|| format!("dynamodb.{}.amazonaws.com", dp.config.region), str::to_owned);
+    ([(header::SERVER, SERVER)], format!("healthy: {host} "))
 }
 
 async fn metrics(State(dp): State<Arc<DataPlane>>) -> impl IntoResponse {
@@ -72,14 +84,38 @@ async fn api(State(dp): State<Arc<DataPlane>>, request: axum::extract::Request) 
     let result = handle(&dp, &parts.method, &parts.uri, &parts.headers, origin, body, &mut op).await;
     let error = result.as_ref().err().map(ApiError::code);
     dp.metrics.observe(op, error, started.elapsed().as_secs_f64());
+    let gzip = accepts_gzip(&parts.headers);
     match result {
-        Ok(reply) => respond(StatusCode::OK, reply.into_bytes(), &id),
+        Ok(reply) => respond(StatusCode::OK, reply.into_bytes(), &id, gzip),
         Err(e) => {
             let status = StatusCode::from_u16(e.code().status()).unwrap_or(StatusCode::BAD_REQUEST);
             tracing::debug!(request_id = %id, operation = ?op, error = %e, "request failed");
-            respond(status, ops::Reply::Json(e.body(&id)).into_bytes(), &id)
+            respond(status, ops::Reply::Json(e.body(&id)).into_bytes(), &id, gzip)
         }
     }
+}
+
+/// True when `Accept-Encoding` lists gzip (with a non-zero weight).
+fn accepts_gzip(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|coding| {
+            let mut parts = coding.split(';').map(str::trim);
+            let name = parts.next().unwrap_or_default();
+            let refused = parts.any(|p| p.strip_prefix("q=").is_some_and(|q| q.parse::<f32>().is_ok_and(|q| q <= 0.0)));
+            name.eq_ignore_ascii_case("gzip") && !refused
+        })
+}
+
+/// `body` gzipped, or `None` if compression failed.
+fn gzipped(body: &[u8]) -> Option<Vec<u8>> {
+    use std::io::Write;
+    let mut enc = flate2::write::GzEncoder::new(Vec::with_capacity(body.len() / 4), flate2::Compression::fast());
+    enc.write_all(body).ok()?;
+    enc.finish().ok()
 }
 
 async fn handle(
@@ -132,12 +168,21 @@ fn parse_json(bytes: &[u8]) -> Result<serde_json::Value, ApiError> {
     }
 }
 
-fn respond(status: StatusCode, body: Vec<u8>, id: &str) -> Response {
+/// The response: the CRC32 header covers the bytes sent (compressed ones
+/// when the body is gzipped).
+fn respond(status: StatusCode, body: Vec<u8>, id: &str, gzip: bool) -> Response {
+    let compressed = if gzip && body.len() > COMPRESS_ABOVE { gzipped(&body) } else { None };
+    let encoded = compressed.is_some();
+    let body = compressed.unwrap_or(body);
     let crc = crc32fast::hash(&body);
     let mut res = Response::new(Body::from(body));
     *res.status_mut() = status;
     let h = res.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE));
+    h.insert(header::SERVER, HeaderValue::from_static(SERVER));
+    if encoded {
+        h.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+    }
     if let Ok(v) = HeaderValue::from_str(id) {
         h.insert("x-amzn-requestid", v);
     }

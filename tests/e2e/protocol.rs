@@ -60,8 +60,61 @@ async fn validation_errors_use_dynamodb_wording() {
 #[tokio::test]
 async fn health_answer_like_dynamodb() {
     let s = Stack::start().await;
-    let text = reqwest::get(s.endpoint()).await.unwrap().text().await.unwrap();
-    assert_eq!(text, "healthy: dynamodb.us-east-1.amazonaws.com ");
+    // The health check names the host it was asked as (on AWS,
+    // dynamodb.<region>.amazonaws.com).
+    let res = reqwest::get(s.endpoint()).await.unwrap();
+    assert_eq!(res.headers()["server"], "Server");
+    let host = s.endpoint().trim_start_matches("http://").to_owned();
+    assert_eq!(res.text().await.unwrap(), format!("healthy: {host} "));
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn large_responses_are_gzipped_for_clients_that_ask() {
+    use std::io::Read;
+    let s = Stack::start().await;
+    let c = s.client();
+    c.create_table()
+        .table_name("Big")
+        .attribute_definitions(aws_sdk_dynamodb::types::AttributeDefinition::builder().attribute_name("pk").attribute_type(aws_sdk_dynamodb::types::ScalarAttributeType::S).build().unwrap())
+        .key_schema(aws_sdk_dynamodb::types::KeySchemaElement::builder().attribute_name("pk").key_type(aws_sdk_dynamodb::types::KeyType::Hash).build().unwrap())
+        .billing_mode(aws_sdk_dynamodb::types::BillingMode::PayPerRequest)
+        .send()
+        .await
+        .unwrap();
+    let big = "x".repeat(5000);
+    for (pk, data) in [("small", "tiny"), ("large", big.as_str())] {
+        c.put_item()
+            .table_name("Big")
+            .item("pk", aws_sdk_dynamodb::types::AttributeValue::S(pk.into()))
+            .item("data", aws_sdk_dynamodb::types::AttributeValue::S(data.into()))
+            .send()
+            .await
+            .unwrap();
+    }
+    let get = |pk: &str, accept: Option<&str>| {
+        let body = format!(r#"{{"TableName":"Big","Key":{{"pk":{{"S":"{pk}"}}}}}}"#);
+        let mut req = signed_request(&s.endpoint(), "DynamoDB_20120810.GetItem", &body, &s.key.access_key_id, s.key.secret_access_key.expose(), SystemTime::now(), false);
+        if let Some(a) = accept {
+            req.headers_mut().insert("accept-encoding", http::HeaderValue::from_str(a).unwrap());
+        }
+        reqwest::Request::try_from(req).unwrap()
+    };
+    // reqwest here is built without decompression: the raw bytes arrive.
+    let client = reqwest::Client::new();
+    let res = client.execute(get("large", Some("gzip"))).await.unwrap();
+    assert_eq!(res.headers()["content-encoding"], "gzip");
+    let crc: u32 = res.headers()["x-amz-crc32"].to_str().unwrap().parse().unwrap();
+    let raw = res.bytes().await.unwrap();
+    assert_eq!(crc, crc32fast::hash(&raw), "the CRC covers the compressed bytes");
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(&raw[..]).read_to_string(&mut text).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(v["Item"]["data"]["S"].as_str().map(str::len), Some(5000));
+    for (pk, accept) in [("small", Some("gzip")), ("large", None), ("large", Some("gzip;q=0"))] {
+        let res = client.execute(get(pk, accept)).await.unwrap();
+        assert!(res.headers().get("content-encoding").is_none(), "{pk} {accept:?}");
+    }
     s.stop().await;
 }
 

@@ -126,6 +126,18 @@ fn tag_char(c: char) -> bool {
     c.is_alphanumeric() || c.is_whitespace() || matches!(c, '_' | '.' | ':' | '/' | '=' | '+' | '-' | '@')
 }
 
+/// `TableClass`: the service answers an unknown class with a message of
+/// its own (after the member constraints), not the enumeration's.
+pub fn check_table_class(value: Option<&str>) -> Result<(), String> {
+    match value {
+        None | Some("STANDARD" | "STANDARD_INFREQUENT_ACCESS") => Ok(()),
+        Some(_) => Err(
+            "Invalid table-class parameter provided. Please try again with a valid table-class value: [STANDARD, STANDARD_INFREQUENT_ACCESS]."
+                .to_owned(),
+        ),
+    }
+}
+
 /// Renders a list the way DynamoDB's messages do: `[a, b]`.
 pub fn render_list<I: IntoIterator<Item = S>, S: AsRef<str>>(items: I) -> String {
     let parts: Vec<String> = items.into_iter().map(|s| s.as_ref().to_owned()).collect();

@@ -209,10 +209,8 @@ impl CreateTableInput {
             }
         }
         c.tags(self.tags.as_deref().unwrap_or_default());
-        if let Some(tc) = &self.table_class {
-            c.one_of(tc, "tableClass", &["STANDARD", "STANDARD_INFREQUENT_ACCESS"]);
-        }
-        c.finish().map_err(|e| e.to_string())
+        c.finish().map_err(|e| e.to_string())?;
+        super::constraints::check_table_class(self.table_class.as_deref())
     }
 
     /// Validates the request as DynamoDB does and returns the table it

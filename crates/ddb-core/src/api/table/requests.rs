@@ -64,9 +64,6 @@ impl UpdateTableInput {
                 }
             }
         }
-        if let Some(tc) = &self.table_class {
-            c.one_of(tc, "tableClass", &["STANDARD", "STANDARD_INFREQUENT_ACCESS"]);
-        }
         if let Some(defs) = &self.attribute_definitions {
             super::create::attribute_definitions_constraints(&mut c, defs);
         }
@@ -82,6 +79,7 @@ impl UpdateTableInput {
             );
         }
         c.finish().map_err(|e| e.to_string())?;
+        super::constraints::check_table_class(self.table_class.as_deref())?;
         let gsi = self.gsi_updates()?;
         let stream = match &self.stream_specification {
             None => None,

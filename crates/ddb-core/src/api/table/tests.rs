@@ -245,3 +245,18 @@ fn duplicated_attribute_definitions_are_refused() {
     ]);
     assert_eq!(err(v), "Attribute Name is duplicated: SongTitle");
 }
+
+#[test]
+fn unknown_table_classes_have_their_own_message() {
+    for class in ["standard", "junk"] {
+        let mut v = base();
+        v["TableClass"] = json!(class);
+        assert_eq!(
+            err(v),
+            "Invalid table-class parameter provided. Please try again with a valid table-class value: [STANDARD, STANDARD_INFREQUENT_ACCESS]."
+        );
+    }
+    let mut v = base();
+    v["TableClass"] = json!("STANDARD_INFREQUENT_ACCESS");
+    assert!(input(v).validate().is_ok());
+}
