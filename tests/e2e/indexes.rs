@@ -575,3 +575,58 @@ async fn q_reverse(c: &Client, index: &str, hash: &str, value: &str, cond: &str)
     }
     strs(q.send().await.unwrap().items(), "order")
 }
+
+/// A GSI created over existing items leaves out those whose index key
+/// cannot be one: an empty string, or a value of another type.
+#[tokio::test]
+async fn backfill_skips_values_that_cannot_be_index_keys() {
+    use aws_sdk_dynamodb::types::{CreateGlobalSecondaryIndexAction, GlobalSecondaryIndexUpdate, IndexStatus};
+    let s = Stack::start().await;
+    let c = s.client();
+    c.create_table()
+        .table_name("Backfill")
+        .attribute_definitions(def("pk", ScalarAttributeType::S))
+        .key_schema(ks("pk", KeyType::Hash))
+        .billing_mode(BillingMode::PayPerRequest)
+        .send()
+        .await
+        .unwrap();
+    for (pk, x) in [("a", Some(Av::S("hello".into()))), ("b", Some(Av::S(String::new()))), ("c", Some(Av::N("5".into()))), ("d", None)] {
+        let mut req = c.put_item().table_name("Backfill").item("pk", Av::S(pk.into()));
+        if let Some(x) = x {
+            req = req.item("x", x);
+        }
+        req.send().await.unwrap();
+    }
+    c.update_table()
+        .table_name("Backfill")
+        .attribute_definitions(def("x", ScalarAttributeType::S))
+        .global_secondary_index_updates(
+            GlobalSecondaryIndexUpdate::builder()
+                .create(
+                    CreateGlobalSecondaryIndexAction::builder()
+                        .index_name("ByX")
+                        .key_schema(ks("x", KeyType::Hash))
+                        .projection(Projection::builder().projection_type(ProjectionType::All).build())
+                        .build()
+                        .unwrap(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    loop {
+        let t = c.describe_table().table_name("Backfill").send().await.unwrap();
+        let st = t.table().unwrap().global_secondary_indexes().first().and_then(|g| g.index_status().cloned());
+        if st == Some(IndexStatus::Active) {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "index not ACTIVE within 15 s");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let scanned = c.scan().table_name("Backfill").index_name("ByX").send().await.unwrap();
+    assert_eq!(strs(scanned.items(), "pk"), ["a"]);
+    s.stop().await;
+}

@@ -191,6 +191,21 @@ async fn conditions_and_errors() {
         .await
         .unwrap_err();
     assert_eq!(err.message(), Some("Value provided in ExpressionAttributeValues unused in expressions: keys: {:unused}"));
+
+    // Key size limits hold for a Key member as for an item.
+    let long_pk = "p".repeat(2049);
+    let long_sk = "s".repeat(1025);
+    for (artist, song, message) in [
+        (long_pk.as_str(), "One", "One or more parameter values were invalid: Size of hashkey has exceeded the maximum size limit of2048 bytes"),
+        ("A", long_sk.as_str(), "One or more parameter values were invalid: Aggregated size of all range keys has exceeded the size limit of 1024 bytes"),
+    ] {
+        let err = c.get_item().table_name("Music").set_key(Some(key(artist, song))).send().await.unwrap_err();
+        assert_eq!(err.message(), Some(message));
+        let err = c.delete_item().table_name("Music").set_key(Some(key(artist, song))).send().await.unwrap_err();
+        assert_eq!(err.message(), Some(message));
+    }
+    let fits = c.get_item().table_name("Music").set_key(Some(key(&"p".repeat(2048), &"s".repeat(1024)))).send().await.unwrap();
+    assert!(fits.item().is_none());
     st.stop().await;
 }
 

@@ -171,16 +171,19 @@ impl TableIndexes {
     }
 
     /// The entry of `item` in `idx`, or `None` when the item lacks an index
-    /// key (sparse index).
+    /// key (sparse index). An item written before the index existed may
+    /// hold a value that cannot be an index key (another type, or an empty
+    /// string or binary): it is left out of the index, as DynamoDB's
+    /// backfill leaves it.
     fn entry(&self, idx: &IndexLayout, item: &Item) -> Option<(Vec<u8>, Item)> {
-        let pk = item.get(&idx.hash.name)?;
+        let usable = |v: &AttributeValue, ty| {
+            type_of(v) == Some(ty) && !matches!(v, AttributeValue::S(s) if s.is_empty()) && !matches!(v, AttributeValue::B(b) if b.is_empty())
+        };
+        let pk = item.get(&idx.hash.name).filter(|v| usable(v, idx.hash.ty))?;
         let sk = match &idx.range {
-            Some(r) => Some(item.get(&r.name)?),
+            Some(r) => Some(item.get(&r.name).filter(|v| usable(v, r.ty))?),
             None => None,
         };
-        if type_of(pk) != Some(idx.hash.ty) {
-            return None;
-        }
         let mut key = idx.partition_prefix(pk).ok()?;
         if let Some(sk) = sk {
             encode_key_value(sk, &mut key).ok()?;

@@ -113,7 +113,7 @@ pub fn key_of_item(t: &CatalogTable, item: &Item) -> Result<(AttributeValue, Opt
 }
 
 /// The primary key of a `Key` member (GetItem, UpdateItem, DeleteItem):
-/// exactly the key attributes.
+/// exactly the key attributes, within the key size limits.
 pub fn key_of_key(t: &CatalogTable, key: Option<&Value>) -> Result<(AttributeValue, Option<AttributeValue>), ApiError> {
     let key = item(key, "key")?;
     let ks = &t.def.spec.key_schema;
@@ -127,6 +127,7 @@ pub fn key_of_key(t: &CatalogTable, key: Option<&Value>) -> Result<(AttributeVal
         return Err(mismatch());
     }
     check_key_value(&ks.hash, pk)?;
+    check_key_size(false, pk)?;
     let sk = match &ks.range {
         Some(r) => {
             let v = key.get(&r.name).ok_or_else(mismatch)?;
@@ -134,6 +135,7 @@ pub fn key_of_key(t: &CatalogTable, key: Option<&Value>) -> Result<(AttributeVal
                 return Err(mismatch());
             }
             check_key_value(r, v)?;
+            check_key_size(true, v)?;
             Some(v.clone())
         }
         None => None,

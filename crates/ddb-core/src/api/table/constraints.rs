@@ -56,6 +56,21 @@ impl Constraints {
         }
     }
 
+    /// Length bounds on each string of a list, reported once for the list
+    /// as the service does: `Member must satisfy constraint: [Member must
+    /// have length less than or equal to 255, …]`.
+    pub fn member_lengths(&mut self, items: &[String], path: &str, min: usize, max: usize) {
+        if items.iter().any(|s| {
+            let n = s.chars().count();
+            n < min || n > max
+        }) {
+            let rule = format!(
+                "satisfy constraint: [Member must have length less than or equal to {max}, Member must have length greater than or equal to {min}]"
+            );
+            self.fail(Some(&render_list(items)), path, &rule);
+        }
+    }
+
     /// `[a-zA-Z0-9_.-]+`, the pattern of table and index names.
     pub fn name_pattern(&mut self, value: &str, path: &str) {
         if value.is_empty()

@@ -102,6 +102,7 @@ fn projection_constraints(c: &mut Constraints, p: &Projection, path: &str) {
     }
     if let Some(attrs) = &p.non_key_attributes {
         c.list_length(&render_list(attrs), attrs.len(), &format!("{path}.nonKeyAttributes"), 1, 20);
+        c.member_lengths(attrs, &format!("{path}.nonKeyAttributes"), 1, 255);
     }
 }
 
@@ -516,6 +517,16 @@ pub(super) fn projection(p: Option<&Projection>) -> Result<ProjectionSpec, Strin
         return Err(invalid(&format!(
             "ProjectionType is {ty}, but NonKeyAttributes is specified"
         )));
+    }
+    if ty == "INCLUDE" {
+        let attrs = p.non_key_attributes.as_deref().unwrap_or_default();
+        if attrs.is_empty() {
+            return Err(invalid("ProjectionType is INCLUDE, but NonKeyAttributes is not specified"));
+        }
+        let mut seen = BTreeSet::new();
+        if let Some(dup) = attrs.iter().find(|a| !seen.insert(a.as_str())) {
+            return Err(invalid(&format!("Duplicate attribute name in NonKeyAttributes: {dup}")));
+        }
     }
     Ok(match ty {
         "ALL" => ProjectionSpec::All,

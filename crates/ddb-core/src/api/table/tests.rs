@@ -260,3 +260,25 @@ fn unknown_table_classes_have_their_own_message() {
     v["TableClass"] = json!("STANDARD_INFREQUENT_ACCESS");
     assert!(input(v).validate().is_ok());
 }
+
+#[test]
+fn include_projections_name_their_attributes_once() {
+    let with_gsi = |projection: serde_json::Value| {
+        let mut v = base();
+        v["GlobalSecondaryIndexes"] = json!([{
+            "IndexName": "ByTitle",
+            "KeySchema": [{"AttributeName": "SongTitle", "KeyType": "HASH"}],
+            "Projection": projection,
+            "ProvisionedThroughput": {"ReadCapacityUnits": 1, "WriteCapacityUnits": 1}
+        }]);
+        v
+    };
+    assert!(err(with_gsi(json!({"ProjectionType": "INCLUDE"}))).contains("NonKeyAttributes is not specified"));
+    assert_eq!(
+        err(with_gsi(json!({"ProjectionType": "INCLUDE", "NonKeyAttributes": ["a", "b", "a"]}))),
+        "One or more parameter values were invalid: Duplicate attribute name in NonKeyAttributes: a"
+    );
+    let e = err(with_gsi(json!({"ProjectionType": "INCLUDE", "NonKeyAttributes": ["x".repeat(256)]})));
+    assert!(e.contains("at 'globalSecondaryIndexes.1.member.projection.nonKeyAttributes' failed to satisfy constraint: Member must satisfy constraint: [Member must have length less than or equal to 255"), "{e}");
+    assert!(input(with_gsi(json!({"ProjectionType": "INCLUDE", "NonKeyAttributes": ["x".repeat(255)]}))).validate().is_ok());
+}
