@@ -176,6 +176,7 @@ mod tests {
             sse_enabled: false,
             sse_kms_key: None,
             table_class: None,
+            warm_throughput: None,
             deletion_protection: false,
             tags: Default::default(),
         };

@@ -63,6 +63,7 @@ fn spec(name: &str, throughput: Option<Throughput>, gsis: &[Throughput]) -> Tabl
         sse_enabled: false,
         sse_kms_key: None,
         table_class: None,
+        warm_throughput: None,
         deletion_protection: false,
         tags: Default::default(),
     }

@@ -156,3 +156,46 @@ async fn limits_endpoints_and_backups() {
     assert_eq!(err.code(), Some("TableNotFoundException"));
     s.stop().await;
 }
+
+/// WarmThroughput: every table starts at the baseline; an UpdateTable that
+/// carries only WarmThroughput (as Terraform sends it) raises it, and it
+/// never goes down. The table class records when it changed.
+#[tokio::test]
+async fn warm_throughput_and_table_class_round_trip() {
+    use aws_sdk_dynamodb::types::{TableClass, WarmThroughput};
+    let s = Stack::start().await;
+    let c = s.client();
+    create(&c, "Warm").await;
+    let warm = |c: &Client| {
+        let c = c.clone();
+        async move {
+            let t = c.describe_table().table_name("Warm").send().await.unwrap();
+            let w = t.table().unwrap().warm_throughput().unwrap().clone();
+            (w.read_units_per_second(), w.write_units_per_second(), w.status().map(|s| s.as_str().to_owned()))
+        }
+    };
+    assert_eq!(warm(&c).await, (Some(12_000), Some(4_000), Some("ACTIVE".to_owned())));
+    c.update_table()
+        .table_name("Warm")
+        .warm_throughput(WarmThroughput::builder().read_units_per_second(12_120).build())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(warm(&c).await, (Some(12_120), Some(4_000), Some("ACTIVE".to_owned())));
+    let err = c
+        .update_table()
+        .table_name("Warm")
+        .warm_throughput(WarmThroughput::builder().read_units_per_second(12_060).build())
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some("ValidationException"));
+    assert!(err.message().unwrap().contains("lower than current WarmThroughput"), "{err:?}");
+
+    c.update_table().table_name("Warm").table_class(TableClass::StandardInfrequentAccess).send().await.unwrap();
+    let t = c.describe_table().table_name("Warm").send().await.unwrap();
+    let summary = t.table().unwrap().table_class_summary().unwrap();
+    assert_eq!(summary.table_class(), Some(&TableClass::StandardInfrequentAccess));
+    assert!(summary.last_update_date_time().is_some());
+    s.stop().await;
+}

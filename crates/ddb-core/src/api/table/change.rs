@@ -54,6 +54,9 @@ pub struct TableUpdate {
     /// Global secondary index changes.
     #[serde(default)]
     pub gsi: Vec<GsiUpdate>,
+    /// A higher warm throughput.
+    #[serde(default)]
+    pub warm_throughput: Option<super::types::WarmThroughputInput>,
 }
 
 /// A refused change, with the DynamoDB error it maps to.
@@ -232,6 +235,16 @@ impl TableDefinition {
         if *u == TableUpdate::default() {
             return Err(err("At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required"));
         }
+        if let Some(w) = &u.warm_throughput {
+            let current = self.spec.warm_throughput.unwrap_or(super::spec::WarmThroughput::BASELINE);
+            self.spec.warm_throughput = Some(super::spec::WarmThroughput::raise(current, w).map_err(err)?);
+        }
+        if let Some(c) = &u.table_class {
+            if self.spec.table_class.as_deref().unwrap_or("STANDARD") != c {
+                self.table_class_updated_at = Some(now);
+            }
+            self.spec.table_class = Some(c.clone());
+        }
         if !u.gsi.is_empty() {
             self.apply_gsi(&u.gsi)?;
             if u.billing_mode.is_none() && u.throughput.is_none() {
@@ -263,7 +276,7 @@ impl TableDefinition {
                     }
                     (Some(t), _) => {
                         if let (Some(cur), false) = (self.spec.throughput, switching) {
-                            if cur == t && u.deletion_protection.is_none() && u.table_class.is_none() && u.stream.is_none() && u.billing_mode.is_none() {
+                            if cur == t && u.deletion_protection.is_none() && u.table_class.is_none() && u.stream.is_none() && u.billing_mode.is_none() && u.warm_throughput.is_none() {
                                 return Err(err(format!(
                                     "The provisioned throughput for the table will not change. The requested value equals the current value. Current ReadCapacityUnits provisioned for the table: {}. Requested ReadCapacityUnits: {}. Current WriteCapacityUnits provisioned for the table: {}. Requested WriteCapacityUnits: {}. Refer to the Amazon DynamoDB Developer Guide for current limits and how to request higher limits.",
                                     cur.read, t.read, cur.write, t.write
@@ -290,9 +303,6 @@ impl TableDefinition {
         self.spec.billing_mode = mode;
         if let Some(p) = u.deletion_protection {
             self.spec.deletion_protection = p;
-        }
-        if let Some(c) = &u.table_class {
-            self.spec.table_class = Some(c.clone());
         }
         if let Some(stream) = u.stream {
             match (stream, self.spec.stream) {

@@ -9,11 +9,11 @@ use serde::Deserialize;
 use super::constraints::{render_list, Constraints};
 use super::spec::{
     BillingMode, IndexSpec, KeyAttr, KeySchema, ProjectionSpec, ScalarType, StreamViewType,
-    TableSpec, Throughput,
+    TableSpec, Throughput, WarmThroughput,
 };
 use super::types::{
     AttributeDefinition, GlobalSecondaryIndex, KeySchemaElement, LocalSecondaryIndex, Projection,
-    ProvisionedThroughput, SseSpecification, StreamSpecification, Tag,
+    ProvisionedThroughput, SseSpecification, StreamSpecification, Tag, WarmThroughputInput,
 };
 
 /// `CreateTable` request members.
@@ -42,6 +42,8 @@ pub struct CreateTableInput {
     pub tags: Option<Vec<Tag>>,
     #[serde(rename = "TableClass")]
     pub table_class: Option<String>,
+    #[serde(rename = "WarmThroughput")]
+    pub warm_throughput: Option<WarmThroughputInput>,
     #[serde(rename = "DeletionProtectionEnabled")]
     pub deletion_protection_enabled: Option<bool>,
 }
@@ -415,6 +417,11 @@ impl CreateTableInput {
                 .as_ref()
                 .and_then(|s| s.kms_master_key_id.clone()),
             table_class: self.table_class.clone(),
+            warm_throughput: self
+                .warm_throughput
+                .as_ref()
+                .map(|w| WarmThroughput::raise(WarmThroughput::BASELINE, w))
+                .transpose()?,
             deletion_protection: self.deletion_protection_enabled.unwrap_or(false),
             tags: self
                 .tags

@@ -3,7 +3,7 @@
 
 use serde_json::{json, Map, Value};
 
-use super::spec::{BillingMode, IndexSpec, KeySchema, ProjectionSpec, TableDefinition, Throughput};
+use super::spec::{BillingMode, IndexSpec, KeySchema, ProjectionSpec, TableDefinition, Throughput, WarmThroughput};
 
 /// Where the table lives, for its ARNs.
 #[derive(Debug, Clone, Copy)]
@@ -69,6 +69,12 @@ fn throughput_json(t: Option<Throughput>) -> Value {
     })
 }
 
+/// A `WarmThroughput` description: changes take effect at once here, so
+/// its status is always ACTIVE.
+fn warm_json(w: WarmThroughput) -> Value {
+    json!({"ReadUnitsPerSecond": w.read, "WriteUnitsPerSecond": w.write, "Status": "ACTIVE"})
+}
+
 fn index_json(i: &IndexSpec, table_arn: &str, global: bool, creating: bool, usage: Usage) -> Value {
     let mut m = Map::new();
     m.insert("IndexName".into(), json!(i.name));
@@ -80,6 +86,7 @@ fn index_json(i: &IndexSpec, table_arn: &str, global: bool, creating: bool, usag
             m.insert("Backfilling".into(), json!(true));
         }
         m.insert("ProvisionedThroughput".into(), throughput_json(i.throughput));
+        m.insert("WarmThroughput".into(), warm_json(WarmThroughput::BASELINE));
     }
     m.insert("IndexSizeBytes".into(), json!(usage.size_bytes));
     m.insert("ItemCount".into(), json!(usage.item_count));
@@ -184,8 +191,13 @@ pub fn describe(def: &TableDefinition, status: &str, loc: Location<'_>, usage: U
         );
     }
     if let Some(class) = &spec.table_class {
-        m.insert("TableClassSummary".into(), json!({"TableClass": class}));
+        let mut summary = json!({"TableClass": class});
+        if let (Some(t), Some(obj)) = (def.table_class_updated_at, summary.as_object_mut()) {
+            obj.insert("LastUpdateDateTime".into(), json!(t));
+        }
+        m.insert("TableClassSummary".into(), summary);
     }
+    m.insert("WarmThroughput".into(), warm_json(spec.warm_throughput.unwrap_or(WarmThroughput::BASELINE)));
     m.insert("DeletionProtectionEnabled".into(), json!(spec.deletion_protection));
     Value::Object(m)
 }

@@ -15,7 +15,7 @@ pub use requests::{TagOp, TagsInput, TimeToLiveSpecification, UpdateTableInput, 
 pub use describe::{describe, describe_deleted, Location, Usage};
 pub use spec::{
     BillingMode, IndexSpec, KeyAttr, KeySchema, ProjectionSpec, ScalarType, StreamViewType,
-    TableDefinition, TableSpec, Throughput,
+    TableDefinition, TableSpec, Throughput, WarmThroughput,
 };
 pub use types::*;
 

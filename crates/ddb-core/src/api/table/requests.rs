@@ -32,6 +32,8 @@ pub struct UpdateTableInput {
     pub global_secondary_index_updates: Option<Vec<serde_json::Value>>,
     #[serde(rename = "AttributeDefinitions")]
     pub attribute_definitions: Option<Vec<super::types::AttributeDefinition>>,
+    #[serde(rename = "WarmThroughput")]
+    pub warm_throughput: Option<super::types::WarmThroughputInput>,
 }
 
 fn name(c: &mut Constraints, n: &Option<String>) {
@@ -110,6 +112,7 @@ impl UpdateTableInput {
             }),
             deletion_protection: self.deletion_protection_enabled,
             table_class: self.table_class.clone(),
+            warm_throughput: self.warm_throughput,
             stream,
             gsi,
         };

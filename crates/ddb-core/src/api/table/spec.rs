@@ -124,6 +124,45 @@ impl StreamViewType {
     }
 }
 
+/// Warm throughput: the read and write units per second a table is ready
+/// to serve at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WarmThroughput {
+    pub read: i64,
+    pub write: i64,
+}
+
+impl WarmThroughput {
+    /// What every table (and index) has from its creation, and the least
+    /// that can be asked for.
+    pub const BASELINE: WarmThroughput = WarmThroughput { read: 12_000, write: 4_000 };
+
+    /// `current` raised to what `input` asks for, refused when a unit is
+    /// below the baseline or below `current` (warm throughput only grows).
+    pub fn raise(current: WarmThroughput, input: &super::types::WarmThroughputInput) -> Result<WarmThroughput, String> {
+        let next = WarmThroughput {
+            read: input.read_units_per_second.unwrap_or(current.read),
+            write: input.write_units_per_second.unwrap_or(current.write),
+        };
+        for (unit, want, min, cur) in [
+            ("ReadUnitsPerSecond", next.read, Self::BASELINE.read, current.read),
+            ("WriteUnitsPerSecond", next.write, Self::BASELINE.write, current.write),
+        ] {
+            if want < min {
+                return Err(format!(
+                    "One or more parameter values were invalid: Requested {unit} for WarmThroughput is lower than the minimum allowed value of {min}"
+                ));
+            }
+            if want < cur {
+                return Err(format!(
+                    "One or more parameter values were invalid: Requested {unit} for WarmThroughput is lower than current WarmThroughput value of {cur}"
+                ));
+            }
+        }
+        Ok(next)
+    }
+}
+
 /// A validated table definition.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TableSpec {
@@ -141,6 +180,9 @@ pub struct TableSpec {
     pub sse_enabled: bool,
     pub sse_kms_key: Option<String>,
     pub table_class: Option<String>,
+    /// The warm throughput asked for; `None` is the baseline every table has.
+    #[serde(default)]
+    pub warm_throughput: Option<WarmThroughput>,
     pub deletion_protection: bool,
     /// Tags given at creation (the tag store is the source of truth later).
     pub tags: BTreeMap<String, String>,
@@ -173,6 +215,9 @@ pub struct TableDefinition {
     /// CREATING, Backfilling true); not readable until they are ACTIVE.
     #[serde(default)]
     pub creating_indexes: Vec<String>,
+    /// When UpdateTable last changed the table class, seconds since the epoch.
+    #[serde(default)]
+    pub table_class_updated_at: Option<f64>,
 }
 
 impl TableDefinition {
@@ -190,6 +235,7 @@ impl TableDefinition {
             last_increase: None,
             last_decrease: None,
             creating_indexes: Vec::new(),
+            table_class_updated_at: None,
         }
     }
 }

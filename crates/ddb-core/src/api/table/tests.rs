@@ -282,3 +282,36 @@ fn include_projections_name_their_attributes_once() {
     assert!(e.contains("at 'globalSecondaryIndexes.1.member.projection.nonKeyAttributes' failed to satisfy constraint: Member must satisfy constraint: [Member must have length less than or equal to 255"), "{e}");
     assert!(input(with_gsi(json!({"ProjectionType": "INCLUDE", "NonKeyAttributes": ["x".repeat(255)]}))).validate().is_ok());
 }
+
+#[test]
+fn warm_throughput_starts_at_the_baseline_and_only_grows() {
+    let mut v = base();
+    v["WarmThroughput"] = json!({"ReadUnitsPerSecond": 12_120});
+    let spec = input(v).validate().unwrap();
+    assert_eq!(spec.warm_throughput, Some(WarmThroughput { read: 12_120, write: 4_000 }));
+    let mut v = base();
+    v["WarmThroughput"] = json!({"ReadUnitsPerSecond": 12_000, "WriteUnitsPerSecond": 3_999});
+    assert_eq!(
+        err(v),
+        "One or more parameter values were invalid: Requested WriteUnitsPerSecond for WarmThroughput is lower than the minimum allowed value of 4000"
+    );
+
+    let mut def = TableDefinition::new("id".into(), 1.0, input(base()).validate().unwrap());
+    let up = |read: i64, write: i64| TableChange::Update(TableUpdate {
+        warm_throughput: Some(WarmThroughputInput { read_units_per_second: Some(read), write_units_per_second: Some(write) }),
+        ..TableUpdate::default()
+    });
+    def.apply(&up(12_240, 4_080), 2.0).unwrap();
+    assert_eq!(def.spec.warm_throughput, Some(WarmThroughput { read: 12_240, write: 4_080 }));
+    let e = def.apply(&up(12_120, 4_080), 3.0).unwrap_err().to_string();
+    assert!(e.contains("ReadUnitsPerSecond for WarmThroughput is lower than current WarmThroughput value of 12240"), "{e}");
+    let loc = Location { region: "us-east-1", account_id: "123456789012" };
+    let d = describe(&def, "ACTIVE", loc, Usage::default());
+    assert_eq!(d["WarmThroughput"], json!({"ReadUnitsPerSecond": 12_240, "WriteUnitsPerSecond": 4_080, "Status": "ACTIVE"}));
+
+    // The table class records when it last changed.
+    let class = TableChange::Update(TableUpdate { table_class: Some("STANDARD_INFREQUENT_ACCESS".into()), ..TableUpdate::default() });
+    def.apply(&class, 5.0).unwrap();
+    let d = describe(&def, "ACTIVE", loc, Usage::default());
+    assert_eq!(d["TableClassSummary"], json!({"TableClass": "STANDARD_INFREQUENT_ACCESS", "LastUpdateDateTime": 5.0}));
+}

@@ -41,6 +41,15 @@ pub struct ProvisionedThroughput {
     pub write_capacity_units: Option<i64>,
 }
 
+/// `WarmThroughput` on input (CreateTable, UpdateTable).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WarmThroughputInput {
+    #[serde(rename = "ReadUnitsPerSecond", default)]
+    pub read_units_per_second: Option<i64>,
+    #[serde(rename = "WriteUnitsPerSecond", default)]
+    pub write_units_per_second: Option<i64>,
+}
+
 /// `OnDemandThroughput`
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OnDemandThroughput {
