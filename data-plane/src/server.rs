@@ -1,7 +1,8 @@
 //! The HTTP front of the DynamoDB API. Every request passes through one
-//! wrapper: size limit → read body → verify SigV4 on the raw bytes → route
-//! `X-Amz-Target` → parse JSON → authorize (IAM policies) → dispatch → encode, with the request id,
-//! CRC32 header, metrics and error mapping done here once.
+//! wrapper: size limit → read body → verify SigV4 on the raw bytes →
+//! inflate a gzipped body → route `X-Amz-Target` → parse JSON → authorize
+//! (IAM policies) → dispatch → encode, with the request id, CRC32 header,
+//! response compression, CORS, metrics and error mapping done here once.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -27,25 +28,29 @@ pub const CONTENT_TYPE: &str = "application/x-amz-json-1.0";
 /// DynamoDB's `Server` header.
 const SERVER: &str = "Server";
 
-/// Responses larger than this are gzipped for clients that accept it, as
-/// DynamoDB does.
-const COMPRESS_ABOVE: usize = 4096;
+/// What a browser may read of a cross-origin response.
+const CORS_EXPOSE: &str = "x-amzn-RequestId,x-amzn-ErrorType,x-amzn-ErrorMessage,x-amz-crc32,Date";
+
+/// How long a browser may cache a preflight answer, in seconds.
+const CORS_MAX_AGE: &str = "172800";
 
 /// Every route of the data plane.
 pub fn router(dp: Arc<DataPlane>) -> Router {
     Router::new()
-        .route("/", get(health).post(api))
+        .route("/", get(health).post(api).options(preflight))
         .route("/metrics", get(metrics))
         .with_state(dp)
 }
 
 /// `GET /`: DynamoDB's health check names the host it was asked as.
-async fn health(State(dp): State<Arc<DataPlane>>, headers: HeaderMap) -> impl IntoResponse {
+async fn health(State(dp): State<Arc<DataPlane>>, headers: HeaderMap) -> Response {
     let host = headers
         .get(header::HOST)
         .and_then(|v| v.to_str().ok())
         .map_or_else(|| format!("dynamodb.{}.amazonaws.com", dp.config.region), str::to_owned);
-    ([(header::SERVER, SERVER)], format!("healthy: {host} "))
+    let mut res = ([(header::SERVER, SERVER)], format!("healthy: {host} ")).into_response();
+    cors(&headers, res.headers_mut(), false);
+    res
 }
 
 async fn metrics(State(dp): State<Arc<DataPlane>>) -> impl IntoResponse {
@@ -84,38 +89,48 @@ async fn api(State(dp): State<Arc<DataPlane>>, request: axum::extract::Request) 
     let result = handle(&dp, &parts.method, &parts.uri, &parts.headers, origin, body, &mut op).await;
     let error = result.as_ref().err().map(ApiError::code);
     dp.metrics.observe(op, error, started.elapsed().as_secs_f64());
-    let gzip = accepts_gzip(&parts.headers);
-    match result {
-        Ok(reply) => respond(StatusCode::OK, reply.into_bytes(), &id, gzip),
+    let coding = crate::encoding::negotiate(&parts.headers);
+    let mut res = match result {
+        Ok(reply) => respond(StatusCode::OK, reply.into_bytes(), &id, coding),
         Err(e) => {
             let status = StatusCode::from_u16(e.code().status()).unwrap_or(StatusCode::BAD_REQUEST);
             tracing::debug!(request_id = %id, operation = ?op, error = %e, "request failed");
-            respond(status, ops::Reply::Json(e.body(&id)).into_bytes(), &id, gzip)
+            respond(status, ops::Reply::Json(e.body(&id)).into_bytes(), &id, coding)
+        }
+    };
+    cors(&parts.headers, res.headers_mut(), false);
+    res
+}
+
+/// CORS, for browsers calling from another origin: every answer to a
+/// request with an `Origin` allows any origin and exposes DynamoDB's
+/// headers; a preflight (`OPTIONS`) also allows the method and headers it
+/// asks about and may be cached.
+fn cors(request: &HeaderMap, response: &mut HeaderMap, preflight: bool) {
+    if !request.contains_key(header::ORIGIN) {
+        return;
+    }
+    response.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+    response.insert(header::ACCESS_CONTROL_EXPOSE_HEADERS, HeaderValue::from_static(CORS_EXPOSE));
+    if preflight {
+        response.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static(CORS_MAX_AGE));
+        for (asked, allowed) in [
+            (header::ACCESS_CONTROL_REQUEST_METHOD, header::ACCESS_CONTROL_ALLOW_METHODS),
+            (header::ACCESS_CONTROL_REQUEST_HEADERS, header::ACCESS_CONTROL_ALLOW_HEADERS),
+        ] {
+            if let Some(v) = request.get(&asked) {
+                response.insert(allowed, v.clone());
+            }
         }
     }
 }
 
-/// True when `Accept-Encoding` lists gzip (with a non-zero weight).
-fn accepts_gzip(headers: &HeaderMap) -> bool {
-    headers
-        .get_all(header::ACCEPT_ENCODING)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .any(|coding| {
-            let mut parts = coding.split(';').map(str::trim);
-            let name = parts.next().unwrap_or_default();
-            let refused = parts.any(|p| p.strip_prefix("q=").is_some_and(|q| q.parse::<f32>().is_ok_and(|q| q <= 0.0)));
-            name.eq_ignore_ascii_case("gzip") && !refused
-        })
-}
-
-/// `body` gzipped, or `None` if compression failed.
-fn gzipped(body: &[u8]) -> Option<Vec<u8>> {
-    use std::io::Write;
-    let mut enc = flate2::write::GzEncoder::new(Vec::with_capacity(body.len() / 4), flate2::Compression::fast());
-    enc.write_all(body).ok()?;
-    enc.finish().ok()
+/// `OPTIONS /`: a CORS preflight.
+async fn preflight(headers: HeaderMap) -> Response {
+    let mut res = Response::new(Body::empty());
+    res.headers_mut().insert(header::SERVER, HeaderValue::from_static(SERVER));
+    cors(&headers, res.headers_mut(), true);
+    res
 }
 
 async fn handle(
@@ -129,7 +144,9 @@ async fn handle(
 ) -> Result<ops::Reply, ApiError> {
     let bytes = read_body(body, dp.config.max_body_bytes).await?;
     let catalog = dp.catalog.load_full().ok_or(ApiError::ServiceUnavailable)?;
+    // The signature covers the bytes as sent; a gzipped body is inflated after.
     let mut caller = crate::auth::verify(&dp.signing_keys, &catalog, method, uri, headers, &bytes, chrono::Utc::now())?;
+    let bytes = crate::encoding::request_body(headers, bytes, dp.config.max_body_bytes)?;
     caller.source_ip = origin.ip;
     let op = headers
         .get("x-amz-target")
@@ -168,20 +185,22 @@ fn parse_json(bytes: &[u8]) -> Result<serde_json::Value, ApiError> {
     }
 }
 
-/// The response: the CRC32 header covers the bytes sent (compressed ones
-/// when the body is gzipped).
-fn respond(status: StatusCode, body: Vec<u8>, id: &str, gzip: bool) -> Response {
-    let compressed = if gzip && body.len() > COMPRESS_ABOVE { gzipped(&body) } else { None };
-    let encoded = compressed.is_some();
-    let body = compressed.unwrap_or(body);
+/// The response, compressed with `coding` when it is over 4 KB; the CRC32
+/// header covers the bytes sent.
+fn respond(status: StatusCode, body: Vec<u8>, id: &str, coding: Option<crate::encoding::Coding>) -> Response {
+    let compressed = coding
+        .filter(|_| body.len() > crate::encoding::COMPRESS_ABOVE)
+        .and_then(|c| Some((c, c.compress(&body)?)));
+    let encoded = compressed.as_ref().map(|(c, _)| *c);
+    let body = compressed.map_or(body, |(_, b)| b);
     let crc = crc32fast::hash(&body);
     let mut res = Response::new(Body::from(body));
     *res.status_mut() = status;
     let h = res.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE));
     h.insert(header::SERVER, HeaderValue::from_static(SERVER));
-    if encoded {
-        h.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+    if let Some(c) = encoded {
+        h.insert(header::CONTENT_ENCODING, HeaderValue::from_static(c.name()));
     }
     if let Ok(v) = HeaderValue::from_str(id) {
         h.insert("x-amzn-requestid", v);

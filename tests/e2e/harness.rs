@@ -277,6 +277,20 @@ pub fn signed_request(
     time: SystemTime,
     presigned: bool,
 ) -> http::Request<String> {
+    signed_request_bytes(endpoint, target, body.as_bytes().to_vec(), access_key_id, secret, time, presigned)
+        .map(|b| String::from_utf8(b).unwrap_or_default())
+}
+
+/// [`signed_request`] with a body of any bytes (a gzipped one, say).
+pub fn signed_request_bytes(
+    endpoint: &str,
+    target: &str,
+    body: Vec<u8>,
+    access_key_id: &str,
+    secret: &str,
+    time: SystemTime,
+    presigned: bool,
+) -> http::Request<Vec<u8>> {
     use aws_sigv4::http_request::{sign, SignableBody, SignableRequest, SignatureLocation, SigningSettings};
     use aws_sigv4::sign::v4;
 
@@ -287,7 +301,7 @@ pub fn signed_request(
         .header("host", host)
         .header("content-type", "application/x-amz-json-1.0")
         .header("x-amz-target", target)
-        .body(body.to_owned())
+        .body(body)
         .unwrap();
     let identity = Credentials::new(access_key_id, secret, None, None, "test").into();
     let mut settings = SigningSettings::default();
@@ -308,7 +322,7 @@ pub fn signed_request(
         "POST",
         req.uri().to_string(),
         req.headers().iter().map(|(k, v)| (k.as_str(), v.to_str().unwrap())),
-        SignableBody::Bytes(body.as_bytes()),
+        SignableBody::Bytes(req.body()),
     )
     .unwrap();
     let (instructions, _) = sign(signable, &params).unwrap().into_parts();

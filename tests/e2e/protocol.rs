@@ -111,10 +111,80 @@ async fn large_responses_are_gzipped_for_clients_that_ask() {
     flate2::read::GzDecoder::new(&raw[..]).read_to_string(&mut text).unwrap();
     let v: serde_json::Value = serde_json::from_str(&text).unwrap();
     assert_eq!(v["Item"]["data"]["S"].as_str().map(str::len), Some(5000));
-    for (pk, accept) in [("small", Some("gzip")), ("large", None), ("large", Some("gzip;q=0"))] {
+    for (pk, accept) in [("small", Some("gzip")), ("large", None), ("large", Some("gzip;q=0")), ("large", Some("identity"))] {
         let res = client.execute(get(pk, accept)).await.unwrap();
         assert!(res.headers().get("content-encoding").is_none(), "{pk} {accept:?}");
     }
+    // deflate is the zlib format.
+    let res = client.execute(get("large", Some("br, deflate, gzip"))).await.unwrap();
+    assert_eq!(res.headers()["content-encoding"], "deflate");
+    let raw = res.bytes().await.unwrap();
+    let mut text = String::new();
+    flate2::read::ZlibDecoder::new(&raw[..]).read_to_string(&mut text).unwrap();
+    assert!(text.contains(&big));
+
+    // A gzipped request body, signed as sent, is inflated; one that does
+    // not inflate is refused with a 500 and changes nothing.
+    let put = r#"{"TableName":"Big","Item":{"pk":{"S":"zipped"},"v":{"S":"ok"}}}"#;
+    let compressed = {
+        use std::io::Write;
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        enc.write_all(put.as_bytes()).unwrap();
+        enc.finish().unwrap()
+    };
+    for (body, status) in [(compressed, 200), (put.as_bytes().to_vec(), 500)] {
+        let req = signed_bytes(&s, "DynamoDB_20120810.PutItem", body, &[("content-encoding", "gzip")]);
+        let res = client.execute(req).await.unwrap();
+        assert_eq!(res.status().as_u16(), status);
+        if status == 500 {
+            assert!(res.text().await.unwrap().contains("InternalServerError"));
+        }
+    }
+    let got = c.get_item().table_name("Big").key("pk", aws_sdk_dynamodb::types::AttributeValue::S("zipped".into())).send().await.unwrap();
+    assert_eq!(got.item().unwrap()["v"], aws_sdk_dynamodb::types::AttributeValue::S("ok".into()));
+    let req = signed_bytes(&s, "DynamoDB_20120810.PutItem", put.as_bytes().to_vec(), &[("content-encoding", "br")]);
+    assert_eq!(client.execute(req).await.unwrap().status().as_u16(), 500);
+    s.stop().await;
+}
+
+/// A signed request whose body is `body` (any bytes), with extra headers
+/// that are not signed.
+fn signed_bytes(s: &Stack, target: &str, body: Vec<u8>, extra: &[(&str, &str)]) -> reqwest::Request {
+    let mut req = crate::harness::signed_request_bytes(&s.endpoint(), target, body, &s.key.access_key_id, s.key.secret_access_key.expose(), SystemTime::now(), false);
+    for (k, v) in extra {
+        req.headers_mut().insert(http::HeaderName::from_bytes(k.as_bytes()).unwrap(), http::HeaderValue::from_str(v).unwrap());
+    }
+    reqwest::Request::try_from(req).unwrap()
+}
+
+#[tokio::test]
+async fn cors_for_browsers() {
+    let s = Stack::start().await;
+    let client = reqwest::Client::new();
+    let pre = client
+        .request(reqwest::Method::OPTIONS, s.endpoint())
+        .header("origin", "http://example.com")
+        .header("access-control-request-method", "POST")
+        .header("access-control-request-headers", "x-amz-target, authorization")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(pre.status().as_u16(), 200);
+    let h = pre.headers();
+    assert_eq!(h["access-control-allow-origin"], "*");
+    assert_eq!(h["access-control-allow-methods"], "POST");
+    assert_eq!(h["access-control-allow-headers"], "x-amz-target, authorization");
+    assert!(h.contains_key("access-control-max-age") && h.contains_key("access-control-expose-headers"));
+    let req = signed_request(&s.endpoint(), "DynamoDB_20120810.ListTables", "{}", &s.key.access_key_id, s.key.secret_access_key.expose(), SystemTime::now(), false);
+    let mut req = reqwest::Request::try_from(req).unwrap();
+    req.headers_mut().insert("origin", http::HeaderValue::from_static("http://example.com"));
+    let res = client.execute(req).await.unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    assert_eq!(res.headers()["access-control-allow-origin"], "*");
+    assert!(!res.headers().contains_key("access-control-max-age"));
+    // Without an Origin there is nothing to say.
+    let plain = client.get(s.endpoint()).send().await.unwrap();
+    assert!(!plain.headers().contains_key("access-control-allow-origin"));
     s.stop().await;
 }
 
