@@ -61,20 +61,27 @@ pub fn negotiate(headers: &HeaderMap) -> Option<Coding> {
     for (position, item) in values.flat_map(|v| v.split(',')).enumerate() {
         let mut parts = item.split(';');
         let name = parts.next().unwrap_or_default().trim();
-        let mut q = 1.0f32;
-        for param in parts {
-            if let Some((k, v)) = param.split_once('=') {
-                if k.trim().eq_ignore_ascii_case("q") {
-                    q = v.trim().parse().unwrap_or(0.0);
-                }
-            }
-        }
+        // The first q counts; one that does not parse is ignored; weights
+        // are clamped to 0..=1.
+        let q = parts
+            .filter_map(|param| param.split_once('='))
+            .find(|(k, _)| k.trim().eq_ignore_ascii_case("q"))
+            .and_then(|(_, v)| v.trim().parse::<f32>().ok())
+            .unwrap_or(1.0)
+            .clamp(0.0, 1.0);
+        // A coding listed more than once takes its best weight.
+        let note = |slot: &mut Option<(f32, usize)>| {
+            *slot = Some(match *slot {
+                Some((best, first)) => (best.max(q), first),
+                None => (q, position),
+            });
+        };
         if name.eq_ignore_ascii_case("gzip") {
-            gzip.get_or_insert((q, position));
+            note(&mut gzip);
         } else if name.eq_ignore_ascii_case("deflate") {
-            deflate.get_or_insert((q, position));
+            note(&mut deflate);
         } else if name == "*" {
-            star.get_or_insert(q);
+            star = Some(star.map_or(q, |s: f32| s.max(q)));
         }
     }
     // (weight, explicit, -position) compares best-first.
@@ -161,6 +168,21 @@ mod tests {
             ("*;q=0", None),
             ("*;q=0.5,identity", Some("gzip")),
             ("gzip;q=0.5,identity;q=0.8", Some("gzip")),
+            ("br;q=0.8,identity;q=0.5,*;q=0", None),
+            ("dog, gzip ,, cat", Some("gzip")),
+            ("\"gzip\"", None),
+            ("gzip br", None),
+            ("gzip:q=1", None),
+            ("deflate;q=0.5, gzip;q=31", Some("gzip")),
+            ("gzip;q=31,deflate;q=51", Some("gzip")),
+            ("deflate;q=0.5, gzip;q=0.2", Some("deflate")),
+            ("deflate;q=0.5, gzip;q=1;q=0.2", Some("gzip")),
+            ("deflate;q=0.5,gzip;q=0.", Some("deflate")),
+            ("deflate;q=0.5,gzip;q=0.x", Some("gzip")),
+            ("deflate;q=-0.5,gzip;q=0.2", Some("gzip")),
+            ("gzip;nq=1;q=0 ", None),
+            ("gzip;q=0, gzip;q=1, gzip;q=0", Some("gzip")),
+            ("br,identity;q=0.5,gzip;q=0.0001", Some("gzip")),
         ] {
             assert_eq!(accept(value), want, "{value:?}");
         }
