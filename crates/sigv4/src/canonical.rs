@@ -80,9 +80,47 @@ pub fn canonical_query_string(raw_query: Option<&str>, presigned: bool) -> Strin
     out
 }
 
-/// Trim a header value and collapse inner whitespace runs to one space.
-fn normalize_header_value(value: &str) -> String {
-    value.split_ascii_whitespace().collect::<Vec<_>>().join(" ")
+/// Appends a header value trimmed, with inner whitespace runs collapsed to
+/// one space.
+fn push_normalized(out: &mut String, value: &str) {
+    for (i, word) in value.split_ascii_whitespace().enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+}
+
+/// Appends `name` in lower case.
+fn push_lower(out: &mut String, name: &str) {
+    out.extend(name.chars().map(|c| c.to_ascii_lowercase()));
+}
+
+/// Appends the canonical header block (see [`canonical_headers`]).
+fn write_canonical_headers<S: AsRef<str>>(out: &mut String, headers: &[(&str, &str)], signed_headers: &[S]) {
+    for name in signed_headers {
+        let name = name.as_ref();
+        push_lower(out, name);
+        out.push(':');
+        let mut first = true;
+        for (_, v) in headers.iter().filter(|(n, _)| n.eq_ignore_ascii_case(name)) {
+            if !first {
+                out.push(',');
+            }
+            first = false;
+            push_normalized(out, v);
+        }
+        if first && name.eq_ignore_ascii_case("host") {
+            for (_, v) in headers.iter().filter(|(n, _)| *n == ":authority") {
+                if !first {
+                    out.push(',');
+                }
+                first = false;
+                push_normalized(out, v);
+            }
+        }
+        out.push('\n');
+    }
 }
 
 /// Canonical header block: one `name:value\n` line per signed header, in the
@@ -92,29 +130,11 @@ fn normalize_header_value(value: &str) -> String {
 #[must_use]
 pub fn canonical_headers<S: AsRef<str>>(headers: &[(&str, &str)], signed_headers: &[S]) -> String {
     let mut out = String::new();
-    for name in signed_headers {
-        let name = name.as_ref().to_ascii_lowercase();
-        let mut values: Vec<String> = headers
-            .iter()
-            .filter(|(n, _)| n.eq_ignore_ascii_case(&name))
-            .map(|(_, v)| normalize_header_value(v))
-            .collect();
-        if values.is_empty() && name == "host" {
-            values = headers
-                .iter()
-                .filter(|(n, _)| *n == ":authority")
-                .map(|(_, v)| normalize_header_value(v))
-                .collect();
-        }
-        out.push_str(&name);
-        out.push(':');
-        out.push_str(&values.join(","));
-        out.push('\n');
-    }
+    write_canonical_headers(&mut out, headers, signed_headers);
     out
 }
 
-/// The full canonical request.
+/// The full canonical request, written into one buffer.
 ///
 /// `signed_headers` are used in the order given (lower-cased);
 /// `payload_hash` is the hex SHA-256 of the body or `UNSIGNED-PAYLOAD`;
@@ -126,21 +146,28 @@ pub fn canonical_request<S: AsRef<str>>(
     payload_hash: &str,
     presigned: bool,
 ) -> String {
-    let signed_list = signed_headers
-        .iter()
-        .map(|h| h.as_ref().to_ascii_lowercase())
-        .collect::<Vec<_>>()
-        .join(";");
-    let mut out = String::with_capacity(256);
+    let mut out = String::with_capacity(512);
     out.push_str(req.method);
     out.push('\n');
-    out.push_str(&canonical_uri(req.path));
+    // The usual DynamoDB request posts to `/` with no query.
+    if req.path == "/" {
+        out.push('/');
+    } else {
+        out.push_str(&canonical_uri(req.path));
+    }
     out.push('\n');
-    out.push_str(&canonical_query_string(req.query, presigned));
+    if req.query.is_some() {
+        out.push_str(&canonical_query_string(req.query, presigned));
+    }
     out.push('\n');
-    out.push_str(&canonical_headers(req.headers, signed_headers));
+    write_canonical_headers(&mut out, req.headers, signed_headers);
     out.push('\n');
-    out.push_str(&signed_list);
+    for (i, h) in signed_headers.iter().enumerate() {
+        if i > 0 {
+            out.push(';');
+        }
+        push_lower(&mut out, h.as_ref());
+    }
     out.push('\n');
     out.push_str(payload_hash);
     out

@@ -46,16 +46,28 @@ pub fn signing_key(secret_access_key: &[u8], date: &str, region: &str, service: 
 /// `date/region/service/aws4_request`.
 #[must_use]
 pub fn credential_scope(date: &str, region: &str, service: &str) -> String {
-    format!("{date}/{region}/{service}/{TERMINATOR}")
+    let mut out = String::with_capacity(date.len() + region.len() + service.len() + TERMINATOR.len() + 3);
+    for (i, part) in [date, region, service, TERMINATOR].into_iter().enumerate() {
+        if i > 0 {
+            out.push('/');
+        }
+        out.push_str(part);
+    }
+    out
 }
 
 /// `AWS4-HMAC-SHA256\n{amz_date}\n{scope}\n{hex(sha256(canonical_request))}`.
 #[must_use]
 pub fn string_to_sign(amz_date: &str, credential_scope: &str, canonical_request: &str) -> String {
-    format!(
-        "{ALGORITHM}\n{amz_date}\n{credential_scope}\n{}",
-        sha256_hex(canonical_request.as_bytes())
-    )
+    let hash = sha256_hex(canonical_request.as_bytes());
+    let mut out = String::with_capacity(ALGORITHM.len() + amz_date.len() + credential_scope.len() + hash.len() + 3);
+    for (i, part) in [ALGORITHM, amz_date, credential_scope, hash.as_str()].into_iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        out.push_str(part);
+    }
+    out
 }
 
 /// A derived signing key with its HMAC state prepared once (the inner
