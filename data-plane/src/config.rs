@@ -43,6 +43,13 @@ pub struct Config {
     /// in bytes (DynamoDB's 10 GB; smaller values are for tests).
     #[serde(default = "default_collection_limit")]
     pub item_collection_limit_bytes: u64,
+    /// How often expired items (Time to Live) are looked for, in seconds.
+    #[serde(default = "default_ttl_sweep")]
+    pub ttl_sweep_secs: u64,
+}
+
+fn default_ttl_sweep() -> u64 {
+    30
 }
 
 fn default_data_dir() -> std::path::PathBuf {
@@ -94,6 +101,7 @@ impl Config {
             max_open_tenants: default_max_open(),
             block_cache_mib: default_cache_mib(),
             item_collection_limit_bytes: default_collection_limit(),
+            ttl_sweep_secs: default_ttl_sweep(),
         }
     }
 
@@ -124,6 +132,9 @@ impl Config {
         }
         if self.block_cache_mib == 0 || self.block_cache_mib > 1 << 20 {
             return Err("block_cache_mib must be between 1 and 1048576".into());
+        }
+        if self.ttl_sweep_secs == 0 {
+            return Err("ttl_sweep_secs must be at least 1".into());
         }
         if self.max_body_bytes < 1024 {
             return Err("max_body_bytes must be at least 1024".into());

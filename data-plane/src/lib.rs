@@ -91,6 +91,12 @@ impl DataPlane {
         tokio::spawn(maintain_storage(Arc::clone(&tenants), Arc::clone(&client_tokens), shutdown.clone()));
         let catalog = Arc::new(ArcSwapOption::empty());
         let items = Arc::new(items::ItemStore::new(tenants).with_collection_limit(config.item_collection_limit_bytes));
+        tokio::spawn(ops::ttl::run(
+            Arc::clone(&items),
+            Arc::clone(&catalog),
+            Duration::from_secs(config.ttl_sweep_secs),
+            shutdown.clone(),
+        ));
         tokio::spawn(sync::run(client.clone(), Arc::clone(&catalog), Arc::clone(&items), shutdown));
         Ok(Arc::new(DataPlane {
             config,

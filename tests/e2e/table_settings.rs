@@ -199,3 +199,74 @@ async fn warm_throughput_and_table_class_round_trip() {
     assert!(summary.last_update_date_time().is_some());
     s.stop().await;
 }
+
+/// Time to Live deletes items whose expiry time has passed (and not more
+/// than five years ago), with their index entries; other items stay.
+#[tokio::test]
+async fn time_to_live_deletes_expired_items() {
+    use aws_sdk_dynamodb::types::{AttributeValue as Av, GlobalSecondaryIndex, Projection, ProjectionType};
+    let s = Stack::start_with(|c| c.ttl_sweep_secs = 1).await;
+    let c = s.client();
+    c.create_table()
+        .table_name("Sessions")
+        .attribute_definitions(AttributeDefinition::builder().attribute_name("pk").attribute_type(ScalarAttributeType::S).build().unwrap())
+        .attribute_definitions(AttributeDefinition::builder().attribute_name("g").attribute_type(ScalarAttributeType::S).build().unwrap())
+        .key_schema(KeySchemaElement::builder().attribute_name("pk").key_type(KeyType::Hash).build().unwrap())
+        .global_secondary_indexes(
+            GlobalSecondaryIndex::builder()
+                .index_name("ByG")
+                .key_schema(KeySchemaElement::builder().attribute_name("g").key_type(KeyType::Hash).build().unwrap())
+                .projection(Projection::builder().projection_type(ProjectionType::All).build())
+                .build()
+                .unwrap(),
+        )
+        .billing_mode(BillingMode::PayPerRequest)
+        .send()
+        .await
+        .unwrap();
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    let items: [(&str, Option<Av>); 5] = [
+        ("expired", Some(Av::N((now - 60).to_string()))),
+        ("future", Some(Av::N((now + 3600).to_string()))),
+        ("text", Some(Av::S((now - 60).to_string()))),
+        ("ancient", Some(Av::N((now - 6 * 365 * 24 * 3600).to_string()))),
+        ("none", None),
+    ];
+    for (pk, exp) in items {
+        let mut put = c.put_item().table_name("Sessions").item("pk", Av::S(pk.into())).item("g", Av::S("all".into()));
+        if let Some(e) = exp {
+            put = put.item("exp", e);
+        }
+        put.send().await.unwrap();
+    }
+    c.update_time_to_live()
+        .table_name("Sessions")
+        .time_to_live_specification(TimeToLiveSpecification::builder().enabled(true).attribute_name("exp").build().unwrap())
+        .send()
+        .await
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    loop {
+        let got = c.get_item().table_name("Sessions").key("pk", Av::S("expired".into())).consistent_read(true).send().await.unwrap();
+        if got.item().is_none() {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the expired item was not deleted within 15 s");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    let left = c.scan().table_name("Sessions").consistent_read(true).send().await.unwrap();
+    let mut keys: Vec<&str> = left.items().iter().map(|i| i["pk"].as_s().unwrap().as_str()).collect();
+    keys.sort_unstable();
+    assert_eq!(keys, ["ancient", "future", "none", "text"]);
+    let by_g = c
+        .query()
+        .table_name("Sessions")
+        .index_name("ByG")
+        .key_condition_expression("g = :g")
+        .expression_attribute_values(":g", Av::S("all".into()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(by_g.count(), 4, "the index entry went with the item");
+    s.stop().await;
+}

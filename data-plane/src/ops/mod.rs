@@ -14,6 +14,7 @@ mod reply;
 mod table_settings;
 mod tables;
 mod transact;
+pub mod ttl;
 
 pub(crate) use consumed::Consumed;
 pub(crate) use client_tokens::ClientTokens;
