@@ -207,33 +207,14 @@ async fn lsi_queries_in_index_order() {
 
 #[tokio::test]
 async fn gsi_created_online_is_backfilled_then_deleted() {
-    use aws_sdk_dynamodb::types::{CreateGlobalSecondaryIndexAction, DeleteGlobalSecondaryIndexAction, GlobalSecondaryIndexUpdate, IndexStatus};
+    use aws_sdk_dynamodb::types::{DeleteGlobalSecondaryIndexAction, GlobalSecondaryIndexUpdate, IndexStatus};
     let s = Stack::start().await;
     let c = s.client();
     orders(&c).await;
     for i in 0..30 {
         put(&c, &format!("cust{}", i % 3), &format!("o{i}"), Some("OPEN"), i).await;
     }
-    let out = c
-        .update_table()
-        .table_name("Orders")
-        .attribute_definitions(def("customer", ScalarAttributeType::S))
-        .attribute_definitions(def("order", ScalarAttributeType::S))
-        .global_secondary_index_updates(
-            GlobalSecondaryIndexUpdate::builder()
-                .create(
-                    CreateGlobalSecondaryIndexAction::builder()
-                        .index_name("ByOrder")
-                        .key_schema(ks("order", KeyType::Hash))
-                        .projection(Projection::builder().projection_type(ProjectionType::All).build())
-                        .build()
-                        .unwrap(),
-                )
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
+    let out = create_gsi(&c, "Orders", "ByOrder", "order", &["customer", "order"]).await;
     let gsi = out.table_description().unwrap().global_secondary_indexes();
     let created = gsi.iter().find(|g| g.index_name() == Some("ByOrder")).unwrap();
     assert_eq!(created.index_status(), Some(&IndexStatus::Creating));
@@ -242,16 +223,7 @@ async fn gsi_created_online_is_backfilled_then_deleted() {
     // Written while backfilling: must be in the index too.
     put(&c, "late", "o-late", None, 99).await;
 
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
-    loop {
-        let t = c.describe_table().table_name("Orders").send().await.unwrap();
-        let st = t.table().unwrap().global_secondary_indexes().iter().find(|g| g.index_name() == Some("ByOrder")).unwrap().index_status().cloned();
-        if st == Some(IndexStatus::Active) {
-            break;
-        }
-        assert!(std::time::Instant::now() < deadline, "index not ACTIVE within 15 s");
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    wait_active(&c, "Orders", "ByOrder").await;
     let scanned = c.scan().table_name("Orders").index_name("ByOrder").send().await.unwrap();
     assert_eq!(scanned.count(), 31, "every item, old and new, is in the new index");
     let one = c
@@ -534,37 +506,24 @@ async fn index_sort_conditions_cover_every_item_with_the_value() {
     ];
     for (index, hash, value) in [("ByStatus", "status", "OPEN"), ("ByTotal", "customer", "dave")] {
         for (cond, want) in &cases {
-            let mut q = c
-                .query()
-                .table_name("Orders")
-                .index_name(index)
-                .key_condition_expression(format!("#h = :h AND {cond}"))
-                .expression_attribute_names("#h", hash)
-                .expression_attribute_names("#t", "total")
-                .expression_attribute_values(":h", Av::S(value.into()))
-                .expression_attribute_values(":a", Av::N("20".into()));
-            if cond.contains(":lo") {
-                q = q.expression_attribute_values(":lo", Av::N("5".into()));
+            for forward in [true, false] {
+                let mut got = index_orders(&c, index, hash, value, cond, forward).await;
+                got.sort();
+                assert_eq!(got, *want, "{index}: {cond} (forward: {forward})");
             }
-            let out = q.send().await.unwrap();
-            let mut got = strs(out.items(), "order");
-            got.sort();
-            assert_eq!(got, *want, "{index}: {cond}");
-            // Backwards, the same items.
-            let mut back = q_reverse(&c, index, hash, value, cond).await;
-            back.sort();
-            assert_eq!(back, *want, "{index} reversed: {cond}");
         }
     }
     s.stop().await;
 }
 
-async fn q_reverse(c: &Client, index: &str, hash: &str, value: &str, cond: &str) -> Vec<String> {
+/// The orders a query of `index` returns for `#h = :h AND cond`, walked in
+/// `forward` order (`#t` is total, `:a` 20, `:lo` 5).
+async fn index_orders(c: &Client, index: &str, hash: &str, value: &str, cond: &str, forward: bool) -> Vec<String> {
     let mut q = c
         .query()
         .table_name("Orders")
         .index_name(index)
-        .scan_index_forward(false)
+        .scan_index_forward(forward)
         .key_condition_expression(format!("#h = :h AND {cond}"))
         .expression_attribute_names("#h", hash)
         .expression_attribute_names("#t", "total")
@@ -580,7 +539,6 @@ async fn q_reverse(c: &Client, index: &str, hash: &str, value: &str, cond: &str)
 /// cannot be one: an empty string, or a value of another type.
 #[tokio::test]
 async fn backfill_skips_values_that_cannot_be_index_keys() {
-    use aws_sdk_dynamodb::types::{CreateGlobalSecondaryIndexAction, GlobalSecondaryIndexUpdate, IndexStatus};
     let s = Stack::start().await;
     let c = s.client();
     c.create_table()
@@ -598,35 +556,42 @@ async fn backfill_skips_values_that_cannot_be_index_keys() {
         }
         req.send().await.unwrap();
     }
-    c.update_table()
-        .table_name("Backfill")
-        .attribute_definitions(def("x", ScalarAttributeType::S))
-        .global_secondary_index_updates(
-            GlobalSecondaryIndexUpdate::builder()
-                .create(
-                    CreateGlobalSecondaryIndexAction::builder()
-                        .index_name("ByX")
-                        .key_schema(ks("x", KeyType::Hash))
-                        .projection(Projection::builder().projection_type(ProjectionType::All).build())
-                        .build()
-                        .unwrap(),
-                )
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
-    loop {
-        let t = c.describe_table().table_name("Backfill").send().await.unwrap();
-        let st = t.table().unwrap().global_secondary_indexes().first().and_then(|g| g.index_status().cloned());
-        if st == Some(IndexStatus::Active) {
-            break;
-        }
-        assert!(std::time::Instant::now() < deadline, "index not ACTIVE within 15 s");
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    create_gsi(&c, "Backfill", "ByX", "x", &["x"]).await;
+    wait_active(&c, "Backfill", "ByX").await;
     let scanned = c.scan().table_name("Backfill").index_name("ByX").send().await.unwrap();
     assert_eq!(strs(scanned.items(), "pk"), ["a"]);
     s.stop().await;
+}
+
+/// Starts creating GSI `name` on `table`, hashed on string attribute
+/// `key`, projecting everything; `defs` are the string attributes the
+/// request defines.
+async fn create_gsi(c: &Client, table: &str, name: &str, key: &str, defs: &[&str]) -> aws_sdk_dynamodb::operation::update_table::UpdateTableOutput {
+    use aws_sdk_dynamodb::types::{CreateGlobalSecondaryIndexAction, GlobalSecondaryIndexUpdate};
+    let create = CreateGlobalSecondaryIndexAction::builder()
+        .index_name(name)
+        .key_schema(ks(key, KeyType::Hash))
+        .projection(Projection::builder().projection_type(ProjectionType::All).build())
+        .build()
+        .unwrap();
+    let mut req = c.update_table().table_name(table).global_secondary_index_updates(GlobalSecondaryIndexUpdate::builder().create(create).build());
+    for d in defs {
+        req = req.attribute_definitions(def(d, ScalarAttributeType::S));
+    }
+    req.send().await.unwrap()
+}
+
+/// Waits (at most 15 s) for GSI `name` of `table` to be ACTIVE.
+async fn wait_active(c: &Client, table: &str, name: &str) {
+    use aws_sdk_dynamodb::types::IndexStatus;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    loop {
+        let t = c.describe_table().table_name(table).send().await.unwrap();
+        let gsi = t.table().unwrap().global_secondary_indexes().iter().find(|g| g.index_name() == Some(name));
+        if gsi.and_then(|g| g.index_status()) == Some(&IndexStatus::Active) {
+            return;
+        }
+        assert!(std::time::Instant::now() < deadline, "index {name} not ACTIVE within 15 s");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
 }
