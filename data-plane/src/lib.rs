@@ -91,9 +91,11 @@ impl DataPlane {
         tokio::spawn(maintain_storage(Arc::clone(&tenants), Arc::clone(&client_tokens), shutdown.clone()));
         let catalog = Arc::new(ArcSwapOption::empty());
         let items = Arc::new(items::ItemStore::new(tenants).with_collection_limit(config.item_collection_limit_bytes));
+        let metrics = metrics::Metrics::new();
         tokio::spawn(ops::ttl::run(
             Arc::clone(&items),
             Arc::clone(&catalog),
+            metrics.clone(),
             Duration::from_secs(config.ttl_sweep_secs),
             shutdown.clone(),
         ));
@@ -104,7 +106,7 @@ impl DataPlane {
             client,
             items,
             client_tokens,
-            metrics: metrics::Metrics::new(),
+            metrics,
             signing_keys: auth::SigningKeys::default(),
             throttle: throttle::Throttle::default(),
         }))

@@ -15,6 +15,9 @@
 //! - `dynastore_conditional_check_failed_requests_total`
 //!   (ConditionalCheckFailedRequests) by `tenant` and `table`: PutItem,
 //!   UpdateItem and DeleteItem whose condition was false.
+//! - `dynastore_time_to_live_deleted_items_total`
+//!   (TimeToLiveDeletedItemCount) by `tenant` and `table`: items Time to
+//!   Live deleted.
 //!
 //! Tables' labelled counters are looked up once per catalog entry
 //! ([`TableMeters`], cached on [`CatalogTable`]), so charging a request is
@@ -41,6 +44,7 @@ pub struct Metrics {
     read_units: CounterVec,
     write_units: CounterVec,
     conditional_failed: IntCounterVec,
+    ttl_deleted: IntCounterVec,
     /// By `Operation as usize`: the operation's `ok` request counter and
     /// latency histogram, bound on first use (no label lookup per request).
     ok_series: Arc<[OnceLock<(IntCounter, Histogram)>]>,
@@ -52,6 +56,7 @@ pub struct TableMeters {
     read: Counter,
     write: Counter,
     conditional_failed: IntCounter,
+    ttl_deleted: IntCounter,
     /// By position in the table's index list: a GSI's (read, write)
     /// counters; `None` for an LSI, charged to the table.
     indexes: Vec<Option<(Counter, Counter)>>,
@@ -73,6 +78,11 @@ impl TableMeters {
     /// Counts a conditional write whose condition was false.
     pub fn conditional_check_failed(&self) {
         self.conditional_failed.inc();
+    }
+
+    /// Counts items Time to Live deleted.
+    pub fn ttl_deleted(&self, items: u64) {
+        self.ttl_deleted.inc_by(items);
     }
 }
 
@@ -121,6 +131,15 @@ impl Metrics {
             &["tenant", "table"],
         )
         .expect("static metric definition is valid");
+        let ttl_deleted = IntCounterVec::new(
+            Opts::new(
+                "dynastore_time_to_live_deleted_items_total",
+                "Items deleted by Time to Live, by tenant and table",
+            ),
+            &["tenant", "table"],
+        )
+        .expect("static metric definition is valid");
+        registry.register(Box::new(ttl_deleted.clone())).expect("registered once");
         registry.register(Box::new(requests.clone())).expect("registered once");
         registry.register(Box::new(latency.clone())).expect("registered once");
         registry.register(Box::new(read_units.clone())).expect("registered once");
@@ -133,6 +152,7 @@ impl Metrics {
             read_units,
             write_units,
             conditional_failed,
+            ttl_deleted,
             ok_series: Operation::ALL.iter().map(|_| OnceLock::new()).collect(),
         }
     }
@@ -145,6 +165,7 @@ impl Metrics {
             read: self.read_units.with_label_values(&[tenant, table, ""]),
             write: self.write_units.with_label_values(&[tenant, table, ""]),
             conditional_failed: self.conditional_failed.with_label_values(&[tenant, table]),
+            ttl_deleted: self.ttl_deleted.with_label_values(&[tenant, table]),
             indexes: t
                 .indexes
                 .indexes

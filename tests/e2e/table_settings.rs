@@ -268,5 +268,12 @@ async fn time_to_live_deletes_expired_items() {
         .await
         .unwrap();
     assert_eq!(by_g.count(), 4, "the index entry went with the item");
+    let text = s.metrics().await;
+    let deleted = crate::harness::sample(
+        &text,
+        "dynastore_time_to_live_deleted_items_total",
+        &format!(r#"table="Sessions",tenant="{}""#, s.tenant.id),
+    );
+    assert_eq!(deleted, Some(1.0), "{text}");
     s.stop().await;
 }

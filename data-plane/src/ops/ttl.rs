@@ -20,6 +20,7 @@ use crate::catalog::{Catalog, CatalogTable};
 use crate::error::ApiError;
 use crate::items::layout::{items_prefix, prefix_end};
 use crate::items::store::{decode, Decision, ItemStore};
+use crate::metrics::Metrics;
 use dynastore_common::shutdown::Shutdown;
 
 /// Expiry times further back than this are ignored (DynamoDB's rule).
@@ -44,7 +45,7 @@ fn now_secs() -> i64 {
 }
 
 /// Sweeps every `every` until shutdown.
-pub async fn run(items: Arc<ItemStore>, catalog: Arc<ArcSwapOption<Catalog>>, every: Duration, shutdown: Shutdown) {
+pub async fn run(items: Arc<ItemStore>, catalog: Arc<ArcSwapOption<Catalog>>, metrics: Metrics, every: Duration, shutdown: Shutdown) {
     let stop = shutdown.wait();
     tokio::pin!(stop);
     let mut tick = tokio::time::interval(every);
@@ -55,7 +56,7 @@ pub async fn run(items: Arc<ItemStore>, catalog: Arc<ArcSwapOption<Catalog>>, ev
             _ = tick.tick() => {}
         }
         let Some(catalog) = catalog.load_full() else { continue };
-        match sweep(&items, &catalog, now_secs()).await {
+        match sweep(&items, &catalog, &metrics, now_secs()).await {
             Ok(0) => {}
             Ok(n) => tracing::debug!(items = n, "expired items deleted (TTL)"),
             Err(e) => tracing::warn!(error = %e, "TTL sweep failed"),
@@ -64,8 +65,9 @@ pub async fn run(items: Arc<ItemStore>, catalog: Arc<ArcSwapOption<Catalog>>, ev
 }
 
 /// Deletes the expired items of every TTL-enabled table of every open
-/// tenant; returns how many it deleted.
-pub async fn sweep(items: &ItemStore, catalog: &Catalog, now: i64) -> Result<u64, ApiError> {
+/// tenant, counting them in the table's metrics; returns how many it
+/// deleted.
+pub async fn sweep(items: &ItemStore, catalog: &Catalog, metrics: &Metrics, now: i64) -> Result<u64, ApiError> {
     let mut deleted = 0;
     for (tenant, _) in items.tenants().open_engines() {
         let tables: Vec<Arc<CatalogTable>> = catalog
@@ -74,7 +76,11 @@ pub async fn sweep(items: &ItemStore, catalog: &Catalog, now: i64) -> Result<u64
             .filter(|t| t.def.ttl_attribute.is_some())
             .collect();
         for table in tables {
-            deleted += sweep_table(items, &tenant, &table, now).await?;
+            let n = sweep_table(items, &tenant, &table, now).await?;
+            if n > 0 {
+                table.meters(metrics).ttl_deleted(n);
+            }
+            deleted += n;
         }
     }
     Ok(deleted)
