@@ -4,8 +4,10 @@
 //! than five years in the past never expires. Deletions go through the
 //! tenant's writer (indexes and the change log kept as for any delete),
 //! re-check expiry against the current item, and consume no capacity.
-//! Only tenants whose storage is open are swept; a closed tenant is swept
-//! once it is opened again.
+//! A sweep looks at most 100 000 items of a table and deletes at most 1000;
+//! the next sweep resumes where it stopped, so a large table is walked over
+//! several sweeps. Only tenants whose storage is open are swept; a closed
+//! tenant is swept once it is opened again.
 
 use std::ops::Bound;
 use std::sync::Arc;
@@ -29,6 +31,13 @@ const MAX_PAST_SECS: i64 = 5 * 365 * 24 * 3600;
 /// Most items one sweep deletes from one table; the rest wait for the next.
 const MAX_PER_SWEEP: usize = 1000;
 
+/// Most items one sweep looks at in one table: a large table is walked
+/// over several sweeps, each resuming where the last stopped.
+const SCAN_PER_SWEEP: usize = 100_000;
+
+/// Where the next sweep of each (tenant, table id) resumes.
+pub type Cursors = std::collections::HashMap<(String, String), Vec<u8>>;
+
 /// True when `item`'s `attribute` holds an expiry time at or before `now`
 /// (epoch seconds) and not more than five years before it.
 pub fn expired(item: &Item, attribute: &str, now: i64) -> bool {
@@ -50,13 +59,14 @@ pub async fn run(items: Arc<ItemStore>, catalog: Arc<ArcSwapOption<Catalog>>, me
     tokio::pin!(stop);
     let mut tick = tokio::time::interval(every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut cursors = Cursors::new();
     loop {
         tokio::select! {
             () = &mut stop => break,
             _ = tick.tick() => {}
         }
         let Some(catalog) = catalog.load_full() else { continue };
-        match sweep(&items, &catalog, &metrics, now_secs()).await {
+        match sweep(&items, &catalog, &metrics, &mut cursors, now_secs()).await {
             Ok(0) => {}
             Ok(n) => tracing::debug!(items = n, "expired items deleted (TTL)"),
             Err(e) => tracing::warn!(error = %e, "TTL sweep failed"),
@@ -67,7 +77,7 @@ pub async fn run(items: Arc<ItemStore>, catalog: Arc<ArcSwapOption<Catalog>>, me
 /// Deletes the expired items of every TTL-enabled table of every open
 /// tenant, counting them in the table's metrics; returns how many it
 /// deleted.
-pub async fn sweep(items: &ItemStore, catalog: &Catalog, metrics: &Metrics, now: i64) -> Result<u64, ApiError> {
+pub async fn sweep(items: &ItemStore, catalog: &Catalog, metrics: &Metrics, cursors: &mut Cursors, now: i64) -> Result<u64, ApiError> {
     let mut deleted = 0;
     for (tenant, _) in items.tenants().open_engines() {
         let tables: Vec<Arc<CatalogTable>> = catalog
@@ -76,7 +86,7 @@ pub async fn sweep(items: &ItemStore, catalog: &Catalog, metrics: &Metrics, now:
             .filter(|t| t.def.ttl_attribute.is_some())
             .collect();
         for table in tables {
-            let n = sweep_table(items, &tenant, &table, now).await?;
+            let n = sweep_table(items, &tenant, &table, cursors, now).await?;
             if n > 0 {
                 table.meters(metrics).ttl_deleted(n);
             }
@@ -86,33 +96,35 @@ pub async fn sweep(items: &ItemStore, catalog: &Catalog, metrics: &Metrics, now:
     Ok(deleted)
 }
 
-async fn sweep_table(items: &ItemStore, tenant: &str, table: &Arc<CatalogTable>, now: i64) -> Result<u64, ApiError> {
+async fn sweep_table(
+    items: &ItemStore,
+    tenant: &str,
+    table: &Arc<CatalogTable>,
+    cursors: &mut Cursors,
+    now: i64,
+) -> Result<u64, ApiError> {
     let Some(attribute) = table.def.ttl_attribute.clone() else { return Ok(0) };
     let snapshot = items.snapshot(tenant).await?;
     let prefix = items_prefix(&table.record.id);
-    let found = {
+    let cursor_key = (tenant.to_owned(), table.record.id.clone());
+    let start = cursors.remove(&cursor_key).unwrap_or_else(|| prefix.clone());
+    let (found, resume) = {
         let attribute = attribute.clone();
-        tokio::task::spawn_blocking(move || -> Result<Vec<Vec<u8>>, ApiError> {
+        tokio::task::spawn_blocking(move || -> Result<(Vec<Vec<u8>>, Option<Vec<u8>>), ApiError> {
             let end = prefix_end(&prefix);
             let end = end.as_deref().map_or(Bound::Unbounded, Bound::Excluded);
             let iter = snapshot
-                .range(Bound::Included(prefix.as_slice()), end, storage::Direction::Forward)
+                .range(Bound::Included(start.as_slice()), end, storage::Direction::Forward)
                 .map_err(|e| ApiError::Internal(format!("storage: {e}")))?;
-            let mut keys = Vec::new();
-            for entry in iter {
-                let (key, value) = entry.map_err(|e| ApiError::Internal(format!("storage: {e}")))?;
-                if expired(&decode(&value)?, &attribute, now) {
-                    keys.push(key.to_vec());
-                    if keys.len() >= MAX_PER_SWEEP {
-                        break;
-                    }
-                }
-            }
-            Ok(keys)
+            let entries = iter.map(|e| e.map_err(|e| ApiError::Internal(format!("storage: {e}"))));
+            scan(entries, &attribute, now, SCAN_PER_SWEEP, MAX_PER_SWEEP)
         })
         .await
         .map_err(|e| ApiError::Internal(format!("TTL scan failed: {e}")))??
     };
+    if let Some(at) = resume {
+        cursors.insert(cursor_key, at);
+    }
     let mut deleted = 0;
     for key in found {
         let attribute = attribute.clone();
@@ -137,6 +149,29 @@ async fn sweep_table(items: &ItemStore, tenant: &str, table: &Arc<CatalogTable>,
     Ok(deleted)
 }
 
+/// The keys of expired items among `entries` (item key, stored item), and
+/// where to resume when the walk stopped early: after `scan_budget`
+/// entries, or once `delete_budget` expired items were found.
+fn scan<K: AsRef<[u8]>, V: AsRef<[u8]>>(
+    entries: impl Iterator<Item = Result<(K, V), ApiError>>,
+    attribute: &str,
+    now: i64,
+    scan_budget: usize,
+    delete_budget: usize,
+) -> Result<(Vec<Vec<u8>>, Option<Vec<u8>>), ApiError> {
+    let mut keys = Vec::new();
+    for (seen, entry) in entries.enumerate() {
+        let (key, value) = entry?;
+        if seen >= scan_budget || keys.len() >= delete_budget {
+            return Ok((keys, Some(key.as_ref().to_vec())));
+        }
+        if expired(&decode(value.as_ref())?, attribute, now) {
+            keys.push(key.as_ref().to_vec());
+        }
+    }
+    Ok((keys, None))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -158,5 +193,30 @@ mod tests {
         assert!(!expired(&n(now - 60), "other", now));
         let fraction = item(AttributeValue::N(Number::parse("1799999999.5").unwrap()));
         assert!(expired(&fraction, "exp", now));
+    }
+
+    #[test]
+    fn a_walk_stops_at_its_budgets_and_says_where_to_resume() {
+        let now = 1_800_000_000;
+        // Keys k0..k9; the even ones have expired.
+        let entries: Vec<(Vec<u8>, Vec<u8>)> = (0..10)
+            .map(|i| {
+                let t = if i % 2 == 0 { now - 10 } else { now + 10 };
+                let bytes = ddb_core::value::binary::encode_item(&item(AttributeValue::N(Number::from(t))));
+                (format!("k{i}").into_bytes(), bytes)
+            })
+            .collect();
+        let walk = |from: usize, scan_budget, delete_budget| {
+            scan(entries[from..].iter().cloned().map(Ok), "exp", now, scan_budget, delete_budget).unwrap()
+        };
+        let (keys, resume) = walk(0, 100, 100);
+        assert_eq!(keys, [b"k0", b"k2", b"k4", b"k6", b"k8"].map(|k| k.to_vec()));
+        assert_eq!(resume, None);
+        let (keys, resume) = walk(0, 3, 100);
+        assert_eq!(keys, [b"k0".to_vec(), b"k2".to_vec()]);
+        assert_eq!(resume, Some(b"k3".to_vec()));
+        let (keys, resume) = walk(3, 100, 2);
+        assert_eq!(keys, [b"k4".to_vec(), b"k6".to_vec()]);
+        assert_eq!(resume, Some(b"k7".to_vec()));
     }
 }
