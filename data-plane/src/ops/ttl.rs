@@ -38,6 +38,10 @@ const SCAN_PER_SWEEP: usize = 100_000;
 /// Where the next sweep of each (tenant, table id) resumes.
 pub type Cursors = std::collections::HashMap<(String, String), Vec<u8>>;
 
+/// A walk's result: the expired items' keys, and where the next walk
+/// resumes (`None`: it reached the end).
+type Walk = (Vec<Vec<u8>>, Option<Vec<u8>>);
+
 /// True when `item`'s `attribute` holds an expiry time at or before `now`
 /// (epoch seconds) and not more than five years before it.
 pub fn expired(item: &Item, attribute: &str, now: i64) -> bool {
@@ -110,7 +114,7 @@ async fn sweep_table(
     let start = cursors.remove(&cursor_key).unwrap_or_else(|| prefix.clone());
     let (found, resume) = {
         let attribute = attribute.clone();
-        tokio::task::spawn_blocking(move || -> Result<(Vec<Vec<u8>>, Option<Vec<u8>>), ApiError> {
+        tokio::task::spawn_blocking(move || -> Result<Walk, ApiError> {
             let end = prefix_end(&prefix);
             let end = end.as_deref().map_or(Bound::Unbounded, Bound::Excluded);
             let iter = snapshot
@@ -158,7 +162,7 @@ fn scan<K: AsRef<[u8]>, V: AsRef<[u8]>>(
     now: i64,
     scan_budget: usize,
     delete_budget: usize,
-) -> Result<(Vec<Vec<u8>>, Option<Vec<u8>>), ApiError> {
+) -> Result<Walk, ApiError> {
     let mut keys = Vec::new();
     for (seen, entry) in entries.enumerate() {
         let (key, value) = entry?;
