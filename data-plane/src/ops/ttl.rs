@@ -6,8 +6,9 @@
 //! re-check expiry against the current item, and consume no capacity.
 //! A sweep looks at most 100 000 items of a table and deletes at most 1000;
 //! the next sweep resumes where it stopped, so a large table is walked over
-//! several sweeps. Only tenants whose storage is open are swept; a closed
-//! tenant is swept once it is opened again.
+//! several sweeps. Tenants whose storage is open are swept every time;
+//! every twentieth sweep also opens the other tenants stored on this node
+//! that have a TTL-enabled table, so idle tenants' items expire too.
 
 use std::ops::Bound;
 use std::sync::Arc;
@@ -34,6 +35,9 @@ const MAX_PER_SWEEP: usize = 1000;
 /// Most items one sweep looks at in one table: a large table is walked
 /// over several sweeps, each resuming where the last stopped.
 const SCAN_PER_SWEEP: usize = 100_000;
+
+/// Every this many sweeps, tenants whose storage is closed are swept too.
+const CLOSED_TOO_EVERY: u64 = 20;
 
 /// Where the next sweep of each (tenant, table id) resumes.
 pub type Cursors = std::collections::HashMap<(String, String), Vec<u8>>;
@@ -64,13 +68,16 @@ pub async fn run(items: Arc<ItemStore>, catalog: Arc<ArcSwapOption<Catalog>>, me
     let mut tick = tokio::time::interval(every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut cursors = Cursors::new();
+    let mut rounds = 0u64;
     loop {
         tokio::select! {
             () = &mut stop => break,
             _ = tick.tick() => {}
         }
         let Some(catalog) = catalog.load_full() else { continue };
-        match sweep(&items, &catalog, &metrics, &mut cursors, now_secs()).await {
+        rounds += 1;
+        let closed_too = rounds.is_multiple_of(CLOSED_TOO_EVERY);
+        match sweep(&items, &catalog, &metrics, &mut cursors, closed_too, now_secs()).await {
             Ok(0) => {}
             Ok(n) => tracing::debug!(items = n, "expired items deleted (TTL)"),
             Err(e) => tracing::warn!(error = %e, "TTL sweep failed"),
@@ -79,11 +86,31 @@ pub async fn run(items: Arc<ItemStore>, catalog: Arc<ArcSwapOption<Catalog>>, me
 }
 
 /// Deletes the expired items of every TTL-enabled table of every open
-/// tenant, counting them in the table's metrics; returns how many it
-/// deleted.
-pub async fn sweep(items: &ItemStore, catalog: &Catalog, metrics: &Metrics, cursors: &mut Cursors, now: i64) -> Result<u64, ApiError> {
+/// tenant (and, with `closed_too`, of every tenant stored on this node),
+/// counting them in the table's metrics; returns how many it deleted.
+pub async fn sweep(
+    items: &ItemStore,
+    catalog: &Catalog,
+    metrics: &Metrics,
+    cursors: &mut Cursors,
+    closed_too: bool,
+    now: i64,
+) -> Result<u64, ApiError> {
+    let mut tenants: Vec<String> = items.tenants().open_engines().into_iter().map(|(t, _)| t).collect();
+    if closed_too {
+        let store = Arc::clone(items.tenants());
+        let stored = tokio::task::spawn_blocking(move || store.list())
+            .await
+            .map_err(|e| ApiError::Internal(format!("TTL sweep failed: {e}")))?
+            .map_err(|e| ApiError::Internal(format!("storage: {e}")))?;
+        for t in stored {
+            if !tenants.contains(&t) {
+                tenants.push(t);
+            }
+        }
+    }
     let mut deleted = 0;
-    for (tenant, _) in items.tenants().open_engines() {
+    for tenant in tenants {
         let tables: Vec<Arc<CatalogTable>> = catalog
             .table_names(&tenant)
             .filter_map(|name| catalog.table(&tenant, name).cloned())
