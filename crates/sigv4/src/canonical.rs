@@ -96,28 +96,29 @@ fn push_lower(out: &mut String, name: &str) {
     out.extend(name.chars().map(|c| c.to_ascii_lowercase()));
 }
 
+/// Appends `values` joined with `,`; false when there were none.
+fn push_values<'a>(out: &mut String, values: impl Iterator<Item = &'a str>) -> bool {
+    let mut any = false;
+    for v in values {
+        if any {
+            out.push(',');
+        }
+        any = true;
+        push_normalized(out, v);
+    }
+    any
+}
+
 /// Appends the canonical header block (see [`canonical_headers`]).
 fn write_canonical_headers<S: AsRef<str>>(out: &mut String, headers: &[(&str, &str)], signed_headers: &[S]) {
     for name in signed_headers {
         let name = name.as_ref();
         push_lower(out, name);
         out.push(':');
-        let mut first = true;
-        for (_, v) in headers.iter().filter(|(n, _)| n.eq_ignore_ascii_case(name)) {
-            if !first {
-                out.push(',');
-            }
-            first = false;
-            push_normalized(out, v);
-        }
-        if first && name.eq_ignore_ascii_case("host") {
-            for (_, v) in headers.iter().filter(|(n, _)| *n == ":authority") {
-                if !first {
-                    out.push(',');
-                }
-                first = false;
-                push_normalized(out, v);
-            }
+        let named = headers.iter().filter(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| *v);
+        // `host` falls back to HTTP/2 `:authority`.
+        if !push_values(out, named) && name.eq_ignore_ascii_case("host") {
+            push_values(out, headers.iter().filter(|(n, _)| *n == ":authority").map(|(_, v)| *v));
         }
         out.push('\n');
     }

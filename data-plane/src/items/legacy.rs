@@ -151,9 +151,9 @@ pub fn attribute_updates(body: &Value) -> Result<Option<BTreeMap<String, Attribu
     Ok(Some(out))
 }
 
-/// An attribute name given as a member's key or element: at most 65535
-/// bytes.
-fn name(n: &str) -> Result<&str, ApiError> {
+/// An attribute name given as a member's key or element (or through
+/// ExpressionAttributeNames): at most 65535 bytes.
+pub fn name(n: &str) -> Result<&str, ApiError> {
     if n.len() > ddb_core::value::json::MAX_ATTRIBUTE_NAME_BYTES {
         return Err(ApiError::Validation(ddb_core::value::json::NAME_TOO_LARGE.into()));
     }

@@ -189,10 +189,7 @@ impl Placeholders {
             Some(Value::Object(m)) => Some(
                 m.iter()
                     .map(|(k, v)| match v {
-                        Value::String(s) if s.len() > ddb_core::value::json::MAX_ATTRIBUTE_NAME_BYTES => {
-                            Err(ApiError::Validation(ddb_core::value::json::NAME_TOO_LARGE.into()))
-                        }
-                        Value::String(s) => Ok((k.clone(), s.clone())),
+                        Value::String(s) => Ok((k.clone(), super::legacy::name(s)?.to_owned())),
                         _ => Err(ApiError::Serialization("NUMBER_VALUE cannot be converted to String".into())),
                     })
                     .collect::<Result<HashMap<_, _>, _>>()?,

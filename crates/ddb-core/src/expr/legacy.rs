@@ -207,12 +207,16 @@ fn check_types(op: ComparisonOperator, list: &[AttributeValue]) -> Result<(), Ex
     }
 }
 
-fn check_filter_entry(c: &LegacyCondition) -> Result<(), ExprError> {
-    let op = c.comparison_operator;
-    let list = &c.attribute_value_list;
+/// A comparison's values: their count, types and BETWEEN order (every
+/// legacy family checks the same).
+fn check_comparison(op: ComparisonOperator, list: &[AttributeValue]) -> Result<(), ExprError> {
     check_list(op, list)?;
     check_types(op, list)?;
     check_between(op, list)
+}
+
+fn check_filter_entry(c: &LegacyCondition) -> Result<(), ExprError> {
+    check_comparison(c.comparison_operator, &c.attribute_value_list)
 }
 
 fn call(func: Func, args: Vec<Operand<Resolved<'static>>>) -> Condition<Resolved<'static>> {
@@ -288,9 +292,7 @@ pub fn expected(
                 }
                 (None, None) => Vec::new(),
             };
-            check_list(cmp, &list)?;
-            check_types(cmp, &list)?;
-            check_between(cmp, &list)?;
+            check_comparison(cmp, &list)?;
             conds.push(to_condition(attr, cmp, &list));
         } else if e.attribute_value_list.is_some() {
             return Err(invalid(format_args!(
