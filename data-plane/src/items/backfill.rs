@@ -53,6 +53,7 @@ pub async fn run(items: Arc<ItemStore>, client: ControlPlaneClient, tenant: Stri
                 indexes: Some(Arc::clone(&table.indexes)),
                 reindex_only: true,
                 log_old_image: false,
+                by_service: false,
             })
             .collect();
         let n = write_keys.len();

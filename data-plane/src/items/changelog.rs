@@ -11,15 +11,23 @@
 //! Version 2 adds one more length, `u32::MAX - 1` for `old`: the item
 //! existed but its old image was not kept (only tables whose stream wants
 //! old images keep them; the rest need to know an item was replaced, not
-//! what it was). Frozen format: versions never change meaning.
+//! what it was). Version 3 is version 2 followed by one `flags:u8` byte;
+//! bit 0 says the service made the change (a Time to Live deletion, which
+//! a stream record attributes to `dynamodb.amazonaws.com`). Changes
+//! without flags are still written as version 2. Frozen format: versions
+//! never change meaning.
 
 use bytes::Bytes;
 use ddb_core::value::binary;
 use ddb_core::Item;
 use storage::{Direction, Engine};
 
-/// Version of the record format written.
+/// Version of the record format written for a change without flags.
 pub const FORMAT_VERSION: u8 = 2;
+/// Version of the record format written for a change with flags.
+const FLAGGED_VERSION: u8 = 3;
+/// Flag bit: the service made the change (Time to Live).
+const BY_SERVICE: u8 = 1;
 /// Prefix of every change-log key.
 pub const PREFIX: &[u8] = b"c";
 /// The first key after every change-log key.
@@ -51,19 +59,27 @@ fn put_encoded(out: &mut Vec<u8>, encoded: Option<&[u8]>) {
 /// item existed.
 pub fn record(millis: u64, table_id: &str, old: Option<&Item>, new: Option<&Item>, keep_old: bool) -> Bytes {
     let new = new.map(binary::encode_item);
-    record_encoded(millis, table_id, old, new.as_deref(), keep_old)
+    record_encoded(millis, table_id, old, new.as_deref(), keep_old, false)
 }
 
 /// [`record`] with the new item already encoded (the writer stores the
-/// same bytes as the item, so it encodes them once).
-pub fn record_encoded(millis: u64, table_id: &str, old: Option<&Item>, new: Option<&[u8]>, keep_old: bool) -> Bytes {
+/// same bytes as the item, so it encodes them once); `by_service` marks a
+/// change the service made (a Time to Live deletion).
+pub fn record_encoded(
+    millis: u64,
+    table_id: &str,
+    old: Option<&Item>,
+    new: Option<&[u8]>,
+    keep_old: bool,
+    by_service: bool,
+) -> Bytes {
     let old_existed = old.is_some();
     let old = old.filter(|_| keep_old).map(binary::encode_item);
     let id = table_id.as_bytes();
     let id_len = u16::try_from(id.len()).unwrap_or(u16::MAX);
     let images = old.as_ref().map_or(0, Vec::len) + new.map_or(0, <[u8]>::len);
-    let mut out = Vec::with_capacity(1 + 8 + 2 + usize::from(id_len) + 8 + images);
-    out.push(FORMAT_VERSION);
+    let mut out = Vec::with_capacity(1 + 8 + 2 + usize::from(id_len) + 8 + images + 1);
+    out.push(if by_service { FLAGGED_VERSION } else { FORMAT_VERSION });
     out.extend_from_slice(&millis.to_be_bytes());
     out.extend_from_slice(&id_len.to_be_bytes());
     out.extend_from_slice(id.get(..usize::from(id_len)).unwrap_or(id));
@@ -73,6 +89,9 @@ pub fn record_encoded(millis: u64, table_id: &str, old: Option<&Item>, new: Opti
         None => put_encoded(&mut out, None),
     }
     put_encoded(&mut out, new);
+    if by_service {
+        out.push(BY_SERVICE);
+    }
     Bytes::from(out)
 }
 
@@ -86,6 +105,8 @@ pub struct Change {
     /// Whether an old item existed (also when its image was not kept).
     pub old_existed: bool,
     pub new: Option<Item>,
+    /// The service made the change (a Time to Live deletion).
+    pub by_service: bool,
 }
 
 /// Why a record could not be read.
@@ -121,7 +142,7 @@ fn image(input: &mut &[u8], version: u8) -> Result<Option<Option<Item>>, Corrupt
 pub fn decode(mut input: &[u8]) -> Result<Change, CorruptRecord> {
     let input = &mut input;
     let version = match take(input, 1)? {
-        [v @ (1 | 2)] => *v,
+        [v @ (1..=3)] => *v,
         _ => return Err(CorruptRecord("unknown version")),
     };
     let millis = u64::from_be_bytes(take(input, 8)?.try_into().map_err(|_| CorruptRecord("time"))?);
@@ -134,6 +155,7 @@ pub fn decode(mut input: &[u8]) -> Result<Change, CorruptRecord> {
         Some(None) => return Err(CorruptRecord("new image omitted")),
         other => other.flatten(),
     };
+    let flags = if version >= FLAGGED_VERSION { take(input, 1)?.first().copied().unwrap_or(0) } else { 0 };
     if !input.is_empty() {
         return Err(CorruptRecord("trailing bytes"));
     }
@@ -143,6 +165,7 @@ pub fn decode(mut input: &[u8]) -> Result<Change, CorruptRecord> {
         old_existed: old.is_some(),
         old: old.flatten(),
         new,
+        by_service: flags & BY_SERVICE != 0,
     })
 }
 
@@ -210,7 +233,7 @@ mod tests {
         item.insert("pk".into(), AttributeValue::S("a".into()));
         let r = record(7, "tbl", None, Some(&item), true);
         let c = decode(&r).unwrap();
-        assert_eq!(c, Change { millis: 7, table_id: "tbl".into(), old: None, old_existed: false, new: Some(item.clone()) });
+        assert_eq!(c, Change { millis: 7, table_id: "tbl".into(), old: None, old_existed: false, new: Some(item.clone()), by_service: false });
         let kept = decode(&record(8, "tbl", Some(&item), None, true)).unwrap();
         assert_eq!((kept.old.as_ref(), kept.old_existed, kept.new.as_ref()), (Some(&item), true, None));
         let omitted = decode(&record(9, "tbl", Some(&item), Some(&item), false)).unwrap();
@@ -218,6 +241,12 @@ mod tests {
         let mut v1 = record(7, "tbl", None, Some(&item), true).to_vec();
         v1[0] = 1;
         assert_eq!(decode(&v1).unwrap().new, Some(item.clone()), "version 1 records still read");
+        assert!(!c.by_service && r[0] == 2, "a change without flags is written as version 2");
+        let ttl = record_encoded(10, "tbl", Some(&item), None, false, true);
+        assert_eq!(ttl[0], 3);
+        let d = decode(&ttl).unwrap();
+        assert_eq!((d.by_service, d.old_existed, d.new.as_ref()), (true, true, None), "a TTL deletion says so");
+        assert!(decode(&ttl[..ttl.len() - 1]).is_err(), "version 3 without its flags byte");
         for n in 0..r.len() {
             assert!(decode(r.get(..n).unwrap()).is_err(), "truncated at {n}");
         }

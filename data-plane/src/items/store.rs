@@ -58,6 +58,9 @@ pub struct WriteKey {
     pub reindex_only: bool,
     /// Keep the old image in the change log (the table's stream wants it).
     pub log_old_image: bool,
+    /// The service makes this change (a Time to Live deletion); the change
+    /// log says so.
+    pub by_service: bool,
 }
 
 /// Items of every tenant on this node.
@@ -305,6 +308,7 @@ mod tests {
             indexes: None,
             reindex_only: false,
             log_old_image: true,
+            by_service: false,
         }
     }
 
@@ -322,7 +326,8 @@ mod tests {
         store
             .write(
                 "t1",
-                wk(),
+                // Deleted the way the Time to Live sweep deletes.
+                WriteKey { by_service: true, ..wk() },
                 Box::new(|cur| {
                     assert_eq!(cur, Some(item("b")), "the acknowledged write survived");
                     Ok(Decision { write: Some(None), output: serde_json::Value::Null })
@@ -342,6 +347,8 @@ mod tests {
         assert_eq!((log[1].old.clone(), log[1].new.clone()), (Some(item("a")), Some(item("b"))));
         assert_eq!((log[2].old.clone(), log[2].new.clone()), (Some(item("b")), None));
         assert!(log.iter().all(|c| c.table_id == "T"));
+        let by_service: Vec<bool> = log.iter().map(|c| c.by_service).collect();
+        assert_eq!(by_service, [false, false, true], "only the service's deletion is marked");
         assert!(snap.get(b"tT/ik").unwrap().is_none());
     }
 

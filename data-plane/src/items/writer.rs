@@ -253,7 +253,7 @@ impl Writer {
             let encoded = new.as_ref().map(|item| Bytes::from(binary::encode_item(item)));
             group.batch.put(
                 changelog::key(seq),
-                changelog::record_encoded(millis, &wk.table_id, old, encoded.as_deref(), wk.log_old_image),
+                changelog::record_encoded(millis, &wk.table_id, old, encoded.as_deref(), wk.log_old_image, wk.by_service),
             );
             seq += 1;
             match encoded {

@@ -656,6 +656,7 @@ pub(super) fn write_key(t: &CatalogTable, key: Vec<u8>) -> WriteKey {
         indexes: (!t.indexes.indexes.is_empty()).then(|| Arc::clone(&t.indexes)),
         reindex_only: false,
         log_old_image: t.logs_old_images(),
+        by_service: false,
     }
 }
 

@@ -22,7 +22,7 @@ use super::batch::write_key;
 use crate::catalog::{Catalog, CatalogTable};
 use crate::error::ApiError;
 use crate::items::layout::{items_prefix, prefix_end};
-use crate::items::store::{decode, Decision, ItemStore};
+use crate::items::store::{decode, Decision, ItemStore, WriteKey};
 use crate::metrics::Metrics;
 use dynastore_common::shutdown::Shutdown;
 
@@ -162,7 +162,7 @@ async fn sweep_table(
         let gone = items
             .write(
                 tenant,
-                write_key(table, key),
+                WriteKey { by_service: true, ..write_key(table, key) },
                 Box::new(move |current| {
                     // Updated since the scan to expire later: kept.
                     let still = current.as_ref().is_some_and(|i| expired(i, &attribute, now));
