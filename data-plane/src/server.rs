@@ -154,11 +154,12 @@ async fn handle(
         .and_then(Operation::from_target)
         .ok_or(ApiError::UnknownOperation)?;
     *op_out = Some(op);
-    let value = parse_json(&bytes)?;
+    let mut value = parse_json(&bytes)?;
+    let renamed = ops::resolve_table_arns(op, &caller, &mut value)?;
     authorize(&caller, &catalog, op, &value, origin)?;
     dp.throttle.check(&caller, &catalog, op, &value)?;
     let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
-    ops::dispatch(dp, op, &caller, &catalog, host, value).await
+    ops::dispatch(dp, op, &caller, &catalog, host, value, &renamed).await
 }
 
 async fn read_body(body: Body, limit: usize) -> Result<Bytes, ApiError> {

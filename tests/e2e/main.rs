@@ -21,6 +21,7 @@ mod protocol;
 mod query_scan;
 mod sync;
 mod tenancy;
+mod table_arn;
 mod table_settings;
 mod tables;
 mod transact;

@@ -11,6 +11,7 @@ mod list_tables;
 mod query_scan;
 mod range_read;
 mod reply;
+mod table_arn;
 mod table_settings;
 mod tables;
 mod transact;
@@ -19,6 +20,7 @@ pub mod ttl;
 pub(crate) use consumed::Consumed;
 pub(crate) use client_tokens::ClientTokens;
 pub(crate) use reply::Reply;
+pub(crate) use table_arn::{resolve as resolve_table_arns, Renamed};
 
 use ddb_core::Operation;
 use serde::de::DeserializeOwned;
@@ -29,7 +31,8 @@ use crate::catalog::Catalog;
 use crate::error::ApiError;
 use crate::DataPlane;
 
-/// Runs `op` with the raw JSON body.
+/// Runs `op` with the raw JSON body, whose table ARNs [`resolve_table_arns`]
+/// replaced (`renamed`).
 pub async fn dispatch(
     dp: &DataPlane,
     op: Operation,
@@ -37,6 +40,7 @@ pub async fn dispatch(
     catalog: &Catalog,
     host: Option<&str>,
     body: Value,
+    renamed: &Renamed,
 ) -> Result<Reply, ApiError> {
     // The reads write their items straight to the response bytes.
     match op {
@@ -47,7 +51,10 @@ pub async fn dispatch(
         Operation::TagResource | Operation::UntagResource => {
             dispatch_json(dp, op, caller, catalog, host, body).await.map(|_| Reply::Raw(Vec::new()))
         }
-        _ => dispatch_json(dp, op, caller, catalog, host, body).await.map(Reply::Json),
+        _ => dispatch_json(dp, op, caller, catalog, host, body).await.map(|mut out| {
+            table_arn::restore(renamed, &mut out);
+            Reply::Json(out)
+        }),
     }
 }
 
