@@ -150,6 +150,8 @@ mod tests {
                 ty: ScalarType::S,
             },
             range: None,
+            more_hash: Vec::new(),
+            more_range: Vec::new(),
         };
         let t = |p: (i64, i64)| Throughput {
             read: p.0,

@@ -24,6 +24,8 @@ fn key(name: &str) -> KeySchema {
             ty: ScalarType::S,
         },
         range: None,
+        more_hash: Vec::new(),
+        more_range: Vec::new(),
     }
 }
 

@@ -155,6 +155,15 @@ impl From<crate::sync::SyncError> for ApiError {
 }
 
 impl ApiError {
+    /// A ValidationException for one failed request constraint, worded as
+    /// DynamoDB's request validator words it: `1 validation error
+    /// detected: <message>`.
+    pub fn constraint(message: impl Into<String>) -> ApiError {
+        let mut errors = ValidationErrors::default();
+        errors.push(message.into());
+        errors.into()
+    }
+
     /// The wire error code.
     pub fn code(&self) -> ErrorCode {
         match self {
@@ -207,5 +216,20 @@ impl ApiError {
             }),
             other => serde_json::json!({ "__type": code.wire_type(), "message": other.to_string() }),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_constraint_is_one_validation_error() {
+        let e = ApiError::constraint("ExpressionAttributeValues must not be empty");
+        assert_eq!(e.code(), ErrorCode::Validation);
+        assert_eq!(
+            e.body("r")["message"],
+            "1 validation error detected: ExpressionAttributeValues must not be empty"
+        );
     }
 }

@@ -190,7 +190,10 @@ async fn conditions_and_errors() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(err.message(), Some("Value provided in ExpressionAttributeValues unused in expressions: keys: {:unused}"));
+    assert_eq!(
+        err.message(),
+        Some("1 validation error detected: Value provided in ExpressionAttributeValues unused in expressions: keys: {:unused}")
+    );
 
     // Key size limits hold for a Key member as for an item.
     let long_pk = "p".repeat(2049);
@@ -206,6 +209,174 @@ async fn conditions_and_errors() {
     }
     let fits = c.get_item().table_name("Music").set_key(Some(key(&"p".repeat(2048), &"s".repeat(1024)))).send().await.unwrap();
     assert!(fits.item().is_none());
+    st.stop().await;
+}
+
+/// PutItem, UpdateItem and DeleteItem report some request problems as a
+/// failed constraint (`1 validation error detected: …`); GetItem, and
+/// syntax errors anywhere, send the message alone.
+#[tokio::test]
+async fn single_item_constraint_messages() {
+    let st = Stack::start().await;
+    let c = st.client();
+    music(&c).await;
+    const P: &str = "1 validation error detected: ";
+    c.put_item().table_name("Music").set_item(Some(key("A", "One"))).item("Plays", n("5")).send().await.unwrap();
+    let update = |expr: &str| c.update_item().table_name("Music").set_key(Some(key("A", "One"))).update_expression(expr);
+    let one = n("1");
+    for (request, message) in [
+        (
+            update("ADD x :one SET a = :one ADD y :one").expression_attribute_values(":one", one.clone()),
+            r#"Invalid UpdateExpression: The "ADD" section can only be used once in an update expression;"#,
+        ),
+        (
+            update("REMOVE a SET b = :one REMOVE c").expression_attribute_values(":one", one.clone()),
+            r#"Invalid UpdateExpression: The "REMOVE" section can only be used once in an update expression;"#,
+        ),
+        (
+            update("SET a = :one, a.b = :one").expression_attribute_values(":one", one.clone()),
+            "Invalid UpdateExpression: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [a], path two: [a, b]",
+        ),
+        (
+            update("SET #a = :one, #b = :one")
+                .expression_attribute_names("#a", "x")
+                .expression_attribute_names("#b", "x")
+                .expression_attribute_values(":one", one.clone()),
+            "Invalid UpdateExpression: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [x], path two: [x]",
+        ),
+        (update("").expression_attribute_values(":one", one.clone()), "Invalid UpdateExpression: The expression can not be empty;"),
+        (
+            update("SET #d = :s").expression_attribute_names("#d", "d").set_expression_attribute_values(Some(HashMap::new())),
+            "ExpressionAttributeValues must not be empty",
+        ),
+        (
+            update("SET spec.#limit = :limit")
+                .expression_attribute_names("#count", "count")
+                .expression_attribute_names("#limit", "limit")
+                .expression_attribute_values(":limit", s("limit")),
+            "Value provided in ExpressionAttributeNames unused in expressions: keys: {#count}",
+        ),
+        (
+            update("ADD stringset :emptySet").expression_attribute_values(":emptySet", Av::Ss(vec![])),
+            "One or more parameter values were invalid: An string set  may not be empty",
+        ),
+        (
+            update("SET x = :one").expression_attribute_values(":one", Av::Ns(vec![])),
+            "One or more parameter values were invalid: An number set  may not be empty",
+        ),
+    ] {
+        let err = request.send().await.unwrap_err();
+        assert_eq!(err.code(), Some("ValidationException"));
+        assert_eq!(err.message(), Some(format!("{P}{message}").as_str()));
+    }
+    // A syntax error is sent alone.
+    let err = update("SET a = :one +").expression_attribute_values(":one", one.clone()).send().await.unwrap_err();
+    assert!(err.message().unwrap().starts_with("Invalid UpdateExpression: Syntax error;"), "{:?}", err.message());
+
+    let put = || c.put_item().table_name("Music").set_item(Some(key("A", "Two")));
+    let err = put()
+        .item("attr2", Av::M(HashMap::from([("SS".to_owned(), Av::Ns(vec![]))])))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.message(),
+        Some("1 validation error detected: One or more parameter values were invalid: An number set  may not be empty")
+    );
+    let err = put().item("stringSet", Av::Ss(vec![])).send().await.unwrap_err();
+    assert_eq!(
+        err.message(),
+        Some("1 validation error detected: One or more parameter values were invalid: An string set  may not be empty")
+    );
+    let unused = "1 validation error detected: Value provided in ExpressionAttributeNames unused in expressions: keys: {#count}";
+    let err = put()
+        .condition_expression("attribute_not_exists(body)")
+        .expression_attribute_names("#count", "count")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.message(), Some(unused));
+    let err = c
+        .delete_item()
+        .table_name("Music")
+        .set_key(Some(key("A", "One")))
+        .condition_expression("attribute_not_exists(body)")
+        .expression_attribute_names("#count", "count")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.message(), Some(unused));
+
+    // GetItem sends an unused placeholder alone.
+    let err = c
+        .get_item()
+        .table_name("Music")
+        .set_key(Some(key("A", "One")))
+        .projection_expression("#p")
+        .expression_attribute_names("#p", "Plays")
+        .expression_attribute_names("#count", "count")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.message(), Some("Value provided in ExpressionAttributeNames unused in expressions: keys: {#count}"));
+    // Nothing was written by the rejected requests.
+    let got = c.get_item().table_name("Music").set_key(Some(key("A", "One"))).send().await.unwrap();
+    assert_eq!(got.item().unwrap().len(), 3);
+    let got = c.get_item().table_name("Music").set_key(Some(key("A", "Two"))).send().await.unwrap();
+    assert!(got.item().is_none());
+    st.stop().await;
+}
+
+/// ExpressionAttributeNames without any expression is refused, by every
+/// single-item operation, before the key is compared with the schema.
+#[tokio::test]
+async fn names_need_an_expression() {
+    let st = Stack::start().await;
+    let c = st.client();
+    music(&c).await;
+    let message = Some("ExpressionAttributeNames can only be specified when using expressions");
+    // The key does not match the schema either: the names are reported.
+    let err = c.get_item().table_name("Music").key("id", s("my_id")).expression_attribute_names("#a", "b").send().await.unwrap_err();
+    assert_eq!(err.code(), Some("ValidationException"));
+    assert_eq!(err.message(), message);
+    let err = c
+        .get_item()
+        .table_name("Music")
+        .set_key(Some(key("A", "One")))
+        .expression_attribute_names("#a", "b")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.message(), message);
+    let err = c
+        .put_item()
+        .table_name("Music")
+        .set_item(Some(key("A", "One")))
+        .expression_attribute_names("#a", "b")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.message(), message);
+    let err = c
+        .update_item()
+        .table_name("Music")
+        .set_key(Some(key("A", "One")))
+        .expression_attribute_names("#a", "b")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.message(), message);
+    let err = c
+        .delete_item()
+        .table_name("Music")
+        .set_key(Some(key("A", "One")))
+        .expression_attribute_names("#a", "b")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.message(), message);
+    let got = c.get_item().table_name("Music").set_key(Some(key("A", "One"))).send().await.unwrap();
+    assert!(got.item().is_none());
     st.stop().await;
 }
 

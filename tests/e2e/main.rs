@@ -17,6 +17,7 @@ mod items;
 mod legacy;
 mod lsi_size;
 mod metrics;
+mod multi_key_gsi;
 mod protocol;
 mod query_scan;
 mod sync;

@@ -188,8 +188,71 @@ async fn scans_are_complete_and_segments_disjoint() {
     );
     // Select contradicting AttributesToGet names that member.
     let err = c.scan().table_name("Events").select(aws_sdk_dynamodb::types::Select::AllAttributes).attributes_to_get("pk").send().await.unwrap_err();
-    assert_eq!(err.message(), Some("Cannot specify the AttributesToGet when choosing to get ALL_ATTRIBUTES"));
+    assert_eq!(
+        err.message(),
+        Some("1 validation error detected: Cannot specify the AttributesToGet when choosing to get ALL_ATTRIBUTES")
+    );
     let err = c.scan().table_name("Events").select(aws_sdk_dynamodb::types::Select::Count).projection_expression("pk").send().await.unwrap_err();
-    assert_eq!(err.message(), Some("Cannot specify the ProjectionExpression when choosing to get only the Count"));
+    assert_eq!(
+        err.message(),
+        Some("1 validation error detected: Cannot specify the ProjectionExpression when choosing to get only the Count")
+    );
+    s.stop().await;
+}
+
+/// Select's messages are failed constraints (`1 validation error
+/// detected: …`); expression problems of Query and Scan are sent alone.
+#[tokio::test]
+async fn select_and_expression_messages() {
+    let s = Stack::start().await;
+    let c = s.client();
+    table(&c).await;
+    let query = || {
+        c.query()
+            .table_name("Events")
+            .key_condition_expression("pk = :p")
+            .expression_attribute_values(":p", Av::S("p0".into()))
+    };
+    for (select, message) in [
+        ("ALL_PROJECTED_ATTRIBUTES", "1 validation error detected: ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName"),
+        (
+            "SPECIFIC_ATTRIBUTES",
+            "1 validation error detected: Must specify the AttributesToGet or ProjectionExpression when choosing to get SPECIFIC_ATTRIBUTES",
+        ),
+        (
+            "count",
+            "1 validation error detected: Value 'count' at 'select' failed to satisfy constraint: Member must satisfy enum value set: [SPECIFIC_ATTRIBUTES, COUNT, ALL_ATTRIBUTES, ALL_PROJECTED_ATTRIBUTES]",
+        ),
+    ] {
+        let err = query().select(Select::from(select)).send().await.unwrap_err();
+        assert_eq!(err.code(), Some("ValidationException"));
+        assert_eq!(err.message(), Some(message), "query {select}");
+        let err = c
+            .scan()
+            .table_name("Events")
+            .select(Select::from(select))
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!(err.message(), Some(message), "scan {select}");
+    }
+    let err = query().expression_attribute_names("#count", "count").send().await.unwrap_err();
+    assert_eq!(err.message(), Some("Value provided in ExpressionAttributeNames unused in expressions: keys: {#count}"));
+    let err = c
+        .scan()
+        .table_name("Events")
+        .filter_expression("even = :t")
+        .expression_attribute_values(":t", Av::Bool(true))
+        .expression_attribute_values(":countChange", Av::N("1".into()))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.message(), Some("Value provided in ExpressionAttributeValues unused in expressions: keys: {:countChange}"));
+    let err = query().filter_expression("").send().await.unwrap_err();
+    assert_eq!(err.message(), Some("Invalid FilterExpression: The expression can not be empty;"));
+    let err = query().projection_expression("").send().await.unwrap_err();
+    assert_eq!(err.message(), Some("Invalid ProjectionExpression: The expression can not be empty;"));
+    let err = c.scan().table_name("Events").expression_attribute_names("#a", "b").send().await.unwrap_err();
+    assert_eq!(err.message(), Some("ExpressionAttributeNames can only be specified when using expressions"));
     s.stop().await;
 }

@@ -446,6 +446,89 @@ async fn cancellation_reasons_and_nothing_written() {
     st.stop().await;
 }
 
+/// The expression problems UpdateItem, PutItem and DeleteItem report as a
+/// failed constraint (`1 validation error detected: …`) are sent alone by
+/// TransactWriteItems, whichever action has them.
+#[tokio::test]
+async fn expression_messages_are_sent_alone() {
+    let st = Stack::start().await;
+    let c = st.client();
+    tables(&c).await;
+    let unused = Some("Value provided in ExpressionAttributeNames unused in expressions: keys: {#count}");
+    let put = Put::builder()
+        .table_name("Accounts")
+        .set_item(Some(account("a1")))
+        .condition_expression("attribute_not_exists(body)")
+        .expression_attribute_names("#count", "count")
+        .build()
+        .unwrap();
+    let delete = Delete::builder()
+        .table_name("Accounts")
+        .set_key(Some(account("a1")))
+        .condition_expression("attribute_not_exists(body)")
+        .expression_attribute_names("#count", "count")
+        .build()
+        .unwrap();
+    let update_unused = Update::builder()
+        .table_name("Accounts")
+        .set_key(Some(account("a1")))
+        .update_expression("SET a = :one")
+        .expression_attribute_names("#count", "count")
+        .expression_attribute_values(":one", n("1"))
+        .build()
+        .unwrap();
+    let check = ConditionCheck::builder()
+        .table_name("Accounts")
+        .set_key(Some(account("a1")))
+        .condition_expression("attribute_not_exists(body)")
+        .expression_attribute_names("#count", "count")
+        .build()
+        .unwrap();
+    for action in [
+        TransactWriteItem::builder().put(put).build(),
+        TransactWriteItem::builder().delete(delete).build(),
+        TransactWriteItem::builder().update(update_unused).build(),
+        TransactWriteItem::builder().condition_check(check).build(),
+    ] {
+        let err = c.transact_write_items().transact_items(action).send().await.unwrap_err();
+        assert_eq!(err.code(), Some("ValidationException"));
+        assert_eq!(err.message(), unused);
+    }
+    let err = c
+        .transact_write_items()
+        .transact_items(update(
+            "Accounts",
+            account("a1"),
+            "SET expire_at_utc = :t SET is_final = :true ADD version :one",
+            &[(":t", s("asdf")), (":true", Av::Bool(true)), (":one", n("1"))],
+            None,
+        ))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.message(),
+        Some(r#"Invalid UpdateExpression: The "SET" section can only be used once in an update expression;"#)
+    );
+    let empty_values = Update::builder()
+        .table_name("Accounts")
+        .set_key(Some(account("a1")))
+        .update_expression("SET #0 = :v")
+        .expression_attribute_names("#0", "tenant_count")
+        .set_expression_attribute_values(Some(HashMap::new()))
+        .build()
+        .unwrap();
+    let err = c
+        .transact_write_items()
+        .transact_items(TransactWriteItem::builder().update(empty_values).build())
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.message(), Some("ExpressionAttributeValues must not be empty"));
+    assert!(get(&c, "Accounts", account("a1")).await.is_none());
+    st.stop().await;
+}
+
 #[tokio::test]
 async fn limits() {
     let st = Stack::start().await;

@@ -7,6 +7,15 @@
 //!                   encode(index pk) [encode(index sk)] encode(base pk) [encode(base sk)]
 //! value           = the projected item (binary item encoding)
 //! ```
+//! A global secondary index with multi-attribute keys (up to four HASH and
+//! four RANGE attributes) puts the encodings of all its HASH values, in
+//! key schema order, where `encode(index pk)` is (and hashes them together
+//! for `hash`), and those of all its RANGE values, in order, where
+//! `encode(index sk)` is. Each encoding is self-delimiting and no encoding
+//! is a prefix of another ([`encode_key_value`]), so the concatenation
+//! orders as the tuple does (left to right, each by its type's order) and
+//! an equality on leading RANGE attributes is a key prefix. With one HASH
+//! and at most one RANGE attribute this is the single-attribute format.
 //! Items lacking an index key attribute are not in the index (sparse
 //! indexes). Frozen format: stored keys depend on it.
 
@@ -42,6 +51,9 @@ pub struct IndexLayout {
     pub local: bool,
     pub hash: KeyAttr,
     pub range: Option<KeyAttr>,
+    /// Multi-attribute keys: the HASH and RANGE attributes after the first.
+    pub more_hash: Vec<KeyAttr>,
+    pub more_range: Vec<KeyAttr>,
     pub projection: ProjectionSpec,
     prefix: Vec<u8>,
 }
@@ -81,15 +93,45 @@ impl IndexLayout {
             local,
             hash: spec.key_schema.hash.clone(),
             range: spec.key_schema.range.clone(),
+            more_hash: spec.key_schema.more_hash.clone(),
+            more_range: spec.key_schema.more_range.clone(),
             projection: spec.projection.clone(),
             prefix: index_prefix(table_id, &spec.name),
         }
     }
 
+    /// The HASH attributes, in key schema order.
+    pub fn hash_attrs(&self) -> impl Iterator<Item = &KeyAttr> {
+        std::iter::once(&self.hash).chain(self.more_hash.iter())
+    }
+
+    /// The RANGE attributes, in key schema order.
+    pub fn range_attrs(&self) -> impl Iterator<Item = &KeyAttr> {
+        self.range.iter().chain(self.more_range.iter())
+    }
+
+    /// Every key attribute of the index: HASH ones, then RANGE ones.
+    pub fn key_attrs(&self) -> impl Iterator<Item = &KeyAttr> {
+        self.hash_attrs().chain(self.range_attrs())
+    }
+
+    /// True for a multi-attribute key (more than one HASH or RANGE attribute).
+    pub fn is_multi(&self) -> bool {
+        !self.more_hash.is_empty() || !self.more_range.is_empty()
+    }
+
     /// The prefix of the entries of one index partition.
     pub fn partition_prefix(&self, pk: &AttributeValue) -> Result<Vec<u8>, ApiError> {
+        self.partition_prefix_of([pk])
+    }
+
+    /// The prefix of the entries of one index partition given by the
+    /// values of all its HASH attributes, in order.
+    pub fn partition_prefix_of<'v>(&self, pks: impl IntoIterator<Item = &'v AttributeValue>) -> Result<Vec<u8>, ApiError> {
         let mut enc = Vec::with_capacity(32);
-        encode_key_value(pk, &mut enc).map_err(|e| ApiError::Validation(e.to_string()))?;
+        for pk in pks {
+            encode_key_value(pk, &mut enc).map_err(|e| ApiError::Validation(e.to_string()))?;
+        }
         let mut k = self.prefix.clone();
         k.extend_from_slice(&partition_hash(&enc).to_be_bytes());
         k.extend_from_slice(&enc);
@@ -125,8 +167,7 @@ impl TableIndexes {
 
     /// The key attributes of entries of `idx`: index keys then base keys.
     pub fn entry_key_names(&self, idx: &IndexLayout) -> Vec<String> {
-        let mut names = vec![idx.hash.name.clone()];
-        names.extend(idx.range.as_ref().map(|r| r.name.clone()));
+        let mut names: Vec<String> = idx.key_attrs().map(|a| a.name.clone()).collect();
         for a in std::iter::once(&self.base_hash).chain(self.base_range.as_ref()) {
             if !names.contains(&a.name) {
                 names.push(a.name.clone());
@@ -139,7 +180,7 @@ impl TableIndexes {
     /// are empty, as DynamoDB does on write.
     pub fn validate(&self, item: &Item) -> Result<(), ApiError> {
         for idx in &self.indexes {
-            for attr in std::iter::once(&idx.hash).chain(idx.range.as_ref()) {
+            for attr in idx.key_attrs() {
                 let Some(v) = item.get(&attr.name) else { continue };
                 if type_of(v) != Some(attr.ty) {
                     return Err(ApiError::Validation(format!(
@@ -179,13 +220,11 @@ impl TableIndexes {
         let usable = |v: &AttributeValue, ty| {
             type_of(v) == Some(ty) && !matches!(v, AttributeValue::S(s) if s.is_empty()) && !matches!(v, AttributeValue::B(b) if b.is_empty())
         };
-        let pk = item.get(&idx.hash.name).filter(|v| usable(v, idx.hash.ty))?;
-        let sk = match &idx.range {
-            Some(r) => Some(item.get(&r.name).filter(|v| usable(v, r.ty))?),
-            None => None,
-        };
-        let mut key = idx.partition_prefix(pk).ok()?;
-        if let Some(sk) = sk {
+        let value = |a: &KeyAttr| item.get(&a.name).filter(|v| usable(v, a.ty));
+        let pks = idx.hash_attrs().map(value).collect::<Option<Vec<_>>>()?;
+        let sks = idx.range_attrs().map(value).collect::<Option<Vec<_>>>()?;
+        let mut key = idx.partition_prefix_of(pks).ok()?;
+        for sk in sks {
             encode_key_value(sk, &mut key).ok()?;
         }
         encode_key_value(item.get(&self.base_hash.name)?, &mut key).ok()?;
@@ -263,8 +302,7 @@ impl TableIndexes {
     /// index or of the table, or an included attribute).
     fn projects(&self, idx: &IndexLayout, name: &str) -> bool {
         let key = |a: Option<&KeyAttr>| a.is_some_and(|a| a.name == name);
-        key(Some(&idx.hash))
-            || key(idx.range.as_ref())
+        idx.key_attrs().any(|a| a.name == name)
             || key(Some(&self.base_hash))
             || key(self.base_range.as_ref())
             || matches!(&idx.projection, ProjectionSpec::Include(names) if names.iter().any(|n| n == name))
@@ -404,7 +442,7 @@ mod tests {
     fn lsi(name: &str, sort: &str, projection: ProjectionSpec) -> IndexLayout {
         let spec = IndexSpec {
             name: name.into(),
-            key_schema: KeySchema { hash: attr("pk"), range: Some(attr(sort)) },
+            key_schema: KeySchema::simple(attr("pk"), Some(attr(sort))),
             projection,
             throughput: None,
         };
@@ -488,6 +526,88 @@ mod tests {
         let named = t.write_units(None, items.first(), WriteMode::Standard);
         assert_eq!(named.iter().map(|u| u.name.as_str()).collect::<Vec<_>>(), ["all", "keys", "inc"]);
         assert_eq!(t.position("inc"), Some(2));
+    }
+
+    fn gsi(name: &str, hash: &[KeyAttr], range: &[KeyAttr]) -> IndexLayout {
+        let spec = IndexSpec {
+            name: name.into(),
+            key_schema: KeySchema {
+                hash: hash[0].clone(),
+                range: range.first().cloned(),
+                more_hash: hash[1..].to_vec(),
+                more_range: range.iter().skip(1).cloned().collect(),
+            },
+            projection: ProjectionSpec::KeysOnly,
+            throughput: None,
+        };
+        IndexLayout::new("T", &spec, false)
+    }
+
+    fn typed(name: &str, ty: ScalarType) -> KeyAttr {
+        KeyAttr { name: name.into(), ty }
+    }
+
+    #[test]
+    fn single_attribute_entries_keep_their_format() {
+        let t = table(vec![gsi("g", &[attr("a")], &[typed("n", ScalarType::N)])]);
+        let mut it = item(&[("pk", "p"), ("sk", "s"), ("a", "x")]);
+        it.insert("n".into(), AttributeValue::N("12".parse().unwrap()));
+        let mut pk = Vec::new();
+        encode_key_value(&AttributeValue::S("x".into()), &mut pk).unwrap();
+        let mut want = index_prefix("T", "g");
+        want.extend_from_slice(&partition_hash(&pk).to_be_bytes());
+        want.extend_from_slice(&pk);
+        for v in [AttributeValue::N("12".parse().unwrap()), AttributeValue::S("p".into()), AttributeValue::S("s".into())] {
+            encode_key_value(&v, &mut want).unwrap();
+        }
+        assert_eq!(t.entry_key(&t.indexes[0], &it), Some(want));
+    }
+
+    #[test]
+    fn multi_attribute_entries_order_as_tuples_and_are_sparse() {
+        let t = table(vec![gsi(
+            "m",
+            &[attr("h1"), typed("h2", ScalarType::N)],
+            &[attr("r1"), typed("r2", ScalarType::N), typed("r3", ScalarType::B)],
+        )]);
+        let idx = &t.indexes[0];
+        let mk = |pk: &str, r1: &str, r2: &str, r3: &[u8]| {
+            let mut i = item(&[("pk", pk), ("sk", "s"), ("h1", "h"), ("r1", r1)]);
+            i.insert("h2".into(), AttributeValue::N("7".parse().unwrap()));
+            i.insert("r2".into(), AttributeValue::N(r2.parse().unwrap()));
+            i.insert("r3".into(), AttributeValue::B(r3.to_vec()));
+            i
+        };
+        // In DynamoDB's order: r1, then r2 numerically, then r3 bytewise.
+        let ordered = [
+            mk("1", "a", "-10", b"z"),
+            mk("2", "a", "-1", b"a"),
+            mk("3", "a", "5", b""),
+            mk("4", "a", "5", b"\x00"),
+            mk("5", "a", "5", b"\x00\x01"),
+            mk("6", "a", "50", b"a"),
+            mk("7", "a\u{0}", "1", b"a"),
+            mk("8", "ab", "-100", b"a"),
+            mk("9", "b", "1", b"a"),
+        ];
+        let keys: Vec<Vec<u8>> = ordered.iter().filter(|i| i["r3"] != AttributeValue::B(Vec::new())).map(|i| t.entry_key(idx, i).unwrap()).collect();
+        assert!(keys.windows(2).all(|w| w[0] < w[1]), "{keys:?}");
+        // All entries share the partition prefix of (h, 7).
+        let prefix = idx.partition_prefix_of([&AttributeValue::S("h".into()), &AttributeValue::N("7".parse().unwrap())]).unwrap();
+        assert!(keys.iter().all(|k| k.starts_with(&prefix)));
+        // Items lacking any key attribute, or with one of the wrong type, have no entry.
+        for missing in ["h1", "h2", "r1", "r2", "r3"] {
+            let mut i = mk("x", "a", "1", b"a");
+            i.remove(missing);
+            assert_eq!(t.entry_key(idx, &i), None, "{missing}");
+            assert!(t.validate(&i).is_ok());
+        }
+        let mut wrong = mk("x", "a", "1", b"a");
+        wrong.insert("r2".into(), AttributeValue::S("1".into()));
+        assert_eq!(t.entry_key(idx, &wrong), None);
+        assert!(t.validate(&wrong).is_err());
+        // Every index key attribute is in the entry.
+        assert_eq!(t.entry_key_names(idx), ["h1", "h2", "r1", "r2", "r3", "pk", "sk"]);
     }
 
     #[test]

@@ -54,6 +54,26 @@ pub fn item(v: Option<&Value>, member: &str) -> Result<Item, ApiError> {
     }
 }
 
+/// A value error as PutItem and UpdateItem report it: an empty string or
+/// number set as a failed constraint, anything else as it is.
+fn empty_set_as_constraint(e: ValueError) -> ApiError {
+    if e.is_empty_set() {
+        ApiError::constraint(e.message())
+    } else {
+        e.into()
+    }
+}
+
+/// PutItem's `Item`: as [`item`], with an empty set reported as PutItem
+/// does (`1 validation error detected: One or more parameter values were
+/// invalid: An string set  may not be empty`).
+pub fn put_item(v: Option<&Value>) -> Result<Item, ApiError> {
+    match v {
+        Some(v) => item_from_json(v).map_err(empty_set_as_constraint),
+        None => item(None, "item"),
+    }
+}
+
 fn type_matches(v: &AttributeValue, ty: ScalarType) -> bool {
     matches!(
         (v, ty),
@@ -174,6 +194,11 @@ pub fn key_item(t: &CatalogTable, item: &Item) -> Item {
     out
 }
 
+/// An invalid value of `ExpressionAttributeValues`, named by its key.
+fn invalid_value(key: &str, e: ValueError) -> ApiError {
+    ApiError::Validation(format!("ExpressionAttributeValues contains invalid value: {} for key {key}", e.message()))
+}
+
 /// `ExpressionAttributeNames` and `ExpressionAttributeValues` of a request.
 #[derive(Debug, Default)]
 pub struct Placeholders {
@@ -182,8 +207,22 @@ pub struct Placeholders {
 }
 
 impl Placeholders {
-    /// Reads both maps from the request body.
+    /// Reads both maps from the request body; an invalid value is reported
+    /// with its key (`ExpressionAttributeValues contains invalid value: …
+    /// for key :v`).
     pub fn from_body(body: &Value) -> Result<Placeholders, ApiError> {
+        Placeholders::read(body, invalid_value)
+    }
+
+    /// As [`Self::from_body`], for UpdateItem, which reports an empty set
+    /// among the values as a failed constraint, without the key.
+    pub fn from_update_item(body: &Value) -> Result<Placeholders, ApiError> {
+        Placeholders::read(body, |k, e| if e.is_empty_set() { ApiError::constraint(e.message()) } else { invalid_value(k, e) })
+    }
+
+    /// Reads both maps; `invalid` reports a value's validation error (other
+    /// than a too long attribute name) given its key.
+    fn read(body: &Value, invalid: impl Fn(&str, ValueError) -> ApiError) -> Result<Placeholders, ApiError> {
         let names = match body.get("ExpressionAttributeNames") {
             None | Some(Value::Null) => None,
             Some(Value::Object(m)) => Some(
@@ -201,12 +240,10 @@ impl Placeholders {
             Some(Value::Object(m)) => {
                 let mut out = HashMap::with_capacity(m.len());
                 for (k, v) in m {
-                    let av = attribute_value_from_json(v).map_err(|e| match e {
-                        ValueError::Validation(msg) if msg == ddb_core::value::json::NAME_TOO_LARGE => ApiError::Validation(msg),
-                        ValueError::Validation(msg) => ApiError::Validation(format!(
-                            "ExpressionAttributeValues contains invalid value: {msg} for key {k}"
-                        )),
-                        other => other.into(),
+                    let av = attribute_value_from_json(v).map_err(|e| match &e {
+                        ValueError::Validation(msg) if msg == ddb_core::value::json::NAME_TOO_LARGE => e.into(),
+                        ValueError::Validation(_) => invalid(k, e),
+                        ValueError::Serialization(_) => e.into(),
                     })?;
                     out.insert(k.clone(), av);
                 }
@@ -218,11 +255,11 @@ impl Placeholders {
     }
 
     /// A resolver over these maps.
-    pub fn resolver(&self) -> Result<ddb_core::expr::resolve::Resolver<'_>, ApiError> {
-        Ok(ddb_core::expr::resolve::Resolver::new(
+    pub fn resolver(&self) -> Result<ddb_core::expr::resolve::Resolver<'_>, ExprError> {
+        ddb_core::expr::resolve::Resolver::new(
             self.names.as_ref().map(|n| n as &dyn ddb_core::expr::resolve::NameSource),
             self.values.as_ref().map(|v| v as &dyn ddb_core::expr::resolve::ValueSource),
-        )?)
+        )
     }
 }
 

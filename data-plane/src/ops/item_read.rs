@@ -39,6 +39,9 @@ pub fn projection_of(body: &Value) -> Result<Option<Projection<Resolved<'static>
 /// `GetItem`
 pub async fn get(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: Value) -> Result<Reply, ApiError> {
     let t = table(catalog, caller, str_member(&body, "TableName")?)?;
+    // The expression parameters are checked before the key, as in Query
+    // and Scan (and DynamoDB).
+    let projection = projection_of(&body)?;
     let (pk, sk) = key_of_key(&t, body.get("Key"))?;
     let consistent = match body.get("ConsistentRead") {
         None | Some(Value::Null) => false,
@@ -46,7 +49,6 @@ pub async fn get(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: Val
         Some(_) => return Err(ApiError::Serialization("Unexpected value type in payload".into())),
     };
     let capacity_mode = return_consumed(&body)?;
-    let projection = projection_of(&body)?;
     let key = item_key(&t.record.id, &pk, sk.as_ref()).map_err(|e| ApiError::Validation(e.to_string()))?;
     let found = dp.items.get(&caller.tenant.id, key).await?;
     let mode = if consistent { ReadMode::Strong } else { ReadMode::Eventual };

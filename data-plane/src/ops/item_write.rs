@@ -11,7 +11,7 @@ use ddb_core::expr::ast::{Condition, Resolved, UpdateExpr};
 use ddb_core::expr::eval::evaluate;
 use ddb_core::expr::projection::project;
 use ddb_core::expr::update::{apply_update, check_key_attributes, UpdateContext};
-use ddb_core::expr::{parse_condition, parse_update, ExprKind};
+use ddb_core::expr::{parse_condition, parse_update, ExprError, ExprKind, Rule};
 use ddb_core::size::{check_item_size, check_updated_item_size, item_size};
 use ddb_core::value::json::item_to_json;
 use ddb_core::Item;
@@ -25,7 +25,8 @@ use crate::items::legacy;
 use crate::items::collection;
 use crate::items::index::TableIndexes;
 use crate::items::request::{
-    consumed_with_indexes, enum_member, item, key_of_item, key_of_key, return_consumed, str_member, table, Placeholders,
+    consumed_with_indexes, enum_member, key_of_item, key_of_key, put_item, return_consumed, str_member, table,
+    Placeholders,
 };
 use crate::items::{Decision, WriteKey};
 use crate::DataPlane;
@@ -39,23 +40,62 @@ struct Conditional {
     return_old_on_failure: bool,
 }
 
-/// Rejects requests mixing legacy and expression parameters, as DynamoDB
-/// does; true when the legacy family is used.
+/// Rejects requests mixing legacy and expression parameters, and
+/// ExpressionAttributeNames without any expression (or
+/// ExpressionAttributeValues next to legacy parameters), as DynamoDB does;
+/// true when the legacy family is used.
 pub(super) fn check_families(body: &Value, legacy_members: &[&str], expression_members: &[&str]) -> Result<bool, ApiError> {
     let legacy_used = legacy::present(body, legacy_members);
     let exprs_used = legacy::present(body, expression_members);
     ddb_core::expr::legacy::check_not_mixed(&legacy_used, &exprs_used)?;
-    if !legacy_used.is_empty() {
-        for m in ["ExpressionAttributeNames", "ExpressionAttributeValues"] {
-            if body.get(m).is_some_and(|v| !v.is_null()) {
-                return Err(ApiError::Validation(format!("{m} can only be specified when using expressions")));
-            }
-        }
+    let given = |m: &str| body.get(m).is_some_and(|v| !v.is_null());
+    if exprs_used.is_empty() && given("ExpressionAttributeNames") {
+        return Err(ApiError::Validation(
+            "ExpressionAttributeNames can only be specified when using expressions".into(),
+        ));
+    }
+    if !legacy_used.is_empty() && given("ExpressionAttributeValues") {
+        return Err(ApiError::Validation(
+            "ExpressionAttributeValues can only be specified when using expressions".into(),
+        ));
     }
     Ok(!legacy_used.is_empty())
 }
 
-fn conditional(body: &Value, ph: &Placeholders, update: Option<&str>) -> Result<(Conditional, Option<UpdateExpr<Resolved<'static>>>), ApiError> {
+/// The single-item write a request is. They report some expression rules
+/// as a failed constraint (`1 validation error detected: …`), where other
+/// operations (transactions included) send the message alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Write {
+    Put,
+    Update,
+    Delete,
+}
+
+impl Write {
+    /// True when this operation reports a broken `rule` as a constraint.
+    fn reports(self, rule: Rule) -> bool {
+        match rule {
+            Rule::UnusedPlaceholder => true,
+            Rule::EmptyValues | Rule::UpdateShape => self == Write::Update,
+        }
+    }
+
+    /// An expression error as this operation answers it.
+    fn expr_error(self, e: ExprError) -> ApiError {
+        match e.rule() {
+            Some(rule) if self.reports(rule) => ApiError::constraint(e.message()),
+            _ => e.into(),
+        }
+    }
+}
+
+fn conditional(
+    op: Write,
+    body: &Value,
+    ph: &Placeholders,
+    update: Option<&str>,
+) -> Result<(Conditional, Option<UpdateExpr<Resolved<'static>>>), ApiError> {
     let is_legacy = check_families(
         body,
         &["AttributeUpdates", "Expected", "ConditionalOperator"],
@@ -75,21 +115,25 @@ fn conditional(body: &Value, ph: &Placeholders, update: Option<&str>) -> Result<
         };
         (update, condition)
     } else {
-        let mut resolver = ph.resolver()?;
-        let update = match update {
-            Some(src) => Some(resolver.resolve_update(&parse_update(src)?)?.into_owned()),
-            None => None,
+        let condition = str_member(body, "ConditionExpression")?;
+        let resolved = || -> Result<_, ExprError> {
+            let mut resolver = ph.resolver()?;
+            let update = match update {
+                Some(src) => Some(resolver.resolve_update(&parse_update(src)?)?.into_owned()),
+                None => None,
+            };
+            let condition = match condition {
+                Some(src) => Some(
+                    resolver
+                        .resolve_condition(ExprKind::Condition, &parse_condition(ExprKind::Condition, src)?)?
+                        .into_owned(),
+                ),
+                None => None,
+            };
+            resolver.finish()?;
+            Ok((update, condition))
         };
-        let condition = match str_member(body, "ConditionExpression")? {
-            Some(src) => Some(
-                resolver
-                    .resolve_condition(ExprKind::Condition, &parse_condition(ExprKind::Condition, src)?)?
-                    .into_owned(),
-            ),
-            None => None,
-        };
-        resolver.finish()?;
-        (update, condition)
+        resolved().map_err(|e| op.expr_error(e))?
     };
     let on_failure = enum_member(
         body,
@@ -212,7 +256,7 @@ fn returns_old(body: &Value) -> Result<bool, ApiError> {
 /// `PutItem`
 pub async fn put(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: Value) -> Result<Value, ApiError> {
     let t = table(catalog, caller, str_member(&body, "TableName")?)?;
-    let new_item = item(body.get("Item"), "item")?;
+    let new_item = put_item(body.get("Item"))?;
     let (pk, sk) = key_of_item(&t, &new_item)?;
     check_item_size(&new_item).map_err(|e| ApiError::Validation(e.to_string()))?;
     t.indexes.check_local_size(&new_item, false).map_err(|e| ApiError::Validation(e.to_string()))?;
@@ -220,7 +264,7 @@ pub async fn put(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: Val
     let metrics = wants_collection_metrics(&body)?;
     let capacity_mode = return_consumed(&body)?.map(str::to_owned);
     let ph = Placeholders::from_body(&body)?;
-    let (cond, _) = conditional(&body, &ph, None)?;
+    let (cond, _) = conditional(Write::Put, &body, &ph, None)?;
     let key = key_bytes(&t, &pk, sk.as_ref())?;
     let name = t.def.spec.name.clone();
     let indexes = std::sync::Arc::clone(&t.indexes);
@@ -255,7 +299,7 @@ pub async fn delete(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: 
     let metrics = wants_collection_metrics(&body)?;
     let capacity_mode = return_consumed(&body)?.map(str::to_owned);
     let ph = Placeholders::from_body(&body)?;
-    let (cond, _) = conditional(&body, &ph, None)?;
+    let (cond, _) = conditional(Write::Delete, &body, &ph, None)?;
     let key = key_bytes(&t, &pk, sk.as_ref())?;
     let name = t.def.spec.name.clone();
     let indexes = std::sync::Arc::clone(&t.indexes);
@@ -293,8 +337,8 @@ pub async fn update(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: 
     .to_owned();
     let capacity_mode = return_consumed(&body)?.map(str::to_owned);
     let metrics = wants_collection_metrics(&body)?;
-    let ph = Placeholders::from_body(&body)?;
-    let (cond, upd) = conditional(&body, &ph, str_member(&body, "UpdateExpression")?)?;
+    let ph = Placeholders::from_update_item(&body)?;
+    let (cond, upd) = conditional(Write::Update, &body, &ph, str_member(&body, "UpdateExpression")?)?;
     let legacy_update = body.get("AttributeUpdates").is_some_and(|v| !v.is_null());
     let key_names: Vec<String> = std::iter::once(t.def.spec.key_schema.hash.name.clone())
         .chain(t.def.spec.key_schema.range.as_ref().map(|r| r.name.clone()))

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use ddb_core::api::table::{KeyAttr, ProjectionSpec, ScalarType};
 use ddb_core::expr::ast::{CompareOp, Condition, Projection, Resolved};
-use ddb_core::expr::key_condition::{key_condition, KeySchema, KeyType, SortCondition};
+use ddb_core::expr::key_condition::{key_condition, multi_key_condition, KeySchema, KeyType, MultiKeySchema, SortCondition};
 use ddb_core::expr::{parse_condition, parse_projection, ExprKind};
 use ddb_core::key::{encode_key_value, segment_range};
 use ddb_core::{AttributeValue, Item};
@@ -111,16 +111,18 @@ fn select(body: &Value, has_projection: bool) -> Result<Select, ApiError> {
         body,
         "Select",
         "select",
-        &["ALL_ATTRIBUTES", "ALL_PROJECTED_ATTRIBUTES", "SPECIFIC_ATTRIBUTES", "COUNT"],
+        &["SPECIFIC_ATTRIBUTES", "COUNT", "ALL_ATTRIBUTES", "ALL_PROJECTED_ATTRIBUTES"],
     )?;
     // The messages name the member the request used.
     let member = if body.get("AttributesToGet").is_some_and(|v| !v.is_null()) { "AttributesToGet" } else { "ProjectionExpression" };
-    let cannot = |what: &str| validation(format!("Cannot specify the {member} when choosing to get {what}"));
+    let cannot = |what: &str| ApiError::constraint(format!("Cannot specify the {member} when choosing to get {what}"));
     Ok(match (s, has_projection) {
         (None, true) | (Some("SPECIFIC_ATTRIBUTES"), true) => Select::Specific,
         (None, false) => Select::AllAttributes,
         (Some("SPECIFIC_ATTRIBUTES"), false) => {
-            return Err(validation("1 validation error detected: Select type SPECIFIC_ATTRIBUTES requires a ProjectionExpression or AttributesToGet"))
+            return Err(ApiError::constraint(
+                "Must specify the AttributesToGet or ProjectionExpression when choosing to get SPECIFIC_ATTRIBUTES",
+            ))
         }
         (Some("ALL_ATTRIBUTES"), true) => return Err(cannot("ALL_ATTRIBUTES")),
         (Some("COUNT"), true) => return Err(cannot("only the Count")),
@@ -167,7 +169,7 @@ struct Target {
 fn target(body: &Value, t: &CatalogTable, select: &mut Select, has_projection: bool) -> Result<Target, ApiError> {
     let Some(name) = str_member(body, "IndexName")? else {
         if *select == Select::AllProjected {
-            return Err(validation("ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName"));
+            return Err(ApiError::constraint("ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName"));
         }
         let ks = &t.def.spec.key_schema;
         return Ok(Target {
@@ -455,9 +457,12 @@ async fn run_page(
 /// A Query filters on what its key condition did not select: a filter
 /// that reads a key attribute of the table or index queried is refused.
 fn filter_avoids_keys(exprs: &Exprs, body: &Value, target: &Target) -> Result<(), ApiError> {
-    let keys: Vec<&str> = std::iter::once(target.hash.name.as_str())
-        .chain(target.range.as_ref().map(|r| r.name.as_str()))
-        .collect();
+    let keys: Vec<&str> = match target.index.as_ref().filter(|i| i.is_multi()) {
+        Some(idx) => idx.key_attrs().map(|a| a.name.as_str()).collect(),
+        None => std::iter::once(target.hash.name.as_str())
+            .chain(target.range.as_ref().map(|r| r.name.as_str()))
+            .collect(),
+    };
     let mut found: Option<String> = None;
     if let Some(filter) = &exprs.filter {
         filter.visit_paths(&mut |p| {
@@ -482,6 +487,9 @@ pub async fn query(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: V
     let exprs = exprs(&body, true)?;
     let mut sel = select(&body, exprs.projection.is_some())?;
     let target = target(&body, &t, &mut sel, exprs.projection.is_some())?;
+    if let Some(idx) = target.index.clone().filter(IndexLayout::is_multi) {
+        return query_multi(dp, caller, t, target, &idx, sel, exprs, &body).await;
+    }
     let schema = KeySchema {
         partition: (target.hash.name.as_str(), key_type(target.hash.ty)),
         sort: target.range.as_ref().map(|r| (r.name.as_str(), key_type(r.ty))),
@@ -511,6 +519,56 @@ pub async fn query(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: V
         _ => None,
     };
     run_page(dp, caller, Arc::clone(&t), target, sel, exprs, sort, range, direction, &body).await
+}
+
+/// `Query` on a global secondary index with multi-attribute keys: the
+/// partition is given by all HASH values, the range to read by equality
+/// values of leading RANGE attributes (a key prefix) and an optional
+/// condition on the next RANGE attribute.
+#[allow(clippy::too_many_arguments)]
+async fn query_multi(
+    dp: &DataPlane,
+    caller: &Verified,
+    t: Arc<CatalogTable>,
+    target: Target,
+    idx: &IndexLayout,
+    sel: Select,
+    exprs: Exprs,
+    body: &Value,
+) -> Result<Reply, ApiError> {
+    let pair = |a: &KeyAttr| (a.name.clone(), key_type(a.ty));
+    let hashes: Vec<(String, KeyType)> = idx.hash_attrs().map(pair).collect();
+    let ranges: Vec<(String, KeyType)> = idx.range_attrs().map(pair).collect();
+    let schema = MultiKeySchema {
+        partition: hashes.iter().map(|(n, k)| (n.as_str(), *k)).collect(),
+        sort: ranges.iter().map(|(n, k)| (n.as_str(), *k)).collect(),
+    };
+    let kc = match (&exprs.key, &exprs.legacy_key) {
+        (Some(kc), _) => multi_key_condition(kc, &schema)?,
+        (None, Some(legacy_kc)) => ddb_core::expr::legacy::multi_key_conditions(legacy_kc, &schema)?,
+        (None, None) => return Err(validation("KeyConditionExpression is required")),
+    };
+    filter_avoids_keys(&exprs, body, &target)?;
+    let partition = idx.partition_prefix_of(&kc.partition)?;
+    let mut prefix = partition.clone();
+    for v in &kc.sort_equal {
+        encode_key_value(v, &mut prefix).map_err(|e| validation(e.to_string()))?;
+    }
+    let range = sort_bounds(&prefix, kc.sort.as_ref())?;
+    let forward = bool_member(body, "ScanIndexForward")?.unwrap_or(true);
+    let direction = if forward { Direction::Forward } else { Direction::Reverse };
+    let esk = start_key(&t, &target, body)?;
+    if let Some(k) = &esk {
+        if !k.starts_with(&partition) {
+            return Err(validation("The provided starting key is invalid: The provided key element does not match the schema"));
+        }
+    }
+    let range = after_start(range, esk, direction);
+    let sort = match (kc.sort, ranges.get(kc.sort_equal.len())) {
+        (Some(c), Some((name, _))) => Some((name.clone(), c)),
+        _ => None,
+    };
+    run_page(dp, caller, Arc::clone(&t), target, sel, exprs, sort, range, direction, body).await
 }
 
 /// `Scan`

@@ -16,7 +16,7 @@ use super::ast::{
     UpdateAction, UpdateExpr,
 };
 use super::values::{compare_scalars, is_scalar, render, update_type_name};
-use super::{ExprError, ExprKind};
+use super::{ExprError, ExprKind, Rule};
 use crate::value::AttributeValue;
 
 const ALL_TYPES: &str = "{NS,SS,L,BS,N,M,B,BOOL,NULL,S}";
@@ -244,12 +244,14 @@ pub fn overlaps<'n, T>(
         for earlier in items.iter().take(i).map(&path_of) {
             match relation(earlier, path) {
                 Relation::Overlap => {
-                    return Err(ExprError::invalid(
+                    let e = ExprError::invalid(
                         kind,
                         format_args!(
                             "Two document paths overlap with each other; must remove or rewrite one of these paths; path one: {earlier}, path two: {path}"
                         ),
-                    ))
+                    );
+                    // In an UpdateExpression, overlapping paths break its shape.
+                    return Err(if kind == ExprKind::Update { e.breaking(Rule::UpdateShape) } else { e });
                 }
                 Relation::Conflict => {
                     conflict.get_or_insert_with(|| format!(

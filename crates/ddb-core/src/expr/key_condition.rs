@@ -241,3 +241,95 @@ pub fn key_condition(cond: &Condition<Resolved<'_>>, schema: &KeySchema<'_>) -> 
     }
     Ok(KeyCondition { partition, sort })
 }
+
+/// The key of a global secondary index with multi-attribute keys: one to
+/// four partition (HASH) attributes and up to four sort (RANGE) attributes,
+/// each list in key schema order.
+#[derive(Debug, Clone)]
+pub struct MultiKeySchema<'a> {
+    /// Partition key attributes, in order.
+    pub partition: Vec<(&'a str, KeyType)>,
+    /// Sort key attributes, in order.
+    pub sort: Vec<(&'a str, KeyType)>,
+}
+
+/// A validated key condition on a multi-attribute key.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MultiKeyCondition {
+    /// The value of every partition attribute, in schema order.
+    pub partition: Vec<AttributeValue>,
+    /// Equality values of the leading sort attributes, in schema order.
+    pub sort_equal: Vec<AttributeValue>,
+    /// The condition on the next sort attribute (position
+    /// `sort_equal.len()`), if any.
+    pub sort: Option<SortCondition>,
+}
+
+/// Validates a resolved KeyConditionExpression against a multi-attribute
+/// key: equality on every partition attribute; on the sort attributes,
+/// equality on a left-to-right prefix, optionally followed by one
+/// condition (`=`, `<`, `<=`, `>`, `>=`, `BETWEEN`, `begins_with`) on the
+/// next sort attribute.
+pub fn multi_key_condition(
+    cond: &Condition<Resolved<'_>>,
+    schema: &MultiKeySchema<'_>,
+) -> Result<MultiKeyCondition, ExprError> {
+    let mut simple = Vec::new();
+    collect(cond, &mut simple)?;
+    if simple.is_empty() {
+        return Err(err("Conditions can be of length 1 or 2 only"));
+    }
+    let find = |name: &str| simple.iter().position(|s| s.attr == name);
+    let type_error = || {
+        err("One or more parameter values were invalid: Condition parameter type does not match schema type")
+    };
+    let mut partition = Vec::with_capacity(schema.partition.len());
+    for &(name, ty) in &schema.partition {
+        let Some(at) = find(name) else {
+            return Err(err(format!("Query condition missed key schema element: {name}")));
+        };
+        let Some(Simple { cond: SortCondition::Compare(CompareOp::Eq, v), .. }) = simple.get(at) else {
+            return Err(err("Query key condition not supported"));
+        };
+        if v.type_tag() != ty.tag() {
+            return Err(type_error());
+        }
+        partition.push(v.clone());
+    }
+    let known = |a: &str| schema.partition.iter().chain(&schema.sort).any(|(n, _)| *n == a);
+    if simple.iter().any(|s| !known(s.attr)) {
+        if let Some((missing, _)) = schema.sort.iter().find(|(n, _)| find(n).is_none()) {
+            return Err(err(format!("Query condition missed key schema element: {missing}")));
+        }
+        return Err(err("Query key condition not supported"));
+    }
+    // Sort attributes with a condition, in schema order.
+    let used: Vec<(usize, &str, KeyType, &SortCondition)> = schema
+        .sort
+        .iter()
+        .enumerate()
+        .filter_map(|(i, &(n, ty))| find(n).and_then(|at| simple.get(at)).map(|s| (i, n, ty, &s.cond)))
+        .collect();
+    if let Some(&(last_pos, last_name, _, _)) = used.last() {
+        if let Some((i, (skipped, _))) = schema.sort.iter().enumerate().take(last_pos).find(|(_, (n, _))| find(n).is_none()) {
+            let next = used.iter().find(|u| u.0 > i).map_or(last_name, |u| u.1);
+            return Err(err(format!(
+                "RANGE key attributes {skipped} must have equality conditions specified in the query because a condition is present on key attribute {next}"
+            )));
+        }
+    }
+    let mut sort_equal = Vec::new();
+    let mut sort = None;
+    for (n, &(_, _, ty, c)) in used.iter().enumerate() {
+        check_types(c, ty)?;
+        if n + 1 == used.len() {
+            sort = Some(c.clone());
+        } else {
+            let SortCondition::Compare(CompareOp::Eq, v) = c else {
+                return Err(err("Query key condition not supported"));
+            };
+            sort_equal.push(v.clone());
+        }
+    }
+    Ok(MultiKeyCondition { partition, sort_equal, sort })
+}

@@ -356,6 +356,32 @@ pub fn key_conditions(
     key_condition(&cond, schema)
 }
 
+/// Converts `KeyConditions` for a multi-attribute key (a global secondary
+/// index with several HASH or RANGE attributes); the rules are those of
+/// [`super::key_condition::multi_key_condition`].
+pub fn multi_key_conditions(
+    conditions: &BTreeMap<String, LegacyCondition>,
+    schema: &super::key_condition::MultiKeySchema<'_>,
+) -> Result<super::key_condition::MultiKeyCondition, ExprError> {
+    use ComparisonOperator as C;
+    for c in conditions.values() {
+        check_filter_entry(c)?;
+    }
+    if conditions.is_empty() {
+        return Err(ExprError::plain("Conditions can be of length 1 or 2 only"));
+    }
+    let mut conds = Vec::new();
+    for (attr, c) in conditions {
+        if matches!(c.comparison_operator, C::Null | C::NotNull | C::Ne | C::Contains | C::NotContains | C::In) {
+            return Err(ExprError::plain("Attempted conditional constraint is not an indexable operation"));
+        }
+        conds.push(to_condition(attr, c.comparison_operator, &c.attribute_value_list));
+    }
+    let cond = combine(conds, ConditionalOperator::And)
+        .ok_or_else(|| ExprError::plain("Conditions can be of length 1 or 2 only"))?;
+    super::key_condition::multi_key_condition(&cond, schema)
+}
+
 /// Converts `AttributeUpdates`.
 pub fn attribute_updates(updates: &BTreeMap<String, AttributeValueUpdate>) -> Result<UpdateExpr<Resolved<'static>>, ExprError> {
     let mut actions = Vec::new();

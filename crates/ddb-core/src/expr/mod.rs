@@ -84,6 +84,22 @@ impl ExprKind {
     }
 }
 
+/// The request-level rules some operations report as a failed constraint
+/// (`1 validation error detected: <message>`) where the others send the
+/// message alone. Which operation does which is the service's business;
+/// see [`ExprError::rule`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Rule {
+    /// A placeholder of `ExpressionAttributeNames` or
+    /// `ExpressionAttributeValues` that no expression uses.
+    UnusedPlaceholder,
+    /// An empty `ExpressionAttributeValues` map.
+    EmptyValues,
+    /// An UpdateExpression that is empty, repeats a section, or updates two
+    /// overlapping paths.
+    UpdateShape,
+}
+
 /// An expression failure: always a ValidationException, with DynamoDB's
 /// exact message.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -91,6 +107,9 @@ pub enum ExprError {
     /// A ValidationException with this message.
     #[error("{0}")]
     Validation(String),
+    /// A ValidationException with this message that breaks a [`Rule`].
+    #[error("{1}")]
+    Broke(Rule, String),
 }
 
 impl ExprError {
@@ -104,10 +123,25 @@ impl ExprError {
         ExprError::Validation(message.into())
     }
 
+    /// The same message, marked as breaking `rule`.
+    pub(crate) fn breaking(self, rule: Rule) -> Self {
+        match self {
+            ExprError::Validation(m) | ExprError::Broke(_, m) => ExprError::Broke(rule, m),
+        }
+    }
+
     /// The message returned to the client.
     pub fn message(&self) -> &str {
         match self {
-            ExprError::Validation(m) => m,
+            ExprError::Validation(m) | ExprError::Broke(_, m) => m,
+        }
+    }
+
+    /// The request-level rule this failure breaks, if any.
+    pub const fn rule(&self) -> Option<Rule> {
+        match self {
+            ExprError::Validation(_) => None,
+            ExprError::Broke(rule, _) => Some(*rule),
         }
     }
 

@@ -19,7 +19,7 @@
 use super::ast::{Parsed, SetAction, SetValue, UpdateAction, UpdateExpr, ValueAction, ValueRef};
 use super::lexer::TokenKind;
 use super::parser::{reserved_error, too_deep, Grammar, Kw, Parser};
-use super::{ExprError, ExprKind};
+use super::{ExprError, ExprKind, Rule};
 
 /// A parsed update expression.
 pub type ParsedUpdate<'s> = UpdateExpr<Parsed<'s>>;
@@ -129,7 +129,8 @@ fn parse_action<'s>(p: &mut Parser<'s>, clause: Clause, out: &mut ParsedUpdate<'
 
 /// Parses an UpdateExpression.
 pub fn parse_update(src: &str) -> Result<ParsedUpdate<'_>, ExprError> {
-    let mut p = Parser::new(src, ExprKind::Update, Grammar::Update)?;
+    let mut p = Parser::new(src, ExprKind::Update, Grammar::Update)
+        .map_err(|e| if src.is_empty() { e.breaking(Rule::UpdateShape) } else { e })?;
     let mut out = ParsedUpdate { actions: Vec::new() };
     // Clauses seen so far (at most the four kinds).
     let mut seen: [Option<Clause>; 4] = [None; 4];
@@ -177,7 +178,8 @@ fn finish_update_issues(p: &Parser<'_>) -> Result<(), ExprError> {
         return Err(ExprError::invalid(
             kind,
             format_args!("The \"{s}\" section can only be used once in an update expression;"),
-        ));
+        )
+        .breaking(Rule::UpdateShape));
     }
     if let Some(f) = &i.misused_function {
         return Err(ExprError::invalid(

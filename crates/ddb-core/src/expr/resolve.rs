@@ -25,7 +25,7 @@ use super::ast::{
 };
 use super::check;
 use super::lexer::is_ident_byte;
-use super::{ExprError, ExprKind};
+use super::{ExprError, ExprKind, Rule};
 use crate::value::AttributeValue;
 
 /// A source of `ExpressionAttributeNames`.
@@ -228,7 +228,7 @@ impl<'a> Resolver<'a> {
         }
         if let Some(v) = values {
             if v.key_count() == 0 {
-                return Err(ExprError::plain("ExpressionAttributeValues must not be empty"));
+                return Err(ExprError::plain("ExpressionAttributeValues must not be empty").breaking(Rule::EmptyValues));
             }
             let valid = v.all_keys(&mut |k| valid_placeholder(k, b':'));
             if let Some(bad) = first_invalid(valid, || v.keys(), b':') {
@@ -329,7 +329,8 @@ impl<'a> Resolver<'a> {
                 return Err(ExprError::plain(format!(
                     "Value provided in ExpressionAttributeNames unused in expressions: keys: {{{}}}",
                     unused.join(", ")
-                )));
+                ))
+                .breaking(Rule::UnusedPlaceholder));
             }
         }
         if let Some(v) = self.values.filter(|v| v.key_count() != self.used_values.count()) {
@@ -343,7 +344,8 @@ impl<'a> Resolver<'a> {
                 return Err(ExprError::plain(format!(
                     "Value provided in ExpressionAttributeValues unused in expressions: keys: {{{}}}",
                     unused.join(", ")
-                )));
+                ))
+                .breaking(Rule::UnusedPlaceholder));
             }
         }
         Ok(())

@@ -75,6 +75,12 @@ impl ValueError {
             ValueError::Validation(_) => ErrorCode::Validation,
         }
     }
+
+    /// True for an empty string or number set (`An string set  may not be
+    /// empty`), which some operations report as a failed constraint.
+    pub fn is_empty_set(&self) -> bool {
+        matches!(self, ValueError::Validation(m) if m == build::EMPTY_SS || m == build::EMPTY_NS)
+    }
 }
 
 impl From<super::NumberError> for ValueError {

@@ -225,7 +225,7 @@ impl TableDefinition {
         let used: Vec<String> = std::iter::once(&spec.key_schema)
             .chain(spec.local_secondary_indexes.iter().map(|i| &i.key_schema))
             .chain(spec.global_secondary_indexes.iter().map(|i| &i.key_schema))
-            .flat_map(|k| std::iter::once(k.hash.name.clone()).chain(k.range.as_ref().map(|r| r.name.clone())))
+            .flat_map(|k| k.attrs().into_iter().map(|a| a.name.clone()).collect::<Vec<_>>())
             .collect();
         spec.attribute_definitions.retain(|(n, _)| used.contains(n));
         Ok(())

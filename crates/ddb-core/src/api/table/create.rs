@@ -53,8 +53,20 @@ const MAX_CAPACITY: i64 = 1_000_000_000_000;
 /// Per-table index limits.
 const MAX_LSI: usize = 5;
 const MAX_GSI: usize = 20;
+/// Most HASH (and most RANGE) attributes of a multi-attribute GSI key.
+pub(super) const MAX_MULTI_KEY: usize = 4;
 
 pub(super) fn key_schema_constraints(c: &mut Constraints, ks: &[KeySchemaElement], path: &str) {
+    key_schema_constraints_max(c, ks, path, 2);
+}
+
+/// A global secondary index's key schema: up to four HASH and four RANGE
+/// attributes (multi-attribute keys).
+pub(super) fn gsi_key_schema_constraints(c: &mut Constraints, ks: &[KeySchemaElement], path: &str) {
+    key_schema_constraints_max(c, ks, path, 2 * MAX_MULTI_KEY);
+}
+
+fn key_schema_constraints_max(c: &mut Constraints, ks: &[KeySchemaElement], path: &str, max: usize) {
     let rendered = render_list(ks.iter().map(|k| {
         format!(
             "KeySchemaElement(attributeName={}, keyType={})",
@@ -62,7 +74,7 @@ pub(super) fn key_schema_constraints(c: &mut Constraints, ks: &[KeySchemaElement
             k.key_type.as_deref().unwrap_or("null")
         )
     }));
-    c.list_length(&rendered, ks.len(), path, 1, 2);
+    c.list_length(&rendered, ks.len(), path, 1, max);
     for (i, k) in ks.iter().enumerate() {
         let p = format!("{path}.{}.member", i + 1);
         if let Some(name) = &k.attribute_name {
@@ -173,7 +185,7 @@ impl CreateTableInput {
                 }
             }
             match &gsi.key_schema {
-                Some(ks) => key_schema_constraints(&mut c, ks, &format!("{p}.keySchema")),
+                Some(ks) => gsi_key_schema_constraints(&mut c, ks, &format!("{p}.keySchema")),
                 None => {
                     c.not_null(None::<&String>, &format!("{p}.keySchema"));
                 }
@@ -320,7 +332,7 @@ impl CreateTableInput {
             }
             for gsi in list {
                 let iname = gsi.index_name.clone().unwrap_or_default();
-                let iks = index_key_schema(gsi.key_schema.as_deref(), defs, &def_names)?;
+                let iks = gsi_key_schema(gsi.key_schema.as_deref().unwrap_or_default(), defs, &def_names)?;
                 let projection = projection(gsi.projection.as_ref())?;
                 let throughput = match billing_mode {
                     BillingMode::PayPerRequest => {
@@ -361,10 +373,7 @@ impl CreateTableInput {
         if !no_indexes {
             let mut used: BTreeSet<&str> = key_names.iter().copied().collect();
             for i in lsis.iter().chain(gsis.iter()) {
-                used.insert(i.key_schema.hash.name.as_str());
-                if let Some(r) = &i.key_schema.range {
-                    used.insert(r.name.as_str());
-                }
+                used.extend(i.key_schema.attrs().into_iter().map(|a| a.name.as_str()));
             }
             if def_names.iter().any(|d| !used.contains(d)) {
                 return Err(invalid(&format!(
@@ -504,7 +513,66 @@ pub(super) fn key_schema(
         ),
         None => None,
     };
-    Ok(KeySchema { hash, range })
+    Ok(KeySchema::simple(hash, range))
+}
+
+/// A global secondary index's key schema: one to four HASH attributes,
+/// then up to four RANGE attributes (multi-attribute keys). Schemas of the
+/// classic shape (HASH, optionally RANGE) and invalid first or second
+/// elements get [`key_schema`]'s checks and messages.
+pub(super) fn gsi_key_schema(
+    ks: &[KeySchemaElement],
+    defs: &[AttributeDefinition],
+    def_names: &[&str],
+) -> Result<KeySchema, String> {
+    fn kind(k: &KeySchemaElement) -> Option<&str> {
+        k.key_type.as_deref()
+    }
+    let first_hash = ks.first().and_then(kind) == Some("HASH");
+    let classic = !first_hash || ks.len() <= 1 || (ks.len() == 2 && ks.get(1).and_then(kind) == Some("RANGE"));
+    if classic {
+        return key_schema(ks, defs, def_names);
+    }
+    let names: Vec<&str> = ks.iter().filter_map(|k| k.attribute_name.as_deref()).collect();
+    if names.iter().any(|k| !def_names.contains(k)) {
+        return Err(invalid(&format!(
+            "Some index key attributes are not defined in AttributeDefinitions. Keys: {}, AttributeDefinitions: {}",
+            render_list(&names),
+            render_list(def_names)
+        )));
+    }
+    let mut seen = BTreeSet::new();
+    if let Some(dup) = names.iter().find(|n| !seen.insert(**n)) {
+        return Err(invalid(&format!("Duplicate key attribute name in KeySchema: {dup}")));
+    }
+    let hashes = ks.iter().take_while(|k| kind(k) == Some("HASH")).count();
+    #[allow(clippy::indexing_slicing)] // `hashes` counts elements of `ks`
+    let (hash_part, range_part) = ks.split_at(hashes);
+    if range_part.iter().any(|k| kind(k) != Some("RANGE")) {
+        return Err(
+            "Invalid KeySchema: All HASH key attributes must come before the RANGE key attributes".into(),
+        );
+    }
+    if hash_part.len() > MAX_MULTI_KEY {
+        return Err(invalid(&format!(
+            "The number of HASH key attributes in KeySchema exceeds the limit of {MAX_MULTI_KEY}"
+        )));
+    }
+    if range_part.len() > MAX_MULTI_KEY {
+        return Err(invalid(&format!(
+            "The number of RANGE key attributes in KeySchema exceeds the limit of {MAX_MULTI_KEY}"
+        )));
+    }
+    let attr = |k: &KeySchemaElement| -> Result<KeyAttr, String> {
+        let name = k.attribute_name.clone();
+        name.and_then(|name| Some(KeyAttr { ty: type_of(defs, &name)?, name }))
+            .ok_or_else(|| "Invalid KeySchema: Some index key attribute have no definition".to_owned())
+    };
+    let mut hash = hash_part.iter().map(attr).collect::<Result<Vec<_>, _>>()?;
+    let mut range = range_part.iter().map(attr).collect::<Result<Vec<_>, _>>()?;
+    let first = hash.remove(0);
+    let first_range = if range.is_empty() { None } else { Some(range.remove(0)) };
+    Ok(KeySchema { hash: first, range: first_range, more_hash: hash, more_range: range })
 }
 
 fn index_key_schema(

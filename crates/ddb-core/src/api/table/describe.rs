@@ -43,10 +43,9 @@ impl Location<'_> {
 }
 
 fn key_schema_json(ks: &KeySchema) -> Value {
-    let mut v = vec![json!({"AttributeName": ks.hash.name, "KeyType": "HASH"})];
-    if let Some(r) = &ks.range {
-        v.push(json!({"AttributeName": r.name, "KeyType": "RANGE"}));
-    }
+    let mut v: Vec<Value> =
+        ks.hash_attrs().iter().map(|h| json!({"AttributeName": h.name, "KeyType": "HASH"})).collect();
+    v.extend(ks.range_attrs().iter().map(|r| json!({"AttributeName": r.name, "KeyType": "RANGE"})));
     Value::Array(v)
 }
 

@@ -150,7 +150,7 @@ struct IndexThroughputWire {
 impl UpdateTableInput {
     fn gsi_updates(&self) -> Result<Vec<super::change::GsiUpdate>, String> {
         use super::change::GsiUpdate;
-        use super::create::{invalid, key_schema, projection, provisioned};
+        use super::create::{gsi_key_schema, invalid, projection, provisioned};
         let mut out = Vec::new();
         let defs = self.attribute_definitions.clone().unwrap_or_default();
         let def_names: Vec<&str> = defs.iter().filter_map(|d| d.attribute_name.as_deref()).collect();
@@ -170,17 +170,18 @@ impl UpdateTableInput {
                 let mut cons = Constraints::default();
                 cons.table_name(&name, "globalSecondaryIndexUpdates.1.member.create.indexName");
                 if let Some(ks) = &c.key_schema {
-                    super::create::key_schema_constraints(&mut cons, ks, "globalSecondaryIndexUpdates.1.member.create.keySchema");
+                    super::create::gsi_key_schema_constraints(&mut cons, ks, "globalSecondaryIndexUpdates.1.member.create.keySchema");
                 }
                 cons.finish().map_err(|e| e.to_string())?;
-                let ks = key_schema(c.key_schema.as_deref().unwrap_or_default(), &defs, &def_names)?;
+                let ks = gsi_key_schema(c.key_schema.as_deref().unwrap_or_default(), &defs, &def_names)?;
                 let proj = projection(c.projection.as_ref())?;
                 let throughput = match &c.provisioned_throughput {
                     Some(t) => Some(provisioned(Some(t))?),
                     None => None,
                 };
-                let definitions = std::iter::once(&ks.hash)
-                    .chain(ks.range.as_ref())
+                let definitions = ks
+                    .attrs()
+                    .into_iter()
                     .map(|a| (a.name.clone(), a.ty))
                     .collect();
                 out.push(GsiUpdate::Create {

@@ -43,11 +43,48 @@ pub struct KeyAttr {
     pub ty: ScalarType,
 }
 
-/// Partition key and optional sort key.
+/// Partition key and optional sort key. A global secondary index may have
+/// multi-attribute keys: up to four HASH and four RANGE attributes, the
+/// first of each in `hash` and `range`, the others (in order) in
+/// `more_hash` and `more_range` (empty for every other key schema, and
+/// then not stored).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KeySchema {
     pub hash: KeyAttr,
     pub range: Option<KeyAttr>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub more_hash: Vec<KeyAttr>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub more_range: Vec<KeyAttr>,
+}
+
+impl KeySchema {
+    /// A key of one HASH and at most one RANGE attribute.
+    pub fn simple(hash: KeyAttr, range: Option<KeyAttr>) -> KeySchema {
+        KeySchema { hash, range, more_hash: Vec::new(), more_range: Vec::new() }
+    }
+
+    /// The HASH attributes, in order.
+    pub fn hash_attrs(&self) -> Vec<&KeyAttr> {
+        std::iter::once(&self.hash).chain(self.more_hash.iter()).collect()
+    }
+
+    /// The RANGE attributes, in order.
+    pub fn range_attrs(&self) -> Vec<&KeyAttr> {
+        self.range.iter().chain(self.more_range.iter()).collect()
+    }
+
+    /// Every key attribute: the HASH ones, then the RANGE ones.
+    pub fn attrs(&self) -> Vec<&KeyAttr> {
+        let mut v = self.hash_attrs();
+        v.extend(self.range_attrs());
+        v
+    }
+
+    /// True when the key has more than one HASH or RANGE attribute.
+    pub fn is_multi(&self) -> bool {
+        !self.more_hash.is_empty() || !self.more_range.is_empty()
+    }
 }
 
 /// How a table is billed.

@@ -315,3 +315,157 @@ fn warm_throughput_starts_at_the_baseline_and_only_grows() {
     let d = describe(&def, "ACTIVE", loc, Usage::default());
     assert_eq!(d["TableClassSummary"], json!({"TableClass": "STANDARD_INFREQUENT_ACCESS", "LastUpdateDateTime": 5.0}));
 }
+
+fn multi_gsi(key_schema: serde_json::Value) -> serde_json::Value {
+    let mut v = base();
+    v["AttributeDefinitions"] = json!([
+        {"AttributeName": "Artist", "AttributeType": "S"},
+        {"AttributeName": "SongTitle", "AttributeType": "S"},
+        {"AttributeName": "h1", "AttributeType": "S"},
+        {"AttributeName": "h2", "AttributeType": "N"},
+        {"AttributeName": "h3", "AttributeType": "B"},
+        {"AttributeName": "h4", "AttributeType": "S"},
+        {"AttributeName": "h5", "AttributeType": "S"},
+        {"AttributeName": "r1", "AttributeType": "N"},
+        {"AttributeName": "r2", "AttributeType": "S"},
+        {"AttributeName": "r3", "AttributeType": "B"},
+        {"AttributeName": "r4", "AttributeType": "S"},
+        {"AttributeName": "r5", "AttributeType": "S"}
+    ]);
+    v["GlobalSecondaryIndexes"] = json!([{
+        "IndexName": "Multi",
+        "KeySchema": key_schema,
+        "Projection": {"ProjectionType": "ALL"},
+        "ProvisionedThroughput": {"ReadCapacityUnits": 1, "WriteCapacityUnits": 1}
+    }]);
+    v
+}
+
+fn elems(spec: &[(&str, &str)]) -> serde_json::Value {
+    json!(spec.iter().map(|(n, t)| json!({"AttributeName": n, "KeyType": t})).collect::<Vec<_>>())
+}
+
+/// Every definition used, so that only the key schema rules speak.
+fn all_used(v: &mut serde_json::Value) {
+    let names: Vec<String> = v["GlobalSecondaryIndexes"][0]["KeySchema"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["AttributeName"].as_str().unwrap().to_owned())
+        .collect();
+    let defs: Vec<serde_json::Value> = v["AttributeDefinitions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| {
+            let n = d["AttributeName"].as_str().unwrap();
+            n == "Artist" || n == "SongTitle" || names.iter().any(|k| k == n)
+        })
+        .cloned()
+        .collect();
+    v["AttributeDefinitions"] = json!(defs);
+}
+
+#[test]
+fn gsi_multi_attribute_keys_are_accepted() {
+    let ks = [("h1", "HASH"), ("h2", "HASH"), ("h3", "HASH"), ("h4", "HASH"), ("r1", "RANGE"), ("r2", "RANGE"), ("r3", "RANGE"), ("r4", "RANGE")];
+    let mut v = multi_gsi(elems(&ks));
+    all_used(&mut v);
+    let spec = input(v).validate().unwrap();
+    let k = &spec.global_secondary_indexes[0].key_schema;
+    assert!(k.is_multi());
+    let hashes: Vec<(&str, ScalarType)> = k.hash_attrs().iter().map(|a| (a.name.as_str(), a.ty)).collect();
+    assert_eq!(hashes, [("h1", ScalarType::S), ("h2", ScalarType::N), ("h3", ScalarType::B), ("h4", ScalarType::S)]);
+    let ranges: Vec<&str> = k.range_attrs().iter().map(|a| a.name.as_str()).collect();
+    assert_eq!(ranges, ["r1", "r2", "r3", "r4"]);
+    // DescribeTable lists the key schema in the order given.
+    let def = TableDefinition::new("id".into(), 0.0, spec);
+    let d = describe(&def, "ACTIVE", Location { region: "us-east-1", account_id: "1" }, Usage::default());
+    assert_eq!(d["GlobalSecondaryIndexes"][0]["KeySchema"], elems(&ks));
+    // The stored form of a classic key schema is unchanged.
+    let classic = KeySchema::simple(KeyAttr { name: "a".into(), ty: ScalarType::S }, None);
+    assert_eq!(serde_json::to_value(&classic).unwrap(), json!({"hash": {"name": "a", "ty": "S"}, "range": null}));
+
+    for ks in [
+        vec![("h1", "HASH"), ("h2", "HASH")],
+        vec![("h1", "HASH"), ("r1", "RANGE"), ("r2", "RANGE")],
+        vec![("h1", "HASH"), ("h2", "HASH"), ("r1", "RANGE")],
+    ] {
+        let mut v = multi_gsi(elems(&ks));
+        all_used(&mut v);
+        let spec = input(v).validate().unwrap_or_else(|e| panic!("{ks:?}: {e}"));
+        assert_eq!(spec.global_secondary_indexes[0].key_schema.attrs().len(), ks.len());
+    }
+}
+
+#[test]
+fn gsi_multi_attribute_key_rules() {
+    let check = |ks: &[(&str, &str)]| {
+        let mut v = multi_gsi(elems(ks));
+        all_used(&mut v);
+        err(v)
+    };
+    assert!(check(&[("h1", "HASH"), ("h2", "HASH"), ("h3", "HASH"), ("h4", "HASH"), ("h5", "HASH")])
+        .contains("The number of HASH key attributes in KeySchema exceeds the limit of 4"));
+    assert!(check(&[("h1", "HASH"), ("r1", "RANGE"), ("r2", "RANGE"), ("r3", "RANGE"), ("r4", "RANGE"), ("r5", "RANGE")])
+        .contains("The number of RANGE key attributes in KeySchema exceeds the limit of 4"));
+    assert!(check(&[("h1", "HASH"), ("r1", "RANGE"), ("h2", "HASH")]).starts_with("Invalid KeySchema"));
+    assert!(check(&[("h1", "HASH"), ("h2", "HASH"), ("h1", "RANGE")]).contains("Duplicate"));
+    // Nine elements: the list constraint.
+    let nine = [("h1", "HASH"), ("h2", "HASH"), ("h3", "HASH"), ("h4", "HASH"), ("r1", "RANGE"), ("r2", "RANGE"), ("r3", "RANGE"), ("r4", "RANGE"), ("r5", "RANGE")];
+    let e = err(multi_gsi(elems(&nine)));
+    assert!(e.contains("at 'globalSecondaryIndexes.1.member.keySchema' failed to satisfy constraint: Member must have length less than or equal to 8"), "{e}");
+    // Undefined and unscalar attributes.
+    let mut v = multi_gsi(elems(&[("h1", "HASH"), ("h2", "HASH"), ("nope", "RANGE")]));
+    all_used(&mut v);
+    assert!(err(v).contains("Some index key attributes are not defined in AttributeDefinitions"));
+    // Today's messages for classic shapes are kept.
+    assert_eq!(
+        check(&[("r1", "RANGE"), ("h1", "HASH")]),
+        "Invalid KeySchema: The first KeySchemaElement is not a HASH key type"
+    );
+    assert_eq!(
+        check(&[("h1", "HASH"), ("h1", "RANGE")]),
+        "Both the Hash Key and the Range Key element in the KeySchema have the same name"
+    );
+    // The table's key and LSIs stay at one HASH and at most one RANGE.
+    let mut v = base();
+    v["KeySchema"][1]["KeyType"] = json!("HASH");
+    assert_eq!(err(v), "Invalid KeySchema: The second KeySchemaElement is not a RANGE key type");
+    let mut v = base();
+    v["AttributeDefinitions"].as_array_mut().unwrap().push(json!({"AttributeName": "x", "AttributeType": "S"}));
+    v["LocalSecondaryIndexes"] = json!([{
+        "IndexName": "L",
+        "KeySchema": [{"AttributeName": "Artist", "KeyType": "HASH"}, {"AttributeName": "SongTitle", "KeyType": "RANGE"}, {"AttributeName": "x", "KeyType": "RANGE"}],
+        "Projection": {"ProjectionType": "ALL"}
+    }]);
+    assert!(err(v).contains("Member must have length less than or equal to 2"));
+}
+
+#[test]
+fn update_table_creates_multi_attribute_gsi() {
+    let input: UpdateTableInput = serde_json::from_value(json!({
+        "TableName": "Music",
+        "AttributeDefinitions": [{"AttributeName": "a", "AttributeType": "S"}, {"AttributeName": "b", "AttributeType": "N"}, {"AttributeName": "c", "AttributeType": "S"}],
+        "GlobalSecondaryIndexUpdates": [{"Create": {
+            "IndexName": "ByABC",
+            "KeySchema": [{"AttributeName": "a", "KeyType": "HASH"}, {"AttributeName": "b", "KeyType": "HASH"}, {"AttributeName": "c", "KeyType": "RANGE"}],
+            "Projection": {"ProjectionType": "ALL"}
+        }}]
+    }))
+    .unwrap();
+    let (_, change) = input.validate().unwrap();
+    let text = format!("{change:?}");
+    assert!(text.contains("more_hash: [KeyAttr { name: \"b\", ty: N }]"), "{text}");
+    let input: UpdateTableInput = serde_json::from_value(json!({
+        "TableName": "Music",
+        "AttributeDefinitions": [{"AttributeName": "a", "AttributeType": "S"}, {"AttributeName": "c", "AttributeType": "S"}],
+        "GlobalSecondaryIndexUpdates": [{"Create": {
+            "IndexName": "ByAC",
+            "KeySchema": [{"AttributeName": "a", "KeyType": "HASH"}, {"AttributeName": "c", "KeyType": "RANGE"}, {"AttributeName": "a", "KeyType": "HASH"}],
+            "Projection": {"ProjectionType": "ALL"}
+        }}]
+    }))
+    .unwrap();
+    assert!(input.validate().is_err());
+}

@@ -122,3 +122,69 @@ fn schema_errors() {
     );
     assert!(kc("a = :a AND b = :c", &vs, &HASH_RANGE).unwrap_err().ends_with("attribute value: :c"));
 }
+
+mod multi {
+    use super::*;
+    use crate::expr::key_condition::{multi_key_condition, MultiKeyCondition, MultiKeySchema};
+
+    fn schema() -> MultiKeySchema<'static> {
+        MultiKeySchema {
+            partition: vec![("p1", KeyType::S), ("p2", KeyType::N)],
+            sort: vec![("s1", KeyType::S), ("s2", KeyType::N), ("s3", KeyType::B)],
+        }
+    }
+
+    fn mkc(src: &str) -> Result<MultiKeyCondition, String> {
+        let vs = values(&[(":p1", s("a")), (":p2", n("1")), (":s1", s("x")), (":s2", n("5")), (":s3", b(b"z")), (":lo", n("1")), (":hi", n("9"))]);
+        let parsed = parse_condition(ExprKind::KeyCondition, src).map_err(|e| e.to_string())?;
+        let mut r = Resolver::new(None, Some(&vs as &dyn crate::expr::resolve::ValueSource)).map_err(|e| e.to_string())?;
+        let c = r.resolve_condition(ExprKind::KeyCondition, &parsed).map_err(|e| e.to_string())?;
+        multi_key_condition(&c, &schema()).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn accepted() {
+        let k = mkc("p2 = :p2 AND p1 = :p1").unwrap();
+        assert_eq!(k, MultiKeyCondition { partition: vec![s("a"), n("1")], sort_equal: vec![], sort: None });
+        let k = mkc("p1 = :p1 AND p2 = :p2 AND s1 = :s1").unwrap();
+        assert_eq!(k.sort, Some(SortCondition::Compare(CompareOp::Eq, s("x"))));
+        assert!(k.sort_equal.is_empty());
+        let k = mkc("p1 = :p1 AND p2 = :p2 AND s1 = :s1 AND s2 BETWEEN :lo AND :hi").unwrap();
+        assert_eq!(k.sort_equal, vec![s("x")]);
+        assert_eq!(k.sort, Some(SortCondition::Between(n("1"), n("9"))));
+        let k = mkc("s2 = :s2 AND p1 = :p1 AND s1 = :s1 AND p2 = :p2 AND begins_with(s3, :s3)").unwrap();
+        assert_eq!(k.sort_equal, vec![s("x"), n("5")]);
+        assert_eq!(k.sort, Some(SortCondition::BeginsWith(b(b"z"))));
+        let k = mkc("p1 = :p1 AND p2 = :p2 AND :s1 < s1").unwrap();
+        assert_eq!(k.sort, Some(SortCondition::Compare(CompareOp::Gt, s("x"))));
+    }
+
+    #[test]
+    fn refused() {
+        assert_eq!(mkc("p1 = :p1").unwrap_err(), "Query condition missed key schema element: p2");
+        assert_eq!(mkc("p1 = :p1 AND p2 > :p2").unwrap_err(), "Query key condition not supported");
+        assert_eq!(
+            mkc("p1 = :p1 AND p2 = :p2 AND s2 > :s2").unwrap_err(),
+            "RANGE key attributes s1 must have equality conditions specified in the query because a condition is present on key attribute s2"
+        );
+        assert_eq!(
+            mkc("p1 = :p1 AND p2 = :p2 AND s1 = :s1 AND s3 = :s3").unwrap_err(),
+            "RANGE key attributes s2 must have equality conditions specified in the query because a condition is present on key attribute s3"
+        );
+        assert_eq!(mkc("p1 = :p1 AND p2 = :p2 AND s1 > :s1 AND s2 = :s2").unwrap_err(), "Query key condition not supported");
+        assert_eq!(
+            mkc("p1 = :p1 AND p2 = :p2 AND s1 = :s2").unwrap_err(),
+            "One or more parameter values were invalid: Condition parameter type does not match schema type"
+        );
+        assert_eq!(
+            mkc("p1 = :p2 AND p2 = :p2").unwrap_err(),
+            "One or more parameter values were invalid: Condition parameter type does not match schema type"
+        );
+        assert_eq!(mkc("p1 = :p1 AND p2 = :p2 AND zz = :s1").unwrap_err(), "Query condition missed key schema element: s1");
+        assert_eq!(
+            mkc("p1 = :p1 AND p2 = :p2 AND s1 = :s1 AND s2 = :s2 AND s3 = :s3 AND zz = :s1").unwrap_err(),
+            "Query key condition not supported"
+        );
+        assert_eq!(mkc("p1 = :p1 AND p2 = :p2 AND s1 = :s1 AND s1 = :s1").unwrap_err(), "KeyConditionExpressions must only contain one condition per key");
+    }
+}

@@ -2,7 +2,7 @@
 //! functions, parentheses, update sections.
 
 use super::*;
-use crate::expr::{parse_projection, MAX_OPERATORS};
+use crate::expr::{parse_projection, Rule, MAX_OPERATORS};
 
 fn cerr(src: &str) -> String {
     match parse_condition(ExprKind::Condition, src) {
@@ -313,6 +313,18 @@ fn unknown_and_misused_functions() {
         uerr("SET a = LIST_APPEND(:a, :b)"),
         "Invalid UpdateExpression: Invalid function name; function: LIST_APPEND"
     );
+}
+
+#[test]
+fn update_shape_rule_marks_empty_and_repeated_sections_only() {
+    let rule = |src: &str| parse_update(src).map(|_| ()).unwrap_err().rule();
+    assert_eq!(rule(""), Some(Rule::UpdateShape));
+    assert_eq!(rule("SET a = :v1 SET b = :v2"), Some(Rule::UpdateShape));
+    assert_eq!(rule("SET a = :v1 ADD"), None);
+    assert_eq!(rule("SET a = a + b + c"), None);
+    // Other empty expressions break no rule.
+    assert_eq!(parse_condition(ExprKind::Condition, "").map(|_| ()).unwrap_err().rule(), None);
+    assert_eq!(parse_projection("").map(|_| ()).unwrap_err().rule(), None);
 }
 
 #[test]

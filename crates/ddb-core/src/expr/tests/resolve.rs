@@ -2,7 +2,7 @@
 //! operand counts and types of constants, BETWEEN bounds, update paths.
 
 use super::*;
-use crate::expr::parse_projection;
+use crate::expr::{parse_projection, Rule};
 
 fn vs1(k: &str, v: AttributeValue) -> Values {
     values(&[(k, v)])
@@ -61,6 +61,33 @@ fn unused_placeholders_are_rejected_per_request() {
         r.finish().unwrap_err().to_string(),
         "Value provided in ExpressionAttributeNames unused in expressions: keys: {#name2}"
     );
+}
+
+#[test]
+fn request_level_rules_are_marked() {
+    let empty_values = Values::new();
+    assert_eq!(Resolver::new(None, Some(&empty_values)).err().unwrap().rule(), Some(Rule::EmptyValues));
+    let empty_names = Names::new();
+    assert_eq!(Resolver::new(Some(&empty_names), None).err().unwrap().rule(), None);
+    let unused = names(&[("#unused", "x")]);
+    let r = Resolver::new(Some(&unused), None).unwrap();
+    assert_eq!(r.finish().unwrap_err().rule(), Some(Rule::UnusedPlaceholder));
+    let unused = vs1(":unused", n("1"));
+    let r = Resolver::new(None, Some(&unused)).unwrap();
+    assert_eq!(r.finish().unwrap_err().rule(), Some(Rule::UnusedPlaceholder));
+    // Overlapping update paths break the update's shape; conflicting
+    // paths, overlapping projection paths and undefined placeholders do not.
+    let vs2 = values(&[(":v1", n("1")), (":v2", n("2"))]);
+    let update_rule = |src: &str, vs: &Values| {
+        let mut r = Resolver::new(None, Some(vs)).unwrap();
+        r.resolve_update(&parse_update(src).unwrap()).map(|_| ()).unwrap_err().rule()
+    };
+    assert_eq!(update_rule("SET a = :v1, a.b = :v2", &vs2), Some(Rule::UpdateShape));
+    assert_eq!(update_rule("SET a.b = :v1, a[1] = :v2", &vs2), None);
+    assert_eq!(update_rule("SET a = :v3", &vs2), None);
+    let mut r = Resolver::new(None, None).unwrap();
+    let p = parse_projection("a, a.b").unwrap();
+    assert_eq!(r.resolve_projection(&p).unwrap_err().rule(), None);
 }
 
 #[test]

@@ -295,6 +295,17 @@ fn error_classes_map_to_wire_codes() {
     assert_eq!(ValueError::Validation("m".into()).message(), "m");
 }
 
+#[test]
+fn empty_string_and_number_sets_are_told_apart() {
+    let err = |v: Value| attribute_value_from_json(&v).unwrap_err();
+    assert!(err(json!({"SS": []})).is_empty_set());
+    assert!(err(json!({"NS": []})).is_empty_set());
+    assert!(err(json!({"M": {"a": {"L": [{"NS": []}]}}})).is_empty_set());
+    assert!(!err(json!({"BS": []})).is_empty_set());
+    assert!(!err(json!({"NULL": false})).is_empty_set());
+    assert!(!err(json!({"SS": ["a", "a"]})).is_empty_set());
+}
+
 mod properties {
     use super::*;
     use proptest::prelude::*;
