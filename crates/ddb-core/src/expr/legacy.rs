@@ -337,23 +337,7 @@ pub fn key_conditions(
     conditions: &BTreeMap<String, LegacyCondition>,
     schema: &KeySchema<'_>,
 ) -> Result<KeyCondition, ExprError> {
-    use ComparisonOperator as C;
-    for c in conditions.values() {
-        check_filter_entry(c)?;
-    }
-    if conditions.is_empty() || conditions.len() > 2 {
-        return Err(ExprError::plain("Conditions can be of length 1 or 2 only"));
-    }
-    let mut conds = Vec::new();
-    for (attr, c) in conditions {
-        if matches!(c.comparison_operator, C::Null | C::NotNull | C::Ne | C::Contains | C::NotContains | C::In) {
-            return Err(ExprError::plain("Attempted conditional constraint is not an indexable operation"));
-        }
-        conds.push(to_condition(attr, c.comparison_operator, &c.attribute_value_list));
-    }
-    let cond = combine(conds, ConditionalOperator::And)
-        .ok_or_else(|| ExprError::plain("Conditions can be of length 1 or 2 only"))?;
-    key_condition(&cond, schema)
+    key_condition(&indexable(conditions, 2)?, schema)
 }
 
 /// Converts `KeyConditions` for a multi-attribute key (a global secondary
@@ -363,11 +347,17 @@ pub fn multi_key_conditions(
     conditions: &BTreeMap<String, LegacyCondition>,
     schema: &super::key_condition::MultiKeySchema<'_>,
 ) -> Result<super::key_condition::MultiKeyCondition, ExprError> {
+    super::key_condition::multi_key_condition(&indexable(conditions, usize::MAX)?, schema)
+}
+
+/// `KeyConditions` (at most `max` of them) as one condition, refusing
+/// operators no key can serve.
+fn indexable(conditions: &BTreeMap<String, LegacyCondition>, max: usize) -> Result<Condition<Resolved<'static>>, ExprError> {
     use ComparisonOperator as C;
     for c in conditions.values() {
         check_filter_entry(c)?;
     }
-    if conditions.is_empty() {
+    if conditions.is_empty() || conditions.len() > max {
         return Err(ExprError::plain("Conditions can be of length 1 or 2 only"));
     }
     let mut conds = Vec::new();
@@ -377,9 +367,7 @@ pub fn multi_key_conditions(
         }
         conds.push(to_condition(attr, c.comparison_operator, &c.attribute_value_list));
     }
-    let cond = combine(conds, ConditionalOperator::And)
-        .ok_or_else(|| ExprError::plain("Conditions can be of length 1 or 2 only"))?;
-    super::key_condition::multi_key_condition(&cond, schema)
+    combine(conds, ConditionalOperator::And).ok_or_else(|| ExprError::plain("Conditions can be of length 1 or 2 only"))
 }
 
 /// Converts `AttributeUpdates`.

@@ -471,12 +471,8 @@ fn type_of(defs: &[AttributeDefinition], name: &str) -> Option<ScalarType> {
         .and_then(ScalarType::parse)
 }
 
-/// Shared checks of a table's or an index's key schema.
-pub(super) fn key_schema(
-    ks: &[KeySchemaElement],
-    defs: &[AttributeDefinition],
-    def_names: &[&str],
-) -> Result<KeySchema, String> {
+/// The attribute names of a key schema, each of which must be defined.
+fn defined_key_names<'k>(ks: &'k [KeySchemaElement], def_names: &[&str]) -> Result<Vec<&'k str>, String> {
     let names: Vec<&str> = ks.iter().filter_map(|k| k.attribute_name.as_deref()).collect();
     if names.iter().any(|k| !def_names.contains(k)) {
         return Err(invalid(&format!(
@@ -485,6 +481,16 @@ pub(super) fn key_schema(
             render_list(def_names)
         )));
     }
+    Ok(names)
+}
+
+/// Shared checks of a table's or an index's key schema.
+pub(super) fn key_schema(
+    ks: &[KeySchemaElement],
+    defs: &[AttributeDefinition],
+    def_names: &[&str],
+) -> Result<KeySchema, String> {
+    defined_key_names(ks, def_names)?;
     let hash = ks.first();
     let range = ks.get(1);
     if let (Some(h), Some(r)) = (hash, range) {
@@ -533,14 +539,7 @@ pub(super) fn gsi_key_schema(
     if classic {
         return key_schema(ks, defs, def_names);
     }
-    let names: Vec<&str> = ks.iter().filter_map(|k| k.attribute_name.as_deref()).collect();
-    if names.iter().any(|k| !def_names.contains(k)) {
-        return Err(invalid(&format!(
-            "Some index key attributes are not defined in AttributeDefinitions. Keys: {}, AttributeDefinitions: {}",
-            render_list(&names),
-            render_list(def_names)
-        )));
-    }
+    let names = defined_key_names(ks, def_names)?;
     let mut seen = BTreeSet::new();
     if let Some(dup) = names.iter().find(|n| !seen.insert(**n)) {
         return Err(invalid(&format!("Duplicate key attribute name in KeySchema: {dup}")));
