@@ -258,3 +258,57 @@ async fn on_demand_throughput_quota_throttles_with_request_limit_exceeded() {
     }
     s.stop().await;
 }
+
+/// A tenant whose storage is closed still has its expired items deleted:
+/// every twentieth Time to Live sweep opens the tenants stored on the node
+/// that have a TTL-enabled table.
+#[tokio::test]
+async fn time_to_live_reaches_tenants_whose_storage_is_closed() {
+    use aws_sdk_dynamodb::types::TimeToLiveSpecification;
+    let started = Instant::now();
+    // One open tenant at a time: using the second tenant closes the first.
+    let s = Stack::start_with(|c| {
+        c.ttl_sweep_secs = 1;
+        c.max_open_tenants = 1;
+    })
+    .await;
+    let a = s.client();
+    table(&a, "Sessions").await;
+    a.update_time_to_live()
+        .table_name("Sessions")
+        .time_to_live_specification(TimeToLiveSpecification::builder().enabled(true).attribute_name("exp").build().unwrap())
+        .send()
+        .await
+        .unwrap();
+    let b = second_tenant(&s, "other").await;
+    table(&b, "Other").await;
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    let expires = now + 2;
+    a.put_item()
+        .table_name("Sessions")
+        .item("id", Av::S("soon".into()))
+        .item("exp", Av::N(expires.to_string()))
+        .send()
+        .await
+        .unwrap();
+    // Tenant b's write closes tenant a's storage before the item expires.
+    b.put_item().table_name("Other").item("id", Av::S("x".into())).send().await.unwrap();
+    let deleted = || async {
+        let text = s.metrics().await;
+        crate::harness::sample(
+            &text,
+            "dynastore_time_to_live_deleted_items_total",
+            &format!(r#"table="Sessions",tenant="{}""#, s.tenant.id),
+        ) == Some(1.0)
+    };
+    // The sweeps of open tenants do not reach it (checked while the
+    // twentieth sweep is still well ahead).
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    if started.elapsed() < Duration::from_secs(14) {
+        assert!(!deleted().await, "deleted while its storage was closed, before a sweep of stored tenants");
+    }
+    within(Duration::from_secs(40), deleted).await;
+    let got = a.get_item().table_name("Sessions").key("id", Av::S("soon".into())).consistent_read(true).send().await.unwrap();
+    assert!(got.item().is_none());
+    s.stop().await;
+}
