@@ -76,8 +76,18 @@ impl Write {
     /// True when this operation reports a broken `rule` as a constraint.
     fn reports(self, rule: Rule) -> bool {
         match rule {
-            Rule::UnusedPlaceholder => true,
+            Rule::UnusedPlaceholder | Rule::EmptyExpression => true,
             Rule::EmptyValues | Rule::UpdateShape => self == Write::Update,
+        }
+    }
+
+    /// A check of the request's parameters made before the table is read,
+    /// as these operations answer it: a ValidationException becomes one
+    /// failed constraint (unless it already lists its constraints).
+    fn envelope(self, e: ApiError) -> ApiError {
+        match e {
+            ApiError::Validation(m) if !m.starts_with(|c: char| c.is_ascii_digit()) => ApiError::constraint(m),
+            other => other,
         }
     }
 
@@ -100,22 +110,32 @@ fn conditional(
         body,
         &["AttributeUpdates", "Expected", "ConditionalOperator"],
         &["UpdateExpression", "ConditionExpression"],
-    )?;
+    )
+    .map_err(|e| op.envelope(e))?;
     let (update, condition) = if is_legacy {
-        let update = match legacy::attribute_updates(body)? {
-            Some(u) => Some(ddb_core::expr::legacy::attribute_updates(&u)?),
-            None => None,
+        let legacy_parts = || -> Result<_, ApiError> {
+            let update = match legacy::attribute_updates(body)? {
+                Some(u) => Some(ddb_core::expr::legacy::attribute_updates(&u)?),
+                None => None,
+            };
+            let expected = legacy::expected(body)?;
+            let operator_given = body.get("ConditionalOperator").is_some_and(|v| !v.is_null());
+            ddb_core::expr::legacy::check_conditional_operator(operator_given, expected.as_ref().map(|e| e.len()))?;
+            let condition = match expected {
+                Some(e) => ddb_core::expr::legacy::expected(&e, legacy::conditional_operator(body)?)?,
+                None => None,
+            };
+            Ok((update, condition))
         };
-        let expected = legacy::expected(body)?;
-        let operator_given = body.get("ConditionalOperator").is_some_and(|v| !v.is_null());
-        ddb_core::expr::legacy::check_conditional_operator(operator_given, expected.as_ref().map(|e| e.len()))?;
-        let condition = match expected {
-            Some(e) => ddb_core::expr::legacy::expected(&e, legacy::conditional_operator(body)?)?,
-            None => None,
-        };
-        (update, condition)
+        legacy_parts().map_err(|e| op.envelope(e))?
     } else {
         let condition = str_member(body, "ConditionExpression")?;
+        let values_given = body.get("ExpressionAttributeValues").is_some_and(|v| !v.is_null());
+        if values_given && update.is_none() && condition.is_none() {
+            return Err(ApiError::constraint(
+                "ExpressionAttributeValues can only be specified when using expressions",
+            ));
+        }
         let resolved = || -> Result<_, ExprError> {
             let mut resolver = ph.resolver()?;
             let update = match update {

@@ -98,6 +98,9 @@ pub enum Rule {
     /// An UpdateExpression that is empty, repeats a section, or updates two
     /// overlapping paths.
     UpdateShape,
+    /// An empty condition expression (ConditionExpression, FilterExpression,
+    /// KeyConditionExpression).
+    EmptyExpression,
 }
 
 /// An expression failure: always a ValidationException, with DynamoDB's

@@ -21,7 +21,7 @@
 use super::ast::{CompareOp, Condition, Operand, Parsed, Projection};
 use super::lexer::TokenKind;
 use super::parser::{reserved_error, too_deep, Grammar, Kw, Parser};
-use super::{ExprError, ExprKind, MAX_IN_OPERANDS};
+use super::{ExprError, ExprKind, Rule, MAX_IN_OPERANDS};
 
 /// A parsed condition expression.
 pub type ParsedCondition<'s> = Condition<Parsed<'s>>;
@@ -231,7 +231,8 @@ impl<'s> Parser<'s> {
 /// Parses a ConditionExpression, FilterExpression or KeyConditionExpression
 /// (`kind` only chooses the message prefix).
 pub fn parse_condition(kind: ExprKind, src: &str) -> Result<ParsedCondition<'_>, ExprError> {
-    let mut p = Parser::new(src, kind, Grammar::Condition)?;
+    let mut p = Parser::new(src, kind, Grammar::Condition)
+        .map_err(|e| if src.is_empty() { e.breaking(Rule::EmptyExpression) } else { e })?;
     let node = p.parse_or()?;
     let cond = p.expect_condition(node)?;
     p.expect_eof()?;

@@ -322,8 +322,9 @@ fn update_shape_rule_marks_empty_and_repeated_sections_only() {
     assert_eq!(rule("SET a = :v1 SET b = :v2"), Some(Rule::UpdateShape));
     assert_eq!(rule("SET a = :v1 ADD"), None);
     assert_eq!(rule("SET a = a + b + c"), None);
-    // Other empty expressions break no rule.
-    assert_eq!(parse_condition(ExprKind::Condition, "").map(|_| ()).unwrap_err().rule(), None);
+    // An empty condition is its own rule; an empty projection breaks none.
+    assert_eq!(parse_condition(ExprKind::Condition, "").map(|_| ()).unwrap_err().rule(), Some(Rule::EmptyExpression));
+    assert_eq!(parse_condition(ExprKind::Condition, "a = ").map(|_| ()).unwrap_err().rule(), None);
     assert_eq!(parse_projection("").map(|_| ()).unwrap_err().rule(), None);
 }
 
