@@ -221,10 +221,13 @@ impl TableIndexes {
             type_of(v) == Some(ty) && !matches!(v, AttributeValue::S(s) if s.is_empty()) && !matches!(v, AttributeValue::B(b) if b.is_empty())
         };
         let value = |a: &KeyAttr| item.get(&a.name).filter(|v| usable(v, a.ty));
-        let pks = idx.hash_attrs().map(value).collect::<Option<Vec<_>>>()?;
-        let sks = idx.range_attrs().map(value).collect::<Option<Vec<_>>>()?;
-        let mut key = idx.partition_prefix_of(pks).ok()?;
-        for sk in sks {
+        // Sparse: every key attribute present and usable, checked before
+        // encoding (no per-entry collections on the write path).
+        if !idx.key_attrs().all(|a| value(a).is_some()) {
+            return None;
+        }
+        let mut key = idx.partition_prefix_of(idx.hash_attrs().filter_map(value)).ok()?;
+        for sk in idx.range_attrs().filter_map(value) {
             encode_key_value(sk, &mut key).ok()?;
         }
         encode_key_value(item.get(&self.base_hash.name)?, &mut key).ok()?;

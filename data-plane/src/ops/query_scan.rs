@@ -457,7 +457,7 @@ async fn run_page(
 /// A Query filters on what its key condition did not select: a filter
 /// that reads a key attribute of the table or index queried is refused.
 fn filter_avoids_keys(exprs: &Exprs, body: &Value, target: &Target) -> Result<(), ApiError> {
-    let keys: Vec<&str> = match target.index.as_ref().filter(|i| i.is_multi()) {
+    let keys: Vec<&str> = match target.index.as_ref() {
         Some(idx) => idx.key_attrs().map(|a| a.name.as_str()).collect(),
         None => std::iter::once(target.hash.name.as_str())
             .chain(target.range.as_ref().map(|r| r.name.as_str()))

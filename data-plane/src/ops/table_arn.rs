@@ -122,6 +122,15 @@ fn rename_keys(
     Ok(())
 }
 
+/// `action` on `arn`, another account's resource, refused as DynamoDB
+/// refuses it when no resource-based policy allows it.
+pub fn other_account(caller: &Verified, action: &str, arn: &str) -> ApiError {
+    ApiError::AccessDenied(format!(
+        "User: {} is not authorized to perform: dynamodb:{action} on resource: {arn} because no resource-based policy allows the dynamodb:{action} action",
+        caller.principal_arn()
+    ))
+}
+
 /// The table name a `TableName` value stands for, when it is a table ARN.
 fn table_name(given: &str, caller: &Verified, action: &str) -> Result<Option<String>, ApiError> {
     if !given.starts_with("arn:") {
@@ -132,10 +141,7 @@ fn table_name(given: &str, caller: &Verified, action: &str) -> Result<Option<Str
         return Ok(None);
     }
     if arn.account_id != caller.tenant.account_id {
-        return Err(ApiError::AccessDenied(format!(
-            "User: {} is not authorized to perform: dynamodb:{action} on resource: {given} because no resource-based policy allows the dynamodb:{action} action",
-            caller.principal_arn()
-        )));
+        return Err(other_account(caller, action, given));
     }
     if arn.region != caller.region {
         return Err(ApiError::ResourceNotFound("Requested resource not found".into()));

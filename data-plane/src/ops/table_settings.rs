@@ -98,12 +98,7 @@ fn table_of_arn<'a>(
     action: &str,
     arn: &str,
 ) -> Result<&'a std::sync::Arc<CatalogTable>, ApiError> {
-    let denied = || {
-        ApiError::AccessDenied(format!(
-            "User: {} is not authorized to perform: dynamodb:{action} on resource: {arn} because no resource-based policy allows the dynamodb:{action} action",
-            caller.principal_arn()
-        ))
-    };
+    let denied = || super::table_arn::other_account(caller, action, arn);
     let invalid = || ApiError::Validation(format!("Invalid TableArn: Invalid ResourceArn provided as input {arn}"));
     if !arn.starts_with("arn:") {
         return Err(ApiError::Validation(format!("ARNs must start with 'arn:': {arn}")));
