@@ -171,14 +171,26 @@ async fn apply_change(
     ))
 }
 
+/// A table's id: a random version-4 UUID, as DynamoDB's `TableId` is.
 fn table_id() -> String {
     let h = ids::internal_id();
+    // The version nibble is 4; the variant nibble is one of 8, 9, a, b.
+    let variant = h
+        .get(16..17)
+        .and_then(|c| u8::from_str_radix(c, 16).ok())
+        .map_or('8', |n| match n & 3 {
+            0 => '8',
+            1 => '9',
+            2 => 'a',
+            _ => 'b',
+        });
     format!(
-        "{}-{}-{}-{}-{}",
+        "{}-{}-4{}-{}{}-{}",
         h.get(0..8).unwrap_or_default(),
         h.get(8..12).unwrap_or_default(),
-        h.get(12..16).unwrap_or_default(),
-        h.get(16..20).unwrap_or_default(),
+        h.get(13..16).unwrap_or_default(),
+        variant,
+        h.get(17..20).unwrap_or_default(),
         h.get(20..32).unwrap_or_default()
     )
 }
@@ -313,4 +325,19 @@ async fn delete_table(
             table: record,
         },
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn table_ids_are_version_4_uuids() {
+        for _ in 0..64 {
+            let id = super::table_id();
+            let parts: Vec<&str> = id.split('-').collect();
+            assert_eq!(parts.iter().map(|p| p.len()).collect::<Vec<_>>(), [8, 4, 4, 4, 12], "{id}");
+            assert!(parts[2].starts_with('4'), "{id}");
+            assert!(parts[3].starts_with(['8', '9', 'a', 'b']), "{id}");
+            assert!(id.chars().all(|c| c == '-' || c.is_ascii_hexdigit()), "{id}");
+        }
+    }
 }

@@ -20,6 +20,10 @@ pub enum ApiError {
     AccessDenied(String),
     #[error("{0}")]
     Serialization(String),
+    /// A body that is empty or not JSON: DynamoDB's SerializationException
+    /// then has no message.
+    #[error("the request body is not JSON")]
+    UnparsableBody,
     #[error("unknown operation")]
     UnknownOperation,
     #[error("{0}")]
@@ -174,6 +178,7 @@ impl ApiError {
             ApiError::AccessDenied(_) => ErrorCode::AccessDenied,
             ApiError::Serialization(_) => ErrorCode::Serialization,
             ApiError::UnknownOperation => ErrorCode::UnknownOperation,
+            ApiError::UnparsableBody => ErrorCode::Serialization,
             ApiError::Validation(_) => ErrorCode::Validation,
             ApiError::ResourceNotFound(_) => ErrorCode::ResourceNotFound,
             ApiError::TableNotFound(_) => ErrorCode::TableNotFound,
@@ -195,7 +200,9 @@ impl ApiError {
     pub fn body(&self, request_id: &str) -> serde_json::Value {
         let code = self.code();
         match self {
-            ApiError::UnknownOperation => serde_json::json!({ "__type": code.wire_type() }),
+            ApiError::UnknownOperation | ApiError::UnparsableBody => serde_json::json!({ "__type": code.wire_type() }),
+            // The service's deserializer spells its member `Message`.
+            ApiError::Serialization(m) => serde_json::json!({ "__type": code.wire_type(), "Message": m }),
             ApiError::Internal(detail) => {
                 tracing::error!(request_id, error = %detail, "internal error");
                 serde_json::json!({

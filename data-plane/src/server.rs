@@ -1,8 +1,12 @@
 //! The HTTP front of the DynamoDB API. Every request passes through one
-//! wrapper: size limit → read body → verify SigV4 on the raw bytes →
-//! inflate a gzipped body → route `X-Amz-Target` → parse JSON → authorize
-//! (IAM policies) → dispatch → encode, with the request id, CRC32 header,
-//! response compression, CORS, metrics and error mapping done here once.
+//! wrapper, in DynamoDB's order: method and content type (else 404) →
+//! size limit → read body → inflate a gzipped body → parse JSON (else a
+//! bare SerializationException) → route `X-Amz-Target` (else
+//! UnknownOperation) → verify SigV4 on the raw bytes → check the JSON
+//! types against the operation's model (SerializationException) →
+//! authorize (IAM policies) → dispatch → encode, with the request id,
+//! CRC32 header, response content type, compression, CORS, metrics and
+//! error mapping done here once.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -25,6 +29,9 @@ use crate::{ops, DataPlane};
 /// The JSON 1.0 content type DynamoDB speaks.
 pub const CONTENT_TYPE: &str = "application/x-amz-json-1.0";
 
+/// The plain JSON content type, which DynamoDB also accepts and repeats.
+const JSON_CONTENT_TYPE: &str = "application/json";
+
 /// DynamoDB's `Server` header.
 const SERVER: &str = "Server";
 
@@ -37,8 +44,9 @@ const CORS_MAX_AGE: &str = "172800";
 /// Every route of the data plane.
 pub fn router(dp: Arc<DataPlane>) -> Router {
     Router::new()
-        .route("/", get(health).post(api).options(preflight))
+        .route("/", get(health).post(api).options(preflight).fallback(not_found))
         .route("/metrics", get(metrics))
+        .fallback(not_found)
         .with_state(dp)
 }
 
@@ -79,6 +87,9 @@ async fn api(State(dp): State<Arc<DataPlane>>, request: axum::extract::Request) 
     let id = request_id();
     let mut op = None;
     let (parts, body) = request.into_parts();
+    let Some(content_type) = json_content_type(&parts.headers, &body) else {
+        return not_found_with(&id);
+    };
     let origin = Origin {
         ip: parts
             .extensions
@@ -91,11 +102,11 @@ async fn api(State(dp): State<Arc<DataPlane>>, request: axum::extract::Request) 
     dp.metrics.observe(op, error, started.elapsed().as_secs_f64());
     let coding = crate::encoding::negotiate(&parts.headers);
     let mut res = match result {
-        Ok(reply) => respond(StatusCode::OK, reply.into_bytes(), &id, coding),
+        Ok(reply) => respond(StatusCode::OK, reply.into_bytes(), &id, coding, content_type),
         Err(e) => {
             let status = StatusCode::from_u16(e.code().status()).unwrap_or(StatusCode::BAD_REQUEST);
             tracing::debug!(request_id = %id, operation = ?op, error = %e, "request failed");
-            respond(status, ops::Reply::Json(e.body(&id)).into_bytes(), &id, coding)
+            respond(status, ops::Reply::Json(e.body(&id)).into_bytes(), &id, coding, content_type)
         }
     };
     cors(&parts.headers, res.headers_mut(), false);
@@ -125,12 +136,59 @@ fn cors(request: &HeaderMap, response: &mut HeaderMap, preflight: bool) {
     }
 }
 
-/// `OPTIONS /`: a CORS preflight.
+/// `OPTIONS /`: a CORS preflight; without an `Origin` it is no request
+/// DynamoDB serves.
 async fn preflight(headers: HeaderMap) -> Response {
+    let id = request_id();
+    if !headers.contains_key(header::ORIGIN) {
+        return not_found_with(&id);
+    }
     let mut res = Response::new(Body::empty());
     res.headers_mut().insert(header::SERVER, HeaderValue::from_static(SERVER));
+    if let Ok(v) = HeaderValue::from_str(&id) {
+        res.headers_mut().insert("x-amzn-requestid", v);
+    }
     cors(&headers, res.headers_mut(), true);
     res
+}
+
+/// Any other method or path.
+async fn not_found() -> Response {
+    not_found_with(&request_id())
+}
+
+/// DynamoDB's answer to a request that is not an API call (another
+/// method, or a body that is not JSON by its content type).
+fn not_found_with(id: &str) -> Response {
+    const BODY: &str = "<UnknownOperationException/>\n";
+    let mut res = Response::new(Body::from(BODY));
+    *res.status_mut() = StatusCode::NOT_FOUND;
+    let h = res.headers_mut();
+    h.insert(header::SERVER, HeaderValue::from_static(SERVER));
+    h.insert("x-amz-crc32", HeaderValue::from(crc32fast::hash(BODY.as_bytes())));
+    if let Ok(v) = HeaderValue::from_str(id) {
+        h.insert("x-amzn-requestid", v);
+    }
+    res
+}
+
+/// The JSON content type of an API call, which its answer repeats:
+/// `application/x-amz-json-1.0` or `application/json` (parameters after a
+/// `;` are ignored); `application/json` when a request without a body
+/// names none. `None`: DynamoDB answers 404.
+fn json_content_type(headers: &HeaderMap, body: &Body) -> Option<&'static str> {
+    use axum::body::HttpBody as _;
+    let Some(value) = headers.get(header::CONTENT_TYPE) else {
+        return body.is_end_stream().then_some(JSON_CONTENT_TYPE);
+    };
+    let main = value.to_str().ok()?.split(';').next().unwrap_or_default().trim();
+    if main.eq_ignore_ascii_case(CONTENT_TYPE) {
+        Some(CONTENT_TYPE)
+    } else if main.eq_ignore_ascii_case(JSON_CONTENT_TYPE) {
+        Some(JSON_CONTENT_TYPE)
+    } else {
+        None
+    }
 }
 
 async fn handle(
@@ -142,19 +200,22 @@ async fn handle(
     body: Body,
     op_out: &mut Option<Operation>,
 ) -> Result<ops::Reply, ApiError> {
-    let bytes = read_body(body, dp.config.max_body_bytes).await?;
+    let raw = read_body(body, dp.config.max_body_bytes).await?;
     let catalog = dp.catalog.load_full().ok_or(ApiError::ServiceUnavailable)?;
-    // The signature covers the bytes as sent; a gzipped body is inflated after.
-    let mut caller = crate::auth::verify(&dp.signing_keys, &catalog, method, uri, headers, &bytes, chrono::Utc::now())?;
-    let bytes = crate::encoding::request_body(headers, bytes, dp.config.max_body_bytes)?;
-    caller.source_ip = origin.ip;
+    let bytes = crate::encoding::request_body(headers, raw.clone(), dp.config.max_body_bytes)?;
+    // An empty body is refused only once the caller is known.
+    let parsed = if bytes.iter().all(u8::is_ascii_whitespace) { None } else { Some(parse_json(&bytes)?) };
     let op = headers
         .get("x-amz-target")
         .and_then(|v| v.to_str().ok())
         .and_then(Operation::from_target)
         .ok_or(ApiError::UnknownOperation)?;
     *op_out = Some(op);
-    let mut value = parse_json(&bytes)?;
+    // The signature covers the bytes as sent, before any inflating.
+    let mut caller = crate::auth::verify(&dp.signing_keys, &catalog, method, uri, headers, &raw, chrono::Utc::now())?;
+    caller.source_ip = origin.ip;
+    let mut value = parsed.ok_or(ApiError::UnparsableBody)?;
+    ddb_core::api::wire::check(op.name(), &value).map_err(ApiError::Serialization)?;
     let renamed = ops::resolve_table_arns(op, &caller, &mut value)?;
     authorize(&caller, &catalog, op, &value, origin)?;
     dp.throttle.check(&caller, &catalog, op, &value)?;
@@ -171,24 +232,27 @@ async fn read_body(body: Body, limit: usize) -> Result<Bytes, ApiError> {
     }
 }
 
+/// The request's JSON object. A body that is not JSON is a
+/// SerializationException without a message, as DynamoDB answers it.
 fn parse_json(bytes: &[u8]) -> Result<serde_json::Value, ApiError> {
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Ok(serde_json::Value::Object(serde_json::Map::new()));
-    }
     match serde_json::from_slice::<serde_json::Value>(bytes) {
         Ok(v @ serde_json::Value::Object(_)) => Ok(v),
         Ok(_) => Err(ApiError::Serialization(
             "Start of structure or map found where not expected.".into(),
         )),
-        Err(_) => Err(ApiError::Serialization(
-            "Unexpected character found while parsing the request body as JSON.".into(),
-        )),
+        Err(_) => Err(ApiError::UnparsableBody),
     }
 }
 
 /// The response, compressed with `coding` when it is over 4 KB; the CRC32
 /// header covers the bytes sent.
-fn respond(status: StatusCode, body: Vec<u8>, id: &str, coding: Option<crate::encoding::Coding>) -> Response {
+fn respond(
+    status: StatusCode,
+    body: Vec<u8>,
+    id: &str,
+    coding: Option<crate::encoding::Coding>,
+    content_type: &'static str,
+) -> Response {
     let compressed = coding
         .filter(|_| body.len() > crate::encoding::COMPRESS_ABOVE)
         .and_then(|c| Some((c, c.compress(&body)?)));
@@ -198,7 +262,7 @@ fn respond(status: StatusCode, body: Vec<u8>, id: &str, coding: Option<crate::en
     let mut res = Response::new(Body::from(body));
     *res.status_mut() = status;
     let h = res.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE));
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     h.insert(header::SERVER, HeaderValue::from_static(SERVER));
     if let Some(c) = encoded {
         h.insert(header::CONTENT_ENCODING, HeaderValue::from_static(c.name()));

@@ -16,6 +16,140 @@ async fn malformed_json_is_serialization_exception() {
     s.stop().await;
 }
 
+/// DynamoDB's order before any signature is looked at: a body that is not
+/// JSON, then the target; and what it answers to other methods and
+/// content types (dynalite's `connection.js`, recorded against DynamoDB).
+#[tokio::test]
+async fn request_checks_come_in_dynamodb_order() {
+    let s = Stack::start().await;
+    let client = reqwest::Client::new();
+    let post = |content_type: Option<&str>, target: Option<&str>, body: &str| {
+        let mut r = client.post(format!("{}/", s.endpoint())).body(body.to_owned());
+        if let Some(ct) = content_type {
+            r = r.header("content-type", ct);
+        }
+        if let Some(t) = target {
+            r = r.header("x-amz-target", t);
+        }
+        r
+    };
+    // Not JSON, unsigned: a SerializationException without a message, in
+    // the content type the request used.
+    let res = post(Some("application/json; charset=utf-8"), Some("DynamoDB_20120810.ListTables"), "hi").send().await.unwrap();
+    assert_eq!(res.status(), 400);
+    assert_eq!(res.headers()["content-type"], "application/json");
+    assert_eq!(res.text().await.unwrap(), r#"{"__type":"com.amazon.coral.service#SerializationException"}"#);
+    // JSON without a known target, unsigned: UnknownOperationException.
+    let res = post(Some("application/x-amz-json-1.0"), Some("DynamoDB_20120810.ListTable"), "{}").send().await.unwrap();
+    assert_eq!(res.status(), 400);
+    assert_eq!(res.headers()["content-type"], "application/x-amz-json-1.0");
+    assert_eq!(res.text().await.unwrap(), r#"{"__type":"com.amazon.coral.service#UnknownOperationException"}"#);
+    // A known target, unsigned: only now the missing signature.
+    let res = post(None, Some("DynamoDB_20120810.ListTables"), "").send().await.unwrap();
+    assert_eq!(res.status(), 400);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(error_name(&body), "MissingAuthenticationTokenException");
+    // A body that is not JSON by its content type, and other methods: 404.
+    for ct in [None, Some("text/plain"), Some("application/x-amz-json-1.1"), Some("application/jsonasdf")] {
+        let res = post(ct, Some("DynamoDB_20120810.ListTables"), "hi").send().await.unwrap();
+        assert_eq!(res.status(), 404, "{ct:?}");
+        assert!(res.headers().contains_key("x-amzn-requestid"));
+        assert_eq!(res.text().await.unwrap(), "<UnknownOperationException/>\n");
+    }
+    for method in [reqwest::Method::PUT, reqwest::Method::DELETE, reqwest::Method::OPTIONS] {
+        let res = client.request(method.clone(), format!("{}/", s.endpoint())).send().await.unwrap();
+        assert_eq!(res.status(), 404, "{method}");
+    }
+    // A signed request with an empty body: SerializationException.
+    let req = signed_request(&s.endpoint(), "DynamoDB_20120810.ListTables", "", &s.key.access_key_id, s.key.secret_access_key.expose(), SystemTime::now(), false);
+    let (status, _, body, _) = send(req).await;
+    assert_eq!(status, 400);
+    assert_eq!(body, serde_json::json!({"__type": "com.amazon.coral.service#SerializationException"}));
+    s.stop().await;
+}
+
+/// Members of the wrong JSON type: the service deserializer's messages,
+/// under `Message`, before the table is looked up.
+#[tokio::test]
+async fn wrong_json_types_are_serialization_exceptions() {
+    let s = Stack::start().await;
+    for (target, body, message) in [
+        ("GetItem", r#"{"TableName":true}"#, "TRUE_VALUE cannot be converted to String"),
+        ("GetItem", r#"{"TableName":"nope","Key":{"a":{"S":34.5}}}"#, "DECIMAL_VALUE cannot be converted to String"),
+        ("Scan", r#"{"TableName":"nope","Limit":"10"}"#, "STRING_VALUE cannot be converted to Integer"),
+        (
+            "CreateTable",
+            r#"{"ProvisionedThroughput":{"ReadCapacityUnits":[]}}"#,
+            "Unrecognized collection type class java.lang.Long",
+        ),
+        ("CreateTable", r#"{"KeySchema":[1]}"#, "Unexpected value type in payload"),
+        ("PutItem", r#"{"Item":[]}"#, "Unrecognized collection type java.util.Map<java.lang.String, com.amazonaws.dynamodb.v20120810.AttributeValue>"),
+    ] {
+        let req = signed_request(&s.endpoint(), &format!("DynamoDB_20120810.{target}"), body, &s.key.access_key_id, s.key.secret_access_key.expose(), SystemTime::now(), false);
+        let (status, _, body, _) = send(req).await;
+        assert_eq!(status, 400, "{target}");
+        assert_eq!(body, serde_json::json!({"__type": "com.amazon.coral.service#SerializationException", "Message": message}), "{target}");
+    }
+    s.stop().await;
+}
+
+/// A single-item operation reports every constraint its members break at
+/// once, and checks the request before it looks for the table.
+#[tokio::test]
+async fn item_requests_are_validated_before_the_table_is_found() {
+    let s = Stack::start().await;
+    let call = |target: &str, body: &str| {
+        signed_request(&s.endpoint(), &format!("DynamoDB_20120810.{target}"), body, &s.key.access_key_id, s.key.secret_access_key.expose(), SystemTime::now(), false)
+    };
+    let (_, _, body, _) = send(call("GetItem", r#"{"TableName":"abc;","ReturnConsumedCapacity":"hi","AttributesToGet":[]}"#)).await;
+    let message = body["message"].as_str().unwrap();
+    assert!(message.starts_with("4 validation errors detected: "), "{message}");
+    assert!(message.contains("Value null at 'key' failed to satisfy constraint: Member must not be null"), "{message}");
+    // No such table, but the request itself is wrong: that is reported.
+    for (target, body, message) in [
+        ("GetItem", r#"{"TableName":"nope","Key":{"a":{"SS":[]}}}"#, "One or more parameter values were invalid: An string set  may not be empty"),
+        (
+            "GetItem",
+            r#"{"TableName":"nope","Key":{"a":{"S":"x"}},"AttributesToGet":["a"],"ProjectionExpression":"a"}"#,
+            "Can not use both expression and non-expression parameters in the same request: Non-expression parameters: {AttributesToGet} Expression parameters: {ProjectionExpression}",
+        ),
+        ("DeleteItem", r#"{"TableName":"nope","Key":{"a":{"S":"x"}},"ReturnValues":"ALL_NEW"}"#, "ReturnValues can only be ALL_OLD or NONE"),
+        ("PutItem", r#"{"TableName":"nope","Item":{"a":{"S":"x"}},"ConditionExpression":"a = :v"}"#, "Invalid ConditionExpression: An expression attribute value used in expression is not defined; attribute value: :v"),
+    ] {
+        let (status, _, body, _) = send(call(target, body)).await;
+        assert_eq!(status, 400, "{target}");
+        assert_eq!(error_name(&body), "ValidationException", "{target}: {body}");
+        assert_eq!(body["message"], message, "{target}");
+    }
+    let (_, _, body, _) = send(call("GetItem", r#"{"TableName":"nope","Key":{"a":{"S":"x"}}}"#)).await;
+    assert_eq!(error_name(&body), "ResourceNotFoundException");
+    // A projection may not look inside a key attribute of the table or of
+    // an index.
+    let (status, _, _, _) = send(call(
+        "CreateTable",
+        r#"{"TableName":"keys","BillingMode":"PAY_PER_REQUEST",
+            "AttributeDefinitions":[{"AttributeName":"a","AttributeType":"S"},{"AttributeName":"d","AttributeType":"S"}],
+            "KeySchema":[{"AttributeName":"a","KeyType":"HASH"}],
+            "GlobalSecondaryIndexes":[{"IndexName":"byd","KeySchema":[{"AttributeName":"d","KeyType":"HASH"}],"Projection":{"ProjectionType":"ALL"}}]}"#,
+    ))
+    .await;
+    assert_eq!(status, 200);
+    for (projection, kind) in [("#n.b.c", "Key: a"), ("#n[0]", "Key: a"), ("#d.x", "IndexKey: d")] {
+        let name = if kind.ends_with('a') { "a" } else { "d" };
+        let body = format!(
+            r##"{{"TableName":"keys","Key":{{"a":{{"S":"x"}}}},"ProjectionExpression":"{projection}","ExpressionAttributeNames":{{"{}":"{name}"}}}}"##,
+            projection.split(['.', '[']).next().unwrap()
+        );
+        let (status, _, body, _) = send(call("GetItem", &body)).await;
+        assert_eq!(status, 400, "{projection}");
+        assert_eq!(
+            body["message"],
+            format!("Key attributes must be scalars; list random access '[]' and map lookup '.' are not allowed: {kind}")
+        );
+    }
+    s.stop().await;
+}
+
 #[tokio::test]
 async fn unknown_target_is_unknown_operation() {
     let s = Stack::start().await;

@@ -136,9 +136,11 @@ pub fn check_table_name(name: &str, member: &str, errors: &mut ValidationErrors)
              Member must have length less than or equal to 255"
         ));
     }
-    if !name
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+    // The pattern ends in `+`: the empty name breaks it too.
+    if name.is_empty()
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
     {
         errors.push(format!(
             "Value '{name}' at '{member}' failed to satisfy constraint: \

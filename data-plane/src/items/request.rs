@@ -44,6 +44,11 @@ pub fn table(catalog: &Catalog, caller: &Verified, name: Option<&str>) -> Result
         .ok_or_else(|| ApiError::ResourceNotFound("Requested resource not found".into()))
 }
 
+/// The member constraints of a single-item operation, all reported at once.
+pub fn member_constraints(op: ddb_core::api::items::ItemOp, body: &Value) -> Result<(), ApiError> {
+    ddb_core::api::items::constraints(op, body).map_err(|e| ApiError::Validation(e.to_string()))
+}
+
 /// An item from DynamoDB JSON.
 pub fn item(v: Option<&Value>, member: &str) -> Result<Item, ApiError> {
     match v {
@@ -135,7 +140,12 @@ pub fn key_of_item(t: &CatalogTable, item: &Item) -> Result<(AttributeValue, Opt
 /// The primary key of a `Key` member (GetItem, UpdateItem, DeleteItem):
 /// exactly the key attributes, within the key size limits.
 pub fn key_of_key(t: &CatalogTable, key: Option<&Value>) -> Result<(AttributeValue, Option<AttributeValue>), ApiError> {
-    let key = item(key, "key")?;
+    key_match(t, &item(key, "key")?)
+}
+
+/// A `Key` member already read (its values checked, as DynamoDB checks
+/// them before it looks at the table), matched against the key schema.
+pub fn key_match(t: &CatalogTable, key: &Item) -> Result<(AttributeValue, Option<AttributeValue>), ApiError> {
     let ks = &t.def.spec.key_schema;
     let expected = 1 + usize::from(ks.range.is_some());
     let mismatch = || ApiError::Validation("The provided key element does not match the schema".into());

@@ -1,6 +1,7 @@
 //! GetItem: a point read from a snapshot, with projection and consumed
 //! capacity (charged to the table's metrics whether asked for or not).
 
+use ddb_core::api::items::ItemOp;
 use ddb_core::capacity::{read, ReadMode};
 use ddb_core::expr::ast::{Projection, Resolved};
 use ddb_core::expr::projection::project;
@@ -13,9 +14,12 @@ use super::reply::{ObjectWriter, Reply};
 use crate::auth::Verified;
 use crate::catalog::Catalog;
 use crate::error::ApiError;
+use crate::items::index::TableIndexes;
 use crate::items::layout::item_key;
 use crate::items::store::{corrupt, decode};
-use crate::items::request::{consumed, key_of_key, return_consumed, str_member, table, Placeholders};
+use crate::items::request::{
+    consumed, item, key_match, member_constraints, return_consumed, str_member, table, Placeholders,
+};
 use crate::DataPlane;
 
 /// The request's ProjectionExpression, resolved (placeholders all used).
@@ -36,19 +40,45 @@ pub fn projection_of(body: &Value) -> Result<Option<Projection<Resolved<'static>
     Ok(projection)
 }
 
+/// Refuses a projection that looks inside a key attribute of the table
+/// (`Key: a`) or of one of its indexes (`IndexKey: d`): key attributes
+/// are scalars, and DynamoDB says so rather than projecting nothing.
+fn scalar_key_paths(indexes: &TableIndexes, projection: &Projection<Resolved<'_>>) -> Result<(), ApiError> {
+    for path in projection.paths.iter().filter(|p| !p.rest.is_empty()) {
+        let head = path.head.as_ref();
+        let kind = if indexes.base_hash.name == head || indexes.base_range.as_ref().is_some_and(|r| r.name == head) {
+            "Key"
+        } else if indexes.indexes.iter().any(|ix| ix.key_attrs().any(|a| a.name == head)) {
+            "IndexKey"
+        } else {
+            continue;
+        };
+        return Err(ApiError::Validation(format!(
+            "Key attributes must be scalars; list random access '[]' and map lookup '.' are not allowed: {kind}: {head}"
+        )));
+    }
+    Ok(())
+}
+
 /// `GetItem`
 pub async fn get(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: Value) -> Result<Reply, ApiError> {
-    let t = table(catalog, caller, str_member(&body, "TableName")?)?;
-    // The expression parameters are checked before the key, as in Query
-    // and Scan (and DynamoDB).
+    member_constraints(ItemOp::Get, &body)?;
+    // DynamoDB's order: the parameter families, the key's values, the
+    // projection, and only then the table and its key schema.
+    super::item_write::check_families(&body, &["AttributesToGet"], &["ProjectionExpression"])?;
+    let key_item = item(body.get("Key"), "key")?;
     let projection = projection_of(&body)?;
-    let (pk, sk) = key_of_key(&t, body.get("Key"))?;
     let consistent = match body.get("ConsistentRead") {
         None | Some(Value::Null) => false,
         Some(Value::Bool(b)) => *b,
         Some(_) => return Err(ApiError::Serialization("Unexpected value type in payload".into())),
     };
     let capacity_mode = return_consumed(&body)?;
+    let t = table(catalog, caller, str_member(&body, "TableName")?)?;
+    if let Some(p) = &projection {
+        scalar_key_paths(&t.indexes, p)?;
+    }
+    let (pk, sk) = key_match(&t, &key_item)?;
     let key = item_key(&t.record.id, &pk, sk.as_ref()).map_err(|e| ApiError::Validation(e.to_string()))?;
     let found = dp.items.get(&caller.tenant.id, key).await?;
     let mode = if consistent { ReadMode::Strong } else { ReadMode::Eventual };

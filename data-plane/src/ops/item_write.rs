@@ -6,6 +6,7 @@
 //! condition included (`super::consumed`). Items of tables with local
 //! secondary indexes must fit in 400 KB together with their LSI entries.
 
+use ddb_core::api::items::ItemOp;
 use ddb_core::capacity::{failed_conditional_write, write_change, WriteMode};
 use ddb_core::expr::ast::{Condition, Resolved, UpdateExpr};
 use ddb_core::expr::eval::evaluate;
@@ -25,13 +26,18 @@ use crate::items::legacy;
 use crate::items::collection;
 use crate::items::index::TableIndexes;
 use crate::items::request::{
-    consumed_with_indexes, enum_member, key_of_item, key_of_key, put_item, return_consumed, str_member, table,
-    Placeholders,
+    consumed_with_indexes, enum_member, item, key_match, key_of_item, member_constraints, put_item, return_consumed,
+    str_member, table, Placeholders,
 };
 use crate::items::{Decision, WriteKey};
 use crate::DataPlane;
 
 use super::consumed::{charge_write, Consumed, Tally};
+
+/// The legacy members of the single-item writes.
+const LEGACY_MEMBERS: &[&str] = &["AttributeUpdates", "Expected", "ConditionalOperator"];
+/// Their expression members.
+const EXPRESSION_MEMBERS: &[&str] = &["UpdateExpression", "ConditionExpression"];
 
 /// The parts of a request's condition.
 struct Conditional {
@@ -106,12 +112,7 @@ fn conditional(
     ph: &Placeholders,
     update: Option<&str>,
 ) -> Result<(Conditional, Option<UpdateExpr<Resolved<'static>>>), ApiError> {
-    let is_legacy = check_families(
-        body,
-        &["AttributeUpdates", "Expected", "ConditionalOperator"],
-        &["UpdateExpression", "ConditionExpression"],
-    )
-    .map_err(|e| op.envelope(e))?;
+    let is_legacy = check_families(body, LEGACY_MEMBERS, EXPRESSION_MEMBERS).map_err(|e| op.envelope(e))?;
     let (update, condition) = if is_legacy {
         let legacy_parts = || -> Result<_, ApiError> {
             let update = match legacy::attribute_updates(body)? {
@@ -275,16 +276,21 @@ fn returns_old(body: &Value) -> Result<bool, ApiError> {
 
 /// `PutItem`
 pub async fn put(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: Value) -> Result<Value, ApiError> {
-    let t = table(catalog, caller, str_member(&body, "TableName")?)?;
+    member_constraints(ItemOp::Put, &body)?;
+    // DynamoDB's order: the parameter families, the item's values and
+    // size, then the condition, and only then the table.
+    check_families(&body, LEGACY_MEMBERS, EXPRESSION_MEMBERS).map_err(|e| Write::Put.envelope(e))?;
     let new_item = put_item(body.get("Item"))?;
-    let (pk, sk) = key_of_item(&t, &new_item)?;
     check_item_size(&new_item).map_err(|e| ApiError::Validation(e.to_string()))?;
-    t.indexes.check_local_size(&new_item, false).map_err(|e| ApiError::Validation(e.to_string()))?;
     let return_old = returns_old(&body)?;
     let metrics = wants_collection_metrics(&body)?;
     let capacity_mode = return_consumed(&body)?.map(str::to_owned);
     let ph = Placeholders::from_body(&body)?;
     let (cond, _) = conditional(Write::Put, &body, &ph, None)?;
+    // Only now does the table matter.
+    let t = table(catalog, caller, str_member(&body, "TableName")?)?;
+    let (pk, sk) = key_of_item(&t, &new_item)?;
+    t.indexes.check_local_size(&new_item, false).map_err(|e| ApiError::Validation(e.to_string()))?;
     let key = key_bytes(&t, &pk, sk.as_ref())?;
     let name = t.def.spec.name.clone();
     let indexes = std::sync::Arc::clone(&t.indexes);
@@ -313,13 +319,15 @@ pub async fn put(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: Val
 
 /// `DeleteItem`
 pub async fn delete(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: Value) -> Result<Value, ApiError> {
-    let t = table(catalog, caller, str_member(&body, "TableName")?)?;
-    let (pk, sk) = key_of_key(&t, body.get("Key"))?;
+    member_constraints(ItemOp::Delete, &body)?;
+    let key_item = item(body.get("Key"), "key")?;
     let return_old = returns_old(&body)?;
     let metrics = wants_collection_metrics(&body)?;
     let capacity_mode = return_consumed(&body)?.map(str::to_owned);
     let ph = Placeholders::from_body(&body)?;
     let (cond, _) = conditional(Write::Delete, &body, &ph, None)?;
+    let t = table(catalog, caller, str_member(&body, "TableName")?)?;
+    let (pk, sk) = key_match(&t, &key_item)?;
     let key = key_bytes(&t, &pk, sk.as_ref())?;
     let name = t.def.spec.name.clone();
     let indexes = std::sync::Arc::clone(&t.indexes);
@@ -345,8 +353,8 @@ pub async fn delete(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: 
 
 /// `UpdateItem`
 pub async fn update(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: Value) -> Result<Value, ApiError> {
-    let t = table(catalog, caller, str_member(&body, "TableName")?)?;
-    let (pk, sk) = key_of_key(&t, body.get("Key"))?;
+    member_constraints(ItemOp::Update, &body)?;
+    let key_item = item(body.get("Key"), "key")?;
     let return_values = enum_member(
         &body,
         "ReturnValues",
@@ -359,6 +367,8 @@ pub async fn update(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: 
     let metrics = wants_collection_metrics(&body)?;
     let ph = Placeholders::from_update_item(&body)?;
     let (cond, upd) = conditional(Write::Update, &body, &ph, str_member(&body, "UpdateExpression")?)?;
+    let t = table(catalog, caller, str_member(&body, "TableName")?)?;
+    let (pk, sk) = key_match(&t, &key_item)?;
     let legacy_update = body.get("AttributeUpdates").is_some_and(|v| !v.is_null());
     let key_names: Vec<String> = std::iter::once(t.def.spec.key_schema.hash.name.clone())
         .chain(t.def.spec.key_schema.range.as_ref().map(|r| r.name.clone()))

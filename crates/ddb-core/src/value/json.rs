@@ -34,7 +34,7 @@
 
 mod base64;
 mod build;
-mod shape;
+pub(crate) mod shape;
 mod write;
 
 pub use build::{MAX_ATTRIBUTE_NAME_BYTES, NAME_TOO_LARGE};

@@ -57,6 +57,11 @@ pub struct TableUpdate {
     /// A higher warm throughput.
     #[serde(default)]
     pub warm_throughput: Option<super::types::WarmThroughputInput>,
+    /// Server-side encryption: `Some((true, key))` uses a KMS key (the
+    /// given one or the service's); `Some((false, _))` goes back to the
+    /// key DynamoDB owns.
+    #[serde(default)]
+    pub sse: Option<(bool, Option<String>)>,
 }
 
 /// A refused change, with the DynamoDB error it maps to.
@@ -239,6 +244,10 @@ impl TableDefinition {
             let current = self.spec.warm_throughput.unwrap_or(super::spec::WarmThroughput::BASELINE);
             self.spec.warm_throughput = Some(super::spec::WarmThroughput::raise(current, w).map_err(err)?);
         }
+        if let Some((enabled, key)) = &u.sse {
+            self.spec.sse_enabled = *enabled;
+            self.spec.sse_kms_key = if *enabled { key.clone().or_else(|| self.spec.sse_kms_key.clone()) } else { None };
+        }
         if let Some(c) = &u.table_class {
             if self.spec.table_class.as_deref().unwrap_or("STANDARD") != c {
                 self.table_class_updated_at = Some(now);
@@ -276,7 +285,7 @@ impl TableDefinition {
                     }
                     (Some(t), _) => {
                         if let (Some(cur), false) = (self.spec.throughput, switching) {
-                            if cur == t && u.deletion_protection.is_none() && u.table_class.is_none() && u.stream.is_none() && u.billing_mode.is_none() && u.warm_throughput.is_none() {
+                            if cur == t && u.deletion_protection.is_none() && u.table_class.is_none() && u.stream.is_none() && u.billing_mode.is_none() && u.warm_throughput.is_none() && u.sse.is_none() {
                                 return Err(err(format!(
                                     "The provisioned throughput for the table will not change. The requested value equals the current value. Current ReadCapacityUnits provisioned for the table: {}. Requested ReadCapacityUnits: {}. Current WriteCapacityUnits provisioned for the table: {}. Requested WriteCapacityUnits: {}. Refer to the Amazon DynamoDB Developer Guide for current limits and how to request higher limits.",
                                     cur.read, t.read, cur.write, t.write

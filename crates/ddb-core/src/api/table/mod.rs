@@ -9,6 +9,7 @@ mod requests;
 mod spec;
 mod types;
 
+pub use constraints::Constraints;
 pub use change::{stream_label, ChangeError, GsiUpdate, TableChange, TableUpdate, MAX_TAGS};
 pub use create::CreateTableInput;
 pub use requests::{TagOp, TagsInput, TimeToLiveSpecification, UpdateTableInput, UpdateTimeToLiveInput};

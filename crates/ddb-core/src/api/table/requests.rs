@@ -115,6 +115,10 @@ impl UpdateTableInput {
             warm_throughput: self.warm_throughput,
             stream,
             gsi,
+            sse: self
+                .sse_specification
+                .as_ref()
+                .map(|s| (s.enabled.unwrap_or(false), s.kms_master_key_id.clone())),
         };
         Ok((
             self.table_name.as_deref().unwrap_or_default(),

@@ -314,6 +314,17 @@ fn warm_throughput_starts_at_the_baseline_and_only_grows() {
     def.apply(&class, 5.0).unwrap();
     let d = describe(&def, "ACTIVE", loc, Usage::default());
     assert_eq!(d["TableClassSummary"], json!({"TableClass": "STANDARD_INFREQUENT_ACCESS", "LastUpdateDateTime": 5.0}));
+
+    // SSESpecification alone is an update: a KMS key, then back to the
+    // key DynamoDB owns (no SSEDescription).
+    let sse = |enabled: bool| TableChange::Update(TableUpdate { sse: Some((enabled, None)), ..TableUpdate::default() });
+    def.apply(&sse(true), 6.0).unwrap();
+    let d = describe(&def, "ACTIVE", loc, Usage::default());
+    assert_eq!(d["SSEDescription"]["Status"], "ENABLED");
+    assert_eq!(d["SSEDescription"]["SSEType"], "KMS");
+    def.apply(&sse(false), 7.0).unwrap();
+    let d = describe(&def, "ACTIVE", loc, Usage::default());
+    assert!(d.get("SSEDescription").is_none(), "{d}");
 }
 
 fn multi_gsi(key_schema: serde_json::Value) -> serde_json::Value {

@@ -98,10 +98,12 @@ pub(super) fn attribute_value(value: &Value, depth: usize) -> Result<AttributeVa
             "N" => AttributeValue::N(Number::parse(string(member)?)?),
             "B" => AttributeValue::B(blob(member)?),
             "BOOL" => AttributeValue::Bool(member.as_bool().ok_or_else(wrong_shape)?),
-            "NULL" => match member.as_bool() {
-                Some(true) => AttributeValue::Null,
-                Some(false) => return Err(validation(NULL_NOT_TRUE)),
-                None => return Err(wrong_shape()),
+            "NULL" => match member {
+                Value::Bool(true) => AttributeValue::Null,
+                // The deserializer lets a string through here (dynalite's
+                // `{"NULL": "no"}`, recorded against DynamoDB).
+                Value::Bool(false) | Value::String(_) => return Err(validation(NULL_NOT_TRUE)),
+                _ => return Err(wrong_shape()),
             },
             "SS" => AttributeValue::Ss(string_set(member)?),
             "NS" => AttributeValue::Ns(number_set(member)?),
