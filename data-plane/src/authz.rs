@@ -49,6 +49,11 @@ pub fn authorize(
     };
     let account = &caller.tenant.account_id;
     let principal_arn = || format!("arn:aws:iam::{account}:user/{user_name}");
+    if is_partiql(op) && partiql(caller, catalog, op, body, None).is_empty() {
+        // No statement could be read: the operation answers with its
+        // ValidationException (or per-statement errors) and touches no data.
+        return Ok(());
+    }
     let user = catalog.user(&caller.tenant.id, user_name);
     if let Some(u) = user.filter(|u| u.context_free) {
         return cached(u, caller, catalog, op, body, &principal_arn);
@@ -215,6 +220,16 @@ fn names_one_table(op: Operation) -> bool {
             | Operation::DescribeStream
             | Operation::GetShardIterator
             | Operation::GetRecords
+            | Operation::ExecuteStatement
+            | Operation::BatchExecuteStatement
+            | Operation::ExecuteTransaction
+    )
+}
+
+fn is_partiql(op: Operation) -> bool {
+    matches!(
+        op,
+        Operation::ExecuteStatement | Operation::BatchExecuteStatement | Operation::ExecuteTransaction
     )
 }
 
@@ -301,6 +316,9 @@ fn target(caller: &Verified, catalog: &Catalog, op: Operation, body: &Value, wan
         Operation::TransactGetItems | Operation::TransactWriteItems => {
             Target::Items(transact(catalog, caller, body, op == Operation::TransactGetItems))
         }
+        Operation::ExecuteStatement | Operation::BatchExecuteStatement | Operation::ExecuteTransaction => {
+            Target::Items(partiql(caller, catalog, op, body, Some(want)))
+        }
         // Table-, ARN- and account-level operations carry no condition keys.
         _ => tables_only(op, body),
     }
@@ -350,6 +368,9 @@ fn tables_only(op: Operation, body: &Value) -> Target {
         }
         Operation::ListTables | Operation::DescribeLimits | Operation::DescribeEndpoints | Operation::ListStreams => {
             Target::Account
+        }
+        Operation::ExecuteStatement | Operation::BatchExecuteStatement | Operation::ExecuteTransaction => {
+            Target::Items(partiql_tables(op, body))
         }
         Operation::TagResource | Operation::UntagResource | Operation::ListTagsOfResource => {
             Target::Arn(str_of(body, "ResourceArn").unwrap_or_default().to_owned())
@@ -601,3 +622,101 @@ fn unique(values: impl IntoIterator<Item = String>) -> Vec<String> {
     values.into_iter().collect::<BTreeSet<_>>().into_iter().collect()
 }
 
+
+/// The statements of a PartiQL request that parse (with their
+/// Parameters); the others touch no data and are left out.
+fn partiql_statements(op: Operation, body: &Value) -> Vec<ddb_core::partiql::Statement> {
+    let specs: Vec<&Value> = match op {
+        Operation::ExecuteStatement => vec![body],
+        Operation::BatchExecuteStatement => body.get("Statements").and_then(Value::as_array).into_iter().flatten().collect(),
+        _ => body.get("TransactStatements").and_then(Value::as_array).into_iter().flatten().collect(),
+    };
+    specs
+        .into_iter()
+        .filter_map(|spec| {
+            let text = str_of(spec, "Statement")?;
+            let params = match spec.get("Parameters") {
+                Some(Value::Array(list)) => list
+                    .iter()
+                    .map(|p| attribute_value_from_json(p).ok())
+                    .collect::<Option<Vec<_>>>()?,
+                _ => Vec::new(),
+            };
+            ddb_core::partiql::parse(text, &params).ok()
+        })
+        .collect()
+}
+
+/// The tables (and the index a SELECT of ExecuteStatement reads) of a
+/// PartiQL request, one access per statement, without condition keys.
+fn partiql_tables(op: Operation, body: &Value) -> Vec<ItemAccess> {
+    partiql_statements(op, body)
+        .iter()
+        .map(|stmt| {
+            let mut a = ItemAccess::new(stmt.action(), stmt.table());
+            if let (ddb_core::partiql::Statement::Select(s), Operation::ExecuteStatement) = (stmt, op) {
+                a.index.clone_from(&s.index);
+            }
+            a
+        })
+        .collect()
+}
+
+/// What each statement of a PartiQL request touches: its action on its
+/// table (or index), the partition key values its WHERE clause (or
+/// INSERT's item) fixes, and the attributes it reads or writes.
+fn partiql(caller: &Verified, catalog: &Catalog, op: Operation, body: &Value, want: Option<&ReferencedKeys>) -> Vec<ItemAccess> {
+    use ddb_core::partiql::ast::Action;
+    use ddb_core::partiql::translate::fixed_values;
+    use ddb_core::partiql::Statement;
+    let mut accesses = partiql_tables(op, body);
+    let Some(want) = want else {
+        return accesses;
+    };
+    let capacity = str_of(body, "ReturnConsumedCapacity").map(str::to_owned);
+    for (a, stmt) in accesses.iter_mut().zip(partiql_statements(op, body)) {
+        a.return_consumed_capacity.clone_from(&capacity);
+        let Some(t) = catalog.table(&caller.tenant.id, stmt.table()) else {
+            continue;
+        };
+        let ks = &t.def.spec.key_schema;
+        let keys: Vec<String> = std::iter::once(ks.hash.name.clone()).chain(ks.range.as_ref().map(|r| r.name.clone())).collect();
+        let leading = |filter, attr: &str| unique(fixed_values(filter, attr).iter().filter_map(key_text));
+        match &stmt {
+            Statement::Select(s) | Statement::Exists(s) => {
+                let hash = match a.index.as_deref().and_then(|i| t.indexes.get(i)) {
+                    Some(idx) => idx.hash_attrs().next().map_or_else(String::new, |h| h.name.clone()),
+                    None => ks.hash.name.clone(),
+                };
+                if want.leading_keys {
+                    a.leading_keys = leading(s.filter.as_ref(), &hash);
+                }
+                match &s.projection {
+                    Some(paths) => {
+                        a.select = Some("SPECIFIC_ATTRIBUTES".into());
+                        a.attributes = Some(unique(paths.iter().map(|p| p.head.clone())));
+                    }
+                    None => a.select = Some("ALL_ATTRIBUTES".into()),
+                }
+            }
+            Statement::Insert(i) => {
+                a.leading_keys = i.item.get(&ks.hash.name).and_then(key_text).into_iter().collect();
+                a.attributes = Some(i.item.keys().cloned().collect());
+            }
+            Statement::Update(u) => {
+                a.leading_keys = leading(u.filter.as_ref(), &ks.hash.name);
+                let written = u.actions.iter().map(|x| match x {
+                    Action::Set(p, _) | Action::Remove(p) => p.head.clone(),
+                });
+                a.attributes = Some(unique(keys.iter().cloned().chain(written)));
+                a.return_values = u.returning.map(|r| r.return_values().to_owned());
+            }
+            Statement::Delete(d) => {
+                a.leading_keys = leading(d.filter.as_ref(), &ks.hash.name);
+                a.attributes = Some(keys.clone());
+                a.return_values = d.returning.map(|r| r.return_values().to_owned());
+            }
+        }
+    }
+    accesses
+}

@@ -37,6 +37,9 @@ pub enum ApiError {
     },
     #[error("{0}")]
     TableNotFound(String),
+    /// A PartiQL INSERT of a key that exists.
+    #[error("Duplicate primary key exists in table")]
+    DuplicateItem,
     /// TransactWriteItems or TransactGetItems cancelled: one reason per
     /// action, in request order.
     #[error("{}", cancellation_message(reasons))]
@@ -182,6 +185,7 @@ impl ApiError {
             ApiError::Validation(_) => ErrorCode::Validation,
             ApiError::ResourceNotFound(_) => ErrorCode::ResourceNotFound,
             ApiError::TableNotFound(_) => ErrorCode::TableNotFound,
+            ApiError::DuplicateItem => ErrorCode::DuplicateItem,
             ApiError::TransactionCanceled { .. } => ErrorCode::TransactionCanceled,
             ApiError::IdempotentParameterMismatch => ErrorCode::IdempotentParameterMismatch,
             ApiError::TransactionInProgress => ErrorCode::TransactionInProgress,

@@ -18,6 +18,7 @@ mod legacy;
 mod lsi_size;
 mod metrics;
 mod multi_key_gsi;
+mod partiql;
 mod protocol;
 mod query_scan;
 mod sync;

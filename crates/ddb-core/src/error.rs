@@ -22,6 +22,7 @@ pub enum ErrorCode {
     ResourceInUse,
     LimitExceeded,
     ConditionalCheckFailed,
+    DuplicateItem,
     ProvisionedThroughputExceeded,
     RequestLimitExceeded,
     Throttling,
@@ -60,6 +61,7 @@ impl ErrorCode {
             ConditionalCheckFailed => {
                 "com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException"
             }
+            DuplicateItem => "com.amazonaws.dynamodb.v20120810#DuplicateItemException",
             ProvisionedThroughputExceeded => {
                 "com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException"
             }

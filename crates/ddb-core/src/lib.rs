@@ -12,6 +12,7 @@ pub mod size;
 pub mod capacity;
 pub mod error;
 pub mod expr;
+pub mod partiql;
 
 pub use api::Operation;
 pub use error::{ErrorCode, ValidationErrors};

@@ -8,6 +8,7 @@ mod consumed;
 mod item_read;
 mod item_write;
 mod list_tables;
+mod partiql;
 mod query_scan;
 mod range_read;
 mod reply;
@@ -89,6 +90,9 @@ async fn dispatch_json(
         Operation::BatchWriteItem => batch::batch_write(dp, caller, catalog, body).await,
         Operation::TransactWriteItems => transact::transact_write(dp, caller, catalog, body).await,
         Operation::TransactGetItems => transact::transact_get(dp, caller, catalog, body).await,
+        Operation::ExecuteStatement => partiql::execute::execute_statement(dp, caller, catalog, body).await,
+        Operation::BatchExecuteStatement => partiql::batch::batch_execute_statement(dp, caller, catalog, body).await,
+        Operation::ExecuteTransaction => partiql::transact::execute_transaction(dp, caller, catalog, body).await,
         Operation::DescribeLimits => Ok(table_settings::describe_limits()),
         Operation::DescribeEndpoints => Ok(table_settings::describe_endpoints(dp, host)),
         other => {

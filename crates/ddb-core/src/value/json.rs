@@ -32,7 +32,7 @@
 //! order rather than wire order; this only matters for which of several
 //! errors in one request is reported.
 
-mod base64;
+pub(crate) mod base64;
 mod build;
 pub(crate) mod shape;
 mod write;

@@ -1,0 +1,228 @@
+//! The statements DynamoDB's PartiQL accepts, as parsed: `?` placeholders
+//! are already replaced by their parameters and literals are
+//! `AttributeValue`s, so a tree names everything it needs.
+
+use crate::value::AttributeValue;
+
+/// One parsed statement.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Statement {
+    Select(Select),
+    Insert(Insert),
+    Update(Update),
+    Delete(Delete),
+    /// `EXISTS(SELECT …)`: a condition check (transactions only).
+    Exists(Select),
+}
+
+impl Statement {
+    /// The table the statement names.
+    pub fn table(&self) -> &str {
+        match self {
+            Statement::Select(s) | Statement::Exists(s) => &s.table,
+            Statement::Insert(i) => &i.table,
+            Statement::Update(u) => &u.table,
+            Statement::Delete(d) => &d.table,
+        }
+    }
+
+    /// The IAM action of the statement (`PartiQLSelect`, …).
+    pub const fn action(&self) -> &'static str {
+        match self {
+            Statement::Select(_) | Statement::Exists(_) => "PartiQLSelect",
+            Statement::Insert(_) => "PartiQLInsert",
+            Statement::Update(_) => "PartiQLUpdate",
+            Statement::Delete(_) => "PartiQLDelete",
+        }
+    }
+
+    /// True for statements that read (SELECT).
+    pub const fn is_read(&self) -> bool {
+        matches!(self, Statement::Select(_))
+    }
+
+    /// The RETURNING clause of an UPDATE or DELETE.
+    pub const fn returning(&self) -> Option<Returning> {
+        match self {
+            Statement::Update(u) => u.returning,
+            Statement::Delete(d) => d.returning,
+            _ => None,
+        }
+    }
+}
+
+/// `SELECT … FROM table[.index] [WHERE …] [ORDER BY …]`
+#[derive(Debug, Clone, PartialEq)]
+pub struct Select {
+    /// `None` for `*`.
+    pub projection: Option<Vec<Path>>,
+    pub table: String,
+    pub index: Option<String>,
+    pub filter: Option<Expr>,
+    /// Key attributes to order by, true for `DESC`.
+    pub order_by: Vec<(String, bool)>,
+}
+
+/// `INSERT INTO table VALUE {…}`
+#[derive(Debug, Clone, PartialEq)]
+pub struct Insert {
+    pub table: String,
+    pub item: std::collections::BTreeMap<String, AttributeValue>,
+}
+
+/// `UPDATE table SET …/REMOVE … WHERE … [RETURNING …]`
+#[derive(Debug, Clone, PartialEq)]
+pub struct Update {
+    pub table: String,
+    pub actions: Vec<Action>,
+    pub filter: Option<Expr>,
+    pub returning: Option<Returning>,
+}
+
+/// `DELETE FROM table WHERE … [RETURNING …]`
+#[derive(Debug, Clone, PartialEq)]
+pub struct Delete {
+    pub table: String,
+    pub filter: Option<Expr>,
+    pub returning: Option<Returning>,
+}
+
+/// One clause of an UPDATE.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    /// `SET path = value`
+    Set(Path, Expr),
+    /// `REMOVE path`
+    Remove(Path),
+}
+
+/// `RETURNING (ALL | MODIFIED) (OLD | NEW) *`
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Returning {
+    AllOld,
+    ModifiedOld,
+    AllNew,
+    ModifiedNew,
+}
+
+impl Returning {
+    /// The `ReturnValues` of UpdateItem/DeleteItem it means.
+    pub const fn return_values(self) -> &'static str {
+        match self {
+            Returning::AllOld => "ALL_OLD",
+            Returning::ModifiedOld => "UPDATED_OLD",
+            Returning::AllNew => "ALL_NEW",
+            Returning::ModifiedNew => "UPDATED_NEW",
+        }
+    }
+
+    /// As written in a statement.
+    pub const fn text(self) -> &'static str {
+        match self {
+            Returning::AllOld => "ALL OLD *",
+            Returning::ModifiedOld => "MODIFIED OLD *",
+            Returning::AllNew => "ALL NEW *",
+            Returning::ModifiedNew => "MODIFIED NEW *",
+        }
+    }
+}
+
+/// A document path: an attribute, then map keys and list indexes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Path {
+    pub head: String,
+    pub steps: Vec<Step>,
+}
+
+/// One step of a [`Path`] after its head.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Step {
+    Name(String),
+    Index(u32),
+}
+
+impl Path {
+    /// A top-level attribute.
+    pub fn attr(name: &str) -> Path {
+        Path {
+            head: name.to_owned(),
+            steps: Vec::new(),
+        }
+    }
+
+    /// True for a top-level attribute.
+    pub fn is_top(&self) -> bool {
+        self.steps.is_empty()
+    }
+
+    /// The name a SELECT gives the value at this path: its last map key
+    /// (or attribute name).
+    pub fn output_name(&self) -> &str {
+        self.steps
+            .iter()
+            .rev()
+            .find_map(|s| match s {
+                Step::Name(n) => Some(n.as_str()),
+                Step::Index(_) => None,
+            })
+            .unwrap_or(&self.head)
+    }
+}
+
+/// Comparison operators.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CmpOp {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+impl CmpOp {
+    /// As DynamoDB expressions write it.
+    pub const fn text(self) -> &'static str {
+        match self {
+            CmpOp::Eq => "=",
+            CmpOp::Ne => "<>",
+            CmpOp::Lt => "<",
+            CmpOp::Le => "<=",
+            CmpOp::Gt => ">",
+            CmpOp::Ge => ">=",
+        }
+    }
+}
+
+/// What `IS [NOT] …` tests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IsType {
+    Missing,
+    Null,
+    /// A DynamoDB type tag (`S`, `N`, `B`, `BOOL`, `L`, `M`).
+    Type(&'static str),
+}
+
+/// A condition or value expression.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Expr {
+    Path(Path),
+    Value(AttributeValue),
+    /// The `MISSING` literal.
+    Missing,
+    Compare(CmpOp, Box<Expr>, Box<Expr>),
+    And(Box<Expr>, Box<Expr>),
+    Or(Box<Expr>, Box<Expr>),
+    Not(Box<Expr>),
+    Between(Box<Expr>, Box<Expr>, Box<Expr>),
+    In(Box<Expr>, Vec<Expr>),
+    Is {
+        expr: Box<Expr>,
+        negated: bool,
+        ty: IsType,
+    },
+    /// A function call, its name in lower case.
+    Call(String, Vec<Expr>),
+    /// `a + b` (true) or `a - b` (false).
+    Arith(bool, Box<Expr>, Box<Expr>),
+}

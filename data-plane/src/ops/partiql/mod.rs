@@ -1,0 +1,215 @@
+//! PartiQL: ExecuteStatement ([`execute`]), BatchExecuteStatement
+//! ([`batch`]) and ExecuteTransaction ([`transact`]). Each statement is
+//! parsed and translated by `ddb_core::partiql` into the classic request it
+//! means, which then runs through the classic operation (GetItem, Query,
+//! Scan, PutItem, UpdateItem, DeleteItem, TransactGetItems,
+//! TransactWriteItems), so validation, limits, capacity, index
+//! maintenance, the change log and the throughput quota are theirs. This
+//! module holds what the three share: reading the request members,
+//! looking up the key schema, running a translated request, and answering
+//! the classic operations' errors in PartiQL's words.
+
+pub mod batch;
+pub mod execute;
+pub mod transact;
+
+use std::sync::Arc;
+
+use ddb_core::partiql::translate::{plan, Keys, Kind, Plan, Surface};
+use ddb_core::partiql::{parse, Statement};
+use ddb_core::value::json::attribute_value_from_json;
+use ddb_core::{AttributeValue, Operation};
+use serde_json::{Map, Value};
+
+use crate::auth::Verified;
+use crate::catalog::{Catalog, CatalogTable};
+use crate::error::ApiError;
+use crate::DataPlane;
+
+/// The longest statement, in characters.
+const MAX_STATEMENT_CHARS: usize = 8192;
+
+/// Checks a `Statement` member (`member` names it in messages).
+pub(crate) fn statement_text<'b>(v: Option<&'b Value>, member: &str) -> Result<&'b str, ApiError> {
+    match v {
+        None | Some(Value::Null) => Err(ApiError::constraint(format!(
+            "Value null at '{member}' failed to satisfy constraint: Member must not be null"
+        ))),
+        Some(Value::String(s)) => {
+            let n = s.chars().count();
+            if n < 1 {
+                Err(ApiError::constraint(format!(
+                    "Value '{s}' at '{member}' failed to satisfy constraint: Member must have length greater than or equal to 1"
+                )))
+            } else if n > MAX_STATEMENT_CHARS {
+                Err(ApiError::constraint(format!(
+                    "Value '{s}' at '{member}' failed to satisfy constraint: Member must have length less than or equal to {MAX_STATEMENT_CHARS}"
+                )))
+            } else {
+                Ok(s)
+            }
+        }
+        Some(_) => Err(ApiError::Serialization("NUMBER_VALUE cannot be converted to String".into())),
+    }
+}
+
+/// A `Parameters` member: a non-empty list of AttributeValues.
+pub(crate) fn parameters(v: Option<&Value>, member: &str) -> Result<Vec<AttributeValue>, ApiError> {
+    match v {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(Value::Array(list)) if list.is_empty() => Err(ApiError::constraint(format!(
+            "Value '[]' at '{member}' failed to satisfy constraint: Member must have length greater than or equal to 1"
+        ))),
+        Some(Value::Array(list)) => list
+            .iter()
+            .map(|p| attribute_value_from_json(p).map_err(|e| ApiError::Validation(e.message().to_owned())))
+            .collect(),
+        Some(_) => Err(ApiError::Serialization("Start of list found where not expected".into())),
+    }
+}
+
+/// Parses a statement with its parameters.
+pub(crate) fn parse_statement(text: &str, params: &[AttributeValue]) -> Result<Statement, ApiError> {
+    parse(text, params).map_err(|e| ApiError::Validation(e.message().to_owned()))
+}
+
+/// The key schema of the statement's table (and of the index a SELECT
+/// names).
+fn key_schema(t: &CatalogTable, index: Option<&str>) -> Result<(Keys, Option<Keys>), ApiError> {
+    let ks = &t.def.spec.key_schema;
+    let table = Keys::table(&ks.hash.name, ks.range.as_ref().map(|r| r.name.as_str()));
+    let Some(name) = index else {
+        return Ok((table, None));
+    };
+    let idx = t
+        .indexes
+        .get(name)
+        .ok_or_else(|| ApiError::Validation("The table does not have the specified index".into()))?;
+    let keys = Keys {
+        hash: idx.hash_attrs().map(|a| a.name.clone()).collect(),
+        range: idx.range_attrs().map(|a| a.name.clone()).collect(),
+    };
+    Ok((table, Some(keys)))
+}
+
+/// The statement's table, or `Requested resource not found`.
+pub(crate) fn statement_table(catalog: &Catalog, caller: &Verified, stmt: &Statement) -> Result<Arc<CatalogTable>, ApiError> {
+    catalog
+        .table(&caller.tenant.id, stmt.table())
+        .cloned()
+        .ok_or_else(|| ApiError::ResourceNotFound("Requested resource not found".into()))
+}
+
+/// Translates `stmt` for `surface` against its table's schema.
+pub(crate) fn translate(
+    catalog: &Catalog,
+    caller: &Verified,
+    stmt: &Statement,
+    surface: Surface,
+) -> Result<(Arc<CatalogTable>, Plan), ApiError> {
+    let t = statement_table(catalog, caller, stmt)?;
+    let index = match stmt {
+        Statement::Select(s) if surface == Surface::ExecuteStatement => s.index.as_deref(),
+        _ => None,
+    };
+    let (table_keys, index_keys) = key_schema(&t, index)?;
+    let p = plan(stmt, surface, &table_keys, index_keys.as_ref()).map_err(|e| ApiError::Validation(e.message().to_owned()))?;
+    Ok((t, p))
+}
+
+/// The classic operation of a translated request.
+fn operation(kind: Kind) -> Operation {
+    match kind {
+        Kind::GetItem => Operation::GetItem,
+        Kind::Query => Operation::Query,
+        Kind::Scan => Operation::Scan,
+        Kind::PutItem => Operation::PutItem,
+        Kind::UpdateItem | Kind::ConditionCheck => Operation::UpdateItem,
+        Kind::DeleteItem => Operation::DeleteItem,
+    }
+}
+
+/// Runs a translated single request, with `extra` members added to its
+/// body, and answers its JSON output.
+pub(crate) async fn run(
+    dp: &DataPlane,
+    caller: &Verified,
+    catalog: &Catalog,
+    p: &Plan,
+    extra: Map<String, Value>,
+) -> Result<Value, ApiError> {
+    let mut body = p.body.clone();
+    if let Value::Object(m) = &mut body {
+        m.extend(extra);
+    }
+    let op = operation(p.kind);
+    dp.throttle.check(caller, catalog, op, &body)?;
+    let out = match p.kind {
+        Kind::GetItem => super::item_read::get(dp, caller, catalog, body).await.and_then(raw),
+        Kind::Query => super::query_scan::query(dp, caller, catalog, body).await.and_then(raw),
+        Kind::Scan => super::query_scan::scan(dp, caller, catalog, body).await.and_then(raw),
+        Kind::PutItem => super::item_write::put(dp, caller, catalog, body).await,
+        Kind::UpdateItem => super::item_write::update(dp, caller, catalog, body).await,
+        Kind::DeleteItem => super::item_write::delete(dp, caller, catalog, body).await,
+        Kind::ConditionCheck => Err(ApiError::Internal("a condition check outside a transaction".into())),
+    };
+    let out = out.map_err(reword);
+    match (p.kind, out) {
+        (Kind::PutItem, Err(ApiError::ConditionalCheckFailed { .. })) => Err(ApiError::DuplicateItem),
+        (_, other) => other,
+    }
+}
+
+/// The JSON of a reply the read path wrote as bytes.
+fn raw(reply: super::Reply) -> Result<Value, ApiError> {
+    match reply {
+        super::Reply::Json(v) => Ok(v),
+        super::Reply::Raw(bytes) => {
+            serde_json::from_slice(&bytes).map_err(|e| ApiError::Internal(format!("read reply is not JSON: {e}")))
+        }
+    }
+}
+
+/// A classic operation's error in PartiQL's words: expression messages
+/// lose the `Invalid <Member>: ` prefix (the statement has no such
+/// member), and a consistent read of a GSI is worded as PartiQL words it.
+pub(crate) fn reword(e: ApiError) -> ApiError {
+    match e {
+        ApiError::Validation(m) => {
+            const PREFIXES: [&str; 5] = [
+                "Invalid ConditionExpression: ",
+                "Invalid FilterExpression: ",
+                "Invalid KeyConditionExpression: ",
+                "Invalid UpdateExpression: ",
+                "Invalid ProjectionExpression: ",
+            ];
+            if m == "Consistent reads are not supported on global secondary indexes" {
+                return ApiError::Validation("Strongly consistent read is not supported on Global Secondary Indexes".into());
+            }
+            let stripped = PREFIXES.iter().find_map(|p| m.strip_prefix(p)).map(str::to_owned);
+            ApiError::Validation(stripped.unwrap_or(m))
+        }
+        other => other,
+    }
+}
+
+/// An item of a read's answer with the renamed projections applied.
+pub(crate) fn renamed(item: &Value, p: &Plan) -> Value {
+    if p.renames.is_empty() {
+        return item.clone();
+    }
+    match ddb_core::value::json::item_from_json(item) {
+        Ok(mut it) => {
+            ddb_core::partiql::translate::rename(&mut it, &p.renames);
+            ddb_core::value::json::item_to_json(&it)
+        }
+        Err(_) => item.clone(),
+    }
+}
+
+/// Copies `member` of `from` into `to` when present.
+pub(crate) fn copy_member(from: &Value, to: &mut Map<String, Value>, member: &str) {
+    if let Some(v) = from.get(member) {
+        to.insert(member.to_owned(), v.clone());
+    }
+}
