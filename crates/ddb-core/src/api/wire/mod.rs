@@ -22,7 +22,7 @@ mod shapes;
 use serde_json::Value;
 
 use crate::value::json::shape::{
-    check_blob, check_boolean, check_string, is_word, token_name, OBJECT_NOT_EXPECTED, UNEXPECTED_FIELD_TYPE,
+    check_blob, check_boolean, check_string, lenient_bool, token_name, OBJECT_NOT_EXPECTED, UNEXPECTED_FIELD_TYPE,
     UNEXPECTED_VALUE_TYPE,
 };
 
@@ -105,9 +105,9 @@ fn check_value(value: &Value, index: u16, place: Place, depth: usize) -> Result<
         Kind::Structure(members) => match value {
             Value::Object(map) => {
                 for (name, member) in map {
-                    // AttributeValue's NULL lets a string through to
-                    // validation (see `value::json::shape`).
-                    if s.name == "AttributeValue" && name == "NULL" && is_word(member) {
+                    // AttributeValue's BOOL and NULL read some strings as
+                    // booleans (see `value::json::shape::lenient_bool`).
+                    if s.name == "AttributeValue" && (name == "NULL" || name == "BOOL") && lenient_bool(member).is_some() {
                         continue;
                     }
                     if let Some((_, child)) = members.iter().find(|(m, _)| m == name) {

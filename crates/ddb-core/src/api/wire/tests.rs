@@ -113,3 +113,24 @@ fn every_operation_is_sorted_and_in_range() {
     assert!(ops.iter().all(|(_, s)| usize::from(*s) < super::shapes::SHAPES.len()));
     assert!(ops.iter().any(|(n, _)| *n == "TransactWriteItems"));
 }
+
+#[test]
+fn attribute_booleans_take_some_strings() {
+    for s in ["1", "yes", "TRUE", "0", "no", "false"] {
+        assert!(check("PutItem", &json!({"Item": {"a": {"BOOL": s}, "b": {"NULL": s}}})).is_ok(), "{s}");
+    }
+    assert_eq!(err("PutItem", json!({"Item": {"a": {"NULL": "23"}}})), "Unexpected token received from parser");
+    assert_eq!(err("GetItem", json!({"ConsistentRead": "yes"})), "Unexpected token received from parser");
+}
+
+#[test]
+fn attribute_boolean_strings_read_as_booleans() {
+    use crate::value::json::item_from_json;
+    use crate::value::AttributeValue;
+    let item = item_from_json(&json!({"a": {"BOOL": "0"}, "b": {"NULL": "yes"}, "c": {"BOOL": "TRUE"}})).unwrap();
+    assert_eq!(item.get("a"), Some(&AttributeValue::Bool(false)));
+    assert_eq!(item.get("b"), Some(&AttributeValue::Null));
+    assert_eq!(item.get("c"), Some(&AttributeValue::Bool(true)));
+    let e = item_from_json(&json!({"a": {"NULL": "no"}})).unwrap_err();
+    assert_eq!(e.message(), "One or more parameter values were invalid: Null attribute value types must have the value of true");
+}

@@ -17,6 +17,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
+use super::shape::lenient_bool;
 use super::{base64, ValueError, MAX_NESTING_DEPTH};
 use crate::value::{AttributeValue, Number};
 
@@ -97,13 +98,13 @@ pub(super) fn attribute_value(value: &Value, depth: usize) -> Result<AttributeVa
             "S" => AttributeValue::S(string(member)?.to_owned()),
             "N" => AttributeValue::N(Number::parse(string(member)?)?),
             "B" => AttributeValue::B(blob(member)?),
-            "BOOL" => AttributeValue::Bool(member.as_bool().ok_or_else(wrong_shape)?),
-            "NULL" => match member {
-                Value::Bool(true) => AttributeValue::Null,
-                // The deserializer lets a string through here (dynalite's
-                // `{"NULL": "no"}`, recorded against DynamoDB).
-                Value::Bool(false) | Value::String(_) => return Err(validation(NULL_NOT_TRUE)),
-                _ => return Err(wrong_shape()),
+            "BOOL" => AttributeValue::Bool(
+                member.as_bool().or_else(|| lenient_bool(member)).ok_or_else(wrong_shape)?,
+            ),
+            "NULL" => match member.as_bool().or_else(|| lenient_bool(member)) {
+                Some(true) => AttributeValue::Null,
+                Some(false) => return Err(validation(NULL_NOT_TRUE)),
+                None => return Err(wrong_shape()),
             },
             "SS" => AttributeValue::Ss(string_set(member)?),
             "NS" => AttributeValue::Ns(number_set(member)?),

@@ -79,13 +79,8 @@ pub(super) fn check_attribute_value(
                 match name.as_str() {
                     "S" | "N" => check_string(member)?,
                     "B" => check_blob(member)?,
-                    "BOOL" => check_boolean(member)?,
-                    // A word passes here and fails validation (`Null
-                    // attribute value types must have the value of
-                    // true` for `"no"`); `"23"` does not (dynalite's
-                    // records of DynamoDB show both).
-                    "NULL" if is_word(member) => {}
-                    "NULL" => check_boolean(member)?,
+                    "BOOL" | "NULL" if lenient_bool(member).is_some() => {}
+                    "BOOL" | "NULL" => check_boolean(member)?,
                     "SS" | "NS" => check_list(member, check_string)?,
                     "BS" => check_list(member, check_blob)?,
                     "L" => {
@@ -106,9 +101,19 @@ pub(super) fn check_attribute_value(
     }
 }
 
-/// A string of letters only.
-pub(crate) fn is_word(value: &Value) -> bool {
-    value.as_str().is_some_and(|s| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphabetic()))
+/// The strings an attribute value's `BOOL` or `NULL` member takes as a
+/// boolean: dynalite's records of DynamoDB show `"1"`, `"yes"`, `"true"`
+/// read as true and `"0"`, `"no"`, `"false"` as false, while `"23"` is
+/// `Unexpected token received from parser`.
+pub(crate) fn lenient_bool(value: &Value) -> Option<bool> {
+    let s = value.as_str()?;
+    if ["true", "1", "yes"].iter().any(|t| s.eq_ignore_ascii_case(t)) {
+        Some(true)
+    } else if ["false", "0", "no"].iter().any(|f| s.eq_ignore_ascii_case(f)) {
+        Some(false)
+    } else {
+        None
+    }
 }
 
 pub(crate) fn check_string(value: &Value) -> Result<(), ValueError> {
