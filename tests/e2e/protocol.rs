@@ -123,6 +123,30 @@ async fn item_requests_are_validated_before_the_table_is_found() {
     }
     let (_, _, body, _) = send(call("GetItem", r#"{"TableName":"nope","Key":{"a":{"S":"x"}}}"#)).await;
     assert_eq!(error_name(&body), "ResourceNotFoundException");
+    // Query and Scan too: all member constraints, then segments, values
+    // and expressions, before the table.
+    let (_, _, body, _) = send(call("Query", r#"{"TableName":"abc;","IndexName":"a;","Select":"hi","Limit":-1}"#)).await;
+    let message = body["message"].as_str().unwrap();
+    assert!(message.starts_with("5 validation errors detected: "), "{message}");
+    assert!(message.contains("Value 'a;' at 'indexName' failed to satisfy constraint: Member must have length greater than or equal to 3"), "{message}");
+    for (target, body, message) in [
+        ("Scan", r#"{"TableName":"nope","Segment":1}"#, "The TotalSegments parameter is required but was not present in the request when Segment parameter is present"),
+        ("Scan", r#"{"TableName":"nope","Limit":0}"#, "1 validation error detected: Value '0' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1"),
+        (
+            "Query",
+            r#"{"TableName":"nope","KeyConditions":{"a":{"ComparisonOperator":"EQ","AttributeValueList":[{"S":"x"},{"S":"y"}]}}}"#,
+            "One or more parameter values were invalid: Invalid number of argument(s) for the EQ ComparisonOperator",
+        ),
+        (
+            "Query",
+            r#"{"TableName":"nope","KeyConditionExpression":"a = :a","ExpressionAttributeValues":{":a":{"S":"x"}},"ExclusiveStartKey":{"a":{}}}"#,
+            "The provided starting key is invalid: Supplied AttributeValue is empty, must contain exactly one of the supported datatypes",
+        ),
+    ] {
+        let (status, _, body, _) = send(call(target, body)).await;
+        assert_eq!(status, 400, "{target}");
+        assert_eq!(body["message"], message, "{target}: {body}");
+    }
     // A projection may not look inside a key attribute of the table or of
     // an index.
     let (status, _, _, _) = send(call(
@@ -147,6 +171,14 @@ async fn item_requests_are_validated_before_the_table_is_found() {
             format!("Key attributes must be scalars; list random access '[]' and map lookup '.' are not allowed: {kind}")
         );
     }
+    // In a Scan's filter as well.
+    let (status, _, body, _) = send(call(
+        "Scan",
+        r##"{"TableName":"keys","FilterExpression":"attribute_exists(#d.c)","ExpressionAttributeNames":{"#d":"d"}}"##,
+    ))
+    .await;
+    assert_eq!(status, 400);
+    assert_eq!(body["message"], "Key attributes must be scalars; list random access '[]' and map lookup '.' are not allowed: IndexKey: d");
     s.stop().await;
 }
 

@@ -3,7 +3,9 @@
 
 use ddb_core::api::items::ItemOp;
 use ddb_core::capacity::{read, ReadMode};
-use ddb_core::expr::ast::{Projection, Resolved};
+use std::borrow::Cow;
+
+use ddb_core::expr::ast::{DocPath, Projection, Resolved};
 use ddb_core::expr::projection::project;
 use ddb_core::expr::parse_projection;
 use ddb_core::size::item_size;
@@ -40,11 +42,15 @@ pub fn projection_of(body: &Value) -> Result<Option<Projection<Resolved<'static>
     Ok(projection)
 }
 
-/// Refuses a projection that looks inside a key attribute of the table
-/// (`Key: a`) or of one of its indexes (`IndexKey: d`): key attributes
-/// are scalars, and DynamoDB says so rather than projecting nothing.
-fn scalar_key_paths(indexes: &TableIndexes, projection: &Projection<Resolved<'_>>) -> Result<(), ApiError> {
-    for path in projection.paths.iter().filter(|p| !p.rest.is_empty()) {
+/// Refuses a path that looks inside a key attribute of the table
+/// (`Key: a`) or of one of its indexes (`IndexKey: d`), in a projection
+/// or a filter: key attributes are scalars, and DynamoDB says so rather
+/// than matching nothing.
+pub(super) fn scalar_key_paths<'p>(
+    indexes: &TableIndexes,
+    paths: impl IntoIterator<Item = &'p DocPath<Cow<'p, str>>>,
+) -> Result<(), ApiError> {
+    for path in paths.into_iter().filter(|p| !p.rest.is_empty()) {
         let head = path.head.as_ref();
         let kind = if indexes.base_hash.name == head || indexes.base_range.as_ref().is_some_and(|r| r.name == head) {
             "Key"
@@ -76,7 +82,7 @@ pub async fn get(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: Val
     let capacity_mode = return_consumed(&body)?;
     let t = table(catalog, caller, str_member(&body, "TableName")?)?;
     if let Some(p) = &projection {
-        scalar_key_paths(&t.indexes, p)?;
+        scalar_key_paths(&t.indexes, &p.paths)?;
     }
     let (pk, sk) = key_match(&t, &key_item)?;
     let key = item_key(&t.record.id, &pk, sk.as_ref()).map_err(|e| ApiError::Validation(e.to_string()))?;

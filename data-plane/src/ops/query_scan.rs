@@ -5,6 +5,7 @@
 use std::ops::Bound;
 use std::sync::Arc;
 
+use ddb_core::api::items::ItemOp;
 use ddb_core::api::table::{KeyAttr, ProjectionSpec, ScalarType};
 use ddb_core::expr::ast::{CompareOp, Condition, Projection, Resolved};
 use ddb_core::expr::key_condition::{key_condition, multi_key_condition, KeySchema, KeyType, MultiKeySchema, SortCondition};
@@ -24,7 +25,10 @@ use ddb_core::capacity::HalfUnits;
 use crate::items::index::{IndexLayout, IndexUnits};
 use crate::items::legacy;
 use crate::items::layout::{item_key, items_prefix, partition_prefix, prefix_end};
-use crate::items::request::{consumed_with_indexes, enum_member, item as parse_item, key_of_key, return_consumed, str_member, table, Placeholders};
+use crate::items::request::{
+    consumed_with_indexes, enum_member, item as parse_item, key_of_key, member_constraints, return_consumed, str_member, table,
+    Placeholders,
+};
 use crate::DataPlane;
 
 fn validation(msg: impl Into<String>) -> ApiError {
@@ -61,9 +65,25 @@ fn exprs(body: &Value, with_key: bool) -> Result<Exprs, ApiError> {
             &["ProjectionExpression", "FilterExpression"],
         )?
     };
-    let legacy_key = if with_key { legacy::conditions(body, "KeyConditions")? } else { None };
+    // DynamoDB's order: the filter's values, the starting key's, then the
+    // key conditions (their operand counts and types too, before the table).
+    let legacy_key = || -> Result<_, ApiError> {
+        let conditions = if with_key { legacy::conditions(body, "KeyConditions")? } else { None };
+        if let Some(c) = &conditions {
+            ddb_core::expr::legacy::filter(c, ddb_core::expr::legacy::ConditionalOperator::And)?;
+        }
+        Ok(conditions)
+    };
     if is_legacy {
         let filter_member = if with_key { "QueryFilter" } else { "ScanFilter" };
+        let projection = || -> Result<_, ApiError> {
+            Ok(match legacy::attributes_to_get(body)? {
+                Some(names) => Some(ddb_core::expr::legacy::attributes_to_get(&names)?),
+                None => None,
+            })
+        };
+        // Scan checks AttributesToGet before its filter; Query after.
+        let early_projection = if with_key { None } else { Some(projection()?) };
         let conditions = legacy::conditions(body, filter_member)?;
         let operator_given = body.get("ConditionalOperator").is_some_and(|v| !v.is_null());
         ddb_core::expr::legacy::check_conditional_operator(operator_given, conditions.as_ref().map(|c| c.len()))?;
@@ -71,9 +91,11 @@ fn exprs(body: &Value, with_key: bool) -> Result<Exprs, ApiError> {
             Some(f) => ddb_core::expr::legacy::filter(&f, legacy::conditional_operator(body)?)?,
             None => None,
         };
-        let projection = match legacy::attributes_to_get(body)? {
-            Some(names) => Some(ddb_core::expr::legacy::attributes_to_get(&names)?),
-            None => None,
+        start_key_values(body)?;
+        let legacy_key = legacy_key()?;
+        let projection = match early_projection {
+            Some(p) => p,
+            None => projection()?,
         };
         if with_key && legacy_key.is_none() {
             return Err(validation(
@@ -82,6 +104,8 @@ fn exprs(body: &Value, with_key: bool) -> Result<Exprs, ApiError> {
         }
         return Ok(Exprs { key: None, legacy_key, filter, projection });
     }
+    start_key_values(body)?;
+    let legacy_key = legacy_key()?;
     let ph = Placeholders::from_body(body)?;
     let mut r = ph.resolver()?;
     let key = match (with_key, str_member(body, "KeyConditionExpression")?) {
@@ -225,6 +249,17 @@ fn key_names(t: &CatalogTable) -> Vec<String> {
 }
 
 /// The storage key of `ExclusiveStartKey`, checked against the schema.
+/// The starting key's attribute values, checked before the table is known.
+fn start_key_values(body: &Value) -> Result<(), ApiError> {
+    if let Some(v) = body.get("ExclusiveStartKey").filter(|v| !v.is_null()) {
+        parse_item(Some(v), "exclusiveStartKey").map_err(|e| match e {
+            ApiError::Validation(m) => validation(format!("The provided starting key is invalid: {m}")),
+            other => other,
+        })?;
+    }
+    Ok(())
+}
+
 fn start_key(t: &CatalogTable, target: &Target, body: &Value) -> Result<Option<Vec<u8>>, ApiError> {
     match body.get("ExclusiveStartKey") {
         None | Some(Value::Null) => Ok(None),
@@ -456,6 +491,18 @@ async fn run_page(
 
 /// A Query filters on what its key condition did not select: a filter
 /// that reads a key attribute of the table or index queried is refused.
+/// No path of the filter or projection may look inside a key attribute.
+fn scalar_keys(exprs: &Exprs, t: &CatalogTable) -> Result<(), ApiError> {
+    let mut paths = Vec::new();
+    if let Some(filter) = &exprs.filter {
+        filter.visit_paths(&mut |p| paths.push(p));
+    }
+    if let Some(projection) = &exprs.projection {
+        paths.extend(projection.paths.iter());
+    }
+    super::item_read::scalar_key_paths(&t.indexes, paths)
+}
+
 fn filter_avoids_keys(exprs: &Exprs, body: &Value, target: &Target) -> Result<(), ApiError> {
     let keys: Vec<&str> = match target.index.as_ref() {
         Some(idx) => idx.key_attrs().map(|a| a.name.as_str()).collect(),
@@ -483,9 +530,11 @@ fn filter_avoids_keys(exprs: &Exprs, body: &Value, target: &Target) -> Result<()
 
 /// `Query`
 pub async fn query(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: Value) -> Result<Reply, ApiError> {
-    let t = table(catalog, caller, str_member(&body, "TableName")?)?;
+    // The request is checked before its table is looked up.
+    member_constraints(ItemOp::Query, &body)?;
     let exprs = exprs(&body, true)?;
     let mut sel = select(&body, exprs.projection.is_some())?;
+    let t = table(catalog, caller, str_member(&body, "TableName")?)?;
     let target = target(&body, &t, &mut sel, exprs.projection.is_some())?;
     if let Some(idx) = target.index.clone().filter(IndexLayout::is_multi) {
         return query_multi(dp, caller, t, target, &idx, sel, exprs, &body).await;
@@ -500,6 +549,7 @@ pub async fn query(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: V
         (None, None) => return Err(validation("KeyConditionExpression is required")),
     };
     filter_avoids_keys(&exprs, &body, &target)?;
+    scalar_keys(&exprs, &t)?;
     let prefix = match &target.index {
         Some(idx) => idx.partition_prefix(&kc.partition)?,
         None => partition_prefix(&t.record.id, &kc.partition).map_err(|e| validation(e.to_string()))?,
@@ -549,6 +599,7 @@ async fn query_multi(
         (None, None) => return Err(validation("KeyConditionExpression is required")),
     };
     filter_avoids_keys(&exprs, body, &target)?;
+    scalar_keys(&exprs, &t)?;
     let partition = idx.partition_prefix_of(&kc.partition)?;
     let mut prefix = partition.clone();
     for v in &kc.sort_equal {
@@ -573,18 +624,53 @@ async fn query_multi(
 
 /// `Scan`
 pub async fn scan(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: Value) -> Result<Reply, ApiError> {
-    let t = table(catalog, caller, str_member(&body, "TableName")?)?;
+    // The request is checked before its table is looked up.
+    member_constraints(ItemOp::Scan, &body)?;
+    let segment = body.get("Segment").and_then(Value::as_i64);
+    let total = body.get("TotalSegments").and_then(Value::as_i64);
+    let segments = segments(segment, total)?;
     let exprs = exprs(&body, false)?;
     let mut sel = select(&body, exprs.projection.is_some())?;
+    let t = table(catalog, caller, str_member(&body, "TableName")?)?;
     let target = target(&body, &t, &mut sel, exprs.projection.is_some())?;
     let prefix = match &target.index {
         Some(idx) => idx.prefix().to_vec(),
         None => items_prefix(&t.record.id),
     };
-    let segment = body.get("Segment").and_then(Value::as_i64);
-    let total = body.get("TotalSegments").and_then(Value::as_i64);
-    let range = match (segment, total) {
-        (None, None) => (Bound::Included(prefix.clone()), prefix_end(&prefix).map_or(Bound::Unbounded, Bound::Excluded)),
+    let range = match segments {
+        None => (Bound::Included(prefix.clone()), prefix_end(&prefix).map_or(Bound::Unbounded, Bound::Excluded)),
+        Some(hashes) => {
+            let start = with(&prefix, &hashes.start().to_be_bytes());
+            let end = match hashes.end().checked_add(1) {
+                Some(next) => Bound::Excluded(with(&prefix, &next.to_be_bytes())),
+                None => prefix_end(&prefix).map_or(Bound::Unbounded, Bound::Excluded),
+            };
+            (Bound::Included(start), end)
+        }
+    };
+    let esk = start_key(&t, &target, &body)?;
+    if let (Some(k), Some(s), Some(n)) = (&esk, segment, total) {
+        // A segment's pages continue inside it.
+        let inside = match (&range.0, &range.1) {
+            (Bound::Included(lo), Bound::Excluded(hi)) => k >= lo && k < hi,
+            (Bound::Included(lo), _) => k >= lo,
+            _ => true,
+        };
+        if !inside {
+            return Err(validation(format!(
+                "The provided starting key is invalid: Invalid ExclusiveStartKey. Please use ExclusiveStartKey with correct Segment. TotalSegments: {n} Segment: {s}"
+            )));
+        }
+    }
+    scalar_keys(&exprs, &t)?;
+    let range = after_start(range, esk, Direction::Forward);
+    run_page(dp, caller, Arc::clone(&t), target, sel, exprs, None, range, Direction::Forward, &body).await
+}
+
+/// The hash range of a parallel scan's segment, when the request names one.
+fn segments(segment: Option<i64>, total: Option<i64>) -> Result<Option<std::ops::RangeInclusive<u64>>, ApiError> {
+    Ok(match (segment, total) {
+        (None, None) => None,
         (Some(_), None) => {
             return Err(validation(
                 "The TotalSegments parameter is required but was not present in the request when Segment parameter is present",
@@ -616,29 +702,7 @@ pub async fn scan(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: Va
                     "The Segment parameter is zero-based and must be less than parameter TotalSegments: Segment: {s} is not less than TotalSegments: {n}"
                 )));
             }
-            let hashes = segment_range(s as u32, n as u32).ok_or_else(|| validation("invalid segment"))?;
-            let start = with(&prefix, &hashes.start().to_be_bytes());
-            let end = match hashes.end().checked_add(1) {
-                Some(next) => Bound::Excluded(with(&prefix, &next.to_be_bytes())),
-                None => prefix_end(&prefix).map_or(Bound::Unbounded, Bound::Excluded),
-            };
-            (Bound::Included(start), end)
+            Some(segment_range(s as u32, n as u32).ok_or_else(|| validation("invalid segment"))?)
         }
-    };
-    let esk = start_key(&t, &target, &body)?;
-    if let (Some(k), Some(s), Some(n)) = (&esk, segment, total) {
-        // A segment's pages continue inside it.
-        let inside = match (&range.0, &range.1) {
-            (Bound::Included(lo), Bound::Excluded(hi)) => k >= lo && k < hi,
-            (Bound::Included(lo), _) => k >= lo,
-            _ => true,
-        };
-        if !inside {
-            return Err(validation(format!(
-                "The provided starting key is invalid: Invalid ExclusiveStartKey. Please use ExclusiveStartKey with correct Segment. TotalSegments: {n} Segment: {s}"
-            )));
-        }
-    }
-    let range = after_start(range, esk, Direction::Forward);
-    run_page(dp, caller, Arc::clone(&t), target, sel, exprs, None, range, Direction::Forward, &body).await
+    })
 }

@@ -1,22 +1,25 @@
-//! The member-constraint phase of the single-item operations (GetItem,
-//! PutItem, UpdateItem, DeleteItem): every violated constraint of the
+//! The member-constraint phase of the item operations (GetItem, PutItem,
+//! UpdateItem, DeleteItem, Query, Scan): every violated constraint of the
 //! request's own members in one `N validation errors detected: …`
-//! message, before anything looks at the table — DynamoDB answers
-//! `{"TableName": "abc;", "ReturnConsumedCapacity": "hi"}` with all of
-//! them, not with the first or with ResourceNotFoundException.
+//! message (at most ten, in the order DynamoDB lists them), before
+//! anything looks at the table — DynamoDB answers `{"TableName": "abc;",
+//! "ReturnConsumedCapacity": "hi"}` with all of them, not with the first
+//! or with ResourceNotFoundException.
 
 use serde_json::Value;
 
 use super::table::Constraints;
 use crate::error::ValidationErrors;
 
-/// A single-item operation.
+/// An item operation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ItemOp {
     Get,
     Put,
     Update,
     Delete,
+    Query,
+    Scan,
 }
 
 const RETURN_CONSUMED: &[&str] = &["INDEXES", "TOTAL", "NONE"];
@@ -26,9 +29,18 @@ const RETURN_METRICS: &[&str] = &["SIZE", "NONE"];
 const CONDITIONAL_OPERATORS: &[&str] = &["AND", "OR"];
 const ON_CONDITION_FAILURE: &[&str] = &["ALL_OLD", "NONE"];
 
+const SELECT: &[&str] = &["SPECIFIC_ATTRIBUTES", "COUNT", "ALL_ATTRIBUTES", "ALL_PROJECTED_ATTRIBUTES"];
+/// The legacy comparison operators, in the order DynamoDB lists them.
+const COMPARISON_OPERATORS: &[&str] = &[
+    "IN", "NULL", "BETWEEN", "LT", "NOT_CONTAINS", "EQ", "GT", "NOT_NULL", "NE", "LE", "BEGINS_WITH", "GE", "CONTAINS",
+];
+
 /// Checks `body`'s member constraints for `op`. The JSON types have been
 /// checked already (`super::wire`); a member of another type is skipped.
 pub fn constraints(op: ItemOp, body: &Value) -> Result<(), ValidationErrors> {
+    if matches!(op, ItemOp::Query | ItemOp::Scan) {
+        return read_constraints(op, body);
+    }
     let mut c = Constraints::default();
     let text = |name: &str| body.get(name).and_then(Value::as_str);
     let present = |name: &str| body.get(name).is_some_and(|v| !v.is_null());
@@ -72,6 +84,81 @@ pub fn constraints(op: ItemOp, body: &Value) -> Result<(), ValidationErrors> {
     c.finish()
 }
 
+/// Query's and Scan's constraints, in DynamoDB's order for each (dynalite's
+/// records: ten reported at most).
+fn read_constraints(op: ItemOp, body: &Value) -> Result<(), ValidationErrors> {
+    let mut c = Constraints::default();
+    let text = |name: &str| body.get(name).and_then(Value::as_str);
+    let int = |name: &str| body.get(name).and_then(Value::as_i64);
+    let filter = if op == ItemOp::Query { ("QueryFilter", "queryFilter") } else { ("ScanFilter", "scanFilter") };
+    if let Some(v) = text("Select") {
+        c.one_of(v, "select", SELECT);
+    }
+    if let Some(v) = text("IndexName") {
+        c.table_name(v, "indexName");
+    }
+    if op == ItemOp::Scan {
+        if let Some(n) = int("TotalSegments") {
+            c.at_least(n, "totalSegments", 1);
+            c.at_most(n, "totalSegments", 1_000_000);
+        }
+    }
+    if let Some(v) = text("ReturnConsumedCapacity") {
+        c.one_of(v, "returnConsumedCapacity", RETURN_CONSUMED);
+    }
+    if op == ItemOp::Query {
+        comparison_operators(&mut c, body, filter);
+    }
+    match text("TableName") {
+        Some(name) => c.table_name(name, "tableName"),
+        None => {
+            c.not_null(None::<&()>, "tableName");
+        }
+    }
+    if let Some(v) = text("ConditionalOperator") {
+        c.one_of(v, "conditionalOperator", &["OR", "AND"]);
+    }
+    if op == ItemOp::Scan {
+        comparison_operators(&mut c, body, filter);
+        if let Some(n) = int("Segment") {
+            c.at_least(n, "segment", 0);
+            c.at_most(n, "segment", 999_999);
+        }
+    }
+    let attributes_to_get = |c: &mut Constraints| {
+        if let Some(Value::Array(names)) = body.get("AttributesToGet") {
+            let rendered = format!("[{}]", names.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(", "));
+            c.list_length(&rendered, names.len(), "attributesToGet", 1, usize::MAX);
+        }
+    };
+    if op == ItemOp::Query {
+        attributes_to_get(&mut c);
+    }
+    if let Some(n) = int("Limit") {
+        c.at_least(n, "limit", 1);
+    }
+    if op == ItemOp::Query {
+        comparison_operators(&mut c, body, ("KeyConditions", "keyConditions"));
+    } else {
+        attributes_to_get(&mut c);
+    }
+    c.finish()
+}
+
+/// Each legacy condition of a map member needs a known ComparisonOperator.
+fn comparison_operators(c: &mut Constraints, body: &Value, (member, path): (&str, &str)) {
+    let Some(Value::Object(conditions)) = body.get(member) else { return };
+    for (name, condition) in conditions {
+        let at = format!("{path}.{name}.member.comparisonOperator");
+        match condition.get("ComparisonOperator").and_then(Value::as_str) {
+            Some(op) => c.one_of(op, &at, COMPARISON_OPERATORS),
+            None => {
+                c.not_null(None::<&()>, &at);
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::json;
@@ -106,6 +193,34 @@ mod tests {
         assert!(m.contains("Value null at 'item'"), "{m}");
         assert!(m.contains("Value 'ab' at 'tableName' failed to satisfy constraint: Member must have length greater than or equal to 3"));
         assert!(m.contains("at 'returnItemCollectionMetrics' failed to satisfy constraint: Member must satisfy enum value set: [SIZE, NONE]"));
+    }
+
+    #[test]
+    fn query_and_scan_report_ten_in_dynamodbs_order() {
+        let m = message(
+            ItemOp::Query,
+            json!({"TableName": "abc;", "ReturnConsumedCapacity": "hi", "AttributesToGet": [], "IndexName": "abc;",
+                   "Select": "hi", "Limit": -1, "KeyConditions": {"a": {}, "b": {"ComparisonOperator": ""}},
+                   "ConditionalOperator": "AN", "QueryFilter": {"a": {}, "b": {"ComparisonOperator": ""}}}),
+        );
+        assert!(m.starts_with("10 validation errors detected: Value 'hi' at 'select'"), "{m}");
+        assert!(m.contains("Value null at 'keyConditions.a.member.comparisonOperator'"), "{m}");
+        assert!(!m.contains("keyConditions.b"), "{m}");
+        assert!(m.contains("Value '' at 'queryFilter.b.member.comparisonOperator' failed to satisfy constraint: Member must satisfy enum value set: [IN, NULL, BETWEEN, LT, NOT_CONTAINS, EQ, GT, NOT_NULL, NE, LE, BEGINS_WITH, GE, CONTAINS]"), "{m}");
+        let m = message(
+            ItemOp::Scan,
+            json!({"TableName": "abc;", "ReturnConsumedCapacity": "hi", "AttributesToGet": [], "IndexName": "abc;",
+                   "Segment": -1, "TotalSegments": -1, "Select": "hi", "Limit": -1,
+                   "ScanFilter": {"a": {}, "b": {"ComparisonOperator": ""}}, "ConditionalOperator": "AN"}),
+        );
+        assert!(m.starts_with("10 validation errors detected: "), "{m}");
+        assert!(m.contains("Value '-1' at 'segment' failed to satisfy constraint: Member must have value greater than or equal to 0"), "{m}");
+        assert!(!m.contains("attributesToGet"), "{m}");
+        assert_eq!(
+            message(ItemOp::Scan, json!({"TableName": "abc", "TotalSegments": 1_000_001})),
+            "1 validation error detected: Value '1000001' at 'totalSegments' failed to satisfy constraint: Member must have value less than or equal to 1000000"
+        );
+        assert!(constraints(ItemOp::Query, &json!({"TableName": "abc", "Limit": 5, "IndexName": "byd"})).is_ok());
     }
 
     #[test]

@@ -28,11 +28,13 @@ pub fn get_path<'a, N: AsRef<str>>(item: &'a Item, path: &DocPath<N>) -> Option<
     Some(current)
 }
 
-/// The value of `size()` for a value: characters of a string as UTF-8
-/// bytes, bytes of a binary, members of a set, elements of a list or map.
+/// The value of `size()` for a value: UTF-16 code units of a string (as
+/// DynamoDB counts them: `size("abÿ")` is 3 in dynalite's records and
+/// `size("é𝄞")` is 3 against DynamoDB in ExtendDB's issue #60), bytes of
+/// a binary, members of a set, elements of a list or map.
 pub fn size_of(v: &AttributeValue) -> Option<usize> {
     Some(match v {
-        AttributeValue::S(s) => s.len(),
+        AttributeValue::S(s) => s.encode_utf16().count(),
         AttributeValue::B(b) => b.len(),
         AttributeValue::Ss(s) => s.len(),
         AttributeValue::Ns(s) => s.len(),

@@ -130,6 +130,17 @@ impl Constraints {
         }
     }
 
+    /// An upper bound on a number.
+    pub fn at_most(&mut self, value: i64, path: &str, max: i64) {
+        if value > max {
+            self.fail(
+                Some(&value.to_string()),
+                path,
+                &format!("have value less than or equal to {max}"),
+            );
+        }
+    }
+
     /// The collected violations as one error, if any.
     pub fn finish(self) -> Result<(), ValidationErrors> {
         self.errors.into_result()
