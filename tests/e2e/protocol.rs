@@ -133,6 +133,11 @@ async fn item_requests_are_validated_before_the_table_is_found() {
         ("Scan", r#"{"TableName":"nope","Segment":1}"#, "The TotalSegments parameter is required but was not present in the request when Segment parameter is present"),
         ("Scan", r#"{"TableName":"nope","Limit":0}"#, "1 validation error detected: Value '0' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1"),
         (
+            "Scan",
+            r#"{"TableName":"nope","ScanFilter":{"a":{"ComparisonOperator":"NOT_NULL"}},"ExpressionAttributeValues":{":a":{"S":"x"}}}"#,
+            "ExpressionAttributeValues can only be specified when using expressions: FilterExpression is null",
+        ),
+        (
             "Query",
             r#"{"TableName":"nope","KeyConditions":{"a":{"ComparisonOperator":"EQ","AttributeValueList":[{"S":"x"},{"S":"y"}]}}}"#,
             "One or more parameter values were invalid: Invalid number of argument(s) for the EQ ComparisonOperator",

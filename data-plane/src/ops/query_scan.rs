@@ -45,6 +45,15 @@ struct Exprs {
 }
 
 fn exprs(body: &Value, with_key: bool) -> Result<Exprs, ApiError> {
+    // Query and Scan name the expressions that are missing (DynamoDB
+    // Local's wording, and dynalite's records of DynamoDB).
+    let missing = if with_key { "FilterExpression and KeyConditionExpression are null" } else { "FilterExpression is null" };
+    let name_missing = |e: ApiError| match e {
+        ApiError::Validation(m) if m == "ExpressionAttributeValues can only be specified when using expressions" => {
+            validation(format!("{m}: {missing}"))
+        }
+        other => other,
+    };
     let is_legacy = if with_key {
         // KeyConditions goes with either family of the other members (the
         // service accepts it next to a FilterExpression or a
@@ -57,13 +66,15 @@ fn exprs(body: &Value, with_key: bool) -> Result<Exprs, ApiError> {
             body,
             &legacy_members,
             &["ProjectionExpression", "FilterExpression", "KeyConditionExpression"],
-        )?
+        )
+        .map_err(name_missing)?
     } else {
         super::item_write::check_families(
             body,
             &["AttributesToGet", "ScanFilter", "ConditionalOperator"],
             &["ProjectionExpression", "FilterExpression"],
-        )?
+        )
+        .map_err(name_missing)?
     };
     // DynamoDB's order: the filter's values, the starting key's, then the
     // key conditions (their operand counts and types too, before the table).
