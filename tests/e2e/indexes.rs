@@ -595,3 +595,53 @@ async fn wait_active(c: &Client, table: &str, name: &str) {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
 }
+
+/// An LSI query that fetches whole items from the table: the index
+/// entries and the fetched items are summed and rounded apart, the fetch
+/// charged to the table (dynalite's records of DynamoDB: 1 + 3 units).
+#[tokio::test]
+async fn lsi_fetches_are_charged_to_the_table() {
+    use std::time::SystemTime;
+
+    use crate::harness::{send, signed_request};
+
+    let s = Stack::start().await;
+    let call = |target: &str, body: String| {
+        signed_request(&s.endpoint(), &format!("DynamoDB_20120810.{target}"), &body, &s.key.access_key_id, s.key.secret_access_key.expose(), SystemTime::now(), false)
+    };
+    let (status, _, _, _) = send(call(
+        "CreateTable",
+        r#"{"TableName":"lsi","BillingMode":"PAY_PER_REQUEST",
+            "AttributeDefinitions":[{"AttributeName":"a","AttributeType":"S"},{"AttributeName":"b","AttributeType":"S"},{"AttributeName":"d","AttributeType":"S"}],
+            "KeySchema":[{"AttributeName":"a","KeyType":"HASH"},{"AttributeName":"b","KeyType":"RANGE"}],
+            "LocalSecondaryIndexes":[{"IndexName":"index2","KeySchema":[{"AttributeName":"a","KeyType":"HASH"},{"AttributeName":"d","KeyType":"RANGE"}],
+              "Projection":{"ProjectionType":"INCLUDE","NonKeyAttributes":["c"]}}]}"#
+            .to_owned(),
+    ))
+    .await;
+    assert_eq!(status, 200);
+    let big = "e".repeat(4061);
+    for item in [
+        r#"{"a":{"S":"kkkkkkkkkk"},"b":{"S":"b1"},"c":{"S":"c1"},"d":{"S":"d1"}}"#.to_owned(),
+        r#"{"a":{"S":"kkkkkkkkkk"},"b":{"S":"b2"}}"#.to_owned(),
+        format!(r#"{{"a":{{"S":"kkkkkkkkkk"}},"b":{{"S":"b3"}},"d":{{"S":"d3"}},"e":{{"M":{{"e3":{{"S":"{big}"}}}}}},"f":{{"L":[{{"S":"f3"}},{{"S":"ff3"}}]}}}}"#),
+        format!(r#"{{"a":{{"S":"kkkkkkkkkk"}},"b":{{"S":"b4"}},"c":{{"S":"c4"}},"d":{{"S":"d4"}},"e":{{"M":{{"ee4":{{"S":"e4"}},"eee4":{{"S":"{big}"}}}}}}}}"#),
+    ] {
+        let (status, _, _, _) = send(call("PutItem", format!(r#"{{"TableName":"lsi","Item":{item}}}"#))).await;
+        assert_eq!(status, 200);
+    }
+    let query = |mode: &str| {
+        format!(
+            r#"{{"TableName":"lsi","IndexName":"index2","ConsistentRead":true,"Select":"ALL_ATTRIBUTES","ReturnConsumedCapacity":"{mode}",
+                "KeyConditions":{{"a":{{"ComparisonOperator":"EQ","AttributeValueList":[{{"S":"kkkkkkkkkk"}}]}}}}}}"#
+        )
+    };
+    let (_, _, body, _) = send(call("Query", query("TOTAL"))).await;
+    assert_eq!(body["Count"], 3, "{body}");
+    assert_eq!(body["ConsumedCapacity"], serde_json::json!({"TableName": "lsi", "CapacityUnits": 4.0}));
+    let (_, _, body, _) = send(call("Query", query("INDEXES"))).await;
+    assert_eq!(body["ConsumedCapacity"]["CapacityUnits"], 4.0);
+    assert_eq!(body["ConsumedCapacity"]["Table"]["CapacityUnits"], 3.0);
+    assert_eq!(body["ConsumedCapacity"]["LocalSecondaryIndexes"]["index2"]["CapacityUnits"], 1.0);
+    s.stop().await;
+}

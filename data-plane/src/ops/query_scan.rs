@@ -472,12 +472,17 @@ async fn run_page(
     let mut reply = ObjectWriter::with_capacity(out.items.as_ref().map_or(0, Vec::len) + 128);
     out.write(&mut reply);
     let units = out.meter.consumed(out.mode);
+    // Whole items an LSI query fetched are the table's read.
+    let fetched = out.meter.fetched(out.mode).unwrap_or(HalfUnits(0));
     // Reading an index consumes the index's capacity, not the table's (an
     // LSI's is the table's in the metrics, as in CloudWatch).
     let mut consumed = Consumed::default();
     match index_read.as_ref().and_then(|(name, _)| t.indexes.position(name)) {
-        Some(at) => consumed.add_index_read(&t.indexes, at, units),
-        None => consumed.read = units,
+        Some(at) => {
+            consumed.add_index_read(&t.indexes, at, units);
+            consumed.read += fetched;
+        }
+        None => consumed.read = units + fetched,
     }
     charge(dp, caller, &t, &consumed, 1.0);
     if capacity_mode.is_none() {
@@ -485,14 +490,14 @@ async fn run_page(
     }
     let (table_units, index_units) = match &index_read {
         Some((name, local)) => (
-            HalfUnits(0),
+            fetched,
             vec![IndexUnits {
                 name: name.clone(),
                 local: *local,
                 units,
             }],
         ),
-        None => (units, Vec::new()),
+        None => (units + fetched, Vec::new()),
     };
     if let Some(c) = consumed_with_indexes(capacity_mode.as_deref(), &t.def.spec.name, table_units, &index_units, true) {
         reply.value("ConsumedCapacity", &c);

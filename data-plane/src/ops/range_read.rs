@@ -117,7 +117,7 @@ fn evaluate_entry(
             .map_err(|e| ApiError::Internal(format!("storage: {e}")))?
         {
             let full = decode(&bytes)?;
-            meter.add_item(item_size(&full) as u64);
+            meter.add_fetched(item_size(&full) as u64);
             item = full;
         }
     }
