@@ -81,6 +81,10 @@ impl UpdateTableInput {
             );
         }
         c.finish().map_err(|e| e.to_string())?;
+        // Out-of-bounds capacity is refused before the table is looked up.
+        if let Some(t) = self.provisioned_throughput.as_ref().filter(|t| t.read_capacity_units.is_some() && t.write_capacity_units.is_some()) {
+            super::create::provisioned(Some(t))?;
+        }
         super::constraints::check_table_class(self.table_class.as_deref())?;
         let gsi = self.gsi_updates()?;
         let stream = match &self.stream_specification {

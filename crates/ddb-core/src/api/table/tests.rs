@@ -480,3 +480,15 @@ fn update_table_creates_multi_attribute_gsi() {
     .unwrap();
     assert!(input.validate().is_err());
 }
+
+#[test]
+fn update_table_refuses_out_of_bounds_capacity_before_the_table() {
+    // dynalite's updateTable.js (recorded against DynamoDB): the bound is
+    // checked on a table that does not exist.
+    let input: UpdateTableInput = serde_json::from_value(json!({
+        "TableName": "abc",
+        "ProvisionedThroughput": {"ReadCapacityUnits": 1_000_000_000_001_i64, "WriteCapacityUnits": 1}
+    }))
+    .unwrap();
+    assert_eq!(input.validate().unwrap_err(), "Given value 1000000000001 for ReadCapacityUnits is out of bounds");
+}
