@@ -169,30 +169,8 @@ impl Path {
     }
 }
 
-/// Comparison operators.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CmpOp {
-    Eq,
-    Ne,
-    Lt,
-    Le,
-    Gt,
-    Ge,
-}
-
-impl CmpOp {
-    /// As DynamoDB expressions write it.
-    pub const fn text(self) -> &'static str {
-        match self {
-            CmpOp::Eq => "=",
-            CmpOp::Ne => "<>",
-            CmpOp::Lt => "<",
-            CmpOp::Le => "<=",
-            CmpOp::Gt => ">",
-            CmpOp::Ge => ">=",
-        }
-    }
-}
+/// Comparison operators: the expression language's own.
+pub use crate::expr::ast::CompareOp as CmpOp;
 
 /// What `IS [NOT] …` tests.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -173,7 +173,7 @@ impl Emitter {
                 Ok(wrap(s, ctx == Ctx::Not))
             }
             Expr::Not(x) => Ok(format!("NOT {}", self.cond(x, Ctx::Not)?)),
-            Expr::Compare(op, l, r) => Ok(format!("{} {} {}", self.operand(l)?, op.text(), self.operand(r)?)),
+            Expr::Compare(op, l, r) => Ok(format!("{} {} {}", self.operand(l)?, op.symbol(), self.operand(r)?)),
             Expr::Between(x, lo, hi) => Ok(format!(
                 "{} BETWEEN {} AND {}",
                 self.operand(x)?,
