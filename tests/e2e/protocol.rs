@@ -176,6 +176,29 @@ async fn item_requests_are_validated_before_the_table_is_found() {
             format!("Key attributes must be scalars; list random access '[]' and map lookup '.' are not allowed: {kind}")
         );
     }
+    // A Query's starting key must lie inside its key conditions (checked
+    // in DynamoDB's order: sort equality, sort predicate, partition).
+    let (status, _, _, _) = send(call(
+        "CreateTable",
+        r#"{"TableName":"ranged","BillingMode":"PAY_PER_REQUEST",
+            "AttributeDefinitions":[{"AttributeName":"a","AttributeType":"S"},{"AttributeName":"b","AttributeType":"S"}],
+            "KeySchema":[{"AttributeName":"a","KeyType":"HASH"},{"AttributeName":"b","KeyType":"RANGE"}]}"#,
+    ))
+    .await;
+    assert_eq!(status, 200);
+    for (condition, message) in [
+        ("a = :b", "The provided starting key is outside query boundaries based on provided conditions"),
+        ("a = :b and b > :b", "The provided starting key does not match the range key predicate"),
+        ("a = :b and b = :b", "The query can return at most one row and cannot be restarted"),
+    ] {
+        let body = format!(
+            r#"{{"TableName":"ranged","KeyConditionExpression":"{condition}","ExpressionAttributeValues":{{":b":{{"S":"b"}}}},
+                "ExclusiveStartKey":{{"a":{{"S":"a"}},"b":{{"S":"a"}}}}}}"#
+        );
+        let (status, _, body, _) = send(call("Query", &body)).await;
+        assert_eq!(status, 400, "{condition}");
+        assert_eq!(body["message"], message, "{condition}");
+    }
     // In a Scan's filter as well.
     let (status, _, body, _) = send(call(
         "Scan",

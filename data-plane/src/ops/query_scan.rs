@@ -260,6 +260,36 @@ fn key_names(t: &CatalogTable) -> Vec<String> {
 }
 
 /// The storage key of `ExclusiveStartKey`, checked against the schema.
+/// A Query's starting key must lie inside what its key conditions select,
+/// checked in DynamoDB's order (dynalite's records): a sort-key equality
+/// leaves nothing to restart; the start's sort key must satisfy the sort
+/// condition; its partition must be the one queried.
+fn start_within_conditions(
+    body: &Value,
+    start: &[u8],
+    partition: &[u8],
+    sort: Option<&SortCondition>,
+    range: Option<&KeyAttr>,
+) -> Result<(), ApiError> {
+    if let Some(sort) = sort {
+        if matches!(sort, SortCondition::Compare(CompareOp::Eq, _)) {
+            return Err(validation("The query can return at most one row and cannot be restarted"));
+        }
+        let value = range.and_then(|r| {
+            body.get("ExclusiveStartKey")
+                .and_then(|v| parse_item(Some(v), "exclusiveStartKey").ok())
+                .and_then(|item| item.get(&r.name).cloned())
+        });
+        if value.is_some_and(|v| !sort.matches(&v)) {
+            return Err(validation("The provided starting key does not match the range key predicate"));
+        }
+    }
+    if !start.starts_with(partition) {
+        return Err(validation("The provided starting key is outside query boundaries based on provided conditions"));
+    }
+    Ok(())
+}
+
 /// The starting key's attribute values, checked before the table is known.
 fn start_key_values(body: &Value) -> Result<(), ApiError> {
     if let Some(v) = body.get("ExclusiveStartKey").filter(|v| !v.is_null()) {
@@ -575,9 +605,7 @@ pub async fn query(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: V
     let direction = if forward { Direction::Forward } else { Direction::Reverse };
     let esk = start_key(&t, &target, &body)?;
     if let Some(k) = &esk {
-        if !k.starts_with(&prefix) {
-            return Err(validation("The provided starting key is invalid: The provided key element does not match the schema"));
-        }
+        start_within_conditions(&body, k, &prefix, kc.sort.as_ref(), target.range.as_ref())?;
     }
     let range = after_start(range, esk, direction);
     let sort = match (kc.sort, &target.range) {
