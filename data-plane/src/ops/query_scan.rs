@@ -655,7 +655,7 @@ async fn query_multi(
     let esk = start_key(&t, &target, body)?;
     if let Some(k) = &esk {
         if !k.starts_with(&partition) {
-            return Err(validation("The provided starting key is invalid: The provided key element does not match the schema"));
+            return Err(validation("The provided starting key is outside query boundaries based on provided conditions"));
         }
     }
     let range = after_start(range, esk, direction);
