@@ -225,16 +225,11 @@ fn target(body: &Value, t: &CatalogTable, select: &mut Select, has_projection: b
         return Err(validation("Consistent reads are not supported on global secondary indexes"));
     }
     let all = matches!(idx.projection, ProjectionSpec::All);
-    match *select {
-        Select::AllAttributes if !all && !idx.local && str_member(body, "Select")?.is_some() => {
-            return Err(validation(format!(
-                "One or more parameter values were invalid: Select type ALL_ATTRIBUTES is not supported for global secondary index {name} because its projection type is not ALL"
-            )));
-        }
-        Select::AllAttributes if !all && str_member(body, "Select")?.is_none() && !has_projection => {
-            *select = Select::AllProjected;
-        }
-        _ => {}
+    // An explicit ALL_ATTRIBUTES on a GSI that does not project everything
+    // is refused by `select_supported`, where each operation checks it
+    // (a Query after its key conditions, filter and starting key).
+    if *select == Select::AllAttributes && !all && str_member(body, "Select")?.is_none() && !has_projection {
+        *select = Select::AllProjected;
     }
     Ok(Target {
         hash: idx.hash.clone(),
@@ -242,6 +237,23 @@ fn target(body: &Value, t: &CatalogTable, select: &mut Select, has_projection: b
         key_names: t.indexes.entry_key_names(idx),
         index: Some(idx.clone()),
     })
+}
+
+/// `Select: ALL_ATTRIBUTES` needs the whole item: a GSI that does not
+/// project every attribute cannot give it (an LSI fetches from the table).
+fn select_supported(body: &Value, target: &Target, select: Select) -> Result<(), ApiError> {
+    let Some(idx) = &target.index else { return Ok(()) };
+    if select == Select::AllAttributes
+        && !idx.local
+        && !matches!(idx.projection, ProjectionSpec::All)
+        && str_member(body, "Select")?.is_some()
+    {
+        return Err(validation(format!(
+            "One or more parameter values were invalid: Select type ALL_ATTRIBUTES is not supported for global secondary index {} because its projection type is not ALL",
+            idx.name
+        )));
+    }
+    Ok(())
 }
 
 fn key_type(t: ScalarType) -> KeyType {
@@ -259,7 +271,6 @@ fn key_names(t: &CatalogTable) -> Vec<String> {
         .collect()
 }
 
-/// The storage key of `ExclusiveStartKey`, checked against the schema.
 /// A Query's starting key must lie inside what its key conditions select,
 /// checked in DynamoDB's order (dynalite's records): a sort-key equality
 /// leaves nothing to restart; the start's sort key must satisfy the sort
@@ -301,6 +312,7 @@ fn start_key_values(body: &Value) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// The storage key of `ExclusiveStartKey`, checked against the schema.
 fn start_key(t: &CatalogTable, target: &Target, body: &Value) -> Result<Option<Vec<u8>>, ApiError> {
     match body.get("ExclusiveStartKey") {
         None | Some(Value::Null) => Ok(None),
@@ -595,7 +607,6 @@ pub async fn query(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: V
         (None, None) => return Err(validation("KeyConditionExpression is required")),
     };
     filter_avoids_keys(&exprs, &body, &target)?;
-    scalar_keys(&exprs, &t)?;
     let prefix = match &target.index {
         Some(idx) => idx.partition_prefix(&kc.partition)?,
         None => partition_prefix(&t.record.id, &kc.partition).map_err(|e| validation(e.to_string()))?,
@@ -607,6 +618,8 @@ pub async fn query(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: V
     if let Some(k) = &esk {
         start_within_conditions(&body, k, &prefix, kc.sort.as_ref(), target.range.as_ref())?;
     }
+    select_supported(&body, &target, sel)?;
+    scalar_keys(&exprs, &t)?;
     let range = after_start(range, esk, direction);
     let sort = match (kc.sort, &target.range) {
         (Some(c), Some(r)) => Some((r.name.clone(), c)),
@@ -643,7 +656,6 @@ async fn query_multi(
         (None, None) => return Err(validation("KeyConditionExpression is required")),
     };
     filter_avoids_keys(&exprs, body, &target)?;
-    scalar_keys(&exprs, &t)?;
     let partition = idx.partition_prefix_of(&kc.partition)?;
     let mut prefix = partition.clone();
     for v in &kc.sort_equal {
@@ -658,6 +670,8 @@ async fn query_multi(
             return Err(validation("The provided starting key is outside query boundaries based on provided conditions"));
         }
     }
+    select_supported(body, &target, sel)?;
+    scalar_keys(&exprs, &t)?;
     let range = after_start(range, esk, direction);
     let sort = match (kc.sort, ranges.get(kc.sort_equal.len())) {
         (Some(c), Some((name, _))) => Some((name.clone(), c)),
@@ -677,6 +691,8 @@ pub async fn scan(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: Va
     let mut sel = select(&body, exprs.projection.is_some())?;
     let t = table(catalog, caller, str_member(&body, "TableName")?)?;
     let target = target(&body, &t, &mut sel, exprs.projection.is_some())?;
+    // Scan checks Select before its starting key (dynalite's scan.js).
+    select_supported(&body, &target, sel)?;
     let prefix = match &target.index {
         Some(idx) => idx.prefix().to_vec(),
         None => items_prefix(&t.record.id),
