@@ -24,9 +24,10 @@ use crate::items::request::{
 };
 use crate::DataPlane;
 
-/// The request's ProjectionExpression, resolved (placeholders all used).
-pub fn projection_of(body: &Value) -> Result<Option<Projection<Resolved<'static>>>, ApiError> {
-    if super::item_write::check_families(body, &["AttributesToGet"], &["ProjectionExpression"])? {
+/// The request's ProjectionExpression, resolved (placeholders all used),
+/// or its AttributesToGet when `is_legacy` (the family GetItem uses).
+fn projection_of(body: &Value, is_legacy: bool) -> Result<Option<Projection<Resolved<'static>>>, ApiError> {
+    if is_legacy {
         return Ok(match crate::items::legacy::attributes_to_get(body)? {
             Some(names) => Some(ddb_core::expr::legacy::attributes_to_get(&names)?),
             None => None,
@@ -71,9 +72,9 @@ pub async fn get(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: Val
     member_constraints(ItemOp::Get, &body)?;
     // DynamoDB's order: the parameter families, the key's values, the
     // projection, and only then the table and its key schema.
-    super::item_write::check_families(&body, &["AttributesToGet"], &["ProjectionExpression"])?;
+    let is_legacy = super::item_write::check_families(&body, &["AttributesToGet"], &["ProjectionExpression"], None)?;
     let key_item = item(body.get("Key"), "key")?;
-    let projection = projection_of(&body)?;
+    let projection = projection_of(&body, is_legacy)?;
     let consistent = match body.get("ConsistentRead") {
         None | Some(Value::Null) => false,
         Some(Value::Bool(b)) => *b,

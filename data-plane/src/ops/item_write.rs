@@ -50,7 +50,15 @@ struct Conditional {
 /// ExpressionAttributeNames without any expression (or
 /// ExpressionAttributeValues next to legacy parameters), as DynamoDB does;
 /// true when the legacy family is used.
-pub(super) fn check_families(body: &Value, legacy_members: &[&str], expression_members: &[&str]) -> Result<bool, ApiError> {
+/// `values_missing` ends the message for ExpressionAttributeValues next
+/// to legacy parameters where the operation names the missing expressions
+/// (Query, Scan).
+pub(super) fn check_families(
+    body: &Value,
+    legacy_members: &[&str],
+    expression_members: &[&str],
+    values_missing: Option<&str>,
+) -> Result<bool, ApiError> {
     let legacy_used = legacy::present(body, legacy_members);
     let exprs_used = legacy::present(body, expression_members);
     ddb_core::expr::legacy::check_not_mixed(&legacy_used, &exprs_used)?;
@@ -61,9 +69,11 @@ pub(super) fn check_families(body: &Value, legacy_members: &[&str], expression_m
         ));
     }
     if !legacy_used.is_empty() && given("ExpressionAttributeValues") {
-        return Err(ApiError::Validation(
-            "ExpressionAttributeValues can only be specified when using expressions".into(),
-        ));
+        let message = "ExpressionAttributeValues can only be specified when using expressions";
+        return Err(ApiError::Validation(match values_missing {
+            Some(missing) => format!("{message}: {missing}"),
+            None => message.into(),
+        }));
     }
     Ok(!legacy_used.is_empty())
 }
@@ -106,13 +116,20 @@ impl Write {
     }
 }
 
+/// Whether a single-item write uses the legacy parameter family, after
+/// refusing mixed families as this operation reports it.
+fn families(op: Write, body: &Value) -> Result<bool, ApiError> {
+    check_families(body, LEGACY_MEMBERS, EXPRESSION_MEMBERS, None).map_err(|e| op.envelope(e))
+}
+
+/// The condition (and update) of a write whose family `is_legacy` tells.
 fn conditional(
     op: Write,
     body: &Value,
     ph: &Placeholders,
     update: Option<&str>,
+    is_legacy: bool,
 ) -> Result<(Conditional, Option<UpdateExpr<Resolved<'static>>>), ApiError> {
-    let is_legacy = check_families(body, LEGACY_MEMBERS, EXPRESSION_MEMBERS).map_err(|e| op.envelope(e))?;
     let (update, condition) = if is_legacy {
         let legacy_parts = || -> Result<_, ApiError> {
             let update = match legacy::attribute_updates(body)? {
@@ -279,14 +296,14 @@ pub async fn put(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: Val
     member_constraints(ItemOp::Put, &body)?;
     // DynamoDB's order: the parameter families, the item's values and
     // size, then the condition, and only then the table.
-    check_families(&body, LEGACY_MEMBERS, EXPRESSION_MEMBERS).map_err(|e| Write::Put.envelope(e))?;
+    let is_legacy = families(Write::Put, &body)?;
     let new_item = put_item(body.get("Item"))?;
     check_item_size(&new_item).map_err(|e| ApiError::Validation(e.to_string()))?;
     let return_old = returns_old(&body)?;
     let metrics = wants_collection_metrics(&body)?;
     let capacity_mode = return_consumed(&body)?.map(str::to_owned);
     let ph = Placeholders::from_body(&body)?;
-    let (cond, _) = conditional(Write::Put, &body, &ph, None)?;
+    let (cond, _) = conditional(Write::Put, &body, &ph, None, is_legacy)?;
     // Only now does the table matter.
     let t = table(catalog, caller, str_member(&body, "TableName")?)?;
     let (pk, sk) = key_of_item(&t, &new_item)?;
@@ -325,7 +342,8 @@ pub async fn delete(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: 
     let metrics = wants_collection_metrics(&body)?;
     let capacity_mode = return_consumed(&body)?.map(str::to_owned);
     let ph = Placeholders::from_body(&body)?;
-    let (cond, _) = conditional(Write::Delete, &body, &ph, None)?;
+    let is_legacy = families(Write::Delete, &body)?;
+    let (cond, _) = conditional(Write::Delete, &body, &ph, None, is_legacy)?;
     let t = table(catalog, caller, str_member(&body, "TableName")?)?;
     let (pk, sk) = key_match(&t, &key_item)?;
     let key = key_bytes(&t, &pk, sk.as_ref())?;
@@ -366,7 +384,9 @@ pub async fn update(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: 
     let capacity_mode = return_consumed(&body)?.map(str::to_owned);
     let metrics = wants_collection_metrics(&body)?;
     let ph = Placeholders::from_update_item(&body)?;
-    let (cond, upd) = conditional(Write::Update, &body, &ph, str_member(&body, "UpdateExpression")?)?;
+    let update_src = str_member(&body, "UpdateExpression")?;
+    let is_legacy = families(Write::Update, &body)?;
+    let (cond, upd) = conditional(Write::Update, &body, &ph, update_src, is_legacy)?;
     let t = table(catalog, caller, str_member(&body, "TableName")?)?;
     let (pk, sk) = key_match(&t, &key_item)?;
     let legacy_update = body.get("AttributeUpdates").is_some_and(|v| !v.is_null());

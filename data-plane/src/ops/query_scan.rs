@@ -26,7 +26,7 @@ use crate::items::index::{IndexLayout, IndexUnits};
 use crate::items::legacy;
 use crate::items::layout::{item_key, items_prefix, partition_prefix, prefix_end};
 use crate::items::request::{
-    consumed_with_indexes, enum_member, item as parse_item, key_of_key, member_constraints, return_consumed, str_member, table,
+    consumed_with_indexes, enum_member, item as parse_item, key_match, member_constraints, return_consumed, str_member, table,
     Placeholders,
 };
 use crate::DataPlane;
@@ -42,18 +42,14 @@ struct Exprs {
     legacy_key: Option<std::collections::BTreeMap<String, ddb_core::expr::legacy::LegacyCondition>>,
     filter: Option<Condition<Resolved<'static>>>,
     projection: Option<Projection<Resolved<'static>>>,
+    /// `ExclusiveStartKey`, its values checked.
+    start: Option<Item>,
 }
 
 fn exprs(body: &Value, with_key: bool) -> Result<Exprs, ApiError> {
     // Query and Scan name the expressions that are missing (DynamoDB
     // Local's wording, and dynalite's records of DynamoDB).
     let missing = if with_key { "FilterExpression and KeyConditionExpression are null" } else { "FilterExpression is null" };
-    let name_missing = |e: ApiError| match e {
-        ApiError::Validation(m) if m == "ExpressionAttributeValues can only be specified when using expressions" => {
-            validation(format!("{m}: {missing}"))
-        }
-        other => other,
-    };
     let is_legacy = if with_key {
         // KeyConditions goes with either family of the other members (the
         // service accepts it next to a FilterExpression or a
@@ -66,15 +62,15 @@ fn exprs(body: &Value, with_key: bool) -> Result<Exprs, ApiError> {
             body,
             &legacy_members,
             &["ProjectionExpression", "FilterExpression", "KeyConditionExpression"],
-        )
-        .map_err(name_missing)?
+            Some(missing),
+        )?
     } else {
         super::item_write::check_families(
             body,
             &["AttributesToGet", "ScanFilter", "ConditionalOperator"],
             &["ProjectionExpression", "FilterExpression"],
-        )
-        .map_err(name_missing)?
+            Some(missing),
+        )?
     };
     // DynamoDB's order: the filter's values, the starting key's, then the
     // key conditions (their operand counts and types too, before the table).
@@ -102,7 +98,7 @@ fn exprs(body: &Value, with_key: bool) -> Result<Exprs, ApiError> {
             Some(f) => ddb_core::expr::legacy::filter(&f, legacy::conditional_operator(body)?)?,
             None => None,
         };
-        start_key_values(body)?;
+        let start = start_key_values(body)?;
         let legacy_key = legacy_key()?;
         let projection = match early_projection {
             Some(p) => p,
@@ -113,9 +109,9 @@ fn exprs(body: &Value, with_key: bool) -> Result<Exprs, ApiError> {
                 "Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.",
             ));
         }
-        return Ok(Exprs { key: None, legacy_key, filter, projection });
+        return Ok(Exprs { key: None, legacy_key, filter, projection, start });
     }
-    start_key_values(body)?;
+    let start = start_key_values(body)?;
     let legacy_key = legacy_key()?;
     let ph = Placeholders::from_body(body)?;
     let mut r = ph.resolver()?;
@@ -138,7 +134,7 @@ fn exprs(body: &Value, with_key: bool) -> Result<Exprs, ApiError> {
         None => None,
     };
     r.finish()?;
-    Ok(Exprs { key, legacy_key, filter, projection })
+    Ok(Exprs { key, legacy_key, filter, projection, start })
 }
 
 fn select(body: &Value, has_projection: bool) -> Result<Select, ApiError> {
@@ -276,7 +272,7 @@ fn key_names(t: &CatalogTable) -> Vec<String> {
 /// leaves nothing to restart; the start's sort key must satisfy the sort
 /// condition; its partition must be the one queried.
 fn start_within_conditions(
-    body: &Value,
+    start_item: Option<&Item>,
     start: &[u8],
     partition: &[u8],
     sort: Option<&SortCondition>,
@@ -286,12 +282,8 @@ fn start_within_conditions(
         if matches!(sort, SortCondition::Compare(CompareOp::Eq, _)) {
             return Err(validation("The query can return at most one row and cannot be restarted"));
         }
-        let value = range.and_then(|r| {
-            body.get("ExclusiveStartKey")
-                .and_then(|v| parse_item(Some(v), "exclusiveStartKey").ok())
-                .and_then(|item| item.get(&r.name).cloned())
-        });
-        if value.is_some_and(|v| !sort.matches(&v)) {
+        let value = range.and_then(|r| start_item?.get(&r.name));
+        if value.is_some_and(|v| !sort.matches(v)) {
             return Err(validation("The provided starting key does not match the range key predicate"));
         }
     }
@@ -302,31 +294,30 @@ fn start_within_conditions(
 }
 
 /// The starting key's attribute values, checked before the table is known.
-fn start_key_values(body: &Value) -> Result<(), ApiError> {
-    if let Some(v) = body.get("ExclusiveStartKey").filter(|v| !v.is_null()) {
-        parse_item(Some(v), "exclusiveStartKey").map_err(|e| match e {
+fn start_key_values(body: &Value) -> Result<Option<Item>, ApiError> {
+    match body.get("ExclusiveStartKey").filter(|v| !v.is_null()) {
+        Some(v) => parse_item(Some(v), "exclusiveStartKey").map(Some).map_err(|e| match e {
             ApiError::Validation(m) => validation(format!("The provided starting key is invalid: {m}")),
             other => other,
-        })?;
+        }),
+        None => Ok(None),
     }
-    Ok(())
 }
 
-/// The storage key of `ExclusiveStartKey`, checked against the schema.
-fn start_key(t: &CatalogTable, target: &Target, body: &Value) -> Result<Option<Vec<u8>>, ApiError> {
-    match body.get("ExclusiveStartKey") {
-        None | Some(Value::Null) => Ok(None),
-        Some(v) if target.index.is_some() => {
+/// The storage key of the starting key, checked against the schema.
+fn start_key(t: &CatalogTable, target: &Target, start: Option<&Item>) -> Result<Option<Vec<u8>>, ApiError> {
+    match start {
+        None => Ok(None),
+        Some(item) if target.index.is_some() => {
             let invalid = || validation("The provided starting key is invalid: The provided key element does not match the schema");
-            let item = parse_item(Some(v), "exclusiveStartKey")?;
             if item.len() != target.key_names.len() || target.key_names.iter().any(|n| !item.contains_key(n)) {
                 return Err(invalid());
             }
             let idx = target.index.as_ref().ok_or_else(invalid)?;
-            t.indexes.entry_key(idx, &item).map(Some).ok_or_else(invalid)
+            t.indexes.entry_key(idx, item).map(Some).ok_or_else(invalid)
         }
-        Some(v) => {
-            let (pk, sk) = key_of_key(t, Some(v)).map_err(|e| match e {
+        Some(item) => {
+            let (pk, sk) = key_match(t, item).map_err(|e| match e {
                 ApiError::Validation(m) => validation(format!("The provided starting key is invalid: {m}")),
                 other => other,
             })?;
@@ -614,9 +605,9 @@ pub async fn query(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: V
     let range = sort_bounds(&prefix, kc.sort.as_ref())?;
     let forward = bool_member(&body, "ScanIndexForward")?.unwrap_or(true);
     let direction = if forward { Direction::Forward } else { Direction::Reverse };
-    let esk = start_key(&t, &target, &body)?;
+    let esk = start_key(&t, &target, exprs.start.as_ref())?;
     if let Some(k) = &esk {
-        start_within_conditions(&body, k, &prefix, kc.sort.as_ref(), target.range.as_ref())?;
+        start_within_conditions(exprs.start.as_ref(), k, &prefix, kc.sort.as_ref(), target.range.as_ref())?;
     }
     select_supported(&body, &target, sel)?;
     scalar_keys(&exprs, &t)?;
@@ -664,7 +655,7 @@ async fn query_multi(
     let range = sort_bounds(&prefix, kc.sort.as_ref())?;
     let forward = bool_member(body, "ScanIndexForward")?.unwrap_or(true);
     let direction = if forward { Direction::Forward } else { Direction::Reverse };
-    let esk = start_key(&t, &target, body)?;
+    let esk = start_key(&t, &target, exprs.start.as_ref())?;
     if let Some(k) = &esk {
         if !k.starts_with(&partition) {
             return Err(validation("The provided starting key is outside query boundaries based on provided conditions"));
@@ -708,7 +699,7 @@ pub async fn scan(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: Va
             (Bound::Included(start), end)
         }
     };
-    let esk = start_key(&t, &target, &body)?;
+    let esk = start_key(&t, &target, exprs.start.as_ref())?;
     if let (Some(k), Some(s), Some(n)) = (&esk, segment, total) {
         // A segment's pages continue inside it.
         let inside = match (&range.0, &range.1) {

@@ -45,13 +45,7 @@ pub fn constraints(op: ItemOp, body: &Value) -> Result<(), ValidationErrors> {
     let text = |name: &str| body.get(name).and_then(Value::as_str);
     let present = |name: &str| body.get(name).is_some_and(|v| !v.is_null());
     if let ItemOp::Get = op {
-        if let Some(Value::Array(names)) = body.get("AttributesToGet") {
-            let rendered = format!(
-                "[{}]",
-                names.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(", ")
-            );
-            c.list_length(&rendered, names.len(), "attributesToGet", 1, usize::MAX);
-        }
+        attributes_to_get(&mut c, body);
     }
     if let Some(v) = text("ReturnConsumedCapacity") {
         c.one_of(v, "returnConsumedCapacity", RETURN_CONSUMED);
@@ -125,14 +119,8 @@ fn read_constraints(op: ItemOp, body: &Value) -> Result<(), ValidationErrors> {
             c.at_most(n, "segment", 999_999);
         }
     }
-    let attributes_to_get = |c: &mut Constraints| {
-        if let Some(Value::Array(names)) = body.get("AttributesToGet") {
-            let rendered = format!("[{}]", names.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(", "));
-            c.list_length(&rendered, names.len(), "attributesToGet", 1, usize::MAX);
-        }
-    };
     if op == ItemOp::Query {
-        attributes_to_get(&mut c);
+        attributes_to_get(&mut c, body);
     }
     if let Some(n) = int("Limit") {
         c.at_least(n, "limit", 1);
@@ -140,9 +128,17 @@ fn read_constraints(op: ItemOp, body: &Value) -> Result<(), ValidationErrors> {
     if op == ItemOp::Query {
         comparison_operators(&mut c, body, ("KeyConditions", "keyConditions"));
     } else {
-        attributes_to_get(&mut c);
+        attributes_to_get(&mut c, body);
     }
     c.finish()
+}
+
+/// AttributesToGet, when given, names at least one attribute.
+fn attributes_to_get(c: &mut Constraints, body: &Value) {
+    if let Some(Value::Array(names)) = body.get("AttributesToGet") {
+        let rendered = format!("[{}]", names.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(", "));
+        c.list_length(&rendered, names.len(), "attributesToGet", 1, usize::MAX);
+    }
 }
 
 /// Each legacy condition of a map member needs a known ComparisonOperator.

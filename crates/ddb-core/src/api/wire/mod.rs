@@ -107,7 +107,7 @@ fn check_value(value: &Value, index: u16, place: Place, depth: usize) -> Result<
                 for (name, member) in map {
                     // AttributeValue's BOOL and NULL read some strings as
                     // booleans (see `value::json::shape::lenient_bool`).
-                    if s.name == "AttributeValue" && (name == "NULL" || name == "BOOL") && lenient_bool(member).is_some() {
+                    if (name == "NULL" || name == "BOOL") && s.name == "AttributeValue" && lenient_bool(member).is_some() {
                         continue;
                     }
                     if let Some((_, child)) = members.iter().find(|(m, _)| m == name) {
