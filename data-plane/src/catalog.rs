@@ -9,6 +9,8 @@ use std::sync::Arc;
 use ddb_core::api::table::TableDefinition;
 use dynastore_common::contract::{AccessKeyRecord, Changes, Snapshot, TableRecord, TenantRecord, UserRecord};
 
+use crate::items::ChangeLog;
+
 /// A table as the data plane serves it: the catalog row and its parsed
 /// definition.
 #[derive(Debug, Clone)]
@@ -121,14 +123,15 @@ pub struct Catalog {
 }
 
 impl CatalogTable {
-    /// True when the table's stream records old images, so the change log
-    /// must keep them.
-    pub fn logs_old_images(&self) -> bool {
+    /// What the change log keeps of this table's writes: nothing without
+    /// a stream, old images only when the stream records them.
+    pub fn change_log(&self) -> ChangeLog {
         use ddb_core::api::table::StreamViewType;
-        matches!(
-            self.def.spec.stream,
-            Some(StreamViewType::OldImage | StreamViewType::NewAndOldImages)
-        )
+        match self.def.spec.stream {
+            None => ChangeLog::Off,
+            Some(StreamViewType::OldImage | StreamViewType::NewAndOldImages) => ChangeLog::Images,
+            Some(_) => ChangeLog::NewImage,
+        }
     }
 
     /// A table with its index layouts computed.

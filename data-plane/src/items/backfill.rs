@@ -12,7 +12,7 @@ use ddb_core::api::table::TableChange;
 use storage::Direction;
 
 use super::layout::{items_prefix, prefix_end};
-use super::store::{ItemStore, MultiDecision, WriteKey};
+use super::store::{ChangeLog, ItemStore, MultiDecision, WriteKey};
 use crate::catalog::CatalogTable;
 use crate::error::ApiError;
 use crate::sync::ControlPlaneClient;
@@ -52,7 +52,7 @@ pub async fn run(items: Arc<ItemStore>, client: ControlPlaneClient, tenant: Stri
                 table_id: Arc::clone(&table_id),
                 indexes: Some(Arc::clone(&table.indexes)),
                 reindex_only: true,
-                log_old_image: false,
+                log: ChangeLog::Off,
                 by_service: false,
             })
             .collect();

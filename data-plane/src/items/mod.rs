@@ -16,4 +16,4 @@ pub mod store;
 mod writer;
 pub mod tokens;
 
-pub use store::{Decide, DecideMany, Decision, ItemStore, MultiDecision, WriteKey};
+pub use store::{ChangeLog, Decide, DecideMany, Decision, ItemStore, MultiDecision, WriteKey};

@@ -47,6 +47,21 @@ pub struct MultiDecision {
 /// items (in key order of the request).
 pub type DecideMany = Box<dyn FnOnce(Vec<Option<Item>>) -> Result<MultiDecision, ApiError> + Send>;
 
+/// What the change log records of a table's writes. Only a table whose
+/// stream is enabled has a reader for its changes: DynamoDB Streams (and
+/// point-in-time recovery, once it is served) see only changes made after
+/// they were enabled, so the other tables' writes log nothing and spare
+/// the disk a second copy of every item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChangeLog {
+    /// No record.
+    Off,
+    /// The change with its new image; of the old item only that it existed.
+    NewImage,
+    /// The change with its old and new images.
+    Images,
+}
+
 /// One key of a write, with the indexes to maintain for it.
 pub struct WriteKey {
     pub key: Vec<u8>,
@@ -56,8 +71,8 @@ pub struct WriteKey {
     /// Backfill: (re)write this item's index entries from its current
     /// state; the item itself and the change log are untouched.
     pub reindex_only: bool,
-    /// Keep the old image in the change log (the table's stream wants it).
-    pub log_old_image: bool,
+    /// What the change log records of this write.
+    pub log: ChangeLog,
     /// The service makes this change (a Time to Live deletion); the change
     /// log says so.
     pub by_service: bool,
@@ -307,7 +322,7 @@ mod tests {
             table_id: Arc::from("T"),
             indexes: None,
             reindex_only: false,
-            log_old_image: true,
+            log: ChangeLog::Images,
             by_service: false,
         }
     }
@@ -350,6 +365,31 @@ mod tests {
         let by_service: Vec<bool> = log.iter().map(|c| c.by_service).collect();
         assert_eq!(by_service, [false, false, true], "only the service's deletion is marked");
         assert!(snap.get(b"tT/ik").unwrap().is_none());
+    }
+
+    /// A table without a stream has no reader for its changes: its writes
+    /// log nothing, and the item and its statistics are written as ever;
+    /// the sequence goes on where the logged writes left it.
+    #[tokio::test]
+    async fn writes_without_a_stream_log_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = ItemStore::new(Arc::new(TenantStore::open(TenantStoreConfig::new(dir.path())).unwrap()));
+        let quiet = || WriteKey { log: ChangeLog::Off, ..wk() };
+        store.write("t1", quiet(), put("a")).await.unwrap();
+        store.write("t1", quiet(), put("b")).await.unwrap();
+        assert_eq!(changelog::last_seq(&store.tenants().get("t1").unwrap()).unwrap(), 0);
+        let stored = store.get("t1", b"tT/ik".to_vec()).await.unwrap().map(|b| decode(&b).unwrap());
+        assert_eq!(stored, Some(item("b")));
+        let snap = store.snapshot("t1").await.unwrap();
+        assert_eq!(stats::read(snap.as_ref(), "T", &[]).unwrap().item_count, 1);
+        store.write("t1", WriteKey { log: ChangeLog::NewImage, ..wk() }, put("c")).await.unwrap();
+        assert_eq!(changelog::last_seq(&store.tenants().get("t1").unwrap()).unwrap(), 1);
+        let snap = store.snapshot("t1").await.unwrap();
+        let record = snap.get(&changelog::key(1)).unwrap().map(|v| changelog::decode(&v).unwrap());
+        let record = record.expect("the stream's change is logged");
+        assert_eq!(record.new, Some(item("c")));
+        assert_eq!(record.old, None, "the old image is kept only for streams that show it");
+        assert!(record.old_existed, "that it replaced an item is kept");
     }
 
     /// Read-modify-write from many tasks at once: every request sees the

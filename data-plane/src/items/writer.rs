@@ -33,7 +33,7 @@ use tokio::sync::oneshot;
 use super::changelog;
 use super::index::signed;
 use super::stats::{self, Deltas};
-use super::store::{decode, storage_error, DecideMany, MultiDecision, Quotas, WriteKey};
+use super::store::{decode, storage_error, ChangeLog, DecideMany, MultiDecision, Quotas, WriteKey};
 use crate::error::{ApiError, CancellationReason};
 
 /// One submitted write: its keys and how it decides.
@@ -251,11 +251,14 @@ impl Writer {
             );
             // The item is encoded once, for itself and its change record.
             let encoded = new.as_ref().map(|item| Bytes::from(binary::encode_item(item)));
-            group.batch.put(
-                changelog::key(seq),
-                changelog::record_encoded(millis, &wk.table_id, old, encoded.as_deref(), wk.log_old_image, wk.by_service),
-            );
-            seq += 1;
+            if wk.log != ChangeLog::Off {
+                let keep_old = wk.log == ChangeLog::Images;
+                group.batch.put(
+                    changelog::key(seq),
+                    changelog::record_encoded(millis, &wk.table_id, old, encoded.as_deref(), keep_old, wk.by_service),
+                );
+                seq += 1;
+            }
             match encoded {
                 Some(bytes) => group.batch.put(wk.key.clone(), bytes),
                 None => group.batch.delete(wk.key.clone()),

@@ -655,7 +655,7 @@ pub(super) fn write_key(t: &CatalogTable, key: Vec<u8>) -> WriteKey {
         table_id: Arc::from(t.record.id.as_str()),
         indexes: (!t.indexes.indexes.is_empty()).then(|| Arc::clone(&t.indexes)),
         reindex_only: false,
-        log_old_image: t.logs_old_images(),
+        log: t.change_log(),
         by_service: false,
     }
 }
