@@ -645,3 +645,74 @@ async fn lsi_fetches_are_charged_to_the_table() {
     assert_eq!(body["ConsumedCapacity"]["LocalSecondaryIndexes"]["index2"]["CapacityUnits"], 1.0);
     s.stop().await;
 }
+
+/// UpdateItem and index keys, in DynamoDB's order (dynalite's records and
+/// ScyllaDB's notes on DynamoDB): a value whose type the expression fixes
+/// is refused before the item is read; then paths into index keys, in
+/// targets or operands; a value read from the item is refused as the
+/// update's own error. Nothing is written by a refused update.
+#[tokio::test]
+async fn updates_of_index_keys_are_checked_as_dynamodb_does() {
+    let s = Stack::start().await;
+    let c = s.client();
+    orders(&c).await;
+    put(&c, "u", "1", Some("OPEN"), 5).await;
+    // `status` and `total` are reserved words: `#s`, `#t`.
+    let update = |expr: &str| {
+        let req = c
+            .update_item()
+            .table_name("Orders")
+            .key("customer", Av::S("u".into()))
+            .key("order", Av::S("1".into()))
+            .update_expression(expr);
+        let req = if expr.contains("#s") { req.expression_attribute_names("#s", "status") } else { req };
+        if expr.contains("#t") {
+            req.expression_attribute_names("#t", "total")
+        } else {
+            req
+        }
+    };
+    let mismatch = "One or more parameter values were invalid: Type mismatch for Index Key status Expected: S Actual: N IndexName: ByStatus";
+    for expr in ["SET #s = :n", "SET #s = #t + :n", "SET x.y = :n ADD #s :n", "SET x = #s[1], #s = :n"] {
+        let err = update(expr).expression_attribute_values(":n", Av::N("1".into())).send().await.unwrap_err();
+        assert_eq!(err.message(), Some(mismatch), "{expr}");
+    }
+    let err = update("SET #s = :l")
+        .expression_attribute_values(":l", Av::L(vec![]))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.message(),
+        Some("One or more parameter values were invalid: Type mismatch for Index Key status Expected: S Actual: L IndexName: ByStatus")
+    );
+    let scalars = "Key attributes must be scalars; list random access '[]' and map lookup '.' are not allowed: IndexKey: ";
+    for (expr, attr) in [("SET #s.a = :s", "status"), ("SET note = #t[0]", "total"), ("REMOVE #s[1]", "status")] {
+        let mut req = update(expr);
+        if expr.contains(":s") {
+            req = req.expression_attribute_values(":s", Av::S("x".into()));
+        }
+        let err = req.send().await.unwrap_err();
+        assert_eq!(err.message().map(str::to_owned), Some(format!("{scalars}{attr}")), "{expr}");
+    }
+    let err = update("SET #s = #t").send().await.unwrap_err();
+    assert_eq!(
+        err.message(),
+        Some("The update expression attempted to update the secondary index key to unsupported type")
+    );
+    let item = c
+        .get_item()
+        .table_name("Orders")
+        .key("customer", Av::S("u".into()))
+        .key("order", Av::S("1".into()))
+        .send()
+        .await
+        .unwrap()
+        .item
+        .unwrap();
+    assert_eq!(item["status"], Av::S("OPEN".into()));
+    assert_eq!(item["total"], Av::N("5".into()));
+    // A value of the right type still goes through.
+    update("SET #s = :s").expression_attribute_values(":s", Av::S("DONE".into())).send().await.unwrap();
+    s.stop().await;
+}

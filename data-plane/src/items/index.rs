@@ -23,6 +23,8 @@ use ddb_core::api::table::{IndexSpec, KeyAttr, ProjectionSpec, ScalarType, Table
 use ddb_core::key::{encode_key_value, partition_hash};
 use ddb_core::value::binary;
 use ddb_core::{AttributeValue, Item};
+use ddb_core::expr::ast::{Resolved, UpdateExpr};
+use ddb_core::expr::update::static_type;
 use ddb_core::capacity::{self, HalfUnits, WriteMode};
 use ddb_core::size::{attribute_size, check_size_with_local_indexes, item_size, SizeError};
 use storage::WriteBatch;
@@ -64,6 +66,17 @@ pub struct TableIndexes {
     pub base_hash: KeyAttr,
     pub base_range: Option<KeyAttr>,
     pub indexes: Vec<IndexLayout>,
+}
+
+/// DynamoDB's refusal of an index key value of the wrong type.
+fn type_mismatch(idx: &IndexLayout, attr: &KeyAttr, actual: &str) -> ApiError {
+    ApiError::Validation(format!(
+        "One or more parameter values were invalid: Type mismatch for Index Key {} Expected: {} Actual: {} IndexName: {}",
+        attr.name,
+        attr.ty.as_str(),
+        actual,
+        idx.name
+    ))
 }
 
 fn type_of(v: &AttributeValue) -> Option<ScalarType> {
@@ -183,13 +196,7 @@ impl TableIndexes {
             for attr in idx.key_attrs() {
                 let Some(v) = item.get(&attr.name) else { continue };
                 if type_of(v) != Some(attr.ty) {
-                    return Err(ApiError::Validation(format!(
-                        "One or more parameter values were invalid: Type mismatch for Index Key {} Expected: {} Actual: {} IndexName: {}",
-                        attr.name,
-                        attr.ty.as_str(),
-                        v.type_tag(),
-                        idx.name
-                    )));
+                    return Err(type_mismatch(idx, attr, v.type_tag()));
                 }
                 let empty = matches!(v, AttributeValue::S(s) if s.is_empty())
                     || matches!(v, AttributeValue::B(b) if b.is_empty());
@@ -204,6 +211,38 @@ impl TableIndexes {
             }
         }
         Ok(())
+    }
+
+    /// Rejects an update that writes an index key attribute a value whose
+    /// type the expression alone tells and the index does not take (`SET c
+    /// = :n`, `SET c = a + :n`, `ADD c :n` for a string key c), before the
+    /// item is read, as DynamoDB does.
+    pub fn check_update_types(&self, update: &UpdateExpr<Resolved<'_>>) -> Result<(), ApiError> {
+        for idx in &self.indexes {
+            for attr in idx.key_attrs() {
+                let writes = update
+                    .actions
+                    .iter()
+                    .filter(|a| a.path().rest.is_empty() && a.path().head == attr.name.as_str());
+                for actual in writes.filter_map(static_type) {
+                    if actual != attr.ty.as_str() {
+                        return Err(type_mismatch(idx, attr, actual));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// True when the update wrote one of `item`'s index key attributes a
+    /// value of another type, read from the item (`SET c = e`): DynamoDB
+    /// refuses it as `The update expression attempted to update the
+    /// secondary index key to unsupported type`.
+    pub fn update_retypes_key(&self, update: &UpdateExpr<Resolved<'_>>, item: &Item) -> bool {
+        let written = |name: &str| update.actions.iter().any(|a| a.path().head == name);
+        self.indexes.iter().flat_map(IndexLayout::key_attrs).any(|attr| {
+            written(&attr.name) && item.get(&attr.name).is_some_and(|v| type_of(v) != Some(attr.ty))
+        })
     }
 
     /// The storage key of `item`'s entry in `idx` (for ExclusiveStartKey).

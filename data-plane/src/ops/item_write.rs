@@ -394,8 +394,14 @@ pub async fn update(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: 
         .chain(t.def.spec.key_schema.range.as_ref().map(|r| r.name.clone()))
         .collect();
     if let Some(u) = &upd {
+        // DynamoDB's order: key attributes written, index key types the
+        // expression fixes, then paths into key attributes.
         let names: Vec<&str> = key_names.iter().map(String::as_str).collect();
         check_key_attributes(u, &names)?;
+        t.indexes.check_update_types(u)?;
+        let mut paths = Vec::new();
+        u.visit_paths(&mut |p| paths.push(p));
+        super::item_read::scalar_key_paths(&t.indexes, paths)?;
     }
     let key = key_bytes(&t, &pk, sk.as_ref())?;
     let name = t.def.spec.name.clone();
@@ -445,6 +451,11 @@ pub async fn update(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: 
                     });
                 }
                 let new_item = updated()?;
+                if upd.as_ref().is_some_and(|u| indexes.update_retypes_key(u, &new_item)) {
+                    return Err(ApiError::Validation(
+                        "The update expression attempted to update the secondary index key to unsupported type".into(),
+                    ));
+                }
                 check_updated_item_size(&new_item).map_err(|e| ApiError::Validation(e.to_string()))?;
                 indexes.check_local_size(&new_item, true).map_err(|e| ApiError::Validation(e.to_string()))?;
                 let capacity =

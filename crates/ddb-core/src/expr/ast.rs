@@ -394,6 +394,23 @@ impl<P: Phase> Condition<P> {
 }
 
 impl<P: Phase> UpdateExpr<P> {
+    /// Calls `f` with every document path the update names, in order: each
+    /// action's target, then the paths its value reads.
+    pub fn visit_paths<'s>(&'s self, f: &mut dyn FnMut(&'s DocPath<P::Name>)) {
+        for action in &self.actions {
+            f(action.path());
+            if let UpdateAction::Set(set) = action {
+                match &set.value {
+                    SetValue::Operand(o) => o.visit_paths(f),
+                    SetValue::Plus(a, b) | SetValue::Minus(a, b) => {
+                        a.visit_paths(f);
+                        b.visit_paths(f);
+                    }
+                }
+            }
+        }
+    }
+
     /// True when every action only takes something away (REMOVE, DELETE,
     /// or AttributeUpdates' DELETE) and there is at least one: such an
     /// update of an item that does not exist leaves it absent, where any

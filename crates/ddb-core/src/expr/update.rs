@@ -49,6 +49,24 @@ pub fn check_key_attributes(update: &UpdateExpr<Resolved<'_>>, keys: &[&str]) ->
     Ok(())
 }
 
+/// The type (`S`, `N`, `L`, ...) of the value an action writes, when the
+/// expression alone tells it: a constant, arithmetic (`N`), `list_append`
+/// (`L`), ADD's or DELETE's operand. `None` for REMOVE and for values read
+/// from the item. DynamoDB checks index key types against these before it
+/// reads the item.
+pub fn static_type(action: &UpdateAction<Resolved<'_>>) -> Option<&'static str> {
+    match action {
+        UpdateAction::Set(set) => match &set.value {
+            SetValue::Plus(..) | SetValue::Minus(..) => Some("N"),
+            SetValue::Operand(Operand::Value(v)) => Some(v.type_tag()),
+            SetValue::Operand(Operand::Call(call)) if call.func == Func::ListAppend => Some("L"),
+            SetValue::Operand(_) => None,
+        },
+        UpdateAction::Add(a) | UpdateAction::Delete(a) => Some(a.value.type_tag()),
+        UpdateAction::Remove(_) => None,
+    }
+}
+
 /// The value of an operand, borrowed from the item or the expression where
 /// possible.
 fn value_ref<'v>(item: &'v Item, op: &'v Operand<Resolved<'_>>) -> Result<Cow<'v, AttributeValue>, ExprError> {

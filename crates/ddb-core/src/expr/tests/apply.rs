@@ -249,3 +249,28 @@ fn projections() {
     let pn = names(&[("#n", "Name")]);
     assert_eq!(proj("#n", &pn, &item(&[("Name", s("x")), ("y", n("1"))])), item(&[("Name", s("x"))]));
 }
+
+#[test]
+fn static_types_are_what_the_expression_alone_tells() {
+    use crate::expr::update::static_type;
+    let nm = Names::new();
+    let vs = values(&[(":n", n("1")), (":s", s("x")), (":ns", ns(&["1"])), (":l", l(vec![]))]);
+    let u = upd(
+        "SET a = :s, b = c + :n, d = list_append(d, :l), e = f, g = if_not_exists(g, :n) ADD h :n DELETE i :ns REMOVE j",
+        &nm,
+        &vs,
+    )
+    .unwrap();
+    let types: Vec<Option<&str>> = u.actions.iter().map(static_type).collect();
+    assert_eq!(types, [Some("S"), Some("N"), Some("L"), None, None, Some("N"), Some("NS"), None]);
+}
+
+#[test]
+fn update_paths_are_visited_targets_first_then_operands() {
+    let nm = Names::new();
+    let vs = values(&[(":n", n("1")), (":l", l(vec![]))]);
+    let u = upd("SET a.b = c[1] + :n, d = list_append(e, if_not_exists(f.g, :l)) REMOVE h", &nm, &vs).unwrap();
+    let mut seen = Vec::new();
+    u.visit_paths(&mut |p| seen.push(p.head.to_string()));
+    assert_eq!(seen, ["a", "c", "d", "e", "f", "h"]);
+}
