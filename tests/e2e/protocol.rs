@@ -147,6 +147,27 @@ async fn item_requests_are_validated_before_the_table_is_found() {
             r#"{"TableName":"nope","KeyConditionExpression":"a = :a","ExpressionAttributeValues":{":a":{"S":"x"}},"ExclusiveStartKey":{"a":{}}}"#,
             "The provided starting key is invalid: Supplied AttributeValue is empty, must contain exactly one of the supported datatypes",
         ),
+        // The key condition's shape needs no table (dynalite's records).
+        (
+            "Query",
+            r#"{"TableName":"nope","KeyConditionExpression":"a = :a OR b = :a","ExpressionAttributeValues":{":a":{"S":"x"}}}"#,
+            "Invalid operator used in KeyConditionExpression: OR",
+        ),
+        (
+            "Query",
+            r#"{"TableName":"nope","KeyConditionExpression":"a = :a AND a = :a","ExpressionAttributeValues":{":a":{"S":"x"}}}"#,
+            "KeyConditionExpressions must only contain one condition per key",
+        ),
+        (
+            "Query",
+            r#"{"TableName":"nope","KeyConditionExpression":"a.b = :a","ExpressionAttributeValues":{":a":{"S":"x"}}}"#,
+            "KeyConditionExpressions cannot have conditions on nested attributes",
+        ),
+        (
+            "Query",
+            r#"{"TableName":"nope","KeyConditionExpression":"size(a) = :a","ExpressionAttributeValues":{":a":{"S":"x"}}}"#,
+            "KeyConditionExpressions cannot contain nested operations",
+        ),
     ] {
         let (status, _, body, _) = send(call(target, body)).await;
         assert_eq!(status, 400, "{target}");

@@ -134,6 +134,9 @@ fn exprs(body: &Value, with_key: bool) -> Result<Exprs, ApiError> {
         None => None,
     };
     r.finish()?;
+    if let Some(kc) = &key {
+        ddb_core::expr::key_condition::check_shape(kc)?;
+    }
     Ok(Exprs { key, legacy_key, filter, projection, start })
 }
 

@@ -204,6 +204,13 @@ fn check_types(c: &SortCondition, ty: KeyType) -> Result<(), ExprError> {
     }
 }
 
+/// The shape of a KeyConditionExpression, which needs no table (step 1):
+/// DynamoDB refuses a wrong operator, a nested path, a function operand
+/// or a second condition on one attribute before it looks the table up.
+pub fn check_shape(cond: &Condition<Resolved<'_>>) -> Result<(), ExprError> {
+    collect(cond, &mut Vec::new())
+}
+
 /// Validates a resolved KeyConditionExpression against the key schema.
 pub fn key_condition(cond: &Condition<Resolved<'_>>, schema: &KeySchema<'_>) -> Result<KeyCondition, ExprError> {
     let mut simple = Vec::new();
