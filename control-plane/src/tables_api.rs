@@ -67,6 +67,7 @@ fn change_action(change: &Change) -> &'static str {
         Change::Tag(_) => "dynamodb:TagResource",
         Change::Untag(_) => "dynamodb:UntagResource",
         Change::TimeToLive { .. } => "dynamodb:UpdateTimeToLive",
+        Change::PointInTimeRecovery { .. } => "dynamodb:UpdateContinuousBackups",
         Change::Update(_) => "dynamodb:UpdateTable",
         Change::IndexReady(_) => "IndexReady",
     }

@@ -124,9 +124,13 @@ pub struct Catalog {
 
 impl CatalogTable {
     /// What the change log keeps of this table's writes: nothing without
-    /// a stream, old images only when the stream records them.
+    /// a stream or point-in-time recovery; old images when recovery is on
+    /// or the stream records them.
     pub fn change_log(&self) -> ChangeLog {
         use ddb_core::api::table::StreamViewType;
+        if self.def.pitr.is_some() {
+            return ChangeLog::Images;
+        }
         match self.def.spec.stream {
             None => ChangeLog::Off,
             Some(StreamViewType::OldImage | StreamViewType::NewAndOldImages) => ChangeLog::Images,
@@ -301,6 +305,19 @@ impl Catalog {
         out
     }
 
+    /// How long the tenant's change log must be kept: DynamoDB Streams'
+    /// 24 hours, or the longest recovery period of a table with
+    /// point-in-time recovery.
+    pub fn change_log_retention(&self, tenant_id: &str) -> std::time::Duration {
+        let days = self
+            .table_names(tenant_id)
+            .filter_map(|name| self.table(tenant_id, name))
+            .filter_map(|t| t.def.pitr.map(|p| u64::from(p.recovery_period_days)))
+            .max()
+            .unwrap_or(0);
+        crate::items::changelog::RETENTION.max(std::time::Duration::from_secs(days * 86_400))
+    }
+
     /// A tenant's table names in ascending order.
     pub fn table_names<'a>(&'a self, tenant_id: &str) -> impl Iterator<Item = &'a str> + 'a {
         self.tables
@@ -356,6 +373,55 @@ mod tests {
         assert!(c2.key("K3").is_some());
         assert!(c2.tenant("a").is_none());
         assert!(c.key("K1").is_some(), "the old view is unchanged");
+    }
+
+    /// A table of tenant `a` with the given stream and recovery period.
+    fn table(name: &str, stream: Option<&str>, pitr_days: Option<u32>) -> TableRecord {
+        let mut input = serde_json::json!({
+            "TableName": name,
+            "BillingMode": "PAY_PER_REQUEST",
+            "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
+            "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+        });
+        if let Some(view) = stream {
+            input["StreamSpecification"] = serde_json::json!({"StreamEnabled": true, "StreamViewType": view});
+        }
+        let input: ddb_core::api::table::CreateTableInput = serde_json::from_value(input).unwrap();
+        let mut def = TableDefinition::new(format!("id-{name}"), 1.0, input.validate().unwrap());
+        def.pitr = pitr_days.map(|d| ddb_core::api::table::PointInTimeRecovery { enabled_at: 1.0, recovery_period_days: d });
+        TableRecord {
+            tenant_id: "a".into(),
+            name: name.into(),
+            id: format!("id-{name}"),
+            status: "ACTIVE".into(),
+            definition: serde_json::to_value(def).unwrap(),
+        }
+    }
+
+    /// The change log keeps what a reader needs: nothing without a stream
+    /// or recovery, old images for recovery and old-image streams; it is
+    /// kept for the longest recovery period of the tenant's tables.
+    #[test]
+    fn change_logs_follow_streams_and_point_in_time_recovery() {
+        let c = Catalog::from_snapshot(Snapshot {
+            revision: 1,
+            tenants: vec![tenant("a"), tenant("b")],
+            access_keys: vec![],
+            tables: vec![
+                table("plain", None, None),
+                table("keys", Some("KEYS_ONLY"), None),
+                table("olds", Some("NEW_AND_OLD_IMAGES"), None),
+                table("recovered", None, Some(7)),
+            ],
+            users: vec![],
+        });
+        let log = |name: &str| c.table("a", name).unwrap().change_log();
+        assert_eq!(log("plain"), ChangeLog::Off);
+        assert_eq!(log("keys"), ChangeLog::NewImage);
+        assert_eq!(log("olds"), ChangeLog::Images);
+        assert_eq!(log("recovered"), ChangeLog::Images);
+        assert_eq!(c.change_log_retention("a"), std::time::Duration::from_secs(7 * 86_400));
+        assert_eq!(c.change_log_retention("b"), crate::items::changelog::RETENTION);
     }
 
     fn user(id: &str, tenant: &str, name: &str, document: serde_json::Value) -> UserRecord {

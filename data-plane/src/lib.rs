@@ -88,8 +88,13 @@ impl DataPlane {
         ));
         let tenants = Arc::new(storage::TenantStore::open(store_config)?);
         let client_tokens = Arc::new(ops::ClientTokens::default());
-        tokio::spawn(maintain_storage(Arc::clone(&tenants), Arc::clone(&client_tokens), shutdown.clone()));
         let catalog = Arc::new(ArcSwapOption::empty());
+        tokio::spawn(maintain_storage(
+            Arc::clone(&tenants),
+            Arc::clone(&client_tokens),
+            Arc::clone(&catalog),
+            shutdown.clone(),
+        ));
         let items = Arc::new(items::ItemStore::new(tenants).with_collection_limit(config.item_collection_limit_bytes));
         let metrics = metrics::Metrics::new();
         tokio::spawn(ops::ttl::run(
@@ -160,18 +165,22 @@ impl DataPlane {
 /// 5-second ticks.
 const TRIM_EVERY_TICKS: u64 = 12;
 
-/// Drops change records older than the retention, and expired
-/// ClientRequestTokens, from every open tenant.
-fn trim_expired(tenants: &storage::TenantStore, client_tokens: &ops::ClientTokens) {
+/// Drops change records older than the tenant's retention (Streams' 24
+/// hours, longer for point-in-time recovery), and expired
+/// ClientRequestTokens, from every open tenant. Without a catalog yet,
+/// no change record is dropped.
+fn trim_expired(tenants: &storage::TenantStore, client_tokens: &ops::ClientTokens, catalog: Option<&catalog::Catalog>) {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
-    let cutoff = now.saturating_sub(u64::try_from(items::changelog::RETENTION.as_millis()).unwrap_or(u64::MAX));
     for (tenant, engine) in tenants.open_engines() {
-        match items::changelog::trim(&engine, cutoff) {
-            Ok(0) => {}
-            Ok(n) => tracing::debug!(%tenant, records = n, "change log trimmed"),
-            Err(e) => tracing::warn!(%tenant, error = %e, "change log trim failed"),
+        if let Some(retention) = catalog.map(|c| c.change_log_retention(&tenant)) {
+            let cutoff = now.saturating_sub(u64::try_from(retention.as_millis()).unwrap_or(u64::MAX));
+            match items::changelog::trim(&engine, cutoff) {
+                Ok(0) => {}
+                Ok(n) => tracing::debug!(%tenant, records = n, "change log trimmed"),
+                Err(e) => tracing::warn!(%tenant, error = %e, "change log trim failed"),
+            }
         }
         match client_tokens.trim_stored(&tenant, &engine, now) {
             Ok(0) => {}
@@ -184,7 +193,12 @@ fn trim_expired(tenants: &storage::TenantStore, client_tokens: &ops::ClientToken
 /// Closes idle tenants' storage and syncs interval-policy writes, every
 /// few seconds, until shutdown; then syncs once more. Every minute it also
 /// trims change logs and expired ClientRequestTokens.
-async fn maintain_storage(tenants: Arc<storage::TenantStore>, client_tokens: Arc<ops::ClientTokens>, shutdown: Shutdown) {
+async fn maintain_storage(
+    tenants: Arc<storage::TenantStore>,
+    client_tokens: Arc<ops::ClientTokens>,
+    catalog: Arc<ArcSwapOption<catalog::Catalog>>,
+    shutdown: Shutdown,
+) {
     let mut rounds = 0u64;
     let stop = shutdown.wait();
     tokio::pin!(stop);
@@ -198,13 +212,14 @@ async fn maintain_storage(tenants: Arc<storage::TenantStore>, client_tokens: Arc
         let trim = rounds.is_multiple_of(TRIM_EVERY_TICKS);
         let t = Arc::clone(&tenants);
         let tokens = Arc::clone(&client_tokens);
+        let cat = Arc::clone(&catalog);
         let _ = tokio::task::spawn_blocking(move || {
             t.evict_idle(std::time::Instant::now());
             if let Err(e) = t.sync_all() {
                 tracing::error!(error = %e, "storage sync failed");
             }
             if trim {
-                trim_expired(&t, &tokens);
+                trim_expired(&t, &tokens, cat.load().as_deref());
             }
         })
         .await;

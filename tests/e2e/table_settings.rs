@@ -157,6 +157,78 @@ async fn limits_endpoints_and_backups() {
     s.stop().await;
 }
 
+/// Point-in-time recovery is switched on and off with
+/// UpdateContinuousBackups (as Terraform's `point_in_time_recovery` block
+/// does), with DynamoDB's window and period.
+#[tokio::test]
+async fn point_in_time_recovery_is_switched_on_and_off() {
+    use aws_sdk_dynamodb::types::{PointInTimeRecoverySpecification, PointInTimeRecoveryStatus};
+    let s = Stack::start().await;
+    let c = s.client();
+    create(&c, "Recovered").await;
+    let spec = |on: bool, days: Option<i32>| {
+        PointInTimeRecoverySpecification::builder()
+            .point_in_time_recovery_enabled(on)
+            .set_recovery_period_in_days(days)
+            .build()
+            .unwrap()
+    };
+    let before = std::time::SystemTime::now() - std::time::Duration::from_secs(1);
+    let out = c
+        .update_continuous_backups()
+        .table_name("Recovered")
+        .point_in_time_recovery_specification(spec(true, None))
+        .send()
+        .await
+        .unwrap();
+    let pitr = out.continuous_backups_description().unwrap().point_in_time_recovery_description().unwrap();
+    assert_eq!(pitr.point_in_time_recovery_status(), Some(&PointInTimeRecoveryStatus::Enabled));
+    assert_eq!(pitr.recovery_period_in_days(), Some(35));
+    let earliest = pitr.earliest_restorable_date_time().unwrap();
+    assert!(earliest.secs() >= aws_sdk_dynamodb::primitives::DateTime::from(before).secs(), "{earliest:?}");
+    assert!(pitr.latest_restorable_date_time().unwrap() >= earliest);
+    c.update_continuous_backups()
+        .table_name("Recovered")
+        .point_in_time_recovery_specification(spec(true, Some(7)))
+        .send()
+        .await
+        .unwrap();
+    let d = c.describe_continuous_backups().table_name("Recovered").send().await.unwrap();
+    let pitr = d.continuous_backups_description().unwrap().point_in_time_recovery_description().unwrap();
+    assert_eq!(pitr.recovery_period_in_days(), Some(7));
+    assert_eq!(pitr.earliest_restorable_date_time(), Some(earliest), "the history starts when it was enabled");
+    let err = c
+        .update_continuous_backups()
+        .table_name("Recovered")
+        .point_in_time_recovery_specification(spec(true, Some(36)))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.message(),
+        Some("1 validation error detected: Value '36' at 'pointInTimeRecoverySpecification.recoveryPeriodInDays' failed to satisfy constraint: Member must have value less than or equal to 35")
+    );
+    let err = c
+        .update_continuous_backups()
+        .table_name("Nope")
+        .point_in_time_recovery_specification(spec(true, None))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some("TableNotFoundException"));
+    let out = c
+        .update_continuous_backups()
+        .table_name("Recovered")
+        .point_in_time_recovery_specification(spec(false, None))
+        .send()
+        .await
+        .unwrap();
+    let pitr = out.continuous_backups_description().unwrap().point_in_time_recovery_description().unwrap();
+    assert_eq!(pitr.point_in_time_recovery_status(), Some(&PointInTimeRecoveryStatus::Disabled));
+    assert!(pitr.earliest_restorable_date_time().is_none());
+    s.stop().await;
+}
+
 /// WarmThroughput: every table starts at the baseline; an UpdateTable that
 /// carries only WarmThroughput (as Terraform sends it) raises it, and it
 /// never goes down. The table class records when it changed.

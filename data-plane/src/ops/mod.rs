@@ -80,6 +80,9 @@ async fn dispatch_json(
         Operation::DescribeContinuousBackups => {
             table_settings::describe_continuous_backups(caller, catalog, decode(body)?)
         }
+        Operation::UpdateContinuousBackups => {
+            table_settings::update_continuous_backups(dp, caller, catalog, decode(body)?).await
+        }
         Operation::ListTagsOfResource => table_settings::tags(dp, caller, catalog, TagOp::List, decode(body)?).await,
         Operation::TagResource => table_settings::tags(dp, caller, catalog, TagOp::Tag, decode(body)?).await,
         Operation::UntagResource => table_settings::tags(dp, caller, catalog, TagOp::Untag, decode(body)?).await,

@@ -1,11 +1,12 @@
 //! Table settings that tools such as Terraform read and write on every
-//! refresh: UpdateTable, Time to Live, tags, continuous backups, limits and
+//! refresh: UpdateTable, Time to Live, tags, continuous backups (point-in-time
+//! recovery's setting), limits and
 //! endpoints. Changes go to the control plane as a `TableChange`; reads
 //! answer from the catalog.
 
 use ddb_core::api::table::{
-    describe, TableChange, TableNameInput, TagOp, TagsInput, UpdateTableInput,
-    UpdateTimeToLiveInput,
+    continuous_backups, describe, TableChange, TableNameInput, TagOp, TagsInput, UpdateContinuousBackupsInput,
+    UpdateTableInput, UpdateTimeToLiveInput,
 };
 use iam::TableArn;
 use serde_json::{json, Value};
@@ -72,19 +73,36 @@ pub fn describe_ttl(caller: &Verified, catalog: &Catalog, input: TableNameInput)
     })
 }
 
-/// `DescribeContinuousBackups`: point-in-time recovery arrives with
-/// backups; until then it is reported disabled.
+fn now_secs() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64())
+}
+
+/// `DescribeContinuousBackups`
 pub fn describe_continuous_backups(caller: &Verified, catalog: &Catalog, input: TableNameInput) -> Result<Value, ApiError> {
     let name = input.validate().map_err(ApiError::Validation)?;
+    let t = catalog
+        .table(&caller.tenant.id, name)
+        .ok_or_else(|| ApiError::TableNotFound(format!("Table not found: {name}")))?;
+    Ok(json!({ "ContinuousBackupsDescription": continuous_backups(&t.def, now_secs()) }))
+}
+
+/// `UpdateContinuousBackups`: enables or disables point-in-time recovery.
+/// While it is enabled the table's change log keeps every change with its
+/// old and new images for the recovery period.
+pub async fn update_continuous_backups(
+    dp: &DataPlane,
+    caller: &Verified,
+    catalog: &Catalog,
+    input: UpdateContinuousBackupsInput,
+) -> Result<Value, ApiError> {
+    let (name, change) = input.validate().map_err(ApiError::Validation)?;
     if catalog.table(&caller.tenant.id, name).is_none() {
         return Err(ApiError::TableNotFound(format!("Table not found: {name}")));
     }
-    Ok(json!({
-        "ContinuousBackupsDescription": {
-            "ContinuousBackupsStatus": "ENABLED",
-            "PointInTimeRecoveryDescription": { "PointInTimeRecoveryStatus": "DISABLED" }
-        }
-    }))
+    let t = apply(dp, caller, name, &change).await?;
+    Ok(json!({ "ContinuousBackupsDescription": continuous_backups(&t.def, now_secs()) }))
 }
 
 /// Resolves a resource ARN to a table of the caller's tenant, failing as

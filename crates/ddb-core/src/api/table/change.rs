@@ -1,5 +1,5 @@
 //! Changes to an existing table — UpdateTable, UpdateTimeToLive,
-//! TagResource, UntagResource — applied to a [`TableDefinition`] with
+//! UpdateContinuousBackups, TagResource, UntagResource — applied to a [`TableDefinition`] with
 //! DynamoDB's rules and messages. The control plane applies them under a
 //! row lock, so the checks see the current definition.
 
@@ -21,6 +21,9 @@ pub enum TableChange {
     Untag(Vec<String>),
     /// Enable (with the attribute) or disable Time to Live.
     TimeToLive { enabled: bool, attribute_name: String },
+    /// Enable (for a recovery period in days, when given) or disable
+    /// point-in-time recovery.
+    PointInTimeRecovery { enabled: bool, recovery_period_days: Option<u32> },
     /// The settings UpdateTable changes.
     Update(TableUpdate),
     /// A backfilled global secondary index becomes ACTIVE.
@@ -134,6 +137,15 @@ impl TableDefinition {
                 (_, true) => self.ttl_attribute = Some(attribute_name.clone()),
                 (_, false) => self.ttl_attribute = None,
             },
+            TableChange::PointInTimeRecovery { enabled, recovery_period_days } => {
+                self.pitr = enabled.then(|| super::spec::PointInTimeRecovery {
+                    // Re-enabling keeps the history already recorded.
+                    enabled_at: self.pitr.map_or(now, |p| p.enabled_at),
+                    recovery_period_days: recovery_period_days
+                        .or(self.pitr.map(|p| p.recovery_period_days))
+                        .unwrap_or(super::spec::PointInTimeRecovery::MAX_PERIOD_DAYS),
+                });
+            }
             TableChange::Update(u) => self.update(u, now)?,
             TableChange::IndexReady(name) => self.creating_indexes.retain(|n| n != name),
         }

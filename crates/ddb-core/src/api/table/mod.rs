@@ -12,10 +12,13 @@ mod types;
 pub use constraints::Constraints;
 pub use change::{stream_label, ChangeError, GsiUpdate, TableChange, TableUpdate, MAX_TAGS};
 pub use create::CreateTableInput;
-pub use requests::{TagOp, TagsInput, TimeToLiveSpecification, UpdateTableInput, UpdateTimeToLiveInput};
-pub use describe::{describe, describe_deleted, Location, Usage};
+pub use requests::{
+    PointInTimeRecoverySpecification, TagOp, TagsInput, TimeToLiveSpecification, UpdateContinuousBackupsInput,
+    UpdateTableInput, UpdateTimeToLiveInput,
+};
+pub use describe::{continuous_backups, describe, describe_deleted, Location, Usage};
 pub use spec::{
-    BillingMode, IndexSpec, KeyAttr, KeySchema, ProjectionSpec, ScalarType, StreamViewType,
+    BillingMode, IndexSpec, KeyAttr, KeySchema, PointInTimeRecovery, ProjectionSpec, ScalarType, StreamViewType,
     TableDefinition, TableSpec, Throughput, WarmThroughput,
 };
 pub use types::*;

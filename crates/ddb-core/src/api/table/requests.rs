@@ -265,6 +265,57 @@ impl UpdateTimeToLiveInput {
     }
 }
 
+/// `PointInTimeRecoverySpecification`
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct PointInTimeRecoverySpecification {
+    #[serde(rename = "PointInTimeRecoveryEnabled")]
+    pub enabled: Option<bool>,
+    #[serde(rename = "RecoveryPeriodInDays")]
+    pub recovery_period_in_days: Option<i64>,
+}
+
+/// `UpdateContinuousBackups` request members.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct UpdateContinuousBackupsInput {
+    #[serde(rename = "TableName")]
+    pub table_name: Option<String>,
+    #[serde(rename = "PointInTimeRecoverySpecification")]
+    pub specification: Option<PointInTimeRecoverySpecification>,
+}
+
+impl UpdateContinuousBackupsInput {
+    /// Checks members and returns the table name and the change.
+    pub fn validate(&self) -> Result<(&str, TableChange), String> {
+        const PATH: &str = "pointInTimeRecoverySpecification";
+        let mut c = Constraints::default();
+        name(&mut c, &self.table_name);
+        match &self.specification {
+            None => {
+                c.not_null(None::<&bool>, PATH);
+            }
+            Some(spec) => {
+                c.not_null(spec.enabled.as_ref(), &format!("{PATH}.pointInTimeRecoveryEnabled"));
+                if let Some(days) = spec.recovery_period_in_days {
+                    let path = format!("{PATH}.recoveryPeriodInDays");
+                    c.at_least(days, &path, 1);
+                    c.at_most(days, &path, i64::from(super::spec::PointInTimeRecovery::MAX_PERIOD_DAYS));
+                }
+            }
+        }
+        c.finish().map_err(|e| e.to_string())?;
+        let spec = self.specification.clone().unwrap_or_default();
+        Ok((
+            self.table_name.as_deref().unwrap_or_default(),
+            TableChange::PointInTimeRecovery {
+                enabled: spec.enabled.unwrap_or(false),
+                recovery_period_days: spec.recovery_period_in_days.and_then(|d| u32::try_from(d).ok()),
+            },
+        ))
+    }
+}
+
 /// `ListTagsOfResource`, `TagResource` and `UntagResource` members.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]

@@ -255,6 +255,29 @@ pub struct TableDefinition {
     /// When UpdateTable last changed the table class, seconds since the epoch.
     #[serde(default)]
     pub table_class_updated_at: Option<f64>,
+    /// Point-in-time recovery, when enabled.
+    #[serde(default)]
+    pub pitr: Option<PointInTimeRecovery>,
+}
+
+/// Point-in-time recovery of a table (UpdateContinuousBackups).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct PointInTimeRecovery {
+    /// When it was enabled, seconds since the epoch: nothing before can be
+    /// restored.
+    pub enabled_at: f64,
+    /// How far back a restore may go (`RecoveryPeriodInDays`, 1 to 35).
+    pub recovery_period_days: u32,
+}
+
+impl PointInTimeRecovery {
+    /// DynamoDB's default and largest recovery period.
+    pub const MAX_PERIOD_DAYS: u32 = 35;
+
+    /// The earliest restorable time at `now` (seconds since the epoch).
+    pub fn earliest(&self, now: f64) -> f64 {
+        self.enabled_at.max(now - f64::from(self.recovery_period_days) * 86_400.0)
+    }
 }
 
 impl TableDefinition {
@@ -273,6 +296,7 @@ impl TableDefinition {
             last_decrease: None,
             creating_indexes: Vec::new(),
             table_class_updated_at: None,
+            pitr: None,
         }
     }
 }

@@ -492,3 +492,45 @@ fn update_table_refuses_out_of_bounds_capacity_before_the_table() {
     .unwrap();
     assert_eq!(input.validate().unwrap_err(), "Given value 1000000000001 for ReadCapacityUnits is out of bounds");
 }
+
+#[test]
+fn point_in_time_recovery_is_enabled_for_a_period_and_disabled() {
+    let update = |v: serde_json::Value| serde_json::from_value::<UpdateContinuousBackupsInput>(v).unwrap();
+    let e = update(json!({"TableName": "tbl"})).validate().unwrap_err();
+    assert_eq!(e, "1 validation error detected: Value null at 'pointInTimeRecoverySpecification' failed to satisfy constraint: Member must not be null");
+    let e = update(json!({"TableName": "tbl", "PointInTimeRecoverySpecification": {"RecoveryPeriodInDays": 36}}))
+        .validate()
+        .unwrap_err();
+    assert!(e.starts_with("2 validation errors detected: "), "{e}");
+    assert!(e.contains("Value null at 'pointInTimeRecoverySpecification.pointInTimeRecoveryEnabled' failed to satisfy constraint: Member must not be null"), "{e}");
+    assert!(e.contains("Value '36' at 'pointInTimeRecoverySpecification.recoveryPeriodInDays' failed to satisfy constraint: Member must have value less than or equal to 35"), "{e}");
+
+    let mut def = TableDefinition::new("id".into(), 1.0, input(base()).validate().unwrap());
+    let loc_now = 1_000_000.0;
+    assert_eq!(
+        continuous_backups(&def, loc_now),
+        json!({"ContinuousBackupsStatus": "ENABLED", "PointInTimeRecoveryDescription": {"PointInTimeRecoveryStatus": "DISABLED"}})
+    );
+    let (_, on) = update(json!({"TableName": "tbl", "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": true}}))
+        .validate()
+        .unwrap();
+    def.apply(&on, 500.0).unwrap();
+    let d = continuous_backups(&def, loc_now);
+    assert_eq!(d["PointInTimeRecoveryDescription"]["PointInTimeRecoveryStatus"], "ENABLED");
+    assert_eq!(d["PointInTimeRecoveryDescription"]["RecoveryPeriodInDays"], 35);
+    assert_eq!(d["PointInTimeRecoveryDescription"]["EarliestRestorableDateTime"], 500.0);
+    assert_eq!(d["PointInTimeRecoveryDescription"]["LatestRestorableDateTime"], loc_now);
+    // A shorter period moves the window's start, not the history's.
+    let (_, week) = update(json!({"TableName": "tbl", "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": true, "RecoveryPeriodInDays": 7}}))
+        .validate()
+        .unwrap();
+    def.apply(&week, 600.0).unwrap();
+    assert_eq!(def.pitr.map(|p| (p.enabled_at, p.recovery_period_days)), Some((500.0, 7)));
+    let d = continuous_backups(&def, loc_now);
+    assert_eq!(d["PointInTimeRecoveryDescription"]["EarliestRestorableDateTime"], loc_now - 7.0 * 86_400.0);
+    let (_, off) = update(json!({"TableName": "tbl", "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": false}}))
+        .validate()
+        .unwrap();
+    def.apply(&off, 700.0).unwrap();
+    assert_eq!(def.pitr, None);
+}
