@@ -70,6 +70,7 @@ fn change_action(change: &Change) -> &'static str {
         Change::PointInTimeRecovery { .. } => "dynamodb:UpdateContinuousBackups",
         Change::Update(_) => "dynamodb:UpdateTable",
         Change::IndexReady(_) => "IndexReady",
+        Change::Restored(_) => "dynamodb:RestoreTableToPointInTime",
     }
 }
 

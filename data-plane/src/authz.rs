@@ -375,6 +375,12 @@ fn tables_only(op: Operation, body: &Value) -> Target {
         Operation::TagResource | Operation::UntagResource | Operation::ListTagsOfResource => {
             Target::Arn(str_of(body, "ResourceArn").unwrap_or_default().to_owned())
         }
+        // Authorized on the source table (the restored table is created
+        // by the same request).
+        Operation::RestoreTableToPointInTime => match str_of(body, "SourceTableArn") {
+            Some(arn) => Target::Arn(arn.to_owned()),
+            None => Target::Table(str_of(body, "SourceTableName").unwrap_or_default().to_owned()),
+        },
         Operation::DescribeStream | Operation::GetShardIterator => {
             Target::Arn(str_of(body, "StreamArn").unwrap_or_default().to_owned())
         }

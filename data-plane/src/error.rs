@@ -37,6 +37,15 @@ pub enum ApiError {
     },
     #[error("{0}")]
     TableNotFound(String),
+    /// RestoreTableToPointInTime: the target table exists.
+    #[error("{0}")]
+    TableAlreadyExists(String),
+    /// RestoreTableToPointInTime: the source has no point-in-time recovery.
+    #[error("{0}")]
+    PointInTimeRecoveryUnavailable(String),
+    /// RestoreTableToPointInTime: the time is outside the recovery window.
+    #[error("{0}")]
+    InvalidRestoreTime(String),
     /// A PartiQL INSERT of a key that exists.
     #[error("Duplicate primary key exists in table")]
     DuplicateItem,
@@ -185,6 +194,9 @@ impl ApiError {
             ApiError::Validation(_) => ErrorCode::Validation,
             ApiError::ResourceNotFound(_) => ErrorCode::ResourceNotFound,
             ApiError::TableNotFound(_) => ErrorCode::TableNotFound,
+            ApiError::TableAlreadyExists(_) => ErrorCode::TableAlreadyExists,
+            ApiError::PointInTimeRecoveryUnavailable(_) => ErrorCode::PointInTimeRecoveryUnavailable,
+            ApiError::InvalidRestoreTime(_) => ErrorCode::InvalidRestoreTime,
             ApiError::DuplicateItem => ErrorCode::DuplicateItem,
             ApiError::TransactionCanceled { .. } => ErrorCode::TransactionCanceled,
             ApiError::IdempotentParameterMismatch => ErrorCode::IdempotentParameterMismatch,

@@ -21,6 +21,7 @@ mod multi_key_gsi;
 mod partiql;
 mod protocol;
 mod query_scan;
+mod restore;
 mod sync;
 mod tenancy;
 mod table_arn;

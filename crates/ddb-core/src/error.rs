@@ -19,6 +19,9 @@ pub enum ErrorCode {
     Validation,
     ResourceNotFound,
     TableNotFound,
+    TableAlreadyExists,
+    PointInTimeRecoveryUnavailable,
+    InvalidRestoreTime,
     ResourceInUse,
     LimitExceeded,
     ConditionalCheckFailed,
@@ -56,6 +59,11 @@ impl ErrorCode {
             RequestEntityTooLarge => "com.amazon.coral.service#RequestEntityTooLargeException",
             ResourceNotFound => "com.amazonaws.dynamodb.v20120810#ResourceNotFoundException",
             TableNotFound => "com.amazonaws.dynamodb.v20120810#TableNotFoundException",
+            TableAlreadyExists => "com.amazonaws.dynamodb.v20120810#TableAlreadyExistsException",
+            PointInTimeRecoveryUnavailable => {
+                "com.amazonaws.dynamodb.v20120810#PointInTimeRecoveryUnavailableException"
+            }
+            InvalidRestoreTime => "com.amazonaws.dynamodb.v20120810#InvalidRestoreTimeException",
             ResourceInUse => "com.amazonaws.dynamodb.v20120810#ResourceInUseException",
             LimitExceeded => "com.amazonaws.dynamodb.v20120810#LimitExceededException",
             ConditionalCheckFailed => {

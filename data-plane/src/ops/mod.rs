@@ -12,6 +12,7 @@ mod partiql;
 mod query_scan;
 mod range_read;
 mod reply;
+mod restore;
 mod table_arn;
 mod table_settings;
 mod tables;
@@ -82,6 +83,9 @@ async fn dispatch_json(
         }
         Operation::UpdateContinuousBackups => {
             table_settings::update_continuous_backups(dp, caller, catalog, decode(body)?).await
+        }
+        Operation::RestoreTableToPointInTime => {
+            restore::restore_to_point_in_time(dp, caller, catalog, decode(body)?).await
         }
         Operation::ListTagsOfResource => table_settings::tags(dp, caller, catalog, TagOp::List, decode(body)?).await,
         Operation::TagResource => table_settings::tags(dp, caller, catalog, TagOp::Tag, decode(body)?).await,

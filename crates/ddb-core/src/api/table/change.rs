@@ -28,6 +28,8 @@ pub enum TableChange {
     Update(TableUpdate),
     /// A backfilled global secondary index becomes ACTIVE.
     IndexReady(String),
+    /// The table's items were restored from another table's history.
+    Restored(super::spec::RestoreSummary),
 }
 
 /// One element of UpdateTable's `GlobalSecondaryIndexUpdates`, validated.
@@ -148,6 +150,7 @@ impl TableDefinition {
             }
             TableChange::Update(u) => self.update(u, now)?,
             TableChange::IndexReady(name) => self.creating_indexes.retain(|n| n != name),
+            TableChange::Restored(summary) => self.restore = Some(summary.clone()),
         }
         Ok(())
     }

@@ -155,6 +155,16 @@ pub fn describe(def: &TableDefinition, status: &str, loc: Location<'_>, usage: U
     m.insert("ItemCount".into(), json!(usage.item_count));
     m.insert("TableArn".into(), json!(arn));
     m.insert("TableId".into(), json!(def.table_id));
+    if let Some(r) = &def.restore {
+        m.insert(
+            "RestoreSummary".into(),
+            json!({
+                "SourceTableArn": r.source_table_arn,
+                "RestoreDateTime": r.restore_date_time,
+                "RestoreInProgress": status == "CREATING",
+            }),
+        );
+    }
     if spec.billing_mode == BillingMode::PayPerRequest {
         m.insert(
             "BillingModeSummary".into(),

@@ -6,19 +6,21 @@ mod constraints;
 mod create;
 mod describe;
 mod requests;
+mod restore;
 mod spec;
 mod types;
 
 pub use constraints::Constraints;
 pub use change::{stream_label, ChangeError, GsiUpdate, TableChange, TableUpdate, MAX_TAGS};
 pub use create::CreateTableInput;
+pub use restore::{RestoreRequest, RestoreSource, RestoreTableToPointInTimeInput};
 pub use requests::{
     PointInTimeRecoverySpecification, TagOp, TagsInput, TimeToLiveSpecification, UpdateContinuousBackupsInput,
     UpdateTableInput, UpdateTimeToLiveInput,
 };
 pub use describe::{continuous_backups, describe, describe_deleted, Location, Usage};
 pub use spec::{
-    BillingMode, IndexSpec, KeyAttr, KeySchema, PointInTimeRecovery, ProjectionSpec, ScalarType, StreamViewType,
+    BillingMode, IndexSpec, KeyAttr, KeySchema, PointInTimeRecovery, ProjectionSpec, RestoreSummary, ScalarType, StreamViewType,
     TableDefinition, TableSpec, Throughput, WarmThroughput,
 };
 pub use types::*;

@@ -258,6 +258,18 @@ pub struct TableDefinition {
     /// Point-in-time recovery, when enabled.
     #[serde(default)]
     pub pitr: Option<PointInTimeRecovery>,
+    /// Where the table's items came from, for a restored table.
+    #[serde(default)]
+    pub restore: Option<RestoreSummary>,
+}
+
+/// A restored table's origin (`RestoreSummary`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RestoreSummary {
+    /// The ARN of the table restored from.
+    pub source_table_arn: String,
+    /// The point in time restored to, seconds since the epoch.
+    pub restore_date_time: f64,
 }
 
 /// Point-in-time recovery of a table (UpdateContinuousBackups).
@@ -297,6 +309,7 @@ impl TableDefinition {
             creating_indexes: Vec::new(),
             table_class_updated_at: None,
             pitr: None,
+            restore: None,
         }
     }
 }

@@ -1,0 +1,214 @@
+//! RestoreTableToPointInTime's request: which table, to what time, and
+//! the settings the restored table takes instead of the source's.
+
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+use super::constraints::Constraints;
+
+/// `RestoreTableToPointInTime` request members.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct RestoreTableToPointInTimeInput {
+    #[serde(rename = "SourceTableArn")]
+    pub source_table_arn: Option<String>,
+    #[serde(rename = "SourceTableName")]
+    pub source_table_name: Option<String>,
+    #[serde(rename = "TargetTableName")]
+    pub target_table_name: Option<String>,
+    #[serde(rename = "UseLatestRestorableTime")]
+    pub use_latest_restorable_time: Option<bool>,
+    /// Seconds since the epoch, as the JSON protocol sends timestamps.
+    #[serde(rename = "RestoreDateTime")]
+    pub restore_date_time: Option<f64>,
+    #[serde(rename = "BillingModeOverride")]
+    pub billing_mode_override: Option<String>,
+    #[serde(rename = "GlobalSecondaryIndexOverride")]
+    pub global_secondary_index_override: Option<Value>,
+    #[serde(rename = "LocalSecondaryIndexOverride")]
+    pub local_secondary_index_override: Option<Value>,
+    #[serde(rename = "ProvisionedThroughputOverride")]
+    pub provisioned_throughput_override: Option<Value>,
+    #[serde(rename = "OnDemandThroughputOverride")]
+    pub on_demand_throughput_override: Option<Value>,
+    #[serde(rename = "SSESpecificationOverride")]
+    pub sse_specification_override: Option<Value>,
+}
+
+/// The table restored from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RestoreSource<'a> {
+    /// By name.
+    Name(&'a str),
+    /// By ARN.
+    Arn(&'a str),
+}
+
+/// A checked RestoreTableToPointInTime request.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RestoreRequest<'a> {
+    pub source: RestoreSource<'a>,
+    pub target: &'a str,
+    /// The time to restore to; `None`: the latest restorable time.
+    pub time: Option<f64>,
+}
+
+impl RestoreTableToPointInTimeInput {
+    /// Checks the members and which source and time the request names.
+    pub fn validate(&self) -> Result<RestoreRequest<'_>, String> {
+        let mut c = Constraints::default();
+        if let Some(n) = &self.source_table_name {
+            c.table_name(n, "sourceTableName");
+        }
+        if let Some(arn) = &self.source_table_arn {
+            c.length(arn, "sourceTableArn", 1, 1024);
+        }
+        match &self.target_table_name {
+            Some(n) => c.table_name(n, "targetTableName"),
+            None => {
+                c.not_null(None::<&String>, "targetTableName");
+            }
+        }
+        if let Some(mode) = &self.billing_mode_override {
+            c.one_of(mode, "billingModeOverride", &["PROVISIONED", "PAY_PER_REQUEST"]);
+        }
+        c.finish().map_err(|e| e.to_string())?;
+        let source = match (&self.source_table_arn, &self.source_table_name) {
+            (Some(arn), None) => RestoreSource::Arn(arn),
+            (None, Some(name)) => RestoreSource::Name(name),
+            (Some(_), Some(_)) => return Err("Only one of SourceTableArn or SourceTableName can be specified".into()),
+            (None, None) => return Err("Either SourceTableArn or SourceTableName must be specified".into()),
+        };
+        let time = match (self.use_latest_restorable_time.unwrap_or(false), self.restore_date_time) {
+            (true, None) => None,
+            (false, Some(t)) => Some(t),
+            (true, Some(_)) => {
+                return Err("Only one of RestoreDateTime or UseLatestRestorableTime can be specified".into())
+            }
+            (false, None) => return Err("Either RestoreDateTime or UseLatestRestorableTime must be specified".into()),
+        };
+        Ok(RestoreRequest { source, target: self.target_table_name.as_deref().unwrap_or_default(), time })
+    }
+
+    /// The CreateTable request of the restored table: the source's key
+    /// schema, attribute definitions, indexes, billing mode and throughput
+    /// (`source` is the source's description), each replaced by its
+    /// override when given. Tags, streams, Time to Live and point-in-time
+    /// recovery are not carried over, as in DynamoDB.
+    pub fn create_table_request(&self, target: &str, source: &Value) -> Value {
+        let mut m = Map::new();
+        m.insert("TableName".into(), Value::String(target.to_owned()));
+        for member in ["AttributeDefinitions", "KeySchema"] {
+            if let Some(v) = source.get(member) {
+                m.insert(member.into(), v.clone());
+            }
+        }
+        let source_mode = source
+            .pointer("/BillingModeSummary/BillingMode")
+            .and_then(Value::as_str)
+            .unwrap_or("PROVISIONED");
+        let mode = self.billing_mode_override.as_deref().unwrap_or(source_mode);
+        m.insert("BillingMode".into(), Value::String(mode.to_owned()));
+        let provisioned = mode == "PROVISIONED";
+        let throughput = |v: Option<&Value>| {
+            v.map(|t| {
+                serde_json::json!({
+                    "ReadCapacityUnits": t.get("ReadCapacityUnits").cloned().unwrap_or(Value::Null),
+                    "WriteCapacityUnits": t.get("WriteCapacityUnits").cloned().unwrap_or(Value::Null),
+                })
+            })
+        };
+        if provisioned {
+            let t = self.provisioned_throughput_override.clone().or_else(|| throughput(source.get("ProvisionedThroughput")));
+            if let Some(t) = t {
+                m.insert("ProvisionedThroughput".into(), t);
+            }
+        }
+        let index = |ix: &Value, with_throughput: bool| {
+            let mut out = Map::new();
+            for member in ["IndexName", "KeySchema", "Projection"] {
+                if let Some(v) = ix.get(member) {
+                    out.insert(member.into(), v.clone());
+                }
+            }
+            if with_throughput {
+                if let Some(t) = throughput(ix.get("ProvisionedThroughput")) {
+                    out.insert("ProvisionedThroughput".into(), t);
+                }
+            }
+            Value::Object(out)
+        };
+        let indexes = |member: &str, with_throughput: bool| -> Option<Value> {
+            let list = source.get(member)?.as_array()?;
+            Some(Value::Array(list.iter().map(|ix| index(ix, with_throughput)).collect()))
+        };
+        let lsi = self.local_secondary_index_override.clone().or_else(|| indexes("LocalSecondaryIndexes", false));
+        if let Some(v) = lsi {
+            m.insert("LocalSecondaryIndexes".into(), v);
+        }
+        let gsi = self.global_secondary_index_override.clone().or_else(|| indexes("GlobalSecondaryIndexes", provisioned));
+        if let Some(v) = gsi {
+            m.insert("GlobalSecondaryIndexes".into(), v);
+        }
+        if let Some(sse) = &self.sse_specification_override {
+            m.insert("SSESpecification".into(), sse.clone());
+        }
+        if let Some(t) = &self.on_demand_throughput_override {
+            m.insert("OnDemandThroughput".into(), t.clone());
+        }
+        Value::Object(m)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn input(v: Value) -> RestoreTableToPointInTimeInput {
+        serde_json::from_value(v).unwrap()
+    }
+
+    #[test]
+    fn one_source_and_one_time() {
+        let ok = input(json!({"SourceTableName": "src", "TargetTableName": "dst", "UseLatestRestorableTime": true}));
+        assert_eq!(ok.validate().unwrap(), RestoreRequest { source: RestoreSource::Name("src"), target: "dst", time: None });
+        let at = input(json!({"SourceTableArn": "arn:aws:dynamodb:us-east-1:123456789012:table/src", "TargetTableName": "dst", "RestoreDateTime": 1.5}));
+        assert_eq!(at.validate().unwrap().time, Some(1.5));
+        let e = input(json!({"SourceTableName": "src"})).validate().unwrap_err();
+        assert_eq!(e, "1 validation error detected: Value null at 'targetTableName' failed to satisfy constraint: Member must not be null");
+        let e = input(json!({"TargetTableName": "dst", "UseLatestRestorableTime": true})).validate().unwrap_err();
+        assert_eq!(e, "Either SourceTableArn or SourceTableName must be specified");
+        let e = input(json!({"SourceTableName": "src", "TargetTableName": "dst"})).validate().unwrap_err();
+        assert_eq!(e, "Either RestoreDateTime or UseLatestRestorableTime must be specified");
+    }
+
+    #[test]
+    fn the_restored_table_takes_the_source_schema_and_the_overrides() {
+        let source = json!({
+            "TableName": "src",
+            "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "g", "AttributeType": "S"}],
+            "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+            "BillingModeSummary": {"BillingMode": "PROVISIONED"},
+            "ProvisionedThroughput": {"ReadCapacityUnits": 5, "WriteCapacityUnits": 6, "NumberOfDecreasesToday": 0},
+            "GlobalSecondaryIndexes": [{
+                "IndexName": "byg", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+                "Projection": {"ProjectionType": "ALL"}, "IndexStatus": "ACTIVE",
+                "ProvisionedThroughput": {"ReadCapacityUnits": 1, "WriteCapacityUnits": 2, "NumberOfDecreasesToday": 0}
+            }],
+            "StreamSpecification": {"StreamEnabled": true, "StreamViewType": "KEYS_ONLY"}
+        });
+        let req = input(json!({"SourceTableName": "src", "TargetTableName": "dst", "UseLatestRestorableTime": true}));
+        let create = req.create_table_request("dst", &source);
+        assert_eq!(create["TableName"], "dst");
+        assert_eq!(create["ProvisionedThroughput"], json!({"ReadCapacityUnits": 5, "WriteCapacityUnits": 6}));
+        assert_eq!(create["GlobalSecondaryIndexes"][0]["ProvisionedThroughput"], json!({"ReadCapacityUnits": 1, "WriteCapacityUnits": 2}));
+        assert!(create["GlobalSecondaryIndexes"][0].get("IndexStatus").is_none());
+        assert!(create.get("StreamSpecification").is_none(), "streams are not carried over");
+        let on_demand = input(json!({"SourceTableName": "src", "TargetTableName": "dst", "UseLatestRestorableTime": true, "BillingModeOverride": "PAY_PER_REQUEST"}));
+        let create = on_demand.create_table_request("dst", &source);
+        assert_eq!(create["BillingMode"], "PAY_PER_REQUEST");
+        assert!(create.get("ProvisionedThroughput").is_none());
+        assert!(create["GlobalSecondaryIndexes"][0].get("ProvisionedThroughput").is_none());
+    }
+}

@@ -1,0 +1,158 @@
+//! RestoreTableToPointInTime through the SDK: the restored table holds the
+//! source's items as they were at the chosen time, its indexes are built,
+//! and DynamoDB's errors come back for a wrong target, source or time.
+
+use std::collections::HashMap;
+use std::time::{Duration, SystemTime};
+
+use aws_sdk_dynamodb::error::ProvideErrorMetadata;
+use aws_sdk_dynamodb::primitives::DateTime;
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, AttributeValue as Av, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType,
+    PointInTimeRecoverySpecification, Projection, ProjectionType, ScalarAttributeType, TableStatus,
+};
+use aws_sdk_dynamodb::Client;
+
+use crate::harness::Stack;
+
+async fn create(c: &Client, name: &str) {
+    let def = |n: &str| AttributeDefinition::builder().attribute_name(n).attribute_type(ScalarAttributeType::S).build().unwrap();
+    let key = |n: &str| KeySchemaElement::builder().attribute_name(n).key_type(KeyType::Hash).build().unwrap();
+    c.create_table()
+        .table_name(name)
+        .attribute_definitions(def("pk"))
+        .attribute_definitions(def("color"))
+        .key_schema(key("pk"))
+        .global_secondary_indexes(
+            GlobalSecondaryIndex::builder()
+                .index_name("byColor")
+                .key_schema(key("color"))
+                .projection(Projection::builder().projection_type(ProjectionType::All).build())
+                .build()
+                .unwrap(),
+        )
+        .billing_mode(BillingMode::PayPerRequest)
+        .send()
+        .await
+        .unwrap();
+}
+
+async fn put(c: &Client, table: &str, pk: &str, color: &str) {
+    c.put_item()
+        .table_name(table)
+        .item("pk", Av::S(pk.into()))
+        .item("color", Av::S(color.into()))
+        .send()
+        .await
+        .unwrap();
+}
+
+/// `pk → color` of every item of `table`.
+async fn contents(c: &Client, table: &str) -> HashMap<String, String> {
+    let items = c.scan().table_name(table).consistent_read(true).send().await.unwrap().items.unwrap_or_default();
+    items
+        .into_iter()
+        .map(|i| (i["pk"].as_s().unwrap().clone(), i["color"].as_s().unwrap().clone()))
+        .collect()
+}
+
+fn pairs(p: &[(&str, &str)]) -> HashMap<String, String> {
+    p.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+}
+
+#[tokio::test]
+async fn tables_are_restored_to_a_point_in_time() {
+    let s = Stack::start().await;
+    let c = s.client();
+    create(&c, "Paint").await;
+    // Without recovery there is nothing to restore from.
+    let err = c
+        .restore_table_to_point_in_time()
+        .source_table_name("Paint")
+        .target_table_name("Copy")
+        .use_latest_restorable_time(true)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some("PointInTimeRecoveryUnavailableException"));
+    let before_recovery = SystemTime::now();
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    c.update_continuous_backups()
+        .table_name("Paint")
+        .point_in_time_recovery_specification(
+            PointInTimeRecoverySpecification::builder().point_in_time_recovery_enabled(true).build().unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    put(&c, "Paint", "a", "red").await;
+    put(&c, "Paint", "b", "blue").await;
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let then = SystemTime::now();
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    put(&c, "Paint", "a", "green").await;
+    c.delete_item().table_name("Paint").key("pk", Av::S("b".into())).send().await.unwrap();
+    put(&c, "Paint", "c", "red").await;
+
+    let out = c
+        .restore_table_to_point_in_time()
+        .source_table_name("Paint")
+        .target_table_name("PaintThen")
+        .restore_date_time(DateTime::from(then))
+        .send()
+        .await
+        .unwrap();
+    let d = out.table_description().unwrap();
+    assert_eq!(d.table_status(), Some(&TableStatus::Creating));
+    let summary = d.restore_summary().unwrap();
+    assert!(summary.source_table_arn().unwrap().ends_with(":table/Paint"));
+    assert!(summary.restore_in_progress());
+    assert_eq!(contents(&c, "PaintThen").await, pairs(&[("a", "red"), ("b", "blue")]));
+    // Its index is built from the restored items.
+    let reds = c
+        .query()
+        .table_name("PaintThen")
+        .index_name("byColor")
+        .key_condition_expression("color = :c")
+        .expression_attribute_values(":c", Av::S("red".into()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reds.count(), 1);
+    let t = c.describe_table().table_name("PaintThen").send().await.unwrap();
+    let t = t.table().unwrap();
+    assert_eq!(t.table_status(), Some(&TableStatus::Active));
+    assert_eq!(t.item_count(), Some(2));
+    assert_eq!(t.restore_summary().map(|r| r.restore_in_progress()), Some(false));
+
+    c.restore_table_to_point_in_time()
+        .source_table_name("Paint")
+        .target_table_name("PaintNow")
+        .use_latest_restorable_time(true)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(contents(&c, "PaintNow").await, pairs(&[("a", "green"), ("c", "red")]));
+    // The source is untouched.
+    assert_eq!(contents(&c, "Paint").await, pairs(&[("a", "green"), ("c", "red")]));
+
+    let restore = |target: &str| {
+        c.restore_table_to_point_in_time()
+            .source_table_name("Paint")
+            .target_table_name(target)
+    };
+    let err = restore("PaintNow").use_latest_restorable_time(true).send().await.unwrap_err();
+    assert_eq!(err.code(), Some("TableAlreadyExistsException"));
+    let err = restore("Early").restore_date_time(DateTime::from(before_recovery)).send().await.unwrap_err();
+    assert_eq!(err.code(), Some("InvalidRestoreTimeException"));
+    let err = c
+        .restore_table_to_point_in_time()
+        .source_table_name("Nope")
+        .target_table_name("Other")
+        .use_latest_restorable_time(true)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some("TableNotFoundException"));
+    s.stop().await;
+}
