@@ -116,17 +116,27 @@ pub async fn restore_to_point_in_time(
         .as_deref()
         .and_then(|c| c.table(&tenant, request.target).cloned())
         .ok_or_else(|| ApiError::Internal("the restored table is not in the catalog".into()))?;
-    write_items(dp, &tenant, &target, items).await?;
     let summary = RestoreSummary {
         source_table_arn: loc.table_arn(&name),
         restore_date_time: time,
     };
-    let change = serde_json::to_value(TableChange::Restored(summary)).map_err(|e| ApiError::Internal(e.to_string()))?;
-    let out = dp.client.change_table(&tenant, request.target, &change, Some(&caller.actor())).await?;
-    dp.wait_for_revision(out.revision).await;
-    let def = serde_json::from_value(out.table.definition)
-        .map_err(|e| ApiError::Internal(format!("unreadable definition: {e}")))?;
-    Ok(json!({ "TableDescription": describe(&def, "CREATING", loc, Usage::default()) }))
+    let filled = async {
+        write_items(dp, &tenant, &target, items).await?;
+        let change = serde_json::to_value(TableChange::Restored(summary)).map_err(|e| ApiError::Internal(e.to_string()))?;
+        let out = dp.client.change_table(&tenant, request.target, &change, Some(&caller.actor())).await?;
+        dp.wait_for_revision(out.revision).await;
+        serde_json::from_value(out.table.definition).map_err(|e| ApiError::Internal(format!("unreadable definition: {e}")))
+    };
+    match filled.await {
+        Ok(def) => Ok(json!({ "TableDescription": describe(&def, "CREATING", loc, Usage::default()) })),
+        Err(e) => {
+            // A half-restored table is not left behind.
+            if let Err(cleanup) = dp.client.delete_table(&tenant, request.target, Some(&caller.actor())).await {
+                tracing::error!(%tenant, table = request.target, error = %cleanup, "could not drop a failed restore");
+            }
+            Err(e)
+        }
+    }
 }
 
 /// The source's items at `time`: its items now, with every logged change
