@@ -381,6 +381,10 @@ fn tables_only(op: Operation, body: &Value) -> Target {
             Some(arn) => Target::Arn(arn.to_owned()),
             None => Target::Table(str_of(body, "SourceTableName").unwrap_or_default().to_owned()),
         },
+        Operation::DescribeBackup | Operation::DeleteBackup | Operation::RestoreTableFromBackup => {
+            Target::Arn(str_of(body, "BackupArn").unwrap_or_default().to_owned())
+        }
+        Operation::ListBackups => Target::Account,
         Operation::DescribeStream | Operation::GetShardIterator => {
             Target::Arn(str_of(body, "StreamArn").unwrap_or_default().to_owned())
         }

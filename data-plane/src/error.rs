@@ -46,6 +46,9 @@ pub enum ApiError {
     /// RestoreTableToPointInTime: the time is outside the recovery window.
     #[error("{0}")]
     InvalidRestoreTime(String),
+    /// No backup has the ARN.
+    #[error("{0}")]
+    BackupNotFound(String),
     /// A PartiQL INSERT of a key that exists.
     #[error("Duplicate primary key exists in table")]
     DuplicateItem,
@@ -197,6 +200,7 @@ impl ApiError {
             ApiError::TableAlreadyExists(_) => ErrorCode::TableAlreadyExists,
             ApiError::PointInTimeRecoveryUnavailable(_) => ErrorCode::PointInTimeRecoveryUnavailable,
             ApiError::InvalidRestoreTime(_) => ErrorCode::InvalidRestoreTime,
+            ApiError::BackupNotFound(_) => ErrorCode::BackupNotFound,
             ApiError::DuplicateItem => ErrorCode::DuplicateItem,
             ApiError::TransactionCanceled { .. } => ErrorCode::TransactionCanceled,
             ApiError::IdempotentParameterMismatch => ErrorCode::IdempotentParameterMismatch,

@@ -1,6 +1,7 @@
-//! RestoreTableToPointInTime through the SDK: the restored table holds the
-//! source's items as they were at the chosen time, its indexes are built,
-//! and DynamoDB's errors come back for a wrong target, source or time.
+//! RestoreTableToPointInTime and on-demand backups through the SDK: a
+//! restored table holds the source's items as they were at the chosen time
+//! (or when the backup was made), its indexes are built, and DynamoDB's
+//! errors come back for a wrong target, source, backup or time.
 
 use std::collections::HashMap;
 use std::time::{Duration, SystemTime};
@@ -153,6 +154,68 @@ async fn tables_are_restored_to_a_point_in_time() {
         .send()
         .await
         .unwrap_err();
+    assert_eq!(err.code(), Some("TableNotFoundException"));
+    s.stop().await;
+}
+
+/// On-demand backups: a consistent copy of the table that outlives it,
+/// listed, described, restored into a new table and deleted.
+#[tokio::test]
+async fn backups_are_made_listed_restored_and_deleted() {
+    use aws_sdk_dynamodb::types::BackupStatus;
+    let s = Stack::start().await;
+    let c = s.client();
+    create(&c, "Ink").await;
+    put(&c, "Ink", "a", "red").await;
+    put(&c, "Ink", "b", "blue").await;
+    let made = c.create_backup().table_name("Ink").backup_name("first").send().await.unwrap();
+    let details = made.backup_details().unwrap();
+    let arn = details.backup_arn().to_owned();
+    assert!(arn.contains(":table/Ink/backup/"), "{arn}");
+    assert_eq!(details.backup_name(), "first");
+    // Later changes are not in the backup.
+    put(&c, "Ink", "a", "green").await;
+    put(&c, "Ink", "c", "black").await;
+    let d = c.describe_backup().backup_arn(&arn).send().await.unwrap();
+    let d = d.backup_description().unwrap();
+    assert_eq!(d.backup_details().unwrap().backup_status(), &BackupStatus::Available);
+    let source = d.source_table_details().unwrap();
+    assert_eq!(source.table_name(), "Ink");
+    assert_eq!(source.item_count(), Some(2));
+    c.create_backup().table_name("Ink").backup_name("second").send().await.unwrap();
+    let all = c.list_backups().table_name("Ink").send().await.unwrap();
+    let names: Vec<&str> = all.backup_summaries().iter().filter_map(|b| b.backup_name()).collect();
+    assert_eq!(names, ["first", "second"]);
+    let page = c.list_backups().limit(1).send().await.unwrap();
+    assert_eq!(page.backup_summaries().len(), 1);
+    assert_eq!(page.last_evaluated_backup_arn(), Some(arn.as_str()));
+
+    // The backup outlives its table.
+    c.delete_table().table_name("Ink").send().await.unwrap();
+    let restored = c.restore_table_from_backup().backup_arn(&arn).target_table_name("InkBack").send().await.unwrap();
+    let summary = restored.table_description().unwrap().restore_summary().unwrap();
+    assert_eq!(summary.source_backup_arn(), Some(arn.as_str()));
+    assert_eq!(contents(&c, "InkBack").await, pairs(&[("a", "red"), ("b", "blue")]));
+    let blues = c
+        .query()
+        .table_name("InkBack")
+        .index_name("byColor")
+        .key_condition_expression("color = :c")
+        .expression_attribute_values(":c", Av::S("blue".into()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(blues.count(), 1);
+    let err = c.restore_table_from_backup().backup_arn(&arn).target_table_name("InkBack").send().await.unwrap_err();
+    assert_eq!(err.code(), Some("TableAlreadyExistsException"));
+
+    let gone = c.delete_backup().backup_arn(&arn).send().await.unwrap();
+    assert_eq!(gone.backup_description().unwrap().backup_details().unwrap().backup_status(), &BackupStatus::Deleted);
+    let err = c.describe_backup().backup_arn(&arn).send().await.unwrap_err();
+    assert_eq!(err.code(), Some("BackupNotFoundException"));
+    let left = c.list_backups().send().await.unwrap();
+    assert_eq!(left.backup_summaries().len(), 1);
+    let err = c.create_backup().table_name("Nope").backup_name("x1x").send().await.unwrap_err();
     assert_eq!(err.code(), Some("TableNotFoundException"));
     s.stop().await;
 }

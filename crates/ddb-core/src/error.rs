@@ -22,6 +22,7 @@ pub enum ErrorCode {
     TableAlreadyExists,
     PointInTimeRecoveryUnavailable,
     InvalidRestoreTime,
+    BackupNotFound,
     ResourceInUse,
     LimitExceeded,
     ConditionalCheckFailed,
@@ -64,6 +65,7 @@ impl ErrorCode {
                 "com.amazonaws.dynamodb.v20120810#PointInTimeRecoveryUnavailableException"
             }
             InvalidRestoreTime => "com.amazonaws.dynamodb.v20120810#InvalidRestoreTimeException",
+            BackupNotFound => "com.amazonaws.dynamodb.v20120810#BackupNotFoundException",
             ResourceInUse => "com.amazonaws.dynamodb.v20120810#ResourceInUseException",
             LimitExceeded => "com.amazonaws.dynamodb.v20120810#LimitExceededException",
             ConditionalCheckFailed => {

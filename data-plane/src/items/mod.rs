@@ -5,6 +5,7 @@
 //! and transactions' durable ClientRequestTokens (`tokens`).
 
 pub mod backfill;
+pub mod backups;
 pub mod changelog;
 pub mod collection;
 pub mod index;

@@ -2,6 +2,7 @@
 //! verified caller, the catalog and its typed input, and returns its typed
 //! output or an [`ApiError`]; no HTTP types appear here.
 
+mod backups;
 mod batch;
 mod client_tokens;
 mod consumed;
@@ -87,6 +88,11 @@ async fn dispatch_json(
         Operation::RestoreTableToPointInTime => {
             restore::restore_to_point_in_time(dp, caller, catalog, decode(body)?).await
         }
+        Operation::CreateBackup => backups::create_backup(dp, caller, catalog, decode(body)?).await,
+        Operation::DescribeBackup => backups::describe_backup(dp, caller, decode(body)?).await,
+        Operation::DeleteBackup => backups::delete_backup(dp, caller, decode(body)?).await,
+        Operation::ListBackups => backups::list_backups(dp, caller, decode(body)?).await,
+        Operation::RestoreTableFromBackup => backups::restore_from_backup(dp, caller, catalog, decode(body)?).await,
         Operation::ListTagsOfResource => table_settings::tags(dp, caller, catalog, TagOp::List, decode(body)?).await,
         Operation::TagResource => table_settings::tags(dp, caller, catalog, TagOp::Tag, decode(body)?).await,
         Operation::UntagResource => table_settings::tags(dp, caller, catalog, TagOp::Untag, decode(body)?).await,

@@ -90,15 +90,35 @@ pub async fn restore_to_point_in_time(
             "RestoreDateTime must be between EarliestRestorableDateTime and LatestRestorableDateTime".into(),
         ));
     }
-    // The target, validated as CreateTable validates it.
     let loc = location(dp, caller);
     let source_description = describe(&source.def, "ACTIVE", loc, Usage::default());
     let create = input.create_table_request(request.target, &source_description);
+    let items = items_at(dp, &tenant, &source, time).await?;
+    let summary = RestoreSummary {
+        source_table_arn: loc.table_arn(&name),
+        restore_date_time: time,
+        source_backup_arn: None,
+    };
+    create_and_fill(dp, caller, request.target, create, items, summary).await
+}
+
+/// Creates the table `target` from `create` (a CreateTable request, checked
+/// as CreateTable checks it), writes `items` into it and records where they
+/// came from; answers as DynamoDB answers a restore. A table whose filling
+/// fails is dropped again.
+pub(super) async fn create_and_fill(
+    dp: &DataPlane,
+    caller: &Verified,
+    target: &str,
+    create: Value,
+    items: Vec<Item>,
+    summary: RestoreSummary,
+) -> Result<Value, ApiError> {
+    let tenant = caller.tenant.id.clone();
     let spec = serde_json::from_value::<CreateTableInput>(create)
         .map_err(|e| ApiError::Validation(e.to_string()))?
         .validate()
         .map_err(ApiError::Validation)?;
-    let items = items_at(dp, &tenant, &source, time).await?;
     let created = dp
         .client
         .create_table(
@@ -110,29 +130,25 @@ pub async fn restore_to_point_in_time(
         )
         .await?;
     dp.wait_for_revision(created.revision).await;
-    let target = dp
+    let table = dp
         .catalog
         .load()
         .as_deref()
-        .and_then(|c| c.table(&tenant, request.target).cloned())
+        .and_then(|c| c.table(&tenant, target).cloned())
         .ok_or_else(|| ApiError::Internal("the restored table is not in the catalog".into()))?;
-    let summary = RestoreSummary {
-        source_table_arn: loc.table_arn(&name),
-        restore_date_time: time,
-    };
     let filled = async {
-        write_items(dp, &tenant, &target, items).await?;
+        write_items(dp, &tenant, &table, items).await?;
         let change = serde_json::to_value(TableChange::Restored(summary)).map_err(|e| ApiError::Internal(e.to_string()))?;
-        let out = dp.client.change_table(&tenant, request.target, &change, Some(&caller.actor())).await?;
+        let out = dp.client.change_table(&tenant, target, &change, Some(&caller.actor())).await?;
         dp.wait_for_revision(out.revision).await;
         serde_json::from_value(out.table.definition).map_err(|e| ApiError::Internal(format!("unreadable definition: {e}")))
     };
     match filled.await {
-        Ok(def) => Ok(json!({ "TableDescription": describe(&def, "CREATING", loc, Usage::default()) })),
+        Ok(def) => Ok(json!({ "TableDescription": describe(&def, "CREATING", location(dp, caller), Usage::default()) })),
         Err(e) => {
             // A half-restored table is not left behind.
-            if let Err(cleanup) = dp.client.delete_table(&tenant, request.target, Some(&caller.actor())).await {
-                tracing::error!(%tenant, table = request.target, error = %cleanup, "could not drop a failed restore");
+            if let Err(cleanup) = dp.client.delete_table(&tenant, target, Some(&caller.actor())).await {
+                tracing::error!(%tenant, table = target, error = %cleanup, "could not drop a failed restore");
             }
             Err(e)
         }

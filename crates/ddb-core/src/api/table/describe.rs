@@ -156,14 +156,15 @@ pub fn describe(def: &TableDefinition, status: &str, loc: Location<'_>, usage: U
     m.insert("TableArn".into(), json!(arn));
     m.insert("TableId".into(), json!(def.table_id));
     if let Some(r) = &def.restore {
-        m.insert(
-            "RestoreSummary".into(),
-            json!({
-                "SourceTableArn": r.source_table_arn,
-                "RestoreDateTime": r.restore_date_time,
-                "RestoreInProgress": status == "CREATING",
-            }),
-        );
+        let mut summary = json!({
+            "SourceTableArn": r.source_table_arn,
+            "RestoreDateTime": r.restore_date_time,
+            "RestoreInProgress": status == "CREATING",
+        });
+        if let (Some(arn), Some(obj)) = (&r.source_backup_arn, summary.as_object_mut()) {
+            obj.insert("SourceBackupArn".into(), json!(arn));
+        }
+        m.insert("RestoreSummary".into(), summary);
     }
     if spec.billing_mode == BillingMode::PayPerRequest {
         m.insert(

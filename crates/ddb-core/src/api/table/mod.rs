@@ -1,6 +1,7 @@
 //! Table management: request shapes, validation into a [`TableSpec`], and
 //! the `TableDescription` rendering.
 
+mod backup;
 mod change;
 mod constraints;
 mod create;
@@ -12,6 +13,9 @@ mod types;
 
 pub use constraints::Constraints;
 pub use change::{stream_label, ChangeError, GsiUpdate, TableChange, TableUpdate, MAX_TAGS};
+pub use backup::{
+    backup_id, BackupArnInput, BackupRecord, CreateBackupInput, ListBackupsInput, RestoreTableFromBackupInput,
+};
 pub use create::CreateTableInput;
 pub use restore::{RestoreRequest, RestoreSource, RestoreTableToPointInTimeInput};
 pub use requests::{

@@ -270,6 +270,9 @@ pub struct RestoreSummary {
     pub source_table_arn: String,
     /// The point in time restored to, seconds since the epoch.
     pub restore_date_time: f64,
+    /// The backup restored from, for RestoreTableFromBackup.
+    #[serde(default)]
+    pub source_backup_arn: Option<String>,
 }
 
 /// Point-in-time recovery of a table (UpdateContinuousBackups).
