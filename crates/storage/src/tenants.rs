@@ -41,6 +41,7 @@
 //! ```text
 //! <data_dir>/tenants/<tenant_id>/FORMAT   format marker (see crate::format)
 //! <data_dir>/tenants/<tenant_id>/fjall/   the tenant's fjall database
+//! <data_dir>/tenants/<tenant_id>/backups/ the data plane's on-demand backups
 //! <data_dir>/tenants/.trash-*             directories being erased
 //! ```
 

@@ -14,8 +14,6 @@
 //! owner, which documents its format:
 //!
 //! ```text
-//! "B"  on-demand backups' records                       backups.rs
-//! "b"  on-demand backups' items                         backups.rs
 //! "c"  change log (one record per item change)          changelog.rs
 //! "k"  transactions' ClientRequestTokens (10 minutes)   tokens.rs
 //! "s"  item counts and sizes per table, index, collection  stats.rs
