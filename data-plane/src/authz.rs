@@ -385,6 +385,11 @@ fn tables_only(op: Operation, body: &Value) -> Target {
             Target::Arn(str_of(body, "BackupArn").unwrap_or_default().to_owned())
         }
         Operation::ListBackups => Target::Account,
+        Operation::GetRecords => Target::Arn(
+            str_of(body, "ShardIterator")
+                .and_then(crate::ops::streams::iterator_stream_arn)
+                .unwrap_or_default(),
+        ),
         Operation::DescribeStream | Operation::GetShardIterator => {
             Target::Arn(str_of(body, "StreamArn").unwrap_or_default().to_owned())
         }

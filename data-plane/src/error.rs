@@ -49,6 +49,9 @@ pub enum ApiError {
     /// No backup has the ARN.
     #[error("{0}")]
     BackupNotFound(String),
+    /// A Streams shard iterator older than 15 minutes.
+    #[error("{0}")]
+    ExpiredIterator(String),
     /// A PartiQL INSERT of a key that exists.
     #[error("Duplicate primary key exists in table")]
     DuplicateItem,
@@ -201,6 +204,7 @@ impl ApiError {
             ApiError::PointInTimeRecoveryUnavailable(_) => ErrorCode::PointInTimeRecoveryUnavailable,
             ApiError::InvalidRestoreTime(_) => ErrorCode::InvalidRestoreTime,
             ApiError::BackupNotFound(_) => ErrorCode::BackupNotFound,
+            ApiError::ExpiredIterator(_) => ErrorCode::ExpiredIterator,
             ApiError::DuplicateItem => ErrorCode::DuplicateItem,
             ApiError::TransactionCanceled { .. } => ErrorCode::TransactionCanceled,
             ApiError::IdempotentParameterMismatch => ErrorCode::IdempotentParameterMismatch,

@@ -22,6 +22,7 @@ mod partiql;
 mod protocol;
 mod query_scan;
 mod restore;
+mod streams;
 mod sync;
 mod tenancy;
 mod table_arn;

@@ -23,6 +23,7 @@ pub enum ErrorCode {
     PointInTimeRecoveryUnavailable,
     InvalidRestoreTime,
     BackupNotFound,
+    ExpiredIterator,
     ResourceInUse,
     LimitExceeded,
     ConditionalCheckFailed,
@@ -66,6 +67,7 @@ impl ErrorCode {
             }
             InvalidRestoreTime => "com.amazonaws.dynamodb.v20120810#InvalidRestoreTimeException",
             BackupNotFound => "com.amazonaws.dynamodb.v20120810#BackupNotFoundException",
+            ExpiredIterator => "com.amazonaws.dynamodb.v20120810#ExpiredIteratorException",
             ResourceInUse => "com.amazonaws.dynamodb.v20120810#ResourceInUseException",
             LimitExceeded => "com.amazonaws.dynamodb.v20120810#LimitExceededException",
             ConditionalCheckFailed => {

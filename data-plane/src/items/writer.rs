@@ -252,7 +252,9 @@ impl Writer {
             // The item is encoded once, for itself and its change record.
             let encoded = new.as_ref().map(|item| Bytes::from(binary::encode_item(item)));
             if wk.log != ChangeLog::Off {
-                let keep_old = wk.log == ChangeLog::Images;
+                // A deletion keeps its old image whatever the stream shows:
+                // its record's Keys come from it.
+                let keep_old = wk.log == ChangeLog::Images || encoded.is_none();
                 group.batch.put(
                     changelog::key(seq),
                     changelog::record_encoded(millis, &wk.table_id, old, encoded.as_deref(), keep_old, wk.by_service),

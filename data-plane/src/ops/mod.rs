@@ -14,6 +14,7 @@ mod query_scan;
 mod range_read;
 mod reply;
 mod restore;
+pub(crate) mod streams;
 mod table_arn;
 mod table_settings;
 mod tables;
@@ -88,6 +89,10 @@ async fn dispatch_json(
         Operation::RestoreTableToPointInTime => {
             restore::restore_to_point_in_time(dp, caller, catalog, decode(body)?).await
         }
+        Operation::ListStreams => streams::list_streams(dp, caller, catalog, decode(body)?),
+        Operation::DescribeStream => streams::describe_stream(dp, caller, catalog, decode(body)?).await,
+        Operation::GetShardIterator => streams::get_shard_iterator(dp, caller, catalog, decode(body)?).await,
+        Operation::GetRecords => streams::get_records(dp, caller, catalog, decode(body)?).await,
         Operation::CreateBackup => backups::create_backup(dp, caller, catalog, decode(body)?).await,
         Operation::DescribeBackup => backups::describe_backup(dp, caller, decode(body)?).await,
         Operation::DeleteBackup => backups::delete_backup(dp, caller, decode(body)?).await,

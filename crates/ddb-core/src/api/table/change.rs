@@ -55,6 +55,9 @@ pub struct TableUpdate {
     pub deletion_protection: Option<bool>,
     pub table_class: Option<String>,
     /// `Some(None)` disables the stream; `Some(Some(v))` enables it.
+    /// (Serialized as absent, `null` and the view type, so `Some(None)`
+    /// survives the trip to the control plane.)
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "present")]
     pub stream: Option<Option<StreamViewType>>,
     /// Global secondary index changes.
     #[serde(default)]
@@ -67,6 +70,15 @@ pub struct TableUpdate {
     /// key DynamoDB owns.
     #[serde(default)]
     pub sse: Option<(bool, Option<String>)>,
+}
+
+/// A member that is present (possibly `null`) deserializes to `Some`.
+fn present<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(d).map(Some)
 }
 
 /// A refused change, with the DynamoDB error it maps to.

@@ -534,3 +534,12 @@ fn point_in_time_recovery_is_enabled_for_a_period_and_disabled() {
     def.apply(&off, 700.0).unwrap();
     assert_eq!(def.pitr, None);
 }
+
+#[test]
+fn disabling_a_stream_survives_serialization() {
+    for stream in [None, Some(None), Some(Some(StreamViewType::KeysOnly))] {
+        let change = TableChange::Update(TableUpdate { stream, ..TableUpdate::default() });
+        let back: TableChange = serde_json::from_value(serde_json::to_value(&change).unwrap()).unwrap();
+        assert_eq!(back, change);
+    }
+}

@@ -1,0 +1,122 @@
+//! DynamoDB Streams (`DynamoDBStreams_20120810`, signed as an SDK signs
+//! them): a table's stream lists, describes and reads its changes in
+//! order, in the stream's view type, from the shard's start or its end.
+
+use std::time::SystemTime;
+
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, AttributeValue as Av, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
+    StreamSpecification, StreamViewType,
+};
+use serde_json::{json, Value};
+
+use crate::harness::{error_name, send, signed_request, Stack};
+
+#[tokio::test]
+async fn streams_show_changes_in_order() {
+    let s = Stack::start().await;
+    let c = s.client();
+    let created = c
+        .create_table()
+        .table_name("Feed")
+        .attribute_definitions(AttributeDefinition::builder().attribute_name("pk").attribute_type(ScalarAttributeType::S).build().unwrap())
+        .key_schema(KeySchemaElement::builder().attribute_name("pk").key_type(KeyType::Hash).build().unwrap())
+        .billing_mode(BillingMode::PayPerRequest)
+        .stream_specification(
+            StreamSpecification::builder().stream_enabled(true).stream_view_type(StreamViewType::NewAndOldImages).build().unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let arn = created.table_description().unwrap().latest_stream_arn().unwrap().to_owned();
+    let call = |op: &str, body: Value| {
+        let req = signed_request(
+            &s.endpoint(),
+            &format!("DynamoDBStreams_20120810.{op}"),
+            &body.to_string(),
+            &s.key.access_key_id,
+            s.key.secret_access_key.expose(),
+            SystemTime::now(),
+            false,
+        );
+        async move {
+            let (status, _, body, _) = send(req).await;
+            (status, body)
+        }
+    };
+    let put = |v: &'static str| {
+        c.put_item().table_name("Feed").item("pk", Av::S("k".into())).item("v", Av::S(v.into())).send()
+    };
+    put("one").await.unwrap();
+    put("two").await.unwrap();
+    c.delete_item().table_name("Feed").key("pk", Av::S("k".into())).send().await.unwrap();
+
+    let (status, listed) = call("ListStreams", json!({})).await;
+    assert_eq!(status, 200, "{listed}");
+    assert_eq!(listed["Streams"][0]["StreamArn"], arn);
+    assert_eq!(listed["Streams"][0]["TableName"], "Feed");
+    let (_, described) = call("DescribeStream", json!({"StreamArn": arn})).await;
+    let d = &described["StreamDescription"];
+    assert_eq!(d["StreamStatus"], "ENABLED");
+    assert_eq!(d["StreamViewType"], "NEW_AND_OLD_IMAGES");
+    let shard = d["Shards"][0]["ShardId"].as_str().unwrap().to_owned();
+    let iterator = |kind: &'static str| {
+        call("GetShardIterator", json!({"StreamArn": arn, "ShardId": shard, "ShardIteratorType": kind}))
+    };
+    let (_, it) = iterator("TRIM_HORIZON").await;
+    let (_, page) = call("GetRecords", json!({"ShardIterator": it["ShardIterator"]})).await;
+    let records = page["Records"].as_array().unwrap();
+    let events: Vec<&str> = records.iter().map(|r| r["eventName"].as_str().unwrap()).collect();
+    assert_eq!(events, ["INSERT", "MODIFY", "REMOVE"]);
+    assert_eq!(records[1]["dynamodb"]["OldImage"]["v"], json!({"S": "one"}));
+    assert_eq!(records[1]["dynamodb"]["NewImage"]["v"], json!({"S": "two"}));
+    assert_eq!(records[2]["dynamodb"]["Keys"], json!({"pk": {"S": "k"}}));
+    assert!(records[2]["dynamodb"].get("NewImage").is_none());
+    assert_eq!(records[0]["eventSource"], "aws:dynamodb");
+    let seqs: Vec<u128> = records.iter().map(|r| r["dynamodb"]["SequenceNumber"].as_str().unwrap().parse().unwrap()).collect();
+    assert!(seqs.windows(2).all(|w| w[0] < w[1]), "{seqs:?}");
+
+    // LATEST starts after what is there; the next iterator goes on.
+    let (_, latest) = iterator("LATEST").await;
+    put("three").await.unwrap();
+    let (_, page) = call("GetRecords", json!({"ShardIterator": latest["ShardIterator"]})).await;
+    assert_eq!(page["Records"].as_array().unwrap().len(), 1);
+    assert_eq!(page["Records"][0]["eventName"], "INSERT");
+    let (_, empty) = call("GetRecords", json!({"ShardIterator": page["NextShardIterator"]})).await;
+    assert_eq!(empty["Records"], json!([]));
+
+    // A KEYS_ONLY stream shows only keys, a deletion's too.
+    c.update_table()
+        .table_name("Feed")
+        .stream_specification(StreamSpecification::builder().stream_enabled(false).build().unwrap())
+        .send()
+        .await
+        .unwrap();
+    let updated = c
+        .update_table()
+        .table_name("Feed")
+        .stream_specification(
+            StreamSpecification::builder().stream_enabled(true).stream_view_type(StreamViewType::KeysOnly).build().unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let keys_arn = updated.table_description().unwrap().latest_stream_arn().unwrap().to_owned();
+    assert_ne!(keys_arn, arn);
+    c.delete_item().table_name("Feed").key("pk", Av::S("k".into())).send().await.unwrap();
+    let (_, d) = call("DescribeStream", json!({"StreamArn": keys_arn})).await;
+    let shard = d["StreamDescription"]["Shards"][0]["ShardId"].clone();
+    let (_, it) = call("GetShardIterator", json!({"StreamArn": keys_arn, "ShardId": shard, "ShardIteratorType": "TRIM_HORIZON"})).await;
+    let (_, page) = call("GetRecords", json!({"ShardIterator": it["ShardIterator"]})).await;
+    let records = page["Records"].as_array().unwrap();
+    assert_eq!(records.len(), 1, "only changes since this stream began: {page}");
+    assert_eq!(records[0]["eventName"], "REMOVE");
+    assert_eq!(records[0]["dynamodb"]["Keys"], json!({"pk": {"S": "k"}}));
+    assert!(records[0]["dynamodb"].get("OldImage").is_none());
+
+    let (status, bad) = call("GetRecords", json!({"ShardIterator": "abcd"})).await;
+    assert_eq!((status, error_name(&bad)), (400, "ValidationException"));
+    let (status, missing) = call("DescribeStream", json!({"StreamArn": format!("{arn}x")})).await;
+    assert_eq!((status, error_name(&missing)), (400, "ResourceNotFoundException"));
+    s.stop().await;
+}
