@@ -66,12 +66,7 @@ impl CreateBackupInput {
     /// The table and the backup's name.
     pub fn validate(&self) -> Result<(&str, &str), String> {
         let mut c = Constraints::default();
-        match &self.table_name {
-            Some(n) => c.table_name(n, "tableName"),
-            None => {
-                c.not_null(None::<&String>, "tableName");
-            }
-        }
+        c.required_table_name(self.table_name.as_ref(), "tableName");
         backup_name(&mut c, &self.backup_name, "backupName");
         c.finish().map_err(|e| e.to_string())?;
         Ok((self.table_name.as_deref().unwrap_or_default(), self.backup_name.as_deref().unwrap_or_default()))
@@ -181,12 +176,7 @@ impl RestoreTableFromBackupInput {
     /// The target table's name and the backup's ARN.
     pub fn validate(&self) -> Result<(&str, &str), String> {
         let mut c = Constraints::default();
-        match &self.target_table_name {
-            Some(n) => c.table_name(n, "targetTableName"),
-            None => {
-                c.not_null(None::<&String>, "targetTableName");
-            }
-        }
+        c.required_table_name(self.target_table_name.as_ref(), "targetTableName");
         backup_arn(&mut c, &self.backup_arn);
         if let Some(mode) = &self.overrides.billing_mode_override {
             c.one_of(mode, "billingModeOverride", &["PROVISIONED", "PAY_PER_REQUEST"]);

@@ -88,6 +88,17 @@ impl Constraints {
         self.name_pattern(value, path);
     }
 
+    /// A table name the request must give: `null`, or its length and
+    /// pattern.
+    pub fn required_table_name(&mut self, value: Option<&String>, path: &str) {
+        match value {
+            Some(v) => self.table_name(v, path),
+            None => {
+                self.not_null(None::<&String>, path);
+            }
+        }
+    }
+
     /// Tags (CreateTable's and TagResource's): a key of 1..=128 and a value
     /// of 0..=256 characters, both drawn from letters, digits, white space
     /// and `_ . : / = + - @`, the character set of AWS tags.

@@ -37,12 +37,7 @@ pub struct UpdateTableInput {
 }
 
 fn name(c: &mut Constraints, n: &Option<String>) {
-    match n {
-        Some(n) => c.table_name(n, "tableName"),
-        None => {
-            c.not_null(None::<&String>, "tableName");
-        }
-    }
+    c.required_table_name(n.as_ref(), "tableName");
 }
 
 impl UpdateTableInput {

@@ -63,12 +63,7 @@ impl RestoreTableToPointInTimeInput {
         if let Some(arn) = &self.source_table_arn {
             c.length(arn, "sourceTableArn", 1, 1024);
         }
-        match &self.target_table_name {
-            Some(n) => c.table_name(n, "targetTableName"),
-            None => {
-                c.not_null(None::<&String>, "targetTableName");
-            }
-        }
+        c.required_table_name(self.target_table_name.as_ref(), "targetTableName");
         if let Some(mode) = &self.billing_mode_override {
             c.one_of(mode, "billingModeOverride", &["PROVISIONED", "PAY_PER_REQUEST"]);
         }
