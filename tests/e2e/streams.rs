@@ -113,6 +113,20 @@ async fn streams_show_changes_in_order() {
     assert_eq!(records[0]["eventName"], "REMOVE");
     assert_eq!(records[0]["dynamodb"]["Keys"], json!({"pk": {"S": "k"}}));
     assert!(records[0]["dynamodb"].get("OldImage").is_none());
+    // The disabled stream stays listed and readable, its shard closed.
+    let (_, listed) = call("ListStreams", json!({"TableName": "Feed"})).await;
+    let arns: Vec<&str> = listed["Streams"].as_array().unwrap().iter().map(|s| s["StreamArn"].as_str().unwrap()).collect();
+    assert_eq!(arns, [arn.as_str(), keys_arn.as_str()]);
+    let (_, old) = call("DescribeStream", json!({"StreamArn": arn})).await;
+    assert_eq!(old["StreamDescription"]["StreamStatus"], "DISABLED");
+    let range = &old["StreamDescription"]["Shards"][0]["SequenceNumberRange"];
+    assert!(range["EndingSequenceNumber"].as_str().unwrap() > range["StartingSequenceNumber"].as_str().unwrap(), "{range}");
+    let old_shard = old["StreamDescription"]["Shards"][0]["ShardId"].clone();
+    let (_, it) = call("GetShardIterator", json!({"StreamArn": arn, "ShardId": old_shard, "ShardIteratorType": "TRIM_HORIZON"})).await;
+    let (_, page) = call("GetRecords", json!({"ShardIterator": it["ShardIterator"]})).await;
+    let events: Vec<&str> = page["Records"].as_array().unwrap().iter().map(|r| r["eventName"].as_str().unwrap()).collect();
+    assert_eq!(events, ["INSERT", "MODIFY", "REMOVE", "INSERT"], "not the deletion made after it was disabled");
+    assert!(page.get("NextShardIterator").is_none(), "a closed shard read to its end has no next iterator");
 
     let (status, bad) = call("GetRecords", json!({"ShardIterator": "abcd"})).await;
     assert_eq!((status, error_name(&bad)), (400, "ValidationException"));

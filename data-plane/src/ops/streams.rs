@@ -56,40 +56,63 @@ fn stream_not_found(arn: &str) -> ApiError {
     ApiError::ResourceNotFound(format!("Requested resource not found: Stream: {arn} not found"))
 }
 
-/// A table's current stream: its ARN, label, view type and start.
+/// A table's stream: its ARN, label, view type, start and, once
+/// disabled, its end.
 struct Stream<'a> {
     table: &'a CatalogTable,
     arn: String,
     label: &'a str,
     view: StreamViewType,
     since_millis: u64,
+    until_millis: Option<u64>,
 }
 
 impl Stream<'_> {
+    /// True for a change this stream shows.
+    fn shows(&self, change: &changelog::Change) -> bool {
+        change.table_id == self.table.record.id
+            && change.millis >= self.since_millis
+            && self.until_millis.is_none_or(|until| change.millis < until)
+    }
+
     fn shard_id(&self) -> String {
         let tag: String = self.table.record.id.chars().filter(char::is_ascii_hexdigit).take(8).collect();
         format!("shardId-{:020}-{tag}", self.since_millis)
     }
 }
 
-fn stream_of<'a>(dp: &DataPlane, caller: &Verified, table: &'a CatalogTable) -> Option<Stream<'a>> {
+/// A table's streams: those disabled in the last 24 hours, then the
+/// current one.
+fn streams_of<'a>(dp: &DataPlane, caller: &Verified, table: &'a CatalogTable) -> Vec<Stream<'a>> {
     let def: &TableDefinition = &table.def;
-    let (view, label) = (def.spec.stream?, def.stream_label.as_deref()?);
     let table_arn = super::tables::location(dp, caller).table_arn(&def.spec.name);
-    Some(Stream {
-        table,
-        arn: format!("{table_arn}/stream/{label}"),
-        label,
-        view,
-        since_millis: label_millis(label)?,
-    })
+    let kept_after = now_millis().saturating_sub((ddb_core::api::table::PastStream::KEPT_SECS * 1000.0) as u64);
+    let stream = |label: &'a str, view, until_millis: Option<u64>| {
+        Some(Stream {
+            table,
+            arn: format!("{table_arn}/stream/{label}"),
+            label,
+            view,
+            since_millis: label_millis(label)?,
+            until_millis,
+        })
+    };
+    let past = def.past_streams.iter().filter_map(|p| {
+        let until = (p.disabled_at * 1000.0) as u64;
+        (until > kept_after).then(|| stream(&p.label, p.view, Some(until))).flatten()
+    });
+    let current = match (def.spec.stream, def.stream_label.as_deref()) {
+        (Some(view), Some(label)) => stream(label, view, None),
+        _ => None,
+    };
+    past.chain(current).collect()
 }
 
-/// The stream an ARN names, if it is a table's current stream.
+/// The stream an ARN names, if it is one of a table's streams.
 fn find<'a>(dp: &DataPlane, caller: &Verified, catalog: &'a Catalog, arn: &str) -> Result<Stream<'a>, ApiError> {
     let parsed = iam::TableArn::parse(arn).map_err(|_| stream_not_found(arn))?;
     let table = catalog.table(&caller.tenant.id, &parsed.table).ok_or_else(|| stream_not_found(arn))?;
-    stream_of(dp, caller, table).filter(|s| s.arn == arn).ok_or_else(|| stream_not_found(arn))
+    streams_of(dp, caller, table).into_iter().find(|s| s.arn == arn).ok_or_else(|| stream_not_found(arn))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -117,7 +140,7 @@ pub fn list_streams(dp: &DataPlane, caller: &Verified, catalog: &Catalog, input:
         .table_names(tenant)
         .filter(|n| input.table_name.as_deref().is_none_or(|t| t == *n))
         .filter_map(|n| catalog.table(tenant, n))
-        .filter_map(|t| stream_of(dp, caller, t))
+        .flat_map(|t| streams_of(dp, caller, t))
         .collect();
     if let Some(start) = &input.exclusive_start_stream_arn {
         if let Some(at) = streams.iter().position(|s| &s.arn == start) {
@@ -144,12 +167,12 @@ pub struct DescribeStreamInput {
     stream_arn: Option<String>,
 }
 
-/// The first sequence number of a stream: its first record's, or the next
-/// one the log will use.
-async fn first_sequence(dp: &DataPlane, caller: &Verified, stream: &Stream<'_>) -> Result<u64, ApiError> {
+/// The first and last sequence numbers of a stream's records (the first:
+/// the next one the log will use, when it has none yet; the last: only
+/// for a disabled stream, when it has records).
+async fn sequence_range(dp: &DataPlane, caller: &Verified, stream: &Stream<'_>) -> Result<(u64, Option<u64>), ApiError> {
     let snapshot = dp.items.snapshot(&caller.tenant.id).await?;
-    let (table_id, since) = (stream.table.record.id.clone(), stream.since_millis);
-    let mut last = 0;
+    let (mut first, mut last_shown, mut last) = (None, None, 0);
     for kv in snapshot
         .range(Bound::Included(changelog::PREFIX), Bound::Excluded(b"d".as_slice()), Direction::Forward)
         .map_err(storage)?
@@ -158,11 +181,17 @@ async fn first_sequence(dp: &DataPlane, caller: &Verified, stream: &Stream<'_>) 
         let (key, value) = kv.map_err(storage)?;
         last = seq_of(&key);
         let change = changelog::decode(&value).map_err(storage)?;
-        if change.table_id == table_id && change.millis >= since {
-            return Ok(last);
+        if stream.shows(&change) {
+            first.get_or_insert(last);
+            last_shown = Some(last);
+            if stream.until_millis.is_none() {
+                break;
+            }
+        } else if stream.until_millis.is_some_and(|until| change.millis >= until) {
+            break;
         }
     }
-    Ok(last + 1)
+    Ok((first.unwrap_or(last + 1), last_shown.filter(|_| stream.until_millis.is_some())))
 }
 
 fn seq_of(key: &[u8]) -> u64 {
@@ -173,7 +202,11 @@ fn seq_of(key: &[u8]) -> u64 {
 pub async fn describe_stream(dp: &DataPlane, caller: &Verified, catalog: &Catalog, input: DescribeStreamInput) -> Result<Value, ApiError> {
     let arn = input.stream_arn.unwrap_or_default();
     let stream = find(dp, caller, catalog, &arn)?;
-    let first = first_sequence(dp, caller, &stream).await?;
+    let (first, last) = sequence_range(dp, caller, &stream).await?;
+    let mut range = json!({ "StartingSequenceNumber": sequence_number(first) });
+    if let (Some(last), Some(obj)) = (last, range.as_object_mut()) {
+        obj.insert("EndingSequenceNumber".into(), json!(sequence_number(last)));
+    }
     let spec = &stream.table.def.spec;
     let key_schema: Vec<Value> = std::iter::once(json!({"AttributeName": spec.key_schema.hash.name, "KeyType": "HASH"}))
         .chain(spec.key_schema.range.iter().map(|r| json!({"AttributeName": r.name, "KeyType": "RANGE"})))
@@ -182,14 +215,14 @@ pub async fn describe_stream(dp: &DataPlane, caller: &Verified, catalog: &Catalo
         "StreamDescription": {
             "StreamArn": stream.arn,
             "StreamLabel": stream.label,
-            "StreamStatus": "ENABLED",
+            "StreamStatus": if stream.until_millis.is_some() { "DISABLED" } else { "ENABLED" },
             "StreamViewType": stream.view.as_str(),
             "CreationRequestDateTime": stream.since_millis as f64 / 1000.0,
             "TableName": spec.name,
             "KeySchema": key_schema,
             "Shards": [{
                 "ShardId": stream.shard_id(),
-                "SequenceNumberRange": { "StartingSequenceNumber": sequence_number(first) }
+                "SequenceNumberRange": range
             }]
         }
     }))
@@ -272,7 +305,7 @@ pub async fn get_shard_iterator(dp: &DataPlane, caller: &Verified, catalog: &Cat
             .ok_or_else(|| ApiError::Validation("Invalid SequenceNumber for ShardIteratorType: ".to_owned() + kind))
     };
     let next = match kind {
-        "TRIM_HORIZON" => first_sequence(dp, caller, &stream).await?,
+        "TRIM_HORIZON" => sequence_range(dp, caller, &stream).await?.0,
         "LATEST" => {
             let engine = dp.items.tenants().get(&caller.tenant.id).map_err(storage)?;
             changelog::last_seq(&engine).map_err(storage)? + 1
@@ -366,21 +399,29 @@ pub async fn get_records(dp: &DataPlane, caller: &Verified, catalog: &Catalog, i
     let start = changelog::key(it.next);
     let mut records = Vec::new();
     let mut next = it.next;
+    let mut scanned = 0;
     for kv in snapshot
         .range(Bound::Included(start.as_slice()), Bound::Excluded(b"d".as_slice()), Direction::Forward)
         .map_err(storage)?
         .take(MAX_SCANNED)
     {
         let (key, value) = kv.map_err(storage)?;
+        scanned += 1;
         let seq = seq_of(&key);
         let change = changelog::decode(&value).map_err(storage)?;
         next = seq + 1;
-        if change.table_id == stream.table.record.id && change.millis >= stream.since_millis {
+        if stream.shows(&change) {
             records.push(record(dp, &stream, seq, &change));
             if records.len() == limit {
                 break;
             }
         }
+    }
+    // A disabled stream's shard is closed: once read to its end, there is
+    // no next iterator.
+    let exhausted = scanned < MAX_SCANNED && records.len() < limit;
+    if exhausted && stream.until_millis.is_some() {
+        return Ok(json!({ "Records": records }));
     }
     let following = Iterator { next, issued_millis: now_millis(), ..it };
     Ok(json!({ "Records": records, "NextShardIterator": following.encode() }))

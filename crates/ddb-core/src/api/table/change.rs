@@ -355,8 +355,14 @@ impl TableDefinition {
                     self.spec.stream = Some(view);
                     self.stream_label = Some(stream_label(now));
                 }
-                (None, Some(_)) => self.spec.stream = None,
+                (None, Some(view)) => {
+                    self.spec.stream = None;
+                    if let Some(label) = self.stream_label.clone() {
+                        self.past_streams.push(super::spec::PastStream { label, view, disabled_at: now });
+                    }
+                }
             }
+            self.past_streams.retain(|p| now - p.disabled_at < super::spec::PastStream::KEPT_SECS);
         }
         Ok(())
     }

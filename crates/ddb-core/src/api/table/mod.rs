@@ -24,7 +24,7 @@ pub use requests::{
 };
 pub use describe::{continuous_backups, describe, describe_deleted, Location, Usage};
 pub use spec::{
-    BillingMode, IndexSpec, KeyAttr, KeySchema, PointInTimeRecovery, ProjectionSpec, RestoreSummary, ScalarType, StreamViewType,
+    BillingMode, IndexSpec, KeyAttr, KeySchema, PastStream, PointInTimeRecovery, ProjectionSpec, RestoreSummary, ScalarType, StreamViewType,
     TableDefinition, TableSpec, Throughput, WarmThroughput,
 };
 pub use types::*;

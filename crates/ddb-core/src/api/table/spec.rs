@@ -261,6 +261,24 @@ pub struct TableDefinition {
     /// Where the table's items came from, for a restored table.
     #[serde(default)]
     pub restore: Option<RestoreSummary>,
+    /// Streams disabled within the last 24 hours: still listed and
+    /// readable, as DynamoDB keeps them.
+    #[serde(default)]
+    pub past_streams: Vec<PastStream>,
+}
+
+/// A disabled stream.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PastStream {
+    pub label: String,
+    pub view: StreamViewType,
+    /// When it was disabled, seconds since the epoch.
+    pub disabled_at: f64,
+}
+
+impl PastStream {
+    /// How long a disabled stream stays readable.
+    pub const KEPT_SECS: f64 = 24.0 * 60.0 * 60.0;
 }
 
 /// A restored table's origin (`RestoreSummary`).
@@ -313,6 +331,7 @@ impl TableDefinition {
             table_class_updated_at: None,
             pitr: None,
             restore: None,
+            past_streams: Vec::new(),
         }
     }
 }

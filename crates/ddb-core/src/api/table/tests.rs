@@ -543,3 +543,18 @@ fn disabling_a_stream_survives_serialization() {
         assert_eq!(back, change);
     }
 }
+
+#[test]
+fn disabled_streams_are_kept_for_a_day() {
+    let mut def = TableDefinition::new("id".into(), 1.0, input(base()).validate().unwrap());
+    let stream = |s: Option<StreamViewType>| TableChange::Update(TableUpdate { stream: Some(s), ..TableUpdate::default() });
+    def.apply(&stream(Some(StreamViewType::KeysOnly)), 10.0).unwrap();
+    def.apply(&stream(None), 20.0).unwrap();
+    assert_eq!(def.past_streams.len(), 1);
+    assert_eq!(def.past_streams[0].view, StreamViewType::KeysOnly);
+    assert_eq!(Some(def.past_streams[0].label.clone()), def.stream_label);
+    def.apply(&stream(Some(StreamViewType::NewImage)), 30.0).unwrap();
+    def.apply(&stream(None), 20.0 + 86_400.0).unwrap();
+    assert_eq!(def.past_streams.len(), 1, "the first went after 24 hours");
+    assert_eq!(def.past_streams[0].view, StreamViewType::NewImage);
+}
