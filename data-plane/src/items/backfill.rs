@@ -27,9 +27,7 @@ pub async fn run(items: Arc<ItemStore>, client: ControlPlaneClient, tenant: Stri
     // milliseconds; give them time, then let the writer drain behind a
     // barrier so the snapshot below holds every write they made.
     tokio::time::sleep(Duration::from_secs(1)).await;
-    items
-        .write_many(&tenant, Vec::new(), Box::new(|_| Ok(MultiDecision { writes: Vec::new(), output: serde_json::Value::Null, extra: Vec::new() })))
-        .await?;
+    items.drain(&tenant).await?;
     let snapshot = items.snapshot(&tenant).await?;
     let prefix = items_prefix(&table.record.id);
     let keys = tokio::task::spawn_blocking(move || -> Result<Vec<Vec<u8>>, ApiError> {

@@ -169,6 +169,32 @@ pub fn decode(mut input: &[u8]) -> Result<Change, CorruptRecord> {
     })
 }
 
+/// The sequence number of change-log key `key` (0 for a malformed key).
+fn seq_of_key(key: &[u8]) -> u64 {
+    key.get(1..9).and_then(|b| b.try_into().ok()).map_or(0, u64::from_be_bytes)
+}
+
+/// The records of a snapshot's change log with their sequence numbers:
+/// from `from` upwards (`Forward`), or from the newest down (`Reverse`,
+/// `from` ignored).
+pub fn records<'s>(
+    snapshot: &'s dyn storage::Snapshot,
+    from: u64,
+    direction: Direction,
+) -> Result<impl Iterator<Item = Result<(u64, Change), crate::error::ApiError>> + 's, storage::Error> {
+    let start = key(from);
+    let start = match direction {
+        Direction::Forward => std::ops::Bound::Included(start.as_slice()),
+        Direction::Reverse => std::ops::Bound::Included(PREFIX),
+    };
+    let iter = snapshot.range(start, std::ops::Bound::Excluded(END), direction)?;
+    Ok(iter.map(|kv| {
+        let (k, v) = kv.map_err(super::store::storage_error)?;
+        let change = decode(&v).map_err(|e| crate::error::ApiError::Internal(e.to_string()))?;
+        Ok((seq_of_key(&k), change))
+    }))
+}
+
 /// The last sequence number used in a tenant's log (0 when empty).
 pub fn last_seq(engine: &dyn Engine) -> Result<u64, storage::Error> {
     let snap = engine.snapshot()?;
@@ -178,10 +204,7 @@ pub fn last_seq(engine: &dyn Engine) -> Result<u64, storage::Error> {
         Direction::Reverse,
     )?;
     match it.next() {
-        Some(Ok((k, _))) => Ok(k
-            .get(1..9)
-            .and_then(|b| b.try_into().ok())
-            .map_or(0, u64::from_be_bytes)),
+        Some(Ok((k, _))) => Ok(seq_of_key(&k)),
         Some(Err(e)) => Err(e),
         None => Ok(0),
     }

@@ -99,7 +99,7 @@ impl std::fmt::Debug for ItemStore {
     }
 }
 
-pub(super) fn storage_error(e: storage::Error) -> ApiError {
+pub(crate) fn storage_error(e: storage::Error) -> ApiError {
     ApiError::Internal(format!("storage: {e}"))
 }
 
@@ -235,6 +235,14 @@ impl ItemStore {
             }),
         )
         .await
+    }
+
+    /// Waits until every write submitted before it is durable and visible,
+    /// so a snapshot taken next holds them all.
+    pub async fn drain(&self, tenant: &str) -> Result<(), ApiError> {
+        let nothing: DecideMany =
+            Box::new(|_| Ok(MultiDecision { writes: Vec::new(), output: serde_json::Value::Null, extra: Vec::new() }));
+        self.write_many(tenant, Vec::new(), nothing).await.map(|_| ())
     }
 
     /// Submits an all-or-nothing write of several distinct keys: `decide`

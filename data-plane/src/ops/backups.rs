@@ -21,8 +21,7 @@ use crate::catalog::Catalog;
 use crate::error::ApiError;
 use crate::items::backups;
 use crate::items::layout::{items_prefix, prefix_end};
-use crate::items::store::decode;
-use crate::items::MultiDecision;
+use crate::items::store::{decode, storage_error};
 use crate::DataPlane;
 
 fn not_found(arn: &str) -> ApiError {
@@ -35,7 +34,7 @@ fn store(dp: &DataPlane, caller: &Verified) -> Result<PathBuf, ApiError> {
         .items
         .tenants()
         .tenant_dir(&caller.tenant.id)
-        .map_err(|e| ApiError::Internal(format!("storage: {e}")))?;
+        .map_err(storage_error)?;
     Ok(backups::dir(&tenant_dir))
 }
 
@@ -71,9 +70,7 @@ pub async fn create_backup(dp: &DataPlane, caller: &Verified, catalog: &Catalog,
     let id = backup_id(u64::try_from(now.as_millis()).unwrap_or(u64::MAX), rand::thread_rng().gen());
     let table_arn = location(dp, caller).table_arn(name);
     // Let the writer drain, so the snapshot holds every acknowledged write.
-    dp.items
-        .write_many(&tenant, Vec::new(), Box::new(|_| Ok(MultiDecision { writes: Vec::new(), output: Value::Null, extra: Vec::new() })))
-        .await?;
+    dp.items.drain(&tenant).await?;
     let snapshot = dp.items.snapshot(&tenant).await?;
     let dir = store(dp, caller)?;
     let record = BackupRecord {
@@ -94,9 +91,9 @@ pub async fn create_backup(dp: &DataPlane, caller: &Verified, catalog: &Catalog,
         let mut size = 0u64;
         for kv in snapshot
             .range(std::ops::Bound::Included(prefix.as_slice()), end, storage::Direction::Forward)
-            .map_err(|e| ApiError::Internal(format!("storage: {e}")))?
+            .map_err(storage_error)?
         {
-            let (_, value) = kv.map_err(|e| ApiError::Internal(format!("storage: {e}")))?;
+            let (_, value) = kv.map_err(storage_error)?;
             size += item_size(&decode(&value)?) as u64;
             items.push(value.to_vec());
         }

@@ -62,6 +62,13 @@ pub async fn dispatch(
     }
 }
 
+/// Now, in seconds since the epoch (DynamoDB's timestamps).
+fn now_secs() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64())
+}
+
 /// The operations that answer with a JSON value.
 async fn dispatch_json(
     dp: &DataPlane,

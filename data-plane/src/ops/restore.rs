@@ -28,22 +28,13 @@ use crate::auth::Verified;
 use crate::catalog::{Catalog, CatalogTable};
 use crate::error::ApiError;
 use crate::items::layout::{item_key, items_prefix, prefix_end};
-use crate::items::store::decode;
+use crate::items::store::{decode, storage_error};
 use crate::items::{changelog, MultiDecision, WriteKey};
 use crate::DataPlane;
 
 /// Items written per writer request.
 const CHUNK: usize = 100;
 
-fn now_secs() -> f64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0.0, |d| d.as_secs_f64())
-}
-
-fn storage(e: impl std::fmt::Display) -> ApiError {
-    ApiError::Internal(format!("storage: {e}"))
-}
 
 /// The source table's name: given, or from its ARN (which must name a
 /// table of the caller's account and region).
@@ -83,7 +74,7 @@ pub async fn restore_to_point_in_time(
     let pitr = source.def.pitr.ok_or_else(|| {
         ApiError::PointInTimeRecoveryUnavailable(format!("Point in time recovery is not enabled for table '{name}'"))
     })?;
-    let now = now_secs();
+    let now = super::now_secs();
     let time = request.time.unwrap_or(now);
     if !(pitr.earliest(now)..=now).contains(&time) {
         return Err(ApiError::InvalidRestoreTime(
@@ -159,9 +150,7 @@ pub(super) async fn create_and_fill(
 /// made after `time` undone, newest first.
 async fn items_at(dp: &DataPlane, tenant: &str, source: &CatalogTable, time: f64) -> Result<Vec<Item>, ApiError> {
     // Let the writer drain, so the snapshot holds every acknowledged write.
-    dp.items
-        .write_many(tenant, Vec::new(), Box::new(|_| Ok(MultiDecision { writes: Vec::new(), output: Value::Null, extra: Vec::new() })))
-        .await?;
+    dp.items.drain(tenant).await?;
     let snapshot = dp.items.snapshot(tenant).await?;
     let table_id = source.record.id.clone();
     let hash = source.def.spec.key_schema.hash.name.clone();
@@ -180,16 +169,12 @@ async fn items_at(dp: &DataPlane, tenant: &str, source: &CatalogTable, time: f64
         let end = prefix_end(&prefix);
         let end = end.as_deref().map_or(Bound::Unbounded, Bound::Excluded);
         let mut state: BTreeMap<Vec<u8>, Item> = BTreeMap::new();
-        for kv in snapshot.range(Bound::Included(prefix.as_slice()), end, Direction::Forward).map_err(storage)? {
-            let (key, value) = kv.map_err(storage)?;
+        for kv in snapshot.range(Bound::Included(prefix.as_slice()), end, Direction::Forward).map_err(storage_error)? {
+            let (key, value) = kv.map_err(storage_error)?;
             state.insert(key.to_vec(), decode(&value)?);
         }
-        let log = snapshot
-            .range(Bound::Included(changelog::PREFIX), Bound::Excluded(b"d".as_slice()), Direction::Reverse)
-            .map_err(storage)?;
-        for kv in log {
-            let (_, value) = kv.map_err(storage)?;
-            let change = changelog::decode(&value).map_err(storage)?;
+        for record in changelog::records(snapshot.as_ref(), 0, Direction::Reverse).map_err(storage_error)? {
+            let (_, change) = record?;
             if change.millis <= cutoff_ms {
                 break;
             }

@@ -9,8 +9,6 @@
 //! tenant, table, stream and the next sequence number to read, and expires
 //! after 15 minutes as DynamoDB's do.
 
-use std::ops::Bound;
-
 use ddb_core::api::table::{StreamViewType, TableDefinition};
 use ddb_core::size::item_size;
 use ddb_core::value::json::item_to_json;
@@ -23,6 +21,7 @@ use crate::auth::Verified;
 use crate::catalog::{Catalog, CatalogTable};
 use crate::error::ApiError;
 use crate::items::changelog;
+use crate::items::store::storage_error;
 use crate::DataPlane;
 
 /// How long a shard iterator stays valid.
@@ -36,10 +35,6 @@ fn now_millis() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
-}
-
-fn storage(e: impl std::fmt::Display) -> ApiError {
-    ApiError::Internal(format!("storage: {e}"))
 }
 
 /// A stream label (`YYYY-MM-DDTHH:MM:SS.mmm`, UTC) as milliseconds.
@@ -173,14 +168,9 @@ pub struct DescribeStreamInput {
 async fn sequence_range(dp: &DataPlane, caller: &Verified, stream: &Stream<'_>) -> Result<(u64, Option<u64>), ApiError> {
     let snapshot = dp.items.snapshot(&caller.tenant.id).await?;
     let (mut first, mut last_shown, mut last) = (None, None, 0);
-    for kv in snapshot
-        .range(Bound::Included(changelog::PREFIX), Bound::Excluded(b"d".as_slice()), Direction::Forward)
-        .map_err(storage)?
-        .take(MAX_SCANNED)
-    {
-        let (key, value) = kv.map_err(storage)?;
-        last = seq_of(&key);
-        let change = changelog::decode(&value).map_err(storage)?;
+    for record in changelog::records(snapshot.as_ref(), 0, Direction::Forward).map_err(storage_error)?.take(MAX_SCANNED) {
+        let (seq, change) = record?;
+        last = seq;
         if stream.shows(&change) {
             first.get_or_insert(last);
             last_shown = Some(last);
@@ -192,10 +182,6 @@ async fn sequence_range(dp: &DataPlane, caller: &Verified, stream: &Stream<'_>) 
         }
     }
     Ok((first.unwrap_or(last + 1), last_shown.filter(|_| stream.until_millis.is_some())))
-}
-
-fn seq_of(key: &[u8]) -> u64 {
-    key.get(1..9).and_then(|b| b.try_into().ok()).map_or(0, u64::from_be_bytes)
 }
 
 /// `DescribeStream`
@@ -307,8 +293,8 @@ pub async fn get_shard_iterator(dp: &DataPlane, caller: &Verified, catalog: &Cat
     let next = match kind {
         "TRIM_HORIZON" => sequence_range(dp, caller, &stream).await?.0,
         "LATEST" => {
-            let engine = dp.items.tenants().get(&caller.tenant.id).map_err(storage)?;
-            changelog::last_seq(&engine).map_err(storage)? + 1
+            let engine = dp.items.tenants().get(&caller.tenant.id).map_err(storage_error)?;
+            changelog::last_seq(&engine).map_err(storage_error)? + 1
         }
         "AT_SEQUENCE_NUMBER" => given()?,
         _ => given()? + 1,
@@ -396,19 +382,12 @@ pub async fn get_records(dp: &DataPlane, caller: &Verified, catalog: &Catalog, i
     let stream = find(dp, caller, catalog, &it.stream_arn)?;
     let limit = input.limit.and_then(|l| usize::try_from(l).ok()).unwrap_or(MAX_RECORDS);
     let snapshot = dp.items.snapshot(&caller.tenant.id).await?;
-    let start = changelog::key(it.next);
     let mut records = Vec::new();
     let mut next = it.next;
     let mut scanned = 0;
-    for kv in snapshot
-        .range(Bound::Included(start.as_slice()), Bound::Excluded(b"d".as_slice()), Direction::Forward)
-        .map_err(storage)?
-        .take(MAX_SCANNED)
-    {
-        let (key, value) = kv.map_err(storage)?;
+    for entry in changelog::records(snapshot.as_ref(), it.next, Direction::Forward).map_err(storage_error)?.take(MAX_SCANNED) {
+        let (seq, change) = entry?;
         scanned += 1;
-        let seq = seq_of(&key);
-        let change = changelog::decode(&value).map_err(storage)?;
         next = seq + 1;
         if stream.shows(&change) {
             records.push(record(dp, &stream, seq, &change));

@@ -73,19 +73,13 @@ pub fn describe_ttl(caller: &Verified, catalog: &Catalog, input: TableNameInput)
     })
 }
 
-fn now_secs() -> f64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0.0, |d| d.as_secs_f64())
-}
-
 /// `DescribeContinuousBackups`
 pub fn describe_continuous_backups(caller: &Verified, catalog: &Catalog, input: TableNameInput) -> Result<Value, ApiError> {
     let name = input.validate().map_err(ApiError::Validation)?;
     let t = catalog
         .table(&caller.tenant.id, name)
         .ok_or_else(|| ApiError::TableNotFound(format!("Table not found: {name}")))?;
-    Ok(json!({ "ContinuousBackupsDescription": continuous_backups(&t.def, now_secs()) }))
+    Ok(json!({ "ContinuousBackupsDescription": continuous_backups(&t.def, super::now_secs()) }))
 }
 
 /// `UpdateContinuousBackups`: enables or disables point-in-time recovery.
@@ -102,7 +96,7 @@ pub async fn update_continuous_backups(
         return Err(ApiError::TableNotFound(format!("Table not found: {name}")));
     }
     let t = apply(dp, caller, name, &change).await?;
-    Ok(json!({ "ContinuousBackupsDescription": continuous_backups(&t.def, now_secs()) }))
+    Ok(json!({ "ContinuousBackupsDescription": continuous_backups(&t.def, super::now_secs()) }))
 }
 
 /// Resolves a resource ARN to a table of the caller's tenant, failing as
