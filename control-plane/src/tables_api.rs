@@ -71,6 +71,8 @@ fn change_action(change: &Change) -> &'static str {
         Change::Update(_) => "dynamodb:UpdateTable",
         Change::IndexReady(_) => "IndexReady",
         Change::Restored(_) => "dynamodb:RestoreTableToPointInTime",
+        Change::ResourcePolicy { document: Some(_), .. } => "dynamodb:PutResourcePolicy",
+        Change::ResourcePolicy { document: None, .. } => "dynamodb:DeleteResourcePolicy",
     }
 }
 

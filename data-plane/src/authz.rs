@@ -44,8 +44,9 @@ pub fn authorize(
     body: &Value,
     origin: Origin,
 ) -> Result<(), ApiError> {
+    let policies_here = catalog.has_resource_policies(&caller.tenant.id);
     let Some(user_name) = caller.user_name.as_deref() else {
-        return Ok(());
+        return if policies_here { root_under_resource_policies(caller, catalog, op, body) } else { Ok(()) };
     };
     let account = &caller.tenant.account_id;
     let principal_arn = || format!("arn:aws:iam::{account}:user/{user_name}");
@@ -55,7 +56,7 @@ pub fn authorize(
         return Ok(());
     }
     let user = catalog.user(&caller.tenant.id, user_name);
-    if let Some(u) = user.filter(|u| u.context_free) {
+    if let Some(u) = user.filter(|u| u.context_free && !policies_here) {
         return cached(u, caller, catalog, op, body, &principal_arn);
     }
     let referenced = user.map(|u| u.referenced).unwrap_or_default();
@@ -94,12 +95,74 @@ pub fn authorize(
             }
         }
     }
-    iam::evaluate_all(policies, &ctx, &checks).map_err(|denied| {
-        let (action, resource) = checks
-            .get(denied.index)
-            .map_or(("", ""), |c| (c.action.as_str(), c.resource.as_str()));
-        ApiError::AccessDenied(iam::access_denied_message(&principal_arn(), action, resource, denied.decision))
+    if !policies_here {
+        return iam::evaluate_all(policies, &ctx, &checks).map_err(|denied| {
+            let (action, resource) = checks
+                .get(denied.index)
+                .map_or(("", ""), |c| (c.action.as_str(), c.resource.as_str()));
+            ApiError::AccessDenied(iam::access_denied_message(&principal_arn(), action, resource, denied.decision))
+        });
+    }
+    let arn = principal_arn();
+    let who = iam::Caller { account_id: account, arn: &arn };
+    iam::evaluate_all_with_resource_policies(policies, &ctx, &checks, who, |c| resource_policy(caller, catalog, &c.resource))
+        .map_err(|d| denied_message(&checks, &arn, d))
+}
+
+/// The resource-based policy that governs the resource `arn` of the
+/// caller's tenant, if any.
+fn resource_policy<'c>(caller: &Verified, catalog: &'c Catalog, arn: &str) -> Option<&'c iam::ResourcePolicy> {
+    let parsed = iam::TableArn::parse(arn).ok()?;
+    if parsed.account_id != caller.tenant.account_id {
+        return None;
+    }
+    catalog
+        .table(&caller.tenant.id, &parsed.table)?
+        .policy_for(&parsed.sub)
+        .map(std::convert::AsRef::as_ref)
+}
+
+fn denied_message(checks: &[iam::AuthzCheck], principal_arn: &str, d: iam::ResourceDenied) -> ApiError {
+    let (action, resource) = checks
+        .get(d.denied.index)
+        .map_or(("", ""), |c| (c.action.as_str(), c.resource.as_str()));
+    ApiError::AccessDenied(if d.by_resource_policy {
+        format!(
+            "User: {principal_arn} is not authorized to perform: {action} on resource: {resource} with an explicit deny in a resource-based policy"
+        )
+    } else {
+        iam::access_denied_message(principal_arn, action, resource, d.denied.decision)
     })
+}
+
+/// The tenant's root is allowed everything, except what a resource-based
+/// policy denies it; it may always manage the policies themselves, so a
+/// policy cannot lock the tenant out of its own table.
+fn root_under_resource_policies(caller: &Verified, catalog: &Catalog, op: Operation, body: &Value) -> Result<(), ApiError> {
+    if matches!(op, Operation::PutResourcePolicy | Operation::GetResourcePolicy | Operation::DeleteResourcePolicy) {
+        return Ok(());
+    }
+    let account = &caller.tenant.account_id;
+    let Ok(checks) = checks_for(op.name(), &caller.region, account, tables_only(op, body)) else {
+        return Ok(());
+    };
+    let arn = caller.principal_arn();
+    let mut principal = Principal::user(account, "", "");
+    principal.user_name = None;
+    let first = checks.first().map_or(("", ""), |c| (c.action.as_str(), c.resource.as_str()));
+    let ctx = RequestContext::new(principal, first.0, first.1);
+    let who = iam::Caller { account_id: account, arn: &arn };
+    for check in &checks {
+        let Some(policy) = resource_policy(caller, catalog, &check.resource) else { continue };
+        let view = RequestContext::new(ctx.principal.clone(), &check.action, &check.resource);
+        if policy.evaluate(&view, who) == iam::ResourceDecision::Deny {
+            return Err(ApiError::AccessDenied(format!(
+                "User: {arn} is not authorized to perform: {} on resource: {} with an explicit deny in a resource-based policy",
+                check.action, check.resource
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Drops the condition keys no policy of the user mentions (they cannot
@@ -372,7 +435,12 @@ fn tables_only(op: Operation, body: &Value) -> Target {
         Operation::ExecuteStatement | Operation::BatchExecuteStatement | Operation::ExecuteTransaction => {
             Target::Items(partiql_tables(op, body))
         }
-        Operation::TagResource | Operation::UntagResource | Operation::ListTagsOfResource => {
+        Operation::TagResource
+        | Operation::UntagResource
+        | Operation::ListTagsOfResource
+        | Operation::PutResourcePolicy
+        | Operation::GetResourcePolicy
+        | Operation::DeleteResourcePolicy => {
             Target::Arn(str_of(body, "ResourceArn").unwrap_or_default().to_owned())
         }
         // Authorized on the source table (the restored table is created

@@ -21,6 +21,10 @@ pub struct CatalogTable {
     pub indexes: Arc<crate::items::index::TableIndexes>,
     /// Its capacity counters, bound to its labels on first use.
     meters: std::sync::OnceLock<crate::metrics::TableMeters>,
+    /// Its resource-based policies, compiled, by the key of
+    /// `TableDefinition::resource_policies` (`""` for the table, a
+    /// stream's label for a stream).
+    pub policies: HashMap<String, Arc<iam::ResourcePolicy>>,
 }
 
 /// An IAM user and its attached policies, compiled for evaluation.
@@ -120,6 +124,16 @@ pub struct Catalog {
     users: HashMap<String, HashMap<String, Arc<CatalogUser>>>,
     /// Tables by tenant id, then name (sorted, as ListTables wants).
     tables: HashMap<String, BTreeMap<String, Arc<CatalogTable>>>,
+    /// Tenants with at least one resource-based policy.
+    policy_tenants: std::collections::HashSet<String>,
+}
+
+/// A policy that denies everything to everyone (stands in for a stored
+/// document that no longer parses).
+fn deny_all() -> iam::ResourcePolicy {
+    const DENY_ALL: &str =
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"*","Resource":"*"}]}"#;
+    iam::ResourcePolicy::parse(DENY_ALL).expect("a constant policy parses")
 }
 
 impl CatalogTable {
@@ -141,11 +155,35 @@ impl CatalogTable {
     /// A table with its index layouts computed.
     pub fn new(record: TableRecord, def: TableDefinition) -> CatalogTable {
         let indexes = Arc::new(crate::items::index::TableIndexes::new(&record.id, &def));
+        let policies = def
+            .resource_policies
+            .iter()
+            .map(|(key, p)| match iam::ResourcePolicy::parse(&p.document) {
+                Ok(compiled) => (key.clone(), Arc::new(compiled)),
+                Err(e) => {
+                    // Checked when attached; a document this build cannot
+                    // read is treated as denying everything below.
+                    tracing::error!(table = %record.name, error = %e, "unreadable resource-based policy");
+                    (key.clone(), Arc::new(deny_all()))
+                }
+            })
+            .collect();
         CatalogTable {
             record,
             def,
             indexes,
             meters: std::sync::OnceLock::new(),
+            policies,
+        }
+    }
+
+    /// The resource-based policy governing `resource` (an ARN of this
+    /// table, one of its indexes or streams): a stream's own, else the
+    /// table's.
+    pub fn policy_for(&self, sub: &iam::arn::SubResource) -> Option<&Arc<iam::ResourcePolicy>> {
+        match sub {
+            iam::arn::SubResource::Stream(label) => self.policies.get(label.as_str()),
+            _ => self.policies.get(""),
         }
     }
 
@@ -174,7 +212,23 @@ impl Catalog {
         for u in snapshot.users {
             c.put_user(u);
         }
+        c.index_policies();
         c
+    }
+
+    /// Recomputes which tenants have resource-based policies.
+    fn index_policies(&mut self) {
+        self.policy_tenants = self
+            .tables
+            .iter()
+            .filter(|(_, tables)| tables.values().any(|t| !t.policies.is_empty()))
+            .map(|(tenant, _)| tenant.clone())
+            .collect();
+    }
+
+    /// Whether some table or stream of `tenant_id` has a resource-based policy.
+    pub fn has_resource_policies(&self, tenant_id: &str) -> bool {
+        self.policy_tenants.contains(tenant_id)
     }
 
     fn put_user(&mut self, u: UserRecord) {
@@ -235,6 +289,7 @@ impl Catalog {
         for u in changes.users {
             c.put_user(u);
         }
+        c.index_policies();
         c
     }
 

@@ -49,6 +49,9 @@ pub enum ApiError {
     /// No backup has the ARN.
     #[error("{0}")]
     BackupNotFound(String),
+    /// No resource-based policy (or not the expected revision).
+    #[error("{0}")]
+    PolicyNotFound(String),
     /// A Streams shard iterator older than 15 minutes.
     #[error("{0}")]
     ExpiredIterator(String),
@@ -169,6 +172,7 @@ impl From<crate::sync::SyncError> for ApiError {
                 "ResourceNotFoundException" => ApiError::ResourceNotFound(d.message),
                 "LimitExceededException" => ApiError::LimitExceeded(d.message),
                 "ValidationException" => ApiError::Validation(d.message),
+                "PolicyNotFoundException" => ApiError::PolicyNotFound(d.message),
                 _ => ApiError::Internal(format!("control plane refused: {d}")),
             },
             other => ApiError::Internal(format!("management request failed: {other}")),
@@ -204,6 +208,7 @@ impl ApiError {
             ApiError::PointInTimeRecoveryUnavailable(_) => ErrorCode::PointInTimeRecoveryUnavailable,
             ApiError::InvalidRestoreTime(_) => ErrorCode::InvalidRestoreTime,
             ApiError::BackupNotFound(_) => ErrorCode::BackupNotFound,
+            ApiError::PolicyNotFound(_) => ErrorCode::PolicyNotFound,
             ApiError::ExpiredIterator(_) => ErrorCode::ExpiredIterator,
             ApiError::DuplicateItem => ErrorCode::DuplicateItem,
             ApiError::TransactionCanceled { .. } => ErrorCode::TransactionCanceled,

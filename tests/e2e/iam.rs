@@ -317,3 +317,131 @@ async fn policies_without_conditions_decide_by_action_and_resource() {
     assert!(err.message().unwrap().contains("dynamodb:PutItem on resource: arn:aws:dynamodb:us-east-1:"), "{:?}", err.message());
     s.stop().await;
 }
+
+/// Retries `f` until it fails with AccessDenied or 2 s pass.
+macro_rules! eventually_denied {
+    ($f:expr) => {{
+        let mut out = $f.await;
+        for _ in 0..40 {
+            match &out {
+                Err(e) if e.code() == Some("AccessDeniedException") => break,
+                _ => {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    out = $f.await;
+                }
+            }
+        }
+        out
+    }};
+}
+
+#[tokio::test]
+async fn resource_policies_are_revised_and_enforced() {
+    let s = Stack::start().await;
+    let root = s.client();
+    books(&root).await;
+    let alice = user(&s, "alice").await;
+    let account = s.tenant.account_id.clone();
+    let arn = format!("arn:aws:dynamodb:us-east-1:{account}:table/Books");
+    let not_found = |e: &dyn ProvideErrorMetadata, msg: &str| {
+        assert_eq!(e.code(), Some("PolicyNotFoundException"), "{:?}", e.message());
+        assert_eq!(e.message(), Some(format!("Resource-based policy not found for the provided ResourceArn: {msg}").as_str()));
+    };
+
+    let err = root.get_resource_policy().resource_arn(&arn).send().await.unwrap_err();
+    not_found(err.as_service_error().unwrap(), &arn);
+    let err = root.get_resource_policy().resource_arn(format!("{arn}_")).send().await.unwrap_err();
+    assert_eq!(err.code(), Some("ResourceNotFoundException"));
+    assert_eq!(err.message(), Some("Requested resource not found: Table: Books_ not found"));
+
+    // Alice may read by the table's policy alone; nobody may delete.
+    let document = json!({
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"AWS": format!("arn:aws:iam::{account}:user/alice")}, "Action": "dynamodb:GetItem", "Resource": &arn},
+            {"Effect": "Deny", "Principal": {"AWS": &account}, "Action": "dynamodb:DeleteItem", "Resource": "*"}
+        ]
+    })
+    .to_string();
+    let first = root.put_resource_policy().resource_arn(&arn).policy(&document).send().await.unwrap();
+    let first = first.revision_id().unwrap().to_owned();
+    let got = root.get_resource_policy().resource_arn(&arn).send().await.unwrap();
+    assert_eq!(got.policy(), Some(document.as_str()));
+    assert_eq!(got.revision_id(), Some(first.as_str()));
+    // The same document again is the same revision.
+    let again = root.put_resource_policy().resource_arn(&arn).policy(&document).send().await.unwrap();
+    assert_eq!(again.revision_id(), Some(first.as_str()));
+    let err = root
+        .put_resource_policy()
+        .resource_arn(&arn)
+        .policy(&document)
+        .expected_revision_id("NO_POLICY")
+        .send()
+        .await
+        .unwrap_err();
+    not_found(
+        err.as_service_error().unwrap(),
+        &format!("Requested policy update expecting none to be present for table Books, but a policy exists with revision id {first}."),
+    );
+
+    // Managing the policy is authorized on the table's ARN.
+    let err = alice.get_resource_policy().resource_arn(&arn).send().await.unwrap_err();
+    assert_eq!(
+        err.message(),
+        Some(format!("User: arn:aws:iam::{account}:user/alice is not authorized to perform: dynamodb:GetResourcePolicy on resource: {arn} because no identity-based policy allows the dynamodb:GetResourcePolicy action").as_str())
+    );
+
+    let get = || alice.get_item().table_name("Books").key("owner", Av::S("bob".into())).send();
+    let got = eventually_allowed!(get()).unwrap();
+    assert!(got.item().is_some());
+    let err = alice.put_item().table_name("Books").item("owner", Av::S("carol".into())).send().await.unwrap_err();
+    assert_eq!(
+        err.message(),
+        Some(format!("User: arn:aws:iam::{account}:user/alice is not authorized to perform: dynamodb:PutItem on resource: {arn} because no identity-based policy allows the dynamodb:PutItem action").as_str())
+    );
+    let err = root.delete_item().table_name("Books").key("owner", Av::S("bob".into())).send().await.unwrap_err();
+    assert_eq!(err.code(), Some("AccessDeniedException"));
+    assert_eq!(
+        err.message(),
+        Some(format!("User: arn:aws:iam::{account}:root is not authorized to perform: dynamodb:DeleteItem on resource: {arn} with an explicit deny in a resource-based policy").as_str())
+    );
+
+    // Deleting needs the current revision when one is named.
+    let err = root.delete_resource_policy().resource_arn(&arn).expected_revision_id("1").send().await.unwrap_err();
+    not_found(
+        err.as_service_error().unwrap(),
+        &format!("Requested update for policy with revision id 1, but the policy associated to target table Books has revision id {first}."),
+    );
+    let deleted = root.delete_resource_policy().resource_arn(&arn).expected_revision_id(&first).send().await.unwrap();
+    assert_eq!(deleted.revision_id(), Some(first.as_str()));
+    let err = root.get_resource_policy().resource_arn(&arn).send().await.unwrap_err();
+    not_found(err.as_service_error().unwrap(), &arn);
+    let err = eventually_denied!(get()).unwrap_err();
+    assert_eq!(err.code(), Some("AccessDeniedException"));
+    root.delete_item().table_name("Books").key("owner", Av::S("bob".into())).send().await.unwrap();
+
+    // CreateTable attaches a policy; a document without principals is refused
+    // and creates nothing.
+    let create = |name: &str, policy: String| {
+        root.create_table()
+            .table_name(name)
+            .attribute_definitions(AttributeDefinition::builder().attribute_name("k").attribute_type(ScalarAttributeType::S).build().unwrap())
+            .key_schema(KeySchemaElement::builder().attribute_name("k").key_type(KeyType::Hash).build().unwrap())
+            .billing_mode(BillingMode::PayPerRequest)
+            .resource_policy(policy)
+            .send()
+    };
+    let unnamed = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "dynamodb:*", "Resource": "*"}]});
+    let err = create("Unnamed", unnamed.to_string()).await.unwrap_err();
+    assert_eq!(err.code(), Some("ValidationException"));
+    assert!(root.describe_table().table_name("Unnamed").send().await.is_err());
+    create("Shared", document.clone()).await.unwrap();
+    let got = root
+        .get_resource_policy()
+        .resource_arn(format!("arn:aws:dynamodb:us-east-1:{account}:table/Shared"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(got.policy(), Some(document.as_str()));
+    s.stop().await;
+}

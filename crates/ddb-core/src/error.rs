@@ -23,6 +23,7 @@ pub enum ErrorCode {
     PointInTimeRecoveryUnavailable,
     InvalidRestoreTime,
     BackupNotFound,
+    PolicyNotFound,
     ExpiredIterator,
     ResourceInUse,
     LimitExceeded,
@@ -67,6 +68,7 @@ impl ErrorCode {
             }
             InvalidRestoreTime => "com.amazonaws.dynamodb.v20120810#InvalidRestoreTimeException",
             BackupNotFound => "com.amazonaws.dynamodb.v20120810#BackupNotFoundException",
+            PolicyNotFound => "com.amazonaws.dynamodb.v20120810#PolicyNotFoundException",
             ExpiredIterator => "com.amazonaws.dynamodb.v20120810#ExpiredIteratorException",
             ResourceInUse => "com.amazonaws.dynamodb.v20120810#ResourceInUseException",
             LimitExceeded => "com.amazonaws.dynamodb.v20120810#LimitExceededException",

@@ -35,7 +35,7 @@ pub fn evaluate<P: Borrow<Policy>>(policies: &[P], ctx: &RequestContext) -> Deci
     decide(policies, &ctx.view())
 }
 
-fn decide<P: Borrow<Policy>>(policies: &[P], req: &RequestView<'_>) -> Decision {
+pub(crate) fn decide<P: Borrow<Policy>>(policies: &[P], req: &RequestView<'_>) -> Decision {
     let mut allowed = false;
     for policy in policies {
         let (deny, allow) = policy.borrow().effects(req);

@@ -31,6 +31,7 @@ mod evaluate;
 mod ip;
 mod matcher;
 mod policy;
+mod resource;
 mod values;
 mod variables;
 
@@ -38,4 +39,7 @@ pub use arn::TableArn;
 pub use context::{keys, ContextKeys, ContextValue, Principal, RequestContext};
 pub use error::Error;
 pub use evaluate::{access_denied_message, evaluate, evaluate_all, AuthzCheck, Decision, Denied};
+pub use resource::{
+    evaluate_all_with_resource_policies, Caller, ResourceDecision, ResourceDenied, ResourcePolicy, MAX_RESOURCE_POLICY_SIZE,
+};
 pub use policy::{validate_size, Effect, Policy, Statement, Version, MAX_MANAGED_POLICY_SIZE};

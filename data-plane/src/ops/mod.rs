@@ -13,6 +13,7 @@ mod partiql;
 mod query_scan;
 mod range_read;
 mod reply;
+mod resource_policy;
 mod restore;
 pub(crate) mod streams;
 mod table_arn;
@@ -118,6 +119,9 @@ async fn dispatch_json(
         Operation::ExecuteStatement => partiql::execute::execute_statement(dp, caller, catalog, body).await,
         Operation::BatchExecuteStatement => partiql::batch::batch_execute_statement(dp, caller, catalog, body).await,
         Operation::ExecuteTransaction => partiql::transact::execute_transaction(dp, caller, catalog, body).await,
+        Operation::PutResourcePolicy => resource_policy::put(dp, caller, catalog, decode(body)?).await,
+        Operation::GetResourcePolicy => resource_policy::get(caller, catalog, decode(body)?),
+        Operation::DeleteResourcePolicy => resource_policy::delete(dp, caller, catalog, decode(body)?).await,
         Operation::DescribeLimits => Ok(table_settings::describe_limits()),
         Operation::DescribeEndpoints => Ok(table_settings::describe_endpoints(dp, host)),
         other => {

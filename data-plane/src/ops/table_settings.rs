@@ -17,7 +17,7 @@ use crate::catalog::{Catalog, CatalogTable};
 use crate::error::ApiError;
 use crate::DataPlane;
 
-async fn apply(dp: &DataPlane, caller: &Verified, name: &str, change: &TableChange) -> Result<CatalogTable, ApiError> {
+pub(super) async fn apply(dp: &DataPlane, caller: &Verified, name: &str, change: &TableChange) -> Result<CatalogTable, ApiError> {
     let body = serde_json::to_value(change).map_err(|e| ApiError::Internal(e.to_string()))?;
     let out = dp.client.change_table(&caller.tenant.id, name, &body, Some(&caller.actor())).await?;
     dp.wait_for_revision(out.revision).await;

@@ -26,14 +26,27 @@ pub(super) fn not_found(name: &str) -> ApiError {
 /// `CreateTable`
 pub async fn create(dp: &DataPlane, caller: &Verified, input: CreateTableInput) -> Result<Value, ApiError> {
     let spec = input.validate().map_err(ApiError::Validation)?;
+    if let Some(document) = &input.resource_policy {
+        super::resource_policy::check_document(document)?;
+    }
     let request = CreateTableRequest {
         tenant_id: caller.tenant.id.clone(),
         spec: serde_json::to_value(&spec).map_err(|e| ApiError::Internal(e.to_string()))?,
     };
     let change = dp.client.create_table(&request, Some(&caller.actor())).await?;
     dp.wait_for_revision(change.revision).await;
-    let def = serde_json::from_value(change.table.definition)
+    let mut def: ddb_core::api::table::TableDefinition = serde_json::from_value(change.table.definition)
         .map_err(|e| ApiError::Internal(format!("unreadable definition: {e}")))?;
+    if let Some(document) = input.resource_policy {
+        let arn = location(dp, caller).table_arn(&spec.name);
+        let attach = ddb_core::api::table::TableChange::ResourcePolicy {
+            target: ddb_core::api::table::PolicyTarget::Table,
+            arn,
+            document: Some(document),
+            expected_revision: None,
+        };
+        def = super::table_settings::apply(dp, caller, &spec.name, &attach).await?.def;
+    }
     // DynamoDB answers CREATING; the table is ACTIVE by the next call.
     Ok(json!({ "TableDescription": describe(&def, "CREATING", location(dp, caller), Usage::default()) }))
 }

@@ -30,6 +30,14 @@ pub enum TableChange {
     IndexReady(String),
     /// The table's items were restored from another table's history.
     Restored(super::spec::RestoreSummary),
+    /// Attach (`document`) or remove (`None`) the resource-based policy of
+    /// the table or one of its streams, if `expected_revision` matches.
+    ResourcePolicy {
+        target: super::policy::PolicyTarget,
+        arn: String,
+        document: Option<String>,
+        expected_revision: Option<String>,
+    },
 }
 
 /// One element of UpdateTable's `GlobalSecondaryIndexUpdates`, validated.
@@ -93,6 +101,9 @@ pub enum ChangeError {
     /// ResourceNotFoundException
     #[error("{0}")]
     NotFound(String),
+    /// PolicyNotFoundException
+    #[error("{0}")]
+    PolicyNotFound(String),
 }
 
 impl ChangeError {
@@ -102,13 +113,17 @@ impl ChangeError {
             ChangeError::Validation(_) => "ValidationException",
             ChangeError::LimitExceeded(_) => "LimitExceededException",
             ChangeError::NotFound(_) => "ResourceNotFoundException",
+            ChangeError::PolicyNotFound(_) => "PolicyNotFoundException",
         }
     }
 
     /// The message.
     pub fn message(&self) -> &str {
         match self {
-            ChangeError::Validation(m) | ChangeError::LimitExceeded(m) | ChangeError::NotFound(m) => m,
+            ChangeError::Validation(m)
+            | ChangeError::LimitExceeded(m)
+            | ChangeError::NotFound(m)
+            | ChangeError::PolicyNotFound(m) => m,
         }
     }
 }
@@ -163,6 +178,9 @@ impl TableDefinition {
             TableChange::Update(u) => self.update(u, now)?,
             TableChange::IndexReady(name) => self.creating_indexes.retain(|n| n != name),
             TableChange::Restored(summary) => self.restore = Some(summary.clone()),
+            TableChange::ResourcePolicy { target, arn, document, expected_revision } => {
+                self.set_resource_policy(target, arn, document.as_deref(), expected_revision.as_deref(), now)?;
+            }
         }
         Ok(())
     }

@@ -46,6 +46,10 @@ pub struct CreateTableInput {
     pub warm_throughput: Option<WarmThroughputInput>,
     #[serde(rename = "DeletionProtectionEnabled")]
     pub deletion_protection_enabled: Option<bool>,
+    /// A resource-based policy to attach (checked and attached by the
+    /// data plane, which knows the table's ARN).
+    #[serde(rename = "ResourcePolicy")]
+    pub resource_policy: Option<String>,
 }
 
 /// Highest provisioned capacity DynamoDB accepts in a request.

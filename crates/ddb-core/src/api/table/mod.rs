@@ -6,6 +6,7 @@ mod change;
 mod constraints;
 mod create;
 mod describe;
+mod policy;
 mod requests;
 mod restore;
 mod spec;
@@ -17,6 +18,9 @@ pub use backup::{
     backup_id, BackupArnInput, BackupRecord, CreateBackupInput, ListBackupsInput, RestoreTableFromBackupInput,
 };
 pub use create::CreateTableInput;
+pub use policy::{
+    check_document_size, PolicyTarget, PutResourcePolicyInput, ResourcePolicy, ResourcePolicyArnInput, MAX_POLICY_BYTES, NO_POLICY,
+};
 pub use restore::{RestoreRequest, RestoreSource, RestoreTableToPointInTimeInput};
 pub use requests::{
     PointInTimeRecoverySpecification, TagOp, TagsInput, TimeToLiveSpecification, UpdateContinuousBackupsInput,

@@ -265,6 +265,10 @@ pub struct TableDefinition {
     /// readable, as DynamoDB keeps them.
     #[serde(default)]
     pub past_streams: Vec<PastStream>,
+    /// Resource-based policies: the table's under `""`, a stream's under
+    /// its label.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub resource_policies: std::collections::BTreeMap<String, super::policy::ResourcePolicy>,
 }
 
 /// A disabled stream.
@@ -332,6 +336,7 @@ impl TableDefinition {
             pitr: None,
             restore: None,
             past_streams: Vec::new(),
+            resource_policies: std::collections::BTreeMap::new(),
         }
     }
 }
