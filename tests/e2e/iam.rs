@@ -353,6 +353,26 @@ async fn resource_policies_are_revised_and_enforced() {
     let err = root.get_resource_policy().resource_arn(format!("{arn}_")).send().await.unwrap_err();
     assert_eq!(err.code(), Some("ResourceNotFoundException"));
     assert_eq!(err.message(), Some("Requested resource not found: Table: Books_ not found"));
+    // Deleting no policy is a no-op.
+    let out = root.delete_resource_policy().resource_arn(&arn).send().await.unwrap();
+    assert_eq!(out.revision_id(), None);
+    let invalid = |e: &dyn ProvideErrorMetadata| (e.code().map(str::to_owned), e.message().map(str::to_owned));
+    let err = root.get_resource_policy().resource_arn("arn:aws:dynamodb:us-east-1:999999999999:table/Books").send().await.unwrap_err();
+    assert_eq!(
+        invalid(err.as_service_error().unwrap()),
+        (Some("ValidationException".into()), Some("This action is only supported by accounts that match the resource owner\u{2019}s account.".into()))
+    );
+    let err = root.get_resource_policy().resource_arn(format!("{arn}/index/byTitle")).send().await.unwrap_err();
+    assert_eq!(
+        err.message(),
+        Some(format!("One or more parameter values were invalid: Invalid resource arn provided, only table or stream is accepted. Provided resource arn: arn:aws:dynamodb:us-east-1:{account}").as_str())
+    );
+    let statement = |principal: Value| json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": principal, "Action": "dynamodb:GetItem", "Resource": &arn}]}).to_string();
+    for refused in [statement(json!("*")), statement(json!({"AWS": format!("arn:aws:iam::{account}:user/nobody")}))] {
+        let err = root.put_resource_policy().resource_arn(&arn).policy(refused).send().await.unwrap_err();
+        assert_eq!(err.code(), Some("ValidationException"));
+        assert!(err.message().unwrap().starts_with("One or more parameter values were invalid: Invalid policy document: "), "{err:?}");
+    }
 
     // Alice may read by the table's policy alone; nobody may delete.
     let document = json!({
@@ -366,11 +386,17 @@ async fn resource_policies_are_revised_and_enforced() {
     let first = root.put_resource_policy().resource_arn(&arn).policy(&document).send().await.unwrap();
     let first = first.revision_id().unwrap().to_owned();
     let got = root.get_resource_policy().resource_arn(&arn).send().await.unwrap();
-    assert_eq!(got.policy(), Some(document.as_str()));
+    // Kept in DynamoDB's canonical form: key order, account ids as root ARNs.
+    let canonical = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{account}:user/alice"}},"Action":"dynamodb:GetItem","Resource":"{arn}"}},{{"Effect":"Deny","Principal":{{"AWS":"arn:aws:iam::{account}:root"}},"Action":"dynamodb:DeleteItem","Resource":"*"}}]}}"#
+    );
+    assert_eq!(got.policy(), Some(canonical.as_str()));
     assert_eq!(got.revision_id(), Some(first.as_str()));
-    // The same document again is the same revision.
-    let again = root.put_resource_policy().resource_arn(&arn).policy(&document).send().await.unwrap();
-    assert_eq!(again.revision_id(), Some(first.as_str()));
+    // The same policy again, even as Get shows it, is the same revision.
+    for same in [&document, &canonical] {
+        let again = root.put_resource_policy().resource_arn(&arn).policy(same).send().await.unwrap();
+        assert_eq!(again.revision_id(), Some(first.as_str()));
+    }
     let err = root
         .put_resource_policy()
         .resource_arn(&arn)
@@ -442,6 +468,6 @@ async fn resource_policies_are_revised_and_enforced() {
         .send()
         .await
         .unwrap();
-    assert_eq!(got.policy(), Some(document.as_str()));
+    assert_eq!(got.policy().map(|p| p.replace("Shared", "Books")), Some(canonical.clone()));
     s.stop().await;
 }

@@ -101,6 +101,22 @@ impl ResourcePolicy {
         Ok(ResourcePolicy { policy, principals })
     }
 
+    /// Whether an unconditional Allow statement names everyone (`*`),
+    /// which DynamoDB refuses as unbounded access.
+    pub fn allows_everyone(&self) -> bool {
+        self.policy.statements().iter().zip(&self.principals).any(|(s, p)| {
+            s.effect() == Effect::Allow && !p.not && p.principals == Principals::Everyone && !s.depends_on_context()
+        })
+    }
+
+    /// The IAM principals (account ids and ARNs) the statements name.
+    pub fn named_principals(&self) -> impl Iterator<Item = &str> {
+        self.principals.iter().flat_map(|p| match &p.principals {
+            Principals::Aws(entries) => entries.iter().map(String::as_str).collect::<Vec<_>>(),
+            Principals::Everyone | Principals::Others => Vec::new(),
+        })
+    }
+
     /// What the policy says about `ctx` (whose action and resource are
     /// those of one check) for `caller`.
     pub fn evaluate(&self, ctx: &RequestContext, caller: Caller<'_>) -> ResourceDecision {
@@ -321,6 +337,18 @@ mod tests {
         assert_eq!(p.evaluate(&ctx("dynamodb:PutItem"), ALICE), ResourceDecision::Allow);
         assert_eq!(p.evaluate(&ctx("dynamodb:PutItem"), BOB), ResourceDecision::Deny);
         assert_eq!(p.evaluate(&ctx("dynamodb:PutItem"), ROOT), ResourceDecision::Allow);
+    }
+
+    #[test]
+    fn unbounded_grants_and_principals_are_visible() {
+        let p = policy(json!([
+            {"Effect": "Allow", "Principal": "*", "Action": "dynamodb:GetItem", "Resource": "*", "Condition": {"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}}},
+            {"Effect": "Deny", "Principal": "*", "Action": "dynamodb:PutItem", "Resource": "*"},
+            {"Effect": "Allow", "Principal": {"AWS": ["123456789012", "arn:aws:iam::123456789012:user/bob"]}, "Action": "dynamodb:Query", "Resource": "*"}
+        ]));
+        assert!(!p.allows_everyone());
+        assert_eq!(p.named_principals().collect::<Vec<_>>(), ["123456789012", "arn:aws:iam::123456789012:user/bob"]);
+        assert!(policy(json!([{"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "dynamodb:*", "Resource": "*"}])).allows_everyone());
     }
 
     #[test]

@@ -82,7 +82,7 @@ async fn dispatch_json(
     use ddb_core::api::table::TagOp;
     match op {
         Operation::ListTables => encode(list_tables::run(caller, catalog, decode(body)?)?),
-        Operation::CreateTable => tables::create(dp, caller, decode(body)?).await,
+        Operation::CreateTable => tables::create(dp, caller, catalog, decode(body)?).await,
         Operation::DescribeTable => tables::describe_table(dp, caller, catalog, decode(body)?).await,
         Operation::DeleteTable => tables::delete(dp, caller, catalog, decode(body)?).await,
         Operation::UpdateTable => table_settings::update_table(dp, caller, catalog, decode(body)?).await,

@@ -18,20 +18,27 @@ use crate::catalog::{Catalog, CatalogTable};
 use crate::error::ApiError;
 use crate::DataPlane;
 
-/// The table and policy target a `ResourceArn` names.
+/// The table and policy target a `ResourceArn` names, refused with the
+/// errors DynamoDB gives for each other form.
 fn resolve<'c>(
     catalog: &'c Catalog,
     caller: &Verified,
-    action: &str,
     arn: &str,
 ) -> Result<(&'c std::sync::Arc<CatalogTable>, PolicyTarget), ApiError> {
-    let invalid = || ApiError::Validation(format!("Invalid ResourceArn provided as input {arn}"));
-    let parsed = TableArn::parse(arn).map_err(|_| invalid())?;
-    if parsed.account_id != caller.tenant.account_id {
-        return Err(super::table_arn::other_account(caller, action, arn));
+    let invalid = |what: &str| ApiError::Validation(format!("One or more parameter values were invalid: {what}"));
+    if !arn.starts_with("arn:") {
+        return Err(invalid(&format!("ARNs must start with 'arn:': {arn}")));
     }
-    if parsed.region != caller.region {
-        return Err(not_found(&parsed.table));
+    let mut fields = arn.splitn(6, ':');
+    let (partition, service, account) = (fields.nth(1), fields.next(), fields.nth(1));
+    if service == Some("dynamodb") && account.is_some_and(|a| a != caller.tenant.account_id) {
+        return Err(ApiError::Validation(
+            "This action is only supported by accounts that match the resource owner\u{2019}s account.".into(),
+        ));
+    }
+    let parsed = TableArn::parse(arn).map_err(|_| invalid(&format!("Provided Arn is not a DynamoDB resource arn: {arn}")))?;
+    if parsed.region != caller.region || partition != Some("aws") {
+        return Err(invalid(&format!("Invalid resource Arn: {arn}")));
     }
     let table = catalog.table(&caller.tenant.id, &parsed.table).ok_or_else(|| not_found(&parsed.table))?;
     let target = match parsed.sub {
@@ -40,26 +47,50 @@ fn resolve<'c>(
             let known = table.def.stream_label.as_deref() == Some(label.as_str())
                 || table.def.past_streams.iter().any(|s| s.label == label);
             if !known {
-                return Err(ApiError::ResourceNotFound(format!("Requested resource not found: Stream: {arn} not found")));
+                return Err(ApiError::ResourceNotFound(format!(
+                    "Requested resource not found: Stream: {label} not found for Table: {}",
+                    parsed.table
+                )));
             }
             PolicyTarget::Stream(label)
         }
-        SubResource::Index(_) | SubResource::Backup(_) => {
-            return Err(ApiError::Validation(format!(
-                "One or more parameter values were invalid: Invalid resource arn provided, only table or stream is accepted. Provided resource arn: {arn}"
-            )))
+        SubResource::Index(_) => {
+            // DynamoDB names the ARN only up to its account here.
+            let shown: String = arn.splitn(6, ':').take(5).collect::<Vec<_>>().join(":");
+            return Err(invalid(&format!(
+                "Invalid resource arn provided, only table or stream is accepted. Provided resource arn: {shown}"
+            )));
         }
+        SubResource::Backup(_) => return Err(invalid(&format!("Provided Arn is not a DynamoDB resource arn: {arn}"))),
     };
     Ok((table, target))
 }
 
-/// A policy document as DynamoDB accepts it: a valid resource-based
-/// policy (every statement names its principals), at most 20 KB.
-pub(super) fn check_document(document: &str) -> Result<(), ApiError> {
+/// A policy document as DynamoDB accepts it — a valid resource-based
+/// policy (every statement names its principals), at most 20 KB, granting
+/// nothing unconditionally to everyone, naming only principals that exist
+/// (the tenant's users and account, other accounts) — in its canonical
+/// form.
+pub(super) fn check_document(caller: &Verified, catalog: &Catalog, document: &str) -> Result<String, ApiError> {
+    let invalid = |why: String| ApiError::Validation(format!("One or more parameter values were invalid: Invalid policy document: {why}"));
     ddb_core::api::table::check_document_size(document).map_err(ApiError::Validation)?;
-    iam::ResourcePolicy::parse(document)
-        .map(|_| ())
-        .map_err(|e| ApiError::Validation(format!("Invalid policy document: {e}")))
+    let policy = iam::ResourcePolicy::parse(document).map_err(|e| invalid(e.to_string()))?;
+    if policy.allows_everyone() {
+        return Err(invalid("Policy grants unbounded access: an Allow statement names every principal (\"*\") without a condition".into()));
+    }
+    let own_users = format!("arn:aws:iam::{}:user/", caller.tenant.account_id);
+    let own_account = format!("arn:aws:iam::{}:", caller.tenant.account_id);
+    for principal in policy.named_principals() {
+        let exists = match principal.strip_prefix(&own_users) {
+            Some(name) => catalog.user(&caller.tenant.id, name.rsplit('/').next().unwrap_or(name)).is_some(),
+            // The account itself, or another account (its own business).
+            None => !principal.starts_with(&own_account) || principal == format!("{own_account}root"),
+        };
+        if !exists {
+            return Err(invalid(format!("Invalid principal in policy: \"AWS\" : \"{principal}\"")));
+        }
+    }
+    ddb_core::api::table::canonical_document(document).map_err(invalid)
 }
 
 /// Sends the change and returns the policy of `target` afterwards.
@@ -75,8 +106,8 @@ async fn change(
 /// `PutResourcePolicy`
 pub async fn put(dp: &DataPlane, caller: &Verified, catalog: &Catalog, input: PutResourcePolicyInput) -> Result<Value, ApiError> {
     let (arn, document) = input.validate().map_err(ApiError::Validation)?;
-    let (table, target) = resolve(catalog, caller, "PutResourcePolicy", arn)?;
-    check_document(document)?;
+    let (table, target) = resolve(catalog, caller, arn)?;
+    let document = check_document(caller, catalog, document)?;
     let updated = change(
         dp,
         caller,
@@ -84,7 +115,7 @@ pub async fn put(dp: &DataPlane, caller: &Verified, catalog: &Catalog, input: Pu
         TableChange::ResourcePolicy {
             target: target.clone(),
             arn: arn.to_owned(),
-            document: Some(document.to_owned()),
+            document: Some(document),
             expected_revision: input.expected_revision_id.clone(),
         },
     )
@@ -100,17 +131,18 @@ pub async fn put(dp: &DataPlane, caller: &Verified, catalog: &Catalog, input: Pu
 /// `GetResourcePolicy`
 pub fn get(caller: &Verified, catalog: &Catalog, input: ResourcePolicyArnInput) -> Result<Value, ApiError> {
     let arn = input.validate().map_err(ApiError::Validation)?;
-    let (table, target) = resolve(catalog, caller, "GetResourcePolicy", arn)?;
+    let (table, target) = resolve(catalog, caller, arn)?;
     let policy = table.def.resource_policy(&target).ok_or_else(|| {
         ApiError::PolicyNotFound(format!("Resource-based policy not found for the provided ResourceArn: {arn}"))
     })?;
-    Ok(json!({ "Policy": policy.document, "RevisionId": policy.revision_id }))
+    Ok(json!({ "Policy": policy.answer(), "RevisionId": policy.revision_id }))
 }
 
-/// `DeleteResourcePolicy`: answers the revision that was removed.
+/// `DeleteResourcePolicy`: answers the revision that was removed (nothing
+/// when there was no policy, as DynamoDB answers).
 pub async fn delete(dp: &DataPlane, caller: &Verified, catalog: &Catalog, input: ResourcePolicyArnInput) -> Result<Value, ApiError> {
     let arn = input.validate().map_err(ApiError::Validation)?;
-    let (table, target) = resolve(catalog, caller, "DeleteResourcePolicy", arn)?;
+    let (table, target) = resolve(catalog, caller, arn)?;
     let removed = table.def.resource_policy(&target).map(|p| p.revision_id.clone());
     change(
         dp,
@@ -124,5 +156,5 @@ pub async fn delete(dp: &DataPlane, caller: &Verified, catalog: &Catalog, input:
         },
     )
     .await?;
-    Ok(json!({ "RevisionId": removed.unwrap_or_default() }))
+    Ok(removed.map_or_else(|| json!({}), |r| json!({ "RevisionId": r })))
 }

@@ -24,11 +24,12 @@ pub(super) fn not_found(name: &str) -> ApiError {
 }
 
 /// `CreateTable`
-pub async fn create(dp: &DataPlane, caller: &Verified, input: CreateTableInput) -> Result<Value, ApiError> {
+pub async fn create(dp: &DataPlane, caller: &Verified, catalog: &Catalog, input: CreateTableInput) -> Result<Value, ApiError> {
     let spec = input.validate().map_err(ApiError::Validation)?;
-    if let Some(document) = &input.resource_policy {
-        super::resource_policy::check_document(document)?;
-    }
+    let policy = match &input.resource_policy {
+        Some(document) => Some(super::resource_policy::check_document(caller, catalog, document)?),
+        None => None,
+    };
     let request = CreateTableRequest {
         tenant_id: caller.tenant.id.clone(),
         spec: serde_json::to_value(&spec).map_err(|e| ApiError::Internal(e.to_string()))?,
@@ -37,7 +38,7 @@ pub async fn create(dp: &DataPlane, caller: &Verified, input: CreateTableInput) 
     dp.wait_for_revision(change.revision).await;
     let mut def: ddb_core::api::table::TableDefinition = serde_json::from_value(change.table.definition)
         .map_err(|e| ApiError::Internal(format!("unreadable definition: {e}")))?;
-    if let Some(document) = input.resource_policy {
+    if let Some(document) = policy {
         let arn = location(dp, caller).table_arn(&spec.name);
         let attach = ddb_core::api::table::TableChange::ResourcePolicy {
             target: ddb_core::api::table::PolicyTarget::Table,

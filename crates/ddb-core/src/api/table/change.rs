@@ -31,7 +31,8 @@ pub enum TableChange {
     /// The table's items were restored from another table's history.
     Restored(super::spec::RestoreSummary),
     /// Attach (`document`) or remove (`None`) the resource-based policy of
-    /// the table or one of its streams, if `expected_revision` matches.
+    /// the table or one of its streams (`arn`, for the audit log), if
+    /// `expected_revision` matches.
     ResourcePolicy {
         target: super::policy::PolicyTarget,
         arn: String,
@@ -178,8 +179,8 @@ impl TableDefinition {
             TableChange::Update(u) => self.update(u, now)?,
             TableChange::IndexReady(name) => self.creating_indexes.retain(|n| n != name),
             TableChange::Restored(summary) => self.restore = Some(summary.clone()),
-            TableChange::ResourcePolicy { target, arn, document, expected_revision } => {
-                self.set_resource_policy(target, arn, document.as_deref(), expected_revision.as_deref(), now)?;
+            TableChange::ResourcePolicy { target, document, expected_revision, .. } => {
+                self.set_resource_policy(target, document.as_deref(), expected_revision.as_deref(), now)?;
             }
         }
         Ok(())

@@ -19,7 +19,7 @@ pub use backup::{
 };
 pub use create::CreateTableInput;
 pub use policy::{
-    check_document_size, PolicyTarget, PutResourcePolicyInput, ResourcePolicy, ResourcePolicyArnInput, MAX_POLICY_BYTES, NO_POLICY,
+    canonical_document, check_document_size, PolicyTarget, PutResourcePolicyInput, ResourcePolicy, ResourcePolicyArnInput, MAX_POLICY_BYTES, NO_POLICY,
 };
 pub use restore::{RestoreRequest, RestoreSource, RestoreTableToPointInTimeInput};
 pub use requests::{

@@ -5,6 +5,7 @@
 //! DynamoDB's PolicyNotFoundException messages.
 
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use super::change::ChangeError;
 use super::constraints::Constraints;
@@ -121,6 +122,123 @@ pub fn check_document_size(policy: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// The form DynamoDB keeps a policy document in, and answers
+/// GetResourcePolicy with: minified, keys in a fixed order (`Version`,
+/// `Id`, `Statement`; in each statement `Sid`, `Effect`, `Principal`,
+/// `Action`, `Resource`, `Condition` and their `Not` forms), `Statement`
+/// always a list, one-element `Action`/`Resource` lists as strings, and
+/// account-id principals as the account's root ARN, each listed once.
+/// Documents with the same canonical form are the same policy (a re-Put
+/// keeps its revision). A missing `Version` stays missing here; see
+/// [`ResourcePolicy::answer`].
+pub fn canonical_document(text: &str) -> Result<String, String> {
+    let value: Value = serde_json::from_str(text).map_err(|e| format!("the document is not JSON: {e}"))?;
+    let Value::Object(doc) = &value else {
+        return Err("the document must be a JSON object".into());
+    };
+    let mut out = String::from("{");
+    let mut first = true;
+    for key in ["Version", "Id"] {
+        if let Some(v) = doc.get(key) {
+            member(&mut out, &mut first, key, &v.to_string());
+        }
+    }
+    let statements: Vec<&Value> = match doc.get("Statement") {
+        Some(Value::Array(items)) => items.iter().collect(),
+        Some(one) => vec![one],
+        None => Vec::new(),
+    };
+    let rendered: Vec<String> = statements.into_iter().map(canonical_statement).collect();
+    member(&mut out, &mut first, "Statement", &format!("[{}]", rendered.join(",")));
+    out.push('}');
+    Ok(out)
+}
+
+fn member(out: &mut String, first: &mut bool, key: &str, value: &str) {
+    if !*first {
+        out.push(',');
+    }
+    *first = false;
+    out.push_str(&Value::String(key.to_owned()).to_string());
+    out.push(':');
+    out.push_str(value);
+}
+
+fn canonical_statement(statement: &Value) -> String {
+    let Value::Object(s) = statement else {
+        return statement.to_string();
+    };
+    let mut out = String::from("{");
+    let mut first = true;
+    for key in [
+        "Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction", "Resource", "NotResource", "Condition",
+    ] {
+        let Some(v) = s.get(key) else { continue };
+        let v = match key {
+            "Principal" | "NotPrincipal" => canonical_principal(v),
+            "Action" | "NotAction" | "Resource" | "NotResource" => single(v.clone()),
+            _ => v.clone(),
+        };
+        member(&mut out, &mut first, key, &v.to_string());
+    }
+    // Elements DynamoDB does not know are kept (the policy check refuses them).
+    for (key, v) in s.iter().filter(|(k, _)| {
+        !matches!(
+            k.as_str(),
+            "Sid" | "Effect" | "Principal" | "NotPrincipal" | "Action" | "NotAction" | "Resource" | "NotResource" | "Condition"
+        )
+    }) {
+        member(&mut out, &mut first, key, &v.to_string());
+    }
+    out.push('}');
+    out
+}
+
+/// A one-element list as its element.
+fn single(v: Value) -> Value {
+    match v {
+        Value::Array(mut items) if items.len() == 1 => items.pop().unwrap_or(Value::Null),
+        other => other,
+    }
+}
+
+fn canonical_principal(v: &Value) -> Value {
+    let Value::Object(types) = v else { return v.clone() };
+    let mut out = serde_json::Map::new();
+    for (kind, names) in types {
+        let list: Vec<Value> = match names {
+            Value::Array(items) => items.clone(),
+            other => vec![other.clone()],
+        };
+        let mut seen: Vec<Value> = Vec::with_capacity(list.len());
+        for name in list {
+            let name = match name {
+                Value::String(s) if kind == "AWS" && s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit()) => {
+                    Value::String(format!("arn:aws:iam::{s}:root"))
+                }
+                other => other,
+            };
+            if !seen.contains(&name) {
+                seen.push(name);
+            }
+        }
+        out.insert(kind.clone(), single(Value::Array(seen)));
+    }
+    Value::Object(out)
+}
+
+impl ResourcePolicy {
+    /// The document as GetResourcePolicy answers it: the canonical form,
+    /// with the policy language's default `Version` (2008-10-17) when the
+    /// document named none.
+    pub fn answer(&self) -> String {
+        match self.document.strip_prefix('{') {
+            Some(rest) if !self.document.starts_with("{\"Version\"") => format!("{{\"Version\":\"2008-10-17\",{rest}"),
+            _ => self.document.clone(),
+        }
+    }
+}
+
 fn not_found(msg: String) -> ChangeError {
     ChangeError::PolicyNotFound(format!("Resource-based policy not found for the provided ResourceArn: {msg}"))
 }
@@ -134,12 +252,10 @@ impl TableDefinition {
     /// Attaches `document` to `target` (or, with `None`, removes its
     /// policy) at `now` (seconds since the epoch), if `expected` (an
     /// `ExpectedRevisionId`) matches. Attaching the document already
-    /// attached keeps its revision. `arn` is the resource's ARN, for
-    /// messages.
+    /// attached keeps its revision; removing no policy changes nothing.
     pub fn set_resource_policy(
         &mut self,
         target: &PolicyTarget,
-        arn: &str,
         document: Option<&str>,
         expected: Option<&str>,
         now: f64,
@@ -165,7 +281,7 @@ impl TableDefinition {
                     "Requested update for policy with revision id {want}, but no policy is associated to target table {table}."
                 )))
             }
-            (None, None) if document.is_none() => return Err(not_found(arn.to_owned())),
+            // Deleting nothing is a no-op, as DynamoDB answers it.
             _ => {}
         }
         match document {
@@ -205,30 +321,44 @@ mod tests {
         TableDefinition::new("id".into(), 1.0, input.validate().unwrap())
     }
 
-    const ARN: &str = "arn:aws:dynamodb:us-east-1:000000000000:table/Tab";
-
     #[test]
     fn revisions_follow_documents_and_expectations() {
         let mut d = def();
         let t = PolicyTarget::Table;
-        let e = d.set_resource_policy(&t, ARN, None, None, 10.0).unwrap_err();
-        assert_eq!(e.message(), format!("Resource-based policy not found for the provided ResourceArn: {ARN}"));
-        d.set_resource_policy(&t, ARN, Some("a"), Some(NO_POLICY), 10.0).unwrap();
+        d.set_resource_policy(&t, None, None, 10.0).unwrap();
+        assert!(d.resource_policy(&t).is_none());
+        d.set_resource_policy(&t, Some("a"), Some(NO_POLICY), 10.0).unwrap();
         let first = d.resource_policy(&t).unwrap().revision_id.clone();
         assert_eq!(first, "10000");
         // The same document again: same revision.
-        d.set_resource_policy(&t, ARN, Some("a"), None, 20.0).unwrap();
+        d.set_resource_policy(&t, Some("a"), None, 20.0).unwrap();
         assert_eq!(d.resource_policy(&t).unwrap().revision_id, first);
-        let e = d.set_resource_policy(&t, ARN, Some("b"), Some(NO_POLICY), 20.0).unwrap_err();
+        let e = d.set_resource_policy(&t, Some("b"), Some(NO_POLICY), 20.0).unwrap_err();
         assert_eq!(e.code(), "PolicyNotFoundException");
         assert!(e.message().ends_with("expecting none to be present for table Tab, but a policy exists with revision id 10000."));
         // A clock that went back still gives a greater revision.
-        d.set_resource_policy(&t, ARN, Some("b"), Some(&first), 5.0).unwrap();
+        d.set_resource_policy(&t, Some("b"), Some(&first), 5.0).unwrap();
         assert_eq!(d.resource_policy(&t).unwrap().revision_id, "10001");
-        let e = d.set_resource_policy(&t, ARN, None, Some(&first), 30.0).unwrap_err();
+        let e = d.set_resource_policy(&t, None, Some(&first), 30.0).unwrap_err();
         assert!(e.message().ends_with("revision id 10000, but the policy associated to target table Tab has revision id 10001."));
-        d.set_resource_policy(&t, ARN, None, Some("10001"), 30.0).unwrap();
+        d.set_resource_policy(&t, None, Some("10001"), 30.0).unwrap();
         assert!(d.resource_policy(&t).is_none());
+    }
+
+    #[test]
+    fn documents_are_kept_in_canonical_form() {
+        let sent = r#"{"Statement": {"Action": ["dynamodb:GetItem"], "Resource": ["a", "b"], "Principal": {"AWS": ["123456789012", "arn:aws:iam::123456789012:root"]}, "Effect": "Allow"}, "Version": "2012-10-17"}"#;
+        assert_eq!(
+            canonical_document(sent).unwrap(),
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"dynamodb:GetItem","Resource":["a","b"]}]}"#
+        );
+        let unversioned = canonical_document(r#"{"Statement":[{"Effect":"Deny","Principal":"*","Action":"*","Resource":"*"}]}"#).unwrap();
+        let p = ResourcePolicy { document: unversioned.clone(), revision_id: "1".into() };
+        assert_eq!(
+            p.answer(),
+            r#"{"Version":"2008-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"*","Resource":"*"}]}"#
+        );
+        assert_ne!(canonical_document(&p.answer()).unwrap(), unversioned, "a defaulted Version is another document");
     }
 
     #[test]
@@ -237,7 +367,7 @@ mod tests {
         let e = input.validate().unwrap_err();
         assert!(e.contains("Value null at 'resourceArn' failed to satisfy constraint: Member must not be null"), "{e}");
         let input = PutResourcePolicyInput {
-            resource_arn: Some(ARN.into()),
+            resource_arn: Some("arn:aws:dynamodb:us-east-1:000000000000:table/Tab".into()),
             policy: Some("x".repeat(MAX_POLICY_BYTES + 1)),
             ..Default::default()
         };
