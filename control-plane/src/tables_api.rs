@@ -73,6 +73,7 @@ fn change_action(change: &Change) -> &'static str {
         Change::Restored(_) => "dynamodb:RestoreTableToPointInTime",
         Change::ResourcePolicy { document: Some(_), .. } => "dynamodb:PutResourcePolicy",
         Change::ResourcePolicy { document: None, .. } => "dynamodb:DeleteResourcePolicy",
+        Change::ContributorInsights { .. } => "dynamodb:UpdateContributorInsights",
     }
 }
 

@@ -349,3 +349,76 @@ async fn time_to_live_deletes_expired_items() {
     assert_eq!(deleted, Some(1.0), "{text}");
     s.stop().await;
 }
+
+#[tokio::test]
+async fn contributor_insights_are_switched_on_and_off() {
+    use aws_sdk_dynamodb::types::{ContributorInsightsAction as Action, ContributorInsightsMode as Mode, ContributorInsightsStatus as Status};
+    let s = Stack::start().await;
+    let c = s.client();
+    create(&c, "Insights").await;
+    create(&c, "Quiet").await;
+    let d = c.describe_contributor_insights().table_name("Insights").send().await.unwrap();
+    assert_eq!(d.contributor_insights_status(), Some(&Status::Disabled));
+    assert!(d.last_update_date_time().is_none() && d.contributor_insights_mode().is_none());
+
+    let on = c
+        .update_contributor_insights()
+        .table_name("Insights")
+        .contributor_insights_action(Action::Enable)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(on.contributor_insights_status(), Some(&Status::Enabling));
+    assert_eq!(on.contributor_insights_mode(), Some(&Mode::AccessedAndThrottledKeys));
+    let d = c.describe_contributor_insights().table_name("Insights").send().await.unwrap();
+    assert_eq!(d.contributor_insights_status(), Some(&Status::Enabled));
+    let rules = d.contributor_insights_rule_list();
+    assert_eq!(rules.len(), 2, "{rules:?}");
+    assert!(rules[0].starts_with("DynamoDBContributorInsights-PKC-Insights-") && rules[1].starts_with("DynamoDBContributorInsights-PKT-Insights-"));
+    assert!(d.last_update_date_time().is_some());
+    // Enabling again changes nothing and says so.
+    let again = c
+        .update_contributor_insights()
+        .table_name("Insights")
+        .contributor_insights_action(Action::Enable)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.contributor_insights_status(), Some(&Status::Enabled));
+
+    let listed = c.list_contributor_insights().send().await.unwrap();
+    let summaries = listed.contributor_insights_summaries();
+    assert_eq!(summaries.len(), 1, "{summaries:?}");
+    assert_eq!(summaries[0].table_name(), Some("Insights"));
+    assert!(listed.next_token().is_none());
+    // Pages of one across two tables.
+    c.update_contributor_insights().table_name("Quiet").contributor_insights_action(Action::Enable).send().await.unwrap();
+    let first = c.list_contributor_insights().max_results(1).send().await.unwrap();
+    assert_eq!(first.contributor_insights_summaries()[0].table_name(), Some("Insights"));
+    let token = first.next_token().expect("a second page").to_owned();
+    let second = c.list_contributor_insights().max_results(1).next_token(token).send().await.unwrap();
+    assert_eq!(second.contributor_insights_summaries()[0].table_name(), Some("Quiet"));
+    assert!(second.next_token().is_none());
+    let err = c.list_contributor_insights().max_results(101).send().await.unwrap_err();
+    assert_eq!(err.code(), Some("ValidationException"));
+    c.update_contributor_insights().table_name("Quiet").contributor_insights_action(Action::Disable).send().await.unwrap();
+
+    let err = c.describe_contributor_insights().table_name("Insights").index_name("nope").send().await.unwrap_err();
+    assert_eq!(err.code(), Some("ResourceNotFoundException"));
+    let err = c.describe_contributor_insights().table_name("Missing").send().await.unwrap_err();
+    assert_eq!(err.code(), Some("ResourceNotFoundException"));
+
+    let off = c
+        .update_contributor_insights()
+        .table_name("Insights")
+        .contributor_insights_action(Action::Disable)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(off.contributor_insights_status(), Some(&Status::Disabling));
+    let d = c.describe_contributor_insights().table_name("Insights").send().await.unwrap();
+    assert_eq!(d.contributor_insights_status(), Some(&Status::Disabled));
+    assert!(d.contributor_insights_rule_list().is_empty());
+    assert!(c.list_contributor_insights().send().await.unwrap().contributor_insights_summaries().is_empty());
+    s.stop().await;
+}

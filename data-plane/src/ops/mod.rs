@@ -6,6 +6,8 @@ mod backups;
 mod batch;
 mod client_tokens;
 mod consumed;
+mod hex;
+mod insights;
 mod item_read;
 mod item_write;
 mod list_tables;
@@ -119,6 +121,9 @@ async fn dispatch_json(
         Operation::ExecuteStatement => partiql::execute::execute_statement(dp, caller, catalog, body).await,
         Operation::BatchExecuteStatement => partiql::batch::batch_execute_statement(dp, caller, catalog, body).await,
         Operation::ExecuteTransaction => partiql::transact::execute_transaction(dp, caller, catalog, body).await,
+        Operation::UpdateContributorInsights => insights::update(dp, caller, catalog, decode(body)?).await,
+        Operation::DescribeContributorInsights => insights::describe(caller, catalog, decode(body)?),
+        Operation::ListContributorInsights => insights::list(caller, catalog, decode(body)?),
         Operation::PutResourcePolicy => resource_policy::put(dp, caller, catalog, decode(body)?).await,
         Operation::GetResourcePolicy => resource_policy::get(caller, catalog, decode(body)?),
         Operation::DeleteResourcePolicy => resource_policy::delete(dp, caller, catalog, decode(body)?).await,

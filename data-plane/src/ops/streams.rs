@@ -239,15 +239,11 @@ struct Iterator {
 impl Iterator {
     fn encode(&self) -> String {
         let text = format!("1|{}|{}|{}|{}", self.tenant, self.next, self.issued_millis, self.stream_arn);
-        text.bytes().map(|b| format!("{b:02x}")).collect()
+        super::hex::encode(text.as_bytes())
     }
 
     fn decode(token: &str) -> Option<Iterator> {
-        let bytes: Option<Vec<u8>> = (0..token.len())
-            .step_by(2)
-            .map(|i| token.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok()))
-            .collect();
-        let text = String::from_utf8(bytes?).ok()?;
+        let text = String::from_utf8(super::hex::decode(token)?).ok()?;
         let mut parts = text.splitn(5, '|');
         if parts.next()? != "1" {
             return None;

@@ -39,6 +39,8 @@ pub enum TableChange {
         document: Option<String>,
         expected_revision: Option<String>,
     },
+    /// UpdateContributorInsights on the table (`index` `None`) or a GSI.
+    ContributorInsights { index: Option<String>, enable: bool, mode: Option<String> },
 }
 
 /// One element of UpdateTable's `GlobalSecondaryIndexUpdates`, validated.
@@ -182,6 +184,9 @@ impl TableDefinition {
             TableChange::ResourcePolicy { target, document, expected_revision, .. } => {
                 self.set_resource_policy(target, document.as_deref(), expected_revision.as_deref(), now)?;
             }
+            TableChange::ContributorInsights { index, enable, mode } => {
+                self.update_insights(index.as_deref(), *enable, mode.as_deref(), now)?;
+            }
         }
         Ok(())
     }
@@ -248,6 +253,7 @@ impl TableDefinition {
                 GsiUpdate::Delete(name) => {
                     let before = self.spec.global_secondary_indexes.len();
                     self.spec.global_secondary_indexes.retain(|i| &i.name != name);
+                    self.contributor_insights.remove(name);
                     if self.spec.global_secondary_indexes.len() == before {
                         return Err(ChangeError::NotFound(format!(
                             "Requested resource not found: Index: {name} not found"

@@ -6,6 +6,7 @@ mod change;
 mod constraints;
 mod create;
 mod describe;
+mod insights;
 mod policy;
 mod requests;
 mod restore;
@@ -18,6 +19,10 @@ pub use backup::{
     backup_id, BackupArnInput, BackupRecord, CreateBackupInput, ListBackupsInput, RestoreTableFromBackupInput,
 };
 pub use create::CreateTableInput;
+pub use insights::{
+    update_answer as insights_update_answer, DescribeContributorInsightsInput, InsightsState, ListContributorInsightsInput,
+    UpdateContributorInsightsInput,
+};
 pub use policy::{
     canonical_document, check_document_size, PolicyTarget, PutResourcePolicyInput, ResourcePolicy, ResourcePolicyArnInput, MAX_POLICY_BYTES, NO_POLICY,
 };

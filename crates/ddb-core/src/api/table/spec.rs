@@ -269,6 +269,10 @@ pub struct TableDefinition {
     /// its label.
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub resource_policies: std::collections::BTreeMap<String, super::policy::ResourcePolicy>,
+    /// Contributor Insights of the table (under `""`) and its GSIs, once
+    /// configured.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub contributor_insights: std::collections::BTreeMap<String, super::insights::InsightsState>,
 }
 
 /// A disabled stream.
@@ -337,6 +341,7 @@ impl TableDefinition {
             restore: None,
             past_streams: Vec::new(),
             resource_policies: std::collections::BTreeMap::new(),
+            contributor_insights: std::collections::BTreeMap::new(),
         }
     }
 }
