@@ -405,6 +405,7 @@ async fn contributor_insights_are_switched_on_and_off() {
 
     let err = c.describe_contributor_insights().table_name("Insights").index_name("nope").send().await.unwrap_err();
     assert_eq!(err.code(), Some("ResourceNotFoundException"));
+    assert_eq!(err.message(), Some("Requested resource not found: Index: nope not found for table: Insights"));
     let err = c.describe_contributor_insights().table_name("Missing").send().await.unwrap_err();
     assert_eq!(err.code(), Some("ResourceNotFoundException"));
 

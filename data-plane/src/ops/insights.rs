@@ -45,21 +45,22 @@ pub fn describe(caller: &Verified, catalog: &Catalog, input: DescribeContributor
 }
 
 /// `ListContributorInsights`: the enabled settings of one table, or of
-/// every table of the tenant in name order, paginated by `MaxResults`.
+/// every table of the tenant in name order, paginated by `MaxResults`
+/// either way.
 /// The `NextToken` is the hex of the last summary's table and index names.
 pub fn list(caller: &Verified, catalog: &Catalog, input: ListContributorInsightsInput) -> Result<Value, ApiError> {
     let limit = input.validate().map_err(ApiError::Validation)?;
-    if let Some(name) = &input.table_name {
-        let t = catalog.table(&caller.tenant.id, name).ok_or_else(|| not_found(name))?;
-        return Ok(json!({ "ContributorInsightsSummaries": t.def.insights_summaries() }));
-    }
+    let tables: Vec<&std::sync::Arc<crate::catalog::CatalogTable>> = match &input.table_name {
+        Some(name) => vec![catalog.table(&caller.tenant.id, name).ok_or_else(|| not_found(name))?],
+        None => catalog.table_names(&caller.tenant.id).filter_map(|n| catalog.table(&caller.tenant.id, n)).collect(),
+    };
     let after = match &input.next_token {
         None => None,
         Some(token) => Some(decode_token(token).ok_or_else(|| ApiError::Validation(format!("Invalid NextToken: {token}")))?),
     };
     let mut summaries = Vec::new();
     let mut next = None;
-    for table in catalog.table_names(&caller.tenant.id).filter_map(|n| catalog.table(&caller.tenant.id, n)) {
+    for table in tables {
         for summary in table.def.insights_summaries() {
             let position = position_of(&summary);
             if after.as_ref().is_some_and(|a| &position <= a) {

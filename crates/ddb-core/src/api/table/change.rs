@@ -251,21 +251,29 @@ impl TableDefinition {
                     self.spec.global_secondary_indexes.push(index);
                 }
                 GsiUpdate::Delete(name) => {
+                    if self.spec.local_secondary_indexes.iter().any(|i| &i.name == name) {
+                        return Err(err(format!("Cannot delete an index that is not a GlobalSecondaryIndex: {name}")));
+                    }
                     let before = self.spec.global_secondary_indexes.len();
                     self.spec.global_secondary_indexes.retain(|i| &i.name != name);
                     self.contributor_insights.remove(name);
                     if self.spec.global_secondary_indexes.len() == before {
                         return Err(ChangeError::NotFound(format!(
-                            "Requested resource not found: Index: {name} not found"
+                            "Requested resource not found: Index {name} for table {}",
+                            self.spec.name
                         )));
                     }
                     self.creating_indexes.retain(|n| n != name);
                 }
                 GsiUpdate::Throughput(name, t) => {
+                    if self.spec.local_secondary_indexes.iter().any(|i| &i.name == name) {
+                        return Err(err(format!("Cannot update an index that is not a GlobalSecondaryIndex: {name}")));
+                    }
                     let mode = self.spec.billing_mode;
                     let Some(i) = self.spec.global_secondary_indexes.iter_mut().find(|i| &i.name == name) else {
                         return Err(ChangeError::NotFound(format!(
-                            "Requested resource not found: Index: {name} not found"
+                            "Requested resource not found: Index {name} for table {}",
+                            self.spec.name
                         )));
                     };
                     if mode == BillingMode::PayPerRequest {

@@ -156,7 +156,10 @@ impl TableDefinition {
             Some(i) if self.spec.global_secondary_indexes.iter().any(|g| g.name == i) && !self.creating_indexes.iter().any(|c| c == i) => {
                 Ok(i.to_owned())
             }
-            Some(i) => Err(ChangeError::NotFound(format!("Requested resource not found: Index: {i} not found"))),
+            Some(i) => Err(ChangeError::NotFound(format!(
+                "Requested resource not found: Index: {i} not found for table: {}",
+                self.spec.name
+            ))),
         }
     }
 
@@ -360,6 +363,7 @@ mod tests {
         for missing in ["byS", "nope"] {
             let e = d.update_insights(Some(missing), true, None, 1.0).unwrap_err();
             assert_eq!(e.code(), "ResourceNotFoundException");
+            assert_eq!(e.message(), format!("Requested resource not found: Index: {missing} not found for table: Music"));
         }
     }
 

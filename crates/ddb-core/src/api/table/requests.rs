@@ -301,6 +301,9 @@ impl UpdateContinuousBackupsInput {
         }
         c.finish().map_err(|e| e.to_string())?;
         let spec = self.specification.clone().unwrap_or_default();
+        if spec.enabled == Some(false) && spec.recovery_period_in_days.is_some() {
+            return Err("Invalid Request: Cannot specify RecoveryPeriodInDays when disabling point-in-time recovery.".into());
+        }
         Ok((
             self.table_name.as_deref().unwrap_or_default(),
             TableChange::PointInTimeRecovery {

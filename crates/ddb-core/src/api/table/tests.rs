@@ -533,6 +533,27 @@ fn point_in_time_recovery_is_enabled_for_a_period_and_disabled() {
         .unwrap();
     def.apply(&off, 700.0).unwrap();
     assert_eq!(def.pitr, None);
+    let e = update(json!({"TableName": "tbl", "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": false, "RecoveryPeriodInDays": 35}}))
+        .validate()
+        .unwrap_err();
+    assert_eq!(e, "Invalid Request: Cannot specify RecoveryPeriodInDays when disabling point-in-time recovery.");
+}
+
+#[test]
+fn index_updates_name_what_they_cannot_find_or_change() {
+    let mut v = base();
+    v["AttributeDefinitions"].as_array_mut().unwrap().push(json!({"AttributeName": "Year", "AttributeType": "N"}));
+    v["LocalSecondaryIndexes"] = json!([{"IndexName": "byYear", "KeySchema": [
+        {"AttributeName": "Artist", "KeyType": "HASH"}, {"AttributeName": "Year", "KeyType": "RANGE"}
+    ], "Projection": {"ProjectionType": "KEYS_ONLY"}}]);
+    let mut def = TableDefinition::new("id".into(), 1.0, input(v).validate().unwrap());
+    let update = |u: GsiUpdate| TableChange::Update(TableUpdate { gsi: vec![u], ..TableUpdate::default() });
+    let e = def.apply(&update(GsiUpdate::Delete("byYear".into())), 2.0).unwrap_err();
+    assert_eq!(e.message(), "Cannot delete an index that is not a GlobalSecondaryIndex: byYear");
+    let e = def.apply(&update(GsiUpdate::Throughput("byYear".into(), Throughput { read: 1, write: 1 })), 2.0).unwrap_err();
+    assert_eq!(e.message(), "Cannot update an index that is not a GlobalSecondaryIndex: byYear");
+    let e = def.apply(&update(GsiUpdate::Delete("ghost".into())), 2.0).unwrap_err();
+    assert_eq!((e.code(), e.message()), ("ResourceNotFoundException", "Requested resource not found: Index ghost for table Music"));
 }
 
 #[test]
