@@ -30,18 +30,32 @@ async fn update_table_billing_and_deletion_protection() {
     let t = c.describe_table().table_name("Orders").send().await.unwrap();
     assert_eq!(t.table().unwrap().billing_mode_summary().unwrap().billing_mode(), Some(&BillingMode::PayPerRequest));
 
+    let throughput = ProvisionedThroughput::builder().read_capacity_units(3).write_capacity_units(4).build().unwrap();
+    // One change per call, as DynamoDB insists.
+    let err = c
+        .update_table()
+        .table_name("Orders")
+        .billing_mode(BillingMode::Provisioned)
+        .provisioned_throughput(throughput.clone())
+        .deletion_protection_enabled(true)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.message(),
+        Some("One or more parameter values were invalid: DeletionProtection modification must be the only operation in the request")
+    );
     let out = c
         .update_table()
         .table_name("Orders")
         .billing_mode(BillingMode::Provisioned)
-        .provisioned_throughput(ProvisionedThroughput::builder().read_capacity_units(3).write_capacity_units(4).build().unwrap())
-        .deletion_protection_enabled(true)
+        .provisioned_throughput(throughput)
         .send()
         .await
         .unwrap();
-    let d = out.table_description().unwrap();
-    assert_eq!(d.provisioned_throughput().unwrap().write_capacity_units(), Some(4));
-    assert_eq!(d.deletion_protection_enabled(), Some(true));
+    assert_eq!(out.table_description().unwrap().provisioned_throughput().unwrap().write_capacity_units(), Some(4));
+    let out = c.update_table().table_name("Orders").deletion_protection_enabled(true).send().await.unwrap();
+    assert_eq!(out.table_description().unwrap().deletion_protection_enabled(), Some(true));
 
     let err = c.delete_table().table_name("Orders").send().await.unwrap_err();
     assert_eq!(err.code(), Some("ValidationException"));

@@ -191,7 +191,10 @@ impl TableDefinition {
         Ok(())
     }
 
-    fn apply_gsi(&mut self, updates: &[GsiUpdate]) -> Result<(), ChangeError> {
+    /// Applies index updates; `mode` is the table's billing mode once the
+    /// request is applied (a switch to provisioned brings every index's
+    /// throughput in the same request).
+    fn apply_gsi(&mut self, updates: &[GsiUpdate], mode: BillingMode) -> Result<(), ChangeError> {
         let structural = updates
             .iter()
             .filter(|u| !matches!(u, GsiUpdate::Throughput(..)))
@@ -228,7 +231,7 @@ impl TableDefinition {
                         }
                     }
                     let mut index = index.clone();
-                    match spec.billing_mode {
+                    match mode {
                         BillingMode::PayPerRequest => {
                             if index.throughput.is_some() {
                                 return Err(err(format!(
@@ -240,13 +243,13 @@ impl TableDefinition {
                         BillingMode::Provisioned => {
                             if index.throughput.is_none() {
                                 return Err(err(format!(
-                                    "One or more parameter values were invalid: ProvisionedThroughput must be specified for index: {}",
+                                    "One or more parameter values were invalid: Both ReadCapacityUnits and WriteCapacityUnits must be specified for index: {}",
                                     index.name
                                 )));
                             }
                         }
                     }
-                    index.throughput = index.throughput.filter(|_| spec.billing_mode == BillingMode::Provisioned);
+                    index.throughput = index.throughput.filter(|_| mode == BillingMode::Provisioned);
                     self.creating_indexes.push(index.name.clone());
                     self.spec.global_secondary_indexes.push(index);
                 }
@@ -269,7 +272,6 @@ impl TableDefinition {
                     if self.spec.local_secondary_indexes.iter().any(|i| &i.name == name) {
                         return Err(err(format!("Cannot update an index that is not a GlobalSecondaryIndex: {name}")));
                     }
-                    let mode = self.spec.billing_mode;
                     let Some(i) = self.spec.global_secondary_indexes.iter_mut().find(|i| &i.name == name) else {
                         return Err(ChangeError::NotFound(format!(
                             "Requested resource not found: Index {name} for table {}",
@@ -278,7 +280,13 @@ impl TableDefinition {
                     };
                     if mode == BillingMode::PayPerRequest {
                         return Err(err(format!(
-                            "One or more parameter values were invalid: ProvisionedThroughput should not be specified for index: {name} when BillingMode is PAY_PER_REQUEST"
+                            "One or more parameter values were invalid: The only Updates for index: {name} when TableThroughputMode is PAY_PER_REQUEST can be to OnDemandThroughput, WarmThroughput"
+                        )));
+                    }
+                    if let Some(cur) = i.throughput.filter(|cur| cur == t) {
+                        return Err(err(format!(
+                            "The provisioned throughput for the index {name} will not change. The requested value equals the current value. Current ReadCapacityUnits provisioned for index {name}: {}. Requested ReadCapacityUnits: {}. Current WriteCapacityUnits provisioned for index {name}: {}. Requested WriteCapacityUnits: {}. Refer to the Amazon DynamoDB Developer Guide for current limits and how to request higher limits.",
+                            cur.read, t.read, cur.write, t.write
                         )));
                     }
                     i.throughput = Some(*t);
@@ -315,7 +323,7 @@ impl TableDefinition {
             self.spec.table_class = Some(c.clone());
         }
         if !u.gsi.is_empty() {
-            self.apply_gsi(&u.gsi)?;
+            self.apply_gsi(&u.gsi, u.billing_mode.unwrap_or(self.spec.billing_mode))?;
             if u.billing_mode.is_none() && u.throughput.is_none() {
                 if let Some(p) = u.deletion_protection {
                     self.spec.deletion_protection = p;
@@ -340,12 +348,12 @@ impl TableDefinition {
             BillingMode::Provisioned => {
                 let switching = self.spec.billing_mode == BillingMode::PayPerRequest;
                 match (u.throughput, switching) {
-                    (None, true) => {
+                    (None, true) | (None, false) if u.billing_mode.is_some() => {
                         return Err(err("One or more parameter values were invalid: ProvisionedThroughput must be specified when BillingMode is PROVISIONED"));
                     }
                     (Some(t), _) => {
                         if let (Some(cur), false) = (self.spec.throughput, switching) {
-                            if cur == t && u.deletion_protection.is_none() && u.table_class.is_none() && u.stream.is_none() && u.billing_mode.is_none() && u.warm_throughput.is_none() && u.sse.is_none() {
+                            if cur == t && u.deletion_protection.is_none() && u.table_class.is_none() && u.stream.is_none() && u.warm_throughput.is_none() && u.sse.is_none() {
                                 return Err(err(format!(
                                     "The provisioned throughput for the table will not change. The requested value equals the current value. Current ReadCapacityUnits provisioned for the table: {}. Requested ReadCapacityUnits: {}. Current WriteCapacityUnits provisioned for the table: {}. Requested WriteCapacityUnits: {}. Refer to the Amazon DynamoDB Developer Guide for current limits and how to request higher limits.",
                                     cur.read, t.read, cur.write, t.write
@@ -358,14 +366,16 @@ impl TableDefinition {
                                 self.last_decrease = Some(now);
                             }
                         }
-                        if switching {
-                            for gsi in &mut self.spec.global_secondary_indexes {
-                                gsi.throughput.get_or_insert(t);
-                            }
+                        if let Some(missing) = self.spec.global_secondary_indexes.iter().find(|g| g.throughput.is_none()) {
+                            // Nothing is assigned: each index needs its own.
+                            return Err(err(format!(
+                                "One or more parameter values were invalid: ProvisionedThroughput must be specified for index: {}",
+                                missing.name
+                            )));
                         }
                         self.spec.throughput = Some(t);
                     }
-                    (None, false) => {}
+                    (None, _) => {}
                 }
             }
         }

@@ -54,7 +54,10 @@ fn projection_json(p: &ProjectionSpec) -> Value {
         ProjectionSpec::All => json!({"ProjectionType": "ALL"}),
         ProjectionSpec::KeysOnly => json!({"ProjectionType": "KEYS_ONLY"}),
         ProjectionSpec::Include(attrs) => {
-            json!({"ProjectionType": "INCLUDE", "NonKeyAttributes": attrs})
+            // DynamoDB answers them sorted by name.
+            let mut sorted: Vec<&String> = attrs.iter().collect();
+            sorted.sort_unstable();
+            json!({"ProjectionType": "INCLUDE", "NonKeyAttributes": sorted})
         }
     }
 }
@@ -128,11 +131,14 @@ pub fn describe(def: &TableDefinition, status: &str, loc: Location<'_>, usage: U
     let spec = &def.spec;
     let arn = loc.table_arn(&spec.name);
     let mut m = Map::new();
+    // Sorted by name, as DynamoDB answers them (indexes keep their order).
+    let mut definitions: Vec<&(String, super::spec::ScalarType)> = spec.attribute_definitions.iter().collect();
+    definitions.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     m.insert(
         "AttributeDefinitions".into(),
         Value::Array(
-            spec.attribute_definitions
-                .iter()
+            definitions
+                .into_iter()
                 .map(|(n, t)| json!({"AttributeName": n, "AttributeType": t.as_str()}))
                 .collect(),
         ),

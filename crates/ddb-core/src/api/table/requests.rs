@@ -34,6 +34,10 @@ pub struct UpdateTableInput {
     pub attribute_definitions: Option<Vec<super::types::AttributeDefinition>>,
     #[serde(rename = "WarmThroughput")]
     pub warm_throughput: Option<super::types::WarmThroughputInput>,
+    #[serde(rename = "OnDemandThroughput")]
+    pub on_demand_throughput: Option<serde_json::Value>,
+    #[serde(rename = "ReplicaUpdates")]
+    pub replica_updates: Option<Vec<serde_json::Value>>,
 }
 
 fn name(c: &mut Constraints, n: &Option<String>) {
@@ -82,6 +86,7 @@ impl UpdateTableInput {
         }
         super::constraints::check_table_class(self.table_class.as_deref())?;
         let gsi = self.gsi_updates()?;
+        self.one_change_per_call(&gsi)?;
         let stream = match &self.stream_specification {
             None => None,
             Some(StreamSpecification {
@@ -123,6 +128,68 @@ impl UpdateTableInput {
             self.table_name.as_deref().unwrap_or_default(),
             TableChange::Update(update),
         ))
+    }
+}
+
+impl UpdateTableInput {
+    /// UpdateTable makes one logical change per call, as recorded against
+    /// DynamoDB: SSE, TableClass, DeletionProtection and WarmThroughput
+    /// must each come alone (named in that order of precedence);
+    /// OnDemandThroughput only with BillingMode; a stream change not with
+    /// provisioned throughput; an index created or deleted not with table
+    /// throughput, a stream change or WarmThroughput. BillingMode may
+    /// accompany a stream change, OnDemandThroughput, throughput or an
+    /// index change; index updates may come together.
+    fn one_change_per_call(&self, gsi: &[super::change::GsiUpdate]) -> Result<(), String> {
+        use super::change::GsiUpdate;
+        let invalid = |m: &str| format!("One or more parameter values were invalid: {m}");
+        let present = [
+            self.billing_mode.is_some(),
+            self.provisioned_throughput.is_some(),
+            self.stream_specification.is_some(),
+            self.sse_specification.is_some(),
+            self.table_class.is_some(),
+            self.deletion_protection_enabled.is_some(),
+            self.warm_throughput.is_some(),
+            self.on_demand_throughput.is_some(),
+            !gsi.is_empty(),
+            self.replica_updates.as_ref().is_some_and(|r| !r.is_empty()),
+        ];
+        let members = present.iter().filter(|p| **p).count();
+        if members < 2 {
+            return Ok(());
+        }
+        let adds_or_drops = gsi.iter().any(|u| matches!(u, GsiUpdate::Create { .. } | GsiUpdate::Delete(_)));
+        let creates = gsi.iter().any(|u| matches!(u, GsiUpdate::Create { .. }));
+        if self.sse_specification.is_some() {
+            return Err(invalid("Server-Side Encryption modification must be the only operation in the request"));
+        }
+        if self.table_class.is_some() {
+            return Err(invalid("TableClass modification must be the only operation in the request"));
+        }
+        if self.deletion_protection_enabled.is_some() {
+            return Err(invalid("DeletionProtection modification must be the only operation in the request"));
+        }
+        if self.warm_throughput.is_some() {
+            if creates {
+                return Err("Create global secondary index cannot be specified when updating WarmThroughput".into());
+            }
+            return Err("WarmThroughput must be the only operation in the request".into());
+        }
+        let provisioned = self.provisioned_throughput.is_some() || self.billing_mode.as_deref() == Some("PROVISIONED");
+        if self.on_demand_throughput.is_some() && members - usize::from(self.billing_mode.is_some()) > 1 {
+            return Err("OnDemandThroughput can only be combined with BillingMode in an UpdateTable request".into());
+        }
+        if adds_or_drops && self.provisioned_throughput.is_some() {
+            return Err("You cannot create or delete index while updating table IOPS".into());
+        }
+        if adds_or_drops && self.stream_specification.is_some() {
+            return Err("You cannot create or delete index while changing stream status".into());
+        }
+        if self.stream_specification.is_some() && provisioned {
+            return Err("You cannot modify stream status while updating table IOPS".into());
+        }
+        Ok(())
     }
 }
 

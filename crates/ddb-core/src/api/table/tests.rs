@@ -579,3 +579,92 @@ fn disabled_streams_are_kept_for_a_day() {
     assert_eq!(def.past_streams.len(), 1, "the first went after 24 hours");
     assert_eq!(def.past_streams[0].view, StreamViewType::NewImage);
 }
+
+#[test]
+fn update_table_makes_one_change_per_call() {
+    let update = |v: serde_json::Value| serde_json::from_value::<UpdateTableInput>(v).unwrap().validate().map(|_| ()).unwrap_err();
+    let pt = json!({"ReadCapacityUnits": 2, "WriteCapacityUnits": 2});
+    let create = json!([{"Create": {"IndexName": "byYear", "KeySchema": [{"AttributeName": "Year", "KeyType": "HASH"}], "Projection": {"ProjectionType": "ALL"}}}]);
+    let defs = json!([{"AttributeName": "Year", "AttributeType": "N"}]);
+    assert_eq!(
+        update(json!({"TableName": "Music", "DeletionProtectionEnabled": true, "SSESpecification": {"Enabled": true}, "TableClass": "STANDARD"})),
+        "One or more parameter values were invalid: Server-Side Encryption modification must be the only operation in the request"
+    );
+    assert_eq!(
+        update(json!({"TableName": "Music", "DeletionProtectionEnabled": true, "TableClass": "STANDARD"})),
+        "One or more parameter values were invalid: TableClass modification must be the only operation in the request"
+    );
+    assert_eq!(
+        update(json!({"TableName": "Music", "DeletionProtectionEnabled": true, "BillingMode": "PAY_PER_REQUEST"})),
+        "One or more parameter values were invalid: DeletionProtection modification must be the only operation in the request"
+    );
+    assert_eq!(
+        update(json!({"TableName": "Music", "AttributeDefinitions": defs, "GlobalSecondaryIndexUpdates": create, "ProvisionedThroughput": pt})),
+        "You cannot create or delete index while updating table IOPS"
+    );
+    assert_eq!(
+        update(json!({"TableName": "Music", "AttributeDefinitions": defs, "GlobalSecondaryIndexUpdates": create, "StreamSpecification": {"StreamEnabled": false}})),
+        "You cannot create or delete index while changing stream status"
+    );
+    assert_eq!(
+        update(json!({"TableName": "Music", "ProvisionedThroughput": pt, "StreamSpecification": {"StreamEnabled": false}})),
+        "You cannot modify stream status while updating table IOPS"
+    );
+    assert_eq!(
+        update(json!({"TableName": "Music", "OnDemandThroughput": {"MaxReadRequestUnits": 5}, "StreamSpecification": {"StreamEnabled": false}})),
+        "OnDemandThroughput can only be combined with BillingMode in an UpdateTable request"
+    );
+    // Accepted pairs.
+    for ok in [
+        json!({"TableName": "Music", "BillingMode": "PAY_PER_REQUEST", "StreamSpecification": {"StreamEnabled": false}}),
+        json!({"TableName": "Music", "BillingMode": "PROVISIONED", "ProvisionedThroughput": pt}),
+        json!({"TableName": "Music", "AttributeDefinitions": defs, "GlobalSecondaryIndexUpdates": create, "BillingMode": "PAY_PER_REQUEST"}),
+        json!({"TableName": "Music", "DeletionProtectionEnabled": true, "AttributeDefinitions": defs}),
+    ] {
+        serde_json::from_value::<UpdateTableInput>(ok.clone()).unwrap().validate().unwrap_or_else(|e| panic!("{ok}: {e}"));
+    }
+}
+
+#[test]
+fn throughput_updates_must_change_something_and_cover_every_index() {
+    let mut v = base();
+    v["AttributeDefinitions"].as_array_mut().unwrap().push(json!({"AttributeName": "Album", "AttributeType": "N"}));
+    v["BillingMode"] = json!("PAY_PER_REQUEST");
+    v.as_object_mut().unwrap().remove("ProvisionedThroughput");
+    v["GlobalSecondaryIndexes"] = json!([{"IndexName": "byYear", "KeySchema": [{"AttributeName": "Album", "KeyType": "HASH"}], "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["zz", "aa"]}}]);
+    let mut def = TableDefinition::new("id".into(), 1.0, input(v).validate().unwrap());
+    let apply = |def: &mut TableDefinition, v: serde_json::Value| {
+        let (_, change) = serde_json::from_value::<UpdateTableInput>(v).unwrap().validate().unwrap();
+        def.apply(&change, 2.0).map_err(|e| e.message().to_owned())
+    };
+    let pt = json!({"ReadCapacityUnits": 2, "WriteCapacityUnits": 2});
+    let gsi_pt = json!([{"Update": {"IndexName": "byYear", "ProvisionedThroughput": pt}}]);
+    assert_eq!(
+        apply(&mut def, json!({"TableName": "Music", "GlobalSecondaryIndexUpdates": gsi_pt})).unwrap_err(),
+        "One or more parameter values were invalid: The only Updates for index: byYear when TableThroughputMode is PAY_PER_REQUEST can be to OnDemandThroughput, WarmThroughput"
+    );
+    assert_eq!(
+        apply(&mut def, json!({"TableName": "Music", "BillingMode": "PROVISIONED"})).unwrap_err(),
+        "One or more parameter values were invalid: ProvisionedThroughput must be specified when BillingMode is PROVISIONED"
+    );
+    assert_eq!(
+        apply(&mut def, json!({"TableName": "Music", "BillingMode": "PROVISIONED", "ProvisionedThroughput": pt})).unwrap_err(),
+        "One or more parameter values were invalid: ProvisionedThroughput must be specified for index: byYear"
+    );
+    apply(&mut def, json!({"TableName": "Music", "BillingMode": "PROVISIONED", "ProvisionedThroughput": pt, "GlobalSecondaryIndexUpdates": gsi_pt})).unwrap();
+    assert!(apply(&mut def, json!({"TableName": "Music", "GlobalSecondaryIndexUpdates": gsi_pt}))
+        .unwrap_err()
+        .starts_with("The provisioned throughput for the index byYear will not change. The requested value equals the current value. Current ReadCapacityUnits provisioned for index byYear: 2."));
+    assert!(apply(&mut def, json!({"TableName": "Music", "BillingMode": "PROVISIONED", "ProvisionedThroughput": pt}))
+        .unwrap_err()
+        .starts_with("The provisioned throughput for the table will not change."));
+    assert_eq!(
+        apply(&mut def, json!({"TableName": "Music", "BillingMode": "PROVISIONED"})).unwrap_err(),
+        "One or more parameter values were invalid: ProvisionedThroughput must be specified when BillingMode is PROVISIONED"
+    );
+    // Descriptions sort attribute definitions and non-key attributes by name.
+    let d = describe(&def, "ACTIVE", Location { region: "us-east-1", account_id: "000000000000" }, Usage::default());
+    let names: Vec<&str> = d["AttributeDefinitions"].as_array().unwrap().iter().map(|a| a["AttributeName"].as_str().unwrap()).collect();
+    assert_eq!(names, ["Album", "Artist", "SongTitle"]);
+    assert_eq!(d["GlobalSecondaryIndexes"][0]["Projection"]["NonKeyAttributes"], json!(["aa", "zz"]));
+}
