@@ -99,10 +99,12 @@ impl Constraints {
         }
     }
 
-    /// Tags (CreateTable's and TagResource's): a key of 1..=128 and a value
-    /// of 0..=256 characters, both drawn from letters, digits, white space
-    /// and `_ . : / = + - @`, the character set of AWS tags.
-    pub fn tags(&mut self, tags: &[Tag]) {
+    /// Tags: a key of 1..=128 and a value of 0..=256 characters; with
+    /// `pattern` (CreateTable) both also drawn from letters, digits, white
+    /// space and `_ . : / = + - @`, the character set of AWS tags, as a
+    /// member constraint. TagResource checks the characters afterwards
+    /// instead ([`check_tag_content`]).
+    pub fn tags(&mut self, tags: &[Tag], pattern: bool) {
         for (i, tag) in tags.iter().enumerate() {
             let p = format!("tags.{}.member", i + 1);
             for (value, field, min, max) in [(&tag.key, "key", 1, 128), (&tag.value, "value", 0, 256)] {
@@ -112,7 +114,7 @@ impl Constraints {
                     continue;
                 };
                 self.length(v, &path, min, max);
-                if !v.chars().all(tag_char) {
+                if pattern && !v.chars().all(tag_char) {
                     self.fail(Some(v), &path, "satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*");
                 }
             }
@@ -156,6 +158,24 @@ impl Constraints {
     pub fn finish(self) -> Result<(), ValidationErrors> {
         self.errors.into_result()
     }
+}
+
+/// Tag keys may not start with `aws:` (in any case); with `characters`,
+/// keys and values must use the tag character set. TagResource's and
+/// UntagResource's messages, as DynamoDB words them.
+pub fn check_tag_content<'a>(keys: impl IntoIterator<Item = (&'a str, Option<&'a str>)>, characters: bool) -> Result<(), String> {
+    for (key, value) in keys {
+        if key.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("aws:")) {
+            return Err(format!("Tag Key cannot be prefixed with aws:, Key: {key}"));
+        }
+        if characters && !key.chars().all(tag_char) {
+            return Err(format!("The Tag Key provided is invalid, Key: {key}"));
+        }
+        if let Some(v) = value.filter(|v| characters && !v.chars().all(tag_char)) {
+            return Err(format!("The Tag Value provided is invalid, Value: {v}"));
+        }
+    }
+    Ok(())
 }
 
 /// A character allowed in a tag key or value.

@@ -418,7 +418,7 @@ impl TagsInput {
                 if self.tags.is_none() {
                     c.not_null(None::<&String>, "tags");
                 }
-                c.tags(self.tags.as_deref().unwrap_or_default());
+                c.tags(self.tags.as_deref().unwrap_or_default(), false);
             }
             TagOp::Untag => {
                 if self.tag_keys.is_none() {
@@ -436,6 +436,10 @@ impl TagsInput {
                 if tags.is_empty() {
                     return Err("Atleast one Tag needs to be provided as Input.".into());
                 }
+                super::constraints::check_tag_content(
+                    tags.iter().filter_map(|t| Some((t.key.as_deref()?, t.value.as_deref()))),
+                    true,
+                )?;
                 Some(TableChange::Tag(
                     tags.into_iter()
                         .filter_map(|t| Some((t.key?, t.value?)))
@@ -447,6 +451,7 @@ impl TagsInput {
                 if keys.is_empty() {
                     return Err("Atleast one Tag Key needs to be provided as Input.".into());
                 }
+                super::constraints::check_tag_content(keys.iter().map(|k| (k.as_str(), None)), false)?;
                 Some(TableChange::Untag(keys))
             }
         };

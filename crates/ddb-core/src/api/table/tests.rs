@@ -202,7 +202,19 @@ fn tags_are_limited_in_number_and_characters() {
         tags: Some(vec![Tag { key: Some(k.into()), value: Some(v.into()) }]),
         ..TagsInput::default()
     };
-    assert!(tag("dog", "d%g").validate(TagOp::Tag).is_err());
+    assert_eq!(tag("dog", "d%g").validate(TagOp::Tag).unwrap_err(), "The Tag Value provided is invalid, Value: d%g");
+    assert_eq!(tag("bad#char", "v").validate(TagOp::Tag).unwrap_err(), "The Tag Key provided is invalid, Key: bad#char");
+    assert_eq!(tag("AWS:foo", "v").validate(TagOp::Tag).unwrap_err(), "Tag Key cannot be prefixed with aws:, Key: AWS:foo");
+    assert!(tag("myaws:foo", "v").validate(TagOp::Tag).is_ok());
+    let untag = TagsInput {
+        resource_arn: Some("arn:aws:dynamodb:us-east-1:1:table/T".into()),
+        tag_keys: Some(vec!["absent".into(), "aws:foo".into()]),
+        ..TagsInput::default()
+    };
+    assert_eq!(untag.validate(TagOp::Untag).unwrap_err(), "Tag Key cannot be prefixed with aws:, Key: aws:foo");
+    let mut v = base();
+    v["Tags"] = json!([{"Key": "aws:x", "Value": "1"}]);
+    assert_eq!(err(v), "Tag Key cannot be prefixed with aws:, Key: aws:x");
     assert!(tag("dog", "\"hello\"").validate(TagOp::Tag).is_err());
     assert!(tag("dog", "").validate(TagOp::Tag).is_ok());
 }
