@@ -363,7 +363,7 @@ impl TableDefinition {
                                 self.last_increase = Some(now);
                             }
                             if t.read < cur.read || t.write < cur.write {
-                                self.last_decrease = Some(now);
+                                self.spend_decrease(now)?;
                             }
                         }
                         if let Some(missing) = self.spec.global_secondary_indexes.iter().find(|g| g.throughput.is_none()) {
@@ -428,7 +428,7 @@ pub fn stream_label(now: f64) -> String {
 }
 
 /// Days since 1970-01-01 to a proleptic Gregorian date.
-fn civil_from_days(z: i64) -> (i64, i64, i64) {
+pub(super) fn civil_from_days(z: i64) -> (i64, i64, i64) {
     let z = z + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z.rem_euclid(146_097);

@@ -149,6 +149,10 @@ pub fn describe(def: &TableDefinition, status: &str, loc: Location<'_>, usage: U
     m.insert("CreationDateTime".into(), json!(def.created_at));
     let mut pt = throughput_json(spec.throughput);
     if let Some(obj) = pt.as_object_mut() {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0.0, |d| d.as_secs_f64());
+        obj.insert("NumberOfDecreasesToday".into(), json!(def.decreases_today(now)));
         if let Some(t) = def.last_increase {
             obj.insert("LastIncreaseDateTime".into(), json!(t));
         }

@@ -5,6 +5,7 @@ mod backup;
 mod change;
 mod constraints;
 mod create;
+mod decreases;
 mod describe;
 mod insights;
 mod policy;

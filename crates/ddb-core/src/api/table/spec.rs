@@ -248,6 +248,9 @@ pub struct TableDefinition {
     pub last_increase: Option<f64>,
     #[serde(default)]
     pub last_decrease: Option<f64>,
+    /// Decreases made on the UTC day of the last one (the daily budget).
+    #[serde(default)]
+    pub decreases: Option<super::decreases::DecreaseCount>,
     /// Global secondary indexes still being backfilled (IndexStatus
     /// CREATING, Backfilling true); not readable until they are ACTIVE.
     #[serde(default)]
@@ -335,6 +338,7 @@ impl TableDefinition {
             ttl_attribute: None,
             last_increase: None,
             last_decrease: None,
+            decreases: None,
             creating_indexes: Vec::new(),
             table_class_updated_at: None,
             pitr: None,
