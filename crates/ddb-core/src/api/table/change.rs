@@ -319,8 +319,8 @@ impl TableDefinition {
         if let Some(c) = &u.table_class {
             if self.spec.table_class.as_deref().unwrap_or("STANDARD") != c {
                 self.table_class_updated_at = Some(now);
+                self.spec.table_class = Some(c.clone());
             }
-            self.spec.table_class = Some(c.clone());
         }
         if !u.gsi.is_empty() {
             self.apply_gsi(&u.gsi, u.billing_mode.unwrap_or(self.spec.billing_mode))?;
@@ -392,7 +392,7 @@ impl TableDefinition {
                     )))
                 }
                 (None, None) => {
-                    return Err(err("Table already has no stream enabled"));
+                    return Err(err(format!("Table has no stream to disable: TableName: {}", self.spec.name)));
                 }
                 (Some(view), None) => {
                     self.spec.stream = Some(view);

@@ -207,11 +207,14 @@ pub fn describe(def: &TableDefinition, status: &str, loc: Location<'_>, usage: U
             ),
         );
     }
-    if let (Some(view), Some(label)) = (spec.stream, &def.stream_label) {
+    if let Some(view) = spec.stream.filter(|_| def.stream_label.is_some()) {
         m.insert(
             "StreamSpecification".into(),
             json!({"StreamEnabled": true, "StreamViewType": view.as_str()}),
         );
+    }
+    // The latest stream stays named after it is disabled, as in DynamoDB.
+    if let Some(label) = &def.stream_label {
         m.insert("LatestStreamLabel".into(), json!(label));
         m.insert("LatestStreamArn".into(), json!(format!("{arn}/stream/{label}")));
     }

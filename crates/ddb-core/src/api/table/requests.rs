@@ -95,9 +95,12 @@ impl UpdateTableInput {
             }) => match stream_view_type.as_deref().and_then(StreamViewType::parse) {
                 Some(v) => Some(Some(v)),
                 None => {
-                    return Err("One or more parameter values were invalid: You must specify a StreamViewType when enabling a stream".into())
+                    return Err("One or more parameter values were invalid: If stream is being enabled then UpdateViewType is required".into())
                 }
             },
+            Some(StreamSpecification { stream_view_type: Some(_), .. }) => {
+                return Err("One or more parameter values were invalid: If stream is being disabled, then UpdateViewType must not be specified".into())
+            }
             Some(_) => Some(None),
         };
         let update = TableUpdate {

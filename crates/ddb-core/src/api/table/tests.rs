@@ -680,3 +680,31 @@ fn throughput_updates_must_change_something_and_cover_every_index() {
     assert_eq!(names, ["Album", "Artist", "SongTitle"]);
     assert_eq!(d["GlobalSecondaryIndexes"][0]["Projection"]["NonKeyAttributes"], json!(["aa", "zz"]));
 }
+
+#[test]
+fn streams_are_switched_as_dynamodb_words_it() {
+    let mut def = TableDefinition::new("id".into(), 1.0, input(base()).validate().unwrap());
+    let update = |v: serde_json::Value| serde_json::from_value::<UpdateTableInput>(v).unwrap().validate().map(|(_, c)| c);
+    assert_eq!(
+        update(json!({"TableName": "Music", "StreamSpecification": {"StreamEnabled": true}})).unwrap_err(),
+        "One or more parameter values were invalid: If stream is being enabled then UpdateViewType is required"
+    );
+    assert_eq!(
+        update(json!({"TableName": "Music", "StreamSpecification": {"StreamEnabled": false, "StreamViewType": "KEYS_ONLY"}})).unwrap_err(),
+        "One or more parameter values were invalid: If stream is being disabled, then UpdateViewType must not be specified"
+    );
+    let off = update(json!({"TableName": "Music", "StreamSpecification": {"StreamEnabled": false}})).unwrap();
+    assert_eq!(def.apply(&off, 2.0).unwrap_err().message(), "Table has no stream to disable: TableName: Music");
+    let on = update(json!({"TableName": "Music", "StreamSpecification": {"StreamEnabled": true, "StreamViewType": "NEW_IMAGE"}})).unwrap();
+    def.apply(&on, 3.0).unwrap();
+    assert_eq!(def.apply(&on, 4.0).unwrap_err().message(), "Table already has an enabled stream: TableName: Music");
+    def.apply(&off, 5.0).unwrap();
+    // The latest stream stays named; the specification goes.
+    let d = describe(&def, "ACTIVE", Location { region: "us-east-1", account_id: "000000000000" }, Usage::default());
+    assert!(d.get("StreamSpecification").is_none());
+    assert_eq!(d["LatestStreamLabel"], "1970-01-01T00:00:03.000");
+    // TableClass STANDARD on a table that never set one changes nothing.
+    let class = update(json!({"TableName": "Music", "TableClass": "STANDARD"})).unwrap();
+    def.apply(&class, 6.0).unwrap();
+    assert_eq!(def.spec.table_class, None);
+}
