@@ -146,7 +146,7 @@ impl TableDefinition {
                 let mut merged = self.spec.tags.clone();
                 merged.extend(tags.iter().map(|(k, v)| (k.clone(), v.clone())));
                 if merged.len() > MAX_TAGS {
-                    return Err(err("One or more parameter values were invalid: The number of tags exceeds the limit of 50"));
+                    return Err(err("Number of Tags exceed the current limit for the provided ResourceArn"));
                 }
                 self.spec.tags = merged;
             }
@@ -235,7 +235,7 @@ impl TableDefinition {
                         BillingMode::PayPerRequest => {
                             if index.throughput.is_some() {
                                 return Err(err(format!(
-                                    "One or more parameter values were invalid: ProvisionedThroughput should not be specified for index: {} when BillingMode is PAY_PER_REQUEST",
+                                    "One or more parameter values were invalid: Neither ReadCapacityUnits nor WriteCapacityUnits can be specified for index: {} when BillingMode is PAY_PER_REQUEST",
                                     index.name
                                 )));
                             }
@@ -306,7 +306,7 @@ impl TableDefinition {
 
     fn update(&mut self, u: &TableUpdate, now: f64) -> Result<(), ChangeError> {
         if *u == TableUpdate::default() {
-            return Err(err("At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required"));
+            return Err(err("At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates, SSESpecification, ReplicaUpdates, MultiAccountReplicaReady, ReplicaTransitRoleArn, MultiRegionConsistency, DeletionProtectionEnabled, OnDemandThroughput, WarmThroughput or TableClass is required"));
         }
         if let Some(w) = &u.warm_throughput {
             let current = self.spec.warm_throughput.unwrap_or(super::spec::WarmThroughput::BASELINE);

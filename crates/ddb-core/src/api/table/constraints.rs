@@ -160,11 +160,15 @@ impl Constraints {
     }
 }
 
-/// Tag keys may not start with `aws:` (in any case); with `characters`,
+/// Tag keys may not repeat or start with `aws:` (in any case); with `characters`,
 /// keys and values must use the tag character set. TagResource's and
 /// UntagResource's messages, as DynamoDB words them.
 pub fn check_tag_content<'a>(keys: impl IntoIterator<Item = (&'a str, Option<&'a str>)>, characters: bool) -> Result<(), String> {
+    let mut seen = std::collections::HashSet::new();
     for (key, value) in keys {
+        if !seen.insert(key) {
+            return Err(format!("Duplicate Tag Keys provided as input: Duplicate Tag Key found {key}"));
+        }
         if key.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("aws:")) {
             return Err(format!("Tag Key cannot be prefixed with aws:, Key: {key}"));
         }

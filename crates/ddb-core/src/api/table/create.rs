@@ -254,7 +254,7 @@ impl CreateTableInput {
             return Err(format!("Attribute Name is duplicated: {dup}"));
         }
         if self.tags.as_ref().is_some_and(|t| t.len() > super::MAX_TAGS) {
-            return Err(invalid("The number of tags exceeds the limit of 50"));
+            return Err("Number of Tags exceed the current limit for the provided ResourceArn".into());
         }
         let billing_mode = match self.billing_mode.as_deref() {
             Some("PAY_PER_REQUEST") => BillingMode::PayPerRequest,

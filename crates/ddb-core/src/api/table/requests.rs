@@ -175,22 +175,22 @@ impl UpdateTableInput {
         }
         if self.warm_throughput.is_some() {
             if creates {
-                return Err("Create global secondary index cannot be specified when updating WarmThroughput".into());
+                return Err(invalid("Create global secondary index cannot be specified when updating WarmThroughput"));
             }
-            return Err("WarmThroughput must be the only operation in the request".into());
+            return Err(invalid("WarmThroughput must be the only operation in the request"));
         }
         let provisioned = self.provisioned_throughput.is_some() || self.billing_mode.as_deref() == Some("PROVISIONED");
         if self.on_demand_throughput.is_some() && members - usize::from(self.billing_mode.is_some()) > 1 {
-            return Err("OnDemandThroughput can only be combined with BillingMode in an UpdateTable request".into());
+            return Err(invalid("OnDemandThroughput can only be combined with BillingMode in an UpdateTable request"));
         }
         if adds_or_drops && self.provisioned_throughput.is_some() {
-            return Err("You cannot create or delete index while updating table IOPS".into());
+            return Err(invalid("You cannot create or delete index while updating table IOPS"));
         }
         if adds_or_drops && self.stream_specification.is_some() {
-            return Err("You cannot create or delete index while changing stream status".into());
+            return Err(invalid("You cannot create or delete index while changing stream status"));
         }
         if self.stream_specification.is_some() && provisioned {
-            return Err("You cannot modify stream status while updating table IOPS".into());
+            return Err(invalid("You cannot modify stream status while updating table IOPS"));
         }
         Ok(())
     }

@@ -187,7 +187,7 @@ fn tags_are_limited_in_number_and_characters() {
     v["Tags"] = json!((0..51).map(|i| json!({"Key": i.to_string(), "Value": "v"})).collect::<Vec<_>>());
     assert_eq!(
         err(v.clone()),
-        "One or more parameter values were invalid: The number of tags exceeds the limit of 50"
+        "Number of Tags exceed the current limit for the provided ResourceArn"
     );
     v["Tags"] = json!((0..50).map(|i| json!({"Key": i.to_string(), "Value": "v"})).collect::<Vec<_>>());
     assert_eq!(input(v.clone()).validate().unwrap().tags.len(), 50);
@@ -206,6 +206,12 @@ fn tags_are_limited_in_number_and_characters() {
     assert_eq!(tag("bad#char", "v").validate(TagOp::Tag).unwrap_err(), "The Tag Key provided is invalid, Key: bad#char");
     assert_eq!(tag("AWS:foo", "v").validate(TagOp::Tag).unwrap_err(), "Tag Key cannot be prefixed with aws:, Key: AWS:foo");
     assert!(tag("myaws:foo", "v").validate(TagOp::Tag).is_ok());
+    let twice = TagsInput {
+        resource_arn: Some("arn:aws:dynamodb:us-east-1:1:table/T".into()),
+        tags: Some(vec![Tag { key: Some("k".into()), value: Some("1".into()) }, Tag { key: Some("k".into()), value: Some("2".into()) }]),
+        ..TagsInput::default()
+    };
+    assert_eq!(twice.validate(TagOp::Tag).unwrap_err(), "Duplicate Tag Keys provided as input: Duplicate Tag Key found k");
     let untag = TagsInput {
         resource_arn: Some("arn:aws:dynamodb:us-east-1:1:table/T".into()),
         tag_keys: Some(vec!["absent".into(), "aws:foo".into()]),
@@ -612,19 +618,19 @@ fn update_table_makes_one_change_per_call() {
     );
     assert_eq!(
         update(json!({"TableName": "Music", "AttributeDefinitions": defs, "GlobalSecondaryIndexUpdates": create, "ProvisionedThroughput": pt})),
-        "You cannot create or delete index while updating table IOPS"
+        "One or more parameter values were invalid: You cannot create or delete index while updating table IOPS"
     );
     assert_eq!(
         update(json!({"TableName": "Music", "AttributeDefinitions": defs, "GlobalSecondaryIndexUpdates": create, "StreamSpecification": {"StreamEnabled": false}})),
-        "You cannot create or delete index while changing stream status"
+        "One or more parameter values were invalid: You cannot create or delete index while changing stream status"
     );
     assert_eq!(
         update(json!({"TableName": "Music", "ProvisionedThroughput": pt, "StreamSpecification": {"StreamEnabled": false}})),
-        "You cannot modify stream status while updating table IOPS"
+        "One or more parameter values were invalid: You cannot modify stream status while updating table IOPS"
     );
     assert_eq!(
         update(json!({"TableName": "Music", "OnDemandThroughput": {"MaxReadRequestUnits": 5}, "StreamSpecification": {"StreamEnabled": false}})),
-        "OnDemandThroughput can only be combined with BillingMode in an UpdateTable request"
+        "One or more parameter values were invalid: OnDemandThroughput can only be combined with BillingMode in an UpdateTable request"
     );
     // Accepted pairs.
     for ok in [
