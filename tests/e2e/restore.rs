@@ -213,6 +213,9 @@ async fn backups_are_made_listed_restored_and_deleted() {
     assert_eq!(gone.backup_description().unwrap().backup_details().unwrap().backup_status(), &BackupStatus::Deleted);
     let err = c.describe_backup().backup_arn(&arn).send().await.unwrap_err();
     assert_eq!(err.code(), Some("BackupNotFoundException"));
+    let table_arn = arn.split("/backup/").next().unwrap().to_owned();
+    let err = c.describe_backup().backup_arn(format!("{table_arn}/stream/x")).send().await.unwrap_err();
+    assert_eq!((err.code(), err.message()), (Some("ValidationException"), Some("Invalid Backup ARN")));
     let left = c.list_backups().send().await.unwrap();
     assert_eq!(left.backup_summaries().len(), 1);
     let err = c.create_backup().table_name("Nope").backup_name("x1x").send().await.unwrap_err();

@@ -50,8 +50,13 @@ fn id_of(arn: &str) -> &str {
     arn.rsplit_once("/backup/").map_or("", |(_, id)| id)
 }
 
-/// The backup an ARN names, if it is one of the caller's.
+/// The backup an ARN names, if it is one of the caller's. An ARN that is
+/// no backup ARN at all is DynamoDB's 'Invalid Backup ARN'.
 async fn find(dp: &DataPlane, caller: &Verified, arn: &str) -> Result<BackupRecord, ApiError> {
+    let is_backup_arn = iam::TableArn::parse(arn).is_ok_and(|a| matches!(a.sub, iam::arn::SubResource::Backup(_)));
+    if !is_backup_arn {
+        return Err(ApiError::Validation("Invalid Backup ARN".into()));
+    }
     let dir = store(dp, caller)?;
     let id = id_of(arn).to_owned();
     let record = blocking(move || backups::record(&dir, &id)).await?;

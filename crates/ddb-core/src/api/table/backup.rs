@@ -126,7 +126,13 @@ impl ListBackupsInput {
         if let Some(t) = &self.backup_type {
             c.one_of(t, "backupType", &["USER", "SYSTEM", "AWS_BACKUP", "ALL"]);
         }
-        c.finish().map_err(|e| e.to_string())
+        c.finish().map_err(|e| e.to_string())?;
+        if let (Some(lower), Some(upper)) = (self.time_range_lower_bound, self.time_range_upper_bound) {
+            if lower > upper {
+                return Err("One or more parameter values were invalid: Time range lower bound must be less than or equal to upper bound".into());
+            }
+        }
+        Ok(())
     }
 
     /// The backups to list, of `all` (in creation order), and the ARN to

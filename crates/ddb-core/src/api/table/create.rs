@@ -607,7 +607,7 @@ pub(super) fn projection(p: Option<&Projection>) -> Result<ProjectionSpec, Strin
         }
         let mut seen = BTreeSet::new();
         if let Some(dup) = attrs.iter().find(|a| !seen.insert(a.as_str())) {
-            return Err(invalid(&format!("Duplicate attribute name in NonKeyAttributes: {dup}")));
+            return Err(invalid(&format!("Duplicate element in NonKeyAttributes: {dup}")));
         }
     }
     Ok(match ty {

@@ -233,10 +233,13 @@ impl UpdateTableInput {
             let count = usize::from(wire.create.is_some())
                 + usize::from(wire.delete.is_some())
                 + usize::from(wire.update.is_some());
-            if count != 1 {
+            if count == 0 {
                 return Err(invalid(
-                    "One of GlobalSecondaryIndexUpdate.Create, GlobalSecondaryIndexUpdate.Update, or GlobalSecondaryIndexUpdate.Delete must be specified",
+                    "One of GlobalSecondaryIndexUpdate.Update, GlobalSecondaryIndexUpdate.Create, GlobalSecondaryIndexUpdate.Delete must not be null",
                 ));
+            }
+            if count > 1 {
+                return Err(invalid("Only one global secondary index action is allowed per GlobalSecondaryIndexUpdate object"));
             }
             if let Some(c) = wire.create {
                 let name = c.index_name.clone().unwrap_or_default();
@@ -270,7 +273,13 @@ impl UpdateTableInput {
                 out.push(GsiUpdate::Delete(d.index_name.unwrap_or_default()));
             } else if let Some(u) = wire.update {
                 let t = provisioned(u.provisioned_throughput.as_ref())?;
-                out.push(GsiUpdate::Throughput(u.index_name.unwrap_or_default(), t));
+                let name = u.index_name.unwrap_or_default();
+                if out.iter().any(|o| matches!(o, GsiUpdate::Throughput(n, _) if *n == name)) {
+                    return Err(invalid(&format!(
+                        "Only one global secondary index update per index is allowed simultaneously. Index: {name}"
+                    )));
+                }
+                out.push(GsiUpdate::Throughput(name, t));
             }
         }
         Ok(out)

@@ -71,8 +71,9 @@ impl RestoreTableToPointInTimeInput {
         let source = match (&self.source_table_arn, &self.source_table_name) {
             (Some(arn), None) => RestoreSource::Arn(arn),
             (None, Some(name)) => RestoreSource::Name(name),
-            (Some(_), Some(_)) => return Err("Only one of SourceTableArn or SourceTableName can be specified".into()),
-            (None, None) => return Err("Either SourceTableArn or SourceTableName must be specified".into()),
+            (Some(_), Some(_)) | (None, None) => {
+                return Err("Must provide exactly one of: sourceTableArn, sourceTableName".into())
+            }
         };
         let time = match (self.use_latest_restorable_time.unwrap_or(false), self.restore_date_time) {
             (true, None) => None,
@@ -80,7 +81,9 @@ impl RestoreTableToPointInTimeInput {
             (true, Some(_)) => {
                 return Err("Only one of RestoreDateTime or UseLatestRestorableTime can be specified".into())
             }
-            (false, None) => return Err("Either RestoreDateTime or UseLatestRestorableTime must be specified".into()),
+            (false, None) => {
+                return Err("Invalid Request: Either one of RestoreDateTime or UseLatestRestorableTime must be specified, but not both".into())
+            }
         };
         Ok(RestoreRequest { source, target: self.target_table_name.as_deref().unwrap_or_default(), time })
     }
@@ -173,9 +176,9 @@ mod tests {
         let e = input(json!({"SourceTableName": "src"})).validate().unwrap_err();
         assert_eq!(e, "1 validation error detected: Value null at 'targetTableName' failed to satisfy constraint: Member must not be null");
         let e = input(json!({"TargetTableName": "dst", "UseLatestRestorableTime": true})).validate().unwrap_err();
-        assert_eq!(e, "Either SourceTableArn or SourceTableName must be specified");
+        assert_eq!(e, "Must provide exactly one of: sourceTableArn, sourceTableName");
         let e = input(json!({"SourceTableName": "src", "TargetTableName": "dst"})).validate().unwrap_err();
-        assert_eq!(e, "Either RestoreDateTime or UseLatestRestorableTime must be specified");
+        assert_eq!(e, "Invalid Request: Either one of RestoreDateTime or UseLatestRestorableTime must be specified, but not both");
     }
 
     #[test]

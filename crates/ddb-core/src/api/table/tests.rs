@@ -294,7 +294,7 @@ fn include_projections_name_their_attributes_once() {
     assert!(err(with_gsi(json!({"ProjectionType": "INCLUDE"}))).contains("NonKeyAttributes is not specified"));
     assert_eq!(
         err(with_gsi(json!({"ProjectionType": "INCLUDE", "NonKeyAttributes": ["a", "b", "a"]}))),
-        "One or more parameter values were invalid: Duplicate attribute name in NonKeyAttributes: a"
+        "One or more parameter values were invalid: Duplicate element in NonKeyAttributes: a"
     );
     let e = err(with_gsi(json!({"ProjectionType": "INCLUDE", "NonKeyAttributes": ["x".repeat(256)]})));
     assert!(e.contains("at 'globalSecondaryIndexes.1.member.projection.nonKeyAttributes' failed to satisfy constraint: Member must satisfy constraint: [Member must have length less than or equal to 255"), "{e}");
@@ -713,4 +713,24 @@ fn streams_are_switched_as_dynamodb_words_it() {
     let class = update(json!({"TableName": "Music", "TableClass": "STANDARD"})).unwrap();
     def.apply(&class, 6.0).unwrap();
     assert_eq!(def.spec.table_class, None);
+}
+
+#[test]
+fn index_update_elements_name_one_action_each() {
+    let update = |v: serde_json::Value| serde_json::from_value::<UpdateTableInput>(v).unwrap().validate().map(|_| ()).unwrap_err();
+    let pt = json!({"ReadCapacityUnits": 2, "WriteCapacityUnits": 2});
+    assert_eq!(
+        update(json!({"TableName": "Music", "GlobalSecondaryIndexUpdates": [{}]})),
+        "One or more parameter values were invalid: One of GlobalSecondaryIndexUpdate.Update, GlobalSecondaryIndexUpdate.Create, GlobalSecondaryIndexUpdate.Delete must not be null"
+    );
+    assert_eq!(
+        update(json!({"TableName": "Music", "GlobalSecondaryIndexUpdates": [{"Delete": {"IndexName": "abc"}, "Update": {"IndexName": "abc", "ProvisionedThroughput": pt}}]})),
+        "One or more parameter values were invalid: Only one global secondary index action is allowed per GlobalSecondaryIndexUpdate object"
+    );
+    assert_eq!(
+        update(json!({"TableName": "Music", "GlobalSecondaryIndexUpdates": [
+            {"Update": {"IndexName": "abc", "ProvisionedThroughput": pt}}, {"Update": {"IndexName": "abc", "ProvisionedThroughput": pt}}
+        ]})),
+        "One or more parameter values were invalid: Only one global secondary index update per index is allowed simultaneously. Index: abc"
+    );
 }
