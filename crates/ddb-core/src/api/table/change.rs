@@ -216,7 +216,7 @@ impl TableDefinition {
                     }
                     if spec.global_secondary_indexes.len() >= 20 {
                         return Err(ChangeError::LimitExceeded(
-                            "Subscriber limit exceeded: GlobalSecondaryIndex count exceeds the per-table limit of 20".into(),
+                            "Subscriber limit exceeded: Number of global secondary indexes exceeds per-table limit of 20".into(),
                         ));
                     }
                     for (name, ty) in definitions {
@@ -317,8 +317,21 @@ impl TableDefinition {
             self.spec.sse_kms_key = if *enabled { key.clone().or_else(|| self.spec.sse_kms_key.clone()) } else { None };
         }
         if let Some(c) = &u.table_class {
-            if self.spec.table_class.as_deref().unwrap_or("STANDARD") != c {
+            // Two updates in 30 days; once they are spent even a re-send
+            // of the current class is refused (a STANDARD re-send on a
+            // table that never set a class stays free).
+            const WINDOW_SECS: f64 = 30.0 * 86_400.0;
+            self.table_class_updates.retain(|t| now - t < WINDOW_SECS);
+            let spent = self.table_class_updates.len() >= 2;
+            let changes = self.spec.table_class.as_deref().unwrap_or("STANDARD") != c;
+            if spent && (changes || self.spec.table_class.is_some()) {
+                return Err(ChangeError::LimitExceeded(
+                    "Subscriber limit exceeded: Updates to TableClass are limited to 2 times in 30 day(s).".into(),
+                ));
+            }
+            if changes {
                 self.table_class_updated_at = Some(now);
+                self.table_class_updates.push(now);
                 self.spec.table_class = Some(c.clone());
             }
         }

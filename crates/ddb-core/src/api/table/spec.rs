@@ -258,6 +258,10 @@ pub struct TableDefinition {
     /// When UpdateTable last changed the table class, seconds since the epoch.
     #[serde(default)]
     pub table_class_updated_at: Option<f64>,
+    /// When UpdateTable changed the table class within the last 30 days
+    /// (two changes per 30 days).
+    #[serde(default)]
+    pub table_class_updates: Vec<f64>,
     /// Point-in-time recovery, when enabled.
     #[serde(default)]
     pub pitr: Option<PointInTimeRecovery>,
@@ -341,6 +345,7 @@ impl TableDefinition {
             decreases: None,
             creating_indexes: Vec::new(),
             table_class_updated_at: None,
+            table_class_updates: Vec::new(),
             pitr: None,
             restore: None,
             past_streams: Vec::new(),

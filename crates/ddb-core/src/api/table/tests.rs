@@ -713,6 +713,15 @@ fn streams_are_switched_as_dynamodb_words_it() {
     let class = update(json!({"TableName": "Music", "TableClass": "STANDARD"})).unwrap();
     def.apply(&class, 6.0).unwrap();
     assert_eq!(def.spec.table_class, None);
+    // Two class changes in 30 days, then not even a re-send.
+    let ia = update(json!({"TableName": "Music", "TableClass": "STANDARD_INFREQUENT_ACCESS"})).unwrap();
+    def.apply(&ia, 7.0).unwrap();
+    def.apply(&class, 8.0).unwrap();
+    for again in [&ia, &class] {
+        let e = def.apply(again, 9.0).unwrap_err();
+        assert_eq!((e.code(), e.message()), ("LimitExceededException", "Subscriber limit exceeded: Updates to TableClass are limited to 2 times in 30 day(s)."));
+    }
+    def.apply(&ia, 8.0 + 30.0 * 86_400.0).unwrap();
 }
 
 #[test]
