@@ -42,12 +42,22 @@ fn source_name(caller: &Verified, source: &RestoreSource<'_>) -> Result<String, 
     match source {
         RestoreSource::Name(n) => Ok((*n).to_owned()),
         RestoreSource::Arn(arn) => {
+            if !arn.starts_with("arn:") {
+                return Err(ApiError::Validation(format!(
+                    "One or more parameter values were invalid: ARNs must start with 'arn:': {arn}"
+                )));
+            }
             let parsed = iam::TableArn::parse(arn)
                 .ok()
                 .filter(|a| a.sub == iam::arn::SubResource::None)
                 .ok_or_else(|| ApiError::Validation(format!("Invalid TableArn: Invalid ResourceArn provided as input {arn}")))?;
-            if parsed.account_id != caller.tenant.account_id || parsed.region != caller.region {
-                return Err(ApiError::TableNotFound(format!("Table not found: {arn}")));
+            if parsed.account_id != caller.tenant.account_id {
+                return Err(ApiError::Validation(
+                    "This action is only supported by accounts that match the resource owner\u{2019}s account.".into(),
+                ));
+            }
+            if parsed.region != caller.region {
+                return Err(ApiError::TableNotFound("Table not found".into()));
             }
             Ok(parsed.table)
         }
@@ -64,10 +74,12 @@ pub async fn restore_to_point_in_time(
     let request = input.validate().map_err(ApiError::Validation)?;
     let name = source_name(caller, &request.source)?;
     let tenant = caller.tenant.id.clone();
-    let source = catalog
-        .table(&tenant, &name)
-        .cloned()
-        .ok_or_else(|| ApiError::TableNotFound(format!("Table not found: {name}")))?;
+    // DynamoDB names a missing source only when it was given by name.
+    let missing = match request.source {
+        RestoreSource::Name(n) => format!("Table not found: {n}"),
+        RestoreSource::Arn(_) => "Table not found".to_owned(),
+    };
+    let source = catalog.table(&tenant, &name).cloned().ok_or(ApiError::TableNotFound(missing))?;
     if catalog.table(&tenant, request.target).is_some() {
         return Err(ApiError::TableAlreadyExists(format!("Table already exists: {}", request.target)));
     }
