@@ -309,8 +309,7 @@ impl TableDefinition {
             return Err(err("At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates, SSESpecification, ReplicaUpdates, MultiAccountReplicaReady, ReplicaTransitRoleArn, MultiRegionConsistency, DeletionProtectionEnabled, OnDemandThroughput, WarmThroughput or TableClass is required"));
         }
         if let Some(w) = &u.warm_throughput {
-            let current = self.spec.warm_throughput.unwrap_or(super::spec::WarmThroughput::BASELINE);
-            self.spec.warm_throughput = Some(super::spec::WarmThroughput::raise(current, w).map_err(err)?);
+            self.spec.warm_throughput = Some(super::spec::WarmThroughput::raise(self.warm(), w).map_err(err)?);
         }
         if let Some((enabled, key)) = &u.sse {
             self.spec.sse_enabled = *enabled;
@@ -387,6 +386,9 @@ impl TableDefinition {
                             )));
                         }
                         self.spec.throughput = Some(t);
+                        let high = self.throughput_high_water.unwrap_or(t);
+                        self.throughput_high_water =
+                            Some(Throughput { read: high.read.max(t.read), write: high.write.max(t.write) });
                     }
                     (None, _) => {}
                 }

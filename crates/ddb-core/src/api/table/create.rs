@@ -437,7 +437,7 @@ impl CreateTableInput {
             warm_throughput: self
                 .warm_throughput
                 .as_ref()
-                .map(|w| WarmThroughput::raise(WarmThroughput::BASELINE, w))
+                .map(|w| WarmThroughput::at_creation(w, throughput))
                 .transpose()?,
             deletion_protection: self.deletion_protection_enabled.unwrap_or(false),
             tags: self

@@ -237,7 +237,7 @@ pub fn describe(def: &TableDefinition, status: &str, loc: Location<'_>, usage: U
         }
         m.insert("TableClassSummary".into(), summary);
     }
-    m.insert("WarmThroughput".into(), warm_json(spec.warm_throughput.unwrap_or(WarmThroughput::BASELINE)));
+    m.insert("WarmThroughput".into(), warm_json(def.warm()));
     m.insert("DeletionProtectionEnabled".into(), json!(spec.deletion_protection));
     Value::Object(m)
 }

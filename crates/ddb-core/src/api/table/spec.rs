@@ -174,26 +174,46 @@ impl WarmThroughput {
     /// that can be asked for.
     pub const BASELINE: WarmThroughput = WarmThroughput { read: 12_000, write: 4_000 };
 
-    /// `current` raised to what `input` asks for, refused when a unit is
-    /// below the baseline or below `current` (warm throughput only grows).
+    /// `current` raised to what `input` asks for (a missing unit keeps
+    /// its value); refused when a unit would go down: warm throughput only
+    /// grows.
     pub fn raise(current: WarmThroughput, input: &super::types::WarmThroughputInput) -> Result<WarmThroughput, String> {
         let next = WarmThroughput {
             read: input.read_units_per_second.unwrap_or(current.read),
             write: input.write_units_per_second.unwrap_or(current.write),
         };
-        for (unit, want, min, cur) in [
-            ("ReadUnitsPerSecond", next.read, Self::BASELINE.read, current.read),
-            ("WriteUnitsPerSecond", next.write, Self::BASELINE.write, current.write),
-        ] {
-            if want < min {
-                return Err(format!(
-                    "One or more parameter values were invalid: Requested {unit} for WarmThroughput is lower than the minimum allowed value of {min}"
-                ));
-            }
+        for (unit, want, cur) in [("ReadUnitsPerSecond", next.read, current.read), ("WriteUnitsPerSecond", next.write, current.write)] {
             if want < cur {
                 return Err(format!(
-                    "One or more parameter values were invalid: Requested {unit} for WarmThroughput is lower than current WarmThroughput value of {cur}"
+                    "One or more parameter values were invalid: Requested {unit} for WarmThroughput for table is lower than current WarmThroughput, decreasing WarmThroughput is not supported"
                 ));
+            }
+        }
+        Ok(next)
+    }
+
+    /// CreateTable's WarmThroughput: at least the baseline of an on-demand
+    /// table, or the provisioned capacity (`provisioned`) of a provisioned
+    /// one.
+    pub fn at_creation(input: &super::types::WarmThroughputInput, provisioned: Option<Throughput>) -> Result<WarmThroughput, String> {
+        let floor = provisioned.map_or(Self::BASELINE, |t| WarmThroughput { read: t.read, write: t.write });
+        let next = WarmThroughput {
+            read: input.read_units_per_second.unwrap_or(floor.read),
+            write: input.write_units_per_second.unwrap_or(floor.write),
+        };
+        for (unit, capacity, want, min) in [
+            ("ReadUnitsPerSecond", "ReadCapacityUnits", next.read, floor.read),
+            ("WriteUnitsPerSecond", "WriteCapacityUnits", next.write, floor.write),
+        ] {
+            if want < min {
+                return Err(match provisioned {
+                    Some(_) => format!(
+                        "One or more parameter values were invalid: Requested {unit} for WarmThroughput for table is lower than {capacity} of ProvisionedThroughput"
+                    ),
+                    None => format!(
+                        "One or more parameter values were invalid: Requested {unit} for WarmThroughput is lower than the minimum allowed value of {min}"
+                    ),
+                });
             }
         }
         Ok(next)
@@ -248,6 +268,10 @@ pub struct TableDefinition {
     pub last_increase: Option<f64>,
     #[serde(default)]
     pub last_decrease: Option<f64>,
+    /// The highest provisioned capacity the table has had (its warm
+    /// throughput follows it).
+    #[serde(default)]
+    pub throughput_high_water: Option<Throughput>,
     /// Decreases made on the UTC day of the last one (the daily budget).
     #[serde(default)]
     pub decreases: Option<super::decreases::DecreaseCount>,
@@ -329,11 +353,29 @@ impl PointInTimeRecovery {
 }
 
 impl TableDefinition {
+    /// The table's warm throughput as DynamoDB reports it: an on-demand
+    /// table (or one that ever was) has at least the baseline, a
+    /// provisioned one the highest capacity it has had; WarmThroughput
+    /// requests raise either.
+    pub fn warm(&self) -> WarmThroughput {
+        let ever_on_demand = self.spec.billing_mode == BillingMode::PayPerRequest || self.pay_per_request_since.is_some();
+        let mut w = if ever_on_demand { WarmThroughput::BASELINE } else { WarmThroughput { read: 1, write: 1 } };
+        for t in [self.throughput_high_water.map(|t| WarmThroughput { read: t.read, write: t.write }), self.spec.warm_throughput]
+            .into_iter()
+            .flatten()
+        {
+            w.read = w.read.max(t.read);
+            w.write = w.write.max(t.write);
+        }
+        w
+    }
+
     /// A table as created from `spec` at `created_at`, before any change:
     /// no billing switch, stream label, TTL or throughput change recorded
     /// (the caller sets those that creation implies).
     pub fn new(table_id: String, created_at: f64, spec: TableSpec) -> TableDefinition {
-        TableDefinition {
+        let throughput = spec.throughput;
+        let mut def = TableDefinition {
             spec,
             table_id,
             created_at,
@@ -342,6 +384,7 @@ impl TableDefinition {
             ttl_attribute: None,
             last_increase: None,
             last_decrease: None,
+            throughput_high_water: None,
             decreases: None,
             creating_indexes: Vec::new(),
             table_class_updated_at: None,
@@ -351,6 +394,8 @@ impl TableDefinition {
             past_streams: Vec::new(),
             resource_policies: std::collections::BTreeMap::new(),
             contributor_insights: std::collections::BTreeMap::new(),
-        }
+        };
+        def.throughput_high_water = throughput;
+        def
     }
 }

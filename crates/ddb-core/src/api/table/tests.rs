@@ -303,11 +303,21 @@ fn include_projections_name_their_attributes_once() {
 
 #[test]
 fn warm_throughput_starts_at_the_baseline_and_only_grows() {
+    // A provisioned table (base() is 5/5) starts at its capacity.
     let mut v = base();
     v["WarmThroughput"] = json!({"ReadUnitsPerSecond": 12_120});
     let spec = input(v).validate().unwrap();
-    assert_eq!(spec.warm_throughput, Some(WarmThroughput { read: 12_120, write: 4_000 }));
+    assert_eq!(spec.warm_throughput, Some(WarmThroughput { read: 12_120, write: 5 }));
     let mut v = base();
+    v["WarmThroughput"] = json!({"ReadUnitsPerSecond": 12_000, "WriteUnitsPerSecond": 4});
+    assert_eq!(
+        err(v),
+        "One or more parameter values were invalid: Requested WriteUnitsPerSecond for WarmThroughput for table is lower than WriteCapacityUnits of ProvisionedThroughput"
+    );
+    // An on-demand one at the baseline.
+    let mut v = base();
+    v.as_object_mut().unwrap().remove("ProvisionedThroughput");
+    v["BillingMode"] = json!("PAY_PER_REQUEST");
     v["WarmThroughput"] = json!({"ReadUnitsPerSecond": 12_000, "WriteUnitsPerSecond": 3_999});
     assert_eq!(
         err(v),
@@ -315,15 +325,21 @@ fn warm_throughput_starts_at_the_baseline_and_only_grows() {
     );
 
     let mut def = TableDefinition::new("id".into(), 1.0, input(base()).validate().unwrap());
+    let loc = Location { region: "us-east-1", account_id: "123456789012" };
+    assert_eq!(describe(&def, "ACTIVE", loc, Usage::default())["WarmThroughput"], json!({"ReadUnitsPerSecond": 5, "WriteUnitsPerSecond": 5, "Status": "ACTIVE"}));
     let up = |read: i64, write: i64| TableChange::Update(TableUpdate {
         warm_throughput: Some(WarmThroughputInput { read_units_per_second: Some(read), write_units_per_second: Some(write) }),
         ..TableUpdate::default()
     });
-    def.apply(&up(12_240, 4_080), 2.0).unwrap();
-    assert_eq!(def.spec.warm_throughput, Some(WarmThroughput { read: 12_240, write: 4_080 }));
-    let e = def.apply(&up(12_120, 4_080), 3.0).unwrap_err().to_string();
-    assert!(e.contains("ReadUnitsPerSecond for WarmThroughput is lower than current WarmThroughput value of 12240"), "{e}");
-    let loc = Location { region: "us-east-1", account_id: "123456789012" };
+    let pt = |read: i64, write: i64| TableChange::Update(TableUpdate { throughput: Some(Throughput { read, write }), ..TableUpdate::default() });
+    // It follows the highest capacity, and never drops.
+    def.apply(&pt(8, 6), 2.0).unwrap();
+    def.apply(&pt(3, 3), 3.0).unwrap();
+    assert_eq!(def.warm(), WarmThroughput { read: 8, write: 6 });
+    def.apply(&up(12_240, 4_080), 4.0).unwrap();
+    assert_eq!(def.warm(), WarmThroughput { read: 12_240, write: 4_080 });
+    let e = def.apply(&up(12_120, 4_080), 5.0).unwrap_err().to_string();
+    assert_eq!(e, "One or more parameter values were invalid: Requested ReadUnitsPerSecond for WarmThroughput for table is lower than current WarmThroughput, decreasing WarmThroughput is not supported");
     let d = describe(&def, "ACTIVE", loc, Usage::default());
     assert_eq!(d["WarmThroughput"], json!({"ReadUnitsPerSecond": 12_240, "WriteUnitsPerSecond": 4_080, "Status": "ACTIVE"}));
 
