@@ -124,7 +124,8 @@ async fn tables_are_restored_to_a_point_in_time() {
     let t = t.table().unwrap();
     assert_eq!(t.table_status(), Some(&TableStatus::Active));
     assert_eq!(t.item_count(), Some(2));
-    assert_eq!(t.restore_summary().map(|r| r.restore_in_progress()), Some(false));
+    // Once ACTIVE the table no longer says it was restored, as in DynamoDB.
+    assert!(t.restore_summary().is_none());
 
     c.restore_table_to_point_in_time()
         .source_table_name("Paint")
@@ -145,6 +146,11 @@ async fn tables_are_restored_to_a_point_in_time() {
     let err = restore("PaintNow").use_latest_restorable_time(true).send().await.unwrap_err();
     assert_eq!(err.code(), Some("TableAlreadyExistsException"));
     let err = restore("Early").restore_date_time(DateTime::from(before_recovery)).send().await.unwrap_err();
+    assert_eq!(err.code(), Some("InvalidRestoreTimeException"));
+    let msg = err.message().unwrap();
+    assert!(msg.starts_with("RestoreDateTime '") && msg.contains("' must be within EarliestRestorableDateTime '"), "{msg}");
+    // The time is checked before the target: an existing target with a bad time is about the time.
+    let err = restore("PaintNow").restore_date_time(DateTime::from(before_recovery)).send().await.unwrap_err();
     assert_eq!(err.code(), Some("InvalidRestoreTimeException"));
     let err = c
         .restore_table_to_point_in_time()

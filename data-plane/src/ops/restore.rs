@@ -64,6 +64,14 @@ fn source_name(caller: &Verified, source: &RestoreSource<'_>) -> Result<String, 
     }
 }
 
+/// A time as DynamoDB quotes it in InvalidRestoreTimeException:
+/// `2026-10-06T23:16:32Z`.
+fn iso_seconds(secs: f64) -> String {
+    #[allow(clippy::cast_possible_truncation)]
+    let whole = secs.floor() as i64;
+    chrono::DateTime::from_timestamp(whole, 0).map_or_else(|| whole.to_string(), |t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+}
+
 /// `RestoreTableToPointInTime`
 pub async fn restore_to_point_in_time(
     dp: &DataPlane,
@@ -80,18 +88,23 @@ pub async fn restore_to_point_in_time(
         RestoreSource::Arn(_) => "Table not found".to_owned(),
     };
     let source = catalog.table(&tenant, &name).cloned().ok_or(ApiError::TableNotFound(missing))?;
-    if catalog.table(&tenant, request.target).is_some() {
-        return Err(ApiError::TableAlreadyExists(format!("Table already exists: {}", request.target)));
-    }
+    // DynamoDB's order: recovery on, the time, then the target.
     let pitr = source.def.pitr.ok_or_else(|| {
         ApiError::PointInTimeRecoveryUnavailable(format!("Point in time recovery is not enabled for table '{name}'"))
     })?;
     let now = super::now_secs();
     let time = request.time.unwrap_or(now);
-    if !(pitr.earliest(now)..=now).contains(&time) {
-        return Err(ApiError::InvalidRestoreTime(
-            "RestoreDateTime must be between EarliestRestorableDateTime and LatestRestorableDateTime".into(),
-        ));
+    let earliest = pitr.earliest(now);
+    if !(earliest..=now).contains(&time) {
+        return Err(ApiError::InvalidRestoreTime(format!(
+            "RestoreDateTime '{}' must be within EarliestRestorableDateTime '{}' and LatestRestorableDateTime '{}'",
+            iso_seconds(time),
+            iso_seconds(earliest),
+            iso_seconds(now)
+        )));
+    }
+    if catalog.table(&tenant, request.target).is_some() {
+        return Err(ApiError::TableAlreadyExists(format!("Table already exists: {}", request.target)));
     }
     let loc = location(dp, caller);
     let source_description = describe(&source.def, "ACTIVE", loc, Usage::default());

@@ -165,11 +165,13 @@ pub fn describe(def: &TableDefinition, status: &str, loc: Location<'_>, usage: U
     m.insert("ItemCount".into(), json!(usage.item_count));
     m.insert("TableArn".into(), json!(arn));
     m.insert("TableId".into(), json!(def.table_id));
-    if let Some(r) = &def.restore {
+    // Only while the restored table is being created, as in DynamoDB:
+    // an ACTIVE table carries no trace of where its items came from.
+    if let Some(r) = def.restore.as_ref().filter(|_| status == "CREATING") {
         let mut summary = json!({
             "SourceTableArn": r.source_table_arn,
             "RestoreDateTime": r.restore_date_time,
-            "RestoreInProgress": status == "CREATING",
+            "RestoreInProgress": true,
         });
         if let (Some(arn), Some(obj)) = (&r.source_backup_arn, summary.as_object_mut()) {
             obj.insert("SourceBackupArn".into(), json!(arn));

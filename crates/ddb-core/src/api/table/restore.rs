@@ -79,7 +79,7 @@ impl RestoreTableToPointInTimeInput {
             (true, None) => None,
             (false, Some(t)) => Some(t),
             (true, Some(_)) => {
-                return Err("Only one of RestoreDateTime or UseLatestRestorableTime can be specified".into())
+                return Err("Invalid Request: Both RestoreDateTime and UseLatestRestorableTime cannot be set for point-in-time restore request. Please specify only one of them.".into())
             }
             (false, None) => {
                 return Err("Invalid Request: Either one of RestoreDateTime or UseLatestRestorableTime must be specified, but not both".into())
