@@ -161,7 +161,10 @@ pub async fn restore_from_backup(
             .collect::<Result<Vec<_>, _>>()
     })
     .await?;
-    let create = input.overrides.create_table_request(target, &record.table_description(location(dp, caller)));
+    let create = input
+        .overrides
+        .create_table_request(target, &record.table_description(location(dp, caller)))
+        .map_err(ApiError::Validation)?;
     let summary = RestoreSummary {
         source_table_arn: record.table_arn.clone(),
         restore_date_time: record.created_at,

@@ -108,7 +108,7 @@ pub async fn restore_to_point_in_time(
     }
     let loc = location(dp, caller);
     let source_description = describe(&source.def, "ACTIVE", loc, Usage::default());
-    let create = input.create_table_request(request.target, &source_description);
+    let create = input.create_table_request(request.target, &source_description).map_err(ApiError::Validation)?;
     let items = items_at(dp, &tenant, &source, time).await?;
     let summary = RestoreSummary {
         source_table_arn: loc.table_arn(&name),

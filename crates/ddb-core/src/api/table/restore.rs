@@ -89,11 +89,15 @@ impl RestoreTableToPointInTimeInput {
     }
 
     /// The CreateTable request of the restored table: the source's key
-    /// schema, attribute definitions, indexes, billing mode and throughput
-    /// (`source` is the source's description), each replaced by its
-    /// override when given. Tags, streams, Time to Live and point-in-time
-    /// recovery are not carried over, as in DynamoDB.
-    pub fn create_table_request(&self, target: &str, source: &Value) -> Value {
+    /// schema, attribute definitions, indexes, billing mode, throughput and
+    /// encryption (`source` is the source's description), each replaced by
+    /// its override. The overrides are checked as DynamoDB checks them:
+    /// throughput only for a provisioned result and on-demand limits only
+    /// for an on-demand one, index overrides only for indexes the source
+    /// had (by key schema and projection; they may be renamed), an empty
+    /// index override list restores no index of that kind.
+    pub fn create_table_request(&self, target: &str, source: &Value) -> Result<Value, String> {
+        let invalid = |m: String| format!("Invalid Request: {m}");
         let mut m = Map::new();
         m.insert("TableName".into(), Value::String(target.to_owned()));
         for member in ["AttributeDefinitions", "KeySchema"] {
@@ -106,8 +110,25 @@ impl RestoreTableToPointInTimeInput {
             .and_then(Value::as_str)
             .unwrap_or("PROVISIONED");
         let mode = self.billing_mode_override.as_deref().unwrap_or(source_mode);
-        m.insert("BillingMode".into(), Value::String(mode.to_owned()));
         let provisioned = mode == "PROVISIONED";
+        match (self.billing_mode_override.as_deref(), self.provisioned_throughput_override.is_some()) {
+            (Some("PAY_PER_REQUEST"), true) => {
+                return Err(invalid("Cannot override ProvisionedThroughput if BillingMode is overridden to PAY_PER_REQUEST".into()))
+            }
+            (None, true) if !provisioned => {
+                return Err(invalid("Cannot override ProvisionedThroughput unless BillingMode is PROVISIONED".into()))
+            }
+            (Some("PROVISIONED"), false) if source_mode != "PROVISIONED" => {
+                return Err(invalid("Must override ProvisionedThroughput if BillingMode is overridden to PROVISIONED".into()))
+            }
+            _ => {}
+        }
+        if self.on_demand_throughput_override.is_some() && provisioned {
+            return Err(invalid(
+                "Cannot override MaxReadRequestUnits for OnDemandThroughput unless BillingModeOverride is PAY_PER_REQUEST".into(),
+            ));
+        }
+        m.insert("BillingMode".into(), Value::String(mode.to_owned()));
         let throughput = |v: Option<&Value>| {
             v.map(|t| {
                 serde_json::json!({
@@ -136,26 +157,80 @@ impl RestoreTableToPointInTimeInput {
             }
             Value::Object(out)
         };
-        let indexes = |member: &str, with_throughput: bool| -> Option<Value> {
-            let list = source.get(member)?.as_array()?;
-            Some(Value::Array(list.iter().map(|ix| index(ix, with_throughput)).collect()))
-        };
-        let lsi = self.local_secondary_index_override.clone().or_else(|| indexes("LocalSecondaryIndexes", false));
-        if let Some(v) = lsi {
-            m.insert("LocalSecondaryIndexes".into(), v);
+        for (member, override_list, with_throughput) in [
+            ("LocalSecondaryIndexes", &self.local_secondary_index_override, false),
+            ("GlobalSecondaryIndexes", &self.global_secondary_index_override, provisioned),
+        ] {
+            let from_source: Vec<&Value> = source.get(member).and_then(Value::as_array).map(|l| l.iter().collect()).unwrap_or_default();
+            let list: Vec<Value> = match override_list {
+                None => from_source.iter().map(|ix| index(ix, with_throughput)).collect(),
+                Some(Value::Array(wanted)) => {
+                    for w in wanted {
+                        let name = w.get("IndexName").and_then(Value::as_str).unwrap_or_default();
+                        let existed = from_source
+                            .iter()
+                            .any(|ix| ix.get("KeySchema") == w.get("KeySchema") && same_projection(ix.get("Projection"), w.get("Projection")));
+                        if !existed {
+                            return Err(invalid(format!(
+                                "Index {name} does not match a secondary index that existed in the source table and cannot be created during the restore operation"
+                            )));
+                        }
+                        if member == "GlobalSecondaryIndexes" {
+                            match (provisioned, w.get("ProvisionedThroughput").is_some()) {
+                                (true, false) => return Err(invalid(format!("Must specify provisioned throughput for index {name}"))),
+                                (false, true) => {
+                                    return Err(invalid(format!(
+                                        "Cannot override ProvisionedThroughput if BillingMode is overridden to PAY_PER_REQUEST for index {name}"
+                                    )))
+                                }
+                                _ => {}
+                            }
+                        }
+                    }
+                    wanted.clone()
+                }
+                Some(other) => vec![other.clone()],
+            };
+            // An empty list restores no index of the kind.
+            if !list.is_empty() {
+                m.insert(member.into(), Value::Array(list));
+            }
         }
-        let gsi = self.global_secondary_index_override.clone().or_else(|| indexes("GlobalSecondaryIndexes", provisioned));
-        if let Some(v) = gsi {
-            m.insert("GlobalSecondaryIndexes".into(), v);
-        }
-        if let Some(sse) = &self.sse_specification_override {
-            m.insert("SSESpecification".into(), sse.clone());
+        // Encryption is kept unless overridden.
+        let sse = self.sse_specification_override.clone().or_else(|| {
+            let d = source.get("SSEDescription")?;
+            (d.get("Status").and_then(Value::as_str) == Some("ENABLED")).then(|| {
+                let mut s = serde_json::json!({"Enabled": true, "SSEType": "KMS"});
+                if let (Some(key), Some(obj)) = (d.get("KMSMasterKeyArn"), s.as_object_mut()) {
+                    obj.insert("KMSMasterKeyId".into(), key.clone());
+                }
+                s
+            })
+        });
+        if let Some(sse) = sse {
+            m.insert("SSESpecification".into(), sse);
         }
         if let Some(t) = &self.on_demand_throughput_override {
             m.insert("OnDemandThroughput".into(), t.clone());
         }
-        Value::Object(m)
+        Ok(Value::Object(m))
     }
+}
+
+/// Two projections are the same when their type and (sorted) non-key
+/// attributes are.
+fn same_projection(a: Option<&Value>, b: Option<&Value>) -> bool {
+    let norm = |p: Option<&Value>| {
+        let ty = p.and_then(|p| p.get("ProjectionType")).and_then(Value::as_str).map(str::to_owned);
+        let mut attrs: Vec<String> = p
+            .and_then(|p| p.get("NonKeyAttributes"))
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+            .unwrap_or_default();
+        attrs.sort_unstable();
+        (ty, attrs)
+    };
+    norm(a) == norm(b)
 }
 
 #[cfg(test)]
@@ -197,16 +272,51 @@ mod tests {
             "StreamSpecification": {"StreamEnabled": true, "StreamViewType": "KEYS_ONLY"}
         });
         let req = input(json!({"SourceTableName": "src", "TargetTableName": "dst", "UseLatestRestorableTime": true}));
-        let create = req.create_table_request("dst", &source);
+        let create = req.create_table_request("dst", &source).unwrap();
         assert_eq!(create["TableName"], "dst");
         assert_eq!(create["ProvisionedThroughput"], json!({"ReadCapacityUnits": 5, "WriteCapacityUnits": 6}));
         assert_eq!(create["GlobalSecondaryIndexes"][0]["ProvisionedThroughput"], json!({"ReadCapacityUnits": 1, "WriteCapacityUnits": 2}));
         assert!(create["GlobalSecondaryIndexes"][0].get("IndexStatus").is_none());
         assert!(create.get("StreamSpecification").is_none(), "streams are not carried over");
         let on_demand = input(json!({"SourceTableName": "src", "TargetTableName": "dst", "UseLatestRestorableTime": true, "BillingModeOverride": "PAY_PER_REQUEST"}));
-        let create = on_demand.create_table_request("dst", &source);
+        let create = on_demand.create_table_request("dst", &source).unwrap();
         assert_eq!(create["BillingMode"], "PAY_PER_REQUEST");
         assert!(create.get("ProvisionedThroughput").is_none());
         assert!(create["GlobalSecondaryIndexes"][0].get("ProvisionedThroughput").is_none());
+
+        // Overrides are checked as DynamoDB checks them.
+        let refused = |extra: serde_json::Value| {
+            let mut v = json!({"SourceTableName": "src", "TargetTableName": "dst", "UseLatestRestorableTime": true});
+            for (k, x) in extra.as_object().unwrap() {
+                v[k] = x.clone();
+            }
+            input(v).create_table_request("dst", &source).unwrap_err()
+        };
+        let pt = json!({"ReadCapacityUnits": 1, "WriteCapacityUnits": 1});
+        assert_eq!(
+            refused(json!({"BillingModeOverride": "PAY_PER_REQUEST", "ProvisionedThroughputOverride": pt})),
+            "Invalid Request: Cannot override ProvisionedThroughput if BillingMode is overridden to PAY_PER_REQUEST"
+        );
+        assert_eq!(
+            refused(json!({"OnDemandThroughputOverride": {"MaxReadRequestUnits": 10}})),
+            "Invalid Request: Cannot override MaxReadRequestUnits for OnDemandThroughput unless BillingModeOverride is PAY_PER_REQUEST"
+        );
+        let renamed = json!([{"IndexName": "new", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}], "Projection": {"ProjectionType": "ALL"}, "ProvisionedThroughput": pt}]);
+        let create = input(json!({"SourceTableName": "src", "TargetTableName": "dst", "UseLatestRestorableTime": true, "GlobalSecondaryIndexOverride": renamed}))
+            .create_table_request("dst", &source)
+            .unwrap();
+        assert_eq!(create["GlobalSecondaryIndexes"][0]["IndexName"], "new", "an index may be renamed");
+        let other = json!([{"IndexName": "byg", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}], "Projection": {"ProjectionType": "KEYS_ONLY"}, "ProvisionedThroughput": pt}]);
+        assert_eq!(
+            refused(json!({"GlobalSecondaryIndexOverride": other})),
+            "Invalid Request: Index byg does not match a secondary index that existed in the source table and cannot be created during the restore operation"
+        );
+        let no_pt = json!([{"IndexName": "byg", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}], "Projection": {"ProjectionType": "ALL"}}]);
+        assert_eq!(refused(json!({"GlobalSecondaryIndexOverride": no_pt})), "Invalid Request: Must specify provisioned throughput for index byg");
+        // An empty override list restores no index.
+        let create = input(json!({"SourceTableName": "src", "TargetTableName": "dst", "UseLatestRestorableTime": true, "GlobalSecondaryIndexOverride": []}))
+            .create_table_request("dst", &source)
+            .unwrap();
+        assert!(create.get("GlobalSecondaryIndexes").is_none());
     }
 }
