@@ -714,5 +714,34 @@ async fn updates_of_index_keys_are_checked_as_dynamodb_does() {
     assert_eq!(item["total"], Av::N("5".into()));
     // A value of the right type still goes through.
     update("SET #s = :s").expression_attribute_values(":s", Av::S("DONE".into())).send().await.unwrap();
+
+    // The same checks in a transaction's Update: a fixed wrong type
+    // cancels it, a path into an index key refuses the request.
+    let transact = |expr: &str, value: Av| {
+        let mut u = aws_sdk_dynamodb::types::Update::builder()
+            .table_name("Orders")
+            .key("customer", Av::S("u".into()))
+            .key("order", Av::S("1".into()))
+            .update_expression(expr)
+            .expression_attribute_names("#s", "status");
+        if expr.contains(":v") {
+            u = u.expression_attribute_values(":v", value);
+        }
+        c.transact_write_items()
+            .transact_items(aws_sdk_dynamodb::types::TransactWriteItem::builder().update(u.build().unwrap()).build())
+            .send()
+    };
+    let err = transact("SET #s = :v", Av::N("1".into())).await.unwrap_err();
+    let reasons = match err.into_service_error() {
+        aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError::TransactionCanceledException(e) => {
+            e.cancellation_reasons().to_vec()
+        }
+        other => panic!("expected TransactionCanceledException, got {other:?}"),
+    };
+    assert_eq!(reasons[0].code(), Some("ValidationError"));
+    assert!(reasons[0].message().unwrap().contains("Type mismatch for Index Key status Expected: S Actual: N IndexName: ByStatus"), "{reasons:?}");
+    let err = transact("REMOVE #s[1]", Av::Null(true)).await.unwrap_err();
+    assert_eq!(err.code(), Some("ValidationException"));
+    assert_eq!(err.message().map(str::to_owned), Some(format!("{scalars}status")));
     s.stop().await;
 }

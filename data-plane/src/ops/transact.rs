@@ -456,8 +456,21 @@ fn plan_write(index: usize, t: &CatalogTable, p: Parsed<'_>) -> Result<Result<(V
             check_key_values(t, &key)?;
             let ph = placeholders(p.obj, true)?;
             if let (Some(update), _) = action_exprs!(p.member, p.obj, &ph) {
+                // UpdateItem's checks, in its order: key attributes written,
+                // index key types the expression fixes (a type mismatch
+                // cancels, as a Put's does), then paths into key attributes.
                 let names: Vec<&str> = key_names.iter().map(String::as_str).collect();
                 check_key_attributes(&update, &names)?;
+                if let Err(e) = t.indexes.check_update_types(&update) {
+                    let msg = e.to_string();
+                    if !msg.contains("Type mismatch") {
+                        return Err(e);
+                    }
+                    return Ok(Err(msg));
+                }
+                let mut paths = Vec::new();
+                update.visit_paths(&mut |path| paths.push(path));
+                super::item_read::scalar_key_paths(&t.indexes, paths)?;
             }
             match key_of_key(t, Some(&json)) {
                 Ok(k) => (k, Kind::Update { key_attrs: key }),
