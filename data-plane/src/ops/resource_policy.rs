@@ -74,9 +74,12 @@ fn resolve<'c>(
 pub(super) fn check_document(caller: &Verified, catalog: &Catalog, document: &str) -> Result<String, ApiError> {
     let invalid = |why: String| ApiError::Validation(format!("One or more parameter values were invalid: Invalid policy document: {why}"));
     ddb_core::api::table::check_document_size(document).map_err(ApiError::Validation)?;
+    ddb_core::api::table::check_document_shape(document).map_err(invalid)?;
     let policy = iam::ResourcePolicy::parse(document).map_err(|e| invalid(e.to_string()))?;
     if policy.allows_everyone() {
-        return Err(invalid("Policy grants unbounded access: an Allow statement names every principal (\"*\") without a condition".into()));
+        return Err(ApiError::Validation(
+            "Resource-based policy grants unbounded access in one or more elements. Please revise the policy to ensure least-privilege form of access".into(),
+        ));
     }
     let own_users = format!("arn:aws:iam::{}:user/", caller.tenant.account_id);
     let own_account = format!("arn:aws:iam::{}:", caller.tenant.account_id);
@@ -87,7 +90,7 @@ pub(super) fn check_document(caller: &Verified, catalog: &Catalog, document: &st
             None => !principal.starts_with(&own_account) || principal == format!("{own_account}root"),
         };
         if !exists {
-            return Err(invalid(format!("Invalid principal in policy: \"AWS\" : \"{principal}\"")));
+            return Err(ApiError::Validation("Invalid principal in policy document.".into()));
         }
     }
     ddb_core::api::table::canonical_document(document).map_err(invalid)

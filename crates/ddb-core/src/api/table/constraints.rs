@@ -99,12 +99,12 @@ impl Constraints {
         }
     }
 
-    /// Tags: a key of 1..=128 and a value of 0..=256 characters; with
-    /// `pattern` (CreateTable) both also drawn from letters, digits, white
-    /// space and `_ . : / = + - @`, the character set of AWS tags, as a
-    /// member constraint. TagResource checks the characters afterwards
-    /// instead ([`check_tag_content`]).
-    pub fn tags(&mut self, tags: &[Tag], pattern: bool) {
+    /// CreateTable's tags: a key of 1..=128 and a value of 0..=256
+    /// characters, both drawn from letters, digits, white space and
+    /// `_ . : / = + - @`, the character set of AWS tags, as member
+    /// constraints. TagResource checks the same after its members, with
+    /// per-tag messages ([`check_tag_content`]).
+    pub fn tags(&mut self, tags: &[Tag]) {
         for (i, tag) in tags.iter().enumerate() {
             let p = format!("tags.{}.member", i + 1);
             for (value, field, min, max) in [(&tag.key, "key", 1, 128), (&tag.value, "value", 0, 256)] {
@@ -114,7 +114,7 @@ impl Constraints {
                     continue;
                 };
                 self.length(v, &path, min, max);
-                if pattern && !v.chars().all(tag_char) {
+                if !v.chars().all(tag_char) {
                     self.fail(Some(v), &path, "satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*");
                 }
             }
@@ -160,23 +160,41 @@ impl Constraints {
     }
 }
 
-/// Tag keys may not repeat or start with `aws:` (in any case); with `characters`,
-/// keys and values must use the tag character set. TagResource's and
-/// UntagResource's messages, as DynamoDB words them.
-pub fn check_tag_content<'a>(keys: impl IntoIterator<Item = (&'a str, Option<&'a str>)>, characters: bool) -> Result<(), String> {
+/// Tag keys may not repeat or start with `aws:` (in any case); with
+/// `full` (TagResource, UntagResource) keys must also be 1 to 128 and
+/// values 0 to 256 characters of the tag character set, and be present —
+/// checked here with DynamoDB's per-tag messages rather than as member
+/// constraints. `None` as a value means a key alone (UntagResource).
+pub fn check_tag_content<'a>(
+    tags: impl IntoIterator<Item = (Option<&'a str>, Option<Option<&'a str>>)>,
+    full: bool,
+) -> Result<(), String> {
+    let bad_key = |k: &str| format!("The Tag Key provided is invalid, Key: {k}");
     let mut seen = std::collections::HashSet::new();
-    for (key, value) in keys {
-        if !seen.insert(key) {
-            return Err(format!("Duplicate Tag Keys provided as input: Duplicate Tag Key found {key}"));
+    for (key, value) in tags {
+        let Some(key) = key else {
+            if full {
+                return Err(bad_key("null"));
+            }
+            continue;
+        };
+        if full && (key.is_empty() || key.chars().count() > 128 || !key.chars().all(tag_char)) {
+            return Err(bad_key(key));
         }
         if key.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("aws:")) {
             return Err(format!("Tag Key cannot be prefixed with aws:, Key: {key}"));
         }
-        if characters && !key.chars().all(tag_char) {
-            return Err(format!("The Tag Key provided is invalid, Key: {key}"));
+        if full {
+            match value {
+                Some(None) => return Err("The Tag Value provided is invalid, Value: null".into()),
+                Some(Some(v)) if v.chars().count() > 256 || !v.chars().all(tag_char) => {
+                    return Err(format!("The Tag Value provided is invalid, Value: {v}"))
+                }
+                _ => {}
+            }
         }
-        if let Some(v) = value.filter(|v| characters && !v.chars().all(tag_char)) {
-            return Err(format!("The Tag Value provided is invalid, Value: {v}"));
+        if !seen.insert(key) {
+            return Err(format!("Duplicate Tag Keys provided as input: Duplicate Tag Key found {key}"));
         }
     }
     Ok(())

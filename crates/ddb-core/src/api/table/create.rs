@@ -227,10 +227,10 @@ impl CreateTableInput {
                 c.one_of(t, "sSESpecification.sSEType", &["AES256", "KMS"]);
             }
         }
-        c.tags(self.tags.as_deref().unwrap_or_default(), true);
+        c.tags(self.tags.as_deref().unwrap_or_default());
         c.finish().map_err(|e| e.to_string())?;
         super::constraints::check_tag_content(
-            self.tags.iter().flatten().filter_map(|t| Some((t.key.as_deref()?, None))),
+            self.tags.iter().flatten().map(|t| (t.key.as_deref(), None)),
             false,
         )?;
         super::constraints::check_table_class(self.table_class.as_deref())

@@ -81,9 +81,19 @@ fn table_name(c: &mut Constraints, name: Option<&String>) {
 }
 
 fn index_name(c: &mut Constraints, name: Option<&String>) {
-    if let Some(n) = name {
-        c.length(n, "indexName", 3, 255);
+    if let Some(n) = name.filter(|n| !n.is_empty()) {
         c.name_pattern(n, "indexName");
+    }
+}
+
+/// The index name's length, checked after the members with DynamoDB's own
+/// sentence for these operations.
+fn index_length(name: Option<&String>) -> Result<(), String> {
+    match name.map(|n| n.chars().count()) {
+        Some(len) if !(3..=255).contains(&len) => {
+            Err("IndexName must be at least 3 characters long and at most 255 characters long".into())
+        }
+        _ => Ok(()),
     }
 }
 
@@ -102,6 +112,7 @@ impl UpdateContributorInsightsInput {
             c.one_of(m, "contributorInsightsMode", MODES);
         }
         c.finish().map_err(|e| e.to_string())?;
+        index_length(self.index_name.as_ref())?;
         let name = self.table_name.as_deref().ok_or("missing members")?;
         Ok((
             name,
@@ -121,6 +132,7 @@ impl DescribeContributorInsightsInput {
         table_name(&mut c, self.table_name.as_ref());
         index_name(&mut c, self.index_name.as_ref());
         c.finish().map_err(|e| e.to_string())?;
+        index_length(self.index_name.as_ref())?;
         let name = self.table_name.as_deref().ok_or("missing members")?;
         Ok((name, self.index_name.as_deref()))
     }
@@ -372,6 +384,8 @@ mod tests {
         let input = UpdateContributorInsightsInput { table_name: Some("Music".into()), action: Some("ON".into()), ..Default::default() };
         let e = input.validate().unwrap_err();
         assert!(e.contains("Value 'ON' at 'contributorInsightsAction' failed to satisfy constraint: Member must satisfy enum value set: [ENABLE, DISABLE]"), "{e}");
+        let short = DescribeContributorInsightsInput { table_name: Some("Music".into()), index_name: Some(String::new()) };
+        assert_eq!(short.validate().unwrap_err(), "IndexName must be at least 3 characters long and at most 255 characters long");
         let list = ListContributorInsightsInput { max_results: Some(101), ..Default::default() };
         assert!(list.validate().unwrap_err().contains("Member must have value less than or equal to 100"));
     }

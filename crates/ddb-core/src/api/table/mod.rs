@@ -25,7 +25,7 @@ pub use insights::{
     UpdateContributorInsightsInput,
 };
 pub use policy::{
-    canonical_document, check_document_size, PolicyTarget, PutResourcePolicyInput, ResourcePolicy, ResourcePolicyArnInput, MAX_POLICY_BYTES, NO_POLICY,
+    canonical_document, check_document_shape, check_document_size, PolicyTarget, PutResourcePolicyInput, ResourcePolicy, ResourcePolicyArnInput, MAX_POLICY_BYTES, NO_POLICY,
 };
 pub use restore::{RestoreRequest, RestoreSource, RestoreTableToPointInTimeInput};
 pub use requests::{

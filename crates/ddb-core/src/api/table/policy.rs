@@ -114,10 +114,44 @@ impl ResourcePolicyArnInput {
 /// The 20 KB limit, whitespace counted.
 pub fn check_document_size(policy: &str) -> Result<(), String> {
     if policy.len() > MAX_POLICY_BYTES {
-        return Err(format!(
-            "Resource-based policy size exceeds the maximum allowed size of 20 KB. Policy size: {} bytes",
-            policy.len()
-        ));
+        return Err("One or more parameter values were invalid: Maximum policy size of 20480 bytes exceeded".into());
+    }
+    Ok(())
+}
+
+/// The shape errors DynamoDB reports for a policy document, as the detail
+/// after `Invalid policy document: `: not JSON, not a policy, no or an
+/// empty `Statement`, a statement without `Effect` or `Resource`, repeated
+/// `Sid`s. `Ok` leaves the rest to the policy parser.
+pub fn check_document_shape(text: &str) -> Result<(), String> {
+    let Ok(value) = serde_json::from_str::<Value>(text) else {
+        return Err("This policy contains invalid Json".into());
+    };
+    let doc = match &value {
+        Value::Null => return Err("This text appears not to be a policy".into()),
+        Value::Object(m) if m.is_empty() => return Err("Syntax error at position (1,3)".into()),
+        Value::Object(m) => m,
+        _ => return Err("This policy contains invalid Json".into()),
+    };
+    let statements: Vec<&Value> = match doc.get("Statement") {
+        Some(Value::Array(items)) if items.is_empty() => return Err("Could not parse the policy: Statement is empty!".into()),
+        Some(Value::Array(items)) => items.iter().collect(),
+        Some(one) => vec![one],
+        None => return Err("Could not parse the policy: Statement is empty!".into()),
+    };
+    let mut sids = std::collections::HashSet::new();
+    for s in statements {
+        for field in ["Effect", "Resource"] {
+            let alternative = format!("Not{field}");
+            if s.get(field).is_none() && s.get(alternative.as_str()).is_none() {
+                return Err(format!("Missing required field {field}"));
+            }
+        }
+        if let Some(sid) = s.get("Sid").and_then(Value::as_str) {
+            if !sids.insert(sid) {
+                return Err("The Statement Ids in the policy are not unique".into());
+            }
+        }
     }
     Ok(())
 }
@@ -362,6 +396,26 @@ mod tests {
     }
 
     #[test]
+    fn document_shapes_are_named_as_dynamodb_names_them() {
+        for (text, why) in [
+            ("", "This policy contains invalid Json"),
+            ("[]", "This policy contains invalid Json"),
+            ("null", "This text appears not to be a policy"),
+            ("{}", "Syntax error at position (1,3)"),
+            (r#"{"Statement": []}"#, "Could not parse the policy: Statement is empty!"),
+            (r#"{"Statement": [{}]}"#, "Missing required field Effect"),
+            (r#"{"Statement": [{"Effect": "Allow"}]}"#, "Missing required field Resource"),
+            (
+                r#"{"Statement": [{"Sid": "a", "Effect": "Allow", "Resource": "*"}, {"Sid": "a", "Effect": "Deny", "Resource": "*"}]}"#,
+                "The Statement Ids in the policy are not unique",
+            ),
+        ] {
+            assert_eq!(check_document_shape(text).unwrap_err(), why, "{text}");
+        }
+        assert!(check_document_shape(r#"{"Statement": {"Effect": "Allow", "NotResource": "x"}}"#).is_ok());
+    }
+
+    #[test]
     fn members_are_checked() {
         let input = PutResourcePolicyInput { policy: Some("x".repeat(MAX_POLICY_BYTES + 1)), ..Default::default() };
         let e = input.validate().unwrap_err();
@@ -371,6 +425,6 @@ mod tests {
             policy: Some("x".repeat(MAX_POLICY_BYTES + 1)),
             ..Default::default()
         };
-        assert!(input.validate().unwrap_err().contains("exceeds the maximum allowed size of 20 KB"));
+        assert_eq!(input.validate().unwrap_err(), "One or more parameter values were invalid: Maximum policy size of 20480 bytes exceeded");
     }
 }

@@ -430,7 +430,8 @@ impl TagsInput {
                 if self.tags.is_none() {
                     c.not_null(None::<&String>, "tags");
                 }
-                c.tags(self.tags.as_deref().unwrap_or_default(), false);
+                // The tags themselves are checked after the members, with
+                // DynamoDB's per-tag messages.
             }
             TagOp::Untag => {
                 if self.tag_keys.is_none() {
@@ -448,10 +449,7 @@ impl TagsInput {
                 if tags.is_empty() {
                     return Err("Atleast one Tag needs to be provided as Input.".into());
                 }
-                super::constraints::check_tag_content(
-                    tags.iter().filter_map(|t| Some((t.key.as_deref()?, t.value.as_deref()))),
-                    true,
-                )?;
+                super::constraints::check_tag_content(tags.iter().map(|t| (t.key.as_deref(), Some(t.value.as_deref()))), true)?;
                 Some(TableChange::Tag(
                     tags.into_iter()
                         .filter_map(|t| Some((t.key?, t.value?)))
@@ -463,7 +461,10 @@ impl TagsInput {
                 if keys.is_empty() {
                     return Err("Atleast one Tag Key needs to be provided as Input.".into());
                 }
-                super::constraints::check_tag_content(keys.iter().map(|k| (k.as_str(), None)), false)?;
+                if keys.len() > super::MAX_TAGS {
+                    return Err("Number of Tags exceed the current limit for the provided ResourceArn".into());
+                }
+                super::constraints::check_tag_content(keys.iter().map(|k| (Some(k.as_str()), None)), true)?;
                 Some(TableChange::Untag(keys))
             }
         };

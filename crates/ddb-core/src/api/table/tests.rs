@@ -212,6 +212,21 @@ fn tags_are_limited_in_number_and_characters() {
         ..TagsInput::default()
     };
     assert_eq!(twice.validate(TagOp::Tag).unwrap_err(), "Duplicate Tag Keys provided as input: Duplicate Tag Key found k");
+    let long = "k".repeat(129);
+    assert_eq!(tag(&long, "v").validate(TagOp::Tag).unwrap_err(), format!("The Tag Key provided is invalid, Key: {long}"));
+    assert_eq!(tag("", "v").validate(TagOp::Tag).unwrap_err(), "The Tag Key provided is invalid, Key: ");
+    let no_value = TagsInput {
+        resource_arn: Some("arn:aws:dynamodb:us-east-1:1:table/T".into()),
+        tags: Some(vec![Tag { key: Some("k".into()), value: None }]),
+        ..TagsInput::default()
+    };
+    assert_eq!(no_value.validate(TagOp::Tag).unwrap_err(), "The Tag Value provided is invalid, Value: null");
+    let many = TagsInput {
+        resource_arn: Some("arn:aws:dynamodb:us-east-1:1:table/T".into()),
+        tag_keys: Some((0..51).map(|i| i.to_string()).collect()),
+        ..TagsInput::default()
+    };
+    assert_eq!(many.validate(TagOp::Untag).unwrap_err(), "Number of Tags exceed the current limit for the provided ResourceArn");
     let untag = TagsInput {
         resource_arn: Some("arn:aws:dynamodb:us-east-1:1:table/T".into()),
         tag_keys: Some(vec!["absent".into(), "aws:foo".into()]),
