@@ -11,6 +11,7 @@ mod harness;
 
 mod auth;
 mod batch;
+mod degenerate;
 mod iam;
 mod indexes;
 mod items;

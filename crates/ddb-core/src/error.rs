@@ -165,6 +165,18 @@ pub fn check_table_name(name: &str, member: &str, errors: &mut ValidationErrors)
     }
 }
 
+/// [`check_table_name`] with the pattern named before the length, the
+/// order DynamoDB uses for some members (ListTables' start name).
+pub fn check_table_name_pattern_first(name: &str, member: &str, errors: &mut ValidationErrors) {
+    let mut own = ValidationErrors::default();
+    check_table_name(name, member, &mut own);
+    let mut found = own.0;
+    found.sort_by_key(|m| !m.contains("regular expression"));
+    for m in found {
+        errors.push(m);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -48,7 +48,7 @@ impl ListTablesInput {
             }
         }
         if let Some(start) = &self.exclusive_start_table_name {
-            crate::error::check_table_name(start, "exclusiveStartTableName", &mut errors);
+            crate::error::check_table_name_pattern_first(start, "exclusiveStartTableName", &mut errors);
         }
         errors.into_result()?;
         let limit = self.limit.unwrap_or(Self::MAX_LIMIT);

@@ -33,9 +33,10 @@ pub fn backup_id(millis: u64, random: u32) -> String {
 
 fn backup_name(c: &mut Constraints, name: &Option<String>, path: &str) {
     match name {
+        // DynamoDB names the pattern before the length here.
         Some(n) => {
-            c.length(n, path, 3, 255);
             c.name_pattern(n, path);
+            c.length(n, path, 3, 255);
         }
         None => {
             c.not_null(None::<&String>, path);
@@ -45,7 +46,9 @@ fn backup_name(c: &mut Constraints, name: &Option<String>, path: &str) {
 
 fn backup_arn(c: &mut Constraints, arn: &Option<String>) {
     match arn {
-        Some(a) => c.length(a, "backupArn", 37, 1024),
+        // Its length is not checked as a member: an ARN that names no
+        // backup is 'Invalid Backup ARN' (the data plane says so).
+        Some(a) => c.length(a, "backupArn", 0, 1024),
         None => {
             c.not_null(None::<&String>, "backupArn");
         }
@@ -181,12 +184,14 @@ pub struct RestoreTableFromBackupInput {
 impl RestoreTableFromBackupInput {
     /// The target table's name and the backup's ARN.
     pub fn validate(&self) -> Result<(&str, &str), String> {
+        // DynamoDB words the target name's length in a sentence of its own.
+        if self.target_table_name.as_ref().is_some_and(|n| !(3..=255).contains(&n.chars().count())) {
+            return Err("TableName must be at least 3 characters long and at most 255 characters long".into());
+        }
         let mut c = Constraints::default();
         c.required_table_name(self.target_table_name.as_ref(), "targetTableName");
         backup_arn(&mut c, &self.backup_arn);
-        if let Some(mode) = &self.overrides.billing_mode_override {
-            c.one_of(mode, "billingModeOverride", &["PROVISIONED", "PAY_PER_REQUEST"]);
-        }
+        self.overrides.override_constraints(&mut c);
         c.finish().map_err(|e| e.to_string())?;
         Ok((self.target_table_name.as_deref().unwrap_or_default(), self.backup_arn.as_deref().unwrap_or_default()))
     }

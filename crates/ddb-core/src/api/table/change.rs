@@ -56,6 +56,9 @@ pub enum GsiUpdate {
     Delete(String),
     /// Change a provisioned index's throughput.
     Throughput(String, Throughput),
+    /// An update naming an index without provisioned throughput (only
+    /// warm or on-demand throughput, or nothing).
+    Unsupported(String),
 }
 
 /// What an UpdateTable request asks for (member constraints already checked).
@@ -197,7 +200,7 @@ impl TableDefinition {
     fn apply_gsi(&mut self, updates: &[GsiUpdate], mode: BillingMode) -> Result<(), ChangeError> {
         let structural = updates
             .iter()
-            .filter(|u| !matches!(u, GsiUpdate::Throughput(..)))
+            .filter(|u| !matches!(u, GsiUpdate::Throughput(..) | GsiUpdate::Unsupported(_)))
             .count();
         if structural > 1 || (structural == 1 && !self.creating_indexes.is_empty()) {
             return Err(ChangeError::LimitExceeded(ONE_INDEX_AT_A_TIME.into()));
@@ -267,6 +270,19 @@ impl TableDefinition {
                         )));
                     }
                     self.creating_indexes.retain(|n| n != name);
+                }
+                GsiUpdate::Unsupported(name) => {
+                    if !self.spec.global_secondary_indexes.iter().any(|i| &i.name == name) {
+                        return Err(ChangeError::NotFound(format!(
+                            "Requested resource not found: Index {name} for table {}",
+                            self.spec.name
+                        )));
+                    }
+                    return Err(err(if mode == BillingMode::PayPerRequest {
+                        format!("One or more parameter values were invalid: The only Updates for index: {name} when TableThroughputMode is PAY_PER_REQUEST can be to OnDemandThroughput, WarmThroughput")
+                    } else {
+                        format!("One or more parameter values were invalid: Both ReadCapacityUnits and WriteCapacityUnits must be specified for index: {name}")
+                    }));
                 }
                 GsiUpdate::Throughput(name, t) => {
                     if self.spec.local_secondary_indexes.iter().any(|i| &i.name == name) {

@@ -2,7 +2,6 @@
 //! validator words it: `Value 'x' at 'path' failed to satisfy constraint:
 //! Member must …`, at most ten violations collected per request.
 
-use super::types::Tag;
 use crate::error::ValidationErrors;
 
 /// Collects constraint violations for one request.
@@ -95,28 +94,6 @@ impl Constraints {
             Some(v) => self.table_name(v, path),
             None => {
                 self.not_null(None::<&String>, path);
-            }
-        }
-    }
-
-    /// CreateTable's tags: a key of 1..=128 and a value of 0..=256
-    /// characters, both drawn from letters, digits, white space and
-    /// `_ . : / = + - @`, the character set of AWS tags, as member
-    /// constraints. TagResource checks the same after its members, with
-    /// per-tag messages ([`check_tag_content`]).
-    pub fn tags(&mut self, tags: &[Tag]) {
-        for (i, tag) in tags.iter().enumerate() {
-            let p = format!("tags.{}.member", i + 1);
-            for (value, field, min, max) in [(&tag.key, "key", 1, 128), (&tag.value, "value", 0, 256)] {
-                let path = format!("{p}.{field}");
-                let Some(v) = value else {
-                    self.not_null(None::<&String>, &path);
-                    continue;
-                };
-                self.length(v, &path, min, max);
-                if !v.chars().all(tag_char) {
-                    self.fail(Some(v), &path, "satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*");
-                }
             }
         }
     }

@@ -98,17 +98,18 @@ fn key_schema_constraints_max(c: &mut Constraints, ks: &[KeySchemaElement], path
 /// `AttributeDefinitions` members (CreateTable's and UpdateTable's).
 pub(super) fn attribute_definitions_constraints(c: &mut Constraints, defs: &[AttributeDefinition]) {
     for (i, d) in defs.iter().enumerate() {
+        // DynamoDB names the type before the name.
         let p = format!("attributeDefinitions.{}.member", i + 1);
-        match &d.attribute_name {
-            Some(n) => c.length(n, &format!("{p}.attributeName"), 1, 255),
-            None => {
-                c.not_null(None::<&String>, &format!("{p}.attributeName"));
-            }
-        }
         match &d.attribute_type {
             Some(t) => c.one_of(t, &format!("{p}.attributeType"), &["B", "N", "S"]),
             None => {
                 c.not_null(None::<&String>, &format!("{p}.attributeType"));
+            }
+        }
+        match &d.attribute_name {
+            Some(n) => c.length(n, &format!("{p}.attributeName"), 1, 255),
+            None => {
+                c.not_null(None::<&String>, &format!("{p}.attributeName"));
             }
         }
     }
@@ -218,7 +219,7 @@ impl CreateTableInput {
                 c.one_of(
                     v,
                     "streamSpecification.streamViewType",
-                    &["NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES", "KEYS_ONLY"],
+                    &["OLD_IMAGE", "KEYS_ONLY", "NEW_AND_OLD_IMAGES", "NEW_IMAGE"],
                 );
             }
         }
@@ -226,12 +227,14 @@ impl CreateTableInput {
             if let Some(t) = &sse.sse_type {
                 c.one_of(t, "sSESpecification.sSEType", &["AES256", "KMS"]);
             }
+            if let Some(k) = &sse.kms_master_key_id {
+                c.length(k, "sSESpecification.kMSMasterKeyId", 1, 2048);
+            }
         }
-        c.tags(self.tags.as_deref().unwrap_or_default());
         c.finish().map_err(|e| e.to_string())?;
         super::constraints::check_tag_content(
-            self.tags.iter().flatten().map(|t| (t.key.as_deref(), None)),
-            false,
+            self.tags.iter().flatten().map(|t| (t.key.as_deref(), Some(t.value.as_deref()))),
+            true,
         )?;
         super::constraints::check_table_class(self.table_class.as_deref())
     }

@@ -19,7 +19,8 @@ use super::spec::TableDefinition;
 /// The default mode, and the one ENABLE without a mode sets.
 pub const ACCESSED_AND_THROTTLED_KEYS: &str = "ACCESSED_AND_THROTTLED_KEYS";
 const THROTTLED_KEYS: &str = "THROTTLED_KEYS";
-const MODES: &[&str] = &[ACCESSED_AND_THROTTLED_KEYS, THROTTLED_KEYS];
+/// In the order DynamoDB lists them in its enumeration message.
+const MODES: &[&str] = &[THROTTLED_KEYS, ACCESSED_AND_THROTTLED_KEYS];
 
 /// Most summaries ListContributorInsights returns per page.
 pub const MAX_LIST_RESULTS: i64 = 100;

@@ -76,7 +76,7 @@ impl UpdateTableInput {
             c.one_of(
                 v,
                 "streamSpecification.streamViewType",
-                &["NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES", "KEYS_ONLY"],
+                &["OLD_IMAGE", "KEYS_ONLY", "NEW_AND_OLD_IMAGES", "NEW_IMAGE"],
             );
         }
         c.finish().map_err(|e| e.to_string())?;
@@ -218,6 +218,10 @@ struct IndexThroughputWire {
     index_name: Option<String>,
     #[serde(rename = "ProvisionedThroughput", default)]
     provisioned_throughput: Option<ProvisionedThroughput>,
+    #[serde(rename = "WarmThroughput", default)]
+    warm_throughput: Option<super::types::WarmThroughputInput>,
+    #[serde(rename = "OnDemandThroughput", default)]
+    on_demand_throughput: Option<serde_json::Value>,
 }
 
 impl UpdateTableInput {
@@ -227,7 +231,7 @@ impl UpdateTableInput {
         let mut out = Vec::new();
         let defs = self.attribute_definitions.clone().unwrap_or_default();
         let def_names: Vec<&str> = defs.iter().filter_map(|d| d.attribute_name.as_deref()).collect();
-        for raw in self.global_secondary_index_updates.iter().flatten() {
+        for (position, raw) in self.global_secondary_index_updates.iter().flatten().enumerate() {
             let wire: GsiUpdateWire = serde_json::from_value(raw.clone())
                 .map_err(|_| "Start of structure or map found where not expected.".to_owned())?;
             let count = usize::from(wire.create.is_some())
@@ -272,8 +276,26 @@ impl UpdateTableInput {
             } else if let Some(d) = wire.delete {
                 out.push(GsiUpdate::Delete(d.index_name.unwrap_or_default()));
             } else if let Some(u) = wire.update {
-                let t = provisioned(u.provisioned_throughput.as_ref())?;
-                let name = u.index_name.unwrap_or_default();
+                let name = u.index_name.clone().unwrap_or_default();
+                if u.warm_throughput.is_some_and(|w| w.read_units_per_second.is_none() && w.write_units_per_second.is_none()) {
+                    return Err(invalid(&format!(
+                        "WarmThroughput must have at least one of ReadUnitsPerSecond or WriteUnitsPerSecond specified for index: {name}"
+                    )));
+                }
+                let Some(pt) = u.provisioned_throughput.as_ref() else {
+                    // Warm or on-demand throughput alone: not served
+                    // per index here; an update with neither changes
+                    // nothing the table's billing allows.
+                    let _ = &u.on_demand_throughput;
+                    out.push(GsiUpdate::Unsupported(name));
+                    continue;
+                };
+                let path = format!("globalSecondaryIndexUpdates.{}.member.update.provisionedThroughput", position + 1);
+                let mut cons = Constraints::default();
+                cons.not_null(pt.write_capacity_units.as_ref(), &format!("{path}.writeCapacityUnits"));
+                cons.not_null(pt.read_capacity_units.as_ref(), &format!("{path}.readCapacityUnits"));
+                cons.finish().map_err(|e| e.to_string())?;
+                let t = provisioned(Some(pt))?;
                 if out.iter().any(|o| matches!(o, GsiUpdate::Throughput(n, _) if *n == name)) {
                     return Err(invalid(&format!(
                         "Only one global secondary index update per index is allowed simultaneously. Index: {name}"

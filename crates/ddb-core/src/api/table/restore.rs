@@ -64,9 +64,7 @@ impl RestoreTableToPointInTimeInput {
             c.length(arn, "sourceTableArn", 1, 1024);
         }
         c.required_table_name(self.target_table_name.as_ref(), "targetTableName");
-        if let Some(mode) = &self.billing_mode_override {
-            c.one_of(mode, "billingModeOverride", &["PROVISIONED", "PAY_PER_REQUEST"]);
-        }
+        self.override_constraints(&mut c);
         c.finish().map_err(|e| e.to_string())?;
         let source = match (&self.source_table_arn, &self.source_table_name) {
             (Some(arn), None) => RestoreSource::Arn(arn),
@@ -86,6 +84,22 @@ impl RestoreTableToPointInTimeInput {
             }
         };
         Ok(RestoreRequest { source, target: self.target_table_name.as_deref().unwrap_or_default(), time })
+    }
+
+    /// The overrides' member constraints (shared with
+    /// RestoreTableFromBackup).
+    pub(super) fn override_constraints(&self, c: &mut Constraints) {
+        if let Some(mode) = &self.billing_mode_override {
+            c.one_of(mode, "billingModeOverride", &["PROVISIONED", "PAY_PER_REQUEST"]);
+        }
+        if let Some(Value::Object(t)) = &self.provisioned_throughput_override {
+            // DynamoDB names the write units first.
+            for (member, unit) in [("WriteCapacityUnits", "writeCapacityUnits"), ("ReadCapacityUnits", "readCapacityUnits")] {
+                if t.get(member).is_none_or(Value::is_null) {
+                    c.not_null(None::<&i64>, &format!("provisionedThroughputOverride.{unit}"));
+                }
+            }
+        }
     }
 
     /// The CreateTable request of the restored table: the source's key
