@@ -68,6 +68,9 @@ impl UpdateTableInput {
         if let Some(defs) = &self.attribute_definitions {
             super::create::attribute_definitions_constraints(&mut c, defs);
         }
+        if let Some(k) = self.sse_specification.as_ref().and_then(|s| s.kms_master_key_id.as_ref()) {
+            c.length(k, "sSESpecification.kMSMasterKeyId", 1, 2048);
+        }
         if let Some(v) = self
             .stream_specification
             .as_ref()
@@ -146,6 +149,10 @@ impl UpdateTableInput {
     fn one_change_per_call(&self, gsi: &[super::change::GsiUpdate]) -> Result<(), String> {
         use super::change::GsiUpdate;
         let invalid = |m: &str| format!("One or more parameter values were invalid: {m}");
+        // An empty WarmThroughput or OnDemandThroughput next to another
+        // member counts as absent, as DynamoDB treats it.
+        let warm = self.warm_throughput.is_some_and(|w| w.read_units_per_second.is_some() || w.write_units_per_second.is_some());
+        let on_demand = self.on_demand_throughput.as_ref().is_some_and(|o| o.as_object().is_none_or(|m| !m.is_empty()));
         let present = [
             self.billing_mode.is_some(),
             self.provisioned_throughput.is_some(),
@@ -153,8 +160,8 @@ impl UpdateTableInput {
             self.sse_specification.is_some(),
             self.table_class.is_some(),
             self.deletion_protection_enabled.is_some(),
-            self.warm_throughput.is_some(),
-            self.on_demand_throughput.is_some(),
+            warm,
+            on_demand,
             !gsi.is_empty(),
             self.replica_updates.as_ref().is_some_and(|r| !r.is_empty()),
         ];
@@ -173,14 +180,14 @@ impl UpdateTableInput {
         if self.deletion_protection_enabled.is_some() {
             return Err(invalid("DeletionProtection modification must be the only operation in the request"));
         }
-        if self.warm_throughput.is_some() {
+        if warm {
             if creates {
                 return Err(invalid("Create global secondary index cannot be specified when updating WarmThroughput"));
             }
             return Err(invalid("WarmThroughput must be the only operation in the request"));
         }
         let provisioned = self.provisioned_throughput.is_some() || self.billing_mode.as_deref() == Some("PROVISIONED");
-        if self.on_demand_throughput.is_some() && members - usize::from(self.billing_mode.is_some()) > 1 {
+        if on_demand && members - usize::from(self.billing_mode.is_some()) > 1 {
             return Err(invalid("OnDemandThroughput can only be combined with BillingMode in an UpdateTable request"));
         }
         if adds_or_drops && self.provisioned_throughput.is_some() {

@@ -661,6 +661,10 @@ fn update_table_makes_one_change_per_call() {
         "One or more parameter values were invalid: You cannot modify stream status while updating table IOPS"
     );
     assert_eq!(
+        update(json!({"TableName": "Music", "SSESpecification": {"Enabled": true, "SSEType": "KMS", "KMSMasterKeyId": ""}})),
+        "1 validation error detected: Value '' at 'sSESpecification.kMSMasterKeyId' failed to satisfy constraint: Member must have length greater than or equal to 1"
+    );
+    assert_eq!(
         update(json!({"TableName": "Music", "OnDemandThroughput": {"MaxReadRequestUnits": 5}, "StreamSpecification": {"StreamEnabled": false}})),
         "One or more parameter values were invalid: OnDemandThroughput can only be combined with BillingMode in an UpdateTable request"
     );
@@ -670,6 +674,9 @@ fn update_table_makes_one_change_per_call() {
         json!({"TableName": "Music", "BillingMode": "PROVISIONED", "ProvisionedThroughput": pt}),
         json!({"TableName": "Music", "AttributeDefinitions": defs, "GlobalSecondaryIndexUpdates": create, "BillingMode": "PAY_PER_REQUEST"}),
         json!({"TableName": "Music", "DeletionProtectionEnabled": true, "AttributeDefinitions": defs}),
+        // Empty structures count as absent next to another member.
+        json!({"TableName": "Music", "TableClass": "STANDARD", "WarmThroughput": {}}),
+        json!({"TableName": "Music", "BillingMode": "PAY_PER_REQUEST", "OnDemandThroughput": {}}),
     ] {
         serde_json::from_value::<UpdateTableInput>(ok.clone()).unwrap().validate().unwrap_or_else(|e| panic!("{ok}: {e}"));
     }
