@@ -375,13 +375,8 @@ async fn contributor_insights_are_switched_on_and_off() {
     assert_eq!(d.contributor_insights_status(), Some(&Status::Disabled));
     assert!(d.last_update_date_time().is_none() && d.contributor_insights_mode().is_none());
 
-    let on = c
-        .update_contributor_insights()
-        .table_name("Insights")
-        .contributor_insights_action(Action::Enable)
-        .send()
-        .await
-        .unwrap();
+    let switch = |table: &'static str, action: Action| c.update_contributor_insights().table_name(table).contributor_insights_action(action).send();
+    let on = switch("Insights", Action::Enable).await.unwrap();
     assert_eq!(on.contributor_insights_status(), Some(&Status::Enabling));
     assert_eq!(on.contributor_insights_mode(), Some(&Mode::AccessedAndThrottledKeys));
     let d = c.describe_contributor_insights().table_name("Insights").send().await.unwrap();
@@ -391,13 +386,7 @@ async fn contributor_insights_are_switched_on_and_off() {
     assert!(rules[0].starts_with("DynamoDBContributorInsights-PKC-Insights-") && rules[1].starts_with("DynamoDBContributorInsights-PKT-Insights-"));
     assert!(d.last_update_date_time().is_some());
     // Enabling again changes nothing and says so.
-    let again = c
-        .update_contributor_insights()
-        .table_name("Insights")
-        .contributor_insights_action(Action::Enable)
-        .send()
-        .await
-        .unwrap();
+    let again = switch("Insights", Action::Enable).await.unwrap();
     assert_eq!(again.contributor_insights_status(), Some(&Status::Enabled));
 
     let listed = c.list_contributor_insights().send().await.unwrap();
@@ -406,7 +395,7 @@ async fn contributor_insights_are_switched_on_and_off() {
     assert_eq!(summaries[0].table_name(), Some("Insights"));
     assert!(listed.next_token().is_none());
     // Pages of one across two tables.
-    c.update_contributor_insights().table_name("Quiet").contributor_insights_action(Action::Enable).send().await.unwrap();
+    switch("Quiet", Action::Enable).await.unwrap();
     let first = c.list_contributor_insights().max_results(1).send().await.unwrap();
     assert_eq!(first.contributor_insights_summaries()[0].table_name(), Some("Insights"));
     let token = first.next_token().expect("a second page").to_owned();
@@ -415,7 +404,7 @@ async fn contributor_insights_are_switched_on_and_off() {
     assert!(second.next_token().is_none());
     let err = c.list_contributor_insights().max_results(101).send().await.unwrap_err();
     assert_eq!(err.code(), Some("ValidationException"));
-    c.update_contributor_insights().table_name("Quiet").contributor_insights_action(Action::Disable).send().await.unwrap();
+    switch("Quiet", Action::Disable).await.unwrap();
 
     let err = c.describe_contributor_insights().table_name("Insights").index_name("nope").send().await.unwrap_err();
     assert_eq!(err.code(), Some("ResourceNotFoundException"));
@@ -423,17 +412,33 @@ async fn contributor_insights_are_switched_on_and_off() {
     let err = c.describe_contributor_insights().table_name("Missing").send().await.unwrap_err();
     assert_eq!(err.code(), Some("ResourceNotFoundException"));
 
-    let off = c
-        .update_contributor_insights()
-        .table_name("Insights")
-        .contributor_insights_action(Action::Disable)
-        .send()
-        .await
-        .unwrap();
+    let off = switch("Insights", Action::Disable).await.unwrap();
     assert_eq!(off.contributor_insights_status(), Some(&Status::Disabling));
     let d = c.describe_contributor_insights().table_name("Insights").send().await.unwrap();
     assert_eq!(d.contributor_insights_status(), Some(&Status::Disabled));
     assert!(d.contributor_insights_rule_list().is_empty());
     assert!(c.list_contributor_insights().send().await.unwrap().contributor_insights_summaries().is_empty());
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn create_table_answers_without_warm_throughput_unless_asked() {
+    let s = Stack::start().await;
+    let c = s.client();
+    let out = c
+        .create_table()
+        .table_name("Fresh")
+        .attribute_definitions(AttributeDefinition::builder().attribute_name("pk").attribute_type(ScalarAttributeType::S).build().unwrap())
+        .key_schema(KeySchemaElement::builder().attribute_name("pk").key_type(KeyType::Hash).build().unwrap())
+        .billing_mode(BillingMode::PayPerRequest)
+        .send()
+        .await
+        .unwrap();
+    let d = out.table_description().unwrap();
+    assert!(d.warm_throughput().is_none(), "{d:?}");
+    assert!(d.billing_mode_summary().unwrap().last_update_to_pay_per_request_date_time().is_none());
+    let t = c.describe_table().table_name("Fresh").send().await.unwrap();
+    let w = t.table().unwrap().warm_throughput().unwrap();
+    assert_eq!((w.read_units_per_second(), w.write_units_per_second()), (Some(12_000), Some(4_000)));
     s.stop().await;
 }

@@ -26,6 +26,7 @@ pub(super) fn not_found(name: &str) -> ApiError {
 /// `CreateTable`
 pub async fn create(dp: &DataPlane, caller: &Verified, catalog: &Catalog, input: CreateTableInput) -> Result<Value, ApiError> {
     let spec = input.validate().map_err(ApiError::Validation)?;
+    let warm_sent = input.warm_throughput.is_some();
     let policy = match &input.resource_policy {
         Some(document) => Some(super::resource_policy::check_document(caller, catalog, document)?),
         None => None,
@@ -49,7 +50,27 @@ pub async fn create(dp: &DataPlane, caller: &Verified, catalog: &Catalog, input:
         def = super::table_settings::apply(dp, caller, &spec.name, &attach).await?.def;
     }
     // DynamoDB answers CREATING; the table is ACTIVE by the next call.
-    Ok(json!({ "TableDescription": describe(&def, "CREATING", location(dp, caller), Usage::default()) }))
+    let mut description = describe(&def, "CREATING", location(dp, caller), Usage::default());
+    creation_answer(&mut description, warm_sent);
+    Ok(json!({ "TableDescription": description }))
+}
+
+/// What CreateTable's answer leaves out of the description, as DynamoDB's
+/// does: WarmThroughput unless the request set it, and the time of the
+/// switch to on-demand.
+fn creation_answer(description: &mut Value, warm_sent: bool) {
+    let Some(m) = description.as_object_mut() else { return };
+    if !warm_sent {
+        m.remove("WarmThroughput");
+        if let Some(Value::Array(indexes)) = m.get_mut("GlobalSecondaryIndexes") {
+            for ix in indexes.iter_mut().filter_map(Value::as_object_mut) {
+                ix.remove("WarmThroughput");
+            }
+        }
+    }
+    if let Some(Value::Object(summary)) = m.get_mut("BillingModeSummary") {
+        summary.remove("LastUpdateToPayPerRequestDateTime");
+    }
 }
 
 /// `DescribeTable`. ItemCount and the sizes are exact (DynamoDB's lag up
