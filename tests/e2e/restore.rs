@@ -228,3 +228,40 @@ async fn backups_are_made_listed_restored_and_deleted() {
     assert_eq!(err.code(), Some("TableNotFoundException"));
     s.stop().await;
 }
+
+#[tokio::test]
+async fn deleting_a_recoverable_table_leaves_a_system_backup() {
+    use aws_sdk_dynamodb::types::BackupTypeFilter;
+    let s = Stack::start().await;
+    let c = s.client();
+    create(&c, "Kept").await;
+    put(&c, "Kept", "a", "red").await;
+    put(&c, "Kept", "b", "blue").await;
+    c.update_continuous_backups()
+        .table_name("Kept")
+        .point_in_time_recovery_specification(PointInTimeRecoverySpecification::builder().point_in_time_recovery_enabled(true).build().unwrap())
+        .send()
+        .await
+        .unwrap();
+    c.delete_table().table_name("Kept").send().await.unwrap();
+
+    // Listed only when SYSTEM (or ALL) backups are asked for.
+    assert!(c.list_backups().send().await.unwrap().backup_summaries().is_empty());
+    let listed = c.list_backups().backup_type(BackupTypeFilter::System).send().await.unwrap();
+    let summary = &listed.backup_summaries()[0];
+    assert_eq!(summary.backup_name(), Some("Kept$DeletedTableBackup"));
+    assert_eq!(summary.backup_type().map(|t| t.as_str()), Some("SYSTEM"));
+    let arn = summary.backup_arn().unwrap().to_owned();
+    assert!(arn.ends_with("-00000000"), "{arn}");
+    let d = c.describe_backup().backup_arn(&arn).send().await.unwrap();
+    let details = d.backup_description().unwrap().backup_details().unwrap();
+    assert!(details.backup_expiry_date_time().unwrap().secs() > details.backup_creation_date_time().secs() + 34 * 86_400);
+
+    // It cannot be deleted, and it restores the table.
+    let err = c.delete_backup().backup_arn(&arn).send().await.unwrap_err();
+    assert_eq!(err.code(), Some("ValidationException"));
+    assert!(err.message().unwrap().starts_with(&format!("Invalid Request: User is not allowed to delete the system backup with arn {arn}. It will automatically expire on ")), "{err:?}");
+    c.restore_table_from_backup().backup_arn(&arn).target_table_name("Kept").send().await.unwrap();
+    assert_eq!(contents(&c, "Kept").await, pairs(&[("a", "red"), ("b", "blue")]));
+    s.stop().await;
+}

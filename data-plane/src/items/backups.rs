@@ -168,6 +168,7 @@ mod tests {
             item_count: 2,
             table: ddb_core::api::table::TableDefinition::new("id".into(), 1.0, input.validate().unwrap()),
             table_arn: "arn:aws:dynamodb:us-east-1:123456789012:table/tbl".into(),
+            system_expires_at: None,
         };
         let (first, second) = ("01000000000002-0000000b", "01000000000001-0000000a");
         write(&dir, first, &rec(first), &[b"one".to_vec(), Vec::new()]).unwrap();

@@ -8,7 +8,8 @@
 use std::path::PathBuf;
 
 use ddb_core::api::table::{
-    backup_id, BackupArnInput, BackupRecord, CreateBackupInput, ListBackupsInput, RestoreSummary,
+    backup_id, system_backup_id, BackupArnInput, BackupRecord, CreateBackupInput, ListBackupsInput, RestoreSummary,
+    SYSTEM_BACKUP_SECS,
     RestoreTableFromBackupInput,
 };
 use ddb_core::size::item_size;
@@ -60,19 +61,37 @@ async fn find(dp: &DataPlane, caller: &Verified, arn: &str) -> Result<BackupReco
     let dir = store(dp, caller)?;
     let id = id_of(arn).to_owned();
     let record = blocking(move || backups::record(&dir, &id)).await?;
-    record.filter(|b| b.arn == arn).ok_or_else(|| not_found(arn))
+    // An expired SYSTEM backup is gone.
+    record.filter(|b| b.arn == arn && !b.expired(super::now_secs())).ok_or_else(|| not_found(arn))
 }
 
 /// `CreateBackup`
 pub async fn create_backup(dp: &DataPlane, caller: &Verified, catalog: &Catalog, input: CreateBackupInput) -> Result<Value, ApiError> {
     let (name, backup_name) = input.validate().map_err(ApiError::Validation)?;
-    let tenant = caller.tenant.id.clone();
     let table = catalog
-        .table(&tenant, name)
+        .table(&caller.tenant.id, name)
         .cloned()
         .ok_or_else(|| ApiError::TableNotFound(format!("Table not found: {name}")))?;
+    let record = make_backup(dp, caller, &table, backup_name, false).await?;
+    Ok(json!({ "BackupDetails": record.details("CREATING") }))
+}
+
+/// Copies `table`'s items (after the writer has drained, so every
+/// acknowledged write is in) into a new backup named `backup_name`: a USER
+/// backup, or with `system` the SYSTEM backup DynamoDB keeps for 35 days
+/// when a table with point-in-time recovery is deleted.
+pub(super) async fn make_backup(
+    dp: &DataPlane,
+    caller: &Verified,
+    table: &std::sync::Arc<crate::catalog::CatalogTable>,
+    backup_name: &str,
+    system: bool,
+) -> Result<BackupRecord, ApiError> {
+    let tenant = caller.tenant.id.clone();
+    let name = table.def.spec.name.as_str();
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
-    let id = backup_id(u64::try_from(now.as_millis()).unwrap_or(u64::MAX), rand::thread_rng().gen());
+    let millis = u64::try_from(now.as_millis()).unwrap_or(u64::MAX);
+    let id = if system { system_backup_id(millis) } else { backup_id(millis, rand::thread_rng().gen()) };
     let table_arn = location(dp, caller).table_arn(name);
     // Let the writer drain, so the snapshot holds every acknowledged write.
     dp.items.drain(&tenant).await?;
@@ -86,9 +105,10 @@ pub async fn create_backup(dp: &DataPlane, caller: &Verified, catalog: &Catalog,
         item_count: 0,
         table: table.def.clone(),
         table_arn,
+        system_expires_at: system.then_some(now.as_secs_f64() + SYSTEM_BACKUP_SECS),
     };
     let table_id = table.record.id.clone();
-    let record = blocking(move || {
+    blocking(move || {
         let prefix = items_prefix(&table_id);
         let end = prefix_end(&prefix);
         let end = end.as_deref().map_or(std::ops::Bound::Unbounded, std::ops::Bound::Excluded);
@@ -106,8 +126,19 @@ pub async fn create_backup(dp: &DataPlane, caller: &Verified, catalog: &Catalog,
         backups::write(&dir, &id, &record, &items)?;
         Ok(record)
     })
-    .await?;
-    Ok(json!({ "BackupDetails": record.details("CREATING") }))
+    .await
+}
+
+/// DynamoDB's answer to deleting a SYSTEM backup.
+fn system_backup_refusal(record: &BackupRecord) -> ApiError {
+    let expiry = record.system_expires_at.unwrap_or_default();
+    #[allow(clippy::cast_possible_truncation)]
+    let at = chrono::DateTime::from_timestamp(expiry.floor() as i64, 0)
+        .map_or_else(|| expiry.to_string(), |t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string());
+    ApiError::Validation(format!(
+        "Invalid Request: User is not allowed to delete the system backup with arn {}. It will automatically expire on {at}",
+        record.arn
+    ))
 }
 
 /// `DescribeBackup`
@@ -121,6 +152,9 @@ pub async fn describe_backup(dp: &DataPlane, caller: &Verified, input: BackupArn
 pub async fn delete_backup(dp: &DataPlane, caller: &Verified, input: BackupArnInput) -> Result<Value, ApiError> {
     let arn = input.validate().map_err(ApiError::Validation)?;
     let record = find(dp, caller, arn).await?;
+    if record.system_expires_at.is_some() {
+        return Err(system_backup_refusal(&record));
+    }
     let dir = store(dp, caller)?;
     let id = id_of(arn).to_owned();
     blocking(move || backups::delete(&dir, &id)).await?;
@@ -131,8 +165,17 @@ pub async fn delete_backup(dp: &DataPlane, caller: &Verified, input: BackupArnIn
 pub async fn list_backups(dp: &DataPlane, caller: &Verified, input: ListBackupsInput) -> Result<Value, ApiError> {
     input.validate().map_err(ApiError::Validation)?;
     let dir = store(dp, caller)?;
-    let all = blocking(move || backups::records(&dir)).await?;
-    let (page, next) = input.select(&all);
+    let now = super::now_secs();
+    let all = blocking(move || {
+        let all = backups::records(&dir)?;
+        // Expired SYSTEM backups are erased when the listing meets them.
+        for b in all.iter().filter(|b| b.expired(now)) {
+            backups::delete(&dir, id_of(&b.arn))?;
+        }
+        Ok(all)
+    })
+    .await?;
+    let (page, next) = input.select(&all, now);
     let mut out = json!({ "BackupSummaries": page.iter().map(|b| b.summary()).collect::<Vec<_>>() });
     if let (Some(arn), Some(obj)) = (next, out.as_object_mut()) {
         obj.insert("LastEvaluatedBackupArn".into(), json!(arn));

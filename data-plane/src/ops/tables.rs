@@ -92,8 +92,12 @@ pub(super) async fn usage(dp: &DataPlane, caller: &Verified, table: &CatalogTabl
 /// `DeleteTable`
 pub async fn delete(dp: &DataPlane, caller: &Verified, catalog: &Catalog, input: TableNameInput) -> Result<Value, ApiError> {
     let name = input.validate().map_err(ApiError::Validation)?;
-    if catalog.table(&caller.tenant.id, name).is_none() {
-        return Err(not_found(name));
+    let table = catalog.table(&caller.tenant.id, name).ok_or_else(|| not_found(name))?;
+    // A table with point-in-time recovery leaves a SYSTEM backup behind,
+    // kept 35 days, as DynamoDB does (deletion protection refuses first).
+    if table.def.pitr.is_some() && !table.def.spec.deletion_protection {
+        let backup_name = ddb_core::api::table::system_backup_name(name);
+        super::backups::make_backup(dp, caller, table, &backup_name, true).await?;
     }
     let change = dp.client.delete_table(&caller.tenant.id, name, Some(&caller.actor())).await?;
     dp.wait_for_revision(change.revision).await;

@@ -23,6 +23,24 @@ pub struct BackupRecord {
     /// The table as it was when the backup was made.
     pub table: TableDefinition,
     pub table_arn: String,
+    /// A SYSTEM backup (made when a table with point-in-time recovery is
+    /// deleted): when it expires, seconds since the epoch. `None` for a
+    /// USER backup.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub system_expires_at: Option<f64>,
+}
+
+/// How long a SYSTEM backup is kept, in seconds (35 days).
+pub const SYSTEM_BACKUP_SECS: f64 = 35.0 * 86_400.0;
+
+/// The name DynamoDB gives the SYSTEM backup of deleted table `table`.
+pub fn system_backup_name(table: &str) -> String {
+    format!("{table}$DeletedTableBackup")
+}
+
+/// A SYSTEM backup's id: its creation time and eight zeros.
+pub fn system_backup_id(millis: u64) -> String {
+    format!("{millis:014}-00000000")
 }
 
 /// A backup id as DynamoDB makes them: creation time in milliseconds, a
@@ -140,11 +158,15 @@ impl ListBackupsInput {
 
     /// The backups to list, of `all` (in creation order), and the ARN to
     /// continue from when more are left.
-    pub fn select<'a>(&self, all: &'a [BackupRecord]) -> (Vec<&'a BackupRecord>, Option<String>) {
-        // Only user backups exist here; SYSTEM and AWS_BACKUP list none.
-        if matches!(self.backup_type.as_deref(), Some("SYSTEM" | "AWS_BACKUP")) {
-            return (Vec::new(), None);
-        }
+    /// Expired SYSTEM backups (at `now`) are left out; the default type
+    /// filter is USER, as DynamoDB's is.
+    pub fn select<'a>(&self, all: &'a [BackupRecord], now: f64) -> (Vec<&'a BackupRecord>, Option<String>) {
+        let wanted = |b: &BackupRecord| match self.backup_type.as_deref() {
+            None | Some("USER") => b.backup_type() == "USER",
+            Some("SYSTEM") => b.backup_type() == "SYSTEM",
+            Some("ALL") => true,
+            _ => false,
+        };
         let limit = self.limit.and_then(|l| usize::try_from(l).ok()).unwrap_or(usize::MAX);
         let mut started = self.exclusive_start_backup_arn.is_none();
         let mut out = Vec::new();
@@ -153,7 +175,7 @@ impl ListBackupsInput {
                 started = self.exclusive_start_backup_arn.as_deref() == Some(b.arn.as_str());
                 continue;
             }
-            let table_matches = self.table_name.as_deref().is_none_or(|t| t == b.table.spec.name);
+            let table_matches = self.table_name.as_deref().is_none_or(|t| t == b.table.spec.name) && wanted(b) && !b.expired(now);
             let after = self.time_range_lower_bound.is_none_or(|lo| b.created_at >= lo);
             let before = self.time_range_upper_bound.is_none_or(|hi| b.created_at < hi);
             if table_matches && after && before {
@@ -198,16 +220,34 @@ impl RestoreTableFromBackupInput {
 }
 
 impl BackupRecord {
+    /// `USER` or `SYSTEM`.
+    pub fn backup_type(&self) -> &'static str {
+        if self.system_expires_at.is_some() {
+            "SYSTEM"
+        } else {
+            "USER"
+        }
+    }
+
+    /// Whether a SYSTEM backup has expired at `now`.
+    pub fn expired(&self, now: f64) -> bool {
+        self.system_expires_at.is_some_and(|t| t <= now)
+    }
+
     /// `BackupDetails`, with the status to report.
     pub fn details(&self, status: &str) -> Value {
-        json!({
+        let mut d = json!({
             "BackupArn": self.arn,
             "BackupName": self.name,
             "BackupSizeBytes": self.size_bytes,
             "BackupStatus": status,
-            "BackupType": "USER",
+            "BackupType": self.backup_type(),
             "BackupCreationDateTime": self.created_at,
-        })
+        });
+        if let (Some(t), Some(obj)) = (self.system_expires_at, d.as_object_mut()) {
+            obj.insert("BackupExpiryDateTime".into(), json!(t));
+        }
+        d
     }
 
     /// A `BackupSummaries` element.
@@ -220,7 +260,7 @@ impl BackupRecord {
             "BackupName": self.name,
             "BackupCreationDateTime": self.created_at,
             "BackupStatus": "AVAILABLE",
-            "BackupType": "USER",
+            "BackupType": self.backup_type(),
             "BackupSizeBytes": self.size_bytes,
         })
     }
@@ -303,6 +343,7 @@ mod tests {
             item_count: 1,
             table: TableDefinition::new("id".into(), 1.0, input.validate().unwrap()),
             table_arn: format!("arn:aws:dynamodb:us-east-1:123456789012:table/{table}"),
+            system_expires_at: None,
         }
     }
 
@@ -313,11 +354,13 @@ mod tests {
 
     #[test]
     fn listing_filters_pages_and_continues() {
-        let all = vec![record("b1", "AAA", 10.0), record("b2", "BBB", 20.0), record("b3", "AAA", 30.0)];
+        let mut system = record("AAA$DeletedTableBackup", "AAA", 25.0);
+        system.system_expires_at = Some(100.0);
+        let all = vec![record("b1", "AAA", 10.0), record("b2", "BBB", 20.0), system, record("b3", "AAA", 30.0)];
         let list = |v: Value| {
             let input: ListBackupsInput = serde_json::from_value(v).unwrap();
             input.validate().unwrap();
-            let (out, next) = input.select(&all);
+            let (out, next) = input.select(&all, 50.0);
             (out.iter().map(|b| b.name.clone()).collect::<Vec<_>>(), next)
         };
         assert_eq!(list(json!({})).0, ["b1", "b2", "b3"]);
@@ -328,7 +371,16 @@ mod tests {
         assert_eq!(next.as_deref(), Some(all[0].arn.as_str()));
         assert_eq!(list(json!({"ExclusiveStartBackupArn": all[0].arn})).0, ["b2", "b3"]);
         assert_eq!(list(json!({"TimeRangeLowerBound": 15, "TimeRangeUpperBound": 30})).0, ["b2"]);
-        assert_eq!(list(json!({"BackupType": "SYSTEM"})).0, Vec::<String>::new());
+        assert_eq!(list(json!({"BackupType": "SYSTEM"})).0, ["AAA$DeletedTableBackup"]);
+        assert_eq!(list(json!({"BackupType": "ALL", "TableName": "AAA"})).0, ["b1", "AAA$DeletedTableBackup", "b3"]);
+        assert_eq!(list(json!({"BackupType": "AWS_BACKUP"})).0, Vec::<String>::new());
+        let (expired, _) = {
+            let input: ListBackupsInput = serde_json::from_value(json!({"BackupType": "SYSTEM"})).unwrap();
+            input.select(&all, 200.0)
+        };
+        assert!(expired.is_empty(), "an expired SYSTEM backup is gone");
+        assert_eq!(all[2].details("AVAILABLE")["BackupType"], "SYSTEM");
+        assert_eq!(all[2].details("AVAILABLE")["BackupExpiryDateTime"], 100.0);
         let input: ListBackupsInput = serde_json::from_value(json!({"Limit": 0})).unwrap();
         assert_eq!(
             input.validate().unwrap_err(),

@@ -17,7 +17,7 @@ mod types;
 pub use constraints::Constraints;
 pub use change::{stream_label, ChangeError, GsiUpdate, TableChange, TableUpdate, MAX_TAGS};
 pub use backup::{
-    backup_id, BackupArnInput, BackupRecord, CreateBackupInput, ListBackupsInput, RestoreTableFromBackupInput,
+    backup_id, system_backup_id, system_backup_name, BackupArnInput, SYSTEM_BACKUP_SECS, BackupRecord, CreateBackupInput, ListBackupsInput, RestoreTableFromBackupInput,
 };
 pub use create::CreateTableInput;
 pub use insights::{
