@@ -90,6 +90,10 @@ async fn time_to_live_round_trip() {
     let err = c.update_time_to_live().table_name("Sessions").time_to_live_specification(spec).send().await.unwrap_err();
     assert_eq!(err.code(), Some("ValidationException"));
     assert_eq!(err.message(), Some("TimeToLive is already enabled"));
+    // Another attribute while enabled names the current one.
+    let other = TimeToLiveSpecification::builder().enabled(true).attribute_name("until").build().unwrap();
+    let err = c.update_time_to_live().table_name("Sessions").time_to_live_specification(other).send().await.unwrap_err();
+    assert_eq!(err.message(), Some("TimeToLive is active on a different AttributeName: current AttributeName is expires"));
 
     let err = c.describe_time_to_live().table_name("Nope").send().await.unwrap_err();
     assert_eq!(err.code(), Some("ResourceNotFoundException"));

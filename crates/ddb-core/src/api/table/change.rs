@@ -162,6 +162,11 @@ impl TableDefinition {
                 enabled,
                 attribute_name,
             } => match (&self.ttl_attribute, enabled) {
+                (Some(current), true) if current != attribute_name => {
+                    return Err(err(format!(
+                        "TimeToLive is active on a different AttributeName: current AttributeName is {current}"
+                    )))
+                }
                 (Some(_), true) => return Err(err("TimeToLive is already enabled")),
                 (None, false) => return Err(err("TimeToLive is already disabled")),
                 (Some(current), false) if current != attribute_name => {
