@@ -333,6 +333,16 @@ impl TableDefinition {
             self.spec.warm_throughput = Some(super::spec::WarmThroughput::raise(self.warm(), w).map_err(err)?);
         }
         if let Some((enabled, key)) = &u.sse {
+            // Re-sends that change nothing are refused, as recorded
+            // against DynamoDB.
+            if !*enabled && !self.spec.sse_enabled {
+                return Err(err("One or more parameter values were invalid: Table is already encrypted by default"));
+            }
+            if *enabled && self.spec.sse_enabled && key.is_some() && *key == self.spec.sse_kms_key {
+                return Err(err(
+                    "One or more parameter values were invalid: Table is already encrypted with given KMSMasterKeyId. Use KMSMasterKeyId parameter if you want to change Master Key",
+                ));
+            }
             self.spec.sse_enabled = *enabled;
             self.spec.sse_kms_key = if *enabled { key.clone().or_else(|| self.spec.sse_kms_key.clone()) } else { None };
         }

@@ -375,6 +375,13 @@ fn warm_throughput_starts_at_the_baseline_and_only_grows() {
     def.apply(&sse(false), 7.0).unwrap();
     let d = describe(&def, "ACTIVE", loc, Usage::default());
     assert!(d.get("SSEDescription").is_none(), "{d}");
+    // Re-sends that change nothing are refused.
+    let e = def.apply(&sse(false), 8.0).unwrap_err();
+    assert_eq!(e.message(), "One or more parameter values were invalid: Table is already encrypted by default");
+    let keyed = TableChange::Update(TableUpdate { sse: Some((true, Some("arn:aws:kms:us-east-1:1:key/k".into()))), ..TableUpdate::default() });
+    def.apply(&keyed, 9.0).unwrap();
+    let e = def.apply(&keyed, 10.0).unwrap_err();
+    assert!(e.message().starts_with("One or more parameter values were invalid: Table is already encrypted with given KMSMasterKeyId."), "{}", e.message());
 }
 
 fn multi_gsi(key_schema: serde_json::Value) -> serde_json::Value {
