@@ -10,7 +10,7 @@ use aws_sdk_dynamodb::Client;
 
 use crate::harness::Stack;
 
-async fn create(client: &Client, name: &str) {
+async fn create(client: &Client, name: &str) -> aws_sdk_dynamodb::operation::create_table::CreateTableOutput {
     client
         .create_table()
         .table_name(name)
@@ -19,7 +19,7 @@ async fn create(client: &Client, name: &str) {
         .billing_mode(BillingMode::PayPerRequest)
         .send()
         .await
-        .unwrap();
+        .unwrap()
 }
 
 #[tokio::test]
@@ -429,15 +429,7 @@ async fn contributor_insights_are_switched_on_and_off() {
 async fn create_table_answers_without_warm_throughput_unless_asked() {
     let s = Stack::start().await;
     let c = s.client();
-    let out = c
-        .create_table()
-        .table_name("Fresh")
-        .attribute_definitions(AttributeDefinition::builder().attribute_name("pk").attribute_type(ScalarAttributeType::S).build().unwrap())
-        .key_schema(KeySchemaElement::builder().attribute_name("pk").key_type(KeyType::Hash).build().unwrap())
-        .billing_mode(BillingMode::PayPerRequest)
-        .send()
-        .await
-        .unwrap();
+    let out = create(&c, "Fresh").await;
     let d = out.table_description().unwrap();
     assert!(d.warm_throughput().is_none(), "{d:?}");
     assert!(d.billing_mode_summary().unwrap().last_update_to_pay_per_request_date_time().is_none());
