@@ -202,7 +202,7 @@ impl TableDefinition {
     /// Applies index updates; `mode` is the table's billing mode once the
     /// request is applied (a switch to provisioned brings every index's
     /// throughput in the same request).
-    fn apply_gsi(&mut self, updates: &[GsiUpdate], mode: BillingMode) -> Result<(), ChangeError> {
+    fn apply_gsi(&mut self, updates: &[GsiUpdate], mode: BillingMode, now: f64) -> Result<(), ChangeError> {
         let structural = updates
             .iter()
             .filter(|u| !matches!(u, GsiUpdate::Throughput(..) | GsiUpdate::Unsupported(_)))
@@ -268,6 +268,7 @@ impl TableDefinition {
                     let before = self.spec.global_secondary_indexes.len();
                     self.spec.global_secondary_indexes.retain(|i| &i.name != name);
                     self.contributor_insights.remove(name);
+                    self.index_throughput.remove(name);
                     if self.spec.global_secondary_indexes.len() == before {
                         return Err(ChangeError::NotFound(format!(
                             "Requested resource not found: Index {name} for table {}",
@@ -309,6 +310,9 @@ impl TableDefinition {
                             "The provisioned throughput for the index {name} will not change. The requested value equals the current value. Current ReadCapacityUnits provisioned for index {name}: {}. Requested ReadCapacityUnits: {}. Current WriteCapacityUnits provisioned for index {name}: {}. Requested WriteCapacityUnits: {}. Refer to the Amazon DynamoDB Developer Guide for current limits and how to request higher limits.",
                             cur.read, t.read, cur.write, t.write
                         )));
+                    }
+                    if let Some(from) = i.throughput {
+                        self.index_throughput.entry(name.clone()).or_default().record(from, *t, now)?;
                     }
                     i.throughput = Some(*t);
                 }
@@ -366,7 +370,7 @@ impl TableDefinition {
             }
         }
         if !u.gsi.is_empty() {
-            self.apply_gsi(&u.gsi, u.billing_mode.unwrap_or(self.spec.billing_mode))?;
+            self.apply_gsi(&u.gsi, u.billing_mode.unwrap_or(self.spec.billing_mode), now)?;
             if u.billing_mode.is_none() && u.throughput.is_none() {
                 if let Some(p) = u.deletion_protection {
                     self.spec.deletion_protection = p;

@@ -28,32 +28,71 @@ fn day_of(secs: f64) -> i64 {
     (secs / DAY_SECS).floor() as i64
 }
 
+/// A global secondary index's throughput changes: its own decrease
+/// budget, as DynamoDB keeps one per index.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct IndexThroughputHistory {
+    pub decreases: Option<DecreaseCount>,
+    pub last_increase: Option<f64>,
+    pub last_decrease: Option<f64>,
+}
+
+/// Decreases counted in `counted` on the UTC day of `now`.
+fn count_on(counted: Option<DecreaseCount>, now: f64) -> u32 {
+    counted.filter(|d| d.day == day_of(now)).map_or(0, |d| d.count)
+}
+
+/// Spends one decrease of a budget (`counted`, `last_decrease`) at `now`,
+/// or refuses it with DynamoDB's LimitExceededException.
+fn spend(counted: &mut Option<DecreaseCount>, last_decrease: &mut Option<f64>, now: f64) -> Result<(), ChangeError> {
+    let today = day_of(now);
+    let count = count_on(*counted, now);
+    if count >= FREE_PER_DAY {
+        let last = last_decrease.unwrap_or(now);
+        #[allow(clippy::cast_precision_loss)]
+        let next = (last + SPACING_SECS).min((today + 1) as f64 * DAY_SECS);
+        if now < next {
+            return Err(ChangeError::LimitExceeded(format!(
+                "Subscriber limit exceeded: Provisioned throughput decreases are limited within a given UTC day. After the first 4 decreases, each subsequent decrease in the same UTC day can be performed at most once every 3600 seconds. Number of decreases today: {count}. Last decrease at {}. Next decrease can be made at {}.",
+                spoken_time(last),
+                spoken_time(next)
+            )));
+        }
+    }
+    *counted = Some(DecreaseCount { day: today, count: count + 1 });
+    *last_decrease = Some(now);
+    Ok(())
+}
+
+impl IndexThroughputHistory {
+    /// `NumberOfDecreasesToday` of the index at `now`.
+    pub fn decreases_today(&self, now: f64) -> u32 {
+        count_on(self.decreases, now)
+    }
+
+    /// Records a change from `from` to `to` at `now`, spending a decrease
+    /// when a unit goes down.
+    pub(super) fn record(&mut self, from: super::spec::Throughput, to: super::spec::Throughput, now: f64) -> Result<(), ChangeError> {
+        if to.read < from.read || to.write < from.write {
+            spend(&mut self.decreases, &mut self.last_decrease, now)?;
+        }
+        if to.read > from.read || to.write > from.write {
+            self.last_increase = Some(now);
+        }
+        Ok(())
+    }
+}
+
 impl TableDefinition {
     /// `NumberOfDecreasesToday` at `now` (seconds since the epoch).
     pub fn decreases_today(&self, now: f64) -> u32 {
-        self.decreases.filter(|d| d.day == day_of(now)).map_or(0, |d| d.count)
+        count_on(self.decreases, now)
     }
 
     /// Spends one decrease at `now`, or refuses it with DynamoDB's
     /// LimitExceededException.
     pub(super) fn spend_decrease(&mut self, now: f64) -> Result<(), ChangeError> {
-        let today = day_of(now);
-        let count = self.decreases_today(now);
-        if count >= FREE_PER_DAY {
-            let last = self.last_decrease.unwrap_or(now);
-            #[allow(clippy::cast_precision_loss)]
-            let next = (last + SPACING_SECS).min((today + 1) as f64 * DAY_SECS);
-            if now < next {
-                return Err(ChangeError::LimitExceeded(format!(
-                    "Subscriber limit exceeded: Provisioned throughput decreases are limited within a given UTC day. After the first 4 decreases, each subsequent decrease in the same UTC day can be performed at most once every 3600 seconds. Number of decreases today: {count}. Last decrease at {}. Next decrease can be made at {}.",
-                    spoken_time(last),
-                    spoken_time(next)
-                )));
-            }
-        }
-        self.decreases = Some(DecreaseCount { day: today, count: count + 1 });
-        self.last_decrease = Some(now);
-        Ok(())
+        spend(&mut self.decreases, &mut self.last_decrease, now)
     }
 }
 
@@ -117,5 +156,22 @@ mod tests {
         // A new UTC day starts a new budget.
         assert_eq!(d.decreases_today(t0 + 86_400.0), 0);
         d.spend_decrease(t0 + 86_400.0).unwrap();
+    }
+
+    #[test]
+    fn each_index_has_a_budget_of_its_own() {
+        use super::super::spec::Throughput;
+        let mut h = IndexThroughputHistory::default();
+        let t0 = 1_791_490_000.0;
+        let step = |h: &mut IndexThroughputHistory, from: i64, to: i64, at: f64| {
+            h.record(Throughput { read: from, write: from }, Throughput { read: to, write: to }, at)
+        };
+        for i in 0..4 {
+            step(&mut h, 10 - i, 9 - i, t0 + f64::from(i32::try_from(i).unwrap())).unwrap();
+        }
+        assert_eq!(h.decreases_today(t0 + 10.0), 4);
+        assert_eq!(step(&mut h, 6, 5, t0 + 10.0).unwrap_err().code(), "LimitExceededException");
+        step(&mut h, 6, 7, t0 + 11.0).unwrap();
+        assert_eq!(h.last_increase, Some(t0 + 11.0));
     }
 }

@@ -62,6 +62,13 @@ fn projection_json(p: &ProjectionSpec) -> Value {
     }
 }
 
+/// The clock the decrease counters are read at.
+fn now_secs() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64())
+}
+
 fn throughput_json(t: Option<Throughput>) -> Value {
     let t = t.unwrap_or(Throughput { read: 0, write: 0 });
     json!({
@@ -77,17 +84,33 @@ fn warm_json(w: WarmThroughput) -> Value {
     json!({"ReadUnitsPerSecond": w.read, "WriteUnitsPerSecond": w.write, "Status": "ACTIVE"})
 }
 
-fn index_json(i: &IndexSpec, table_arn: &str, global: bool, creating: bool, usage: Usage) -> Value {
+fn index_json(
+    i: &IndexSpec,
+    table_arn: &str,
+    global: Option<&super::decreases::IndexThroughputHistory>,
+    creating: bool,
+    usage: Usage,
+) -> Value {
     let mut m = Map::new();
     m.insert("IndexName".into(), json!(i.name));
     m.insert("KeySchema".into(), key_schema_json(&i.key_schema));
     m.insert("Projection".into(), projection_json(&i.projection));
-    if global {
+    if let Some(history) = global {
         m.insert("IndexStatus".into(), json!(if creating { "CREATING" } else { "ACTIVE" }));
         if creating {
             m.insert("Backfilling".into(), json!(true));
         }
-        m.insert("ProvisionedThroughput".into(), throughput_json(i.throughput));
+        let mut pt = throughput_json(i.throughput);
+        if let Some(obj) = pt.as_object_mut() {
+            obj.insert("NumberOfDecreasesToday".into(), json!(history.decreases_today(now_secs())));
+            if let Some(t) = history.last_increase {
+                obj.insert("LastIncreaseDateTime".into(), json!(t));
+            }
+            if let Some(t) = history.last_decrease {
+                obj.insert("LastDecreaseDateTime".into(), json!(t));
+            }
+        }
+        m.insert("ProvisionedThroughput".into(), pt);
         m.insert("WarmThroughput".into(), warm_json(WarmThroughput::BASELINE));
     }
     m.insert("IndexSizeBytes".into(), json!(usage.size_bytes));
@@ -149,10 +172,7 @@ pub fn describe(def: &TableDefinition, status: &str, loc: Location<'_>, usage: U
     m.insert("CreationDateTime".into(), json!(def.created_at));
     let mut pt = throughput_json(spec.throughput);
     if let Some(obj) = pt.as_object_mut() {
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0.0, |d| d.as_secs_f64());
-        obj.insert("NumberOfDecreasesToday".into(), json!(def.decreases_today(now)));
+        obj.insert("NumberOfDecreasesToday".into(), json!(def.decreases_today(now_secs())));
         if let Some(t) = def.last_increase {
             obj.insert("LastIncreaseDateTime".into(), json!(t));
         }
@@ -193,7 +213,7 @@ pub fn describe(def: &TableDefinition, status: &str, loc: Location<'_>, usage: U
             Value::Array(
                 spec.local_secondary_indexes
                     .iter()
-                    .map(|i| index_json(i, &arn, false, false, usage.index(&i.name)))
+                    .map(|i| index_json(i, &arn, None, false, usage.index(&i.name)))
                     .collect(),
             ),
         );
@@ -204,7 +224,10 @@ pub fn describe(def: &TableDefinition, status: &str, loc: Location<'_>, usage: U
             Value::Array(
                 spec.global_secondary_indexes
                     .iter()
-                    .map(|i| index_json(i, &arn, true, def.creating_indexes.contains(&i.name), usage.index(&i.name)))
+                    .map(|i| {
+                        let history = def.index_throughput.get(&i.name).copied().unwrap_or_default();
+                        index_json(i, &arn, Some(&history), def.creating_indexes.contains(&i.name), usage.index(&i.name))
+                    })
                     .collect(),
             ),
         );

@@ -275,6 +275,9 @@ pub struct TableDefinition {
     /// Decreases made on the UTC day of the last one (the daily budget).
     #[serde(default)]
     pub decreases: Option<super::decreases::DecreaseCount>,
+    /// Each global secondary index's throughput changes (its own budget).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub index_throughput: std::collections::BTreeMap<String, super::decreases::IndexThroughputHistory>,
     /// Global secondary indexes still being backfilled (IndexStatus
     /// CREATING, Backfilling true); not readable until they are ACTIVE.
     #[serde(default)]
@@ -386,6 +389,7 @@ impl TableDefinition {
             last_decrease: None,
             throughput_high_water: None,
             decreases: None,
+            index_throughput: std::collections::BTreeMap::new(),
             creating_indexes: Vec::new(),
             table_class_updated_at: None,
             table_class_updates: Vec::new(),
