@@ -95,6 +95,13 @@ async fn time_to_live_round_trip() {
     let err = c.update_time_to_live().table_name("Sessions").time_to_live_specification(other).send().await.unwrap_err();
     assert_eq!(err.message(), Some("TimeToLive is active on a different AttributeName: current AttributeName is expires"));
 
+    // No Kinesis here: a table has no streaming destinations.
+    let k = c.describe_kinesis_streaming_destination().table_name("Sessions").send().await.unwrap();
+    assert_eq!(k.table_name(), Some("Sessions"));
+    assert!(k.kinesis_data_stream_destinations().is_empty());
+    let err = c.describe_kinesis_streaming_destination().table_name("Nope").send().await.unwrap_err();
+    assert_eq!(err.code(), Some("ResourceNotFoundException"));
+
     let err = c.describe_time_to_live().table_name("Nope").send().await.unwrap_err();
     assert_eq!(err.code(), Some("ResourceNotFoundException"));
     s.stop().await;

@@ -90,6 +90,9 @@ async fn dispatch_json(
         Operation::UpdateTable => table_settings::update_table(dp, caller, catalog, decode(body)?).await,
         Operation::UpdateTimeToLive => table_settings::update_ttl(dp, caller, catalog, decode(body)?).await,
         Operation::DescribeTimeToLive => table_settings::describe_ttl(caller, catalog, decode(body)?),
+        Operation::DescribeKinesisStreamingDestination => {
+            table_settings::describe_kinesis_destinations(caller, catalog, decode(body)?)
+        }
         Operation::DescribeContinuousBackups => {
             table_settings::describe_continuous_backups(caller, catalog, decode(body)?)
         }

@@ -73,6 +73,14 @@ pub fn describe_ttl(caller: &Verified, catalog: &Catalog, input: TableNameInput)
     })
 }
 
+/// `DescribeKinesisStreamingDestination`: Dynastore has no Kinesis, so a
+/// table has no streaming destinations (enabling one is not served).
+pub fn describe_kinesis_destinations(caller: &Verified, catalog: &Catalog, input: TableNameInput) -> Result<Value, ApiError> {
+    let name = input.validate().map_err(ApiError::Validation)?;
+    let t = catalog.table(&caller.tenant.id, name).ok_or_else(|| not_found(name))?;
+    Ok(json!({ "TableName": t.def.spec.name, "KinesisDataStreamDestinations": [] }))
+}
+
 /// `DescribeContinuousBackups`
 pub fn describe_continuous_backups(caller: &Verified, catalog: &Catalog, input: TableNameInput) -> Result<Value, ApiError> {
     let name = input.validate().map_err(ApiError::Validation)?;
