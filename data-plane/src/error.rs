@@ -239,9 +239,11 @@ impl ApiError {
                     "message": format!("Internal server error (request id {request_id})"),
                 })
             }
+            // With the item, DynamoDB spells its member `Message` (boto3
+            // then shows no top-level `message`; moto's AWS-verified tests).
             ApiError::ConditionalCheckFailed { item: Some(item) } => serde_json::json!({
                 "__type": code.wire_type(),
-                "message": self.to_string(),
+                "Message": self.to_string(),
                 "Item": item,
             }),
             // This one error says `Message`, as DynamoDB and the SDKs' model do.
@@ -267,5 +269,18 @@ mod tests {
             e.body("r")["message"],
             "1 validation error detected: ExpressionAttributeValues must not be empty"
         );
+    }
+
+    #[test]
+    fn a_failed_condition_with_its_item_spells_message_with_a_capital() {
+        let mut item = serde_json::Map::new();
+        item.insert("pk".into(), serde_json::json!({"S": "a"}));
+        let with_item = ApiError::ConditionalCheckFailed { item: Some(serde_json::Value::Object(item)) }.body("r");
+        assert_eq!(with_item["Message"], "The conditional request failed");
+        assert!(with_item.get("message").is_none(), "{with_item}");
+        assert_eq!(with_item["Item"]["pk"]["S"], "a");
+        let bare = ApiError::ConditionalCheckFailed { item: None }.body("r");
+        assert_eq!(bare["message"], "The conditional request failed");
+        assert!(bare.get("Message").is_none());
     }
 }
