@@ -44,7 +44,7 @@ fn main() -> ExitCode {
         dynastore_common::allocator::apply();
     }
     dynastore_common::telemetry::init();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match dynastore_common::runtime::build() {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: cannot start the runtime: {e}");

@@ -13,7 +13,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
     dynastore_common::allocator::apply();
-    match tokio::runtime::Runtime::new() {
+    match dynastore_common::runtime::build() {
         Ok(rt) => rt.block_on(run()),
         Err(e) => {
             eprintln!("cannot start the runtime: {e}");

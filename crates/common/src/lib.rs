@@ -4,6 +4,7 @@
 pub mod allocator;
 pub mod config;
 pub mod contract;
+pub mod runtime;
 pub mod secret;
 pub mod shutdown;
 pub mod telemetry;
