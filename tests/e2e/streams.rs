@@ -60,6 +60,13 @@ async fn streams_show_changes_in_order() {
     assert_eq!(d["StreamStatus"], "ENABLED");
     assert_eq!(d["StreamViewType"], "NEW_AND_OLD_IMAGES");
     let shard = d["Shards"][0]["ShardId"].as_str().unwrap().to_owned();
+    // Paging through the shards: none after the last one.
+    let (_, after) = call("DescribeStream", json!({"StreamArn": arn, "Limit": 10, "ExclusiveStartShardId": shard})).await;
+    assert_eq!(after["StreamDescription"]["Shards"], json!([]), "{after}");
+    assert!(after["StreamDescription"].get("LastEvaluatedShardId").is_none());
+    let (status, bad) = call("DescribeStream", json!({"StreamArn": arn, "Limit": 0})).await;
+    assert_eq!(status, 400);
+    assert!(bad["message"].as_str().unwrap().contains("Value '0' at 'limit'"), "{bad}");
     let iterator = |kind: &'static str| {
         call("GetShardIterator", json!({"StreamArn": arn, "ShardId": shard, "ShardIteratorType": kind}))
     };

@@ -110,6 +110,17 @@ fn find<'a>(dp: &DataPlane, caller: &Verified, catalog: &'a Catalog, arn: &str) 
     streams_of(dp, caller, table).into_iter().find(|s| s.arn == arn).ok_or_else(|| stream_not_found(arn))
 }
 
+/// A `Limit` member outside `1..=max`, refused as a failed constraint.
+fn check_limit(limit: Option<i64>, max: i64) -> Result<(), ApiError> {
+    match limit.filter(|l| !(1..=max).contains(l)) {
+        Some(l) => Err(ApiError::Validation(format!(
+            "1 validation error detected: Value '{l}' at 'limit' failed to satisfy constraint: Member must have value {}",
+            if l < 1 { "greater than or equal to 1".to_owned() } else { format!("less than or equal to {max}") }
+        ))),
+        None => Ok(()),
+    }
+}
+
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct ListStreamsInput {
@@ -123,12 +134,7 @@ pub struct ListStreamsInput {
 
 /// `ListStreams`
 pub fn list_streams(dp: &DataPlane, caller: &Verified, catalog: &Catalog, input: ListStreamsInput) -> Result<Value, ApiError> {
-    if let Some(l) = input.limit.filter(|l| !(1..=100).contains(l)) {
-        return Err(ApiError::Validation(format!(
-            "1 validation error detected: Value '{l}' at 'limit' failed to satisfy constraint: Member must have value {}",
-            if l < 1 { "greater than or equal to 1" } else { "less than or equal to 100" }
-        )));
-    }
+    check_limit(input.limit, 100)?;
     let limit = input.limit.and_then(|l| usize::try_from(l).ok()).unwrap_or(100);
     let tenant = &caller.tenant.id;
     let mut streams: Vec<Stream<'_>> = catalog
@@ -160,6 +166,10 @@ pub fn list_streams(dp: &DataPlane, caller: &Verified, catalog: &Catalog, input:
 pub struct DescribeStreamInput {
     #[serde(rename = "StreamArn")]
     stream_arn: Option<String>,
+    #[serde(rename = "Limit")]
+    limit: Option<i64>,
+    #[serde(rename = "ExclusiveStartShardId")]
+    exclusive_start_shard_id: Option<String>,
 }
 
 /// The first and last sequence numbers of a stream's records (the first:
@@ -186,13 +196,21 @@ async fn sequence_range(dp: &DataPlane, caller: &Verified, stream: &Stream<'_>) 
 
 /// `DescribeStream`
 pub async fn describe_stream(dp: &DataPlane, caller: &Verified, catalog: &Catalog, input: DescribeStreamInput) -> Result<Value, ApiError> {
+    check_limit(input.limit, 100)?;
     let arn = input.stream_arn.unwrap_or_default();
     let stream = find(dp, caller, catalog, &arn)?;
+    let shard_id = stream.shard_id();
+    let after_start = input.exclusive_start_shard_id.as_deref().is_none_or(|start| start < shard_id.as_str());
     let (first, last) = sequence_range(dp, caller, &stream).await?;
     let mut range = json!({ "StartingSequenceNumber": sequence_number(first) });
     if let (Some(last), Some(obj)) = (last, range.as_object_mut()) {
         obj.insert("EndingSequenceNumber".into(), json!(sequence_number(last)));
     }
+    let shards: Vec<Value> = if after_start {
+        vec![json!({ "ShardId": shard_id, "SequenceNumberRange": range })]
+    } else {
+        Vec::new()
+    };
     let spec = &stream.table.def.spec;
     let key_schema: Vec<Value> = std::iter::once(json!({"AttributeName": spec.key_schema.hash.name, "KeyType": "HASH"}))
         .chain(spec.key_schema.range.iter().map(|r| json!({"AttributeName": r.name, "KeyType": "RANGE"})))
@@ -206,10 +224,9 @@ pub async fn describe_stream(dp: &DataPlane, caller: &Verified, catalog: &Catalo
             "CreationRequestDateTime": stream.since_millis as f64 / 1000.0,
             "TableName": spec.name,
             "KeySchema": key_schema,
-            "Shards": [{
-                "ShardId": stream.shard_id(),
-                "SequenceNumberRange": range
-            }]
+            // The one shard, unless the page starts after it (shards are
+            // listed in ShardId order, as DynamoDB lists them).
+            "Shards": shards
         }
     }))
 }
@@ -363,12 +380,7 @@ fn record(dp: &DataPlane, stream: &Stream<'_>, seq: u64, change: &changelog::Cha
 
 /// `GetRecords`
 pub async fn get_records(dp: &DataPlane, caller: &Verified, catalog: &Catalog, input: GetRecordsInput) -> Result<Value, ApiError> {
-    if let Some(l) = input.limit.filter(|l| !(1..=1000).contains(l)) {
-        return Err(ApiError::Validation(format!(
-            "1 validation error detected: Value '{l}' at 'limit' failed to satisfy constraint: Member must have value {}",
-            if l < 1 { "greater than or equal to 1" } else { "less than or equal to 1000" }
-        )));
-    }
+    check_limit(input.limit, 1000)?;
     let token = input.shard_iterator.unwrap_or_default();
     let invalid = || ApiError::Validation("Invalid ShardIterator".into());
     let it = Iterator::decode(&token).filter(|i| i.tenant == caller.tenant.id).ok_or_else(invalid)?;
