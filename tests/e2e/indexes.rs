@@ -536,7 +536,10 @@ async fn index_orders(c: &Client, index: &str, hash: &str, value: &str, cond: &s
 }
 
 /// A GSI created over existing items leaves out those whose index key
-/// cannot be one: an empty string, or a value of another type.
+/// cannot be one: an empty string, a value of another type, or a value
+/// over the 2048 bytes of a partition key (one of 66,500 bytes, over the
+/// storage engine's own key limit, among them). Once the index exists, such
+/// writes are refused.
 #[tokio::test]
 async fn backfill_skips_values_that_cannot_be_index_keys() {
     let s = Stack::start().await;
@@ -549,7 +552,17 @@ async fn backfill_skips_values_that_cannot_be_index_keys() {
         .send()
         .await
         .unwrap();
-    for (pk, x) in [("a", Some(Av::S("hello".into()))), ("b", Some(Av::S(String::new()))), ("c", Some(Av::N("5".into()))), ("d", None)] {
+    let at_limit = "k".repeat(2048);
+    let items = [
+        ("a", Some(Av::S("hello".into()))),
+        ("b", Some(Av::S(String::new()))),
+        ("c", Some(Av::N("5".into()))),
+        ("d", None),
+        ("e", Some(Av::S(at_limit.clone()))),
+        ("f", Some(Av::S("k".repeat(2049)))),
+        ("g", Some(Av::S("k".repeat(66_500)))),
+    ];
+    for (pk, x) in items {
         let mut req = c.put_item().table_name("Backfill").item("pk", Av::S(pk.into()));
         if let Some(x) = x {
             req = req.item("x", x);
@@ -559,7 +572,24 @@ async fn backfill_skips_values_that_cannot_be_index_keys() {
     create_gsi(&c, "Backfill", "ByX", "x", &["x"]).await;
     wait_active(&c, "Backfill", "ByX").await;
     let scanned = c.scan().table_name("Backfill").index_name("ByX").send().await.unwrap();
-    assert_eq!(strs(scanned.items(), "pk"), ["a"]);
+    let mut pks = strs(scanned.items(), "pk");
+    pks.sort();
+    assert_eq!(pks, ["a", "e"]);
+    let big = c
+        .put_item()
+        .table_name("Backfill")
+        .item("pk", Av::S("h".into()))
+        .item("x", Av::S("k".repeat(2049)))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        big.into_service_error().meta().message(),
+        Some("One or more parameter values were invalid: Size limit exceeded for Index Key x Actual Size: 2049 bytes Max Size: 2048 bytes IndexName: ByX")
+    );
+    let item = c.get_item().table_name("Backfill").key("pk", Av::S("h".into())).send().await.unwrap();
+    assert!(item.item().is_none(), "a refused write leaves nothing");
+    c.put_item().table_name("Backfill").item("pk", Av::S("h".into())).item("x", Av::S(at_limit)).send().await.unwrap();
     s.stop().await;
 }
 

@@ -145,7 +145,7 @@ pub fn check_size_with_local_indexes(
 
 /// The size a key value counts against the key limits (numbers count 0:
 /// they always fit).
-fn key_value_size(value: &AttributeValue) -> usize {
+pub fn key_value_size(value: &AttributeValue) -> usize {
     match value {
         AttributeValue::S(s) => s.len(),
         AttributeValue::B(b) => b.len(),

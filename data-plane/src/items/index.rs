@@ -26,7 +26,10 @@ use ddb_core::{AttributeValue, Item};
 use ddb_core::expr::ast::{Resolved, UpdateExpr};
 use ddb_core::expr::update::static_type;
 use ddb_core::capacity::{self, HalfUnits, WriteMode};
-use ddb_core::size::{attribute_size, check_size_with_local_indexes, item_size, SizeError};
+use ddb_core::size::{
+    attribute_size, check_size_with_local_indexes, item_size, key_value_size, SizeError, MAX_PARTITION_KEY_SIZE,
+    MAX_SORT_KEY_SIZE,
+};
 use storage::WriteBatch;
 
 use super::stats::{index_key, Deltas};
@@ -128,6 +131,14 @@ impl IndexLayout {
         self.hash_attrs().chain(self.range_attrs())
     }
 
+    /// Every key attribute with the most bytes its value may have: 2048
+    /// for a HASH attribute, 1024 for a RANGE one, as for table keys.
+    fn key_attrs_with_limits(&self) -> impl Iterator<Item = (&KeyAttr, usize)> {
+        self.hash_attrs()
+            .map(|a| (a, MAX_PARTITION_KEY_SIZE))
+            .chain(self.range_attrs().map(|a| (a, MAX_SORT_KEY_SIZE)))
+    }
+
     /// True for a multi-attribute key (more than one HASH or RANGE attribute).
     pub fn is_multi(&self) -> bool {
         !self.more_hash.is_empty() || !self.more_range.is_empty()
@@ -193,7 +204,7 @@ impl TableIndexes {
     /// are empty, as DynamoDB does on write.
     pub fn validate(&self, item: &Item) -> Result<(), ApiError> {
         for idx in &self.indexes {
-            for attr in idx.key_attrs() {
+            for (attr, max) in idx.key_attrs_with_limits() {
                 let Some(v) = item.get(&attr.name) else { continue };
                 if type_of(v) != Some(attr.ty) {
                     return Err(type_mismatch(idx, attr, v.type_tag()));
@@ -206,6 +217,13 @@ impl TableIndexes {
                         if matches!(v, AttributeValue::S(_)) { "string" } else { "binary" },
                         idx.name,
                         attr.name
+                    )));
+                }
+                let size = key_value_size(v);
+                if size > max {
+                    return Err(ApiError::Validation(format!(
+                        "One or more parameter values were invalid: Size limit exceeded for Index Key {} Actual Size: {size} bytes Max Size: {max} bytes IndexName: {}",
+                        attr.name, idx.name
                     )));
                 }
             }
@@ -252,9 +270,9 @@ impl TableIndexes {
 
     /// The entry of `item` in `idx`, or `None` when the item lacks an index
     /// key (sparse index). An item written before the index existed may
-    /// hold a value that cannot be an index key (another type, or an empty
-    /// string or binary): it is left out of the index, as DynamoDB's
-    /// backfill leaves it.
+    /// hold a value that cannot be an index key (another type, an empty
+    /// string or binary, or more bytes than a key may have): it is left out
+    /// of the index, as DynamoDB's backfill leaves it.
     fn entry(&self, idx: &IndexLayout, item: &Item) -> Option<(Vec<u8>, Item)> {
         let usable = |v: &AttributeValue, ty| {
             type_of(v) == Some(ty) && !matches!(v, AttributeValue::S(s) if s.is_empty()) && !matches!(v, AttributeValue::B(b) if b.is_empty())
@@ -262,7 +280,7 @@ impl TableIndexes {
         let value = |a: &KeyAttr| item.get(&a.name).filter(|v| usable(v, a.ty));
         // Sparse: every key attribute present and usable, checked before
         // encoding (no per-entry collections on the write path).
-        if !idx.key_attrs().all(|a| value(a).is_some()) {
+        if !idx.key_attrs_with_limits().all(|(a, max)| value(a).is_some_and(|v| key_value_size(v) <= max)) {
             return None;
         }
         let mut key = idx.partition_prefix_of(idx.hash_attrs().filter_map(value)).ok()?;
@@ -587,6 +605,29 @@ mod tests {
 
     fn typed(name: &str, ty: ScalarType) -> KeyAttr {
         KeyAttr { name: name.into(), ty }
+    }
+
+    #[test]
+    fn index_keys_are_limited_as_table_keys_are() {
+        let t = table(vec![gsi("g", &[attr("h")], &[attr("r")])]);
+        let with = |h: usize, r: usize| item(&[("pk", "p"), ("sk", "s"), ("h", &"a".repeat(h)), ("r", &"b".repeat(r))]);
+        assert!(t.validate(&with(2048, 1024)).is_ok());
+        assert!(t.entry(&t.indexes[0], &with(2048, 1024)).is_some());
+        let too_long = |it: &Item| match t.validate(it) {
+            Err(ApiError::Validation(m)) => m,
+            other => panic!("expected a validation error, got {other:?}"),
+        };
+        assert_eq!(
+            too_long(&with(2049, 1)),
+            "One or more parameter values were invalid: Size limit exceeded for Index Key h Actual Size: 2049 bytes Max Size: 2048 bytes IndexName: g"
+        );
+        assert_eq!(
+            too_long(&with(1, 1025)),
+            "One or more parameter values were invalid: Size limit exceeded for Index Key r Actual Size: 1025 bytes Max Size: 1024 bytes IndexName: g"
+        );
+        // Already stored (written before the index existed): left out.
+        assert!(t.entry(&t.indexes[0], &with(2049, 1)).is_none());
+        assert!(t.entry(&t.indexes[0], &with(1, 1025)).is_none());
     }
 
     #[test]
