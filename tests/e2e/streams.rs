@@ -49,6 +49,7 @@ async fn streams_show_changes_in_order() {
     };
     put("one").await.unwrap();
     put("two").await.unwrap();
+    put("two").await.unwrap(); // changes nothing: no record
     c.delete_item().table_name("Feed").key("pk", Av::S("k".into())).send().await.unwrap();
 
     let (status, listed) = call("ListStreams", json!({})).await;
@@ -139,5 +140,16 @@ async fn streams_show_changes_in_order() {
     assert_eq!((status, error_name(&bad)), (400, "ValidationException"));
     let (status, missing) = call("DescribeStream", json!({"StreamArn": format!("{arn}x")})).await;
     assert_eq!((status, error_name(&missing)), (400, "ResourceNotFoundException"));
+    // Not a stream ARN at all: invalid input, not a missing stream.
+    for (op, body) in [
+        ("DescribeStream", json!({"StreamArn": "not-an-arn-at-all-not-an-arn-at-all-not"})),
+        ("ListStreams", json!({"ExclusiveStartStreamArn": "not-an-arn-at-all-not-an-arn-at-all-not"})),
+        ("GetShardIterator", json!({"StreamArn": "arn:aws:dynamodb:us-east-1:1:table/Feed", "ShardId": "s", "ShardIteratorType": "LATEST"})),
+        // A position the iterator type does not take.
+        ("GetShardIterator", json!({"StreamArn": arn, "ShardId": "s", "ShardIteratorType": "LATEST", "SequenceNumber": "1"})),
+    ] {
+        let (status, bad) = call(op, body).await;
+        assert_eq!((status, error_name(&bad)), (400, "ValidationException"), "{op}: {bad}");
+    }
     s.stop().await;
 }

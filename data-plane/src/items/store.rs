@@ -398,6 +398,9 @@ mod tests {
         assert_eq!(record.new, Some(item("c")));
         assert_eq!(record.old, None, "the old image is kept only for streams that show it");
         assert!(record.old_existed, "that it replaced an item is kept");
+        // Writing the item as it already is changes nothing: no record.
+        store.write("t1", WriteKey { log: ChangeLog::Images, ..wk() }, put("c")).await.unwrap();
+        assert_eq!(changelog::last_seq(&store.tenants().get("t1").unwrap()).unwrap(), 1);
     }
 
     /// Read-modify-write from many tasks at once: every request sees the

@@ -251,7 +251,9 @@ impl Writer {
             );
             // The item is encoded once, for itself and its change record.
             let encoded = new.as_ref().map(|item| Bytes::from(binary::encode_item(item)));
-            if wk.log != ChangeLog::Off {
+            // A write that leaves the item as it was is no change: DynamoDB
+            // Streams writes no record for it (nor does the recovery log).
+            if wk.log != ChangeLog::Off && old != new.as_ref() {
                 // A deletion keeps its old image whatever the stream shows:
                 // its record's Keys come from it.
                 let keep_old = wk.log == ChangeLog::Images || encoded.is_none();
