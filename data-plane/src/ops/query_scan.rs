@@ -580,6 +580,36 @@ fn filter_avoids_keys(exprs: &Exprs, body: &Value, target: &Target) -> Result<()
     Ok(())
 }
 
+/// A Query of an index that does not project every attribute filters
+/// only on what the index holds: DynamoDB refuses a filter on any other
+/// top-level attribute (listed sorted) rather than fetching it from the
+/// table, for a local index too. (A Scan of the index is not refused.)
+fn filter_projected(exprs: &Exprs, target: &Target) -> Result<(), ApiError> {
+    let (Some(idx), Some(filter)) = (&target.index, &exprs.filter) else {
+        return Ok(());
+    };
+    let included: &[String] = match &idx.projection {
+        ProjectionSpec::All => return Ok(()),
+        ProjectionSpec::KeysOnly => &[],
+        ProjectionSpec::Include(names) => names,
+    };
+    let mut missing = std::collections::BTreeSet::new();
+    filter.visit_paths(&mut |p| {
+        let name: &str = &p.head;
+        if !target.key_names.iter().chain(included).any(|k| k == name) {
+            missing.insert(name.to_owned());
+        }
+    });
+    if missing.is_empty() {
+        return Ok(());
+    }
+    Err(validation(format!(
+        "One or more parameter values were invalid: Secondary index {} does not project one or more filter attributes: [{}]",
+        idx.name,
+        missing.into_iter().collect::<Vec<_>>().join(", ")
+    )))
+}
+
 /// `Query`
 pub async fn query(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: Value) -> Result<Reply, ApiError> {
     // The request is checked before its table is looked up.
@@ -601,6 +631,7 @@ pub async fn query(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: V
         (None, None) => return Err(validation("KeyConditionExpression is required")),
     };
     filter_avoids_keys(&exprs, &body, &target)?;
+    filter_projected(&exprs, &target)?;
     let prefix = match &target.index {
         Some(idx) => idx.partition_prefix(&kc.partition)?,
         None => partition_prefix(&t.record.id, &kc.partition).map_err(|e| validation(e.to_string()))?,
@@ -650,6 +681,7 @@ async fn query_multi(
         (None, None) => return Err(validation("KeyConditionExpression is required")),
     };
     filter_avoids_keys(&exprs, body, &target)?;
+    filter_projected(&exprs, &target)?;
     let partition = idx.partition_prefix_of(&kc.partition)?;
     let mut prefix = partition.clone();
     for v in &kc.sort_equal {
