@@ -445,3 +445,31 @@ async fn create_table_answers_without_warm_throughput_unless_asked() {
     assert_eq!((w.read_units_per_second(), w.write_units_per_second()), (Some(12_000), Some(4_000)));
     s.stop().await;
 }
+
+#[tokio::test]
+async fn encryption_changes_answer_as_under_way() {
+    use aws_sdk_dynamodb::types::{SseSpecification, SseStatus, SseType};
+    let s = Stack::start().await;
+    let c = s.client();
+    create(&c, "Sealed").await;
+    let sse = |enabled: bool| SseSpecification::builder().enabled(enabled).build();
+    let out = c.update_table().table_name("Sealed").sse_specification(sse(true)).send().await.unwrap();
+    let d = out.table_description().unwrap().sse_description().unwrap();
+    assert_eq!((d.status(), d.sse_type()), (Some(&SseStatus::Updating), Some(&SseType::Kms)));
+    let key = d.kms_master_key_arn().unwrap().to_owned();
+    // The account's DynamoDB-managed key, named by a UUID as KMS names keys.
+    let id = key.rsplit('/').next().unwrap();
+    assert!(key.starts_with("arn:aws:kms:us-east-1:"), "{key}");
+    assert_eq!(id.split('-').map(str::len).collect::<Vec<_>>(), [8, 4, 4, 4, 12], "{key}");
+    let t = c.describe_table().table_name("Sealed").send().await.unwrap();
+    let d = t.table().unwrap().sse_description().unwrap();
+    assert_eq!((d.status(), d.kms_master_key_arn()), (Some(&SseStatus::Enabled), Some(key.as_str())));
+
+    // Back to the key DynamoDB owns: under way, naming the key it leaves.
+    let out = c.update_table().table_name("Sealed").sse_specification(sse(false)).send().await.unwrap();
+    let d = out.table_description().unwrap().sse_description().unwrap();
+    assert_eq!((d.status(), d.kms_master_key_arn()), (Some(&SseStatus::Updating), Some(key.as_str())));
+    let t = c.describe_table().table_name("Sealed").send().await.unwrap();
+    assert!(t.table().unwrap().sse_description().is_none());
+    s.stop().await;
+}

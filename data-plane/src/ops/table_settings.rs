@@ -29,9 +29,10 @@ pub(super) async fn apply(dp: &DataPlane, caller: &Verified, name: &str, change:
 /// `UpdateTable`
 pub async fn update_table(dp: &DataPlane, caller: &Verified, catalog: &Catalog, input: UpdateTableInput) -> Result<Value, ApiError> {
     let (name, change) = input.validate().map_err(ApiError::Validation)?;
-    if catalog.table(&caller.tenant.id, name).is_none() {
+    let Some(before) = catalog.table(&caller.tenant.id, name) else {
         return Err(not_found(name));
-    }
+    };
+    let key_before = before.def.spec.sse_kms_key.clone();
     let t = apply(dp, caller, name, &change).await?;
     let creates = matches!(&change, TableChange::Update(u) if u.gsi.iter().any(|g| matches!(g, ddb_core::api::table::GsiUpdate::Create { .. })));
     if creates {
@@ -47,7 +48,18 @@ pub async fn update_table(dp: &DataPlane, caller: &Verified, catalog: &Catalog, 
     }
     let status = if creates { "UPDATING" } else { "ACTIVE" };
     let usage = super::tables::usage(dp, caller, &t).await?;
-    Ok(json!({ "TableDescription": describe(&t.def, status, location(dp, caller), usage) }))
+    let loc = location(dp, caller);
+    let mut description = describe(&t.def, status, loc, usage);
+    // An encryption change answers as under way, naming the key the table
+    // moves to (or, when it goes back to the key DynamoDB owns, the key it
+    // leaves), as DynamoDB answers it; DescribeTable shows the result.
+    if let (TableChange::Update(u), Some(obj)) = (&change, description.as_object_mut()) {
+        if let Some((enabled, _)) = &u.sse {
+            let key = if *enabled { t.def.spec.sse_kms_key.as_deref() } else { key_before.as_deref() };
+            obj.insert("SSEDescription".into(), ddb_core::api::table::sse_description(key, "UPDATING", loc));
+        }
+    }
+    Ok(json!({ "TableDescription": description }))
 }
 
 /// `UpdateTimeToLive`

@@ -42,6 +42,37 @@ impl Location<'_> {
     }
 }
 
+/// `SSEDescription` of a table encrypted with a KMS key: `key`, or the
+/// account's DynamoDB-managed key (`aws/dynamodb`) when none was named.
+pub fn sse_description(key: Option<&str>, status: &str, loc: Location<'_>) -> Value {
+    let arn = key.map_or_else(|| managed_kms_key_arn(loc), str::to_owned);
+    json!({"Status": status, "SSEType": "KMS", "KMSMasterKeyArn": arn})
+}
+
+/// The ARN of the account's DynamoDB-managed KMS key: a key id in UUID
+/// form, as KMS names keys, that stays the same for an account and region.
+pub fn managed_kms_key_arn(loc: Location<'_>) -> String {
+    // FNV-1a, twice with different offsets, for 128 stable bits.
+    let fnv = |offset: u64| {
+        let seed = format!("{}/{}/aws/dynamodb", loc.account_id, loc.region);
+        seed.bytes().fold(offset, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3))
+    };
+    let (hi, lo) = (fnv(0xcbf2_9ce4_8422_2325), fnv(0x6c62_272e_07bb_0142));
+    // Version 4 and the RFC 4122 variant, so it reads as a random UUID.
+    let hi = (hi & !0xf000) | 0x4000;
+    let lo = (lo & !(0xc << 60)) | (0x8 << 60);
+    format!(
+        "arn:aws:kms:{}:{}:key/{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
+        loc.region,
+        loc.account_id,
+        hi >> 32,
+        (hi >> 16) & 0xffff,
+        hi & 0xffff,
+        lo >> 48,
+        lo & 0xffff_ffff_ffff
+    )
+}
+
 fn key_schema_json(ks: &KeySchema) -> Value {
     let mut v: Vec<Value> =
         ks.hash_attrs().iter().map(|h| json!({"AttributeName": h.name, "KeyType": "HASH"})).collect();
@@ -244,16 +275,7 @@ pub fn describe(def: &TableDefinition, status: &str, loc: Location<'_>, usage: U
         m.insert("LatestStreamArn".into(), json!(format!("{arn}/stream/{label}")));
     }
     if spec.sse_enabled {
-        m.insert(
-            "SSEDescription".into(),
-            json!({
-                "Status": "ENABLED",
-                "SSEType": "KMS",
-                "KMSMasterKeyArn": spec.sse_kms_key.clone().unwrap_or_else(|| format!(
-                    "arn:aws:kms:{}:{}:key/dynastore-managed", loc.region, loc.account_id
-                )),
-            }),
-        );
+        m.insert("SSEDescription".into(), sse_description(spec.sse_kms_key.as_deref(), "ENABLED", loc));
     }
     if let Some(class) = &spec.table_class {
         let mut summary = json!({"TableClass": class});

@@ -32,7 +32,7 @@ pub use requests::{
     PointInTimeRecoverySpecification, TagOp, TagsInput, TimeToLiveSpecification, UpdateContinuousBackupsInput,
     UpdateTableInput, UpdateTimeToLiveInput,
 };
-pub use describe::{continuous_backups, describe, describe_deleted, Location, Usage};
+pub use describe::{continuous_backups, describe, describe_deleted, managed_kms_key_arn, sse_description, Location, Usage};
 pub use spec::{
     BillingMode, IndexSpec, KeyAttr, KeySchema, PastStream, PointInTimeRecovery, ProjectionSpec, RestoreSummary, ScalarType, StreamViewType,
     TableDefinition, TableSpec, Throughput, WarmThroughput,

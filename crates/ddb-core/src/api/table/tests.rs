@@ -372,6 +372,7 @@ fn warm_throughput_starts_at_the_baseline_and_only_grows() {
     let d = describe(&def, "ACTIVE", loc, Usage::default());
     assert_eq!(d["SSEDescription"]["Status"], "ENABLED");
     assert_eq!(d["SSEDescription"]["SSEType"], "KMS");
+    assert_eq!(d["SSEDescription"]["KMSMasterKeyArn"], json!(super::managed_kms_key_arn(loc)));
     def.apply(&sse(false), 7.0).unwrap();
     let d = describe(&def, "ACTIVE", loc, Usage::default());
     assert!(d.get("SSEDescription").is_none(), "{d}");
@@ -788,4 +789,19 @@ fn index_update_elements_name_one_action_each() {
         ]})),
         "One or more parameter values were invalid: Only one global secondary index update per index is allowed simultaneously. Index: abc"
     );
+}
+
+#[test]
+fn the_managed_kms_key_is_a_stable_uuid_per_account_and_region() {
+    let loc = |account_id, region| Location { region, account_id };
+    let arn = super::managed_kms_key_arn(loc("123456789012", "us-east-1"));
+    let id = arn.strip_prefix("arn:aws:kms:us-east-1:123456789012:key/").unwrap();
+    let groups: Vec<usize> = id.split('-').map(str::len).collect();
+    assert_eq!(groups, [8, 4, 4, 4, 12], "{id}");
+    assert!(id.chars().all(|c| c == '-' || c.is_ascii_hexdigit()), "{id}");
+    assert_eq!(&id[14..15], "4", "version 4: {id}");
+    assert!("89ab".contains(&id[19..20]), "RFC 4122 variant: {id}");
+    assert_eq!(arn, super::managed_kms_key_arn(loc("123456789012", "us-east-1")));
+    assert_ne!(arn, super::managed_kms_key_arn(loc("123456789013", "us-east-1")));
+    assert_ne!(id, super::managed_kms_key_arn(loc("123456789012", "eu-west-1")).rsplit('/').next().unwrap());
 }
