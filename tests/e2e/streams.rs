@@ -83,6 +83,21 @@ async fn streams_show_changes_in_order() {
     assert_eq!(records[0]["eventSource"], "aws:dynamodb");
     let seqs: Vec<u128> = records.iter().map(|r| r["dynamodb"]["SequenceNumber"].as_str().unwrap().parse().unwrap()).collect();
     assert!(seqs.windows(2).all(|w| w[0] < w[1]), "{seqs:?}");
+    // Every record comes after the shard's starting sequence number, which
+    // still reads from the start; iterators name their stream first.
+    let starting = d["Shards"][0]["SequenceNumberRange"]["StartingSequenceNumber"].as_str().unwrap().to_owned();
+    assert!(seqs[0] > starting.parse::<u128>().unwrap(), "{seqs:?} vs {starting}");
+    let (_, at) = call(
+        "GetShardIterator",
+        json!({"StreamArn": arn, "ShardId": shard, "ShardIteratorType": "AT_SEQUENCE_NUMBER", "SequenceNumber": starting}),
+    )
+    .await;
+    let prefix = format!("{arn}|1|");
+    for token in [&at["ShardIterator"], &it["ShardIterator"], &page["NextShardIterator"]] {
+        assert!(token.as_str().unwrap().starts_with(&prefix), "{token}");
+    }
+    let (_, again) = call("GetRecords", json!({"ShardIterator": at["ShardIterator"]})).await;
+    assert_eq!(again["Records"].as_array().unwrap().len(), 3, "{again}");
 
     // LATEST starts after what is there; the next iterator goes on.
     let (_, latest) = iterator("LATEST").await;

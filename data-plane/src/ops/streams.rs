@@ -213,7 +213,10 @@ pub async fn describe_stream(dp: &DataPlane, caller: &Verified, catalog: &Catalo
     let shard_id = stream.shard_id();
     let after_start = input.exclusive_start_shard_id.as_deref().is_none_or(|start| start < shard_id.as_str());
     let (first, last) = sequence_range(dp, caller, &stream).await?;
-    let mut range = json!({ "StartingSequenceNumber": sequence_number(first) });
+    // The shard starts just before its first record: every record's
+    // sequence number is greater than the shard's starting one, as in
+    // DynamoDB (AT_SEQUENCE_NUMBER with it still reads from the start).
+    let mut range = json!({ "StartingSequenceNumber": sequence_number(first.saturating_sub(1)) });
     if let (Some(last), Some(obj)) = (last, range.as_object_mut()) {
         obj.insert("EndingSequenceNumber".into(), json!(sequence_number(last)));
     }
@@ -265,22 +268,23 @@ struct Iterator {
 }
 
 impl Iterator {
+    /// DynamoDB's form, `<stream ARN>|1|<opaque>` (clients check for the
+    /// ARN prefix; a stream ARN holds no `|`).
     fn encode(&self) -> String {
-        let text = format!("1|{}|{}|{}|{}", self.tenant, self.next, self.issued_millis, self.stream_arn);
-        super::hex::encode(text.as_bytes())
+        let payload = format!("{}|{}|{}", self.tenant, self.next, self.issued_millis);
+        format!("{}|1|{}", self.stream_arn, super::hex::encode(payload.as_bytes()))
     }
 
     fn decode(token: &str) -> Option<Iterator> {
-        let text = String::from_utf8(super::hex::decode(token)?).ok()?;
-        let mut parts = text.splitn(5, '|');
-        if parts.next()? != "1" {
-            return None;
-        }
+        let (stream_arn, rest) = token.split_once('|')?;
+        let payload = rest.strip_prefix("1|")?;
+        let text = String::from_utf8(super::hex::decode(payload)?).ok()?;
+        let mut parts = text.splitn(3, '|');
         Some(Iterator {
             tenant: parts.next()?.to_owned(),
             next: parts.next()?.parse().ok()?,
             issued_millis: parts.next()?.parse().ok()?,
-            stream_arn: parts.next()?.to_owned(),
+            stream_arn: stream_arn.to_owned(),
         })
     }
 }
@@ -445,6 +449,8 @@ mod tests {
             issued_millis: 7,
         };
         assert_eq!(Iterator::decode(&it.encode()), Some(it.clone()));
+        assert!(it.encode().starts_with(&format!("{}|1|", it.stream_arn)), "{}", it.encode());
+        assert_eq!(Iterator::decode(&format!("{}|2|00", it.stream_arn)), None);
         assert_eq!(iterator_stream_arn(&it.encode()), Some(it.stream_arn));
         assert_eq!(Iterator::decode("zz"), None);
         assert_eq!(label_millis("1970-01-01T00:00:01.500"), Some(1500));
