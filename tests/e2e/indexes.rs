@@ -140,6 +140,19 @@ async fn gsi_follows_items_and_projects_keys() {
         err.message(),
         Some("One or more parameter values were invalid: Secondary index ByStatus does not project one or more filter attributes: [note]")
     );
+    // Nor does a global index answer with what it does not project.
+    let err = q("SHIPPED").projection_expression("note, #s, secret.x, secret.y").send().await.unwrap_err();
+    assert_eq!(
+        err.message(),
+        Some("One or more parameter values were invalid: Global secondary index ByStatus does not project [note, secret]")
+    );
+    let err = c.scan().table_name("Orders").index_name("ByStatus").projection_expression("customer, secret").send().await.unwrap_err();
+    assert_eq!(
+        err.message(),
+        Some("One or more parameter values were invalid: Global secondary index ByStatus does not project [secret]")
+    );
+    let keys = q("SHIPPED").projection_expression("customer, #s").send().await.unwrap();
+    assert_eq!(keys.items()[0].len(), 2);
     let scan = c
         .scan()
         .table_name("Orders")

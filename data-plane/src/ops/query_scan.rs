@@ -610,6 +610,35 @@ fn filter_projected(exprs: &Exprs, target: &Target) -> Result<(), ApiError> {
     )))
 }
 
+/// A global secondary index answers only with what it projects: a
+/// projection naming any other top-level attribute is refused (in the
+/// order named), where a local index would fetch it from the table.
+fn projection_projected(exprs: &Exprs, target: &Target) -> Result<(), ApiError> {
+    let (Some(idx), Some(projection)) = (target.index.as_ref().filter(|i| !i.local), &exprs.projection) else {
+        return Ok(());
+    };
+    let included: &[String] = match &idx.projection {
+        ProjectionSpec::All => return Ok(()),
+        ProjectionSpec::KeysOnly => &[],
+        ProjectionSpec::Include(names) => names,
+    };
+    let mut missing: Vec<&str> = Vec::new();
+    for path in &projection.paths {
+        let name: &str = &path.head;
+        if !target.key_names.iter().chain(included).any(|k| k == name) && !missing.contains(&name) {
+            missing.push(name);
+        }
+    }
+    if missing.is_empty() {
+        return Ok(());
+    }
+    Err(validation(format!(
+        "One or more parameter values were invalid: Global secondary index {} does not project [{}]",
+        idx.name,
+        missing.join(", ")
+    )))
+}
+
 /// `Query`
 pub async fn query(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: Value) -> Result<Reply, ApiError> {
     // The request is checked before its table is looked up.
@@ -632,6 +661,7 @@ pub async fn query(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: V
     };
     filter_avoids_keys(&exprs, &body, &target)?;
     filter_projected(&exprs, &target)?;
+    projection_projected(&exprs, &target)?;
     let prefix = match &target.index {
         Some(idx) => idx.partition_prefix(&kc.partition)?,
         None => partition_prefix(&t.record.id, &kc.partition).map_err(|e| validation(e.to_string()))?,
@@ -682,6 +712,7 @@ async fn query_multi(
     };
     filter_avoids_keys(&exprs, body, &target)?;
     filter_projected(&exprs, &target)?;
+    projection_projected(&exprs, &target)?;
     let partition = idx.partition_prefix_of(&kc.partition)?;
     let mut prefix = partition.clone();
     for v in &kc.sort_equal {
@@ -719,6 +750,7 @@ pub async fn scan(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: Va
     let target = target(&body, &t, &mut sel, exprs.projection.is_some())?;
     // Scan checks Select before its starting key (dynalite's scan.js).
     select_supported(&body, &target, sel)?;
+    projection_projected(&exprs, &target)?;
     let prefix = match &target.index {
         Some(idx) => idx.prefix().to_vec(),
         None => items_prefix(&t.record.id),
