@@ -580,6 +580,15 @@ fn filter_avoids_keys(exprs: &Exprs, body: &Value, target: &Target) -> Result<()
     Ok(())
 }
 
+/// The non-key attributes an index projects, unless it projects them all.
+fn partial_projection(idx: &IndexLayout) -> Option<&[String]> {
+    match &idx.projection {
+        ProjectionSpec::All => None,
+        ProjectionSpec::KeysOnly => Some(&[]),
+        ProjectionSpec::Include(names) => Some(names),
+    }
+}
+
 /// A Query of an index that does not project every attribute filters
 /// only on what the index holds: DynamoDB refuses a filter on any other
 /// top-level attribute (listed sorted) rather than fetching it from the
@@ -588,11 +597,7 @@ fn filter_projected(exprs: &Exprs, target: &Target) -> Result<(), ApiError> {
     let (Some(idx), Some(filter)) = (&target.index, &exprs.filter) else {
         return Ok(());
     };
-    let included: &[String] = match &idx.projection {
-        ProjectionSpec::All => return Ok(()),
-        ProjectionSpec::KeysOnly => &[],
-        ProjectionSpec::Include(names) => names,
-    };
+    let Some(included) = partial_projection(idx) else { return Ok(()) };
     let mut missing = std::collections::BTreeSet::new();
     filter.visit_paths(&mut |p| {
         let name: &str = &p.head;
@@ -617,11 +622,7 @@ fn projection_projected(exprs: &Exprs, target: &Target) -> Result<(), ApiError> 
     let (Some(idx), Some(projection)) = (target.index.as_ref().filter(|i| !i.local), &exprs.projection) else {
         return Ok(());
     };
-    let included: &[String] = match &idx.projection {
-        ProjectionSpec::All => return Ok(()),
-        ProjectionSpec::KeysOnly => &[],
-        ProjectionSpec::Include(names) => names,
-    };
+    let Some(included) = partial_projection(idx) else { return Ok(()) };
     let mut missing: Vec<&str> = Vec::new();
     for path in &projection.paths {
         let name: &str = &path.head;
