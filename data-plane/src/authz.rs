@@ -525,7 +525,7 @@ fn projected(v: &Value) -> Option<Vec<String>> {
         return Some(list.iter().filter_map(Value::as_str).map(str::to_owned).collect());
     }
     let src = str_of(v, "ProjectionExpression")?;
-    let ph = Placeholders::from_body(v).ok()?;
+    let ph = Placeholders::from_body(v, crate::items::request::Values::Current).ok()?;
     let mut r = ph.resolver().ok()?;
     let parsed = parse_projection(src).ok()?;
     let projection = r.resolve_projection(&parsed).ok()?;
@@ -540,7 +540,7 @@ fn updated_attributes(body: &Value) -> Vec<String> {
         names.extend(m.keys().cloned());
     }
     if let Some(src) = str_of(body, "UpdateExpression") {
-        let resolved = Placeholders::from_body(body).ok().and_then(|ph| {
+        let resolved = Placeholders::from_body(body, crate::items::request::Values::Current).ok().and_then(|ph| {
             let mut r = ph.resolver().ok()?;
             let parsed = parse_update(src).ok()?;
             let update = r.resolve_update(&parsed).ok()?;
@@ -576,7 +576,7 @@ fn query_leading_keys(t: Option<&std::sync::Arc<CatalogTable>>, index: Option<&s
     let Some(src) = str_of(body, "KeyConditionExpression") else {
         return Vec::new();
     };
-    let found = Placeholders::from_body(body).ok().and_then(|ph| {
+    let found = Placeholders::from_body(body, crate::items::request::Values::Current).ok().and_then(|ph| {
         let mut r = ph.resolver().ok()?;
         let parsed = parse_condition(ExprKind::KeyCondition, src).ok()?;
         let cond = r.resolve_condition(ExprKind::KeyCondition, &parsed).ok()?;

@@ -10,11 +10,12 @@ use ddb_core::expr::legacy::{
     AttributeAction, AttributeValueUpdate, ComparisonOperator, ConditionalOperator, ExpectedAttributeValue,
     LegacyCondition,
 };
-use ddb_core::value::json::attribute_value_from_json;
+use ddb_core::value::json::Slot;
 use ddb_core::AttributeValue;
 use serde_json::{Map, Value};
 
 use crate::error::ApiError;
+use crate::items::request::Values;
 
 const OPERATORS: &str = "[IN, NULL, BETWEEN, LT, NOT_CONTAINS, EQ, GT, NOT_NULL, NE, LE, BEGINS_WITH, GE, CONTAINS]";
 
@@ -38,19 +39,19 @@ fn operator(v: Option<&Value>, path: &str) -> Result<Option<ComparisonOperator>,
     }
 }
 
-fn value(v: Option<&Value>) -> Result<Option<AttributeValue>, ApiError> {
+fn value(v: Option<&Value>, values: Values) -> Result<Option<AttributeValue>, ApiError> {
     match v {
         None | Some(Value::Null) => Ok(None),
-        Some(v) => Ok(Some(attribute_value_from_json(v)?)),
+        Some(v) => Ok(Some(values.value(v, Slot::Value)?)),
     }
 }
 
-fn value_list(v: Option<&Value>) -> Result<Option<Vec<AttributeValue>>, ApiError> {
+fn value_list(v: Option<&Value>, values: Values) -> Result<Option<Vec<AttributeValue>>, ApiError> {
     match v {
         None | Some(Value::Null) => Ok(None),
         Some(Value::Array(a)) => Ok(Some(
             a.iter()
-                .map(|x| attribute_value_from_json(x).map_err(ApiError::from))
+                .map(|x| values.value(x, Slot::Value))
                 .collect::<Result<_, _>>()?,
         )),
         Some(_) => Err(ApiError::Serialization("Unexpected value type in payload".into())),
@@ -71,7 +72,7 @@ pub fn conditional_operator(body: &Value) -> Result<ConditionalOperator, ApiErro
 }
 
 /// `Expected`
-pub fn expected(body: &Value) -> Result<Option<BTreeMap<String, ExpectedAttributeValue>>, ApiError> {
+pub fn expected(body: &Value, values: Values) -> Result<Option<BTreeMap<String, ExpectedAttributeValue>>, ApiError> {
     let Some(m) = object(body, "Expected")? else { return Ok(None) };
     let mut out = BTreeMap::new();
     for (attr, e) in m {
@@ -84,10 +85,10 @@ pub fn expected(body: &Value) -> Result<Option<BTreeMap<String, ExpectedAttribut
         out.insert(
             attr.clone(),
             ExpectedAttributeValue {
-                value: value(e.get("Value"))?,
+                value: value(e.get("Value"), values)?,
                 exists,
                 comparison_operator: operator(e.get("ComparisonOperator"), &path)?,
-                attribute_value_list: value_list(e.get("AttributeValueList"))?,
+                attribute_value_list: value_list(e.get("AttributeValueList"), values)?,
             },
         );
     }
@@ -95,7 +96,7 @@ pub fn expected(body: &Value) -> Result<Option<BTreeMap<String, ExpectedAttribut
 }
 
 /// `KeyConditions`, `QueryFilter` or `ScanFilter`.
-pub fn conditions(body: &Value, member: &str) -> Result<Option<BTreeMap<String, LegacyCondition>>, ApiError> {
+pub fn conditions(body: &Value, member: &str, values: Values) -> Result<Option<BTreeMap<String, LegacyCondition>>, ApiError> {
     let Some(m) = object(body, member)? else { return Ok(None) };
     let lower = {
         let mut c = member.chars();
@@ -113,7 +114,7 @@ pub fn conditions(body: &Value, member: &str) -> Result<Option<BTreeMap<String, 
             attr.clone(),
             LegacyCondition {
                 comparison_operator: op,
-                attribute_value_list: value_list(c.get("AttributeValueList"))?.unwrap_or_default(),
+                attribute_value_list: value_list(c.get("AttributeValueList"), values)?.unwrap_or_default(),
             },
         );
     }
@@ -121,7 +122,7 @@ pub fn conditions(body: &Value, member: &str) -> Result<Option<BTreeMap<String, 
 }
 
 /// `AttributeUpdates`
-pub fn attribute_updates(body: &Value) -> Result<Option<BTreeMap<String, AttributeValueUpdate>>, ApiError> {
+pub fn attribute_updates(body: &Value, values: Values) -> Result<Option<BTreeMap<String, AttributeValueUpdate>>, ApiError> {
     let Some(m) = object(body, "AttributeUpdates")? else { return Ok(None) };
     let mut out = BTreeMap::new();
     for (attr, u) in m {
@@ -143,7 +144,7 @@ pub fn attribute_updates(body: &Value) -> Result<Option<BTreeMap<String, Attribu
         out.insert(
             attr.clone(),
             AttributeValueUpdate {
-                value: value(u.get("Value"))?,
+                value: value(u.get("Value"), values)?,
                 action,
             },
         );

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use ddb_core::api::table::{KeyAttr, ScalarType};
 use ddb_core::capacity::HalfUnits;
 use ddb_core::expr::ExprError;
-use ddb_core::value::json::{attribute_value_from_json, item_from_json, ValueError};
+use ddb_core::value::json::{attribute_value_from_json_layer, item_from_json_layer, Layer, Slot, ValueError};
 use ddb_core::{AttributeValue, Item};
 use serde_json::{json, Map, Value};
 
@@ -22,6 +22,69 @@ impl From<ValueError> for ApiError {
         match e {
             ValueError::Serialization(m) => ApiError::Serialization(m),
             ValueError::Validation(m) => ApiError::Validation(m),
+        }
+    }
+}
+
+/// How an operation reads attribute values and reports a bad one.
+/// DynamoDB runs one of two validation layers (see
+/// [`ddb_core::value::json::Layer`]); the single-item writes put every
+/// value message of theirs in the `1 validation error detected: ` envelope,
+/// and only the older layer names a bad expression attribute value
+/// (`ExpressionAttributeValues contains invalid value: … for key :v`).
+/// paritysuite `valueLayers.test.ts`, captured against DynamoDB 2026-10-09.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Values {
+    /// PutItem, UpdateItem, DeleteItem.
+    Enveloped,
+    /// GetItem, BatchGetItem, Query.
+    Current,
+    /// BatchWriteItem, TransactWriteItems, TransactGetItems, Scan and
+    /// PartiQL parameters.
+    Older,
+}
+
+impl Values {
+    /// The layer whose wording values are read in.
+    pub fn layer(self) -> Layer {
+        match self {
+            Values::Older => Layer::Older,
+            Values::Enveloped | Values::Current => Layer::Current,
+        }
+    }
+
+    /// A bad value in an item, a key or a legacy condition.
+    pub fn error(self, e: ValueError) -> ApiError {
+        match e {
+            // Messages that list their constraints already keep their count.
+            ValueError::Validation(m) if self == Values::Enveloped && !m.starts_with(|c: char| c.is_ascii_digit()) => {
+                ApiError::constraint(m)
+            }
+            other => other.into(),
+        }
+    }
+
+    /// A bad value of the expression attribute value `key`.
+    fn placeholder_error(self, key: &str, e: ValueError) -> ApiError {
+        match (self, &e) {
+            (_, ValueError::Validation(m)) if m == ddb_core::value::json::NAME_TOO_LARGE => e.into(),
+            (Values::Older, ValueError::Validation(_)) => invalid_value(key, e),
+            _ => self.error(e),
+        }
+    }
+
+    /// One attribute value (a legacy condition's operand, say).
+    pub fn value(self, v: &Value, slot: Slot) -> Result<AttributeValue, ApiError> {
+        attribute_value_from_json_layer(v, slot, self.layer()).map_err(|e| self.error(e))
+    }
+
+    /// An item or key from DynamoDB JSON (`member` names it when absent).
+    pub fn item(self, v: Option<&Value>, member: &str) -> Result<Item, ApiError> {
+        match v {
+            Some(v) => item_from_json_layer(v, self.layer()).map_err(|e| self.error(e)),
+            None => Err(ApiError::Validation(format!(
+                "1 validation error detected: Value null at '{member}' failed to satisfy constraint: Member must not be null"
+            ))),
         }
     }
 }
@@ -49,35 +112,11 @@ pub fn member_constraints(op: ddb_core::api::items::ItemOp, body: &Value) -> Res
     ddb_core::api::items::constraints(op, body).map_err(|e| ApiError::Validation(e.to_string()))
 }
 
-/// An item from DynamoDB JSON.
+/// An item from DynamoDB JSON, in the current layer's bare wording.
 pub fn item(v: Option<&Value>, member: &str) -> Result<Item, ApiError> {
-    match v {
-        Some(v) => Ok(item_from_json(v)?),
-        None => Err(ApiError::Validation(format!(
-            "1 validation error detected: Value null at '{member}' failed to satisfy constraint: Member must not be null"
-        ))),
-    }
+    Values::Current.item(v, member)
 }
 
-/// A value error as PutItem and UpdateItem report it: an empty string or
-/// number set as a failed constraint, anything else as it is.
-fn empty_set_as_constraint(e: ValueError) -> ApiError {
-    if e.is_empty_set() {
-        ApiError::constraint(e.message())
-    } else {
-        e.into()
-    }
-}
-
-/// PutItem's `Item`: as [`item`], with an empty set reported as PutItem
-/// does (`1 validation error detected: One or more parameter values were
-/// invalid: An string set  may not be empty`).
-pub fn put_item(v: Option<&Value>) -> Result<Item, ApiError> {
-    match v {
-        Some(v) => item_from_json(v).map_err(empty_set_as_constraint),
-        None => item(None, "item"),
-    }
-}
 
 fn type_matches(v: &AttributeValue, ty: ScalarType) -> bool {
     matches!(
@@ -217,22 +256,9 @@ pub struct Placeholders {
 }
 
 impl Placeholders {
-    /// Reads both maps from the request body; an invalid value is reported
-    /// with its key (`ExpressionAttributeValues contains invalid value: …
-    /// for key :v`).
-    pub fn from_body(body: &Value) -> Result<Placeholders, ApiError> {
-        Placeholders::read(body, invalid_value)
-    }
-
-    /// As [`Self::from_body`], for UpdateItem, which reports an empty set
-    /// among the values as a failed constraint, without the key.
-    pub fn from_update_item(body: &Value) -> Result<Placeholders, ApiError> {
-        Placeholders::read(body, |k, e| if e.is_empty_set() { ApiError::constraint(e.message()) } else { invalid_value(k, e) })
-    }
-
-    /// Reads both maps; `invalid` reports a value's validation error (other
-    /// than a too long attribute name) given its key.
-    fn read(body: &Value, invalid: impl Fn(&str, ValueError) -> ApiError) -> Result<Placeholders, ApiError> {
+    /// Reads both maps from the request body, the values as `values` reads
+    /// and reports them.
+    pub fn from_body(body: &Value, values: Values) -> Result<Placeholders, ApiError> {
         let names = match body.get("ExpressionAttributeNames") {
             None | Some(Value::Null) => None,
             Some(Value::Object(m)) => Some(
@@ -250,11 +276,8 @@ impl Placeholders {
             Some(Value::Object(m)) => {
                 let mut out = HashMap::with_capacity(m.len());
                 for (k, v) in m {
-                    let av = attribute_value_from_json(v).map_err(|e| match &e {
-                        ValueError::Validation(msg) if msg == ddb_core::value::json::NAME_TOO_LARGE => e.into(),
-                        ValueError::Validation(_) => invalid(k, e),
-                        ValueError::Serialization(_) => e.into(),
-                    })?;
+                    let av = attribute_value_from_json_layer(v, Slot::Value, values.layer())
+                        .map_err(|e| values.placeholder_error(k, e))?;
                     out.insert(k.clone(), av);
                 }
                 Some(out)

@@ -69,7 +69,7 @@ use crate::catalog::{Catalog, CatalogTable};
 use crate::error::ApiError;
 use crate::items::layout::item_key;
 use crate::items::request::{
-    check_key_values, consumed, item, key_of_item, key_of_key, table, Placeholders,
+    check_key_values, consumed, item, key_of_item, key_of_key, table, Placeholders, Values,
 };
 use crate::items::store::decode;
 use crate::items::index::TableIndexes;
@@ -294,7 +294,7 @@ fn get_projection(spec: &Map<String, Value>) -> Result<Option<ProjectionTree>, A
     if let Some(n) = spec.get("ExpressionAttributeNames") {
         only_names.insert("ExpressionAttributeNames".into(), n.clone());
     }
-    let ph = Placeholders::from_body(&Value::Object(only_names))?;
+    let ph = Placeholders::from_body(&Value::Object(only_names), Values::Current)?;
     let mut resolver = ph.resolver()?;
     let projection = match spec.get("ProjectionExpression") {
         None | Some(Value::Null) => None,
@@ -520,7 +520,7 @@ fn write_request(table: &str, index: usize, r: &Value) -> Result<(bool, Item, Va
             index + 1
         )));
     };
-    Ok((is_put, item(Some(v), if is_put { "item" } else { "key" })?, v.clone()))
+    Ok((is_put, Values::Older.item(Some(v), if is_put { "item" } else { "key" })?, v.clone()))
 }
 
 /// `BatchWriteItem`

@@ -20,7 +20,7 @@ use crate::items::index::TableIndexes;
 use crate::items::layout::item_key;
 use crate::items::store::{corrupt, decode};
 use crate::items::request::{
-    consumed, item, key_match, member_constraints, return_consumed, str_member, table, Placeholders,
+    consumed, item, key_match, member_constraints, return_consumed, str_member, table, Placeholders, Values,
 };
 use crate::DataPlane;
 
@@ -33,7 +33,7 @@ fn projection_of(body: &Value, is_legacy: bool) -> Result<Option<Projection<Reso
             None => None,
         });
     }
-    let ph = Placeholders::from_body(body)?;
+    let ph = Placeholders::from_body(body, Values::Current)?;
     let mut resolver = ph.resolver()?;
     let projection = match str_member(body, "ProjectionExpression")? {
         Some(src) => Some(resolver.resolve_projection(&parse_projection(src)?)?.into_owned()),

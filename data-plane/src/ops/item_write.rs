@@ -26,8 +26,8 @@ use crate::items::legacy;
 use crate::items::collection;
 use crate::items::index::TableIndexes;
 use crate::items::request::{
-    consumed_with_indexes, enum_member, item, key_match, key_of_item, member_constraints, put_item, return_consumed,
-    str_member, table, Placeholders,
+    consumed_with_indexes, enum_member, key_match, key_of_item, member_constraints, return_consumed,
+    str_member, table, Placeholders, Values,
 };
 use crate::items::{Decision, WriteKey};
 use crate::DataPlane;
@@ -93,7 +93,8 @@ impl Write {
     fn reports(self, rule: Rule) -> bool {
         match rule {
             Rule::UnusedPlaceholder | Rule::EmptyExpression => true,
-            Rule::EmptyValues | Rule::UpdateShape => self == Write::Update,
+            Rule::EmptyValues => self != Write::Put,
+            Rule::UpdateShape | Rule::UndefinedValue => self == Write::Update,
         }
     }
 
@@ -132,11 +133,11 @@ fn conditional(
 ) -> Result<(Conditional, Option<UpdateExpr<Resolved<'static>>>), ApiError> {
     let (update, condition) = if is_legacy {
         let legacy_parts = || -> Result<_, ApiError> {
-            let update = match legacy::attribute_updates(body)? {
+            let update = match legacy::attribute_updates(body, Values::Enveloped)? {
                 Some(u) => Some(ddb_core::expr::legacy::attribute_updates(&u)?),
                 None => None,
             };
-            let expected = legacy::expected(body)?;
+            let expected = legacy::expected(body, Values::Enveloped)?;
             let operator_given = body.get("ConditionalOperator").is_some_and(|v| !v.is_null());
             ddb_core::expr::legacy::check_conditional_operator(operator_given, expected.as_ref().map(|e| e.len()))?;
             let condition = match expected {
@@ -297,12 +298,12 @@ pub async fn put(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: Val
     // DynamoDB's order: the parameter families, the item's values and
     // size, then the condition, and only then the table.
     let is_legacy = families(Write::Put, &body)?;
-    let new_item = put_item(body.get("Item"))?;
+    let new_item = Values::Enveloped.item(body.get("Item"), "item")?;
     check_item_size(&new_item).map_err(|e| ApiError::Validation(e.to_string()))?;
     let return_old = returns_old(&body)?;
     let metrics = wants_collection_metrics(&body)?;
     let capacity_mode = return_consumed(&body)?.map(str::to_owned);
-    let ph = Placeholders::from_body(&body)?;
+    let ph = Placeholders::from_body(&body, Values::Enveloped)?;
     let (cond, _) = conditional(Write::Put, &body, &ph, None, is_legacy)?;
     // Only now does the table matter.
     let t = table(catalog, caller, str_member(&body, "TableName")?)?;
@@ -337,11 +338,11 @@ pub async fn put(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: Val
 /// `DeleteItem`
 pub async fn delete(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: Value) -> Result<Value, ApiError> {
     member_constraints(ItemOp::Delete, &body)?;
-    let key_item = item(body.get("Key"), "key")?;
-    let return_old = returns_old(&body)?;
+    let key_item = Values::Enveloped.item(body.get("Key"), "key")?;
+    let return_old = returns_old(&body).map_err(|e| Write::Delete.envelope(e))?;
     let metrics = wants_collection_metrics(&body)?;
     let capacity_mode = return_consumed(&body)?.map(str::to_owned);
-    let ph = Placeholders::from_body(&body)?;
+    let ph = Placeholders::from_body(&body, Values::Enveloped)?;
     let is_legacy = families(Write::Delete, &body)?;
     let (cond, _) = conditional(Write::Delete, &body, &ph, None, is_legacy)?;
     let t = table(catalog, caller, str_member(&body, "TableName")?)?;
@@ -372,7 +373,7 @@ pub async fn delete(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: 
 /// `UpdateItem`
 pub async fn update(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: Value) -> Result<Value, ApiError> {
     member_constraints(ItemOp::Update, &body)?;
-    let key_item = item(body.get("Key"), "key")?;
+    let key_item = Values::Enveloped.item(body.get("Key"), "key")?;
     let return_values = enum_member(
         &body,
         "ReturnValues",
@@ -383,7 +384,7 @@ pub async fn update(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: 
     .to_owned();
     let capacity_mode = return_consumed(&body)?.map(str::to_owned);
     let metrics = wants_collection_metrics(&body)?;
-    let ph = Placeholders::from_update_item(&body)?;
+    let ph = Placeholders::from_body(&body, Values::Enveloped)?;
     let update_src = str_member(&body, "UpdateExpression")?;
     let is_legacy = families(Write::Update, &body)?;
     let (cond, upd) = conditional(Write::Update, &body, &ph, update_src, is_legacy)?;

@@ -25,9 +25,10 @@ use ddb_core::capacity::HalfUnits;
 use crate::items::index::{IndexLayout, IndexUnits};
 use crate::items::legacy;
 use crate::items::layout::{item_key, items_prefix, partition_prefix, prefix_end};
+use ddb_core::value::json::ValueError;
 use crate::items::request::{
-    consumed_with_indexes, enum_member, item as parse_item, key_match, member_constraints, return_consumed, str_member, table,
-    Placeholders,
+    consumed_with_indexes, enum_member, key_match, member_constraints, return_consumed, str_member, table, Placeholders,
+    Values,
 };
 use crate::DataPlane;
 
@@ -50,6 +51,8 @@ fn exprs(body: &Value, with_key: bool) -> Result<Exprs, ApiError> {
     // Query and Scan name the expressions that are missing (DynamoDB
     // Local's wording, and dynalite's records of DynamoDB).
     let missing = if with_key { "FilterExpression and KeyConditionExpression are null" } else { "FilterExpression is null" };
+    // Query reads values in DynamoDB's current layer, Scan in the older one.
+    let values = if with_key { Values::Current } else { Values::Older };
     let is_legacy = if with_key {
         // KeyConditions goes with either family of the other members (the
         // service accepts it next to a FilterExpression or a
@@ -75,7 +78,7 @@ fn exprs(body: &Value, with_key: bool) -> Result<Exprs, ApiError> {
     // DynamoDB's order: the filter's values, the starting key's, then the
     // key conditions (their operand counts and types too, before the table).
     let legacy_key = || -> Result<_, ApiError> {
-        let conditions = if with_key { legacy::conditions(body, "KeyConditions")? } else { None };
+        let conditions = if with_key { legacy::conditions(body, "KeyConditions", values)? } else { None };
         if let Some(c) = &conditions {
             ddb_core::expr::legacy::filter(c, ddb_core::expr::legacy::ConditionalOperator::And)?;
         }
@@ -91,14 +94,14 @@ fn exprs(body: &Value, with_key: bool) -> Result<Exprs, ApiError> {
         };
         // Scan checks AttributesToGet before its filter; Query after.
         let early_projection = if with_key { None } else { Some(projection()?) };
-        let conditions = legacy::conditions(body, filter_member)?;
+        let conditions = legacy::conditions(body, filter_member, values)?;
         let operator_given = body.get("ConditionalOperator").is_some_and(|v| !v.is_null());
         ddb_core::expr::legacy::check_conditional_operator(operator_given, conditions.as_ref().map(|c| c.len()))?;
         let filter = match conditions {
             Some(f) => ddb_core::expr::legacy::filter(&f, legacy::conditional_operator(body)?)?,
             None => None,
         };
-        let start = start_key_values(body)?;
+        let start = start_key_values(body, values)?;
         let legacy_key = legacy_key()?;
         let projection = match early_projection {
             Some(p) => p,
@@ -111,9 +114,9 @@ fn exprs(body: &Value, with_key: bool) -> Result<Exprs, ApiError> {
         }
         return Ok(Exprs { key: None, legacy_key, filter, projection, start });
     }
-    let start = start_key_values(body)?;
+    let start = start_key_values(body, values)?;
     let legacy_key = legacy_key()?;
-    let ph = Placeholders::from_body(body)?;
+    let ph = Placeholders::from_body(body, values)?;
     let mut r = ph.resolver()?;
     let key = match (with_key, str_member(body, "KeyConditionExpression")?) {
         (true, None) if legacy_key.is_some() => None,
@@ -296,14 +299,18 @@ fn start_within_conditions(
     Ok(())
 }
 
-/// The starting key's attribute values, checked before the table is known.
-fn start_key_values(body: &Value) -> Result<Option<Item>, ApiError> {
-    match body.get("ExclusiveStartKey").filter(|v| !v.is_null()) {
-        Some(v) => parse_item(Some(v), "exclusiveStartKey").map(Some).map_err(|e| match e {
-            ApiError::Validation(m) => validation(format!("The provided starting key is invalid: {m}")),
-            other => other,
-        }),
-        None => Ok(None),
+/// The starting key's attribute values, checked before the table is known:
+/// a bad value makes an invalid starting key, except that Query reports a
+/// bad number or duplicate set member (its value layer's messages) as it is.
+fn start_key_values(body: &Value, values: Values) -> Result<Option<Item>, ApiError> {
+    let Some(v) = body.get("ExclusiveStartKey").filter(|v| !v.is_null()) else {
+        return Ok(None);
+    };
+    match ddb_core::value::json::item_from_json_layer(v, values.layer()) {
+        Ok(item) => Ok(Some(item)),
+        Err(e) if values == Values::Current && e.is_layered() => Err(values.error(e)),
+        Err(ValueError::Validation(m)) => Err(validation(format!("The provided starting key is invalid: {m}"))),
+        Err(e) => Err(e.into()),
     }
 }
 

@@ -101,7 +101,7 @@ use crate::auth::Verified;
 use crate::catalog::{Catalog, CatalogTable};
 use crate::error::{ApiError, CancellationReason};
 use crate::items::layout::item_key;
-use crate::items::request::{check_key_values, consumed, item, key_of_item, key_of_key, table, Placeholders};
+use crate::items::request::{check_key_values, consumed, key_of_item, key_of_key, table, Placeholders, Values};
 use crate::items::store::decode;
 use crate::items::MultiDecision;
 use crate::DataPlane;
@@ -268,7 +268,7 @@ fn placeholders(obj: &Map<String, Value>, with_values: bool) -> Result<Placehold
             m.insert(member.into(), v.clone());
         }
     }
-    Placeholders::from_body(&Value::Object(m))
+    Placeholders::from_body(&Value::Object(m), Values::Older)
 }
 
 fn str_of<'a>(obj: &'a Map<String, Value>, member: &str) -> Result<Option<&'a str>, ApiError> {
@@ -405,12 +405,12 @@ fn parse_write(action: &Value) -> Result<(Parsed<'_>, usize), ApiError> {
     let return_old = str_of(obj, "ReturnValuesOnConditionCheckFailure")? == Some("ALL_OLD");
     let table_name = str_of(obj, "TableName")?.unwrap_or_default().to_owned();
     let kind = if member == "Put" {
-        let it = item(obj.get("Item"), "item")?;
+        let it = Values::Older.item(obj.get("Item"), "item")?;
         payload += check_item_size(&it).map_err(|e| validation(e.to_string()))?;
         ParsedKind::Put(it)
     } else {
         let json = obj.get("Key").cloned().unwrap_or(Value::Null);
-        let key = item(Some(&json), "key")?;
+        let key = Values::Older.item(Some(&json), "key")?;
         payload += item_size(&key);
         match member {
             "Update" => ParsedKind::Update(key, json),
@@ -787,7 +787,7 @@ pub async fn transact_get(dp: &DataPlane, caller: &Verified, catalog: &Catalog, 
         };
         resolver.finish()?;
         let json = obj.get("Key").cloned().unwrap_or(Value::Null);
-        let key = item(Some(&json), "key")?;
+        let key = Values::Older.item(Some(&json), "key")?;
         let name = str_of(obj, "TableName")?.unwrap_or_default().to_owned();
         parsed.push((name, projection, key, json));
     }

@@ -93,8 +93,11 @@ pub enum Rule {
     /// A placeholder of `ExpressionAttributeNames` or
     /// `ExpressionAttributeValues` that no expression uses.
     UnusedPlaceholder,
-    /// An empty `ExpressionAttributeValues` map.
+    /// An empty `ExpressionAttributeNames` or `ExpressionAttributeValues` map.
     EmptyValues,
+    /// A value placeholder an expression uses that the request does not
+    /// define.
+    UndefinedValue,
     /// An UpdateExpression that is empty, repeats a section, or updates two
     /// overlapping paths.
     UpdateShape,

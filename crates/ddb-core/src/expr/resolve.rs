@@ -217,7 +217,7 @@ impl<'a> Resolver<'a> {
     ) -> Result<Self, ExprError> {
         if let Some(n) = names {
             if n.key_count() == 0 {
-                return Err(ExprError::plain("ExpressionAttributeNames must not be empty"));
+                return Err(ExprError::plain("ExpressionAttributeNames must not be empty").breaking(Rule::EmptyValues));
             }
             let valid = n.all_keys(&mut |k| valid_placeholder(k, b'#'));
             if let Some(bad) = first_invalid(valid, || n.keys(), b'#') {
@@ -262,7 +262,9 @@ impl<'a> Resolver<'a> {
         let mut missing = Missing::default();
         let out = self.condition(cond, &mut missing);
         if let Some(m) = missing.first {
-            return Err(ExprError::invalid(kind, m));
+            let undefined_value = missing.value.as_ref() == Some(&m);
+            let e = ExprError::invalid(kind, m);
+            return Err(if undefined_value { e.breaking(Rule::UndefinedValue) } else { e });
         }
         check::condition(kind, &out)?;
         Ok(out)
@@ -284,8 +286,11 @@ impl<'a> Resolver<'a> {
             .map(|a| self.action(a, &mut missing))
             .collect();
         // Update expressions report an undefined name before an undefined value.
-        if let Some(m) = missing.name.or(missing.value) {
+        if let Some(m) = missing.name {
             return Err(ExprError::invalid(ExprKind::Update, m));
+        }
+        if let Some(m) = missing.value {
+            return Err(ExprError::invalid(ExprKind::Update, m).breaking(Rule::UndefinedValue));
         }
         let out = UpdateExpr { actions };
         check::update(&out)?;

@@ -73,6 +73,9 @@ pub enum NumberError {
     /// More than 38 significant digits in a number read from a request.
     #[error("Attempting to store more than 38 significant digits in a Number")]
     TooManyDigits,
+    /// An empty number, as the older validation layer words it (no colon).
+    #[error("The parameter cannot be converted to a numeric value")]
+    Empty,
 }
 
 /// An exact DynamoDB number. See the module documentation for invariants.
@@ -99,7 +102,13 @@ impl Number {
     /// leading and trailing zeros, and an `e`/`E` exponent with optional
     /// sign. Rejects empty text, spaces, `NaN`, `Infinity`, hex, `1e`, `.`.
     pub fn parse(text: &str) -> Result<Number, NumberError> {
-        parse::parse(text)
+        parse::parse(text, crate::value::json::Layer::Current)
+    }
+
+    /// As [`Number::parse`], with the limits and wording of the validation
+    /// `layer` that reads the request (see [`crate::value::json::Layer`]).
+    pub fn parse_in(text: &str, layer: crate::value::json::Layer) -> Result<Number, NumberError> {
+        parse::parse(text, layer)
     }
 
     /// Builds a number from parts, checking DynamoDB's limits.

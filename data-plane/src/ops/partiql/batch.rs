@@ -11,7 +11,7 @@ use ddb_core::partiql::translate::Surface;
 use ddb_core::partiql::Statement;
 use serde_json::{json, Map, Value};
 
-use super::{copy_member, parameters, parse_statement, renamed, run, statement_text, translate};
+use super::{copy_member, parameter_list, parse_statement, read_parameters, renamed, run, statement_text, translate};
 use crate::auth::Verified;
 use crate::catalog::Catalog;
 use crate::error::ApiError;
@@ -95,8 +95,9 @@ pub async fn batch_execute_statement(dp: &DataPlane, caller: &Verified, catalog:
     for (i, s) in list.iter().enumerate() {
         let member = |m: &str| format!("statements.{}.member.{m}", i + 1);
         let text = statement_text(s.get("Statement"), &member("statement"))?;
-        let params = parameters(s.get("Parameters"), &member("parameters"))?;
-        parsed.push((text, parse_statement(text, &params)));
+        // A parameter DynamoDB refuses fails only its statement.
+        let params = read_parameters(parameter_list(s.get("Parameters"), &member("parameters"))?)?;
+        parsed.push((text, params.and_then(|params| parse_statement(text, &params))));
     }
     let reads = parsed.iter().filter(|(_, p)| matches!(p, Ok(st) if st.is_read())).count();
     let writes = parsed.iter().filter(|(_, p)| matches!(p, Ok(st) if !st.is_read())).count();

@@ -17,7 +17,7 @@ use std::sync::Arc;
 
 use ddb_core::partiql::translate::{plan, Keys, Kind, Plan, Surface};
 use ddb_core::partiql::{parse, Statement};
-use ddb_core::value::json::attribute_value_from_json;
+use ddb_core::value::json::{attribute_value_from_json_layer, Layer, Slot, ValueError};
 use ddb_core::{AttributeValue, Operation};
 use serde_json::{Map, Value};
 
@@ -55,17 +55,35 @@ pub(crate) fn statement_text<'b>(v: Option<&'b Value>, member: &str) -> Result<&
 
 /// A `Parameters` member: a non-empty list of AttributeValues.
 pub(crate) fn parameters(v: Option<&Value>, member: &str) -> Result<Vec<AttributeValue>, ApiError> {
+    read_parameters(parameter_list(v, member)?)?
+}
+
+/// The `Parameters` member's list, checked against its constraints.
+pub(crate) fn parameter_list<'a>(v: Option<&'a Value>, member: &str) -> Result<&'a [Value], ApiError> {
     match v {
-        None | Some(Value::Null) => Ok(Vec::new()),
+        None | Some(Value::Null) => Ok(&[]),
         Some(Value::Array(list)) if list.is_empty() => Err(ApiError::constraint(format!(
             "Value '[]' at '{member}' failed to satisfy constraint: Member must have length greater than or equal to 1"
         ))),
-        Some(Value::Array(list)) => list
-            .iter()
-            .map(|p| attribute_value_from_json(p).map_err(|e| ApiError::Validation(e.message().to_owned())))
-            .collect(),
+        Some(Value::Array(list)) => Ok(list),
         Some(_) => Err(ApiError::Serialization("Start of list found where not expected".into())),
     }
+}
+
+/// The parameters' values, read in DynamoDB's older value layer. The outer
+/// error (a JSON type DynamoDB cannot deserialize) fails the whole request;
+/// the inner one (a value DynamoDB refuses) fails only its statement in a
+/// batch.
+pub(crate) fn read_parameters(list: &[Value]) -> Result<Result<Vec<AttributeValue>, ApiError>, ApiError> {
+    let mut out = Vec::with_capacity(list.len());
+    for p in list {
+        match attribute_value_from_json_layer(p, Slot::Value, Layer::Older) {
+            Ok(v) => out.push(v),
+            Err(ValueError::Serialization(m)) => return Err(ApiError::Serialization(m)),
+            Err(ValueError::Validation(m)) => return Ok(Err(ApiError::Validation(m))),
+        }
+    }
+    Ok(Ok(out))
 }
 
 /// Parses a statement with its parameters.

@@ -68,7 +68,7 @@ fn request_level_rules_are_marked() {
     let empty_values = Values::new();
     assert_eq!(Resolver::new(None, Some(&empty_values)).err().unwrap().rule(), Some(Rule::EmptyValues));
     let empty_names = Names::new();
-    assert_eq!(Resolver::new(Some(&empty_names), None).err().unwrap().rule(), None);
+    assert_eq!(Resolver::new(Some(&empty_names), None).err().unwrap().rule(), Some(Rule::EmptyValues));
     let unused = names(&[("#unused", "x")]);
     let r = Resolver::new(Some(&unused), None).unwrap();
     assert_eq!(r.finish().unwrap_err().rule(), Some(Rule::UnusedPlaceholder));
@@ -76,7 +76,8 @@ fn request_level_rules_are_marked() {
     let r = Resolver::new(None, Some(&unused)).unwrap();
     assert_eq!(r.finish().unwrap_err().rule(), Some(Rule::UnusedPlaceholder));
     // Overlapping update paths break the update's shape; conflicting
-    // paths, overlapping projection paths and undefined placeholders do not.
+    // paths and overlapping projection paths do not; an undefined value
+    // (not an undefined name) is a rule of its own.
     let vs2 = values(&[(":v1", n("1")), (":v2", n("2"))]);
     let update_rule = |src: &str, vs: &Values| {
         let mut r = Resolver::new(None, Some(vs)).unwrap();
@@ -84,7 +85,13 @@ fn request_level_rules_are_marked() {
     };
     assert_eq!(update_rule("SET a = :v1, a.b = :v2", &vs2), Some(Rule::UpdateShape));
     assert_eq!(update_rule("SET a.b = :v1, a[1] = :v2", &vs2), None);
-    assert_eq!(update_rule("SET a = :v3", &vs2), None);
+    assert_eq!(update_rule("SET a = :v3", &vs2), Some(Rule::UndefinedValue));
+    let mut r = Resolver::new(None, Some(&vs2)).unwrap();
+    let undefined = parse_condition(ExprKind::Condition, "a = :v3").unwrap();
+    assert_eq!(r.resolve_condition(ExprKind::Condition, &undefined).unwrap_err().rule(), Some(Rule::UndefinedValue));
+    let mut r = Resolver::new(None, Some(&vs2)).unwrap();
+    let unnamed = parse_condition(ExprKind::Condition, "#a = :v1").unwrap();
+    assert_eq!(r.resolve_condition(ExprKind::Condition, &unnamed).unwrap_err().rule(), None);
     let mut r = Resolver::new(None, None).unwrap();
     let p = parse_projection("a, a.b").unwrap();
     assert_eq!(r.resolve_projection(&p).unwrap_err().rule(), None);

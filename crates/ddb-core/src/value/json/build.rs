@@ -18,7 +18,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::Value;
 
 use super::shape::lenient_bool;
-use super::{base64, ValueError, MAX_NESTING_DEPTH};
+use super::{base64, Layer, ValueError, MAX_NESTING_DEPTH};
 use crate::value::{AttributeValue, Number};
 
 pub(crate) const EMPTY_VALUE: &str =
@@ -35,6 +35,8 @@ pub(crate) const EMPTY_BS: &str =
     "One or more parameter values were invalid: Binary sets should not be empty";
 pub(crate) const DUPLICATE_NS: &str =
     "One or more parameter values were invalid: Input collection contains duplicates.";
+/// The older layer's word for a number set with a repeat.
+const DUPLICATE_NS_OLDER: &str = "Input collection contains duplicates";
 pub(crate) const NESTING_TOO_DEEP: &str = "Nesting Levels have exceeded supported limits: \
      Attributes in the item have nested levels beyond supported limit";
 /// The longest attribute name, in bytes, at any depth.
@@ -62,6 +64,7 @@ fn wrong_shape() -> ValueError {
 pub(super) fn attribute_map(
     value: &Value,
     depth: usize,
+    layer: Layer,
 ) -> Result<BTreeMap<String, AttributeValue>, ValueError> {
     match value {
         Value::Object(map) => map
@@ -70,7 +73,7 @@ pub(super) fn attribute_map(
                 if name.len() > MAX_ATTRIBUTE_NAME_BYTES {
                     return Err(validation(NAME_TOO_LARGE));
                 }
-                Ok((name.clone(), attribute_value(v, depth)?))
+                Ok((name.clone(), attribute_value(v, depth, layer)?))
             })
             .collect(),
         Value::Null => Ok(BTreeMap::new()),
@@ -79,7 +82,7 @@ pub(super) fn attribute_map(
 }
 
 /// One attribute value at nesting `depth` (a top-level attribute is 1).
-pub(super) fn attribute_value(value: &Value, depth: usize) -> Result<AttributeValue, ValueError> {
+pub(super) fn attribute_value(value: &Value, depth: usize, layer: Layer) -> Result<AttributeValue, ValueError> {
     if depth > MAX_NESTING_DEPTH {
         return Err(validation(NESTING_TOO_DEEP));
     }
@@ -96,7 +99,7 @@ pub(super) fn attribute_value(value: &Value, depth: usize) -> Result<AttributeVa
         }
         let built = match name.as_str() {
             "S" => AttributeValue::S(string(member)?.to_owned()),
-            "N" => AttributeValue::N(Number::parse(string(member)?)?),
+            "N" => AttributeValue::N(Number::parse_in(string(member)?, layer)?),
             "B" => AttributeValue::B(blob(member)?),
             "BOOL" => AttributeValue::Bool(
                 member.as_bool().or_else(|| lenient_bool(member)).ok_or_else(wrong_shape)?,
@@ -106,16 +109,16 @@ pub(super) fn attribute_value(value: &Value, depth: usize) -> Result<AttributeVa
                 Some(false) => return Err(validation(NULL_NOT_TRUE)),
                 None => return Err(wrong_shape()),
             },
-            "SS" => AttributeValue::Ss(string_set(member)?),
-            "NS" => AttributeValue::Ns(number_set(member)?),
-            "BS" => AttributeValue::Bs(binary_set(member)?),
+            "SS" => AttributeValue::Ss(string_set(member, layer)?),
+            "NS" => AttributeValue::Ns(number_set(member, layer)?),
+            "BS" => AttributeValue::Bs(binary_set(member, layer)?),
             "L" => AttributeValue::L(
                 array(member)?
                     .iter()
-                    .map(|e| attribute_value(e, depth + 1))
+                    .map(|e| attribute_value(e, depth + 1, layer))
                     .collect::<Result<_, _>>()?,
             ),
-            "M" => AttributeValue::M(attribute_map(member, depth + 1)?),
+            "M" => AttributeValue::M(attribute_map(member, depth + 1, layer)?),
             _ => continue,
         };
         count += 1;
@@ -141,7 +144,7 @@ fn blob(value: &Value) -> Result<Vec<u8>, ValueError> {
     base64::decode(string(value)?).map_err(ValueError::Serialization)
 }
 
-fn string_set(value: &Value) -> Result<Vec<String>, ValueError> {
+fn string_set(value: &Value, layer: Layer) -> Result<Vec<String>, ValueError> {
     let members = array(value)?;
     if members.is_empty() {
         return Err(validation(EMPTY_SS));
@@ -153,7 +156,11 @@ fn string_set(value: &Value) -> Result<Vec<String>, ValueError> {
             other => string(other).map(str::to_owned),
         })
         .collect::<Result<Vec<_>, _>>()?;
-    if let Some(listing) = duplicate_listing(&strings, |s| format!("\"{s}\""), ", ") {
+    let listing = match layer {
+        Layer::Current => duplicate_listing(&strings, |s| format!("\"{s}\""), ", "),
+        Layer::Older => has_repeat(&strings).then(|| format!("[{}]", strings.join(", "))),
+    };
+    if let Some(listing) = listing {
         return Err(ValueError::Validation(format!(
             "One or more parameter values were invalid: Input collection {listing} contains duplicates."
         )));
@@ -161,7 +168,7 @@ fn string_set(value: &Value) -> Result<Vec<String>, ValueError> {
     Ok(strings)
 }
 
-fn number_set(value: &Value) -> Result<Vec<Number>, ValueError> {
+fn number_set(value: &Value, layer: Layer) -> Result<Vec<Number>, ValueError> {
     let members = array(value)?;
     if members.is_empty() {
         return Err(validation(EMPTY_NS));
@@ -170,17 +177,20 @@ fn number_set(value: &Value) -> Result<Vec<Number>, ValueError> {
         .iter()
         .map(|m| match m {
             Value::Null => Err(validation(NULL_IN_NS)),
-            other => Ok(Number::parse(string(other)?)?),
+            other => Ok(Number::parse_in(string(other)?, layer)?),
         })
         .collect::<Result<Vec<_>, _>>()?;
     let mut seen = BTreeSet::new();
     if !numbers.iter().all(|n| seen.insert(*n)) {
-        return Err(validation(DUPLICATE_NS));
+        return Err(validation(match layer {
+            Layer::Current => DUPLICATE_NS,
+            Layer::Older => DUPLICATE_NS_OLDER,
+        }));
     }
     Ok(numbers)
 }
 
-fn binary_set(value: &Value) -> Result<Vec<Vec<u8>>, ValueError> {
+fn binary_set(value: &Value, layer: Layer) -> Result<Vec<Vec<u8>>, ValueError> {
     let members = array(value)?;
     if members.is_empty() {
         return Err(validation(EMPTY_BS));
@@ -192,14 +202,25 @@ fn binary_set(value: &Value) -> Result<Vec<Vec<u8>>, ValueError> {
             other => blob(other),
         })
         .collect::<Result<Vec<_>, _>>()?;
-    if let Some(listing) =
-        duplicate_listing(&binaries, |b| format!("\"{}\"", base64::encode(b)), ",")
-    {
+    let listing = match layer {
+        Layer::Current => duplicate_listing(&binaries, |b| format!("\"{}\"", base64::encode(b)), ","),
+        Layer::Older => has_repeat(&binaries).then(|| {
+            let sent: Vec<String> = binaries.iter().map(|b| base64::encode(b)).collect();
+            format!("[{}]", sent.join(", "))
+        }),
+    };
+    if let Some(listing) = listing {
         return Err(ValueError::Validation(format!(
             "One or more parameter values were invalid: Input collection {listing}of type BS contains duplicates."
         )));
     }
     Ok(binaries)
+}
+
+/// True when some member of `members` repeats an earlier one.
+fn has_repeat<T: Ord>(members: &[T]) -> bool {
+    let mut seen: BTreeSet<&T> = BTreeSet::new();
+    !members.iter().all(|m| seen.insert(m))
 }
 
 /// DynamoDB's rendering of a collection with a repeat: the members seen so

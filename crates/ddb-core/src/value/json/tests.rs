@@ -343,3 +343,24 @@ fn attribute_names_are_at_most_65535_bytes_at_any_depth() {
     assert_eq!(e.to_string(), NAME_TOO_LARGE);
     assert_eq!(validation(json!({"M": { too_long: {"S": "v"} }})), NAME_TOO_LARGE);
 }
+
+#[test]
+fn the_older_layer_lists_duplicates_as_sent() {
+    // paritysuite valueLayers: BatchWriteItem, transactions and Scan.
+    let older = |value: Value| match attribute_value_from_json_layer(&value, Slot::Value, Layer::Older) {
+        Err(ValueError::Validation(m)) => m,
+        other => panic!("{value} gave {other:?}"),
+    };
+    let invalid = "One or more parameter values were invalid: ";
+    assert_eq!(older(json!({"SS": ["b", "a", "b"]})), format!("{invalid}Input collection [b, a, b] contains duplicates."));
+    assert_eq!(
+        older(json!({"BS": ["/w==", "AA==", "AA=="]})),
+        format!("{invalid}Input collection [/w==, AA==, AA==]of type BS contains duplicates.")
+    );
+    assert_eq!(older(json!({"NS": ["2", "1", "2"]})), "Input collection contains duplicates");
+    assert_eq!(older(json!({"N": ""})), "The parameter cannot be converted to a numeric value");
+    assert_eq!(older(json!({"M": {"x": {"L": [{"N": "1e2147483647"}]}}})), "Number underflow. Attempting to store a number with magnitude smaller than supported range");
+    // Without a repeat both layers read the same value.
+    let set = json!({"SS": ["b", "a"]});
+    assert_eq!(attribute_value_from_json_layer(&set, Slot::Value, Layer::Older), read(set));
+}

@@ -17,10 +17,14 @@
 //! dynalite `test/putItem.js`.
 
 use super::{Number, NumberError, MAX_MAGNITUDE, MIN_MAGNITUDE};
+use crate::value::json::Layer;
 
-/// Parses DynamoDB number text; see the module documentation.
-pub(super) fn parse(text: &str) -> Result<Number, NumberError> {
+/// Parses DynamoDB number text in `layer`; see the module documentation.
+pub(super) fn parse(text: &str, layer: Layer) -> Result<Number, NumberError> {
     let not_numeric = || NumberError::NotNumeric(text.to_owned());
+    if text.is_empty() && layer == Layer::Older {
+        return Err(NumberError::Empty);
+    }
     let bytes = text.as_bytes();
     let mut pos = 0usize;
     let at = |i: usize| bytes.get(i).copied();
@@ -100,6 +104,9 @@ pub(super) fn parse(text: &str) -> Result<Number, NumberError> {
         return Err(not_numeric());
     }
 
+    if layer == Layer::Older {
+        older_limits(&digits, exponent, fraction_digits).ok_or_else(not_numeric)??;
+    }
     // Value = digits × 10^(exponent - fraction_digits).
     let scale = exponent - fraction_digits;
     if digits.iter().all(|&d| d == 0) {
@@ -113,6 +120,36 @@ pub(super) fn parse(text: &str) -> Result<Number, NumberError> {
         return Ok(Number::ZERO);
     }
     Number::from_digits(negative, &digits, scale, NumberError::TooManyDigits)
+}
+
+/// The older layer reads a number as Java's `BigDecimal` does: the
+/// exponent and the scale (`fraction digits − exponent`) must fit 32 bits
+/// (`None`: unconvertible), and the magnitude (`precision − scale`) is
+/// computed in 32 bits, so a huge exponent can wrap round to an underflow.
+/// Numbers that do not wrap get the same verdict as in the current layer,
+/// which the caller goes on to give.
+fn older_limits(digits: &[u8], exponent: i128, fraction_digits: i128) -> Option<Result<(), NumberError>> {
+    let exponent = i32::try_from(exponent).ok()?;
+    let scale = i32::try_from(fraction_digits - i128::from(exponent)).ok()?;
+    if digits.iter().all(|&d| d == 0) {
+        return Some(Ok(()));
+    }
+    // `digits` has no leading zeros; BigDecimal's precision keeps trailing ones.
+    let precision = i32::try_from(digits.len()).unwrap_or(i32::MAX);
+    let wrapped = precision.wrapping_sub(scale);
+    let exact = i64::from(precision) - i64::from(scale);
+    if i64::from(wrapped) == exact {
+        return Some(Ok(()));
+    }
+    let max = MAX_MAGNITUDE + 1;
+    let min = MIN_MAGNITUDE + 1;
+    Some(if wrapped > max {
+        Err(NumberError::Overflow)
+    } else if wrapped < min {
+        Err(NumberError::Underflow)
+    } else {
+        Ok(())
+    })
 }
 
 #[cfg(test)]
@@ -186,6 +223,27 @@ mod tests {
             err(""),
             "The parameter cannot be converted to a numeric value: "
         );
+    }
+
+    #[test]
+    fn the_older_layer_reads_numbers_as_bigdecimal_does() {
+        // paritysuite valueLayers and partiqlParameterNumbers (AWS, 2026).
+        use crate::value::json::Layer::Older;
+        let older = |t: &str| Number::parse_in(t, Older).map(|n| n.to_string()).map_err(|e| e.to_string());
+        let nn = |t: &str| Err(format!("The parameter cannot be converted to a numeric value: {t}"));
+        assert_eq!(older(""), Err("The parameter cannot be converted to a numeric value".to_owned()));
+        assert_eq!(older("abc"), nn("abc"));
+        assert_eq!(older("1e126"), Err(OVERFLOW.to_owned()));
+        assert_eq!(older("1e2147483647"), Err(UNDERFLOW.to_owned()), "the magnitude wraps round");
+        for t in ["1e99999999999", "-1e99999999999", "1e2147483648", "1e-99999999999", "1e-2147483648"] {
+            assert_eq!(older(t), nn(t), "{t}");
+        }
+        assert_eq!(older("1e-131"), Err(UNDERFLOW.to_owned()));
+        assert_eq!(older("12.5e3"), Ok("12500".to_owned()));
+        assert_eq!(older("1E125"), Ok(format!("1{}", "0".repeat(125))));
+        // The current layer range-checks every 64-bit exponent.
+        assert_eq!(err("1e2147483647"), OVERFLOW);
+        assert_eq!(err("1e-2147483648"), UNDERFLOW);
     }
 
     #[test]
