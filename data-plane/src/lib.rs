@@ -22,6 +22,7 @@ pub mod sync;
 mod metrics;
 mod ops;
 pub mod authz;
+mod body;
 mod encoding;
 mod server;
 mod throttle;

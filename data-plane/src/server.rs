@@ -204,7 +204,7 @@ async fn handle(
     let catalog = dp.catalog.load_full().ok_or(ApiError::ServiceUnavailable)?;
     let bytes = crate::encoding::request_body(headers, raw.clone(), dp.config.max_body_bytes)?;
     // An empty body is refused only once the caller is known.
-    let parsed = if bytes.iter().all(u8::is_ascii_whitespace) { None } else { Some(parse_json(&bytes)?) };
+    let parsed = if bytes.iter().all(u8::is_ascii_whitespace) { None } else { Some(crate::body::parse_json(&bytes)?) };
     let op = headers
         .get("x-amz-target")
         .and_then(|v| v.to_str().ok())
@@ -229,18 +229,6 @@ async fn read_body(body: Body, limit: usize) -> Result<Bytes, ApiError> {
         Ok(collected) => Ok(collected.to_bytes()),
         Err(e) if e.is::<http_body_util::LengthLimitError>() => Err(ApiError::RequestEntityTooLarge),
         Err(e) => Err(ApiError::Serialization(format!("could not read the request body: {e}"))),
-    }
-}
-
-/// The request's JSON object. A body that is not JSON is a
-/// SerializationException without a message, as DynamoDB answers it.
-fn parse_json(bytes: &[u8]) -> Result<serde_json::Value, ApiError> {
-    match serde_json::from_slice::<serde_json::Value>(bytes) {
-        Ok(v @ serde_json::Value::Object(_)) => Ok(v),
-        Ok(_) => Err(ApiError::Serialization(
-            "Start of structure or map found where not expected.".into(),
-        )),
-        Err(_) => Err(ApiError::UnparsableBody),
     }
 }
 
