@@ -153,7 +153,7 @@ async fn batch_write_and_get_across_tables() {
     let out = c
         .batch_get_item()
         .request_items("Accounts", keys(vec![account("a1")]).attributes_to_get("balance").build().unwrap())
-        .request_items("Music", keys(vec![song("A", "One")]).projection_expression("Nothing").build().unwrap())
+        .request_items("Music", keys(vec![song("A", "One")]).attributes_to_get("Nothing").build().unwrap())
         .send()
         .await
         .unwrap();
@@ -321,6 +321,19 @@ async fn batch_get_limits_and_errors() {
     tables(&c).await;
     c.put_item().table_name("Accounts").set_item(Some(account("k1"))).send().await.unwrap();
     let accounts = |count: usize, prefix: &str| (0..count).map(|i| account(&format!("{prefix}{i}"))).collect::<Vec<_>>();
+
+    // One parameter family across the request's tables.
+    let err = c
+        .batch_get_item()
+        .request_items("Accounts", keys(vec![account("k1")]).projection_expression("id").build().unwrap())
+        .request_items("Music", keys(vec![song("a", "t")]).attributes_to_get("Artist").build().unwrap())
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.message(),
+        Some("Can not use both expression and non-expression parameters in the same request: Non-expression parameters: {AttributesToGet} Expression parameters: {ProjectionExpression}")
+    );
 
     let err = c.batch_get_item().request_items("Accounts", keys(accounts(101, "k")).build().unwrap()).send().await.unwrap_err();
     assert_eq!(err.code(), Some("ValidationException"));

@@ -311,6 +311,17 @@ async fn key_condition_errors() {
         .unwrap_err();
     assert_eq!(e.code(), Some("ValidationException"));
     assert!(e.message().unwrap().contains("Type mismatch for Index Key score"), "{:?}", e.message());
+    // PartiQL cannot read such an index, whatever its WHERE clause says;
+    // the table itself it reads.
+    for statement in [r#"SELECT * FROM "Games"."Multi" WHERE region = 'eu'"#, r#"SELECT * FROM "Games"."Multi""#] {
+        let e = c.execute_statement().statement(statement).send().await.unwrap_err();
+        assert_eq!(
+            e.message(),
+            Some("PartiQL statements cannot be executed on tables with multi-attribute HASH keys or multi-attribute RANGE keys."),
+            "{statement}"
+        );
+    }
+    c.execute_statement().statement(r#"SELECT * FROM "Games" WHERE pk = 'x'"#).send().await.unwrap();
     s.stop().await;
 }
 

@@ -157,7 +157,7 @@ async fn item_requests_are_validated_before_the_table_is_found() {
         (
             "Query",
             r#"{"TableName":"nope","KeyConditionExpression":"a = :a AND a = :a","ExpressionAttributeValues":{":a":{"S":"x"}}}"#,
-            "KeyConditionExpressions must only contain one condition per key",
+            "Invalid KeyConditionExpression: KeyConditionExpressions must only contain one condition per key",
         ),
         (
             "Query",

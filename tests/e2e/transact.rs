@@ -857,3 +857,20 @@ async fn concurrent_transfers_keep_the_total() {
     assert_eq!(get(&c, "Accounts", account("B")).await.unwrap()["balance"], n("20"));
     st.stop().await;
 }
+
+#[tokio::test]
+async fn an_action_without_an_operation_is_refused() {
+    let s = Stack::start().await;
+    let c = s.client();
+    let e = c
+        .transact_write_items()
+        .transact_items(TransactWriteItem::builder().build())
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e.message(),
+        Some("1 validation error detected: Value '' at 'transactItems' failed to satisfy constraint: TransactWriteRequest should contain Delete or Put or Update or ConditionCheck")
+    );
+    s.stop().await;
+}

@@ -326,6 +326,13 @@ pub async fn batch_get(dp: &DataPlane, caller: &Verified, catalog: &Catalog, bod
     }
     let capacity_mode = capacity_mode(body);
 
+    // One parameter family for the whole request: a table read with
+    // ProjectionExpression and another with AttributesToGet are refused
+    // (paritysuite batchGetItem, AWS 2026).
+    let used = |member: &str| request_items.values().any(|spec| spec.get(member).is_some_and(|v| !v.is_null()));
+    let legacy: Vec<&str> = ["AttributesToGet"].into_iter().filter(|m| used(m)).collect();
+    let expressions: Vec<&str> = ["ProjectionExpression"].into_iter().filter(|m| used(m)).collect();
+    check_not_mixed(&legacy, &expressions)?;
     // Expressions and values, before any table is looked up.
     let mut pending = Vec::with_capacity(request_items.len());
     for (name, spec) in request_items {

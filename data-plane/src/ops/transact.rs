@@ -118,6 +118,10 @@ const PREPAID_PER_ACTION: f64 = 2.0;
 
 const MULTIPLE_OPERATIONS: &str = "Transaction request cannot include multiple operations on one item";
 const INVALID_ACTION: &str = "The action or operation requested is invalid. Verify that the action is typed correctly.";
+/// A TransactWriteItems action naming no operation (paritysuite
+/// transactWriteItems, AWS 2026; other regions say `Invalid Request:
+/// TransactWriteRequest should contain Delete or Put or Update request`).
+const NO_WRITE_KIND: &str = "1 validation error detected: Value '' at 'transactItems' failed to satisfy constraint: TransactWriteRequest should contain Delete or Put or Update or ConditionCheck";
 
 /// The members of a TransactWriteItem, with their names in paths.
 const WRITE_KINDS: [(&str, &str); 4] = [
@@ -393,7 +397,7 @@ fn write_constraints(body: &Map<String, Value>) -> Result<&Vec<Value>, ApiError>
 /// Step 2 for one action: expressions, placeholders, values, item size.
 /// Also returns what the action adds to the transaction's payload.
 fn parse_write(action: &Value) -> Result<(Parsed<'_>, usize), ApiError> {
-    let (member, _, obj) = action_kind(action, &WRITE_KINDS).ok_or_else(|| validation(INVALID_ACTION))?;
+    let (member, _, obj) = action_kind(action, &WRITE_KINDS).ok_or_else(|| validation(NO_WRITE_KIND))?;
     let ph = placeholders(obj, true)?;
     let _ = action_exprs!(member, obj, &ph);
     let mut payload: usize = ph

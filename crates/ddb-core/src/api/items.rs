@@ -26,7 +26,9 @@ const RETURN_CONSUMED: &[&str] = &["INDEXES", "TOTAL", "NONE"];
 /// In the order DynamoDB lists them (dynalite, recorded against it).
 const RETURN_VALUES: &[&str] = &["ALL_NEW", "UPDATED_OLD", "ALL_OLD", "NONE", "UPDATED_NEW"];
 const RETURN_METRICS: &[&str] = &["SIZE", "NONE"];
-const CONDITIONAL_OPERATORS: &[&str] = &["AND", "OR"];
+/// PutItem, UpdateItem and DeleteItem list them as Query and Scan do (paritysuite
+/// deepRequests, captured against DynamoDB in 2026).
+const CONDITIONAL_OPERATORS: &[&str] = &["OR", "AND"];
 const ON_CONDITION_FAILURE: &[&str] = &["ALL_OLD", "NONE"];
 
 const SELECT: &[&str] = &["SPECIFIC_ATTRIBUTES", "COUNT", "ALL_ATTRIBUTES", "ALL_PROJECTED_ATTRIBUTES"];

@@ -181,7 +181,7 @@ fn collect<'c>(cond: &'c Condition<Resolved<'_>>, out: &mut Vec<Simple<'c>>) -> 
         }
     };
     if out.iter().any(|s| s.attr == simple.attr) {
-        return Err(err("KeyConditionExpressions must only contain one condition per key"));
+        return Err(err("Invalid KeyConditionExpression: KeyConditionExpressions must only contain one condition per key"));
     }
     out.push(simple);
     Ok(())
@@ -215,10 +215,17 @@ pub fn check_shape(cond: &Condition<Resolved<'_>>) -> Result<(), ExprError> {
 pub fn key_condition(cond: &Condition<Resolved<'_>>, schema: &KeySchema<'_>) -> Result<KeyCondition, ExprError> {
     let mut simple = Vec::new();
     collect(cond, &mut simple)?;
-    if simple.is_empty() || simple.len() > 2 {
+    let key_count = 1 + usize::from(schema.sort.is_some());
+    if simple.len() > 2 {
+        // paritysuite queryKeyConditionOperands (AWS, 2026).
+        return Err(err(format!(
+            "The number of query conditions ({}) exceeds the number of key attributes defined in the schema ({key_count})",
+            simple.len()
+        )));
+    }
+    if simple.is_empty() {
         return Err(err("Conditions can be of length 1 or 2 only"));
     }
-    let key_count = 1 + usize::from(schema.sort.is_some());
     if simple.len() > key_count {
         return Err(err("Query key condition not supported"));
     }
@@ -327,15 +334,16 @@ pub fn multi_key_condition(
     }
     let mut sort_equal = Vec::new();
     let mut sort = None;
-    for (n, &(_, _, ty, c)) in used.iter().enumerate() {
+    for (n, &(_, name, ty, c)) in used.iter().enumerate() {
         check_types(c, ty)?;
-        if n + 1 == used.len() {
-            sort = Some(c.clone());
-        } else {
-            let SortCondition::Compare(CompareOp::Eq, v) = c else {
-                return Err(err("Query key condition not supported"));
-            };
-            sort_equal.push(v.clone());
+        match (used.get(n + 1), c) {
+            (None, _) => sort = Some(c.clone()),
+            (Some(_), SortCondition::Compare(CompareOp::Eq, v)) => sort_equal.push(v.clone()),
+            (Some(&(_, next, _, _)), _) => {
+                return Err(err(format!(
+                    "RANGE key attributes {name} must have equality conditions specified in the query because a condition is present on key attribute {next}"
+                )))
+            }
         }
     }
     Ok(MultiKeyCondition { partition, sort_equal, sort })

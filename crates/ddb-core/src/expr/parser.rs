@@ -110,6 +110,13 @@ impl<'s> Parser<'s> {
             return Err(ExprError::invalid(kind, "The expression can not be empty;"));
         }
         if src.len() > MAX_EXPRESSION_BYTES {
+            // An UpdateExpression's size is not reported, and UpdateItem
+            // counts it a failed constraint (paritysuite deepRequests and a
+            // logged DynamoDB error, 2026).
+            if kind == ExprKind::Update {
+                return Err(ExprError::invalid(kind, "Expression size has exceeded the maximum allowed size;")
+                    .breaking(super::Rule::UpdateShape));
+            }
             return Err(ExprError::invalid(
                 kind,
                 format_args!(

@@ -126,6 +126,16 @@ pub(crate) fn translate(
     surface: Surface,
 ) -> Result<(Arc<CatalogTable>, Plan), ApiError> {
     let t = statement_table(catalog, caller, stmt)?;
+    // A read of an index with multi-attribute keys is refused, ahead of
+    // every rule about its WHERE clause (paritysuite, AWS 2026).
+    if let (Statement::Select(s), Surface::ExecuteStatement | Surface::Batch) = (stmt, surface) {
+        if s.index.as_deref().and_then(|name| t.indexes.get(name)).is_some_and(|idx| idx.is_multi()) {
+            return Err(ApiError::Validation(
+                "PartiQL statements cannot be executed on tables with multi-attribute HASH keys or multi-attribute RANGE keys."
+                    .into(),
+            ));
+        }
+    }
     let index = match stmt {
         Statement::Select(s) if surface == Surface::ExecuteStatement => s.index.as_deref(),
         _ => None,

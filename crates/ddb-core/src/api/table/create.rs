@@ -160,27 +160,8 @@ impl CreateTableInput {
                 c.not_null(None::<&String>, "keySchema");
             }
         }
-        for (i, lsi) in self.local_secondary_indexes.iter().flatten().enumerate() {
-            let p = format!("localSecondaryIndexes.{}.member", i + 1);
-            match &lsi.index_name {
-                Some(n) => c.table_name(n, &format!("{p}.indexName")),
-                None => {
-                    c.not_null(None::<&String>, &format!("{p}.indexName"));
-                }
-            }
-            match &lsi.key_schema {
-                Some(ks) => key_schema_constraints(&mut c, ks, &format!("{p}.keySchema")),
-                None => {
-                    c.not_null(None::<&String>, &format!("{p}.keySchema"));
-                }
-            }
-            match &lsi.projection {
-                Some(pr) => projection_constraints(&mut c, pr, &format!("{p}.projection")),
-                None => {
-                    c.not_null(None::<&String>, &format!("{p}.projection"));
-                }
-            }
-        }
+        // DynamoDB lists the global indexes' constraints before the local
+        // ones' (paritysuite validation-ordering/createTable, AWS 2026).
         for (i, gsi) in self.global_secondary_indexes.iter().flatten().enumerate() {
             let p = format!("globalSecondaryIndexes.{}.member", i + 1);
             match &gsi.index_name {
@@ -203,6 +184,27 @@ impl CreateTableInput {
             }
             if let Some(t) = &gsi.provisioned_throughput {
                 throughput_constraints(&mut c, t, &format!("{p}.provisionedThroughput"));
+            }
+        }
+        for (i, lsi) in self.local_secondary_indexes.iter().flatten().enumerate() {
+            let p = format!("localSecondaryIndexes.{}.member", i + 1);
+            match &lsi.index_name {
+                Some(n) => c.table_name(n, &format!("{p}.indexName")),
+                None => {
+                    c.not_null(None::<&String>, &format!("{p}.indexName"));
+                }
+            }
+            match &lsi.key_schema {
+                Some(ks) => key_schema_constraints(&mut c, ks, &format!("{p}.keySchema")),
+                None => {
+                    c.not_null(None::<&String>, &format!("{p}.keySchema"));
+                }
+            }
+            match &lsi.projection {
+                Some(pr) => projection_constraints(&mut c, pr, &format!("{p}.projection")),
+                None => {
+                    c.not_null(None::<&String>, &format!("{p}.projection"));
+                }
             }
         }
         if let Some(m) = &self.billing_mode {

@@ -805,3 +805,26 @@ fn the_managed_kms_key_is_a_stable_uuid_per_account_and_region() {
     assert_ne!(arn, super::managed_kms_key_arn(loc("123456789013", "us-east-1")));
     assert_ne!(id, super::managed_kms_key_arn(loc("123456789012", "eu-west-1")).rsplit('/').next().unwrap());
 }
+
+#[test]
+fn global_index_constraints_are_listed_before_local_ones() {
+    // paritysuite validation-ordering/createTable (AWS, 2026).
+    let mut v = base();
+    v["LocalSecondaryIndexes"] = json!([{
+        "IndexName": "aa",
+        "KeySchema": [{"AttributeName": "Artist", "KeyType": "HASH"}, {"AttributeName": "SongTitle", "KeyType": "RANGE"}],
+        "Projection": {"ProjectionType": "ALL"}
+    }]);
+    v["GlobalSecondaryIndexes"] = json!([{
+        "IndexName": "zz",
+        "KeySchema": [{"AttributeName": "SongTitle", "KeyType": "HASH"}],
+        "Projection": {"ProjectionType": "ALL"},
+        "ProvisionedThroughput": {"ReadCapacityUnits": 1, "WriteCapacityUnits": 1}
+    }]);
+    assert_eq!(
+        err(v),
+        "2 validation errors detected: \
+         Value 'zz' at 'globalSecondaryIndexes.1.member.indexName' failed to satisfy constraint: Member must have length greater than or equal to 3; \
+         Value 'aa' at 'localSecondaryIndexes.1.member.indexName' failed to satisfy constraint: Member must have length greater than or equal to 3"
+    );
+}

@@ -91,10 +91,17 @@ fn shape_errors() {
     }
     let vs = values(&[(":a", n("1"))]);
     for src in ["b > :a AND b < :a and c = :a and d = :a", "(a > :a and b > :a) and (b > :a and c > :a)", "a = :a AND a = :a"] {
-        assert_eq!(kc(src, &vs, &HASH_RANGE).unwrap_err(), "KeyConditionExpressions must only contain one condition per key");
+        assert_eq!(
+            kc(src, &vs, &HASH_RANGE).unwrap_err(),
+            "Invalid KeyConditionExpression: KeyConditionExpressions must only contain one condition per key"
+        );
     }
     let vs = values(&[(":a", s("a"))]);
-    assert_eq!(kc(":a = a and b = :a and :a = c", &vs, &HASH_RANGE).unwrap_err(), "Conditions can be of length 1 or 2 only");
+    // paritysuite queryKeyConditionOperands (AWS, 2026).
+    assert_eq!(
+        kc(":a = a and b = :a and :a = c", &vs, &HASH_RANGE).unwrap_err(),
+        "The number of query conditions (3) exceeds the number of key attributes defined in the schema (2)"
+    );
 }
 
 #[test]
@@ -171,7 +178,11 @@ mod multi {
             mkc("p1 = :p1 AND p2 = :p2 AND s1 = :s1 AND s3 = :s3").unwrap_err(),
             "RANGE key attributes s2 must have equality conditions specified in the query because a condition is present on key attribute s3"
         );
-        assert_eq!(mkc("p1 = :p1 AND p2 = :p2 AND s1 > :s1 AND s2 = :s2").unwrap_err(), "Query key condition not supported");
+        // paritysuite multiAttributeGsiKey (AWS, 2026).
+        assert_eq!(
+            mkc("p1 = :p1 AND p2 = :p2 AND s1 > :s1 AND s2 = :s2").unwrap_err(),
+            "RANGE key attributes s1 must have equality conditions specified in the query because a condition is present on key attribute s2"
+        );
         assert_eq!(
             mkc("p1 = :p1 AND p2 = :p2 AND s1 = :s2").unwrap_err(),
             "One or more parameter values were invalid: Condition parameter type does not match schema type"
@@ -185,6 +196,9 @@ mod multi {
             mkc("p1 = :p1 AND p2 = :p2 AND s1 = :s1 AND s2 = :s2 AND s3 = :s3 AND zz = :s1").unwrap_err(),
             "Query key condition not supported"
         );
-        assert_eq!(mkc("p1 = :p1 AND p2 = :p2 AND s1 = :s1 AND s1 = :s1").unwrap_err(), "KeyConditionExpressions must only contain one condition per key");
+        assert_eq!(
+            mkc("p1 = :p1 AND p2 = :p2 AND s1 = :s1 AND s1 = :s1").unwrap_err(),
+            "Invalid KeyConditionExpression: KeyConditionExpressions must only contain one condition per key"
+        );
     }
 }
