@@ -474,3 +474,36 @@ async fn deleting_a_table_reclaims_its_storage() {
     assert_eq!(out.count(), 0);
     st.stop().await;
 }
+
+/// DynamoDB keeps a set in its own order, whatever order it was written in:
+/// strings and binaries bytewise, numbers by value (paritysuite, AWS 2026).
+#[tokio::test]
+async fn sets_come_back_in_dynamodb_order() {
+    let st = Stack::start().await;
+    let c = st.client();
+    music(&c).await;
+    let key = |i: &mut HashMap<String, Av>| {
+        i.insert("Artist".into(), s("Sets"));
+        i.insert("SongTitle".into(), s("One"));
+    };
+    let mut item = HashMap::new();
+    key(&mut item);
+    item.insert("tags".into(), Av::Ss(vec!["b".into(), "a".into()]));
+    item.insert("ns".into(), Av::Ns(vec!["10".into(), "-2".into(), "9.5".into()]));
+    c.put_item().table_name("Music").set_item(Some(item)).send().await.unwrap();
+    let mut k = HashMap::new();
+    key(&mut k);
+    c.update_item()
+        .table_name("Music")
+        .set_key(Some(k.clone()))
+        .update_expression("ADD tags :v")
+        .expression_attribute_values(":v", Av::Ss(vec!["".into(), "c".into()]))
+        .send()
+        .await
+        .unwrap();
+    let got = c.get_item().table_name("Music").set_key(Some(k)).consistent_read(true).send().await.unwrap();
+    let got = got.item().unwrap();
+    assert_eq!(got["tags"], Av::Ss(vec!["".into(), "a".into(), "b".into(), "c".into()]));
+    assert_eq!(got["ns"], Av::Ns(vec!["-2".into(), "9.5".into(), "10".into()]));
+    st.stop().await;
+}

@@ -262,6 +262,19 @@ impl<'a> Resolver<'a> {
         let mut missing = Missing::default();
         let out = self.condition(cond, &mut missing);
         if let Some(m) = missing.first {
+            // A key condition is checked clause by clause: a wrong operand
+            // in a clause before the undefined placeholder is reported
+            // first (paritysuite queryKeyCondition, AWS 2026).
+            if let (ExprKind::KeyCondition, Condition::And(parts)) = (kind, cond) {
+                for part in parts {
+                    let mut part_missing = Missing::default();
+                    let resolved = self.condition(part, &mut part_missing);
+                    if part_missing.first.is_some() {
+                        break;
+                    }
+                    check::condition(kind, &resolved)?;
+                }
+            }
             let undefined_value = missing.value.as_ref() == Some(&m);
             let e = ExprError::invalid(kind, m);
             return Err(if undefined_value { e.breaking(Rule::UndefinedValue) } else { e });

@@ -226,12 +226,14 @@ fn add(mut slot: Slot<'_>, value: &AttributeValue) -> Result<(), ExprError> {
     Ok(())
 }
 
-fn union<T: Clone + PartialEq>(x: &mut Vec<T>, y: &[T]) {
+/// `ADD` of a set: the union, kept in DynamoDB's set order.
+fn union<T: Clone + Ord>(x: &mut Vec<T>, y: &[T]) {
     for e in y {
         if !x.contains(e) {
             x.push(e.clone());
         }
     }
+    x.sort_unstable();
 }
 
 /// `DELETE`: removes set members in place; `true` when the set became

@@ -645,6 +645,7 @@ impl Parser<'_> {
         };
         let duplicates = || invalid(format!("One or more parameter values were invalid: Input collection [{}] contains duplicates.", rendered()));
         let unsupported = || invalid("Unsupported data type in Bag. DynamoDB only supports either numbers or strings in bags");
+        // Sets are kept in DynamoDB's order, as every other write keeps them.
         match items.first() {
             Some(AttributeValue::S(_)) => {
                 let mut out: Vec<String> = Vec::new();
@@ -655,6 +656,7 @@ impl Parser<'_> {
                     }
                     out.push(s.clone());
                 }
+                out.sort_unstable();
                 Ok(AttributeValue::Ss(out))
             }
             Some(AttributeValue::N(_)) => {
@@ -666,6 +668,7 @@ impl Parser<'_> {
                     }
                     out.push(*n);
                 }
+                out.sort_unstable();
                 Ok(AttributeValue::Ns(out))
             }
             Some(AttributeValue::B(_)) => {
@@ -677,6 +680,7 @@ impl Parser<'_> {
                     }
                     out.push(b.clone());
                 }
+                out.sort_unstable();
                 Ok(AttributeValue::Bs(out))
             }
             _ => Err(unsupported()),

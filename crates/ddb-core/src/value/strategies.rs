@@ -29,8 +29,8 @@ pub(crate) fn value() -> impl Strategy<Value = AttributeValue> {
         any::<bool>().prop_map(AttributeValue::Bool),
         Just(AttributeValue::Null),
         // Sets keep their members in stored order, which need not be sorted.
-        proptest::collection::btree_set(".{0,4}", 1..4).prop_map(|s| AttributeValue::Ss(s.into_iter().rev().collect())),
-        proptest::collection::btree_set(number(), 1..4).prop_map(|s| AttributeValue::Ns(s.into_iter().rev().collect())),
+        proptest::collection::btree_set(".{0,4}", 1..4).prop_map(|s| AttributeValue::Ss(s.into_iter().collect())),
+        proptest::collection::btree_set(number(), 1..4).prop_map(|s| AttributeValue::Ns(s.into_iter().collect())),
         proptest::collection::btree_set(proptest::collection::vec(any::<u8>(), 0..4), 1..4)
             .prop_map(|s| AttributeValue::Bs(s.into_iter().collect())),
     ];

@@ -202,3 +202,15 @@ mod multi {
         );
     }
 }
+
+#[test]
+fn clauses_are_checked_in_order() {
+    // paritysuite queryKeyCondition (AWS, 2026): whichever of a wrong
+    // operand and an undefined placeholder comes first is reported.
+    let vs = values(&[(":n", n("1")), (":p", s("p"))]);
+    let wrong = "Invalid KeyConditionExpression: Incorrect operand type for operator or function; operator or function: begins_with, operand type: N";
+    let undefined = "Invalid KeyConditionExpression: An expression attribute value used in expression is not defined; attribute value: :missing";
+    assert_eq!(kc("begins_with(b, :n) AND a = :missing", &vs, &HASH_RANGE).unwrap_err(), wrong);
+    assert_eq!(kc("a = :p AND begins_with(b, :n) AND b = :missing", &vs, &HASH_RANGE).unwrap_err(), wrong);
+    assert_eq!(kc("a = :missing AND begins_with(b, :n)", &vs, &HASH_RANGE).unwrap_err(), undefined);
+}

@@ -11,7 +11,8 @@
 //! `…]of type BS contains duplicates.`.
 //!
 //! Empty strings and binaries are allowed (also as set members); key
-//! attributes forbid them, which is the caller's check.
+//! attributes forbid them, which is the caller's check. Sets come out in
+//! DynamoDB's order: strings and binaries bytewise, numbers by value.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -165,6 +166,10 @@ fn string_set(value: &Value, layer: Layer) -> Result<Vec<String>, ValueError> {
             "One or more parameter values were invalid: Input collection {listing} contains duplicates."
         )));
     }
+    // DynamoDB keeps a set in its own order: strings and binaries
+    // bytewise, numbers by value (paritysuite updateItem/basic, AWS 2026).
+    let mut strings = strings;
+    strings.sort_unstable();
     Ok(strings)
 }
 
@@ -187,6 +192,8 @@ fn number_set(value: &Value, layer: Layer) -> Result<Vec<Number>, ValueError> {
             Layer::Older => DUPLICATE_NS_OLDER,
         }));
     }
+    let mut numbers = numbers;
+    numbers.sort_unstable();
     Ok(numbers)
 }
 
@@ -214,6 +221,8 @@ fn binary_set(value: &Value, layer: Layer) -> Result<Vec<Vec<u8>>, ValueError> {
             "One or more parameter values were invalid: Input collection {listing}of type BS contains duplicates."
         )));
     }
+    let mut binaries = binaries;
+    binaries.sort_unstable();
     Ok(binaries)
 }
 

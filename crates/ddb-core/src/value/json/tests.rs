@@ -83,12 +83,17 @@ fn writes_canonical_json() {
     assert_eq!(
         value.to_json(),
         json!({"L": [
-            {"N": "100.5"}, {"NS": ["3", "100", "0"]}, {"B": "AAE="}, {"NULL": true}, {"BOOL": true}
+            {"N": "100.5"}, {"NS": ["0", "3", "100"]}, {"B": "AAE="}, {"NULL": true}, {"BOOL": true}
         ]})
     );
-    // Sets keep their order.
-    let set = read(json!({"SS": ["z", "a", "m"]})).unwrap();
-    assert_eq!(set.to_json(), json!({"SS": ["z", "a", "m"]}));
+    // Sets come back in DynamoDB's order: strings and binaries bytewise,
+    // numbers by value (paritysuite updateItem/basic, AWS 2026).
+    let set = read(json!({"SS": ["z", "a", "m", ""]})).unwrap();
+    assert_eq!(set.to_json(), json!({"SS": ["", "a", "m", "z"]}));
+    let set = read(json!({"BS": ["/w==", "AA==", ""]})).unwrap();
+    assert_eq!(set.to_json(), json!({"BS": ["", "AA==", "/w=="]}));
+    let set = read(json!({"NS": ["10", "-2", "9.5"]})).unwrap();
+    assert_eq!(set.to_json(), json!({"NS": ["-2", "9.5", "10"]}));
 }
 
 #[test]
