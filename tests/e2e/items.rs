@@ -507,3 +507,42 @@ async fn sets_come_back_in_dynamodb_order() {
     assert_eq!(got["ns"], Av::Ns(vec!["-2".into(), "9.5".into(), "10".into()]));
     st.stop().await;
 }
+
+/// A standalone UpdateItem is held to the item size limit by its statement
+/// too (what each clause writes plus a fixed cost per clause), so at a
+/// one-byte key a finished item of 409,582 bytes is refused; PartiQL's
+/// UPDATE measures the finished item alone (paritysuite, AWS 2026).
+#[tokio::test]
+async fn update_item_is_sized_by_its_statement() {
+    let st = Stack::start().await;
+    let c = st.client();
+    c.create_table()
+        .table_name("Sized")
+        .attribute_definitions(AttributeDefinition::builder().attribute_name("pk").attribute_type(ScalarAttributeType::S).build().unwrap())
+        .key_schema(KeySchemaElement::builder().attribute_name("pk").key_type(KeyType::Hash).build().unwrap())
+        .billing_mode(BillingMode::PayPerRequest)
+        .send()
+        .await
+        .unwrap();
+    // Key "pk"+"K" is 3 bytes, "b" 1: the statement is 3 + 19 + 1 + pad,
+    // the finished item 4 + pad.
+    let update = |pad: usize| {
+        c.update_item()
+            .table_name("Sized")
+            .key("pk", s("K"))
+            .update_expression("SET b = :pad")
+            .expression_attribute_values(":pad", s(&"x".repeat(pad)))
+            .condition_expression("attribute_not_exists(nope)")
+            .send()
+    };
+    let e = update(409_578).await.unwrap_err();
+    assert_eq!(e.message(), Some("Item size to update has exceeded the maximum allowed size"));
+    update(409_577).await.unwrap();
+    c.execute_statement()
+        .statement(r#"UPDATE "Sized" SET b = ? WHERE pk = 'K'"#)
+        .parameters(s(&"x".repeat(409_596)))
+        .send()
+        .await
+        .unwrap();
+    st.stop().await;
+}

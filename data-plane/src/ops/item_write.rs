@@ -13,7 +13,8 @@ use ddb_core::expr::eval::evaluate;
 use ddb_core::expr::projection::project;
 use ddb_core::expr::update::{apply_update, check_key_attributes, UpdateContext};
 use ddb_core::expr::{parse_condition, parse_update, ExprError, ExprKind, Rule};
-use ddb_core::size::{check_item_size, check_updated_item_size, item_size};
+use ddb_core::expr::statement_size::statement_size;
+use ddb_core::size::{check_item_size, check_updated_item_size, item_size, MAX_ITEM_SIZE, UPDATED_ITEM_TOO_LARGE};
 use ddb_core::value::json::item_to_json;
 use ddb_core::Item;
 use serde_json::{Map, Value};
@@ -372,6 +373,23 @@ pub async fn delete(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: 
 
 /// `UpdateItem`
 pub async fn update(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: Value) -> Result<Value, ApiError> {
+    update_sized(dp, caller, catalog, body, true).await
+}
+
+/// PartiQL's UPDATE: an UpdateItem measured by the finished item alone.
+pub async fn update_flat(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: Value) -> Result<Value, ApiError> {
+    update_sized(dp, caller, catalog, body, false).await
+}
+
+/// UpdateItem; `statement_sized`: the update expression itself is held to
+/// the item size limit too (see [`ddb_core::expr::statement_size`]).
+async fn update_sized(
+    dp: &DataPlane,
+    caller: &Verified,
+    catalog: &Catalog,
+    body: Value,
+    statement_sized: bool,
+) -> Result<Value, ApiError> {
     member_constraints(ItemOp::Update, &body)?;
     let key_item = Values::Enveloped.item(body.get("Key"), "key")?;
     let return_values = enum_member(
@@ -439,6 +457,12 @@ pub async fn update(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: 
                     }
                     Ok(new_item)
                 };
+                // The statement's own size is checked before the condition.
+                if let (true, false, Some(u)) = (statement_sized, legacy_update, &upd) {
+                    if statement_size(u, current.as_ref()) > MAX_ITEM_SIZE {
+                        return Err(ApiError::Validation(UPDATED_ITEM_TOO_LARGE.into()));
+                    }
+                }
                 // A failed condition is charged for the item the update
                 // would have made, when it can be made.
                 cond.check(current.as_ref(), || updated().ok().map(|i| item_size(&i) as u64), &spent)?;

@@ -30,6 +30,7 @@ pub mod parser;
 pub mod projection;
 pub mod reserved;
 pub mod resolve;
+pub mod statement_size;
 pub mod update;
 
 mod check;

@@ -177,7 +177,7 @@ pub(crate) async fn run(
         Kind::Query => super::query_scan::query(dp, caller, catalog, body).await.and_then(raw),
         Kind::Scan => super::query_scan::scan(dp, caller, catalog, body).await.and_then(raw),
         Kind::PutItem => super::item_write::put(dp, caller, catalog, body).await,
-        Kind::UpdateItem => super::item_write::update(dp, caller, catalog, body).await,
+        Kind::UpdateItem => super::item_write::update_flat(dp, caller, catalog, body).await,
         Kind::DeleteItem => super::item_write::delete(dp, caller, catalog, body).await,
         Kind::ConditionCheck => Err(ApiError::Internal("a condition check outside a transaction".into())),
     };
