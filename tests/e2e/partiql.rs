@@ -137,6 +137,18 @@ async fn statements_write_and_read_items() {
         ("ConditionalCheckFailedException".to_owned(), "The conditional request failed".to_owned())
     );
     assert!(get(&c, "Nobody", "None").await.is_none(), "UPDATE is not an upsert");
+    // The FROM-first form of UPDATE: the WHERE before the clauses.
+    let new = exec(
+        &c,
+        "FROM Music WHERE Artist = 'Acme Band' AND SongTitle = 'Happy Day' SET Plays = ? REMOVE Nope RETURNING MODIFIED NEW *",
+        vec![n("7")],
+    )
+    .await
+    .unwrap();
+    assert_eq!(new[0]["Plays"], n("7"));
+    let failed = exec(&c, "FROM Music WHERE Artist = 'Nobody' AND SongTitle = 'None' SET Plays = 0", vec![]).await;
+    assert_eq!(failed.unwrap_err().0, "ConditionalCheckFailedException");
+    exec(&c, "UPDATE Music SET Plays = 3 WHERE Artist = 'Acme Band' AND SongTitle = 'Happy Day'", vec![]).await.unwrap();
     exec(&c, "DELETE FROM Music WHERE Artist = 'Nobody' AND SongTitle = 'None' AND Plays = 1", vec![]).await.unwrap();
     let failed = exec(&c, "DELETE FROM Music WHERE Artist = 'Acme Band' AND SongTitle = 'Happy Day' AND Plays = 1", vec![]).await;
     assert_eq!(failed.unwrap_err().0, "ConditionalCheckFailedException");

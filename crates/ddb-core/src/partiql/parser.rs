@@ -136,6 +136,9 @@ impl Parser<'_> {
         if self.eat_kw("DELETE") {
             return self.delete().map(Statement::Delete);
         }
+        if self.eat_kw("FROM") {
+            return self.from_first_update().map(Statement::Update);
+        }
         if self.eat_kw("EXISTS") {
             self.expect_punct("(")?;
             self.expect_kw("SELECT")?;
@@ -298,6 +301,37 @@ impl Parser<'_> {
         if index.is_some() {
             return Err(invalid("This operation is not supported on an index"));
         }
+        let actions = self.update_actions()?;
+        let filter = if self.eat_kw("WHERE") { Some(self.expr()?) } else { None };
+        let returning = self.returning()?;
+        Ok(Update {
+            table,
+            actions,
+            filter,
+            returning,
+        })
+    }
+
+    /// The FROM-first form of UPDATE: `FROM t [WHERE …] SET …|REMOVE …
+    /// [RETURNING …]` (the WHERE comes before the clauses, and only there).
+    fn from_first_update(&mut self) -> Result<Update, ExprError> {
+        let (table, index) = self.source()?;
+        if index.is_some() {
+            return Err(invalid("This operation is not supported on an index"));
+        }
+        let filter = if self.eat_kw("WHERE") { Some(self.expr()?) } else { None };
+        let actions = self.update_actions()?;
+        let returning = self.returning()?;
+        Ok(Update {
+            table,
+            actions,
+            filter,
+            returning,
+        })
+    }
+
+    /// One or more SET and REMOVE clauses, in any order.
+    fn update_actions(&mut self) -> Result<Vec<Action>, ExprError> {
         let mut actions = Vec::new();
         loop {
             if self.eat_kw("SET") {
@@ -324,14 +358,7 @@ impl Parser<'_> {
         if actions.is_empty() {
             return Err(self.unexpected("Expected SET or REMOVE"));
         }
-        let filter = if self.eat_kw("WHERE") { Some(self.expr()?) } else { None };
-        let returning = self.returning()?;
-        Ok(Update {
-            table,
-            actions,
-            filter,
-            returning,
-        })
+        Ok(actions)
     }
 
     fn delete(&mut self) -> Result<Delete, ExprError> {

@@ -310,3 +310,21 @@ proptest! {
         let _ = token::decode(&src, h);
     }
 }
+
+#[test]
+fn updates_may_name_the_table_first() {
+    // paritysuite tier2 fromFirstUpdate and tier3 partiqlGrammar (AWS, 2026):
+    // FROM t [WHERE …] SET …|REMOVE … [RETURNING …].
+    let keys = Keys::table("pk", Some("sk"));
+    let p = planned("from t where pk = 'a' and sk = 'b' set c = 1 remove d set e = ? returning all new *", &[s("x")], &keys, None);
+    assert_eq!(p.kind, Kind::UpdateItem);
+    assert_eq!(p.body["UpdateExpression"].as_str().map(|u| u.contains("REMOVE")), Some(true), "{:?}", p.body);
+    assert_eq!(
+        err("FROM t SET c = 1", &[]),
+        "Where clause does not contain a mandatory equality on all key attributes"
+    );
+    assert_eq!(
+        err("FROM t SET c = 1 WHERE pk = 'a' AND sk = 'b'", &[]),
+        "Statement wasn't well formed, can't be processed: Unexpected token after expression"
+    );
+}
