@@ -137,7 +137,7 @@ impl Parser<'_> {
             return self.delete().map(Statement::Delete);
         }
         if self.eat_kw("FROM") {
-            return self.from_first_update().map(Statement::Update);
+            return self.update_named_first().map(Statement::Update);
         }
         if self.eat_kw("EXISTS") {
             self.expect_punct("(")?;
@@ -314,7 +314,7 @@ impl Parser<'_> {
 
     /// The FROM-first form of UPDATE: `FROM t [WHERE …] SET …|REMOVE …
     /// [RETURNING …]` (the WHERE comes before the clauses, and only there).
-    fn from_first_update(&mut self) -> Result<Update, ExprError> {
+    fn update_named_first(&mut self) -> Result<Update, ExprError> {
         let (table, index) = self.source()?;
         if index.is_some() {
             return Err(invalid("This operation is not supported on an index"));
