@@ -268,7 +268,7 @@ async fn validation_messages() {
         (r#"SELECT * FROM "Music"."NoSuchIndex" WHERE Artist = 'p'"#, vec![], "ValidationException", "The table does not have the specified index"),
         ("SELECT * FROM Music WHERE Plays = 1 ORDER BY Artist", vec![], "ValidationException", "Must have at least one non-optional hash key condition in WHERE clause when using ORDER BY clause."),
         ("SELECT * FROM Music WHERE Artist = 'x' AND Plays < ?", vec![Av::Bool(true)], "ValidationException", "Incorrect operand type for operator or function; operator or function: <, operand type: BOOL"),
-        ("SELECT * FROM Music WHERE Artist = 'x' AND EXISTS(Plays)", vec![], "ValidationException", "Unrecognized function: exists"),
+        ("SELECT * FROM Music WHERE Artist = 'x' AND EXISTS(Plays)", vec![], "ValidationException", "Unrecognized function: exists at 1:44:6"),
     ];
     for (statement, params, code, message) in cases {
         let err = exec(&c, statement, params.clone()).await.unwrap_err();

@@ -199,8 +199,16 @@ pub enum Expr {
         negated: bool,
         ty: IsType,
     },
-    /// A function call, its name in lower case.
-    Call(String, Vec<Expr>),
+    /// A function call, its name in lower case, and where it was written.
+    Call(String, Vec<Expr>, CallSite),
     /// `a + b` (true) or `a - b` (false).
     Arith(bool, Box<Expr>, Box<Expr>),
+}
+
+/// Where a function call's name and its first argument were written, for
+/// the messages that point at them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct CallSite {
+    pub name: super::lexer::Span,
+    pub first_arg: super::lexer::Span,
 }

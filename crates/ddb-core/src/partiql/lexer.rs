@@ -26,11 +26,43 @@ pub enum Tok {
     End,
 }
 
-/// A token with the character position (from 1) where it starts.
+/// A token with the character position (from 1) where it starts and its
+/// length in characters.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Spanned {
     pub tok: Tok,
     pub pos: usize,
+    pub len: usize,
+}
+
+/// Where a token is, as DynamoDB names it in some messages:
+/// ` at <line>:<column>:<length>`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Span {
+    pub line: usize,
+    pub column: usize,
+    pub len: usize,
+}
+
+impl std::fmt::Display for Span {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, " at {}:{}:{}", self.line, self.column, self.len)
+    }
+}
+
+/// The span of `tok` in `src` (lines counted from 1, columns in characters).
+pub fn span_of(src: &str, tok: &Spanned) -> Span {
+    let before = src.chars().take(tok.pos.saturating_sub(1));
+    let (mut line, mut column) = (1, 1);
+    for c in before {
+        if c == '\n' {
+            line += 1;
+            column = 1;
+        } else {
+            column += 1;
+        }
+    }
+    Span { line, column, len: tok.len }
 }
 
 /// Operators and punctuation, longest first.
@@ -71,6 +103,7 @@ pub fn tokenize(src: &str) -> Result<Vec<Spanned>, ExprError> {
             out.push(Spanned {
                 tok: if c == '\'' { Tok::Str(text) } else { Tok::Quoted(text) },
                 pos,
+                len: i + 1 - pos,
             });
         } else if c.is_ascii_digit() || (c == '.' && at(i + 1).is_some_and(|d| d.is_ascii_digit())) {
             let start = i;
@@ -98,6 +131,7 @@ pub fn tokenize(src: &str) -> Result<Vec<Spanned>, ExprError> {
             out.push(Spanned {
                 tok: Tok::Num(chars.get(start..i).unwrap_or_default().iter().collect()),
                 pos,
+                len: i - start,
             });
         } else if c.is_alphabetic() || c == '_' || c == '$' {
             let start = i;
@@ -107,10 +141,11 @@ pub fn tokenize(src: &str) -> Result<Vec<Spanned>, ExprError> {
             out.push(Spanned {
                 tok: Tok::Ident(chars.get(start..i).unwrap_or_default().iter().collect()),
                 pos,
+                len: i - start,
             });
         } else if c == '?' {
             i += 1;
-            out.push(Spanned { tok: Tok::Param, pos });
+            out.push(Spanned { tok: Tok::Param, pos, len: 1 });
         } else {
             let rest: String = chars.get(i..(i + 2).min(chars.len())).unwrap_or_default().iter().collect();
             let p = PUNCT
@@ -118,12 +153,13 @@ pub fn tokenize(src: &str) -> Result<Vec<Spanned>, ExprError> {
                 .find(|p| rest.starts_with(**p))
                 .ok_or_else(|| not_well_formed(&format!("Unexpected character '{c}' at position {pos}")))?;
             i += p.chars().count();
-            out.push(Spanned { tok: Tok::Punct(p), pos });
+            out.push(Spanned { tok: Tok::Punct(p), pos, len: p.chars().count() });
         }
     }
     out.push(Spanned {
         tok: Tok::End,
         pos: chars.len() + 1,
+        len: 0,
     });
     Ok(out)
 }

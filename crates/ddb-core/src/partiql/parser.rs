@@ -6,8 +6,8 @@
 
 use std::collections::BTreeMap;
 
-use super::ast::{Action, CmpOp, Delete, Expr, Insert, IsType, Path, Returning, Select, Statement, Step, Update};
-use super::lexer::{tokenize, Spanned, Tok};
+use super::ast::{Action, CallSite, CmpOp, Delete, Expr, Insert, IsType, Path, Returning, Select, Statement, Step, Update};
+use super::lexer::{span_of, tokenize, Span, Spanned, Tok};
 use super::{invalid, not_well_formed};
 use crate::expr::ExprError;
 use crate::value::{AttributeValue, Number};
@@ -21,6 +21,7 @@ const PARAMS_MISMATCH: &str = "Number of parameters in request and statement don
 pub fn parse(src: &str, params: &[AttributeValue]) -> Result<Statement, ExprError> {
     let toks = tokenize(src)?;
     let mut p = Parser {
+        src,
         toks,
         at: 0,
         params,
@@ -41,6 +42,7 @@ pub fn parse(src: &str, params: &[AttributeValue]) -> Result<Statement, ExprErro
 }
 
 struct Parser<'p> {
+    src: &'p str,
     toks: Vec<Spanned>,
     at: usize,
     params: &'p [AttributeValue],
@@ -49,6 +51,15 @@ struct Parser<'p> {
 }
 
 impl Parser<'_> {
+    /// Where the token `n` places after the current one is (`n` may be
+    /// negative, for one already taken).
+    fn span(&self, n: isize) -> Span {
+        self.at
+            .checked_add_signed(n)
+            .and_then(|i| self.toks.get(i))
+            .map_or_else(Span::default, |t| span_of(self.src, t))
+    }
+
     fn peek(&self) -> &Tok {
         self.toks.get(self.at).map_or(&Tok::End, |s| &s.tok)
     }
@@ -226,7 +237,7 @@ impl Parser<'_> {
             return Err(invalid("Other attributes should not be present in the projection when '*' is used."));
         }
         if matches!(self.peek(), Tok::Ident(_)) && self.peek_at(1) == &Tok::Punct("(") {
-            return Err(invalid("Unexpected path component"));
+            return Err(invalid(format!("Unexpected path component{}", self.span(0))));
         }
         self.path()
     }
@@ -545,6 +556,10 @@ impl Parser<'_> {
                 Ok(e)
             }
             Tok::Ident(w) if self.peek_at(1) == &Tok::Punct("(") => {
+                let site = CallSite {
+                    name: self.span(0),
+                    first_arg: self.span(2),
+                };
                 self.at += 2;
                 self.nest()?;
                 let mut args = Vec::new();
@@ -558,7 +573,7 @@ impl Parser<'_> {
                     }
                 }
                 self.depth -= 1;
-                Ok(Expr::Call(w.to_ascii_lowercase(), args))
+                Ok(Expr::Call(w.to_ascii_lowercase(), args, site))
             }
             Tok::Ident(w) if w.eq_ignore_ascii_case("MISSING") => {
                 self.at += 1;
@@ -636,9 +651,11 @@ impl Parser<'_> {
                 Ok(AttributeValue::M(map))
             }
             Tok::Punct("<<") => self.bag(),
-            Tok::Ident(w) if self.peek() == &Tok::Punct("(") => {
-                Err(invalid(format!("Unsupported data type: {} under key root", w.to_ascii_lowercase())))
-            }
+            Tok::Ident(w) if self.peek() == &Tok::Punct("(") => Err(invalid(format!(
+                "Unsupported data type: {} under key root{}",
+                w.to_ascii_lowercase(),
+                self.span(-1)
+            ))),
             Tok::End => Err(not_well_formed("Unexpected end of statement")),
             _ => Err(not_well_formed("Unexpected token")),
         }

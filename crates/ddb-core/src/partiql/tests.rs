@@ -202,16 +202,28 @@ fn update_and_delete_need_the_whole_key() {
 
 #[test]
 fn set_functions_are_checked() {
+    // The messages point at what they are about, ` at <line>:<column>:<length>`
+    // (paritysuite partiqlFunctions, AWS 2026): the function, or for a
+    // second argument that is not a set, the first argument.
     assert_eq!(
         err("UPDATE t SET t2 = set_add(ss, <<'x'>>) WHERE pk = 'a' AND sk = 'b'", &[]),
-        "The first argument to SET_ADD must equal the assignment value"
+        "The first argument to SET_ADD must equal the assignment value at 1:19:7"
     );
     assert_eq!(
         err("UPDATE t SET ss = set_delete(ss, 'x') WHERE pk = 'a' AND sk = 'b'", &[]),
-        "The second argument to SET_DELETE must be a value with type SET"
+        "The second argument to SET_DELETE must be a value with type SET at 1:30:2"
     );
-    assert_eq!(err("UPDATE t SET ss = set_add(ss) WHERE pk = 'a' AND sk = 'b'", &[]), "SET_ADD must have exactly two arguments");
-    assert_eq!(err("SELECT * FROM t WHERE pk = 'a' AND EXISTS(ss)", &[]), "Unrecognized function: exists");
+    assert_eq!(
+        err("UPDATE t SET ss = set_add(ss) WHERE pk = 'a' AND sk = 'b'", &[]),
+        "SET_ADD must have exactly two arguments at 1:19:7"
+    );
+    assert_eq!(err("SELECT * FROM t WHERE pk = 'a' AND EXISTS(ss)", &[]), "Unrecognized function: exists at 1:36:6");
+    assert_eq!(err("SELECT *\nFROM t WHERE pk = 'a' AND\n  EXISTS(ss)", &[]), "Unrecognized function: exists at 3:3:6");
+    assert_eq!(err("SELECT attribute_exists(ss) FROM t WHERE pk = 'a'", &[]), "Unexpected path component at 1:8:16");
+    assert_eq!(
+        err("INSERT INTO t VALUE {'pk': 'a', 'ss': set_add(<<'a'>>, <<'b'>>)}", &[]),
+        "Unsupported data type: set_add under key root at 1:39:7"
+    );
 }
 
 #[test]

@@ -21,7 +21,7 @@
 
 use serde_json::{json, Map, Value};
 
-use super::ast::{Action, CmpOp, Delete, Expr, Insert, IsType, Path, Select, Statement, Step, Update};
+use super::ast::{Action, CallSite, CmpOp, Delete, Expr, Insert, IsType, Path, Select, Statement, Step, Update};
 use super::invalid;
 use crate::expr::ExprError;
 use crate::value::json::attribute_value_to_json;
@@ -144,8 +144,10 @@ impl Emitter {
             Expr::Path(p) => Ok(self.path(p)),
             Expr::Value(v) => Ok(self.value(v)),
             Expr::Missing => Err(invalid("MISSING must be compared using IS operator")),
-            Expr::Call(name, args) if name == "size" => self.call(name, args),
-            Expr::Call(name, _) if !is_condition_function(name) => Err(invalid(format!("Unrecognized function: {name}"))),
+            Expr::Call(name, args, _) if name == "size" => self.call(name, args),
+            Expr::Call(name, _, site) if !is_condition_function(name) => {
+                Err(invalid(format!("Unrecognized function: {name}{}", site.name)))
+            }
             Expr::Arith(plus, ..) => Err(invalid(format!(
                 "Unsupported operator in Condition Expression. Operator: {}",
                 if *plus { "+" } else { "-" }
@@ -209,8 +211,8 @@ impl Emitter {
                     }
                 }
             }
-            Expr::Call(name, args) if is_condition_function(name) => self.call(name, args),
-            Expr::Call(name, _) if name != "size" => Err(invalid(format!("Unrecognized function: {name}"))),
+            Expr::Call(name, args, _) if is_condition_function(name) => self.call(name, args),
+            Expr::Call(name, _, site) if name != "size" => Err(invalid(format!("Unrecognized function: {name}{}", site.name))),
             _ => Err(invalid("WHERE clause must contain an expression that resolves to a boolean")),
         }
     }
@@ -227,11 +229,11 @@ impl Emitter {
                 if *plus { "+" } else { "-" },
                 self.update_value(r)?
             )),
-            Expr::Call(name, args) if name == "list_append" || name == "if_not_exists" => {
+            Expr::Call(name, args, _) if name == "list_append" || name == "if_not_exists" => {
                 let args = args.iter().map(|a| self.update_value(a)).collect::<Result<Vec<_>, _>>()?;
                 Ok(format!("{name}({})", args.join(", ")))
             }
-            Expr::Call(name, _) => Err(invalid(format!("Unrecognized function: {name}"))),
+            Expr::Call(name, _, site) => Err(invalid(format!("Unrecognized function: {name}{}", site.name))),
             Expr::Is { .. } => Err(invalid("IS operator is not supported in update expressions")),
             Expr::Missing => Err(invalid("MISSING must be compared using IS operator")),
             _ => Err(invalid("Unsupported operator in Update Expression. Operator: condition")),
@@ -313,7 +315,7 @@ fn sort_condition(e: &Expr, name: &str) -> bool {
     match e {
         Expr::Compare(op, l, r) => *op != CmpOp::Ne && ((on(l) && val(r)) || (val(l) && on(r))),
         Expr::Between(x, lo, hi) => on(x) && val(lo) && val(hi),
-        Expr::Call(f, args) if f == "begins_with" => {
+        Expr::Call(f, args, _) if f == "begins_with" => {
             args.len() == 2 && args.first().is_some_and(on) && args.get(1).is_some_and(val)
         }
         _ => false,
@@ -332,7 +334,7 @@ fn reads_key(e: &Expr, keys: &Keys) -> bool {
         Expr::Is { expr, .. } => reads_key(expr, keys),
         Expr::Between(a, b, c) => reads_key(a, keys) || reads_key(b, keys) || reads_key(c, keys),
         Expr::In(x, list) => reads_key(x, keys) || list.iter().any(|i| reads_key(i, keys)),
-        Expr::Call(_, args) => args.iter().any(|a| reads_key(a, keys)),
+        Expr::Call(_, args, _) => args.iter().any(|a| reads_key(a, keys)),
     }
 }
 
@@ -540,19 +542,22 @@ fn insert(i: &Insert, table: &Keys) -> Result<Plan, ExprError> {
     })
 }
 
-fn set_function(path: &Path, name: &str, args: &[Expr], em: &mut Emitter) -> Result<String, ExprError> {
+/// `SET path = set_add(path, <<…>>)` (or `set_delete`); errors point at
+/// the function, or for a second argument that is not a set, at the first
+/// argument (as DynamoDB's do).
+fn set_function(path: &Path, name: &str, args: &[Expr], site: CallSite, em: &mut Emitter) -> Result<String, ExprError> {
     let upper = name.to_ascii_uppercase();
     if args.len() != 2 {
-        return Err(invalid(format!("{upper} must have exactly two arguments")));
+        return Err(invalid(format!("{upper} must have exactly two arguments{}", site.name)));
     }
     if !matches!(args.first(), Some(Expr::Path(p)) if p == path) {
-        return Err(invalid(format!("The first argument to {upper} must equal the assignment value")));
+        return Err(invalid(format!("The first argument to {upper} must equal the assignment value{}", site.name)));
     }
     match args.get(1) {
         Some(Expr::Value(v @ (AttributeValue::Ss(_) | AttributeValue::Ns(_) | AttributeValue::Bs(_)))) => {
             Ok(format!("{} {}", em.path(path), em.value(v)))
         }
-        _ => Err(invalid(format!("The second argument to {upper} must be a value with type SET"))),
+        _ => Err(invalid(format!("The second argument to {upper} must be a value with type SET{}", site.first_arg))),
     }
 }
 
@@ -562,9 +567,11 @@ fn update(u: &Update, table: &Keys) -> Result<Plan, ExprError> {
     let (mut sets, mut removes, mut adds, mut deletes) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for a in &u.actions {
         match a {
-            Action::Set(path, Expr::Call(f, args)) if f == "set_add" => adds.push(set_function(path, f, args, &mut em)?),
-            Action::Set(path, Expr::Call(f, args)) if f == "set_delete" => {
-                deletes.push(set_function(path, f, args, &mut em)?);
+            Action::Set(path, Expr::Call(f, args, site)) if f == "set_add" => {
+                adds.push(set_function(path, f, args, *site, &mut em)?);
+            }
+            Action::Set(path, Expr::Call(f, args, site)) if f == "set_delete" => {
+                deletes.push(set_function(path, f, args, *site, &mut em)?);
             }
             Action::Set(path, value) => {
                 let p = em.path(path);
@@ -585,7 +592,7 @@ fn update(u: &Update, table: &Keys) -> Result<Plan, ExprError> {
         ("UpdateExpression", Value::String(clauses.join(" "))),
     ]);
     let hash = table.hash.first().cloned().unwrap_or_default();
-    let exists = Expr::Call("attribute_exists".into(), vec![Expr::Path(Path::attr(&hash))]);
+    let exists = Expr::Call("attribute_exists".into(), vec![Expr::Path(Path::attr(&hash))], CallSite::default());
     let mut parts: Vec<&Expr> = vec![&exists];
     parts.extend(rest);
     if let Some(cond) = and_of(&parts) {
@@ -608,7 +615,7 @@ fn delete(d: &Delete, table: &Keys) -> Result<Plan, ExprError> {
     let mut body = object(vec![("TableName", Value::String(d.table.clone())), ("Key", Value::Object(key))]);
     if let Some(cond) = and_of(&rest) {
         let hash = table.hash.first().cloned().unwrap_or_default();
-        let absent = Expr::Call("attribute_not_exists".into(), vec![Expr::Path(Path::attr(&hash))]);
+        let absent = Expr::Call("attribute_not_exists".into(), vec![Expr::Path(Path::attr(&hash))], CallSite::default());
         let either = Expr::Or(Box::new(absent), Box::new(cond));
         body.insert("ConditionExpression".into(), Value::String(em.cond(&either, Ctx::Top)?));
     }
