@@ -10,18 +10,32 @@ use super::ast::{Action, CallSite, CmpOp, Delete, Expr, Insert, IsType, Path, Re
 use super::lexer::{span_of, tokenize, Span, Spanned, Tok};
 use super::{invalid, not_well_formed};
 use crate::expr::ExprError;
-use crate::value::{AttributeValue, Number};
+use crate::value::json::Layer;
+use crate::value::{AttributeValue, Number, NumberError};
 
 /// How deeply expressions and literals may nest.
 const MAX_DEPTH: usize = 64;
 
 const PARAMS_MISMATCH: &str = "Number of parameters in request and statement don't match.";
 
+/// PartiQL's type names (those IS does not support are refused by name).
+const SQL_TYPE_NAMES: &[&str] = &[
+    "SMALLINT", "INT2", "INT4", "INT8", "BIGINT", "REAL", "DOUBLE", "DEC", "CHAR", "CHARACTER", "VARCHAR", "SYMBOL",
+    "CLOB", "SEXP", "BAG", "ANY", "TIMESTAMP", "DATE", "TIME",
+];
+
+/// Operator words that cannot start a term.
+const OPERATOR_WORDS: &[&str] = &["IS", "LIKE", "AND", "OR", "BETWEEN", "IN"];
+/// Clause words that cannot start a term.
+const CLAUSE_WORDS: &[&str] = &["ORDER", "BY", "WHERE", "FROM", "SELECT", "SET", "REMOVE", "RETURNING", "VALUE", "INTO"];
+
 /// Parses `src`, with `params` bound to its `?`s in order.
 pub fn parse(src: &str, params: &[AttributeValue]) -> Result<Statement, ExprError> {
     let toks = tokenize(src)?;
     let mut p = Parser {
         src,
+        value_path: Vec::new(),
+        in_item: false,
         toks,
         at: 0,
         params,
@@ -43,6 +57,11 @@ pub fn parse(src: &str, params: &[AttributeValue]) -> Result<Statement, ExprErro
 
 struct Parser<'p> {
     src: &'p str,
+    /// Where the literal being read sits inside its attribute (`.x`,
+    /// `[1]`), for number messages (`… under root.x`).
+    value_path: Vec<String>,
+    /// Reading an INSERT's item, whose first path step is an attribute.
+    in_item: bool,
     toks: Vec<Spanned>,
     at: usize,
     params: &'p [AttributeValue],
@@ -58,6 +77,24 @@ impl Parser<'_> {
             .checked_add_signed(n)
             .and_then(|i| self.toks.get(i))
             .map_or_else(Span::default, |t| span_of(self.src, t))
+    }
+
+    /// A number literal. Read as DynamoDB's PartiQL reads it (as Java's
+    /// BigDecimal): an exponent or scale past 32 bits is a statement that
+    /// is not well formed; a range error names where the literal sits
+    /// inside its attribute — an item's own attributes are the root
+    /// (paritysuite partiqlGrammar, AWS 2026).
+    fn number(&self, text: &str, negative: bool) -> Result<AttributeValue, ExprError> {
+        let full = if negative { format!("-{text}") } else { text.to_owned() };
+        match Number::parse_in(&full, Layer::Older) {
+            Ok(n) => Ok(AttributeValue::N(n)),
+            Err(NumberError::NotNumeric(_) | NumberError::Empty) => Err(not_well_formed("")),
+            Err(e) => {
+                // An INSERT's item is a map whose keys are its attributes.
+                let inside = if self.in_item { self.value_path.get(1..).unwrap_or_default() } else { &self.value_path[..] };
+                Err(invalid(format!("{e} under root{}", inside.concat())))
+            }
+        }
     }
 
     fn peek(&self) -> &Tok {
@@ -199,7 +236,11 @@ impl Parser<'_> {
             return Err(invalid("Other attributes should not be present in the projection when '*' is used."));
         }
         self.expect_kw("FROM")?;
+        if !matches!(self.peek(), Tok::Ident(_) | Tok::Quoted(_)) {
+            return Err(not_well_formed("Unexpected term"));
+        }
         let (table, index) = self.source()?;
+        self.no_alias(&["WHERE", "ORDER"])?;
         let filter = if self.eat_kw("WHERE") { Some(self.expr()?) } else { None };
         let mut order_by = Vec::new();
         if self.eat_kw("ORDER") {
@@ -287,13 +328,19 @@ impl Parser<'_> {
         if index.is_some() {
             return Err(invalid("This operation is not supported on an index"));
         }
+        if matches!(self.peek(), Tok::Ident(_)) && !self.is_kw("VALUE") && !self.is_kw("VALUES") {
+            return Err(not_well_formed("Unexpected token after expression"));
+        }
         if self.is_kw("VALUES") {
             return Err(invalid(
                 "Unsupported operation: Inserting multiple items in a single statement is not supported, use \"INSERT INTO tableName VALUE item\" instead",
             ));
         }
         self.expect_kw("VALUE")?;
-        let item = match self.value()? {
+        self.in_item = true;
+        let item = self.value();
+        self.in_item = false;
+        let item = match item? {
             AttributeValue::M(m) => m,
             _ => {
                 return Err(invalid(
@@ -309,6 +356,7 @@ impl Parser<'_> {
 
     fn update(&mut self) -> Result<Update, ExprError> {
         let (table, index) = self.source()?;
+        self.no_alias(&["SET", "REMOVE"])?;
         if index.is_some() {
             return Err(invalid("This operation is not supported on an index"));
         }
@@ -374,7 +422,11 @@ impl Parser<'_> {
 
     fn delete(&mut self) -> Result<Delete, ExprError> {
         self.expect_kw("FROM")?;
+        if !matches!(self.peek(), Tok::Ident(_) | Tok::Quoted(_)) || self.is_kw("WHERE") {
+            return Err(not_well_formed("Expected identifier for simple path"));
+        }
         let (table, index) = self.source()?;
+        self.no_alias(&["WHERE", "RETURNING"])?;
         if index.is_some() {
             return Err(invalid("This operation is not supported on an index"));
         }
@@ -427,6 +479,7 @@ impl Parser<'_> {
         self.nest()?;
         let mut left = self.and()?;
         while self.eat_kw("OR") {
+            self.infix_operand()?;
             let right = self.and()?;
             left = Expr::Or(Box::new(left), Box::new(right));
         }
@@ -437,6 +490,7 @@ impl Parser<'_> {
     fn and(&mut self) -> Result<Expr, ExprError> {
         let mut left = self.not()?;
         while self.eat_kw("AND") {
+            self.infix_operand()?;
             let right = self.not()?;
             left = Expr::And(Box::new(left), Box::new(right));
         }
@@ -517,6 +571,8 @@ impl Parser<'_> {
                 "BLOB" => IsType::Type("B"),
                 "LIST" => IsType::Type("L"),
                 "STRUCT" | "TUPLE" => IsType::Type("M"),
+                // Not a type name at all (paritysuite partiqlGrammar).
+                _ if !SQL_TYPE_NAMES.contains(&word.as_str()) => return Err(not_well_formed("Expected type name")),
                 _ => {
                     return Err(invalid(format!(
                         "Unsupported data type for IS operator: {word}. Supported data types are [MISSING, NULL, BOOLEAN, BLOB, STRING, NUMERIC, STRUCT, TUPLE, LIST]"
@@ -547,7 +603,37 @@ impl Parser<'_> {
         }
     }
 
+    /// A name (or `AS name`) after a statement's table, where one of
+    /// `next` should follow: DynamoDB does not take aliases.
+    fn no_alias(&self, next: &[&str]) -> Result<(), ExprError> {
+        match self.peek() {
+            Tok::Ident(w) if !next.iter().any(|k| w.eq_ignore_ascii_case(k)) => Err(invalid("Aliasing is not supported")),
+            Tok::Quoted(_) => Err(invalid("Aliasing is not supported")),
+            _ => Ok(()),
+        }
+    }
+
+    /// After AND or OR: something must follow.
+    fn infix_operand(&self) -> Result<(), ExprError> {
+        if matches!(self.peek(), Tok::End | Tok::Punct(";")) {
+            return Err(not_well_formed("Missing right-hand side expression of infix operator"));
+        }
+        Ok(())
+    }
+
     fn primary(&mut self) -> Result<Expr, ExprError> {
+        // Where a term should start, DynamoDB names what it found instead
+        // (paritysuite partiqlGrammar, AWS 2026).
+        match self.peek() {
+            Tok::End | Tok::Punct(";") => return Err(not_well_formed("Unexpected term")),
+            Tok::Ident(w) if OPERATOR_WORDS.iter().any(|k| w.eq_ignore_ascii_case(k)) => {
+                return Err(not_well_formed("Unexpected operator"))
+            }
+            Tok::Ident(w) if CLAUSE_WORDS.iter().any(|k| w.eq_ignore_ascii_case(k)) => {
+                return Err(not_well_formed("Unexpected keyword"))
+            }
+            _ => {}
+        }
         match self.peek().clone() {
             Tok::Punct("(") => {
                 self.at += 1;
@@ -594,9 +680,9 @@ impl Parser<'_> {
     fn value(&mut self) -> Result<AttributeValue, ExprError> {
         match self.bump() {
             Tok::Str(s) => Ok(AttributeValue::S(s)),
-            Tok::Num(n) => number(&n, false),
+            Tok::Num(n) => self.number(&n, false),
             Tok::Punct("-") => match self.bump() {
-                Tok::Num(n) => number(&n, true),
+                Tok::Num(n) => self.number(&n, true),
                 _ => Err(not_well_formed("Expected number after '-'")),
             },
             Tok::Param => self.param(),
@@ -608,7 +694,10 @@ impl Parser<'_> {
                 let mut items = Vec::new();
                 if !self.eat_punct("]") {
                     loop {
-                        items.push(self.value()?);
+                        self.value_path.push(format!("[{}]", items.len()));
+                        let item = self.value();
+                        self.value_path.pop();
+                        items.push(item?);
                         if self.eat_punct("]") {
                             break;
                         }
@@ -637,7 +726,10 @@ impl Parser<'_> {
                             _ => return Err(not_well_formed("Expected string key in struct")),
                         };
                         self.expect_punct(":")?;
-                        let v = self.value()?;
+                        self.value_path.push(format!(".{key}"));
+                        let v = self.value();
+                        self.value_path.pop();
+                        let v = v?;
                         if map.insert(key.clone(), v).is_some() {
                             return Err(invalid(format!("Duplicate keys in tuple. Key: {key} under root")));
                         }
@@ -732,7 +824,4 @@ impl Parser<'_> {
     }
 }
 
-fn number(text: &str, negative: bool) -> Result<AttributeValue, ExprError> {
-    let full = if negative { format!("-{text}") } else { text.to_owned() };
-    Number::parse(&full).map(AttributeValue::N).map_err(|e| invalid(e.to_string()))
-}
+

@@ -340,3 +340,47 @@ fn updates_may_name_the_table_first() {
         "Statement wasn't well formed, can't be processed: Unexpected token after expression"
     );
 }
+
+#[test]
+fn grammar_errors_name_what_was_found() {
+    // paritysuite partiqlGrammar (AWS, 2026).
+    let nwf = |m: &str| format!("Statement wasn't well formed, can't be processed: {m}");
+    for (src, want) in [
+        ("SELECT * FROM t WHERE", nwf("Unexpected term")),
+        ("SELECT * FROM t WHERE;", nwf("Unexpected term")),
+        ("SELECT * FROM t WHERE NOT", nwf("Unexpected term")),
+        ("SELECT * FROM t WHERE (", nwf("Unexpected term")),
+        ("SELECT * FROM", nwf("Unexpected term")),
+        ("SELECT * FROM t WHERE pk = 'a' AND", nwf("Missing right-hand side expression of infix operator")),
+        ("SELECT * FROM t WHERE pk = 'a' OR", nwf("Missing right-hand side expression of infix operator")),
+        ("SELECT * FROM t WHERE ORDER BY pk", nwf("Unexpected keyword")),
+        ("SELECT * FROM t WHERE IS NULL", nwf("Unexpected operator")),
+        ("SELECT * FROM t WHERE pk = LIKE", nwf("Unexpected operator")),
+        ("SELECT * FROM t WHERE pk = 'a' AND x IS FOO", nwf("Expected type name")),
+        ("DELETE FROM", nwf("Expected identifier for simple path")),
+        ("DELETE FROM WHERE pk = 'a'", nwf("Expected identifier for simple path")),
+        ("SELECT * FROM t WHERE pk = 1 # note", nwf("")),
+        ("SELECT * FROM t WHERE pk = 1 /* note", nwf("")),
+        ("SELECT * FROM t WHERE pk = 1e2147483648", nwf("")),
+        ("SELECT * FROM t WHERE pk = 1.5e-2147483647", nwf("")),
+        ("SELECT * FROM t x WHERE pk = 'a'", "Aliasing is not supported".to_owned()),
+        ("SELECT * FROM t AS x WHERE pk = 'a'", "Aliasing is not supported".to_owned()),
+        ("DELETE FROM t x WHERE pk = 'a'", "Aliasing is not supported".to_owned()),
+        ("UPDATE t x SET a = 3 WHERE pk = 'a'", "Aliasing is not supported".to_owned()),
+        ("INSERT INTO t x VALUE {'pk': 'a'}", nwf("Unexpected token after expression")),
+        (
+            "SELECT * FROM t WHERE pk = 1e126",
+            "Number overflow. Attempting to store a number with magnitude larger than supported range under root".to_owned(),
+        ),
+        (
+            "INSERT INTO t VALUE {'pk': 1, 'm': {'x': 1e126}}",
+            "Number overflow. Attempting to store a number with magnitude larger than supported range under root.x".to_owned(),
+        ),
+        (
+            "INSERT INTO t VALUE {'pk': 1, 'l': [1, 1e-131]}",
+            "Number underflow. Attempting to store a number with magnitude smaller than supported range under root[1]".to_owned(),
+        ),
+    ] {
+        assert_eq!(err(src, &[]), want, "{src}");
+    }
+}
