@@ -52,6 +52,13 @@ pub fn constraints(op: ItemOp, body: &Value) -> Result<(), ValidationErrors> {
     if let Some(v) = text("ReturnConsumedCapacity") {
         c.one_of(v, "returnConsumedCapacity", RETURN_CONSUMED);
     }
+    // An empty TableName breaks only the minimum length of the member, which
+    // takes a table ARN too (1 to 1024), and is listed here (paritysuite
+    // validation-ordering/updateItem and putItem, AWS 2026).
+    let empty_name = text("TableName") == Some("");
+    if empty_name {
+        c.length("", "tableName", 1, 1024);
+    }
     if op != ItemOp::Get {
         for (member, path, allowed) in [
             ("ReturnValues", "returnValues", RETURN_VALUES),
@@ -72,6 +79,7 @@ pub fn constraints(op: ItemOp, body: &Value) -> Result<(), ValidationErrors> {
         c.not_null(None::<&()>, path);
     }
     match text("TableName") {
+        Some(_) if empty_name => {}
         Some(name) => c.table_name(name, "tableName"),
         None => {
             c.not_null(None::<&()>, "tableName");
@@ -228,5 +236,27 @@ mod tests {
             "1 validation error detected: Value null at 'key' failed to satisfy constraint: Member must not be null"
         );
         assert!(constraints(ItemOp::Update, &json!({"TableName": "abc", "Key": {}, "ReturnValues": "ALL_NEW"})).is_ok());
+    }
+}
+
+#[cfg(test)]
+mod empty_name_tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn an_empty_table_name_breaks_only_its_minimum_length() {
+        // paritysuite validation-ordering/updateItem (AWS, 2026).
+        let e = constraints(ItemOp::Update, &json!({"TableName": "", "ReturnConsumedCapacity": "X", "ReturnValues": "Y"})).unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "4 validation errors detected: \
+             Value 'X' at 'returnConsumedCapacity' failed to satisfy constraint: Member must satisfy enum value set: [INDEXES, TOTAL, NONE]; \
+             Value '' at 'tableName' failed to satisfy constraint: Member must have length greater than or equal to 1; \
+             Value 'Y' at 'returnValues' failed to satisfy constraint: Member must satisfy enum value set: [ALL_NEW, UPDATED_OLD, ALL_OLD, NONE, UPDATED_NEW]; \
+             Value null at 'key' failed to satisfy constraint: Member must not be null"
+        );
+        let e = constraints(ItemOp::Put, &json!({"TableName": "", "Item": {}})).unwrap_err().to_string();
+        assert_eq!(e, "1 validation error detected: Value '' at 'tableName' failed to satisfy constraint: Member must have length greater than or equal to 1");
     }
 }

@@ -384,3 +384,15 @@ fn grammar_errors_name_what_was_found() {
         assert_eq!(err(src, &[]), want, "{src}");
     }
 }
+
+#[test]
+fn a_function_without_operands_is_refused_by_count() {
+    assert_eq!(
+        err("SELECT * FROM t WHERE pk = 'a' AND attribute_exists()", &[]),
+        "Incorrect number of operands for operator or function; operator or function: attribute_exists, number of operands: 0"
+    );
+    assert_eq!(
+        err("SELECT * FROM t WHERE pk = 'a' AND begins_with(x)", &[]),
+        "Incorrect number of operands for operator or function; operator or function: begins_with, number of operands: 1"
+    );
+}

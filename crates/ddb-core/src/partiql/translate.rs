@@ -157,6 +157,18 @@ impl Emitter {
     }
 
     fn call(&mut self, name: &str, args: &[Expr]) -> Result<String, ExprError> {
+        // A call without its operands is refused by count, as the
+        // expression language refuses it (paritysuite partiqlFunctions).
+        let wanted = match name {
+            "attribute_exists" | "attribute_not_exists" | "size" => 1,
+            _ => 2,
+        };
+        if args.is_empty() || (args.len() != wanted && name != "size") {
+            return Err(invalid(format!(
+                "Incorrect number of operands for operator or function; operator or function: {name}, number of operands: {}",
+                args.len()
+            )));
+        }
         let args = args.iter().map(|a| self.operand(a)).collect::<Result<Vec<_>, _>>()?;
         Ok(format!("{name}({})", args.join(", ")))
     }
