@@ -396,3 +396,12 @@ fn a_function_without_operands_is_refused_by_count() {
         "Incorrect number of operands for operator or function; operator or function: begins_with, number of operands: 1"
     );
 }
+
+#[test]
+fn a_condition_function_compared_with_a_boolean_is_that_condition() {
+    let keys = Keys::table("pk", None);
+    let p = planned("SELECT * FROM t WHERE pk = 'a' AND attribute_exists(ss) = true", &[], &keys, None);
+    assert_eq!(p.body["FilterExpression"].as_str().map(|f| f.starts_with("attribute_exists(")), Some(true), "{:?}", p.body);
+    let p = planned("SELECT * FROM t WHERE pk = 'a' AND attribute_exists(ss) = false", &[], &keys, None);
+    assert_eq!(p.body["FilterExpression"].as_str().map(|f| f.starts_with("NOT attribute_exists(")), Some(true), "{:?}", p.body);
+}

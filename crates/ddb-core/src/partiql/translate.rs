@@ -187,6 +187,15 @@ impl Emitter {
                 Ok(wrap(s, ctx == Ctx::Not))
             }
             Expr::Not(x) => Ok(format!("NOT {}", self.cond(x, Ctx::Not)?)),
+            // A condition function compared with a boolean is that
+            // condition (or its negation), as DynamoDB reads it
+            // (paritysuite whereFunctions: `attribute_exists(ss) = true`).
+            Expr::Compare(op @ (CmpOp::Eq | CmpOp::Ne), l, r) if boolean_test(l, r).is_some() => {
+                let (call, truth) = boolean_test(l, r).ok_or_else(|| invalid("unreachable"))?;
+                let holds = truth == (*op == CmpOp::Eq);
+                let c = self.cond(call, Ctx::Not)?;
+                Ok(if holds { c } else { format!("NOT {c}") })
+            }
             Expr::Compare(op, l, r) => Ok(format!("{} {} {}", self.operand(l)?, op.symbol(), self.operand(r)?)),
             Expr::Between(x, lo, hi) => Ok(format!(
                 "{} BETWEEN {} AND {}",
@@ -552,6 +561,20 @@ fn insert(i: &Insert, table: &Keys) -> Result<Plan, ExprError> {
         body: Value::Object(body),
         renames: Vec::new(),
     })
+}
+
+/// A condition function on one side and a boolean literal on the other:
+/// the call and the literal.
+fn boolean_test<'e>(l: &'e Expr, r: &'e Expr) -> Option<(&'e Expr, bool)> {
+    match (l, r) {
+        (c @ Expr::Call(name, ..), Expr::Value(AttributeValue::Bool(b)))
+        | (Expr::Value(AttributeValue::Bool(b)), c @ Expr::Call(name, ..))
+            if is_condition_function(name) =>
+        {
+            Some((c, *b))
+        }
+        _ => None,
+    }
 }
 
 /// `SET path = set_add(path, <<…>>)` (or `set_delete`); errors point at
