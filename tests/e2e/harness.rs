@@ -259,6 +259,19 @@ async fn start_data_plane(
 
 /// The value of the Prometheus sample `name{labels}` in `exposition`
 /// (labels as the text format writes them, in name order), if present.
+/// Creates an on-demand table keyed by one string attribute, `pk`.
+pub async fn create_pk_table(c: &aws_sdk_dynamodb::Client, name: &str) {
+    use aws_sdk_dynamodb::types::{AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType};
+    c.create_table()
+        .table_name(name)
+        .attribute_definitions(AttributeDefinition::builder().attribute_name("pk").attribute_type(ScalarAttributeType::S).build().unwrap())
+        .key_schema(KeySchemaElement::builder().attribute_name("pk").key_type(KeyType::Hash).build().unwrap())
+        .billing_mode(BillingMode::PayPerRequest)
+        .send()
+        .await
+        .unwrap();
+}
+
 pub fn sample(exposition: &str, name: &str, labels: &str) -> Option<f64> {
     let series = format!("{name}{{{labels}}} ");
     exposition

@@ -516,14 +516,7 @@ async fn sets_come_back_in_dynamodb_order() {
 async fn update_item_is_sized_by_its_statement() {
     let st = Stack::start().await;
     let c = st.client();
-    c.create_table()
-        .table_name("Sized")
-        .attribute_definitions(AttributeDefinition::builder().attribute_name("pk").attribute_type(ScalarAttributeType::S).build().unwrap())
-        .key_schema(KeySchemaElement::builder().attribute_name("pk").key_type(KeyType::Hash).build().unwrap())
-        .billing_mode(BillingMode::PayPerRequest)
-        .send()
-        .await
-        .unwrap();
+    crate::harness::create_pk_table(&c, "Sized").await;
     // Key "pk"+"K" is 3 bytes, "b" 1: the statement is 3 + 19 + 1 + pad,
     // the finished item 4 + pad.
     let update = |pad: usize| {

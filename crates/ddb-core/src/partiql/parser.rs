@@ -355,31 +355,33 @@ impl Parser<'_> {
     }
 
     fn update(&mut self) -> Result<Update, ExprError> {
-        let (table, index) = self.source()?;
-        self.no_alias(&["SET", "REMOVE"])?;
-        if index.is_some() {
-            return Err(invalid("This operation is not supported on an index"));
-        }
-        let actions = self.update_actions()?;
-        let filter = if self.eat_kw("WHERE") { Some(self.expr()?) } else { None };
-        let returning = self.returning()?;
-        Ok(Update {
-            table,
-            actions,
-            filter,
-            returning,
-        })
+        self.update_in(false)
     }
 
     /// The FROM-first form of UPDATE: `FROM t [WHERE …] SET …|REMOVE …
     /// [RETURNING …]` (the WHERE comes before the clauses, and only there).
     fn update_named_first(&mut self) -> Result<Update, ExprError> {
+        self.update_in(true)
+    }
+
+    /// An UPDATE after its first keyword, its WHERE before or after the
+    /// SET and REMOVE clauses.
+    fn update_in(&mut self, where_first: bool) -> Result<Update, ExprError> {
         let (table, index) = self.source()?;
+        if !where_first {
+            self.no_alias(&["SET", "REMOVE"])?;
+        }
         if index.is_some() {
             return Err(invalid("This operation is not supported on an index"));
         }
-        let filter = if self.eat_kw("WHERE") { Some(self.expr()?) } else { None };
+        let mut filter = None;
+        if where_first && self.eat_kw("WHERE") {
+            filter = Some(self.expr()?);
+        }
         let actions = self.update_actions()?;
+        if !where_first && self.eat_kw("WHERE") {
+            filter = Some(self.expr()?);
+        }
         let returning = self.returning()?;
         Ok(Update {
             table,
