@@ -19,6 +19,7 @@
 
 pub mod ast;
 pub mod lexer;
+mod overlap;
 pub mod parser;
 pub mod token;
 pub mod translate;

@@ -405,3 +405,38 @@ fn a_condition_function_compared_with_a_boolean_is_that_condition() {
     let p = planned("SELECT * FROM t WHERE pk = 'a' AND attribute_exists(ss) = false", &[], &keys, None);
     assert_eq!(p.body["FilterExpression"].as_str().map(|f| f.starts_with("NOT attribute_exists(")), Some(true), "{:?}", p.body);
 }
+
+#[test]
+fn or_branches_may_not_overlap_on_the_sort_key() {
+    // paritysuite partiqlGrammar and whereOverlap (AWS, 2026), and
+    // emulator suites' records of DynamoDB.
+    let overlapping = "Overlapping conditions with range keys are not supported in where clause";
+    for where_ in [
+        "pk = 'a' AND x = '1' OR pk = 'a' AND sk = '2'",
+        "pk = 'a' AND x <> '1' OR pk = 'a' AND sk = '2'",
+        "pk IN ['a', 'a']",
+        "pk = 'a' OR pk = 'a'",
+        "pk = 'a' AND (sk > '0' OR sk < '5')",
+        "pk = 'a' AND (sk = '1' OR flag = 'two')",
+        "(pk = 'a' AND flag = 'one') OR (pk = 'a' AND flag = 'two')",
+        "pk = 'a' AND (begins_with(sk, 'ab') OR sk = 'abc')",
+    ] {
+        assert_eq!(err(&format!("SELECT * FROM t WHERE {where_}"), &[]), overlapping, "{where_}");
+    }
+    let keys = Keys::table("pk", Some("sk"));
+    for where_ in [
+        "pk = 'a' AND (sk = '1' OR sk = '2')",
+        "pk = 'a' AND sk IN ['1', '2']",
+        "pk = 'a' AND (sk < '1' OR sk > '1' OR sk = '1')",
+        "pk = 'a' OR sk = '1'",
+        "pk = 'a' OR pk = 'b'",
+        "pk = 'a' AND NOT sk = '1' OR pk = 'a' AND sk = '2'",
+        "pk = 'a' AND sk <> '1' OR pk = 'a' AND sk = '2'",
+        "pk = 'a' AND NOT begins_with(sk, 'x') OR pk = 'a' AND sk = '2'",
+        "pk = 'a' OR pk = 'a' AND NOT sk = '1'",
+        "pk = 'a' AND (begins_with(sk, 'ab') OR sk = 'ac')",
+        "pk = 'a' AND (sk BETWEEN '1' AND '3' OR sk > '3')",
+    ] {
+        planned(&format!("SELECT * FROM t WHERE {where_}"), &[], &keys, None);
+    }
+}

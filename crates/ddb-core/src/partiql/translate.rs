@@ -379,6 +379,9 @@ fn projection(s: &Select, em: &mut Emitter, body: &mut Map<String, Value>) -> Ve
 
 fn select(s: &Select, table: &Keys, index: Option<&Keys>) -> Result<Plan, ExprError> {
     let keys = index.unwrap_or(table);
+    if let Some(filter) = &s.filter {
+        super::overlap::check(filter, keys)?;
+    }
     let conj = s.filter.as_ref().map(conjuncts).unwrap_or_default();
     let mut used = vec![false; conj.len()];
     let mut key_parts: Vec<usize> = Vec::new();
