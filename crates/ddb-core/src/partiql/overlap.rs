@@ -1,11 +1,12 @@
 //! DynamoDB refuses a SELECT whose OR branches read overlapping sort-key
 //! ranges of one partition: `Overlapping conditions with range keys are
-//! not supported in where clause` (`pk = 'a' OR pk = 'a'`, `pk IN ['a',
-//! 'a']`, `pk = 'a' AND (sk > '0' OR sk < '5')`, `pk = 'a' AND (sk = '1'
-//! OR x = '2')`). Only a WHERE clause whose every branch pins the
-//! partition is checked (otherwise the read is a scan), and a branch whose
-//! sort-key condition is negated or written with `<>` is left out
-//! (paritysuite partiqlGrammar and whereOverlap, AWS 2026).
+//! not supported in where clause` (`pk = 'a' AND (sk > '0' OR sk < '5')`,
+//! `pk = 'a' AND (sk = '1' OR x = '2')`). Only a WHERE clause whose every
+//! branch pins the partition is checked (otherwise the read is a scan), a
+//! pair is only refused when one of its branches has a sort-key
+//! condition, and a branch whose sort-key condition is negated or written
+//! with `<>` is left out (paritysuite partiqlGrammar, whereOverlap and
+//! whereFunctions, AWS 2026).
 
 use std::cmp::Ordering;
 
@@ -138,15 +139,18 @@ impl KeyValue {
 /// A bound and whether it includes its value.
 type Bound = (KeyValue, bool);
 
-/// The sort-key values a branch reads (unbounded ends are `None`).
+/// The sort-key values a branch reads (unbounded ends are `None`), and
+/// whether the branch has a sort-key condition at all.
 #[derive(Clone, Default)]
 struct Range {
     lower: Option<Bound>,
     upper: Option<Bound>,
+    keyed: bool,
 }
 
 impl Range {
     fn raise(&mut self, b: Bound) {
+        self.keyed = true;
         let tighter = match &self.lower {
             None => true,
             Some((v, inc)) => match b.0.cmp(v) {
@@ -161,6 +165,7 @@ impl Range {
     }
 
     fn lower_to(&mut self, b: Bound) {
+        self.keyed = true;
         let tighter = match &self.upper {
             None => true,
             Some((v, inc)) => match b.0.cmp(v) {
@@ -189,8 +194,13 @@ impl Range {
         }
     }
 
+    /// Two branches overlap when one of them has a sort-key condition and
+    /// their ranges share a value (branches on the partition alone, as in
+    /// `pk = 'a' AND (f(x) OR f(y))`, are accepted: paritysuite
+    /// whereFunctions).
     fn overlaps(&self, other: &Range) -> bool {
-        Range::meets(&self.lower, &self.upper)
+        (self.keyed || other.keyed)
+            && Range::meets(&self.lower, &self.upper)
             && Range::meets(&other.lower, &other.upper)
             && Range::meets(&self.lower, &other.upper)
             && Range::meets(&other.lower, &self.upper)
