@@ -117,6 +117,11 @@ impl ValidationErrors {
         self.0.push(message);
     }
 
+    /// The violations, in order.
+    pub fn messages(&self) -> &[String] {
+        &self.0
+    }
+
     /// Ok when nothing was pushed.
     pub fn into_result(self) -> Result<(), ValidationErrors> {
         if self.0.is_empty() {

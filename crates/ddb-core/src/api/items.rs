@@ -140,7 +140,19 @@ fn read_constraints(op: ItemOp, body: &Value) -> Result<(), ValidationErrors> {
     } else {
         attributes_to_get(&mut c, body);
     }
-    c.finish()
+    let result = c.finish();
+    // A Query whose only fault is its Limit names the member as DynamoDB's
+    // current validation does, without the value (paritysuite query and
+    // other records of DynamoDB, 2026); aggregated reports keep the old
+    // form.
+    if let (ItemOp::Query, Err(e), Some(n)) = (op, &result, int("Limit")) {
+        if n < 1 && e.messages().len() == 1 {
+            let mut one = ValidationErrors::default();
+            one.push("Value at 'Limit' failed to satisfy constraint: Member must have value greater than or equal to 1".into());
+            return Err(one);
+        }
+    }
+    result
 }
 
 /// AttributesToGet, when given, names at least one attribute.
@@ -243,6 +255,16 @@ mod tests {
 mod empty_name_tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn a_query_with_only_a_bad_limit_names_the_member() {
+        let e = constraints(ItemOp::Query, &json!({"TableName": "tbl", "Limit": 0})).unwrap_err().to_string();
+        assert_eq!(e, "1 validation error detected: Value at 'Limit' failed to satisfy constraint: Member must have value greater than or equal to 1");
+        let e = constraints(ItemOp::Scan, &json!({"TableName": "tbl", "Limit": 0})).unwrap_err().to_string();
+        assert_eq!(e, "1 validation error detected: Value '0' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1");
+        let e = constraints(ItemOp::Query, &json!({"TableName": "tb;", "Limit": 0})).unwrap_err().to_string();
+        assert!(e.starts_with("2 validation errors detected: ") && e.contains("Value '0' at 'limit'"), "{e}");
+    }
 
     #[test]
     fn an_empty_table_name_breaks_only_its_minimum_length() {
