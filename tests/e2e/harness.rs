@@ -260,7 +260,10 @@ async fn start_data_plane(
 /// The value of the Prometheus sample `name{labels}` in `exposition`
 /// (labels as the text format writes them, in name order), if present.
 /// Creates an on-demand table keyed by one string attribute, `pk`.
-pub async fn create_pk_table(c: &aws_sdk_dynamodb::Client, name: &str) {
+pub async fn create_pk_table(
+    c: &aws_sdk_dynamodb::Client,
+    name: &str,
+) -> aws_sdk_dynamodb::operation::create_table::CreateTableOutput {
     use aws_sdk_dynamodb::types::{AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType};
     c.create_table()
         .table_name(name)
@@ -269,7 +272,7 @@ pub async fn create_pk_table(c: &aws_sdk_dynamodb::Client, name: &str) {
         .billing_mode(BillingMode::PayPerRequest)
         .send()
         .await
-        .unwrap();
+        .unwrap()
 }
 
 pub fn sample(exposition: &str, name: &str, labels: &str) -> Option<f64> {

@@ -6,8 +6,7 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::error::ProvideErrorMetadata;
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue as Av, BillingMode, Get, KeySchemaElement, KeyType, KeysAndAttributes, PutRequest,
-    ScalarAttributeType, TransactGetItem, TransactWriteItem, Update, WriteRequest,
+    AttributeValue as Av, Get, KeysAndAttributes, PutRequest, TransactGetItem, TransactWriteItem, Update, WriteRequest,
 };
 
 use crate::harness::Stack;
@@ -20,14 +19,7 @@ fn key(pk: &str) -> HashMap<String, Av> {
 async fn table_arns_work_where_table_names_go() {
     let st = Stack::start().await;
     let c = st.client();
-    c.create_table()
-        .table_name("Tbl")
-        .attribute_definitions(AttributeDefinition::builder().attribute_name("pk").attribute_type(ScalarAttributeType::S).build().unwrap())
-        .key_schema(KeySchemaElement::builder().attribute_name("pk").key_type(KeyType::Hash).build().unwrap())
-        .billing_mode(BillingMode::PayPerRequest)
-        .send()
-        .await
-        .unwrap();
+    crate::harness::create_pk_table(&c, "Tbl").await;
     let described = c.describe_table().table_name("Tbl").send().await.unwrap();
     let arn = described.table().unwrap().table_arn().unwrap().to_owned();
     assert!(arn.starts_with("arn:aws:dynamodb:us-east-1:") && arn.ends_with(":table/Tbl"), "{arn}");

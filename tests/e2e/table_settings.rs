@@ -11,15 +11,7 @@ use aws_sdk_dynamodb::Client;
 use crate::harness::Stack;
 
 async fn create(client: &Client, name: &str) -> aws_sdk_dynamodb::operation::create_table::CreateTableOutput {
-    client
-        .create_table()
-        .table_name(name)
-        .attribute_definitions(AttributeDefinition::builder().attribute_name("pk").attribute_type(ScalarAttributeType::S).build().unwrap())
-        .key_schema(KeySchemaElement::builder().attribute_name("pk").key_type(KeyType::Hash).build().unwrap())
-        .billing_mode(BillingMode::PayPerRequest)
-        .send()
-        .await
-        .unwrap()
+    crate::harness::create_pk_table(client, name).await
 }
 
 #[tokio::test]

@@ -55,12 +55,9 @@ impl Values {
 
     /// A bad value in an item, a key or a legacy condition.
     pub fn error(self, e: ValueError) -> ApiError {
-        match e {
-            // Messages that list their constraints already keep their count.
-            ValueError::Validation(m) if self == Values::Enveloped && !m.starts_with(|c: char| c.is_ascii_digit()) => {
-                ApiError::constraint(m)
-            }
-            other => other.into(),
+        match self {
+            Values::Enveloped => as_constraint(e.into()),
+            Values::Current | Values::Older => e.into(),
         }
     }
 
@@ -86,6 +83,15 @@ impl Values {
                 "1 validation error detected: Value null at '{member}' failed to satisfy constraint: Member must not be null"
             ))),
         }
+    }
+}
+
+/// A ValidationException as one failed constraint (`1 validation error
+/// detected: …`), unless it lists its constraints already.
+pub fn as_constraint(e: ApiError) -> ApiError {
+    match e {
+        ApiError::Validation(m) if !m.starts_with(|c: char| c.is_ascii_digit()) => ApiError::constraint(m),
+        other => other,
     }
 }
 

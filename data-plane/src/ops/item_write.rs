@@ -103,10 +103,7 @@ impl Write {
     /// as these operations answer it: a ValidationException becomes one
     /// failed constraint (unless it already lists its constraints).
     fn envelope(self, e: ApiError) -> ApiError {
-        match e {
-            ApiError::Validation(m) if !m.starts_with(|c: char| c.is_ascii_digit()) => ApiError::constraint(m),
-            other => other,
-        }
+        crate::items::request::as_constraint(e)
     }
 
     /// An expression error as this operation answers it.

@@ -151,32 +151,12 @@ struct Range {
 impl Range {
     fn raise(&mut self, b: Bound) {
         self.keyed = true;
-        let tighter = match &self.lower {
-            None => true,
-            Some((v, inc)) => match b.0.cmp(v) {
-                Some(Ordering::Greater) => true,
-                Some(Ordering::Equal) => *inc && !b.1,
-                _ => false,
-            },
-        };
-        if tighter {
-            self.lower = Some(b);
-        }
+        tighten(&mut self.lower, b, Ordering::Greater);
     }
 
     fn lower_to(&mut self, b: Bound) {
         self.keyed = true;
-        let tighter = match &self.upper {
-            None => true,
-            Some((v, inc)) => match b.0.cmp(v) {
-                Some(Ordering::Less) => true,
-                Some(Ordering::Equal) => *inc && !b.1,
-                _ => false,
-            },
-        };
-        if tighter {
-            self.upper = Some(b);
-        }
+        tighten(&mut self.upper, b, Ordering::Less);
     }
 
     /// True when `lo` lies at or below `hi` (both present), i.e. the two
@@ -204,6 +184,22 @@ impl Range {
             && Range::meets(&other.lower, &other.upper)
             && Range::meets(&self.lower, &other.upper)
             && Range::meets(&other.lower, &self.upper)
+    }
+}
+
+/// Replaces the bound in `slot` with `b` when `b` is tighter: further in
+/// the direction `inward`, or at the same value but exclusive.
+fn tighten(slot: &mut Option<Bound>, b: Bound, inward: Ordering) {
+    let tighter = match slot {
+        None => true,
+        Some((v, inc)) => match b.0.cmp(v) {
+            Some(Ordering::Equal) => *inc && !b.1,
+            Some(o) => o == inward,
+            None => false,
+        },
+    };
+    if tighter {
+        *slot = Some(b);
     }
 }
 
