@@ -39,6 +39,11 @@ pub struct Config {
     /// Block cache shared by every tenant's storage on this node, in MiB.
     #[serde(default = "default_cache_mib")]
     pub block_cache_mib: u64,
+    /// Row cache shared by every tenant's storage on this node, in MiB: the
+    /// latest value of recently read items, so a point read of a hot item
+    /// skips the storage tree (0 turns it off).
+    #[serde(default = "default_row_cache_mib")]
+    pub row_cache_mib: u64,
     /// Largest item collection of a table with local secondary indexes,
     /// in bytes (DynamoDB's 10 GB; smaller values are for tests).
     #[serde(default = "default_collection_limit")]
@@ -63,6 +68,9 @@ fn default_max_open() -> usize {
 }
 fn default_cache_mib() -> u64 {
     256
+}
+fn default_row_cache_mib() -> u64 {
+    128
 }
 fn default_collection_limit() -> u64 {
     crate::items::store::ITEM_COLLECTION_LIMIT
@@ -100,6 +108,7 @@ impl Config {
             sync: default_sync(),
             max_open_tenants: default_max_open(),
             block_cache_mib: default_cache_mib(),
+            row_cache_mib: default_row_cache_mib(),
             item_collection_limit_bytes: default_collection_limit(),
             ttl_sweep_secs: default_ttl_sweep(),
         }
@@ -132,6 +141,9 @@ impl Config {
         }
         if self.block_cache_mib == 0 || self.block_cache_mib > 1 << 20 {
             return Err("block_cache_mib must be between 1 and 1048576".into());
+        }
+        if self.row_cache_mib > 1 << 20 {
+            return Err("row_cache_mib must be at most 1048576".into());
         }
         if self.ttl_sweep_secs == 0 {
             return Err("ttl_sweep_secs must be at least 1".into());

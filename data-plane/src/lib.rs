@@ -87,6 +87,11 @@ impl DataPlane {
         store_config.engine.shared_cache = Some(storage::BlockCache::with_capacity_bytes(
             config.block_cache_mib.saturating_mul(1024 * 1024),
         ));
+        store_config.engine.row_cache = (config.row_cache_mib > 0)
+            .then(|| {
+                storage::RowCache::with_capacity_bytes(config.row_cache_mib.saturating_mul(1024 * 1024))
+                    .with_write_through(items::layout::is_item_key)
+            });
         let tenants = Arc::new(storage::TenantStore::open(store_config)?);
         let client_tokens = Arc::new(ops::ClientTokens::default());
         let catalog = Arc::new(ArcSwapOption::empty());

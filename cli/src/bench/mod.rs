@@ -20,8 +20,9 @@
 //! default 2 workers) so client and servers compete for the cores the way
 //! separate processes would, and the ceiling and the data plane are driven
 //! under the same conditions. For each concurrency and workload the
-//! ceiling runs first, then the target, each for the warm-up plus
-//! `--duration` on fresh connections.
+//! ceiling and the target take turns for `--rounds` rounds (default 3),
+//! each round a warm-up plus `--duration` ÷ rounds on fresh connections;
+//! the rounds add up, so a slow spell of a shared machine weighs on both.
 
 mod ceiling;
 mod conn;
@@ -85,6 +86,11 @@ pub struct BenchArgs {
     /// Unmeasured warm-up before each measured run.
     #[arg(long, default_value = "1s", value_parser = parse_duration)]
     pub warmup: Duration,
+    /// Rounds per workload and concurrency: the ceiling and the target take
+    /// turns, each measured for `--duration` ÷ rounds per round, and the
+    /// rounds add up, so a slow spell of a shared machine weighs on both.
+    #[arg(long, default_value_t = 3)]
+    pub rounds: u32,
     /// Number of distinct keys (items), 10 per partition.
     #[arg(long, default_value_t = 100_000)]
     pub keys: u64,
@@ -148,6 +154,7 @@ struct Plan {
     concurrency: Vec<usize>,
     warmup: Duration,
     duration: Duration,
+    rounds: u32,
     preload: bool,
     delete_table: bool,
 }
@@ -161,6 +168,9 @@ fn validate(args: &BenchArgs) -> anyhow::Result<()> {
     }
     if args.duration.is_zero() {
         bail!("--duration must be positive");
+    }
+    if !(1..=100).contains(&args.rounds) {
+        bail!("--rounds must be 1..=100");
     }
     if !(1..=64).contains(&args.client_threads) {
         bail!("--client-threads must be 1..=64");
@@ -183,13 +193,14 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     };
     let keys = Arc::new(KeySpace::new(&table, args.keys, ITEMS_PER_PARTITION, args.item_size)?);
     let runs = args.workloads.len() * args.concurrency.len() * 2;
+    let rounds = args.rounds as usize;
     eprintln!(
-        "dynastore bench: {} workloads × {:?} connections, {runs} runs of {:?} + {:?} warm-up (~{} s), {} cores",
+        "dynastore bench: {} workloads × {:?} connections, {runs} runs of {:?} in {rounds} rounds, each after {:?} warm-up (~{} s), {} cores",
         args.workloads.len(),
         args.concurrency,
         args.duration,
         args.warmup,
-        (args.duration + args.warmup).as_secs_f64().ceil() as usize * runs,
+        (args.duration.as_secs_f64() + args.warmup.as_secs_f64() * rounds as f64).ceil() as usize * runs,
         std::thread::available_parallelism().map(std::num::NonZero::get).unwrap_or(1),
     );
 
@@ -231,6 +242,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         concurrency: args.concurrency.clone(),
         warmup: args.warmup,
         duration: args.duration,
+        rounds: args.rounds,
         preload: !args.skip_preload,
         delete_table: stack.is_none() && !args.keep_table,
     };
@@ -254,11 +266,12 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     let stopped_ceiling = tokio::time::timeout(Duration::from_secs(10), ceiling.stop()).await;
     let rows = generator.context("the generator thread failed")??;
     println!(
-        "\nTarget: {description}. Ceiling: bare axum server parsing the JSON body. {} items of {} bytes ({} partitions × {ITEMS_PER_PARTITION}); {:?} measured per run after {:?} warm-up; generator on {threads} threads; {} cores shared; 1-minute load average {} before, {} after (other work on the machine skews every figure).\n",
+        "\nTarget: {description}. Ceiling: bare axum server parsing the JSON body. {} items of {} bytes ({} partitions × {ITEMS_PER_PARTITION}); {:?} measured per run in {} alternating rounds, each after {:?} warm-up; generator on {threads} threads; {} cores shared; 1-minute load average {} before, {} after (other work on the machine skews every figure).\n",
         args.keys,
         args.item_size,
         args.keys / ITEMS_PER_PARTITION,
         args.duration,
+        args.rounds,
         args.warmup,
         std::thread::available_parallelism().map(std::num::NonZero::get).unwrap_or(1),
         load_before,
@@ -316,19 +329,31 @@ async fn drive_table(plan: &Plan) -> anyhow::Result<Vec<Row>> {
                 workload: *w,
                 clients,
                 warmup: plan.warmup,
-                duration: plan.duration,
+                duration: plan.duration / plan.rounds.max(1),
             };
-            let ceiling = workload::run(&spec(&plan.ceiling), &plan.keys).await?;
+            // The ceiling and the target take turns, so both see the
+            // machine's slow and fast spells.
+            let mut ceiling: Option<workload::RunResult> = None;
+            let mut measured: Option<workload::RunResult> = None;
+            for _ in 0..plan.rounds.max(1) {
+                let c = workload::run(&spec(&plan.ceiling), &plan.keys).await?;
+                add_round(&mut ceiling, c);
+                if let Probe::Available = probe {
+                    let r = workload::run(&spec(&plan.target), &plan.keys).await?;
+                    add_round(&mut measured, r);
+                }
+            }
+            let ceiling = ceiling.unwrap_or_default();
             eprintln!(
                 "{:>11} × {clients:>3}: ceiling {:>9.0} ops/s, p99 {:.3} ms",
                 w.label(),
                 ceiling.ops_per_sec(),
                 ceiling.hist.quantile(0.99) as f64 / 1e6
             );
-            let target = match probe {
-                Probe::NotAvailable(why) => Outcome::NotAvailable(why.clone()),
-                Probe::Available => {
-                    let r = workload::run(&spec(&plan.target), &plan.keys).await?;
+            let target = match (probe, measured) {
+                (Probe::NotAvailable(why), _) => Outcome::NotAvailable(why.clone()),
+                (Probe::Available, r) => {
+                    let r = r.unwrap_or_default();
                     eprintln!(
                         "{:>11} × {clients:>3}: target  {:>9.0} ops/s, p99 {:.3} ms, {} errors",
                         w.label(),
@@ -348,6 +373,14 @@ async fn drive_table(plan: &Plan) -> anyhow::Result<Vec<Row>> {
         }
     }
     Ok(rows)
+}
+
+/// Adds a round to what the earlier rounds measured.
+fn add_round(total: &mut Option<workload::RunResult>, round: workload::RunResult) {
+    match total {
+        Some(t) => t.add_round(round),
+        None => *total = Some(round),
+    }
 }
 
 #[cfg(test)]

@@ -258,6 +258,20 @@ impl RunResult {
         }
     }
 
+    /// Adds another round of the same workload and concurrency: counts,
+    /// latencies, windows and CPU add up.
+    pub fn add_round(&mut self, other: RunResult) {
+        self.window += other.window;
+        self.cpu = match (self.cpu, other.cpu) {
+            (Some(a), Some(b)) => Some(CpuSpent {
+                server: a.server + b.server,
+                client: a.client + b.client,
+            }),
+            _ => None,
+        };
+        self.merge(other);
+    }
+
     fn merge(&mut self, other: RunResult) {
         self.ok += other.ok;
         self.errors += other.errors;

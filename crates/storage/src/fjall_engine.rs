@@ -45,6 +45,7 @@ use crate::engine::{
     range_is_empty, validate_key, BatchOp, Direction, Engine, KeyValue, KvIter, Snapshot,
     SyncPolicy, WriteBatch,
 };
+use crate::row_cache::RowCache;
 use crate::Result;
 use bytes::Bytes;
 use fjall::{Database, Keyspace, KeyspaceCreateOptions, PersistMode, Readable};
@@ -79,6 +80,9 @@ pub struct FjallOptions {
     pub max_cached_files: usize,
     /// Journal size that forces memtables to be flushed (at least 64 MiB).
     pub max_journal_bytes: u64,
+    /// One row cache (latest values of point-read keys) for every database
+    /// opened with these options; `None`: point reads go to the tree.
+    pub row_cache: Option<RowCache>,
 }
 
 impl Default for FjallOptions {
@@ -93,6 +97,7 @@ impl Default for FjallOptions {
             max_memtable_bytes: 8 * 1024 * 1024,
             max_cached_files: 16,
             max_journal_bytes: MIN_JOURNAL_BYTES,
+            row_cache: None,
         }
     }
 }
@@ -159,6 +164,8 @@ struct Inner {
     /// While a commit is in flight, the lowest sequence number its batch can
     /// have; `u64::MAX` otherwise.
     in_flight_floor: AtomicU64,
+    /// The node's row cache and this database's number in it.
+    rows: Option<(RowCache, u64)>,
     path: PathBuf,
     _close_notice: Option<CloseNotice>,
 }
@@ -212,6 +219,7 @@ impl FjallEngine {
                 last_sync: Mutex::new(Instant::now()),
                 commit_lock: Mutex::new(()),
                 in_flight_floor: AtomicU64::new(u64::MAX),
+                rows: options.row_cache.as_ref().map(|c| (c.clone(), c.new_owner())),
                 path: path.to_path_buf(),
                 _close_notice: notice(),
             }),
@@ -292,6 +300,17 @@ impl Engine for FjallEngine {
         let keyspace = &self.inner.keyspace;
         let mut batch = fjall::OwnedWriteBatch::with_capacity(self.inner.db.clone(), ops.len())
             .durability(Some(self.persist_mode()));
+        // The batch's keys and new values, as the row cache names them.
+        let cached: Vec<(Vec<u8>, Option<Bytes>)> = match &self.inner.rows {
+            Some((_, owner)) => ops
+                .iter()
+                .map(|op| match op {
+                    BatchOp::Put(key, value) => (RowCache::key(*owner, key), Some(value.clone())),
+                    BatchOp::Delete(key) => (RowCache::key(*owner, key), None),
+                })
+                .collect(),
+            None => Vec::new(),
+        };
         for op in ops {
             match op {
                 BatchOp::Put(key, value) => batch.insert(keyspace, key, value),
@@ -299,11 +318,22 @@ impl Engine for FjallEngine {
             }
         }
         let _serial = self.inner.commit_lock.lock().unwrap_or_else(PoisonError::into_inner);
+        let begun = self
+            .inner
+            .rows
+            .as_ref()
+            .map(|(rows, _)| rows.begin_write(cached.iter().map(|(k, _)| k.as_slice())));
         self.inner
             .in_flight_floor
             .store(self.inner.db.seqno(), AtomicOrdering::SeqCst);
         let committed = batch.commit();
         self.inner.in_flight_floor.store(u64::MAX, AtomicOrdering::SeqCst);
+        if let (Some((rows, _)), Some(begun)) = (&self.inner.rows, begun) {
+            // A failed commit leaves the engine's values unknown: the keys
+            // stay out of the cache.
+            let ok = committed.is_ok();
+            rows.end_write(&begun, cached.iter().map(|(k, v)| (k.as_slice(), v.as_ref().filter(|_| ok))));
+        }
         committed?;
         Ok(())
     }
@@ -318,11 +348,25 @@ impl Engine for FjallEngine {
         Ok(())
     }
 
+    /// The latest value, from the row cache when it holds the key.
     fn get(&self, key: &[u8]) -> Result<Option<Bytes>> {
         if validate_key(key).is_err() {
             return Ok(None);
         }
-        Ok(self.inner.keyspace.get(key)?.map(Bytes::from))
+        let Some((rows, owner)) = &self.inner.rows else {
+            return Ok(self.inner.keyspace.get(key)?.map(Bytes::from));
+        };
+        let cache_key = RowCache::key(*owner, key);
+        match rows.get(&cache_key) {
+            Ok(value) => Ok(Some(value)),
+            Err(miss) => {
+                let value = self.inner.keyspace.get(key)?.map(Bytes::from);
+                if let Some(v) = &value {
+                    rows.fill(miss, &cache_key, v);
+                }
+                Ok(value)
+            }
+        }
     }
 }
 

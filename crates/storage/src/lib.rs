@@ -23,6 +23,7 @@ mod error;
 pub mod fjall_engine;
 pub mod format;
 pub mod memory;
+pub mod row_cache;
 pub mod tenants;
 
 // Test code: a failed assertion is how it reports.
@@ -37,6 +38,7 @@ pub use engine::{
 pub use error::{Error, Result};
 pub use fjall_engine::{BlockCache, FjallEngine, FjallOptions};
 pub use memory::MemoryEngine;
+pub use row_cache::RowCache;
 pub use tenants::{TenantStore, TenantStoreConfig};
 
 #[cfg(test)]

@@ -32,6 +32,18 @@ pub fn items_prefix(table_id: &str) -> Vec<u8> {
     k
 }
 
+/// True for an item's storage key (not an index entry, a change record or
+/// a counter): the row cache keeps written items.
+pub fn is_item_key(key: &[u8]) -> bool {
+    let Some(rest) = key.strip_prefix(b"t") else {
+        return false;
+    };
+    rest.iter()
+        .position(|&b| b == b'/')
+        .and_then(|slash| rest.get(slash + 1))
+        .is_some_and(|&b| b == b'i')
+}
+
 /// The prefix of the items of one partition.
 pub fn partition_prefix(table_id: &str, partition: &AttributeValue) -> Result<Vec<u8>, ddb_core::key::KeyError> {
     let mut pk = Vec::with_capacity(32);
@@ -69,6 +81,21 @@ pub fn prefix_end(prefix: &[u8]) -> Option<Vec<u8>> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn item_keys_are_told_from_other_keys() {
+        use super::*;
+        let pk = AttributeValue::S("p".into());
+        assert!(is_item_key(&item_key("tbl1", &pk, None).unwrap()));
+        assert!(!is_item_key(&index_prefix_for_test()));
+        assert!(!is_item_key(b"c\x00\x01"));
+        assert!(!is_item_key(b"stbl1/i"));
+        assert!(!is_item_key(b"t"));
+    }
+
+    fn index_prefix_for_test() -> Vec<u8> {
+        crate::items::index::index_prefix("tbl1", "gsi")
+    }
+
     use super::*;
 
     #[test]

@@ -48,6 +48,65 @@ impl Engine for TempFjall {
 
 crate::conformance_tests!(TempFjall::new());
 
+/// The same suite with a row cache small enough to evict.
+mod with_row_cache {
+    use super::*;
+
+    fn make() -> TempFjall {
+        let dir = tempfile::tempdir().unwrap();
+        let options = FjallOptions {
+            row_cache: Some(RowCache::with_capacity_bytes(256 * 1024)),
+            ..test_options()
+        };
+        let engine = FjallEngine::open(dir.path().join("db"), &options).unwrap();
+        TempFjall { engine, _dir: dir }
+    }
+
+    crate::conformance_tests!(make());
+
+    /// Readers racing a writer of one key never see less than the last
+    /// acknowledged write, nor go back to an older value.
+    #[test]
+    fn point_reads_are_never_stale() {
+        let e = Arc::new(make());
+        let acked = Arc::new(AtomicU64::new(0));
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let readers: Vec<_> = (0..3)
+            .map(|_| {
+                let (e, acked, stop) = (Arc::clone(&e), Arc::clone(&acked), Arc::clone(&stop));
+                std::thread::spawn(move || {
+                    let mut last = 0u64;
+                    let mut reads = 0u64;
+                    while !stop.load(AtomicOrdering::SeqCst) {
+                        let floor = acked.load(AtomicOrdering::SeqCst);
+                        let seen = e.get(b"k").unwrap().map_or(0, |v| {
+                            u64::from_be_bytes(v.as_ref().try_into().unwrap())
+                        });
+                        assert!(seen >= floor, "read {seen} after write {floor} was acknowledged");
+                        assert!(seen >= last, "read {seen} after having read {last}");
+                        last = seen;
+                        reads += 1;
+                    }
+                    reads
+                })
+            })
+            .collect();
+        for n in 1..=2_000u64 {
+            let mut batch = WriteBatch::new();
+            batch.put(&b"k"[..], n.to_be_bytes().to_vec());
+            // Other keys of the batch land in other shards.
+            batch.put(format!("other{}", n % 7).into_bytes(), vec![1u8; 10]);
+            e.write(batch).unwrap();
+            acked.store(n, AtomicOrdering::SeqCst);
+        }
+        stop.store(true, AtomicOrdering::SeqCst);
+        let reads: u64 = readers.into_iter().map(|r| r.join().unwrap()).sum();
+        assert!(reads > 100, "the readers ran ({reads} reads)");
+        let (entries, _) = e.engine.inner.rows.as_ref().unwrap().0.usage();
+        assert!(entries >= 1, "the key was cached");
+    }
+}
+
 #[test]
 fn options_below_fjall_minimums_are_raised_not_panicking() {
     let dir = tempfile::tempdir().unwrap();
@@ -59,6 +118,7 @@ fn options_below_fjall_minimums_are_raised_not_panicking() {
         max_memtable_bytes: 0,
         max_cached_files: 0,
         max_journal_bytes: 0,
+        row_cache: None,
     };
     let e = FjallEngine::open(dir.path(), &options).unwrap();
     fill(&e, 10, 0);

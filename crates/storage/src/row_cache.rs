@@ -1,0 +1,369 @@
+//! The row cache: the latest value of recently read keys, shared by every
+//! database of a node under one byte budget, so a point read of a hot key
+//! costs a hash lookup instead of a walk through the memtable and the
+//! table files (bloom filters, index and data blocks).
+//!
+//! It serves [`crate::Engine::get`] only (the latest value); snapshots and
+//! range reads never consult it. It is never stale, because every write of
+//! an engine passes through it:
+//!
+//! - before a batch is committed, each of its keys is removed and the
+//!   key's shard is marked *writing* (and its version moves on);
+//! - after the commit, the shard's mark is cleared (the version moves on
+//!   again) and keys that were cached take their new value, as do keys
+//!   the cache's write-through rule picks (recently written items are
+//!   likely to be read, and to be written again, which reads them first);
+//! - a read that misses remembers its shard's version and fills the entry
+//!   only if no write was in progress then and the version has not moved
+//!   since, i.e. no write of that shard began after the engine answered.
+//!
+//! So a cached value is always the engine's latest committed value, and a
+//! read that hits never sees less than a read of the engine would.
+//!
+//! Eviction is CLOCK per shard (a FIFO ring with a referenced bit).
+
+use std::collections::{HashMap, VecDeque};
+use std::hash::BuildHasher;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use bytes::Bytes;
+
+/// Shards (a power of two): fewer collisions of readers and writers.
+const SHARDS: usize = 128;
+
+/// Bookkeeping charged per entry on top of its key and value.
+const ENTRY_OVERHEAD: usize = 96;
+
+/// Values larger than this are not cached (one item would push out many).
+pub const MAX_CACHED_VALUE: usize = 64 * 1024;
+
+/// A node-wide cache of the latest values of point-read keys. Cloning
+/// gives another handle to the same cache.
+#[derive(Clone)]
+pub struct RowCache(Arc<Shared>);
+
+struct Shared {
+    shards: Box<[Mutex<Shard>]>,
+    shard_budget: usize,
+    hasher: std::collections::hash_map::RandomState,
+    next_owner: AtomicU64,
+    /// Keys (as the engine names them) whose written value is cached even
+    /// if they were not.
+    write_through: fn(&[u8]) -> bool,
+}
+
+#[derive(Default)]
+struct Shard {
+    map: HashMap<Arc<[u8]>, Entry>,
+    ring: VecDeque<(Arc<[u8]>, u64)>,
+    bytes: usize,
+    /// Moves on at the start and the end of every write of the shard.
+    version: u64,
+    /// Writes of the shard in progress (committing).
+    writing: u32,
+    /// Numbers entries, so a ring slot of an entry since replaced is known.
+    next_gen: u64,
+}
+
+struct Entry {
+    value: Bytes,
+    gen: u64,
+    referenced: bool,
+}
+
+/// What a missed read needs to fill the cache afterwards.
+#[derive(Debug, Clone, Copy)]
+pub struct Miss {
+    shard: usize,
+    version: u64,
+}
+
+impl RowCache {
+    /// A cache holding up to about `bytes` of keys and values (0: nothing
+    /// is cached).
+    pub fn with_capacity_bytes(bytes: u64) -> Self {
+        let shard_budget = usize::try_from(bytes).unwrap_or(usize::MAX) / SHARDS;
+        RowCache(Arc::new(Shared {
+            shards: (0..SHARDS).map(|_| Mutex::new(Shard::default())).collect(),
+            shard_budget,
+            hasher: std::collections::hash_map::RandomState::new(),
+            next_owner: AtomicU64::new(1),
+            write_through: |_| false,
+        }))
+    }
+
+    /// The same budget, caching the written value of every key `rule`
+    /// picks, not only of keys already cached. Call before the cache is
+    /// shared.
+    #[must_use]
+    pub fn with_write_through(self, rule: fn(&[u8]) -> bool) -> Self {
+        match Arc::try_unwrap(self.0) {
+            Ok(mut shared) => {
+                shared.write_through = rule;
+                RowCache(Arc::new(shared))
+            }
+            Err(shared) => RowCache(shared),
+        }
+    }
+
+    /// Its capacity in bytes.
+    pub fn capacity(&self) -> u64 {
+        (self.0.shard_budget as u64).saturating_mul(SHARDS as u64)
+    }
+
+    /// A number no other database of this cache has: it prefixes the
+    /// database's keys, so two databases never share an entry.
+    pub(crate) fn new_owner(&self) -> u64 {
+        self.0.next_owner.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// The cache key of `key` in database `owner`.
+    pub(crate) fn key(owner: u64, key: &[u8]) -> Vec<u8> {
+        let mut k = Vec::with_capacity(8 + key.len());
+        k.extend_from_slice(&owner.to_be_bytes());
+        k.extend_from_slice(key);
+        k
+    }
+
+    fn shard_of(&self, key: &[u8]) -> usize {
+        usize::try_from(self.0.hasher.hash_one(key)).unwrap_or_default() % self.0.shards.len()
+    }
+
+    #[allow(clippy::indexing_slicing)] // in bounds: modulo the (non-zero) number of shards
+    fn lock(&self, shard: usize) -> MutexGuard<'_, Shard> {
+        let shards = &self.0.shards;
+        shards[shard % shards.len()].lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The cached value of `key`, or what [`RowCache::fill`] needs once
+    /// the engine has been read.
+    pub(crate) fn get(&self, key: &[u8]) -> Result<Bytes, Miss> {
+        let shard = self.shard_of(key);
+        let mut s = self.lock(shard);
+        if let Some(e) = s.map.get_mut(key) {
+            e.referenced = true;
+            return Ok(e.value.clone());
+        }
+        // While a write is in progress the engine may show part of it:
+        // nothing read now may be cached.
+        let version = if s.writing > 0 { u64::MAX } else { s.version };
+        Err(Miss { shard, version })
+    }
+
+    /// Caches `value`, read from the engine after `miss`, unless a write
+    /// of the shard was in progress or has begun since.
+    pub(crate) fn fill(&self, miss: Miss, key: &[u8], value: &Bytes) {
+        if self.0.shard_budget == 0 || value.len() > MAX_CACHED_VALUE || miss.version == u64::MAX {
+            return;
+        }
+        let mut s = self.lock(miss.shard);
+        if s.writing > 0 || s.version != miss.version || s.map.contains_key(key) {
+            return;
+        }
+        s.insert(Arc::from(key), value.clone(), self.0.shard_budget);
+    }
+
+    /// Marks the shards of `keys` as written and removes the keys; the
+    /// answer says which were cached, for [`RowCache::end_write`].
+    pub(crate) fn begin_write<'k>(&self, keys: impl Iterator<Item = &'k [u8]>) -> Vec<(usize, bool)> {
+        keys.map(|key| {
+            let shard = self.shard_of(key);
+            let mut s = self.lock(shard);
+            s.version += 1;
+            s.writing += 1;
+            let was_cached = s.remove(key);
+            (shard, was_cached)
+        })
+        .collect()
+    }
+
+    /// Ends the writes begun by [`RowCache::begin_write`]: `values` gives,
+    /// in the same order, each key and its new value (`None`: deleted, or
+    /// the write failed and the engine's value is unknown). Keys that were
+    /// cached take their new value.
+    pub(crate) fn end_write<'k>(&self, begun: &[(usize, bool)], values: impl Iterator<Item = (&'k [u8], Option<&'k Bytes>)>) {
+        for (&(shard, was_cached), (key, value)) in begun.iter().zip(values) {
+            let mut s = self.lock(shard);
+            s.version += 1;
+            s.writing = s.writing.saturating_sub(1);
+            // A key twice in one batch: its first removal said whether it
+            // was cached; the later ones see it gone.
+            s.remove(key);
+            let engine_key = key.get(8..).unwrap_or_default();
+            if let (true, Some(v)) = (was_cached || (self.0.write_through)(engine_key), value) {
+                if v.len() <= MAX_CACHED_VALUE && self.0.shard_budget > 0 {
+                    s.insert(Arc::from(key), v.clone(), self.0.shard_budget);
+                }
+            }
+        }
+    }
+
+    /// Entries and bytes held (for tests and metrics).
+    pub fn usage(&self) -> (usize, usize) {
+        (0..SHARDS).fold((0, 0), |(n, b), i| {
+            let s = self.lock(i);
+            (n + s.map.len(), b + s.bytes)
+        })
+    }
+}
+
+impl Shard {
+    fn charge(key: &[u8], value: &Bytes) -> usize {
+        key.len() + value.len() + ENTRY_OVERHEAD
+    }
+
+    fn remove(&mut self, key: &[u8]) -> bool {
+        match self.map.remove(key) {
+            Some(e) => {
+                self.bytes = self.bytes.saturating_sub(Self::charge(key, &e.value));
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn insert(&mut self, key: Arc<[u8]>, value: Bytes, budget: usize) {
+        let charge = Self::charge(&key, &value);
+        if charge > budget {
+            return;
+        }
+        while self.bytes + charge > budget && self.evict_one() {}
+        let gen = self.next_gen;
+        self.next_gen += 1;
+        self.bytes += charge;
+        self.ring.push_back((Arc::clone(&key), gen));
+        self.map.insert(key, Entry { value, gen, referenced: false });
+        // Slots of removed entries pile up in the ring: drop them now and
+        // then, so it stays proportional to the entries.
+        if self.ring.len() > 2 * self.map.len() + 64 {
+            let map = &self.map;
+            self.ring.retain(|(k, g)| map.get(k).is_some_and(|e| e.gen == *g));
+        }
+    }
+
+    /// Evicts one entry (giving referenced ones a second chance); false
+    /// when nothing is left.
+    fn evict_one(&mut self) -> bool {
+        while let Some((key, gen)) = self.ring.pop_front() {
+            let Some(e) = self.map.get_mut(&key).filter(|e| e.gen == gen) else {
+                continue;
+            };
+            if e.referenced {
+                e.referenced = false;
+                self.ring.push_back((key, gen));
+                continue;
+            }
+            self.remove(&key);
+            return true;
+        }
+        false
+    }
+}
+
+impl std::fmt::Debug for RowCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RowCache").field("capacity", &self.capacity()).finish()
+    }
+}
+
+impl PartialEq for RowCache {
+    /// The same cache, not an equal one.
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for RowCache {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn b(s: &str) -> Bytes {
+        Bytes::copy_from_slice(s.as_bytes())
+    }
+
+    #[test]
+    fn a_miss_fills_and_then_hits() {
+        let c = RowCache::with_capacity_bytes(1 << 20);
+        let miss = c.get(b"k").unwrap_err();
+        c.fill(miss, b"k", &b("v"));
+        assert_eq!(c.get(b"k").ok(), Some(b("v")));
+    }
+
+    #[test]
+    fn a_write_that_began_after_the_miss_blocks_the_fill() {
+        let c = RowCache::with_capacity_bytes(1 << 20);
+        let miss = c.get(b"k").unwrap_err();
+        // The engine answered "old" to the reader, then a write committed.
+        let begun = c.begin_write([&b"k"[..]].into_iter());
+        let new = b("new");
+        c.end_write(&begun, [(&b"k"[..], Some(&new))].into_iter());
+        c.fill(miss, b"k", &b("old"));
+        assert!(c.get(b"k").is_err(), "the stale value must not be cached");
+    }
+
+    #[test]
+    fn nothing_read_during_a_write_is_cached() {
+        let c = RowCache::with_capacity_bytes(1 << 20);
+        let begun = c.begin_write([&b"k"[..]].into_iter());
+        let miss = c.get(b"k").unwrap_err();
+        c.fill(miss, b"k", &b("maybe torn"));
+        assert!(c.get(b"k").is_err());
+        c.end_write(&begun, [(&b"k"[..], None)].into_iter());
+        assert!(c.get(b"k").is_err());
+    }
+
+    #[test]
+    fn a_cached_key_takes_its_written_value_and_a_deleted_one_goes() {
+        let c = RowCache::with_capacity_bytes(1 << 20);
+        for k in [&b"a"[..], b"d"] {
+            let miss = c.get(k).unwrap_err();
+            c.fill(miss, k, &b("1"));
+        }
+        let begun = c.begin_write([&b"a"[..], b"d", b"x"].into_iter());
+        assert!(c.get(b"a").is_err(), "removed while the write is in progress");
+        let two = b("2");
+        let three = b("3");
+        c.end_write(&begun, [(&b"a"[..], Some(&two)), (&b"d"[..], None), (&b"x"[..], Some(&three))].into_iter());
+        assert_eq!(c.get(b"a").ok(), Some(b("2")));
+        assert!(c.get(b"d").is_err());
+        assert!(c.get(b"x").is_err(), "a write does not cache a key nobody read");
+    }
+
+    #[test]
+    fn write_through_caches_the_keys_its_rule_picks() {
+        let c = RowCache::with_capacity_bytes(1 << 20).with_write_through(|k| k.starts_with(b"item"));
+        let item = RowCache::key(1, b"item1");
+        let other = RowCache::key(1, b"log1");
+        let begun = c.begin_write([item.as_slice(), other.as_slice()].into_iter());
+        let v = b("v");
+        c.end_write(&begun, [(item.as_slice(), Some(&v)), (other.as_slice(), Some(&v))].into_iter());
+        assert_eq!(c.get(&item).ok(), Some(b("v")));
+        assert!(c.get(&other).is_err());
+    }
+
+    #[test]
+    fn the_budget_is_kept_by_evicting() {
+        let c = RowCache::with_capacity_bytes(SHARDS as u64 * 4096);
+        for i in 0..10_000u32 {
+            let k = i.to_be_bytes();
+            if let Err(miss) = c.get(&k) {
+                c.fill(miss, &k, &Bytes::from(vec![0u8; 100]));
+            }
+        }
+        let (n, bytes) = c.usage();
+        assert!(bytes <= SHARDS * 4096, "{bytes} bytes held");
+        assert!(n > 1000, "the cache keeps what fits: {n} entries");
+        assert!(n < 10_000);
+    }
+
+    #[test]
+    fn a_zero_budget_caches_nothing() {
+        let c = RowCache::with_capacity_bytes(0);
+        let miss = c.get(b"k").unwrap_err();
+        c.fill(miss, b"k", &b("v"));
+        assert!(c.get(b"k").is_err());
+    }
+}
