@@ -54,6 +54,8 @@ pub struct DataPlane {
     signing_keys: auth::SigningKeys,
     /// Tenants' on-demand throughput quota.
     throttle: throttle::Throttle,
+    /// The node's row cache, when it has one (reported in the metrics).
+    row_cache: Option<storage::RowCache>,
 }
 
 /// A data plane that failed to start.
@@ -92,6 +94,7 @@ impl DataPlane {
                 storage::RowCache::with_capacity_bytes(config.row_cache_mib.saturating_mul(1024 * 1024))
                     .with_write_through(items::layout::is_item_key)
             });
+        let row_cache = store_config.engine.row_cache.clone();
         let tenants = Arc::new(storage::TenantStore::open(store_config)?);
         let client_tokens = Arc::new(ops::ClientTokens::default());
         let catalog = Arc::new(ArcSwapOption::empty());
@@ -120,6 +123,7 @@ impl DataPlane {
             metrics,
             signing_keys: auth::SigningKeys::default(),
             throttle: throttle::Throttle::default(),
+            row_cache,
         }))
     }
 

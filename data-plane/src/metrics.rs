@@ -19,6 +19,10 @@
 //!   (TimeToLiveDeletedItemCount) by `tenant` and `table`: items Time to
 //!   Live deleted.
 //!
+//! The node's row cache is reported as `dynastore_row_cache_hits_total`,
+//! `dynastore_row_cache_misses_total`, `dynastore_row_cache_entries` and
+//! `dynastore_row_cache_bytes`, read from the cache when scraped.
+//!
 //! Tables' labelled counters are looked up once per catalog entry
 //! ([`TableMeters`], cached on [`CatalogTable`]), so charging a request is
 //! a few atomic additions, with no label strings built.
@@ -28,8 +32,8 @@ use std::sync::{Arc, OnceLock};
 use ddb_core::capacity::HalfUnits;
 use ddb_core::{ErrorCode, Operation};
 use prometheus::{
-    Counter, CounterVec, Encoder, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, Opts, Registry,
-    TextEncoder,
+    Counter, CounterVec, Encoder, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts,
+    Registry, TextEncoder,
 };
 
 use crate::catalog::CatalogTable;
@@ -45,9 +49,50 @@ pub struct Metrics {
     write_units: CounterVec,
     conditional_failed: IntCounterVec,
     ttl_deleted: IntCounterVec,
+    /// The row cache, read when the metrics are rendered.
+    row_cache: RowCacheSeries,
     /// By `Operation as usize`: the operation's `ok` request counter and
     /// latency histogram, bound on first use (no label lookup per request).
     ok_series: Arc<[OnceLock<(IntCounter, Histogram)>]>,
+}
+
+/// The row cache's series: `dynastore_row_cache_{hits,misses}_total`,
+/// `dynastore_row_cache_entries` and `dynastore_row_cache_bytes`.
+#[derive(Debug, Clone)]
+struct RowCacheSeries {
+    hits: IntCounter,
+    misses: IntCounter,
+    entries: IntGauge,
+    bytes: IntGauge,
+}
+
+impl RowCacheSeries {
+    fn new(registry: &Registry) -> RowCacheSeries {
+        let counter = |name: &str, help: &str| {
+            let c = IntCounter::new(name, help).expect("static metric definition is valid");
+            registry.register(Box::new(c.clone())).expect("registered once");
+            c
+        };
+        let gauge = |name: &str, help: &str| {
+            let g = IntGauge::new(name, help).expect("static metric definition is valid");
+            registry.register(Box::new(g.clone())).expect("registered once");
+            g
+        };
+        RowCacheSeries {
+            hits: counter("dynastore_row_cache_hits_total", "Point reads (GetItem, a write's read of the old item) answered by the row cache"),
+            misses: counter("dynastore_row_cache_misses_total", "Point reads the row cache could not answer"),
+            entries: gauge("dynastore_row_cache_entries", "Items held by the row cache"),
+            bytes: gauge("dynastore_row_cache_bytes", "Bytes charged to the row cache (keys, values, bookkeeping)"),
+        }
+    }
+
+    /// Brings the series up to `st` (the cache's counters only grow).
+    fn update(&self, st: storage::RowCacheStats) {
+        self.hits.inc_by(st.hits.saturating_sub(self.hits.get()));
+        self.misses.inc_by(st.misses.saturating_sub(self.misses.get()));
+        self.entries.set(i64::try_from(st.entries).unwrap_or(i64::MAX));
+        self.bytes.set(i64::try_from(st.bytes).unwrap_or(i64::MAX));
+    }
 }
 
 /// One table's capacity counters, with labels bound.
@@ -145,6 +190,7 @@ impl Metrics {
         registry.register(Box::new(read_units.clone())).expect("registered once");
         registry.register(Box::new(write_units.clone())).expect("registered once");
         registry.register(Box::new(conditional_failed.clone())).expect("registered once");
+        let row_cache = RowCacheSeries::new(&registry);
         Metrics {
             registry,
             requests,
@@ -153,6 +199,7 @@ impl Metrics {
             write_units,
             conditional_failed,
             ttl_deleted,
+            row_cache,
             ok_series: Operation::ALL.iter().map(|_| OnceLock::new()).collect(),
         }
     }
@@ -206,6 +253,11 @@ impl Metrics {
         self.latency.with_label_values(&[op]).observe(seconds);
     }
 
+    /// Takes the row cache's figures for the next [`Metrics::render`].
+    pub fn observe_row_cache(&self, st: storage::RowCacheStats) {
+        self.row_cache.update(st);
+    }
+
     /// The Prometheus text exposition.
     pub fn render(&self) -> Vec<u8> {
         let mut buf = Vec::new();
@@ -223,6 +275,22 @@ impl Default for Metrics {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_row_cache_is_reported() {
+        let m = Metrics::new();
+        m.observe_row_cache(storage::RowCacheStats { entries: 3, bytes: 4000, hits: 10, misses: 2 });
+        m.observe_row_cache(storage::RowCacheStats { entries: 2, bytes: 3000, hits: 15, misses: 4 });
+        let text = String::from_utf8(m.render()).expect("UTF-8");
+        for line in [
+            "dynastore_row_cache_hits_total 15",
+            "dynastore_row_cache_misses_total 4",
+            "dynastore_row_cache_entries 2",
+            "dynastore_row_cache_bytes 3000",
+        ] {
+            assert!(text.lines().any(|l| l == line), "{line} missing from\n{text}");
+        }
+    }
 
     #[test]
     fn requests_are_counted_by_operation_and_outcome() {

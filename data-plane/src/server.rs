@@ -62,6 +62,9 @@ async fn health(State(dp): State<Arc<DataPlane>>, headers: HeaderMap) -> Respons
 }
 
 async fn metrics(State(dp): State<Arc<DataPlane>>) -> impl IntoResponse {
+    if let Some(cache) = &dp.row_cache {
+        dp.metrics.observe_row_cache(cache.stats());
+    }
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
         dp.metrics.render(),

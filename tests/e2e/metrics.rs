@@ -2,7 +2,8 @@
 //! request is charged whether it asked for ReturnConsumedCapacity or not,
 //! a failed conditional write and a cancelled transaction consume too, a
 //! GSI's capacity is its own series; and the tenant's on-demand throughput
-//! quota is charged what a failed conditional write consumed.
+//! quota is charged what a failed conditional write consumed; and the row
+//! cache answers reads while following every write.
 
 use std::time::{Duration, Instant};
 
@@ -205,5 +206,48 @@ async fn failed_conditional_writes_charge_the_throughput_quota() {
         assert!(started.elapsed() < Duration::from_secs(5), "the quota never held a request back");
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
+    st.stop().await;
+}
+
+/// An unlabelled series' value.
+fn plain(exposition: &str, name: &str) -> f64 {
+    exposition
+        .lines()
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' '))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or_else(|| panic!("{name} missing from\n{exposition}"))
+}
+
+#[tokio::test]
+async fn the_row_cache_answers_reads_and_follows_every_write() {
+    let st = Stack::start().await;
+    let c = st.client();
+    meter_table(&c).await;
+    let get = |c: Client| async move {
+        let out = c.get_item().table_name("Meter").key("id", s("k")).consistent_read(true).send().await.unwrap();
+        out.item().and_then(|i| i.get("v")).and_then(|v| v.as_s().ok()).cloned()
+    };
+    let before = st.metrics().await;
+    c.put_item().table_name("Meter").item("id", s("k")).item("v", s("one")).send().await.unwrap();
+    assert_eq!(get(c.clone()).await.as_deref(), Some("one"));
+    c.update_item()
+        .table_name("Meter")
+        .key("id", s("k"))
+        .update_expression("SET v = :v")
+        .expression_attribute_values(":v", s("two"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(get(c.clone()).await.as_deref(), Some("two"), "an update replaces the cached item");
+    c.delete_item().table_name("Meter").key("id", s("k")).send().await.unwrap();
+    assert_eq!(get(c.clone()).await, None, "a delete removes it");
+    c.put_item().table_name("Meter").item("id", s("k")).item("v", s("three")).send().await.unwrap();
+    assert_eq!(get(c.clone()).await.as_deref(), Some("three"));
+    let after = st.metrics().await;
+    // The written item was cached: the reads after the put and the update
+    // (and the update's own read of the old item) were hits.
+    let hits = plain(&after, "dynastore_row_cache_hits_total") - plain(&before, "dynastore_row_cache_hits_total");
+    assert!(hits >= 3.0, "{hits} hits");
+    assert!(plain(&after, "dynastore_row_cache_entries") >= 1.0);
     st.stop().await;
 }

@@ -38,7 +38,7 @@ pub use engine::{
 pub use error::{Error, Result};
 pub use fjall_engine::{BlockCache, FjallEngine, FjallOptions};
 pub use memory::MemoryEngine;
-pub use row_cache::RowCache;
+pub use row_cache::{RowCache, RowCacheStats};
 pub use tenants::{TenantStore, TenantStoreConfig};
 
 #[cfg(test)]

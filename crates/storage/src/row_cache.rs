@@ -64,6 +64,22 @@ struct Shard {
     writing: u32,
     /// Numbers entries, so a ring slot of an entry since replaced is known.
     next_gen: u64,
+    /// Reads answered from the shard, and reads that missed.
+    hits: u64,
+    misses: u64,
+}
+
+/// What the cache holds and how well it serves (for metrics).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RowCacheStats {
+    /// Entries held.
+    pub entries: u64,
+    /// Bytes charged (keys, values and bookkeeping).
+    pub bytes: u64,
+    /// Point reads answered from the cache.
+    pub hits: u64,
+    /// Point reads that went to the engine.
+    pub misses: u64,
 }
 
 struct Entry {
@@ -143,8 +159,11 @@ impl RowCache {
         let mut s = self.lock(shard);
         if let Some(e) = s.map.get_mut(key) {
             e.referenced = true;
-            return Ok(e.value.clone());
+            let value = e.value.clone();
+            s.hits += 1;
+            return Ok(value);
         }
+        s.misses += 1;
         // While a write is in progress the engine may show part of it:
         // nothing read now may be cached.
         let version = if s.writing > 0 { u64::MAX } else { s.version };
@@ -199,11 +218,21 @@ impl RowCache {
         }
     }
 
-    /// Entries and bytes held (for tests and metrics).
+    /// Entries and bytes held (for tests).
     pub fn usage(&self) -> (usize, usize) {
-        (0..SHARDS).fold((0, 0), |(n, b), i| {
+        let st = self.stats();
+        (st.entries as usize, st.bytes as usize)
+    }
+
+    /// Its size and its hits and misses so far.
+    pub fn stats(&self) -> RowCacheStats {
+        (0..SHARDS).fold(RowCacheStats::default(), |mut t, i| {
             let s = self.lock(i);
-            (n + s.map.len(), b + s.bytes)
+            t.entries += s.map.len() as u64;
+            t.bytes += s.bytes as u64;
+            t.hits += s.hits;
+            t.misses += s.misses;
+            t
         })
     }
 }
@@ -290,6 +319,9 @@ mod tests {
         let miss = c.get(b"k").unwrap_err();
         c.fill(miss, b"k", &b("v"));
         assert_eq!(c.get(b"k").ok(), Some(b("v")));
+        let st = c.stats();
+        assert_eq!((st.entries, st.hits, st.misses), (1, 1, 1));
+        assert!(st.bytes > 2);
     }
 
     #[test]
