@@ -28,6 +28,18 @@ const SQL_TYPE_NAMES: &[&str] = &[
 const OPERATOR_WORDS: &[&str] = &["IS", "LIKE", "AND", "OR", "BETWEEN", "IN"];
 /// Clause words that cannot start a term.
 const CLAUSE_WORDS: &[&str] = &["ORDER", "BY", "WHERE", "FROM", "SELECT", "SET", "REMOVE", "RETURNING", "VALUE", "INTO"];
+/// Reserved words PartiQL lexes as keywords (or literals), which a `.`
+/// step of a path cannot name bare: DynamoDB answers "Invalid path dot
+/// component" (paritysuite partiqlFunctions, AWS 2026, for `m.inner`).
+/// Only words reserved beyond doubt are listed; a quoted name is always a
+/// name.
+const RESERVED_STEPS: &[&str] = &[
+    "ALL", "AND", "ANY", "AS", "ASC", "AT", "BETWEEN", "BY", "CASE", "CAST", "CROSS", "DELETE", "DESC", "DISTINCT",
+    "ELSE", "END", "EXCEPT", "EXISTS", "FALSE", "FROM", "FULL", "GROUP", "HAVING", "IN", "INNER", "INSERT", "INTERSECT",
+    "INTO", "IS", "JOIN", "LEFT", "LIKE", "LIMIT", "MISSING", "NOT", "NULL", "ON", "OR", "ORDER", "OUTER", "PIVOT",
+    "REMOVE", "RETURNING", "RIGHT", "SELECT", "SET", "SOME", "THEN", "TRUE", "UNION", "UNPIVOT", "UPDATE", "VALUE",
+    "VALUES", "WHEN", "WHERE",
+];
 
 /// Parses `src`, with `params` bound to its `?`s in order.
 pub fn parse(src: &str, params: &[AttributeValue]) -> Result<Statement, ExprError> {
@@ -292,6 +304,11 @@ impl Parser<'_> {
         let mut steps = Vec::new();
         loop {
             if self.eat_punct(".") {
+                if let Tok::Ident(w) = self.peek() {
+                    if RESERVED_STEPS.iter().any(|k| w.eq_ignore_ascii_case(k)) {
+                        return Err(not_well_formed("Invalid path dot component"));
+                    }
+                }
                 let n = self.name()?;
                 if n.is_empty() {
                     return Err(invalid("Path component cannot be an empty string"));

@@ -368,6 +368,9 @@ fn grammar_errors_name_what_was_found() {
         ("DELETE FROM t x WHERE pk = 'a'", "Aliasing is not supported".to_owned()),
         ("UPDATE t x SET a = 3 WHERE pk = 'a'", "Aliasing is not supported".to_owned()),
         ("INSERT INTO t x VALUE {'pk': 'a'}", nwf("Unexpected token after expression")),
+        ("SELECT * FROM t WHERE pk = 'a' AND attribute_exists(m.inner)", nwf("Invalid path dot component")),
+        ("UPDATE t SET m.inner = set_add(m.inner, <<'y'>>) WHERE pk = 'a'", nwf("Invalid path dot component")),
+        ("SELECT * FROM t WHERE pk = 'a' AND m.SELECT = 1", nwf("Invalid path dot component")),
         (
             "SELECT * FROM t WHERE pk = 1e126",
             "Number overflow. Attempting to store a number with magnitude larger than supported range under root".to_owned(),
@@ -382,6 +385,19 @@ fn grammar_errors_name_what_was_found() {
         ),
     ] {
         assert_eq!(err(src, &[]), want, "{src}");
+    }
+}
+
+#[test]
+fn a_quoted_or_unreserved_dot_step_is_a_name() {
+    let keys = Keys::table("pk", None);
+    for src in [
+        "SELECT * FROM t WHERE pk = 'a' AND attribute_exists(m.\"inner\")",
+        "SELECT * FROM t WHERE pk = 'a' AND attribute_exists(m.name)",
+        "SELECT * FROM t WHERE pk = 'a' AND m.innermost = 1",
+    ] {
+        let p = planned(src, &[], &keys, None);
+        assert_eq!(p.kind, Kind::Query, "{src}");
     }
 }
 
