@@ -180,7 +180,7 @@ impl RowCache {
         if s.writing > 0 || s.version != miss.version || s.map.contains_key(key) {
             return;
         }
-        s.insert(Arc::from(key), value.clone(), self.0.shard_budget);
+        s.insert(Arc::from(key), own(value), self.0.shard_budget);
     }
 
     /// Marks the shards of `keys` as written and removes the keys; the
@@ -212,7 +212,7 @@ impl RowCache {
             let engine_key = key.get(8..).unwrap_or_default();
             if let (true, Some(v)) = (was_cached || (self.0.write_through)(engine_key), value) {
                 if v.len() <= MAX_CACHED_VALUE && self.0.shard_budget > 0 {
-                    s.insert(Arc::from(key), v.clone(), self.0.shard_budget);
+                    s.insert(Arc::from(key), own(v), self.0.shard_budget);
                 }
             }
         }
@@ -235,6 +235,14 @@ impl RowCache {
             t
         })
     }
+}
+
+/// A copy of `value` in an allocation of its own. A value read from a
+/// table file is a view into its whole data block, and a written one may
+/// sit in a larger buffer: kept as they are, a small cached value could
+/// hold kilobytes the budget does not see.
+fn own(value: &Bytes) -> Bytes {
+    Bytes::copy_from_slice(value)
 }
 
 impl Shard {
@@ -389,6 +397,19 @@ mod tests {
         assert!(bytes <= SHARDS * 4096, "{bytes} bytes held");
         assert!(n > 1000, "the cache keeps what fits: {n} entries");
         assert!(n < 10_000);
+    }
+
+    #[test]
+    fn a_cached_value_does_not_hold_the_buffer_it_was_read_from() {
+        let c = RowCache::with_capacity_bytes(1 << 20);
+        let block = Bytes::from(vec![7u8; 4096]);
+        let value = block.slice(100..110);
+        let miss = c.get(b"k").unwrap_err();
+        c.fill(miss, b"k", &value);
+        drop(value);
+        // Only the test's handle keeps the block now: the cache copied.
+        assert!(block.is_unique(), "the cache kept a view into the block");
+        assert_eq!(c.get(b"k").ok().as_deref(), Some(&[7u8; 10][..]));
     }
 
     #[test]
