@@ -9,6 +9,7 @@
 //!   closed-loop driver;
 //! - [`histogram`]: the log-bucketed latency histogram;
 //! - [`cpu`]: CPU time per request of the servers and the generator;
+//! - [`disk`]: the fdatasync latency of the data directory's disk;
 //! - [`ceiling`]: the bare axum server (parse JSON, fixed reply);
 //! - [`stack`]: the whole stack in-process (Postgres, control plane, data
 //!   plane with `sync = always`, tenant and root key) unless `--endpoint`;
@@ -27,6 +28,7 @@
 mod ceiling;
 mod conn;
 mod cpu;
+mod disk;
 mod histogram;
 mod report;
 mod signer;
@@ -207,6 +209,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     let load_before = load_average();
     let ceiling = ceiling::Ceiling::start().await?;
     let target_in_process = args.endpoint.is_none();
+    let mut sync_latency = None;
     let (target, creds, stack, description) = match &args.endpoint {
         Some(url) => {
             let endpoint = Endpoint::parse(url).await?;
@@ -229,6 +232,15 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
             let stack = stack::Stack::start(sync, &args.region).await?;
             let endpoint = Endpoint::local(stack.addr);
             let creds = stack.creds.clone();
+            let dir = stack.dir().to_path_buf();
+            sync_latency = match tokio::task::spawn_blocking(move || disk::probe(&dir)).await {
+                Ok(Ok(lat)) => Some(lat),
+                Ok(Err(e)) => {
+                    eprintln!("warning: the fdatasync probe failed: {e}");
+                    None
+                }
+                Err(_) => None,
+            };
             (endpoint, creds, Some(stack), format!("an in-process stack, sync = {sync}"))
         }
     };
@@ -277,6 +289,9 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         load_before,
         load_average(),
     );
+    if let Some(lat) = sync_latency {
+        println!("{lat}.\n");
+    }
     println!("{}", report::render(&rows, target_in_process));
     stopped_stack.context("stopping the stack")?;
     if stopped_ceiling.is_err() {

@@ -101,6 +101,11 @@ impl Stack {
         }
     }
 
+    /// The directory holding the stack's data (tenant storage, Postgres).
+    pub fn dir(&self) -> &std::path::Path {
+        self.dir.path()
+    }
+
     /// Stops both planes, then Postgres, then removes the directory.
     pub async fn stop(self) -> anyhow::Result<()> {
         self.trigger.fire();
