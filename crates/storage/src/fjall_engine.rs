@@ -318,21 +318,16 @@ impl Engine for FjallEngine {
             }
         }
         let _serial = self.inner.commit_lock.lock().unwrap_or_else(PoisonError::into_inner);
-        let begun = self
-            .inner
-            .rows
-            .as_ref()
-            .map(|(rows, _)| rows.begin_write(cached.iter().map(|(k, _)| k.as_slice())));
+        // The batch's keys leave the row cache until the commit has ended,
+        // however it ends.
+        let cache_write = self.inner.rows.as_ref().map(|(rows, _)| rows.write_guard(cached));
         self.inner
             .in_flight_floor
             .store(self.inner.db.seqno(), AtomicOrdering::SeqCst);
         let committed = batch.commit();
         self.inner.in_flight_floor.store(u64::MAX, AtomicOrdering::SeqCst);
-        if let (Some((rows, _)), Some(begun)) = (&self.inner.rows, begun) {
-            // A failed commit leaves the engine's values unknown: the keys
-            // stay out of the cache.
-            let ok = committed.is_ok();
-            rows.end_write(&begun, cached.iter().map(|(k, v)| (k.as_slice(), v.as_ref().filter(|_| ok))));
+        if let Some(w) = cache_write {
+            w.finish(committed.is_ok());
         }
         committed?;
         Ok(())

@@ -218,6 +218,15 @@ impl RowCache {
         }
     }
 
+    /// Begins the write of `batch` (each key as [`RowCache::key`] names
+    /// it, with its new value or `None` for a delete). The write ends when
+    /// the guard is finished, or, if the commit unwinds, when it is
+    /// dropped (the keys then stay out of the cache).
+    pub(crate) fn write_guard(&self, batch: Vec<(Vec<u8>, Option<Bytes>)>) -> WriteGuard<'_> {
+        let begun = self.begin_write(batch.iter().map(|(k, _)| k.as_slice()));
+        WriteGuard { cache: self, batch, begun, ended: false }
+    }
+
     /// Entries and bytes held (for tests).
     pub fn usage(&self) -> (usize, usize) {
         let st = self.stats();
@@ -234,6 +243,38 @@ impl RowCache {
             t.misses += s.misses;
             t
         })
+    }
+}
+
+/// A write of a batch in progress (see [`RowCache::write_guard`]).
+pub(crate) struct WriteGuard<'c> {
+    cache: &'c RowCache,
+    batch: Vec<(Vec<u8>, Option<Bytes>)>,
+    begun: Vec<(usize, bool)>,
+    ended: bool,
+}
+
+impl WriteGuard<'_> {
+    /// Ends the write: when `committed`, keys that were cached (or that
+    /// the write-through rule picks) take their new values; otherwise the
+    /// engine's values are unknown and the keys stay out.
+    pub(crate) fn finish(mut self, committed: bool) {
+        self.end(committed);
+    }
+
+    fn end(&mut self, committed: bool) {
+        if self.ended {
+            return;
+        }
+        self.ended = true;
+        let values = self.batch.iter().map(|(k, v)| (k.as_slice(), v.as_ref().filter(|_| committed)));
+        self.cache.end_write(&self.begun, values);
+    }
+}
+
+impl Drop for WriteGuard<'_> {
+    fn drop(&mut self) {
+        self.end(false);
     }
 }
 
@@ -410,6 +451,34 @@ mod tests {
         // Only the test's handle keeps the block now: the cache copied.
         assert!(block.is_unique(), "the cache kept a view into the block");
         assert_eq!(c.get(b"k").ok().as_deref(), Some(&[7u8; 10][..]));
+    }
+
+    #[test]
+    fn an_unwound_write_ends_and_leaves_its_keys_out() {
+        let c = RowCache::with_capacity_bytes(1 << 20);
+        let k = RowCache::key(1, b"k");
+        let miss = c.get(&k).unwrap_err();
+        c.fill(miss, &k, &b("old"));
+        let unwound = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let _guard = c.write_guard(vec![(k.clone(), Some(b("new")))]);
+            panic!("the commit failed mid-way");
+        }));
+        assert!(unwound.is_err());
+        assert!(c.get(&k).is_err(), "the key stays out");
+        // The shard is no longer being written: a later read fills it.
+        let miss = c.get(&k).unwrap_err();
+        c.fill(miss, &k, &b("engine"));
+        assert_eq!(c.get(&k).ok(), Some(b("engine")));
+    }
+
+    #[test]
+    fn a_finished_write_caches_its_value_only_when_committed() {
+        let c = RowCache::with_capacity_bytes(1 << 20).with_write_through(|_| true);
+        let k = RowCache::key(1, b"k");
+        c.write_guard(vec![(k.clone(), Some(b("v1")))]).finish(true);
+        assert_eq!(c.get(&k).ok(), Some(b("v1")));
+        c.write_guard(vec![(k.clone(), Some(b("v2")))]).finish(false);
+        assert!(c.get(&k).is_err());
     }
 
     #[test]
