@@ -275,8 +275,9 @@ pub async fn create_pk_table(
         .unwrap()
 }
 
+/// A series' value in a Prometheus exposition (`labels` empty: an unlabelled series).
 pub fn sample(exposition: &str, name: &str, labels: &str) -> Option<f64> {
-    let series = format!("{name}{{{labels}}} ");
+    let series = if labels.is_empty() { format!("{name} ") } else { format!("{name}{{{labels}}} ") };
     exposition
         .lines()
         .find_map(|l| l.strip_prefix(series.as_str()))

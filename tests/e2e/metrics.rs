@@ -211,11 +211,7 @@ async fn failed_conditional_writes_charge_the_throughput_quota() {
 
 /// An unlabelled series' value.
 fn plain(exposition: &str, name: &str) -> f64 {
-    exposition
-        .lines()
-        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' '))
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or_else(|| panic!("{name} missing from\n{exposition}"))
+    sample(exposition, name, "").unwrap_or_else(|| panic!("{name} missing from\n{exposition}"))
 }
 
 #[tokio::test]

@@ -351,17 +351,16 @@ impl Engine for FjallEngine {
         let Some((rows, owner)) = &self.inner.rows else {
             return Ok(self.inner.keyspace.get(key)?.map(Bytes::from));
         };
-        let cache_key = RowCache::key(*owner, key);
-        match rows.get(&cache_key) {
+        RowCache::with_key(*owner, key, |cache_key| match rows.get(cache_key) {
             Ok(value) => Ok(Some(value)),
             Err(miss) => {
                 let value = self.inner.keyspace.get(key)?.map(Bytes::from);
                 if let Some(v) = &value {
-                    rows.fill(miss, &cache_key, v);
+                    rows.fill(miss, cache_key, v);
                 }
                 Ok(value)
             }
-        }
+        })
     }
 }
 

@@ -142,6 +142,22 @@ impl RowCache {
         k
     }
 
+    /// Calls `f` with the cache key of `key` in database `owner`, built on
+    /// the stack when it fits (a point read then allocates nothing for it).
+    pub(crate) fn with_key<R>(owner: u64, key: &[u8], f: impl FnOnce(&[u8]) -> R) -> R {
+        const STACK_KEY: usize = 256;
+        let mut buf = [0u8; STACK_KEY];
+        match buf.get_mut(..8 + key.len()) {
+            Some(k) => {
+                let (head, tail) = k.split_at_mut(8);
+                head.copy_from_slice(&owner.to_be_bytes());
+                tail.copy_from_slice(key);
+                f(k)
+            }
+            None => f(&Self::key(owner, key)),
+        }
+    }
+
     fn shard_of(&self, key: &[u8]) -> usize {
         usize::try_from(self.0.hasher.hash_one(key)).unwrap_or_default() % self.0.shards.len()
     }
@@ -225,12 +241,6 @@ impl RowCache {
     pub(crate) fn write_guard(&self, batch: Vec<(Vec<u8>, Option<Bytes>)>) -> WriteGuard<'_> {
         let begun = self.begin_write(batch.iter().map(|(k, _)| k.as_slice()));
         WriteGuard { cache: self, batch, begun, ended: false }
-    }
-
-    /// Entries and bytes held (for tests).
-    pub fn usage(&self) -> (usize, usize) {
-        let st = self.stats();
-        (st.entries as usize, st.bytes as usize)
     }
 
     /// Its size and its hits and misses so far.
@@ -414,6 +424,14 @@ mod tests {
     }
 
     #[test]
+    fn a_key_built_on_the_stack_equals_the_allocated_one() {
+        for len in [0, 10, 248, 249, 1000] {
+            let key = vec![3u8; len];
+            RowCache::with_key(7, &key, |k| assert_eq!(k, RowCache::key(7, &key).as_slice(), "{len} bytes"));
+        }
+    }
+
+    #[test]
     fn write_through_caches_the_keys_its_rule_picks() {
         let c = RowCache::with_capacity_bytes(1 << 20).with_write_through(|k| k.starts_with(b"item"));
         let item = RowCache::key(1, b"item1");
@@ -434,8 +452,8 @@ mod tests {
                 c.fill(miss, &k, &Bytes::from(vec![0u8; 100]));
             }
         }
-        let (n, bytes) = c.usage();
-        assert!(bytes <= SHARDS * 4096, "{bytes} bytes held");
+        let RowCacheStats { entries: n, bytes, .. } = c.stats();
+        assert!(bytes <= SHARDS as u64 * 4096, "{bytes} bytes held");
         assert!(n > 1000, "the cache keeps what fits: {n} entries");
         assert!(n < 10_000);
     }
