@@ -254,5 +254,26 @@ async fn select_and_expression_messages() {
     assert_eq!(err.message(), Some("Invalid ProjectionExpression: The expression can not be empty;"));
     let err = c.scan().table_name("Events").expression_attribute_names("#a", "b").send().await.unwrap_err();
     assert_eq!(err.message(), Some("ExpressionAttributeNames can only be specified when using expressions"));
+    // An empty partition value is refused as in GetItem (moto #7062,
+    // observed against DynamoDB), by expression and by KeyConditions.
+    let empty = "One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty string value. Key: pk";
+    let err = c
+        .query()
+        .table_name("Events")
+        .key_condition_expression("pk = :p")
+        .expression_attribute_values(":p", Av::S(String::new()))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!((err.code(), err.message()), (Some("ValidationException"), Some(empty)));
+    let eq = aws_sdk_dynamodb::types::Condition::builder()
+        .comparison_operator(aws_sdk_dynamodb::types::ComparisonOperator::Eq)
+        .attribute_value_list(Av::S(String::new()))
+        .build()
+        .unwrap();
+    let err = c.query().table_name("Events").key_conditions("pk", eq).send().await.unwrap_err();
+    assert_eq!(err.message(), Some(empty));
+    let err = query().projection_expression("#n").expression_attribute_names("#n", "").send().await.unwrap_err();
+    assert_eq!(err.message(), Some("ExpressionAttributeNames contains invalid value: Empty attribute name for key #n"));
     s.stop().await;
 }

@@ -140,17 +140,20 @@ fn check_key_value(attr: &KeyAttr, v: &AttributeValue) -> Result<(), ApiError> {
             v.type_tag()
         )));
     }
-    match v {
-        AttributeValue::S(s) if s.is_empty() => Err(ApiError::Validation(format!(
-            "One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty string value. Key: {}",
-            attr.name
-        ))),
-        AttributeValue::B(b) if b.is_empty() => Err(ApiError::Validation(format!(
-            "One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty binary value. Key: {}",
-            attr.name
-        ))),
-        _ => Ok(()),
-    }
+    check_key_not_empty(&attr.name, v)
+}
+
+/// A key value may not be an empty string or binary (items, keys and a
+/// Query's partition value alike).
+pub fn check_key_not_empty(name: &str, v: &AttributeValue) -> Result<(), ApiError> {
+    let kind = match v {
+        AttributeValue::S(s) if s.is_empty() => "string",
+        AttributeValue::B(b) if b.is_empty() => "binary",
+        _ => return Ok(()),
+    };
+    Err(ApiError::Validation(format!(
+        "One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty {kind} value. Key: {name}"
+    )))
 }
 
 fn check_key_size(attr_is_sort: bool, v: &AttributeValue) -> Result<(), ApiError> {

@@ -27,7 +27,8 @@ use crate::items::legacy;
 use crate::items::layout::{item_key, items_prefix, partition_prefix, prefix_end};
 use ddb_core::value::json::ValueError;
 use crate::items::request::{
-    consumed_with_indexes, enum_member, key_match, member_constraints, return_consumed, str_member, table, Placeholders,
+    check_key_not_empty, consumed_with_indexes, enum_member, key_match, member_constraints, return_consumed, str_member,
+    table, Placeholders,
     Values,
 };
 use crate::DataPlane;
@@ -667,6 +668,7 @@ pub async fn query(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: V
         (None, Some(legacy_kc)) => ddb_core::expr::legacy::key_conditions(legacy_kc, &schema)?,
         (None, None) => return Err(validation("KeyConditionExpression is required")),
     };
+    check_key_not_empty(&target.hash.name, &kc.partition)?;
     filter_avoids_keys(&exprs, &body, &target)?;
     filter_projected(&exprs, &target)?;
     projection_projected(&exprs, &target)?;
@@ -718,6 +720,9 @@ async fn query_multi(
         (None, Some(legacy_kc)) => ddb_core::expr::legacy::multi_key_conditions(legacy_kc, &schema)?,
         (None, None) => return Err(validation("KeyConditionExpression is required")),
     };
+    for ((name, _), v) in hashes.iter().zip(&kc.partition) {
+        check_key_not_empty(name, v)?;
+    }
     filter_avoids_keys(&exprs, body, &target)?;
     filter_projected(&exprs, &target)?;
     projection_projected(&exprs, &target)?;

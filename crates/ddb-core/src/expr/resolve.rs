@@ -225,6 +225,16 @@ impl<'a> Resolver<'a> {
                     "ExpressionAttributeNames contains invalid key: Syntax error; key: \"{bad}\""
                 )));
             }
+            let named = |k: &str| n.lookup(k).is_some_and(|(_, name)| !name.is_empty());
+            if !n.all_keys(&mut |k| named(k)) {
+                let mut keys = n.keys();
+                keys.sort_unstable();
+                if let Some(k) = keys.into_iter().find(|k| !named(k)) {
+                    return Err(ExprError::plain(format!(
+                        "ExpressionAttributeNames contains invalid value: Empty attribute name for key {k}"
+                    )));
+                }
+            }
         }
         if let Some(v) = values {
             if v.key_count() == 0 {

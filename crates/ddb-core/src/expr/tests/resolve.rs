@@ -114,6 +114,17 @@ fn placeholder_maps_are_validated() {
         Resolver::new(Some(&bad), None).err().unwrap().to_string(),
         r#"ExpressionAttributeNames contains invalid key: Syntax error; key: "a""#
     );
+    // Keys are checked before names; an empty name is refused.
+    let empty = names(&[("#b", ""), ("#a", "x"), ("#c", "")]);
+    assert_eq!(
+        Resolver::new(Some(&empty), None).err().unwrap().to_string(),
+        "ExpressionAttributeNames contains invalid value: Empty attribute name for key #b"
+    );
+    let both = names(&[("#b", ""), ("a", "x")]);
+    assert_eq!(
+        Resolver::new(Some(&both), None).err().unwrap().to_string(),
+        r#"ExpressionAttributeNames contains invalid key: Syntax error; key: "a""#
+    );
     let bad = values(&[("a", s("b"))]);
     assert_eq!(
         Resolver::new(None, Some(&bad)).err().unwrap().to_string(),
