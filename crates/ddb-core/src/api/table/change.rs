@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::spec::{BillingMode, StreamViewType, TableDefinition, Throughput};
+use super::spec::{BillingMode, KeySchema, StreamViewType, TableDefinition, Throughput};
 
 /// Most tags one resource may carry.
 pub const MAX_TAGS: usize = 50;
@@ -134,6 +134,18 @@ impl ChangeError {
     }
 }
 
+/// A key schema as DynamoDB prints it in the redefinition message:
+/// `Schema:[SchemaElement: key{xyz:S:HASH}]`.
+fn schema_text(ks: &KeySchema) -> String {
+    let hash = ks.hash_attrs().into_iter().map(|a| (a, "HASH"));
+    let range = ks.range_attrs().into_iter().map(|a| (a, "RANGE"));
+    let elements: Vec<String> = hash
+        .chain(range)
+        .map(|(a, kind)| format!("SchemaElement: key{{{}:{}:{kind}}}", a.name, a.ty.as_str()))
+        .collect();
+    format!("Schema:[{}]", elements.join(", "))
+}
+
 fn err(msg: impl Into<String>) -> ChangeError {
     ChangeError::Validation(msg.into())
 }
@@ -230,9 +242,15 @@ impl TableDefinition {
                     for (name, ty) in definitions {
                         match spec.attribute_definitions.iter().find(|(n, _)| n == name) {
                             Some((_, existing)) if existing != ty => {
+                                let before = std::iter::once(&spec.key_schema)
+                                    .chain(spec.global_secondary_indexes.iter().map(|i| &i.key_schema))
+                                    .chain(spec.local_secondary_indexes.iter().map(|i| &i.key_schema))
+                                    .find(|ks| ks.attrs().iter().any(|a| &a.name == name));
                                 return Err(err(format!(
-                                    "One or more parameter values were invalid: Attribute {name} is already defined with a different type"
-                                )))
+                                    "One or more parameter values were invalid: Attributes cannot be redefined. Please check that your attribute has the same type as previously defined. Existing schema: {} New schema: {}",
+                                    before.map_or_else(|| "Schema:[]".to_owned(), schema_text),
+                                    schema_text(&index.key_schema)
+                                )));
                             }
                             Some(_) => {}
                             None => spec.attribute_definitions.push((name.clone(), *ty)),

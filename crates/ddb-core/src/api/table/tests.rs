@@ -828,3 +828,29 @@ fn global_index_constraints_are_listed_before_local_ones() {
          Value 'aa' at 'localSecondaryIndexes.1.member.indexName' failed to satisfy constraint: Member must have length greater than or equal to 3"
     );
 }
+
+#[test]
+fn a_new_index_cannot_redefine_an_attribute_type() {
+    // The message DynamoDB gives (Alternator's test_gsi_updatetable.py,
+    // test_gsi_key_type_conflict_on_update, quotes it).
+    let mut v = base();
+    v["AttributeDefinitions"].as_array_mut().unwrap().push(json!({"AttributeName": "xyz", "AttributeType": "S"}));
+    v["GlobalSecondaryIndexes"] = json!([{"IndexName": "index1", "KeySchema": [{"AttributeName": "xyz", "KeyType": "HASH"}],
+        "Projection": {"ProjectionType": "ALL"}, "ProvisionedThroughput": {"ReadCapacityUnits": 1, "WriteCapacityUnits": 1}}]);
+    let mut def = TableDefinition::new("id".into(), 1.0, input(v).validate().unwrap());
+    let (_, change) = serde_json::from_value::<UpdateTableInput>(json!({
+        "TableName": "Music",
+        "AttributeDefinitions": [{"AttributeName": "xyz", "AttributeType": "N"}, {"AttributeName": "Artist", "AttributeType": "S"}],
+        "GlobalSecondaryIndexUpdates": [{"Create": {"IndexName": "index2",
+            "KeySchema": [{"AttributeName": "xyz", "KeyType": "HASH"}, {"AttributeName": "Artist", "KeyType": "RANGE"}],
+            "Projection": {"ProjectionType": "ALL"}, "ProvisionedThroughput": {"ReadCapacityUnits": 1, "WriteCapacityUnits": 1}}}]
+    }))
+    .unwrap()
+    .validate()
+    .unwrap();
+    let e = def.apply(&change, 2.0).unwrap_err();
+    assert_eq!(
+        e.message(),
+        "One or more parameter values were invalid: Attributes cannot be redefined. Please check that your attribute has the same type as previously defined. Existing schema: Schema:[SchemaElement: key{xyz:S:HASH}] New schema: Schema:[SchemaElement: key{xyz:N:HASH}, SchemaElement: key{Artist:S:RANGE}]"
+    );
+}
