@@ -1,5 +1,5 @@
 //! Content codings as DynamoDB handles them: a request body sent with
-//! `Content-Encoding: gzip` is inflated (after its signature, which covers
+//! `Content-Encoding: gzip` or `deflate` is inflated (after its signature, which covers
 //! the bytes sent, is checked), and a response over 4 KB is compressed with
 //! the gzip or deflate coding the client's `Accept-Encoding` prefers.
 
@@ -57,18 +57,15 @@ pub fn negotiate(headers: &HeaderMap) -> Option<Coding> {
     let mut gzip: Option<(f32, usize)> = None;
     let mut deflate: Option<(f32, usize)> = None;
     let mut star: Option<f32> = None;
-    let values = headers.get_all(header::ACCEPT_ENCODING).iter().filter_map(|v| v.to_str().ok());
-    for (position, item) in values.flat_map(|v| v.split(',')).enumerate() {
-        let mut parts = item.split(';');
-        let name = parts.next().unwrap_or_default().trim();
-        // The first q counts; one that does not parse is ignored; weights
-        // are clamped to 0..=1.
-        let q = parts
-            .filter_map(|param| param.split_once('='))
-            .find(|(k, _)| k.trim().eq_ignore_ascii_case("q"))
-            .and_then(|(_, v)| v.trim().parse::<f32>().ok())
-            .unwrap_or(1.0)
-            .clamp(0.0, 1.0);
+    // Only the first Accept-Encoding header counts, as in DynamoDB (which
+    // signs them all but reads the first: Alternator's
+    // test_multiple_accept_encoding_headers).
+    let first = headers.get(header::ACCEPT_ENCODING).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    for (position, item) in first.split(',').enumerate() {
+        let (name, params) = item.split_once(';').unwrap_or((item, ""));
+        let name = name.trim();
+        // Weights are clamped to 0..=1.
+        let q = first_q(params).unwrap_or(1.0).clamp(0.0, 1.0);
         // A coding listed more than once takes its best weight.
         let note = |slot: &mut Option<(f32, usize)>| {
             *slot = Some(match *slot {
@@ -104,10 +101,23 @@ pub fn negotiate(headers: &HeaderMap) -> Option<Coding> {
     }
 }
 
+/// The weight in an entry's parameters as DynamoDB reads it: the value
+/// after the first `q=` anywhere in them (so `nq=0` counts and `q =0`
+/// does not), up to the next `;`; one that does not parse is ignored.
+/// Alternator's test_compressed_response.py pins these cases against
+/// DynamoDB: `gzip;nq=0;q=1` is not compressed, `gzip;q =0;q=1` is.
+fn first_q(params: &str) -> Option<f32> {
+    let at = params.as_bytes().windows(2).position(|w| w.eq_ignore_ascii_case(b"q="))?;
+    let value = params.get(at + 2..)?;
+    value.split(';').next().unwrap_or_default().trim().parse().ok()
+}
+
 /// The request body to parse: `body` itself, or inflated when
-/// `Content-Encoding` says gzip. Any other coding, or gzip that does not
-/// inflate (truncated, followed by junk, empty), is an internal error, as
-/// DynamoDB answers. The inflated body may not exceed `limit` bytes.
+/// `Content-Encoding` says gzip (one or more members) or deflate (one zlib
+/// stream, RFC 1950; DynamoDB refuses a second one). Any other coding, or a
+/// body that does not inflate (truncated, followed by junk, empty), is an
+/// internal error, as DynamoDB answers. The inflated body may not exceed
+/// `limit` bytes.
 pub fn request_body(headers: &HeaderMap, body: bytes::Bytes, limit: usize) -> Result<bytes::Bytes, ApiError> {
     let Some(coding) = headers.get(header::CONTENT_ENCODING) else {
         return Ok(body);
@@ -116,17 +126,27 @@ pub fn request_body(headers: &HeaderMap, body: bytes::Bytes, limit: usize) -> Re
     if coding.is_empty() || coding.eq_ignore_ascii_case("identity") {
         return Ok(body);
     }
-    if !coding.eq_ignore_ascii_case("gzip") {
+    let gzip = coding.eq_ignore_ascii_case("gzip");
+    if !gzip && !coding.eq_ignore_ascii_case("deflate") {
         return Err(ApiError::Internal(format!("unsupported Content-Encoding {coding:?}")));
     }
     if body.is_empty() {
-        return Err(ApiError::Internal("empty gzip request body".into()));
+        return Err(ApiError::Internal(format!("empty {coding} request body")));
     }
+    let cap = u64::try_from(limit).unwrap_or(u64::MAX).saturating_add(1);
     let mut out = Vec::with_capacity(body.len().saturating_mul(4).min(limit));
-    let mut decoder = flate2::read::MultiGzDecoder::new(&body[..]).take(u64::try_from(limit).unwrap_or(u64::MAX).saturating_add(1));
-    decoder
-        .read_to_end(&mut out)
-        .map_err(|e| ApiError::Internal(format!("request body does not inflate: {e}")))?;
+    let inflated = if gzip {
+        flate2::read::MultiGzDecoder::new(&body[..]).take(cap).read_to_end(&mut out).map(|_| ())
+    } else {
+        let mut zlib = flate2::bufread::ZlibDecoder::new(&body[..]);
+        let read = (&mut zlib).take(cap).read_to_end(&mut out);
+        // Whatever follows the stream (a second stream, junk) is refused.
+        read.and_then(|_| match zlib.into_inner() {
+            rest if rest.is_empty() || out.len() > limit => Ok(()),
+            _ => Err(std::io::Error::other("data after the end of the zlib stream")),
+        })
+    };
+    inflated.map_err(|e| ApiError::Internal(format!("request body does not inflate: {e}")))?;
     if out.len() > limit {
         return Err(ApiError::RequestEntityTooLarge);
     }
@@ -180,13 +200,20 @@ mod tests {
             ("deflate;q=0.5,gzip;q=0.", Some("deflate")),
             ("deflate;q=0.5,gzip;q=0.x", Some("gzip")),
             ("deflate;q=-0.5,gzip;q=0.2", Some("gzip")),
-            ("gzip;nq=1;q=0 ", None),
+            ("gzip;nq=0;q=1", None),
+            ("gzip;q =0;q=1", Some("gzip")),
+            ("gzip;q= 0;q=1", None),
+            ("gzip; q=0;q=1", None),
             ("gzip;q=0, gzip;q=1, gzip;q=0", Some("gzip")),
             ("br,identity;q=0.5,gzip;q=0.0001", Some("gzip")),
         ] {
             assert_eq!(accept(value), want, "{value:?}");
         }
         assert_eq!(negotiate(&HeaderMap::new()), None);
+        let mut two = HeaderMap::new();
+        two.append(header::ACCEPT_ENCODING, HeaderValue::from_static("identity"));
+        two.append(header::ACCEPT_ENCODING, HeaderValue::from_static("gzip"));
+        assert_eq!(negotiate(&two), None, "only the first header counts");
     }
 
     fn gzip(data: &[u8]) -> Vec<u8> {
@@ -222,6 +249,28 @@ mod tests {
         // The inflated size is bounded.
         let big = gzip(&vec![b' '; 10_000]);
         assert!(matches!(request_body(&with_coding("gzip"), big.into(), 1000), Err(ApiError::RequestEntityTooLarge)));
+    }
+
+    #[test]
+    fn deflate_request_bodies_are_one_zlib_stream() {
+        // Alternator's test_compressed_request.py (run against DynamoDB):
+        // a zlib stream is inflated; nothing may follow it.
+        let body = br#"{"TableName":"T"}"#;
+        let plain = bytes::Bytes::from_static(body);
+        let deflate = |d: &[u8]| Coding::Deflate.compress(d).unwrap();
+        assert_eq!(request_body(&with_coding("deflate"), deflate(body).into(), 100).unwrap(), plain);
+        assert_eq!(request_body(&with_coding("DEFLATE"), deflate(body).into(), 100).unwrap(), plain);
+        let internal = |r: Result<bytes::Bytes, ApiError>| matches!(r, Err(ApiError::Internal(_)));
+        let mut two = deflate(&body[..5]);
+        two.extend(deflate(&body[5..]));
+        assert!(internal(request_body(&with_coding("deflate"), two.into(), 100)));
+        assert!(internal(request_body(&with_coding("deflate"), plain.clone(), 100)));
+        assert!(internal(request_body(&with_coding("deflate"), bytes::Bytes::new(), 100)));
+        let mut truncated = deflate(body);
+        truncated.pop();
+        assert!(internal(request_body(&with_coding("deflate"), truncated.into(), 100)));
+        let big = deflate(&vec![b' '; 10_000]);
+        assert!(matches!(request_body(&with_coding("deflate"), big.into(), 1000), Err(ApiError::RequestEntityTooLarge)));
     }
 
     #[test]
