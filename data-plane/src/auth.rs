@@ -23,7 +23,10 @@ pub struct Verified {
     pub access_key_id: String,
     /// The IAM user, or `None` for the tenant's root.
     pub user_name: Option<String>,
-    /// The region the request was signed for.
+    /// The endpoint's region, which names its tables' ARNs and is the
+    /// region of every policy check. A request may be signed for any
+    /// region (as DynamoDB Local accepts); [`verify`] fills in the signed
+    /// one and the server replaces it.
     pub region: String,
     /// The client's address, when known.
     pub source_ip: Option<std::net::IpAddr>,

@@ -181,10 +181,15 @@ impl Stack {
 
     /// An SDK client with any credentials.
     pub fn client_with(&self, access_key_id: &str, secret: &str) -> aws_sdk_dynamodb::Client {
+        self.client_in("us-east-1", access_key_id, secret)
+    }
+
+    /// An SDK client with any credentials, signing for `region`.
+    pub fn client_in(&self, region: &'static str, access_key_id: &str, secret: &str) -> aws_sdk_dynamodb::Client {
         let creds = Credentials::new(access_key_id, secret, None, None, "dynastore-test");
         let conf = aws_sdk_dynamodb::Config::builder()
             .behavior_version(BehaviorVersion::latest())
-            .region(Region::new("us-east-1"))
+            .region(Region::new(region))
             .endpoint_url(self.endpoint())
             .credentials_provider(creds)
             .http_client(aws_smithy_http_client::Builder::new().build_http())

@@ -42,13 +42,18 @@ async fn books(c: &Client) {
 
 /// Creates user `name` with one access key; returns a client signing as it.
 async fn user(s: &Stack, name: &str) -> Client {
+    user_in(s, name, "us-east-1").await
+}
+
+/// Like [`user`], with a client signing for `region`.
+async fn user_in(s: &Stack, name: &str, region: &'static str) -> Client {
     let (status, _) = s.admin(Method::POST, "/tenants/t1/users", Some(json!({ "name": name }))).await;
     assert_eq!(status, 201, "user created");
     let (status, key) = s.admin(Method::POST, &format!("/tenants/t1/users/{name}/access-keys"), None).await;
     assert_eq!(status, 201, "key created: {key}");
     let id = key["access_key_id"].as_str().unwrap().to_owned();
     let secret = key["secret_access_key"].as_str().unwrap().to_owned();
-    let c = s.client_with(&id, &secret);
+    let c = s.client_in(region, &id, &secret);
     // The key reaches the data plane through the change feed.
     for _ in 0..100 {
         match c.list_tables().send().await {
@@ -315,6 +320,46 @@ async fn policies_without_conditions_decide_by_action_and_resource() {
         .unwrap_err();
     assert_eq!(err.code(), Some("AccessDeniedException"));
     assert!(err.message().unwrap().contains("dynamodb:PutItem on resource: arn:aws:dynamodb:us-east-1:"), "{:?}", err.message());
+    s.stop().await;
+}
+
+/// A request signed for another region reaches the endpoint's tables, and
+/// is checked against their ARNs (which name the endpoint's region), so a
+/// policy on those ARNs cannot be sidestepped by signing for elsewhere.
+#[tokio::test]
+async fn policies_apply_whatever_region_a_request_is_signed_for() {
+    let s = Stack::start().await;
+    books(&s.client()).await;
+    let carol = user_in(&s, "carol", "eu-west-1").await;
+    let account = s.tenant.account_id.clone();
+    let books_arn = format!("arn:aws:dynamodb:us-east-1:{account}:table/Books");
+    policy(
+        &s,
+        "carol",
+        "no-get",
+        json!({
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Effect": "Allow", "Action": "dynamodb:*", "Resource": "*"},
+                {"Effect": "Deny", "Action": "dynamodb:GetItem", "Resource": books_arn}
+            ]
+        }),
+    )
+    .await;
+    let scan = || carol.scan().table_name("Books").send();
+    assert_eq!(eventually_allowed!(scan()).unwrap().count(), 2);
+    let err = carol.get_item().table_name("Books").key("owner", Av::S("alice".into())).send().await.unwrap_err();
+    assert_eq!(
+        err.message(),
+        Some(
+            format!(
+                "User: arn:aws:iam::{account}:user/carol is not authorized to perform: dynamodb:GetItem on resource: {books_arn} with an explicit deny in an identity-based policy"
+            )
+            .as_str()
+        )
+    );
+    let described = carol.describe_table().table_name("Books").send().await.unwrap();
+    assert_eq!(described.table().and_then(|t| t.table_arn()), Some(books_arn.as_str()));
     s.stop().await;
 }
 
