@@ -190,18 +190,20 @@ async fn scans_are_complete_and_segments_disjoint() {
     let err = c.scan().table_name("Events").select(aws_sdk_dynamodb::types::Select::AllAttributes).attributes_to_get("pk").send().await.unwrap_err();
     assert_eq!(
         err.message(),
-        Some("1 validation error detected: Cannot specify the AttributesToGet when choosing to get ALL_ATTRIBUTES")
+        Some("Cannot specify the AttributesToGet when choosing to get ALL_ATTRIBUTES")
     );
     let err = c.scan().table_name("Events").select(aws_sdk_dynamodb::types::Select::Count).projection_expression("pk").send().await.unwrap_err();
     assert_eq!(
         err.message(),
-        Some("1 validation error detected: Cannot specify the ProjectionExpression when choosing to get only the Count")
+        Some("Cannot specify the ProjectionExpression when choosing to get only the Count")
     );
     s.stop().await;
 }
 
-/// Select's messages are failed constraints (`1 validation error
-/// detected: …`); expression problems of Query and Scan are sent alone.
+/// Query words Select's problems as failed constraints (`1 validation
+/// error detected: …`), Scan sends them alone, except an unknown value,
+/// which both report as a constraint (moto's AWS-verified
+/// test_dynamodb_select.py); expression problems are sent alone.
 #[tokio::test]
 async fn select_and_expression_messages() {
     let s = Stack::start().await;
@@ -234,7 +236,8 @@ async fn select_and_expression_messages() {
             .send()
             .await
             .unwrap_err();
-        assert_eq!(err.message(), Some(message), "scan {select}");
+        let bare = if select == "count" { message } else { message.trim_start_matches("1 validation error detected: ") };
+        assert_eq!(err.message(), Some(bare), "scan {select}");
     }
     let err = query().expression_attribute_names("#count", "count").send().await.unwrap_err();
     assert_eq!(err.message(), Some("Value provided in ExpressionAttributeNames unused in expressions: keys: {#count}"));

@@ -144,7 +144,18 @@ fn exprs(body: &Value, with_key: bool) -> Result<Exprs, ApiError> {
     Ok(Exprs { key, legacy_key, filter, projection, start })
 }
 
-fn select(body: &Value, has_projection: bool) -> Result<Select, ApiError> {
+/// A Select problem: Query words it as a failed constraint (`1 validation
+/// error detected: …`), Scan sends the message alone (moto's AWS-verified
+/// test_dynamodb_select.py pins both).
+fn select_error(query: bool, message: impl Into<String>) -> ApiError {
+    if query {
+        ApiError::constraint(message)
+    } else {
+        validation(message.into())
+    }
+}
+
+fn select(body: &Value, has_projection: bool, query: bool) -> Result<Select, ApiError> {
     let s = enum_member(
         body,
         "Select",
@@ -153,12 +164,13 @@ fn select(body: &Value, has_projection: bool) -> Result<Select, ApiError> {
     )?;
     // The messages name the member the request used.
     let member = if body.get("AttributesToGet").is_some_and(|v| !v.is_null()) { "AttributesToGet" } else { "ProjectionExpression" };
-    let cannot = |what: &str| ApiError::constraint(format!("Cannot specify the {member} when choosing to get {what}"));
+    let cannot = |what: &str| select_error(query, format!("Cannot specify the {member} when choosing to get {what}"));
     Ok(match (s, has_projection) {
         (None, true) | (Some("SPECIFIC_ATTRIBUTES"), true) => Select::Specific,
         (None, false) => Select::AllAttributes,
         (Some("SPECIFIC_ATTRIBUTES"), false) => {
-            return Err(ApiError::constraint(
+            return Err(select_error(
+                query,
                 "Must specify the AttributesToGet or ProjectionExpression when choosing to get SPECIFIC_ATTRIBUTES",
             ))
         }
@@ -204,10 +216,10 @@ struct Target {
     key_names: Vec<String>,
 }
 
-fn target(body: &Value, t: &CatalogTable, select: &mut Select, has_projection: bool) -> Result<Target, ApiError> {
+fn target(body: &Value, t: &CatalogTable, select: &mut Select, has_projection: bool, query: bool) -> Result<Target, ApiError> {
     let Some(name) = str_member(body, "IndexName")? else {
         if *select == Select::AllProjected {
-            return Err(ApiError::constraint("ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName"));
+            return Err(select_error(query, "ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName"));
         }
         let ks = &t.def.spec.key_schema;
         return Ok(Target {
@@ -653,9 +665,9 @@ pub async fn query(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: V
     // The request is checked before its table is looked up.
     member_constraints(ItemOp::Query, &body)?;
     let exprs = exprs(&body, true)?;
-    let mut sel = select(&body, exprs.projection.is_some())?;
+    let mut sel = select(&body, exprs.projection.is_some(), true)?;
     let t = table(catalog, caller, str_member(&body, "TableName")?)?;
-    let target = target(&body, &t, &mut sel, exprs.projection.is_some())?;
+    let target = target(&body, &t, &mut sel, exprs.projection.is_some(), true)?;
     if let Some(idx) = target.index.clone().filter(IndexLayout::is_multi) {
         return query_multi(dp, caller, t, target, &idx, sel, exprs, &body).await;
     }
@@ -758,9 +770,9 @@ pub async fn scan(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: Va
     let total = body.get("TotalSegments").and_then(Value::as_i64);
     let segments = segments(segment, total)?;
     let exprs = exprs(&body, false)?;
-    let mut sel = select(&body, exprs.projection.is_some())?;
+    let mut sel = select(&body, exprs.projection.is_some(), false)?;
     let t = table(catalog, caller, str_member(&body, "TableName")?)?;
-    let target = target(&body, &t, &mut sel, exprs.projection.is_some())?;
+    let target = target(&body, &t, &mut sel, exprs.projection.is_some(), false)?;
     // Scan checks Select before its starting key (dynalite's scan.js).
     select_supported(&body, &target, sel)?;
     projection_projected(&exprs, &target)?;
