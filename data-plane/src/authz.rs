@@ -429,9 +429,22 @@ fn tables_only(op: Operation, body: &Value) -> Target {
                     .collect(),
             )
         }
-        Operation::ListTables | Operation::DescribeLimits | Operation::DescribeEndpoints | Operation::ListStreams => {
-            Target::Account
+        Operation::ListTables
+        | Operation::DescribeLimits
+        | Operation::DescribeEndpoints
+        | Operation::ListStreams
+        | Operation::ListGlobalTables
+        | Operation::ListExports
+        | Operation::ListImports => Target::Account,
+        Operation::CreateGlobalTable
+        | Operation::DescribeGlobalTable
+        | Operation::UpdateGlobalTable
+        | Operation::DescribeGlobalTableSettings
+        | Operation::UpdateGlobalTableSettings => {
+            Target::Table(str_of(body, "GlobalTableName").unwrap_or_default().to_owned())
         }
+        Operation::DescribeExport => Target::Arn(str_of(body, "ExportArn").unwrap_or_default().to_owned()),
+        Operation::DescribeImport => Target::Arn(str_of(body, "ImportArn").unwrap_or_default().to_owned()),
         Operation::ExecuteStatement | Operation::BatchExecuteStatement | Operation::ExecuteTransaction => {
             Target::Items(partiql_tables(op, body))
         }

@@ -52,6 +52,15 @@ pub enum ApiError {
     /// No resource-based policy (or not the expected revision).
     #[error("{0}")]
     PolicyNotFound(String),
+    /// A legacy (2017) global table: none exists.
+    #[error("Global table with name '{0}' does not exist.")]
+    GlobalTableNotFound(String),
+    /// No export has the ARN.
+    #[error("{0}")]
+    ExportNotFound(String),
+    /// No import has the ARN.
+    #[error("{0}")]
+    ImportNotFound(String),
     /// A Streams shard iterator older than 15 minutes.
     #[error("{0}")]
     ExpiredIterator(String),
@@ -209,6 +218,9 @@ impl ApiError {
             ApiError::InvalidRestoreTime(_) => ErrorCode::InvalidRestoreTime,
             ApiError::BackupNotFound(_) => ErrorCode::BackupNotFound,
             ApiError::PolicyNotFound(_) => ErrorCode::PolicyNotFound,
+            ApiError::GlobalTableNotFound(_) => ErrorCode::GlobalTableNotFound,
+            ApiError::ExportNotFound(_) => ErrorCode::ExportNotFound,
+            ApiError::ImportNotFound(_) => ErrorCode::ImportNotFound,
             ApiError::ExpiredIterator(_) => ErrorCode::ExpiredIterator,
             ApiError::DuplicateItem => ErrorCode::DuplicateItem,
             ApiError::TransactionCanceled { .. } => ErrorCode::TransactionCanceled,

@@ -465,3 +465,45 @@ async fn encryption_changes_answer_as_under_way() {
     assert!(t.table().unwrap().sse_description().is_none());
     s.stop().await;
 }
+
+/// Resources an endpoint never holds are answered as DynamoDB answers when
+/// there are none: legacy global tables, S3 exports and imports.
+#[tokio::test]
+async fn legacy_global_tables_exports_and_imports_are_answered_as_absent() {
+    let s = Stack::start().await;
+    let c = s.client();
+    create(&c, "Music").await;
+    let e = c.describe_global_table().global_table_name("Music").send().await.unwrap_err();
+    assert_eq!(e.code(), Some("GlobalTableNotFoundException"));
+    assert_eq!(e.message(), Some("Global table with name 'Music' does not exist."));
+    let e = c
+        .update_global_table_settings()
+        .global_table_name("Music")
+        .global_table_billing_mode(BillingMode::PayPerRequest)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Some("GlobalTableNotFoundException"));
+    let e = c
+        .create_global_table()
+        .global_table_name("Music")
+        .replication_group(aws_sdk_dynamodb::types::Replica::builder().region_name("us-west-2").build())
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Some("ValidationException"));
+    assert!(e.message().unwrap().starts_with("DynamoDB global tables version 2017.11.29 is not supported."), "{e:?}");
+    assert!(c.list_global_tables().send().await.unwrap().global_tables().is_empty());
+    assert!(c.list_exports().send().await.unwrap().export_summaries().is_empty());
+    assert!(c.list_imports().send().await.unwrap().import_summary_list().is_empty());
+    let e = c.describe_export().export_arn("arn:aws:dynamodb:us-east-1:123456789012:table/Music").send().await.unwrap_err();
+    assert_eq!((e.code(), e.message()), (Some("ValidationException"), Some("Invalid Export ARN")));
+    let e = c
+        .describe_import()
+        .import_arn("arn:aws:dynamodb:us-east-1:123456789012:table/Music/import/01658528578619-c4d4e311")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Some("ImportNotFoundException"));
+    s.stop().await;
+}

@@ -23,6 +23,7 @@ mod table_settings;
 mod tables;
 mod transact;
 pub mod ttl;
+mod unserved;
 
 pub(crate) use consumed::Consumed;
 pub(crate) use client_tokens::ClientTokens;
@@ -132,6 +133,16 @@ async fn dispatch_json(
         Operation::DeleteResourcePolicy => resource_policy::delete(dp, caller, catalog, decode(body)?).await,
         Operation::DescribeLimits => Ok(table_settings::describe_limits()),
         Operation::DescribeEndpoints => Ok(table_settings::describe_endpoints(dp, host)),
+        Operation::CreateGlobalTable => unserved::create_global_table(),
+        Operation::DescribeGlobalTable
+        | Operation::UpdateGlobalTable
+        | Operation::DescribeGlobalTableSettings
+        | Operation::UpdateGlobalTableSettings => unserved::global_table(&body),
+        Operation::ListGlobalTables => Ok(unserved::list_global_tables()),
+        Operation::ListExports => unserved::list_exports(&body),
+        Operation::ListImports => unserved::list_imports(&body),
+        Operation::DescribeExport => unserved::describe_export(&body),
+        Operation::DescribeImport => unserved::describe_import(&body),
         other => {
             // Known to DynamoDB but not served yet: DynamoDB Local answers
             // operations it lacks the same way.
