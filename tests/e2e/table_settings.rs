@@ -505,5 +505,27 @@ async fn legacy_global_tables_exports_and_imports_are_answered_as_absent() {
         .await
         .unwrap_err();
     assert_eq!(e.code(), Some("ImportNotFoundException"));
+    // Replicas are refused, never dropped unnoticed.
+    let replica = |region: &str| {
+        aws_sdk_dynamodb::types::ReplicationGroupUpdate::builder()
+            .create(aws_sdk_dynamodb::types::CreateReplicationGroupMemberAction::builder().region_name(region).build().unwrap())
+            .build()
+    };
+    let e = c.update_table().table_name("Music").replica_updates(replica("us-east-1")).send().await.unwrap_err();
+    assert_eq!(
+        e.message(),
+        Some("Cannot add or delete the local region through ReplicaUpdates. Use CreateTable, DeleteTable, or UpdateTable as required.")
+    );
+    let e = c
+        .update_table()
+        .table_name("Music")
+        .billing_mode(BillingMode::PayPerRequest)
+        .replica_updates(replica("us-west-2"))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Some("ValidationException"));
+    let described = c.describe_table().table_name("Music").send().await.unwrap();
+    assert!(described.table().unwrap().replicas().is_empty());
     s.stop().await;
 }

@@ -28,6 +28,9 @@ pub(super) async fn apply(dp: &DataPlane, caller: &Verified, name: &str, change:
 
 /// `UpdateTable`
 pub async fn update_table(dp: &DataPlane, caller: &Verified, catalog: &Catalog, input: UpdateTableInput) -> Result<Value, ApiError> {
+    if let Some(updates) = input.replica_updates.as_deref().filter(|u| !u.is_empty()) {
+        return Err(refuse_replicas(updates, &dp.config.region));
+    }
     let (name, change) = input.validate().map_err(ApiError::Validation)?;
     let Some(before) = catalog.table(&caller.tenant.id, name) else {
         return Err(not_found(name));
@@ -60,6 +63,26 @@ pub async fn update_table(dp: &DataPlane, caller: &Verified, catalog: &Catalog, 
         }
     }
     Ok(json!({ "TableDescription": description }))
+}
+
+/// `ReplicaUpdates`: an endpoint serves one region and keeps no replicas,
+/// so none is added, changed or removed (rather than dropping the request
+/// unnoticed). The local region gets DynamoDB's own answer (Alternator's
+/// test_add_region_already_exists, written against DynamoDB).
+fn refuse_replicas(updates: &[Value], local: &str) -> ApiError {
+    let region = |u: &Value, action: &str| u.get(action).and_then(|a| a.get("RegionName")).and_then(Value::as_str).map(str::to_owned);
+    for u in updates {
+        let named = region(u, "Create").or_else(|| region(u, "Delete"));
+        if named.as_deref() == Some(local) {
+            return ApiError::Validation(
+                "Cannot add or delete the local region through ReplicaUpdates. Use CreateTable, DeleteTable, or UpdateTable as required."
+                    .into(),
+            );
+        }
+    }
+    ApiError::Validation(format!(
+        "One or more parameter values were invalid: Replicas are not available: this endpoint serves the single region {local}"
+    ))
 }
 
 /// `UpdateTimeToLive`
