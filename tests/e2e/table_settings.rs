@@ -86,6 +86,11 @@ async fn time_to_live_round_trip() {
     let other = TimeToLiveSpecification::builder().enabled(true).attribute_name("until").build().unwrap();
     let err = c.update_time_to_live().table_name("Sessions").time_to_live_specification(other).send().await.unwrap_err();
     assert_eq!(err.message(), Some("TimeToLive is active on a different AttributeName: current AttributeName is expires"));
+    // A valid change within the hour after the last one is refused.
+    let off = TimeToLiveSpecification::builder().enabled(false).attribute_name("expires").build().unwrap();
+    let err = c.update_time_to_live().table_name("Sessions").time_to_live_specification(off).send().await.unwrap_err();
+    assert_eq!(err.code(), Some("ValidationException"));
+    assert_eq!(err.message(), Some("Time to live has been modified multiple times within a fixed interval"));
 
     // No Kinesis here: a table has no streaming destinations.
     let k = c.describe_kinesis_streaming_destination().table_name("Sessions").send().await.unwrap();

@@ -134,6 +134,9 @@ impl ChangeError {
     }
 }
 
+/// How long after a Time to Live change another one is refused.
+const TTL_CHANGE_INTERVAL_SECS: f64 = 3600.0;
+
 /// A key schema as DynamoDB prints it in the redefinition message:
 /// `Schema:[SchemaElement: key{xyz:S:HASH}]`.
 fn schema_text(ks: &KeySchema) -> String {
@@ -186,8 +189,21 @@ impl TableDefinition {
                         "TimeToLive is active on a different AttributeName: current AttributeName is {current}"
                     )))
                 }
-                (_, true) => self.ttl_attribute = Some(attribute_name.clone()),
-                (_, false) => self.ttl_attribute = None,
+                // A change within the hour after the last one is refused
+                // (UpdateTimeToLive in the API Reference: "Any additional
+                // UpdateTimeToLive calls for the same table during this one
+                // hour duration result in a ValidationException").
+                _ if self.ttl_updated_at.is_some_and(|at| now - at < TTL_CHANGE_INTERVAL_SECS) => {
+                    return Err(err("Time to live has been modified multiple times within a fixed interval"))
+                }
+                (_, true) => {
+                    self.ttl_attribute = Some(attribute_name.clone());
+                    self.ttl_updated_at = Some(now);
+                }
+                (_, false) => {
+                    self.ttl_attribute = None;
+                    self.ttl_updated_at = Some(now);
+                }
             },
             TableChange::PointInTimeRecovery { enabled, recovery_period_days } => {
                 self.pitr = enabled.then(|| super::spec::PointInTimeRecovery {

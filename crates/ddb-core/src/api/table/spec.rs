@@ -263,6 +263,10 @@ pub struct TableDefinition {
     /// Time to Live: the attribute holding expiry times, when enabled.
     #[serde(default)]
     pub ttl_attribute: Option<String>,
+    /// When UpdateTimeToLive last changed the setting, seconds since the
+    /// epoch (another change must wait an hour).
+    #[serde(default)]
+    pub ttl_updated_at: Option<f64>,
     /// Last time provisioned throughput went up or down, seconds since the epoch.
     #[serde(default)]
     pub last_increase: Option<f64>,
@@ -385,6 +389,7 @@ impl TableDefinition {
             pay_per_request_since: None,
             stream_label: None,
             ttl_attribute: None,
+            ttl_updated_at: None,
             last_increase: None,
             last_decrease: None,
             throughput_high_water: None,

@@ -854,3 +854,21 @@ fn a_new_index_cannot_redefine_an_attribute_type() {
         "One or more parameter values were invalid: Attributes cannot be redefined. Please check that your attribute has the same type as previously defined. Existing schema: Schema:[SchemaElement: key{xyz:S:HASH}] New schema: Schema:[SchemaElement: key{xyz:N:HASH}, SchemaElement: key{Artist:S:RANGE}]"
     );
 }
+
+#[test]
+fn time_to_live_changes_once_an_hour() {
+    let mut def = TableDefinition::new("id".into(), 1.0, input(base()).validate().unwrap());
+    let ttl = |enabled: bool, name: &str| TableChange::TimeToLive { enabled, attribute_name: name.into() };
+    def.apply(&ttl(true, "exp"), 10.0).unwrap();
+    // What is wrong with the request itself is reported first.
+    assert_eq!(def.apply(&ttl(true, "exp"), 20.0).unwrap_err().message(), "TimeToLive is already enabled");
+    assert_eq!(
+        def.apply(&ttl(false, "other"), 20.0).unwrap_err().message(),
+        "TimeToLive is active on a different AttributeName: current AttributeName is exp"
+    );
+    let e = def.apply(&ttl(false, "exp"), 10.0 + 3599.0).unwrap_err();
+    assert_eq!((e.code(), e.message()), ("ValidationException", "Time to live has been modified multiple times within a fixed interval"));
+    def.apply(&ttl(false, "exp"), 10.0 + 3600.0).unwrap();
+    assert_eq!(def.ttl_attribute, None);
+    assert!(def.apply(&ttl(true, "exp"), 10.0 + 3700.0).is_err(), "the disabling started a new hour");
+}
