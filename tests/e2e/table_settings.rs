@@ -497,7 +497,10 @@ async fn legacy_global_tables_exports_and_imports_are_answered_as_absent() {
         .await
         .unwrap_err();
     assert_eq!(e.code(), Some("ValidationException"));
-    assert!(e.message().unwrap().starts_with("DynamoDB global tables version 2017.11.29 is not supported."), "{e:?}");
+    assert!(
+        e.message().unwrap().starts_with("One or more parameter values were invalid: DynamoDB global tables version 2017.11.29 is not supported."),
+        "{e:?}"
+    );
     assert!(c.list_global_tables().send().await.unwrap().global_tables().is_empty());
     assert!(c.list_exports().send().await.unwrap().export_summaries().is_empty());
     assert!(c.list_imports().send().await.unwrap().import_summary_list().is_empty());
@@ -529,6 +532,11 @@ async fn legacy_global_tables_exports_and_imports_are_answered_as_absent() {
         .send()
         .await
         .unwrap_err();
+    assert_eq!(
+        e.message(),
+        Some("One or more parameter values were invalid: Replica modification must be the only operation in the request")
+    );
+    let e = c.update_table().table_name("Music").replica_updates(replica("us-west-2")).send().await.unwrap_err();
     assert_eq!(e.code(), Some("ValidationException"));
     let described = c.describe_table().table_name("Music").send().await.unwrap();
     assert!(described.table().unwrap().replicas().is_empty());

@@ -29,6 +29,20 @@ pub(super) async fn apply(dp: &DataPlane, caller: &Verified, name: &str, change:
 /// `UpdateTable`
 pub async fn update_table(dp: &DataPlane, caller: &Verified, catalog: &Catalog, input: UpdateTableInput) -> Result<Value, ApiError> {
     if let Some(updates) = input.replica_updates.as_deref().filter(|u| !u.is_empty()) {
+        let others = input.billing_mode.is_some()
+            || input.provisioned_throughput.is_some()
+            || input.deletion_protection_enabled.is_some()
+            || input.table_class.is_some()
+            || input.stream_specification.is_some()
+            || input.sse_specification.is_some()
+            || input.global_secondary_index_updates.as_ref().is_some_and(|g| !g.is_empty())
+            || input.warm_throughput.is_some()
+            || input.on_demand_throughput.is_some();
+        if others {
+            return Err(ApiError::Validation(
+                "One or more parameter values were invalid: Replica modification must be the only operation in the request".into(),
+            ));
+        }
         return Err(refuse_replicas(updates, &dp.config.region));
     }
     let (name, change) = input.validate().map_err(ApiError::Validation)?;

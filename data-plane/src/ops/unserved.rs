@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 
 use crate::error::ApiError;
 
-const LEGACY_GLOBAL_TABLES: &str = "DynamoDB global tables version 2017.11.29 is not supported. We recommend using DynamoDB global tables version 2019.11.21, instead of version 2017.11.29 (Legacy).";
+const LEGACY_GLOBAL_TABLES: &str = "One or more parameter values were invalid: DynamoDB global tables version 2017.11.29 is not supported. We recommend using DynamoDB global tables version 2019.11.21, instead of version 2017.11.29 (Legacy).";
 
 fn str_of<'a>(body: &'a Value, member: &str) -> &'a str {
     body.get(member).and_then(Value::as_str).unwrap_or_default()
@@ -36,13 +36,25 @@ pub fn list_global_tables() -> Value {
 /// `ListExports`: there are none.
 pub fn list_exports(body: &Value) -> Result<Value, ApiError> {
     page_size(body, "MaxResults", "maxResults")?;
+    no_next_token(body)?;
     Ok(json!({ "ExportSummaries": [] }))
 }
 
 /// `ListImports`: there are none.
 pub fn list_imports(body: &Value) -> Result<Value, ApiError> {
     page_size(body, "PageSize", "pageSize")?;
+    no_next_token(body)?;
     Ok(json!({ "ImportSummaryList": [] }))
+}
+
+/// No listing ever handed out a token, so none is valid (wording from a
+/// 2026 catalogue of DynamoDB's messages: "Invalid Request: Provided
+/// nextToken is invalid: <token>").
+fn no_next_token(body: &Value) -> Result<(), ApiError> {
+    match body.get("NextToken").and_then(Value::as_str) {
+        Some(token) => Err(ApiError::Validation(format!("Invalid Request: Provided nextToken is invalid: {token}"))),
+        None => Ok(()),
+    }
 }
 
 /// A page size of 1 to 25.
@@ -115,7 +127,10 @@ mod tests {
         let e = global_table(&json!({"GlobalTableName": "G"})).unwrap_err();
         assert_eq!(e.to_string(), "Global table with name 'G' does not exist.");
         assert_eq!(e.code().wire_type(), "com.amazonaws.dynamodb.v20120810#GlobalTableNotFoundException");
-        assert!(create_global_table().unwrap_err().to_string().contains("2017.11.29 is not supported"));
+        assert!(create_global_table()
+            .unwrap_err()
+            .to_string()
+            .starts_with("One or more parameter values were invalid: DynamoDB global tables version 2017.11.29 is not supported."));
         assert_eq!(list_global_tables(), json!({"GlobalTables": []}));
         assert_eq!(list_exports(&json!({})).unwrap(), json!({"ExportSummaries": []}));
         assert_eq!(list_imports(&json!({"PageSize": 25})).unwrap(), json!({"ImportSummaryList": []}));
@@ -124,6 +139,8 @@ mod tests {
             e.to_string(),
             "1 validation error detected: Value '26' at 'pageSize' failed to satisfy constraint: Member must have value less than or equal to 25"
         );
+        let e = list_exports(&json!({"NextToken": "0123abcd"})).unwrap_err();
+        assert_eq!(e.to_string(), "Invalid Request: Provided nextToken is invalid: 0123abcd");
         let e = describe_export(&json!({"ExportArn": "arn:aws:dynamodb:us-east-1:1:table/Music"})).unwrap_err();
         assert_eq!(e.to_string(), "Invalid Export ARN");
         let e = describe_import(&json!({"ImportArn": "arn:aws:dynamodb:us-east-1:1:table/Music/import/0165-c4"})).unwrap_err();

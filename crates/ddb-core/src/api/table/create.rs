@@ -554,26 +554,21 @@ pub(super) fn gsi_key_schema(
     }
     let names = defined_key_names(ks, def_names)?;
     let mut seen = BTreeSet::new();
-    if let Some(dup) = names.iter().find(|n| !seen.insert(**n)) {
-        return Err(invalid(&format!("Duplicate key attribute name in KeySchema: {dup}")));
+    // Wording of a 2026 catalogue of DynamoDB's CreateTable messages.
+    if names.iter().any(|n| !seen.insert(*n)) {
+        return Err("The KeySchema contains multiple key attributes with the same name".into());
     }
     let hashes = ks.iter().take_while(|k| kind(k) == Some("HASH")).count();
     #[allow(clippy::indexing_slicing)] // `hashes` counts elements of `ks`
     let (hash_part, range_part) = ks.split_at(hashes);
     if range_part.iter().any(|k| kind(k) != Some("RANGE")) {
-        return Err(
-            "Invalid KeySchema: All HASH key attributes must come before the RANGE key attributes".into(),
-        );
+        return Err(invalid("All HASH key attributes must precede RANGE key attributes in the KeySchema"));
     }
     if hash_part.len() > MAX_MULTI_KEY {
-        return Err(invalid(&format!(
-            "The number of HASH key attributes in KeySchema exceeds the limit of {MAX_MULTI_KEY}"
-        )));
+        return Err(invalid("The KeySchema exceeds the maximum allowed number of HASH key attributes"));
     }
     if range_part.len() > MAX_MULTI_KEY {
-        return Err(invalid(&format!(
-            "The number of RANGE key attributes in KeySchema exceeds the limit of {MAX_MULTI_KEY}"
-        )));
+        return Err(invalid("The KeySchema exceeds the maximum allowed number of RANGE key attributes"));
     }
     let attr = |k: &KeySchemaElement| -> Result<KeyAttr, String> {
         let name = k.attribute_name.clone();

@@ -264,7 +264,7 @@ pub struct TableDefinition {
     #[serde(default)]
     pub ttl_attribute: Option<String>,
     /// When UpdateTimeToLive last changed the setting, seconds since the
-    /// epoch (another change must wait an hour).
+    /// epoch (another change must wait half an hour).
     #[serde(default)]
     pub ttl_updated_at: Option<f64>,
     /// Last time provisioned throughput went up or down, seconds since the epoch.
