@@ -24,9 +24,8 @@ pub struct Verified {
     /// The IAM user, or `None` for the tenant's root.
     pub user_name: Option<String>,
     /// The endpoint's region, which names its tables' ARNs and is the
-    /// region of every policy check. A request may be signed for any
-    /// region (as DynamoDB Local accepts); [`verify`] fills in the signed
-    /// one and the server replaces it.
+    /// region of every policy check, whatever region the request was
+    /// signed for (any is served, as DynamoDB Local serves it).
     pub region: String,
     /// The client's address, when known.
     pub source_ip: Option<std::net::IpAddr>,
@@ -103,10 +102,13 @@ impl SigningKeys {
     }
 }
 
-/// Verifies the request's signature and resolves its caller.
+/// Verifies the request's signature and resolves its caller, who acts in
+/// `region` (the endpoint's).
+#[allow(clippy::too_many_arguments)]
 pub fn verify(
     keys: &SigningKeys,
     catalog: &Catalog,
+    region: &str,
     method: &Method,
     uri: &Uri,
     headers: &HeaderMap,
@@ -148,7 +150,7 @@ pub fn verify(
         tenant: Arc::clone(tenant),
         access_key_id: claim.access_key_id,
         user_name: key.user_name.clone(),
-        region: claim.region,
+        region: region.to_owned(),
         source_ip: None,
     })
 }

@@ -215,11 +215,9 @@ async fn handle(
         .ok_or(ApiError::UnknownOperation)?;
     *op_out = Some(op);
     // The signature covers the bytes as sent, before any inflating.
-    let mut caller = crate::auth::verify(&dp.signing_keys, &catalog, method, uri, headers, &raw, chrono::Utc::now())?;
+    let mut caller =
+        crate::auth::verify(&dp.signing_keys, &catalog, &dp.config.region, method, uri, headers, &raw, chrono::Utc::now())?;
     caller.source_ip = origin.ip;
-    // ARNs and policies name the endpoint's region, whatever region the
-    // client signed for, so a policy on this region's ARNs always applies.
-    caller.region.clone_from(&dp.config.region);
     let mut value = parsed.ok_or(ApiError::UnparsableBody)?;
     ddb_core::api::wire::check(op.name(), &value).map_err(ApiError::Serialization)?;
     let renamed = ops::resolve_table_arns(op, &caller, &mut value)?;

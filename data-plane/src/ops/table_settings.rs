@@ -29,16 +29,7 @@ pub(super) async fn apply(dp: &DataPlane, caller: &Verified, name: &str, change:
 /// `UpdateTable`
 pub async fn update_table(dp: &DataPlane, caller: &Verified, catalog: &Catalog, input: UpdateTableInput) -> Result<Value, ApiError> {
     if let Some(updates) = input.replica_updates.as_deref().filter(|u| !u.is_empty()) {
-        let others = input.billing_mode.is_some()
-            || input.provisioned_throughput.is_some()
-            || input.deletion_protection_enabled.is_some()
-            || input.table_class.is_some()
-            || input.stream_specification.is_some()
-            || input.sse_specification.is_some()
-            || input.global_secondary_index_updates.as_ref().is_some_and(|g| !g.is_empty())
-            || input.warm_throughput.is_some()
-            || input.on_demand_throughput.is_some();
-        if others {
+        if input.changes_besides_replicas() > 0 {
             return Err(ApiError::Validation(
                 "One or more parameter values were invalid: Replica modification must be the only operation in the request".into(),
             ));
@@ -84,10 +75,11 @@ pub async fn update_table(dp: &DataPlane, caller: &Verified, catalog: &Catalog, 
 /// unnoticed). The local region gets DynamoDB's own answer (Alternator's
 /// test_add_region_already_exists, written against DynamoDB).
 fn refuse_replicas(updates: &[Value], local: &str) -> ApiError {
-    let region = |u: &Value, action: &str| u.get(action).and_then(|a| a.get("RegionName")).and_then(Value::as_str).map(str::to_owned);
+    fn region<'v>(u: &'v Value, action: &str) -> Option<&'v str> {
+        u.get(action).and_then(|a| a.get("RegionName")).and_then(Value::as_str)
+    }
     for u in updates {
-        let named = region(u, "Create").or_else(|| region(u, "Delete"));
-        if named.as_deref() == Some(local) {
+        if region(u, "Create").or_else(|| region(u, "Delete")) == Some(local) {
             return ApiError::Validation(
                 "Cannot add or delete the local region through ReplicaUpdates. Use CreateTable, DeleteTable, or UpdateTable as required."
                     .into(),

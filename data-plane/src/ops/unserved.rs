@@ -6,6 +6,7 @@
 //! test_global_tables.py, test_export.py and test_import.py, written against
 //! DynamoDB.
 
+use ddb_core::api::table::Constraints;
 use serde_json::{json, Value};
 
 use crate::error::ApiError;
@@ -62,16 +63,10 @@ fn page_size(body: &Value, member: &str, field: &str) -> Result<(), ApiError> {
     let Some(n) = body.get(member).and_then(Value::as_i64) else {
         return Ok(());
     };
-    let broken = if n < 1 {
-        "greater than or equal to 1"
-    } else if n > 25 {
-        "less than or equal to 25"
-    } else {
-        return Ok(());
-    };
-    Err(ApiError::constraint(format!(
-        "Value '{n}' at '{field}' failed to satisfy constraint: Member must have value {broken}"
-    )))
+    let mut c = Constraints::default();
+    c.at_least(n, field, 1);
+    c.at_most(n, field, 25);
+    c.finish().map_err(ApiError::from)
 }
 
 /// `DescribeExport`: an export ARN names none; anything else is not one.
@@ -103,9 +98,9 @@ fn is_job_arn(arn: &str, kind: &str) -> bool {
     let [head, table, k, id] = path.as_slice() else {
         return false;
     };
-    let table_ok = (3..=255).contains(&table.len())
-        && table.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'));
-    *prefix == "arn" && *service == "dynamodb" && *head == "table" && *k == kind && table_ok && !id.is_empty()
+    let mut name = Constraints::default();
+    name.table_name(table, "tableName");
+    *prefix == "arn" && *service == "dynamodb" && *head == "table" && *k == kind && name.finish().is_ok() && !id.is_empty()
 }
 
 #[cfg(test)]

@@ -138,6 +138,35 @@ impl UpdateTableInput {
 }
 
 impl UpdateTableInput {
+    /// An empty WarmThroughput next to another member counts as absent,
+    /// as DynamoDB treats it.
+    fn warm_given(&self) -> bool {
+        self.warm_throughput.is_some_and(|w| w.read_units_per_second.is_some() || w.write_units_per_second.is_some())
+    }
+
+    /// An empty OnDemandThroughput counts as absent too.
+    fn on_demand_given(&self) -> bool {
+        self.on_demand_throughput.as_ref().is_some_and(|o| o.as_object().is_none_or(|m| !m.is_empty()))
+    }
+
+    /// How many members other than ReplicaUpdates ask for a change.
+    pub fn changes_besides_replicas(&self) -> usize {
+        [
+            self.billing_mode.is_some(),
+            self.provisioned_throughput.is_some(),
+            self.stream_specification.is_some(),
+            self.sse_specification.is_some(),
+            self.table_class.is_some(),
+            self.deletion_protection_enabled.is_some(),
+            self.warm_given(),
+            self.on_demand_given(),
+            self.global_secondary_index_updates.as_ref().is_some_and(|g| !g.is_empty()),
+        ]
+        .iter()
+        .filter(|p| **p)
+        .count()
+    }
+
     /// UpdateTable makes one logical change per call, as recorded against
     /// DynamoDB: SSE, TableClass, DeletionProtection and WarmThroughput
     /// must each come alone (named in that order of precedence);
@@ -149,23 +178,8 @@ impl UpdateTableInput {
     fn one_change_per_call(&self, gsi: &[super::change::GsiUpdate]) -> Result<(), String> {
         use super::change::GsiUpdate;
         let invalid = |m: &str| format!("One or more parameter values were invalid: {m}");
-        // An empty WarmThroughput or OnDemandThroughput next to another
-        // member counts as absent, as DynamoDB treats it.
-        let warm = self.warm_throughput.is_some_and(|w| w.read_units_per_second.is_some() || w.write_units_per_second.is_some());
-        let on_demand = self.on_demand_throughput.as_ref().is_some_and(|o| o.as_object().is_none_or(|m| !m.is_empty()));
-        let present = [
-            self.billing_mode.is_some(),
-            self.provisioned_throughput.is_some(),
-            self.stream_specification.is_some(),
-            self.sse_specification.is_some(),
-            self.table_class.is_some(),
-            self.deletion_protection_enabled.is_some(),
-            warm,
-            on_demand,
-            !gsi.is_empty(),
-            self.replica_updates.as_ref().is_some_and(|r| !r.is_empty()),
-        ];
-        let members = present.iter().filter(|p| **p).count();
+        let (warm, on_demand) = (self.warm_given(), self.on_demand_given());
+        let members = self.changes_besides_replicas() + usize::from(self.replica_updates.as_ref().is_some_and(|r| !r.is_empty()));
         if members < 2 {
             return Ok(());
         }
