@@ -91,6 +91,7 @@ async fn api(State(dp): State<Arc<DataPlane>>, request: axum::extract::Request) 
     let mut op = None;
     let (parts, body) = request.into_parts();
     let Some(content_type) = json_content_type(&parts.headers, &body) else {
+        drain(body).await;
         return not_found_with(&id);
     };
     let origin = Origin {
@@ -227,12 +228,55 @@ async fn handle(
     ops::dispatch(dp, op, &caller, &catalog, host, value, &renamed).await
 }
 
-async fn read_body(body: Body, limit: usize) -> Result<Bytes, ApiError> {
-    let limited = http_body_util::Limited::new(body, limit);
-    match limited.collect().await {
-        Ok(collected) => Ok(collected.to_bytes()),
-        Err(e) if e.is::<http_body_util::LengthLimitError>() => Err(ApiError::RequestEntityTooLarge),
-        Err(e) => Err(ApiError::Serialization(format!("could not read the request body: {e}"))),
+/// How much of a body that is refused unread (too large, or no API call)
+/// is still read and dropped, so the client finishes sending and reads the
+/// answer instead of finding the connection closed under it.
+const DRAIN_BYTES: usize = 64 * 1024 * 1024;
+
+/// The request body, up to `limit` bytes; a larger one is drained (up to
+/// [`DRAIN_BYTES`]) and refused with a 413.
+async fn read_body(mut body: Body, limit: usize) -> Result<Bytes, ApiError> {
+    let unreadable = |e: axum::Error| ApiError::Serialization(format!("could not read the request body: {e}"));
+    // One frame (the usual case) is kept as it is, without a copy.
+    let mut first: Option<Bytes> = None;
+    let mut rest: Vec<u8> = Vec::new();
+    let mut seen = 0usize;
+    while let Some(frame) = body.frame().await {
+        let Ok(data) = frame.map_err(unreadable)?.into_data() else { continue };
+        seen = seen.saturating_add(data.len());
+        if seen > limit {
+            if seen > DRAIN_BYTES {
+                break;
+            }
+            continue;
+        }
+        match &first {
+            None => first = Some(data),
+            Some(f) => {
+                if rest.is_empty() {
+                    rest.extend_from_slice(f);
+                }
+                rest.extend_from_slice(&data);
+            }
+        }
+    }
+    if seen > limit {
+        return Err(ApiError::RequestEntityTooLarge);
+    }
+    Ok(if rest.is_empty() { first.unwrap_or_default() } else { Bytes::from(rest) })
+}
+
+/// Reads and drops what is left of a body that will not be served (up to
+/// [`DRAIN_BYTES`]).
+async fn drain(mut body: Body) {
+    let mut seen = 0usize;
+    while let Some(Ok(frame)) = body.frame().await {
+        if let Some(data) = frame.data_ref() {
+            seen = seen.saturating_add(data.len());
+            if seen > DRAIN_BYTES {
+                break;
+            }
+        }
     }
 }
 

@@ -57,6 +57,42 @@ async fn orders(c: &Client) {
         .unwrap();
 }
 
+/// A table created with a GSI answers CREATING for the index as for the
+/// table (nothing to backfill), and both are ACTIVE by the next call.
+#[tokio::test]
+async fn indexes_created_with_their_table_start_creating() {
+    let s = Stack::start().await;
+    let c = s.client();
+    c.create_table()
+        .table_name("Fresh")
+        .attribute_definitions(def("id", ScalarAttributeType::S))
+        .attribute_definitions(def("kind", ScalarAttributeType::S))
+        .key_schema(ks("id", KeyType::Hash))
+        .global_secondary_indexes(
+            GlobalSecondaryIndex::builder()
+                .index_name("ByKind")
+                .key_schema(ks("kind", KeyType::Hash))
+                .projection(Projection::builder().projection_type(ProjectionType::All).build())
+                .build()
+                .unwrap(),
+        )
+        .billing_mode(BillingMode::PayPerRequest)
+        .send()
+        .await
+        .map(|out| {
+            let t = out.table_description().unwrap();
+            assert_eq!(t.table_status(), Some(&aws_sdk_dynamodb::types::TableStatus::Creating));
+            let gsi = &t.global_secondary_indexes()[0];
+            assert_eq!(gsi.index_status(), Some(&aws_sdk_dynamodb::types::IndexStatus::Creating));
+            assert_eq!(gsi.backfilling(), None);
+        })
+        .unwrap();
+    let t = c.describe_table().table_name("Fresh").send().await.unwrap();
+    let gsi = &t.table().unwrap().global_secondary_indexes()[0];
+    assert_eq!(gsi.index_status(), Some(&aws_sdk_dynamodb::types::IndexStatus::Active));
+    s.stop().await;
+}
+
 async fn put(c: &Client, customer: &str, order: &str, status: Option<&str>, total: i64) {
     let mut req = c
         .put_item()

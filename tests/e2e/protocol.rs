@@ -68,6 +68,28 @@ async fn request_checks_come_in_dynamodb_order() {
     s.stop().await;
 }
 
+/// A body over 16 MB gets a 413, and a large body that is no API call a
+/// 404, after the client has sent it all: the connection is not closed
+/// under a client still sending (dynalite's `connection.js`).
+#[tokio::test]
+async fn large_refused_bodies_are_read_before_the_answer() {
+    let s = Stack::start().await;
+    let client = reqwest::Client::new();
+    let post = |content_type: Option<&str>, len: usize| {
+        let mut r = client.post(format!("{}/", s.endpoint())).body(vec![b'a'; len]);
+        if let Some(ct) = content_type {
+            r = r.header("content-type", ct);
+        }
+        r.send()
+    };
+    let res = post(Some("application/x-amz-json-1.0"), 16 * 1024 * 1024 + 1).await.unwrap();
+    assert_eq!(res.status(), 413);
+    let res = post(None, 16 * 1024 * 1024).await.unwrap();
+    assert_eq!(res.status(), 404);
+    assert_eq!(res.text().await.unwrap(), "<UnknownOperationException/>\n");
+    s.stop().await;
+}
+
 /// Members of the wrong JSON type: the service deserializer's messages,
 /// under `Message`, before the table is looked up.
 #[tokio::test]

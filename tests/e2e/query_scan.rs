@@ -278,5 +278,20 @@ async fn select_and_expression_messages() {
     assert_eq!(err.message(), Some(empty));
     let err = query().projection_expression("#n").expression_attribute_names("#n", "").send().await.unwrap_err();
     assert_eq!(err.message(), Some("ExpressionAttributeNames contains invalid value: Empty attribute name for key #n"));
+    // Scan pairs Segment with TotalSegments only after its expressions
+    // (dynalite's scan.js, recorded against DynamoDB); a Segment out of its
+    // member's range is a constraint, checked first.
+    let err = c.scan().table_name("Events").segment(1).expression_attribute_names("#n", "n").send().await.unwrap_err();
+    assert_eq!(err.message(), Some("ExpressionAttributeNames can only be specified when using expressions"));
+    let err = c.scan().table_name("Events").segment(1).send().await.unwrap_err();
+    assert_eq!(
+        err.message(),
+        Some("The TotalSegments parameter is required but was not present in the request when Segment parameter is present")
+    );
+    let err = c.scan().table_name("Events").segment(-1).expression_attribute_names("#n", "n").send().await.unwrap_err();
+    assert_eq!(
+        err.message(),
+        Some("1 validation error detected: Value '-1' at 'segment' failed to satisfy constraint: Member must have value greater than or equal to 0")
+    );
     s.stop().await;
 }

@@ -127,7 +127,18 @@ async fn tags_round_trip() {
 
     let err = c.list_tags_of_resource().resource_arn("not-an-arn").send().await.unwrap_err();
     assert_eq!(err.code(), Some("ValidationException"));
-    assert_eq!(err.message(), Some("ARNs must start with 'arn:': not-an-arn"));
+    assert_eq!(err.message(), Some("One or more parameter values were invalid: ARNs must start with 'arn:': not-an-arn"));
+    // The ARN is checked before the tags, and a table name no table can
+    // have makes the ARN invalid (not a missing table).
+    let err = c.tag_resource().resource_arn("not-an-arn").set_tags(Some(vec![])).send().await.unwrap_err();
+    assert_eq!(err.message(), Some("One or more parameter values were invalid: ARNs must start with 'arn:': not-an-arn"));
+    let short = format!("arn:aws:dynamodb:us-east-1:{}:table/ab", s.tenant.account_id);
+    let err = c.tag_resource().resource_arn(&short).set_tags(Some(vec![])).send().await.unwrap_err();
+    assert_eq!(err.code(), Some("ValidationException"));
+    assert_eq!(err.message().unwrap(), format!("Invalid TableArn: Invalid ResourceArn provided as input {short}"));
+    let missing_table = format!("arn:aws:dynamodb:us-east-1:{}:table/absent", s.tenant.account_id);
+    let err = c.tag_resource().resource_arn(&missing_table).set_tags(Some(vec![])).send().await.unwrap_err();
+    assert_eq!(err.message(), Some("Atleast one Tag needs to be provided as Input."));
     let malformed = format!("arn:aws:dynamodb:us-east-1:{}:stream", s.tenant.account_id);
     let err = c.list_tags_of_resource().resource_arn(&malformed).send().await.unwrap_err();
     assert_eq!(err.code(), Some("ValidationException"));

@@ -768,8 +768,12 @@ pub async fn scan(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: Va
     member_constraints(ItemOp::Scan, &body)?;
     let segment = body.get("Segment").and_then(Value::as_i64);
     let total = body.get("TotalSegments").and_then(Value::as_i64);
-    let segments = segments(segment, total)?;
+    segment_constraints(segment, total)?;
     let exprs = exprs(&body, false)?;
+    // Segment and TotalSegments are paired only after the expressions and
+    // the starting key are checked (dynalite's scan.js, recorded against
+    // DynamoDB).
+    let segments = segments(segment, total)?;
     let mut sel = select(&body, exprs.projection.is_some(), false)?;
     let t = table(catalog, caller, str_member(&body, "TableName")?)?;
     let target = target(&body, &t, &mut sel, exprs.projection.is_some(), false)?;
@@ -810,7 +814,30 @@ pub async fn scan(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: Va
     run_page(dp, caller, Arc::clone(&t), target, sel, exprs, None, range, Direction::Forward, &body).await
 }
 
-/// The hash range of a parallel scan's segment, when the request names one.
+/// The members' own constraints on Segment and TotalSegments.
+fn segment_constraints(segment: Option<i64>, total: Option<i64>) -> Result<(), ApiError> {
+    if let Some(n) = total {
+        if n < 1 {
+            return Err(validation(format!(
+                "1 validation error detected: Value '{n}' at 'totalSegments' failed to satisfy constraint: Member must have value greater than or equal to 1"
+            )));
+        }
+        if n > 1_000_000 {
+            return Err(validation(format!(
+                "1 validation error detected: Value '{n}' at 'totalSegments' failed to satisfy constraint: Member must have value less than or equal to 1000000"
+            )));
+        }
+    }
+    if let Some(s) = segment.filter(|s| *s < 0) {
+        return Err(validation(format!(
+            "1 validation error detected: Value '{s}' at 'segment' failed to satisfy constraint: Member must have value greater than or equal to 0"
+        )));
+    }
+    Ok(())
+}
+
+/// The hash range of a parallel scan's segment, when the request names one
+/// (its members' constraints already checked).
 fn segments(segment: Option<i64>, total: Option<i64>) -> Result<Option<std::ops::RangeInclusive<u64>>, ApiError> {
     Ok(match (segment, total) {
         (None, None) => None,
@@ -825,21 +852,6 @@ fn segments(segment: Option<i64>, total: Option<i64>) -> Result<Option<std::ops:
             ))
         }
         (Some(s), Some(n)) => {
-            if n < 1 {
-                return Err(validation(format!(
-                    "1 validation error detected: Value '{n}' at 'totalSegments' failed to satisfy constraint: Member must have value greater than or equal to 1"
-                )));
-            }
-            if n > 1_000_000 {
-                return Err(validation(format!(
-                    "1 validation error detected: Value '{n}' at 'totalSegments' failed to satisfy constraint: Member must have value less than or equal to 1000000"
-                )));
-            }
-            if s < 0 {
-                return Err(validation(format!(
-                    "1 validation error detected: Value '{s}' at 'segment' failed to satisfy constraint: Member must have value greater than or equal to 0"
-                )));
-            }
             if s >= n {
                 return Err(validation(format!(
                     "The Segment parameter is zero-based and must be less than parameter TotalSegments: Segment: {s} is not less than TotalSegments: {n}"

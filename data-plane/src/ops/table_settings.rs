@@ -148,21 +148,19 @@ pub async fn update_continuous_backups(
     Ok(json!({ "ContinuousBackupsDescription": continuous_backups(&t.def, super::now_secs()) }))
 }
 
-/// Resolves a resource ARN to a table of the caller's tenant, failing as
-/// DynamoDB does: a string that is not an ARN, or the ARN of something
-/// other than a table (an index, say), is a ValidationException; another
-/// service's or another account's resource is denied; a table ARN of
-/// another region is invalid; a missing table is not found.
-fn table_of_arn<'a>(
-    catalog: &'a Catalog,
-    caller: &Verified,
-    action: &str,
-    arn: &str,
-) -> Result<&'a std::sync::Arc<CatalogTable>, ApiError> {
+/// Checks a resource ARN names a table of the caller's account and this
+/// region, failing as DynamoDB does: a string that is not an ARN, the ARN
+/// of something other than a table (an index, say) or of a table name no
+/// table can have, is a ValidationException; another service's or another
+/// account's resource is denied; a table ARN of another region is
+/// invalid. Returns the table's name.
+fn table_arn(caller: &Verified, action: &str, arn: &str) -> Result<String, ApiError> {
     let denied = || super::table_arn::other_account(caller, action, arn);
     let invalid = || ApiError::Validation(format!("Invalid TableArn: Invalid ResourceArn provided as input {arn}"));
     if !arn.starts_with("arn:") {
-        return Err(ApiError::Validation(format!("ARNs must start with 'arn:': {arn}")));
+        return Err(ApiError::Validation(format!(
+            "One or more parameter values were invalid: ARNs must start with 'arn:': {arn}"
+        )));
     }
     let mut fields = arn.splitn(6, ':').skip(2);
     let (service, account) = (fields.next(), fields.nth(1));
@@ -170,6 +168,11 @@ fn table_of_arn<'a>(
         return Err(denied());
     }
     let parsed = TableArn::parse(arn).map_err(|_| invalid())?;
+    let mut name_rules = ddb_core::api::table::Constraints::default();
+    name_rules.table_name(&parsed.table, "tableName");
+    if name_rules.finish().is_err() {
+        return Err(invalid());
+    }
     if parsed.sub != iam::arn::SubResource::None {
         return Err(ApiError::Validation(format!(
             "One or more parameter values were invalid: Invalid resource arn provided, only table or stream is accepted. Provided resource arn: {arn}"
@@ -181,20 +184,23 @@ fn table_of_arn<'a>(
     if parsed.region != caller.region {
         return Err(invalid());
     }
-    catalog
-        .table(&caller.tenant.id, &parsed.table)
-        .ok_or_else(|| ApiError::ResourceNotFound(format!("Requested resource not found: ResourcArn: {arn} not found")))
+    Ok(parsed.table)
 }
 
-/// `ListTagsOfResource`, `TagResource`, `UntagResource`
+/// `ListTagsOfResource`, `TagResource`, `UntagResource`: the members, then
+/// the ARN, then the tags, and only then whether the table exists.
 pub async fn tags(dp: &DataPlane, caller: &Verified, catalog: &Catalog, op: TagOp, input: TagsInput) -> Result<Value, ApiError> {
-    let (arn, change) = input.validate(op).map_err(ApiError::Validation)?;
+    let arn = input.members(op).map_err(ApiError::Validation)?;
     let action = match op {
         TagOp::List => "ListTagsOfResource",
         TagOp::Tag => "TagResource",
         TagOp::Untag => "UntagResource",
     };
-    let table = table_of_arn(catalog, caller, action, arn)?;
+    let name = table_arn(caller, action, arn)?;
+    let change = input.change(op).map_err(ApiError::Validation)?;
+    let table: &std::sync::Arc<CatalogTable> = catalog
+        .table(&caller.tenant.id, &name)
+        .ok_or_else(|| ApiError::ResourceNotFound(format!("Requested resource not found: ResourcArn: {arn} not found")))?;
     match change {
         None => {
             let tags: Vec<Value> = table

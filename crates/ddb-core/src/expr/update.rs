@@ -276,26 +276,32 @@ pub fn apply_update(update: &UpdateExpr<Resolved<'_>>, item: &mut Item, ctx: &Up
     for (path, value) in sets {
         slot(item, path).ok_or_else(|| ExprError::plain(BAD_PATH))?.put(value);
     }
-    // 3. ADD and DELETE.
+    // 3. ADD, by ascending final index too (appends past a list's end land
+    //    in index order, as DynamoDB lays them out), then DELETE.
+    let mut adds: Vec<_> = update
+        .actions
+        .iter()
+        .filter_map(|a| match a {
+            UpdateAction::Add(a) => Some(a),
+            _ => None,
+        })
+        .collect();
+    adds.sort_by_key(|a| last_index(&a.path));
+    for a in adds {
+        let s = slot(item, &a.path).ok_or_else(|| ExprError::plain(BAD_PATH))?;
+        add(s, &a.value)?;
+    }
     for action in &update.actions {
-        match action {
-            UpdateAction::Add(a) => {
-                let s = slot(item, &a.path).ok_or_else(|| ExprError::plain(BAD_PATH))?;
-                add(s, &a.value)?;
+        let UpdateAction::Delete(a) = action else { continue };
+        let Some(mut s) = slot(item, &a.path) else {
+            if ctx.item_existed {
+                return Err(ExprError::plain(BAD_PATH));
             }
-            UpdateAction::Delete(a) => {
-                let Some(mut s) = slot(item, &a.path) else {
-                    if ctx.item_existed {
-                        return Err(ExprError::plain(BAD_PATH));
-                    }
-                    continue;
-                };
-                let Some(existing) = s.get() else { continue };
-                if delete(existing, &a.value)? {
-                    s.remove();
-                }
-            }
-            _ => {}
+            continue;
+        };
+        let Some(existing) = s.get() else { continue };
+        if delete(existing, &a.value)? {
+            s.remove();
         }
     }
     // 4. REMOVE, highest index first.

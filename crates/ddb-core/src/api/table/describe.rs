@@ -115,11 +115,21 @@ fn warm_json(w: WarmThroughput) -> Value {
     json!({"ReadUnitsPerSecond": w.read, "WriteUnitsPerSecond": w.write, "Status": "ACTIVE"})
 }
 
+/// Where a global secondary index is in its life.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum IndexState {
+    Active,
+    /// Created with its table (the table is CREATING).
+    CreatedWithTable,
+    /// Added to an existing table, its items being backfilled.
+    Backfilling,
+}
+
 fn index_json(
     i: &IndexSpec,
     table_arn: &str,
     global: Option<&super::decreases::IndexThroughputHistory>,
-    creating: bool,
+    state: IndexState,
     usage: Usage,
 ) -> Value {
     let mut m = Map::new();
@@ -127,8 +137,8 @@ fn index_json(
     m.insert("KeySchema".into(), key_schema_json(&i.key_schema));
     m.insert("Projection".into(), projection_json(&i.projection));
     if let Some(history) = global {
-        m.insert("IndexStatus".into(), json!(if creating { "CREATING" } else { "ACTIVE" }));
-        if creating {
+        m.insert("IndexStatus".into(), json!(if state == IndexState::Active { "ACTIVE" } else { "CREATING" }));
+        if state == IndexState::Backfilling {
             m.insert("Backfilling".into(), json!(true));
         }
         let mut pt = throughput_json(i.throughput);
@@ -244,7 +254,7 @@ pub fn describe(def: &TableDefinition, status: &str, loc: Location<'_>, usage: U
             Value::Array(
                 spec.local_secondary_indexes
                     .iter()
-                    .map(|i| index_json(i, &arn, None, false, usage.index(&i.name)))
+                    .map(|i| index_json(i, &arn, None, IndexState::Active, usage.index(&i.name)))
                     .collect(),
             ),
         );
@@ -257,7 +267,16 @@ pub fn describe(def: &TableDefinition, status: &str, loc: Location<'_>, usage: U
                     .iter()
                     .map(|i| {
                         let history = def.index_throughput.get(&i.name).copied().unwrap_or_default();
-                        index_json(i, &arn, Some(&history), def.creating_indexes.contains(&i.name), usage.index(&i.name))
+                        // A table being created creates its indexes with it
+                        // (nothing to backfill); an index added later backfills.
+                        let state = if status == "CREATING" {
+                            IndexState::CreatedWithTable
+                        } else if def.creating_indexes.contains(&i.name) {
+                            IndexState::Backfilling
+                        } else {
+                            IndexState::Active
+                        };
+                        index_json(i, &arn, Some(&history), state, usage.index(&i.name))
                     })
                     .collect(),
             ),

@@ -459,8 +459,10 @@ pub enum TagOp {
 }
 
 impl TagsInput {
-    /// Checks members; returns the ARN and, for Tag/Untag, the change.
-    pub fn validate(&self, op: TagOp) -> Result<(&str, Option<TableChange>), String> {
+    /// Checks the members' constraints; returns the ARN. The ARN itself is
+    /// checked next (by the caller), and only then the tags
+    /// ([`TagsInput::change`]), as DynamoDB orders them.
+    pub fn members(&self, op: TagOp) -> Result<&str, String> {
         let mut c = Constraints::default();
         match &self.resource_arn {
             Some(a) => c.length(a, "resourceArn", 1, 1283),
@@ -484,7 +486,12 @@ impl TagsInput {
             TagOp::List => {}
         }
         c.finish().map_err(|e| e.to_string())?;
-        let arn = self.resource_arn.as_deref().unwrap_or_default();
+        Ok(self.resource_arn.as_deref().unwrap_or_default())
+    }
+
+    /// The change a Tag or Untag asks for, its tags checked (`None` for a
+    /// List).
+    pub fn change(&self, op: TagOp) -> Result<Option<TableChange>, String> {
         let change = match op {
             TagOp::List => None,
             TagOp::Tag => {
@@ -511,6 +518,6 @@ impl TagsInput {
                 Some(TableChange::Untag(keys))
             }
         };
-        Ok((arn, change))
+        Ok(change)
     }
 }

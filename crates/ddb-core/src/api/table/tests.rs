@@ -203,42 +203,42 @@ fn tags_are_limited_in_number_and_characters() {
         tags: Some(vec![Tag { key: Some(k.into()), value: Some(v.into()) }]),
         ..TagsInput::default()
     };
-    assert_eq!(tag("dog", "d%g").validate(TagOp::Tag).unwrap_err(), "The Tag Value provided is invalid, Value: d%g");
-    assert_eq!(tag("bad#char", "v").validate(TagOp::Tag).unwrap_err(), "The Tag Key provided is invalid, Key: bad#char");
-    assert_eq!(tag("AWS:foo", "v").validate(TagOp::Tag).unwrap_err(), "Tag Key cannot be prefixed with aws:, Key: AWS:foo");
-    assert!(tag("myaws:foo", "v").validate(TagOp::Tag).is_ok());
+    assert_eq!(tag("dog", "d%g").change(TagOp::Tag).unwrap_err(), "The Tag Value provided is invalid, Value: d%g");
+    assert_eq!(tag("bad#char", "v").change(TagOp::Tag).unwrap_err(), "The Tag Key provided is invalid, Key: bad#char");
+    assert_eq!(tag("AWS:foo", "v").change(TagOp::Tag).unwrap_err(), "Tag Key cannot be prefixed with aws:, Key: AWS:foo");
+    assert!(tag("myaws:foo", "v").change(TagOp::Tag).is_ok());
     let twice = TagsInput {
         resource_arn: Some("arn:aws:dynamodb:us-east-1:1:table/T".into()),
         tags: Some(vec![Tag { key: Some("k".into()), value: Some("1".into()) }, Tag { key: Some("k".into()), value: Some("2".into()) }]),
         ..TagsInput::default()
     };
-    assert_eq!(twice.validate(TagOp::Tag).unwrap_err(), "Duplicate Tag Keys provided as input: Duplicate Tag Key found k");
+    assert_eq!(twice.change(TagOp::Tag).unwrap_err(), "Duplicate Tag Keys provided as input: Duplicate Tag Key found k");
     let long = "k".repeat(129);
-    assert_eq!(tag(&long, "v").validate(TagOp::Tag).unwrap_err(), format!("The Tag Key provided is invalid, Key: {long}"));
-    assert_eq!(tag("", "v").validate(TagOp::Tag).unwrap_err(), "The Tag Key provided is invalid, Key: ");
+    assert_eq!(tag(&long, "v").change(TagOp::Tag).unwrap_err(), format!("The Tag Key provided is invalid, Key: {long}"));
+    assert_eq!(tag("", "v").change(TagOp::Tag).unwrap_err(), "The Tag Key provided is invalid, Key: ");
     let no_value = TagsInput {
         resource_arn: Some("arn:aws:dynamodb:us-east-1:1:table/T".into()),
         tags: Some(vec![Tag { key: Some("k".into()), value: None }]),
         ..TagsInput::default()
     };
-    assert_eq!(no_value.validate(TagOp::Tag).unwrap_err(), "The Tag Value provided is invalid, Value: null");
+    assert_eq!(no_value.change(TagOp::Tag).unwrap_err(), "The Tag Value provided is invalid, Value: null");
     let many = TagsInput {
         resource_arn: Some("arn:aws:dynamodb:us-east-1:1:table/T".into()),
         tag_keys: Some((0..51).map(|i| i.to_string()).collect()),
         ..TagsInput::default()
     };
-    assert_eq!(many.validate(TagOp::Untag).unwrap_err(), "Number of Tags exceed the current limit for the provided ResourceArn");
+    assert_eq!(many.change(TagOp::Untag).unwrap_err(), "Number of Tags exceed the current limit for the provided ResourceArn");
     let untag = TagsInput {
         resource_arn: Some("arn:aws:dynamodb:us-east-1:1:table/T".into()),
         tag_keys: Some(vec!["absent".into(), "aws:foo".into()]),
         ..TagsInput::default()
     };
-    assert_eq!(untag.validate(TagOp::Untag).unwrap_err(), "Tag Key cannot be prefixed with aws:, Key: aws:foo");
+    assert_eq!(untag.change(TagOp::Untag).unwrap_err(), "Tag Key cannot be prefixed with aws:, Key: aws:foo");
     let mut v = base();
     v["Tags"] = json!([{"Key": "aws:x", "Value": "1"}]);
     assert_eq!(err(v), "Tag Key cannot be prefixed with aws:, Key: aws:x");
-    assert!(tag("dog", "\"hello\"").validate(TagOp::Tag).is_err());
-    assert!(tag("dog", "").validate(TagOp::Tag).is_ok());
+    assert!(tag("dog", "\"hello\"").change(TagOp::Tag).is_err());
+    assert!(tag("dog", "").change(TagOp::Tag).is_ok());
 }
 
 #[test]

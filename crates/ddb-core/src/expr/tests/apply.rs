@@ -114,6 +114,13 @@ fn list_indexes_refer_to_the_original_list() {
     let vs = values(&[(":v1", s("a1")), (":v2", s("a2")), (":v3", s("a3")), (":v4", s("a4"))]);
     let out = apply("SET a[84] = :v1, a[37] = :v2, a[17] = :v3, a[50] = :v4", &nm, &vs, &it).unwrap();
     assert_eq!(out.get("a"), Some(&l(vec![s("one"), s("two"), s("three"), s("a3"), s("a2"), s("a4"), s("a1")])));
+    // ADD past the end appends in index order too, after the SETs
+    // (dynalite's updateItem test, recorded against DynamoDB).
+    let vs = values(&[(":a", n("2")), (":b", ss(&["a"]))]);
+    let it = item(&[("c", l(vec![n("1"), n("3")]))]);
+    let out = apply("SET c[4] = :a ADD c[8] :b, c[6] :a", &nm, &vs, &it).unwrap();
+    assert_eq!(out.get("c"), Some(&l(vec![n("1"), n("3"), n("2"), n("2"), ss(&["a"])])));
+    let it = item(&[("a", l(vec![s("one"), s("two"), s("three")]))]);
     // REMOVE past the end does nothing; removing the last element leaves [].
     let out = apply("REMOVE a[17]", &nm, &Values::new(), &it).unwrap();
     assert_eq!(out, it);
