@@ -161,6 +161,11 @@ async fn item_requests_are_validated_before_the_table_is_found() {
             "ExpressionAttributeValues can only be specified when using expressions: FilterExpression is null",
         ),
         (
+            "Scan",
+            r#"{"TableName":"nope","ExpressionAttributeValues":{":a":{"S":"x"}}}"#,
+            "ExpressionAttributeValues can only be specified when using expressions: FilterExpression is null",
+        ),
+        (
             "Query",
             r#"{"TableName":"nope","KeyConditions":{"a":{"ComparisonOperator":"EQ","AttributeValueList":[{"S":"x"},{"S":"y"}]}}}"#,
             "One or more parameter values were invalid: Invalid number of argument(s) for the EQ ComparisonOperator",

@@ -69,7 +69,11 @@ pub(super) fn check_families(
             "ExpressionAttributeNames can only be specified when using expressions".into(),
         ));
     }
-    if !legacy_used.is_empty() && given("ExpressionAttributeValues") {
+    // Query and Scan (which name the missing expressions) also refuse
+    // values next to no expression at all (dynalite's scan.js, recorded
+    // against DynamoDB).
+    let no_family = exprs_used.is_empty() && values_missing.is_some();
+    if (!legacy_used.is_empty() || no_family) && given("ExpressionAttributeValues") {
         let message = "ExpressionAttributeValues can only be specified when using expressions";
         return Err(ApiError::Validation(match values_missing {
             Some(missing) => format!("{message}: {missing}"),
