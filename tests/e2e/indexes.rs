@@ -93,6 +93,41 @@ async fn indexes_created_with_their_table_start_creating() {
     s.stop().await;
 }
 
+/// A starting key is checked as DynamoDB checks it (dynalite's scan.js
+/// and query.js, recorded against DynamoDB): its number of attributes,
+/// then the index's key attributes (a Query: the partition key's, before
+/// its key conditions), then the table's.
+#[tokio::test]
+async fn starting_keys_are_checked_in_dynamodb_order() {
+    let s = Stack::start().await;
+    let c = s.client();
+    orders(&c).await;
+    let key = |pairs: &[(&str, Av)]| pairs.iter().cloned().map(|(k, v)| (k.to_owned(), v)).collect::<HashMap<_, _>>();
+    let (sv, nv) = (|x: &str| Av::S(x.into()), |x: &str| Av::N(x.into()));
+    let scan = |esk: HashMap<String, Av>| c.scan().table_name("Orders").index_name("ByStatus").set_exclusive_start_key(Some(esk)).send();
+    let err = scan(key(&[("status", sv("a")), ("total", nv("1"))])).await.unwrap_err();
+    assert_eq!(err.message(), Some("The provided starting key is invalid"));
+    let err = scan(key(&[("status", nv("1")), ("total", nv("1")), ("customer", sv("a")), ("order", sv("b"))])).await.unwrap_err();
+    assert_eq!(err.message(), Some("The provided key element does not match the schema"));
+    let err = scan(key(&[("status", sv("a")), ("total", nv("1")), ("customer", nv("1")), ("order", sv("b"))])).await.unwrap_err();
+    assert_eq!(err.message(), Some("The provided starting key is invalid: The provided key element does not match the schema"));
+    let query = |kc: &str, esk: HashMap<String, Av>| {
+        c.query()
+            .table_name("Orders")
+            .key_condition_expression(kc)
+            .expression_attribute_values(":c", Av::S("a".into()))
+            .set_exclusive_start_key(Some(esk))
+            .send()
+    };
+    let err = query("customer = :c", key(&[("order", sv("b"))])).await.unwrap_err();
+    assert_eq!(err.message(), Some("The provided starting key is invalid"));
+    let err = query("nope = :c", key(&[("customer", nv("1")), ("order", sv("b"))])).await.unwrap_err();
+    assert_eq!(err.message(), Some("The provided key element does not match the schema"));
+    let err = query("nope = :c", key(&[("customer", sv("a")), ("order", sv("b"))])).await.unwrap_err();
+    assert_eq!(err.message(), Some("Query condition missed key schema element: customer"));
+    s.stop().await;
+}
+
 async fn put(c: &Client, customer: &str, order: &str, status: Option<&str>, total: i64) {
     let mut req = c
         .put_item()

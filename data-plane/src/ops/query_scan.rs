@@ -48,7 +48,11 @@ struct Exprs {
     start: Option<Item>,
 }
 
-fn exprs(body: &Value, with_key: bool) -> Result<Exprs, ApiError> {
+/// The request's expressions (or legacy conditions) and starting key, in
+/// DynamoDB's order; `after_values` runs once the values (the filter's and
+/// the starting key's) are checked and before the expressions are (Scan
+/// pairs Segment with TotalSegments there).
+fn exprs(body: &Value, with_key: bool, after_values: &dyn Fn() -> Result<(), ApiError>) -> Result<Exprs, ApiError> {
     // Query and Scan name the expressions that are missing (DynamoDB
     // Local's wording, and dynalite's records of DynamoDB).
     let missing = if with_key { "FilterExpression and KeyConditionExpression are null" } else { "FilterExpression is null" };
@@ -103,6 +107,7 @@ fn exprs(body: &Value, with_key: bool) -> Result<Exprs, ApiError> {
             None => None,
         };
         let start = start_key_values(body, values)?;
+        after_values()?;
         let legacy_key = legacy_key()?;
         let projection = match early_projection {
             Some(p) => p,
@@ -116,6 +121,7 @@ fn exprs(body: &Value, with_key: bool) -> Result<Exprs, ApiError> {
         return Ok(Exprs { key: None, legacy_key, filter, projection, start });
     }
     let start = start_key_values(body, values)?;
+    after_values()?;
     let legacy_key = legacy_key()?;
     let ph = Placeholders::from_body(body, values)?;
     let mut r = ph.resolver()?;
@@ -327,13 +333,70 @@ fn start_key_values(body: &Value, values: Values) -> Result<Option<Item>, ApiErr
     }
 }
 
+/// An index read's starting key, checked as DynamoDB checks it before
+/// anything else of the key (dynalite's scan.js and query.js, recorded
+/// against DynamoDB): its number of attributes, then the index's key
+/// attributes in order — a missing one makes the key invalid, one of
+/// another type does not match the schema. The table's key attributes are
+/// checked later ([`start_key`]; Scan checks Select in between).
+fn index_start_shape(target: &Target, start: Option<&Item>) -> Result<(), ApiError> {
+    let (Some(idx), Some(item)) = (&target.index, start) else { return Ok(()) };
+    start_attrs(target, item, idx.key_attrs())
+}
+
+/// The starting key's number of attributes, then `attrs` in order: a
+/// missing one makes it invalid, one of another type does not match the
+/// schema.
+fn start_attrs<'a>(target: &Target, item: &Item, attrs: impl Iterator<Item = &'a KeyAttr>) -> Result<(), ApiError> {
+    let invalid = || validation("The provided starting key is invalid");
+    if item.len() != target.key_names.len() {
+        return Err(invalid());
+    }
+    for attr in attrs {
+        let Some(v) = item.get(&attr.name) else { return Err(invalid()) };
+        if scalar_type(v) != Some(attr.ty) {
+            return Err(validation("The provided key element does not match the schema"));
+        }
+    }
+    Ok(())
+}
+
+/// A Query checks its starting key's number of attributes and its
+/// partition key attributes (the index's, or the table's) as
+/// [`index_start_shape`] does, before its key conditions; the sort key
+/// after them (dynalite's query.js, recorded against DynamoDB).
+fn query_start_shape(target: &Target, start: Option<&Item>) -> Result<(), ApiError> {
+    let Some(item) = start else { return Ok(()) };
+    match &target.index {
+        Some(idx) => start_attrs(target, item, std::iter::once(&idx.hash).chain(&idx.more_hash)),
+        None => start_attrs(target, item, std::iter::once(&target.hash)),
+    }
+}
+
+/// The key type a value would be, if it is a scalar a key can hold.
+fn scalar_type(v: &AttributeValue) -> Option<ScalarType> {
+    match v {
+        AttributeValue::S(_) => Some(ScalarType::S),
+        AttributeValue::N(_) => Some(ScalarType::N),
+        AttributeValue::B(_) => Some(ScalarType::B),
+        _ => None,
+    }
+}
+
 /// The storage key of the starting key, checked against the schema.
 fn start_key(t: &CatalogTable, target: &Target, start: Option<&Item>) -> Result<Option<Vec<u8>>, ApiError> {
     match start {
         None => Ok(None),
         Some(item) if target.index.is_some() => {
+            index_start_shape(target, start)?;
             let invalid = || validation("The provided starting key is invalid: The provided key element does not match the schema");
-            if item.len() != target.key_names.len() || target.key_names.iter().any(|n| !item.contains_key(n)) {
+            if target.key_names.iter().any(|n| !item.contains_key(n)) {
+                return Err(invalid());
+            }
+            // The table's key attributes must have their types too (an
+            // index entry's key ends with them).
+            let base = std::iter::once(&t.indexes.base_hash).chain(t.indexes.base_range.as_ref());
+            if base.into_iter().any(|a| item.get(&a.name).map(scalar_type) != Some(Some(a.ty))) {
                 return Err(invalid());
             }
             let idx = target.index.as_ref().ok_or_else(invalid)?;
@@ -664,10 +727,13 @@ fn projection_projected(exprs: &Exprs, target: &Target) -> Result<(), ApiError> 
 pub async fn query(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: Value) -> Result<Reply, ApiError> {
     // The request is checked before its table is looked up.
     member_constraints(ItemOp::Query, &body)?;
-    let exprs = exprs(&body, true)?;
+    let exprs = exprs(&body, true, &|| Ok(()))?;
     let mut sel = select(&body, exprs.projection.is_some(), true)?;
     let t = table(catalog, caller, str_member(&body, "TableName")?)?;
     let target = target(&body, &t, &mut sel, exprs.projection.is_some(), true)?;
+    // The starting key's attributes come before the key conditions
+    // (dynalite's query.js, recorded against DynamoDB).
+    query_start_shape(&target, exprs.start.as_ref())?;
     if let Some(idx) = target.index.clone().filter(IndexLayout::is_multi) {
         return query_multi(dp, caller, t, target, &idx, sel, exprs, &body).await;
     }
@@ -769,15 +835,18 @@ pub async fn scan(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: Va
     let segment = body.get("Segment").and_then(Value::as_i64);
     let total = body.get("TotalSegments").and_then(Value::as_i64);
     segment_constraints(segment, total)?;
-    let exprs = exprs(&body, false)?;
-    // Segment and TotalSegments are paired only after the expressions and
-    // the starting key are checked (dynalite's scan.js, recorded against
+    // Segment and TotalSegments are paired after the parameter families,
+    // the filter's and the starting key's values, and before the
+    // expressions themselves (dynalite's scan.js, recorded against
     // DynamoDB).
+    let exprs = exprs(&body, false, &|| segments(segment, total).map(drop))?;
     let segments = segments(segment, total)?;
     let mut sel = select(&body, exprs.projection.is_some(), false)?;
     let t = table(catalog, caller, str_member(&body, "TableName")?)?;
     let target = target(&body, &t, &mut sel, exprs.projection.is_some(), false)?;
-    // Scan checks Select before its starting key (dynalite's scan.js).
+    // Scan checks Select between the starting key's index attributes and
+    // its table attributes (dynalite's scan.js).
+    index_start_shape(&target, exprs.start.as_ref())?;
     select_supported(&body, &target, sel)?;
     projection_projected(&exprs, &target)?;
     let prefix = match &target.index {
