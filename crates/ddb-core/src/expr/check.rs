@@ -6,8 +6,11 @@
 //! `ADD a :string`); the same mistakes coming from item attributes merely
 //! make a condition false at evaluation time, as in DynamoDB.
 //!
-//! Each check keeps the first problem of its category and the categories
-//! are reported in DynamoDB's precedence.
+//! A wrong number of operands is reported first (functions are bound to
+//! their arguments before anything is checked); otherwise the first
+//! problem in the order the expression is written, as dynalite's tests
+//! (recorded against DynamoDB) show: `attribute_type(a, size(a)) and a = a`
+//! reports the operand type, not the repeated `a`.
 
 use std::cmp::Ordering;
 
@@ -23,12 +26,11 @@ const ALL_TYPES: &str = "{NS,SS,L,BS,N,M,B,BOOL,NULL,S}";
 const VALID_TYPES: &str = "{B,NULL,SS,BOOL,L,BS,N,NS,S,M}";
 const TYPE_NAMES: [&str; 10] = ["S", "N", "B", "NULL", "SS", "BOOL", "L", "BS", "NS", "M"];
 
-/// First problem per category.
+/// The first wrong operand count, and the first other problem.
 #[derive(Default)]
 struct Found {
     operand: Option<String>,
-    distinct: Option<String>,
-    function: Option<String>,
+    first: Option<String>,
 }
 
 impl Found {
@@ -37,7 +39,7 @@ impl Found {
     }
 
     fn into_result(self, kind: ExprKind) -> Result<(), ExprError> {
-        match self.operand.or(self.distinct).or(self.function) {
+        match self.operand.or(self.first) {
             Some(m) => Err(ExprError::invalid(kind, m)),
             None => Ok(()),
         }
@@ -66,7 +68,7 @@ fn check_distinct(name: &str, a: &Operand<Resolved<'_>>, b: &Operand<Resolved<'_
     if let (Operand::Path(p), Operand::Path(q)) = (a, b) {
         if p == q {
             Found::set(
-                &mut found.distinct,
+                &mut found.first,
                 format!(
                     "The first operand must be distinct from the remaining operands for this operator or function; operator: {name}, first operand: {p}"
                 ),
@@ -100,7 +102,7 @@ fn check_call(call: &FunctionCall<Resolved<'_>>, found: &mut Found) {
         Func::AttributeExists | Func::AttributeNotExists | Func::IfNotExists => {
             if !matches!(first, Some(Operand::Path(_))) {
                 Found::set(
-                    &mut found.function,
+                    &mut found.first,
                     format!("Operator or function requires a document path; operator or function: {name}"),
                 );
             }
@@ -108,7 +110,7 @@ fn check_call(call: &FunctionCall<Resolved<'_>>, found: &mut Found) {
         Func::BeginsWith => {
             for ty in call.args.iter().filter_map(static_type) {
                 if ty != "S" && ty != "B" {
-                    Found::set(&mut found.function, operand_type_error(name, ty));
+                    Found::set(&mut found.first, operand_type_error(name, ty));
                 }
             }
         }
@@ -122,23 +124,23 @@ fn check_call(call: &FunctionCall<Resolved<'_>>, found: &mut Found) {
                 (Some("S"), Some(AttributeValue::S(t))) => {
                     if !TYPE_NAMES.contains(&t.as_str()) {
                         Found::set(
-                            &mut found.function,
+                            &mut found.first,
                             format!("Invalid attribute type name found; type: {t}, valid types: {VALID_TYPES}"),
                         );
                     }
                 }
-                (ty, _) => Found::set(&mut found.function, operand_type_error(name, ty.unwrap_or(ALL_TYPES))),
+                (ty, _) => Found::set(&mut found.first, operand_type_error(name, ty.unwrap_or(ALL_TYPES))),
             }
         }
         Func::Size => {
             if let Some(ty @ ("N" | "BOOL" | "NULL")) = first.and_then(static_type) {
-                Found::set(&mut found.function, operand_type_error(name, ty));
+                Found::set(&mut found.first, operand_type_error(name, ty));
             }
         }
         Func::ListAppend => {
             for ty in call.args.iter().filter_map(static_type) {
                 if ty != "L" {
-                    Found::set(&mut found.function, operand_type_error(name, ty));
+                    Found::set(&mut found.first, operand_type_error(name, ty));
                 }
             }
         }
@@ -156,7 +158,7 @@ fn check_operand(op: &Operand<Resolved<'_>>, found: &mut Found) {
 fn check_orderable(name: &str, op: &Operand<Resolved<'_>>, found: &mut Found) {
     if let Some(ty) = static_type(op) {
         if !matches!(ty, "S" | "N" | "B") {
-            Found::set(&mut found.function, operand_type_error(name, ty));
+            Found::set(&mut found.first, operand_type_error(name, ty));
         }
     }
 }
@@ -178,11 +180,11 @@ fn check_between(low: &Operand<Resolved<'_>>, high: &Operand<Resolved<'_>>, foun
     };
     match compare_scalars(lo, hi) {
         None => Found::set(
-            &mut found.function,
+            &mut found.first,
             format!("The BETWEEN operator requires same data type for lower and upper bounds; {}", detail()),
         ),
         Some(Ordering::Greater) => Found::set(
-            &mut found.function,
+            &mut found.first,
             format!(
                 "The BETWEEN operator requires upper bound to be greater than or equal to lower bound; {}",
                 detail()
@@ -300,7 +302,7 @@ fn check_set_value(value: &SetValue<Resolved<'_>>, found: &mut Found) {
                 check_operand(op, found);
                 if let Some(ty) = static_type(op) {
                     if ty != "N" {
-                        Found::set(&mut found.function, operand_type_error(name, ty));
+                        Found::set(&mut found.first, operand_type_error(name, ty));
                     }
                 }
             }

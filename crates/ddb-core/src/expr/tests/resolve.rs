@@ -163,6 +163,19 @@ fn operand_counts_and_document_paths() {
         "Invalid ConditionExpression: The first operand must be distinct from the remaining operands for this operator or function; operator: contains, first operand: [a]"
     );
     assert!(cond_err("a.b = a.b", &nm, &Values::new()).ends_with("operator: =, first operand: [a, b]"));
+    // The first problem as the expression is written wins (dynalite's
+    // scan.js, recorded against DynamoDB); a wrong operand count first.
+    let one = values(&[(":a", n("1"))]);
+    assert_eq!(
+        cond_err("attribute_type(a, size(a)) and a = a and a = :a", &nm, &one),
+        "Invalid ConditionExpression: Incorrect operand type for operator or function; operator or function: attribute_type, operand type: N"
+    );
+    assert_eq!(
+        cond_err("attribute_exists(:a) and a = a", &nm, &one),
+        "Invalid ConditionExpression: Operator or function requires a document path; operator or function: attribute_exists"
+    );
+    assert!(cond_err("a = a and attribute_exists(:a)", &nm, &one).contains("must be distinct"));
+    assert!(cond_err("a = a and size(a, a) > :a", &nm, &one).contains("Incorrect number of operands"));
 }
 
 #[test]
