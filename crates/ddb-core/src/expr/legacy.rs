@@ -337,6 +337,24 @@ pub fn key_conditions(
     conditions: &BTreeMap<String, LegacyCondition>,
     schema: &KeySchema<'_>,
 ) -> Result<KeyCondition, ExprError> {
+    for c in conditions.values() {
+        check_filter_entry(c)?;
+    }
+    // The key attributes are looked for before the operators are judged
+    // (dynalite's query.js, recorded against DynamoDB: `{a: EQ, c: NULL}`
+    // on a table keyed a, b misses b).
+    if (1..=2).contains(&conditions.len()) {
+        let missed = |name: &str| ExprError::plain(format!("Query condition missed key schema element: {name}"));
+        let (pk, _) = schema.partition;
+        if !conditions.contains_key(pk) {
+            return Err(missed(pk));
+        }
+        if let (2, Some((sk, _))) = (conditions.len(), schema.sort) {
+            if !conditions.contains_key(sk) {
+                return Err(missed(sk));
+            }
+        }
+    }
     key_condition(&indexable(conditions, 2)?, schema)
 }
 

@@ -144,6 +144,20 @@ fn key_conditions_validate_like_expressions() {
         key_conditions(&flt(vec![("a", lc(C::Gt, vec![s("x")]))]), &schema).unwrap_err().to_string(),
         "Query key condition not supported"
     );
+    // A condition off the key misses a key element before its operator is
+    // judged (dynalite's query.js, recorded against DynamoDB).
+    assert_eq!(
+        key_conditions(&flt(vec![("a", lc(C::Eq, vec![s("x")])), ("c", lc(C::Null, vec![]))]), &schema).unwrap_err().to_string(),
+        "Query condition missed key schema element: b"
+    );
+    assert_eq!(
+        key_conditions(&flt(vec![("z", lc(C::Null, vec![]))]), &schema).unwrap_err().to_string(),
+        "Query condition missed key schema element: a"
+    );
+    assert_eq!(
+        key_conditions(&flt(vec![("a", lc(C::Null, vec![]))]), &schema).unwrap_err().to_string(),
+        "Attempted conditional constraint is not an indexable operation"
+    );
 }
 
 #[test]
