@@ -9,6 +9,9 @@ use serde::{Deserialize, Serialize};
 
 use super::spec::{BillingMode, KeySchema, StreamViewType, TableDefinition, Throughput};
 
+/// UpdateTable without anything to change.
+pub(super) const NO_CHANGE: &str = "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates, SSESpecification, ReplicaUpdates, MultiAccountReplicaReady, ReplicaTransitRoleArn, MultiRegionConsistency, DeletionProtectionEnabled, OnDemandThroughput, WarmThroughput or TableClass is required";
+
 /// Most tags one resource may carry.
 pub const MAX_TAGS: usize = 50;
 
@@ -368,7 +371,7 @@ impl TableDefinition {
 
     fn update(&mut self, u: &TableUpdate, now: f64) -> Result<(), ChangeError> {
         if *u == TableUpdate::default() {
-            return Err(err("At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates, SSESpecification, ReplicaUpdates, MultiAccountReplicaReady, ReplicaTransitRoleArn, MultiRegionConsistency, DeletionProtectionEnabled, OnDemandThroughput, WarmThroughput or TableClass is required"));
+            return Err(err(NO_CHANGE));
         }
         if let Some(w) = &u.warm_throughput {
             self.spec.warm_throughput = Some(super::spec::WarmThroughput::raise(self.warm(), w).map_err(err)?);

@@ -89,6 +89,12 @@ impl UpdateTableInput {
         }
         super::constraints::check_table_class(self.table_class.as_deref())?;
         let gsi = self.gsi_updates()?;
+        // Nothing to change is refused before the table is looked up (an
+        // empty GlobalSecondaryIndexUpdates is nothing; dynalite's
+        // updateTable.js, recorded against DynamoDB).
+        if self.changes_besides_replicas() == 0 && self.replica_updates.as_ref().is_none_or(Vec::is_empty) {
+            return Err(super::change::NO_CHANGE.into());
+        }
         self.one_change_per_call(&gsi)?;
         let stream = match &self.stream_specification {
             None => None,
@@ -316,13 +322,36 @@ impl UpdateTableInput {
                 cons.not_null(pt.write_capacity_units.as_ref(), &format!("{path}.writeCapacityUnits"));
                 cons.not_null(pt.read_capacity_units.as_ref(), &format!("{path}.readCapacityUnits"));
                 cons.finish().map_err(|e| e.to_string())?;
-                let t = provisioned(Some(pt))?;
+                // An index's bounds name the index (dynalite's
+                // updateTable.js, recorded against DynamoDB).
+                let t = provisioned(Some(pt)).map_err(|e| {
+                    if e.ends_with("is out of bounds") {
+                        format!("{e} for index {name}")
+                    } else {
+                        e
+                    }
+                })?;
                 if out.iter().any(|o| matches!(o, GsiUpdate::Throughput(n, _) if *n == name)) {
                     return Err(invalid(&format!(
                         "Only one global secondary index update per index is allowed simultaneously. Index: {name}"
                     )));
                 }
                 out.push(GsiUpdate::Throughput(name, t));
+            }
+        }
+        // One update per index, whatever the kinds (dynalite's
+        // updateTable.js, recorded against DynamoDB: two Deletes of one
+        // index).
+        let name = |u: &GsiUpdate| match u {
+            GsiUpdate::Create { index, .. } => index.name.clone(),
+            GsiUpdate::Delete(n) | GsiUpdate::Throughput(n, _) | GsiUpdate::Unsupported(n) => n.clone(),
+        };
+        for (i, u) in out.iter().enumerate() {
+            let n = name(u);
+            if out.iter().take(i).any(|earlier| name(earlier) == n) {
+                return Err(invalid(&format!(
+                    "Only one global secondary index update per index is allowed simultaneously. Index: {n}"
+                )));
             }
         }
         Ok(out)

@@ -561,6 +561,23 @@ fn update_table_refuses_out_of_bounds_capacity_before_the_table() {
     }))
     .unwrap();
     assert_eq!(input.validate().unwrap_err(), "Given value 1000000000001 for ReadCapacityUnits is out of bounds");
+    // An index's bound names the index.
+    let input: UpdateTableInput = serde_json::from_value(json!({
+        "TableName": "abc",
+        "GlobalSecondaryIndexUpdates": [{"Update": {"IndexName": "abc", "ProvisionedThroughput": {
+            "ReadCapacityUnits": 1_000_000_000_000_i64, "WriteCapacityUnits": 1_000_000_000_001_i64}}}]
+    }))
+    .unwrap();
+    assert_eq!(input.validate().unwrap_err(), "Given value 1000000000001 for WriteCapacityUnits is out of bounds for index abc");
+    let refused = |v: serde_json::Value| serde_json::from_value::<UpdateTableInput>(v).unwrap().validate().unwrap_err();
+    assert_eq!(
+        refused(json!({"TableName": "abc", "GlobalSecondaryIndexUpdates": []})),
+        super::change::NO_CHANGE
+    );
+    assert_eq!(
+        refused(json!({"TableName": "abc", "GlobalSecondaryIndexUpdates": [{"Delete": {"IndexName": "abc"}}, {"Delete": {"IndexName": "abc"}}]})),
+        "One or more parameter values were invalid: Only one global secondary index update per index is allowed simultaneously. Index: abc"
+    );
 }
 
 #[test]
