@@ -138,6 +138,24 @@ async fn item_requests_are_validated_before_the_table_is_found() {
         // DeleteItem words it as a failed constraint (paritysuite, AWS 2026).
         ("DeleteItem", r#"{"TableName":"nope","Key":{"a":{"S":"x"}},"ReturnValues":"ALL_NEW"}"#, "1 validation error detected: ReturnValues can only be ALL_OLD or NONE"),
         ("PutItem", r#"{"TableName":"nope","Item":{"a":{"S":"x"}},"ConditionExpression":"a = :v"}"#, "Invalid ConditionExpression: An expression attribute value used in expression is not defined; attribute value: :v"),
+        // The parameter families before the key's values, and the value
+        // map's keys before its values (dynalite's deleteItem.js and
+        // updateItem.js, recorded against DynamoDB).
+        (
+            "DeleteItem",
+            r#"{"TableName":"nope","Key":{"a":{}},"Expected":{"a":{}},"ConditionExpression":""}"#,
+            "1 validation error detected: Can not use both expression and non-expression parameters in the same request: Non-expression parameters: {Expected} Expression parameters: {ConditionExpression}",
+        ),
+        (
+            "UpdateItem",
+            r#"{"TableName":"nope","Key":{"a":{}},"AttributeUpdates":{},"UpdateExpression":""}"#,
+            "1 validation error detected: Can not use both expression and non-expression parameters in the same request: Non-expression parameters: {AttributeUpdates} Expression parameters: {UpdateExpression}",
+        ),
+        (
+            "DeleteItem",
+            r#"{"TableName":"nope","Key":{},"ExpressionAttributeValues":{":b":{"a":""},"b":{"S":"a"}},"ConditionExpression":""}"#,
+            "ExpressionAttributeValues contains invalid key: Syntax error; key: \"b\"",
+        ),
     ] {
         let (status, _, body, _) = send(call(target, body)).await;
         assert_eq!(status, 400, "{target}");

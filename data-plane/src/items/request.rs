@@ -283,6 +283,7 @@ impl Placeholders {
         let values = match body.get("ExpressionAttributeValues") {
             None | Some(Value::Null) => None,
             Some(Value::Object(m)) => {
+                ddb_core::expr::resolve::check_value_keys(m.keys().map(String::as_str))?;
                 let mut out = HashMap::with_capacity(m.len());
                 for (k, v) in m {
                     let av = attribute_value_from_json_layer(v, Slot::Value, values.layer())

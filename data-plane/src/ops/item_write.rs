@@ -340,12 +340,14 @@ pub async fn put(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: Val
 /// `DeleteItem`
 pub async fn delete(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: Value) -> Result<Value, ApiError> {
     member_constraints(ItemOp::Delete, &body)?;
+    // The parameter families before the key's values, as PutItem (dynalite's
+    // deleteItem.js, recorded against DynamoDB).
+    let is_legacy = families(Write::Delete, &body)?;
     let key_item = Values::Enveloped.item(body.get("Key"), "key")?;
     let return_old = returns_old(&body).map_err(|e| Write::Delete.envelope(e))?;
     let metrics = wants_collection_metrics(&body)?;
     let capacity_mode = return_consumed(&body)?.map(str::to_owned);
     let ph = Placeholders::from_body(&body, Values::Enveloped)?;
-    let is_legacy = families(Write::Delete, &body)?;
     let (cond, _) = conditional(Write::Delete, &body, &ph, None, is_legacy)?;
     let t = table(catalog, caller, str_member(&body, "TableName")?)?;
     let (pk, sk) = key_match(&t, &key_item)?;
@@ -392,6 +394,9 @@ async fn update_sized(
     statement_sized: bool,
 ) -> Result<Value, ApiError> {
     member_constraints(ItemOp::Update, &body)?;
+    // The parameter families before the key's values, as PutItem (dynalite's
+    // updateItem.js, recorded against DynamoDB).
+    let is_legacy = families(Write::Update, &body)?;
     let key_item = Values::Enveloped.item(body.get("Key"), "key")?;
     let return_values = enum_member(
         &body,
@@ -405,7 +410,6 @@ async fn update_sized(
     let metrics = wants_collection_metrics(&body)?;
     let ph = Placeholders::from_body(&body, Values::Enveloped)?;
     let update_src = str_member(&body, "UpdateExpression")?;
-    let is_legacy = families(Write::Update, &body)?;
     let (cond, upd) = conditional(Write::Update, &body, &ph, update_src, is_legacy)?;
     let t = table(catalog, caller, str_member(&body, "TableName")?)?;
     let (pk, sk) = key_match(&t, &key_item)?;

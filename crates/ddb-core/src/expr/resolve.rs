@@ -208,6 +208,19 @@ fn first_invalid<'k>(all_valid: bool, keys: impl FnOnce() -> Vec<&'k str>, sigil
     keys.into_iter().find(|k| !valid_placeholder(k, sigil))
 }
 
+/// ExpressionAttributeValues' keys checked before any of its values is
+/// read (dynalite's deleteItem.js, recorded against DynamoDB: a bad key is
+/// reported before a bad value under a good key).
+pub fn check_value_keys<'k>(keys: impl Iterator<Item = &'k str> + Clone) -> Result<(), ExprError> {
+    let valid = keys.clone().all(|k| valid_placeholder(k, b':'));
+    match first_invalid(valid, || keys.collect(), b':') {
+        Some(bad) => Err(ExprError::plain(format!(
+            "ExpressionAttributeValues contains invalid key: Syntax error; key: \"{bad}\""
+        ))),
+        None => Ok(()),
+    }
+}
+
 impl<'a> Resolver<'a> {
     /// Checks the maps themselves (not empty, well-formed keys) and starts a
     /// request. Pass `None` for a map the request did not contain.
@@ -240,11 +253,8 @@ impl<'a> Resolver<'a> {
             if v.key_count() == 0 {
                 return Err(ExprError::plain("ExpressionAttributeValues must not be empty").breaking(Rule::EmptyValues));
             }
-            let valid = v.all_keys(&mut |k| valid_placeholder(k, b':'));
-            if let Some(bad) = first_invalid(valid, || v.keys(), b':') {
-                return Err(ExprError::plain(format!(
-                    "ExpressionAttributeValues contains invalid key: Syntax error; key: \"{bad}\""
-                )));
+            if !v.all_keys(&mut |k| valid_placeholder(k, b':')) {
+                check_value_keys(v.keys().into_iter())?;
             }
         }
         Ok(Resolver {
