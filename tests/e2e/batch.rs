@@ -368,6 +368,14 @@ async fn batch_get_limits_and_errors() {
         .await
         .unwrap_err();
     assert_eq!(err.message(), Some("Provided list of item keys contains duplicates"));
+    // Repeated as written: refused before the (missing) table is looked up.
+    let err = c
+        .batch_get_item()
+        .request_items("NoSuchTable", keys(vec![account("k1"), account("k1")]).build().unwrap())
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.message(), Some("Provided list of item keys contains duplicates"));
     for bad in [song("A", "B"), item(&[("id", n("1"))]), HashMap::new()] {
         let err = c.batch_get_item().request_items("Accounts", keys(vec![bad]).build().unwrap()).send().await.unwrap_err();
         assert_eq!(err.message(), Some("The provided key element does not match the schema"));

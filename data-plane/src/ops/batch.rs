@@ -341,6 +341,12 @@ pub async fn batch_get(dp: &DataPlane, caller: &Verified, catalog: &Catalog, bod
         let mode = ReadMode::from_consistent_read(consistent_read(spec)?);
         let keys = spec.get("Keys").and_then(Value::as_array).cloned().unwrap_or_default();
         let parsed = keys.iter().map(|k| item(Some(k), "key")).collect::<Result<Vec<Item>, _>>()?;
+        // Keys repeated as they are written are refused before the table
+        // is looked up (dynalite's batchGetItem.js, recorded against
+        // DynamoDB); keys that only name one item are found below.
+        if parsed.iter().enumerate().any(|(i, k)| parsed.iter().take(i).any(|earlier| earlier == k)) {
+            return Err(validation(DUPLICATE_KEYS));
+        }
         let mut settings = spec.clone();
         settings.remove("Keys");
         pending.push((name.clone(), settings, mode, projection, keys, parsed));
