@@ -193,6 +193,13 @@ async fn item_requests_are_validated_before_the_table_is_found() {
             r#"{"TableName":"nope","KeyConditionExpression":"a = :a","ExpressionAttributeValues":{":a":{"S":"x"}},"ExclusiveStartKey":{"a":{}}}"#,
             "The provided starting key is invalid: Supplied AttributeValue is empty, must contain exactly one of the supported datatypes",
         ),
+        // A value's content (a set's emptiness, a number) is reported as it
+        // is, without the starting key's prefix (dynalite's scan.js).
+        (
+            "Scan",
+            r#"{"TableName":"nope","ExclusiveStartKey":{"a":{"NS":[]}}}"#,
+            "One or more parameter values were invalid: An number set  may not be empty",
+        ),
         // The key condition's shape needs no table (dynalite's records).
         (
             "Query",

@@ -328,6 +328,7 @@ fn start_key_values(body: &Value, values: Values) -> Result<Option<Item>, ApiErr
     match ddb_core::value::json::item_from_json_layer(v, values.layer()) {
         Ok(item) => Ok(Some(item)),
         Err(e) if values == Values::Current && e.is_layered() => Err(values.error(e)),
+        Err(e) if e.is_content() => Err(e.into()),
         Err(ValueError::Validation(m)) => Err(validation(format!("The provided starting key is invalid: {m}"))),
         Err(e) => Err(e.into()),
     }

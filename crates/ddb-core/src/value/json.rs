@@ -88,6 +88,15 @@ impl ValueError {
             || m.ends_with("contains duplicates")
     }
 
+    /// True for a problem with a value's content (a number, or a set's
+    /// members or emptiness), as opposed to its shape (no type, several
+    /// types, a NULL that is not true): a starting key reports only the
+    /// latter as "The provided starting key is invalid: …" (dynalite's
+    /// scan.js and query.js, recorded against DynamoDB).
+    pub fn is_content(&self) -> bool {
+        self.is_layered() || self.is_empty_set() || matches!(self, ValueError::Validation(m) if m == build::EMPTY_BS)
+    }
+
     /// True for an empty string or number set (`An string set  may not be
     /// empty`), which some operations report as a failed constraint.
     pub fn is_empty_set(&self) -> bool {
