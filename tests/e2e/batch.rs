@@ -426,6 +426,14 @@ async fn batch_get_limits_and_errors() {
         err.message(),
         Some("Can not use both expression and non-expression parameters in the same request: Non-expression parameters: {AttributesToGet} Expression parameters: {ProjectionExpression}")
     );
+    // Names next to AttributesToGet, worded as GetItem words it.
+    let err = c
+        .batch_get_item()
+        .request_items("Accounts", keys(vec![account("k1")]).attributes_to_get("id").expression_attribute_names("#p", "id").build().unwrap())
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.message(), Some("ExpressionAttributeNames can only be specified when using expressions"));
     let err = c
         .batch_get_item()
         .request_items(

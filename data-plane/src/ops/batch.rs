@@ -283,9 +283,9 @@ fn get_projection(spec: &Map<String, Value>) -> Result<Option<ProjectionTree>, A
     if let Some(names) = spec.get("AttributesToGet").filter(|v| !v.is_null()) {
         let names: Vec<String> = serde_json::from_value(names.clone()).map_err(|_| wrong_type())?;
         if present("ExpressionAttributeNames") {
-            return Err(validation(
-                "ExpressionAttributeNames can only be specified when using expressions: ProjectionExpression is null",
-            ));
+            // Worded as GetItem words it (dynalite's batchGetItem.js,
+            // recorded against DynamoDB).
+            return Err(validation("ExpressionAttributeNames can only be specified when using expressions"));
         }
         return Ok(Some(ProjectionTree::new(&attributes_to_get(&names)?)));
     }
