@@ -82,7 +82,8 @@ fn type_mismatch(idx: &IndexLayout, attr: &KeyAttr, actual: &str) -> ApiError {
     ))
 }
 
-fn type_of(v: &AttributeValue) -> Option<ScalarType> {
+/// The key type a value would be, if it is a scalar a key can hold.
+pub(crate) fn type_of(v: &AttributeValue) -> Option<ScalarType> {
     match v {
         AttributeValue::S(_) => Some(ScalarType::S),
         AttributeValue::N(_) => Some(ScalarType::N),

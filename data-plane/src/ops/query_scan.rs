@@ -22,7 +22,7 @@ use crate::auth::Verified;
 use crate::catalog::{Catalog, CatalogTable};
 use crate::error::ApiError;
 use ddb_core::capacity::HalfUnits;
-use crate::items::index::{IndexLayout, IndexUnits};
+use crate::items::index::{type_of, IndexLayout, IndexUnits};
 use crate::items::legacy;
 use crate::items::layout::{item_key, items_prefix, partition_prefix, prefix_end};
 use ddb_core::value::json::ValueError;
@@ -355,7 +355,7 @@ fn start_attrs<'a>(target: &Target, item: &Item, attrs: impl Iterator<Item = &'a
     }
     for attr in attrs {
         let Some(v) = item.get(&attr.name) else { return Err(invalid()) };
-        if scalar_type(v) != Some(attr.ty) {
+        if type_of(v) != Some(attr.ty) {
             return Err(validation("The provided key element does not match the schema"));
         }
     }
@@ -374,16 +374,6 @@ fn query_start_shape(target: &Target, start: Option<&Item>) -> Result<(), ApiErr
     }
 }
 
-/// The key type a value would be, if it is a scalar a key can hold.
-fn scalar_type(v: &AttributeValue) -> Option<ScalarType> {
-    match v {
-        AttributeValue::S(_) => Some(ScalarType::S),
-        AttributeValue::N(_) => Some(ScalarType::N),
-        AttributeValue::B(_) => Some(ScalarType::B),
-        _ => None,
-    }
-}
-
 /// The storage key of the starting key, checked against the schema.
 fn start_key(t: &CatalogTable, target: &Target, start: Option<&Item>) -> Result<Option<Vec<u8>>, ApiError> {
     match start {
@@ -397,7 +387,7 @@ fn start_key(t: &CatalogTable, target: &Target, start: Option<&Item>) -> Result<
             // The table's key attributes must have their types too (an
             // index entry's key ends with them).
             let base = std::iter::once(&t.indexes.base_hash).chain(t.indexes.base_range.as_ref());
-            if base.into_iter().any(|a| item.get(&a.name).map(scalar_type) != Some(Some(a.ty))) {
+            if base.into_iter().any(|a| item.get(&a.name).map(type_of) != Some(Some(a.ty))) {
                 return Err(invalid());
             }
             let idx = target.index.as_ref().ok_or_else(invalid)?;

@@ -337,25 +337,21 @@ pub fn key_conditions(
     conditions: &BTreeMap<String, LegacyCondition>,
     schema: &KeySchema<'_>,
 ) -> Result<KeyCondition, ExprError> {
-    for c in conditions.values() {
-        check_filter_entry(c)?;
-    }
+    check_entries(conditions, 2)?;
     // The key attributes are looked for before the operators are judged
     // (dynalite's query.js, recorded against DynamoDB: `{a: EQ, c: NULL}`
     // on a table keyed a, b misses b).
-    if (1..=2).contains(&conditions.len()) {
-        let missed = |name: &str| ExprError::plain(format!("Query condition missed key schema element: {name}"));
-        let (pk, _) = schema.partition;
-        if !conditions.contains_key(pk) {
-            return Err(missed(pk));
-        }
-        if let (2, Some((sk, _))) = (conditions.len(), schema.sort) {
-            if !conditions.contains_key(sk) {
-                return Err(missed(sk));
-            }
+    let missed = |name: &str| ExprError::plain(format!("Query condition missed key schema element: {name}"));
+    let (pk, _) = schema.partition;
+    if !conditions.contains_key(pk) {
+        return Err(missed(pk));
+    }
+    if let (2, Some((sk, _))) = (conditions.len(), schema.sort) {
+        if !conditions.contains_key(sk) {
+            return Err(missed(sk));
         }
     }
-    key_condition(&indexable(conditions, 2)?, schema)
+    key_condition(&indexable(conditions)?, schema)
 }
 
 /// Converts `KeyConditions` for a multi-attribute key (a global secondary
@@ -365,19 +361,25 @@ pub fn multi_key_conditions(
     conditions: &BTreeMap<String, LegacyCondition>,
     schema: &super::key_condition::MultiKeySchema<'_>,
 ) -> Result<super::key_condition::MultiKeyCondition, ExprError> {
-    super::key_condition::multi_key_condition(&indexable(conditions, usize::MAX)?, schema)
+    check_entries(conditions, usize::MAX)?;
+    super::key_condition::multi_key_condition(&indexable(conditions)?, schema)
 }
 
-/// `KeyConditions` (at most `max` of them) as one condition, refusing
-/// operators no key can serve.
-fn indexable(conditions: &BTreeMap<String, LegacyCondition>, max: usize) -> Result<Condition<Resolved<'static>>, ExprError> {
-    use ComparisonOperator as C;
+/// Each of the `KeyConditions` well formed, and at most `max` of them.
+fn check_entries(conditions: &BTreeMap<String, LegacyCondition>, max: usize) -> Result<(), ExprError> {
     for c in conditions.values() {
         check_filter_entry(c)?;
     }
     if conditions.is_empty() || conditions.len() > max {
         return Err(ExprError::plain("Conditions can be of length 1 or 2 only"));
     }
+    Ok(())
+}
+
+/// `KeyConditions` (checked by [`check_entries`]) as one condition,
+/// refusing operators no key can serve.
+fn indexable(conditions: &BTreeMap<String, LegacyCondition>) -> Result<Condition<Resolved<'static>>, ExprError> {
+    use ComparisonOperator as C;
     let mut conds = Vec::new();
     for (attr, c) in conditions {
         if matches!(c.comparison_operator, C::Null | C::NotNull | C::Ne | C::Contains | C::NotContains | C::In) {

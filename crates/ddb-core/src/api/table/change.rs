@@ -64,6 +64,16 @@ pub enum GsiUpdate {
     Unsupported(String),
 }
 
+impl GsiUpdate {
+    /// The index the update names.
+    pub fn index_name(&self) -> &str {
+        match self {
+            GsiUpdate::Create { index, .. } => &index.name,
+            GsiUpdate::Delete(n) | GsiUpdate::Throughput(n, _) | GsiUpdate::Unsupported(n) => n,
+        }
+    }
+}
+
 /// What an UpdateTable request asks for (member constraints already checked).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct TableUpdate {

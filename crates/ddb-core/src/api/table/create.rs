@@ -460,6 +460,13 @@ pub(super) fn invalid(detail: &str) -> String {
 }
 
 pub(super) fn provisioned(t: Option<&ProvisionedThroughput>) -> Result<Throughput, String> {
+    provisioned_for(t, None)
+}
+
+/// [`provisioned`], the bounds naming `index` when an UpdateTable changes
+/// an index's throughput ("… is out of bounds for index abc"; dynalite's
+/// updateTable.js, recorded against DynamoDB).
+pub(super) fn provisioned_for(t: Option<&ProvisionedThroughput>, index: Option<&str>) -> Result<Throughput, String> {
     let (Some(read), Some(write)) = (
         t.and_then(|t| t.read_capacity_units),
         t.and_then(|t| t.write_capacity_units),
@@ -468,11 +475,12 @@ pub(super) fn provisioned(t: Option<&ProvisionedThroughput>) -> Result<Throughpu
             "ReadCapacityUnits and WriteCapacityUnits must both be specified when BillingMode is PROVISIONED",
         ));
     };
+    let suffix = index.map(|i| format!(" for index {i}")).unwrap_or_default();
     if read > MAX_CAPACITY {
-        return Err(format!("Given value {read} for ReadCapacityUnits is out of bounds"));
+        return Err(format!("Given value {read} for ReadCapacityUnits is out of bounds{suffix}"));
     }
     if write > MAX_CAPACITY {
-        return Err(format!("Given value {write} for WriteCapacityUnits is out of bounds"));
+        return Err(format!("Given value {write} for WriteCapacityUnits is out of bounds{suffix}"));
     }
     Ok(Throughput { read, write })
 }

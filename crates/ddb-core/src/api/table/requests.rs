@@ -291,17 +291,20 @@ impl UpdateTableInput {
                     .into_iter()
                     .map(|a| (a.name.clone(), a.ty))
                     .collect();
-                out.push(GsiUpdate::Create {
-                    index: super::spec::IndexSpec {
-                        name,
-                        key_schema: ks,
-                        projection: proj,
-                        throughput,
+                add_once(
+                    &mut out,
+                    GsiUpdate::Create {
+                        index: super::spec::IndexSpec {
+                            name,
+                            key_schema: ks,
+                            projection: proj,
+                            throughput,
+                        },
+                        definitions,
                     },
-                    definitions,
-                });
+                )?;
             } else if let Some(d) = wire.delete {
-                out.push(GsiUpdate::Delete(d.index_name.unwrap_or_default()));
+                add_once(&mut out, GsiUpdate::Delete(d.index_name.unwrap_or_default()))?;
             } else if let Some(u) = wire.update {
                 let name = u.index_name.clone().unwrap_or_default();
                 if u.warm_throughput.is_some_and(|w| w.read_units_per_second.is_none() && w.write_units_per_second.is_none()) {
@@ -314,7 +317,7 @@ impl UpdateTableInput {
                     // per index here; an update with neither changes
                     // nothing the table's billing allows.
                     let _ = &u.on_demand_throughput;
-                    out.push(GsiUpdate::Unsupported(name));
+                    add_once(&mut out, GsiUpdate::Unsupported(name))?;
                     continue;
                 };
                 let path = format!("globalSecondaryIndexUpdates.{}.member.update.provisionedThroughput", position + 1);
@@ -322,40 +325,26 @@ impl UpdateTableInput {
                 cons.not_null(pt.write_capacity_units.as_ref(), &format!("{path}.writeCapacityUnits"));
                 cons.not_null(pt.read_capacity_units.as_ref(), &format!("{path}.readCapacityUnits"));
                 cons.finish().map_err(|e| e.to_string())?;
-                // An index's bounds name the index (dynalite's
-                // updateTable.js, recorded against DynamoDB).
-                let t = provisioned(Some(pt)).map_err(|e| {
-                    if e.ends_with("is out of bounds") {
-                        format!("{e} for index {name}")
-                    } else {
-                        e
-                    }
-                })?;
-                if out.iter().any(|o| matches!(o, GsiUpdate::Throughput(n, _) if *n == name)) {
-                    return Err(invalid(&format!(
-                        "Only one global secondary index update per index is allowed simultaneously. Index: {name}"
-                    )));
-                }
-                out.push(GsiUpdate::Throughput(name, t));
-            }
-        }
-        // One update per index, whatever the kinds (dynalite's
-        // updateTable.js, recorded against DynamoDB: two Deletes of one
-        // index).
-        let name = |u: &GsiUpdate| match u {
-            GsiUpdate::Create { index, .. } => index.name.clone(),
-            GsiUpdate::Delete(n) | GsiUpdate::Throughput(n, _) | GsiUpdate::Unsupported(n) => n.clone(),
-        };
-        for (i, u) in out.iter().enumerate() {
-            let n = name(u);
-            if out.iter().take(i).any(|earlier| name(earlier) == n) {
-                return Err(invalid(&format!(
-                    "Only one global secondary index update per index is allowed simultaneously. Index: {n}"
-                )));
+                let t = super::create::provisioned_for(Some(pt), Some(&name))?;
+                add_once(&mut out, GsiUpdate::Throughput(name, t))?;
             }
         }
         Ok(out)
     }
+}
+
+/// Adds an index update, refusing a second one for the same index whatever
+/// the kinds (dynalite's updateTable.js, recorded against DynamoDB: two
+/// Deletes of one index).
+fn add_once(out: &mut Vec<super::change::GsiUpdate>, update: super::change::GsiUpdate) -> Result<(), String> {
+    let name = update.index_name();
+    if out.iter().any(|earlier| earlier.index_name() == name) {
+        return Err(format!(
+            "One or more parameter values were invalid: Only one global secondary index update per index is allowed simultaneously. Index: {name}"
+        ));
+    }
+    out.push(update);
+    Ok(())
 }
 
 /// `TimeToLiveSpecification`
