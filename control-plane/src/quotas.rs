@@ -174,6 +174,7 @@ mod tests {
                     throughput: g.map(t),
                 })
                 .collect(),
+            vector_indexes: Vec::new(),
             stream: None,
             sse_enabled: false,
             sse_kms_key: None,

@@ -61,6 +61,7 @@ fn spec(name: &str, throughput: Option<Throughput>, gsis: &[Throughput]) -> Tabl
                 throughput: Some(*t),
             })
             .collect(),
+        vector_indexes: Vec::new(),
         stream: None,
         sse_enabled: false,
         sse_kms_key: None,

@@ -407,6 +407,8 @@ fn tables_only(op: Operation, body: &Value) -> Target {
         Operation::DeleteItem => Target::Items(vec![one("DeleteItem", body)]),
         Operation::Query => Target::Items(vec![one("Query", body)]),
         Operation::Scan => Target::Items(vec![one("Scan", body)]),
+        // On the vector index's ARN, without fine-grained access keys.
+        Operation::SearchVectors => Target::Items(vec![one("SearchVectors", body)]),
         Operation::BatchGetItem => Target::Items(named("BatchGetItem")),
         Operation::BatchWriteItem => Target::Items(named("BatchWriteItem")),
         Operation::TransactGetItems | Operation::TransactWriteItems => {

@@ -30,3 +30,4 @@ mod table_arn;
 mod table_settings;
 mod tables;
 mod transact;
+mod vector;

@@ -13,6 +13,7 @@ pub mod capacity;
 pub mod error;
 pub mod expr;
 pub mod partiql;
+pub mod vector;
 
 pub use api::Operation;
 pub use error::{ErrorCode, ValidationErrors};

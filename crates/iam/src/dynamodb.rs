@@ -103,6 +103,7 @@ pub const API_OPERATIONS: &[&str] = &[
     "RestoreTableFromBackup",
     "RestoreTableToPointInTime",
     "Scan",
+    "SearchVectors",
     "TagResource",
     "TransactGetItems",
     "TransactWriteItems",
@@ -274,7 +275,7 @@ const PARTIQL_ACTIONS: &[&str] = &[
 
 fn shape(operation: &str) -> Option<Shape> {
     Some(match operation {
-        "GetItem" | "PutItem" | "UpdateItem" | "DeleteItem" | "Query" | "Scan" => Shape::Single,
+        "GetItem" | "PutItem" | "UpdateItem" | "DeleteItem" | "Query" | "Scan" | "SearchVectors" => Shape::Single,
         "BatchGetItem" | "BatchWriteItem" => Shape::Batch,
         "TransactWriteItems" => Shape::Transact(WRITE_ELEMENTS),
         "TransactGetItems" => Shape::Transact(GET_ELEMENTS),

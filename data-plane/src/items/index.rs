@@ -19,7 +19,8 @@
 //! Items lacking an index key attribute are not in the index (sparse
 //! indexes). Frozen format: stored keys depend on it.
 
-use ddb_core::api::table::{IndexSpec, KeyAttr, ProjectionSpec, ScalarType, TableDefinition};
+use ddb_core::api::table::{IndexSpec, KeyAttr, ProjectionSpec, ScalarType, TableDefinition, VectorIndexSpec};
+use ddb_core::vector::{vector_of, VectorError};
 use ddb_core::key::{encode_key_value, partition_hash};
 use ddb_core::value::binary;
 use ddb_core::{AttributeValue, Item};
@@ -69,6 +70,9 @@ pub struct TableIndexes {
     pub base_hash: KeyAttr,
     pub base_range: Option<KeyAttr>,
     pub indexes: Vec<IndexLayout>,
+    /// Vector indexes: searched over the table's items (no entries of
+    /// their own), but their attributes are checked on every write.
+    pub vectors: Vec<VectorIndexSpec>,
 }
 
 /// DynamoDB's refusal of an index key value of the wrong type.
@@ -80,6 +84,58 @@ fn type_mismatch(idx: &IndexLayout, attr: &KeyAttr, actual: &str) -> ApiError {
         actual,
         idx.name
     ))
+}
+
+/// Rejects an item whose vector or search-schema attributes a vector
+/// index cannot take: a vector of the wrong size (DynamoDB's "Invalid
+/// size for parameter …"), anything but a list of numbers, a search
+/// attribute of another type than its definition, or an empty one.
+fn validate_vector(v: &VectorIndexSpec, item: &Item) -> Result<(), ApiError> {
+    let invalid = |detail: String| ApiError::Validation(format!("One or more parameter values were invalid: {detail}"));
+    if let Some(value) = item.get(&v.attribute) {
+        match vector_of(value, v.dimensions) {
+            Ok(_) => {}
+            Err(VectorError::Size { expected, actual }) => {
+                return Err(invalid(format!(
+                    "Invalid size for parameter {}, Expected: {expected}, Actual: {actual}. IndexName: {}",
+                    v.attribute, v.name
+                )))
+            }
+            Err(VectorError::Type) => {
+                return Err(invalid(format!(
+                    "Type mismatch for vector attribute {}: a vector is a list of numbers. IndexName: {}",
+                    v.attribute, v.name
+                )))
+            }
+            Err(VectorError::Range(n)) => {
+                return Err(invalid(format!(
+                    "Vector element {n} of attribute {} is not a 32-bit floating point number. IndexName: {}",
+                    v.attribute, v.name
+                )))
+            }
+        }
+    }
+    for a in &v.search_schema {
+        let Some(value) = item.get(&a.name) else { continue };
+        if type_of(value) != Some(a.ty) {
+            return Err(invalid(format!(
+                "Type mismatch for Index Key {} Expected: {} Actual: {} IndexName: {}",
+                a.name,
+                a.ty.as_str(),
+                value.type_tag(),
+                v.name
+            )));
+        }
+        if matches!(value, AttributeValue::S(s) if s.is_empty()) || matches!(value, AttributeValue::B(b) if b.is_empty()) {
+            return Err(ApiError::Validation(format!(
+                "One or more parameter values are not valid. A value specified for a secondary index key is not supported. The AttributeValue for a key attribute cannot contain an empty {} value. IndexName: {}, IndexKey: {}",
+                if matches!(value, AttributeValue::S(_)) { "string" } else { "binary" },
+                v.name,
+                a.name
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// The key type a value would be, if it is a scalar a key can hold.
@@ -182,6 +238,7 @@ impl TableIndexes {
                 .map(|i| IndexLayout::new(table_id, i, true))
                 .chain(spec.global_secondary_indexes.iter().map(|i| IndexLayout::new(table_id, i, false)))
                 .collect(),
+            vectors: spec.vector_indexes.clone(),
         }
     }
 
@@ -228,6 +285,9 @@ impl TableIndexes {
                     )));
                 }
             }
+        }
+        for v in &self.vectors {
+            validate_vector(v, item)?;
         }
         Ok(())
     }
@@ -511,7 +571,7 @@ mod tests {
     }
 
     fn table(indexes: Vec<IndexLayout>) -> TableIndexes {
-        TableIndexes { base_hash: attr("pk"), base_range: Some(attr("sk")), indexes }
+        TableIndexes { base_hash: attr("pk"), base_range: Some(attr("sk")), indexes, vectors: Vec::new() }
     }
 
     fn item(pairs: &[(&str, &str)]) -> Item {

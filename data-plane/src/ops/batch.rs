@@ -666,7 +666,7 @@ pub(super) fn write_key(t: &CatalogTable, key: Vec<u8>) -> WriteKey {
     WriteKey {
         key,
         table_id: Arc::from(t.record.id.as_str()),
-        indexes: (!t.indexes.indexes.is_empty()).then(|| Arc::clone(&t.indexes)),
+        indexes: (!t.indexes.indexes.is_empty() || !t.indexes.vectors.is_empty()).then(|| Arc::clone(&t.indexes)),
         reindex_only: false,
         log: t.change_log(),
         by_service: false,

@@ -17,6 +17,7 @@ mod range_read;
 mod reply;
 mod resource_policy;
 mod restore;
+mod search_vectors;
 pub(crate) mod streams;
 mod table_arn;
 mod table_settings;
@@ -131,6 +132,7 @@ async fn dispatch_json(
         Operation::PutResourcePolicy => resource_policy::put(dp, caller, catalog, decode(body)?).await,
         Operation::GetResourcePolicy => resource_policy::get(caller, catalog, decode(body)?),
         Operation::DeleteResourcePolicy => resource_policy::delete(dp, caller, catalog, decode(body)?).await,
+        Operation::SearchVectors => search_vectors::run(dp, caller, catalog, body).await,
         Operation::DescribeLimits => Ok(table_settings::describe_limits()),
         Operation::DescribeEndpoints => Ok(table_settings::describe_endpoints(dp, host)),
         Operation::CreateGlobalTable => unserved::create_global_table(),

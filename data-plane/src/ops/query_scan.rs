@@ -235,6 +235,10 @@ fn target(body: &Value, t: &CatalogTable, select: &mut Select, has_projection: b
             key_names: key_names(t),
         });
     };
+    if t.def.spec.vector_indexes.iter().any(|v| v.name == name) {
+        let op = if query { "Query" } else { "Scan" };
+        return Err(validation(format!("{op} operation not supported on this index type.")));
+    }
     let idx = t
         .indexes
         .get(name)

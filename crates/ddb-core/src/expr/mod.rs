@@ -70,6 +70,8 @@ pub enum ExprKind {
     Projection,
     /// `UpdateExpression`
     Update,
+    /// `SearchConditionExpression` (SearchVectors)
+    SearchCondition,
 }
 
 impl ExprKind {
@@ -81,6 +83,7 @@ impl ExprKind {
             ExprKind::KeyCondition => "KeyConditionExpression",
             ExprKind::Projection => "ProjectionExpression",
             ExprKind::Update => "UpdateExpression",
+            ExprKind::SearchCondition => "SearchConditionExpression",
         }
     }
 }

@@ -74,6 +74,20 @@ impl GsiUpdate {
     }
 }
 
+/// One element of UpdateTable's `VectorIndexUpdates`, checked against the
+/// table when applied.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum VectorUpdate {
+    /// Create a vector index; `definitions` are the request's
+    /// AttributeDefinitions.
+    Create {
+        index: super::vector::VectorIndexInput,
+        definitions: Vec<(String, super::spec::ScalarType)>,
+    },
+    /// Delete a vector index.
+    Delete(String),
+}
+
 /// What an UpdateTable request asks for (member constraints already checked).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct TableUpdate {
@@ -89,6 +103,9 @@ pub struct TableUpdate {
     /// Global secondary index changes.
     #[serde(default)]
     pub gsi: Vec<GsiUpdate>,
+    /// Vector index changes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub vector: Vec<VectorUpdate>,
     /// A higher warm throughput.
     #[serde(default)]
     pub warm_throughput: Option<super::types::WarmThroughputInput>,
@@ -246,6 +263,69 @@ impl TableDefinition {
     /// Applies index updates; `mode` is the table's billing mode once the
     /// request is applied (a switch to provisioned brings every index's
     /// throughput in the same request).
+    /// Creates or deletes a vector index (one per call, and not with a
+    /// global secondary index change: one online index operation at a
+    /// time).
+    fn apply_vector(&mut self, updates: &[VectorUpdate], with_gsi: bool, mode: BillingMode) -> Result<(), ChangeError> {
+        if updates.len() > 1 || with_gsi || !self.creating_indexes.is_empty() {
+            return Err(ChangeError::LimitExceeded(ONE_INDEX_AT_A_TIME.into()));
+        }
+        for u in updates {
+            match u {
+                VectorUpdate::Create { index, definitions } => {
+                    let spec = &mut self.spec;
+                    let mut taken: std::collections::BTreeSet<String> = spec
+                        .global_secondary_indexes
+                        .iter()
+                        .chain(spec.local_secondary_indexes.iter())
+                        .map(|i| i.name.clone())
+                        .chain(spec.vector_indexes.iter().map(|v| v.name.clone()))
+                        .collect();
+                    if index.index_name.as_ref().is_some_and(|n| taken.contains(n)) {
+                        return Err(err("Attempting to create an index which already exists"));
+                    }
+                    if spec.vector_indexes.len() >= super::vector::MAX_VECTOR_INDEXES {
+                        return Err(ChangeError::LimitExceeded(
+                            "Subscriber limit exceeded: Number of vector indexes exceeds per-table limit of 5".into(),
+                        ));
+                    }
+                    let mut defs = spec.attribute_definitions.clone();
+                    for (name, ty) in definitions {
+                        match defs.iter().find(|(n, _)| n == name) {
+                            Some((_, existing)) if existing != ty => {
+                                return Err(err(format!(
+                                    "One or more parameter values were invalid: Attributes cannot be redefined. Please check that your attribute has the same type as previously defined. Attribute: {name}"
+                                )));
+                            }
+                            Some(_) => {}
+                            None => defs.push((name.clone(), *ty)),
+                        }
+                    }
+                    let created =
+                        super::vector::validate(index, &defs, mode, &mut taken, &spec.vector_indexes).map_err(err)?;
+                    // Only the definitions the new index uses are kept.
+                    for a in &created.search_schema {
+                        if !spec.attribute_definitions.iter().any(|(n, _)| *n == a.name) {
+                            spec.attribute_definitions.push((a.name.clone(), a.ty));
+                        }
+                    }
+                    spec.vector_indexes.push(created);
+                }
+                VectorUpdate::Delete(name) => {
+                    let before = self.spec.vector_indexes.len();
+                    self.spec.vector_indexes.retain(|v| &v.name != name);
+                    if self.spec.vector_indexes.len() == before {
+                        return Err(ChangeError::NotFound(format!(
+                            "Requested resource not found: Index {name} for table {}",
+                            self.spec.name
+                        )));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
     fn apply_gsi(&mut self, updates: &[GsiUpdate], mode: BillingMode, now: f64) -> Result<(), ChangeError> {
         let structural = updates
             .iter()
@@ -418,6 +498,9 @@ impl TableDefinition {
                 self.table_class_updates.push(now);
                 self.spec.table_class = Some(c.clone());
             }
+        }
+        if !u.vector.is_empty() {
+            self.apply_vector(&u.vector, !u.gsi.is_empty(), u.billing_mode.unwrap_or(self.spec.billing_mode))?;
         }
         if !u.gsi.is_empty() {
             self.apply_gsi(&u.gsi, u.billing_mode.unwrap_or(self.spec.billing_mode), now)?;

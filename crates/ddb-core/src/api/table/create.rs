@@ -50,6 +50,8 @@ pub struct CreateTableInput {
     /// data plane, which knows the table's ARN).
     #[serde(rename = "ResourcePolicy")]
     pub resource_policy: Option<String>,
+    #[serde(rename = "VectorIndexes")]
+    pub vector_indexes: Option<Vec<super::vector::VectorIndexInput>>,
 }
 
 /// Highest provisioned capacity DynamoDB accepts in a request.
@@ -207,6 +209,9 @@ impl CreateTableInput {
                 }
             }
         }
+        for (i, v) in self.vector_indexes.iter().flatten().enumerate() {
+            super::vector::constraints(&mut c, v, &format!("vectorIndexes.{}.member", i + 1));
+        }
         if let Some(m) = &self.billing_mode {
             c.one_of(m, "billingMode", &["PROVISIONED", "PAY_PER_REQUEST"]);
         }
@@ -287,8 +292,9 @@ impl CreateTableInput {
         }
         let key_schema = key_schema(ks, defs, &def_names)?;
 
-        let no_indexes =
-            self.local_secondary_indexes.is_none() && self.global_secondary_indexes.is_none();
+        let no_indexes = self.local_secondary_indexes.is_none()
+            && self.global_secondary_indexes.is_none()
+            && self.vector_indexes.is_none();
         if no_indexes && ks.len() != defs.len() {
             return Err(invalid(
                 "Number of attributes in KeySchema does not exactly match number of attributes defined in AttributeDefinitions",
@@ -382,11 +388,29 @@ impl CreateTableInput {
             }
         }
 
-        // Every definition must be used by some key.
+        let mut vector_indexes = Vec::new();
+        if let Some(list) = &self.vector_indexes {
+            if list.is_empty() {
+                return Err(invalid("List of VectorIndexes is empty"));
+            }
+            let typed = super::vector::typed(defs);
+            for v in list {
+                let spec = super::vector::validate(v, &typed, billing_mode, &mut index_names, &vector_indexes)?;
+                vector_indexes.push(spec);
+            }
+            if list.len() > super::vector::MAX_VECTOR_INDEXES {
+                return Err(invalid("VectorIndex count exceeds the per-table limit of 5"));
+            }
+        }
+
+        // Every definition must be used by some key (or search schema).
         if !no_indexes {
             let mut used: BTreeSet<&str> = key_names.iter().copied().collect();
             for i in lsis.iter().chain(gsis.iter()) {
                 used.extend(i.key_schema.attrs().into_iter().map(|a| a.name.as_str()));
+            }
+            for v in &vector_indexes {
+                used.extend(v.search_schema.iter().map(|a| a.name.as_str()));
             }
             if def_names.iter().any(|d| !used.contains(d)) {
                 return Err(invalid(&format!(
@@ -428,6 +452,7 @@ impl CreateTableInput {
             throughput,
             local_secondary_indexes: lsis,
             global_secondary_indexes: gsis,
+            vector_indexes,
             stream,
             sse_enabled: self
                 .sse_specification

@@ -80,7 +80,7 @@ fn key_schema_json(ks: &KeySchema) -> Value {
     Value::Array(v)
 }
 
-fn projection_json(p: &ProjectionSpec) -> Value {
+pub(super) fn projection_json(p: &ProjectionSpec) -> Value {
     match p {
         ProjectionSpec::All => json!({"ProjectionType": "ALL"}),
         ProjectionSpec::KeysOnly => json!({"ProjectionType": "KEYS_ONLY"}),
@@ -277,6 +277,20 @@ pub fn describe(def: &TableDefinition, status: &str, loc: Location<'_>, usage: U
                             IndexState::Active
                         };
                         index_json(i, &arn, Some(&history), state, usage.index(&i.name))
+                    })
+                    .collect(),
+            ),
+        );
+    }
+    if !spec.vector_indexes.is_empty() {
+        m.insert(
+            "VectorIndexes".into(),
+            Value::Array(
+                spec.vector_indexes
+                    .iter()
+                    .map(|v| {
+                        let u = usage.index(&v.name);
+                        super::vector::describe(v, &arn, u.item_count, u.size_bytes)
                     })
                     .collect(),
             ),

@@ -13,9 +13,10 @@ mod requests;
 mod restore;
 mod spec;
 mod types;
+mod vector;
 
 pub use constraints::Constraints;
-pub use change::{stream_label, ChangeError, GsiUpdate, TableChange, TableUpdate, MAX_TAGS};
+pub use change::{stream_label, ChangeError, GsiUpdate, TableChange, TableUpdate, VectorUpdate, MAX_TAGS};
 pub use backup::{
     backup_id, system_backup_id, system_backup_name, BackupArnInput, SYSTEM_BACKUP_SECS, BackupRecord, CreateBackupInput, ListBackupsInput, RestoreTableFromBackupInput,
 };
@@ -38,6 +39,9 @@ pub use spec::{
     TableDefinition, TableSpec, Throughput, WarmThroughput,
 };
 pub use types::*;
+pub use vector::{
+    describe as describe_vector_index, SearchAttr, SearchRole, VectorIndexInput, VectorIndexSpec, MAX_VECTOR_INDEXES,
+};
 
 #[cfg(test)]
 mod tests;

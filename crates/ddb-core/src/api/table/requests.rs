@@ -30,6 +30,8 @@ pub struct UpdateTableInput {
     pub sse_specification: Option<SseSpecification>,
     #[serde(rename = "GlobalSecondaryIndexUpdates")]
     pub global_secondary_index_updates: Option<Vec<serde_json::Value>>,
+    #[serde(rename = "VectorIndexUpdates")]
+    pub vector_index_updates: Option<Vec<super::vector::VectorIndexUpdateInput>>,
     #[serde(rename = "AttributeDefinitions")]
     pub attribute_definitions: Option<Vec<super::types::AttributeDefinition>>,
     #[serde(rename = "WarmThroughput")]
@@ -67,6 +69,20 @@ impl UpdateTableInput {
         }
         if let Some(defs) = &self.attribute_definitions {
             super::create::attribute_definitions_constraints(&mut c, defs);
+        }
+        for (i, u) in self.vector_index_updates.iter().flatten().enumerate() {
+            let p = format!("vectorIndexUpdates.{}.member", i + 1);
+            if let Some(create) = &u.create {
+                super::vector::constraints(&mut c, create, &format!("{p}.create"));
+            }
+            if let Some(delete) = &u.delete {
+                match &delete.index_name {
+                    Some(n) => c.table_name(n, &format!("{p}.delete.indexName")),
+                    None => {
+                        c.not_null(None::<&String>, &format!("{p}.delete.indexName"));
+                    }
+                }
+            }
         }
         if let Some(k) = self.sse_specification.as_ref().and_then(|s| s.kms_master_key_id.as_ref()) {
             c.length(k, "sSESpecification.kMSMasterKeyId", 1, 2048);
@@ -131,6 +147,7 @@ impl UpdateTableInput {
             warm_throughput: self.warm_throughput,
             stream,
             gsi,
+            vector: self.vector_updates()?,
             sse: self
                 .sse_specification
                 .as_ref()
@@ -156,6 +173,27 @@ impl UpdateTableInput {
     }
 
     /// How many members other than ReplicaUpdates ask for a change.
+    /// The vector index updates: one per call, each a Create or a Delete;
+    /// a Create's search-schema attributes typed by the request's
+    /// AttributeDefinitions.
+    fn vector_updates(&self) -> Result<Vec<super::change::VectorUpdate>, String> {
+        use super::change::VectorUpdate;
+        let Some(list) = &self.vector_index_updates else { return Ok(Vec::new()) };
+        if list.len() > 1 {
+            return Err(
+                "Subscriber limit exceeded: Only 1 online index can be created or deleted simultaneously per table".into(),
+            );
+        }
+        let definitions = super::vector::typed(self.attribute_definitions.as_deref().unwrap_or_default());
+        list.iter()
+            .map(|u| match (&u.create, &u.delete) {
+                (Some(create), None) => Ok(VectorUpdate::Create { index: create.clone(), definitions: definitions.clone() }),
+                (None, Some(delete)) => Ok(VectorUpdate::Delete(delete.index_name.clone().unwrap_or_default())),
+                _ => Err("One or more parameter values were invalid: One of Create or Delete must be specified in a VectorIndexUpdate".into()),
+            })
+            .collect()
+    }
+
     pub fn changes_besides_replicas(&self) -> usize {
         [
             self.billing_mode.is_some(),
@@ -167,6 +205,7 @@ impl UpdateTableInput {
             self.warm_given(),
             self.on_demand_given(),
             self.global_secondary_index_updates.as_ref().is_some_and(|g| !g.is_empty()),
+            self.vector_index_updates.as_ref().is_some_and(|v| !v.is_empty()),
         ]
         .iter()
         .filter(|p| **p)

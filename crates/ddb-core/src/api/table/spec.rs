@@ -232,6 +232,9 @@ pub struct TableSpec {
     pub throughput: Option<Throughput>,
     pub local_secondary_indexes: Vec<IndexSpec>,
     pub global_secondary_indexes: Vec<IndexSpec>,
+    /// Vector indexes (searched with SearchVectors).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub vector_indexes: Vec<super::vector::VectorIndexSpec>,
     /// Stream view when a stream is enabled.
     pub stream: Option<StreamViewType>,
     pub sse_enabled: bool,

@@ -1,0 +1,373 @@
+//! Vector indexes (2026): the `VectorIndexes` member of CreateTable, the
+//! `Create` action of UpdateTable's `VectorIndexUpdates`, their checks, and
+//! the definition the catalog stores.
+//!
+//! A vector index names a list-of-numbers attribute, its dimensions and a
+//! distance function, an optional search schema (at most one `HASH`
+//! attribute, which every search must fix, and `INLINE_FILTER` attributes)
+//! and a projection. Vector indexes need on-demand billing; search-schema
+//! attributes must be defined in `AttributeDefinitions`, like index keys.
+
+use std::collections::BTreeSet;
+
+use serde::{Deserialize, Serialize};
+
+use super::constraints::Constraints;
+use super::create::{invalid, projection};
+use super::spec::{BillingMode, ProjectionSpec, ScalarType};
+use super::types::{AttributeDefinition, Projection};
+use crate::vector::Distance;
+
+/// Most vector indexes per table.
+pub const MAX_VECTOR_INDEXES: usize = 5;
+/// Most dimensions of a vector.
+pub const MAX_DIMENSIONS: i64 = 4096;
+/// Most `INLINE_FILTER` attributes of one index.
+pub const MAX_INLINE_FILTERS: usize = 18;
+
+/// `VectorAttributeDefinition`
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VectorAttributeInput {
+    #[serde(rename = "AttributeName", default)]
+    pub attribute_name: Option<String>,
+}
+
+/// `SearchSchemaElement`
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SearchSchemaElementInput {
+    #[serde(rename = "AttributeName", default)]
+    pub attribute_name: Option<String>,
+    #[serde(rename = "SearchSchemaElementType", default)]
+    pub element_type: Option<String>,
+}
+
+/// `VectorIndex` (CreateTable) and `CreateVectorIndexAction` (UpdateTable):
+/// the same members.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VectorIndexInput {
+    #[serde(rename = "IndexName", default)]
+    pub index_name: Option<String>,
+    #[serde(rename = "VectorAttribute", default)]
+    pub vector_attribute: Option<VectorAttributeInput>,
+    #[serde(rename = "SearchSchema", default)]
+    pub search_schema: Option<Vec<SearchSchemaElementInput>>,
+    #[serde(rename = "Projection", default)]
+    pub projection: Option<Projection>,
+    #[serde(rename = "Dimensions", default)]
+    pub dimensions: Option<i64>,
+    #[serde(rename = "DistanceFunction", default)]
+    pub distance_function: Option<String>,
+}
+
+/// `DeleteVectorIndexAction`
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeleteVectorIndexInput {
+    #[serde(rename = "IndexName", default)]
+    pub index_name: Option<String>,
+}
+
+/// One element of UpdateTable's `VectorIndexUpdates`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VectorIndexUpdateInput {
+    #[serde(rename = "Create", default)]
+    pub create: Option<VectorIndexInput>,
+    #[serde(rename = "Delete", default)]
+    pub delete: Option<DeleteVectorIndexInput>,
+}
+
+/// What a search-schema attribute does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SearchRole {
+    /// Partitions the index: every search fixes its value.
+    Hash,
+    /// May be fixed by a search, or not.
+    InlineFilter,
+}
+
+impl SearchRole {
+    /// The wire name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            SearchRole::Hash => "HASH",
+            SearchRole::InlineFilter => "INLINE_FILTER",
+        }
+    }
+}
+
+/// One search-schema attribute, with its defined type.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SearchAttr {
+    pub name: String,
+    pub ty: ScalarType,
+    pub role: SearchRole,
+}
+
+/// A validated vector index, as the catalog stores it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VectorIndexSpec {
+    pub name: String,
+    /// The attribute holding each item's vector (a list of numbers).
+    pub attribute: String,
+    pub dimensions: u32,
+    pub distance: Distance,
+    /// In request order.
+    pub search_schema: Vec<SearchAttr>,
+    pub projection: ProjectionSpec,
+}
+
+impl VectorIndexSpec {
+    /// The `HASH` attribute, if the index has one.
+    pub fn hash(&self) -> Option<&SearchAttr> {
+        self.search_schema.iter().find(|a| a.role == SearchRole::Hash)
+    }
+
+    /// The search-schema attribute called `name`.
+    pub fn search_attr(&self, name: &str) -> Option<&SearchAttr> {
+        self.search_schema.iter().find(|a| a.name == name)
+    }
+}
+
+/// Member constraints of one vector index definition at `path` (e.g.
+/// `vectorIndexes.1.member`).
+pub(super) fn constraints(c: &mut Constraints, v: &VectorIndexInput, path: &str) {
+    match &v.index_name {
+        Some(n) => c.table_name(n, &format!("{path}.indexName")),
+        None => {
+            c.not_null(None::<&String>, &format!("{path}.indexName"));
+        }
+    }
+    match v.vector_attribute.as_ref().map(|a| &a.attribute_name) {
+        Some(Some(n)) => c.length(n, &format!("{path}.vectorAttribute.attributeName"), 1, 255),
+        Some(None) => {
+            c.not_null(None::<&String>, &format!("{path}.vectorAttribute.attributeName"));
+        }
+        None => {
+            c.not_null(None::<&String>, &format!("{path}.vectorAttribute"));
+        }
+    }
+    if let Some(schema) = &v.search_schema {
+        let rendered = super::constraints::render_list(schema.iter().map(|e| {
+            format!(
+                "SearchSchemaElement(attributeName={}, searchSchemaElementType={})",
+                e.attribute_name.as_deref().unwrap_or("null"),
+                e.element_type.as_deref().unwrap_or("null")
+            )
+        }));
+        c.list_length(&rendered, schema.len(), &format!("{path}.searchSchema"), 1, usize::MAX);
+        for (i, e) in schema.iter().enumerate() {
+            let p = format!("{path}.searchSchema.{}.member", i + 1);
+            match &e.attribute_name {
+                Some(n) => c.length(n, &format!("{p}.attributeName"), 1, 255),
+                None => {
+                    c.not_null(None::<&String>, &format!("{p}.attributeName"));
+                }
+            }
+            match &e.element_type {
+                Some(t) => c.one_of(t, &format!("{p}.searchSchemaElementType"), &["HASH", "INLINE_FILTER"]),
+                None => {
+                    c.not_null(None::<&String>, &format!("{p}.searchSchemaElementType"));
+                }
+            }
+        }
+    }
+    match &v.projection {
+        Some(p) => {
+            if let Some(t) = &p.projection_type {
+                c.one_of(t, &format!("{path}.projection.projectionType"), &["ALL", "KEYS_ONLY", "INCLUDE"]);
+            }
+            if let Some(attrs) = &p.non_key_attributes {
+                let rendered = super::constraints::render_list(attrs);
+                c.list_length(&rendered, attrs.len(), &format!("{path}.projection.nonKeyAttributes"), 1, 20);
+                c.member_lengths(attrs, &format!("{path}.projection.nonKeyAttributes"), 1, 255);
+            }
+        }
+        None => {
+            c.not_null(None::<&String>, &format!("{path}.projection"));
+        }
+    }
+    match v.dimensions {
+        Some(d) => c.at_least(d, &format!("{path}.dimensions"), 1),
+        None => {
+            c.not_null(None::<&i64>, &format!("{path}.dimensions"));
+        }
+    }
+    match &v.distance_function {
+        Some(f) => c.one_of(f, &format!("{path}.distanceFunction"), &["COSINE", "DOT_PRODUCT", "EUCLIDEAN"]),
+        None => {
+            c.not_null(None::<&String>, &format!("{path}.distanceFunction"));
+        }
+    }
+}
+
+/// Checks one vector index (its member constraints already met) against
+/// the table: its billing mode, the attribute definitions, the names
+/// already taken by other indexes (`taken`, which it joins) and the
+/// dimensions of other vector indexes on the same attribute (`others`).
+pub fn validate(
+    v: &VectorIndexInput,
+    defs: &[(String, ScalarType)],
+    billing: BillingMode,
+    taken: &mut BTreeSet<String>,
+    others: &[VectorIndexSpec],
+) -> Result<VectorIndexSpec, String> {
+    let name = v.index_name.clone().unwrap_or_default();
+    if billing != BillingMode::PayPerRequest {
+        return Err(invalid(
+            "Vector indexes are only supported on tables that use the PAY_PER_REQUEST billing mode",
+        ));
+    }
+    let attribute = v.vector_attribute.as_ref().and_then(|a| a.attribute_name.clone()).unwrap_or_default();
+    let dimensions = v.dimensions.unwrap_or_default();
+    if dimensions > MAX_DIMENSIONS {
+        return Err(invalid(&format!(
+            "Dimensions for index {name} exceeds the maximum of {MAX_DIMENSIONS}: {dimensions}"
+        )));
+    }
+    let dimensions = u32::try_from(dimensions).map_err(|_| invalid("Dimensions must be a positive number"))?;
+    let distance = v.distance_function.as_deref().and_then(Distance::parse).unwrap_or(Distance::Cosine);
+    let mut search_schema = Vec::new();
+    let mut seen = BTreeSet::new();
+    for e in v.search_schema.iter().flatten() {
+        let attr_name = e.attribute_name.clone().unwrap_or_default();
+        let Some(ty) = defs.iter().find(|(n, _)| *n == attr_name).map(|(_, t)| *t) else {
+            return Err(invalid("One element in SearchSchema is not defined in attribute definitions"));
+        };
+        if !seen.insert(attr_name.clone()) {
+            return Err(invalid(&format!("Duplicate attribute in SearchSchema: {attr_name}")));
+        }
+        if attr_name == attribute {
+            return Err(invalid(&format!(
+                "The vector attribute {attribute} cannot also be an element of SearchSchema"
+            )));
+        }
+        let role = if e.element_type.as_deref() == Some("HASH") { SearchRole::Hash } else { SearchRole::InlineFilter };
+        search_schema.push(SearchAttr { name: attr_name, ty, role });
+    }
+    if search_schema.iter().filter(|a| a.role == SearchRole::Hash).count() > 1 {
+        return Err(invalid("SearchSchema can have at most one element of type HASH"));
+    }
+    if search_schema.iter().filter(|a| a.role == SearchRole::InlineFilter).count() > MAX_INLINE_FILTERS {
+        return Err(invalid(&format!(
+            "SearchSchema can have at most {MAX_INLINE_FILTERS} elements of type INLINE_FILTER"
+        )));
+    }
+    if let Some(other) = others.iter().find(|o| o.attribute == attribute && o.dimensions != dimensions) {
+        return Err(invalid(&format!(
+            "Vector indexes on the same attribute must have the same Dimensions: index {} has {} for attribute {attribute}",
+            other.name, other.dimensions
+        )));
+    }
+    let projection = projection(v.projection.as_ref())?;
+    if !taken.insert(name.clone()) {
+        return Err(invalid(&format!("Duplicate index name: {name}")));
+    }
+    Ok(VectorIndexSpec { name, attribute, dimensions, distance, search_schema, projection })
+}
+
+/// The typed attribute definitions of a request.
+pub(super) fn typed(defs: &[AttributeDefinition]) -> Vec<(String, ScalarType)> {
+    defs.iter()
+        .filter_map(|d| Some((d.attribute_name.clone()?, ScalarType::parse(d.attribute_type.as_deref()?)?)))
+        .collect()
+}
+
+/// A vector index as `TableDescription.VectorIndexes` shows it.
+pub fn describe(v: &VectorIndexSpec, table_arn: &str, item_count: u64, size_bytes: u64) -> serde_json::Value {
+    let mut d = serde_json::json!({
+        "IndexName": v.name,
+        "VectorAttribute": { "AttributeName": v.attribute },
+        "Dimensions": v.dimensions,
+        "DistanceFunction": v.distance.as_str(),
+        "Projection": super::describe::projection_json(&v.projection),
+        "IndexStatus": "ACTIVE",
+        "IndexSizeBytes": size_bytes,
+        "ItemCount": item_count,
+        "IndexArn": format!("{table_arn}/index/{}", v.name),
+    });
+    if let (false, Some(obj)) = (v.search_schema.is_empty(), d.as_object_mut()) {
+        let schema = v
+            .search_schema
+            .iter()
+            .map(|a| serde_json::json!({ "AttributeName": a.name, "SearchSchemaElementType": a.role.as_str() }))
+            .collect();
+        obj.insert("SearchSchema".into(), schema);
+    }
+    d
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input(v: serde_json::Value) -> VectorIndexInput {
+        serde_json::from_value(v).unwrap()
+    }
+
+    fn defs() -> Vec<(String, ScalarType)> {
+        vec![("pk".into(), ScalarType::S), ("category".into(), ScalarType::S), ("brand".into(), ScalarType::S)]
+    }
+
+    fn good() -> serde_json::Value {
+        serde_json::json!({
+            "IndexName": "by-category",
+            "VectorAttribute": {"AttributeName": "embedding"},
+            "SearchSchema": [
+                {"AttributeName": "category", "SearchSchemaElementType": "HASH"},
+                {"AttributeName": "brand", "SearchSchemaElementType": "INLINE_FILTER"}
+            ],
+            "Projection": {"ProjectionType": "ALL"},
+            "Dimensions": 3,
+            "DistanceFunction": "EUCLIDEAN"
+        })
+    }
+
+    #[test]
+    fn a_valid_index_keeps_its_schema_and_types() {
+        let mut taken = BTreeSet::new();
+        let v = validate(&input(good()), &defs(), BillingMode::PayPerRequest, &mut taken, &[]).unwrap();
+        assert_eq!(v.dimensions, 3);
+        assert_eq!(v.distance, Distance::Euclidean);
+        assert_eq!(v.hash().map(|a| a.name.as_str()), Some("category"));
+        assert_eq!(v.search_schema[1].role, SearchRole::InlineFilter);
+        assert!(taken.contains("by-category"));
+    }
+
+    #[test]
+    fn schema_attributes_must_be_defined_and_billing_on_demand() {
+        let mut taken = BTreeSet::new();
+        let mut v = good();
+        v["SearchSchema"][0]["AttributeName"] = "nope".into();
+        let e = validate(&input(v), &defs(), BillingMode::PayPerRequest, &mut taken, &[]).unwrap_err();
+        assert_eq!(
+            e,
+            "One or more parameter values were invalid: One element in SearchSchema is not defined in attribute definitions"
+        );
+        let e = validate(&input(good()), &defs(), BillingMode::Provisioned, &mut taken, &[]).unwrap_err();
+        assert!(e.contains("PAY_PER_REQUEST"), "{e}");
+    }
+
+    #[test]
+    fn limits_and_duplicates_are_refused() {
+        let mut taken = BTreeSet::from(["by-category".to_owned()]);
+        let e = validate(&input(good()), &defs(), BillingMode::PayPerRequest, &mut taken, &[]).unwrap_err();
+        assert!(e.ends_with("Duplicate index name: by-category"), "{e}");
+        let mut v = good();
+        v["Dimensions"] = 4097.into();
+        assert!(validate(&input(v), &defs(), BillingMode::PayPerRequest, &mut BTreeSet::new(), &[]).is_err());
+        let mut v = good();
+        v["SearchSchema"][1]["SearchSchemaElementType"] = "HASH".into();
+        let e = validate(&input(v), &defs(), BillingMode::PayPerRequest, &mut BTreeSet::new(), &[]).unwrap_err();
+        assert!(e.contains("at most one element of type HASH"), "{e}");
+    }
+
+    #[test]
+    fn member_constraints_name_their_paths() {
+        let mut c = Constraints::default();
+        constraints(&mut c, &input(serde_json::json!({"IndexName": "ab", "DistanceFunction": "L2", "Dimensions": 0})), "vectorIndexes.1.member");
+        let msg = c.finish().unwrap_err().to_string();
+        assert!(msg.contains("'vectorIndexes.1.member.indexName'"), "{msg}");
+        assert!(msg.contains("'vectorIndexes.1.member.distanceFunction' failed to satisfy constraint: Member must satisfy enum value set: [COSINE, DOT_PRODUCT, EUCLIDEAN]"), "{msg}");
+        assert!(msg.contains("'vectorIndexes.1.member.dimensions'"), "{msg}");
+        assert!(msg.contains("vectorIndexes.1.member.projection"), "{msg}");
+    }
+}

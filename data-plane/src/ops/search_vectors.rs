@@ -1,0 +1,257 @@
+//! `SearchVectors`: the `TopK` items of a table closest to a search vector
+//! under one of its vector indexes' distance function.
+//!
+//! The search is exact: it reads the table's items from one snapshot and
+//! scores every item the index holds — one with a vector of the index's
+//! dimensions and, when the search schema has a `HASH` attribute, that
+//! attribute (a sparse index, as DynamoDB's) — that the
+//! `SearchConditionExpression` selects. A vector index therefore has no
+//! entries of its own, needs no backfill and is ACTIVE at once; exact
+//! results are what DynamoDB's approximate search approximates.
+//!
+//! Results carry the index's projected attributes (the table's key, the
+//! search-schema attributes and what `Projection` adds) without the vector
+//! itself, unless `ProjectionExpression` names it; a projection naming an
+//! attribute the index does not project leaves it out silently.
+
+use std::collections::BTreeSet;
+use std::ops::Bound;
+
+use ddb_core::api::table::{ProjectionSpec, VectorIndexSpec};
+use ddb_core::expr::ast::{Condition, Projection, Resolved};
+use ddb_core::expr::projection::project;
+use ddb_core::expr::{parse_condition, parse_projection, ExprKind};
+use ddb_core::vector::{search_bytes, search_terms, to_f32, top_k, vector_of, MAX_TOP_K};
+use ddb_core::value::json::item_to_json;
+use ddb_core::{AttributeValue, Item};
+use serde_json::{json, Value};
+use storage::Direction;
+
+use crate::auth::Verified;
+use crate::catalog::{Catalog, CatalogTable};
+use crate::error::ApiError;
+use crate::items::layout::{items_prefix, prefix_end};
+use crate::items::request::{enum_member, str_member, table, Placeholders, Values};
+use crate::items::store::decode;
+use crate::DataPlane;
+
+fn validation(msg: impl Into<String>) -> ApiError {
+    ApiError::Validation(msg.into())
+}
+
+/// The request's search vector, as 32-bit floats.
+fn search_vector(body: &Value) -> Result<Vec<f32>, ApiError> {
+    let Some(list) = body.get("SearchVector").and_then(Value::as_array) else {
+        return Err(ApiError::constraint(
+            "Value null at 'searchVector' failed to satisfy constraint: Member must not be null",
+        ));
+    };
+    if list.is_empty() || list.len() > 4096 {
+        return Err(ApiError::constraint(format!(
+            "Value at 'searchVector' failed to satisfy constraint: Member must have length {}",
+            if list.is_empty() { "greater than or equal to 1" } else { "less than or equal to 4096" }
+        )));
+    }
+    list.iter()
+        .map(|v| match v.get("N").and_then(Value::as_str) {
+            Some(n) if v.as_object().is_some_and(|o| o.len() == 1) => {
+                to_f32(n).map_err(|_| validation(format!("Invalid SearchVector: {n} is not a 32-bit floating point number")))
+            }
+            _ => Err(validation("Invalid SearchVector: every element must be a number (N)")),
+        })
+        .collect()
+}
+
+/// `TopK`, within 1 to 100.
+fn top_k_member(body: &Value) -> Result<usize, ApiError> {
+    let k = match body.get("TopK") {
+        None | Some(Value::Null) => {
+            return Err(ApiError::constraint("Value null at 'topK' failed to satisfy constraint: Member must not be null"))
+        }
+        Some(v) => v.as_i64().ok_or_else(|| ApiError::Serialization("STRING_VALUE can not be converted to an Integer".into()))?,
+    };
+    if k < 1 {
+        return Err(ApiError::constraint(format!(
+            "Value '{k}' at 'topK' failed to satisfy constraint: Member must have value greater than or equal to 1"
+        )));
+    }
+    if k > MAX_TOP_K {
+        return Err(validation(format!(
+            "Provided TopK value '{k}' is out of valid range. The value must be between 1 and {MAX_TOP_K} inclusive"
+        )));
+    }
+    usize::try_from(k).map_err(|_| validation("TopK is out of range"))
+}
+
+/// The attributes a result may show: the index's projection of `item`,
+/// the vector included.
+fn projected(t: &CatalogTable, v: &VectorIndexSpec, item: &Item) -> Item {
+    let ks = &t.def.spec.key_schema;
+    let keep: Option<BTreeSet<&str>> = match &v.projection {
+        ProjectionSpec::All => None,
+        other => {
+            let mut names: BTreeSet<&str> = ks.attrs().into_iter().map(|a| a.name.as_str()).collect();
+            names.extend(v.search_schema.iter().map(|a| a.name.as_str()));
+            names.insert(v.attribute.as_str());
+            if let ProjectionSpec::Include(extra) = other {
+                names.extend(extra.iter().map(String::as_str));
+            }
+            Some(names)
+        }
+    };
+    item.iter()
+        .filter(|(name, _)| keep.as_ref().is_none_or(|k| k.contains(name.as_str())))
+        .map(|(n, val)| (n.clone(), val.clone()))
+        .collect()
+}
+
+/// The member constraints of TableName (a name or an ARN) and IndexName.
+fn check_names(table_name: Option<&str>, index_name: Option<&str>) -> Result<(), ApiError> {
+    let mut c = ddb_core::api::table::Constraints::default();
+    match table_name {
+        Some(n) => c.length(n, "tableName", 1, 1024),
+        None => {
+            c.not_null(None::<&String>, "tableName");
+        }
+    }
+    match index_name {
+        Some(n) => c.table_name(n, "indexName"),
+        None => {
+            c.not_null(None::<&String>, "indexName");
+        }
+    }
+    c.finish().map_err(|e| validation(e.to_string()))
+}
+
+/// The resolved SearchConditionExpression and ProjectionExpression, every
+/// placeholder used.
+#[allow(clippy::type_complexity)]
+fn expressions(
+    body: &Value,
+) -> Result<(Option<Condition<Resolved<'static>>>, Option<Projection<Resolved<'static>>>), ApiError> {
+    let ph = Placeholders::from_body(body, Values::Current)?;
+    let condition_src = str_member(body, "SearchConditionExpression")?;
+    let projection_src = str_member(body, "ProjectionExpression")?;
+    let mut resolver = ph.resolver()?;
+    let condition = match condition_src {
+        Some(src) => Some(
+            resolver
+                .resolve_condition(ExprKind::SearchCondition, &parse_condition(ExprKind::SearchCondition, src)?)?
+                .into_owned(),
+        ),
+        None => None,
+    };
+    let projection = match projection_src {
+        Some(src) => Some(resolver.resolve_projection(&parse_projection(src)?)?.into_owned()),
+        None => None,
+    };
+    resolver.finish()?;
+    Ok((condition, projection))
+}
+
+/// `SearchVectors`
+pub async fn run(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: Value) -> Result<Value, ApiError> {
+    let table_name = str_member(&body, "TableName")?;
+    let index_name = str_member(&body, "IndexName")?;
+    check_names(table_name, index_name)?;
+    let capacity = enum_member(&body, "ReturnConsumedCapacity", "returnConsumedCapacity", &["INDEXES", "TOTAL", "NONE"])?;
+    let query = search_vector(&body)?;
+    let k = top_k_member(&body)?;
+    let index_name = index_name.unwrap_or_default();
+
+    let (condition, projection) = expressions(&body)?;
+
+    let t = table(catalog, caller, table_name)?;
+    let Some(v) = t.def.spec.vector_indexes.iter().find(|v| v.name == index_name).cloned() else {
+        return Err(validation(format!("The table does not have the specified index: {index_name}")));
+    };
+    if query.len() != v.dimensions as usize {
+        return Err(validation(format!(
+            "Input search vector dimension {} does not match vector index dimension {}",
+            query.len(),
+            v.dimensions
+        )));
+    }
+    let terms: Vec<(String, AttributeValue)> = match &condition {
+        Some(cond) => search_terms(cond)
+            .map_err(validation)?
+            .into_iter()
+            .map(|(n, val)| (n.to_owned(), val.clone()))
+            .collect(),
+        None => Vec::new(),
+    };
+    for (name, _) in &terms {
+        if v.search_attr(name).is_none() {
+            return Err(validation(format!(
+                "Invalid SearchConditionExpression: Attribute {name} is not an element of the SearchSchema of index {index_name}"
+            )));
+        }
+    }
+    if let Some(hash) = v.hash() {
+        if !terms.iter().any(|(n, _)| *n == hash.name) {
+            return Err(validation("SearchConditionExpression must be provided when SearchSchema has a HASH key"));
+        }
+    }
+
+    let snapshot = dp.items.snapshot(&caller.tenant.id).await?;
+    let table_for_read = std::sync::Arc::clone(&t);
+    let index = v.clone();
+    let work = move || -> Result<(Vec<(f64, Item)>, usize), ApiError> {
+        let prefix = items_prefix(&table_for_read.record.id);
+        let end = prefix_end(&prefix);
+        let iter = snapshot
+            .range(
+                Bound::Included(prefix.as_slice()),
+                end.as_deref().map_or(Bound::Unbounded, Bound::Excluded),
+                Direction::Forward,
+            )
+            .map_err(crate::items::store::storage_error)?;
+        let mut scored = Vec::new();
+        let mut examined = 0usize;
+        for entry in iter {
+            let (_, bytes) = entry.map_err(crate::items::store::storage_error)?;
+            let item = decode(&bytes)?;
+            // Only items the index holds: a vector of its size and, when
+            // the schema has one, the HASH attribute.
+            let Some(vector) = item.get(&index.attribute).and_then(|a| vector_of(a, index.dimensions).ok()) else {
+                continue;
+            };
+            if index.hash().is_some_and(|h| !item.contains_key(&h.name)) {
+                continue;
+            }
+            if !terms.iter().all(|(n, val)| item.get(n) == Some(val)) {
+                continue;
+            }
+            examined += 1;
+            scored.push((index.distance.score(&query, &vector), item));
+        }
+        Ok((top_k(scored, k, index.distance), examined))
+    };
+    let (best, examined) = tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| ApiError::Internal(format!("search task failed: {e}")))??;
+
+    let results: Vec<Value> = best
+        .into_iter()
+        .map(|(score, item)| {
+            let mut shown = projected(&t, &v, &item);
+            let shown = match &projection {
+                Some(p) => project(p, &shown),
+                None => {
+                    shown.remove(&v.attribute);
+                    shown
+                }
+            };
+            json!({ "Item": item_to_json(&shown), "Score": score })
+        })
+        .collect();
+    let mut out = serde_json::Map::new();
+    out.insert("SearchResults".into(), Value::Array(results));
+    if matches!(capacity, Some("TOTAL" | "INDEXES")) {
+        out.insert(
+            "ConsumedCapacity".into(),
+            json!({ "VectorSearchRequestBytes": search_bytes(examined, v.dimensions) as f64 }),
+        );
+    }
+    Ok(Value::Object(out))
+}

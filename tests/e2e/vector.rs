@@ -1,0 +1,411 @@
+//! Vector indexes and SearchVectors through the AWS SDK: creation and
+//! description, ranking under each distance function, the search schema
+//! (a HASH attribute every search fixes, inline filters, sparse
+//! membership), projections, write-time checks and DynamoDB's errors.
+
+use aws_sdk_dynamodb::error::ProvideErrorMetadata;
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, AttributeValue as Av, BillingMode, KeySchemaElement, KeyType, Projection, ProjectionType,
+    ReturnConsumedCapacity, ScalarAttributeType, SearchSchemaElement, SearchSchemaElementType, VectorAttributeDefinition,
+    VectorDistanceFunction, VectorIndex,
+};
+use aws_sdk_dynamodb::Client;
+
+use crate::harness::Stack;
+
+fn def(name: &str) -> AttributeDefinition {
+    AttributeDefinition::builder().attribute_name(name).attribute_type(ScalarAttributeType::S).build().unwrap()
+}
+
+fn vector(xs: &[f32]) -> Av {
+    Av::L(xs.iter().map(|x| Av::N(x.to_string())).collect())
+}
+
+fn query(xs: &[f32]) -> Vec<Av> {
+    xs.iter().map(|x| Av::N(x.to_string())).collect()
+}
+
+fn index(name: &str, distance: VectorDistanceFunction, schema: &[(&str, SearchSchemaElementType)], projection: Projection) -> VectorIndex {
+    let mut b = VectorIndex::builder()
+        .index_name(name)
+        .vector_attribute(VectorAttributeDefinition::builder().attribute_name("embedding").build().unwrap())
+        .dimensions(2)
+        .distance_function(distance)
+        .projection(projection);
+    for (attr, role) in schema {
+        b = b.search_schema(
+            SearchSchemaElement::builder().attribute_name(*attr).search_schema_element_type(role.clone()).build().unwrap(),
+        );
+    }
+    b.build().unwrap()
+}
+
+/// Table `Products` (key `id`) with three vector indexes over `embedding`
+/// (2 dimensions): `by-category` (COSINE; HASH category, INLINE_FILTER
+/// brand; INCLUDE title), `near` (EUCLIDEAN, ALL) and `dot` (DOT_PRODUCT,
+/// KEYS_ONLY).
+async fn products(c: &Client) {
+    let include = Projection::builder().projection_type(ProjectionType::Include).non_key_attributes("title").build();
+    let all = Projection::builder().projection_type(ProjectionType::All).build();
+    let keys = Projection::builder().projection_type(ProjectionType::KeysOnly).build();
+    c.create_table()
+        .table_name("Products")
+        .attribute_definitions(def("id"))
+        .attribute_definitions(def("category"))
+        .attribute_definitions(def("brand"))
+        .key_schema(KeySchemaElement::builder().attribute_name("id").key_type(KeyType::Hash).build().unwrap())
+        .billing_mode(BillingMode::PayPerRequest)
+        .vector_indexes(index(
+            "by-category",
+            VectorDistanceFunction::Cosine,
+            &[("category", SearchSchemaElementType::Hash), ("brand", SearchSchemaElementType::InlineFilter)],
+            include,
+        ))
+        .vector_indexes(index("near", VectorDistanceFunction::Euclidean, &[], all))
+        .vector_indexes(index("dot", VectorDistanceFunction::DotProduct, &[], keys))
+        .send()
+        .await
+        .unwrap();
+    let items: &[(&str, Option<&str>, &str, [f32; 2])] = &[
+        ("p1", Some("shoes"), "acme", [1.0, 0.0]),
+        ("p2", Some("shoes"), "other", [0.0, 1.0]),
+        ("p3", Some("shoes"), "acme", [10.0, 1.0]),
+        ("p4", Some("hats"), "acme", [1.0, 0.1]),
+        ("p5", None, "acme", [1.0, 0.0]),
+    ];
+    for (id, category, brand, v) in items {
+        let mut put = c
+            .put_item()
+            .table_name("Products")
+            .item("id", Av::S((*id).into()))
+            .item("brand", Av::S((*brand).into()))
+            .item("title", Av::S(format!("title {id}")))
+            .item("price", Av::N("5".into()))
+            .item("embedding", vector(v));
+        if let Some(cat) = category {
+            put = put.item("category", Av::S((*cat).into()));
+        }
+        put.send().await.unwrap();
+    }
+}
+
+fn ids(results: &[aws_sdk_dynamodb::types::SearchResultItem]) -> Vec<String> {
+    results
+        .iter()
+        .map(|r| r.item().and_then(|i| i.get("id")).and_then(|v| v.as_s().ok()).cloned().unwrap_or_default())
+        .collect()
+}
+
+#[tokio::test]
+async fn vector_indexes_are_described_and_searched() {
+    let stack = Stack::start().await;
+    let c = stack.client();
+    products(&c).await;
+
+    let table = c.describe_table().table_name("Products").send().await.unwrap().table.unwrap();
+    let vi = table.vector_indexes();
+    assert_eq!(vi.len(), 3);
+    assert_eq!(vi[0].index_name(), Some("by-category"));
+    assert_eq!(vi[0].index_status().map(|s| s.as_str()), Some("ACTIVE"));
+    assert_eq!(vi[0].dimensions(), Some(2));
+    assert_eq!(vi[0].distance_function(), Some(&VectorDistanceFunction::Cosine));
+    let schema: Vec<_> = vi[0].search_schema().iter().map(|e| e.attribute_name().to_owned()).collect();
+    assert_eq!(schema, ["category", "brand"]);
+    assert!(vi[0].index_arn().unwrap().ends_with("table/Products/index/by-category"));
+
+    // COSINE, lower is closer; the HASH value selects the partition; an
+    // item without the HASH attribute is not in the index (p5).
+    let out = c
+        .search_vectors()
+        .table_name("Products")
+        .index_name("by-category")
+        .set_search_vector(Some(query(&[1.0, 0.0])))
+        .top_k(10)
+        .search_condition_expression("category = :c")
+        .expression_attribute_values(":c", Av::S("shoes".into()))
+        .return_consumed_capacity(ReturnConsumedCapacity::Total)
+        .send()
+        .await
+        .unwrap();
+    let results = out.search_results();
+    assert_eq!(ids(results), ["p1", "p3", "p2"]);
+    assert!(results[0].score().abs() < 1e-6, "identical direction scores 0");
+    assert!((results[2].score() - 1.0).abs() < 1e-6, "orthogonal scores 1");
+    // INCLUDE title: keys, search schema and title, never the vector
+    // unless asked for, never price.
+    let first = results[0].item().unwrap();
+    let mut names: Vec<_> = first.keys().cloned().collect();
+    names.sort();
+    assert_eq!(names, ["brand", "category", "id", "title"]);
+    let bytes = out.consumed_capacity().and_then(|c| c.vector_search_request_bytes()).unwrap();
+    assert!(bytes >= 1024.0, "{bytes}");
+
+    // An inline filter narrows it; TopK cuts it.
+    let out = c
+        .search_vectors()
+        .table_name("Products")
+        .index_name("by-category")
+        .set_search_vector(Some(query(&[1.0, 0.0])))
+        .top_k(1)
+        .search_condition_expression("#c = :c AND brand = :b")
+        .expression_attribute_names("#c", "category")
+        .expression_attribute_values(":c", Av::S("shoes".into()))
+        .expression_attribute_values(":b", Av::S("other".into()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ids(out.search_results()), ["p2"]);
+
+    // EUCLIDEAN over the whole index (no search schema); the vector only
+    // when the projection names it; unprojected names are left out.
+    let out = c
+        .search_vectors()
+        .table_name("Products")
+        .index_name("near")
+        .set_search_vector(Some(query(&[1.0, 0.0])))
+        .top_k(3)
+        .projection_expression("id, embedding, nothing")
+        .send()
+        .await
+        .unwrap();
+    let results = out.search_results();
+    assert_eq!(ids(results)[2], "p4");
+    assert!((results[2].score() - 0.1).abs() < 1e-6, "{}", results[2].score());
+    assert!(results[0].item().unwrap().contains_key("embedding"));
+    assert!(!results[0].item().unwrap().contains_key("nothing"));
+    let far = c
+        .search_vectors()
+        .table_name("Products")
+        .index_name("near")
+        .set_search_vector(Some(query(&[1.0, 0.0])))
+        .top_k(100)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ids(far.search_results()).last().map(String::as_str), Some("p3"), "9.06 away, last");
+    assert_eq!(far.search_results().len(), 5);
+
+    // DOT_PRODUCT, higher is closer; KEYS_ONLY shows the key alone.
+    let out = c
+        .search_vectors()
+        .table_name("Products")
+        .index_name("dot")
+        .set_search_vector(Some(query(&[1.0, 0.0])))
+        .top_k(1)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ids(out.search_results()), ["p3"]);
+    assert!((out.search_results()[0].score() - 10.0).abs() < 1e-6);
+    assert_eq!(out.search_results()[0].item().unwrap().len(), 1);
+
+    // A removed vector leaves the index.
+    c.update_item()
+        .table_name("Products")
+        .key("id", Av::S("p3".into()))
+        .update_expression("REMOVE embedding")
+        .send()
+        .await
+        .unwrap();
+    let out = c
+        .search_vectors()
+        .table_name("Products")
+        .index_name("dot")
+        .set_search_vector(Some(query(&[1.0, 0.0])))
+        .top_k(100)
+        .send()
+        .await
+        .unwrap();
+    assert!(!ids(out.search_results()).contains(&"p3".to_owned()));
+    stack.stop().await;
+}
+
+async fn search_error(c: &Client, build: impl FnOnce(aws_sdk_dynamodb::operation::search_vectors::builders::SearchVectorsFluentBuilder) -> aws_sdk_dynamodb::operation::search_vectors::builders::SearchVectorsFluentBuilder) -> (String, String) {
+    let req = c.search_vectors().table_name("Products").set_search_vector(Some(query(&[1.0, 0.0])));
+    let e = build(req).send().await.unwrap_err();
+    (e.code().unwrap_or_default().to_owned(), e.message().unwrap_or_default().to_owned())
+}
+
+#[tokio::test]
+async fn vector_errors_are_dynamodbs() {
+    let stack = Stack::start().await;
+    let c = stack.client();
+    products(&c).await;
+
+    let (code, msg) = search_error(&c, |r| r.index_name("by-category").top_k(1)).await;
+    assert_eq!(code, "ValidationException");
+    assert_eq!(msg, "SearchConditionExpression must be provided when SearchSchema has a HASH key");
+    let (_, msg) = search_error(&c, |r| r.index_name("missing").top_k(1)).await;
+    assert_eq!(msg, "The table does not have the specified index: missing");
+    let (_, msg) = search_error(&c, |r| r.index_name("near").top_k(101)).await;
+    assert_eq!(msg, "Provided TopK value '101' is out of valid range. The value must be between 1 and 100 inclusive");
+    let (_, msg) = search_error(&c, |r| r.index_name("near").top_k(1).search_vector(Av::N("3".into()))).await;
+    assert_eq!(msg, "Input search vector dimension 3 does not match vector index dimension 2");
+    let (_, msg) = search_error(&c, |r| {
+        r.index_name("by-category")
+            .top_k(1)
+            .search_condition_expression("category > :c")
+            .expression_attribute_values(":c", Av::S("a".into()))
+    })
+    .await;
+    assert_eq!(msg, "Invalid SearchConditionExpression: Invalid comparator used in SearchConditionExpression");
+
+    // Query and Scan do not read vector indexes.
+    let e = c
+        .query()
+        .table_name("Products")
+        .index_name("near")
+        .key_condition_expression("id = :i")
+        .expression_attribute_values(":i", Av::S("p1".into()))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(e.message(), Some("Query operation not supported on this index type."));
+    let e = c.scan().table_name("Products").index_name("near").send().await.unwrap_err();
+    assert_eq!(e.message(), Some("Scan operation not supported on this index type."));
+
+    // Writes: the vector must have the index's dimensions; the search
+    // attributes their defined types.
+    let e = c
+        .put_item()
+        .table_name("Products")
+        .item("id", Av::S("bad".into()))
+        .item("embedding", vector(&[1.0, 2.0, 3.0]))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Some("ValidationException"));
+    assert!(e.message().unwrap().contains("Invalid size for parameter embedding, Expected: 2, Actual: 3"), "{e:?}");
+    let e = c
+        .put_item()
+        .table_name("Products")
+        .item("id", Av::S("bad".into()))
+        .item("category", Av::N("1".into()))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(e.message().unwrap().contains("Type mismatch for Index Key category Expected: S Actual: N"), "{e:?}");
+
+    // Creation: search-schema attributes are defined; on-demand only.
+    let e = c
+        .create_table()
+        .table_name("Undefined")
+        .attribute_definitions(def("id"))
+        .key_schema(KeySchemaElement::builder().attribute_name("id").key_type(KeyType::Hash).build().unwrap())
+        .billing_mode(BillingMode::PayPerRequest)
+        .vector_indexes(index(
+            "v1x",
+            VectorDistanceFunction::Cosine,
+            &[("nope", SearchSchemaElementType::Hash)],
+            Projection::builder().projection_type(ProjectionType::All).build(),
+        ))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e.message(),
+        Some("One or more parameter values were invalid: One element in SearchSchema is not defined in attribute definitions")
+    );
+    stack.stop().await;
+}
+
+#[tokio::test]
+async fn update_table_adds_and_removes_vector_indexes() {
+    use aws_sdk_dynamodb::types::{CreateVectorIndexAction, DeleteVectorIndexAction, VectorIndexUpdate};
+    let stack = Stack::start().await;
+    let c = stack.client();
+    c.create_table()
+        .table_name("Docs")
+        .attribute_definitions(def("id"))
+        .key_schema(KeySchemaElement::builder().attribute_name("id").key_type(KeyType::Hash).build().unwrap())
+        .billing_mode(BillingMode::PayPerRequest)
+        .send()
+        .await
+        .unwrap();
+    for (id, tenant, v) in [("d1", "t1", [0.0, 1.0]), ("d2", "t1", [1.0, 0.0]), ("d3", "t2", [1.0, 0.0])] {
+        c.put_item()
+            .table_name("Docs")
+            .item("id", Av::S(id.into()))
+            .item("tenant", Av::S(tenant.into()))
+            .item("embedding", vector(&v))
+            .send()
+            .await
+            .unwrap();
+    }
+    let create = || {
+        CreateVectorIndexAction::builder()
+            .index_name("by-tenant")
+            .vector_attribute(VectorAttributeDefinition::builder().attribute_name("embedding").build().unwrap())
+            .search_schema(
+                SearchSchemaElement::builder()
+                    .attribute_name("tenant")
+                    .search_schema_element_type(SearchSchemaElementType::Hash)
+                    .build()
+                    .unwrap(),
+            )
+            .projection(Projection::builder().projection_type(ProjectionType::All).build())
+            .dimensions(2)
+            .distance_function(VectorDistanceFunction::Cosine)
+            .build()
+            .unwrap()
+    };
+    let out = c
+        .update_table()
+        .table_name("Docs")
+        .attribute_definitions(def("tenant"))
+        .vector_index_updates(VectorIndexUpdate::builder().create(create()).build())
+        .send()
+        .await
+        .unwrap();
+    let described = out.table_description().unwrap();
+    assert_eq!(described.vector_indexes().len(), 1);
+    assert!(described.attribute_definitions().iter().any(|d| d.attribute_name() == "tenant"));
+
+    // Items written before the index are in it at once.
+    let found = c
+        .search_vectors()
+        .table_name("Docs")
+        .index_name("by-tenant")
+        .set_search_vector(Some(query(&[1.0, 0.0])))
+        .top_k(5)
+        .search_condition_expression("tenant = :t")
+        .expression_attribute_values(":t", Av::S("t1".into()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ids(found.search_results()), ["d2", "d1"]);
+
+    // The same name again, then a delete, then a search of the deleted index.
+    let e = c
+        .update_table()
+        .table_name("Docs")
+        .attribute_definitions(def("tenant"))
+        .vector_index_updates(VectorIndexUpdate::builder().create(create()).build())
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(e.message(), Some("Attempting to create an index which already exists"));
+    c.update_table()
+        .table_name("Docs")
+        .vector_index_updates(
+            VectorIndexUpdate::builder()
+                .delete(DeleteVectorIndexAction::builder().index_name("by-tenant").build().unwrap())
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let table = c.describe_table().table_name("Docs").send().await.unwrap().table.unwrap();
+    assert!(table.vector_indexes().is_empty());
+    let e = c
+        .search_vectors()
+        .table_name("Docs")
+        .index_name("by-tenant")
+        .set_search_vector(Some(query(&[1.0, 0.0])))
+        .top_k(5)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(e.message(), Some("The table does not have the specified index: by-tenant"));
+    stack.stop().await;
+}
