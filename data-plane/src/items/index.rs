@@ -126,16 +126,21 @@ fn validate_vector(v: &VectorIndexSpec, item: &Item) -> Result<(), ApiError> {
                 v.name
             )));
         }
-        if matches!(value, AttributeValue::S(s) if s.is_empty()) || matches!(value, AttributeValue::B(b) if b.is_empty()) {
-            return Err(ApiError::Validation(format!(
-                "One or more parameter values are not valid. A value specified for a secondary index key is not supported. The AttributeValue for a key attribute cannot contain an empty {} value. IndexName: {}, IndexKey: {}",
-                if matches!(value, AttributeValue::S(_)) { "string" } else { "binary" },
-                v.name,
-                a.name
-            )));
-        }
+        not_empty(&v.name, &a.name, value)?;
     }
     Ok(())
+}
+
+/// Refuses an empty string or binary as the value of index key `attr`.
+fn not_empty(index: &str, attr: &str, v: &AttributeValue) -> Result<(), ApiError> {
+    let kind = match v {
+        AttributeValue::S(s) if s.is_empty() => "string",
+        AttributeValue::B(b) if b.is_empty() => "binary",
+        _ => return Ok(()),
+    };
+    Err(ApiError::Validation(format!(
+        "One or more parameter values are not valid. A value specified for a secondary index key is not supported. The AttributeValue for a key attribute cannot contain an empty {kind} value. IndexName: {index}, IndexKey: {attr}"
+    )))
 }
 
 /// The key type a value would be, if it is a scalar a key can hold.
@@ -267,16 +272,7 @@ impl TableIndexes {
                 if type_of(v) != Some(attr.ty) {
                     return Err(type_mismatch(idx, attr, v.type_tag()));
                 }
-                let empty = matches!(v, AttributeValue::S(s) if s.is_empty())
-                    || matches!(v, AttributeValue::B(b) if b.is_empty());
-                if empty {
-                    return Err(ApiError::Validation(format!(
-                        "One or more parameter values are not valid. A value specified for a secondary index key is not supported. The AttributeValue for a key attribute cannot contain an empty {} value. IndexName: {}, IndexKey: {}",
-                        if matches!(v, AttributeValue::S(_)) { "string" } else { "binary" },
-                        idx.name,
-                        attr.name
-                    )));
-                }
+                not_empty(&idx.name, &attr.name, v)?;
                 let size = key_value_size(v);
                 if size > max {
                     return Err(ApiError::Validation(format!(
