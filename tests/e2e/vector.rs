@@ -385,6 +385,23 @@ async fn update_table_adds_and_removes_vector_indexes() {
         .await
         .unwrap_err();
     assert_eq!(e.message(), Some("Attempting to create an index which already exists"));
+    // One index operation per call: two creates exceed the limit.
+    let mut two = create();
+    two.index_name = "other".into();
+    let e = c
+        .update_table()
+        .table_name("Docs")
+        .attribute_definitions(def("tenant"))
+        .vector_index_updates(VectorIndexUpdate::builder().create(create()).build())
+        .vector_index_updates(VectorIndexUpdate::builder().create(two).build())
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Some("LimitExceededException"));
+    assert_eq!(
+        e.message(),
+        Some("Subscriber limit exceeded: Only 1 online index can be created or deleted simultaneously per table")
+    );
     c.update_table()
         .table_name("Docs")
         .vector_index_updates(

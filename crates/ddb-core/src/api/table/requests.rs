@@ -173,17 +173,13 @@ impl UpdateTableInput {
     }
 
     /// How many members other than ReplicaUpdates ask for a change.
-    /// The vector index updates: one per call, each a Create or a Delete;
+    /// The vector index updates, each a Create or a Delete;
     /// a Create's search-schema attributes typed by the request's
     /// AttributeDefinitions.
     fn vector_updates(&self) -> Result<Vec<super::change::VectorUpdate>, String> {
         use super::change::VectorUpdate;
+        // More than one is refused when applied (LimitExceededException).
         let Some(list) = &self.vector_index_updates else { return Ok(Vec::new()) };
-        if list.len() > 1 {
-            return Err(
-                "Subscriber limit exceeded: Only 1 online index can be created or deleted simultaneously per table".into(),
-            );
-        }
         let definitions = super::vector::typed(self.attribute_definitions.as_deref().unwrap_or_default());
         list.iter()
             .map(|u| match (&u.create, &u.delete) {
