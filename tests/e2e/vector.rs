@@ -199,6 +199,56 @@ async fn vector_indexes_are_described_and_searched() {
     assert!((out.search_results()[0].score() - 10.0).abs() < 1e-6);
     assert_eq!(out.search_results()[0].item().unwrap().len(), 1);
 
+    // Scores are rounded through 32-bit floats; a projected vector is the
+    // index's 32-bit copy.
+    c.put_item()
+        .table_name("Products")
+        .item("id", Av::S("f32".into()))
+        .item("embedding", Av::L(vec![Av::N("0.6".into()), Av::N("16777217".into())]))
+        .send()
+        .await
+        .unwrap();
+    let out = c
+        .search_vectors()
+        .table_name("Products")
+        .index_name("near")
+        .set_search_vector(Some(query(&[0.6, 16_777_216.0])))
+        .top_k(1)
+        .projection_expression("id, embedding")
+        .send()
+        .await
+        .unwrap();
+    let hit = &out.search_results()[0];
+    assert_eq!(ids(out.search_results()), ["f32"]);
+    assert_eq!(hit.score(), 0.0, "16777217 is 16777216 as a 32-bit float");
+    let copy: Vec<String> = hit.item().unwrap()["embedding"].as_l().unwrap().iter().map(|v| v.as_n().unwrap().clone()).collect();
+    assert_eq!(copy[1].parse::<f64>().unwrap(), 16_777_216.0);
+    let got = c.get_item().table_name("Products").key("id", Av::S("f32".into())).send().await.unwrap();
+    assert_eq!(got.item().unwrap()["embedding"].as_l().unwrap()[1].as_n().unwrap(), "16777217", "the table keeps the number");
+    c.delete_item().table_name("Products").key("id", Av::S("f32".into())).send().await.unwrap();
+
+    // Writes list the vector indexes they changed under INDEXES only, and
+    // an identical rewrite changes none.
+    let write = |id: &'static str, v: [f32; 2], mode: ReturnConsumedCapacity| {
+        c.put_item()
+            .table_name("Products")
+            .item("id", Av::S(id.into()))
+            .item("embedding", vector(&v))
+            .return_consumed_capacity(mode)
+            .send()
+    };
+    let first = write("cap", [0.5, 0.5], ReturnConsumedCapacity::Indexes).await.unwrap();
+    let cc = first.consumed_capacity().unwrap();
+    let by_index = cc.vector_indexes().unwrap();
+    assert_eq!(by_index.len(), 2, "near and dot hold it; by-category needs its HASH attribute: {by_index:?}");
+    assert!(by_index["near"].vector_write_request_bytes().unwrap() >= 1024.0);
+    assert_eq!(cc.table().and_then(|t| t.capacity_units()), Some(1.0));
+    let again = write("cap", [0.5, 0.5], ReturnConsumedCapacity::Indexes).await.unwrap();
+    assert!(again.consumed_capacity().unwrap().vector_indexes().is_none());
+    let total = write("cap", [0.1, 0.5], ReturnConsumedCapacity::Total).await.unwrap();
+    assert!(total.consumed_capacity().unwrap().vector_indexes().is_none());
+    c.delete_item().table_name("Products").key("id", Av::S("cap".into())).send().await.unwrap();
+
     // A removed vector leaves the index.
     c.update_item()
         .table_name("Products")
@@ -249,6 +299,22 @@ async fn vector_errors_are_dynamodbs() {
     })
     .await;
     assert_eq!(msg, "Invalid SearchConditionExpression: Invalid comparator used in SearchConditionExpression");
+    let (_, msg) = search_error(&c, |r| {
+        r.index_name("near")
+            .top_k(1)
+            .search_condition_expression("category = :c")
+            .expression_attribute_values(":c", Av::S("a".into()))
+    })
+    .await;
+    assert_eq!(msg, "SearchConditionExpression must not contain any attributes that is not in SearchSchema. Invalid attribute: category");
+    let (_, msg) = search_error(&c, |r| r.index_name("near").top_k(1).set_search_vector(Some(vec![Av::L(query(&[1.0, 0.0]))]))).await;
+    assert_eq!(
+        msg,
+        "Search vector contains invalid values. All values in the search vector must be a 32-bit floating-point number attribute"
+    );
+    // PartiQL cannot read a vector index either.
+    let e = c.execute_statement().statement(r#"SELECT * FROM "Products"."near""#).send().await.unwrap_err();
+    assert_eq!(e.message(), Some("Scan operation not supported on this index type."));
 
     // Query and Scan do not read vector indexes.
     let e = c
@@ -275,7 +341,34 @@ async fn vector_errors_are_dynamodbs() {
         .await
         .unwrap_err();
     assert_eq!(e.code(), Some("ValidationException"));
-    assert!(e.message().unwrap().contains("Invalid size for parameter embedding, Expected: 2, Actual: 3"), "{e:?}");
+    assert_eq!(
+        e.message(),
+        Some("One or more parameter values were invalid. Invalid size for parameter embedding, Expected: 2, Actual: 3 IndexName: by-category")
+    );
+    let e = c
+        .put_item()
+        .table_name("Products")
+        .item("id", Av::S("bad".into()))
+        .item("embedding", Av::L(vec![Av::N("1".into()), Av::S("oops".into())]))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e.message(),
+        Some("One or more parameter values were invalid. Invalid type for parameter embedding[1], Expected: 32-bit floating point number, Actual: S. IndexName: by-category")
+    );
+    let e = c
+        .put_item()
+        .table_name("Products")
+        .item("id", Av::S("bad".into()))
+        .item("embedding", Av::S("not-a-vector".into()))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e.message(),
+        Some("One or more parameter values were invalid. Invalid type for parameter embedding, Expected: 32-bit floating point number list IndexName: by-category")
+    );
     let e = c
         .put_item()
         .table_name("Products")

@@ -47,8 +47,15 @@ impl Distance {
         }
     }
 
-    /// The score of `v` against the query `q` (same length).
+    /// The score of `v` against the query `q` (same length), rounded
+    /// through a 32-bit float like the index's own arithmetic.
     pub fn score(self, q: &[f32], v: &[f32]) -> f64 {
+        #[allow(clippy::cast_possible_truncation)]
+        let rounded = self.exact_score(q, v) as f32;
+        f64::from(rounded)
+    }
+
+    fn exact_score(self, q: &[f32], v: &[f32]) -> f64 {
         let pairs = q.iter().zip(v).map(|(a, b)| (f64::from(*a), f64::from(*b)));
         match self {
             Distance::DotProduct => pairs.map(|(a, b)| a * b).sum(),
@@ -81,26 +88,57 @@ impl Distance {
 pub enum VectorError {
     /// A list of numbers of the wrong length.
     Size { expected: u32, actual: usize },
-    /// Not a list, or a list with an element that is no number.
-    Type,
+    /// Not a list.
+    NotList,
+    /// A list whose element `at` is of type `actual`, not a number.
+    Element { at: usize, actual: &'static str },
     /// A number no 32-bit float can hold.
     Range(String),
+}
+
+impl VectorError {
+    /// DynamoDB's message for a write whose attribute `attr` breaks index
+    /// `index` this way.
+    pub fn write_message(&self, attr: &str, index: &str) -> String {
+        const PREFIX: &str = "One or more parameter values were invalid.";
+        match self {
+            VectorError::Size { expected, actual } => {
+                format!("{PREFIX} Invalid size for parameter {attr}, Expected: {expected}, Actual: {actual} IndexName: {index}")
+            }
+            VectorError::NotList => {
+                format!("{PREFIX} Invalid type for parameter {attr}, Expected: 32-bit floating point number list IndexName: {index}")
+            }
+            VectorError::Element { at, actual } => format!(
+                "{PREFIX} Invalid type for parameter {attr}[{at}], Expected: 32-bit floating point number, Actual: {actual}. IndexName: {index}"
+            ),
+            VectorError::Range(n) => format!(
+                "{PREFIX} Invalid value for parameter {attr}, {n} is not a 32-bit floating point number. IndexName: {index}"
+            ),
+        }
+    }
 }
 
 /// The vector an attribute value holds for an index of `dimensions`.
 pub fn vector_of(value: &AttributeValue, dimensions: u32) -> Result<Vec<f32>, VectorError> {
     let AttributeValue::L(list) = value else {
-        return Err(VectorError::Type);
+        return Err(VectorError::NotList);
     };
     if usize::try_from(dimensions).ok() != Some(list.len()) {
         return Err(VectorError::Size { expected: dimensions, actual: list.len() });
     }
     list.iter()
-        .map(|e| match e {
+        .enumerate()
+        .map(|(at, e)| match e {
             AttributeValue::N(n) => to_f32(&n.to_string()),
-            _ => Err(VectorError::Type),
+            other => Err(VectorError::Element { at, actual: other.type_tag() }),
         })
         .collect()
+}
+
+/// A 32-bit float as the shortest decimal naming it (`1.0`, `0.1`,
+/// `16777216.0`), the way a vector index hands its copy back.
+pub fn f32_text(f: f32) -> String {
+    format!("{f:?}")
 }
 
 /// A number as a finite 32-bit float.
@@ -202,8 +240,20 @@ mod tests {
     fn vectors_are_lists_of_numbers_of_the_right_length() {
         assert_eq!(vector_of(&l(&["1", "2.5"]), 2), Ok(vec![1.0, 2.5]));
         assert_eq!(vector_of(&l(&["1"]), 2), Err(VectorError::Size { expected: 2, actual: 1 }));
-        assert_eq!(vector_of(&AttributeValue::S("x".into()), 2), Err(VectorError::Type));
-        assert_eq!(vector_of(&AttributeValue::L(vec![AttributeValue::Bool(true)]), 1), Err(VectorError::Type));
+        assert_eq!(vector_of(&AttributeValue::S("x".into()), 2), Err(VectorError::NotList));
+        let e = vector_of(&AttributeValue::L(vec![AttributeValue::N(Number::parse("1").unwrap()), AttributeValue::S("oops".into())]), 2)
+            .unwrap_err();
+        assert_eq!(
+            e.write_message("embedding", "plain"),
+            "One or more parameter values were invalid. Invalid type for parameter embedding[1], Expected: 32-bit floating point number, Actual: S. IndexName: plain"
+        );
+        assert_eq!(
+            VectorError::Size { expected: 3, actual: 2 }.write_message("embedding", "plain"),
+            "One or more parameter values were invalid. Invalid size for parameter embedding, Expected: 3, Actual: 2 IndexName: plain"
+        );
+        assert_eq!(f32_text(1.0), "1.0");
+        assert_eq!(f32_text(0.1), "0.1");
+        assert_eq!(f32_text(16_777_217.0), "16777216.0");
         assert!(matches!(vector_of(&l(&["1E+100"]), 1), Err(VectorError::Range(_))));
     }
 

@@ -20,7 +20,7 @@
 //! indexes). Frozen format: stored keys depend on it.
 
 use ddb_core::api::table::{IndexSpec, KeyAttr, ProjectionSpec, ScalarType, TableDefinition, VectorIndexSpec};
-use ddb_core::vector::{vector_of, VectorError};
+use ddb_core::vector::vector_of;
 use ddb_core::key::{encode_key_value, partition_hash};
 use ddb_core::value::binary;
 use ddb_core::{AttributeValue, Item};
@@ -86,33 +86,56 @@ fn type_mismatch(idx: &IndexLayout, attr: &KeyAttr, actual: &str) -> ApiError {
     ))
 }
 
+impl TableIndexes {
+    /// The vector indexes whose stored content a write from `old` to `new`
+    /// changes (an entry added, removed or rewritten), with the bytes the
+    /// write is metered at on each (`VectorWriteRequestBytes`: the vector's
+    /// 32-bit floats, at least 1 KB). An identical rewrite writes nothing.
+    pub fn vector_writes(&self, old: Option<&Item>, new: Option<&Item>) -> Vec<(String, f64)> {
+        self.vectors
+            .iter()
+            .filter(|v| vector_entry(self, v, old) != vector_entry(self, v, new))
+            .map(|v| {
+                let bytes = (u64::from(v.dimensions) * 4).max(ddb_core::vector::MIN_METERED_BYTES);
+                (v.name.clone(), bytes as f64)
+            })
+            .collect()
+    }
+}
+
+/// What vector index `v` stores for `item`: nothing unless it has a vector
+/// of the index's size (and the HASH attribute, when the schema has one);
+/// else the projected attributes, the vector among them.
+fn vector_entry<'i>(ix: &TableIndexes, v: &VectorIndexSpec, item: Option<&'i Item>) -> Option<Vec<(&'i str, &'i AttributeValue)>> {
+    let item = item?;
+    vector_of(item.get(&v.attribute)?, v.dimensions).ok()?;
+    if v.hash().is_some_and(|h| !item.contains_key(&h.name)) {
+        return None;
+    }
+    let keeps = |name: &str| -> bool {
+        match &v.projection {
+            ProjectionSpec::All => true,
+            other => {
+                name == v.attribute
+                    || name == ix.base_hash.name
+                    || ix.base_range.as_ref().is_some_and(|r| r.name == name)
+                    || v.search_attr(name).is_some()
+                    || matches!(other, ProjectionSpec::Include(extra) if extra.iter().any(|e| e == name))
+            }
+        }
+    };
+    Some(item.iter().filter(|(n, _)| keeps(n)).map(|(n, val)| (n.as_str(), val)).collect())
+}
+
 /// Rejects an item whose vector or search-schema attributes a vector
-/// index cannot take: a vector of the wrong size (DynamoDB's "Invalid
-/// size for parameter …"), anything but a list of numbers, a search
-/// attribute of another type than its definition, or an empty one.
+/// index cannot take: a vector of the wrong size, anything but a list of
+/// numbers, a search attribute of another type than its definition, or an
+/// empty one.
 fn validate_vector(v: &VectorIndexSpec, item: &Item) -> Result<(), ApiError> {
     let invalid = |detail: String| ApiError::Validation(format!("One or more parameter values were invalid: {detail}"));
     if let Some(value) = item.get(&v.attribute) {
-        match vector_of(value, v.dimensions) {
-            Ok(_) => {}
-            Err(VectorError::Size { expected, actual }) => {
-                return Err(invalid(format!(
-                    "Invalid size for parameter {}, Expected: {expected}, Actual: {actual}. IndexName: {}",
-                    v.attribute, v.name
-                )))
-            }
-            Err(VectorError::Type) => {
-                return Err(invalid(format!(
-                    "Type mismatch for vector attribute {}: a vector is a list of numbers. IndexName: {}",
-                    v.attribute, v.name
-                )))
-            }
-            Err(VectorError::Range(n)) => {
-                return Err(invalid(format!(
-                    "Vector element {n} of attribute {} is not a 32-bit floating point number. IndexName: {}",
-                    v.attribute, v.name
-                )))
-            }
+        if let Err(e) = vector_of(value, v.dimensions) {
+            return Err(ApiError::Validation(e.write_message(&v.attribute, &v.name)));
         }
     }
     for a in &v.search_schema {

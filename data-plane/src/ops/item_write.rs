@@ -266,7 +266,19 @@ fn write_capacity(
     consumed.add_index_writes(indexes, &index_units);
     tally.put(consumed);
     mode?;
-    consumed_with_indexes(mode, table, units, &indexes.named(&index_units), false)
+    let mut out = consumed_with_indexes(mode, table, units, &indexes.named(&index_units), false);
+    // INDEXES also lists the vector indexes the write changed.
+    if let (Some("INDEXES"), Some(Value::Object(o))) = (mode, out.as_mut()) {
+        let vectors: Map<String, Value> = indexes
+            .vector_writes(old, new)
+            .into_iter()
+            .map(|(name, bytes)| (name, serde_json::json!({ "VectorWriteRequestBytes": bytes })))
+            .collect();
+        if !vectors.is_empty() {
+            o.insert("VectorIndexes".into(), Value::Object(vectors));
+        }
+    }
+    out
 }
 
 fn answer(attributes: Option<Item>, capacity: Option<Value>) -> Value {

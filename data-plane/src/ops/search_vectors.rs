@@ -21,7 +21,7 @@ use ddb_core::api::table::{ProjectionSpec, VectorIndexSpec};
 use ddb_core::expr::ast::{Condition, Projection, Resolved};
 use ddb_core::expr::projection::project;
 use ddb_core::expr::{parse_condition, parse_projection, ExprKind};
-use ddb_core::vector::{search_bytes, search_terms, to_f32, top_k, vector_of, MAX_TOP_K};
+use ddb_core::vector::{f32_text, search_bytes, search_terms, to_f32, top_k, vector_of, MAX_TOP_K};
 use ddb_core::value::json::item_to_json;
 use ddb_core::{AttributeValue, Item};
 use serde_json::{json, Value};
@@ -52,12 +52,12 @@ fn search_vector(body: &Value) -> Result<Vec<f32>, ApiError> {
             if list.is_empty() { "greater than or equal to 1" } else { "less than or equal to 4096" }
         )));
     }
+    const INVALID: &str =
+        "Search vector contains invalid values. All values in the search vector must be a 32-bit floating-point number attribute";
     list.iter()
         .map(|v| match v.get("N").and_then(Value::as_str) {
-            Some(n) if v.as_object().is_some_and(|o| o.len() == 1) => {
-                to_f32(n).map_err(|_| validation(format!("Invalid SearchVector: {n} is not a 32-bit floating point number")))
-            }
-            _ => Err(validation("Invalid SearchVector: every element must be a number (N)")),
+            Some(n) if v.as_object().is_some_and(|o| o.len() == 1) => to_f32(n).map_err(|_| validation(INVALID)),
+            _ => Err(validation(INVALID)),
         })
         .collect()
 }
@@ -101,8 +101,25 @@ fn projected(t: &CatalogTable, v: &VectorIndexSpec, item: &Item) -> Item {
     };
     item.iter()
         .filter(|(name, _)| keep.as_ref().is_none_or(|k| k.contains(name.as_str())))
-        .map(|(n, val)| (n.clone(), val.clone()))
+        .map(|(n, val)| (n.clone(), if *n == v.attribute { f32_copy(val) } else { val.clone() }))
         .collect()
+}
+
+/// The index's copy of a vector: each number rounded to a 32-bit float
+/// and written as the shortest decimal naming it.
+fn f32_copy(value: &AttributeValue) -> AttributeValue {
+    let AttributeValue::L(list) = value else { return value.clone() };
+    AttributeValue::L(
+        list.iter()
+            .map(|e| match e {
+                AttributeValue::N(n) => to_f32(&n.to_string())
+                    .ok()
+                    .and_then(|f| ddb_core::Number::parse(&f32_text(f)).ok())
+                    .map_or_else(|| e.clone(), AttributeValue::N),
+                other => other.clone(),
+            })
+            .collect(),
+    )
 }
 
 /// The member constraints of TableName (a name or an ARN) and IndexName.
@@ -183,7 +200,7 @@ pub async fn run(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: Val
     for (name, _) in &terms {
         if v.search_attr(name).is_none() {
             return Err(validation(format!(
-                "Invalid SearchConditionExpression: Attribute {name} is not an element of the SearchSchema of index {index_name}"
+                "SearchConditionExpression must not contain any attributes that is not in SearchSchema. Invalid attribute: {name}"
             )));
         }
     }

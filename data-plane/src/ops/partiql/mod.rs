@@ -99,6 +99,11 @@ fn key_schema(t: &CatalogTable, index: Option<&str>) -> Result<(Keys, Option<Key
     let Some(name) = index else {
         return Ok((table, None));
     };
+    // A vector index is read with SearchVectors only (PartiQL's read of an
+    // index is a Scan or Query of it).
+    if t.def.spec.vector_indexes.iter().any(|v| v.name == name) {
+        return Err(ApiError::Validation("Scan operation not supported on this index type.".into()));
+    }
     let idx = t
         .indexes
         .get(name)

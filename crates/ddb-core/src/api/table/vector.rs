@@ -212,16 +212,12 @@ pub fn validate(
 ) -> Result<VectorIndexSpec, String> {
     let name = v.index_name.clone().unwrap_or_default();
     if billing != BillingMode::PayPerRequest {
-        return Err(invalid(
-            "Vector indexes are only supported on tables that use the PAY_PER_REQUEST billing mode",
-        ));
+        return Err(invalid("Vector indexes are only supported for PAY_PER_REQUEST tables"));
     }
     let attribute = v.vector_attribute.as_ref().and_then(|a| a.attribute_name.clone()).unwrap_or_default();
     let dimensions = v.dimensions.unwrap_or_default();
-    if dimensions > MAX_DIMENSIONS {
-        return Err(invalid(&format!(
-            "Dimensions for index {name} exceeds the maximum of {MAX_DIMENSIONS}: {dimensions}"
-        )));
+    if !(1..=MAX_DIMENSIONS).contains(&dimensions) {
+        return Err(invalid(&format!("Number of dimensions must be between 1 and {MAX_DIMENSIONS} inclusive.")));
     }
     let dimensions = u32::try_from(dimensions).map_err(|_| invalid("Dimensions must be a positive number"))?;
     let distance = v.distance_function.as_deref().and_then(Distance::parse).unwrap_or(Distance::Cosine);
@@ -251,10 +247,9 @@ pub fn validate(
             "SearchSchema can have at most {MAX_INLINE_FILTERS} elements of type INLINE_FILTER"
         )));
     }
-    if let Some(other) = others.iter().find(|o| o.attribute == attribute && o.dimensions != dimensions) {
+    if others.iter().any(|o| o.attribute == attribute && o.dimensions != dimensions) {
         return Err(invalid(&format!(
-            "Vector indexes on the same attribute must have the same Dimensions: index {} has {} for attribute {attribute}",
-            other.name, other.dimensions
+            "Conflicting attribute definition for '{attribute}'. All VectorIndexes on the same vector attribute must use the same dimensions."
         )));
     }
     let projection = projection(v.projection.as_ref())?;
@@ -343,7 +338,7 @@ mod tests {
             "One or more parameter values were invalid: One element in SearchSchema is not defined in attribute definitions"
         );
         let e = validate(&input(good()), &defs(), BillingMode::Provisioned, &mut taken, &[]).unwrap_err();
-        assert!(e.contains("PAY_PER_REQUEST"), "{e}");
+        assert_eq!(e, "One or more parameter values were invalid: Vector indexes are only supported for PAY_PER_REQUEST tables");
     }
 
     #[test]
@@ -353,7 +348,17 @@ mod tests {
         assert!(e.ends_with("Duplicate index name: by-category"), "{e}");
         let mut v = good();
         v["Dimensions"] = 4097.into();
-        assert!(validate(&input(v), &defs(), BillingMode::PayPerRequest, &mut BTreeSet::new(), &[]).is_err());
+        let e = validate(&input(v), &defs(), BillingMode::PayPerRequest, &mut BTreeSet::new(), &[]).unwrap_err();
+        assert_eq!(e, "One or more parameter values were invalid: Number of dimensions must be between 1 and 4096 inclusive.");
+        let first = validate(&input(good()), &defs(), BillingMode::PayPerRequest, &mut BTreeSet::new(), &[]).unwrap();
+        let mut v = good();
+        v["IndexName"] = "second".into();
+        v["Dimensions"] = 4.into();
+        let e = validate(&input(v), &defs(), BillingMode::PayPerRequest, &mut BTreeSet::new(), &[first]).unwrap_err();
+        assert_eq!(
+            e,
+            "One or more parameter values were invalid: Conflicting attribute definition for 'embedding'. All VectorIndexes on the same vector attribute must use the same dimensions."
+        );
         let mut v = good();
         v["SearchSchema"][1]["SearchSchemaElementType"] = "HASH".into();
         let e = validate(&input(v), &defs(), BillingMode::PayPerRequest, &mut BTreeSet::new(), &[]).unwrap_err();
