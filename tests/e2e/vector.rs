@@ -453,8 +453,37 @@ async fn update_table_adds_and_removes_vector_indexes() {
     let described = out.table_description().unwrap();
     assert_eq!(described.vector_indexes().len(), 1);
     assert!(described.attribute_definitions().iter().any(|d| d.attribute_name() == "tenant"));
+    // Added to a table, it backfills like a GSI: CREATING with Backfilling,
+    // not searchable, then ACTIVE without the field.
+    let ix = &described.vector_indexes()[0];
+    assert_eq!(ix.index_status().map(|s| s.as_str()), Some("CREATING"));
+    assert_eq!(ix.backfilling(), Some(true));
+    let e = c
+        .search_vectors()
+        .table_name("Docs")
+        .index_name("by-tenant")
+        .set_search_vector(Some(query(&[1.0, 0.0])))
+        .top_k(5)
+        .search_condition_expression("tenant = :t")
+        .expression_attribute_values(":t", Av::S("t1".into()))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(e.message(), Some("Cannot search backfilling vector index: by-tenant"));
+    let mut active = false;
+    for _ in 0..100 {
+        let t = c.describe_table().table_name("Docs").send().await.unwrap().table.unwrap();
+        let ix = &t.vector_indexes()[0];
+        if ix.index_status().map(|s| s.as_str()) == Some("ACTIVE") {
+            assert_eq!(ix.backfilling(), None);
+            active = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(active, "the index never became ACTIVE");
 
-    // Items written before the index are in it at once.
+    // Items written before the index are in it once it is ACTIVE.
     let found = c
         .search_vectors()
         .table_name("Docs")

@@ -6,8 +6,10 @@
 //! dimensions and, when the search schema has a `HASH` attribute, that
 //! attribute (a sparse index, as DynamoDB's) — that the
 //! `SearchConditionExpression` selects. A vector index therefore has no
-//! entries of its own, needs no backfill and is ACTIVE at once; exact
-//! results are what DynamoDB's approximate search approximates.
+//! entries of its own; exact results are what DynamoDB's approximate
+//! search approximates. One created with its table is ACTIVE at once; one
+//! added by UpdateTable goes through the GSI backfill (CREATING, searches
+//! refused) as DynamoDB's does.
 //!
 //! Results carry the index's projected attributes (the table's key, the
 //! search-schema attributes and what `Projection` adds) without the vector
@@ -182,6 +184,9 @@ pub async fn run(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: Val
     let Some(v) = t.def.spec.vector_indexes.iter().find(|v| v.name == index_name).cloned() else {
         return Err(validation(format!("The table does not have the specified index: {index_name}")));
     };
+    if t.def.creating_indexes.contains(&v.name) {
+        return Err(validation(format!("Cannot search backfilling vector index: {index_name}")));
+    }
     if query.len() != v.dimensions as usize {
         return Err(validation(format!(
             "Input search vector dimension {} does not match vector index dimension {}",

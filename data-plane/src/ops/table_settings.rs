@@ -42,7 +42,8 @@ pub async fn update_table(dp: &DataPlane, caller: &Verified, catalog: &Catalog, 
     };
     let key_before = before.def.spec.sse_kms_key.clone();
     let t = apply(dp, caller, name, &change).await?;
-    let creates = matches!(&change, TableChange::Update(u) if u.gsi.iter().any(|g| matches!(g, ddb_core::api::table::GsiUpdate::Create { .. })));
+    let creates = matches!(&change, TableChange::Update(u) if u.gsi.iter().any(|g| matches!(g, ddb_core::api::table::GsiUpdate::Create { .. }))
+        || u.vector.iter().any(|v| matches!(v, ddb_core::api::table::VectorUpdate::Create { .. })));
     if creates {
         let items = std::sync::Arc::clone(&dp.items);
         let client = dp.client.clone();

@@ -267,7 +267,11 @@ impl TableDefinition {
     /// global secondary index change: one online index operation at a
     /// time).
     fn apply_vector(&mut self, updates: &[VectorUpdate], with_gsi: bool, mode: BillingMode) -> Result<(), ChangeError> {
-        if updates.len() > 1 || with_gsi || !self.creating_indexes.is_empty() {
+        // A vector index still being created may be deleted (cancelled);
+        // anything else waits for it.
+        let cancels = |u: &VectorUpdate| matches!(u, VectorUpdate::Delete(n) if self.creating_indexes.contains(n));
+        let busy = !self.creating_indexes.is_empty() && !updates.iter().all(cancels);
+        if updates.len() > 1 || with_gsi || busy {
             return Err(ChangeError::LimitExceeded(ONE_INDEX_AT_A_TIME.into()));
         }
         for u in updates {
@@ -309,6 +313,9 @@ impl TableDefinition {
                             spec.attribute_definitions.push((a.name.clone(), a.ty));
                         }
                     }
+                    // Backfilled like a global secondary index: CREATING
+                    // until the data plane reports it ready.
+                    self.creating_indexes.push(created.name.clone());
                     spec.vector_indexes.push(created);
                 }
                 VectorUpdate::Delete(name) => {
@@ -320,6 +327,7 @@ impl TableDefinition {
                             self.spec.name
                         )));
                     }
+                    self.creating_indexes.retain(|n| n != name);
                 }
             }
         }

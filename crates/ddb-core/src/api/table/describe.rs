@@ -290,7 +290,8 @@ pub fn describe(def: &TableDefinition, status: &str, loc: Location<'_>, usage: U
                     .iter()
                     .map(|v| {
                         let u = usage.index(&v.name);
-                        super::vector::describe(v, &arn, u.item_count, u.size_bytes)
+                        let backfilling = def.creating_indexes.contains(&v.name);
+                        super::vector::describe(v, &arn, backfilling, u.item_count, u.size_bytes)
                     })
                     .collect(),
             ),

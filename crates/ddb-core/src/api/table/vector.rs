@@ -266,19 +266,23 @@ pub(super) fn typed(defs: &[AttributeDefinition]) -> Vec<(String, ScalarType)> {
         .collect()
 }
 
-/// A vector index as `TableDescription.VectorIndexes` shows it.
-pub fn describe(v: &VectorIndexSpec, table_arn: &str, item_count: u64, size_bytes: u64) -> serde_json::Value {
+/// A vector index as `TableDescription.VectorIndexes` shows it; one added
+/// by UpdateTable and still backfilling is CREATING with `Backfilling`.
+pub fn describe(v: &VectorIndexSpec, table_arn: &str, backfilling: bool, item_count: u64, size_bytes: u64) -> serde_json::Value {
     let mut d = serde_json::json!({
         "IndexName": v.name,
         "VectorAttribute": { "AttributeName": v.attribute },
         "Dimensions": v.dimensions,
         "DistanceFunction": v.distance.as_str(),
         "Projection": super::describe::projection_json(&v.projection),
-        "IndexStatus": "ACTIVE",
+        "IndexStatus": if backfilling { "CREATING" } else { "ACTIVE" },
         "IndexSizeBytes": size_bytes,
         "ItemCount": item_count,
         "IndexArn": format!("{table_arn}/index/{}", v.name),
     });
+    if let (true, Some(obj)) = (backfilling, d.as_object_mut()) {
+        obj.insert("Backfilling".into(), serde_json::Value::Bool(true));
+    }
     if let (false, Some(obj)) = (v.search_schema.is_empty(), d.as_object_mut()) {
         let schema = v
             .search_schema
