@@ -471,6 +471,12 @@ impl TableDefinition {
         if *u == TableUpdate::default() {
             return Err(err(NO_CHANGE));
         }
+        // Vector indexes need on-demand billing for as long as they exist.
+        if u.billing_mode == Some(BillingMode::Provisioned) && !self.spec.vector_indexes.is_empty() {
+            return Err(err(
+                "One or more parameter values were invalid: Vector indexes are only supported for PAY_PER_REQUEST tables",
+            ));
+        }
         if let Some(w) = &u.warm_throughput {
             self.spec.warm_throughput = Some(super::spec::WarmThroughput::raise(self.warm(), w).map_err(err)?);
         }

@@ -901,3 +901,52 @@ fn time_to_live_changes_once_in_half_an_hour() {
     assert_eq!(def.ttl_attribute, None);
     assert!(def.apply(&ttl(true, "exp"), 10.0 + 1900.0).is_err(), "the disabling started a new interval");
 }
+
+#[test]
+fn update_table_vector_indexes_follow_the_online_index_rules() {
+    let create = |name: &str| {
+        json!({"Create": {
+            "IndexName": name,
+            "VectorAttribute": {"AttributeName": "embedding"},
+            "Projection": {"ProjectionType": "KEYS_ONLY"},
+            "Dimensions": 3,
+            "DistanceFunction": "COSINE"
+        }})
+    };
+    let change = |updates: serde_json::Value| {
+        let input: UpdateTableInput =
+            serde_json::from_value(json!({"TableName": "Music", "VectorIndexUpdates": updates})).unwrap();
+        input.validate().unwrap().1
+    };
+    let mut table = base();
+    table["BillingMode"] = json!("PAY_PER_REQUEST");
+    table.as_object_mut().unwrap().remove("ProvisionedThroughput");
+    let mut def = TableDefinition::new("id".into(), 1.0, input(table).validate().unwrap());
+
+    // Two at once: LimitExceededException, decided against the table.
+    let e = def.apply(&change(json!([create("vec1"), create("vec2")])), 2.0).unwrap_err();
+    assert_eq!(e.code(), "LimitExceededException");
+
+    // One is created and backfills; another waits for it; the one being
+    // created may be cancelled.
+    def.apply(&change(json!([create("vec1")])), 3.0).unwrap();
+    assert_eq!(def.creating_indexes, ["vec1"]);
+    let e = def.apply(&change(json!([create("vec2")])), 4.0).unwrap_err();
+    assert_eq!(e.code(), "LimitExceededException");
+    def.apply(&change(json!([{"Delete": {"IndexName": "vec1"}}])), 5.0).unwrap();
+    assert!(def.creating_indexes.is_empty() && def.spec.vector_indexes.is_empty());
+
+    // Vector indexes keep the table on demand.
+    def.apply(&change(json!([create("vec1")])), 6.0).unwrap();
+    def.apply(&TableChange::IndexReady("vec1".into()), 7.0).unwrap();
+    let to_provisioned: UpdateTableInput = serde_json::from_value(json!({
+        "TableName": "Music", "BillingMode": "PROVISIONED",
+        "ProvisionedThroughput": {"ReadCapacityUnits": 5, "WriteCapacityUnits": 5}
+    }))
+    .unwrap();
+    let e = def.apply(&to_provisioned.validate().unwrap().1, 8.0).unwrap_err();
+    assert_eq!(
+        e.message(),
+        "One or more parameter values were invalid: Vector indexes are only supported for PAY_PER_REQUEST tables"
+    );
+}
