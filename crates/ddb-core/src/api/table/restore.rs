@@ -33,6 +33,9 @@ pub struct RestoreTableToPointInTimeInput {
     pub on_demand_throughput_override: Option<Value>,
     #[serde(rename = "SSESpecificationOverride")]
     pub sse_specification_override: Option<Value>,
+    /// The restored table's vector indexes instead of the source's.
+    #[serde(rename = "VectorIndexOverride")]
+    pub vector_index_override: Option<Value>,
 }
 
 /// The table restored from.
@@ -210,6 +213,27 @@ impl RestoreTableToPointInTimeInput {
                 m.insert(member.into(), Value::Array(list));
             }
         }
+        // Vector indexes are kept (as definitions) unless overridden; an
+        // empty override restores none.
+        let vectors: Vec<Value> = match &self.vector_index_override {
+            Some(Value::Array(wanted)) => wanted.clone(),
+            Some(other) => vec![other.clone()],
+            None => source
+                .get("VectorIndexes")
+                .and_then(Value::as_array)
+                .map(|l| {
+                    l.iter()
+                        .map(|ix| {
+                            let members = ["IndexName", "VectorAttribute", "SearchSchema", "Projection", "Dimensions", "DistanceFunction"];
+                            Value::Object(members.iter().filter_map(|k| Some(((*k).to_owned(), ix.get(*k)?.clone()))).collect())
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+        };
+        if !vectors.is_empty() {
+            m.insert("VectorIndexes".into(), Value::Array(vectors));
+        }
         // Encryption is kept unless overridden.
         let sse = self.sse_specification_override.clone().or_else(|| {
             let d = source.get("SSEDescription")?;
@@ -268,6 +292,30 @@ mod tests {
         assert_eq!(e, "Must provide exactly one of: sourceTableArn, sourceTableName");
         let e = input(json!({"SourceTableName": "src", "TargetTableName": "dst"})).validate().unwrap_err();
         assert_eq!(e, "Invalid Request: Either one of RestoreDateTime or UseLatestRestorableTime must be specified, but not both");
+    }
+
+    #[test]
+    fn vector_indexes_are_restored_as_definitions_unless_overridden() {
+        let source = json!({
+            "TableName": "src",
+            "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
+            "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+            "BillingModeSummary": {"BillingMode": "PAY_PER_REQUEST"},
+            "VectorIndexes": [{
+                "IndexName": "vix", "VectorAttribute": {"AttributeName": "e"}, "Dimensions": 3,
+                "DistanceFunction": "COSINE", "Projection": {"ProjectionType": "ALL"},
+                "IndexStatus": "ACTIVE", "IndexArn": "arn:x", "ItemCount": 0, "IndexSizeBytes": 0
+            }]
+        });
+        let req = input(json!({"SourceTableName": "src", "TargetTableName": "dst", "UseLatestRestorableTime": true}));
+        let create = req.create_table_request("dst", &source).unwrap();
+        assert_eq!(
+            create["VectorIndexes"],
+            json!([{"IndexName": "vix", "VectorAttribute": {"AttributeName": "e"}, "Dimensions": 3,
+                    "DistanceFunction": "COSINE", "Projection": {"ProjectionType": "ALL"}}])
+        );
+        let none = input(json!({"SourceTableName": "src", "TargetTableName": "dst", "UseLatestRestorableTime": true, "VectorIndexOverride": []}));
+        assert!(none.create_table_request("dst", &source).unwrap().get("VectorIndexes").is_none());
     }
 
     #[test]
