@@ -267,6 +267,17 @@ async fn vector_indexes_are_described_and_searched() {
         .await
         .unwrap();
     assert!(!ids(out.search_results()).contains(&"p3".to_owned()));
+
+    // Backups describe the vector indexes and restores recreate them.
+    let backup = c.create_backup().table_name("Products").backup_name("vectors").send().await.unwrap();
+    let arn = backup.backup_details().unwrap().backup_arn().to_owned();
+    let described = c.describe_backup().backup_arn(&arn).send().await.unwrap();
+    let features = described.backup_description().unwrap().source_table_feature_details().unwrap();
+    assert_eq!(features.vector_indexes().len(), 3);
+    c.restore_table_from_backup().backup_arn(&arn).target_table_name("Restored").send().await.unwrap();
+    let restored = c.describe_table().table_name("Restored").send().await.unwrap().table.unwrap();
+    let names: Vec<_> = restored.vector_indexes().iter().filter_map(|v| v.index_name()).collect();
+    assert_eq!(names, ["by-category", "near", "dot"]);
     stack.stop().await;
 }
 
