@@ -286,10 +286,18 @@ impl TableIndexes {
         names
     }
 
+    /// The indexes in the order DynamoDB checks an item against them: the
+    /// global ones, then the local ones (an attribute keying both is
+    /// reported for the GSI; nubo-db/dynamodb-conformance's recorded
+    /// messages).
+    fn in_check_order(&self) -> impl Iterator<Item = &IndexLayout> {
+        self.indexes.iter().filter(|i| !i.local).chain(self.indexes.iter().filter(|i| i.local))
+    }
+
     /// Rejects an item whose index key attributes have the wrong type or
     /// are empty, as DynamoDB does on write.
     pub fn validate(&self, item: &Item) -> Result<(), ApiError> {
-        for idx in &self.indexes {
+        for idx in self.in_check_order() {
             for (attr, max) in idx.key_attrs_with_limits() {
                 let Some(v) = item.get(&attr.name) else { continue };
                 if type_of(v) != Some(attr.ty) {
@@ -316,7 +324,7 @@ impl TableIndexes {
     /// = :n`, `SET c = a + :n`, `ADD c :n` for a string key c), before the
     /// item is read, as DynamoDB does.
     pub fn check_update_types(&self, update: &UpdateExpr<Resolved<'_>>) -> Result<(), ApiError> {
-        for idx in &self.indexes {
+        for idx in self.in_check_order() {
             for attr in idx.key_attrs() {
                 let writes = update
                     .actions

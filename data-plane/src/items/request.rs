@@ -336,27 +336,26 @@ pub fn return_consumed(body: &Value) -> Result<Option<&str>, ApiError> {
         .filter(|v| *v != "NONE"))
 }
 
-/// The `ConsumedCapacity` member for one table.
 /// ConsumedCapacity with each index's share: `TOTAL` counts them in,
-/// `INDEXES` also lists them (and the table's own part) separately.
+/// `INDEXES` also lists them (and the table's own part) separately. Only
+/// the aggregate `CapacityUnits` is reported: DynamoDB splits read and
+/// write units for transactions alone (nubo-db/dynamodb-conformance,
+/// recorded 2026; dynalite agrees).
 pub fn consumed_with_indexes(
     mode: Option<&str>,
     table: &str,
     table_units: HalfUnits,
     indexes: &[IndexUnits],
-    read: bool,
 ) -> Option<Value> {
     if indexes.is_empty() || !matches!(mode, Some("INDEXES")) {
         let total = table_units + indexes.iter().map(|i| i.units).sum();
-        return consumed(mode, table, total, read);
+        return consumed(mode, table, total);
     }
-    let part = if read { "ReadCapacityUnits" } else { "WriteCapacityUnits" };
-    let capacity = |u: HalfUnits| json!({"CapacityUnits": u.units(), part: u.units()});
+    let capacity = |u: HalfUnits| json!({"CapacityUnits": u.units()});
     let total = table_units + indexes.iter().map(|i| i.units).sum();
     let mut out = Map::new();
     out.insert("TableName".into(), json!(table));
     out.insert("CapacityUnits".into(), json!(total.units()));
-    out.insert(part.into(), json!(total.units()));
     out.insert("Table".into(), capacity(table_units));
     for (member, local) in [("GlobalSecondaryIndexes", false), ("LocalSecondaryIndexes", true)] {
         let m: Map<String, Value> = indexes
@@ -371,15 +370,26 @@ pub fn consumed_with_indexes(
     Some(Value::Object(out))
 }
 
-/// ConsumedCapacity of the table alone, as `ReturnConsumedCapacity` asks.
-pub fn consumed(mode: Option<&str>, table: &str, units: HalfUnits, read: bool) -> Option<Value> {
+/// ConsumedCapacity of the table alone, as `ReturnConsumedCapacity` asks
+/// (the aggregate only, as for every operation but transactions).
+pub fn consumed(mode: Option<&str>, table: &str, units: HalfUnits) -> Option<Value> {
     let u = units.units();
     match mode {
         Some("TOTAL") => Some(json!({"TableName": table, "CapacityUnits": u})),
+        Some("INDEXES") => Some(json!({"TableName": table, "CapacityUnits": u, "Table": {"CapacityUnits": u}})),
+        _ => None,
+    }
+}
+
+/// A transaction's ConsumedCapacity of one table: under `INDEXES` the
+/// read (`read`) or write units are named as well.
+pub fn consumed_transactional(mode: Option<&str>, table: &str, units: HalfUnits, read: bool) -> Option<Value> {
+    let u = units.units();
+    match mode {
         Some("INDEXES") => {
             let part = if read { "ReadCapacityUnits" } else { "WriteCapacityUnits" };
             Some(json!({"TableName": table, "CapacityUnits": u, part: u, "Table": {"CapacityUnits": u, part: u}}))
         }
-        _ => None,
+        other => consumed(other, table, units),
     }
 }

@@ -430,7 +430,7 @@ pub async fn batch_get(dp: &DataPlane, caller: &Verified, catalog: &Catalog, bod
         if r.read_any {
             let prepaid = plan.keys.len().max(1) as f64;
             charge(dp, caller, &plan.table, &Consumed::read(r.units), prepaid);
-            if let Some(c) = consumed(capacity_mode.as_deref(), &plan.name, r.units, true) {
+            if let Some(c) = consumed(capacity_mode.as_deref(), &plan.name, r.units) {
                 capacity.push(c);
             }
         }
@@ -633,7 +633,7 @@ pub async fn batch_write(dp: &DataPlane, caller: &Verified, catalog: &Catalog, b
                         names.iter().map(String::as_str).zip(units.iter().copied()).collect();
                     let list: Vec<Value> = by_name
                         .iter()
-                        .filter_map(|(name, u)| consumed(capacity_mode.as_deref(), name, *u, false))
+                        .filter_map(|(name, u)| consumed(capacity_mode.as_deref(), name, *u))
                         .collect();
                     out.insert("ConsumedCapacity".into(), Value::Array(list));
                 }

@@ -102,7 +102,7 @@ pub async fn get(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: Val
     };
     let units = read(size as u64, mode);
     super::consumed::charge(dp, caller, &t, &super::consumed::Consumed::read(units), 1.0);
-    if let Some(c) = consumed(capacity_mode, &t.def.spec.name, units, true) {
+    if let Some(c) = consumed(capacity_mode, &t.def.spec.name, units) {
         out.value("ConsumedCapacity", &c);
     }
     Ok(out.finish())

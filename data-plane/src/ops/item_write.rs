@@ -266,7 +266,7 @@ fn write_capacity(
     consumed.add_index_writes(indexes, &index_units);
     tally.put(consumed);
     mode?;
-    let mut out = consumed_with_indexes(mode, table, units, &indexes.named(&index_units), false);
+    let mut out = consumed_with_indexes(mode, table, units, &indexes.named(&index_units));
     // INDEXES also lists the vector indexes the write changed.
     if let (Some("INDEXES"), Some(Value::Object(o))) = (mode, out.as_mut()) {
         let vectors: Map<String, Value> = indexes

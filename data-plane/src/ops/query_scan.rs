@@ -298,17 +298,19 @@ fn key_names(t: &CatalogTable) -> Vec<String> {
 
 /// A Query's starting key must lie inside what its key conditions select,
 /// checked in DynamoDB's order (dynalite's records): a sort-key equality
-/// leaves nothing to restart; the start's sort key must satisfy the sort
-/// condition; its partition must be the one queried.
+/// on the table leaves nothing to restart (an index key is not unique:
+/// its pages go on; nubo-db/dynamodb-conformance); the start's sort key
+/// must satisfy the sort condition; its partition must be the one queried.
 fn start_within_conditions(
     start_item: Option<&Item>,
     start: &[u8],
     partition: &[u8],
     sort: Option<&SortCondition>,
     range: Option<&KeyAttr>,
+    on_index: bool,
 ) -> Result<(), ApiError> {
     if let Some(sort) = sort {
-        if matches!(sort, SortCondition::Compare(CompareOp::Eq, _)) {
+        if !on_index && matches!(sort, SortCondition::Compare(CompareOp::Eq, _)) {
             return Err(validation("The query can return at most one row and cannot be restarted"));
         }
         let value = range.and_then(|r| start_item?.get(&r.name));
@@ -613,7 +615,7 @@ async fn run_page(
         ),
         None => (units + fetched, Vec::new()),
     };
-    if let Some(c) = consumed_with_indexes(capacity_mode.as_deref(), &t.def.spec.name, table_units, &index_units, true) {
+    if let Some(c) = consumed_with_indexes(capacity_mode.as_deref(), &t.def.spec.name, table_units, &index_units) {
         reply.value("ConsumedCapacity", &c);
     }
     Ok(reply.finish())
@@ -754,7 +756,7 @@ pub async fn query(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: V
     let direction = if forward { Direction::Forward } else { Direction::Reverse };
     let esk = start_key(&t, &target, exprs.start.as_ref())?;
     if let Some(k) = &esk {
-        start_within_conditions(exprs.start.as_ref(), k, &prefix, kc.sort.as_ref(), target.range.as_ref())?;
+        start_within_conditions(exprs.start.as_ref(), k, &prefix, kc.sort.as_ref(), target.range.as_ref(), target.index.is_some())?;
     }
     select_supported(&body, &target, sel)?;
     scalar_keys(&exprs, &t)?;

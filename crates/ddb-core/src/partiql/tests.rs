@@ -455,3 +455,12 @@ fn or_branches_may_not_overlap_on_the_sort_key() {
         planned(&format!("SELECT * FROM t WHERE {where_}"), &[], &keys, None);
     }
 }
+
+#[test]
+fn an_insert_into_an_index_is_a_parse_error() {
+    for src in [r#"INSERT INTO "T"."gsi" VALUE {'pk': 'a'}"#, r#"INSERT INTO "T"."none" VALUE {'pk': 'a'}"#] {
+        let e = err(src, &[]);
+        assert!(e.ends_with("FROM clause may only contain a single table name"), "{e}");
+    }
+    assert_eq!(err(r#"DELETE FROM "T"."gsi" WHERE pk = 'a'"#, &[]), "This operation is not supported on an index");
+}

@@ -249,6 +249,16 @@ impl CreateTableInput {
     /// Validates the request as DynamoDB does and returns the table it
     /// describes. The error is the ValidationException message.
     pub fn validate(&self) -> Result<TableSpec, String> {
+        // A request whose only fault is a missing TableName is answered
+        // that the parameter is required (nubo-db/dynamodb-conformance,
+        // recorded 2026); with other faults it is one of the constraints
+        // (dynalite's createTable.js).
+        if self.table_name.is_none() {
+            let named = CreateTableInput { table_name: Some("placeholder".into()), ..self.clone() };
+            if named.constraints().is_ok() {
+                return Err("The parameter 'TableName' is required but was not present in the request".into());
+            }
+        }
         self.constraints()?;
         // After the constraint phase these members are present.
         let (Some(name), Some(defs), Some(ks)) = (
@@ -433,6 +443,11 @@ impl CreateTableInput {
                     ))
                 }
             },
+            Some(StreamSpecification { stream_view_type: Some(_), .. }) => {
+                return Err(invalid(
+                    "Table is being created with a stream disabled, UpdateViewType should not be specified",
+                ))
+            }
             _ => None,
         };
 

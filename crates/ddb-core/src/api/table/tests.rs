@@ -950,3 +950,23 @@ fn update_table_vector_indexes_follow_the_online_index_rules() {
         "One or more parameter values were invalid: Vector indexes are only supported for PAY_PER_REQUEST tables"
     );
 }
+
+#[test]
+fn create_table_refuses_a_view_type_for_a_disabled_stream() {
+    let mut v = base();
+    v["StreamSpecification"] = json!({"StreamEnabled": false, "StreamViewType": "NEW_IMAGE"});
+    assert_eq!(
+        input(v).validate().unwrap_err(),
+        "One or more parameter values were invalid: Table is being created with a stream disabled, UpdateViewType should not be specified"
+    );
+    let mut v = base();
+    v["StreamSpecification"] = json!({"StreamEnabled": false});
+    assert!(input(v).validate().is_ok());
+}
+
+#[test]
+fn a_missing_table_name_alone_is_a_required_parameter() {
+    let mut v = base();
+    v.as_object_mut().unwrap().remove("TableName");
+    assert_eq!(err(v), "The parameter 'TableName' is required but was not present in the request");
+}
