@@ -174,6 +174,7 @@ mod tests {
                     throughput: g.map(t),
                 })
                 .collect(),
+            on_demand: None,
             vector_indexes: Vec::new(),
             stream: None,
             sse_enabled: false,

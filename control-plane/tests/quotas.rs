@@ -61,6 +61,7 @@ fn spec(name: &str, throughput: Option<Throughput>, gsis: &[Throughput]) -> Tabl
                 throughput: Some(*t),
             })
             .collect(),
+        on_demand: None,
         vector_indexes: Vec::new(),
         stream: None,
         sse_enabled: false,

@@ -125,3 +125,30 @@ async fn tenants_are_isolated() {
     assert_eq!(err.code(), Some("ResourceNotFoundException"));
     s.stop().await;
 }
+
+#[tokio::test]
+async fn on_demand_throughput_is_kept_and_updated() {
+    use aws_sdk_dynamodb::types::{
+        AttributeDefinition, BillingMode, KeySchemaElement, KeyType, OnDemandThroughput, ScalarAttributeType,
+    };
+    let stack = Stack::start().await;
+    let c = stack.client();
+    let limits = |read: i64, write: i64| OnDemandThroughput::builder().max_read_request_units(read).max_write_request_units(write).build();
+    c.create_table()
+        .table_name("Capped")
+        .attribute_definitions(AttributeDefinition::builder().attribute_name("pk").attribute_type(ScalarAttributeType::S).build().unwrap())
+        .key_schema(KeySchemaElement::builder().attribute_name("pk").key_type(KeyType::Hash).build().unwrap())
+        .billing_mode(BillingMode::PayPerRequest)
+        .on_demand_throughput(limits(10, 5))
+        .send()
+        .await
+        .unwrap();
+    let t = c.describe_table().table_name("Capped").send().await.unwrap().table.unwrap();
+    let o = t.on_demand_throughput().unwrap();
+    assert_eq!((o.max_read_request_units(), o.max_write_request_units()), (Some(10), Some(5)));
+    c.update_table().table_name("Capped").on_demand_throughput(limits(20, 15)).send().await.unwrap();
+    let t = c.describe_table().table_name("Capped").send().await.unwrap().table.unwrap();
+    let o = t.on_demand_throughput().unwrap();
+    assert_eq!((o.max_read_request_units(), o.max_write_request_units()), (Some(20), Some(15)));
+    stack.stop().await;
+}

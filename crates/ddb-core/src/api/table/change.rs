@@ -109,6 +109,9 @@ pub struct TableUpdate {
     /// A higher warm throughput.
     #[serde(default)]
     pub warm_throughput: Option<super::types::WarmThroughputInput>,
+    /// New on-demand request-unit ceilings (a unit not given keeps its value).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_demand: Option<super::types::OnDemandThroughput>,
     /// Server-side encryption: `Some((true, key))` uses a KMS key (the
     /// given one or the service's); `Some((false, _))` goes back to the
     /// key DynamoDB owns.
@@ -476,6 +479,13 @@ impl TableDefinition {
             return Err(err(
                 "One or more parameter values were invalid: Vector indexes are only supported for PAY_PER_REQUEST tables",
             ));
+        }
+        if let Some(o) = u.on_demand {
+            let current = self.spec.on_demand.unwrap_or_default();
+            self.spec.on_demand = Some(super::types::OnDemandThroughput {
+                max_read_request_units: o.max_read_request_units.or(current.max_read_request_units),
+                max_write_request_units: o.max_write_request_units.or(current.max_write_request_units),
+            });
         }
         if let Some(w) = &u.warm_throughput {
             self.spec.warm_throughput = Some(super::spec::WarmThroughput::raise(self.warm(), w).map_err(err)?);

@@ -52,6 +52,8 @@ pub struct CreateTableInput {
     pub resource_policy: Option<String>,
     #[serde(rename = "VectorIndexes")]
     pub vector_indexes: Option<Vec<super::vector::VectorIndexInput>>,
+    #[serde(rename = "OnDemandThroughput")]
+    pub on_demand_throughput: Option<super::types::OnDemandThroughput>,
 }
 
 /// Highest provisioned capacity DynamoDB accepts in a request.
@@ -484,6 +486,7 @@ impl CreateTableInput {
                 .as_ref()
                 .map(|w| WarmThroughput::at_creation(w, throughput))
                 .transpose()?,
+            on_demand: self.on_demand_throughput.filter(|o| o.max_read_request_units.is_some() || o.max_write_request_units.is_some()),
             deletion_protection: self.deletion_protection_enabled.unwrap_or(false),
             tags: self
                 .tags

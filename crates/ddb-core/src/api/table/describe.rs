@@ -318,6 +318,9 @@ pub fn describe(def: &TableDefinition, status: &str, loc: Location<'_>, usage: U
         }
         m.insert("TableClassSummary".into(), summary);
     }
+    if let Some(o) = &spec.on_demand {
+        m.insert("OnDemandThroughput".into(), json!(o));
+    }
     m.insert("WarmThroughput".into(), warm_json(def.warm()));
     m.insert("DeletionProtectionEnabled".into(), json!(spec.deletion_protection));
     Value::Object(m)

@@ -145,6 +145,11 @@ impl UpdateTableInput {
             deletion_protection: self.deletion_protection_enabled,
             table_class: self.table_class.clone(),
             warm_throughput: self.warm_throughput,
+            on_demand: self
+                .on_demand_throughput
+                .as_ref()
+                .filter(|_| self.on_demand_given())
+                .and_then(|v| serde_json::from_value(v.clone()).ok()),
             stream,
             gsi,
             vector: self.vector_updates()?,

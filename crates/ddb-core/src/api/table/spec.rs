@@ -243,6 +243,10 @@ pub struct TableSpec {
     /// The warm throughput asked for; `None` is the baseline every table has.
     #[serde(default)]
     pub warm_throughput: Option<WarmThroughput>,
+    /// An on-demand table's request-unit ceilings (`OnDemandThroughput`),
+    /// once set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_demand: Option<super::types::OnDemandThroughput>,
     pub deletion_protection: bool,
     /// Tags given at creation (the tag store is the source of truth later).
     pub tags: BTreeMap<String, String>,
