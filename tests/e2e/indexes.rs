@@ -843,6 +843,28 @@ async fn updates_of_index_keys_are_checked_as_dynamodb_does() {
         let err = req.send().await.unwrap_err();
         assert_eq!(err.message().map(str::to_owned), Some(format!("{scalars}{attr}")), "{expr}");
     }
+    // An empty value for an index key, from the expression itself: refused
+    // as such, and by a transaction before it runs (not as a cancellation).
+    let empty = "One or more parameter values are not valid. The update expression attempted to update a secondary index key to a value that is not supported. The AttributeValue for a key attribute cannot contain an empty string value.";
+    let err = update("SET #s = :e").expression_attribute_values(":e", Av::S(String::new())).send().await.unwrap_err();
+    assert_eq!(err.message(), Some(empty));
+    let action = aws_sdk_dynamodb::types::Update::builder()
+        .table_name("Orders")
+        .key("customer", Av::S("u".into()))
+        .key("order", Av::S("1".into()))
+        .update_expression("SET #s = :e")
+        .expression_attribute_names("#s", "status")
+        .expression_attribute_values(":e", Av::S(String::new()))
+        .build()
+        .unwrap();
+    let err = c
+        .transact_write_items()
+        .transact_items(aws_sdk_dynamodb::types::TransactWriteItem::builder().update(action).build())
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some("ValidationException"));
+    assert_eq!(err.message(), Some(empty));
     let err = update("SET #s = #t").send().await.unwrap_err();
     assert_eq!(
         err.message(),

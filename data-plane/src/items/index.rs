@@ -24,7 +24,7 @@ use ddb_core::vector::vector_of;
 use ddb_core::key::{encode_key_value, partition_hash};
 use ddb_core::value::binary;
 use ddb_core::{AttributeValue, Item};
-use ddb_core::expr::ast::{Resolved, UpdateExpr};
+use ddb_core::expr::ast::{Operand, Resolved, SetAction, SetValue, UpdateAction, UpdateExpr};
 use ddb_core::expr::update::static_type;
 use ddb_core::capacity::{self, HalfUnits, WriteMode};
 use ddb_core::size::{
@@ -330,9 +330,23 @@ impl TableIndexes {
                     .actions
                     .iter()
                     .filter(|a| a.path().rest.is_empty() && a.path().head == attr.name.as_str());
-                for actual in writes.filter_map(static_type) {
+                for action in writes {
+                    let Some(actual) = static_type(action) else { continue };
                     if actual != attr.ty.as_str() {
                         return Err(type_mismatch(idx, attr, actual));
+                    }
+                    // An empty string or binary set from the expression is
+                    // refused as such (a transaction refuses it up front;
+                    // nubo-db/dynamodb-conformance).
+                    if let UpdateAction::Set(SetAction { value: SetValue::Operand(Operand::Value(v)), .. }) = action {
+                        let kind = match v.as_ref() {
+                            AttributeValue::S(s) if s.is_empty() => "string",
+                            AttributeValue::B(b) if b.is_empty() => "binary",
+                            _ => continue,
+                        };
+                        return Err(ApiError::Validation(format!(
+                            "One or more parameter values are not valid. The update expression attempted to update a secondary index key to a value that is not supported. The AttributeValue for a key attribute cannot contain an empty {kind} value."
+                        )));
                     }
                 }
             }
