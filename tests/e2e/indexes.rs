@@ -865,6 +865,34 @@ async fn updates_of_index_keys_are_checked_as_dynamodb_does() {
         .unwrap_err();
     assert_eq!(err.code(), Some("ValidationException"));
     assert_eq!(err.message(), Some(empty));
+    // BatchWriteItem counts index writes: TOTAL sums them, INDEXES lists
+    // the indexes the batch wrote.
+    let batch_put = |order: &str, status: Option<&str>| {
+        let mut item = std::collections::HashMap::from([
+            ("customer".to_owned(), Av::S("b".into())),
+            ("order".to_owned(), Av::S(order.into())),
+            ("total".to_owned(), Av::N("1".into())),
+        ]);
+        if let Some(st) = status {
+            item.insert("status".into(), Av::S(st.into()));
+        }
+        aws_sdk_dynamodb::types::WriteRequest::builder()
+            .put_request(aws_sdk_dynamodb::types::PutRequest::builder().set_item(Some(item)).build().unwrap())
+            .build()
+    };
+    let out = c
+        .batch_write_item()
+        .request_items("Orders", vec![batch_put("b1", Some("OPEN")), batch_put("b2", None)])
+        .return_consumed_capacity(aws_sdk_dynamodb::types::ReturnConsumedCapacity::Indexes)
+        .send()
+        .await
+        .unwrap();
+    let cc = &out.consumed_capacity()[0];
+    // Two table writes, two LSI entries (total is set on both), one GSI entry.
+    assert_eq!(cc.capacity_units(), Some(5.0), "{cc:?}");
+    assert_eq!(cc.table().and_then(|t| t.capacity_units()), Some(2.0));
+    assert_eq!(cc.global_secondary_indexes().unwrap()["ByStatus"].capacity_units(), Some(1.0));
+    assert_eq!(cc.local_secondary_indexes().unwrap()["ByTotal"].capacity_units(), Some(2.0));
     let err = update("SET #s = #t").send().await.unwrap_err();
     assert_eq!(
         err.message(),

@@ -69,7 +69,7 @@ use crate::catalog::{Catalog, CatalogTable};
 use crate::error::ApiError;
 use crate::items::layout::item_key;
 use crate::items::request::{
-    check_key_values, consumed, item, key_of_item, key_of_key, table, Placeholders, Values,
+    check_key_values, consumed, consumed_with_indexes, item, key_of_item, key_of_key, table, Placeholders, Values,
 };
 use crate::items::store::decode;
 use crate::items::index::TableIndexes;
@@ -603,6 +603,9 @@ pub async fn batch_write(dp: &DataPlane, caller: &Verified, catalog: &Catalog, b
                 // answer reports) and everything consumed (indexes too).
                 let mut units = vec![HalfUnits::ZERO; names.len()];
                 let mut used = vec![Consumed::default(); names.len()];
+                // Each table's index writes, by index position.
+                let mut index_units: Vec<Vec<HalfUnits>> =
+                    indexes.iter().map(|ix| vec![HalfUnits::ZERO; ix.indexes.len()]).collect();
                 let mut writes = Vec::with_capacity(ops.len());
                 for ((at, op), cur) in ops.into_iter().zip(current) {
                     let old = cur.as_ref().map(|i| item_size(i) as u64);
@@ -620,7 +623,15 @@ pub async fn batch_write(dp: &DataPlane, caller: &Verified, catalog: &Catalog, b
                             Some(new) => new.as_ref(),
                             None => cur.as_ref(),
                         };
-                        c.add_index_writes(ix, &ix.write_units_at(cur.as_ref(), new, WriteMode::Standard));
+                        let written = ix.write_units_at(cur.as_ref(), new, WriteMode::Standard);
+                        c.add_index_writes(ix, &written);
+                        if let Some(per_index) = index_units.get_mut(at) {
+                            for (pos, u) in &written {
+                                if let Some(slot) = per_index.get_mut(*pos) {
+                                    *slot += *u;
+                                }
+                            }
+                        }
                     }
                     writes.push(write);
                 }
@@ -628,12 +639,20 @@ pub async fn batch_write(dp: &DataPlane, caller: &Verified, catalog: &Catalog, b
                 let mut out = Map::new();
                 out.insert("UnprocessedItems".into(), json!({}));
                 if capacity_mode.is_some() {
-                    // One entry per table, in table-name order.
-                    let by_name: BTreeMap<&str, HalfUnits> =
-                        names.iter().map(String::as_str).zip(units.iter().copied()).collect();
+                    // One entry per table, in table-name order, with the
+                    // indexes the batch wrote.
+                    let by_name: BTreeMap<&str, usize> = names.iter().map(String::as_str).zip(0..).collect();
                     let list: Vec<Value> = by_name
                         .iter()
-                        .filter_map(|(name, u)| consumed(capacity_mode.as_deref(), name, *u))
+                        .filter_map(|(name, at)| {
+                            let u = units.get(*at).copied().unwrap_or(HalfUnits::ZERO);
+                            let touched: Vec<(usize, HalfUnits)> = index_units
+                                .get(*at)
+                                .map(|per| per.iter().copied().enumerate().filter(|(_, u)| *u != HalfUnits::ZERO).collect())
+                                .unwrap_or_default();
+                            let named = indexes.get(*at).map(|ix| ix.named(&touched)).unwrap_or_default();
+                            consumed_with_indexes(capacity_mode.as_deref(), name, u, &named)
+                        })
                         .collect();
                     out.insert("ConsumedCapacity".into(), Value::Array(list));
                 }
