@@ -671,11 +671,11 @@ async fn client_request_token_applies_once() {
     assert_eq!(counter().await, n("2"));
 
     // With one, the retry succeeds without applying again; it reports the
-    // read of the item instead of the write.
+    // transactional read of the item (2 units) instead of the write.
     let first = bump(Some("token-1")).send().await.unwrap();
     assert_eq!(by_table(first.consumed_capacity()), vec![("Accounts".into(), 2.0)]);
     let retry = bump(Some("token-1")).send().await.unwrap();
-    assert_eq!(by_table(retry.consumed_capacity()), vec![("Accounts".into(), 1.0)]);
+    assert_eq!(by_table(retry.consumed_capacity()), vec![("Accounts".into(), 2.0)]);
     assert_eq!(counter().await, n("3"));
     bump(Some("token-1")).send().await.unwrap();
     assert_eq!(counter().await, n("3"));
@@ -757,7 +757,7 @@ async fn client_request_tokens_survive_a_restart() {
     st.restart_data_plane().await;
     let c = st.client();
     let retry = bump(&c, "1").send().await.unwrap();
-    assert_eq!(by_table(retry.consumed_capacity()), vec![("Accounts".into(), 1.0)], "a replay reads");
+    assert_eq!(by_table(retry.consumed_capacity()), vec![("Accounts".into(), 2.0)], "a replay reads, transactionally");
     assert_eq!(get(&c, "Accounts", account("ctr")).await.unwrap()["n"], n("1"), "applied once");
     let err = bump(&c, "2").send().await.unwrap_err();
     assert_eq!(err.code(), Some("IdempotentParameterMismatchException"));

@@ -38,8 +38,8 @@
 //! running, `TransactionInProgressException`. A transaction that failed
 //! leaves no token behind, so it can be retried. As the API reference
 //! says, a replay reports read capacity (the items read, counted as
-//! strongly consistent reads: the reference does not say which), not the
-//! writes of the first call.
+//! transactional reads: two units per 4 KB, as nubo-db/dynamodb-conformance
+//! recorded for ExecuteTransaction), not the writes of the first call.
 //!
 //! **TransactGetItems** reads every item from one snapshot, so the reads
 //! are consistent with each other and never see part of a transaction. The
@@ -669,7 +669,7 @@ async fn replay(
     let mut units: BTreeMap<String, HalfUnits> = BTreeMap::new();
     let mut charges = Charges::default();
     for ((t, _), size) in reads.iter().zip(sizes) {
-        let u = read(size as u64, ReadMode::Strong);
+        let u = read(size as u64, ReadMode::Transactional);
         *units.entry(t.def.spec.name.clone()).or_default() += u;
         charges.add(t, &Consumed::read(u), PREPAID_PER_ACTION);
     }
