@@ -468,3 +468,31 @@ async fn statements_are_authorized_as_partiql_actions() {
     assert_eq!(bad.0, "ValidationException");
     s.stop().await;
 }
+
+/// The operand types of a statement's conditions are checked before its
+/// table is looked up; a well-formed statement on a missing table is a
+/// missing table.
+#[tokio::test]
+async fn operand_types_are_checked_before_the_table() {
+    let st = Stack::start().await;
+    let c = st.client();
+    let e = c
+        .execute_statement()
+        .statement(r#"SELECT pk FROM "Missing" WHERE pk = ? AND val < ?"#)
+        .parameters(aws_sdk_dynamodb::types::AttributeValue::S("x".into()))
+        .parameters(aws_sdk_dynamodb::types::AttributeValue::Bool(true))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Some("ValidationException"));
+    assert_eq!(e.message(), Some("Incorrect operand type for operator or function; operator or function: <, operand type: BOOL"));
+    let e = c
+        .execute_statement()
+        .statement(r#"SELECT pk FROM "Missing" WHERE pk = ?"#)
+        .parameters(aws_sdk_dynamodb::types::AttributeValue::S("x".into()))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Some("ResourceNotFoundException"));
+    st.stop().await;
+}

@@ -464,3 +464,4 @@ fn an_insert_into_an_index_is_a_parse_error() {
     }
     assert_eq!(err(r#"DELETE FROM "T"."gsi" WHERE pk = 'a'"#, &[]), "This operation is not supported on an index");
 }
+

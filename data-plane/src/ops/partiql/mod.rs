@@ -130,7 +130,12 @@ pub(crate) fn translate(
     stmt: &Statement,
     surface: Surface,
 ) -> Result<(Arc<CatalogTable>, Plan), ApiError> {
-    let t = statement_table(catalog, caller, stmt)?;
+    let t = match statement_table(catalog, caller, stmt) {
+        Ok(t) => t,
+        // The operand types of the WHERE clause are checked before the
+        // table is looked up (nubo-db/dynamodb-conformance).
+        Err(missing) => return Err(operand_type_error(stmt, surface).unwrap_or(missing)),
+    };
     // A read of an index with multi-attribute keys is refused, ahead of
     // every rule about its WHERE clause (paritysuite, AWS 2026).
     if let (Statement::Select(s), Surface::ExecuteStatement | Surface::Batch) = (stmt, surface) {
@@ -148,6 +153,29 @@ pub(crate) fn translate(
     let (table_keys, index_keys) = key_schema(&t, index)?;
     let p = plan(stmt, surface, &table_keys, index_keys.as_ref()).map_err(|e| ApiError::Validation(e.message().to_owned()))?;
     Ok((t, p))
+}
+
+/// An operand of the wrong type in the statement's conditions, found
+/// without the table: the statement is planned as if its table were keyed
+/// on no attribute it names, and only an "Incorrect operand type" of the
+/// resulting condition is reported (every other problem waits for the
+/// table).
+fn operand_type_error(stmt: &Statement, surface: Surface) -> Option<ApiError> {
+    use ddb_core::expr::{parse_condition, ExprKind};
+    let p = plan(stmt, surface, &Keys::table("\u{0}no key\u{0}", None), None).ok()?;
+    let ph = crate::items::request::Placeholders::from_body(&p.body, crate::items::request::Values::Current).ok()?;
+    let mut resolver = ph.resolver().ok()?;
+    for (member, kind) in [("ConditionExpression", ExprKind::Condition), ("FilterExpression", ExprKind::Filter)] {
+        let Some(src) = p.body.get(member).and_then(Value::as_str) else { continue };
+        let parsed = parse_condition(kind, src).ok()?;
+        if let Err(e) = resolver.resolve_condition(kind, &parsed) {
+            return e
+                .message()
+                .contains("Incorrect operand type")
+                .then(|| reword(ApiError::Validation(e.message().to_owned())));
+        }
+    }
+    None
 }
 
 /// The classic operation of a translated request.
