@@ -520,3 +520,76 @@ async fn resource_policies_are_revised_and_enforced() {
     assert_eq!(got.policy().map(|p| p.replace("Shared", "Books")), Some(canonical.clone()));
     s.stop().await;
 }
+
+/// SearchVectors is authorized as `dynamodb:SearchVectors` on the vector
+/// index's ARN; a grant on the table alone does not reach it, and a
+/// statement conditioned on fine-grained keys never matches it (its
+/// request context has none).
+#[tokio::test]
+async fn search_vectors_is_authorized_on_the_index_arn() {
+    use aws_sdk_dynamodb::types::{
+        AttributeDefinition, AttributeValue as Av, BillingMode, KeySchemaElement, KeyType, Projection, ProjectionType,
+        ScalarAttributeType, VectorAttributeDefinition, VectorDistanceFunction, VectorIndex,
+    };
+    let s = Stack::start().await;
+    let root = s.client();
+    root.create_table()
+        .table_name("Docs")
+        .attribute_definitions(AttributeDefinition::builder().attribute_name("id").attribute_type(ScalarAttributeType::S).build().unwrap())
+        .key_schema(KeySchemaElement::builder().attribute_name("id").key_type(KeyType::Hash).build().unwrap())
+        .billing_mode(BillingMode::PayPerRequest)
+        .vector_indexes(
+            VectorIndex::builder()
+                .index_name("vix")
+                .vector_attribute(VectorAttributeDefinition::builder().attribute_name("v").build().unwrap())
+                .dimensions(2)
+                .distance_function(VectorDistanceFunction::Cosine)
+                .projection(Projection::builder().projection_type(ProjectionType::All).build())
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let bob = user(&s, "bob").await;
+    let account = s.tenant.account_id.clone();
+    let search = |c: &Client| {
+        c.search_vectors()
+            .table_name("Docs")
+            .index_name("vix")
+            .search_vector(Av::N("1".into()))
+            .search_vector(Av::N("0".into()))
+            .top_k(1)
+            .send()
+    };
+    policy(
+        &s,
+        "bob",
+        "table-only",
+        json!({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "dynamodb:SearchVectors", "Resource": format!("arn:aws:dynamodb:*:{account}:table/Docs")},
+            {"Effect": "Allow", "Action": "dynamodb:SearchVectors", "Resource": format!("arn:aws:dynamodb:*:{account}:table/Docs/index/*"),
+             "Condition": {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": ["x"]}, "Null": {"dynamodb:LeadingKeys": "false"}}}
+        ]}),
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let err = search(&bob).await.unwrap_err();
+    assert_eq!(err.code(), Some("AccessDeniedException"));
+    assert!(
+        err.message().unwrap().contains(&format!("dynamodb:SearchVectors on resource: arn:aws:dynamodb:us-east-1:{account}:table/Docs/index/vix")),
+        "{err:?}"
+    );
+    policy(
+        &s,
+        "bob",
+        "index",
+        json!({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "dynamodb:SearchVectors", "Resource": format!("arn:aws:dynamodb:*:{account}:table/Docs/index/vix")}
+        ]}),
+    )
+    .await;
+    let out = eventually_allowed!(search(&bob)).unwrap();
+    assert!(out.search_results().is_empty());
+    s.stop().await;
+}
