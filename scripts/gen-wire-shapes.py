@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Writes crates/ddb-core/src/api/wire/shapes.rs: the input shapes of every
-DynamoDB operation, from botocore's service model (pip install botocore),
+DynamoDB operation, from botocore's service model (pip install
+'botocore>=1.44': older ones lack SearchVectors and the vector members),
 for the wire type check that answers SerializationException as DynamoDB
 does. Run from the repository root: python3 scripts/gen-wire-shapes.py"""
 import gzip, json, os, sys
