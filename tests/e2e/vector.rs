@@ -248,6 +248,26 @@ async fn vector_indexes_are_described_and_searched() {
     let total = write("cap", [0.1, 0.5], ReturnConsumedCapacity::Total).await.unwrap();
     assert!(total.consumed_capacity().unwrap().vector_indexes().is_none());
     c.delete_item().table_name("Products").key("id", Av::S("cap".into())).send().await.unwrap();
+    // BatchWriteItem lists them per table, summed over its writes.
+    let put = |id: &str, v: [f32; 2]| {
+        let item = std::collections::HashMap::from([("id".to_owned(), Av::S(id.into())), ("embedding".to_owned(), vector(&v))]);
+        aws_sdk_dynamodb::types::WriteRequest::builder()
+            .put_request(aws_sdk_dynamodb::types::PutRequest::builder().set_item(Some(item)).build().unwrap())
+            .build()
+    };
+    let out = c
+        .batch_write_item()
+        .request_items("Products", vec![put("bw1", [0.1, 0.2]), put("bw2", [0.3, 0.4])])
+        .return_consumed_capacity(ReturnConsumedCapacity::Indexes)
+        .send()
+        .await
+        .unwrap();
+    let by_index = out.consumed_capacity()[0].vector_indexes().unwrap();
+    assert_eq!(by_index["near"].vector_write_request_bytes(), Some(2048.0), "two writes of at least 1 KB");
+    assert!(!by_index.contains_key("by-category"), "no HASH attribute, not in that index");
+    for id in ["bw1", "bw2"] {
+        c.delete_item().table_name("Products").key("id", Av::S(id.into())).send().await.unwrap();
+    }
 
     // A removed vector leaves the index.
     c.update_item()

@@ -370,6 +370,20 @@ pub fn consumed_with_indexes(
     Some(Value::Object(out))
 }
 
+/// Adds the vector indexes a write changed to its `INDEXES` capacity
+/// entry (`VectorIndexes: {name: {VectorWriteRequestBytes}}`); nothing
+/// under TOTAL, or when no vector index was written.
+pub fn add_vector_writes(mode: Option<&str>, entry: &mut Value, writes: impl IntoIterator<Item = (String, f64)>) {
+    let (Some("INDEXES"), Some(o)) = (mode, entry.as_object_mut()) else { return };
+    let m: Map<String, Value> = writes
+        .into_iter()
+        .map(|(name, bytes)| (name, json!({ "VectorWriteRequestBytes": bytes })))
+        .collect();
+    if !m.is_empty() {
+        o.insert("VectorIndexes".into(), Value::Object(m));
+    }
+}
+
 /// ConsumedCapacity of the table alone, as `ReturnConsumedCapacity` asks
 /// (the aggregate only, as for every operation but transactions).
 pub fn consumed(mode: Option<&str>, table: &str, units: HalfUnits) -> Option<Value> {

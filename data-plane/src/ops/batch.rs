@@ -70,7 +70,7 @@ use crate::catalog::{Catalog, CatalogTable};
 use crate::error::ApiError;
 use crate::items::layout::item_key;
 use crate::items::request::{
-    check_key_values, consumed, consumed_with_indexes, item, key_of_item, key_of_key, table, Placeholders, Values,
+    add_vector_writes, check_key_values, consumed, consumed_with_indexes, item, key_of_item, key_of_key, table, Placeholders, Values,
 };
 use crate::items::store::decode;
 use crate::items::index::TableIndexes;
@@ -606,6 +606,8 @@ pub async fn batch_write(dp: &DataPlane, caller: &Verified, catalog: &Catalog, b
                 // Each table's index writes, by index position.
                 let mut index_units: Vec<Vec<HalfUnits>> =
                     indexes.iter().map(|ix| vec![HalfUnits::ZERO; ix.indexes.len()]).collect();
+                // Each table's vector index writes (VectorWriteRequestBytes).
+                let mut vector_bytes: Vec<BTreeMap<String, f64>> = vec![BTreeMap::new(); names.len()];
                 let mut writes = Vec::with_capacity(ops.len());
                 for ((at, op), cur) in ops.into_iter().zip(current) {
                     let old = cur.as_ref().map(|i| item_size(i) as u64);
@@ -623,6 +625,11 @@ pub async fn batch_write(dp: &DataPlane, caller: &Verified, catalog: &Catalog, b
                             Some(new) => new.as_ref(),
                             None => cur.as_ref(),
                         };
+                        if let Some(per_table) = vector_bytes.get_mut(at) {
+                            for (name, bytes) in ix.vector_writes(cur.as_ref(), new) {
+                                *per_table.entry(name).or_default() += bytes;
+                            }
+                        }
                         let written = ix.write_units_at(cur.as_ref(), new, WriteMode::Standard);
                         c.add_index_writes(ix, &written);
                         if let Some(per_index) = index_units.get_mut(at) {
@@ -651,7 +658,10 @@ pub async fn batch_write(dp: &DataPlane, caller: &Verified, catalog: &Catalog, b
                                 .map(|per| per.iter().copied().enumerate().filter(|(_, u)| *u != HalfUnits::ZERO).collect())
                                 .unwrap_or_default();
                             let named = indexes.get(*at).map(|ix| ix.named(&touched)).unwrap_or_default();
-                            consumed_with_indexes(capacity_mode.as_deref(), name, u, &named)
+                            let mut entry = consumed_with_indexes(capacity_mode.as_deref(), name, u, &named)?;
+                            let vectors = vector_bytes.get(*at).cloned().unwrap_or_default();
+                            add_vector_writes(capacity_mode.as_deref(), &mut entry, vectors);
+                            Some(entry)
                         })
                         .collect();
                     out.insert("ConsumedCapacity".into(), Value::Array(list));

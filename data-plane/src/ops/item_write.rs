@@ -27,7 +27,7 @@ use crate::items::legacy;
 use crate::items::collection;
 use crate::items::index::TableIndexes;
 use crate::items::request::{
-    consumed_with_indexes, enum_member, key_match, key_of_item, member_constraints, return_consumed,
+    add_vector_writes, consumed_with_indexes, enum_member, key_match, key_of_item, member_constraints, return_consumed,
     str_member, table, Placeholders, Values,
 };
 use crate::items::{Decision, WriteKey};
@@ -266,19 +266,9 @@ fn write_capacity(
     consumed.add_index_writes(indexes, &index_units);
     tally.put(consumed);
     mode?;
-    let mut out = consumed_with_indexes(mode, table, units, &indexes.named(&index_units));
-    // INDEXES also lists the vector indexes the write changed.
-    if let (Some("INDEXES"), Some(Value::Object(o))) = (mode, out.as_mut()) {
-        let vectors: Map<String, Value> = indexes
-            .vector_writes(old, new)
-            .into_iter()
-            .map(|(name, bytes)| (name, serde_json::json!({ "VectorWriteRequestBytes": bytes })))
-            .collect();
-        if !vectors.is_empty() {
-            o.insert("VectorIndexes".into(), Value::Object(vectors));
-        }
-    }
-    out
+    let mut out = consumed_with_indexes(mode, table, units, &indexes.named(&index_units))?;
+    add_vector_writes(mode, &mut out, indexes.vector_writes(old, new));
+    Some(out)
 }
 
 fn answer(attributes: Option<Item>, capacity: Option<Value>) -> Value {
