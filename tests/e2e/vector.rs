@@ -268,6 +268,24 @@ async fn vector_indexes_are_described_and_searched() {
     for id in ["bw1", "bw2"] {
         c.delete_item().table_name("Products").key("id", Av::S(id.into())).send().await.unwrap();
     }
+    // So does TransactWriteItems, beside its read/write split.
+    let tput = aws_sdk_dynamodb::types::Put::builder()
+        .table_name("Products")
+        .item("id", Av::S("tw1".into()))
+        .item("embedding", vector(&[0.5, 0.1]))
+        .build()
+        .unwrap();
+    let out = c
+        .transact_write_items()
+        .transact_items(aws_sdk_dynamodb::types::TransactWriteItem::builder().put(tput).build())
+        .return_consumed_capacity(ReturnConsumedCapacity::Indexes)
+        .send()
+        .await
+        .unwrap();
+    let cc = &out.consumed_capacity()[0];
+    assert_eq!(cc.write_capacity_units(), Some(2.0));
+    assert_eq!(cc.vector_indexes().unwrap()["dot"].vector_write_request_bytes(), Some(1024.0));
+    c.delete_item().table_name("Products").key("id", Av::S("tw1".into())).send().await.unwrap();
 
     // A removed vector leaves the index.
     c.update_item()

@@ -101,7 +101,7 @@ use crate::auth::Verified;
 use crate::catalog::{Catalog, CatalogTable};
 use crate::error::{ApiError, CancellationReason};
 use crate::items::layout::item_key;
-use crate::items::request::{check_key_values, consumed_transactional, key_of_item, key_of_key, table, Placeholders, Values};
+use crate::items::request::{add_vector_writes, check_key_values, consumed_transactional, key_of_item, key_of_key, table, Placeholders, Values};
 use crate::items::store::decode;
 use crate::items::MultiDecision;
 use crate::DataPlane;
@@ -536,8 +536,9 @@ fn decide(
     let mut used = Vec::with_capacity(planned.len());
     let mut index_writes = Vec::with_capacity(planned.len());
     let mut failed = false;
-    // Per table: (read, write) capacity.
+    // Per table: (read, write) capacity, and the vector index writes.
     let mut units: BTreeMap<String, (HalfUnits, HalfUnits)> = BTreeMap::new();
+    let mut vector_bytes: BTreeMap<String, BTreeMap<String, f64>> = BTreeMap::new();
     for (p, cur) in planned.into_iter().zip(current) {
         let (member, _, obj) = actions
             .get(p.index)
@@ -581,7 +582,7 @@ fn decide(
             };
             Consumed::write(write_change(old_size, attempted, WriteMode::Transactional))
         };
-        let entry = units.entry(p.table).or_default();
+        let entry = units.entry(p.table.clone()).or_default();
         entry.0 += consumed.read;
         entry.1 += consumed.write;
         used.push(consumed);
@@ -610,6 +611,9 @@ fn decide(
                     Arc::clone(&p.indexes),
                     p.indexes.write_units_at(cur.as_ref(), new, WriteMode::Standard),
                 ));
+                for (name, bytes) in p.indexes.vector_writes(cur.as_ref(), new) {
+                    *vector_bytes.entry(p.table.clone()).or_default().entry(name).or_default() += bytes;
+                }
                 reasons.push(CancellationReason::none());
                 writes.push(write);
             }
@@ -633,7 +637,14 @@ fn decide(
     }
     let mut out = Map::new();
     if let Some(mode) = mode {
-        let list: Vec<Value> = units.iter().map(|(t, (r, w))| capacity_entry(mode, t, *r, *w)).collect();
+        let list: Vec<Value> = units
+            .iter()
+            .map(|(t, (r, w))| {
+                let mut entry = capacity_entry(mode, t, *r, *w);
+                add_vector_writes(Some(mode), &mut entry, vector_bytes.remove(t).unwrap_or_default());
+                entry
+            })
+            .collect();
         out.insert("ConsumedCapacity".into(), Value::Array(list));
     }
     Ok(MultiDecision {
