@@ -103,28 +103,13 @@ impl TableIndexes {
     }
 }
 
-/// What vector index `v` stores for `item`: nothing unless it has a vector
-/// of the index's size (and the HASH attribute, when the schema has one);
-/// else the projected attributes, the vector among them.
+/// What vector index `v` stores for `item`: nothing unless it holds the
+/// item, else the attributes it projects, the vector among them.
 fn vector_entry<'i>(ix: &TableIndexes, v: &VectorIndexSpec, item: Option<&'i Item>) -> Option<Vec<(&'i str, &'i AttributeValue)>> {
     let item = item?;
-    vector_of(item.get(&v.attribute)?, v.dimensions).ok()?;
-    if v.hash().is_some_and(|h| !item.contains_key(&h.name)) {
-        return None;
-    }
-    let keeps = |name: &str| -> bool {
-        match &v.projection {
-            ProjectionSpec::All => true,
-            other => {
-                name == v.attribute
-                    || name == ix.base_hash.name
-                    || ix.base_range.as_ref().is_some_and(|r| r.name == name)
-                    || v.search_attr(name).is_some()
-                    || matches!(other, ProjectionSpec::Include(extra) if extra.iter().any(|e| e == name))
-            }
-        }
-    };
-    Some(item.iter().filter(|(n, _)| keeps(n)).map(|(n, val)| (n.as_str(), val)).collect())
+    v.holds(item)?;
+    let is_key = |name: &str| name == ix.base_hash.name || ix.base_range.as_ref().is_some_and(|r| r.name == name);
+    Some(item.iter().filter(|(n, _)| v.projects(n, is_key)).map(|(n, val)| (n.as_str(), val)).collect())
 }
 
 /// Rejects an item whose vector or search-schema attributes a vector

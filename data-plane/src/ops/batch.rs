@@ -625,7 +625,8 @@ pub async fn batch_write(dp: &DataPlane, caller: &Verified, catalog: &Catalog, b
                             Some(new) => new.as_ref(),
                             None => cur.as_ref(),
                         };
-                        if let Some(per_table) = vector_bytes.get_mut(at) {
+                        // Only INDEXES reports them.
+                        if let (Some("INDEXES"), Some(per_table)) = (capacity_mode.as_deref(), vector_bytes.get_mut(at)) {
                             for (name, bytes) in ix.vector_writes(cur.as_ref(), new) {
                                 *per_table.entry(name).or_default() += bytes;
                             }

@@ -267,7 +267,9 @@ fn write_capacity(
     tally.put(consumed);
     mode?;
     let mut out = consumed_with_indexes(mode, table, units, &indexes.named(&index_units))?;
-    add_vector_writes(mode, &mut out, indexes.vector_writes(old, new));
+    if mode == Some("INDEXES") {
+        add_vector_writes(mode, &mut out, indexes.vector_writes(old, new));
+    }
     Some(out)
 }
 

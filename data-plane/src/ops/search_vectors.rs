@@ -16,14 +16,13 @@
 //! itself, unless `ProjectionExpression` names it; a projection naming an
 //! attribute the index does not project leaves it out silently.
 
-use std::collections::BTreeSet;
 use std::ops::Bound;
 
-use ddb_core::api::table::{ProjectionSpec, VectorIndexSpec};
+use ddb_core::api::table::VectorIndexSpec;
 use ddb_core::expr::ast::{Condition, Projection, Resolved};
 use ddb_core::expr::projection::project;
 use ddb_core::expr::{parse_condition, parse_projection, ExprKind};
-use ddb_core::vector::{f32_text, search_bytes, search_terms, to_f32, top_k, vector_of, MAX_TOP_K};
+use ddb_core::vector::{f32_text, search_bytes, search_terms, to_f32, top_k, MAX_TOP_K};
 use ddb_core::value::json::item_to_json;
 use ddb_core::{AttributeValue, Item};
 use serde_json::{json, Value};
@@ -86,23 +85,12 @@ fn top_k_member(body: &Value) -> Result<usize, ApiError> {
 }
 
 /// The attributes a result may show: the index's projection of `item`,
-/// the vector included.
+/// the vector (as the index's copy) included.
 fn projected(t: &CatalogTable, v: &VectorIndexSpec, item: &Item) -> Item {
-    let ks = &t.def.spec.key_schema;
-    let keep: Option<BTreeSet<&str>> = match &v.projection {
-        ProjectionSpec::All => None,
-        other => {
-            let mut names: BTreeSet<&str> = ks.attrs().into_iter().map(|a| a.name.as_str()).collect();
-            names.extend(v.search_schema.iter().map(|a| a.name.as_str()));
-            names.insert(v.attribute.as_str());
-            if let ProjectionSpec::Include(extra) = other {
-                names.extend(extra.iter().map(String::as_str));
-            }
-            Some(names)
-        }
-    };
+    let keys = t.def.spec.key_schema.attrs();
+    let is_key = |name: &str| keys.iter().any(|a| a.name == name);
     item.iter()
-        .filter(|(name, _)| keep.as_ref().is_none_or(|k| k.contains(name.as_str())))
+        .filter(|(name, _)| v.projects(name, is_key))
         .map(|(n, val)| (n.clone(), if *n == v.attribute { f32_copy(val) } else { val.clone() }))
         .collect()
 }
@@ -233,14 +221,7 @@ pub async fn run(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: Val
         for entry in iter {
             let (_, bytes) = entry.map_err(crate::items::store::storage_error)?;
             let item = decode(&bytes)?;
-            // Only items the index holds: a vector of its size and, when
-            // the schema has one, the HASH attribute.
-            let Some(vector) = item.get(&index.attribute).and_then(|a| vector_of(a, index.dimensions).ok()) else {
-                continue;
-            };
-            if index.hash().is_some_and(|h| !item.contains_key(&h.name)) {
-                continue;
-            }
+            let Some(vector) = index.holds(&item) else { continue };
             if !terms.iter().all(|(n, val)| item.get(n) == Some(val)) {
                 continue;
             }

@@ -611,8 +611,11 @@ fn decide(
                     Arc::clone(&p.indexes),
                     p.indexes.write_units_at(cur.as_ref(), new, WriteMode::Standard),
                 ));
-                for (name, bytes) in p.indexes.vector_writes(cur.as_ref(), new) {
-                    *vector_bytes.entry(p.table.clone()).or_default().entry(name).or_default() += bytes;
+                // Only INDEXES reports them.
+                if mode == Some("INDEXES") {
+                    for (name, bytes) in p.indexes.vector_writes(cur.as_ref(), new) {
+                        *vector_bytes.entry(p.table.clone()).or_default().entry(name).or_default() += bytes;
+                    }
                 }
                 reasons.push(CancellationReason::none());
                 writes.push(write);

@@ -298,8 +298,7 @@ impl BackupRecord {
         if let Some(g) = indexes("GlobalSecondaryIndexes", &["IndexName", "KeySchema", "Projection", "ProvisionedThroughput"]) {
             features.insert("GlobalSecondaryIndexes".into(), g);
         }
-        let vector_fields = ["IndexName", "VectorAttribute", "SearchSchema", "Projection", "Dimensions", "DistanceFunction"];
-        if let Some(v) = indexes("VectorIndexes", &vector_fields) {
+        if let Some(v) = indexes("VectorIndexes", &super::vector::DEFINITION_MEMBERS) {
             features.insert("VectorIndexes".into(), v);
         }
         if let Some(s) = table.get("StreamSpecification") {

@@ -119,7 +119,7 @@ pub(super) fn attribute_definitions_constraints(c: &mut Constraints, defs: &[Att
     }
 }
 
-fn projection_constraints(c: &mut Constraints, p: &Projection, path: &str) {
+pub(super) fn projection_constraints(c: &mut Constraints, p: &Projection, path: &str) {
     if let Some(t) = &p.projection_type {
         c.one_of(t, &format!("{path}.projectionType"), &["ALL", "KEYS_ONLY", "INCLUDE"]);
     }

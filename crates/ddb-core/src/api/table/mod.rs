@@ -40,7 +40,7 @@ pub use spec::{
 };
 pub use types::*;
 pub use vector::{
-    describe as describe_vector_index, SearchAttr, SearchRole, VectorIndexInput, VectorIndexSpec, MAX_VECTOR_INDEXES,
+    describe as describe_vector_index, SearchAttr, DEFINITION_MEMBERS as VECTOR_INDEX_MEMBERS, SearchRole, VectorIndexInput, VectorIndexSpec, MAX_VECTOR_INDEXES,
 };
 
 #[cfg(test)]

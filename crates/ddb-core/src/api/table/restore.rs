@@ -224,7 +224,7 @@ impl RestoreTableToPointInTimeInput {
                 .map(|l| {
                     l.iter()
                         .map(|ix| {
-                            let members = ["IndexName", "VectorAttribute", "SearchSchema", "Projection", "Dimensions", "DistanceFunction"];
+                            let members = super::vector::DEFINITION_MEMBERS;
                             Value::Object(members.iter().filter_map(|k| Some(((*k).to_owned(), ix.get(*k)?.clone()))).collect())
                         })
                         .collect()

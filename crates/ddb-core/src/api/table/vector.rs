@@ -125,7 +125,35 @@ impl VectorIndexSpec {
     pub fn search_attr(&self, name: &str) -> Option<&SearchAttr> {
         self.search_schema.iter().find(|a| a.name == name)
     }
+
+    /// The vector of `item` when the index holds it: a vector of the
+    /// index's size and, when the schema has one, the HASH attribute (a
+    /// sparse index, like a GSI).
+    pub fn holds(&self, item: &crate::Item) -> Option<Vec<f32>> {
+        let vector = crate::vector::vector_of(item.get(&self.attribute)?, self.dimensions).ok()?;
+        self.hash().is_none_or(|h| item.contains_key(&h.name)).then_some(vector)
+    }
+
+    /// True when the index stores attribute `name` of its items: the
+    /// table's key (`is_table_key`), the search schema, the vector and
+    /// what `Projection` adds.
+    pub fn projects(&self, name: &str, is_table_key: impl Fn(&str) -> bool) -> bool {
+        match &self.projection {
+            ProjectionSpec::All => true,
+            other => {
+                name == self.attribute
+                    || is_table_key(name)
+                    || self.search_attr(name).is_some()
+                    || matches!(other, ProjectionSpec::Include(extra) if extra.iter().any(|e| e == name))
+            }
+        }
+    }
 }
+
+/// The members of a vector index's definition, as CreateTable takes them
+/// and backups and restores carry them over from a description.
+pub const DEFINITION_MEMBERS: [&str; 6] =
+    ["IndexName", "VectorAttribute", "SearchSchema", "Projection", "Dimensions", "DistanceFunction"];
 
 /// Member constraints of one vector index definition at `path` (e.g.
 /// `vectorIndexes.1.member`).
@@ -171,16 +199,7 @@ pub(super) fn constraints(c: &mut Constraints, v: &VectorIndexInput, path: &str)
         }
     }
     match &v.projection {
-        Some(p) => {
-            if let Some(t) = &p.projection_type {
-                c.one_of(t, &format!("{path}.projection.projectionType"), &["ALL", "KEYS_ONLY", "INCLUDE"]);
-            }
-            if let Some(attrs) = &p.non_key_attributes {
-                let rendered = super::constraints::render_list(attrs);
-                c.list_length(&rendered, attrs.len(), &format!("{path}.projection.nonKeyAttributes"), 1, 20);
-                c.member_lengths(attrs, &format!("{path}.projection.nonKeyAttributes"), 1, 255);
-            }
-        }
+        Some(p) => super::create::projection_constraints(c, p, &format!("{path}.projection")),
         None => {
             c.not_null(None::<&String>, &format!("{path}.projection"));
         }
