@@ -18,11 +18,14 @@
 //! # Durability
 //!
 //! The database is opened with `manual_journal_persist`, and every batch
-//! carries its own persist mode: [`SyncPolicy::Always`] commits with
-//! `PersistMode::SyncData` (`fdatasync` of the journal, which also flushes
-//! the block allocations needed to read the data back; fjall fsyncs the
-//! directory itself when it creates a journal file, and `SyncAll` would add
-//! only a timestamp update). [`SyncPolicy::Interval`] commits with
+//! carries its own persist mode. Under [`SyncPolicy::Always`] a batch is
+//! first written to the engine's write-ahead log (`crate::wal`: two
+//! preallocated segments written with `O_DIRECT | O_DSYNC`, one device
+//! write per batch), then committed to fjall with `PersistMode::Buffer`;
+//! the log is replayed into fjall when the database is opened after a
+//! crash. A batch larger than a log segment is committed with
+//! `PersistMode::SyncData` (`fdatasync` of fjall's journal) after a barrier
+//! in the log. [`SyncPolicy::Interval`] commits with
 //! `PersistMode::Buffer` (in the OS page cache, so it survives `kill -9`)
 //! and upgrades to `SyncData` when the interval has elapsed. Batches are
 //! serialized by fjall's journal lock; group commit (several requests in one
@@ -46,13 +49,14 @@ use crate::engine::{
     SyncPolicy, WriteBatch,
 };
 use crate::row_cache::RowCache;
-use crate::Result;
+use crate::{Error, Result};
 use bytes::Bytes;
 use fjall::{Database, Keyspace, KeyspaceCreateOptions, PersistMode, Readable};
 use std::any::Any;
 use std::ops::Bound;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
+use crate::wal::{self, Appended, Wal};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering as AtomicOrdering};
 use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::time::Instant;
 
@@ -83,6 +87,10 @@ pub struct FjallOptions {
     /// One row cache (latest values of point-read keys) for every database
     /// opened with these options; `None`: point reads go to the tree.
     pub row_cache: Option<RowCache>,
+    /// Size of each of the two write-ahead log segments (under
+    /// [`SyncPolicy::Always`]; at least 64 KiB). A batch larger than this
+    /// is made durable by fsyncing fjall's journal instead.
+    pub wal_segment_bytes: u64,
 }
 
 impl Default for FjallOptions {
@@ -98,6 +106,7 @@ impl Default for FjallOptions {
             max_cached_files: 16,
             max_journal_bytes: MIN_JOURNAL_BYTES,
             row_cache: None,
+            wal_segment_bytes: crate::wal::DEFAULT_SEGMENT_BYTES,
         }
     }
 }
@@ -159,8 +168,12 @@ struct Inner {
     db: Database,
     sync: SyncPolicy,
     last_sync: Mutex<Instant>,
-    /// Serializes this engine's batch commits (see [`FjallEngine::snapshot`]).
-    commit_lock: Mutex<()>,
+    /// Serializes this engine's batch commits (see [`FjallEngine::snapshot`])
+    /// and holds the write-ahead log (under [`SyncPolicy::Always`]).
+    commit_lock: Mutex<Option<Wal>>,
+    /// A batch is in the log but fjall failed to take it: writes are
+    /// refused until the database is reopened (and the log replayed).
+    broken: AtomicBool,
     /// While a commit is in flight, the lowest sequence number its batch can
     /// have; `u64::MAX` otherwise.
     in_flight_floor: AtomicU64,
@@ -211,13 +224,21 @@ impl FjallEngine {
                 .max_memtable_size(memtable)
                 .manual_journal_persist(true)
         })?;
+        if wal::exists(path) {
+            replay_log(path, &db, &keyspace)?;
+        }
+        let log = match options.sync {
+            SyncPolicy::Always => Some(Wal::new(path, options.wal_segment_bytes, 0)),
+            SyncPolicy::Interval(_) => None,
+        };
         Ok(Self {
             inner: Arc::new(Inner {
                 keyspace,
                 db,
                 sync: options.sync,
                 last_sync: Mutex::new(Instant::now()),
-                commit_lock: Mutex::new(()),
+                commit_lock: Mutex::new(log),
+                broken: AtomicBool::new(false),
                 in_flight_floor: AtomicU64::new(u64::MAX),
                 rows: options.row_cache.as_ref().map(|c| (c.clone(), c.new_owner())),
                 path: path.to_path_buf(),
@@ -298,8 +319,7 @@ impl Engine for FjallEngine {
             return Ok(());
         }
         let keyspace = &self.inner.keyspace;
-        let mut batch = fjall::OwnedWriteBatch::with_capacity(self.inner.db.clone(), ops.len())
-            .durability(Some(self.persist_mode()));
+        let mut batch = fjall::OwnedWriteBatch::with_capacity(self.inner.db.clone(), ops.len());
         // The batch's keys and new values, as the row cache names them.
         let cached: Vec<(Vec<u8>, Option<Bytes>)> = match &self.inner.rows {
             Some((_, owner)) => ops
@@ -311,13 +331,36 @@ impl Engine for FjallEngine {
                 .collect(),
             None => Vec::new(),
         };
-        for op in ops {
+        for op in &ops {
             match op {
-                BatchOp::Put(key, value) => batch.insert(keyspace, key, value),
-                BatchOp::Delete(key) => batch.remove(keyspace, key),
+                BatchOp::Put(key, value) => batch.insert(keyspace, key.clone(), value.clone()),
+                BatchOp::Delete(key) => batch.remove(keyspace, key.clone()),
             }
         }
-        let _serial = self.inner.commit_lock.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut log = self.inner.commit_lock.lock().unwrap_or_else(PoisonError::into_inner);
+        if self.inner.broken.load(AtomicOrdering::SeqCst) {
+            return Err(Error::io(
+                &self.inner.path,
+                std::io::Error::other("a logged batch could not be committed; the database must be reopened"),
+            ));
+        }
+        let (mode, logged) = match log.as_mut() {
+            Some(wal) => {
+                let persist = || self.inner.db.persist(PersistMode::SyncData).map_err(Error::from);
+                match wal.append(&ops, &persist)? {
+                    Appended::Logged => (PersistMode::Buffer, true),
+                    Appended::TooLarge => {
+                        // Everything before it durable in fjall, and said
+                        // so in the log, before it is committed on its own.
+                        persist()?;
+                        wal.barrier(&persist)?;
+                        (PersistMode::SyncData, false)
+                    }
+                }
+            }
+            None => (self.persist_mode(), false),
+        };
+        let batch = batch.durability(Some(mode));
         // The batch's keys leave the row cache until the commit has ended,
         // however it ends.
         let cache_write = self.inner.rows.as_ref().map(|(rows, _)| rows.write_guard(cached));
@@ -329,6 +372,10 @@ impl Engine for FjallEngine {
         if let Some(w) = cache_write {
             w.finish(committed.is_ok());
         }
+        if committed.is_err() && logged {
+            self.inner.broken.store(true, AtomicOrdering::SeqCst);
+        }
+        drop(log);
         committed?;
         Ok(())
     }
@@ -361,6 +408,42 @@ impl Engine for FjallEngine {
                 Ok(value)
             }
         })
+    }
+}
+
+/// Applies what a write-ahead log left behind (a crash, or a process killed
+/// before the database was closed) to fjall, makes it durable there, and
+/// retires the log.
+fn replay_log(path: &Path, db: &Database, keyspace: &Keyspace) -> Result<()> {
+    let recovered = wal::recover(path)?;
+    for ops in recovered.batches {
+        let mut batch = fjall::OwnedWriteBatch::with_capacity(db.clone(), ops.len());
+        for op in ops {
+            match op {
+                BatchOp::Put(key, value) => batch.insert(keyspace, key, value),
+                BatchOp::Delete(key) => batch.remove(keyspace, key),
+            }
+        }
+        batch.commit()?;
+    }
+    db.persist(PersistMode::SyncAll)?;
+    wal::retire(path, recovered.last_lsn)
+}
+
+impl Drop for Inner {
+    /// A clean close: fjall made durable, the log retired (none is left on
+    /// disk for a closed tenant). A broken engine keeps its log for replay.
+    fn drop(&mut self) {
+        let log = self.commit_lock.get_mut().unwrap_or_else(PoisonError::into_inner).take();
+        let Some(mut log) = log else { return };
+        log.join_checkpoint();
+        if self.broken.load(AtomicOrdering::SeqCst) || !wal::exists(&self.path) {
+            return;
+        }
+        // Should this fail, the next open replays the log: harmless.
+        if self.db.persist(PersistMode::SyncAll).is_ok() {
+            let _ = wal::retire(&self.path, log.last_lsn());
+        }
     }
 }
 

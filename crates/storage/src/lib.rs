@@ -11,6 +11,8 @@
 //!   the trait and the sync policy map onto fjall.
 //! * [`tenants`] — [`TenantStore`]: one fjall database per tenant under
 //!   `<data_dir>/tenants/<id>/`, opened lazily, an LRU cap and idle eviction.
+//! * `wal` — the write-ahead log that makes fjall batches durable under
+//!   [`SyncPolicy::Always`] (preallocated segments, `O_DIRECT | O_DSYNC`).
 //! * [`format`](mod@format) — the versioned marker file of a tenant directory.
 //! * `conformance` (tests, or the `conformance` feature) — the suite every
 //!   engine passes.
@@ -25,6 +27,7 @@ pub mod format;
 pub mod memory;
 pub mod row_cache;
 pub mod tenants;
+mod wal;
 
 // Test code: a failed assertion is how it reports.
 #[cfg(any(test, feature = "conformance"))]
