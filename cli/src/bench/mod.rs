@@ -9,7 +9,7 @@
 //!   closed-loop driver;
 //! - [`histogram`]: the log-bucketed latency histogram;
 //! - [`cpu`]: CPU time per request of the servers and the generator;
-//! - [`disk`]: the fdatasync latency of the data directory's disk;
+//! - [`disk`]: how long the data directory's disk takes to make a write durable;
 //! - [`ceiling`]: the bare axum server (parse JSON, fixed reply);
 //! - [`stack`]: the whole stack in-process (Postgres, control plane, data
 //!   plane with `sync = always`, tenant and root key) unless `--endpoint`;
@@ -236,7 +236,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
             sync_latency = match tokio::task::spawn_blocking(move || disk::probe(&dir)).await {
                 Ok(Ok(lat)) => Some(lat),
                 Ok(Err(e)) => {
-                    eprintln!("warning: the fdatasync probe failed: {e}");
+                    eprintln!("warning: the disk sync probe failed: {e}");
                     None
                 }
                 Err(_) => None,
