@@ -21,9 +21,9 @@
 //! carries its own persist mode. Under [`SyncPolicy::Always`] a batch is
 //! first written to the engine's write-ahead log (`crate::wal`: two
 //! preallocated segments written with `O_DIRECT | O_DSYNC`, one device
-//! write per batch), then committed to fjall with `PersistMode::Buffer`;
-//! the log is replayed into fjall when the database is opened after a
-//! crash. A batch larger than a log segment is committed with
+//! write per batch), then committed to fjall without any persist (it may
+//! stay in fjall's journal buffer); the log is replayed into fjall when the
+//! database is opened after a crash or a `kill -9`. A batch larger than a log segment is committed with
 //! `PersistMode::SyncData` (`fdatasync` of fjall's journal) after a barrier
 //! in the log. [`SyncPolicy::Interval`] commits with
 //! `PersistMode::Buffer` (in the OS page cache, so it survives `kill -9`)
@@ -55,7 +55,7 @@ use fjall::{Database, Keyspace, KeyspaceCreateOptions, PersistMode, Readable};
 use std::any::Any;
 use std::ops::Bound;
 use std::path::{Path, PathBuf};
-use crate::wal::{self, Appended, Wal};
+use crate::wal::{self, Appended, Fjall as _, Wal};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering as AtomicOrdering};
 use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::time::Instant;
@@ -344,23 +344,23 @@ impl Engine for FjallEngine {
                 std::io::Error::other("a logged batch could not be committed; the database must be reopened"),
             ));
         }
+        let journal = Journal(&self.inner.db);
         let (mode, logged) = match log.as_mut() {
-            Some(wal) => {
-                let persist = || self.inner.db.persist(PersistMode::SyncData).map_err(Error::from);
-                match wal.append(&ops, &persist)? {
-                    Appended::Logged => (PersistMode::Buffer, true),
-                    Appended::TooLarge => {
-                        // Everything before it durable in fjall, and said
-                        // so in the log, before it is committed on its own.
-                        persist()?;
-                        wal.barrier(&persist)?;
-                        (PersistMode::SyncData, false)
-                    }
+            // A logged batch may stay in fjall's journal buffer: the log
+            // has it should the process die.
+            Some(wal) => match wal.append(&ops, &journal)? {
+                Appended::Logged => (None, true),
+                Appended::TooLarge => {
+                    // Everything before it durable in fjall, and said so in
+                    // the log, before it is committed on its own.
+                    journal.persist()?;
+                    wal.barrier(&journal)?;
+                    (Some(PersistMode::SyncData), false)
                 }
-            }
-            None => (self.persist_mode(), false),
+            },
+            None => (Some(self.persist_mode()), false),
         };
-        let batch = batch.durability(Some(mode));
+        let batch = batch.durability(mode);
         // The batch's keys leave the row cache until the commit has ended,
         // however it ends.
         let cache_write = self.inner.rows.as_ref().map(|(rows, _)| rows.write_guard(cached));
@@ -408,6 +408,19 @@ impl Engine for FjallEngine {
                 Ok(value)
             }
         })
+    }
+}
+
+/// fjall's journal, as the write-ahead log uses it.
+struct Journal<'a>(&'a Database);
+
+impl wal::Fjall for Journal<'_> {
+    fn flush(&self) -> Result<()> {
+        Ok(self.0.persist(PersistMode::Buffer)?)
+    }
+
+    fn persist(&self) -> Result<()> {
+        Ok(self.0.persist(PersistMode::SyncData)?)
     }
 }
 

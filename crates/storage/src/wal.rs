@@ -9,8 +9,8 @@
 //! overwritten in place, opened `O_DIRECT | O_DSYNC`: a commit is one
 //! aligned `pwrite` that returns when the block is on stable storage, at
 //! half the latency and CPU of the journal's fsync on the machines measured
-//! (see `dynastore bench`). fjall still journals every batch, buffered in
-//! the page cache, so its own recovery is unchanged.
+//! (see `dynastore bench`). fjall still journals every batch, left in its
+//! journal's buffer, so its own recovery is unchanged.
 //!
 //! # Records
 //!
@@ -27,8 +27,9 @@
 //! durable in fjall: when a segment fills, a short-lived thread fsyncs
 //! fjall's journal files (opened read-only, so fjall's journal lock is not
 //! held while the disk works), and the switch back to that segment a whole
-//! segment later waits for it (it rarely has to). If that cannot be done,
-//! fjall's `persist` is called instead.
+//! segment later waits for it (it rarely has to). fjall's journal buffer
+//! is handed to the OS first, so the fsync covers every batch of the full
+//! segment. If that cannot be done, fjall's `persist` is called instead.
 //!
 //! A *barrier* record says "every batch before me is durable in fjall".
 //! A batch too large for a segment is committed with fjall's own fsync and
@@ -285,6 +286,14 @@ fn sync_journals(dir: &Path) -> std::io::Result<usize> {
     Ok(synced)
 }
 
+/// What the log needs of the fjall database behind it.
+pub(crate) trait Fjall {
+    /// Hands fjall's buffered journal writes to the OS.
+    fn flush(&self) -> Result<()>;
+    /// Makes every batch fjall holds durable (fsyncs its journal).
+    fn persist(&self) -> Result<()>;
+}
+
 /// How far fjall's journal is known to be durable, as the checkpoint
 /// threads report it.
 #[derive(Default)]
@@ -367,12 +376,11 @@ impl Wal {
         self.next_lsn - 1
     }
 
-    /// Makes the batch durable in the log. `persist_fjall` makes every
-    /// batch fjall holds durable (used only when a checkpoint failed).
-    pub(crate) fn append(&mut self, ops: &[BatchOp], persist_fjall: &dyn Fn() -> Result<()>) -> Result<Appended> {
+    /// Makes the batch durable in the log.
+    pub(crate) fn append(&mut self, ops: &[BatchOp], db: &dyn Fjall) -> Result<Appended> {
         let mut buf = std::mem::take(&mut self.buf);
         encode(&mut buf, self.next_lsn, Some(ops));
-        let written = self.write_record(&buf, persist_fjall);
+        let written = self.write_record(&buf, db);
         self.buf = buf;
         // A rare large batch does not pin its buffers.
         if self.buf.capacity() > 64 * BLOCK {
@@ -383,13 +391,13 @@ impl Wal {
     }
 
     /// Records that every batch so far is durable in fjall.
-    pub(crate) fn barrier(&mut self, persist_fjall: &dyn Fn() -> Result<()>) -> Result<()> {
+    pub(crate) fn barrier(&mut self, db: &dyn Fjall) -> Result<()> {
         let mut buf = Vec::new();
         encode(&mut buf, self.next_lsn, None);
-        self.write_record(&buf, persist_fjall).map(|_| ())
+        self.write_record(&buf, db).map(|_| ())
     }
 
-    fn write_record(&mut self, record: &[u8], persist_fjall: &dyn Fn() -> Result<()>) -> Result<Appended> {
+    fn write_record(&mut self, record: &[u8], db: &dyn Fjall) -> Result<Appended> {
         let len = record.len() as u64;
         if len > self.segment_bytes {
             return Ok(Appended::TooLarge);
@@ -398,7 +406,7 @@ impl Wal {
             let created = self.create_segment(self.current)?;
             *self.slot_mut(self.current) = Some(created);
         } else if self.pos + len > self.segment_bytes {
-            self.switch(persist_fjall)?;
+            self.switch(db)?;
         }
         let current = self.current;
         let Some(segment) = self.segments.get_mut(current).and_then(Option::as_mut) else {
@@ -438,11 +446,12 @@ impl Wal {
 
     /// Moves on to the other segment once what it holds is durable in
     /// fjall, and starts making the full one durable.
-    fn switch(&mut self, persist_fjall: &dyn Fn() -> Result<()>) -> Result<()> {
+    fn switch(&mut self, db: &dyn Fjall) -> Result<()> {
         let full_upto = self.last_lsn();
         let other = 1 - self.current;
         let needed = self.slot(other).map_or(0, |s| s.last_lsn);
-        self.wait_durable(needed, persist_fjall)?;
+        self.wait_durable(needed, db)?;
+        db.flush()?;
         self.start_checkpoint(full_upto);
         match self.slot_mut(other) {
             Some(s) => s.last_lsn = 0,
@@ -456,7 +465,7 @@ impl Wal {
         Ok(())
     }
 
-    fn wait_durable(&mut self, lsn: u64, persist_fjall: &dyn Fn() -> Result<()>) -> Result<()> {
+    fn wait_durable(&mut self, lsn: u64, db: &dyn Fjall) -> Result<()> {
         let cp = Arc::clone(&self.checkpoints);
         let mut st = cp.state.lock().unwrap_or_else(PoisonError::into_inner);
         while st.durable < lsn && st.running {
@@ -467,7 +476,7 @@ impl Wal {
         }
         drop(st);
         // No checkpoint covers it (one failed): make fjall durable here.
-        persist_fjall()?;
+        db.persist()?;
         let mut st = cp.state.lock().unwrap_or_else(PoisonError::into_inner);
         st.durable = st.durable.max(self.last_lsn());
         st.failed = false;
@@ -636,17 +645,35 @@ mod tests {
         assert!(none.batches.is_empty());
     }
 
+    /// Counts what the log asks of fjall.
+    #[derive(Default)]
+    struct Fake {
+        flushes: std::sync::atomic::AtomicUsize,
+        persists: std::sync::atomic::AtomicUsize,
+    }
+
+    impl Fjall for Fake {
+        fn flush(&self) -> Result<()> {
+            self.flushes.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            Ok(())
+        }
+        fn persist(&self) -> Result<()> {
+            self.persists.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            Ok(())
+        }
+    }
+
+    fn count(n: &std::sync::atomic::AtomicUsize) -> usize {
+        n.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
     #[test]
     fn appends_wrap_around_and_recover_in_order() {
         let dir = tempfile::tempdir().unwrap();
         // fjall's journal stands in as one .jnl file for the checkpoints.
         std::fs::write(dir.path().join("0.jnl"), b"journal").unwrap();
         let mut wal = Wal::new(dir.path(), MIN_SEGMENT_BYTES, 0);
-        let persisted = std::sync::atomic::AtomicUsize::new(0);
-        let persist = || {
-            persisted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-            Ok(())
-        };
+        let persist = Fake::default();
         // 40 one-block records over two 16-block segments: two switches.
         for i in 0..40u32 {
             let logged = wal.append(&[put("k", &i.to_string())], &persist).unwrap();
@@ -655,7 +682,8 @@ mod tests {
         let huge = vec![put("k", &"x".repeat(MIN_SEGMENT_BYTES as usize))];
         assert!(matches!(wal.append(&huge, &persist).unwrap(), Appended::TooLarge));
         wal.join_checkpoint();
-        assert_eq!(persisted.load(std::sync::atomic::Ordering::SeqCst), 0, "checkpoints sufficed");
+        assert_eq!(count(&persist.persists), 0, "checkpoints sufficed");
+        assert_eq!(count(&persist.flushes), 2, "fjall's buffer flushed at each switch");
         drop(wal);
         let r = recover(dir.path()).unwrap();
         assert_eq!(r.last_lsn, 40);
@@ -678,14 +706,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         // No .jnl file: the checkpoint thread cannot sync anything.
         let mut wal = Wal::new(dir.path(), MIN_SEGMENT_BYTES, 0);
-        let persisted = std::sync::atomic::AtomicUsize::new(0);
-        let persist = || {
-            persisted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-            Ok(())
-        };
+        let persist = Fake::default();
         for i in 0..40u32 {
             wal.append(&[put("k", &i.to_string())], &persist).unwrap();
         }
-        assert_eq!(persisted.load(std::sync::atomic::Ordering::SeqCst), 1, "the second switch persisted fjall");
+        assert_eq!(count(&persist.persists), 1, "the second switch persisted fjall");
     }
 }
