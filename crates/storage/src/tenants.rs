@@ -8,7 +8,10 @@
 //! an LRU set of at most `max_open` engines; opening one more closes the least
 //! recently used. [`TenantStore::evict_idle`] closes engines unused for
 //! `idle_timeout`; the data plane calls it from its own timer (this crate
-//! starts no threads besides fjall's workers).
+//! starts no threads besides fjall's workers and the write-ahead log's
+//! short-lived checkpoint threads). An open tenant that writes under
+//! `sync = always` also holds its log: two 4 MiB segment files, deleted
+//! when it closes.
 //!
 //! "Closing" drops the store's handle. A caller still holding a handle (an
 //! ongoing request, a long scan's iterator) keeps that engine open until it
