@@ -409,6 +409,9 @@ impl Wal {
         if len > self.segment_bytes {
             return Ok(Appended::TooLarge);
         }
+        if self.pos >= self.checkpoint_pos + self.segment_bytes / CHECKPOINTS_PER_SEGMENT {
+            self.checkpoint(db)?;
+        }
         if self.slot(self.current).is_none() {
             let created = self.create_segment(self.current)?;
             *self.slot_mut(self.current) = Some(created);
@@ -435,14 +438,14 @@ impl Wal {
         segment.last_lsn = self.next_lsn;
         self.pos += len;
         self.next_lsn += 1;
-        if self.pos >= self.checkpoint_pos + self.segment_bytes / CHECKPOINTS_PER_SEGMENT {
-            self.checkpoint(db)?;
-        }
         Ok(Appended::Logged)
     }
 
     /// Starts making fjall's journal durable up to the last record, unless
-    /// a checkpoint is still running (the next quarter tries again).
+    /// a checkpoint is still running (the next quarter tries again). Called
+    /// before a record is written: every record before it is committed to
+    /// fjall by then (the engine commits each batch right after logging
+    /// it, under the same lock), the one being written is not yet.
     fn checkpoint(&mut self, db: &dyn Fjall) -> Result<()> {
         if self.checkpoints.state.lock().unwrap_or_else(PoisonError::into_inner).running {
             return Ok(());
@@ -668,16 +671,21 @@ mod tests {
         assert!(none.batches.is_empty());
     }
 
-    /// Counts what the log asks of fjall.
+    /// Counts what the log asks of fjall, and what fjall had been given
+    /// (`committed`, as the test says) when its buffer was last flushed.
     #[derive(Default)]
     struct Fake {
         flushes: std::sync::atomic::AtomicUsize,
         persists: std::sync::atomic::AtomicUsize,
+        committed: std::sync::atomic::AtomicU64,
+        flushed: std::sync::atomic::AtomicU64,
     }
 
     impl Fjall for Fake {
         fn flush(&self) -> Result<()> {
             self.flushes.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let committed = self.committed.load(std::sync::atomic::Ordering::SeqCst);
+            self.flushed.store(committed, std::sync::atomic::Ordering::SeqCst);
             Ok(())
         }
         fn persist(&self) -> Result<()> {
@@ -701,7 +709,16 @@ mod tests {
         for i in 0..40u32 {
             let logged = wal.append(&[put("k", &i.to_string())], &persist).unwrap();
             assert!(matches!(logged, Appended::Logged));
+            // fjall takes the batch once it is logged.
+            persist.committed.store(wal.last_lsn(), std::sync::atomic::Ordering::SeqCst);
         }
+        wal.join_checkpoint();
+        let durable = wal.checkpoints.state.lock().unwrap().durable;
+        assert!(durable > 0, "a checkpoint completed");
+        assert!(
+            durable <= persist.flushed.load(std::sync::atomic::Ordering::SeqCst),
+            "a checkpoint claims only batches fjall had been given before its flush"
+        );
         let huge = vec![put("k", &"x".repeat(MIN_SEGMENT_BYTES as usize))];
         assert!(matches!(wal.append(&huge, &persist).unwrap(), Appended::TooLarge));
         wal.join_checkpoint();
