@@ -63,6 +63,10 @@ pub(super) struct Writer {
     quotas: Quotas,
     state: Mutex<State>,
     wake: Condvar,
+    /// A task of the runtime that answers a group's requests: waking them
+    /// from inside the runtime queues them on that worker, where waking
+    /// each from the committer's thread could unpark a worker for each.
+    answerer: Mutex<Option<tokio::sync::mpsc::UnboundedSender<Vec<Answer>>>>,
 }
 
 /// Changes and answers of the requests prepared into one group.
@@ -129,6 +133,43 @@ impl Writer {
                 last_commit: Instant::now(),
             }),
             wake: Condvar::new(),
+            answerer: Mutex::new(None),
+        }
+    }
+
+    /// Starts the answering task once (from within the runtime).
+    fn ensure_answerer(&self) {
+        let mut answerer = self.answerer.lock().unwrap_or_else(PoisonError::into_inner);
+        if answerer.is_none() {
+            let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Vec<Answer>>();
+            tokio::spawn(async move {
+                while let Some(answers) = rx.recv().await {
+                    for (reply, outcome) in answers {
+                        let _ = reply.send(outcome);
+                    }
+                }
+            });
+            *answerer = Some(tx);
+        }
+    }
+
+    /// Answers a committed group: through the answering task when there
+    /// are several requests, directly otherwise (or if it is gone).
+    fn answer(&self, answers: Vec<Answer>) {
+        let answers = if answers.len() > 1 {
+            let answerer = self.answerer.lock().unwrap_or_else(PoisonError::into_inner);
+            match answerer.as_ref() {
+                Some(tx) => match tx.send(answers) {
+                    Ok(()) => return,
+                    Err(back) => back.0,
+                },
+                None => answers,
+            }
+        } else {
+            answers
+        };
+        for (reply, outcome) in answers {
+            let _ = reply.send(outcome);
         }
     }
 
@@ -142,6 +183,7 @@ impl Writer {
     /// from within the Tokio runtime.
     pub(super) fn submit(self: &Arc<Self>, engine: &dyn Engine, req: Request) -> oneshot::Receiver<Result<Value, ApiError>> {
         let (reply, answer) = oneshot::channel();
+        self.ensure_answerer();
         let start_committer = {
             let mut st = self.lock();
             if st.idle() && st.last_commit.elapsed() > STATE_TTL {
@@ -406,9 +448,7 @@ impl Writer {
                 Ok(()) => {
                     st.pending.retain(|_, (g, _)| *g != no);
                     drop(st);
-                    for (reply, outcome) in answers {
-                        let _ = reply.send(outcome);
-                    }
+                    self.answer(answers);
                 }
                 Err(e) => {
                     // Nothing of the group is acknowledged (the batch is all
