@@ -312,8 +312,6 @@ struct CheckpointState {
     durable: u64,
     /// A checkpoint thread runs.
     running: bool,
-    /// The last checkpoint failed (the writer persists fjall itself).
-    failed: bool,
 }
 
 /// A segment file of the running log.
@@ -349,8 +347,8 @@ pub(crate) struct Wal {
 pub(crate) enum Appended {
     /// The batch is durable in the log.
     Logged,
-    /// The batch is larger than a segment: commit it with fjall's fsync,
-    /// then call [`Wal::barrier`].
+    /// Nothing was written: the batch is larger than a segment. Persist
+    /// fjall, write a [`Wal::barrier`], then commit it with fjall's fsync.
     TooLarge,
 }
 
@@ -503,7 +501,6 @@ impl Wal {
         db.persist()?;
         let mut st = cp.state.lock().unwrap_or_else(PoisonError::into_inner);
         st.durable = st.durable.max(self.last_lsn());
-        st.failed = false;
         Ok(())
     }
 
@@ -521,9 +518,10 @@ impl Wal {
             move || {
                 let synced = sync_journals(&dir);
                 let mut st = cp.state.lock().unwrap_or_else(PoisonError::into_inner);
-                match synced {
-                    Ok(n) if n > 0 => st.durable = st.durable.max(upto),
-                    _ => st.failed = true,
+                // A failed one leaves `durable` behind: the switch persists
+                // fjall itself.
+                if synced.is_ok_and(|n| n > 0) {
+                    st.durable = st.durable.max(upto);
                 }
                 st.running = false;
                 cp.done.notify_all();
@@ -532,9 +530,7 @@ impl Wal {
         match spawned {
             Ok(handle) => self.thread = Some(handle),
             Err(_) => {
-                let mut st = cp.state.lock().unwrap_or_else(PoisonError::into_inner);
-                st.running = false;
-                st.failed = true;
+                cp.state.lock().unwrap_or_else(PoisonError::into_inner).running = false;
             }
         }
     }

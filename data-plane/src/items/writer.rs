@@ -19,7 +19,7 @@
 
 use std::collections::HashMap;
 use std::panic::AssertUnwindSafe;
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -66,7 +66,7 @@ pub(super) struct Writer {
     /// A task of the runtime that answers a group's requests: waking them
     /// from inside the runtime queues them on that worker, where waking
     /// each from the committer's thread could unpark a worker for each.
-    answerer: Mutex<Option<tokio::sync::mpsc::UnboundedSender<Vec<Answer>>>>,
+    answerer: OnceLock<tokio::sync::mpsc::UnboundedSender<Vec<Answer>>>,
 }
 
 /// Changes and answers of the requests prepared into one group.
@@ -133,43 +133,33 @@ impl Writer {
                 last_commit: Instant::now(),
             }),
             wake: Condvar::new(),
-            answerer: Mutex::new(None),
+            answerer: OnceLock::new(),
         }
     }
 
     /// Starts the answering task once (from within the runtime).
     fn ensure_answerer(&self) {
-        let mut answerer = self.answerer.lock().unwrap_or_else(PoisonError::into_inner);
-        if answerer.is_none() {
+        self.answerer.get_or_init(|| {
             let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Vec<Answer>>();
             tokio::spawn(async move {
                 while let Some(answers) = rx.recv().await {
-                    for (reply, outcome) in answers {
-                        let _ = reply.send(outcome);
-                    }
+                    send_all(answers);
                 }
             });
-            *answerer = Some(tx);
-        }
+            tx
+        });
     }
 
     /// Answers a committed group: through the answering task when there
     /// are several requests, directly otherwise (or if it is gone).
     fn answer(&self, answers: Vec<Answer>) {
-        let answers = if answers.len() > 1 {
-            let answerer = self.answerer.lock().unwrap_or_else(PoisonError::into_inner);
-            match answerer.as_ref() {
-                Some(tx) => match tx.send(answers) {
-                    Ok(()) => return,
-                    Err(back) => back.0,
-                },
-                None => answers,
+        match self.answerer.get().filter(|_| answers.len() > 1) {
+            Some(tx) => {
+                if let Err(back) = tx.send(answers) {
+                    send_all(back.0);
+                }
             }
-        } else {
-            answers
-        };
-        for (reply, outcome) in answers {
-            let _ = reply.send(outcome);
+            None => send_all(answers),
         }
     }
 
@@ -464,6 +454,13 @@ impl Writer {
                 }
             }
         }
+    }
+}
+
+/// Sends each request its outcome.
+fn send_all(answers: Vec<Answer>) {
+    for (reply, outcome) in answers {
+        let _ = reply.send(outcome);
     }
 }
 
