@@ -318,8 +318,7 @@ impl Engine for FjallEngine {
         if ops.is_empty() {
             return Ok(());
         }
-        let keyspace = &self.inner.keyspace;
-        let mut batch = fjall::OwnedWriteBatch::with_capacity(self.inner.db.clone(), ops.len());
+        let batch = fjall_batch(&self.inner.db, &self.inner.keyspace, ops.iter().cloned());
         // The batch's keys and new values, as the row cache names them.
         let cached: Vec<(Vec<u8>, Option<Bytes>)> = match &self.inner.rows {
             Some((_, owner)) => ops
@@ -331,12 +330,6 @@ impl Engine for FjallEngine {
                 .collect(),
             None => Vec::new(),
         };
-        for op in &ops {
-            match op {
-                BatchOp::Put(key, value) => batch.insert(keyspace, key.clone(), value.clone()),
-                BatchOp::Delete(key) => batch.remove(keyspace, key.clone()),
-            }
-        }
         let mut log = self.inner.commit_lock.lock().unwrap_or_else(PoisonError::into_inner);
         if self.inner.broken.load(AtomicOrdering::SeqCst) {
             return Err(Error::io(
@@ -424,20 +417,29 @@ impl wal::Fjall for Journal<'_> {
     }
 }
 
+/// A fjall batch of `ops` on `keyspace`.
+fn fjall_batch(
+    db: &Database,
+    keyspace: &Keyspace,
+    ops: impl ExactSizeIterator<Item = BatchOp>,
+) -> fjall::OwnedWriteBatch {
+    let mut batch = fjall::OwnedWriteBatch::with_capacity(db.clone(), ops.len());
+    for op in ops {
+        match op {
+            BatchOp::Put(key, value) => batch.insert(keyspace, key, value),
+            BatchOp::Delete(key) => batch.remove(keyspace, key),
+        }
+    }
+    batch
+}
+
 /// Applies what a write-ahead log left behind (a crash, or a process killed
 /// before the database was closed) to fjall, makes it durable there, and
 /// retires the log.
 fn replay_log(path: &Path, db: &Database, keyspace: &Keyspace) -> Result<()> {
     let recovered = wal::recover(path)?;
     for ops in recovered.batches {
-        let mut batch = fjall::OwnedWriteBatch::with_capacity(db.clone(), ops.len());
-        for op in ops {
-            match op {
-                BatchOp::Put(key, value) => batch.insert(keyspace, key, value),
-                BatchOp::Delete(key) => batch.remove(keyspace, key),
-            }
-        }
-        batch.commit()?;
+        fjall_batch(db, keyspace, ops.into_iter()).commit()?;
     }
     db.persist(PersistMode::SyncAll)?;
     wal::retire(path, recovered.last_lsn)

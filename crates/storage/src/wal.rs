@@ -126,13 +126,10 @@ fn encode(out: &mut Vec<u8>, lsn: u64, ops: Option<&[BatchOp]>) {
     header[4..8].copy_from_slice(&kind.to_le_bytes());
     header[8..16].copy_from_slice(&lsn.to_le_bytes());
     header[16..20].copy_from_slice(&len.to_le_bytes());
-    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
-    hasher.update(&header);
-    hasher.update(out.get(HEADER..).unwrap_or_default());
-    let sum = hasher.digest();
     if let Some(h) = out.get_mut(..24) {
         h.copy_from_slice(&header);
     }
+    let sum = checksum(out);
     if let Some(h) = out.get_mut(24..HEADER) {
         h.copy_from_slice(&sum.to_le_bytes());
     }
@@ -290,6 +287,16 @@ fn sync_journals(dir: &Path) -> std::io::Result<usize> {
     Ok(synced)
 }
 
+/// `len` bytes of `buf` starting at a [`BLOCK`]-aligned address, as
+/// `O_DIRECT` wants its buffers (`buf` grows, zero-filled, to make room).
+fn aligned(buf: &mut Vec<u8>, len: usize) -> Option<&mut [u8]> {
+    if buf.len() < len + BLOCK {
+        *buf = vec![0u8; len + BLOCK];
+    }
+    let skip = buf.as_ptr().align_offset(BLOCK).min(BLOCK);
+    buf.get_mut(skip..skip + len)
+}
+
 /// What the log needs of the fjall database behind it.
 pub(crate) trait Fjall {
     /// Hands fjall's buffered journal writes to the OS.
@@ -420,12 +427,7 @@ impl Wal {
         let Some(segment) = self.segments.get_mut(current).and_then(Option::as_mut) else {
             return Err(Error::io(&self.dir, std::io::Error::other("log segment missing")));
         };
-        // O_DIRECT wants the buffer aligned as well as the offset.
-        if self.io.len() < record.len() + BLOCK {
-            self.io = vec![0u8; record.len() + BLOCK];
-        }
-        let skip = self.io.as_ptr().align_offset(BLOCK).min(BLOCK);
-        let Some(window) = self.io.get_mut(skip..skip + record.len()) else {
+        let Some(window) = aligned(&mut self.io, record.len()) else {
             return Err(Error::io(&segment.path, std::io::Error::other("alignment")));
         };
         window.copy_from_slice(record);
@@ -546,9 +548,8 @@ impl Wal {
             options.custom_flags(if direct { libc::O_DIRECT | libc::O_DSYNC } else { 0 });
             options.open(&path)
         };
-        let zeros = vec![0u8; 64 * BLOCK + BLOCK];
-        let skip = zeros.as_ptr().align_offset(BLOCK).min(BLOCK);
-        let chunk = zeros.get(skip..skip + 64 * BLOCK).unwrap_or_default();
+        let mut zeros = Vec::new();
+        let chunk: &[u8] = aligned(&mut zeros, 64 * BLOCK).unwrap_or_default();
         let fill = |file: &File| -> std::io::Result<()> {
             let mut at = 0;
             while at < self.segment_bytes {
