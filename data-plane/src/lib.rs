@@ -31,6 +31,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use arc_swap::ArcSwapOption;
+use axum::serve::ListenerExt as _;
 use dynastore_common::shutdown::Shutdown;
 use tokio::net::TcpListener;
 
@@ -160,7 +161,17 @@ impl DataPlane {
     }
 
     /// Serves on `listener` until `shutdown` fires, then drains.
+    ///
+    /// Every accepted connection has `TCP_NODELAY`: a response larger
+    /// than the socket buffer goes out in several writes, and with Nagle's
+    /// algorithm its last short segment would wait for the client's
+    /// (possibly delayed) acknowledgement.
     pub async fn serve(self: &Arc<Self>, listener: TcpListener, shutdown: Shutdown) -> Result<(), StartError> {
+        let listener = listener.tap_io(|tcp| {
+            if let Err(e) = tcp.set_nodelay(true) {
+                tracing::debug!(error = %e, "TCP_NODELAY could not be set on a connection");
+            }
+        });
         axum::serve(
             listener,
             server::router(Arc::clone(self)).into_make_service_with_connect_info::<std::net::SocketAddr>(),

@@ -17,7 +17,7 @@ use storage::Direction;
 
 use super::consumed::{charge, Consumed};
 use super::range_read::{read_page, Page, Select};
-use super::reply::{ObjectWriter, Reply};
+use super::reply::Reply;
 use crate::auth::Verified;
 use crate::catalog::{Catalog, CatalogTable};
 use crate::error::ApiError;
@@ -578,15 +578,14 @@ async fn run_page(
         };
         read_page(snapshot.as_ref(), &page)
     };
-    let out = if inline {
+    let mut out = if inline {
         work()?
     } else {
         tokio::task::spawn_blocking(work)
             .await
             .map_err(|e| ApiError::Internal(format!("read task failed: {e}")))??
     };
-    let mut reply = ObjectWriter::with_capacity(out.items.as_ref().map_or(0, Vec::len) + 128);
-    out.write(&mut reply);
+    let mut reply = out.take_reply(128);
     let units = out.meter.consumed(out.mode);
     // Whole items an LSI query fetched are the table's read.
     let fetched = out.meter.fetched(out.mode).unwrap_or(HalfUnits(0));

@@ -55,7 +55,8 @@ pub struct Page<'a> {
 
 /// A page's result, before the table name is added to consumed capacity.
 pub struct PageOut {
-    /// The returned items as the members of a JSON array (`None` for
+    /// The returned items as the members of a JSON array, after the
+    /// reply's opening (`ObjectWriter::items_buffer`; `None` for
     /// `Select: COUNT`).
     pub items: Option<Vec<u8>>,
     pub count: usize,
@@ -66,19 +67,23 @@ pub struct PageOut {
 }
 
 impl PageOut {
-    /// Writes `Items`, `Count`, `ScannedCount` and `LastEvaluatedKey`.
-    pub fn write(&self, out: &mut ObjectWriter) {
-        if let Some(items) = &self.items {
-            let buf = out.member("Items");
-            buf.push(b'[');
-            buf.extend_from_slice(items);
-            buf.push(b']');
-        }
+    /// The page's answer so far: `Items` (the items buffer becomes the
+    /// reply's, without a copy), `Count`, `ScannedCount` and
+    /// `LastEvaluatedKey`.
+    pub fn take_reply(&mut self, extra_capacity: usize) -> ObjectWriter {
+        let mut out = match self.items.take() {
+            Some(mut items) => {
+                items.reserve(extra_capacity);
+                ObjectWriter::close_items(items)
+            }
+            None => ObjectWriter::with_capacity(extra_capacity),
+        };
         out.number("Count", self.count);
         out.number("ScannedCount", self.scanned);
         if let Some(k) = &self.last_evaluated_key {
             out.item("LastEvaluatedKey", k);
         }
+        out
     }
 }
 
@@ -147,7 +152,7 @@ pub fn read_page(snapshot: &dyn Snapshot, page: &Page<'_>) -> Result<PageOut, Ap
     let mut meter = ReadMeter::new();
     // Room for a typical page up front: growing by doubling copied the
     // page about a dozen times (a Query of ten 1 KB items).
-    let mut items = (page.select != Select::Count).then(|| Vec::with_capacity(PAGE_BUFFER_BYTES));
+    let mut items = (page.select != Select::Count).then(|| ObjectWriter::items_buffer(PAGE_BUFFER_BYTES));
     let mut count = 0usize;
     let mut scanned = 0usize;
     // The last evaluated entry (an index entry holds every key attribute

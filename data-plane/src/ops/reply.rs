@@ -32,6 +32,9 @@ impl From<Value> for Reply {
     }
 }
 
+/// The start of an object whose first member is an `Items` array.
+const ITEMS_OPEN: &[u8] = br#"{"Items":["#;
+
 /// Writes one JSON object, member by member.
 pub struct ObjectWriter {
     out: Vec<u8>,
@@ -44,6 +47,23 @@ impl ObjectWriter {
         let mut out = Vec::with_capacity(capacity);
         out.push(b'{');
         ObjectWriter { out, members: 0 }
+    }
+
+    /// An object whose first member, `Items`, is an array still open:
+    /// its elements are appended to the returned buffer, comma-separated,
+    /// and [`ObjectWriter::close_items`] continues the object after it.
+    pub fn items_buffer(capacity: usize) -> Vec<u8> {
+        let mut out = Vec::with_capacity(capacity);
+        out.extend_from_slice(ITEMS_OPEN);
+        out
+    }
+
+    /// Closes the `Items` array of a buffer from
+    /// [`ObjectWriter::items_buffer`] and goes on writing its object.
+    pub fn close_items(mut out: Vec<u8>) -> ObjectWriter {
+        debug_assert!(out.starts_with(ITEMS_OPEN));
+        out.push(b']');
+        ObjectWriter { out, members: 1 }
     }
 
     /// Starts member `name` and gives the buffer its value goes to.
@@ -107,5 +127,17 @@ mod tests {
         );
         assert_eq!(ObjectWriter::with_capacity(0).finish().into_bytes(), b"{}");
         assert_eq!(Reply::from(serde_json::json!({"a": 1})).into_bytes(), br#"{"a":1}"#);
+    }
+
+    #[test]
+    fn an_items_buffer_opens_the_object_it_ends_in() {
+        let empty = ObjectWriter::close_items(ObjectWriter::items_buffer(0));
+        assert_eq!(empty.finish().into_bytes(), br#"{"Items":[]}"#);
+        let mut items = ObjectWriter::items_buffer(8);
+        items.extend_from_slice(br#"{"a":{"N":"1"}},{"a":{"N":"2"}}"#);
+        let mut w = ObjectWriter::close_items(items);
+        w.number("Count", 2);
+        let parsed: Value = serde_json::from_slice(&w.finish().into_bytes()).expect("valid JSON");
+        assert_eq!(parsed, serde_json::json!({"Items": [{"a": {"N": "1"}}, {"a": {"N": "2"}}], "Count": 2}));
     }
 }
