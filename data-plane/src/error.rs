@@ -251,11 +251,12 @@ impl ApiError {
                     "message": format!("Internal server error (request id {request_id})"),
                 })
             }
-            // With the item, DynamoDB spells its member `Message` (boto3
-            // then shows no top-level `message`; moto's AWS-verified tests).
+            // With the item too, the member is `message`, as the SDKs model
+            // it (boto3 shows it at the top of the error response; moto's
+            // AWS-verified tests spelled it `Message` until 5.2.4).
             ApiError::ConditionalCheckFailed { item: Some(item) } => serde_json::json!({
                 "__type": code.wire_type(),
-                "Message": self.to_string(),
+                "message": self.to_string(),
                 "Item": item,
             }),
             // This one error says `Message`, as DynamoDB and the SDKs' model do.
@@ -284,12 +285,12 @@ mod tests {
     }
 
     #[test]
-    fn a_failed_condition_with_its_item_spells_message_with_a_capital() {
+    fn a_failed_condition_says_message_in_lower_case_with_or_without_its_item() {
         let mut item = serde_json::Map::new();
         item.insert("pk".into(), serde_json::json!({"S": "a"}));
         let with_item = ApiError::ConditionalCheckFailed { item: Some(serde_json::Value::Object(item)) }.body("r");
-        assert_eq!(with_item["Message"], "The conditional request failed");
-        assert!(with_item.get("message").is_none(), "{with_item}");
+        assert_eq!(with_item["message"], "The conditional request failed");
+        assert!(with_item.get("Message").is_none(), "{with_item}");
         assert_eq!(with_item["Item"]["pk"]["S"], "a");
         let bare = ApiError::ConditionalCheckFailed { item: None }.body("r");
         assert_eq!(bare["message"], "The conditional request failed");
