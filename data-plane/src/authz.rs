@@ -445,6 +445,13 @@ fn tables_only(op: Operation, body: &Value) -> Target {
         | Operation::UpdateGlobalTableSettings => {
             Target::Table(str_of(body, "GlobalTableName").unwrap_or_default().to_owned())
         }
+        Operation::ExportTableToPointInTime => Target::Arn(str_of(body, "TableArn").unwrap_or_default().to_owned()),
+        Operation::ImportTable => Target::Table(
+            body.get("TableCreationParameters")
+                .and_then(|p| str_of(p, "TableName"))
+                .unwrap_or_default()
+                .to_owned(),
+        ),
         Operation::DescribeExport => Target::Arn(str_of(body, "ExportArn").unwrap_or_default().to_owned()),
         Operation::DescribeImport => Target::Arn(str_of(body, "ImportArn").unwrap_or_default().to_owned()),
         Operation::ExecuteStatement | Operation::BatchExecuteStatement | Operation::ExecuteTransaction => {

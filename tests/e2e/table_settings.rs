@@ -553,3 +553,73 @@ async fn legacy_global_tables_exports_and_imports_are_answered_as_absent() {
     assert!(described.table().unwrap().replicas().is_empty());
     s.stop().await;
 }
+
+/// ExportTableToPointInTime and ImportTable check their requests as
+/// DynamoDB does (moto's AWS-verified export and import tests), then
+/// refuse, because the endpoint does not reach Amazon S3; nothing is
+/// created.
+#[tokio::test]
+async fn exports_and_imports_are_checked_then_refused() {
+    use aws_sdk_dynamodb::types::{ExportFormat, InputFormat, PointInTimeRecoverySpecification, S3BucketSource, TableCreationParameters};
+    let s = Stack::start().await;
+    let c = s.client();
+    create(&c, "Music").await;
+    let arn = c.describe_table().table_name("Music").send().await.unwrap().table().unwrap().table_arn().unwrap().to_owned();
+    let missing = arn.replace("table/Music", "table/Nothing");
+    let export = |table_arn: &str| {
+        c.export_table_to_point_in_time()
+            .table_arn(table_arn)
+            .s3_bucket("exports-bucket")
+            .s3_prefix("prefix")
+            .export_format(ExportFormat::DynamodbJson)
+    };
+    let e = export(&missing).send().await.unwrap_err();
+    assert_eq!((e.code(), e.message()), (Some("TableNotFoundException"), Some(format!("Table not found: {missing}").as_str())));
+    let e = export(&arn).send().await.unwrap_err();
+    assert_eq!(e.code(), Some("PointInTimeRecoveryUnavailableException"));
+    assert_eq!(e.message(), Some("Point in time recovery is not enabled for table 'Music'"));
+    let e = export(&arn).s3_bucket("-bad-").send().await.unwrap_err();
+    assert_eq!(
+        e.message(),
+        Some("1 validation error detected: Value '-bad-' at 's3Bucket' failed to satisfy constraint: Member must satisfy regular expression pattern: ^[a-z0-9A-Z]+[\\.\\-\\w]*[a-z0-9A-Z]+$")
+    );
+    c.update_continuous_backups()
+        .table_name("Music")
+        .point_in_time_recovery_specification(
+            PointInTimeRecoverySpecification::builder().point_in_time_recovery_enabled(true).build().unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let e = export(&arn).send().await.unwrap_err();
+    assert_eq!(e.code(), Some("ValidationException"));
+    assert!(e.message().unwrap().starts_with("Exports to Amazon S3 are not available on this endpoint"), "{e:?}");
+
+    let params = |name: &str, provisioned: bool| {
+        TableCreationParameters::builder()
+            .table_name(name)
+            .attribute_definitions(AttributeDefinition::builder().attribute_name("pk").attribute_type(ScalarAttributeType::S).build().unwrap())
+            .key_schema(KeySchemaElement::builder().attribute_name("pk").key_type(KeyType::Hash).build().unwrap())
+            .billing_mode(if provisioned { BillingMode::Provisioned } else { BillingMode::PayPerRequest })
+            .build()
+            .unwrap()
+    };
+    let import = |p: TableCreationParameters| {
+        c.import_table()
+            .s3_bucket_source(S3BucketSource::builder().s3_bucket("imports-bucket").build().unwrap())
+            .input_format(InputFormat::DynamodbJson)
+            .table_creation_parameters(p)
+    };
+    let e = import(params("Imported", true)).send().await.unwrap_err();
+    assert_eq!(
+        e.message(),
+        Some("One or more parameter values were invalid: ReadCapacityUnits and WriteCapacityUnits must both be specified when BillingMode is PROVISIONED")
+    );
+    let e = import(params("Music", false)).send().await.unwrap_err();
+    assert_eq!((e.code(), e.message()), (Some("ResourceInUseException"), Some("Table already exists: Music")));
+    let e = import(params("Imported", false)).send().await.unwrap_err();
+    assert_eq!(e.code(), Some("ValidationException"));
+    assert!(e.message().unwrap().starts_with("Imports from Amazon S3 are not available on this endpoint"), "{e:?}");
+    assert_eq!(c.list_tables().send().await.unwrap().table_names(), ["Music"]);
+    s.stop().await;
+}

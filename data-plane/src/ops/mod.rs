@@ -17,6 +17,7 @@ mod range_read;
 mod reply;
 mod resource_policy;
 mod restore;
+mod s3_jobs;
 mod search_vectors;
 pub(crate) mod streams;
 mod table_arn;
@@ -145,6 +146,8 @@ async fn dispatch_json(
         Operation::ListImports => unserved::list_imports(&body),
         Operation::DescribeExport => unserved::describe_export(&body),
         Operation::DescribeImport => unserved::describe_import(&body),
+        Operation::ExportTableToPointInTime => s3_jobs::export_table(caller, catalog, &decode(body)?),
+        Operation::ImportTable => s3_jobs::import_table(caller, catalog, &decode(body)?),
         other => {
             // Known to DynamoDB but not served yet: DynamoDB Local answers
             // operations it lacks the same way.

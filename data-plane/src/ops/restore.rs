@@ -41,27 +41,31 @@ const CHUNK: usize = 100;
 fn source_name(caller: &Verified, source: &RestoreSource<'_>) -> Result<String, ApiError> {
     match source {
         RestoreSource::Name(n) => Ok((*n).to_owned()),
-        RestoreSource::Arn(arn) => {
-            if !arn.starts_with("arn:") {
-                return Err(ApiError::Validation(format!(
-                    "One or more parameter values were invalid: ARNs must start with 'arn:': {arn}"
-                )));
-            }
-            let parsed = iam::TableArn::parse(arn)
-                .ok()
-                .filter(|a| a.sub == iam::arn::SubResource::None)
-                .ok_or_else(|| ApiError::Validation(format!("Invalid TableArn: Invalid ResourceArn provided as input {arn}")))?;
-            if parsed.account_id != caller.tenant.account_id {
-                return Err(ApiError::Validation(
-                    "This action is only supported by accounts that match the resource owner\u{2019}s account.".into(),
-                ));
-            }
-            if parsed.region != caller.region {
-                return Err(ApiError::TableNotFound("Table not found".into()));
-            }
-            Ok(parsed.table)
-        }
+        RestoreSource::Arn(arn) => table_of_arn(caller, arn, || ApiError::TableNotFound("Table not found".into())),
     }
+}
+
+/// The name of the table a table ARN of the caller's account names; an
+/// ARN of another region names no table here (`elsewhere`).
+pub(super) fn table_of_arn(caller: &Verified, arn: &str, elsewhere: impl FnOnce() -> ApiError) -> Result<String, ApiError> {
+    if !arn.starts_with("arn:") {
+        return Err(ApiError::Validation(format!(
+            "One or more parameter values were invalid: ARNs must start with 'arn:': {arn}"
+        )));
+    }
+    let parsed = iam::TableArn::parse(arn)
+        .ok()
+        .filter(|a| a.sub == iam::arn::SubResource::None)
+        .ok_or_else(|| ApiError::Validation(format!("Invalid TableArn: Invalid ResourceArn provided as input {arn}")))?;
+    if parsed.account_id != caller.tenant.account_id {
+        return Err(ApiError::Validation(
+            "This action is only supported by accounts that match the resource owner\u{2019}s account.".into(),
+        ));
+    }
+    if parsed.region != caller.region {
+        return Err(elsewhere());
+    }
+    Ok(parsed.table)
 }
 
 /// A time as DynamoDB quotes it in InvalidRestoreTimeException:

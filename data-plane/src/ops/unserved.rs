@@ -1,8 +1,8 @@
 //! Operations on resources a Dynastore endpoint never holds, answered as
 //! DynamoDB answers when there are none: legacy (version 2017.11.29) global
 //! tables, which DynamoDB no longer creates, and S3 exports and imports,
-//! which are not served (ExportTableToPointInTime and ImportTable answer
-//! UnknownOperationException). Wording from Alternator's
+//! which are not served (ExportTableToPointInTime and ImportTable check
+//! their requests, then refuse: `s3_jobs`). Wording from Alternator's
 //! test_global_tables.py, test_export.py and test_import.py, written against
 //! DynamoDB.
 

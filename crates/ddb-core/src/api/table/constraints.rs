@@ -81,6 +81,14 @@ impl Constraints {
         }
     }
 
+    /// A regular expression the value must match (`ok` says whether it
+    /// does; `pattern` is how DynamoDB quotes it).
+    pub fn pattern(&mut self, value: &str, path: &str, ok: bool, pattern: &str) {
+        if !ok {
+            self.fail(Some(value), path, &format!("satisfy regular expression pattern: {pattern}"));
+        }
+    }
+
     /// A table or index name: length 3..=255 and the name pattern.
     pub fn table_name(&mut self, value: &str, path: &str) {
         self.length(value, path, 3, 255);

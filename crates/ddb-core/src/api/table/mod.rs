@@ -11,6 +11,7 @@ mod insights;
 mod policy;
 mod requests;
 mod restore;
+mod s3_jobs;
 mod spec;
 mod types;
 mod vector;
@@ -29,6 +30,7 @@ pub use policy::{
     canonical_document, check_document_shape, check_document_size, PolicyTarget, PutResourcePolicyInput, ResourcePolicy, ResourcePolicyArnInput, MAX_POLICY_BYTES, NO_POLICY,
 };
 pub use restore::{RestoreRequest, RestoreSource, RestoreTableToPointInTimeInput};
+pub use s3_jobs::{ExportRequest, ExportTableToPointInTimeInput, ImportRequest, ImportTableInput, S3BucketSource};
 pub use requests::{
     PointInTimeRecoverySpecification, TagOp, TagsInput, TimeToLiveSpecification, UpdateContinuousBackupsInput,
     UpdateTableInput, UpdateTimeToLiveInput,
