@@ -539,3 +539,33 @@ async fn update_item_is_sized_by_its_statement() {
         .unwrap();
     st.stop().await;
 }
+
+/// An item's attribute names may not be empty: PutItem, a
+/// TransactWriteItems Put and a BatchWriteItem PutRequest refuse one with
+/// "Empty attribute name", and nothing is stored.
+#[tokio::test]
+async fn empty_attribute_names_are_refused() {
+    let stack = Stack::start().await;
+    let c = stack.client();
+    music(&c).await;
+    let mut item = key("A", "Empty");
+    item.insert(String::new(), s("x"));
+    let e = c.put_item().table_name("Music").set_item(Some(item.clone())).send().await.unwrap_err();
+    assert_eq!((e.code(), e.message()), (Some("ValidationException"), Some("Empty attribute name")));
+    let put = aws_sdk_dynamodb::types::Put::builder().table_name("Music").set_item(Some(item.clone())).build().unwrap();
+    let e = c
+        .transact_write_items()
+        .transact_items(aws_sdk_dynamodb::types::TransactWriteItem::builder().put(put).build())
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!((e.code(), e.message()), (Some("ValidationException"), Some("Empty attribute name")));
+    let request = aws_sdk_dynamodb::types::WriteRequest::builder()
+        .put_request(aws_sdk_dynamodb::types::PutRequest::builder().set_item(Some(item)).build().unwrap())
+        .build();
+    let e = c.batch_write_item().request_items("Music", vec![request]).send().await.unwrap_err();
+    assert_eq!((e.code(), e.message()), (Some("ValidationException"), Some("Empty attribute name")));
+    let got = c.get_item().table_name("Music").set_key(Some(key("A", "Empty"))).consistent_read(true).send().await.unwrap();
+    assert!(got.item().is_none());
+    stack.stop().await;
+}

@@ -76,7 +76,13 @@ impl Values {
     }
 
     /// An item or key from DynamoDB JSON (`member` names it when absent).
+    /// An item's attribute names may not be empty, which DynamoDB checks
+    /// before the values (conformance captures of TransactWriteItems in
+    /// us-east-1 and eu-west-2, 2026-10-09).
     pub fn item(self, v: Option<&Value>, member: &str) -> Result<Item, ApiError> {
+        if member == "item" && v.and_then(Value::as_object).is_some_and(|m| m.contains_key("")) {
+            return Err(ApiError::Validation("Empty attribute name".into()));
+        }
         match v {
             Some(v) => item_from_json_layer(v, self.layer()).map_err(|e| self.error(e)),
             None => Err(ApiError::Validation(format!(
