@@ -394,7 +394,10 @@ async fn batch_get_limits_and_errors() {
     assert_eq!(err.message(), Some("Requested resource not found"));
 
     let err = c.batch_get_item().set_request_items(Some(HashMap::new())).send().await.unwrap_err();
-    assert_eq!(err.message(), Some("The requestItems parameter is required for BatchGetItem"));
+    assert_eq!(
+        err.message(),
+        Some("1 validation error detected: Value at 'RequestItems' failed to satisfy constraint: Member must have length greater than or equal to 1")
+    );
     let err = c.batch_get_item().request_items("Accounts", keys(vec![]).build().unwrap()).send().await.unwrap_err();
     assert_eq!(
         err.message(),

@@ -35,8 +35,8 @@
 //!   `test/batchWriteItem.js`, `validations/*.js`; Alternator
 //!   `test/alternator/test_batch.py` (run against DynamoDB).
 //! - Over 100 keys for one table, an empty `Keys` list (BatchGetItem;
-//!   an empty `RequestItems` map is "The requestItems parameter is
-//!   required for BatchGetItem"), a malformed table name (BatchGetItem
+//!   an empty `RequestItems` map breaks its minimum length, in the newer
+//!   framework's words), a malformed table name (BatchGetItem
 //!   echoes the map as JSON), an empty request list for one table
 //!   (BatchWriteItem, `Map value must satisfy constraint`), `The
 //!   requestItems parameter is required for BatchWriteItem`, the enum
@@ -265,12 +265,17 @@ fn batch_get_constraints(body: &Map<String, Value>) -> Result<&Map<String, Value
         errors.push(e);
     }
     errors.into_result()?;
-    // An empty map is no request at all (us-east-1 and most regions as
-    // recorded 2026-08 by nubo-db/dynamodb-conformance's registry; a few
-    // regions answer a length constraint instead).
-    request_items
-        .filter(|m| !m.is_empty())
-        .ok_or_else(|| validation("The requestItems parameter is required for BatchGetItem"))
+    // An empty map breaks the member's minimum length, worded by DynamoDB's
+    // newer validation framework (every region but me-central-1 since the
+    // 2026-09-02 sweep of paritysuite/dynamodb-conformance; the bespoke
+    // "The requestItems parameter is required" sentence before).
+    match request_items {
+        Some(m) if m.is_empty() => Err(ApiError::constraint(
+            "Value at 'RequestItems' failed to satisfy constraint: Member must have length greater than or equal to 1",
+        )),
+        Some(m) => Ok(m),
+        None => Err(validation("The requestItems parameter is required for BatchGetItem")),
+    }
 }
 
 /// A table's projection: ProjectionExpression with ExpressionAttributeNames,

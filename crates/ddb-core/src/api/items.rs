@@ -56,6 +56,19 @@ pub fn constraints(op: ItemOp, body: &Value) -> Result<(), ValidationErrors> {
     // takes a table ARN too (1 to 1024), and is listed here (paritysuite
     // validation-ordering/updateItem and putItem, AWS 2026).
     let empty_name = text("TableName") == Some("");
+    // UpdateItem runs on DynamoDB's newer validation framework: a bad
+    // ReturnValues is the only error reported, worded without the value or
+    // the member, with the framework's own list (UPDATE_NEW sic; every
+    // region but eu-south-2 and me-central-1, paritysuite's 2026-10-07
+    // sweep follow-up).
+    if op == ItemOp::Update && !empty_name && text("ReturnValues").is_some_and(|v| !RETURN_VALUES.contains(&v)) {
+        let mut only = ValidationErrors::default();
+        only.push(
+            "Failed to satisfy constraint: Member must satisfy enum value set: [ALL_OLD, UPDATED_OLD, ALL_NEW, UPDATE_NEW, NONE]"
+                .to_owned(),
+        );
+        return Err(only);
+    }
     if empty_name {
         c.length("", "tableName", 1, 1024);
     }
@@ -280,5 +293,24 @@ mod empty_name_tests {
         );
         let e = constraints(ItemOp::Put, &json!({"TableName": "", "Item": {}})).unwrap_err().to_string();
         assert_eq!(e, "1 validation error detected: Value '' at 'tableName' failed to satisfy constraint: Member must have length greater than or equal to 1");
+    }
+
+    #[test]
+    fn update_item_reports_a_bad_return_values_alone_in_the_newer_wording() {
+        // paritysuite's 2026-10-07 sweep follow-up (us-east-1 and most regions).
+        let e = constraints(
+            ItemOp::Update,
+            &json!({"TableName": "tbl", "Key": {}, "ReturnValues": "INVALID", "ReturnConsumedCapacity": "INVALID"}),
+        )
+        .unwrap_err()
+        .to_string();
+        assert_eq!(
+            e,
+            "1 validation error detected: Failed to satisfy constraint: Member must satisfy enum value set: \
+             [ALL_OLD, UPDATED_OLD, ALL_NEW, UPDATE_NEW, NONE]"
+        );
+        // PutItem and DeleteItem keep the aggregated form.
+        let e = constraints(ItemOp::Delete, &json!({"TableName": "tbl", "Key": {}, "ReturnValues": "INVALID"})).unwrap_err().to_string();
+        assert!(e.starts_with("1 validation error detected: Value 'INVALID' at 'returnValues'"), "{e}");
     }
 }
