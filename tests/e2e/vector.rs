@@ -597,3 +597,79 @@ async fn update_table_adds_and_removes_vector_indexes() {
     assert_eq!(e.message(), Some("The table does not have the specified index: by-tenant"));
     stack.stop().await;
 }
+
+/// A write's VectorWriteRequestBytes is the item size of each index's
+/// entry, the vector counted as its name plus 4 bytes a dimension, at
+/// least 1 KB per index; the table write bills the vector the same way
+/// while reads size it by its numbers (paritysuite/dynamodb-conformance's
+/// vector capacity tests, captured against DynamoDB).
+#[tokio::test]
+async fn vector_writes_are_metered_by_their_index_entries() {
+    let s = Stack::start().await;
+    let c = s.client();
+    let all = Projection::builder().projection_type(ProjectionType::All).build();
+    let keys = Projection::builder().projection_type(ProjectionType::KeysOnly).build();
+    let three = |name: &str, projection: Projection| {
+        VectorIndex::builder()
+            .index_name(name)
+            .vector_attribute(VectorAttributeDefinition::builder().attribute_name("embedding").build().unwrap())
+            .dimensions(3)
+            .distance_function(VectorDistanceFunction::Cosine)
+            .projection(projection)
+            .build()
+            .unwrap()
+    };
+    c.create_table()
+        .table_name("Vecs")
+        .attribute_definitions(def("pk"))
+        .key_schema(KeySchemaElement::builder().attribute_name("pk").key_type(KeyType::Hash).build().unwrap())
+        .billing_mode(BillingMode::PayPerRequest)
+        .vector_indexes(three("vix", all))
+        .vector_indexes(three("vkeys", keys))
+        .send()
+        .await
+        .unwrap();
+    let put = |item: Vec<(&str, Av)>, mode: ReturnConsumedCapacity| {
+        let mut b = c.put_item().table_name("Vecs").return_consumed_capacity(mode);
+        for (name, value) in item {
+            b = b.item(name, value);
+        }
+        b.send()
+    };
+    let wide = "12345678901234567890123456789012345678";
+    let wide_vector = Av::L(vec![Av::N(wide.into()); 3]);
+    // pk + "a1" + "embedding" + 12 + "blob" + 1,500: the ALL entry is
+    // 1,529 bytes, the KEYS_ONLY entry (key and vector) the 1 KB floor.
+    let out = put(
+        vec![("pk", Av::S("a1".into())), ("embedding", wide_vector.clone()), ("blob", Av::S("x".repeat(1500)))],
+        ReturnConsumedCapacity::Indexes,
+    )
+    .await
+    .unwrap();
+    let by_index = out.consumed_capacity().unwrap().vector_indexes().unwrap().clone();
+    assert_eq!(by_index["vix"].vector_write_request_bytes(), Some(1529.0));
+    assert_eq!(by_index["vkeys"].vector_write_request_bytes(), Some(1024.0));
+    // An item of exactly 1,024 billed bytes (the vector at 12) is one unit,
+    // though its 38-digit numbers take 3 + 3 * 21 bytes as stored.
+    let pad = 1024 - ("pk".len() + 2 + "embedding".len() + 12 + "pad".len());
+    let item = |key: &str, pad: usize| {
+        vec![("pk", Av::S(key.into())), ("embedding", wide_vector.clone()), ("pad", Av::S("p".repeat(pad)))]
+    };
+    let units = |out: aws_sdk_dynamodb::operation::put_item::PutItemOutput| out.consumed_capacity().unwrap().capacity_units();
+    assert_eq!(units(put(item("b1", pad), ReturnConsumedCapacity::Total).await.unwrap()), Some(1.0));
+    assert_eq!(units(put(item("b2", pad + 1), ReturnConsumedCapacity::Total).await.unwrap()), Some(2.0));
+    // A read sizes the vector by its numbers: 4,096 billed bytes read as
+    // more than 4 KB.
+    put(item("r1", pad + 3072), ReturnConsumedCapacity::None).await.unwrap();
+    let read = c
+        .get_item()
+        .table_name("Vecs")
+        .key("pk", Av::S("r1".into()))
+        .consistent_read(true)
+        .return_consumed_capacity(ReturnConsumedCapacity::Total)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(read.consumed_capacity().unwrap().capacity_units(), Some(2.0));
+    s.stop().await;
+}

@@ -275,7 +275,11 @@ impl Writer {
             if let Some(ix) = &wk.indexes {
                 ix.apply(old, new.as_ref(), &mut group.batch, &mut group.deltas);
             }
-            let size = |i: Option<&Item>| i.map_or(0, |i| signed(item_size(i)));
+            // The table's size counts items as writes bill them (vectors
+            // at 4 bytes a dimension).
+            let size = |i: Option<&Item>| {
+                i.map_or(0, |i| signed(wk.indexes.as_ref().map_or_else(|| item_size(i), |ix| ix.billed_size(i))))
+            };
             group.deltas.add(
                 stats::table_key(&wk.table_id),
                 i64::from(new.is_some()) - i64::from(old.is_some()),

@@ -615,10 +615,11 @@ pub async fn batch_write(dp: &DataPlane, caller: &Verified, catalog: &Catalog, b
                 let mut vector_bytes: Vec<BTreeMap<String, f64>> = vec![BTreeMap::new(); names.len()];
                 let mut writes = Vec::with_capacity(ops.len());
                 for ((at, op), cur) in ops.into_iter().zip(current) {
-                    let old = cur.as_ref().map(|i| item_size(i) as u64);
+                    let billed = |i: &Item| indexes.get(at).map_or_else(|| item_size(i), |ix| ix.billed_size(i)) as u64;
+                    let old = cur.as_ref().map(billed);
                     let (cost, write) = match op {
                         WriteOp::Put(new) => {
-                            let cost = write_change(old, Some(item_size(&new) as u64), WriteMode::Standard);
+                            let cost = write_change(old, Some(billed(&new)), WriteMode::Standard);
                             (cost, Some(Some(new)))
                         }
                         WriteOp::Delete => (write_change(old, None, WriteMode::Standard), cur.is_some().then_some(None)),

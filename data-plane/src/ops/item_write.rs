@@ -14,7 +14,7 @@ use ddb_core::expr::projection::project;
 use ddb_core::expr::update::{apply_update, check_key_attributes, UpdateContext};
 use ddb_core::expr::{parse_condition, parse_update, ExprError, ExprKind, Rule};
 use ddb_core::expr::statement_size::statement_size;
-use ddb_core::size::{check_item_size, check_updated_item_size, item_size, MAX_ITEM_SIZE, UPDATED_ITEM_TOO_LARGE};
+use ddb_core::size::{check_item_size, check_updated_item_size, MAX_ITEM_SIZE, UPDATED_ITEM_TOO_LARGE};
 use ddb_core::value::json::item_to_json;
 use ddb_core::Item;
 use serde_json::{Map, Value};
@@ -199,6 +199,7 @@ impl Conditional {
     fn check(
         &self,
         current: Option<&Item>,
+        indexes: &TableIndexes,
         attempted: impl FnOnce() -> Option<u64>,
         tally: &Tally<Consumed>,
     ) -> Result<(), ApiError> {
@@ -209,7 +210,7 @@ impl Conditional {
         if evaluate(cond, current.unwrap_or(&empty)) {
             return Ok(());
         }
-        let existing = current.map(|i| item_size(i) as u64);
+        let existing = current.map(|i| indexes.billed_size(i) as u64);
         tally.put(Consumed::write(failed_conditional_write(existing, attempted(), WriteMode::Standard)));
         Err(ApiError::ConditionalCheckFailed {
             item: if self.return_old_on_failure {
@@ -259,7 +260,7 @@ fn write_capacity(
     new: Option<&Item>,
     tally: &Tally<Consumed>,
 ) -> Option<Value> {
-    let size = |i: Option<&Item>| i.map(|i| item_size(i) as u64);
+    let size = |i: Option<&Item>| i.map(|i| indexes.billed_size(i) as u64);
     let units = write_change(size(old), size(new), WriteMode::Standard);
     let index_units = indexes.write_units_at(old, new, WriteMode::Standard);
     let mut consumed = Consumed::write(units);
@@ -326,7 +327,7 @@ pub async fn put(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: Val
             &caller.tenant.id,
             key,
             Box::new(move |current| {
-                cond.check(current.as_ref(), || Some(item_size(&new_item) as u64), &spent)?;
+                cond.check(current.as_ref(), &indexes, || Some(indexes.billed_size(&new_item) as u64), &spent)?;
                 let capacity =
                     write_capacity(capacity_mode.as_deref(), &name, &indexes, current.as_ref(), Some(&new_item), &spent);
                 let output = answer(if return_old { current } else { None }, capacity);
@@ -366,7 +367,7 @@ pub async fn delete(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: 
             &caller.tenant.id,
             key,
             Box::new(move |current| {
-                cond.check(current.as_ref(), || None, &spent)?;
+                cond.check(current.as_ref(), &indexes, || None, &spent)?;
                 let capacity = write_capacity(capacity_mode.as_deref(), &name, &indexes, current.as_ref(), None, &spent);
                 let write = current.is_some().then_some(None);
                 let output = answer(if return_old { current } else { None }, capacity);
@@ -474,7 +475,7 @@ async fn update_sized(
                 }
                 // A failed condition is charged for the item the update
                 // would have made, when it can be made.
-                cond.check(current.as_ref(), || updated().ok().map(|i| item_size(&i) as u64), &spent)?;
+                cond.check(current.as_ref(), &indexes, || updated().ok().map(|i| indexes.billed_size(&i) as u64), &spent)?;
                 if !existed && upd.as_ref().is_some_and(|u| u.only_removes()) {
                     // Removing from an item that does not exist creates
                     // nothing.

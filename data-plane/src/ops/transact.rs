@@ -576,8 +576,11 @@ fn decide(
         let consumed = if is_check {
             Consumed::read(read(old_size.unwrap_or(0), ReadMode::Transactional))
         } else {
+            // A write is billed by its items' billed sizes (vectors at 4
+            // bytes a dimension); a check reads the stored size.
+            let old_size = cur.as_ref().map(|i| p.indexes.billed_size(i) as u64);
             let attempted = match &written {
-                Ok(Some(Some(new))) => Some(item_size(new) as u64),
+                Ok(Some(Some(new))) => Some(p.indexes.billed_size(new) as u64),
                 _ => None,
             };
             Consumed::write(write_change(old_size, attempted, WriteMode::Transactional))
