@@ -673,3 +673,43 @@ async fn vector_writes_are_metered_by_their_index_entries() {
     assert_eq!(read.consumed_capacity().unwrap().capacity_units(), Some(2.0));
     s.stop().await;
 }
+
+/// SearchVectors reads its four required members as DynamoDB's serde-based
+/// front end does: an explicit null is a SerializationException in serde's
+/// words, a missing member a ValidationException naming it, before any
+/// other check and before the table is looked up.
+#[tokio::test]
+async fn search_vectors_reads_its_required_members_as_dynamodb_does() {
+    use crate::harness::{error_name, send, signed_request};
+    let s = Stack::start().await;
+    let call = |body: serde_json::Value| {
+        let req = signed_request(
+            &s.endpoint(),
+            "DynamoDB_20120810.SearchVectors",
+            &body.to_string(),
+            &s.key.access_key_id,
+            s.key.secret_access_key.expose(),
+            std::time::SystemTime::now(),
+            false,
+        );
+        send(req)
+    };
+    let valid = serde_json::json!({"TableName": "Absent", "IndexName": "vix", "SearchVector": [{"N": "1"}], "TopK": 1});
+    for (member, expected) in [("IndexName", "a string"), ("TableName", "a string"), ("SearchVector", "a sequence"), ("TopK", "i32")] {
+        let mut body = valid.clone();
+        body[member] = serde_json::Value::Null;
+        let (status, _, json, _) = call(body).await;
+        assert_eq!((status, error_name(&json)), (400, "SerializationException"), "{member}: {json}");
+        let message = json["Message"].as_str().or(json["message"].as_str()).unwrap_or_default().to_owned();
+        let prefix = format!("invalid type: null, expected {expected} at line 1 column ");
+        assert!(message.starts_with(&prefix) && message[prefix.len()..].parse::<u32>().is_ok(), "{member}: {message}");
+    }
+    let mut body = valid.clone();
+    body.as_object_mut().unwrap().remove("TableName");
+    body["IndexName"] = "ab".into();
+    let (status, _, json, _) = call(body).await;
+    assert_eq!((status, error_name(&json)), (400, "ValidationException"), "{json}");
+    let message = json["message"].as_str().unwrap_or_default();
+    assert!(message.starts_with("missing field `TableName` at line 1 column "), "{message}");
+    s.stop().await;
+}

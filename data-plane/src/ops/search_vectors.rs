@@ -157,7 +157,44 @@ fn expressions(
 }
 
 /// `SearchVectors`
+/// DynamoDB reads SearchVectors' four required members with a serde
+/// deserializer and answers its words: an explicit `null` is a
+/// SerializationException (`invalid type: null, expected a string at line
+/// 1 column N`), a missing member a ValidationException (`missing field
+/// `TableName` at line 1 column N`), before any other check
+/// (paritysuite/dynamodb-conformance, us-east-1 and eu-west-2, 2026-10-09).
+/// The column is counted in the body as re-serialized here. Other
+/// problems go on to the member checks below.
+fn required_members(body: &Value) -> Result<(), ApiError> {
+    #[derive(serde::Deserialize)]
+    struct Required {
+        #[serde(rename = "TableName")]
+        _table_name: String,
+        #[serde(rename = "IndexName")]
+        _index_name: String,
+        #[serde(rename = "SearchVector")]
+        _search_vector: Vec<serde::de::IgnoredAny>,
+        #[serde(rename = "TopK")]
+        _top_k: i32,
+    }
+    let Ok(text) = serde_json::to_string(body) else { return Ok(()) };
+    match serde_json::from_str::<Required>(&text) {
+        Ok(_) => Ok(()),
+        Err(e) => {
+            let message = e.to_string();
+            if message.starts_with("missing field") {
+                Err(ApiError::Validation(message))
+            } else if message.starts_with("invalid type: null") {
+                Err(ApiError::Serialization(message))
+            } else {
+                Ok(())
+            }
+        }
+    }
+}
+
 pub async fn run(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: Value) -> Result<Value, ApiError> {
+    required_members(&body)?;
     let table_name = str_member(&body, "TableName")?;
     let index_name = str_member(&body, "IndexName")?;
     check_names(table_name, index_name)?;
