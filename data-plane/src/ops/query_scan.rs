@@ -714,6 +714,9 @@ fn projection_projected(exprs: &Exprs, target: &Target) -> Result<(), ApiError> 
 /// `Query`
 pub async fn query(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: Value) -> Result<Reply, ApiError> {
     // The request is checked before its table is looked up.
+    if let Some(message) = ddb_core::api::items::query_conditional_operator(&body) {
+        return Err(ApiError::Validation(message));
+    }
     member_constraints(ItemOp::Query, &body)?;
     let exprs = exprs(&body, true, &|| Ok(()))?;
     let mut sel = select(&body, exprs.projection.is_some())?;

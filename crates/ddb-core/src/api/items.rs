@@ -101,6 +101,28 @@ pub fn constraints(op: ItemOp, body: &Value) -> Result<(), ValidationErrors> {
     c.finish()
 }
 
+/// Query's ConditionalOperator outside its enumeration, beside two or more
+/// well-formed QueryFilter conditions, is refused first and alone, in the
+/// newer validation framework's bare words and list ("Failed to satisfy
+/// constraint: Member must satisfy enum value set: [ALL, OR]", before an
+/// unknown Select; paritysuite/dynamodb-conformance, us-east-1 and
+/// eu-west-2, 2026-10-09). Malformed conditions keep the aggregated
+/// member constraints.
+pub fn query_conditional_operator(body: &Value) -> Option<String> {
+    let op = body.get("ConditionalOperator")?.as_str()?;
+    if CONDITIONAL_OPERATORS.contains(&op) {
+        return None;
+    }
+    let filter = body.get("QueryFilter")?.as_object()?;
+    let well_formed = filter.values().all(|c| {
+        c.get("ComparisonOperator")
+            .and_then(Value::as_str)
+            .is_some_and(|o| COMPARISON_OPERATORS.contains(&o))
+    });
+    (filter.len() >= 2 && well_formed)
+        .then(|| "Failed to satisfy constraint: Member must satisfy enum value set: [ALL, OR]".to_owned())
+}
+
 /// Query's and Scan's constraints, in DynamoDB's order for each (dynalite's
 /// records: ten reported at most).
 fn read_constraints(op: ItemOp, body: &Value) -> Result<(), ValidationErrors> {
@@ -312,5 +334,21 @@ mod empty_name_tests {
         // PutItem and DeleteItem keep the aggregated form.
         let e = constraints(ItemOp::Delete, &json!({"TableName": "tbl", "Key": {}, "ReturnValues": "INVALID"})).unwrap_err().to_string();
         assert!(e.starts_with("1 validation error detected: Value 'INVALID' at 'returnValues'"), "{e}");
+    }
+
+    #[test]
+    fn a_query_refuses_a_bad_conditional_operator_first_in_the_newer_words() {
+        let body = json!({"TableName": "t", "Select": "BOGUS", "ConditionalOperator": "XOR",
+                          "QueryFilter": {"b": {"ComparisonOperator": "NULL"}, "c": {"ComparisonOperator": "NULL"}}});
+        assert_eq!(
+            query_conditional_operator(&body).as_deref(),
+            Some("Failed to satisfy constraint: Member must satisfy enum value set: [ALL, OR]")
+        );
+        let one = json!({"ConditionalOperator": "XOR", "QueryFilter": {"b": {"ComparisonOperator": "NULL"}}});
+        assert_eq!(query_conditional_operator(&one), None);
+        let malformed = json!({"ConditionalOperator": "AN", "QueryFilter": {"a": {}, "b": {"ComparisonOperator": ""}}});
+        assert_eq!(query_conditional_operator(&malformed), None);
+        let fine = json!({"ConditionalOperator": "OR", "QueryFilter": {"b": {"ComparisonOperator": "NULL"}, "c": {"ComparisonOperator": "NULL"}}});
+        assert_eq!(query_conditional_operator(&fine), None);
     }
 }
