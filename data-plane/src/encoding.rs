@@ -103,13 +103,24 @@ pub fn negotiate(headers: &HeaderMap) -> Option<Coding> {
 
 /// The weight in an entry's parameters as DynamoDB reads it: the value
 /// after the first `q=` anywhere in them (so `nq=0` counts and `q =0`
-/// does not), up to the next `;`; one that does not parse is ignored.
-/// Alternator's test_compressed_response.py pins these cases against
-/// DynamoDB: `gzip;nq=0;q=1` is not compressed, `gzip;q =0;q=1` is.
+/// does not), up to the next `;`; one that does not parse is ignored; but a
+/// zero after any `q=` refuses the coding. Alternator's
+/// test_compressed_response.py pins these cases against DynamoDB:
+/// `gzip;nq=0;q=1` and `gzip;nq=1;q=0 ` are not compressed, `gzip;q =0;q=1`
+/// and `gzip;q=1;q=0.2` are.
 fn first_q(params: &str) -> Option<f32> {
-    let at = params.as_bytes().windows(2).position(|w| w.eq_ignore_ascii_case(b"q="))?;
-    let value = params.get(at + 2..)?;
-    value.split(';').next().unwrap_or_default().trim().parse().ok()
+    let bytes = params.as_bytes();
+    let values: Vec<Option<f32>> = (0..bytes.len().saturating_sub(1))
+        .filter(|&i| bytes.get(i..i + 2).is_some_and(|w| w.eq_ignore_ascii_case(b"q=")))
+        .map(|i| {
+            let value = params.get(i + 2..).unwrap_or_default();
+            value.split(';').next().unwrap_or_default().trim().parse::<f32>().ok()
+        })
+        .collect();
+    if values.contains(&Some(0.0)) {
+        return Some(0.0);
+    }
+    values.first().copied().flatten()
 }
 
 /// The request body to parse: `body` itself, or inflated when
@@ -201,6 +212,7 @@ mod tests {
             ("deflate;q=0.5,gzip;q=0.x", Some("gzip")),
             ("deflate;q=-0.5,gzip;q=0.2", Some("gzip")),
             ("gzip;nq=0;q=1", None),
+            ("gzip;nq=1;q=0 ", None),
             ("gzip;q =0;q=1", Some("gzip")),
             ("gzip;q= 0;q=1", None),
             ("gzip; q=0;q=1", None),
