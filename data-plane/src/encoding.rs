@@ -110,17 +110,16 @@ pub fn negotiate(headers: &HeaderMap) -> Option<Coding> {
 /// and `gzip;q=1;q=0.2` are.
 fn first_q(params: &str) -> Option<f32> {
     let bytes = params.as_bytes();
-    let values: Vec<Option<f32>> = (0..bytes.len().saturating_sub(1))
-        .filter(|&i| bytes.get(i..i + 2).is_some_and(|w| w.eq_ignore_ascii_case(b"q=")))
-        .map(|i| {
-            let value = params.get(i + 2..).unwrap_or_default();
-            value.split(';').next().unwrap_or_default().trim().parse::<f32>().ok()
-        })
-        .collect();
-    if values.contains(&Some(0.0)) {
-        return Some(0.0);
+    let mut first = None;
+    for at in (0..bytes.len()).filter(|&i| bytes.get(i..i + 2).is_some_and(|w| w.eq_ignore_ascii_case(b"q="))) {
+        let value = params.get(at + 2..).unwrap_or_default();
+        let q = value.split(';').next().unwrap_or_default().trim().parse::<f32>().ok();
+        if q == Some(0.0) {
+            return q;
+        }
+        first = first.or(Some(q));
     }
-    values.first().copied().flatten()
+    first.flatten()
 }
 
 /// The request body to parse: `body` itself, or inflated when

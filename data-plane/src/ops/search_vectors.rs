@@ -156,16 +156,19 @@ fn expressions(
     Ok((condition, projection))
 }
 
-/// `SearchVectors`
 /// DynamoDB reads SearchVectors' four required members with a serde
 /// deserializer and answers its words: an explicit `null` is a
 /// SerializationException (`invalid type: null, expected a string at line
 /// 1 column N`), a missing member a ValidationException (`missing field
 /// `TableName` at line 1 column N`), before any other check
 /// (paritysuite/dynamodb-conformance, us-east-1 and eu-west-2, 2026-10-09).
-/// The column is counted in the body as re-serialized here. Other
-/// problems go on to the member checks below.
+/// The column is counted in the body as re-serialized here, which is only
+/// done when one of the four is absent or null. Other problems go on to
+/// the member checks below.
 fn required_members(body: &Value) -> Result<(), ApiError> {
+    if ["TableName", "IndexName", "SearchVector", "TopK"].iter().all(|m| body.get(m).is_some_and(|v| !v.is_null())) {
+        return Ok(());
+    }
     #[derive(serde::Deserialize)]
     struct Required {
         #[serde(rename = "TableName")]
@@ -193,6 +196,7 @@ fn required_members(body: &Value) -> Result<(), ApiError> {
     }
 }
 
+/// `SearchVectors`
 pub async fn run(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: Value) -> Result<Value, ApiError> {
     required_members(&body)?;
     let table_name = str_member(&body, "TableName")?;

@@ -572,9 +572,8 @@ fn decide(
         };
         // Charged whether it commits or not: a write of the larger of the
         // current item and the one it would store, or a check's read.
-        let old_size = cur.as_ref().map(|i| item_size(i) as u64);
         let consumed = if is_check {
-            Consumed::read(read(old_size.unwrap_or(0), ReadMode::Transactional))
+            Consumed::read(read(cur.as_ref().map_or(0, item_size) as u64, ReadMode::Transactional))
         } else {
             // A write is billed by its items' billed sizes (vectors at 4
             // bytes a dimension); a check reads the stored size.
