@@ -14,7 +14,9 @@
 //! - [`stack`]: the whole stack in-process (Postgres, control plane, data
 //!   plane with `sync = always`, tenant and root key) unless `--endpoint`;
 //! - [`table`]: CreateTable / wait ACTIVE / DeleteTable;
-//! - [`report`]: the Markdown table with the ratios to the ceiling.
+//! - [`report`]: the Markdown table with the ratios to the ceiling;
+//! - [`settle`]: waiting, before each run, until the machine is quiet (no
+//!   flush or compaction left over from the preload or the previous run).
 //!
 //! Threads: the servers (stack and ceiling) run on the process's main
 //! runtime; the generator runs on its own runtime (`--client-threads`,
@@ -22,7 +24,8 @@
 //! separate processes would, and the ceiling and the data plane are driven
 //! under the same conditions. For each concurrency and workload the
 //! ceiling and the target take turns for `--rounds` rounds (default 3),
-//! each round a warm-up plus `--duration` ÷ rounds on fresh connections;
+//! each round a warm-up plus `--duration` ÷ rounds on fresh connections,
+//! started once the machine is quiet;
 //! the rounds add up, so a slow spell of a shared machine weighs on both.
 
 mod ceiling;
@@ -31,6 +34,7 @@ mod cpu;
 mod disk;
 mod histogram;
 mod report;
+mod settle;
 mod signer;
 mod stack;
 mod table;
@@ -278,7 +282,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     let stopped_ceiling = tokio::time::timeout(Duration::from_secs(10), ceiling.stop()).await;
     let rows = generator.context("the generator thread failed")??;
     println!(
-        "\nTarget: {description}. Ceiling: bare axum server parsing the JSON body. {} items of {} bytes ({} partitions × {ITEMS_PER_PARTITION}); {:?} measured per run in {} alternating rounds, each after {:?} warm-up; generator on {threads} threads; {} cores shared; 1-minute load average {} before, {} after (other work on the machine skews every figure).\n",
+        "\nTarget: {description}. Ceiling: bare axum server parsing the JSON body. {} items of {} bytes ({} partitions × {ITEMS_PER_PARTITION}); {:?} measured per run in {} alternating rounds, each started once the machine was quiet (no flush or compaction left from the preload or the previous run) and after {:?} warm-up; generator on {threads} threads; {} cores shared; 1-minute load average {} before, {} after (other work on the machine skews every figure).\n",
         args.keys,
         args.item_size,
         args.keys / ITEMS_PER_PARTITION,
@@ -351,9 +355,11 @@ async fn drive_table(plan: &Plan) -> anyhow::Result<Vec<Row>> {
             let mut ceiling: Option<workload::RunResult> = None;
             let mut measured: Option<workload::RunResult> = None;
             for _ in 0..plan.rounds.max(1) {
+                note_wait(settle::wait().await);
                 let c = workload::run(&spec(&plan.ceiling), &plan.keys).await?;
                 add_round(&mut ceiling, c);
                 if let Probe::Available = probe {
+                    note_wait(settle::wait().await);
                     let r = workload::run(&spec(&plan.target), &plan.keys).await?;
                     add_round(&mut measured, r);
                 }
@@ -388,6 +394,15 @@ async fn drive_table(plan: &Plan) -> anyhow::Result<Vec<Row>> {
         }
     }
     Ok(rows)
+}
+
+/// Says when a run had to wait long for the machine to become quiet.
+fn note_wait(waited: Duration) {
+    if waited >= settle::MAX_WAIT {
+        eprintln!("warning: the machine was not quiet after {waited:.0?}; measuring anyway");
+    } else if waited >= Duration::from_secs(3) {
+        eprintln!("waited {:.1} s for background work (flush, compaction) to finish", waited.as_secs_f64());
+    }
 }
 
 /// Adds a round to what the earlier rounds measured.
