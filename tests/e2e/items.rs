@@ -540,18 +540,35 @@ async fn update_item_is_sized_by_its_statement() {
     st.stop().await;
 }
 
-/// An item's attribute names may not be empty: PutItem, a
-/// TransactWriteItems Put and a BatchWriteItem PutRequest refuse one with
-/// "Empty attribute name", and nothing is stored.
+/// No attribute name may be empty, at the top of an item or key or as a
+/// key of a map value at any depth: PutItem, UpdateItem and DeleteItem say
+/// "Empty attribute name" inside the validation envelope, a
+/// TransactWriteItems Put, a BatchWriteItem PutRequest and GetItem say it
+/// bare (nubo-db's captures, ten regions), and nothing is stored.
 #[tokio::test]
 async fn empty_attribute_names_are_refused() {
     let stack = Stack::start().await;
     let c = stack.client();
     music(&c).await;
+    let enveloped = Some("1 validation error detected: Empty attribute name");
+    let mut nested = key("A", "Nested");
+    let inner = HashMap::from([(String::new(), s("x"))]);
+    let list = Av::L(vec![Av::M(HashMap::from([("ok".to_owned(), Av::M(inner))]))]);
+    nested.insert("doc".into(), Av::M(HashMap::from([("list".to_owned(), list)])));
+    let e = c.put_item().table_name("Music").set_item(Some(nested)).send().await.unwrap_err();
+    assert_eq!((e.code(), e.message()), (Some("ValidationException"), enveloped));
+    let mut bad_key = key("A", "Empty");
+    bad_key.insert(String::new(), s("x"));
+    let e = c.delete_item().table_name("Music").set_key(Some(bad_key.clone())).send().await.unwrap_err();
+    assert_eq!((e.code(), e.message()), (Some("ValidationException"), enveloped));
+    let e = c.update_item().table_name("Music").set_key(Some(bad_key.clone())).send().await.unwrap_err();
+    assert_eq!((e.code(), e.message()), (Some("ValidationException"), enveloped));
+    let e = c.get_item().table_name("Music").set_key(Some(bad_key)).send().await.unwrap_err();
+    assert_eq!((e.code(), e.message()), (Some("ValidationException"), Some("Empty attribute name")));
     let mut item = key("A", "Empty");
     item.insert(String::new(), s("x"));
     let e = c.put_item().table_name("Music").set_item(Some(item.clone())).send().await.unwrap_err();
-    assert_eq!((e.code(), e.message()), (Some("ValidationException"), Some("Empty attribute name")));
+    assert_eq!((e.code(), e.message()), (Some("ValidationException"), enveloped));
     let put = aws_sdk_dynamodb::types::Put::builder().table_name("Music").set_item(Some(item.clone())).build().unwrap();
     let e = c
         .transact_write_items()
@@ -565,7 +582,9 @@ async fn empty_attribute_names_are_refused() {
         .build();
     let e = c.batch_write_item().request_items("Music", vec![request]).send().await.unwrap_err();
     assert_eq!((e.code(), e.message()), (Some("ValidationException"), Some("Empty attribute name")));
-    let got = c.get_item().table_name("Music").set_key(Some(key("A", "Empty"))).consistent_read(true).send().await.unwrap();
-    assert!(got.item().is_none());
+    for sk in ["Empty", "Nested"] {
+        let got = c.get_item().table_name("Music").set_key(Some(key("A", sk))).consistent_read(true).send().await.unwrap();
+        assert!(got.item().is_none(), "{sk}");
+    }
     stack.stop().await;
 }

@@ -76,12 +76,14 @@ impl Values {
     }
 
     /// An item or key from DynamoDB JSON (`member` names it when absent).
-    /// An item's attribute names may not be empty, which DynamoDB checks
-    /// before the values (conformance captures of TransactWriteItems in
-    /// us-east-1 and eu-west-2, 2026-10-09).
+    /// No attribute name in it, at the top or as a key of a map value at
+    /// any depth, may be empty, which DynamoDB checks before the values:
+    /// the bare message in transactions, batches and reads, inside the
+    /// validation envelope for PutItem, UpdateItem and DeleteItem
+    /// (conformance captures in ten regions, 2026-10-09).
     pub fn item(self, v: Option<&Value>, member: &str) -> Result<Item, ApiError> {
-        if member == "item" && v.and_then(Value::as_object).is_some_and(|m| m.contains_key("")) {
-            return Err(ApiError::Validation("Empty attribute name".into()));
+        if matches!(member, "item" | "key") && v.and_then(Value::as_object).is_some_and(ddb_core::value::json::names_empty_attribute) {
+            return Err(self.error(ValueError::Validation(ddb_core::value::json::EMPTY_ATTRIBUTE_NAME.into())));
         }
         match v {
             Some(v) => item_from_json_layer(v, self.layer()).map_err(|e| self.error(e)),

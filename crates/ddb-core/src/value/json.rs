@@ -235,5 +235,33 @@ impl AttributeValue {
     }
 }
 
+/// DynamoDB's message for an attribute name that is the empty string.
+pub const EMPTY_ATTRIBUTE_NAME: &str = "Empty attribute name";
+
+/// True when an item or key in DynamoDB JSON names the empty attribute: a
+/// top-level name, or a key of a map value at any depth (inside maps and
+/// lists). DynamoDB refuses such a request before it checks the values or
+/// looks the table up (nubo-db's captures, ten regions, 2026-10-09). Reads
+/// the JSON as it came: a malformed value is left to the value checks.
+pub fn names_empty_attribute(item: &Map<String, Value>) -> bool {
+    if item.contains_key("") {
+        return true;
+    }
+    // An explicit stack: request bodies may nest far deeper than a value may.
+    let mut pending: Vec<&Value> = item.values().collect();
+    while let Some(value) = pending.pop() {
+        let Some(object) = value.as_object() else { continue };
+        if let Some(map) = object.get("M").and_then(Value::as_object) {
+            if map.contains_key("") {
+                return true;
+            }
+            pending.extend(map.values());
+        } else if let Some(list) = object.get("L").and_then(Value::as_array) {
+            pending.extend(list);
+        }
+    }
+    false
+}
+
 #[cfg(test)]
 mod tests;

@@ -369,3 +369,21 @@ fn the_older_layer_lists_duplicates_as_sent() {
     let set = json!({"SS": ["b", "a"]});
     assert_eq!(attribute_value_from_json_layer(&set, Slot::Value, Layer::Older), read(set));
 }
+
+#[test]
+fn an_empty_attribute_name_is_found_at_any_depth() {
+    let names = |v: Value| names_empty_attribute(v.as_object().expect("an object"));
+    assert!(names(json!({"pk": {"S": "a"}, "": {"S": "x"}})));
+    assert!(names(json!({"m": {"M": {"a": {"M": {"": {"N": "1"}}}}}})));
+    assert!(names(json!({"l": {"L": [{"S": "x"}, {"M": {"": {"NULL": true}}}]}})));
+    // A space is a name, an empty string value is not a name, and a
+    // malformed value is left to the value checks.
+    assert!(!names(json!({" ": {"S": ""}, "m": {"M": {" ": {"S": ""}}}})));
+    assert!(!names(json!({"x": {"S": {"": 1}}, "y": 3})));
+    // Far deeper than any value may nest.
+    let mut deep = json!({"M": {"": {"S": "x"}}});
+    for _ in 0..1_000 {
+        deep = json!({"L": [deep]});
+    }
+    assert!(names(json!({ "d": deep })));
+}
