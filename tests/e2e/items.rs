@@ -582,6 +582,39 @@ async fn empty_attribute_names_are_refused() {
         .build();
     let e = c.batch_write_item().request_items("Music", vec![request]).send().await.unwrap_err();
     assert_eq!((e.code(), e.message()), (Some("ValidationException"), Some("Empty attribute name")));
+    // In an expression attribute value: PutItem inside the envelope, Scan
+    // naming the key, Query bare.
+    let holds_empty = Av::M(HashMap::from([(String::new(), s("x"))]));
+    let e = c
+        .put_item()
+        .table_name("Music")
+        .set_item(Some(key("A", "Empty")))
+        .condition_expression("attribute_not_exists(Artist) OR Artist <> :v")
+        .expression_attribute_values(":v", holds_empty.clone())
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!((e.code(), e.message()), (Some("ValidationException"), enveloped));
+    let e = c
+        .scan()
+        .table_name("Music")
+        .filter_expression("Artist = :v")
+        .expression_attribute_values(":v", holds_empty.clone())
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(e.message(), Some("ExpressionAttributeValues contains invalid value: Empty attribute name for key :v"));
+    let e = c
+        .query()
+        .table_name("Music")
+        .key_condition_expression("Artist = :a")
+        .filter_expression("SongTitle = :v")
+        .expression_attribute_values(":a", s("A"))
+        .expression_attribute_values(":v", holds_empty)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(e.message(), Some("Empty attribute name"));
     for sk in ["Empty", "Nested"] {
         let got = c.get_item().table_name("Music").set_key(Some(key("A", sk))).consistent_read(true).send().await.unwrap();
         assert!(got.item().is_none(), "{sk}");

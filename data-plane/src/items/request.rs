@@ -292,6 +292,13 @@ impl Placeholders {
             None | Some(Value::Null) => None,
             Some(Value::Object(m)) => {
                 ddb_core::expr::resolve::check_value_keys(m.keys().map(String::as_str))?;
+                // An empty name in any value comes before the values' other
+                // problems, the first such key in key order (nubo-db's
+                // captures, 2026-10-09).
+                if let Some((k, _)) = m.iter().find(|(_, v)| ddb_core::value::json::value_names_empty_attribute(v)) {
+                    let e = ValueError::Validation(ddb_core::value::json::EMPTY_ATTRIBUTE_NAME.into());
+                    return Err(values.placeholder_error(k, e));
+                }
                 let mut out = HashMap::with_capacity(m.len());
                 for (k, v) in m {
                     let av = attribute_value_from_json_layer(v, Slot::Value, values.layer())

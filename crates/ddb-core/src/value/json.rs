@@ -244,11 +244,18 @@ pub const EMPTY_ATTRIBUTE_NAME: &str = "Empty attribute name";
 /// looks the table up (nubo-db's captures, ten regions, 2026-10-09). Reads
 /// the JSON as it came: a malformed value is left to the value checks.
 pub fn names_empty_attribute(item: &Map<String, Value>) -> bool {
-    if item.contains_key("") {
-        return true;
-    }
-    // An explicit stack: request bodies may nest far deeper than a value may.
-    let mut pending: Vec<&Value> = item.values().collect();
+    item.contains_key("") || holds_empty_name(item.values().collect())
+}
+
+/// True when one attribute value in DynamoDB JSON (an expression attribute
+/// value, say) holds a map with an empty key at any depth.
+pub fn value_names_empty_attribute(value: &Value) -> bool {
+    holds_empty_name(vec![value])
+}
+
+/// Walks `pending` and what it holds for a map with an empty key, with an
+/// explicit stack: request bodies may nest far deeper than a value may.
+fn holds_empty_name(mut pending: Vec<&Value>) -> bool {
     while let Some(value) = pending.pop() {
         let Some(object) = value.as_object() else { continue };
         if let Some(map) = object.get("M").and_then(Value::as_object) {

@@ -386,4 +386,6 @@ fn an_empty_attribute_name_is_found_at_any_depth() {
         deep = json!({"L": [deep]});
     }
     assert!(names(json!({ "d": deep })));
+    assert!(value_names_empty_attribute(&json!({"L": [{"M": {"": {"S": "x"}}}]})));
+    assert!(!value_names_empty_attribute(&json!({"S": ""})));
 }
