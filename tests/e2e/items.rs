@@ -615,6 +615,26 @@ async fn empty_attribute_names_are_refused() {
         .await
         .unwrap_err();
     assert_eq!(e.message(), Some("Empty attribute name"));
+    // The legacy parameters: Expected inside the envelope, a ScanFilter's
+    // values and AttributesToGet bare.
+    let e = c
+        .put_item()
+        .table_name("Music")
+        .set_item(Some(key("A", "Empty")))
+        .expected(String::new(), aws_sdk_dynamodb::types::ExpectedAttributeValue::builder().exists(false).build())
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(e.message(), enveloped);
+    let eq_empty = aws_sdk_dynamodb::types::Condition::builder()
+        .comparison_operator(aws_sdk_dynamodb::types::ComparisonOperator::Eq)
+        .attribute_value_list(Av::M(HashMap::from([(String::new(), s("x"))])))
+        .build()
+        .unwrap();
+    let e = c.scan().table_name("Music").scan_filter("Artist", eq_empty).send().await.unwrap_err();
+    assert_eq!(e.message(), Some("Empty attribute name"));
+    let e = c.get_item().table_name("Music").set_key(Some(key("A", "Empty"))).attributes_to_get("").send().await.unwrap_err();
+    assert_eq!(e.message(), Some("Empty attribute name"));
     for sk in ["Empty", "Nested"] {
         let got = c.get_item().table_name("Music").set_key(Some(key("A", sk))).consistent_read(true).send().await.unwrap();
         assert!(got.item().is_none(), "{sk}");

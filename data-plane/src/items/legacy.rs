@@ -10,7 +10,7 @@ use ddb_core::expr::legacy::{
     AttributeAction, AttributeValueUpdate, ComparisonOperator, ConditionalOperator, ExpectedAttributeValue,
     LegacyCondition,
 };
-use ddb_core::value::json::Slot;
+use ddb_core::value::json::{Slot, ValueError};
 use ddb_core::AttributeValue;
 use serde_json::{Map, Value};
 
@@ -74,6 +74,9 @@ pub fn conditional_operator(body: &Value) -> Result<ConditionalOperator, ApiErro
 /// `Expected`
 pub fn expected(body: &Value, values: Values) -> Result<Option<BTreeMap<String, ExpectedAttributeValue>>, ApiError> {
     let Some(m) = object(body, "Expected")? else { return Ok(None) };
+    if m.iter().any(|(attr, e)| attr.is_empty() || operands_name_empty_attribute(e)) {
+        return Err(empty_name(values));
+    }
     let mut out = BTreeMap::new();
     for (attr, e) in m {
         let path = format!("expected.{attr}.member.comparisonOperator");
@@ -102,6 +105,11 @@ pub fn conditions(body: &Value, member: &str, values: Values) -> Result<Option<B
         let mut c = member.chars();
         c.next().map(|f| f.to_ascii_lowercase().to_string() + c.as_str()).unwrap_or_default()
     };
+    // A filter's values may not hold an empty name (its attribute names
+    // may be empty: DynamoDB accepts them there).
+    if member != "KeyConditions" && m.values().any(operands_name_empty_attribute) {
+        return Err(empty_name(values));
+    }
     let mut out = BTreeMap::new();
     for (attr, c) in m {
         let path = format!("{lower}.{attr}.member.comparisonOperator");
@@ -161,10 +169,29 @@ pub fn name(n: &str) -> Result<&str, ApiError> {
     Ok(n)
 }
 
-/// `AttributesToGet`
+/// True when a legacy condition's `Value` or `AttributeValueList` holds a
+/// map with an empty key at any depth.
+fn operands_name_empty_attribute(condition: &Value) -> bool {
+    let holds = ddb_core::value::json::value_names_empty_attribute;
+    condition.get("Value").is_some_and(holds)
+        || condition.get("AttributeValueList").and_then(Value::as_array).is_some_and(|l| l.iter().any(holds))
+}
+
+/// "Empty attribute name", worded for the operation's layer (nubo-db's
+/// captures, 2026-10-09: inside the envelope for PutItem, UpdateItem and
+/// DeleteItem, bare elsewhere).
+fn empty_name(values: Values) -> ApiError {
+    values.error(ValueError::Validation(ddb_core::value::json::EMPTY_ATTRIBUTE_NAME.into()))
+}
+
+/// `AttributesToGet`; an empty name in it is refused bare, as GetItem,
+/// Query and Scan refuse it.
 pub fn attributes_to_get(body: &Value) -> Result<Option<Vec<String>>, ApiError> {
     match body.get("AttributesToGet") {
         None | Some(Value::Null) => Ok(None),
+        Some(Value::Array(a)) if a.iter().any(|n| n.as_str() == Some("")) => {
+            Err(ApiError::Validation(ddb_core::value::json::EMPTY_ATTRIBUTE_NAME.into()))
+        }
         Some(Value::Array(a)) if a.is_empty() => Err(ApiError::Validation(
             "1 validation error detected: Value '[]' at 'attributesToGet' failed to satisfy constraint: Member must have length greater than or equal to 1".into(),
         )),
