@@ -635,6 +635,16 @@ async fn empty_attribute_names_are_refused() {
     assert_eq!(e.message(), Some("Empty attribute name"));
     let e = c.get_item().table_name("Music").set_key(Some(key("A", "Empty"))).attributes_to_get("").send().await.unwrap_err();
     assert_eq!(e.message(), Some("Empty attribute name"));
+    let keys = aws_sdk_dynamodb::types::KeysAndAttributes::builder()
+        .keys(key("A", "Empty"))
+        .attributes_to_get("")
+        .build()
+        .unwrap();
+    let e = c.batch_get_item().request_items("Music", keys).send().await.unwrap_err();
+    assert_eq!(e.message(), Some("Empty attribute name"));
+    let update = aws_sdk_dynamodb::types::AttributeValueUpdate::builder().value(s("x")).build();
+    let e = c.update_item().table_name("Music").set_key(Some(key("A", "Empty"))).attribute_updates("", update).send().await.unwrap_err();
+    assert_eq!(e.message(), enveloped);
     for sk in ["Empty", "Nested"] {
         let got = c.get_item().table_name("Music").set_key(Some(key("A", sk))).consistent_read(true).send().await.unwrap();
         assert!(got.item().is_none(), "{sk}");

@@ -132,6 +132,10 @@ pub fn conditions(body: &Value, member: &str, values: Values) -> Result<Option<B
 /// `AttributeUpdates`
 pub fn attribute_updates(body: &Value, values: Values) -> Result<Option<BTreeMap<String, AttributeValueUpdate>>, ApiError> {
     let Some(m) = object(body, "AttributeUpdates")? else { return Ok(None) };
+    let holds = ddb_core::value::json::value_names_empty_attribute;
+    if m.iter().any(|(attr, u)| attr.is_empty() || u.get("Value").is_some_and(holds)) {
+        return Err(empty_name(values));
+    }
     let mut out = BTreeMap::new();
     for (attr, u) in m {
         name(attr)?;

@@ -287,6 +287,9 @@ fn get_projection(spec: &Map<String, Value>) -> Result<Option<ProjectionTree>, A
     check_not_mixed(&legacy, &expressions)?;
     if let Some(names) = spec.get("AttributesToGet").filter(|v| !v.is_null()) {
         let names: Vec<String> = serde_json::from_value(names.clone()).map_err(|_| wrong_type())?;
+        if names.iter().any(String::is_empty) {
+            return Err(validation(ddb_core::value::json::EMPTY_ATTRIBUTE_NAME));
+        }
         if present("ExpressionAttributeNames") {
             // Worded as GetItem words it (dynalite's batchGetItem.js,
             // recorded against DynamoDB).
