@@ -633,6 +633,20 @@ async fn empty_attribute_names_are_refused() {
         .unwrap();
     let e = c.scan().table_name("Music").scan_filter("Artist", eq_empty).send().await.unwrap_err();
     assert_eq!(e.message(), Some("Empty attribute name"));
+    let mut start = key("A", "Empty");
+    start.insert(String::new(), s("x"));
+    let e = c.scan().table_name("Music").set_exclusive_start_key(Some(start.clone())).send().await.unwrap_err();
+    assert_eq!(e.message(), Some("The provided starting key is invalid: Empty attribute name"));
+    let e = c
+        .query()
+        .table_name("Music")
+        .key_condition_expression("Artist = :a")
+        .expression_attribute_values(":a", s("A"))
+        .set_exclusive_start_key(Some(start))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(e.message(), Some("Empty attribute name"));
     let e = c.get_item().table_name("Music").set_key(Some(key("A", "Empty"))).attributes_to_get("").send().await.unwrap_err();
     assert_eq!(e.message(), Some("Empty attribute name"));
     let keys = aws_sdk_dynamodb::types::KeysAndAttributes::builder()

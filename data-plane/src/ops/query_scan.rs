@@ -323,6 +323,16 @@ fn start_key_values(body: &Value, values: Values) -> Result<Option<Item>, ApiErr
     let Some(v) = body.get("ExclusiveStartKey").filter(|v| !v.is_null()) else {
         return Ok(None);
     };
+    // An empty name in it: Query says so bare, Scan as an invalid starting
+    // key (seven of ten regions; nubo-db's captures, 2026-10-09).
+    if v.as_object().is_some_and(ddb_core::value::json::names_empty_attribute) {
+        let empty = ddb_core::value::json::EMPTY_ATTRIBUTE_NAME;
+        return Err(validation(if values == Values::Current {
+            empty.to_owned()
+        } else {
+            format!("The provided starting key is invalid: {empty}")
+        }));
+    }
     match ddb_core::value::json::item_from_json_layer(v, values.layer()) {
         Ok(item) => Ok(Some(item)),
         Err(e) if values == Values::Current && e.is_layered() => Err(values.error(e)),
