@@ -10,7 +10,7 @@ use ddb_core::expr::legacy::{
     AttributeAction, AttributeValueUpdate, ComparisonOperator, ConditionalOperator, ExpectedAttributeValue,
     LegacyCondition,
 };
-use ddb_core::value::json::{Slot, ValueError};
+use ddb_core::value::json::Slot;
 use ddb_core::AttributeValue;
 use serde_json::{Map, Value};
 
@@ -75,7 +75,7 @@ pub fn conditional_operator(body: &Value) -> Result<ConditionalOperator, ApiErro
 pub fn expected(body: &Value, values: Values) -> Result<Option<BTreeMap<String, ExpectedAttributeValue>>, ApiError> {
     let Some(m) = object(body, "Expected")? else { return Ok(None) };
     if m.iter().any(|(attr, e)| attr.is_empty() || operands_name_empty_attribute(e)) {
-        return Err(empty_name(values));
+        return Err(values.empty_name());
     }
     let mut out = BTreeMap::new();
     for (attr, e) in m {
@@ -108,7 +108,7 @@ pub fn conditions(body: &Value, member: &str, values: Values) -> Result<Option<B
     // A filter's values may not hold an empty name (its attribute names
     // may be empty: DynamoDB accepts them there).
     if member != "KeyConditions" && m.values().any(operands_name_empty_attribute) {
-        return Err(empty_name(values));
+        return Err(values.empty_name());
     }
     let mut out = BTreeMap::new();
     for (attr, c) in m {
@@ -134,7 +134,7 @@ pub fn attribute_updates(body: &Value, values: Values) -> Result<Option<BTreeMap
     let Some(m) = object(body, "AttributeUpdates")? else { return Ok(None) };
     let holds = ddb_core::value::json::value_names_empty_attribute;
     if m.iter().any(|(attr, u)| attr.is_empty() || u.get("Value").is_some_and(holds)) {
-        return Err(empty_name(values));
+        return Err(values.empty_name());
     }
     let mut out = BTreeMap::new();
     for (attr, u) in m {
@@ -179,13 +179,6 @@ fn operands_name_empty_attribute(condition: &Value) -> bool {
     let holds = ddb_core::value::json::value_names_empty_attribute;
     condition.get("Value").is_some_and(holds)
         || condition.get("AttributeValueList").and_then(Value::as_array).is_some_and(|l| l.iter().any(holds))
-}
-
-/// "Empty attribute name", worded for the operation's layer (nubo-db's
-/// captures, 2026-10-09: inside the envelope for PutItem, UpdateItem and
-/// DeleteItem, bare elsewhere).
-fn empty_name(values: Values) -> ApiError {
-    values.error(ValueError::Validation(ddb_core::value::json::EMPTY_ATTRIBUTE_NAME.into()))
 }
 
 /// `AttributesToGet`; an empty name in it is refused bare, as GetItem,

@@ -61,6 +61,13 @@ impl Values {
         }
     }
 
+    /// "Empty attribute name", worded for this layer (nubo-db's captures,
+    /// 2026-10-09: inside the envelope for PutItem, UpdateItem and
+    /// DeleteItem, bare elsewhere).
+    pub fn empty_name(self) -> ApiError {
+        self.error(empty_name())
+    }
+
     /// A bad value of the expression attribute value `key`.
     fn placeholder_error(self, key: &str, e: ValueError) -> ApiError {
         match (self, &e) {
@@ -83,7 +90,7 @@ impl Values {
     /// (conformance captures in ten regions, 2026-10-09).
     pub fn item(self, v: Option<&Value>, member: &str) -> Result<Item, ApiError> {
         if matches!(member, "item" | "key") && v.and_then(Value::as_object).is_some_and(ddb_core::value::json::names_empty_attribute) {
-            return Err(self.error(ValueError::Validation(ddb_core::value::json::EMPTY_ATTRIBUTE_NAME.into())));
+            return Err(self.empty_name());
         }
         match v {
             Some(v) => item_from_json_layer(v, self.layer()).map_err(|e| self.error(e)),
@@ -92,6 +99,10 @@ impl Values {
             ))),
         }
     }
+}
+
+fn empty_name() -> ValueError {
+    ValueError::Validation(ddb_core::value::json::EMPTY_ATTRIBUTE_NAME.into())
 }
 
 /// A ValidationException as one failed constraint (`1 validation error
@@ -296,8 +307,7 @@ impl Placeholders {
                 // problems, the first such key in key order (nubo-db's
                 // captures, 2026-10-09).
                 if let Some((k, _)) = m.iter().find(|(_, v)| ddb_core::value::json::value_names_empty_attribute(v)) {
-                    let e = ValueError::Validation(ddb_core::value::json::EMPTY_ATTRIBUTE_NAME.into());
-                    return Err(values.placeholder_error(k, e));
+                    return Err(values.placeholder_error(k, empty_name()));
                 }
                 let mut out = HashMap::with_capacity(m.len());
                 for (k, v) in m {

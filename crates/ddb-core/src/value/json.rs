@@ -244,27 +244,32 @@ pub const EMPTY_ATTRIBUTE_NAME: &str = "Empty attribute name";
 /// looks the table up (nubo-db's captures, ten regions, 2026-10-09). Reads
 /// the JSON as it came: a malformed value is left to the value checks.
 pub fn names_empty_attribute(item: &Map<String, Value>) -> bool {
-    item.contains_key("") || holds_empty_name(item.values().collect())
+    item.contains_key("") || holds_empty_name(item.values())
 }
 
 /// True when one attribute value in DynamoDB JSON (an expression attribute
 /// value, say) holds a map with an empty key at any depth.
 pub fn value_names_empty_attribute(value: &Value) -> bool {
-    holds_empty_name(vec![value])
+    holds_empty_name(std::iter::once(value))
 }
 
-/// Walks `pending` and what it holds for a map with an empty key, with an
-/// explicit stack: request bodies may nest far deeper than a value may.
-fn holds_empty_name(mut pending: Vec<&Value>) -> bool {
-    while let Some(value) = pending.pop() {
-        let Some(object) = value.as_object() else { continue };
-        if let Some(map) = object.get("M").and_then(Value::as_object) {
-            if map.contains_key("") {
-                return true;
+/// Walks `roots` and what they hold for a map with an empty key, with an
+/// explicit stack (request bodies may nest far deeper than a value may)
+/// that only nested maps and lists ever allocate.
+fn holds_empty_name<'v>(roots: impl Iterator<Item = &'v Value>) -> bool {
+    let mut pending: Vec<&Value> = Vec::new();
+    for root in roots {
+        pending.push(root);
+        while let Some(value) = pending.pop() {
+            let Some(object) = value.as_object() else { continue };
+            if let Some(map) = object.get("M").and_then(Value::as_object) {
+                if map.contains_key("") {
+                    return true;
+                }
+                pending.extend(map.values());
+            } else if let Some(list) = object.get("L").and_then(Value::as_array) {
+                pending.extend(list);
             }
-            pending.extend(map.values());
-        } else if let Some(list) = object.get("L").and_then(Value::as_array) {
-            pending.extend(list);
         }
     }
     false
