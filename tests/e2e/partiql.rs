@@ -496,3 +496,52 @@ async fn operand_types_are_checked_before_the_table() {
     assert_eq!(e.code(), Some("ResourceNotFoundException"));
     st.stop().await;
 }
+
+/// A parameter holding a map with an empty key, at any depth, is refused
+/// bare before the statement is parsed or its table looked up: the whole
+/// ExecuteStatement and ExecuteTransaction, only its statement in a batch
+/// (nubo-db's dynoxide 3.0.0, captures of 2026-10-09). Nothing is written.
+#[tokio::test]
+async fn parameters_naming_the_empty_attribute_are_refused() {
+    let st = Stack::start().await;
+    let c = st.client();
+    music(&c).await;
+    let empty = || Av::L(vec![Av::M(HashMap::from([("ok".to_owned(), Av::M(HashMap::from([(String::new(), s("x"))])))]))]);
+    let refused = ("ValidationException".to_owned(), "Empty attribute name".to_owned());
+    let insert = "INSERT INTO Music VALUE {'Artist': 'E', 'SongTitle': 's', 'Doc': ?}";
+    assert_eq!(exec(&c, insert, vec![empty()]).await.unwrap_err(), refused);
+    // Before the statement's table is looked up, and before a later
+    // parameter's own problem.
+    let nowhere = "INSERT INTO Nowhere VALUE {'k': ?, 'v': ?}";
+    assert_eq!(exec(&c, nowhere, vec![empty(), Av::N("x".into())]).await.unwrap_err(), refused);
+
+    let e = c
+        .execute_transaction()
+        .transact_statements(tx("INSERT INTO Music VALUE {'Artist': 'E', 'SongTitle': 't'}"))
+        .transact_statements(
+            ParameterizedStatement::builder()
+                .statement("DELETE FROM Nowhere WHERE k = ?")
+                .parameters(empty())
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!((e.code(), e.message()), (Some("ValidationException"), Some("Empty attribute name")));
+
+    let out = c
+        .batch_execute_statement()
+        .statements(batch_stmt("INSERT INTO Music VALUE {'Artist': 'E', 'SongTitle': 'u'}", vec![]))
+        .statements(batch_stmt(insert, vec![empty()]))
+        .send()
+        .await
+        .unwrap();
+    let r = out.responses();
+    assert!(r[0].error().is_none());
+    let err = r[1].error().unwrap();
+    assert_eq!((err.code().map(|c| c.as_str()), err.message()), (Some("ValidationError"), Some("Empty attribute name")));
+    assert!(get(&c, "E", "s").await.is_none() && get(&c, "E", "t").await.is_none());
+    assert!(get(&c, "E", "u").await.is_some(), "the batch's other statement ran");
+    st.stop().await;
+}

@@ -17,7 +17,9 @@ use std::sync::Arc;
 
 use ddb_core::partiql::translate::{plan, Keys, Kind, Plan, Surface};
 use ddb_core::partiql::{parse, Statement};
-use ddb_core::value::json::{attribute_value_from_json_layer, Layer, Slot, ValueError};
+use ddb_core::value::json::{
+    attribute_value_from_json_layer, value_names_empty_attribute, Layer, Slot, ValueError, EMPTY_ATTRIBUTE_NAME,
+};
 use ddb_core::{AttributeValue, Operation};
 use serde_json::{Map, Value};
 
@@ -71,19 +73,33 @@ pub(crate) fn parameter_list<'a>(v: Option<&'a Value>, member: &str) -> Result<&
 }
 
 /// The parameters' values, read in DynamoDB's older value layer. The outer
-/// error (a JSON type DynamoDB cannot deserialize) fails the whole request;
-/// the inner one (a value DynamoDB refuses) fails only its statement in a
-/// batch.
+/// error (a JSON type DynamoDB cannot deserialize, in any parameter) fails
+/// the whole request; the inner one (a value DynamoDB refuses) fails only
+/// its statement in a batch. A map key that is the empty string, in any
+/// parameter and at any depth, is refused ahead of the values' other
+/// problems with the bare "Empty attribute name" (nubo-db's dynoxide 3.0.0,
+/// captures of 2026-10-09 in ten regions).
 pub(crate) fn read_parameters(list: &[Value]) -> Result<Result<Vec<AttributeValue>, ApiError>, ApiError> {
     let mut out = Vec::with_capacity(list.len());
+    let mut refused = None;
     for p in list {
         match attribute_value_from_json_layer(p, Slot::Value, Layer::Older) {
             Ok(v) => out.push(v),
             Err(ValueError::Serialization(m)) => return Err(ApiError::Serialization(m)),
-            Err(ValueError::Validation(m)) => return Ok(Err(ApiError::Validation(m))),
+            Err(ValueError::Validation(m)) => {
+                refused.get_or_insert(ApiError::Validation(m));
+            }
         }
     }
-    Ok(Ok(out))
+    if empty_name_in(list) {
+        return Ok(Err(ApiError::Validation(EMPTY_ATTRIBUTE_NAME.into())));
+    }
+    Ok(refused.map_or(Ok(out), Err))
+}
+
+/// True when a parameter holds a map with an empty key at any depth.
+pub(crate) fn empty_name_in(list: &[Value]) -> bool {
+    list.iter().any(value_names_empty_attribute)
 }
 
 /// Parses a statement with its parameters.

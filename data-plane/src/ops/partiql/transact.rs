@@ -12,9 +12,12 @@
 
 use ddb_core::partiql::translate::{Kind, Plan, Surface};
 use ddb_core::partiql::Statement;
+use ddb_core::value::json::EMPTY_ATTRIBUTE_NAME;
 use serde_json::{json, Map, Value};
 
-use super::{copy_member, parameters, parse_statement, renamed, reword, statement_text, translate};
+use super::{
+    copy_member, empty_name_in, parameter_list, parse_statement, read_parameters, renamed, reword, statement_text, translate,
+};
 use crate::auth::Verified;
 use crate::catalog::Catalog;
 use crate::error::ApiError;
@@ -49,11 +52,26 @@ fn failed_in(i: usize, e: ApiError) -> ApiError {
 /// `ExecuteTransaction`
 pub async fn execute_transaction(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: Value) -> Result<Value, ApiError> {
     let list = statements(&body)?;
-    let mut stmts: Vec<(Statement, &Value)> = Vec::with_capacity(list.len());
+    // Every statement's members, then every statement's parameters (an
+    // empty attribute name in any of them first), are checked before any
+    // statement is parsed; a refused parameter fails the whole request
+    // with the bare message (nubo-db's dynoxide 3.0.0, captures of
+    // 2026-10-09).
+    let mut members: Vec<(&str, &[Value])> = Vec::with_capacity(list.len());
     for (i, s) in list.iter().enumerate() {
         let member = |m: &str| format!("transactStatements.{}.member.{m}", i + 1);
         let text = statement_text(s.get("Statement"), &member("statement"))?;
-        let params = parameters(s.get("Parameters"), &member("parameters"))?;
+        members.push((text, parameter_list(s.get("Parameters"), &member("parameters"))?));
+    }
+    if members.iter().any(|(_, params)| empty_name_in(params)) {
+        return Err(ApiError::Validation(EMPTY_ATTRIBUTE_NAME.into()));
+    }
+    let mut read = Vec::with_capacity(members.len());
+    for (text, params) in members {
+        read.push((text, read_parameters(params)??));
+    }
+    let mut stmts: Vec<(Statement, &Value)> = Vec::with_capacity(list.len());
+    for (i, ((text, params), s)) in read.into_iter().zip(list).enumerate() {
         stmts.push((parse_statement(text, &params).map_err(|e| failed_in(i, e))?, s));
     }
     let mut plans: Vec<(Statement, Plan, &Value)> = Vec::with_capacity(stmts.len());
