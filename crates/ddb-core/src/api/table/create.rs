@@ -129,7 +129,28 @@ pub(super) fn projection_constraints(c: &mut Constraints, p: &Projection, path: 
     }
 }
 
-fn throughput_constraints(c: &mut Constraints, t: &ProvisionedThroughput, path: &str) {
+/// A global secondary index's members (CreateTable's indexes and an
+/// UpdateTable Create), at `p`.
+pub(super) fn gsi_constraints(c: &mut Constraints, gsi: &GlobalSecondaryIndex, p: &str) {
+    c.required_table_name(gsi.index_name.as_ref(), &format!("{p}.indexName"));
+    match &gsi.key_schema {
+        Some(ks) => gsi_key_schema_constraints(c, ks, &format!("{p}.keySchema")),
+        None => {
+            c.not_null(None::<&String>, &format!("{p}.keySchema"));
+        }
+    }
+    match &gsi.projection {
+        Some(pr) => projection_constraints(c, pr, &format!("{p}.projection")),
+        None => {
+            c.not_null(None::<&String>, &format!("{p}.projection"));
+        }
+    }
+    if let Some(t) = &gsi.provisioned_throughput {
+        throughput_constraints(c, t, &format!("{p}.provisionedThroughput"));
+    }
+}
+
+pub(super) fn throughput_constraints(c: &mut Constraints, t: &ProvisionedThroughput, path: &str) {
     match t.read_capacity_units {
         Some(r) => c.at_least(r, &format!("{path}.readCapacityUnits"), 1),
         None => {
@@ -167,28 +188,7 @@ impl CreateTableInput {
         // DynamoDB lists the global indexes' constraints before the local
         // ones' (paritysuite validation-ordering/createTable, AWS 2026).
         for (i, gsi) in self.global_secondary_indexes.iter().flatten().enumerate() {
-            let p = format!("globalSecondaryIndexes.{}.member", i + 1);
-            match &gsi.index_name {
-                Some(n) => c.table_name(n, &format!("{p}.indexName")),
-                None => {
-                    c.not_null(None::<&String>, &format!("{p}.indexName"));
-                }
-            }
-            match &gsi.key_schema {
-                Some(ks) => gsi_key_schema_constraints(&mut c, ks, &format!("{p}.keySchema")),
-                None => {
-                    c.not_null(None::<&String>, &format!("{p}.keySchema"));
-                }
-            }
-            match &gsi.projection {
-                Some(pr) => projection_constraints(&mut c, pr, &format!("{p}.projection")),
-                None => {
-                    c.not_null(None::<&String>, &format!("{p}.projection"));
-                }
-            }
-            if let Some(t) = &gsi.provisioned_throughput {
-                throughput_constraints(&mut c, t, &format!("{p}.provisionedThroughput"));
-            }
+            gsi_constraints(&mut c, gsi, &format!("globalSecondaryIndexes.{}.member", i + 1));
         }
         for (i, lsi) in self.local_secondary_indexes.iter().flatten().enumerate() {
             let p = format!("localSecondaryIndexes.{}.member", i + 1);

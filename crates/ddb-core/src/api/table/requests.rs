@@ -70,6 +70,7 @@ impl UpdateTableInput {
         if let Some(defs) = &self.attribute_definitions {
             super::create::attribute_definitions_constraints(&mut c, defs);
         }
+        gsi_update_constraints(&mut c, self.global_secondary_index_updates.as_deref().unwrap_or_default());
         for (i, u) in self.vector_index_updates.iter().flatten().enumerate() {
             let p = format!("vectorIndexUpdates.{}.member", i + 1);
             if let Some(create) = &u.create {
@@ -298,7 +299,7 @@ impl UpdateTableInput {
         let mut out = Vec::new();
         let defs = self.attribute_definitions.clone().unwrap_or_default();
         let def_names: Vec<&str> = defs.iter().filter_map(|d| d.attribute_name.as_deref()).collect();
-        for (position, raw) in self.global_secondary_index_updates.iter().flatten().enumerate() {
+        for raw in self.global_secondary_index_updates.iter().flatten() {
             let wire: GsiUpdateWire = serde_json::from_value(raw.clone())
                 .map_err(|_| "Start of structure or map found where not expected.".to_owned())?;
             let count = usize::from(wire.create.is_some())
@@ -314,12 +315,6 @@ impl UpdateTableInput {
             }
             if let Some(c) = wire.create {
                 let name = c.index_name.clone().unwrap_or_default();
-                let mut cons = Constraints::default();
-                cons.table_name(&name, "globalSecondaryIndexUpdates.1.member.create.indexName");
-                if let Some(ks) = &c.key_schema {
-                    super::create::gsi_key_schema_constraints(&mut cons, ks, "globalSecondaryIndexUpdates.1.member.create.keySchema");
-                }
-                cons.finish().map_err(|e| e.to_string())?;
                 let ks = gsi_key_schema(c.key_schema.as_deref().unwrap_or_default(), &defs, &def_names)?;
                 let proj = projection(c.projection.as_ref())?;
                 let throughput = match &c.provisioned_throughput {
@@ -360,16 +355,36 @@ impl UpdateTableInput {
                     add_once(&mut out, GsiUpdate::Unsupported(name))?;
                     continue;
                 };
-                let path = format!("globalSecondaryIndexUpdates.{}.member.update.provisionedThroughput", position + 1);
-                let mut cons = Constraints::default();
-                cons.not_null(pt.write_capacity_units.as_ref(), &format!("{path}.writeCapacityUnits"));
-                cons.not_null(pt.read_capacity_units.as_ref(), &format!("{path}.readCapacityUnits"));
-                cons.finish().map_err(|e| e.to_string())?;
                 let t = super::create::provisioned_for(Some(pt), Some(&name))?;
                 add_once(&mut out, GsiUpdate::Throughput(name, t))?;
             }
         }
         Ok(out)
+    }
+}
+
+/// The members of each GlobalSecondaryIndexUpdates entry, checked with
+/// the request's other member constraints, before the table is looked up
+/// (dynalite's updateTable.js, recorded against DynamoDB; ProvisionedThroughput
+/// has been optional in an Update since OnDemandThroughput and
+/// WarmThroughput joined it). An entry that is not a structure is refused
+/// later, as it is read.
+fn gsi_update_constraints(c: &mut Constraints, updates: &[serde_json::Value]) {
+    for (i, raw) in updates.iter().enumerate() {
+        let Ok(wire) = GsiUpdateWire::deserialize(raw) else { continue };
+        let p = format!("globalSecondaryIndexUpdates.{}.member", i + 1);
+        if let Some(create) = &wire.create {
+            super::create::gsi_constraints(c, create, &format!("{p}.create"));
+        }
+        if let Some(update) = &wire.update {
+            c.required_table_name(update.index_name.as_ref(), &format!("{p}.update.indexName"));
+            if let Some(t) = &update.provisioned_throughput {
+                super::create::throughput_constraints(c, t, &format!("{p}.update.provisionedThroughput"));
+            }
+        }
+        if let Some(delete) = &wire.delete {
+            c.required_table_name(delete.index_name.as_ref(), &format!("{p}.delete.indexName"));
+        }
     }
 }
 

@@ -269,6 +269,49 @@ fn update_table_checks_attribute_definitions() {
     assert!(e.contains("at 'globalSecondaryIndexUpdates.1.member.create.keySchema.1.member.attributeName' failed to satisfy constraint: Member must have length less than or equal to 255"), "{e}");
 }
 
+/// Each GlobalSecondaryIndexUpdates entry's members are checked with the
+/// request's other constraints, at the entry's own position, before the
+/// table is looked up (dynalite's updateTable.js, recorded against DynamoDB).
+#[test]
+fn index_update_members_are_checked_at_their_position() {
+    let check = |updates: serde_json::Value| {
+        let input: UpdateTableInput = serde_json::from_value(json!({"TableName": "abc", "GlobalSecondaryIndexUpdates": updates})).unwrap();
+        input.validate().unwrap_err()
+    };
+    assert_eq!(
+        check(json!([{"Update": {}}])),
+        "1 validation error detected: Value null at 'globalSecondaryIndexUpdates.1.member.update.indexName' failed to satisfy constraint: Member must not be null"
+    );
+    assert_eq!(
+        check(json!([
+            {"Update": {"IndexName": "a", "ProvisionedThroughput": {}}},
+            {"Update": {"IndexName": "abc;", "ProvisionedThroughput": {"ReadCapacityUnits": 1_000_000_000_001_i64, "WriteCapacityUnits": 0}}}
+        ])),
+        "5 validation errors detected: \
+         Value 'a' at 'globalSecondaryIndexUpdates.1.member.update.indexName' failed to satisfy constraint: Member must have length greater than or equal to 3; \
+         Value null at 'globalSecondaryIndexUpdates.1.member.update.provisionedThroughput.readCapacityUnits' failed to satisfy constraint: Member must not be null; \
+         Value null at 'globalSecondaryIndexUpdates.1.member.update.provisionedThroughput.writeCapacityUnits' failed to satisfy constraint: Member must not be null; \
+         Value 'abc;' at 'globalSecondaryIndexUpdates.2.member.update.indexName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+; \
+         Value '0' at 'globalSecondaryIndexUpdates.2.member.update.provisionedThroughput.writeCapacityUnits' failed to satisfy constraint: Member must have value greater than or equal to 1"
+    );
+    assert_eq!(
+        check(json!([{"Delete": {"IndexName": "ok1"}}, {"Delete": {}}])),
+        "1 validation error detected: Value null at 'globalSecondaryIndexUpdates.2.member.delete.indexName' failed to satisfy constraint: Member must not be null"
+    );
+    assert_eq!(
+        check(json!([{"Delete": {"IndexName": "ok1"}}, {"Create": {}}])),
+        "3 validation errors detected: \
+         Value null at 'globalSecondaryIndexUpdates.2.member.create.indexName' failed to satisfy constraint: Member must not be null; \
+         Value null at 'globalSecondaryIndexUpdates.2.member.create.keySchema' failed to satisfy constraint: Member must not be null; \
+         Value null at 'globalSecondaryIndexUpdates.2.member.create.projection' failed to satisfy constraint: Member must not be null"
+    );
+    // Bounds beyond the member constraints come after them, naming the index.
+    assert_eq!(
+        check(json!([{"Update": {"IndexName": "abc", "ProvisionedThroughput": {"ReadCapacityUnits": 1_000_000_000_001_i64, "WriteCapacityUnits": 1_000_000_000_001_i64}}}])),
+        "Given value 1000000000001 for ReadCapacityUnits is out of bounds for index abc"
+    );
+}
+
 #[test]
 fn duplicated_attribute_definitions_are_refused() {
     let mut v = base();
