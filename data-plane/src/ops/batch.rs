@@ -40,7 +40,10 @@
 //!   echoes the map as JSON), an empty request list for one table
 //!   (BatchWriteItem, `Map value must satisfy constraint`), `The
 //!   requestItems parameter is required for BatchWriteItem`, the enum
-//!   errors and their precedence: paritysuite dynamodb-conformance
+//!   errors (BatchWriteItem's precedence: the empty map, then an empty or
+//!   long list and the enums together, then a bad table name alone, as
+//!   nubo-db's dynoxide 3.0.0 documents its captures of 2026-10-08/09):
+//!   paritysuite dynamodb-conformance
 //!   `tests/tier3/error-messages/batch*.test.ts` and
 //!   `validation-ordering/batchOperations.test.ts` (captured in us-east-1 and
 //!   eu-west-2).
@@ -468,54 +471,57 @@ enum WriteOp {
 }
 
 fn batch_write_constraints(body: &Map<String, Value>) -> Result<&Map<String, Value>, ApiError> {
-    // The enums are checked first and, when wrong, reported alone (a bad
-    // table name gives way to them).
+    // An empty map has its own sentence, first. Then the member
+    // constraints together: a table's request list that is empty or over
+    // 25, and the enums. A table name that breaks its constraints comes
+    // after those, alone (nubo-db's dynoxide 3.0.0, captures in us-east-1,
+    // eu-west-2 and ten more regions, 2026-10-08 and 09).
+    let request_items = match body.get("RequestItems") {
+        None | Some(Value::Null) => None,
+        Some(Value::Object(m)) if m.is_empty() => {
+            return Err(validation("The requestItems parameter is required for BatchWriteItem"));
+        }
+        Some(Value::Object(m)) => Some(m),
+        Some(_) => return Err(wrong_type()),
+    };
     let mut errors = ValidationErrors::default();
+    match request_items {
+        None => errors.push("Value null at 'requestItems' failed to satisfy constraint: Member must not be null".into()),
+        Some(m) => {
+            let mut bad_length = false;
+            for reqs in m.values() {
+                let reqs = reqs.as_array().ok_or_else(wrong_type)?;
+                bad_length |= reqs.is_empty() || reqs.len() > MAX_WRITE_REQUESTS;
+            }
+            if bad_length {
+                errors.push(format!(
+                    "Value '{}' at 'requestItems' failed to satisfy constraint: Map value must satisfy constraint: \
+                     [Member must have length less than or equal to {MAX_WRITE_REQUESTS}, Member must have length greater than or equal to 1]",
+                    echo_write_requests(m)
+                ));
+            }
+        }
+    }
     if let Some(e) = enum_violation(body, "ReturnConsumedCapacity", "returnConsumedCapacity", &["INDEXES", "TOTAL", "NONE"])? {
         errors.push(e);
     }
     if let Some(e) = enum_violation(body, "ReturnItemCollectionMetrics", "returnItemCollectionMetrics", &["SIZE", "NONE"])? {
         errors.push(e);
     }
-    let request_items = match body.get("RequestItems") {
-        None | Some(Value::Null) => {
-            errors.push("Value null at 'requestItems' failed to satisfy constraint: Member must not be null".into());
-            None
-        }
-        Some(Value::Object(m)) => Some(m),
-        Some(_) => return Err(wrong_type()),
-    };
     errors.into_result()?;
     let Some(m) = request_items else {
         return Err(validation("The requestItems parameter is required for BatchWriteItem"));
     };
-    if m.is_empty() {
-        return Err(validation("The requestItems parameter is required for BatchWriteItem"));
+    if m.keys().any(|n| !valid_table_name(n)) {
+        let mut errors = ValidationErrors::default();
+        errors.push(format!(
+            "Value '{}' at 'requestItems' failed to satisfy constraint: Map keys must satisfy constraint: \
+             [Member must have length less than or equal to 255, Member must have length greater than or equal to 3, \
+             Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+]",
+            echo_write_requests(m)
+        ));
+        errors.into_result()?;
     }
-    let mut errors = ValidationErrors::default();
-    let mut bad_length = false;
-    for reqs in m.values() {
-        let reqs = reqs.as_array().ok_or_else(wrong_type)?;
-        bad_length |= reqs.is_empty() || reqs.len() > MAX_WRITE_REQUESTS;
-    }
-    let bad_name = m.keys().any(|n| !valid_table_name(n));
-    if bad_name || bad_length {
-        let echo = echo_write_requests(m);
-        if bad_name {
-            errors.push(format!(
-                "Value '{echo}' at 'requestItems' failed to satisfy constraint: Map keys must satisfy constraint: \
-                 [Member must have length less than or equal to 255, Member must have length greater than or equal to 3, \
-                 Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+]"
-            ));
-        }
-        if bad_length {
-            errors.push(format!(
-                "Value '{echo}' at 'requestItems' failed to satisfy constraint: Map value must satisfy constraint: \
-                 [Member must have length less than or equal to {MAX_WRITE_REQUESTS}, Member must have length greater than or equal to 1]"
-            ));
-        }
-    }
-    errors.into_result()?;
     Ok(m)
 }
 
@@ -745,15 +751,24 @@ mod tests {
     #[test]
     fn write_constraints_order() {
         let body = |v: Value| v.as_object().cloned().unwrap();
-        // Enums alone over a bad name; then the bespoke empty-map sentence.
+        // The bespoke empty-map sentence first, even beside a bad enum.
+        let b = body(json!({"RequestItems": {}, "ReturnConsumedCapacity": "BOGUS"}));
+        assert_eq!(batch_write_constraints(&b).unwrap_err().to_string(), "The requestItems parameter is required for BatchWriteItem");
+        // An empty list and the enums together; a bad name gives way.
         let b = body(json!({"RequestItems": {"x": []}, "ReturnConsumedCapacity": "BOGUS"}));
         let e = batch_write_constraints(&b).unwrap_err().to_string();
-        assert!(e.starts_with("1 validation error detected: Value 'BOGUS' at 'returnConsumedCapacity'"), "{e}");
-        let b = body(json!({"RequestItems": {}}));
-        assert_eq!(batch_write_constraints(&b).unwrap_err().to_string(), "The requestItems parameter is required for BatchWriteItem");
+        assert!(e.starts_with("2 validation errors detected: Value '{x=[]}' at 'requestItems' failed to satisfy constraint: Map value"), "{e}");
+        assert!(e.contains("; Value 'BOGUS' at 'returnConsumedCapacity'"), "{e}");
+        let b = body(json!({"RequestItems": {"x": [{}]}, "ReturnItemCollectionMetrics": "BOGUS"}));
+        let e = batch_write_constraints(&b).unwrap_err().to_string();
+        assert!(e.starts_with("1 validation error detected: Value 'BOGUS' at 'returnItemCollectionMetrics'"), "{e}");
         let b = body(json!({"RequestItems": {"x": []}}));
         let e = batch_write_constraints(&b).unwrap_err().to_string();
-        assert!(e.starts_with("2 validation errors detected: Value '{x=[]}' at 'requestItems' failed to satisfy constraint: Map keys"), "{e}");
+        assert!(e.starts_with("1 validation error detected: Value '{x=[]}' at 'requestItems' failed to satisfy constraint: Map value"), "{e}");
+        // The name alone once the members are right.
+        let b = body(json!({"RequestItems": {"x": [{}]}}));
+        let e = batch_write_constraints(&b).unwrap_err().to_string();
+        assert!(e.starts_with("1 validation error detected: Value '{x=[WriteRequest(putRequest=null, deleteRequest=null)]}' at 'requestItems' failed to satisfy constraint: Map keys"), "{e}");
         let b = body(json!({}));
         assert_eq!(
             batch_write_constraints(&b).unwrap_err().to_string(),
