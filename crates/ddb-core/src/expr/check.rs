@@ -47,6 +47,11 @@ impl Found {
 }
 
 /// The type an operand has before evaluation, if it has one.
+/// `if_not_exists(path, value)` has none: it is the attribute's value when
+/// the item holds it, so DynamoDB checks what it yields only when the
+/// update runs (dynalite's updateItem.js, recorded against DynamoDB:
+/// `list_append(b, if_not_exists(a, :s))` with a string `:s` gives way to
+/// unused names, where `list_append(:s, a)` is refused before them).
 fn static_type(op: &Operand<Resolved<'_>>) -> Option<&'static str> {
     match op {
         Operand::Path(_) => None,
@@ -54,7 +59,7 @@ fn static_type(op: &Operand<Resolved<'_>>) -> Option<&'static str> {
         Operand::Call(call) => match call.func {
             Func::Size => Some("N"),
             Func::ListAppend => Some("L"),
-            Func::IfNotExists => call.args.get(1).and_then(static_type),
+            Func::IfNotExists => None,
             _ => Some("BOOL"),
         },
     }

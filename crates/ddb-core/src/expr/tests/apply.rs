@@ -187,6 +187,22 @@ fn runtime_type_errors() {
     assert!(err.starts_with("Number overflow"), "{err}");
 }
 
+/// `if_not_exists(path, value)` is typed when the update runs, not before:
+/// the attribute it names may be of the type the operator needs even when
+/// the default is not (dynalite's updateItem.js, recorded against DynamoDB).
+#[test]
+fn if_not_exists_is_typed_when_the_update_runs() {
+    let nm = Names::new();
+    let it = item(&[("a", l(vec![n("1")])), ("b", l(vec![n("2")]))]);
+    let default = values(&[(":s", s("x"))]);
+    let out = apply("SET b = list_append(b, if_not_exists(a, :s))", &nm, &default, &it).unwrap();
+    assert_eq!(out.get("b"), Some(&l(vec![n("2"), n("1")])));
+    assert_eq!(apply("SET b = list_append(b, if_not_exists(zz, :s))", &nm, &default, &it).unwrap_err(), WRONG_TYPE);
+    let counter = item(&[("c", n("4"))]);
+    let out = apply("SET c = if_not_exists(c, :s) + :one", &nm, &values(&[(":s", s("x")), (":one", n("1"))]), &counter).unwrap();
+    assert_eq!(out.get("c"), Some(&n("5")));
+}
+
 #[test]
 fn add_and_delete_semantics() {
     let nm = Names::new();
