@@ -91,7 +91,15 @@ async fn api(State(dp): State<Arc<DataPlane>>, request: axum::extract::Request) 
     let mut op = None;
     let (parts, body) = request.into_parts();
     let Some(content_type) = json_content_type(&parts.headers, &body) else {
-        drain(body).await;
+        // Too large a body is refused as such whatever it holds (dynalite's
+        // connection.js, recorded against DynamoDB: 16 MiB + 1 unsigned
+        // bytes get a 413, 16 MiB a 404).
+        if drain(body).await > dp.config.max_body_bytes {
+            let e = ApiError::RequestEntityTooLarge;
+            dp.metrics.observe(None, Some(e.code()), started.elapsed().as_secs_f64());
+            let status = StatusCode::from_u16(e.code().status()).unwrap_or(StatusCode::PAYLOAD_TOO_LARGE);
+            return respond(status, ops::Reply::Json(e.body(&id)).into_bytes(), &id, None, CONTENT_TYPE);
+        }
         return not_found_with(&id);
     };
     let origin = Origin {
@@ -267,8 +275,8 @@ async fn read_body(mut body: Body, limit: usize) -> Result<Bytes, ApiError> {
 }
 
 /// Reads and drops what is left of a body that will not be served (up to
-/// [`DRAIN_BYTES`]).
-async fn drain(mut body: Body) {
+/// [`DRAIN_BYTES`]); how many bytes that was.
+async fn drain(mut body: Body) -> usize {
     let mut seen = 0usize;
     while let Some(Ok(frame)) = body.frame().await {
         if let Some(data) = frame.data_ref() {
@@ -278,6 +286,7 @@ async fn drain(mut body: Body) {
             }
         }
     }
+    seen
 }
 
 /// The response, compressed with `coding` when it is over 4 KB; the CRC32

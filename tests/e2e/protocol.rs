@@ -68,8 +68,8 @@ async fn request_checks_come_in_dynamodb_order() {
     s.stop().await;
 }
 
-/// A body over 16 MB gets a 413, and a large body that is no API call a
-/// 404, after the client has sent it all: the connection is not closed
+/// A body over 16 MB gets a 413 (whatever its content type), and a large
+/// body that is no API call a 404, after the client has sent it all: the connection is not closed
 /// under a client still sending (dynalite's `connection.js`).
 #[tokio::test]
 async fn large_refused_bodies_are_read_before_the_answer() {
@@ -87,6 +87,9 @@ async fn large_refused_bodies_are_read_before_the_answer() {
     let res = post(None, 16 * 1024 * 1024).await.unwrap();
     assert_eq!(res.status(), 404);
     assert_eq!(res.text().await.unwrap(), "<UnknownOperationException/>\n");
+    // Too large is refused as such even when it is no API call.
+    let res = post(None, 16 * 1024 * 1024 + 1).await.unwrap();
+    assert_eq!(res.status(), 413);
     s.stop().await;
 }
 
