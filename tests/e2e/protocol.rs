@@ -196,12 +196,34 @@ async fn item_requests_are_validated_before_the_table_is_found() {
             r#"{"TableName":"nope","KeyConditionExpression":"a = :a","ExpressionAttributeValues":{":a":{"S":"x"}},"ExclusiveStartKey":{"a":{}}}"#,
             "The provided starting key is invalid: Supplied AttributeValue is empty, must contain exactly one of the supported datatypes",
         ),
-        // A value's content (a set's emptiness, a number) is reported as it
-        // is, without the starting key's prefix (dynalite's scan.js).
+        // A Scan reports an empty number set as it is, an empty string set
+        // or a NULL that is not true as an invalid starting key; a Query
+        // reports all three as they are (dynalite's scan.js and query.js;
+        // nubo-db's dynoxide 3.0.0, captures of 2026-10-09).
         (
             "Scan",
             r#"{"TableName":"nope","ExclusiveStartKey":{"a":{"NS":[]}}}"#,
             "One or more parameter values were invalid: An number set  may not be empty",
+        ),
+        (
+            "Scan",
+            r#"{"TableName":"nope","ExclusiveStartKey":{"a":{"SS":[]}}}"#,
+            "The provided starting key is invalid: One or more parameter values were invalid: An string set  may not be empty",
+        ),
+        (
+            "Scan",
+            r#"{"TableName":"nope","ExclusiveStartKey":{"a":{"NULL":false}}}"#,
+            "The provided starting key is invalid: One or more parameter values were invalid: Null attribute value types must have the value of true",
+        ),
+        (
+            "Query",
+            r#"{"TableName":"nope","KeyConditionExpression":"a = :a","ExpressionAttributeValues":{":a":{"S":"x"}},"ExclusiveStartKey":{"a":{"NULL":false}}}"#,
+            "One or more parameter values were invalid: Null attribute value types must have the value of true",
+        ),
+        (
+            "Query",
+            r#"{"TableName":"nope","KeyConditionExpression":"a = :a","ExpressionAttributeValues":{":a":{"S":"x"}},"ExclusiveStartKey":{"a":{"BS":[]}}}"#,
+            "One or more parameter values were invalid: Binary sets should not be empty",
         ),
         // The key condition's shape needs no table (dynalite's records).
         (

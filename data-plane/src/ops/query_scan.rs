@@ -316,6 +316,9 @@ fn start_within_conditions(
     Ok(())
 }
 
+/// How DynamoDB opens its refusal of an attribute value's content.
+const INVALID_PARAMETER_VALUES: &str = "One or more parameter values were invalid:";
+
 /// The starting key's attribute values, checked before the table is known:
 /// a bad value makes an invalid starting key, except that Query reports a
 /// bad number or duplicate set member (its value layer's messages) as it is.
@@ -336,7 +339,13 @@ fn start_key_values(body: &Value, values: Values) -> Result<Option<Item>, ApiErr
     match ddb_core::value::json::item_from_json_layer(v, values.layer()) {
         Ok(item) => Ok(Some(item)),
         Err(e) if values == Values::Current && e.is_layered() => Err(values.error(e)),
-        Err(e) if e.is_content() => Err(e.into()),
+        // Query reports a value DynamoDB calls an invalid parameter value
+        // (a NULL that is not true, an empty set) as it is; Scan only some
+        // (nubo-db's dynoxide 3.0.0, captures of 2026-10-09).
+        Err(ValueError::Validation(m)) if values == Values::Current && m.starts_with(INVALID_PARAMETER_VALUES) => {
+            Err(validation(m))
+        }
+        Err(e) if e.is_bare_in_a_start_key() => Err(e.into()),
         Err(ValueError::Validation(m)) => Err(validation(format!("The provided starting key is invalid: {m}"))),
         Err(e) => Err(e.into()),
     }

@@ -88,13 +88,15 @@ impl ValueError {
             || m.ends_with("contains duplicates")
     }
 
-    /// True for a problem with a value's content (a number, or a set's
-    /// members or emptiness), as opposed to its shape (no type, several
-    /// types, a NULL that is not true): a starting key reports only the
-    /// latter as "The provided starting key is invalid: …" (dynalite's
-    /// scan.js and query.js, recorded against DynamoDB).
-    pub fn is_content(&self) -> bool {
-        self.is_layered() || self.is_empty_set() || matches!(self, ValueError::Validation(m) if m == build::EMPTY_BS)
+    /// True for the value problems a starting key read in the older layer
+    /// (Scan's) reports as they are: a number, a duplicated set member, an
+    /// empty number set. Its other problems (no type, several types, a
+    /// NULL that is not true, an empty string or binary set) make "The
+    /// provided starting key is invalid: …" (dynalite's query.js and
+    /// scan.js, recorded when Query read that layer too; nubo-db's
+    /// dynoxide 3.0.0 for Scan, captures of 2026-10-09).
+    pub fn is_bare_in_a_start_key(&self) -> bool {
+        self.is_layered() || matches!(self, ValueError::Validation(m) if m == build::EMPTY_NS)
     }
 
     /// True for an empty string or number set (`An string set  may not be
