@@ -150,7 +150,7 @@ pub(super) fn gsi_constraints(c: &mut Constraints, gsi: &GlobalSecondaryIndex, p
     }
 }
 
-pub(super) fn throughput_constraints(c: &mut Constraints, t: &ProvisionedThroughput, path: &str) {
+fn throughput_constraints(c: &mut Constraints, t: &ProvisionedThroughput, path: &str) {
     match t.read_capacity_units {
         Some(r) => c.at_least(r, &format!("{path}.readCapacityUnits"), 1),
         None => {

@@ -378,8 +378,17 @@ fn gsi_update_constraints(c: &mut Constraints, updates: &[serde_json::Value]) {
         }
         if let Some(update) = &wire.update {
             c.required_table_name(update.index_name.as_ref(), &format!("{p}.update.indexName"));
+            // Write before read here (unlike CreateTable's indexes).
             if let Some(t) = &update.provisioned_throughput {
-                super::create::throughput_constraints(c, t, &format!("{p}.update.provisionedThroughput"));
+                let path = format!("{p}.update.provisionedThroughput");
+                for (v, member) in [(t.write_capacity_units, "writeCapacityUnits"), (t.read_capacity_units, "readCapacityUnits")] {
+                    match v {
+                        Some(v) => c.at_least(v, &format!("{path}.{member}"), 1),
+                        None => {
+                            c.not_null(None::<&i64>, &format!("{path}.{member}"));
+                        }
+                    }
+                }
             }
         }
         if let Some(delete) = &wire.delete {
