@@ -174,7 +174,7 @@ async fn scans_are_complete_and_segments_disjoint() {
     let err = c.scan().table_name("Events").segment(4).total_segments(4).send().await.unwrap_err();
     assert_eq!(
         err.message(),
-        Some("The Segment parameter is zero-based and must be less than parameter TotalSegments")
+        Some("The Segment parameter is zero-based and must be less than parameter TotalSegments: Segment: 4 is not less than TotalSegments: 4")
     );
     // A segment's ExclusiveStartKey must lie in that segment: the first
     // page of segment 0 continues in segment 0 only.

@@ -932,11 +932,14 @@ fn segments(segment: Option<i64>, total: Option<i64>) -> Result<Option<std::ops:
         }
         (Some(s), Some(n)) => {
             if s >= n {
-                // DynamoDB stopped naming the two values (moto 5.2.5's
-                // AWS-verified test_dynamodb_scan.py).
-                return Err(validation(
-                    "The Segment parameter is zero-based and must be less than parameter TotalSegments",
-                ));
+                // With the two values (paritysuite dynamodb-conformance's
+                // tier3 scan messages, recorded in 2026; dynalite's scan.js;
+                // nubo-db's dynoxide 3.0.0). moto 5.2.5's test of its own
+                // shorter wording sits in a class marked AWS-verified, but
+                // no other record has it.
+                return Err(validation(format!(
+                    "The Segment parameter is zero-based and must be less than parameter TotalSegments: Segment: {s} is not less than TotalSegments: {n}"
+                )));
             }
             Some(segment_range(s as u32, n as u32).ok_or_else(|| validation("invalid segment"))?)
         }
