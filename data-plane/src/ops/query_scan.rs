@@ -382,12 +382,41 @@ fn start_attrs<'a>(target: &Target, item: &Item, attrs: impl Iterator<Item = &'a
 /// A Query checks its starting key's number of attributes and its
 /// partition key attributes (the index's, or the table's) as
 /// [`index_start_shape`] does, before its key conditions; the sort key
-/// after them (dynalite's query.js, recorded against DynamoDB).
+/// after them (dynalite's query.js, recorded against DynamoDB). A table
+/// key attribute that does not fit the schema (missing, or of another
+/// type) makes the key invalid, without saying more ([`query_start_key`]).
 fn query_start_shape(target: &Target, start: Option<&Item>) -> Result<(), ApiError> {
     let Some(item) = start else { return Ok(()) };
     match &target.index {
         Some(idx) => start_attrs(target, item, std::iter::once(&idx.hash).chain(&idx.more_hash)),
-        None => start_attrs(target, item, std::iter::once(&target.hash)),
+        None => start_attrs(target, item, std::iter::once(&target.hash)).map_err(|e| match e {
+            ApiError::Validation(m) if m == SCHEMA_MISMATCH => validation(START_KEY_INVALID),
+            other => other,
+        }),
+    }
+}
+
+/// A Query's starting key, checked against the schema as [`start_key`]
+/// does, except that a table key attribute that does not fit is answered
+/// "The provided starting key is invalid" alone, whatever the shape, where
+/// a Scan names the mismatch (nubo-db's dynoxide 3.0.0, captures in four
+/// regions, 2026-10-09; dynalite's query.js for an attribute set of the
+/// right size that misses one).
+fn query_start_key(t: &CatalogTable, target: &Target, start: Option<&Item>) -> Result<Option<Vec<u8>>, ApiError> {
+    start_key(t, target, start).map_err(bare_start_key_mismatch)
+}
+
+const START_KEY_INVALID: &str = "The provided starting key is invalid";
+const SCHEMA_MISMATCH: &str = "The provided key element does not match the schema";
+
+/// The bare [`START_KEY_INVALID`] for a table key attribute that does not
+/// fit (an index's key attributes keep their own answers).
+fn bare_start_key_mismatch(e: ApiError) -> ApiError {
+    match e {
+        ApiError::Validation(m) if m.strip_prefix(START_KEY_INVALID).and_then(|r| r.strip_prefix(": ")) == Some(SCHEMA_MISMATCH) => {
+            validation(START_KEY_INVALID)
+        }
+        other => other,
     }
 }
 
@@ -767,7 +796,7 @@ pub async fn query(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: V
     let range = sort_bounds(&prefix, kc.sort.as_ref())?;
     let forward = bool_member(&body, "ScanIndexForward")?.unwrap_or(true);
     let direction = if forward { Direction::Forward } else { Direction::Reverse };
-    let esk = start_key(&t, &target, exprs.start.as_ref())?;
+    let esk = query_start_key(&t, &target, exprs.start.as_ref())?;
     if let Some(k) = &esk {
         start_within_conditions(exprs.start.as_ref(), k, &prefix, kc.sort.as_ref(), target.range.as_ref(), target.index.is_some())?;
     }
@@ -822,7 +851,7 @@ async fn query_multi(
     let range = sort_bounds(&prefix, kc.sort.as_ref())?;
     let forward = bool_member(body, "ScanIndexForward")?.unwrap_or(true);
     let direction = if forward { Direction::Forward } else { Direction::Reverse };
-    let esk = start_key(&t, &target, exprs.start.as_ref())?;
+    let esk = query_start_key(&t, &target, exprs.start.as_ref())?;
     if let Some(k) = &esk {
         if !k.starts_with(&partition) {
             return Err(validation("The provided starting key is outside query boundaries based on provided conditions"));
