@@ -318,6 +318,10 @@ fn start_within_conditions(
 
 /// How DynamoDB opens its refusal of an attribute value's content.
 const INVALID_PARAMETER_VALUES: &str = "One or more parameter values were invalid:";
+/// A starting key that does not fit, said without more.
+const START_KEY_INVALID: &str = "The provided starting key is invalid";
+/// A key attribute of another type than the schema's.
+const SCHEMA_MISMATCH: &str = "The provided key element does not match the schema";
 
 /// The starting key's attribute values, checked before the table is known:
 /// a bad value makes an invalid starting key, except that Query reports a
@@ -366,14 +370,14 @@ fn index_start_shape(target: &Target, start: Option<&Item>) -> Result<(), ApiErr
 /// missing one makes it invalid, one of another type does not match the
 /// schema.
 fn start_attrs<'a>(target: &Target, item: &Item, attrs: impl Iterator<Item = &'a KeyAttr>) -> Result<(), ApiError> {
-    let invalid = || validation("The provided starting key is invalid");
+    let invalid = || validation(START_KEY_INVALID);
     if item.len() != target.key_names.len() {
         return Err(invalid());
     }
     for attr in attrs {
         let Some(v) = item.get(&attr.name) else { return Err(invalid()) };
         if type_of(v) != Some(attr.ty) {
-            return Err(validation("The provided key element does not match the schema"));
+            return Err(validation(SCHEMA_MISMATCH));
         }
     }
     Ok(())
@@ -405,9 +409,6 @@ fn query_start_shape(target: &Target, start: Option<&Item>) -> Result<(), ApiErr
 fn query_start_key(t: &CatalogTable, target: &Target, start: Option<&Item>) -> Result<Option<Vec<u8>>, ApiError> {
     start_key(t, target, start).map_err(bare_start_key_mismatch)
 }
-
-const START_KEY_INVALID: &str = "The provided starting key is invalid";
-const SCHEMA_MISMATCH: &str = "The provided key element does not match the schema";
 
 /// The bare [`START_KEY_INVALID`] for a table key attribute that does not
 /// fit (an index's key attributes keep their own answers).
