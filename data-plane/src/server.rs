@@ -97,8 +97,7 @@ async fn api(State(dp): State<Arc<DataPlane>>, request: axum::extract::Request) 
         if drain(body).await > dp.config.max_body_bytes {
             let e = ApiError::RequestEntityTooLarge;
             dp.metrics.observe(None, Some(e.code()), started.elapsed().as_secs_f64());
-            let status = StatusCode::from_u16(e.code().status()).unwrap_or(StatusCode::PAYLOAD_TOO_LARGE);
-            return respond(status, ops::Reply::Json(e.body(&id)).into_bytes(), &id, None, CONTENT_TYPE);
+            return error_response(&e, &id, None, CONTENT_TYPE);
         }
         return not_found_with(&id);
     };
@@ -116,13 +115,18 @@ async fn api(State(dp): State<Arc<DataPlane>>, request: axum::extract::Request) 
     let mut res = match result {
         Ok(reply) => respond(StatusCode::OK, reply.into_bytes(), &id, coding, content_type),
         Err(e) => {
-            let status = StatusCode::from_u16(e.code().status()).unwrap_or(StatusCode::BAD_REQUEST);
             tracing::debug!(request_id = %id, operation = ?op, error = %e, "request failed");
-            respond(status, ops::Reply::Json(e.body(&id)).into_bytes(), &id, coding, content_type)
+            error_response(&e, &id, coding, content_type)
         }
     };
     cors(&parts.headers, res.headers_mut(), false);
     res
+}
+
+/// An error's answer: its status and its JSON body.
+fn error_response(e: &ApiError, id: &str, coding: Option<crate::encoding::Coding>, content_type: &'static str) -> Response {
+    let status = StatusCode::from_u16(e.code().status()).unwrap_or(StatusCode::BAD_REQUEST);
+    respond(status, ops::Reply::Json(e.body(id)).into_bytes(), id, coding, content_type)
 }
 
 /// CORS, for browsers calling from another origin: every answer to a

@@ -128,6 +128,16 @@ impl Constraints {
         }
     }
 
+    /// A capacity unit count the request must give: `null`, or at least 1.
+    pub fn capacity_units(&mut self, value: Option<i64>, path: &str) {
+        match value {
+            Some(v) => self.at_least(v, path, 1),
+            None => {
+                self.not_null(None::<&i64>, path);
+            }
+        }
+    }
+
     /// An upper bound on a number.
     pub fn at_most(&mut self, value: i64, path: &str, max: i64) {
         if value > max {

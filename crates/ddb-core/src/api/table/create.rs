@@ -151,18 +151,8 @@ pub(super) fn gsi_constraints(c: &mut Constraints, gsi: &GlobalSecondaryIndex, p
 }
 
 fn throughput_constraints(c: &mut Constraints, t: &ProvisionedThroughput, path: &str) {
-    match t.read_capacity_units {
-        Some(r) => c.at_least(r, &format!("{path}.readCapacityUnits"), 1),
-        None => {
-            c.not_null(None::<&i64>, &format!("{path}.readCapacityUnits"));
-        }
-    }
-    match t.write_capacity_units {
-        Some(w) => c.at_least(w, &format!("{path}.writeCapacityUnits"), 1),
-        None => {
-            c.not_null(None::<&i64>, &format!("{path}.writeCapacityUnits"));
-        }
-    }
+    c.capacity_units(t.read_capacity_units, &format!("{path}.readCapacityUnits"));
+    c.capacity_units(t.write_capacity_units, &format!("{path}.writeCapacityUnits"));
 }
 
 impl CreateTableInput {

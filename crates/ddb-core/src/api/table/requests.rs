@@ -55,17 +55,8 @@ impl UpdateTableInput {
             c.one_of(m, "billingMode", &["PROVISIONED", "PAY_PER_REQUEST"]);
         }
         if let Some(t) = &self.provisioned_throughput {
-            for (v, p) in [
-                (t.read_capacity_units, "provisionedThroughput.readCapacityUnits"),
-                (t.write_capacity_units, "provisionedThroughput.writeCapacityUnits"),
-            ] {
-                match v {
-                    Some(v) => c.at_least(v, p, 1),
-                    None => {
-                        c.not_null(None::<&i64>, p);
-                    }
-                }
-            }
+            c.capacity_units(t.read_capacity_units, "provisionedThroughput.readCapacityUnits");
+            c.capacity_units(t.write_capacity_units, "provisionedThroughput.writeCapacityUnits");
         }
         if let Some(defs) = &self.attribute_definitions {
             super::create::attribute_definitions_constraints(&mut c, defs);
@@ -381,14 +372,8 @@ fn gsi_update_constraints(c: &mut Constraints, updates: &[serde_json::Value]) {
             // Write before read here (unlike CreateTable's indexes).
             if let Some(t) = &update.provisioned_throughput {
                 let path = format!("{p}.update.provisionedThroughput");
-                for (v, member) in [(t.write_capacity_units, "writeCapacityUnits"), (t.read_capacity_units, "readCapacityUnits")] {
-                    match v {
-                        Some(v) => c.at_least(v, &format!("{path}.{member}"), 1),
-                        None => {
-                            c.not_null(None::<&i64>, &format!("{path}.{member}"));
-                        }
-                    }
-                }
+                c.capacity_units(t.write_capacity_units, &format!("{path}.writeCapacityUnits"));
+                c.capacity_units(t.read_capacity_units, &format!("{path}.readCapacityUnits"));
             }
         }
         if let Some(delete) = &wire.delete {
