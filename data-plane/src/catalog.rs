@@ -137,6 +137,16 @@ fn deny_all() -> iam::ResourcePolicy {
 }
 
 impl CatalogTable {
+    /// The storage key of one of this table's items.
+    pub fn item_key(&self, partition: &ddb_core::AttributeValue, sort: Option<&ddb_core::AttributeValue>) -> Result<Vec<u8>, ddb_core::key::KeyError> {
+        crate::items::layout::item_key(&self.record.id, self.def.key_hash, partition, sort)
+    }
+
+    /// The storage prefix of one of this table's partitions.
+    pub fn partition_prefix(&self, partition: &ddb_core::AttributeValue) -> Result<Vec<u8>, ddb_core::key::KeyError> {
+        crate::items::layout::partition_prefix(&self.record.id, self.def.key_hash, partition)
+    }
+
     /// What the change log keeps of this table's writes: nothing without
     /// a stream or point-in-time recovery; old images when recovery is on
     /// or the stream records them.

@@ -23,6 +23,7 @@ mod partiql;
 mod protocol;
 mod query_scan;
 mod restore;
+mod scan_order;
 mod streams;
 mod sync;
 mod tenancy;

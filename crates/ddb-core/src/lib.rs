@@ -8,6 +8,7 @@
 pub mod api;
 pub mod value;
 pub mod key;
+pub mod key_hash;
 pub mod size;
 pub mod capacity;
 pub mod error;

@@ -4,24 +4,30 @@
 //!
 //! ```text
 //! index entry key = "t" table_id "/x" index_name "/" hash:u64be
-//!                   encode(index pk) [encode(index sk)] encode(base pk) [encode(base sk)]
+//!                   encode(index pk) [encode(index sk)] [tie:3]
+//!                   encode(base pk) [encode(base sk)]
 //! value           = the projected item (binary item encoding)
 //! ```
+//! `tie` is there for a table with DynamoDB's `KeyHash` only
+//! ([`KeyHash::tie`]): entries whose index keys are equal follow in the
+//! order of their base key's salted md5, as DynamoDB returns them.
 //! A global secondary index with multi-attribute keys (up to four HASH and
 //! four RANGE attributes) puts the encodings of all its HASH values, in
-//! key schema order, where `encode(index pk)` is (and hashes them together
-//! for `hash`), and those of all its RANGE values, in order, where
-//! `encode(index sk)` is. Each encoding is self-delimiting and no encoding
-//! is a prefix of another ([`encode_key_value`]), so the concatenation
-//! orders as the tuple does (left to right, each by its type's order) and
-//! an equality on leading RANGE attributes is a key prefix. With one HASH
-//! and at most one RANGE attribute this is the single-attribute format.
+//! key schema order, where `encode(index pk)` is (and places them together
+//! for `hash`, by the table's `KeyHash`), and those of all its RANGE
+//! values, in order, where `encode(index sk)` is. Each encoding is
+//! self-delimiting and no encoding is a prefix of another
+//! ([`encode_key_value`]), so the concatenation orders as the tuple does
+//! (left to right, each by its type's order) and an equality on leading
+//! RANGE attributes is a key prefix. With one HASH and at most one RANGE
+//! attribute this is the single-attribute format.
 //! Items lacking an index key attribute are not in the index (sparse
 //! indexes). Frozen format: stored keys depend on it.
 
 use ddb_core::api::table::{IndexSpec, KeyAttr, ProjectionSpec, ScalarType, TableDefinition, VectorIndexSpec};
 use ddb_core::vector::vector_of;
-use ddb_core::key::{encode_key_value, partition_hash};
+use ddb_core::key::encode_key_value;
+use ddb_core::key_hash::KeyHash;
 use ddb_core::value::binary;
 use ddb_core::{AttributeValue, Item};
 use ddb_core::expr::ast::{Operand, Resolved, SetAction, SetValue, UpdateAction, UpdateExpr};
@@ -62,6 +68,9 @@ pub struct IndexLayout {
     pub more_range: Vec<KeyAttr>,
     pub projection: ProjectionSpec,
     prefix: Vec<u8>,
+    /// The table's partition placement (an index places its partitions
+    /// as the table does).
+    key_hash: KeyHash,
 }
 
 /// Every index of one table, plus the table's own key.
@@ -214,8 +223,9 @@ pub fn index_prefix(table_id: &str, name: &str) -> Vec<u8> {
 }
 
 impl IndexLayout {
-    fn new(table_id: &str, spec: &IndexSpec, local: bool) -> IndexLayout {
+    fn new(table_id: &str, key_hash: KeyHash, spec: &IndexSpec, local: bool) -> IndexLayout {
         IndexLayout {
+            key_hash,
             name: spec.name.clone(),
             local,
             hash: spec.key_schema.hash.clone(),
@@ -264,11 +274,13 @@ impl IndexLayout {
     /// values of all its HASH attributes, in order.
     pub fn partition_prefix_of<'v>(&self, pks: impl IntoIterator<Item = &'v AttributeValue>) -> Result<Vec<u8>, ApiError> {
         let mut enc = Vec::with_capacity(32);
+        let mut values: Vec<&AttributeValue> = Vec::with_capacity(1);
         for pk in pks {
             encode_key_value(pk, &mut enc).map_err(|e| ApiError::Validation(e.to_string()))?;
+            values.push(pk);
         }
         let mut k = self.prefix.clone();
-        k.extend_from_slice(&partition_hash(&enc).to_be_bytes());
+        k.extend_from_slice(&self.key_hash.place(&values, &enc).to_be_bytes());
         k.extend_from_slice(&enc);
         Ok(k)
     }
@@ -289,8 +301,8 @@ impl TableIndexes {
             indexes: spec
                 .local_secondary_indexes
                 .iter()
-                .map(|i| IndexLayout::new(table_id, i, true))
-                .chain(spec.global_secondary_indexes.iter().map(|i| IndexLayout::new(table_id, i, false)))
+                .map(|i| IndexLayout::new(table_id, def.key_hash, i, true))
+                .chain(spec.global_secondary_indexes.iter().map(|i| IndexLayout::new(table_id, def.key_hash, i, false)))
                 .collect(),
             vectors: spec.vector_indexes.clone(),
         }
@@ -415,9 +427,17 @@ impl TableIndexes {
         for sk in idx.range_attrs().filter_map(value) {
             encode_key_value(sk, &mut key).ok()?;
         }
-        encode_key_value(item.get(&self.base_hash.name)?, &mut key).ok()?;
-        if let Some(r) = &self.base_range {
-            encode_key_value(item.get(&r.name)?, &mut key).ok()?;
+        let base_pk = item.get(&self.base_hash.name)?;
+        let base_sk = match &self.base_range {
+            Some(r) => Some(item.get(&r.name)?),
+            None => None,
+        };
+        if let Some(tie) = idx.key_hash.tie(base_pk, base_sk) {
+            key.extend_from_slice(&tie);
+        }
+        encode_key_value(base_pk, &mut key).ok()?;
+        if let Some(sk) = base_sk {
+            encode_key_value(sk, &mut key).ok()?;
         }
         let projected = match &idx.projection {
             ProjectionSpec::All => item.clone(),
@@ -634,7 +654,7 @@ mod tests {
             projection,
             throughput: None,
         };
-        IndexLayout::new("T", &spec, true)
+        IndexLayout::new("T", KeyHash::DynamoDb, &spec, true)
     }
 
     fn table(indexes: Vec<IndexLayout>) -> TableIndexes {
@@ -728,7 +748,7 @@ mod tests {
             projection: ProjectionSpec::KeysOnly,
             throughput: None,
         };
-        IndexLayout::new("T", &spec, false)
+        IndexLayout::new("T", KeyHash::DynamoDb, &spec, false)
     }
 
     fn typed(name: &str, ty: ScalarType) -> KeyAttr {
@@ -766,9 +786,11 @@ mod tests {
         let mut pk = Vec::new();
         encode_key_value(&AttributeValue::S("x".into()), &mut pk).unwrap();
         let mut want = index_prefix("T", "g");
-        want.extend_from_slice(&partition_hash(&pk).to_be_bytes());
+        want.extend_from_slice(&KeyHash::DynamoDb.place(&[&AttributeValue::S("x".into())], &pk).to_be_bytes());
         want.extend_from_slice(&pk);
-        for v in [AttributeValue::N("12".parse().unwrap()), AttributeValue::S("p".into()), AttributeValue::S("s".into())] {
+        encode_key_value(&AttributeValue::N("12".parse().unwrap()), &mut want).unwrap();
+        want.extend_from_slice(&KeyHash::DynamoDb.tie(&AttributeValue::S("p".into()), Some(&AttributeValue::S("s".into()))).unwrap());
+        for v in [AttributeValue::S("p".into()), AttributeValue::S("s".into())] {
             encode_key_value(&v, &mut want).unwrap();
         }
         assert_eq!(t.entry_key(&t.indexes[0], &it), Some(want));

@@ -5,9 +5,9 @@
 //! item key  = "t" table_id "/" "i" hash:u64be encode(pk) [encode(sk)]
 //! ```
 //! `table_id` is the catalog's stable id (a re-created table gets a new
-//! id, so it never sees the old table's items). `hash` is
-//! `ddb_core::key::partition_hash(encode(pk))`: it orders Scan the way
-//! DynamoDB's partitions do and makes parallel-scan segments contiguous
+//! id, so it never sees the old table's items). `hash` is the partition's
+//! place by the table's `ddb_core::key_hash::KeyHash`: it orders Scan the
+//! way DynamoDB's partitions do and makes parallel-scan segments contiguous
 //! ranges. Within a partition, items are in sort-key order.
 //!
 //! The first byte of every key says what it holds; each prefix has one
@@ -20,7 +20,8 @@
 //! "t"  items (above) and index entries                  index.rs
 //! ```
 
-use ddb_core::key::{encode_key_value, partition_hash};
+use ddb_core::key::encode_key_value;
+use ddb_core::key_hash::KeyHash;
 use ddb_core::AttributeValue;
 
 /// The prefix of every item key of a table.
@@ -45,11 +46,11 @@ pub fn is_item_key(key: &[u8]) -> bool {
 }
 
 /// The prefix of the items of one partition.
-pub fn partition_prefix(table_id: &str, partition: &AttributeValue) -> Result<Vec<u8>, ddb_core::key::KeyError> {
+pub fn partition_prefix(table_id: &str, hash: KeyHash, partition: &AttributeValue) -> Result<Vec<u8>, ddb_core::key::KeyError> {
     let mut pk = Vec::with_capacity(32);
     encode_key_value(partition, &mut pk)?;
     let mut k = items_prefix(table_id);
-    k.extend_from_slice(&partition_hash(&pk).to_be_bytes());
+    k.extend_from_slice(&hash.place(&[partition], &pk).to_be_bytes());
     k.extend_from_slice(&pk);
     Ok(k)
 }
@@ -57,10 +58,11 @@ pub fn partition_prefix(table_id: &str, partition: &AttributeValue) -> Result<Ve
 /// The storage key of one item.
 pub fn item_key(
     table_id: &str,
+    hash: KeyHash,
     partition: &AttributeValue,
     sort: Option<&AttributeValue>,
 ) -> Result<Vec<u8>, ddb_core::key::KeyError> {
-    let mut k = partition_prefix(table_id, partition)?;
+    let mut k = partition_prefix(table_id, hash, partition)?;
     if let Some(s) = sort {
         encode_key_value(s, &mut k)?;
     }
@@ -85,7 +87,7 @@ mod tests {
     fn item_keys_are_told_from_other_keys() {
         use super::*;
         let pk = AttributeValue::S("p".into());
-        assert!(is_item_key(&item_key("tbl1", &pk, None).unwrap()));
+        assert!(is_item_key(&item_key("tbl1", KeyHash::DynamoDb, &pk, None).unwrap()));
         assert!(!is_item_key(&index_prefix_for_test()));
         assert!(!is_item_key(b"c\x00\x01"));
         assert!(!is_item_key(b"stbl1/i"));
@@ -101,14 +103,21 @@ mod tests {
     #[test]
     fn keys_group_by_partition_in_sort_order() {
         let s = |v: &str| AttributeValue::S(v.into());
-        let a1 = item_key("T", &s("a"), Some(&s("1"))).unwrap();
-        let a2 = item_key("T", &s("a"), Some(&s("2"))).unwrap();
-        let p = partition_prefix("T", &s("a")).unwrap();
-        assert!(a1.starts_with(&p) && a2.starts_with(&p));
-        assert!(a1 < a2);
-        let end = prefix_end(&p).unwrap();
-        assert!(a2 < end);
-        assert!(!item_key("U", &s("a"), None).unwrap().starts_with(&items_prefix("T")));
+        for hash in [KeyHash::Fnv, KeyHash::DynamoDb] {
+            let a1 = item_key("T", hash, &s("a"), Some(&s("1"))).unwrap();
+            let a2 = item_key("T", hash, &s("a"), Some(&s("2"))).unwrap();
+            let p = partition_prefix("T", hash, &s("a")).unwrap();
+            assert!(a1.starts_with(&p) && a2.starts_with(&p));
+            assert!(a1 < a2);
+            let end = prefix_end(&p).unwrap();
+            assert!(a2 < end);
+            assert!(!item_key("U", hash, &s("a"), None).unwrap().starts_with(&items_prefix("T")));
+        }
+        // The schemes place a partition differently: a table keeps its own.
+        assert_ne!(
+            partition_prefix("T", KeyHash::Fnv, &s("a")).unwrap(),
+            partition_prefix("T", KeyHash::DynamoDb, &s("a")).unwrap()
+        );
     }
 
     #[test]

@@ -71,7 +71,6 @@ use serde_json::{json, Map, Value};
 use crate::auth::Verified;
 use crate::catalog::{Catalog, CatalogTable};
 use crate::error::ApiError;
-use crate::items::layout::item_key;
 use crate::items::request::{
     add_vector_writes, check_key_values, consumed, consumed_with_indexes, item, key_of_item, key_of_key, table, Placeholders, Values,
 };
@@ -372,7 +371,7 @@ pub async fn batch_get(dp: &DataPlane, caller: &Verified, catalog: &Catalog, bod
         for (json, key) in keys.into_iter().zip(&parsed) {
             check_key_values(&t, key)?;
             let (pk, sk) = key_of_key(&t, Some(&json))?;
-            let storage_key = item_key(&t.record.id, &pk, sk.as_ref()).map_err(|e| validation(e.to_string()))?;
+            let storage_key = t.item_key(&pk, sk.as_ref()).map_err(|e| validation(e.to_string()))?;
             if !seen.insert(storage_key.clone()) {
                 return Err(validation(DUPLICATE_KEYS));
             }
@@ -593,7 +592,7 @@ pub async fn batch_write(dp: &DataPlane, caller: &Verified, catalog: &Catalog, b
                 t.indexes.validate(&value)?;
                 t.indexes.check_local_size(&value, false).map_err(|e| validation(e.to_string()))?;
             }
-            let key = item_key(&t.record.id, &pk, sk.as_ref()).map_err(|e| validation(e.to_string()))?;
+            let key = t.item_key(&pk, sk.as_ref()).map_err(|e| validation(e.to_string()))?;
             if !seen.insert(key.clone()) {
                 return Err(validation(DUPLICATE_KEYS));
             }

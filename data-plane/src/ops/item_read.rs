@@ -17,7 +17,6 @@ use crate::auth::Verified;
 use crate::catalog::Catalog;
 use crate::error::ApiError;
 use crate::items::index::TableIndexes;
-use crate::items::layout::item_key;
 use crate::items::store::{corrupt, decode};
 use crate::items::request::{
     consumed, item, key_match, member_constraints, return_consumed, str_member, table, Placeholders, Values,
@@ -86,7 +85,7 @@ pub async fn get(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: Val
         scalar_key_paths(&t.indexes, &p.paths)?;
     }
     let (pk, sk) = key_match(&t, &key_item)?;
-    let key = item_key(&t.record.id, &pk, sk.as_ref()).map_err(|e| ApiError::Validation(e.to_string()))?;
+    let key = t.item_key(&pk, sk.as_ref()).map_err(|e| ApiError::Validation(e.to_string()))?;
     let found = dp.items.get(&caller.tenant.id, key).await?;
     let mode = if consistent { ReadMode::Strong } else { ReadMode::Eventual };
     let mut out = ObjectWriter::with_capacity(found.as_ref().map_or(0, |b| 2 * b.len()) + 64);

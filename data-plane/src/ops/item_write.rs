@@ -22,7 +22,6 @@ use serde_json::{Map, Value};
 use crate::auth::Verified;
 use crate::catalog::{Catalog, CatalogTable};
 use crate::error::ApiError;
-use crate::items::layout::item_key;
 use crate::items::legacy;
 use crate::items::collection;
 use crate::items::index::TableIndexes;
@@ -286,7 +285,7 @@ fn answer(attributes: Option<Item>, capacity: Option<Value>) -> Value {
 }
 
 fn key_bytes(t: &CatalogTable, pk: &ddb_core::AttributeValue, sk: Option<&ddb_core::AttributeValue>) -> Result<WriteKey, ApiError> {
-    let key = item_key(&t.record.id, pk, sk).map_err(|e| ApiError::Validation(e.to_string()))?;
+    let key = t.item_key(pk, sk).map_err(|e| ApiError::Validation(e.to_string()))?;
     Ok(super::batch::write_key(t, key))
 }
 

@@ -10,7 +10,7 @@ use ddb_core::api::table::{KeyAttr, ProjectionSpec, ScalarType};
 use ddb_core::expr::ast::{CompareOp, Condition, Projection, Resolved};
 use ddb_core::expr::key_condition::{key_condition, multi_key_condition, KeySchema, KeyType, MultiKeySchema, SortCondition};
 use ddb_core::expr::{parse_condition, parse_projection, ExprKind};
-use ddb_core::key::{encode_key_value, segment_range};
+use ddb_core::key::encode_key_value;
 use ddb_core::{AttributeValue, Item};
 use serde_json::Value;
 use storage::Direction;
@@ -24,7 +24,7 @@ use crate::error::ApiError;
 use ddb_core::capacity::HalfUnits;
 use crate::items::index::{type_of, IndexLayout, IndexUnits};
 use crate::items::legacy;
-use crate::items::layout::{item_key, items_prefix, partition_prefix, prefix_end};
+use crate::items::layout::{items_prefix, prefix_end};
 use ddb_core::value::json::ValueError;
 use crate::items::request::{
     check_key_not_empty, consumed_with_indexes, enum_member, key_match, member_constraints, return_consumed, str_member,
@@ -445,7 +445,7 @@ fn start_key(t: &CatalogTable, target: &Target, start: Option<&Item>) -> Result<
                 ApiError::Validation(m) => validation(format!("The provided starting key is invalid: {m}")),
                 other => other,
             })?;
-            item_key(&t.record.id, &pk, sk.as_ref())
+            t.item_key(&pk, sk.as_ref())
                 .map(Some)
                 .map_err(|e| validation(e.to_string()))
         }
@@ -601,7 +601,7 @@ async fn run_page(
                     Some(r) => Some(entry.get(&r.name)?),
                     None => None,
                 };
-                item_key(&t.record.id, pk, sk).ok()
+                t.item_key(pk, sk).ok()
             }
         });
         let page = Page {
@@ -792,7 +792,7 @@ pub async fn query(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: V
     projection_projected(&exprs, &target)?;
     let prefix = match &target.index {
         Some(idx) => idx.partition_prefix(&kc.partition)?,
-        None => partition_prefix(&t.record.id, &kc.partition).map_err(|e| validation(e.to_string()))?,
+        None => t.partition_prefix(&kc.partition).map_err(|e| validation(e.to_string()))?,
     };
     let range = sort_bounds(&prefix, kc.sort.as_ref())?;
     let forward = bool_member(&body, "ScanIndexForward")?.unwrap_or(true);
@@ -893,6 +893,10 @@ pub async fn scan(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: Va
         Some(idx) => idx.prefix().to_vec(),
         None => items_prefix(&t.record.id),
     };
+    let segments = match segments {
+        Some((s, n)) => Some(t.def.key_hash.segment(s, n).ok_or_else(|| validation("invalid segment"))?),
+        None => None,
+    };
     let range = match segments {
         None => (Bound::Included(prefix.clone()), prefix_end(&prefix).map_or(Bound::Unbounded, Bound::Excluded)),
         Some(hashes) => {
@@ -945,9 +949,9 @@ fn segment_constraints(segment: Option<i64>, total: Option<i64>) -> Result<(), A
     Ok(())
 }
 
-/// The hash range of a parallel scan's segment, when the request names one
-/// (its members' constraints already checked).
-fn segments(segment: Option<i64>, total: Option<i64>) -> Result<Option<std::ops::RangeInclusive<u64>>, ApiError> {
+/// A parallel scan's segment and total, when the request names them (their
+/// members' constraints already checked).
+fn segments(segment: Option<i64>, total: Option<i64>) -> Result<Option<(u32, u32)>, ApiError> {
     Ok(match (segment, total) {
         (None, None) => None,
         (Some(_), None) => {
@@ -971,7 +975,10 @@ fn segments(segment: Option<i64>, total: Option<i64>) -> Result<Option<std::ops:
                     "The Segment parameter is zero-based and must be less than parameter TotalSegments: Segment: {s} is not less than TotalSegments: {n}"
                 )));
             }
-            Some(segment_range(s as u32, n as u32).ok_or_else(|| validation("invalid segment"))?)
+            let (Ok(s), Ok(n)) = (u32::try_from(s), u32::try_from(n)) else {
+                return Err(validation("invalid segment"));
+            };
+            Some((s, n))
         }
     })
 }

@@ -182,6 +182,7 @@ async fn items_at(dp: &DataPlane, tenant: &str, source: &CatalogTable, time: f64
     dp.items.drain(tenant).await?;
     let snapshot = dp.items.snapshot(tenant).await?;
     let table_id = source.record.id.clone();
+    let key_hash = source.def.key_hash;
     let hash = source.def.spec.key_schema.hash.name.clone();
     let range = source.def.spec.key_schema.range.as_ref().map(|r| r.name.clone());
     let cutoff_ms = (time * 1000.0).floor() as u64;
@@ -192,7 +193,7 @@ async fn items_at(dp: &DataPlane, tenant: &str, source: &CatalogTable, time: f64
                 Some(r) => Some(item.get(r)?),
                 None => None,
             };
-            item_key(&table_id, pk, sk).ok()
+            item_key(&table_id, key_hash, pk, sk).ok()
         };
         let prefix = items_prefix(&table_id);
         let end = prefix_end(&prefix);
@@ -237,7 +238,7 @@ async fn write_items(dp: &DataPlane, tenant: &str, target: &Arc<CatalogTable>, i
         for item in &chunk {
             let pk = item.get(hash).ok_or_else(|| ApiError::Internal("a restored item lacks its key".into()))?;
             let sk = range.and_then(|r| item.get(r));
-            let key = item_key(&target.record.id, pk, sk).map_err(|e| ApiError::Internal(e.to_string()))?;
+            let key = target.item_key(pk, sk).map_err(|e| ApiError::Internal(e.to_string()))?;
             keys.push(super::batch::write_key(target, key));
         }
         let writes = chunk.into_iter().map(|i| Some(Some(i))).collect();

@@ -100,7 +100,6 @@ use super::consumed::{Charges, Consumed, Tally};
 use crate::auth::Verified;
 use crate::catalog::{Catalog, CatalogTable};
 use crate::error::{ApiError, CancellationReason};
-use crate::items::layout::item_key;
 use crate::items::request::{add_vector_writes, check_key_values, consumed_transactional, key_of_item, key_of_key, table, Placeholders, Values};
 use crate::items::store::decode;
 use crate::items::MultiDecision;
@@ -490,7 +489,7 @@ fn plan_write(index: usize, t: &CatalogTable, p: Parsed<'_>) -> Result<Result<(V
             }
         }
     };
-    let storage = item_key(&t.record.id, &key.0, key.1.as_ref()).map_err(|e| validation(e.to_string()))?;
+    let storage = t.item_key(&key.0, key.1.as_ref()).map_err(|e| validation(e.to_string()))?;
     Ok(Ok((
         storage,
         Planned {
@@ -824,7 +823,7 @@ pub async fn transact_get(dp: &DataPlane, caller: &Verified, catalog: &Catalog, 
         check_key_values(t, &key)?;
         match key_of_key(t, Some(&json)) {
             Ok((pk, sk)) => {
-                let storage = item_key(&t.record.id, &pk, sk.as_ref()).map_err(|e| validation(e.to_string()))?;
+                let storage = t.item_key(&pk, sk.as_ref()).map_err(|e| validation(e.to_string()))?;
                 duplicate |= !seen.insert(storage.clone());
                 reads.push((t.def.spec.name.clone(), storage, projection));
             }

@@ -259,6 +259,11 @@ pub struct TableDefinition {
     pub spec: TableSpec,
     /// Stable id (`TableId`).
     pub table_id: String,
+    /// How the table's partitions are placed in its key space (Scan's
+    /// order and segments); fixed at creation. Definitions stored before
+    /// DynamoDB's order was kept lack it and keep the first scheme.
+    #[serde(default)]
+    pub key_hash: crate::key_hash::KeyHash,
     /// Creation time, seconds since the epoch.
     pub created_at: f64,
     /// When billing last switched to on-demand, seconds since the epoch.
@@ -392,6 +397,7 @@ impl TableDefinition {
         let mut def = TableDefinition {
             spec,
             table_id,
+            key_hash: crate::key_hash::KeyHash::DynamoDb,
             created_at,
             pay_per_request_since: None,
             stream_label: None,

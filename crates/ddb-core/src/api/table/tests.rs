@@ -179,6 +179,14 @@ fn description_has_the_sdk_fields() {
     assert!(d.get("BillingModeSummary").is_none(), "provisioned tables omit it");
     let back: TableDefinition = serde_json::from_value(serde_json::to_value(&def).unwrap()).unwrap();
     assert_eq!(back, def);
+    assert!(d.get("key_hash").is_none() && d.get("KeyHash").is_none(), "internal");
+    // A new table scans in DynamoDB's order; one stored before the scheme
+    // was recorded keeps the order its keys were written in.
+    assert_eq!(def.key_hash, crate::key_hash::KeyHash::DynamoDb);
+    let mut stored = serde_json::to_value(&def).unwrap();
+    stored.as_object_mut().unwrap().remove("key_hash");
+    let old: TableDefinition = serde_json::from_value(stored).unwrap();
+    assert_eq!(old.key_hash, crate::key_hash::KeyHash::Fnv);
 }
 
 #[test]
