@@ -367,6 +367,42 @@ async fn pagination_carries_every_key_attribute() {
         .await
         .unwrap_err();
     assert_eq!(e.code(), Some("ValidationException"));
+    // A start outside the condition is refused as DynamoDB walks the
+    // condition (dynoxide's captures of 2026-10-09): a leading partition
+    // attribute first, then the sort attributes, then the last partition
+    // attribute (with or without a sort condition).
+    let start = |region: &str, tier: &str, cat: &str| {
+        let mut k = HashMap::new();
+        k.insert("pk".to_owned(), Av::S("1".into()));
+        k.insert("region".to_owned(), Av::S(region.into()));
+        k.insert("tier".to_owned(), Av::N(tier.into()));
+        k.insert("cat".to_owned(), Av::S(cat.into()));
+        k.insert("score".to_owned(), Av::N("10".into()));
+        k.insert("bx".to_owned(), Av::B(Blob::new([1])));
+        k
+    };
+    for (cond, key, message) in [
+        (with_hashes("cat = :c"), start("us", "2", "b"), "The query can return at most one row and cannot be restarted"),
+        (with_hashes("cat = :c"), start("eu", "2", "b"), "The provided starting key does not match the range key predicate"),
+        (with_hashes("cat = :c"), start("eu", "2", "a"), "The query can return at most one row and cannot be restarted"),
+        (with_hashes("cat >= :c"), start("eu", "2", "a"), "The query can return at most one row and cannot be restarted"),
+    ] {
+        let e = q(&c, &cond)
+            .expression_attribute_names("#r", "region")
+            .expression_attribute_values(":c", Av::S("a".into()))
+            .set_exclusive_start_key(Some(key.clone()))
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!(e.message(), Some(message), "{cond} {key:?}");
+    }
+    let e = q(&c, HASHES)
+        .expression_attribute_names("#r", "region")
+        .set_exclusive_start_key(Some(start("eu", "2", "a")))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(e.message(), Some("The provided starting key is outside query boundaries based on provided conditions"));
     s.stop().await;
 }
 

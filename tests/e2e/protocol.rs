@@ -289,6 +289,9 @@ async fn item_requests_are_validated_before_the_table_is_found() {
         ("a = :b", "The provided starting key is outside query boundaries based on provided conditions"),
         ("a = :b and b > :b", "The provided starting key does not match the range key predicate"),
         ("a = :b and b = :b", "The query can return at most one row and cannot be restarted"),
+        // Another partition, with a sort condition the start satisfies
+        // (dynalite's query.js; dynoxide's captures of 2026-10-09).
+        ("a = :b and b < :b", "The query can return at most one row and cannot be restarted"),
     ] {
         let body = format!(
             r#"{{"TableName":"ranged","KeyConditionExpression":"{condition}","ExpressionAttributeValues":{{":b":{{"S":"b"}}}},
@@ -297,6 +300,20 @@ async fn item_requests_are_validated_before_the_table_is_found() {
         let (status, _, body, _) = send(call("Query", &body)).await;
         assert_eq!(status, 400, "{condition}");
         assert_eq!(body["message"], message, "{condition}");
+    }
+    // On a table without a sort key another partition's start is invalid;
+    // on an index without one it is outside the query's boundaries.
+    for (index, start, message) in [
+        ("", r#"{"a":{"S":"a"}}"#, "The provided exclusive start key is invalid"),
+        (r#","IndexName":"byd""#, r#"{"a":{"S":"a"},"d":{"S":"a"}}"#, "The provided starting key is outside query boundaries based on provided conditions"),
+    ] {
+        let key = if index.is_empty() { "a" } else { "d" };
+        let body = format!(
+            r#"{{"TableName":"keys"{index},"KeyConditionExpression":"{key} = :b","ExpressionAttributeValues":{{":b":{{"S":"b"}}}},"ExclusiveStartKey":{start}}}"#
+        );
+        let (status, _, body, _) = send(call("Query", &body)).await;
+        assert_eq!(status, 400, "{index}");
+        assert_eq!(body["message"], message, "{index}");
     }
     // In a Scan's filter as well.
     let (status, _, body, _) = send(call(

@@ -292,7 +292,8 @@ fn key_names(t: &CatalogTable) -> Vec<String> {
 /// checked in DynamoDB's order (dynalite's records): a sort-key equality
 /// on the table leaves nothing to restart (an index key is not unique:
 /// its pages go on; nubo-db/dynamodb-conformance); the start's sort key
-/// must satisfy the sort condition; its partition must be the one queried.
+/// must satisfy the sort condition; its partition must be the one queried
+/// ([`OutsidePartition`] says how that is refused).
 fn start_within_conditions(
     start_item: Option<&Item>,
     start: &[u8],
@@ -303,7 +304,7 @@ fn start_within_conditions(
 ) -> Result<(), ApiError> {
     if let Some(sort) = sort {
         if !on_index && matches!(sort, SortCondition::Compare(CompareOp::Eq, _)) {
-            return Err(validation("The query can return at most one row and cannot be restarted"));
+            return Err(validation(AT_MOST_ONE_ROW));
         }
         let value = range.and_then(|r| start_item?.get(&r.name));
         if value.is_some_and(|v| !sort.matches(v)) {
@@ -311,10 +312,37 @@ fn start_within_conditions(
         }
     }
     if !start.starts_with(partition) {
-        return Err(validation("The provided starting key is outside query boundaries based on provided conditions"));
+        let table_without_sort_key = !on_index && range.is_none();
+        return Err(OutsidePartition { sort_condition: sort.is_some(), table_without_sort_key }.error());
     }
     Ok(())
 }
+
+/// A Query's starting key from another partition than the one queried.
+/// DynamoDB's answer depends on the rest of the key condition: with a
+/// sort-key condition the query "can return at most one row" (dynalite's
+/// query.js; nubo-db's dynoxide 3.0.0, captures of 2026-10-09 on tables,
+/// LSIs and GSIs), on a table without a sort key the start is invalid,
+/// otherwise it lies outside the query's boundaries.
+struct OutsidePartition {
+    sort_condition: bool,
+    table_without_sort_key: bool,
+}
+
+impl OutsidePartition {
+    fn error(&self) -> ApiError {
+        validation(if self.sort_condition {
+            AT_MOST_ONE_ROW
+        } else if self.table_without_sort_key {
+            "The provided exclusive start key is invalid"
+        } else {
+            "The provided starting key is outside query boundaries based on provided conditions"
+        })
+    }
+}
+
+/// A starting key for a query that selects at most one item.
+const AT_MOST_ONE_ROW: &str = "The query can return at most one row and cannot be restarted";
 
 /// How DynamoDB opens its refusal of an attribute value's content.
 const INVALID_PARAMETER_VALUES: &str = "One or more parameter values were invalid:";
@@ -853,10 +881,8 @@ async fn query_multi(
     let forward = bool_member(body, "ScanIndexForward")?.unwrap_or(true);
     let direction = if forward { Direction::Forward } else { Direction::Reverse };
     let esk = query_start_key(&t, &target, exprs.start.as_ref())?;
-    if let Some(k) = &esk {
-        if !k.starts_with(&partition) {
-            return Err(validation("The provided starting key is outside query boundaries based on provided conditions"));
-        }
+    if let (Some(k), Some(start)) = (&esk, exprs.start.as_ref()) {
+        multi_start_within_conditions(start, k, &partition, &hashes, &ranges, &kc)?;
     }
     select_supported(body, &target, sel)?;
     scalar_keys(&exprs, &t)?;
@@ -866,6 +892,40 @@ async fn query_multi(
         _ => None,
     };
     run_page(dp, caller, Arc::clone(&t), target, sel, exprs, sort, range, direction, body).await
+}
+
+/// A multi-attribute Query's starting key must lie inside what its key
+/// conditions select, checked as DynamoDB walks them (nubo-db's dynoxide
+/// 3.0.0, captures of 2026-10-09): a partition attribute other than the
+/// last that differs means the query "can return at most one row"; then
+/// the sort attributes' equalities and condition must hold; then the last
+/// partition attribute must match ([`OutsidePartition`]).
+fn multi_start_within_conditions(
+    start: &Item,
+    key: &[u8],
+    partition: &[u8],
+    hashes: &[(String, KeyType)],
+    ranges: &[(String, KeyType)],
+    kc: &ddb_core::expr::key_condition::MultiKeyCondition,
+) -> Result<(), ApiError> {
+    let holds = |name: &str, value: &AttributeValue| start.get(name) == Some(value);
+    let leading = hashes.len().saturating_sub(1);
+    if hashes.iter().zip(&kc.partition).take(leading).any(|((n, _), v)| !holds(n, v)) {
+        return Err(validation(AT_MOST_ONE_ROW));
+    }
+    let equalities_broken = ranges.iter().zip(&kc.sort_equal).any(|((n, _), v)| start.get(n).is_some_and(|s| s != v));
+    let condition_broken = match (&kc.sort, ranges.get(kc.sort_equal.len())) {
+        (Some(c), Some((n, _))) => start.get(n).is_some_and(|v| !c.matches(v)),
+        _ => false,
+    };
+    if equalities_broken || condition_broken {
+        return Err(validation("The provided starting key does not match the range key predicate"));
+    }
+    if !key.starts_with(partition) {
+        let sort_condition = !kc.sort_equal.is_empty() || kc.sort.is_some();
+        return Err(OutsidePartition { sort_condition, table_without_sort_key: false }.error());
+    }
+    Ok(())
 }
 
 /// `Scan`
