@@ -1,7 +1,9 @@
 //! The order DynamoDB returns items in where no sort key decides it: a
 //! Scan's partitions, the items of each parallel-scan segment, and index
-//! entries whose index keys are equal. The expected orders are those
-//! dynalite's scan.js and query.js recorded against DynamoDB.
+//! entries whose index keys are equal (the orders dynalite's scan.js and
+//! query.js recorded against DynamoDB); and the order of a number set's
+//! members, which depends on the operation (nubo-db's dynoxide 3.0.0
+//! captures of 2026-10-09).
 
 use std::collections::HashMap;
 
@@ -11,7 +13,17 @@ use aws_sdk_dynamodb::types::{
 };
 use aws_sdk_dynamodb::Client;
 
-use crate::harness::Stack;
+use std::time::SystemTime;
+
+use aws_sdk_dynamodb::error::ProvideErrorMetadata;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{
+    Get, Put, ReturnValue, ReturnValuesOnConditionCheckFailure, StreamSpecification, StreamViewType, TransactGetItem,
+    TransactWriteItem,
+};
+use serde_json::{json, Value};
+
+use crate::harness::{send, signed_request, Stack};
 
 fn attr(name: &str, ty: ScalarAttributeType) -> AttributeDefinition {
     AttributeDefinition::builder().attribute_name(name).attribute_type(ty).build().unwrap()
@@ -214,5 +226,118 @@ async fn equal_index_keys_follow_dynamodbs_order() {
         put(a, b, "y", "a").await.unwrap();
     }
     assert_eq!(index_keys(&c, "index4", "y", true).await, ["aa", "da", "ba", "ca", "db", "cb"]);
+    s.stop().await;
+}
+
+fn numbers(v: &Av) -> Vec<String> {
+    v.as_ns().unwrap().clone()
+}
+
+#[tokio::test]
+async fn number_sets_are_listed_in_each_operations_order() {
+    let s = Stack::start().await;
+    let c = s.client();
+    c.create_table()
+        .table_name("Sets")
+        .attribute_definitions(attr("a", ScalarAttributeType::S))
+        .key_schema(key("a", KeyType::Hash))
+        .billing_mode(BillingMode::PayPerRequest)
+        .stream_specification(
+            StreamSpecification::builder().stream_enabled(true).stream_view_type(StreamViewType::NewImage).build().unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let twelve = ["100", "-1", "10", "0.5", "9", "5", "-10", "-0.5", "0", "1000", "25", "2.5"];
+    let ascending = ["-10", "-1", "-0.5", "0", "0.5", "2.5", "5", "9", "10", "25", "100", "1000"];
+    // DynamoDB's Java hash-set order for these twelve (a PartiQL SELECT,
+    // recorded in two regions).
+    let hashed = ["0", "9", "25", "2.5", "-0.5", "5", "0.5", "1000", "100", "-1", "10", "-10"];
+    let set = Av::Ns(twelve.iter().map(|n| (*n).to_owned()).collect());
+    let nested = Av::M(HashMap::from([("inner".to_owned(), Av::Ns(vec!["1".into(), "2".into(), "3".into()]))]));
+    let k = || HashMap::from([("a".to_owned(), Av::S("k".into()))]);
+    c.put_item().table_name("Sets").item("a", Av::S("k".into())).item("n", set.clone()).item("m", nested).send().await.unwrap();
+
+    // By value: GetItem, Query, a write's ReturnValues.
+    let got = c.get_item().table_name("Sets").set_key(Some(k())).send().await.unwrap();
+    assert_eq!(numbers(&got.item().unwrap()["n"]), ascending);
+    let queried = c
+        .query()
+        .table_name("Sets")
+        .key_condition_expression("a = :a")
+        .expression_attribute_values(":a", Av::S("k".into()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(numbers(&queried.items()[0]["n"]), ascending);
+    let old = c
+        .put_item()
+        .table_name("Sets")
+        .item("a", Av::S("k".into()))
+        .item("n", set.clone())
+        .item("m", Av::M(HashMap::from([("inner".to_owned(), Av::Ns(vec!["1".into(), "2".into(), "3".into()]))])))
+        .return_values(ReturnValue::AllOld)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(numbers(&old.attributes().unwrap()["n"]), ascending);
+
+    // In hash order, at any depth: Scan, TransactGetItems, PartiQL, a
+    // cancellation reason's item, a stream record.
+    let scanned = c.scan().table_name("Sets").send().await.unwrap();
+    assert_eq!(numbers(&scanned.items()[0]["n"]), hashed);
+    assert_eq!(numbers(&scanned.items()[0]["m"].as_m().unwrap()["inner"]), ["3", "2", "1"]);
+    let filtered = c.scan().table_name("Sets").filter_expression("attribute_exists(n)").projection_expression("n").send().await.unwrap();
+    assert_eq!(numbers(&filtered.items()[0]["n"]), hashed);
+    let tg = c
+        .transact_get_items()
+        .transact_items(TransactGetItem::builder().get(Get::builder().table_name("Sets").set_key(Some(k())).build().unwrap()).build())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(numbers(&tg.responses()[0].item().unwrap()["n"]), hashed);
+    let selected = c.execute_statement().statement("SELECT * FROM Sets WHERE a = 'k'").send().await.unwrap();
+    assert_eq!(numbers(&selected.items()[0]["n"]), hashed);
+    let err = c
+        .transact_write_items()
+        .transact_items(
+            TransactWriteItem::builder()
+                .put(
+                    Put::builder()
+                        .table_name("Sets")
+                        .item("a", Av::S("k".into()))
+                        .condition_expression("attribute_not_exists(a)")
+                        .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+                        .build()
+                        .unwrap(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some("TransactionCanceledException"));
+    let TransactWriteItemsError::TransactionCanceledException(cancelled) = err.into_service_error() else { panic!() };
+    let reason = &cancelled.cancellation_reasons()[0];
+    assert_eq!(numbers(&reason.item().unwrap()["n"]), hashed);
+
+    let arn = c.describe_table().table_name("Sets").send().await.unwrap().table().unwrap().latest_stream_arn().unwrap().to_owned();
+    let call = |op: &str, body: Value| {
+        let req = signed_request(
+            &s.endpoint(),
+            &format!("DynamoDBStreams_20120810.{op}"),
+            &body.to_string(),
+            &s.key.access_key_id,
+            s.key.secret_access_key.expose(),
+            SystemTime::now(),
+            false,
+        );
+        async move { send(req).await.2 }
+    };
+    let described = call("DescribeStream", json!({"StreamArn": arn})).await;
+    let shard = described["StreamDescription"]["Shards"][0]["ShardId"].clone();
+    let iterator = call("GetShardIterator", json!({"StreamArn": arn, "ShardId": shard, "ShardIteratorType": "TRIM_HORIZON"})).await;
+    let records = call("GetRecords", json!({"ShardIterator": iterator["ShardIterator"]})).await;
+    assert_eq!(records["Records"][0]["dynamodb"]["NewImage"]["n"]["NS"], json!(hashed));
     s.stop().await;
 }

@@ -11,6 +11,7 @@ use ddb_core::expr::ast::{CompareOp, Condition, Projection, Resolved};
 use ddb_core::expr::key_condition::{key_condition, multi_key_condition, KeySchema, KeyType, MultiKeySchema, SortCondition};
 use ddb_core::expr::{parse_condition, parse_projection, ExprKind};
 use ddb_core::key::encode_key_value;
+use ddb_core::value::set_order::SetOrder;
 use ddb_core::{AttributeValue, Item};
 use serde_json::Value;
 use storage::Direction;
@@ -573,6 +574,7 @@ async fn run_page(
     sort: Option<(String, SortCondition)>,
     range: KeyRange,
     direction: Direction,
+    set_order: SetOrder,
     body: &Value,
 ) -> Result<Reply, ApiError> {
     let limit = limit(body)?;
@@ -644,6 +646,7 @@ async fn run_page(
             key_names: &names,
             fetch_base: fetch.as_ref().map(|f| f as &(dyn Fn(&Item) -> Option<Vec<u8>> + Sync)),
             consistent,
+            set_order,
         };
         read_page(snapshot.as_ref(), &page)
     };
@@ -836,7 +839,7 @@ pub async fn query(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: V
         (Some(c), Some(r)) => Some((r.name.clone(), c)),
         _ => None,
     };
-    run_page(dp, caller, Arc::clone(&t), target, sel, exprs, sort, range, direction, &body).await
+    run_page(dp, caller, Arc::clone(&t), target, sel, exprs, sort, range, direction, SetOrder::Ascending, &body).await
 }
 
 /// `Query` on a global secondary index with multi-attribute keys: the
@@ -891,7 +894,7 @@ async fn query_multi(
         (Some(c), Some((name, _))) => Some((name.clone(), c)),
         _ => None,
     };
-    run_page(dp, caller, Arc::clone(&t), target, sel, exprs, sort, range, direction, body).await
+    run_page(dp, caller, Arc::clone(&t), target, sel, exprs, sort, range, direction, SetOrder::Ascending, body).await
 }
 
 /// A multi-attribute Query's starting key must lie inside what its key
@@ -984,7 +987,9 @@ pub async fn scan(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: Va
     }
     scalar_keys(&exprs, &t)?;
     let range = after_start(range, esk, Direction::Forward);
-    run_page(dp, caller, Arc::clone(&t), target, sel, exprs, None, range, Direction::Forward, &body).await
+    // A Scan lists number sets in Java hash-set order, a Query by value
+    // (ddb_core::value::set_order).
+    run_page(dp, caller, Arc::clone(&t), target, sel, exprs, None, range, Direction::Forward, SetOrder::JavaHash, &body).await
 }
 
 /// The members' own constraints on Segment and TotalSegments.

@@ -12,7 +12,8 @@ use ddb_core::expr::eval::evaluate;
 use ddb_core::expr::projection::project;
 use ddb_core::size::item_size;
 use bytes::Bytes;
-use ddb_core::value::binary::write_item_json;
+use ddb_core::value::binary::write_item_json_in;
+use ddb_core::value::set_order::SetOrder;
 use ddb_core::value::json::write_item;
 use ddb_core::Item;
 use storage::{Direction, Snapshot};
@@ -51,6 +52,8 @@ pub struct Page<'a> {
     /// storage key, to fetch the item for `Select: ALL_ATTRIBUTES`.
     pub fetch_base: Option<FetchBase<'a>>,
     pub consistent: bool,
+    /// How number sets are listed (a Scan's differ from a Query's).
+    pub set_order: SetOrder,
 }
 
 /// A page's result, before the table name is added to consumed capacity.
@@ -111,6 +114,7 @@ fn evaluate_entry(
     scanned: &mut usize,
 ) -> Result<bool, ApiError> {
     let mut item = decode(value)?;
+    page.set_order.apply_to_item(&mut item);
     if page.key_test.is_some_and(|test| !test(&item)) {
         return Ok(false);
     }
@@ -121,7 +125,8 @@ fn evaluate_entry(
             .get(&base_key)
             .map_err(|e| ApiError::Internal(format!("storage: {e}")))?
         {
-            let full = decode(&bytes)?;
+            let mut full = decode(&bytes)?;
+            page.set_order.apply_to_item(&mut full);
             meter.add_fetched(item_size(&full) as u64);
             item = full;
         }
@@ -171,7 +176,7 @@ pub fn read_page(snapshot: &dyn Snapshot, page: &Page<'_>) -> Result<PageOut, Ap
                     if count > 1 {
                         items.push(b',');
                     }
-                    write_item_json(&value, items).map_err(corrupt)?
+                    write_item_json_in(&value, page.set_order, items).map_err(corrupt)?
                 }
                 None => item_size(&decode(&value)?),
             };

@@ -12,6 +12,7 @@
 use ddb_core::api::table::{StreamViewType, TableDefinition};
 use ddb_core::size::item_size;
 use ddb_core::value::json::item_to_json;
+use ddb_core::value::set_order::SetOrder;
 use ddb_core::Item;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -375,14 +376,16 @@ fn record(dp: &DataPlane, stream: &Stream<'_>, seq: u64, change: &changelog::Cha
         StreamViewType::OldImage => (false, true),
         StreamViewType::NewAndOldImages => (true, true),
     };
+    // A record's images list number sets in Java hash-set order
+    // (ddb_core::value::set_order).
     if let Some(obj) = body.as_object_mut() {
         if let (true, Some(n)) = (new, &change.new) {
             size += item_size(n);
-            obj.insert("NewImage".into(), item_to_json(n));
+            obj.insert("NewImage".into(), SetOrder::JavaHash.item_to_json(n));
         }
         if let (true, Some(o)) = (old, &change.old) {
             size += item_size(o);
-            obj.insert("OldImage".into(), item_to_json(o));
+            obj.insert("OldImage".into(), SetOrder::JavaHash.item_to_json(o));
         }
         obj.insert("SizeBytes".into(), json!(size));
     }

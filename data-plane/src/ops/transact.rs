@@ -90,7 +90,7 @@ use ddb_core::expr::projection::ProjectionTree;
 use ddb_core::expr::update::{apply_update, check_key_attributes, UpdateContext};
 use ddb_core::expr::{parse_condition, parse_projection, parse_update, ExprKind};
 use ddb_core::size::{check_item_size, check_updated_item_size, item_size, value_size};
-use ddb_core::value::json::item_to_json;
+use ddb_core::value::set_order::SetOrder;
 use ddb_core::{Item, ValidationErrors};
 use serde_json::{json, Map, Value};
 
@@ -588,7 +588,9 @@ fn decide(
         entry.1 += consumed.write;
         used.push(consumed);
         if !holds {
-            let item = if p.return_old { cur.as_ref().map(item_to_json) } else { None };
+            // A cancellation reason lists number sets in Java hash-set
+            // order (ddb_core::value::set_order).
+            let item = if p.return_old { cur.as_ref().map(|c| SetOrder::JavaHash.item_to_json(c)) } else { None };
             reasons.push(CancellationReason::condition_failed(item));
             writes.push(None);
             failed = true;
@@ -858,7 +860,9 @@ pub async fn transact_get(dp: &DataPlane, caller: &Verified, catalog: &Catalog, 
                         Some(p) => p.apply(&i),
                         None => i,
                     };
-                    json!({ "Item": item_to_json(&i) })
+                    // Number sets in Java hash-set order, as DynamoDB's
+                    // TransactGetItems lists them.
+                    json!({ "Item": SetOrder::JavaHash.item_to_json(&i) })
                 }
                 None => json!({}),
             });

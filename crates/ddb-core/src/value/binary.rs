@@ -38,7 +38,7 @@ use super::{AttributeValue, Item, Number};
 
 mod to_json;
 
-pub use to_json::write_item_json;
+pub use to_json::{write_item_json, write_item_json_in};
 
 /// The format version written by [`encode_item`] and [`encode_value`].
 pub const FORMAT_VERSION: u8 = 1;

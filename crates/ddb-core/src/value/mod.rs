@@ -13,6 +13,7 @@
 pub mod binary;
 pub mod json;
 pub mod number;
+pub mod set_order;
 #[cfg(test)]
 pub(crate) mod strategies;
 

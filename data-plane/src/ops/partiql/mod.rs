@@ -20,6 +20,7 @@ use ddb_core::partiql::{parse, Statement};
 use ddb_core::value::json::{
     attribute_value_from_json_layer, value_names_empty_attribute, Layer, Slot, ValueError, EMPTY_ATTRIBUTE_NAME,
 };
+use ddb_core::value::set_order::SetOrder;
 use ddb_core::{AttributeValue, Operation};
 use serde_json::{Map, Value};
 
@@ -270,18 +271,20 @@ pub(crate) fn reword(e: ApiError) -> ApiError {
     }
 }
 
-/// An item of a read's answer with the renamed projections applied.
+/// An item of a read's answer with the renamed projections applied, its
+/// number sets in Java hash-set order as every PartiQL operation lists them
+/// (ddb_core::value::set_order).
 pub(crate) fn renamed(item: &Value, p: &Plan) -> Value {
-    if p.renames.is_empty() {
-        return item.clone();
-    }
-    match ddb_core::value::json::item_from_json(item) {
-        Ok(mut it) => {
+    let renamed = (!p.renames.is_empty())
+        .then(|| ddb_core::value::json::item_from_json(item).ok())
+        .flatten()
+        .map(|mut it| {
             ddb_core::partiql::translate::rename(&mut it, &p.renames);
             ddb_core::value::json::item_to_json(&it)
-        }
-        Err(_) => item.clone(),
-    }
+        });
+    let mut out = renamed.unwrap_or_else(|| item.clone());
+    SetOrder::JavaHash.apply_to_json_item(&mut out);
+    out
 }
 
 /// Copies `member` of `from` into `to` when present.

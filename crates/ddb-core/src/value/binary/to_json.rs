@@ -8,18 +8,24 @@
 use super::{DecodeError, Reader, Tag, FORMAT_VERSION, MAX_DECODE_DEPTH};
 use crate::size::value_size;
 use crate::value::json::{write_str, write_value};
+use crate::value::set_order::SetOrder;
 
 /// Appends the JSON of the item encoded in `bytes` (as
 /// `write_item(&decode_item(bytes)?)` would) and returns the item's size
 /// by DynamoDB's rule (as `item_size` would). On error `out` may hold a
 /// partial object.
 pub fn write_item_json(bytes: &[u8], out: &mut Vec<u8>) -> Result<usize, DecodeError> {
+    write_item_json_in(bytes, SetOrder::Ascending, out)
+}
+
+/// [`write_item_json`] with number sets listed in `order`.
+pub fn write_item_json_in(bytes: &[u8], order: SetOrder, out: &mut Vec<u8>) -> Result<usize, DecodeError> {
     let mut reader = Reader::new(bytes);
     match reader.byte()? {
         FORMAT_VERSION => {}
         other => return Err(DecodeError::UnknownVersion(other)),
     }
-    let (size, _) = reader.json_map(0, out)?;
+    let (size, _) = reader.json_map(0, order, out)?;
     reader.finish()?;
     Ok(size)
 }
@@ -31,7 +37,7 @@ fn utf8(bytes: &[u8]) -> Result<&str, DecodeError> {
 impl Reader<'_> {
     /// Writes a map; returns the summed sizes of its names and values and
     /// its number of members.
-    fn json_map(&mut self, depth: usize, out: &mut Vec<u8>) -> Result<(usize, usize), DecodeError> {
+    fn json_map(&mut self, depth: usize, order: SetOrder, out: &mut Vec<u8>) -> Result<(usize, usize), DecodeError> {
         let count = self.count()?;
         let mut size = 0;
         let mut previous: Option<&[u8]> = None;
@@ -48,14 +54,14 @@ impl Reader<'_> {
             }
             write_str(text, out);
             out.push(b':');
-            size += name.len() + self.json_value(depth + 1, out)?;
+            size += name.len() + self.json_value(depth + 1, order, out)?;
         }
         out.push(b'}');
         Ok((size, count))
     }
 
     /// Writes one value; returns its size.
-    fn json_value(&mut self, depth: usize, out: &mut Vec<u8>) -> Result<usize, DecodeError> {
+    fn json_value(&mut self, depth: usize, order: SetOrder, out: &mut Vec<u8>) -> Result<usize, DecodeError> {
         if depth > MAX_DECODE_DEPTH {
             return Err(DecodeError::Malformed("nesting too deep"));
         }
@@ -70,7 +76,7 @@ impl Reader<'_> {
             }
             Tag::M => {
                 out.extend_from_slice(b"{\"M\":");
-                let (sum, count) = self.json_map(depth, out)?;
+                let (sum, count) = self.json_map(depth, order, out)?;
                 out.push(b'}');
                 return Ok(3 + count + sum);
             }
@@ -82,13 +88,17 @@ impl Reader<'_> {
                     if i > 0 {
                         out.push(b',');
                     }
-                    size += 1 + self.json_value(depth + 1, out)?;
+                    size += 1 + self.json_value(depth + 1, order, out)?;
                 }
                 out.extend_from_slice(b"]}");
                 return Ok(size);
             }
             // The rest are rare or small: decode, then write.
-            other => self.leaf(other)?,
+            other => {
+                let mut value = self.leaf(other)?;
+                order.apply(&mut value);
+                value
+            }
         };
         write_value(&value, out);
         Ok(value_size(&value))
