@@ -234,6 +234,43 @@ pub fn condition(kind: ExprKind, cond: &Condition<Resolved<'_>>) -> Result<(), E
     found.into_result(kind)
 }
 
+/// Only the identical-operands check of [`condition`], in written order:
+/// DynamoDB reports `a = a` ahead of an undefined `:value` later in the
+/// expression (dynalite's scan.js, recorded against DynamoDB:
+/// `a = a AND #a = b AND :views > a`).
+pub fn distinct_operands(kind: ExprKind, cond: &Condition<Resolved<'_>>) -> Result<(), ExprError> {
+    fn call(c: &FunctionCall<Resolved<'_>>, found: &mut Found) {
+        c.args.iter().for_each(|a| operand(a, found));
+        if let [a, b] = c.args.as_slice() {
+            if c.func != Func::IfNotExists && c.func != Func::ListAppend && c.args.len() == c.func.arity() {
+                check_distinct(c.func.name(), a, b, found);
+            }
+        }
+    }
+    fn operand(op: &Operand<Resolved<'_>>, found: &mut Found) {
+        if let Operand::Call(c) = op {
+            call(c, found);
+        }
+    }
+    fn walk(cond: &Condition<Resolved<'_>>, found: &mut Found) {
+        match cond {
+            Condition::Compare { op, left, right } => {
+                operand(left, found);
+                operand(right, found);
+                check_distinct(op.symbol(), left, right, found);
+            }
+            Condition::Between { value, low, high } => [value, low, high].into_iter().for_each(|o| operand(o, found)),
+            Condition::In { value, list } => std::iter::once(value).chain(list).for_each(|o| operand(o, found)),
+            Condition::Call(c) => call(c, found),
+            Condition::Not(c) => walk(c, found),
+            Condition::And(parts) | Condition::Or(parts) => parts.iter().for_each(|c| walk(c, found)),
+        }
+    }
+    let mut found = Found::default();
+    walk(cond, &mut found);
+    found.into_result(kind)
+}
+
 /// Rejects two paths where one is a prefix of the other (overlap) or where
 /// the same position is a map key in one and a list index in the other
 /// (conflict).

@@ -11,7 +11,8 @@
 //! prints it). Semantic problems found while parsing (reserved words,
 //! unknown or misused functions, redundant parentheses, too-deep paths) are
 //! remembered in [`Issues`] and reported after a successful parse, in
-//! DynamoDB's order of precedence for the grammar. Recursion is bounded by
+//! DynamoDB's order of precedence for the grammar; redundant parentheses
+//! already closed are reported ahead of a later syntax error too. Recursion is bounded by
 //! [`MAX_NESTING`] and by the operator limit, so no input can exhaust a
 //! 2 MiB stack. The grammars themselves are in `parse_condition` and
 //! `parse_update`.
@@ -207,6 +208,14 @@ impl<'s> Parser<'s> {
 
     /// `Syntax error; token: "<tok>", near: "<prev tok next>"` at the current token.
     pub fn syntax_error(&self) -> ExprError {
+        // DynamoDB notices a second pair of parentheses as it closes it:
+        // a syntax error after that point is answered as the redundancy
+        // (`(a)between(((b.c)).d)and(c)` in dynalite's scan.js, recorded
+        // against DynamoDB; `(size(a)).b > a`, with one pair, stays a
+        // syntax error).
+        if self.issues.redundant_parens {
+            return ExprError::invalid(self.kind, "The expression has redundant parentheses;");
+        }
         let tok = self.cur;
         let text = if tok.kind == TokenKind::Eof {
             "<EOF>"

@@ -10,7 +10,7 @@
 //! placeholders.
 //!
 //! Per expression, errors come in DynamoDB's order: an undefined placeholder
-//! first, then (conditions) wrong operand counts and missing document paths,
+//! first (but identical operands ahead of an undefined value), then (conditions) wrong operand counts and missing document paths,
 //! identical operands, and operand types of constants; (updates) overlapping
 //! and conflicting paths, `ADD`/`DELETE` operand types, then function
 //! checks. The semantic checks live in [`super::check`].
@@ -296,6 +296,9 @@ impl<'a> Resolver<'a> {
                 }
             }
             let undefined_value = missing.value.as_ref() == Some(&m);
+            if undefined_value && missing.name.is_none() {
+                check::distinct_operands(kind, &out)?;
+            }
             let e = ExprError::invalid(kind, m);
             return Err(if undefined_value { e.breaking(Rule::UndefinedValue) } else { e });
         }

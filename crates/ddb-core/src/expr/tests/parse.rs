@@ -284,6 +284,12 @@ fn redundant_parentheses() {
     assert_eq!(cerr("((a)) = :v"), msg);
     assert_eq!(cerr("((c=:c) AND ((p=:p)))"), msg);
     assert!(parse_condition(ExprKind::Condition, "((c=:c) AND (p=:p))").is_ok());
+    // Closed before a syntax error, the redundancy is the answer; one pair,
+    // or a pair not yet closed, leaves the syntax error (dynalite's
+    // scan.js, recorded against DynamoDB).
+    assert_eq!(cerr("(a)between(((b.c)).d)and(c)"), msg);
+    assert!(cerr("(size(a)).b > a").contains("Syntax error; token: \".\""));
+    assert!(cerr("(a)between(b.c.d)and((c)").contains("Syntax error"));
 }
 
 #[test]

@@ -26,6 +26,16 @@ fn undefined_placeholders() {
         upd_err("SET attr1 = :v", &nm, &vs),
         "Invalid UpdateExpression: An expression attribute value used in expression is not defined; attribute value: :v"
     );
+    // Identical operands come before an undefined value, wherever written
+    // (dynalite's scan.js, recorded against DynamoDB); not before an
+    // undefined name.
+    let a = names(&[("#a", "a")]);
+    assert_eq!(
+        cond_err("a = a AND #a = b AND :views > a", &a, &vs),
+        "Invalid ConditionExpression: The first operand must be distinct from the remaining operands for this operator or function; operator: =, first operand: [a]"
+    );
+    assert!(cond_err(":views > a AND contains(b, #a.b) AND begins_with(a, #a)", &a, &vs).contains("operator: begins_with"));
+    assert!(cond_err("a = a AND #x = :v", &a, &vs).ends_with("attribute name: #x"));
 }
 
 #[test]
