@@ -353,6 +353,22 @@ pub fn signed_request_bytes(
 }
 
 /// Sends a request with reqwest; returns status, headers and JSON body.
+/// A DynamoDB Streams call (`op` with a JSON body), signed with the
+/// stack's key; its status and JSON answer.
+pub async fn streams_call(s: &Stack, op: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
+    let req = signed_request(
+        &s.endpoint(),
+        &format!("DynamoDBStreams_20120810.{op}"),
+        &body.to_string(),
+        &s.key.access_key_id,
+        s.key.secret_access_key.expose(),
+        std::time::SystemTime::now(),
+        false,
+    );
+    let (status, _, body, _) = send(req).await;
+    (status, body)
+}
+
 pub async fn send(req: http::Request<String>) -> (u16, http::HeaderMap, serde_json::Value, Vec<u8>) {
     let req = reqwest::Request::try_from(req).unwrap();
     let res = reqwest::Client::new().execute(req).await.unwrap();

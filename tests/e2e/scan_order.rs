@@ -13,8 +13,6 @@ use aws_sdk_dynamodb::types::{
 };
 use aws_sdk_dynamodb::Client;
 
-use std::time::SystemTime;
-
 use aws_sdk_dynamodb::error::ProvideErrorMetadata;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
@@ -23,7 +21,7 @@ use aws_sdk_dynamodb::types::{
 };
 use serde_json::{json, Value};
 
-use crate::harness::{send, signed_request, Stack};
+use crate::harness::{streams_call, Stack};
 
 fn attr(name: &str, ty: ScalarAttributeType) -> AttributeDefinition {
     AttributeDefinition::builder().attribute_name(name).attribute_type(ty).build().unwrap()
@@ -322,18 +320,7 @@ async fn number_sets_are_listed_in_each_operations_order() {
     assert_eq!(numbers(&reason.item().unwrap()["n"]), hashed);
 
     let arn = c.describe_table().table_name("Sets").send().await.unwrap().table().unwrap().latest_stream_arn().unwrap().to_owned();
-    let call = |op: &str, body: Value| {
-        let req = signed_request(
-            &s.endpoint(),
-            &format!("DynamoDBStreams_20120810.{op}"),
-            &body.to_string(),
-            &s.key.access_key_id,
-            s.key.secret_access_key.expose(),
-            SystemTime::now(),
-            false,
-        );
-        async move { send(req).await.2 }
-    };
+    let call = |op: &'static str, body: Value| async { streams_call(&s, op, body).await.1 };
     let described = call("DescribeStream", json!({"StreamArn": arn})).await;
     let shard = described["StreamDescription"]["Shards"][0]["ShardId"].clone();
     let iterator = call("GetShardIterator", json!({"StreamArn": arn, "ShardId": shard, "ShardIteratorType": "TRIM_HORIZON"})).await;

@@ -2,15 +2,13 @@
 //! them): a table's stream lists, describes and reads its changes in
 //! order, in the stream's view type, from the shard's start or its end.
 
-use std::time::SystemTime;
-
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue as Av, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
     StreamSpecification, StreamViewType,
 };
 use serde_json::{json, Value};
 
-use crate::harness::{error_name, send, signed_request, Stack};
+use crate::harness::{error_name, streams_call, Stack};
 
 #[tokio::test]
 async fn streams_show_changes_in_order() {
@@ -29,21 +27,7 @@ async fn streams_show_changes_in_order() {
         .await
         .unwrap();
     let arn = created.table_description().unwrap().latest_stream_arn().unwrap().to_owned();
-    let call = |op: &str, body: Value| {
-        let req = signed_request(
-            &s.endpoint(),
-            &format!("DynamoDBStreams_20120810.{op}"),
-            &body.to_string(),
-            &s.key.access_key_id,
-            s.key.secret_access_key.expose(),
-            SystemTime::now(),
-            false,
-        );
-        async move {
-            let (status, _, body, _) = send(req).await;
-            (status, body)
-        }
-    };
+    let call = |op: &'static str, body: Value| streams_call(&s, op, body);
     let put = |v: &'static str| {
         c.put_item().table_name("Feed").item("pk", Av::S("k".into())).item("v", Av::S(v.into())).send()
     };
