@@ -245,14 +245,13 @@ pub fn key_condition(cond: &Condition<Resolved<'_>>, schema: &KeySchema<'_>) -> 
         }
         (Some(_), None) => return Err(err("Query key condition not supported")),
     };
+    // The value's type is checked before the operator: `:n > a` against a
+    // string key is a type mismatch (dynalite's query.js, recorded against
+    // DynamoDB), `:s > a` an unsupported condition.
+    check_types(&part.cond, pk_type)?;
     let SortCondition::Compare(CompareOp::Eq, partition) = part.cond else {
         return Err(err("Query key condition not supported"));
     };
-    if partition.type_tag() != pk_type.tag() {
-        return Err(err(
-            "One or more parameter values were invalid: Condition parameter type does not match schema type",
-        ));
-    }
     Ok(KeyCondition { partition, sort })
 }
 

@@ -116,6 +116,8 @@ fn schema_errors() {
     assert_eq!(kc("z = :b", &values(&[(":b", n("1"))]), &HASH_ONLY).unwrap_err(), "Query condition missed key schema element: a");
     let mismatch = "One or more parameter values were invalid: Condition parameter type does not match schema type";
     assert_eq!(kc(":b = a", &values(&[(":b", n("1"))]), &HASH_ONLY).unwrap_err(), mismatch);
+    // The type before the operator (dynalite's query.js).
+    assert_eq!(kc(":b > a", &values(&[(":b", n("1"))]), &HASH_ONLY).unwrap_err(), mismatch);
     assert_eq!(kc("a = :a AND b = :a", &values(&[(":a", s("b"))]), &HASH_RANGE).unwrap_err(), mismatch);
     // Constant-type errors come from the condition grammar first.
     let schema = KeySchema { partition: ("p", KeyType::S), sort: Some(("c", KeyType::N)) };
