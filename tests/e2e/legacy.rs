@@ -116,6 +116,10 @@ async fn legacy_parameters_work_like_expressions() {
         Some("Can not use both expression and non-expression parameters in the same request: Non-expression parameters: {QueryFilter} Expression parameters: {KeyConditionExpression}")
     );
 
+    // No key condition at all is refused before the table is looked up.
+    let err = c.query().table_name("NoSuchTable").set_key_conditions(Some(Default::default())).send().await.unwrap_err();
+    assert_eq!(err.message(), Some("Conditions can be of length 1 or 2 only"));
+
     // KeyConditions goes with expression filters and projections.
     let mixed = c
         .query()

@@ -87,6 +87,12 @@ fn exprs(body: &Value, with_key: bool, after_values: &dyn Fn() -> Result<(), Api
         let conditions = if with_key { legacy::conditions(body, "KeyConditions", values)? } else { None };
         if let Some(c) = &conditions {
             ddb_core::expr::legacy::filter(c, ddb_core::expr::legacy::ConditionalOperator::And)?;
+            // No condition at all needs no table to refuse (dynalite's
+            // query.js, recorded against DynamoDB); how many a key takes
+            // depends on the table's key.
+            if c.is_empty() {
+                return Err(validation("Conditions can be of length 1 or 2 only"));
+            }
         }
         Ok(conditions)
     };
