@@ -47,7 +47,8 @@
 //! are answered).
 //!
 //! Capacity is transactional: 2 units per 1 KB written and per 4 KB read;
-//! a ConditionCheck is charged as a transactional read of its item. A
+//! a ConditionCheck is charged as a transactional write of the item it
+//! reads, in write units. A
 //! cancelled transaction consumes too ("Amazon DynamoDB Transactions: How
 //! it works"): each action its write (the larger of the current item and
 //! the one it would store) or its check's read; the capacity metrics are
@@ -570,19 +571,18 @@ fn decide(
             }
         };
         // Charged whether it commits or not: a write of the larger of the
-        // current item and the one it would store, or a check's read.
-        let consumed = if is_check {
-            Consumed::read(read(cur.as_ref().map_or(0, item_size) as u64, ReadMode::Transactional))
-        } else {
-            // A write is billed by its items' billed sizes (vectors at 4
-            // bytes a dimension); a check reads the stored size.
-            let old_size = cur.as_ref().map(|i| p.indexes.billed_size(i) as u64);
-            let attempted = match &written {
-                Ok(Some(Some(new))) => Some(p.indexes.billed_size(new) as u64),
-                _ => None,
-            };
-            Consumed::write(write_change(old_size, attempted, WriteMode::Transactional))
+        // current item and the one it would store.
+        // A write is billed by its items' billed sizes (vectors at 4 bytes
+        // a dimension); a check as a write of the item it reads (the
+        // one-unit minimum when there is none), in write units
+        // (nubo-db/dynamodb-conformance's transactWrite capacity, recorded
+        // in eu-west-2; dynoxide 3.0.0's captures K1 and K2).
+        let old_size = cur.as_ref().map(|i| p.indexes.billed_size(i) as u64);
+        let attempted = match &written {
+            Ok(Some(Some(new))) if !is_check => Some(p.indexes.billed_size(new) as u64),
+            _ => None,
         };
+        let consumed = Consumed::write(write_change(old_size, attempted, WriteMode::Transactional));
         let entry = units.entry(p.table.clone()).or_default();
         entry.0 += consumed.read;
         entry.1 += consumed.write;
