@@ -353,12 +353,12 @@ pub fn signed_request_bytes(
 }
 
 /// Sends a request with reqwest; returns status, headers and JSON body.
-/// A DynamoDB Streams call (`op` with a JSON body), signed with the
-/// stack's key; its status and JSON answer.
-pub async fn streams_call(s: &Stack, op: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
+/// A call of `target` (`DynamoDB_20120810.GetItem`, …) with a JSON body,
+/// signed with the stack's key; its status and JSON answer.
+pub async fn json_call(s: &Stack, target: &str, body: &serde_json::Value) -> (u16, serde_json::Value) {
     let req = signed_request(
         &s.endpoint(),
-        &format!("DynamoDBStreams_20120810.{op}"),
+        target,
         &body.to_string(),
         &s.key.access_key_id,
         s.key.secret_access_key.expose(),
@@ -367,6 +367,11 @@ pub async fn streams_call(s: &Stack, op: &str, body: serde_json::Value) -> (u16,
     );
     let (status, _, body, _) = send(req).await;
     (status, body)
+}
+
+/// A DynamoDB Streams call (`op` with a JSON body); see [`json_call`].
+pub async fn streams_call(s: &Stack, op: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
+    json_call(s, &format!("DynamoDBStreams_20120810.{op}"), &body).await
 }
 
 pub async fn send(req: http::Request<String>) -> (u16, http::HeaderMap, serde_json::Value, Vec<u8>) {

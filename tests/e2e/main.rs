@@ -20,6 +20,7 @@ mod lsi_size;
 mod metrics;
 mod multi_key_gsi;
 mod partiql;
+mod partiql_index;
 mod protocol;
 mod query_scan;
 mod restore;

@@ -555,15 +555,11 @@ fn after_start(
     }
 }
 
-/// True when the projection or the filter reads a top-level attribute
-/// that is neither one of `keys` nor one of `included`.
-fn reads_other_than(exprs: &Exprs, keys: &[String], included: &[String]) -> bool {
+/// True when the projection reads a top-level attribute that is neither
+/// one of `keys` nor one of `included`.
+fn projects_other_than(exprs: &Exprs, keys: &[String], included: &[String]) -> bool {
     let known = |name: &str| keys.iter().chain(included).any(|k| k == name);
-    let mut other = exprs.projection.as_ref().is_some_and(|p| p.paths.iter().any(|p| !known(&p.head)));
-    if let Some(filter) = &exprs.filter {
-        filter.visit_paths(&mut |p| other |= !known(&p.head));
-    }
-    other
+    exprs.projection.as_ref().is_some_and(|p| p.paths.iter().any(|p| !known(&p.head)))
 }
 
 /// Pages of at most this many items are read on the request's own task.
@@ -580,7 +576,7 @@ async fn run_page(
     sort: Option<(String, SortCondition)>,
     range: KeyRange,
     direction: Direction,
-    set_order: SetOrder,
+    style: ReadStyle,
     body: &Value,
 ) -> Result<Reply, ApiError> {
     let limit = limit(body)?;
@@ -588,37 +584,21 @@ async fn run_page(
     let capacity_mode = return_consumed(body)?.map(str::to_owned);
     let names = target.key_names.clone();
     // An LSI without every attribute projected fetches base items when
-    // the whole item is asked for, or an attribute it does not project is
-    // read by the projection or the filter.
+    // the whole item is asked for, or the projection reads an attribute it
+    // does not project. A filter reads the index entry only: a Query
+    // refuses one naming another attribute, and in a Scan it matches
+    // nothing (nubo-db/dynamodb-conformance's index-qualifier captures).
     let needs_base = match target.index.as_ref() {
         Some(i) if i.local => match &i.projection {
             ProjectionSpec::All => false,
-            ProjectionSpec::KeysOnly => select == Select::AllAttributes || reads_other_than(&exprs, &target.key_names, &[]),
+            ProjectionSpec::KeysOnly => select == Select::AllAttributes || projects_other_than(&exprs, &target.key_names, &[]),
             ProjectionSpec::Include(names) => {
-                select == Select::AllAttributes || reads_other_than(&exprs, &target.key_names, names)
+                select == Select::AllAttributes || projects_other_than(&exprs, &target.key_names, names)
             }
         },
         _ => false,
     };
     let index_read = target.index.as_ref().map(|i| (i.name.clone(), i.local));
-    // Items fetched for a filter still answer with the index's attributes.
-    let projected_only = match target.index.as_ref().map(|i| &i.projection) {
-        Some(ProjectionSpec::KeysOnly) if needs_base && select == Select::AllProjected => Some(target.key_names.clone()),
-        Some(ProjectionSpec::Include(names)) if needs_base && select == Select::AllProjected => {
-            Some(target.key_names.iter().chain(names).cloned().collect())
-        }
-        _ => None,
-    };
-    let mut exprs = exprs;
-    if let (Some(names), None) = (projected_only, &exprs.projection) {
-        let mut unique: Vec<String> = Vec::with_capacity(names.len());
-        for n in names {
-            if !unique.contains(&n) {
-                unique.push(n);
-            }
-        }
-        exprs.projection = Some(ddb_core::expr::legacy::attributes_to_get(&unique)?);
-    }
     let snapshot = dp.items.snapshot(&caller.tenant.id).await?;
     let table_for_fetch = Arc::clone(&t);
     // A short page reads a few cached blocks: cheaper inline than a hop to
@@ -652,7 +632,8 @@ async fn run_page(
             key_names: &names,
             fetch_base: fetch.as_ref().map(|f| f as &(dyn Fn(&Item) -> Option<Vec<u8>> + Sync)),
             consistent,
-            set_order,
+            set_order: style.set_order,
+            fetches_per_item: style.fetches_per_item,
         };
         read_page(snapshot.as_ref(), &page)
     };
@@ -797,8 +778,37 @@ fn projection_projected(exprs: &Exprs, target: &Target) -> Result<(), ApiError> 
     )))
 }
 
+/// What differs between the APIs that read pages: how number sets are
+/// listed (ddb_core::value::set_order: a Scan in Java hash-set order, a
+/// Query by value) and how a local index's fetches from the table are
+/// charged (summed for Query and Scan, each on its own for PartiQL).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ReadStyle {
+    set_order: SetOrder,
+    fetches_per_item: bool,
+    /// A Scan of an index that refuses a filter on what the index does not
+    /// project, as a Query does (a PartiQL SELECT keyed by `IN`).
+    keyed_filter: bool,
+}
+
+impl ReadStyle {
+    pub(crate) const QUERY: ReadStyle = ReadStyle { set_order: SetOrder::Ascending, fetches_per_item: false, keyed_filter: false };
+    pub(crate) const SCAN: ReadStyle = ReadStyle { set_order: SetOrder::JavaHash, fetches_per_item: false, keyed_filter: false };
+
+    /// The same read made for a PartiQL statement; `keyed` for a Scan its
+    /// translation marked keyed (`Plan::keyed_scan`).
+    pub(crate) const fn partiql(self, keyed: bool) -> ReadStyle {
+        ReadStyle { fetches_per_item: true, keyed_filter: keyed, ..self }
+    }
+}
+
 /// `Query`
 pub async fn query(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: Value) -> Result<Reply, ApiError> {
+    query_styled(dp, caller, catalog, body, ReadStyle::QUERY).await
+}
+
+/// A Query answered in `style`.
+pub(crate) async fn query_styled(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: Value, style: ReadStyle) -> Result<Reply, ApiError> {
     // The request is checked before its table is looked up.
     if let Some(message) = ddb_core::api::items::query_conditional_operator(&body) {
         return Err(ApiError::Validation(message));
@@ -812,7 +822,7 @@ pub async fn query(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: V
     // (dynalite's query.js, recorded against DynamoDB).
     query_start_shape(&target, exprs.start.as_ref())?;
     if let Some(idx) = target.index.clone().filter(IndexLayout::is_multi) {
-        return query_multi(dp, caller, t, target, &idx, sel, exprs, &body).await;
+        return query_multi(dp, caller, t, target, &idx, sel, exprs, style, &body).await;
     }
     let schema = KeySchema {
         partition: (target.hash.name.as_str(), key_type(target.hash.ty)),
@@ -845,7 +855,7 @@ pub async fn query(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: V
         (Some(c), Some(r)) => Some((r.name.clone(), c)),
         _ => None,
     };
-    run_page(dp, caller, Arc::clone(&t), target, sel, exprs, sort, range, direction, SetOrder::Ascending, &body).await
+    run_page(dp, caller, Arc::clone(&t), target, sel, exprs, sort, range, direction, style, &body).await
 }
 
 /// `Query` on a global secondary index with multi-attribute keys: the
@@ -861,6 +871,7 @@ async fn query_multi(
     idx: &IndexLayout,
     sel: Select,
     exprs: Exprs,
+    style: ReadStyle,
     body: &Value,
 ) -> Result<Reply, ApiError> {
     let pair = |a: &KeyAttr| (a.name.clone(), key_type(a.ty));
@@ -900,7 +911,7 @@ async fn query_multi(
         (Some(c), Some((name, _))) => Some((name.clone(), c)),
         _ => None,
     };
-    run_page(dp, caller, Arc::clone(&t), target, sel, exprs, sort, range, direction, SetOrder::Ascending, body).await
+    run_page(dp, caller, Arc::clone(&t), target, sel, exprs, sort, range, direction, style, body).await
 }
 
 /// A multi-attribute Query's starting key must lie inside what its key
@@ -939,6 +950,11 @@ fn multi_start_within_conditions(
 
 /// `Scan`
 pub async fn scan(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: Value) -> Result<Reply, ApiError> {
+    scan_styled(dp, caller, catalog, body, ReadStyle::SCAN).await
+}
+
+/// A Scan answered in `style`.
+pub(crate) async fn scan_styled(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: Value, style: ReadStyle) -> Result<Reply, ApiError> {
     // The request is checked before its table is looked up.
     member_constraints(ItemOp::Scan, &body)?;
     let segment = body.get("Segment").and_then(Value::as_i64);
@@ -958,6 +974,9 @@ pub async fn scan(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: Va
     index_start_shape(&target, exprs.start.as_ref())?;
     select_supported(&body, &target, sel)?;
     projection_projected(&exprs, &target)?;
+    if style.keyed_filter {
+        filter_projected(&exprs, &target)?;
+    }
     let prefix = match &target.index {
         Some(idx) => idx.prefix().to_vec(),
         None => items_prefix(&t.record.id),
@@ -993,9 +1012,7 @@ pub async fn scan(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: Va
     }
     scalar_keys(&exprs, &t)?;
     let range = after_start(range, esk, Direction::Forward);
-    // A Scan lists number sets in Java hash-set order, a Query by value
-    // (ddb_core::value::set_order).
-    run_page(dp, caller, Arc::clone(&t), target, sel, exprs, None, range, Direction::Forward, SetOrder::JavaHash, &body).await
+    run_page(dp, caller, Arc::clone(&t), target, sel, exprs, None, range, Direction::Forward, style, &body).await
 }
 
 /// The members' own constraints on Segment and TotalSegments.

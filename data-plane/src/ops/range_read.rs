@@ -54,6 +54,8 @@ pub struct Page<'a> {
     pub consistent: bool,
     /// How number sets are listed (a Scan's differ from a Query's).
     pub set_order: SetOrder,
+    /// Fetched items are charged each on its own (PartiQL), not summed.
+    pub fetches_per_item: bool,
 }
 
 /// A page's result, before the table name is added to consumed capacity.
@@ -120,6 +122,8 @@ fn evaluate_entry(
     }
     *scanned += 1;
     meter.add_item(item_size(&item) as u64);
+    // The filter reads the entry: a fetched item serves the answer only.
+    let kept = page.filter.is_none_or(|f| evaluate(f, &item));
     if let Some(base_key) = page.fetch_base.and_then(|fetch| fetch(&item)) {
         if let Some(bytes) = snapshot
             .get(&base_key)
@@ -131,7 +135,7 @@ fn evaluate_entry(
             item = full;
         }
     }
-    if page.filter.is_none_or(|f| evaluate(f, &item)) {
+    if kept {
         *count += 1;
         if let Some(items) = items.as_mut() {
             if *count > 1 {
@@ -154,7 +158,7 @@ pub fn read_page(snapshot: &dyn Snapshot, page: &Page<'_>) -> Result<PageOut, Ap
     let iter = snapshot
         .range(bound(&page.start), bound(&page.end), page.direction)
         .map_err(|e| ApiError::Internal(format!("storage: {e}")))?;
-    let mut meter = ReadMeter::new();
+    let mut meter = if page.fetches_per_item { ReadMeter::charging_fetches_per_item() } else { ReadMeter::new() };
     // Room for a typical page up front: growing by doubling copied the
     // page about a dozen times (a Query of ten 1 KB items).
     let mut items = (page.select != Select::Count).then(|| ObjectWriter::items_buffer(PAGE_BUFFER_BYTES));

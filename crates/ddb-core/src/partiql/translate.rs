@@ -74,6 +74,12 @@ pub struct Plan {
     pub kind: Kind,
     pub body: Value,
     pub renames: Vec<Path>,
+    /// A SELECT of an index read as a Scan although its condition is keyed
+    /// on the index's partition key (every HASH attribute fixed by `=`, or
+    /// one given by `IN` at the top level): its filter may then name only
+    /// what the index projects, as a Query's (nubo-db's
+    /// dynamodb-conformance index-qualifier captures, 2026-08).
+    pub keyed_scan: bool,
 }
 
 /// Where a statement runs; single-item rules differ by surface.
@@ -466,12 +472,15 @@ fn select(s: &Select, table: &Keys, index: Option<&Keys>) -> Result<Plan, ExprEr
         }
         Kind::Scan
     };
+    let in_on_hash = |c: &&Expr| matches!(c, Expr::In(x, _) if matches!(x.as_ref(), Expr::Path(p) if p.is_top() && keys.hash.contains(&p.head)));
+    let keyed_scan = kind == Kind::Scan && s.index.is_some() && (fixed || conj.iter().any(in_on_hash));
     let renames = projection(s, &mut em, &mut body);
     em.finish(&mut body);
     Ok(Plan {
         kind,
         body: Value::Object(body),
         renames,
+        keyed_scan,
     })
 }
 
@@ -529,6 +538,7 @@ fn single_read(s: &Select, table: &Keys, surface: Surface) -> Result<Plan, ExprE
         kind: Kind::GetItem,
         body: Value::Object(body),
         renames,
+        keyed_scan: false,
     })
 }
 
@@ -547,6 +557,7 @@ fn condition_check(s: &Select, table: &Keys) -> Result<Plan, ExprError> {
         kind: Kind::ConditionCheck,
         body: Value::Object(body),
         renames: Vec::new(),
+        keyed_scan: false,
     })
 }
 
@@ -563,6 +574,7 @@ fn insert(i: &Insert, table: &Keys) -> Result<Plan, ExprError> {
         kind: Kind::PutItem,
         body: Value::Object(body),
         renames: Vec::new(),
+        keyed_scan: false,
     })
 }
 
@@ -644,6 +656,7 @@ fn update(u: &Update, table: &Keys) -> Result<Plan, ExprError> {
         kind: Kind::UpdateItem,
         body: Value::Object(body),
         renames: Vec::new(),
+        keyed_scan: false,
     })
 }
 
@@ -665,6 +678,7 @@ fn delete(d: &Delete, table: &Keys) -> Result<Plan, ExprError> {
         kind: Kind::DeleteItem,
         body: Value::Object(body),
         renames: Vec::new(),
+        keyed_scan: false,
     })
 }
 

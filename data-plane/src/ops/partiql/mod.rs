@@ -24,6 +24,7 @@ use ddb_core::value::set_order::SetOrder;
 use ddb_core::{AttributeValue, Operation};
 use serde_json::{Map, Value};
 
+use super::query_scan::ReadStyle;
 use crate::auth::Verified;
 use crate::catalog::{Catalog, CatalogTable};
 use crate::error::ApiError;
@@ -224,8 +225,10 @@ pub(crate) async fn run(
     dp.throttle.check(caller, catalog, op, &body)?;
     let out = match p.kind {
         Kind::GetItem => super::item_read::get(dp, caller, catalog, body).await.and_then(raw),
-        Kind::Query => super::query_scan::query(dp, caller, catalog, body).await.and_then(raw),
-        Kind::Scan => super::query_scan::scan(dp, caller, catalog, body).await.and_then(raw),
+        Kind::Query => {
+            super::query_scan::query_styled(dp, caller, catalog, body, ReadStyle::QUERY.partiql(false)).await.and_then(raw)
+        }
+        Kind::Scan => super::query_scan::scan_styled(dp, caller, catalog, body, ReadStyle::SCAN.partiql(p.keyed_scan)).await.and_then(raw),
         Kind::PutItem => super::item_write::put(dp, caller, catalog, body).await,
         Kind::UpdateItem => super::item_write::update_flat(dp, caller, catalog, body).await,
         Kind::DeleteItem => super::item_write::delete(dp, caller, catalog, body).await,
