@@ -53,7 +53,12 @@ async fn degenerate_requests_get_dynamodb_messages() {
         }
         body
     };
+    let empty_name = "1 validation error detected: Value at 'TableName' failed to satisfy constraint: Member must have length greater than or equal to 1";
     let cases: Vec<(&str, Value, &str)> = vec![
+        // An empty TableName alone, in the newer framework's words.
+        ("PutItem", json!({"TableName": "", "ReturnValues": "INVALID", "Item": {}}), empty_name),
+        ("DeleteItem", json!({"TableName": "", "Key": {}}), empty_name),
+        ("GetItem", json!({"TableName": "", "Key": {}, "ReturnConsumedCapacity": "X"}), empty_name),
         ("CreateBackup", json!({"TableName": t, "BackupName": ""}), "2 validation errors detected: Value '' at 'backupName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+; Value '' at 'backupName' failed to satisfy constraint: Member must have length greater than or equal to 3"),
         ("CreateTable", create(json!({"AttributeDefinitions": [{}]})), "2 validation errors detected: Value null at 'attributeDefinitions.1.member.attributeType' failed to satisfy constraint: Member must not be null; Value null at 'attributeDefinitions.1.member.attributeName' failed to satisfy constraint: Member must not be null"),
         ("CreateTable", create(json!({"BillingMode": ""})), "1 validation error detected: Value '' at 'billingMode' failed to satisfy constraint: Member must satisfy enum value set: [PROVISIONED, PAY_PER_REQUEST]"),
