@@ -5,20 +5,10 @@
 
 use serde_json::{json, Value};
 
-use crate::harness::{error_name, send, signed_request, Stack};
+use crate::harness::{dynamodb_call, error_name, Stack};
 
 async fn call(s: &Stack, op: &str, body: &Value) -> (u16, Value) {
-    let req = signed_request(
-        &s.endpoint(),
-        &format!("DynamoDB_20120810.{op}"),
-        &body.to_string(),
-        &s.key.access_key_id,
-        s.key.secret_access_key.expose(),
-        std::time::SystemTime::now(),
-        false,
-    );
-    let (status, _, json, _) = send(req).await;
-    (status, json)
+    dynamodb_call(s, op, body).await
 }
 
 #[tokio::test]

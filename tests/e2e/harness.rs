@@ -369,6 +369,11 @@ pub async fn json_call(s: &Stack, target: &str, body: &serde_json::Value) -> (u1
     (status, body)
 }
 
+/// A DynamoDB call (`op` with a JSON body); see [`json_call`].
+pub async fn dynamodb_call(s: &Stack, op: &str, body: &serde_json::Value) -> (u16, serde_json::Value) {
+    json_call(s, &format!("DynamoDB_20120810.{op}"), body).await
+}
+
 /// A DynamoDB Streams call (`op` with a JSON body); see [`json_call`].
 pub async fn streams_call(s: &Stack, op: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
     json_call(s, &format!("DynamoDBStreams_20120810.{op}"), &body).await

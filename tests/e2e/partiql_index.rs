@@ -7,10 +7,10 @@
 
 use serde_json::{json, Value};
 
-use crate::harness::{json_call, Stack};
+use crate::harness::{dynamodb_call, Stack};
 
 async fn api(s: &Stack, op: &str, body: Value) -> (u16, Value) {
-    json_call(s, &format!("DynamoDB_20120810.{op}"), &body).await
+    dynamodb_call(s, op, &body).await
 }
 
 /// Table `Tbl` (pk, sk) with LSI `lsi-keys` (lsiSk, KEYS_ONLY) and GSI

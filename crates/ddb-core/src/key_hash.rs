@@ -60,25 +60,18 @@ impl KeyHash {
     /// table; each HASH attribute's, in order, for a multi-attribute index
     /// key) and their concatenated [`crate::key`] encoding.
     pub fn place(self, values: &[&AttributeValue], encoded: &[u8]) -> u64 {
-        match self {
-            KeyHash::Fnv => partition_hash(encoded),
-            KeyHash::DynamoDb => {
-                let mut md5 = Md5::new();
-                md5.update(SALT);
-                for value in values {
-                    match value {
-                        AttributeValue::S(s) => md5.update(s.as_bytes()),
-                        AttributeValue::B(b) => md5.update(b),
-                        AttributeValue::N(n) => md5.update(number_bytes(n)),
-                        // Not a key value: the key was validated before.
-                        _ => {}
-                    }
-                }
-                let digest = md5.finalize();
-                let byte = |i: usize| u64::from(digest.get(i).copied().unwrap_or(0));
-                (byte(0) << 56) | (byte(1) << 48) | (byte(2) << 40)
-            }
-        }
+        let mut placer = self.placer();
+        values.iter().for_each(|v| placer.add(v));
+        placer.place(encoded)
+    }
+
+    /// A [`Placer`], for key values met one at a time.
+    pub fn placer(self) -> Placer {
+        Placer { md5: (self == KeyHash::DynamoDb).then(|| {
+            let mut md5 = Md5::new();
+            md5.update(SALT);
+            md5
+        }) }
     }
 
     /// What orders a secondary index's entries whose index keys are equal,
@@ -122,6 +115,41 @@ impl KeyHash {
                 } else {
                     place(start)..=place(end) - 1
                 })
+            }
+        }
+    }
+}
+
+/// [`KeyHash::place`] fed one key value at a time, so a caller that
+/// encodes the values as it goes needs no list of them.
+pub struct Placer {
+    /// DynamoDB's scheme: the digest so far; the first scheme needs only
+    /// the encoding.
+    md5: Option<Md5>,
+}
+
+impl Placer {
+    /// Adds the next key value.
+    pub fn add(&mut self, value: &AttributeValue) {
+        let Some(md5) = &mut self.md5 else { return };
+        match value {
+            AttributeValue::S(s) => md5.update(s.as_bytes()),
+            AttributeValue::B(b) => md5.update(b),
+            AttributeValue::N(n) => md5.update(number_bytes(n)),
+            // Not a key value: the key was validated before.
+            _ => {}
+        }
+    }
+
+    /// The place of the values added, whose concatenated encoding is
+    /// `encoded`.
+    pub fn place(self, encoded: &[u8]) -> u64 {
+        match self.md5 {
+            None => partition_hash(encoded),
+            Some(md5) => {
+                let digest = md5.finalize();
+                let byte = |i: usize| u64::from(digest.get(i).copied().unwrap_or(0));
+                (byte(0) << 56) | (byte(1) << 48) | (byte(2) << 40)
             }
         }
     }

@@ -274,13 +274,13 @@ impl IndexLayout {
     /// values of all its HASH attributes, in order.
     pub fn partition_prefix_of<'v>(&self, pks: impl IntoIterator<Item = &'v AttributeValue>) -> Result<Vec<u8>, ApiError> {
         let mut enc = Vec::with_capacity(32);
-        let mut values: Vec<&AttributeValue> = Vec::with_capacity(1);
+        let mut placer = self.key_hash.placer();
         for pk in pks {
             encode_key_value(pk, &mut enc).map_err(|e| ApiError::Validation(e.to_string()))?;
-            values.push(pk);
+            placer.add(pk);
         }
         let mut k = self.prefix.clone();
-        k.extend_from_slice(&self.key_hash.place(&values, &enc).to_be_bytes());
+        k.extend_from_slice(&placer.place(&enc).to_be_bytes());
         k.extend_from_slice(&enc);
         Ok(k)
     }

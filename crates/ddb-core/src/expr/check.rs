@@ -82,6 +82,16 @@ fn check_distinct(name: &str, a: &Operand<Resolved<'_>>, b: &Operand<Resolved<'_
     }
 }
 
+/// A two-operand function (but `if_not_exists` and `list_append`) of the
+/// right arity needs distinct operands.
+fn check_call_distinct(call: &FunctionCall<Resolved<'_>>, found: &mut Found) {
+    if let [a, b] = call.args.as_slice() {
+        if call.func != Func::IfNotExists && call.func != Func::ListAppend && call.args.len() == call.func.arity() {
+            check_distinct(call.func.name(), a, b, found);
+        }
+    }
+}
+
 fn check_call(call: &FunctionCall<Resolved<'_>>, found: &mut Found) {
     let name = call.func.name();
     for arg in &call.args {
@@ -97,11 +107,7 @@ fn check_call(call: &FunctionCall<Resolved<'_>>, found: &mut Found) {
         );
         return;
     }
-    if let [a, b] = call.args.as_slice() {
-        if call.func != Func::IfNotExists && call.func != Func::ListAppend {
-            check_distinct(name, a, b, found);
-        }
-    }
+    check_call_distinct(call, found);
     let first = call.args.first();
     match call.func {
         Func::AttributeExists | Func::AttributeNotExists | Func::IfNotExists => {
@@ -241,11 +247,7 @@ pub fn condition(kind: ExprKind, cond: &Condition<Resolved<'_>>) -> Result<(), E
 pub fn distinct_operands(kind: ExprKind, cond: &Condition<Resolved<'_>>) -> Result<(), ExprError> {
     fn call(c: &FunctionCall<Resolved<'_>>, found: &mut Found) {
         c.args.iter().for_each(|a| operand(a, found));
-        if let [a, b] = c.args.as_slice() {
-            if c.func != Func::IfNotExists && c.func != Func::ListAppend && c.args.len() == c.func.arity() {
-                check_distinct(c.func.name(), a, b, found);
-            }
-        }
+        check_call_distinct(c, found);
     }
     fn operand(op: &Operand<Resolved<'_>>, found: &mut Found) {
         if let Operand::Call(c) = op {
