@@ -429,6 +429,70 @@ async fn describe_table_counts_items_and_sizes_of_table_and_indexes() {
     s.stop().await;
 }
 
+/// Many writers at once (their groups overlap on the way to the disk):
+/// the table's and indexes' counts and sizes are exactly what the same
+/// items written one by one give.
+#[tokio::test]
+async fn concurrent_writers_keep_counts_and_sizes_exact() {
+    let s = Stack::start().await;
+    let c = s.client();
+    orders(&c).await;
+    let usage = |c: Client| async move {
+        let t = c.describe_table().table_name("Orders").send().await.unwrap().table.unwrap();
+        let (gsi, lsi) = (&t.global_secondary_indexes()[0], &t.local_secondary_indexes()[0]);
+        (
+            t.item_count.unwrap(),
+            t.table_size_bytes.unwrap(),
+            gsi.item_count.unwrap(),
+            gsi.index_size_bytes.unwrap(),
+            lsi.item_count.unwrap(),
+            lsi.index_size_bytes.unwrap(),
+        )
+    };
+    let status = |i: i64| (i % 2 == 0).then_some("OPEN");
+    let delete = |c: Client, t: i64, i: i64| async move {
+        c.delete_item()
+            .table_name("Orders")
+            .key("customer", Av::S(format!("c{t}")))
+            .key("order", Av::S(format!("o{i}")))
+            .send()
+            .await
+            .unwrap();
+    };
+    let writers: Vec<_> = (0..16i64)
+        .map(|t| {
+            let c = c.clone();
+            tokio::spawn(async move {
+                for i in 0..30 {
+                    put(&c, &format!("c{t}"), &format!("o{i}"), status(i), t * 100 + i).await;
+                }
+                for i in 0..5 {
+                    delete(c.clone(), t, i).await;
+                }
+            })
+        })
+        .collect();
+    for w in writers {
+        w.await.unwrap();
+    }
+    let concurrent = usage(c.clone()).await;
+    let (items, _, gsi_items, _, lsi_items, _) = concurrent;
+    assert_eq!((items, gsi_items, lsi_items), (400, 16 * 12, 400));
+    for t in 0..16 {
+        for i in 5..30 {
+            delete(c.clone(), t, i).await;
+        }
+    }
+    assert_eq!(usage(c.clone()).await, (0, 0, 0, 0, 0, 0));
+    for t in 0..16 {
+        for i in 5..30 {
+            put(&c, &format!("c{t}"), &format!("o{i}"), status(i), t * 100 + i).await;
+        }
+    }
+    assert_eq!(usage(c.clone()).await, concurrent, "written one by one");
+    s.stop().await;
+}
+
 #[tokio::test]
 async fn consumed_capacity_lists_each_index() {
     use aws_sdk_dynamodb::types::ReturnConsumedCapacity as Rcc;

@@ -25,7 +25,8 @@ macro_rules! conformance_tests {
                 range_every_bound_combination, range_order_is_unsigned_bytewise,
                 snapshot_isolation, iterator_keeps_its_view, iterator_outlives_snapshot_and_moves,
                 last_write_wins_within_batch, batch_atomicity_under_concurrent_readers,
-                delete_semantics, large_values, many_keys, concurrent_writers, empty_batch);
+                delete_semantics, large_values, many_keys, concurrent_writers, empty_batch,
+                begun_batches_apply_in_order, pipelined_writes_lose_nothing);
         }
     };
     (@cases $make:expr; $($case:ident),* $(,)?) => {
@@ -686,4 +687,62 @@ pub fn empty_batch<E: Engine>(make: &dyn Fn() -> E) {
     e.write(WriteBatch::new()).unwrap();
     e.sync().unwrap();
     assert_eq!(all(&e), vec![(b"a".to_vec(), b"1".to_vec())]);
+}
+
+/// Batches begun one after another apply in that order, whichever is
+/// finished first; one finished is never visible without those begun
+/// before it, and one dropped unfinished is finished by its drop.
+pub fn begun_batches_apply_in_order<E: Engine>(make: &dyn Fn() -> E) {
+    let e = make();
+    let mut first = WriteBatch::new();
+    first.put(b(b"k"), b(b"1")).put(b(b"a"), b(b"1"));
+    let mut second = WriteBatch::new();
+    second.put(b(b"k"), b(b"2")).put(b(b"b"), b(b"2"));
+    let first = e.begin_write(first).unwrap();
+    let second = e.begin_write(second).unwrap();
+    std::thread::scope(|scope| {
+        let e = &e;
+        let later = scope.spawn(move || {
+            second.finish().unwrap();
+            // Acknowledged: so is everything begun before it.
+            assert_eq!(e.get(b"a").unwrap().as_deref(), Some(&b"1"[..]));
+        });
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        first.finish().unwrap();
+        later.join().unwrap();
+    });
+    assert_eq!(e.get(b"k").unwrap().as_deref(), Some(&b"2"[..]));
+    let mut third = WriteBatch::new();
+    third.put(b(b"c"), b(b"3"));
+    drop(e.begin_write(third).unwrap());
+    assert_eq!(e.get(b"c").unwrap().as_deref(), Some(&b"3"[..]));
+}
+
+/// Batches begun in sequence and finished by several threads at once:
+/// nothing is lost, and the last begun wins.
+pub fn pipelined_writes_lose_nothing<E: Engine>(make: &dyn Fn() -> E) {
+    let e = make();
+    let (tx, rx) = std::sync::mpsc::channel::<crate::PendingWrite>();
+    let rx = std::sync::Mutex::new(rx);
+    std::thread::scope(|scope| {
+        for _ in 0..3 {
+            let rx = &rx;
+            scope.spawn(move || loop {
+                let next = rx.lock().unwrap().recv();
+                match next {
+                    Ok(pending) => pending.finish().unwrap(),
+                    Err(_) => break,
+                }
+            });
+        }
+        for i in 0..300u32 {
+            let mut batch = WriteBatch::new();
+            batch.put(vec![b'p', (i >> 8) as u8, i as u8], i.to_be_bytes().to_vec());
+            batch.put(b(b"last"), i.to_be_bytes().to_vec());
+            tx.send(e.begin_write(batch).unwrap()).unwrap();
+        }
+        drop(tx);
+    });
+    assert_eq!(all(&e).len(), 301);
+    assert_eq!(e.get(b"last").unwrap().as_deref(), Some(&299u32.to_be_bytes()[..]));
 }

@@ -222,6 +222,43 @@ pub fn range_is_empty(start: Bound<&[u8]>, end: Bound<&[u8]>) -> bool {
     }
 }
 
+/// The rest of a batch begun by [`Engine::begin_write`]. It may be finished
+/// on another thread; one dropped unfinished is finished by its drop (the
+/// batches begun after it wait for it).
+pub struct PendingWrite(Option<Box<dyn FnOnce() -> Result<()> + Send>>);
+
+impl PendingWrite {
+    /// Nothing left to do: the batch is applied.
+    pub fn done() -> Self {
+        PendingWrite(None)
+    }
+
+    /// What `rest` does finishes the batch.
+    pub fn new(rest: impl FnOnce() -> Result<()> + Send + 'static) -> Self {
+        PendingWrite(Some(Box::new(rest)))
+    }
+
+    /// Waits until the batch is applied (and durable under
+    /// [`SyncPolicy::Always`]).
+    pub fn finish(mut self) -> Result<()> {
+        self.0.take().map_or(Ok(()), |rest| rest())
+    }
+}
+
+impl Drop for PendingWrite {
+    fn drop(&mut self) {
+        if let Some(rest) = self.0.take() {
+            let _ = rest();
+        }
+    }
+}
+
+impl std::fmt::Debug for PendingWrite {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("PendingWrite").field(&self.0.is_some()).finish()
+    }
+}
+
 /// A consistent, read-only view of an engine at one point in time.
 pub trait Snapshot: Send + Sync {
     /// The value of `key`, if present. Invalid keys (empty, too long) are
@@ -243,6 +280,17 @@ pub trait Engine: Send + Sync {
     /// [`SyncPolicy`]. An empty batch is a no-op.
     fn write(&self, batch: WriteBatch) -> Result<()>;
 
+    /// Starts applying `batch` and returns what is left to do: batches
+    /// begun one after another are applied (made visible, and durable) in
+    /// that order, whatever order their [`PendingWrite::finish`] calls come
+    /// in, so a writer can have several on their way to the disk at once.
+    /// A batch whose `finish` fails takes every batch begun after it down
+    /// with it (their `finish` fails too). The default applies the batch
+    /// here, with [`Engine::write`].
+    fn begin_write(&self, batch: WriteBatch) -> Result<PendingWrite> {
+        self.write(batch).map(|()| PendingWrite::done())
+    }
+
     /// Forces everything acknowledged so far to stable storage (a no-op for
     /// engines without storage, and for [`SyncPolicy::Always`]).
     fn sync(&self) -> Result<()>;
@@ -260,6 +308,9 @@ impl<E: Engine + ?Sized> Engine for std::sync::Arc<E> {
     }
     fn write(&self, batch: WriteBatch) -> Result<()> {
         (**self).write(batch)
+    }
+    fn begin_write(&self, batch: WriteBatch) -> Result<PendingWrite> {
+        (**self).begin_write(batch)
     }
     fn sync(&self) -> Result<()> {
         (**self).sync()

@@ -27,9 +27,23 @@
 //! `PersistMode::SyncData` (`fdatasync` of fjall's journal) after a barrier
 //! in the log. [`SyncPolicy::Interval`] commits with
 //! `PersistMode::Buffer` (in the OS page cache, so it survives `kill -9`)
-//! and upgrades to `SyncData` when the interval has elapsed. Batches are
-//! serialized by fjall's journal lock; group commit (several requests in one
-//! batch, one fsync) is the data plane's writer's job.
+//! and upgrades to `SyncData` when the interval has elapsed. Group commit
+//! (several requests in one batch, one fsync) is the data plane's writer's
+//! job.
+//!
+//! # Batches in flight
+//!
+//! [`Engine::begin_write`] takes a batch's lsn and place in the log under
+//! the log's lock and returns; its [`PendingWrite::finish`] writes the
+//! record (no lock held, so several records can be on their way to the disk
+//! at once: the disk completes concurrent synchronous writes almost as fast
+//! as one) and then commits the batch to fjall under the commit lock, once
+//! every batch with a lower lsn is committed. So fjall always holds a
+//! prefix of the log, a batch is acknowledged only after every batch begun
+//! before it, and a failed record or commit breaks the engine (refusing
+//! every later batch) rather than leave a hole. Measured with the
+//! `durable_writes` example: two batches in flight write about 1.35 times
+//! as many synced batches a second as one.
 //!
 //! # Resources
 //!
@@ -45,8 +59,8 @@
 //! format change (fjall records the compression per block).
 
 use crate::engine::{
-    range_is_empty, validate_key, BatchOp, Direction, Engine, KeyValue, KvIter, Snapshot,
-    SyncPolicy, WriteBatch,
+    range_is_empty, validate_key, BatchOp, Direction, Engine, KeyValue, KvIter, PendingWrite,
+    Snapshot, SyncPolicy, WriteBatch,
 };
 use crate::row_cache::RowCache;
 use crate::{Error, Result};
@@ -55,9 +69,9 @@ use fjall::{Database, Keyspace, KeyspaceCreateOptions, PersistMode, Readable};
 use std::any::Any;
 use std::ops::Bound;
 use std::path::{Path, PathBuf};
-use crate::wal::{self, Appended, Fjall as _, Wal};
+use crate::wal::{self, Fjall as _, Reserved, Slot, Wal};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering as AtomicOrdering};
-use std::sync::{Arc, Mutex, PoisonError, Weak};
+use std::sync::{Arc, Condvar, Mutex, PoisonError, Weak};
 use std::time::Instant;
 
 /// The name of the single keyspace inside each database. Frozen: renaming it
@@ -168,9 +182,17 @@ struct Inner {
     db: Database,
     sync: SyncPolicy,
     last_sync: Mutex<Instant>,
-    /// Serializes this engine's batch commits (see [`FjallEngine::snapshot`])
-    /// and holds the write-ahead log (under [`SyncPolicy::Always`]).
-    commit_lock: Mutex<Option<Wal>>,
+    /// The write-ahead log (under [`SyncPolicy::Always`]): batches take
+    /// their lsn and place in it under this lock, in the order they are
+    /// begun.
+    log: Mutex<Option<Wal>>,
+    /// Serializes this engine's batch commits to fjall (see
+    /// [`FjallEngine::snapshot`]) and holds the lsn of the last one: logged
+    /// batches are committed in lsn order, whatever order their log writes
+    /// finish in.
+    commit_lock: Mutex<u64>,
+    /// Signalled when a batch has been committed (or has failed).
+    turn: Condvar,
     /// A batch is in the log but fjall failed to take it: writes are
     /// refused until the database is reopened (and the log replayed).
     broken: AtomicBool,
@@ -237,7 +259,9 @@ impl FjallEngine {
                 db,
                 sync: options.sync,
                 last_sync: Mutex::new(Instant::now()),
-                commit_lock: Mutex::new(log),
+                log: Mutex::new(log),
+                commit_lock: Mutex::new(0),
+                turn: Condvar::new(),
                 broken: AtomicBool::new(false),
                 in_flight_floor: AtomicU64::new(u64::MAX),
                 rows: options.row_cache.as_ref().map(|c| (c.clone(), c.new_owner())),
@@ -314,63 +338,56 @@ impl Engine for FjallEngine {
     }
 
     fn write(&self, batch: WriteBatch) -> Result<()> {
+        self.begin_write(batch)?.finish()
+    }
+
+    /// Under [`SyncPolicy::Always`], takes the batch's place in the log
+    /// and leaves the log write, and the commit to fjall in log order, to
+    /// [`PendingWrite::finish`]: several batches can be on their way to
+    /// the disk at once. Otherwise (and for a batch too large for the
+    /// log) the batch is written before this returns.
+    fn begin_write(&self, batch: WriteBatch) -> Result<PendingWrite> {
         let ops = batch.into_validated_ops()?;
         if ops.is_empty() {
-            return Ok(());
+            return Ok(PendingWrite::done());
         }
-        let batch = fjall_batch(&self.inner.db, &self.inner.keyspace, ops.iter().cloned());
-        // The batch's keys and new values, as the row cache names them.
-        let cached: Vec<(Vec<u8>, Option<Bytes>)> = match &self.inner.rows {
-            Some((_, owner)) => ops
-                .iter()
-                .map(|op| match op {
-                    BatchOp::Put(key, value) => (RowCache::key(*owner, key), Some(value.clone())),
-                    BatchOp::Delete(key) => (RowCache::key(*owner, key), None),
-                })
-                .collect(),
-            None => Vec::new(),
+        let inner = &self.inner;
+        let commit = Commit::new(inner, &ops);
+        let mut log = inner.log.lock().unwrap_or_else(PoisonError::into_inner);
+        inner.check_unbroken()?;
+        let journal = Journal(inner);
+        let Some(wal) = log.as_mut() else {
+            drop(log);
+            let mode = self.persist_mode();
+            let _turn = inner.commit_lock.lock().unwrap_or_else(PoisonError::into_inner);
+            return commit.run(inner, Some(mode)).map(|()| PendingWrite::done());
         };
-        let mut log = self.inner.commit_lock.lock().unwrap_or_else(PoisonError::into_inner);
-        if self.inner.broken.load(AtomicOrdering::SeqCst) {
-            return Err(Error::io(
-                &self.inner.path,
-                std::io::Error::other("a logged batch could not be committed; the database must be reopened"),
-            ));
-        }
-        let journal = Journal(&self.inner.db);
-        let (mode, logged) = match log.as_mut() {
-            // A logged batch may stay in fjall's journal buffer: the log
-            // has it should the process die.
-            Some(wal) => match wal.append(&ops, &journal)? {
-                Appended::Logged => (None, true),
-                Appended::TooLarge => {
-                    // Everything before it durable in fjall, and said so in
-                    // the log, before it is committed on its own.
-                    journal.persist()?;
-                    wal.barrier(&journal)?;
-                    (Some(PersistMode::SyncData), false)
+        match wal.reserve(&ops, &journal)? {
+            Reserved::Logged(slot) => {
+                drop(log);
+                let inner = Arc::clone(inner);
+                Ok(PendingWrite::new(move || inner.write_logged(&ops, &slot, commit)))
+            }
+            Reserved::TooLarge => {
+                // Every batch before it committed and durable in fjall, and
+                // said so in the log, before it is committed on its own
+                // (nothing else takes a place in the log meanwhile).
+                journal.wait_applied(wal.last_lsn());
+                inner.check_unbroken()?;
+                journal.persist()?;
+                let barrier = wal.barrier(&journal);
+                let mut applied = inner.commit_lock.lock().unwrap_or_else(PoisonError::into_inner);
+                let committed = barrier.and_then(|()| commit.run(inner, Some(PersistMode::SyncData)));
+                // The barrier's lsn (taken even if its write failed).
+                *applied = wal.last_lsn();
+                if committed.is_err() {
+                    inner.broken.store(true, AtomicOrdering::SeqCst);
                 }
-            },
-            None => (Some(self.persist_mode()), false),
-        };
-        let batch = batch.durability(mode);
-        // The batch's keys leave the row cache until the commit has ended,
-        // however it ends.
-        let cache_write = self.inner.rows.as_ref().map(|(rows, _)| rows.write_guard(cached));
-        self.inner
-            .in_flight_floor
-            .store(self.inner.db.seqno(), AtomicOrdering::SeqCst);
-        let committed = batch.commit();
-        self.inner.in_flight_floor.store(u64::MAX, AtomicOrdering::SeqCst);
-        if let Some(w) = cache_write {
-            w.finish(committed.is_ok());
+                drop(applied);
+                inner.turn.notify_all();
+                committed.map(|()| PendingWrite::done())
+            }
         }
-        if committed.is_err() && logged {
-            self.inner.broken.store(true, AtomicOrdering::SeqCst);
-        }
-        drop(log);
-        committed?;
-        Ok(())
     }
 
     fn sync(&self) -> Result<()> {
@@ -404,16 +421,103 @@ impl Engine for FjallEngine {
     }
 }
 
-/// fjall's journal, as the write-ahead log uses it.
-struct Journal<'a>(&'a Database);
+impl Inner {
+    fn check_unbroken(&self) -> Result<()> {
+        if self.broken.load(AtomicOrdering::SeqCst) {
+            return Err(Error::io(
+                &self.path,
+                std::io::Error::other("a logged batch could not be committed; the database must be reopened"),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Writes a reserved batch's log record, then commits it to fjall once
+    /// every batch logged before it is committed. A failure of either
+    /// breaks the engine (a later record may be on disk past this one's
+    /// gap): batches after it fail too, until the database is reopened.
+    fn write_logged(&self, ops: &[BatchOp], slot: &Slot, commit: Commit) -> Result<()> {
+        let logged = slot.write(ops);
+        let mut applied = self.commit_lock.lock().unwrap_or_else(PoisonError::into_inner);
+        while *applied + 1 < slot.lsn() {
+            applied = self.turn.wait(applied).unwrap_or_else(PoisonError::into_inner);
+        }
+        // A logged batch may stay in fjall's journal buffer: the log has it
+        // should the process die.
+        let committed = logged
+            .and_then(|()| self.check_unbroken())
+            .and_then(|()| commit.run(self, None));
+        if committed.is_err() {
+            self.broken.store(true, AtomicOrdering::SeqCst);
+        }
+        *applied = (*applied).max(slot.lsn());
+        drop(applied);
+        self.turn.notify_all();
+        committed
+    }
+}
+
+/// A batch ready to be committed to fjall, with the row cache keys it
+/// changes.
+struct Commit {
+    batch: fjall::OwnedWriteBatch,
+    cached: Vec<(Vec<u8>, Option<Bytes>)>,
+}
+
+impl Commit {
+    fn new(inner: &Inner, ops: &[BatchOp]) -> Commit {
+        let batch = fjall_batch(&inner.db, &inner.keyspace, ops.iter().cloned());
+        // The batch's keys and new values, as the row cache names them.
+        let cached = match &inner.rows {
+            Some((_, owner)) => ops
+                .iter()
+                .map(|op| match op {
+                    BatchOp::Put(key, value) => (RowCache::key(*owner, key), Some(value.clone())),
+                    BatchOp::Delete(key) => (RowCache::key(*owner, key), None),
+                })
+                .collect(),
+            None => Vec::new(),
+        };
+        Commit { batch, cached }
+    }
+
+    /// Commits with `mode` (`None`: left in fjall's journal buffer). The
+    /// caller holds the commit lock.
+    fn run(self, inner: &Inner, mode: Option<PersistMode>) -> Result<()> {
+        // The batch's keys leave the row cache until the commit has ended,
+        // however it ends.
+        let cache_write = inner.rows.as_ref().map(|(rows, _)| rows.write_guard(self.cached));
+        inner.in_flight_floor.store(inner.db.seqno(), AtomicOrdering::SeqCst);
+        let committed = self.batch.durability(mode).commit();
+        inner.in_flight_floor.store(u64::MAX, AtomicOrdering::SeqCst);
+        if let Some(w) = cache_write {
+            w.finish(committed.is_ok());
+        }
+        Ok(committed?)
+    }
+}
+
+/// fjall's journal and commit order, as the write-ahead log uses them.
+struct Journal<'a>(&'a Inner);
 
 impl wal::Fjall for Journal<'_> {
     fn flush(&self) -> Result<()> {
-        Ok(self.0.persist(PersistMode::Buffer)?)
+        Ok(self.0.db.persist(PersistMode::Buffer)?)
     }
 
     fn persist(&self) -> Result<()> {
-        Ok(self.0.persist(PersistMode::SyncData)?)
+        Ok(self.0.db.persist(PersistMode::SyncData)?)
+    }
+
+    fn applied(&self) -> u64 {
+        *self.0.commit_lock.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn wait_applied(&self, lsn: u64) {
+        let mut applied = self.0.commit_lock.lock().unwrap_or_else(PoisonError::into_inner);
+        while *applied < lsn {
+            applied = self.0.turn.wait(applied).unwrap_or_else(PoisonError::into_inner);
+        }
     }
 }
 
@@ -449,7 +553,7 @@ impl Drop for Inner {
     /// A clean close: fjall made durable, the log retired (none is left on
     /// disk for a closed tenant). A broken engine keeps its log for replay.
     fn drop(&mut self) {
-        let log = self.commit_lock.get_mut().unwrap_or_else(PoisonError::into_inner).take();
+        let log = self.log.get_mut().unwrap_or_else(PoisonError::into_inner).take();
         let Some(mut log) = log else { return };
         log.join_checkpoint();
         if self.broken.load(AtomicOrdering::SeqCst) || !wal::exists(&self.path) {

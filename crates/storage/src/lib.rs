@@ -35,7 +35,7 @@ mod wal;
 pub mod conformance;
 
 pub use engine::{
-    BatchOp, Direction, Engine, KeyValue, KvIter, Snapshot, SyncPolicy, WriteBatch, MAX_KEY_LEN,
+    BatchOp, Direction, Engine, KeyValue, KvIter, PendingWrite, Snapshot, SyncPolicy, WriteBatch, MAX_KEY_LEN,
     MAX_VALUE_LEN,
 };
 pub use error::{Error, Result};

@@ -36,10 +36,19 @@
 //! followed by a barrier; a clean close persists fjall, writes a barrier and
 //! deletes the segments (a tenant that is not open keeps no log on disk).
 //!
+//! Records are reserved (lsn and position) in order under the engine's log
+//! lock but written outside it, so a later record can reach the disk before
+//! an earlier one; none of them is acknowledged until every record before
+//! it is written. A segment that is reused has its first block zeroed
+//! before any record is placed in it: until its first new record is on
+//! disk, the segment shows nothing rather than its older round.
+//!
 //! # Recovery
 //!
-//! On open, the records of both segments are ordered by lsn; those after
-//! the last barrier are applied to fjall again, in order. Replaying a batch
+//! On open, the records of both segments are ordered by lsn and cut at the
+//! first missing lsn (a record written while an earlier one was not: not
+//! acknowledged); those after the last barrier are applied to fjall again,
+//! in order. Replaying a batch
 //! that fjall already holds is harmless: every batch is a list of absolute
 //! puts and deletes, fjall holds a prefix of the logged batches, and the
 //! replay ends with the last acknowledged one, so every key ends at its
@@ -235,6 +244,11 @@ pub(crate) fn recover(dir: &Path) -> Result<Recovered> {
     }
     records.sort_by_key(|r| r.lsn);
     records.dedup_by_key(|r| r.lsn);
+    // Records are written concurrently: one can be on disk while an earlier
+    // one is not (neither was acknowledged). Nothing after a gap counts.
+    if let Some(gap) = records.windows(2).position(|w| matches!(w, [a, b] if a.lsn + 1 != b.lsn)) {
+        records.truncate(gap + 1);
+    }
     let last_lsn = records.last().map_or(0, |r| r.lsn);
     let after_barrier = records.iter().rposition(|r| r.ops.is_none()).map_or(0, |i| i + 1);
     let batches = records.into_iter().skip(after_barrier).filter_map(|r| r.ops).collect();
@@ -303,6 +317,12 @@ pub(crate) trait Fjall {
     fn flush(&self) -> Result<()>;
     /// Makes every batch fjall holds durable (fsyncs its journal).
     fn persist(&self) -> Result<()>;
+    /// The lsn of the last batch committed to fjall (batches are committed
+    /// in lsn order, each after its record is written).
+    fn applied(&self) -> u64;
+    /// Waits until the batch `lsn` (and every one before it) is committed
+    /// to fjall, or has failed.
+    fn wait_applied(&self, lsn: u64);
 }
 
 /// How far fjall's journal is known to be durable, as the checkpoint
@@ -323,10 +343,15 @@ struct CheckpointState {
 
 /// A segment file of the running log.
 struct Segment {
+    file: Arc<SegmentFile>,
+    /// The highest lsn placed in it since it was last started over.
+    last_lsn: u64,
+}
+
+/// An open segment file, shared with the records being written into it.
+struct SegmentFile {
     file: File,
     path: PathBuf,
-    /// The highest lsn written into it since it was last started over.
-    last_lsn: u64,
 }
 
 /// The running log of one database: written only under the engine's
@@ -342,21 +367,77 @@ pub(crate) struct Wal {
     next_lsn: u64,
     /// Files opened without `O_DIRECT` (a file system that refuses it).
     buffered: bool,
-    /// The record being encoded.
-    buf: Vec<u8>,
-    /// Room for it at an aligned address.
-    io: Vec<u8>,
     checkpoints: Arc<Checkpoints>,
     thread: Option<JoinHandle<()>>,
 }
 
-/// What [`Wal::append`] did.
-pub(crate) enum Appended {
-    /// The batch is durable in the log.
-    Logged,
-    /// Nothing was written: the batch is larger than a segment. Persist
-    /// fjall, write a [`Wal::barrier`], then commit it with fjall's fsync.
+/// What [`Wal::reserve`] did.
+pub(crate) enum Reserved {
+    /// The batch has its lsn and its place in the log; [`Slot::write`]
+    /// puts it there.
+    Logged(Slot),
+    /// Nothing was reserved: the batch is larger than a segment. Wait until
+    /// every earlier batch is committed, persist fjall, write a
+    /// [`Wal::barrier`], then commit it with fjall's fsync.
     TooLarge,
+}
+
+/// A batch's place in the log: written (outside the log's lock, so
+/// several records can be on their way to the disk at once) by
+/// [`Slot::write`].
+pub(crate) struct Slot {
+    lsn: u64,
+    pos: u64,
+    len: usize,
+    segment: Arc<SegmentFile>,
+    buffered: bool,
+}
+
+impl Slot {
+    /// The batch's log sequence number.
+    pub(crate) fn lsn(&self) -> u64 {
+        self.lsn
+    }
+
+    /// Writes the batch's record (`ops`, as reserved) and returns once it
+    /// is on stable storage.
+    pub(crate) fn write(&self, ops: &[BatchOp]) -> Result<()> {
+        let mut record = Vec::with_capacity(self.len);
+        encode(&mut record, self.lsn, Some(ops));
+        if record.len() != self.len {
+            return Err(Error::io(&self.segment.path, std::io::Error::other("record size")));
+        }
+        self.segment.write_durably(&record, self.pos, self.buffered)
+    }
+}
+
+impl SegmentFile {
+    /// Writes whole blocks at `pos` and returns once they are on stable
+    /// storage.
+    fn write_durably(&self, blocks: &[u8], pos: u64, buffered: bool) -> Result<()> {
+        let mut io = Vec::new();
+        let Some(window) = aligned(&mut io, blocks.len()) else {
+            return Err(Error::io(&self.path, std::io::Error::other("alignment")));
+        };
+        window.copy_from_slice(blocks);
+        self.file.write_all_at(window, pos).map_err(|e| Error::io(&self.path, e))?;
+        if buffered {
+            self.file.sync_data().map_err(|e| Error::io(&self.path, e))?;
+        }
+        Ok(())
+    }
+}
+
+/// The padded length of a batch record of `ops` (what [`encode`] makes).
+fn record_len(ops: &[BatchOp]) -> usize {
+    let payload: usize = ops
+        .iter()
+        .map(|op| match op {
+            BatchOp::Put(k, v) => 1 + 4 + k.len() + 4 + v.len(),
+            BatchOp::Delete(k) => 1 + 4 + k.len(),
+        })
+        .sum();
+    round_up(HEADER + payload)
 }
 
 impl Wal {
@@ -373,8 +454,6 @@ impl Wal {
             checkpoint_pos: 0,
             next_lsn: last_lsn + 1,
             buffered: false,
-            buf: Vec::new(),
-            io: Vec::new(),
             checkpoints: Arc::new(Checkpoints {
                 state: Mutex::new(CheckpointState { durable: last_lsn, ..Default::default() }),
                 done: Condvar::new(),
@@ -388,32 +467,36 @@ impl Wal {
         self.next_lsn - 1
     }
 
-    /// Makes the batch durable in the log.
-    pub(crate) fn append(&mut self, ops: &[BatchOp], db: &dyn Fjall) -> Result<Appended> {
-        let mut buf = std::mem::take(&mut self.buf);
-        encode(&mut buf, self.next_lsn, Some(ops));
-        let written = self.write_record(&buf, db);
-        self.buf = buf;
-        // A rare large batch does not pin its buffers.
-        if self.buf.capacity() > 64 * BLOCK {
-            self.buf = Vec::new();
-            self.io = Vec::new();
+    /// Gives the batch the next lsn and a place in the log. The caller
+    /// writes it there ([`Slot::write`]) and commits it to fjall in lsn
+    /// order.
+    pub(crate) fn reserve(&mut self, ops: &[BatchOp], db: &dyn Fjall) -> Result<Reserved> {
+        let len = record_len(ops);
+        if len as u64 > self.segment_bytes {
+            return Ok(Reserved::TooLarge);
         }
-        written
+        let (segment, pos) = self.place(len as u64, db)?;
+        Ok(Reserved::Logged(Slot {
+            lsn: self.last_lsn(),
+            pos,
+            len,
+            segment,
+            buffered: self.buffered,
+        }))
     }
 
-    /// Records that every batch so far is durable in fjall.
+    /// Records that every batch so far is durable in fjall (the caller has
+    /// waited for every reserved batch to be committed and persisted fjall).
     pub(crate) fn barrier(&mut self, db: &dyn Fjall) -> Result<()> {
         let mut buf = Vec::new();
         encode(&mut buf, self.next_lsn, None);
-        self.write_record(&buf, db).map(|_| ())
+        let (segment, pos) = self.place(buf.len() as u64, db)?;
+        segment.write_durably(&buf, pos, self.buffered)
     }
 
-    fn write_record(&mut self, record: &[u8], db: &dyn Fjall) -> Result<Appended> {
-        let len = record.len() as u64;
-        if len > self.segment_bytes {
-            return Ok(Appended::TooLarge);
-        }
+    /// Takes the next lsn and `len` bytes of the log for it: in the
+    /// current segment, or from the start of the other one.
+    fn place(&mut self, len: u64, db: &dyn Fjall) -> Result<(Arc<SegmentFile>, u64)> {
         if self.pos >= self.checkpoint_pos + self.segment_bytes / CHECKPOINTS_PER_SEGMENT {
             self.checkpoint(db)?;
         }
@@ -424,34 +507,27 @@ impl Wal {
             self.switch(db)?;
         }
         let current = self.current;
+        let lsn = self.next_lsn;
         let Some(segment) = self.segments.get_mut(current).and_then(Option::as_mut) else {
             return Err(Error::io(&self.dir, std::io::Error::other("log segment missing")));
         };
-        let Some(window) = aligned(&mut self.io, record.len()) else {
-            return Err(Error::io(&segment.path, std::io::Error::other("alignment")));
-        };
-        window.copy_from_slice(record);
-        segment.file.write_all_at(window, self.pos).map_err(|e| Error::io(&segment.path, e))?;
-        if self.buffered {
-            segment.file.sync_data().map_err(|e| Error::io(&segment.path, e))?;
-        }
-        segment.last_lsn = self.next_lsn;
+        segment.last_lsn = lsn;
+        let placed = (Arc::clone(&segment.file), self.pos);
         self.pos += len;
         self.next_lsn += 1;
-        Ok(Appended::Logged)
+        Ok(placed)
     }
 
-    /// Starts making fjall's journal durable up to the last record, unless
-    /// a checkpoint is still running (the next quarter tries again). Called
-    /// before a record is written: every record before it is committed to
-    /// fjall by then (the engine commits each batch right after logging
-    /// it, under the same lock), the one being written is not yet.
+    /// Starts making fjall's journal durable up to the last batch
+    /// committed to it, unless a checkpoint is still running (the next
+    /// quarter tries again). Batches still being written are not covered.
     fn checkpoint(&mut self, db: &dyn Fjall) -> Result<()> {
         if self.checkpoints.state.lock().unwrap_or_else(PoisonError::into_inner).running {
             return Ok(());
         }
+        let upto = db.applied();
         db.flush()?;
-        self.start_checkpoint(self.last_lsn());
+        self.start_checkpoint(upto);
         self.checkpoint_pos = self.pos;
         Ok(())
     }
@@ -476,8 +552,16 @@ impl Wal {
         let other = 1 - self.current;
         let needed = self.slot(other).map_or(0, |s| s.last_lsn);
         self.wait_durable(needed, db)?;
+        let buffered = self.buffered;
         match self.slot_mut(other) {
-            Some(s) => s.last_lsn = 0,
+            Some(s) => {
+                // Its first record goes first: until it is on disk, a
+                // later record that gets there before it must not make the
+                // older round's records look current (recovery would take
+                // them, stop at the gap, and miss the other segment's).
+                s.file.write_durably(&[0u8; BLOCK], 0, buffered)?;
+                s.last_lsn = 0;
+            }
             None => {
                 let created = self.create_segment(other)?;
                 *self.slot_mut(other) = Some(created);
@@ -499,10 +583,13 @@ impl Wal {
             return Ok(());
         }
         drop(st);
-        // No checkpoint covers it (one failed): make fjall durable here.
+        // No checkpoint covers it (one failed): make fjall durable here,
+        // once the batch is committed to it.
+        db.wait_applied(lsn);
+        let upto = db.applied();
         db.persist()?;
         let mut st = cp.state.lock().unwrap_or_else(PoisonError::into_inner);
-        st.durable = st.durable.max(self.last_lsn());
+        st.durable = st.durable.max(upto);
         Ok(())
     }
 
@@ -572,7 +659,7 @@ impl Wal {
             Err(e) => return Err(Error::io(&path, e)),
         };
         sync_dir(&self.dir)?;
-        Ok(Segment { file, path, last_lsn: 0 })
+        Ok(Segment { file: Arc::new(SegmentFile { file, path }), last_lsn: 0 })
     }
 
     /// Waits for a running checkpoint thread.
@@ -616,6 +703,15 @@ mod tests {
         let big = vec![put("k", &"x".repeat(5000))];
         encode(&mut buf, 9, Some(&big));
         assert_eq!(buf.len(), 2 * BLOCK);
+    }
+
+    #[test]
+    fn reserved_lengths_are_encoded_lengths() {
+        let mut buf = Vec::new();
+        for ops in [vec![], vec![put("a", "1"), del("b")], vec![put("k", &"x".repeat(4063))], vec![put("k", &"x".repeat(4064))]] {
+            encode(&mut buf, 1, Some(&ops));
+            assert_eq!(record_len(&ops), buf.len(), "{ops:?}");
+        }
     }
 
     #[test]
@@ -668,6 +764,18 @@ mod tests {
         assert!(none.batches.is_empty());
     }
 
+    #[test]
+    fn nothing_after_a_missing_record_is_recovered() {
+        // Record 6 was still on its way to the disk when 7, at the start of
+        // the other segment, got there: neither was acknowledged.
+        let dir = tempfile::tempdir().unwrap();
+        write_segment(dir.path(), 0, &[(4, Some(vec![put("a", "4")])), (5, Some(vec![put("a", "5")]))]);
+        write_segment(dir.path(), 1, &[(7, Some(vec![put("a", "7")]))]);
+        let r = recover(dir.path()).unwrap();
+        assert_eq!(r.batches, vec![vec![put("a", "4")], vec![put("a", "5")]]);
+        assert_eq!(r.last_lsn, 5);
+    }
+
     /// Counts what the log asks of fjall, and what fjall had been given
     /// (`committed`, as the test says) when its buffer was last flushed.
     #[derive(Default)]
@@ -689,6 +797,23 @@ mod tests {
             self.persists.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             Ok(())
         }
+        fn applied(&self) -> u64 {
+            self.committed.load(std::sync::atomic::Ordering::SeqCst)
+        }
+        fn wait_applied(&self, _lsn: u64) {}
+    }
+
+    /// Reserves and writes one batch, as the engine does.
+    fn append(wal: &mut Wal, ops: &[BatchOp], db: &Fake) -> bool {
+        match wal.reserve(ops, db).unwrap() {
+            Reserved::Logged(slot) => {
+                slot.write(ops).unwrap();
+                // fjall takes the batch once it is logged.
+                db.committed.store(slot.lsn(), std::sync::atomic::Ordering::SeqCst);
+                true
+            }
+            Reserved::TooLarge => false,
+        }
     }
 
     fn count(n: &std::sync::atomic::AtomicUsize) -> usize {
@@ -704,10 +829,7 @@ mod tests {
         let persist = Fake::default();
         // 40 one-block records over two 16-block segments: two switches.
         for i in 0..40u32 {
-            let logged = wal.append(&[put("k", &i.to_string())], &persist).unwrap();
-            assert!(matches!(logged, Appended::Logged));
-            // fjall takes the batch once it is logged.
-            persist.committed.store(wal.last_lsn(), std::sync::atomic::Ordering::SeqCst);
+            assert!(append(&mut wal, &[put("k", &i.to_string())], &persist));
         }
         wal.join_checkpoint();
         let durable = wal.checkpoints.state.lock().unwrap().durable;
@@ -717,7 +839,7 @@ mod tests {
             "a checkpoint claims only batches fjall had been given before its flush"
         );
         let huge = vec![put("k", &"x".repeat(MIN_SEGMENT_BYTES as usize))];
-        assert!(matches!(wal.append(&huge, &persist).unwrap(), Appended::TooLarge));
+        assert!(!append(&mut wal, &huge, &persist));
         wal.join_checkpoint();
         assert!(count(&persist.flushes) >= 2, "checkpoints ran, fjall's buffer flushed first");
         drop(wal);
@@ -738,13 +860,37 @@ mod tests {
     }
 
     #[test]
+    fn a_reused_segment_shows_no_older_round_while_its_first_record_is_missing() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("0.jnl"), b"journal").unwrap();
+        let mut wal = Wal::new(dir.path(), MIN_SEGMENT_BYTES, 0);
+        let db = Fake::default();
+        // Records 1..=16 fill segment 0, 17..=32 segment 1.
+        for i in 1..=32u32 {
+            assert!(append(&mut wal, &[put("k", &i.to_string())], &db));
+        }
+        // 33 goes to the start of segment 0 but has not reached the disk
+        // when 34, right after it, has.
+        let ops = |i: u32| vec![put("k", &i.to_string())];
+        let Reserved::Logged(first) = wal.reserve(&ops(33), &db).unwrap() else { panic!() };
+        let Reserved::Logged(second) = wal.reserve(&ops(34), &db).unwrap() else { panic!() };
+        assert_eq!((first.lsn(), first.pos, second.lsn()), (33, 0, 34));
+        second.write(&ops(34)).unwrap();
+        drop(wal);
+        let r = recover(dir.path()).unwrap();
+        let expected: Vec<Vec<BatchOp>> = (17..=32).map(ops).collect();
+        assert_eq!(r.batches, expected, "segment 1's records, not segment 0's older round");
+        assert_eq!(r.last_lsn, 32);
+    }
+
+    #[test]
     fn a_failed_checkpoint_falls_back_to_persisting_fjall() {
         let dir = tempfile::tempdir().unwrap();
         // No .jnl file: the checkpoint thread cannot sync anything.
         let mut wal = Wal::new(dir.path(), MIN_SEGMENT_BYTES, 0);
         let persist = Fake::default();
         for i in 0..40u32 {
-            wal.append(&[put("k", &i.to_string())], &persist).unwrap();
+            append(&mut wal, &[put("k", &i.to_string())], &persist);
         }
         assert_eq!(count(&persist.persists), 1, "the second switch persisted fjall");
     }

@@ -96,16 +96,47 @@ impl Deltas {
         self.0.get(key).map_or(0, |d| d.1)
     }
 
-    /// Puts the updated stats into `batch` (read from `engine`, which only
-    /// the writer updates). Never goes below zero.
-    pub fn write(self, engine: &dyn Engine, batch: &mut WriteBatch) -> Result<(), storage::Error> {
+    /// Puts the updated stats into `batch` for group `group`: each key's
+    /// values come from `unapplied` (what earlier groups not yet in the
+    /// engine left), else from `engine` (which only the writer updates),
+    /// and are recorded there. Never goes below zero.
+    pub fn write(
+        self,
+        engine: &dyn Engine,
+        unapplied: &mut Unapplied,
+        group: u64,
+        batch: &mut WriteBatch,
+    ) -> Result<(), storage::Error> {
         for (key, (count, bytes)) in self.0 {
-            let (c, b) = engine.get(&key)?.map_or((0, 0), |v| decode(&v));
+            let (c, b) = match unapplied.0.get(&key) {
+                Some((_, values)) => *values,
+                None => engine.get(&key)?.map_or((0, 0), |v| decode(&v)),
+            };
             let c = c.saturating_add_signed(count);
             let b = b.saturating_add_signed(bytes);
-            batch.put(key, encode(c, b));
+            batch.put(key.clone(), encode(c, b));
+            unapplied.0.insert(key, (group, (c, b)));
         }
         Ok(())
+    }
+}
+
+/// Stats a group wrote while the engine has not applied it yet, each with
+/// the last group that wrote it: a group written while an earlier one is
+/// still on its way to the disk starts from these.
+#[derive(Debug, Default)]
+pub struct Unapplied(HashMap<Vec<u8>, (u64, (u64, u64))>);
+
+impl Unapplied {
+    /// The engine has applied `group`: what it wrote last is read from
+    /// there now.
+    pub fn applied(&mut self, group: u64) {
+        self.0.retain(|_, (g, _)| *g != group);
+    }
+
+    /// Forgets everything (the engine is what holds).
+    pub fn clear(&mut self) {
+        self.0.clear();
     }
 }
 
@@ -184,7 +215,7 @@ mod tests {
         d.add(collection_key("T", b"pk"), 0, 400);
         assert_eq!(d.storage_bytes(), 400);
         let mut batch = WriteBatch::new();
-        d.write(&engine, &mut batch).unwrap();
+        d.write(&engine, &mut Unapplied::default(), 0, &mut batch).unwrap();
         engine.write(batch).unwrap();
         assert_eq!(tenant_bytes(&engine).unwrap(), 400);
     }
@@ -197,7 +228,7 @@ mod tests {
         d.add(table_key("T"), -1, -100);
         d.add(table_key("U"), 0, 0);
         let mut batch = WriteBatch::new();
-        d.write(&engine, &mut batch).unwrap();
+        d.write(&engine, &mut Unapplied::default(), 0, &mut batch).unwrap();
         assert_eq!(batch.len(), 1, "a zero delta writes nothing");
         engine.write(batch).unwrap();
         let snap = engine.snapshot().unwrap();
@@ -206,9 +237,36 @@ mod tests {
         let mut d = Deltas::default();
         d.add(table_key("T"), -5, -1000);
         let mut batch = WriteBatch::new();
-        d.write(&engine, &mut batch).unwrap();
+        d.write(&engine, &mut Unapplied::default(), 1, &mut batch).unwrap();
         engine.write(batch).unwrap();
         let usage = read(engine.snapshot().unwrap().as_ref(), "T", &[]).unwrap();
         assert_eq!((usage.item_count, usage.size_bytes), (0, 0));
+    }
+
+    #[test]
+    fn a_group_starts_from_the_unapplied_groups_before_it() {
+        let engine = storage::MemoryEngine::new();
+        let mut unapplied = Unapplied::default();
+        let group = |n: u64, count: i64, unapplied: &mut Unapplied| {
+            let mut d = Deltas::default();
+            d.add(table_key("T"), count, 10 * count);
+            let mut batch = WriteBatch::new();
+            d.write(&engine, unapplied, n, &mut batch).unwrap();
+            batch
+        };
+        // Group 1 is on its way to the disk while group 2 is sealed.
+        let first = group(1, 2, &mut unapplied);
+        let second = group(2, 3, &mut unapplied);
+        engine.write(first).unwrap();
+        unapplied.applied(1);
+        // Group 2 wrote the key last: its value stays until it is applied.
+        let third = group(3, 1, &mut unapplied);
+        engine.write(second).unwrap();
+        unapplied.applied(2);
+        engine.write(third).unwrap();
+        unapplied.applied(3);
+        let usage = read(engine.snapshot().unwrap().as_ref(), "T", &[]).unwrap();
+        assert_eq!((usage.item_count, usage.size_bytes), (6, 60));
+        assert!(unapplied.0.is_empty());
     }
 }

@@ -11,9 +11,17 @@
 //! fills up and is prepared, so CPU work and the disk overlap, and a group
 //! is as large as the load makes it, without timers.
 //!
+//! Up to [`MAX_COMMITTERS`] committers run, each with one group on its way
+//! to the disk (a disk completes concurrent synchronous writes almost as
+//! fast as one): groups are sealed, numbered and handed to the engine
+//! ([`Engine::begin_write`]) in order, and the engine applies them in that
+//! order, so a group is acknowledged only after every group before it.
+//! A group's stats start from what earlier unapplied groups wrote
+//! ([`stats::Unapplied`]).
+//!
 //! Readers never see a write before it is durable: prepared writes live in
 //! the writer's pending map, which only the writer consults, until the
-//! engine publishes their group. When a group fails to commit, the group
+//! engine publishes their group. When a group fails to commit, every group
 //! prepared after it (which may have read its writes) fails as well and
 //! the writer starts again from what the engine holds.
 
@@ -51,6 +59,9 @@ type Answer = (oneshot::Sender<Result<Value, ApiError>>, Result<Value, ApiError>
 /// blocking pool.
 const COMMITTER_LINGER: Duration = Duration::from_millis(2);
 
+/// Committers of one tenant, hence groups on their way to the disk at once.
+const MAX_COMMITTERS: usize = 2;
+
 /// After this long without a commit, the next request reloads the cached
 /// sequence number and usage from the engine.
 const STATE_TTL: Duration = Duration::from_secs(30);
@@ -62,7 +73,10 @@ pub(super) struct Writer {
     collection_limit: u64,
     quotas: Quotas,
     state: Mutex<State>,
+    /// Signalled when work arrives for a waiting committer.
     wake: Condvar,
+    /// Signalled when a sealed group has been handed to the engine.
+    turns: Condvar,
     /// A task of the runtime that answers a group's requests: waking them
     /// from inside the runtime queues them on that worker, where waking
     /// each from the committer's thread could unpark a worker for each.
@@ -81,10 +95,19 @@ struct State {
     open: Group,
     /// The number of the open group; pending writes carry it.
     open_no: u64,
-    /// A committer runs (or is about to).
-    committer: bool,
-    /// The committer waits on `wake` for work.
-    committer_waiting: bool,
+    /// Committers running (or about to).
+    committers: usize,
+    /// Committers waiting on `wake` for work.
+    waiting: usize,
+    /// Groups sealed so far; a sealed group's turn is their number then.
+    sealed: u64,
+    /// The turn of the next sealed group to be handed to the engine.
+    next_turn: u64,
+    /// Bumped whenever what was prepared is forgotten (a group failed):
+    /// a group sealed in an earlier epoch is not written.
+    epoch: u64,
+    /// Stats written by groups the engine has not applied.
+    unapplied: stats::Unapplied,
     /// Each key's state after prepared writes the engine has not
     /// published yet, with the group that wrote it last.
     pending: HashMap<Vec<u8>, (u64, Option<Item>)>,
@@ -102,16 +125,34 @@ struct State {
 
 impl State {
     fn idle(&self) -> bool {
-        !self.committer && self.open.answers.is_empty() && self.pending.is_empty()
+        self.committers == 0 && self.open.answers.is_empty() && self.pending.is_empty()
     }
 
     /// Forgets what was cached from the engine.
     fn forget(&mut self) {
         self.pending.clear();
+        self.unapplied.clear();
+        self.epoch += 1;
         self.next_seq = None;
         self.tenant_bytes = None;
         self.collections.clear();
     }
+
+    /// Fails the open group (prepared on top of what was forgotten).
+    fn drop_open(&mut self) -> Vec<Answer> {
+        self.open_no += 1;
+        std::mem::take(&mut self.open).answers
+    }
+}
+
+/// A group taken from the open slot, with its stats resolved.
+struct Sealed {
+    /// Its batch, or why it could not be completed.
+    batch: Result<WriteBatch, String>,
+    answers: Vec<Answer>,
+    no: u64,
+    turn: u64,
+    epoch: u64,
 }
 
 impl Writer {
@@ -124,8 +165,12 @@ impl Writer {
             state: Mutex::new(State {
                 open: Group::default(),
                 open_no: 0,
-                committer: false,
-                committer_waiting: false,
+                committers: 0,
+                waiting: 0,
+                sealed: 0,
+                next_turn: 0,
+                epoch: 0,
+                unapplied: stats::Unapplied::default(),
                 pending: HashMap::new(),
                 next_seq: None,
                 tenant_bytes: None,
@@ -133,6 +178,7 @@ impl Writer {
                 last_commit: Instant::now(),
             }),
             wake: Condvar::new(),
+            turns: Condvar::new(),
             answerer: OnceLock::new(),
         }
     }
@@ -182,14 +228,14 @@ impl Writer {
             let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| self.prepare(&mut st, engine, req)))
                 .unwrap_or_else(|_| Err(ApiError::Internal("a write panicked while being prepared".into())));
             st.open.answers.push((reply, outcome));
-            if st.committer {
-                if st.committer_waiting {
-                    self.wake.notify_one();
-                }
+            if st.waiting > 0 {
+                self.wake.notify_one();
                 false
-            } else {
-                st.committer = true;
+            } else if st.committers < MAX_COMMITTERS {
+                st.committers += 1;
                 true
+            } else {
+                false
             }
         };
         if start_committer {
@@ -393,71 +439,115 @@ impl Writer {
             tracing::error!(tenant = %self.tenant, "writer committer panicked");
             let mut st = self.lock();
             st.forget();
-            st.committer = false;
-            let orphans = std::mem::take(&mut st.open);
-            st.open_no += 1;
+            st.committers -= 1;
+            let orphans = st.drop_open();
             drop(st);
-            fail(orphans.answers, "the writer restarted");
+            fail(orphans, "the writer restarted");
         }
     }
 
     fn commit_until_idle(&self) {
         loop {
-            let (group, no) = {
-                let mut st = self.lock();
-                let deadline = Instant::now() + COMMITTER_LINGER;
-                while st.open.answers.is_empty() {
-                    let now = Instant::now();
-                    if now >= deadline {
-                        st.committer = false;
-                        // Nothing is in flight: a large cache may go.
-                        if st.collections.len() > 100_000 {
-                            st.collections.clear();
-                        }
-                        return;
-                    }
-                    st.committer_waiting = true;
-                    st = self
-                        .wake
-                        .wait_timeout(st, deadline - now)
-                        .unwrap_or_else(PoisonError::into_inner)
-                        .0;
-                    st.committer_waiting = false;
-                }
-                let no = st.open_no;
-                st.open_no += 1;
-                (std::mem::take(&mut st.open), no)
+            let engine = self.tenants.get(&self.tenant);
+            let Some(sealed) = self.seal(engine.as_ref().ok()) else {
+                return;
             };
-            let Group { mut batch, deltas, answers } = group;
-            let written = self
-                .tenants
-                .get(&self.tenant)
-                .and_then(|engine| {
-                    deltas.write(&engine, &mut batch)?;
-                    engine.write(batch)
-                });
+            let Sealed { batch, answers, no, turn, epoch } = sealed;
+
+            // Handed to the engine in turn; one sealed before a failure
+            // (prepared on what failed) is not.
+            let mut st = self.lock();
+            while st.next_turn != turn {
+                st = self.turns.wait(st).unwrap_or_else(PoisonError::into_inner);
+            }
+            let current = st.epoch == epoch;
+            drop(st);
+            let begun = match (current, engine, batch) {
+                (false, _, _) => Err("an earlier group failed".to_owned()),
+                (true, Err(e), _) => Err(format!("storage: {e}")),
+                (true, Ok(_), Err(msg)) => Err(msg),
+                (true, Ok(engine), Ok(batch)) => {
+                    guarded(|| engine.begin_write(batch)).and_then(|r| r.map_err(|e| format!("storage: {e}")))
+                }
+            };
+            let mut st = self.lock();
+            // Everything prepared on this group goes with it.
+            let mut dropped = Vec::new();
+            if begun.is_err() && current {
+                st.forget();
+                dropped = st.drop_open();
+            }
+            st.next_turn += 1;
+            drop(st);
+            self.turns.notify_all();
+            let written = begun
+                .and_then(|pending| guarded(|| pending.finish()).and_then(|r| r.map_err(|e| format!("storage: {e}"))));
             let mut st = self.lock();
             st.last_commit = Instant::now();
             match written {
                 Ok(()) => {
                     st.pending.retain(|_, (g, _)| *g != no);
+                    st.unapplied.applied(no);
                     drop(st);
                     self.answer(answers);
                 }
-                Err(e) => {
+                Err(msg) => {
                     // Nothing of the group is acknowledged (the batch is all
-                    // or nothing); the group prepared on top of it fails too.
-                    let msg = format!("storage: {e}");
+                    // or nothing); what was prepared on top of it fails too
+                    // (the groups sealed after it, by their epoch).
                     tracing::error!(tenant = %self.tenant, error = %msg, "group commit failed");
-                    st.forget();
-                    let next = std::mem::take(&mut st.open);
-                    st.open_no += 1;
+                    if st.epoch == epoch {
+                        st.forget();
+                        dropped = st.drop_open();
+                    }
                     drop(st);
                     fail(answers, &msg);
-                    fail(next.answers, &msg);
+                    fail(dropped, &msg);
                 }
             }
         }
+    }
+
+    /// Waits (a short linger at most) for work and seals the open group,
+    /// or leaves (`None`) when none came.
+    fn seal(&self, engine: Option<&storage::FjallEngine>) -> Option<Sealed> {
+        let mut st = self.lock();
+        let deadline = Instant::now() + COMMITTER_LINGER;
+        while st.open.answers.is_empty() {
+            let now = Instant::now();
+            if now >= deadline {
+                st.committers -= 1;
+                // Nothing is in flight: a large cache may go.
+                if st.committers == 0 && st.collections.len() > 100_000 {
+                    st.collections.clear();
+                }
+                return None;
+            }
+            st.waiting += 1;
+            st = self
+                .wake
+                .wait_timeout(st, deadline - now)
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
+            st.waiting -= 1;
+        }
+        let no = st.open_no;
+        st.open_no += 1;
+        let Group { mut batch, deltas, answers } = std::mem::take(&mut st.open);
+        let batch = match engine {
+            Some(engine) => {
+                let State { unapplied, .. } = &mut *st;
+                deltas
+                    .write(engine, unapplied, no, &mut batch)
+                    .map(|()| batch)
+                    .map_err(|e| format!("storage: {e}"))
+            }
+            None => Err("storage: the tenant's storage could not be opened".to_owned()),
+        };
+        // Its turn is taken last, so nothing above can leave it unused.
+        let turn = st.sealed;
+        st.sealed += 1;
+        Some(Sealed { batch, answers, no, turn, epoch: st.epoch })
     }
 }
 
@@ -466,6 +556,12 @@ fn send_all(answers: Vec<Answer>) {
     for (reply, outcome) in answers {
         let _ = reply.send(outcome);
     }
+}
+
+/// Runs an engine call, a panic in it turned into an error (a committer
+/// must give up its turn whatever happens).
+fn guarded<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+    std::panic::catch_unwind(AssertUnwindSafe(f)).map_err(|_| "storage: the engine panicked".to_owned())
 }
 
 /// Answers every request of a group that could not be committed.

@@ -38,6 +38,9 @@ impl Engine for TempFjall {
     fn write(&self, batch: WriteBatch) -> Result<()> {
         self.engine.write(batch)
     }
+    fn begin_write(&self, batch: WriteBatch) -> Result<PendingWrite> {
+        self.engine.begin_write(batch)
+    }
     fn sync(&self) -> Result<()> {
         self.engine.sync()
     }
@@ -393,6 +396,34 @@ fn crash_child() {
     };
     let e = FjallEngine::open(dir, &options).unwrap();
     assert_eq!(e.sync_policy(), SyncPolicy::Always);
+    // Batches are begun here, in order, and finished by two threads, so
+    // two log writes are often on their way to the disk at once; a batch
+    // is acknowledged once it and every batch before it have finished.
+    let (work, queue) = std::sync::mpsc::sync_channel::<(u64, PendingWrite)>(1);
+    let queue = Arc::new(Mutex::new(queue));
+    let (finished, done) = std::sync::mpsc::channel::<u64>();
+    for _ in 0..2 {
+        let (queue, finished) = (Arc::clone(&queue), finished.clone());
+        std::thread::spawn(move || loop {
+            let next = queue.lock().unwrap().recv();
+            let Ok((n, pending)) = next else { return };
+            pending.finish().unwrap();
+            finished.send(n).unwrap();
+        });
+    }
+    std::thread::spawn(move || {
+        let mut next = start;
+        let mut early = std::collections::BTreeSet::new();
+        for n in done {
+            early.insert(n);
+            while early.remove(&next) {
+                // libtest may have started the line ("test … ... "): the
+                // parent looks for the marker anywhere in a line.
+                println!("{ACK} {next}");
+                next += 1;
+            }
+        }
+    });
     for n in start.. {
         let mut batch = WriteBatch::with_capacity(KEYS_PER_BATCH + 2);
         for j in 0..KEYS_PER_BATCH {
@@ -404,10 +435,7 @@ fn crash_child() {
             batch.delete(format!("marker-{:08}", n - 1).into_bytes());
         }
         batch.put(format!("marker-{n:08}").into_bytes(), Bytes::new());
-        e.write(batch).unwrap();
-        // libtest may have started the line ("test … ... "): the parent looks
-        // for the marker anywhere in a line.
-        println!("{ACK} {n}");
+        work.send((n, e.begin_write(batch).unwrap())).unwrap();
     }
 }
 
