@@ -459,7 +459,7 @@ async fn concurrent_writers_keep_counts_and_sizes_exact() {
             .await
             .unwrap();
     };
-    let writers: Vec<_> = (0..16i64)
+    let writers: Vec<_> = (0..32i64)
         .map(|t| {
             let c = c.clone();
             tokio::spawn(async move {
@@ -477,14 +477,14 @@ async fn concurrent_writers_keep_counts_and_sizes_exact() {
     }
     let concurrent = usage(c.clone()).await;
     let (items, _, gsi_items, _, lsi_items, _) = concurrent;
-    assert_eq!((items, gsi_items, lsi_items), (400, 16 * 12, 400));
-    for t in 0..16 {
+    assert_eq!((items, gsi_items, lsi_items), (800, 32 * 12, 800));
+    for t in 0..32 {
         for i in 5..30 {
             delete(c.clone(), t, i).await;
         }
     }
     assert_eq!(usage(c.clone()).await, (0, 0, 0, 0, 0, 0));
-    for t in 0..16 {
+    for t in 0..32 {
         for i in 5..30 {
             put(&c, &format!("c{t}"), &format!("o{i}"), status(i), t * 100 + i).await;
         }

@@ -285,8 +285,10 @@ pub trait Engine: Send + Sync {
     /// that order, whatever order their [`PendingWrite::finish`] calls come
     /// in, so a writer can have several on their way to the disk at once.
     /// A batch whose `finish` fails takes every batch begun after it down
-    /// with it (their `finish` fails too). The default applies the batch
-    /// here, with [`Engine::write`].
+    /// with it (their `finish` fails too). Beginning a batch may wait for
+    /// batches begun earlier to finish, so those must be finished by other
+    /// threads (or before). The default applies the batch here, with
+    /// [`Engine::write`].
     fn begin_write(&self, batch: WriteBatch) -> Result<PendingWrite> {
         self.write(batch).map(|()| PendingWrite::done())
     }

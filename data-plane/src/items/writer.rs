@@ -13,7 +13,8 @@
 //!
 //! Up to [`MAX_COMMITTERS`] committers run, each with one group on its way
 //! to the disk (a disk completes concurrent synchronous writes almost as
-//! fast as one): groups are sealed, numbered and handed to the engine
+//! fast as one); a second group is sealed while one is in flight only once
+//! [`OVERLAP_AT`] requests wait in it. Groups are sealed, numbered and handed to the engine
 //! ([`Engine::begin_write`]) in order, and the engine applies them in that
 //! order, so a group is acknowledged only after every group before it.
 //! A group's stats start from what earlier unapplied groups wrote
@@ -62,6 +63,13 @@ const COMMITTER_LINGER: Duration = Duration::from_millis(2);
 /// Committers of one tenant, hence groups on their way to the disk at once.
 const MAX_COMMITTERS: usize = 2;
 
+/// While a group is on its way to the disk, the next one is sealed early
+/// (by a second committer) only once this many requests wait in it: the
+/// disk, not the CPU, is then what holds writes back. Below it they wait
+/// for the group in flight, and groups stay large (each group's
+/// synchronous write costs CPU, which a busy node has none of to spare).
+const OVERLAP_AT: usize = 8;
+
 /// After this long without a commit, the next request reloads the cached
 /// sequence number and usage from the engine.
 const STATE_TTL: Duration = Duration::from_secs(30);
@@ -99,6 +107,8 @@ struct State {
     committers: usize,
     /// Committers waiting on `wake` for work.
     waiting: usize,
+    /// Sealed groups not yet written (or failed).
+    in_flight: usize,
     /// Groups sealed so far; a sealed group's turn is their number then.
     sealed: u64,
     /// The turn of the next sealed group to be handed to the engine.
@@ -126,6 +136,12 @@ struct State {
 impl State {
     fn idle(&self) -> bool {
         self.committers == 0 && self.open.answers.is_empty() && self.pending.is_empty()
+    }
+
+    /// The open group should be sealed now.
+    fn ready(&self) -> bool {
+        let waiting = self.open.answers.len();
+        waiting > 0 && (self.in_flight == 0 || waiting >= OVERLAP_AT)
     }
 
     /// Forgets what was cached from the engine.
@@ -167,6 +183,7 @@ impl Writer {
                 open_no: 0,
                 committers: 0,
                 waiting: 0,
+                in_flight: 0,
                 sealed: 0,
                 next_turn: 0,
                 epoch: 0,
@@ -228,7 +245,10 @@ impl Writer {
             let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| self.prepare(&mut st, engine, req)))
                 .unwrap_or_else(|_| Err(ApiError::Internal("a write panicked while being prepared".into())));
             st.open.answers.push((reply, outcome));
-            if st.waiting > 0 {
+            // Otherwise the committer of the group in flight seals it next.
+            if !st.ready() {
+                false
+            } else if st.waiting > 0 {
                 self.wake.notify_one();
                 false
             } else if st.committers < MAX_COMMITTERS {
@@ -452,6 +472,7 @@ impl Writer {
             let Some(sealed) = self.seal(engine.as_ref().ok()) else {
                 return;
             };
+            let flight = InFlight(self);
             let Sealed { batch, answers, no, turn, epoch } = sealed;
 
             // Handed to the engine in turn; one sealed before a failure
@@ -482,6 +503,7 @@ impl Writer {
             self.turns.notify_all();
             let written = begun
                 .and_then(|pending| guarded(|| pending.finish()).and_then(|r| r.map_err(|e| format!("storage: {e}"))));
+            drop(flight);
             let mut st = self.lock();
             st.last_commit = Instant::now();
             match written {
@@ -513,7 +535,7 @@ impl Writer {
     fn seal(&self, engine: Option<&storage::FjallEngine>) -> Option<Sealed> {
         let mut st = self.lock();
         let deadline = Instant::now() + COMMITTER_LINGER;
-        while st.open.answers.is_empty() {
+        while !st.ready() {
             let now = Instant::now();
             if now >= deadline {
                 st.committers -= 1;
@@ -547,6 +569,7 @@ impl Writer {
         // Its turn is taken last, so nothing above can leave it unused.
         let turn = st.sealed;
         st.sealed += 1;
+        st.in_flight += 1;
         Some(Sealed { batch, answers, no, turn, epoch: st.epoch })
     }
 }
@@ -555,6 +578,17 @@ impl Writer {
 fn send_all(answers: Vec<Answer>) {
     for (reply, outcome) in answers {
         let _ = reply.send(outcome);
+    }
+}
+
+/// A sealed group on its way to the disk: counted until it is written or
+/// has failed, however its committer ends.
+struct InFlight<'a>(&'a Writer);
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        let mut st = self.0.lock();
+        st.in_flight = st.in_flight.saturating_sub(1);
     }
 }
 
