@@ -4,18 +4,18 @@
 //! lock: it reads each key's current state (the newest prepared write not
 //! yet on disk, else the engine), lets the request decide, checks the
 //! limits, and appends the outcome (item, index entries, change-log
-//! record, count and size deltas) to the open group. One committer at a
-//! time (on the blocking pool) seals the open group, writes it as one
-//! atomic batch, fsynced under the default sync policy, and only then
-//! answers its requests. While one group is written and synced the next
+//! record, count and size deltas) to the open group. A committer (on the
+//! blocking pool) seals the open group, writes it as one atomic batch,
+//! fsynced under the default sync policy, and only then answers its
+//! requests. While one group is written and synced the next
 //! fills up and is prepared, so CPU work and the disk overlap, and a group
 //! is as large as the load makes it, without timers.
 //!
 //! Up to [`MAX_COMMITTERS`] committers run, each with one group on its way
 //! to the disk (a disk completes concurrent synchronous writes almost as
 //! fast as one); a second group is sealed while one is in flight only once
-//! [`OVERLAP_AT`] requests wait in it. Groups are sealed, numbered and handed to the engine
-//! ([`Engine::begin_write`]) in order, and the engine applies them in that
+//! [`OVERLAP_AT`] requests wait in it. Groups are sealed, numbered and
+//! handed to the engine ([`Engine::begin_write`]) in order, and it applies them in that
 //! order, so a group is acknowledged only after every group before it.
 //! A group's stats start from what earlier unapplied groups wrote
 //! ([`stats::Unapplied`]).
