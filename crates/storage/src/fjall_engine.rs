@@ -376,15 +376,10 @@ impl Engine for FjallEngine {
                 inner.check_unbroken()?;
                 journal.persist()?;
                 let barrier = wal.barrier(&journal);
-                let mut applied = inner.commit_lock.lock().unwrap_or_else(PoisonError::into_inner);
+                let applied = inner.commit_lock.lock().unwrap_or_else(PoisonError::into_inner);
                 let committed = barrier.and_then(|()| commit.run(inner, Some(PersistMode::SyncData)));
                 // The barrier's lsn (taken even if its write failed).
-                *applied = wal.last_lsn();
-                if committed.is_err() {
-                    inner.broken.store(true, AtomicOrdering::SeqCst);
-                }
-                drop(applied);
-                inner.turn.notify_all();
+                inner.end_turn(applied, wal.last_lsn(), committed.is_err());
                 committed.map(|()| PendingWrite::done())
             }
         }
@@ -447,13 +442,19 @@ impl Inner {
         let committed = logged
             .and_then(|()| self.check_unbroken())
             .and_then(|()| commit.run(self, None));
-        if committed.is_err() {
+        self.end_turn(applied, slot.lsn(), committed.is_err());
+        committed
+    }
+
+    /// Records that the batch `lsn` is committed (or, `failed`, broke the
+    /// engine) and wakes the batches waiting for their turn.
+    fn end_turn(&self, mut applied: std::sync::MutexGuard<'_, u64>, lsn: u64, failed: bool) {
+        if failed {
             self.broken.store(true, AtomicOrdering::SeqCst);
         }
-        *applied = (*applied).max(slot.lsn());
+        *applied = (*applied).max(lsn);
         drop(applied);
         self.turn.notify_all();
-        committed
     }
 }
 

@@ -110,7 +110,13 @@ fn round_up(n: usize) -> usize {
 /// Encodes a record into `out` (cleared first), padded to whole blocks.
 fn encode(out: &mut Vec<u8>, lsn: u64, ops: Option<&[BatchOp]>) {
     out.clear();
-    out.resize(HEADER, 0);
+    append_record(out, lsn, ops);
+}
+
+/// Appends a record to `out`, padded to whole blocks.
+fn append_record(out: &mut Vec<u8>, lsn: u64, ops: Option<&[BatchOp]>) {
+    let start = out.len();
+    out.resize(start + HEADER, 0);
     let kind = if let Some(ops) = ops {
         for op in ops {
             match op {
@@ -129,20 +135,20 @@ fn encode(out: &mut Vec<u8>, lsn: u64, ops: Option<&[BatchOp]>) {
     } else {
         KIND_BARRIER
     };
-    let len = u32::try_from(out.len() - HEADER).unwrap_or(u32::MAX);
+    let len = u32::try_from(out.len() - start - HEADER).unwrap_or(u32::MAX);
     let mut header = [0u8; 24];
     header[0..4].copy_from_slice(&MAGIC.to_le_bytes());
     header[4..8].copy_from_slice(&kind.to_le_bytes());
     header[8..16].copy_from_slice(&lsn.to_le_bytes());
     header[16..20].copy_from_slice(&len.to_le_bytes());
-    if let Some(h) = out.get_mut(..24) {
+    if let Some(h) = out.get_mut(start..start + 24) {
         h.copy_from_slice(&header);
     }
-    let sum = checksum(out);
-    if let Some(h) = out.get_mut(24..HEADER) {
+    let sum = checksum(out.get(start..).unwrap_or_default());
+    if let Some(h) = out.get_mut(start + 24..start + HEADER) {
         h.copy_from_slice(&sum.to_le_bytes());
     }
-    let padded = round_up(out.len());
+    let padded = start + round_up(out.len() - start);
     out.resize(padded, 0);
 }
 
@@ -402,24 +408,32 @@ impl Slot {
     /// Writes the batch's record (`ops`, as reserved) and returns once it
     /// is on stable storage.
     pub(crate) fn write(&self, ops: &[BatchOp]) -> Result<()> {
-        let mut record = Vec::with_capacity(self.len);
-        encode(&mut record, self.lsn, Some(ops));
-        if record.len() != self.len {
-            return Err(Error::io(&self.segment.path, std::io::Error::other("record size")));
+        // Encoded straight to an aligned address: one allocation, no copy.
+        let mut buf: Vec<u8> = Vec::with_capacity(self.len + BLOCK);
+        let skip = buf.as_ptr().align_offset(BLOCK).min(BLOCK);
+        buf.resize(skip, 0);
+        append_record(&mut buf, self.lsn, Some(ops));
+        match buf.get(skip..) {
+            Some(record) if record.len() == self.len => self.segment.write_durably(record, self.pos, self.buffered),
+            _ => Err(Error::io(&self.segment.path, std::io::Error::other("record size"))),
         }
-        self.segment.write_durably(&record, self.pos, self.buffered)
     }
 }
 
 impl SegmentFile {
     /// Writes whole blocks at `pos` and returns once they are on stable
-    /// storage.
+    /// storage (copied to an aligned address first unless they are at one).
     fn write_durably(&self, blocks: &[u8], pos: u64, buffered: bool) -> Result<()> {
         let mut io = Vec::new();
-        let Some(window) = aligned(&mut io, blocks.len()) else {
-            return Err(Error::io(&self.path, std::io::Error::other("alignment")));
+        let window = if blocks.as_ptr().align_offset(BLOCK) == 0 {
+            blocks
+        } else {
+            let Some(window) = aligned(&mut io, blocks.len()) else {
+                return Err(Error::io(&self.path, std::io::Error::other("alignment")));
+            };
+            window.copy_from_slice(blocks);
+            window
         };
-        window.copy_from_slice(blocks);
         self.file.write_all_at(window, pos).map_err(|e| Error::io(&self.path, e))?;
         if buffered {
             self.file.sync_data().map_err(|e| Error::io(&self.path, e))?;

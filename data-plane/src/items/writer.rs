@@ -487,9 +487,7 @@ impl Writer {
                 (false, _, _) => Err("an earlier group failed".to_owned()),
                 (true, Err(e), _) => Err(format!("storage: {e}")),
                 (true, Ok(_), Err(msg)) => Err(msg),
-                (true, Ok(engine), Ok(batch)) => {
-                    guarded(|| engine.begin_write(batch)).and_then(|r| r.map_err(|e| format!("storage: {e}")))
-                }
+                (true, Ok(engine), Ok(batch)) => guarded(|| engine.begin_write(batch)),
             };
             let mut st = self.lock();
             // Everything prepared on this group goes with it.
@@ -501,8 +499,7 @@ impl Writer {
             st.next_turn += 1;
             drop(st);
             self.turns.notify_all();
-            let written = begun
-                .and_then(|pending| guarded(|| pending.finish()).and_then(|r| r.map_err(|e| format!("storage: {e}"))));
+            let written = begun.and_then(|pending| guarded(|| pending.finish()));
             drop(flight);
             let mut st = self.lock();
             st.last_commit = Instant::now();
@@ -592,10 +589,13 @@ impl Drop for InFlight<'_> {
     }
 }
 
-/// Runs an engine call, a panic in it turned into an error (a committer
-/// must give up its turn whatever happens).
-fn guarded<T>(f: impl FnOnce() -> T) -> Result<T, String> {
-    std::panic::catch_unwind(AssertUnwindSafe(f)).map_err(|_| "storage: the engine panicked".to_owned())
+/// Runs an engine call, its error or a panic in it turned into a message
+/// (a committer must give up its turn whatever happens).
+fn guarded<T>(f: impl FnOnce() -> storage::Result<T>) -> Result<T, String> {
+    match std::panic::catch_unwind(AssertUnwindSafe(f)) {
+        Ok(done) => done.map_err(|e| format!("storage: {e}")),
+        Err(_) => Err("storage: the engine panicked".to_owned()),
+    }
 }
 
 /// Answers every request of a group that could not be committed.
