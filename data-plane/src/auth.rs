@@ -115,6 +115,22 @@ pub fn verify(
     body: &[u8],
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<Verified, ApiError> {
+    verify_for(SIGNING_SERVICE, keys, catalog, region, method, uri, headers, body, now)
+}
+
+/// [`verify`] of a request whose credentials must be scoped to `service`.
+#[allow(clippy::too_many_arguments)]
+pub fn verify_for(
+    service: &str,
+    keys: &SigningKeys,
+    catalog: &Catalog,
+    region: &str,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &[u8],
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Verified, ApiError> {
     let header_pairs: Vec<(&str, &str)> = headers
         .iter()
         .filter_map(|(k, v)| v.to_str().ok().map(|v| (k.as_str(), v)))
@@ -127,7 +143,7 @@ pub fn verify(
         body,
     };
     let claim = sigv4::parse(&request, now)?;
-    sigv4::check_scope(&claim, SIGNING_SERVICE)?;
+    sigv4::check_scope(&claim, service)?;
     if claim.security_token.is_some() {
         // Temporary credentials (STS) are not issued by Dynastore.
         return Err(ApiError::UnrecognizedClient);

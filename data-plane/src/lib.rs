@@ -10,7 +10,8 @@
 //! - [`auth`]: SigV4 verification → [`auth::Verified`];
 //! - `ops`: typed operations and their dispatch table;
 //! - [`error`]: the error enum and its one wire mapping;
-//! - `metrics`: Prometheus series.
+//! - `metrics`: Prometheus series;
+//! - `sts`: STS's GetCallerIdentity, for callers that ask who they are.
 
 pub mod auth;
 pub mod catalog;
@@ -25,6 +26,7 @@ pub mod authz;
 mod body;
 mod encoding;
 mod server;
+mod sts;
 mod throttle;
 
 use std::sync::Arc;

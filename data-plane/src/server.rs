@@ -6,7 +6,8 @@
 //! types against the operation's model (SerializationException) →
 //! authorize (IAM policies) → dispatch → encode, with the request id,
 //! CRC32 header, response content type, compression, CORS, metrics and
-//! error mapping done here once.
+//! error mapping done here once. A form-encoded request signed for STS
+//! goes to `crate::sts` instead.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -90,6 +91,10 @@ async fn api(State(dp): State<Arc<DataPlane>>, request: axum::extract::Request) 
     let id = request_id();
     let mut op = None;
     let (parts, body) = request.into_parts();
+    if crate::sts::is_call(&parts.headers) {
+        let raw = read_body(body, dp.config.max_body_bytes).await;
+        return crate::sts::serve(&dp, &parts, raw);
+    }
     let Some(content_type) = json_content_type(&parts.headers, &body) else {
         // Too large a body is refused as such whatever it holds (dynalite's
         // connection.js, recorded against DynamoDB: 16 MiB + 1 unsigned

@@ -26,6 +26,7 @@ mod query_scan;
 mod restore;
 mod scan_order;
 mod streams;
+mod sts;
 mod sync;
 mod tenancy;
 mod table_arn;
