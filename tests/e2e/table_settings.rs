@@ -623,3 +623,49 @@ async fn exports_and_imports_are_checked_then_refused() {
     assert_eq!(c.list_tables().send().await.unwrap().table_names(), ["Music"]);
     s.stop().await;
 }
+
+/// Kinesis streaming destinations and replica auto scaling need services
+/// the endpoint does not reach: described as absent, checked, then refused.
+#[tokio::test]
+async fn kinesis_destinations_and_replica_auto_scaling_are_checked_then_refused() {
+    let s = Stack::start().await;
+    let c = s.client();
+    create(&c, "Orders").await;
+    let stream = "arn:aws:kinesis:us-east-1:123456789012:stream/orders";
+
+    let d = c.describe_table_replica_auto_scaling().table_name("Orders").send().await.unwrap();
+    let d = d.table_auto_scaling_description().unwrap();
+    assert_eq!(d.table_name(), Some("Orders"));
+    assert_eq!(d.table_status(), Some(&aws_sdk_dynamodb::types::TableStatus::Active));
+    assert!(d.replicas().is_empty());
+    let err = c.describe_table_replica_auto_scaling().table_name("Nope").send().await.unwrap_err();
+    assert_eq!(err.code(), Some("ResourceNotFoundException"));
+
+    let err = c.update_table_replica_auto_scaling().table_name("Orders").send().await.unwrap_err();
+    assert_eq!(err.code(), Some("ValidationException"));
+    assert!(err.message().unwrap().starts_with("Auto scaling is not available on this endpoint"), "{err:?}");
+    let err = c.update_table_replica_auto_scaling().table_name("Nope").send().await.unwrap_err();
+    assert_eq!(err.code(), Some("ResourceNotFoundException"));
+
+    let err = c.enable_kinesis_streaming_destination().table_name("Orders").stream_arn(stream).send().await.unwrap_err();
+    assert_eq!(err.code(), Some("ValidationException"));
+    assert_eq!(
+        err.message(),
+        Some(format!("Kinesis Data Streams are not available on this endpoint: it cannot write to stream {stream}. Read the table's changes with DynamoDB Streams instead.").as_str())
+    );
+    let err = c.disable_kinesis_streaming_destination().table_name("Orders").stream_arn(stream).send().await.unwrap_err();
+    assert_eq!(err.code(), Some("ValidationException"));
+    let err = c.update_kinesis_streaming_destination().table_name("Orders").stream_arn(stream).send().await.unwrap_err();
+    assert_eq!(err.code(), Some("ValidationException"));
+    let err = c.enable_kinesis_streaming_destination().table_name("Nope").stream_arn(stream).send().await.unwrap_err();
+    assert_eq!(err.code(), Some("ResourceNotFoundException"));
+    let err = c.enable_kinesis_streaming_destination().table_name("Orders").stream_arn("arn:aws:kinesis").send().await.unwrap_err();
+    assert_eq!(
+        err.message(),
+        Some("1 validation error detected: Value 'arn:aws:kinesis' at 'streamArn' failed to satisfy constraint: Member must have length greater than or equal to 37")
+    );
+    // Nothing was set up.
+    let k = c.describe_kinesis_streaming_destination().table_name("Orders").send().await.unwrap();
+    assert!(k.kinesis_data_stream_destinations().is_empty());
+    s.stop().await;
+}

@@ -11,6 +11,7 @@ mod insights;
 mod item_read;
 mod item_write;
 mod list_tables;
+mod outside;
 mod partiql;
 mod query_scan;
 mod range_read;
@@ -148,9 +149,19 @@ async fn dispatch_json(
         Operation::DescribeImport => unserved::describe_import(&body),
         Operation::ExportTableToPointInTime => s3_jobs::export_table(caller, catalog, &decode(body)?),
         Operation::ImportTable => s3_jobs::import_table(caller, catalog, &decode(body)?),
+        Operation::EnableKinesisStreamingDestination
+        | Operation::DisableKinesisStreamingDestination
+        | Operation::UpdateKinesisStreamingDestination => {
+            outside::kinesis_destination(op, caller, catalog, &decode(body)?)
+        }
+        Operation::DescribeTableReplicaAutoScaling => {
+            outside::describe_replica_auto_scaling(caller, catalog, &decode(body)?)
+        }
+        Operation::UpdateTableReplicaAutoScaling => outside::update_replica_auto_scaling(caller, catalog, &decode(body)?),
         other => {
-            // Known to DynamoDB but not served yet: DynamoDB Local answers
-            // operations it lacks the same way.
+            // GetItem, Query and Scan are dispatched above; anything else
+            // would be an operation not served yet, answered as DynamoDB
+            // Local answers operations it lacks.
             tracing::debug!(operation = other.name(), "operation not available");
             Err(ApiError::UnknownOperation)
         }

@@ -137,3 +137,56 @@ impl TableNameInput {
         Ok(self.table_name.as_deref().unwrap_or_default())
     }
 }
+
+/// The input of `EnableKinesisStreamingDestination`,
+/// `DisableKinesisStreamingDestination` and
+/// `UpdateKinesisStreamingDestination`: a table and a Kinesis data stream
+/// (the configuration members are not checked beyond their types: the
+/// request is refused once the table is found).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct KinesisDestinationInput {
+    #[serde(rename = "TableName")]
+    pub table_name: Option<String>,
+    #[serde(rename = "StreamArn")]
+    pub stream_arn: Option<String>,
+}
+
+impl KinesisDestinationInput {
+    /// The table name and the stream ARN, checked against DynamoDB's member
+    /// constraints (a stream ARN of 37 to 1,024 characters).
+    pub fn validate(&self) -> Result<(&str, &str), String> {
+        let mut c = super::constraints::Constraints::default();
+        c.required_table_name(self.table_name.as_ref(), "tableName");
+        match &self.stream_arn {
+            Some(arn) => c.length(arn, "streamArn", 37, 1024),
+            None => {
+                c.not_null(None::<&String>, "streamArn");
+            }
+        }
+        c.finish().map_err(|e| e.to_string())?;
+        Ok((self.table_name.as_deref().unwrap_or_default(), self.stream_arn.as_deref().unwrap_or_default()))
+    }
+}
+
+#[cfg(test)]
+mod kinesis_tests {
+    use super::KinesisDestinationInput;
+
+    #[test]
+    fn a_destination_names_a_table_and_a_stream() {
+        let arn = "arn:aws:kinesis:us-east-1:123456789012:stream/orders";
+        let ok = KinesisDestinationInput { table_name: Some("Orders".into()), stream_arn: Some(arn.into()) };
+        assert_eq!(ok.validate(), Ok(("Orders", arn)));
+        let short = KinesisDestinationInput { table_name: Some("Orders".into()), stream_arn: Some("arn:aws:kinesis".into()) };
+        assert_eq!(
+            short.validate(),
+            Err("1 validation error detected: Value 'arn:aws:kinesis' at 'streamArn' failed to satisfy constraint: Member must have length greater than or equal to 37".into())
+        );
+        let missing = KinesisDestinationInput::default();
+        let e = missing.validate().unwrap_err();
+        assert!(e.starts_with("2 validation errors detected: "), "{e}");
+        assert!(e.contains("'tableName' failed to satisfy constraint: Member must not be null"), "{e}");
+        assert!(e.contains("'streamArn' failed to satisfy constraint: Member must not be null"), "{e}");
+    }
+}
