@@ -61,6 +61,12 @@ pub enum ApiError {
     /// No import has the ARN.
     #[error("{0}")]
     ImportNotFound(String),
+    /// An export's client token was used with other parameters.
+    #[error("{0}")]
+    ExportConflict(String),
+    /// An import's client token was used with other parameters.
+    #[error("{0}")]
+    ImportConflict(String),
     /// A Streams shard iterator older than 15 minutes.
     #[error("{0}")]
     ExpiredIterator(String),
@@ -221,6 +227,8 @@ impl ApiError {
             ApiError::GlobalTableNotFound(_) => ErrorCode::GlobalTableNotFound,
             ApiError::ExportNotFound(_) => ErrorCode::ExportNotFound,
             ApiError::ImportNotFound(_) => ErrorCode::ImportNotFound,
+            ApiError::ExportConflict(_) => ErrorCode::ExportConflict,
+            ApiError::ImportConflict(_) => ErrorCode::ImportConflict,
             ApiError::ExpiredIterator(_) => ErrorCode::ExpiredIterator,
             ApiError::DuplicateItem => ErrorCode::DuplicateItem,
             ApiError::TransactionCanceled { .. } => ErrorCode::TransactionCanceled,

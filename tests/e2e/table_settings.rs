@@ -556,11 +556,15 @@ async fn legacy_global_tables_exports_and_imports_are_answered_as_absent() {
 
 /// ExportTableToPointInTime and ImportTable check their requests as
 /// DynamoDB does (moto's AWS-verified export and import tests), then
-/// refuse, because the endpoint does not reach Amazon S3; nothing is
-/// created.
+/// accept a job that fails as DynamoDB's job for a missing bucket does
+/// (moto's test_export_to_missing_s3_bucket and
+/// test_import_from_missing_s3_table), because the endpoint reaches no
+/// Amazon S3; an import's table is never created.
 #[tokio::test]
-async fn exports_and_imports_are_checked_then_refused() {
-    use aws_sdk_dynamodb::types::{ExportFormat, InputFormat, PointInTimeRecoverySpecification, S3BucketSource, TableCreationParameters};
+async fn exports_and_imports_are_checked_then_fail() {
+    use aws_sdk_dynamodb::types::{
+        ExportFormat, ExportStatus, ImportStatus, InputFormat, PointInTimeRecoverySpecification, S3BucketSource, TableCreationParameters,
+    };
     let s = Stack::start().await;
     let c = s.client();
     create(&c, "Music").await;
@@ -591,9 +595,41 @@ async fn exports_and_imports_are_checked_then_refused() {
         .send()
         .await
         .unwrap();
-    let e = export(&arn).send().await.unwrap_err();
-    assert_eq!(e.code(), Some("ValidationException"));
-    assert!(e.message().unwrap().starts_with("Exports to Amazon S3 are not available on this endpoint"), "{e:?}");
+    let accepted = export(&arn).client_token("token-1").send().await.unwrap();
+    let accepted = accepted.export_description().unwrap();
+    assert_eq!(accepted.export_status(), Some(&ExportStatus::InProgress));
+    let export_arn = accepted.export_arn().unwrap().to_owned();
+    assert!(export_arn.starts_with(&format!("{arn}/export/")), "{export_arn}");
+    assert_eq!(accepted.s3_bucket(), Some("exports-bucket"));
+    let failed = c.describe_export().export_arn(&export_arn).send().await.unwrap();
+    let failed = failed.export_description().unwrap();
+    assert_eq!(failed.export_status(), Some(&ExportStatus::Failed));
+    assert_eq!(failed.failure_code(), Some("S3NoSuchBucket"));
+    assert!(failed.failure_message().unwrap().contains("The specified bucket does not exist"), "{failed:?}");
+    assert_eq!(failed.export_type(), Some(&aws_sdk_dynamodb::types::ExportType::FullExport));
+    assert!(failed.end_time().is_some());
+    // The same client token names the same job; with other parameters it
+    // is a conflict.
+    let again = export(&arn).client_token("token-1").send().await.unwrap();
+    assert_eq!(again.export_description().unwrap().export_arn(), Some(export_arn.as_str()));
+    let e = export(&arn).client_token("token-1").s3_prefix("other").send().await.unwrap_err();
+    assert_eq!(e.code(), Some("ExportConflictException"));
+    let second = export(&arn).send().await.unwrap().export_description().unwrap().export_arn().unwrap().to_owned();
+    let listed = c.list_exports().table_arn(&arn).send().await.unwrap();
+    let arns: Vec<&str> = listed.export_summaries().iter().filter_map(|e| e.export_arn()).collect();
+    assert_eq!(arns, [export_arn.as_str(), second.as_str()]);
+    assert_eq!(listed.export_summaries()[0].export_status(), Some(&ExportStatus::Failed));
+    let first_page = c.list_exports().max_results(1).send().await.unwrap();
+    assert_eq!(first_page.export_summaries().len(), 1);
+    let token = first_page.next_token().unwrap().to_owned();
+    let next_page = c.list_exports().max_results(1).next_token(&token).send().await.unwrap();
+    assert_eq!(next_page.export_summaries()[0].export_arn(), Some(second.as_str()));
+    assert_eq!(next_page.next_token(), None);
+    assert!(c.list_exports().table_arn(&missing).send().await.unwrap().export_summaries().is_empty());
+    let e = c.list_exports().next_token("0123abcd").send().await.unwrap_err();
+    assert_eq!(e.message(), Some("Invalid Request: Provided nextToken is invalid: 0123abcd"));
+    let e = c.describe_export().export_arn(format!("{arn}/export/01658528578619-c4d4e311")).send().await.unwrap_err();
+    assert_eq!(e.code(), Some("ExportNotFoundException"));
 
     let params = |name: &str, provisioned: bool| {
         TableCreationParameters::builder()
@@ -617,9 +653,23 @@ async fn exports_and_imports_are_checked_then_refused() {
     );
     let e = import(params("Music", false)).send().await.unwrap_err();
     assert_eq!((e.code(), e.message()), (Some("ResourceInUseException"), Some("Table already exists: Music")));
-    let e = import(params("Imported", false)).send().await.unwrap_err();
+    let accepted = import(params("Imported", false)).send().await.unwrap();
+    let accepted = accepted.import_table_description().unwrap();
+    assert_eq!(accepted.import_status(), Some(&ImportStatus::InProgress));
+    let import_arn = accepted.import_arn().unwrap().to_owned();
+    assert!(import_arn.starts_with(&arn.replace("table/Music", "table/Imported/import/")), "{import_arn}");
+    let failed = c.describe_import().import_arn(&import_arn).send().await.unwrap();
+    let failed = failed.import_table_description().unwrap();
+    assert_eq!(failed.import_status(), Some(&ImportStatus::Failed));
+    assert_eq!(failed.failure_code(), Some("S3NoSuchBucket"));
+    assert!(failed.failure_message().unwrap().contains("The specified bucket does not exist"), "{failed:?}");
+    assert!(failed.table_arn().unwrap().ends_with(":table/Imported"));
+    let listed = c.list_imports().send().await.unwrap();
+    assert_eq!(listed.import_summary_list().len(), 1);
+    assert_eq!(listed.import_summary_list()[0].import_arn(), Some(import_arn.as_str()));
+    let e = c.list_imports().page_size(26).send().await.unwrap_err();
     assert_eq!(e.code(), Some("ValidationException"));
-    assert!(e.message().unwrap().starts_with("Imports from Amazon S3 are not available on this endpoint"), "{e:?}");
+    // The table was never created.
     assert_eq!(c.list_tables().send().await.unwrap().table_names(), ["Music"]);
     s.stop().await;
 }

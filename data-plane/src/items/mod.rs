@@ -9,6 +9,7 @@ pub mod backups;
 pub mod changelog;
 pub mod collection;
 pub mod index;
+pub mod jobs;
 pub mod layout;
 pub mod legacy;
 pub mod request;

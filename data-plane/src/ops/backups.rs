@@ -39,8 +39,8 @@ fn store(dp: &DataPlane, caller: &Verified) -> Result<PathBuf, ApiError> {
     Ok(backups::dir(&tenant_dir))
 }
 
-/// Runs backup file work off the request threads.
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, ApiError> + Send + 'static) -> Result<T, ApiError> {
+/// Runs backup (and job) file work off the request threads.
+pub(super) async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, ApiError> + Send + 'static) -> Result<T, ApiError> {
     tokio::task::spawn_blocking(f)
         .await
         .map_err(|e| ApiError::Internal(format!("backup task failed: {e}")))?

@@ -143,12 +143,12 @@ async fn dispatch_json(
         | Operation::DescribeGlobalTableSettings
         | Operation::UpdateGlobalTableSettings => unserved::global_table(&body),
         Operation::ListGlobalTables => Ok(unserved::list_global_tables()),
-        Operation::ListExports => unserved::list_exports(&body),
-        Operation::ListImports => unserved::list_imports(&body),
-        Operation::DescribeExport => unserved::describe_export(&body),
-        Operation::DescribeImport => unserved::describe_import(&body),
-        Operation::ExportTableToPointInTime => s3_jobs::export_table(caller, catalog, &decode(body)?),
-        Operation::ImportTable => s3_jobs::import_table(caller, catalog, &decode(body)?),
+        Operation::ListExports => s3_jobs::list_exports(dp, caller, &body).await,
+        Operation::ListImports => s3_jobs::list_imports(dp, caller, &body).await,
+        Operation::DescribeExport => s3_jobs::describe_export(dp, caller, &body).await,
+        Operation::DescribeImport => s3_jobs::describe_import(dp, caller, &body).await,
+        Operation::ExportTableToPointInTime => s3_jobs::export_table(dp, caller, catalog, body).await,
+        Operation::ImportTable => s3_jobs::import_table(dp, caller, catalog, body).await,
         Operation::EnableKinesisStreamingDestination
         | Operation::DisableKinesisStreamingDestination
         | Operation::UpdateKinesisStreamingDestination => {

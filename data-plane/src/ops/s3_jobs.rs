@@ -1,22 +1,112 @@
-//! ExportTableToPointInTime and ImportTable. Both move a table's items to
-//! or from Amazon S3, which a Dynastore endpoint does not reach: a request
-//! is checked as DynamoDB checks it (its members, the table, point-in-time
-//! recovery for an export, the new table's definition for an import), so
-//! a malformed one gets DynamoDB's error, and a well-formed one is then
-//! refused with a ValidationException saying that S3 is out of reach,
-//! before anything is created. DescribeExport, ListExports and their
-//! import counterparts answer that there are none (`unserved`).
+//! ExportTableToPointInTime and ImportTable, and the jobs they leave. Both
+//! move a table's items to or from Amazon S3, which a Dynastore endpoint
+//! does not reach. A request is checked as DynamoDB checks it (its
+//! members, the table, point-in-time recovery for an export, the new
+//! table's definition for an import), so a malformed one gets DynamoDB's
+//! error; a well-formed one is accepted as DynamoDB accepts it, as a job
+//! `IN_PROGRESS`, and the job has failed (`S3NoSuchBucket`, saying that no
+//! S3 is within reach) when it is next described. Nothing is exported and
+//! an import's table is never created. DescribeExport, DescribeImport,
+//! ListExports and ListImports read the jobs (`items::jobs`); the rules
+//! are ddb_core's (`api::table::jobs`).
 
-use ddb_core::api::table::{ExportTableToPointInTimeInput, ImportTableInput};
-use serde_json::Value;
+use std::path::PathBuf;
 
+use ddb_core::api::table::{job_page, ExportTableToPointInTimeInput, ImportTableInput, JobKind, JobRecord};
+use rand::Rng;
+use serde_json::{json, Value};
+
+use super::backups::blocking;
 use super::restore::table_of_arn;
+use super::tables::location;
+use super::unserved::{is_job_arn, page_size};
 use crate::auth::Verified;
 use crate::catalog::Catalog;
 use crate::error::ApiError;
+use crate::items::jobs;
+use crate::items::store::storage_error;
+use crate::DataPlane;
+
+/// The tenant's jobs directory.
+fn store(dp: &DataPlane, caller: &Verified) -> Result<PathBuf, ApiError> {
+    let tenant_dir = dp.items.tenants().tenant_dir(&caller.tenant.id).map_err(storage_error)?;
+    Ok(jobs::dir(&tenant_dir))
+}
+
+async fn records(dp: &DataPlane, caller: &Verified) -> Result<Vec<JobRecord>, ApiError> {
+    let dir = store(dp, caller)?;
+    blocking(move || jobs::records(&dir)).await
+}
+
+fn decode<T: serde::de::DeserializeOwned>(body: &Value) -> Result<T, ApiError> {
+    serde_json::from_value(body.clone()).map_err(|e| ApiError::Serialization(e.to_string()))
+}
+
+/// The job a request with `body` names by its client token, if it names
+/// one; a token taken by other parameters is `conflict`.
+async fn claimed(
+    dp: &DataPlane,
+    caller: &Verified,
+    kind: JobKind,
+    body: &Value,
+    now: f64,
+    conflict: impl FnOnce() -> ApiError,
+) -> Result<Option<JobRecord>, ApiError> {
+    let token = body.get("ClientToken").and_then(Value::as_str);
+    if token.is_none() {
+        return Ok(None);
+    }
+    for job in records(dp, caller).await? {
+        match job.claims(kind, token, body, now) {
+            Some(true) => return Ok(Some(job)),
+            Some(false) => return Err(conflict()),
+            None => {}
+        }
+    }
+    Ok(None)
+}
+
+/// Stores a new job of `kind` for `table_arn` (its ARN is the table's,
+/// then `/<kind>/<id>`).
+async fn start(
+    dp: &DataPlane,
+    caller: &Verified,
+    kind: JobKind,
+    table_arn: String,
+    table_id: Option<String>,
+    body: Value,
+    now: f64,
+) -> Result<JobRecord, ApiError> {
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let millis = (now * 1000.0) as u64;
+    let id = ddb_core::api::table::backup_id(millis, rand::thread_rng().gen());
+    let segment = match kind {
+        JobKind::Export => "export",
+        JobKind::Import => "import",
+    };
+    let record = JobRecord {
+        arn: format!("{table_arn}/{segment}/{id}"),
+        kind,
+        table_arn,
+        table_id,
+        started_at: now,
+        ended_at: now,
+        request: body,
+    };
+    let dir = store(dp, caller)?;
+    let stored = record.clone();
+    blocking(move || jobs::write(&dir, &id, &stored)).await?;
+    Ok(record)
+}
+
+fn table_arn(dp: &DataPlane, caller: &Verified, name: &str) -> String {
+    let at = location(dp, caller);
+    format!("arn:aws:dynamodb:{}:{}:table/{name}", at.region, at.account_id)
+}
 
 /// `ExportTableToPointInTime`
-pub fn export_table(caller: &Verified, catalog: &Catalog, input: &ExportTableToPointInTimeInput) -> Result<Value, ApiError> {
+pub async fn export_table(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: Value) -> Result<Value, ApiError> {
+    let input: ExportTableToPointInTimeInput = decode(&body)?;
     let request = input.validate().map_err(ApiError::Validation)?;
     let missing = || ApiError::TableNotFound(format!("Table not found: {}", request.table_arn));
     let name = table_of_arn(caller, request.table_arn, missing)?;
@@ -26,20 +116,98 @@ pub fn export_table(caller: &Verified, catalog: &Catalog, input: &ExportTableToP
             "Point in time recovery is not enabled for table '{name}'"
         )));
     }
-    Err(ApiError::Validation(format!(
-        "Exports to Amazon S3 are not available on this endpoint: it cannot write to bucket {}. Back the table up with CreateBackup, or read it with Scan, instead.",
-        request.bucket
-    )))
+    let now = super::now_secs();
+    let conflict = || ApiError::ExportConflict("There was a conflict when attempting to export: the ClientToken was used with different parameters".into());
+    if let Some(job) = claimed(dp, caller, JobKind::Export, &body, now, conflict).await? {
+        return Ok(json!({ "ExportDescription": job.export_description(false) }));
+    }
+    let arn = table_arn(dp, caller, &name);
+    let job = start(dp, caller, JobKind::Export, arn, Some(table.record.id.clone()), body, now).await?;
+    Ok(json!({ "ExportDescription": job.export_description(true) }))
 }
 
 /// `ImportTable`
-pub fn import_table(caller: &Verified, catalog: &Catalog, input: &ImportTableInput) -> Result<Value, ApiError> {
+pub async fn import_table(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: Value) -> Result<Value, ApiError> {
+    let input: ImportTableInput = decode(&body)?;
     let request = input.validate().map_err(ApiError::Validation)?;
-    if catalog.table(&caller.tenant.id, &request.table.name).is_some() {
-        return Err(ApiError::ResourceInUse(format!("Table already exists: {}", request.table.name)));
+    let name = request.table.name.clone();
+    if catalog.table(&caller.tenant.id, &name).is_some() {
+        return Err(ApiError::ResourceInUse(format!("Table already exists: {name}")));
     }
-    Err(ApiError::Validation(format!(
-        "Imports from Amazon S3 are not available on this endpoint: it cannot read bucket {}. Create the table with CreateTable and load it with BatchWriteItem instead.",
-        request.bucket
-    )))
+    let now = super::now_secs();
+    let conflict = || ApiError::ImportConflict("There was a conflict when importing from the specified S3 source: the ClientToken was used with different parameters".into());
+    if let Some(job) = claimed(dp, caller, JobKind::Import, &body, now, conflict).await? {
+        return Ok(json!({ "ImportTableDescription": job.import_description(false) }));
+    }
+    let arn = table_arn(dp, caller, &name);
+    let job = start(dp, caller, JobKind::Import, arn, None, body, now).await?;
+    Ok(json!({ "ImportTableDescription": job.import_description(true) }))
+}
+
+/// `DescribeExport`
+pub async fn describe_export(dp: &DataPlane, caller: &Verified, body: &Value) -> Result<Value, ApiError> {
+    let arn = body.get("ExportArn").and_then(Value::as_str).unwrap_or_default();
+    if !is_job_arn(arn, "export") {
+        return Err(ApiError::Validation("Invalid Export ARN".into()));
+    }
+    let jobs = records(dp, caller).await?;
+    let job = jobs
+        .iter()
+        .find(|j| j.kind == JobKind::Export && j.arn == arn)
+        .ok_or_else(|| ApiError::ExportNotFound(format!("Export not found: {arn}")))?;
+    Ok(json!({ "ExportDescription": job.export_description(false) }))
+}
+
+/// `DescribeImport`
+pub async fn describe_import(dp: &DataPlane, caller: &Verified, body: &Value) -> Result<Value, ApiError> {
+    let arn = body.get("ImportArn").and_then(Value::as_str).unwrap_or_default();
+    if !is_job_arn(arn, "import") {
+        return Err(ApiError::Validation("Invalid Import ARN".into()));
+    }
+    let jobs = records(dp, caller).await?;
+    let job = jobs
+        .iter()
+        .find(|j| j.kind == JobKind::Import && j.arn == arn)
+        .ok_or_else(|| ApiError::ImportNotFound(format!("Import not found: {arn}")))?;
+    Ok(json!({ "ImportTableDescription": job.import_description(false) }))
+}
+
+/// One page of the jobs of `kind`: (summaries, next token).
+async fn list(
+    dp: &DataPlane,
+    caller: &Verified,
+    body: &Value,
+    kind: JobKind,
+    (size_member, size_field): (&str, &str),
+) -> Result<(Vec<Value>, Option<String>), ApiError> {
+    let size = page_size(body, size_member, size_field)?.unwrap_or(25);
+    let token = body.get("NextToken").and_then(Value::as_str);
+    let table = body.get("TableArn").and_then(Value::as_str);
+    let jobs = records(dp, caller).await?;
+    let (page, next) = job_page(&jobs, kind, table, size, token).ok_or_else(|| {
+        ApiError::Validation(format!("Invalid Request: Provided nextToken is invalid: {}", token.unwrap_or_default()))
+    })?;
+    Ok((page.into_iter().map(JobRecord::summary).collect(), next))
+}
+
+/// `ListExports`
+pub async fn list_exports(dp: &DataPlane, caller: &Verified, body: &Value) -> Result<Value, ApiError> {
+    let (summaries, next) = list(dp, caller, body, JobKind::Export, ("MaxResults", "maxResults")).await?;
+    let mut out = serde_json::Map::new();
+    out.insert("ExportSummaries".into(), Value::Array(summaries));
+    if let Some(token) = next {
+        out.insert("NextToken".into(), json!(token));
+    }
+    Ok(Value::Object(out))
+}
+
+/// `ListImports`
+pub async fn list_imports(dp: &DataPlane, caller: &Verified, body: &Value) -> Result<Value, ApiError> {
+    let (summaries, next) = list(dp, caller, body, JobKind::Import, ("PageSize", "pageSize")).await?;
+    let mut out = serde_json::Map::new();
+    out.insert("ImportSummaryList".into(), Value::Array(summaries));
+    if let Some(token) = next {
+        out.insert("NextToken".into(), json!(token));
+    }
+    Ok(Value::Object(out))
 }

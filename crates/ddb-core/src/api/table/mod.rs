@@ -14,6 +14,7 @@ mod restore;
 mod s3_jobs;
 mod spec;
 mod types;
+mod jobs;
 mod vector;
 
 pub use constraints::Constraints;
@@ -41,6 +42,7 @@ pub use spec::{
     TableDefinition, TableSpec, Throughput, WarmThroughput,
 };
 pub use types::*;
+pub use jobs::{page as job_page, JobKind, JobRecord, CLIENT_TOKEN_SECS, FAILURE_CODE};
 pub use vector::{
     describe as describe_vector_index, SearchAttr, DEFINITION_MEMBERS as VECTOR_INDEX_MEMBERS, SearchRole, VectorIndexInput, VectorIndexSpec, MAX_VECTOR_INDEXES,
 };

@@ -1,0 +1,255 @@
+//! Export and import jobs (ExportTableToPointInTime, ImportTable) as an
+//! endpoint that reaches no Amazon S3 keeps them: DynamoDB accepts a
+//! well-formed job and reports its outcome later, so a job here is
+//! accepted (its first description says `IN_PROGRESS`) and has failed by
+//! the time it is described again, as a DynamoDB job fails whose bucket
+//! does not exist (`S3NoSuchBucket`), with a message that says why.
+//! DescribeExport, DescribeImport, ListExports and ListImports read the
+//! records; a client token reused within eight hours returns its job, or
+//! is a conflict when the parameters differ. The record is a frozen
+//! format (stored as JSON).
+
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Map, Value};
+
+/// How long a client token names its job, in seconds (eight hours).
+pub const CLIENT_TOKEN_SECS: f64 = 8.0 * 3600.0;
+
+/// The failure code of every job: the bucket is not within reach.
+pub const FAILURE_CODE: &str = "S3NoSuchBucket";
+
+/// Which kind of job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum JobKind {
+    Export,
+    Import,
+}
+
+/// One job, as stored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JobRecord {
+    /// `arn:aws:dynamodb:<region>:<account>:table/<table>/<kind>/<id>`
+    pub arn: String,
+    pub kind: JobKind,
+    /// The table exported, or the one an import would have created.
+    pub table_arn: String,
+    /// The exported table's id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub table_id: Option<String>,
+    /// Seconds since the epoch.
+    pub started_at: f64,
+    /// When it failed, seconds since the epoch.
+    pub ended_at: f64,
+    /// The request's members as sent (a description repeats them).
+    pub request: Value,
+}
+
+impl JobRecord {
+    /// The client token the request gave, if any.
+    pub fn client_token(&self) -> Option<&str> {
+        self.request.get("ClientToken").and_then(Value::as_str)
+    }
+
+    /// Whether a new request with `token` and members `request`, at `now`,
+    /// names this job: `Some(true)` it does, `Some(false)` the token is
+    /// taken by other parameters (a conflict), `None` it is unrelated.
+    pub fn claims(&self, kind: JobKind, token: Option<&str>, request: &Value, now: f64) -> Option<bool> {
+        let token = token?;
+        (self.kind == kind && self.client_token() == Some(token) && now - self.started_at < CLIENT_TOKEN_SECS)
+            .then(|| &self.request == request)
+    }
+
+    fn bucket(&self) -> &str {
+        let member = match self.kind {
+            JobKind::Export => self.request.get("S3Bucket"),
+            JobKind::Import => self.request.get("S3BucketSource").and_then(|s| s.get("S3Bucket")),
+        };
+        member.and_then(Value::as_str).unwrap_or_default()
+    }
+
+    /// Why the job failed.
+    pub fn failure_message(&self) -> String {
+        format!(
+            "The specified bucket does not exist: this endpoint reaches no Amazon S3, so it cannot {} bucket {}.",
+            match self.kind {
+                JobKind::Export => "write to",
+                JobKind::Import => "read from",
+            },
+            self.bucket()
+        )
+    }
+
+    /// The members a description repeats from the request.
+    fn echo(&self, members: &[&str], out: &mut Map<String, Value>) {
+        for m in members {
+            if let Some(v) = self.request.get(*m) {
+                out.insert((*m).to_owned(), v.clone());
+            }
+        }
+    }
+
+    /// `ExportDescription`: `IN_PROGRESS` when just accepted, else `FAILED`.
+    pub fn export_description(&self, accepted: bool) -> Value {
+        let mut d = Map::new();
+        d.insert("ExportArn".into(), json!(self.arn));
+        d.insert("ExportStatus".into(), json!(if accepted { "IN_PROGRESS" } else { "FAILED" }));
+        d.insert("StartTime".into(), json!(self.started_at));
+        d.insert("TableArn".into(), json!(self.table_arn));
+        if let Some(id) = &self.table_id {
+            d.insert("TableId".into(), json!(id));
+        }
+        self.echo(
+            &["ClientToken", "S3Bucket", "S3BucketOwner", "S3Prefix", "S3SseAlgorithm", "S3SseKmsKeyId", "IncrementalExportSpecification"],
+            &mut d,
+        );
+        let export_type = self.request.get("ExportType").and_then(Value::as_str).unwrap_or("FULL_EXPORT");
+        if export_type == "FULL_EXPORT" {
+            let time = self.request.get("ExportTime").and_then(Value::as_f64).unwrap_or(self.started_at);
+            d.insert("ExportTime".into(), json!(time));
+        }
+        d.insert("ExportFormat".into(), json!(self.request.get("ExportFormat").and_then(Value::as_str).unwrap_or("DYNAMODB_JSON")));
+        d.insert("ExportType".into(), json!(export_type));
+        if !accepted {
+            d.insert("EndTime".into(), json!(self.ended_at));
+            d.insert("FailureCode".into(), json!(FAILURE_CODE));
+            d.insert("FailureMessage".into(), json!(self.failure_message()));
+        }
+        Value::Object(d)
+    }
+
+    /// `ImportTableDescription`: `IN_PROGRESS` when just accepted, else
+    /// `FAILED` (its table was never created).
+    pub fn import_description(&self, accepted: bool) -> Value {
+        let mut d = Map::new();
+        d.insert("ImportArn".into(), json!(self.arn));
+        d.insert("ImportStatus".into(), json!(if accepted { "IN_PROGRESS" } else { "FAILED" }));
+        d.insert("TableArn".into(), json!(self.table_arn));
+        self.echo(&["ClientToken", "S3BucketSource", "InputFormat", "InputFormatOptions", "TableCreationParameters"], &mut d);
+        d.insert(
+            "InputCompressionType".into(),
+            json!(self.request.get("InputCompressionType").and_then(Value::as_str).unwrap_or("NONE")),
+        );
+        d.insert("StartTime".into(), json!(self.started_at));
+        d.insert("ErrorCount".into(), json!(0));
+        if !accepted {
+            d.insert("EndTime".into(), json!(self.ended_at));
+            d.insert("ProcessedSizeBytes".into(), json!(0));
+            d.insert("ProcessedItemCount".into(), json!(0));
+            d.insert("ImportedItemCount".into(), json!(0));
+            d.insert("FailureCode".into(), json!(FAILURE_CODE));
+            d.insert("FailureMessage".into(), json!(self.failure_message()));
+        }
+        Value::Object(d)
+    }
+
+    /// Its entry in ListExports or ListImports.
+    pub fn summary(&self) -> Value {
+        match self.kind {
+            JobKind::Export => json!({
+                "ExportArn": self.arn,
+                "ExportStatus": "FAILED",
+                "ExportType": self.request.get("ExportType").and_then(Value::as_str).unwrap_or("FULL_EXPORT"),
+            }),
+            JobKind::Import => {
+                let mut s = Map::new();
+                s.insert("ImportArn".into(), json!(self.arn));
+                s.insert("ImportStatus".into(), json!("FAILED"));
+                s.insert("TableArn".into(), json!(self.table_arn));
+                self.echo(&["S3BucketSource", "InputFormat"], &mut s);
+                s.insert("StartTime".into(), json!(self.started_at));
+                s.insert("EndTime".into(), json!(self.ended_at));
+                Value::Object(s)
+            }
+        }
+    }
+}
+
+/// One page of `jobs` (in creation order) of `kind`, for `table_arn` when
+/// given: at most `size`, from the job whose ARN is `token`; with the
+/// token of the next page. `None`: the token names no such job.
+pub fn page<'a>(
+    jobs: &'a [JobRecord],
+    kind: JobKind,
+    table_arn: Option<&str>,
+    size: usize,
+    token: Option<&str>,
+) -> Option<(Vec<&'a JobRecord>, Option<String>)> {
+    let listed: Vec<&JobRecord> = jobs
+        .iter()
+        .filter(|j| j.kind == kind && table_arn.is_none_or(|t| j.table_arn == t))
+        .collect();
+    let start = match token {
+        None => 0,
+        Some(t) => listed.iter().position(|j| j.arn == t)?,
+    };
+    let rest = listed.get(start..).unwrap_or_default();
+    let size = size.max(1);
+    let next = rest.get(size).map(|j| j.arn.clone());
+    Some((rest.iter().take(size).copied().collect(), next))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn export(id: &str, token: &str) -> JobRecord {
+        JobRecord {
+            arn: format!("arn:aws:dynamodb:us-east-1:123456789012:table/Music/export/{id}"),
+            kind: JobKind::Export,
+            table_arn: "arn:aws:dynamodb:us-east-1:123456789012:table/Music".into(),
+            table_id: Some("t-1".into()),
+            started_at: 1000.0,
+            ended_at: 1000.0,
+            request: json!({"TableArn": "arn:aws:dynamodb:us-east-1:123456789012:table/Music", "S3Bucket": "b1", "ClientToken": token}),
+        }
+    }
+
+    #[test]
+    fn an_export_is_accepted_then_failed_for_its_bucket() {
+        let e = export("01-a", "t");
+        let accepted = e.export_description(true);
+        assert_eq!(accepted["ExportStatus"], "IN_PROGRESS");
+        assert_eq!(accepted["ExportType"], "FULL_EXPORT");
+        assert_eq!(accepted["ExportFormat"], "DYNAMODB_JSON");
+        assert_eq!(accepted["ExportTime"], 1000.0);
+        assert!(accepted.get("FailureCode").is_none());
+        let failed = e.export_description(false);
+        assert_eq!(failed["ExportStatus"], "FAILED");
+        assert_eq!(failed["FailureCode"], "S3NoSuchBucket");
+        let message = failed["FailureMessage"].as_str().unwrap();
+        assert!(message.starts_with("The specified bucket does not exist"), "{message}");
+        assert!(message.contains("bucket b1"), "{message}");
+        assert_eq!(failed["S3Bucket"], "b1");
+        assert_eq!(failed["TableId"], "t-1");
+    }
+
+    #[test]
+    fn a_client_token_names_its_job_for_eight_hours() {
+        let e = export("01-a", "t");
+        let same = e.request.clone();
+        assert_eq!(e.claims(JobKind::Export, Some("t"), &same, 1000.0 + 60.0), Some(true));
+        let other = json!({"S3Bucket": "b2", "ClientToken": "t"});
+        assert_eq!(e.claims(JobKind::Export, Some("t"), &other, 1000.0 + 60.0), Some(false));
+        assert_eq!(e.claims(JobKind::Export, Some("u"), &same, 1000.0), None);
+        assert_eq!(e.claims(JobKind::Import, Some("t"), &same, 1000.0), None);
+        assert_eq!(e.claims(JobKind::Export, Some("t"), &other, 1000.0 + CLIENT_TOKEN_SECS), None, "expired");
+        assert_eq!(e.claims(JobKind::Export, None, &same, 1000.0), None);
+    }
+
+    #[test]
+    fn pages_follow_creation_order_and_tokens() {
+        let jobs = vec![export("01-a", "a"), export("02-b", "b"), export("03-c", "c")];
+        let (first, next) = page(&jobs, JobKind::Export, None, 2, None).unwrap();
+        assert_eq!(first.len(), 2);
+        assert_eq!(next.as_deref(), Some(jobs[2].arn.as_str()));
+        let (second, next) = page(&jobs, JobKind::Export, None, 2, next.as_deref()).unwrap();
+        assert_eq!(second, vec![&jobs[2]]);
+        assert_eq!(next, None);
+        assert!(page(&jobs, JobKind::Export, None, 2, Some("nope")).is_none());
+        let (none, _) = page(&jobs, JobKind::Import, None, 2, None).unwrap();
+        assert!(none.is_empty());
+        let (other_table, _) = page(&jobs, JobKind::Export, Some("arn:x"), 25, None).unwrap();
+        assert!(other_table.is_empty());
+    }
+}
