@@ -67,6 +67,9 @@ pub enum ApiError {
     /// An import's client token was used with other parameters.
     #[error("{0}")]
     ImportConflict(String),
+    /// An export's time is outside the table's recovery window.
+    #[error("{0}")]
+    InvalidExportTime(String),
     /// A Streams shard iterator older than 15 minutes.
     #[error("{0}")]
     ExpiredIterator(String),
@@ -229,6 +232,7 @@ impl ApiError {
             ApiError::ImportNotFound(_) => ErrorCode::ImportNotFound,
             ApiError::ExportConflict(_) => ErrorCode::ExportConflict,
             ApiError::ImportConflict(_) => ErrorCode::ImportConflict,
+            ApiError::InvalidExportTime(_) => ErrorCode::InvalidExportTime,
             ApiError::ExpiredIterator(_) => ErrorCode::ExpiredIterator,
             ApiError::DuplicateItem => ErrorCode::DuplicateItem,
             ApiError::TransactionCanceled { .. } => ErrorCode::TransactionCanceled,

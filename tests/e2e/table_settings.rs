@@ -515,11 +515,12 @@ async fn legacy_global_tables_exports_and_imports_are_answered_as_absent() {
     assert!(c.list_global_tables().send().await.unwrap().global_tables().is_empty());
     assert!(c.list_exports().send().await.unwrap().export_summaries().is_empty());
     assert!(c.list_imports().send().await.unwrap().import_summary_list().is_empty());
-    let e = c.describe_export().export_arn("arn:aws:dynamodb:us-east-1:123456789012:table/Music").send().await.unwrap_err();
+    let account = s.tenant.account_id.clone();
+    let e = c.describe_export().export_arn(format!("arn:aws:dynamodb:us-east-1:{account}:table/Music")).send().await.unwrap_err();
     assert_eq!((e.code(), e.message()), (Some("ValidationException"), Some("Invalid Export ARN")));
     let e = c
         .describe_import()
-        .import_arn("arn:aws:dynamodb:us-east-1:123456789012:table/Music/import/01658528578619-c4d4e311")
+        .import_arn(format!("arn:aws:dynamodb:us-east-1:{account}:table/Music/import/01658528578619-c4d4e311"))
         .send()
         .await
         .unwrap_err();
@@ -606,7 +607,10 @@ async fn exports_and_imports_are_checked_then_fail() {
     assert_eq!(failed.export_status(), Some(&ExportStatus::Failed));
     assert_eq!(failed.failure_code(), Some("S3NoSuchBucket"));
     assert!(failed.failure_message().unwrap().contains("The specified bucket does not exist"), "{failed:?}");
-    assert_eq!(failed.export_type(), Some(&aws_sdk_dynamodb::types::ExportType::FullExport));
+    // DynamoDB leaves the default export type out, and always names a
+    // client token.
+    assert_eq!(failed.export_type(), None);
+    assert_eq!(failed.client_token(), Some("token-1"));
     assert!(failed.end_time().is_some());
     // The same client token names the same job; with other parameters it
     // is a conflict.
@@ -614,22 +618,34 @@ async fn exports_and_imports_are_checked_then_fail() {
     assert_eq!(again.export_description().unwrap().export_arn(), Some(export_arn.as_str()));
     let e = export(&arn).client_token("token-1").s3_prefix("other").send().await.unwrap_err();
     assert_eq!(e.code(), Some("ExportConflictException"));
-    let second = export(&arn).send().await.unwrap().export_description().unwrap().export_arn().unwrap().to_owned();
+    assert!(e.message().unwrap().starts_with("Duplicate request detected"), "{e:?}");
+    let e = export(&arn).export_time(aws_sdk_dynamodb::primitives::DateTime::from_secs(1)).send().await.unwrap_err();
+    assert_eq!(e.code(), Some("InvalidExportTimeException"));
+    let second = export(&arn).send().await.unwrap();
+    let second = second.export_description().unwrap();
+    assert!(second.client_token().is_some_and(|t| !t.is_empty()), "a client token is made up");
+    let second = second.export_arn().unwrap().to_owned();
+    // Newest first.
     let listed = c.list_exports().table_arn(&arn).send().await.unwrap();
     let arns: Vec<&str> = listed.export_summaries().iter().filter_map(|e| e.export_arn()).collect();
-    assert_eq!(arns, [export_arn.as_str(), second.as_str()]);
+    assert_eq!(arns, [second.as_str(), export_arn.as_str()]);
     assert_eq!(listed.export_summaries()[0].export_status(), Some(&ExportStatus::Failed));
+    assert_eq!(listed.export_summaries()[0].export_type(), Some(&aws_sdk_dynamodb::types::ExportType::FullExport));
     let first_page = c.list_exports().max_results(1).send().await.unwrap();
     assert_eq!(first_page.export_summaries().len(), 1);
     let token = first_page.next_token().unwrap().to_owned();
     let next_page = c.list_exports().max_results(1).next_token(&token).send().await.unwrap();
-    assert_eq!(next_page.export_summaries()[0].export_arn(), Some(second.as_str()));
+    assert_eq!(next_page.export_summaries()[0].export_arn(), Some(export_arn.as_str()));
     assert_eq!(next_page.next_token(), None);
     assert!(c.list_exports().table_arn(&missing).send().await.unwrap().export_summaries().is_empty());
     let e = c.list_exports().next_token("0123abcd").send().await.unwrap_err();
     assert_eq!(e.message(), Some("Invalid Request: Provided nextToken is invalid: 0123abcd"));
     let e = c.describe_export().export_arn(format!("{arn}/export/01658528578619-c4d4e311")).send().await.unwrap_err();
     assert_eq!(e.code(), Some("ExportNotFoundException"));
+    // Another account's (or partition's) ARN is refused before its form is
+    // looked at.
+    let e = c.describe_export().export_arn("arn:qwerty:dynamodb:us-east-1:000000000000:table/nonexistent_table_xyz").send().await.unwrap_err();
+    assert_eq!(e.code(), Some("AccessDeniedException"));
 
     let params = |name: &str, provisioned: bool| {
         TableCreationParameters::builder()
@@ -664,6 +680,23 @@ async fn exports_and_imports_are_checked_then_fail() {
     assert_eq!(failed.failure_code(), Some("S3NoSuchBucket"));
     assert!(failed.failure_message().unwrap().contains("The specified bucket does not exist"), "{failed:?}");
     assert!(failed.table_arn().unwrap().ends_with(":table/Imported"));
+    assert_eq!(failed.table_id(), accepted.table_id(), "the table id is allocated up front");
+    assert!(failed.processed_size_bytes().is_none(), "nothing was read");
+    // The same client token returns the import whatever the source says;
+    // only another table conflicts (as DynamoDB does).
+    let token = accepted.client_token().unwrap().to_owned();
+    let other_source = c
+        .import_table()
+        .client_token(&token)
+        .s3_bucket_source(S3BucketSource::builder().s3_bucket("other-bucket").build().unwrap())
+        .input_format(InputFormat::DynamodbJson)
+        .table_creation_parameters(params("Imported", false))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(other_source.import_table_description().unwrap().import_arn(), Some(import_arn.as_str()));
+    let e = import(params("Elsewhere", false)).client_token(&token).send().await.unwrap_err();
+    assert_eq!(e.code(), Some("ImportConflictException"));
     let listed = c.list_imports().send().await.unwrap();
     assert_eq!(listed.import_summary_list().len(), 1);
     assert_eq!(listed.import_summary_list()[0].import_arn(), Some(import_arn.as_str()));

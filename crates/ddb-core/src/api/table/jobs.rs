@@ -5,9 +5,13 @@
 //! the time it is described again, as a DynamoDB job fails whose bucket
 //! does not exist (`S3NoSuchBucket`), with a message that says why.
 //! DescribeExport, DescribeImport, ListExports and ListImports read the
-//! records; a client token reused within eight hours returns its job, or
-//! is a conflict when the parameters differ. The record is a frozen
-//! format (stored as JSON).
+//! records, newest first; a client token reused within eight hours
+//! returns its job, or is a conflict when the parameters differ. What a
+//! description holds follows DynamoDB's as Alternator's test_export.py
+//! (2026, run against DynamoDB) observed it: a ClientToken always (the
+//! endpoint makes one up when the request has none), an ExportType only
+//! when the request gave one. The record is a frozen format (stored as
+//! JSON).
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
@@ -53,11 +57,18 @@ impl JobRecord {
 
     /// Whether a new request with `token` and members `request`, at `now`,
     /// names this job: `Some(true)` it does, `Some(false)` the token is
-    /// taken by other parameters (a conflict), `None` it is unrelated.
+    /// taken by other parameters (a conflict), `None` it is unrelated. An
+    /// export's parameters must all match; an import's only its table's
+    /// name (DynamoDB returns the original import whatever else differs).
     pub fn claims(&self, kind: JobKind, token: Option<&str>, request: &Value, now: f64) -> Option<bool> {
         let token = token?;
+        let table_name = |r: &Value| r.get("TableCreationParameters").and_then(|t| t.get("TableName")).cloned();
+        let same = match kind {
+            JobKind::Export => without_token(&self.request) == without_token(request),
+            JobKind::Import => table_name(&self.request) == table_name(request),
+        };
         (self.kind == kind && self.client_token() == Some(token) && now - self.started_at < CLIENT_TOKEN_SECS)
-            .then(|| &self.request == request)
+            .then_some(same)
     }
 
     fn bucket(&self) -> &str {
@@ -103,13 +114,16 @@ impl JobRecord {
             &["ClientToken", "S3Bucket", "S3BucketOwner", "S3Prefix", "S3SseAlgorithm", "S3SseKmsKeyId", "IncrementalExportSpecification"],
             &mut d,
         );
-        let export_type = self.request.get("ExportType").and_then(Value::as_str).unwrap_or("FULL_EXPORT");
-        if export_type == "FULL_EXPORT" {
+        let export_type = self.request.get("ExportType").and_then(Value::as_str);
+        if export_type != Some("INCREMENTAL_EXPORT") {
             let time = self.request.get("ExportTime").and_then(Value::as_f64).unwrap_or(self.started_at);
             d.insert("ExportTime".into(), json!(time));
         }
         d.insert("ExportFormat".into(), json!(self.request.get("ExportFormat").and_then(Value::as_str).unwrap_or("DYNAMODB_JSON")));
-        d.insert("ExportType".into(), json!(export_type));
+        // DynamoDB leaves the default type out of a description.
+        if let Some(t) = export_type {
+            d.insert("ExportType".into(), json!(t));
+        }
         if !accepted {
             d.insert("EndTime".into(), json!(self.ended_at));
             d.insert("FailureCode".into(), json!(FAILURE_CODE));
@@ -119,24 +133,29 @@ impl JobRecord {
     }
 
     /// `ImportTableDescription`: `IN_PROGRESS` when just accepted, else
-    /// `FAILED` (its table was never created).
+    /// `FAILED` (its table was never created). As DynamoDB's: the table id
+    /// from the start, counters at zero, and no EndTime, failure or
+    /// ProcessedSizeBytes (nothing was read) until the job has ended. No
+    /// CloudWatchLogGroupArn: the endpoint keeps no CloudWatch logs.
     pub fn import_description(&self, accepted: bool) -> Value {
         let mut d = Map::new();
         d.insert("ImportArn".into(), json!(self.arn));
         d.insert("ImportStatus".into(), json!(if accepted { "IN_PROGRESS" } else { "FAILED" }));
         d.insert("TableArn".into(), json!(self.table_arn));
+        if let Some(id) = &self.table_id {
+            d.insert("TableId".into(), json!(id));
+        }
         self.echo(&["ClientToken", "S3BucketSource", "InputFormat", "InputFormatOptions", "TableCreationParameters"], &mut d);
         d.insert(
             "InputCompressionType".into(),
             json!(self.request.get("InputCompressionType").and_then(Value::as_str).unwrap_or("NONE")),
         );
         d.insert("StartTime".into(), json!(self.started_at));
+        d.insert("ProcessedItemCount".into(), json!(0));
+        d.insert("ImportedItemCount".into(), json!(0));
         d.insert("ErrorCount".into(), json!(0));
         if !accepted {
             d.insert("EndTime".into(), json!(self.ended_at));
-            d.insert("ProcessedSizeBytes".into(), json!(0));
-            d.insert("ProcessedItemCount".into(), json!(0));
-            d.insert("ImportedItemCount".into(), json!(0));
             d.insert("FailureCode".into(), json!(FAILURE_CODE));
             d.insert("FailureMessage".into(), json!(self.failure_message()));
         }
@@ -165,9 +184,19 @@ impl JobRecord {
     }
 }
 
-/// One page of `jobs` (in creation order) of `kind`, for `table_arn` when
-/// given: at most `size`, from the job whose ARN is `token`; with the
-/// token of the next page. `None`: the token names no such job.
+/// A request's members other than its client token.
+fn without_token(request: &Value) -> Value {
+    let mut r = request.clone();
+    if let Some(fields) = r.as_object_mut() {
+        fields.remove("ClientToken");
+    }
+    r
+}
+
+/// One page of `jobs` (given in creation order; listed newest first) of
+/// `kind`, for `table_arn` when given: at most `size`, from the job whose
+/// ARN is `token`; with the token of the next page. `None`: the token
+/// names no such job.
 pub fn page<'a>(
     jobs: &'a [JobRecord],
     kind: JobKind,
@@ -177,6 +206,7 @@ pub fn page<'a>(
 ) -> Option<(Vec<&'a JobRecord>, Option<String>)> {
     let listed: Vec<&JobRecord> = jobs
         .iter()
+        .rev()
         .filter(|j| j.kind == kind && table_arn.is_none_or(|t| j.table_arn == t))
         .collect();
     let start = match token {
@@ -210,7 +240,7 @@ mod tests {
         let e = export("01-a", "t");
         let accepted = e.export_description(true);
         assert_eq!(accepted["ExportStatus"], "IN_PROGRESS");
-        assert_eq!(accepted["ExportType"], "FULL_EXPORT");
+        assert!(accepted.get("ExportType").is_none(), "the default type is left out");
         assert_eq!(accepted["ExportFormat"], "DYNAMODB_JSON");
         assert_eq!(accepted["ExportTime"], 1000.0);
         assert!(accepted.get("FailureCode").is_none());
@@ -222,6 +252,33 @@ mod tests {
         assert!(message.contains("bucket b1"), "{message}");
         assert_eq!(failed["S3Bucket"], "b1");
         assert_eq!(failed["TableId"], "t-1");
+    }
+
+    #[test]
+    fn an_import_token_conflicts_only_over_its_table() {
+        let request = json!({"ClientToken": "t", "S3BucketSource": {"S3Bucket": "b1"}, "TableCreationParameters": {"TableName": "A"}});
+        let import = JobRecord {
+            arn: "arn:aws:dynamodb:us-east-1:123456789012:table/A/import/01-a".into(),
+            kind: JobKind::Import,
+            table_arn: "arn:aws:dynamodb:us-east-1:123456789012:table/A".into(),
+            table_id: Some("id".into()),
+            started_at: 0.0,
+            ended_at: 0.0,
+            request: request.clone(),
+        };
+        let other_bucket = json!({"ClientToken": "t", "S3BucketSource": {"S3Bucket": "b2"}, "TableCreationParameters": {"TableName": "A"}});
+        assert_eq!(import.claims(JobKind::Import, Some("t"), &other_bucket, 1.0), Some(true));
+        let other_table = json!({"ClientToken": "t", "S3BucketSource": {"S3Bucket": "b1"}, "TableCreationParameters": {"TableName": "B"}});
+        assert_eq!(import.claims(JobKind::Import, Some("t"), &other_table, 1.0), Some(false));
+        let accepted = import.import_description(true);
+        for member in ["EndTime", "FailureCode", "FailureMessage", "ProcessedSizeBytes", "CloudWatchLogGroupArn"] {
+            assert!(accepted.get(member).is_none(), "{member}");
+        }
+        assert_eq!((accepted["TableId"].as_str(), accepted["ErrorCount"].as_u64()), (Some("id"), Some(0)));
+        let failed = import.import_description(false);
+        assert_eq!(failed["ImportStatus"], "FAILED");
+        assert!(failed["FailureMessage"].as_str().unwrap().contains("read from bucket b1"));
+        assert!(failed.get("ProcessedSizeBytes").is_none(), "nothing was read");
     }
 
     #[test]
@@ -238,13 +295,13 @@ mod tests {
     }
 
     #[test]
-    fn pages_follow_creation_order_and_tokens() {
+    fn pages_list_the_newest_first_and_follow_tokens() {
         let jobs = vec![export("01-a", "a"), export("02-b", "b"), export("03-c", "c")];
         let (first, next) = page(&jobs, JobKind::Export, None, 2, None).unwrap();
-        assert_eq!(first.len(), 2);
-        assert_eq!(next.as_deref(), Some(jobs[2].arn.as_str()));
+        assert_eq!(first, vec![&jobs[2], &jobs[1]], "newest first");
+        assert_eq!(next.as_deref(), Some(jobs[0].arn.as_str()));
         let (second, next) = page(&jobs, JobKind::Export, None, 2, next.as_deref()).unwrap();
-        assert_eq!(second, vec![&jobs[2]]);
+        assert_eq!(second, vec![&jobs[0]]);
         assert_eq!(next, None);
         assert!(page(&jobs, JobKind::Export, None, 2, Some("nope")).is_none());
         let (none, _) = page(&jobs, JobKind::Import, None, 2, None).unwrap();

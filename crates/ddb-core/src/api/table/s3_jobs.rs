@@ -223,6 +223,14 @@ impl ImportTableInput {
             Some(params) => params.validate().map_err(|e| nested(&e, "tableCreationParameters"))?,
             None => return Err("TableCreationParameters is required".into()),
         };
+        // Documented as optional, required in fact (Alternator's
+        // test_import.py, measured against DynamoDB; the SDKs always make
+        // one up, so only a hand-made request lacks it).
+        if self.client_token.is_none() {
+            let mut c = Constraints::default();
+            c.not_null(None::<&String>, "clientToken");
+            c.finish().map_err(|e| e.to_string())?;
+        }
         let bucket = self
             .s3_bucket_source
             .as_ref()
@@ -298,6 +306,12 @@ mod tests {
         );
         let mut on_demand = provisioned;
         on_demand["TableCreationParameters"]["BillingMode"] = json!("PAY_PER_REQUEST");
+        assert_eq!(
+            import(on_demand.clone()).unwrap_err(),
+            "1 validation error detected: Value null at 'clientToken' failed to satisfy constraint: Member must not be null",
+            "a well-formed import without a client token"
+        );
+        on_demand["ClientToken"] = json!("token");
         assert!(import(on_demand).is_ok());
     }
 }
