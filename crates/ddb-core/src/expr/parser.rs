@@ -256,10 +256,17 @@ impl<'s> Parser<'s> {
 
     // ----- limits -------------------------------------------------------
 
-    /// Counts one operator or function against the 300 limit.
+    /// Counts one operator or function against the 300 limit. A function
+    /// name DynamoDB does not know, once seen, is what it reports instead
+    /// (Alternator's test_deeply_nested_expression_5, run against
+    /// DynamoDB: `a < f(f(…1,355 calls…(b)))` is "Invalid function name;
+    /// function: f").
     pub fn count_operator(&mut self) -> Result<(), ExprError> {
         self.operators += 1;
         if self.operators > MAX_OPERATORS {
+            if let Some(f) = self.issues.unknown_function {
+                return Err(ExprError::invalid(self.kind, format_args!("Invalid function name; function: {f}")));
+            }
             return Err(ExprError::invalid(
                 self.kind,
                 format_args!(

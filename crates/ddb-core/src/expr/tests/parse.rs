@@ -187,6 +187,9 @@ fn at_most_300_operators() {
     // Functions and arithmetic count too; the count stops at 301.
     let funcs = vec!["attribute_exists(a)"; 151].join(" AND ");
     assert!(cerr(&funcs).ends_with("operator count: 301"));
+    // An unknown function seen before the count ran out is what is reported.
+    let unknown = format!("a < {}b{}", "f(".repeat(1355), ")".repeat(1355));
+    assert_eq!(cerr(&unknown), "Invalid ConditionExpression: Invalid function name; function: f");
     let sets: Vec<String> = (0..301).map(|i| format!("a{i}=b+:v")).collect();
     assert!(uerr(&format!("SET {}", sets.join(", "))).ends_with("operator count: 301"));
     // IN counts once however many operands it has.
