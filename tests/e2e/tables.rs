@@ -152,3 +152,30 @@ async fn on_demand_throughput_is_kept_and_updated() {
     assert_eq!((o.max_read_request_units(), o.max_write_request_units()), (Some(20), Some(15)));
     stack.stop().await;
 }
+
+/// An attribute name may hold any character, NUL included (PostgreSQL's
+/// jsonb refuses `\u0000`: the catalog stores such names encoded), and the
+/// table survives a restart of the data plane, which reloads the catalog.
+#[tokio::test]
+async fn attribute_names_may_hold_nul() {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    let mut s = Stack::start().await;
+    let c = s.client();
+    let key = "a\0b";
+    c.create_table()
+        .table_name("Nul")
+        .attribute_definitions(AttributeDefinition::builder().attribute_name(key).attribute_type(ScalarAttributeType::S).build().unwrap())
+        .key_schema(KeySchemaElement::builder().attribute_name(key).key_type(KeyType::Hash).build().unwrap())
+        .billing_mode(BillingMode::PayPerRequest)
+        .send()
+        .await
+        .unwrap();
+    c.put_item().table_name("Nul").item(key, AttributeValue::S("v\0".into())).send().await.unwrap();
+    s.restart_data_plane().await;
+    let c = s.client();
+    let t = c.describe_table().table_name("Nul").send().await.unwrap();
+    assert_eq!(t.table().unwrap().key_schema()[0].attribute_name(), key);
+    let got = c.get_item().table_name("Nul").key(key, AttributeValue::S("v\0".into())).send().await.unwrap();
+    assert_eq!(got.item().unwrap().get(key), Some(&AttributeValue::S("v\0".into())));
+    s.stop().await;
+}

@@ -50,7 +50,7 @@ pub async fn insert(conn: &mut PgConnection, entry: &Entry, status: u16) -> Resu
     .bind(&entry.source_ip)
     .bind(&entry.action)
     .bind(&entry.resource)
-    .bind(&entry.request)
+    .bind(super::pg_json::encode(&entry.request))
     .bind(outcome)
     .bind(i32::from(status))
     .execute(conn)
@@ -85,7 +85,7 @@ fn from_row(row: &PgRow) -> Result<Record> {
             source_ip: row.try_get("source_ip")?,
             action: row.try_get("action")?,
             resource: row.try_get("resource")?,
-            request: row.try_get("request")?,
+            request: super::pg_json::decode(row.try_get("request")?),
         },
         outcome: row.try_get("outcome")?,
         status_code: row.try_get("status_code")?,

@@ -3,6 +3,7 @@
 
 pub mod access_keys;
 pub mod audit;
+pub mod pg_json;
 pub mod policies;
 pub mod revision;
 pub mod tables;

@@ -35,7 +35,7 @@ fn from_row(row: &PgRow) -> Result<Policy> {
         id: row.try_get("id")?,
         tenant_id: row.try_get("tenant_id")?,
         name: row.try_get("name")?,
-        document: row.try_get("document")?,
+        document: super::pg_json::decode(row.try_get("document")?),
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
     })
@@ -55,7 +55,7 @@ pub async fn create(
     .bind(&id)
     .bind(tenant_id)
     .bind(name)
-    .bind(document)
+    .bind(super::pg_json::encode(document))
     .fetch_one(&mut *conn)
     .await
     .map_err(|e| super::conflict_on_unique(e, || format!("policy {name} already exists")))?;
@@ -132,7 +132,7 @@ pub async fn set_document(
         "UPDATE policies SET document = $2, updated_at = now() WHERE id = $1 RETURNING {COLUMNS}"
     ))
     .bind(&policy.id)
-    .bind(document)
+    .bind(super::pg_json::encode(document))
     .fetch_optional(&mut *conn)
     .await?
     .ok_or_else(|| Error::NotFound(format!("policy {}", policy.name)))?;

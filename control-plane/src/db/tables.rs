@@ -16,7 +16,7 @@ fn from_row(row: &PgRow) -> Result<TableRecord> {
         name: row.try_get("name")?,
         id: row.try_get("id")?,
         status: row.try_get("status")?,
-        definition: row.try_get("definition")?,
+        definition: super::pg_json::decode(row.try_get("definition")?),
     })
 }
 
@@ -55,7 +55,7 @@ pub async fn insert(conn: &mut PgConnection, table: &TableRecord) -> Result<()> 
     .bind(&table.name)
     .bind(&table.id)
     .bind(&table.status)
-    .bind(&table.definition)
+    .bind(super::pg_json::encode(&table.definition))
     .execute(&mut *conn)
     .await
     .map_err(|e| super::conflict_on_unique(e, || format!("Table already exists: {}", table.name)))?;
@@ -141,7 +141,7 @@ pub async fn set_definition(
     )
     .bind(tenant_id)
     .bind(name)
-    .bind(definition)
+    .bind(super::pg_json::encode(definition))
     .execute(&mut *conn)
     .await?;
     super::revision::bump(conn, super::revision::Kind::Table, &entity_id(tenant_id, name)).await?;

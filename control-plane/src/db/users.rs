@@ -146,7 +146,7 @@ pub async fn record(conn: &mut PgConnection, id: &str) -> Result<Option<UserReco
 fn policy_from_row(row: &PgRow) -> Result<PolicyRecord> {
     Ok(PolicyRecord {
         name: row.try_get("name")?,
-        document: row.try_get("document")?,
+        document: super::pg_json::decode(row.try_get("document")?),
     })
 }
 
