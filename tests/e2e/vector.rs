@@ -713,3 +713,106 @@ async fn search_vectors_reads_its_required_members_as_dynamodb_does() {
     assert!(message.starts_with("missing field `TableName` at line 1 column "), "{message}");
     s.stop().await;
 }
+
+/// What Alternator's test_vector_new.py, run against DynamoDB, records
+/// about vector index definitions and scores: a projection needs its type,
+/// the vector attribute is no key (nor the key of a later GSI), index
+/// names are shared with GSIs, an INLINE_FILTER attribute may be empty and
+/// a DOT_PRODUCT score beyond 32-bit floats is a large finite number.
+#[tokio::test]
+async fn vector_index_definitions_and_scores_follow_alternators_tests() {
+    use crate::harness::{error_name, send, signed_request};
+    let s = Stack::start().await;
+    let call = |op: &str, body: serde_json::Value| {
+        let req = signed_request(
+            &s.endpoint(),
+            &format!("DynamoDB_20120810.{op}"),
+            &body.to_string(),
+            &s.key.access_key_id,
+            s.key.secret_access_key.expose(),
+            std::time::SystemTime::now(),
+            false,
+        );
+        async move {
+            let (status, _, json, _) = send(req).await;
+            let message = json["Message"].as_str().or(json["message"].as_str()).unwrap_or_default().to_owned();
+            (status, error_name(&json).to_owned(), message)
+        }
+    };
+    let vix = |name: &str, attribute: &str, projection: serde_json::Value| {
+        serde_json::json!({"IndexName": name, "VectorAttribute": {"AttributeName": attribute}, "Dimensions": 3,
+            "DistanceFunction": "DOT_PRODUCT", "Projection": projection})
+    };
+    let table = |name: &str, indexes: serde_json::Value| {
+        serde_json::json!({"TableName": name, "BillingMode": "PAY_PER_REQUEST",
+            "KeySchema": [{"AttributeName": "p", "KeyType": "HASH"}],
+            "AttributeDefinitions": [{"AttributeName": "p", "AttributeType": "S"}, {"AttributeName": "y", "AttributeType": "S"}],
+            "VectorIndexes": indexes})
+    };
+    let keys = serde_json::json!({"ProjectionType": "KEYS_ONLY"});
+    let schema = |mut v: serde_json::Value| {
+        v["SearchSchema"] = serde_json::json!([{"AttributeName": "y", "SearchSchemaElementType": "INLINE_FILTER"}]);
+        v
+    };
+
+    // Projection {} has no type: refused, in CreateTable and UpdateTable.
+    let (status, name, message) = call("CreateTable", table("NoType", serde_json::json!([schema(vix("vind", "v", serde_json::json!({})))]))).await;
+    assert_eq!((status, name.as_str()), (400, "ValidationException"), "{message}");
+    assert!(message.contains("Projection"), "{message}");
+    // The vector attribute is not the table's key.
+    let (_, name, message) = call("CreateTable", table("KeyVec", serde_json::json!([schema(vix("vind", "p", keys.clone()))]))).await;
+    assert_eq!(name, "ValidationException");
+    assert!(message.contains("VectorAttribute"), "{message}");
+
+    let (status, _, message) = call("CreateTable", table("Vec", serde_json::json!([schema(vix("vind", "v", keys.clone()))]))).await;
+    assert_eq!(status, 200, "{message}");
+    let (_, name, message) = call(
+        "UpdateTable",
+        serde_json::json!({"TableName": "Vec", "VectorIndexUpdates": [{"Create": vix("vind2", "w", serde_json::json!({}))}]}),
+    )
+    .await;
+    assert_eq!(name, "ValidationException");
+    assert!(message.contains("Projection"), "{message}");
+    // A GSI named like the vector index, or keyed on its attribute.
+    let gsi = |index: &str, key: &str| {
+        serde_json::json!({"TableName": "Vec", "AttributeDefinitions": [{"AttributeName": key, "AttributeType": "S"}],
+            "GlobalSecondaryIndexUpdates": [{"Create": {"IndexName": index,
+                "KeySchema": [{"AttributeName": key, "KeyType": "HASH"}], "Projection": {"ProjectionType": "ALL"}}}]})
+    };
+    let (_, name, message) = call("UpdateTable", gsi("vind", "p")).await;
+    assert_eq!((name.as_str(), message.as_str()), ("ValidationException", "Attempting to create an index which already exists"));
+    let (_, name, message) = call("UpdateTable", gsi("gsi", "v")).await;
+    assert_eq!(name, "ValidationException");
+    assert!(message.contains("attribute"), "{message}");
+
+    // An empty INLINE_FILTER value is written.
+    let c = s.client();
+    c.put_item()
+        .table_name("Vec")
+        .item("p", Av::S("empty".into()))
+        .item("y", Av::S(String::new()))
+        .send()
+        .await
+        .unwrap();
+
+    // [1e38, 0, 0] against itself: 1e76 under DOT_PRODUCT, ranked first;
+    // its opposite far below -1e38, ranked last.
+    for (id, v) in [("high", 1e38_f32), ("mid", 0.0), ("low", -1e38)] {
+        c.put_item().table_name("Vec").item("p", Av::S(id.into())).item("v", vector(&[v, 0.0, 0.0])).send().await.unwrap();
+    }
+    let out = c
+        .search_vectors()
+        .table_name("Vec")
+        .index_name("vind")
+        .set_search_vector(Some(query(&[1e38, 0.0, 0.0])))
+        .top_k(3)
+        .send()
+        .await
+        .unwrap();
+    let results = out.search_results();
+    let found: Vec<_> = results.iter().map(|r| r.item().and_then(|i| i.get("p")).and_then(|v| v.as_s().ok()).cloned()).collect();
+    assert_eq!(found, [Some("high".to_owned()), Some("mid".to_owned()), Some("low".to_owned())]);
+    let scores: Vec<_> = results.iter().map(|r| r.score()).collect();
+    assert!(scores[0] >= 1e38 && scores[1].abs() < 1e-5 && scores[2] < -1e38, "{scores:?}");
+    s.stop().await;
+}

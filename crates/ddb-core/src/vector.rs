@@ -48,11 +48,23 @@ impl Distance {
     }
 
     /// The score of `v` against the query `q` (same length), rounded
-    /// through a 32-bit float like the index's own arithmetic.
+    /// through a 32-bit float like the index's own arithmetic. A score no
+    /// 32-bit float can hold (the dot product of `[1e38, 0, 0]` with
+    /// itself) is kept as the 64-bit value, so the answer has a very large
+    /// finite number with its sign, not `null`, and ranks as it should:
+    /// Alternator's test_vector_new.py, run against DynamoDB, expects a
+    /// Score of at least 1e38 there (and below -1e38 for the opposite
+    /// vector). With 32-bit inputs the 64-bit value is always finite; the
+    /// clamp only guards the JSON.
     pub fn score(self, q: &[f32], v: &[f32]) -> f64 {
+        let exact = self.exact_score(q, v);
         #[allow(clippy::cast_possible_truncation)]
-        let rounded = self.exact_score(q, v) as f32;
-        f64::from(rounded)
+        let rounded = exact as f32;
+        if rounded.is_finite() {
+            f64::from(rounded)
+        } else {
+            exact.clamp(f64::MIN, f64::MAX)
+        }
     }
 
     fn exact_score(self, q: &[f32], v: &[f32]) -> f64 {
@@ -225,6 +237,28 @@ mod tests {
         assert!((Distance::DotProduct.score(&q, &v) - 10.0).abs() < 1e-9);
         assert!((Distance::Cosine.score(&q, &[-1.0, 0.0, 0.0, 0.0]) - 2.0).abs() < 1e-9);
         assert!((Distance::Cosine.score(&q, &[0.0, 0.0, 0.0, 0.0]) - 1.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn scores_beyond_32_bit_floats_stay_finite_and_ordered() {
+        // Alternator's test_vector_new.py, run against DynamoDB
+        // (test_searchvectors_score_dot_product_overflow and ..._overflow2).
+        let big = 1e38_f32;
+        let q = [big, 0.0, 0.0];
+        let high = Distance::DotProduct.score(&q, &[big, 0.0, 0.0]);
+        let mid = Distance::DotProduct.score(&q, &[0.0, 0.0, 0.0]);
+        let low = Distance::DotProduct.score(&q, &[-big, 0.0, 0.0]);
+        assert!(high.is_finite() && high >= 1e38, "{high}");
+        assert!(low.is_finite() && low < -1e38, "{low}");
+        assert!(mid.abs() < 1e-9);
+        let ranked: Vec<_> =
+            top_k(vec![(low, "low"), (high, "high"), (mid, "mid")], 3, Distance::DotProduct).into_iter().map(|s| s.1).collect();
+        assert_eq!(ranked, ["high", "mid", "low"]);
+        // The Euclidean distance of opposite extremes exceeds f32::MAX too.
+        let far = Distance::Euclidean.score(&[f32::MAX], &[-f32::MAX]);
+        assert!(far.is_finite() && far > f64::from(f32::MAX), "{far}");
+        // Scores a 32-bit float holds are still rounded through it.
+        assert_eq!(Distance::DotProduct.score(&[0.1], &[1.0]), f64::from(0.1_f32));
     }
 
     #[test]

@@ -24,7 +24,7 @@
 //! Items lacking an index key attribute are not in the index (sparse
 //! indexes). Frozen format: stored keys depend on it.
 
-use ddb_core::api::table::{IndexSpec, KeyAttr, ProjectionSpec, ScalarType, TableDefinition, VectorIndexSpec};
+use ddb_core::api::table::{IndexSpec, KeyAttr, ProjectionSpec, ScalarType, SearchRole, TableDefinition, VectorIndexSpec};
 use ddb_core::vector::vector_of;
 use ddb_core::key::encode_key_value;
 use ddb_core::key_hash::KeyHash;
@@ -165,7 +165,9 @@ fn vector_entry<'i>(ix: &TableIndexes, v: &VectorIndexSpec, item: Option<&'i Ite
 /// Rejects an item whose vector or search-schema attributes a vector
 /// index cannot take: a vector of the wrong size, anything but a list of
 /// numbers, a search attribute of another type than its definition, or an
-/// empty one.
+/// empty HASH attribute. An `INLINE_FILTER` attribute is no key and may be
+/// an empty string or binary (Alternator's test_vector_new.py, run against
+/// DynamoDB: test_vectorindexes_searchschema_empty_string_value).
 fn validate_vector(v: &VectorIndexSpec, item: &Item) -> Result<(), ApiError> {
     let invalid = |detail: String| ApiError::Validation(format!("One or more parameter values were invalid: {detail}"));
     if let Some(value) = item.get(&v.attribute) {
@@ -184,7 +186,9 @@ fn validate_vector(v: &VectorIndexSpec, item: &Item) -> Result<(), ApiError> {
                 v.name
             )));
         }
-        not_empty(&v.name, &a.name, value)?;
+        if a.role == SearchRole::Hash {
+            not_empty(&v.name, &a.name, value)?;
+        }
     }
     Ok(())
 }
@@ -841,6 +845,29 @@ mod tests {
         assert!(t.validate(&wrong).is_err());
         // Every index key attribute is in the entry.
         assert_eq!(t.entry_key_names(idx), ["h1", "h2", "r1", "r2", "r3", "pk", "sk"]);
+    }
+
+    #[test]
+    fn only_the_hash_of_a_search_schema_refuses_empty_values() {
+        use ddb_core::api::table::SearchAttr;
+        // Alternator's test_vector_new.py, run against DynamoDB
+        // (test_vectorindexes_searchschema_empty_string_value).
+        let mut t = table(Vec::new());
+        t.vectors.push(VectorIndexSpec {
+            name: "vind".into(),
+            attribute: "v".into(),
+            dimensions: 3,
+            distance: ddb_core::vector::Distance::Cosine,
+            search_schema: vec![
+                SearchAttr { name: "x".into(), ty: ScalarType::S, role: SearchRole::Hash },
+                SearchAttr { name: "y".into(), ty: ScalarType::S, role: SearchRole::InlineFilter },
+            ],
+            projection: ProjectionSpec::KeysOnly,
+        });
+        let e = t.validate(&item(&[("pk", "p"), ("sk", "s"), ("x", "")])).unwrap_err();
+        assert!(matches!(&e, ApiError::Validation(m) if m.contains("cannot contain an empty string value")), "{e:?}");
+        let inline = t.validate(&item(&[("pk", "p"), ("sk", "s"), ("y", "")]));
+        assert!(inline.is_ok(), "{inline:?}");
     }
 
     #[test]

@@ -308,8 +308,34 @@ impl TableDefinition {
                             None => defs.push((name.clone(), *ty)),
                         }
                     }
-                    let created =
-                        super::vector::validate(index, &defs, mode, &mut taken, &spec.vector_indexes).map_err(err)?;
+                    // The VectorAttribute of an existing vector index has its
+                    // dimensions: another one on it with other dimensions is
+                    // refused naming the VectorAttribute, like a key attribute
+                    // (Alternator's test_vector_new.py, run against DynamoDB:
+                    // test_updatetable_vectorindex_taken_name_or_attribute).
+                    // (Dimensions out of range are reported as such, later.)
+                    let attribute = index.vector_attribute.as_ref().and_then(|a| a.attribute_name.as_deref());
+                    let dimensions = index
+                        .dimensions
+                        .filter(|d| (1..=super::vector::MAX_DIMENSIONS).contains(d))
+                        .and_then(|d| u32::try_from(d).ok());
+                    let conflict = attribute.zip(dimensions).and_then(|(attribute, dimensions)| {
+                        spec.vector_indexes.iter().find(|o| o.attribute == attribute && o.dimensions != dimensions)
+                    });
+                    if let Some(other) = conflict {
+                        return Err(err(format!(
+                            "One or more parameter values were invalid: Conflicting attribute definition for '{}'. The VectorAttribute of vector index {} has {} dimensions; all VectorIndexes on the same vector attribute must use the same dimensions.",
+                            other.attribute, other.name, other.dimensions
+                        )));
+                    }
+                    let keys: std::collections::BTreeSet<&str> = std::iter::once(&spec.key_schema)
+                        .chain(spec.global_secondary_indexes.iter().map(|i| &i.key_schema))
+                        .chain(spec.local_secondary_indexes.iter().map(|i| &i.key_schema))
+                        .flat_map(KeySchema::attrs)
+                        .map(|a| a.name.as_str())
+                        .collect();
+                    let created = super::vector::validate(index, &defs, mode, &keys, &mut taken, &spec.vector_indexes)
+                        .map_err(err)?;
                     // Only the definitions the new index uses are kept.
                     for a in &created.search_schema {
                         if !spec.attribute_definitions.iter().any(|(n, _)| *n == a.name) {
@@ -349,13 +375,25 @@ impl TableDefinition {
             match u {
                 GsiUpdate::Create { index, definitions } => {
                     let spec = &mut self.spec;
+                    // Vector indexes share the names of the table's indexes
+                    // (Alternator's test_vector_new.py, run against DynamoDB:
+                    // test_updatetable_gsi_same_name_as_vector_index).
                     let exists = spec
                         .global_secondary_indexes
                         .iter()
                         .chain(spec.local_secondary_indexes.iter())
-                        .any(|i| i.name == index.name);
+                        .any(|i| i.name == index.name)
+                        || spec.vector_indexes.iter().any(|v| v.name == index.name);
                     if exists {
                         return Err(err("Attempting to create an index which already exists"));
+                    }
+                    // A vector attribute holds a list of numbers: no key
+                    // (test_updatetable_gsi_key_is_vector_attribute, same file).
+                    let vector_key = index.key_schema.attrs().into_iter().find_map(|a| {
+                        spec.vector_indexes.iter().find(|v| v.attribute == a.name).map(|v| (a.name.as_str(), v.name.as_str()))
+                    });
+                    if let Some((attribute, vector_index)) = vector_key {
+                        return Err(err(super::vector::gsi_key_conflict(attribute, vector_index)));
                     }
                     if spec.global_secondary_indexes.len() >= 20 {
                         return Err(ChangeError::LimitExceeded(
@@ -459,12 +497,14 @@ impl TableDefinition {
                 }
             }
         }
-        // Definitions no key uses any more are dropped, as DynamoDB does.
+        // Definitions no key (nor vector index search schema) uses any more
+        // are dropped, as DynamoDB does.
         let spec = &mut self.spec;
         let used: Vec<String> = std::iter::once(&spec.key_schema)
             .chain(spec.local_secondary_indexes.iter().map(|i| &i.key_schema))
             .chain(spec.global_secondary_indexes.iter().map(|i| &i.key_schema))
             .flat_map(|k| k.attrs().into_iter().map(|a| a.name.clone()).collect::<Vec<_>>())
+            .chain(spec.vector_indexes.iter().flat_map(|v| v.search_schema.iter().map(|a| a.name.clone())))
             .collect();
         spec.attribute_definitions.retain(|(n, _)| used.contains(n));
         Ok(())

@@ -396,8 +396,13 @@ impl CreateTableInput {
                 return Err(invalid("List of VectorIndexes is empty"));
             }
             let typed = super::vector::typed(defs);
+            // The key attributes of the table and of its secondary indexes.
+            let mut keys: BTreeSet<&str> = key_names.iter().copied().collect();
+            for i in lsis.iter().chain(gsis.iter()) {
+                keys.extend(i.key_schema.attrs().into_iter().map(|a| a.name.as_str()));
+            }
             for v in list {
-                let spec = super::vector::validate(v, &typed, billing_mode, &mut index_names, &vector_indexes)?;
+                let spec = super::vector::validate(v, &typed, billing_mode, &keys, &mut index_names, &vector_indexes)?;
                 vector_indexes.push(spec);
             }
             if list.len() > super::vector::MAX_VECTOR_INDEXES {

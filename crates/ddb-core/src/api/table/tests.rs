@@ -1021,3 +1021,125 @@ fn a_missing_table_name_alone_is_a_required_parameter() {
     v.as_object_mut().unwrap().remove("TableName");
     assert_eq!(err(v), "The parameter 'TableName' is required but was not present in the request");
 }
+
+/// A table like Alternator's test_vector_new.py uses: key p, c; a GSI on
+/// x, y; an LSI on p, z; a vector index `vec` on v (13 dimensions).
+fn vector_table(vector_attribute: &str) -> serde_json::Value {
+    let s = |n: &str| json!({"AttributeName": n, "AttributeType": "S"});
+    json!({
+        "TableName": "Vec",
+        "BillingMode": "PAY_PER_REQUEST",
+        "KeySchema": [{"AttributeName": "p", "KeyType": "HASH"}, {"AttributeName": "c", "KeyType": "RANGE"}],
+        "AttributeDefinitions": [s("p"), s("c"), s("x"), s("y"), s("z")],
+        "VectorIndexes": [vector_index("vec", vector_attribute, 13)],
+        "GlobalSecondaryIndexes": [{"IndexName": "gsi", "KeySchema": [{"AttributeName": "x", "KeyType": "HASH"},
+            {"AttributeName": "y", "KeyType": "RANGE"}], "Projection": {"ProjectionType": "ALL"}}],
+        "LocalSecondaryIndexes": [{"IndexName": "lsi", "KeySchema": [{"AttributeName": "p", "KeyType": "HASH"},
+            {"AttributeName": "z", "KeyType": "RANGE"}], "Projection": {"ProjectionType": "ALL"}}]
+    })
+}
+
+fn vector_index(name: &str, attribute: &str, dimensions: i64) -> serde_json::Value {
+    json!({"IndexName": name, "VectorAttribute": {"AttributeName": attribute}, "Dimensions": dimensions,
+        "DistanceFunction": "COSINE", "Projection": {"ProjectionType": "KEYS_ONLY"}})
+}
+
+fn update(def: &mut TableDefinition, request: serde_json::Value) -> Result<(), String> {
+    let mut request = request;
+    request["TableName"] = json!("Vec");
+    let (_, change) = serde_json::from_value::<UpdateTableInput>(request).unwrap().validate().map_err(|e| e.to_string())?;
+    def.apply(&change, 2.0).map_err(|e| e.message().to_owned())
+}
+
+#[test]
+fn a_vector_attribute_is_no_key_attribute() {
+    // Alternator's test_vector_new.py, run against DynamoDB
+    // (test_createtable_vectorindexes_attributename_key): the keys of the
+    // table, of a GSI and of an LSI.
+    for key in ["p", "c", "x", "y", "z"] {
+        let e = err(vector_table(key));
+        assert_eq!(
+            e,
+            format!("One or more parameter values were invalid: Conflicting attribute definition for '{key}'. The VectorAttribute of a vector index cannot be a key attribute of the table or of a secondary index.")
+        );
+    }
+    // test_updatetable_vectorindex_taken_name_or_attribute: the same
+    // through UpdateTable, and an index name already taken by any index.
+    let mut def = TableDefinition::new("id".into(), 1.0, input(vector_table("v")).validate().unwrap());
+    for name in ["vec", "gsi", "lsi"] {
+        let e = update(&mut def, json!({"VectorIndexUpdates": [{"Create": vector_index(name, "xyz", 17)}]})).unwrap_err();
+        assert_eq!(e, "Attempting to create an index which already exists");
+    }
+    for attribute in ["p", "c", "x", "y", "z", "v"] {
+        let e = update(&mut def, json!({"VectorIndexUpdates": [{"Create": vector_index("newind", attribute, 17)}]})).unwrap_err();
+        assert!(e.contains("VectorAttribute") && e.starts_with("One or more parameter values were invalid: "), "{attribute}: {e}");
+    }
+    // The same dimensions on the same attribute are fine.
+    update(&mut def, json!({"VectorIndexUpdates": [{"Create": vector_index("newind", "v", 13)}]})).unwrap();
+    assert_eq!(def.spec.vector_indexes.len(), 2);
+}
+
+#[test]
+fn a_new_gsi_neither_shares_a_vector_index_name_nor_keys_its_attribute() {
+    // Alternator's test_vector_new.py, run against DynamoDB
+    // (test_updatetable_gsi_same_name_as_vector_index,
+    // test_updatetable_gsi_key_is_vector_attribute).
+    let mut def = TableDefinition::new("id".into(), 1.0, input(vector_table("v")).validate().unwrap());
+    let gsi = |name: &str, key: &str| {
+        json!({"AttributeDefinitions": [{"AttributeName": key, "AttributeType": "S"}],
+            "GlobalSecondaryIndexUpdates": [{"Create": {"IndexName": name,
+                "KeySchema": [{"AttributeName": key, "KeyType": "HASH"}], "Projection": {"ProjectionType": "ALL"}}}]})
+    };
+    let e = update(&mut def, gsi("vec", "p")).unwrap_err();
+    assert_eq!(e, "Attempting to create an index which already exists");
+    let e = update(&mut def, gsi("gsi2", "v")).unwrap_err();
+    assert_eq!(
+        e,
+        "One or more parameter values were invalid: Conflicting attribute definition for 'v'. A key attribute of an index cannot be the VectorAttribute of vector index vec."
+    );
+    update(&mut def, gsi("gsi2", "w")).unwrap();
+}
+
+#[test]
+fn vector_projections_need_a_type_and_count_the_vector() {
+    // Alternator's test_vector_new.py, run against DynamoDB
+    // (test_vector_projection_bad, test_vectorindexes_projection_nonkeyattributes).
+    let mut table = vector_table("v");
+    table["VectorIndexes"][0]["Projection"] = json!({});
+    let e = err(table);
+    assert!(e.contains("ProjectionType"), "{e}");
+    let mut def = TableDefinition::new("id".into(), 1.0, input(vector_table("v")).validate().unwrap());
+    let mut index = vector_index("other", "w", 3);
+    index["Projection"] = json!({});
+    let e = update(&mut def, json!({"VectorIndexUpdates": [{"Create": index}]})).unwrap_err();
+    assert!(e.contains("ProjectionType"), "{e}");
+
+    let include = |n: usize| json!({"ProjectionType": "INCLUDE", "NonKeyAttributes": (0..n).map(|i| format!("attr{i}")).collect::<Vec<_>>()});
+    let mut table = vector_table("v");
+    table["VectorIndexes"][0]["Projection"] = include(19);
+    input(table.clone()).validate().unwrap();
+    table["VectorIndexes"][0]["Projection"] = include(20);
+    assert_eq!(
+        err(table),
+        "One or more parameter values were invalid: Number of projected attributes in index vec exceeds limit of 20, provided: 21. The VectorAttribute counts as a projected attribute."
+    );
+    let mut index = vector_index("other", "w", 3);
+    index["Projection"] = include(20);
+    let e = update(&mut def, json!({"VectorIndexUpdates": [{"Create": index}]})).unwrap_err();
+    assert!(e.contains("projected attributes"), "{e}");
+}
+
+#[test]
+fn a_gsi_change_keeps_the_definitions_of_search_schemas() {
+    // Definitions no key uses are dropped after a GSI change, but a vector
+    // index's search schema still needs its own.
+    let mut table = vector_table("v");
+    table["AttributeDefinitions"].as_array_mut().unwrap().push(json!({"AttributeName": "cat", "AttributeType": "S"}));
+    table["VectorIndexes"][0]["SearchSchema"] = json!([{"AttributeName": "cat", "SearchSchemaElementType": "HASH"}]);
+    let mut def = TableDefinition::new("id".into(), 1.0, input(table).validate().unwrap());
+    let has_cat = |d: &TableDefinition| d.spec.attribute_definitions.iter().any(|(n, _)| n == "cat");
+    assert!(has_cat(&def));
+    update(&mut def, json!({"GlobalSecondaryIndexUpdates": [{"Delete": {"IndexName": "gsi"}}]})).unwrap();
+    assert!(has_cat(&def), "the search schema's definition is kept");
+    assert!(!def.spec.attribute_definitions.iter().any(|(n, _)| n == "y"), "the deleted GSI's is dropped");
+}

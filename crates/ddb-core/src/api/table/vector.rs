@@ -6,7 +6,9 @@
 //! distance function, an optional search schema (at most one `HASH`
 //! attribute, which every search must fix, and `INLINE_FILTER` attributes)
 //! and a projection. Vector indexes need on-demand billing; search-schema
-//! attributes must be defined in `AttributeDefinitions`, like index keys.
+//! attributes must be defined in `AttributeDefinitions`, like index keys;
+//! the vector attribute is no key attribute of the table or of its other
+//! indexes.
 
 use std::collections::BTreeSet;
 
@@ -24,6 +26,11 @@ pub const MAX_VECTOR_INDEXES: usize = 5;
 pub const MAX_DIMENSIONS: i64 = 4096;
 /// Most `INLINE_FILTER` attributes of one index.
 pub const MAX_INLINE_FILTERS: usize = 18;
+/// Most projected attributes of one index: its `NonKeyAttributes` and the
+/// vector attribute, which counts as projected (Alternator's
+/// test_vector_new.py, run against DynamoDB, finds 19 `NonKeyAttributes`
+/// accepted and 20 refused, whatever the table's key).
+pub const MAX_PROJECTED_ATTRIBUTES: usize = 20;
 
 /// `VectorAttributeDefinition`
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -219,13 +226,16 @@ pub(super) fn constraints(c: &mut Constraints, v: &VectorIndexInput, path: &str)
 }
 
 /// Checks one vector index (its member constraints already met) against
-/// the table: its billing mode, the attribute definitions, the names
-/// already taken by other indexes (`taken`, which it joins) and the
-/// dimensions of other vector indexes on the same attribute (`others`).
+/// the table: its billing mode, the attribute definitions, the key
+/// attributes of the table and its secondary indexes (`keys`, which the
+/// vector attribute may not be), the names already taken by other indexes
+/// (`taken`, which it joins) and the dimensions of other vector indexes on
+/// the same attribute (`others`).
 pub fn validate(
     v: &VectorIndexInput,
     defs: &[(String, ScalarType)],
     billing: BillingMode,
+    keys: &BTreeSet<&str>,
     taken: &mut BTreeSet<String>,
     others: &[VectorIndexSpec],
 ) -> Result<VectorIndexSpec, String> {
@@ -239,6 +249,12 @@ pub fn validate(
         return Err(invalid(&format!("Number of dimensions must be between 1 and {MAX_DIMENSIONS} inclusive.")));
     }
     let dimensions = u32::try_from(dimensions).map_err(|_| invalid("Dimensions must be a positive number"))?;
+    // A key attribute has a scalar type, never a list of numbers
+    // (Alternator's test_vector_new.py, run against DynamoDB, expects a
+    // ValidationException naming the VectorAttribute).
+    if keys.contains(attribute.as_str()) {
+        return Err(key_conflict(&attribute));
+    }
     let distance = v.distance_function.as_deref().and_then(Distance::parse).unwrap_or(Distance::Cosine);
     let mut search_schema = Vec::new();
     let mut seen = BTreeSet::new();
@@ -272,10 +288,34 @@ pub fn validate(
         )));
     }
     let projection = projection(v.projection.as_ref())?;
+    if let ProjectionSpec::Include(extra) = &projection {
+        let projected = extra.iter().filter(|a| **a != attribute).count() + 1;
+        if projected > MAX_PROJECTED_ATTRIBUTES {
+            return Err(invalid(&format!(
+                "Number of projected attributes in index {name} exceeds limit of {MAX_PROJECTED_ATTRIBUTES}, provided: {projected}. The VectorAttribute counts as a projected attribute."
+            )));
+        }
+    }
     if !taken.insert(name.clone()) {
         return Err(invalid(&format!("Duplicate index name: {name}")));
     }
     Ok(VectorIndexSpec { name, attribute, dimensions, distance, search_schema, projection })
+}
+
+/// The refusal of a vector index whose attribute is a key attribute of the
+/// table or of a secondary index.
+fn key_conflict(attribute: &str) -> String {
+    invalid(&format!(
+        "Conflicting attribute definition for '{attribute}'. The VectorAttribute of a vector index cannot be a key attribute of the table or of a secondary index."
+    ))
+}
+
+/// The refusal of a global secondary index keyed on `attribute`, the
+/// VectorAttribute of vector index `vector_index`.
+pub(super) fn gsi_key_conflict(attribute: &str, vector_index: &str) -> String {
+    invalid(&format!(
+        "Conflicting attribute definition for '{attribute}'. A key attribute of an index cannot be the VectorAttribute of vector index {vector_index}."
+    ))
 }
 
 /// The typed attribute definitions of a request.
@@ -342,7 +382,7 @@ mod tests {
     #[test]
     fn a_valid_index_keeps_its_schema_and_types() {
         let mut taken = BTreeSet::new();
-        let v = validate(&input(good()), &defs(), BillingMode::PayPerRequest, &mut taken, &[]).unwrap();
+        let v = validate(&input(good()), &defs(), BillingMode::PayPerRequest, &BTreeSet::new(), &mut taken, &[]).unwrap();
         assert_eq!(v.dimensions, 3);
         assert_eq!(v.distance, Distance::Euclidean);
         assert_eq!(v.hash().map(|a| a.name.as_str()), Some("category"));
@@ -355,36 +395,36 @@ mod tests {
         let mut taken = BTreeSet::new();
         let mut v = good();
         v["SearchSchema"][0]["AttributeName"] = "nope".into();
-        let e = validate(&input(v), &defs(), BillingMode::PayPerRequest, &mut taken, &[]).unwrap_err();
+        let e = validate(&input(v), &defs(), BillingMode::PayPerRequest, &BTreeSet::new(), &mut taken, &[]).unwrap_err();
         assert_eq!(
             e,
             "One or more parameter values were invalid: One element in SearchSchema is not defined in attribute definitions"
         );
-        let e = validate(&input(good()), &defs(), BillingMode::Provisioned, &mut taken, &[]).unwrap_err();
+        let e = validate(&input(good()), &defs(), BillingMode::Provisioned, &BTreeSet::new(), &mut taken, &[]).unwrap_err();
         assert_eq!(e, "One or more parameter values were invalid: Vector indexes are only supported for PAY_PER_REQUEST tables");
     }
 
     #[test]
     fn limits_and_duplicates_are_refused() {
         let mut taken = BTreeSet::from(["by-category".to_owned()]);
-        let e = validate(&input(good()), &defs(), BillingMode::PayPerRequest, &mut taken, &[]).unwrap_err();
+        let e = validate(&input(good()), &defs(), BillingMode::PayPerRequest, &BTreeSet::new(), &mut taken, &[]).unwrap_err();
         assert!(e.ends_with("Duplicate index name: by-category"), "{e}");
         let mut v = good();
         v["Dimensions"] = 4097.into();
-        let e = validate(&input(v), &defs(), BillingMode::PayPerRequest, &mut BTreeSet::new(), &[]).unwrap_err();
+        let e = validate(&input(v), &defs(), BillingMode::PayPerRequest, &BTreeSet::new(), &mut BTreeSet::new(), &[]).unwrap_err();
         assert_eq!(e, "One or more parameter values were invalid: Number of dimensions must be between 1 and 4096 inclusive.");
-        let first = validate(&input(good()), &defs(), BillingMode::PayPerRequest, &mut BTreeSet::new(), &[]).unwrap();
+        let first = validate(&input(good()), &defs(), BillingMode::PayPerRequest, &BTreeSet::new(), &mut BTreeSet::new(), &[]).unwrap();
         let mut v = good();
         v["IndexName"] = "second".into();
         v["Dimensions"] = 4.into();
-        let e = validate(&input(v), &defs(), BillingMode::PayPerRequest, &mut BTreeSet::new(), &[first]).unwrap_err();
+        let e = validate(&input(v), &defs(), BillingMode::PayPerRequest, &BTreeSet::new(), &mut BTreeSet::new(), &[first]).unwrap_err();
         assert_eq!(
             e,
             "One or more parameter values were invalid: Conflicting attribute definition for 'embedding'. All VectorIndexes on the same vector attribute must use the same dimensions."
         );
         let mut v = good();
         v["SearchSchema"][1]["SearchSchemaElementType"] = "HASH".into();
-        let e = validate(&input(v), &defs(), BillingMode::PayPerRequest, &mut BTreeSet::new(), &[]).unwrap_err();
+        let e = validate(&input(v), &defs(), BillingMode::PayPerRequest, &BTreeSet::new(), &mut BTreeSet::new(), &[]).unwrap_err();
         assert!(e.contains("at most one element of type HASH"), "{e}");
     }
 
