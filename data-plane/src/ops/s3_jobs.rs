@@ -184,33 +184,37 @@ fn check_own(caller: &Verified, action: &str, arn: &str) -> Result<(), ApiError>
     }
 }
 
-/// `DescribeExport`
-pub async fn describe_export(dp: &DataPlane, caller: &Verified, body: &Value) -> Result<Value, ApiError> {
-    let arn = body.get("ExportArn").and_then(Value::as_str).unwrap_or_default();
-    check_own(caller, "DescribeExport", arn)?;
-    if !is_job_arn(arn, "export") {
-        return Err(ApiError::Validation("Invalid Export ARN".into()));
+/// The job of `kind` an ARN (`body`'s `member`) names, checked as
+/// DescribeExport and DescribeImport check it.
+async fn described(dp: &DataPlane, caller: &Verified, body: &Value, kind: JobKind) -> Result<JobRecord, ApiError> {
+    let (member, action, segment, word) = match kind {
+        JobKind::Export => ("ExportArn", "DescribeExport", "export", "Export"),
+        JobKind::Import => ("ImportArn", "DescribeImport", "import", "Import"),
+    };
+    let arn = body.get(member).and_then(Value::as_str).unwrap_or_default();
+    check_own(caller, action, arn)?;
+    if !is_job_arn(arn, segment) {
+        return Err(ApiError::Validation(format!("Invalid {word} ARN")));
     }
     let jobs = records(dp, caller).await?;
-    let job = jobs
-        .iter()
-        .find(|j| j.kind == JobKind::Export && j.arn == arn)
-        .ok_or_else(|| ApiError::ExportNotFound(format!("Export not found: {arn}")))?;
+    jobs.into_iter().find(|j| j.kind == kind && j.arn == arn).ok_or_else(|| {
+        let message = format!("{word} not found: {arn}");
+        match kind {
+            JobKind::Export => ApiError::ExportNotFound(message),
+            JobKind::Import => ApiError::ImportNotFound(message),
+        }
+    })
+}
+
+/// `DescribeExport`
+pub async fn describe_export(dp: &DataPlane, caller: &Verified, body: &Value) -> Result<Value, ApiError> {
+    let job = described(dp, caller, body, JobKind::Export).await?;
     Ok(json!({ "ExportDescription": job.export_description(false) }))
 }
 
 /// `DescribeImport`
 pub async fn describe_import(dp: &DataPlane, caller: &Verified, body: &Value) -> Result<Value, ApiError> {
-    let arn = body.get("ImportArn").and_then(Value::as_str).unwrap_or_default();
-    check_own(caller, "DescribeImport", arn)?;
-    if !is_job_arn(arn, "import") {
-        return Err(ApiError::Validation("Invalid Import ARN".into()));
-    }
-    let jobs = records(dp, caller).await?;
-    let job = jobs
-        .iter()
-        .find(|j| j.kind == JobKind::Import && j.arn == arn)
-        .ok_or_else(|| ApiError::ImportNotFound(format!("Import not found: {arn}")))?;
+    let job = described(dp, caller, body, JobKind::Import).await?;
     Ok(json!({ "ImportTableDescription": job.import_description(false) }))
 }
 
