@@ -71,12 +71,57 @@ enum Place {
 /// in `X-Amz-Target`). Operations outside the model pass. The error is the
 /// `SerializationException` message.
 pub fn check(operation: &str, body: &Value) -> Result<(), String> {
-    let Ok(i) = shapes::OPERATIONS.binary_search_by(|(name, _)| (*name).cmp(operation)) else {
-        return Ok(());
-    };
-    match shapes::OPERATIONS.get(i) {
-        Some(&(_, shape)) => check_value(body, shape, Place::Field, 0),
-        None => Ok(()),
+    let Some(shape) = operation_shape(operation) else { return Ok(()) };
+    check_value(body, shape, Place::Field, 0, &mut false)
+}
+
+/// [`check`], then integer members given as fractional numbers are
+/// truncated toward zero, as the service's Java deserializer reads them
+/// (a vector index's `Dimensions: 6.7` is 6: Alternator's
+/// test_vector_new.py, run against DynamoDB). The body is only walked a
+/// second time when the check saw such a number.
+pub fn check_and_coerce(operation: &str, body: &mut Value) -> Result<(), String> {
+    let Some(shape) = operation_shape(operation) else { return Ok(()) };
+    let mut fractional = false;
+    check_value(body, shape, Place::Field, 0, &mut fractional)?;
+    if fractional {
+        coerce(body, shape, 0);
+    }
+    Ok(())
+}
+
+fn operation_shape(operation: &str) -> Option<u16> {
+    let i = shapes::OPERATIONS.binary_search_by(|(name, _)| (*name).cmp(operation)).ok()?;
+    shapes::OPERATIONS.get(i).map(|&(_, shape)| shape)
+}
+
+/// Truncates the fractional numbers of `value` (of shape `index`) that
+/// stand for integers; leaves one out of the 64-bit range as it is.
+fn coerce(value: &mut Value, index: u16, depth: usize) {
+    let Some(s) = shape(index) else { return };
+    if depth > MAX_DEPTH {
+        return;
+    }
+    match (&s.kind, value) {
+        (Kind::Integer | Kind::Long, v @ Value::Number(_)) => {
+            if let Some(f) = v.as_f64().filter(|_| !(v.is_i64() || v.is_u64())) {
+                let t = f.trunc();
+                #[allow(clippy::cast_possible_truncation)]
+                if t.is_finite() && t.abs() < 9.2e18 {
+                    *v = Value::from(t as i64);
+                }
+            }
+        }
+        (Kind::Structure(members), Value::Object(map)) => {
+            for (name, member) in map.iter_mut() {
+                if let Some((_, child)) = members.iter().find(|(m, _)| m == name) {
+                    coerce(member, *child, depth + 1);
+                }
+            }
+        }
+        (Kind::List(element), Value::Array(items)) => items.iter_mut().for_each(|i| coerce(i, *element, depth + 1)),
+        (Kind::Map(element), Value::Object(map)) => map.values_mut().for_each(|i| coerce(i, *element, depth + 1)),
+        _ => {}
     }
 }
 
@@ -84,7 +129,7 @@ fn shape(index: u16) -> Option<&'static Shape> {
     shapes::SHAPES.get(usize::from(index))
 }
 
-fn check_value(value: &Value, index: u16, place: Place, depth: usize) -> Result<(), String> {
+fn check_value(value: &Value, index: u16, place: Place, depth: usize, fractional: &mut bool) -> Result<(), String> {
     let Some(s) = shape(index) else { return Ok(()) };
     if value.is_null() || depth > MAX_DEPTH {
         return Ok(());
@@ -93,8 +138,10 @@ fn check_value(value: &Value, index: u16, place: Place, depth: usize) -> Result<
         Kind::String => check_string(value).map_err(|e| e.message().to_owned()),
         Kind::Blob => check_blob(value).map_err(|e| e.message().to_owned()),
         Kind::Boolean => check_boolean(value).map_err(|e| e.message().to_owned()),
-        Kind::Integer => check_number(value, "Integer"),
-        Kind::Long => check_number(value, "Long"),
+        Kind::Integer | Kind::Long => {
+            *fractional |= value.as_f64().is_some() && !(value.is_i64() || value.is_u64());
+            check_number(value, if matches!(s.kind, Kind::Integer) { "Integer" } else { "Long" })
+        }
         Kind::Double => check_number(value, "Double"),
         Kind::Timestamp => match value {
             Value::Number(_) | Value::String(_) => Ok(()),
@@ -111,7 +158,7 @@ fn check_value(value: &Value, index: u16, place: Place, depth: usize) -> Result<
                         continue;
                     }
                     if let Some((_, child)) = members.iter().find(|(m, _)| m == name) {
-                        check_value(member, *child, Place::Field, depth + 1)?;
+                        check_value(member, *child, Place::Field, depth + 1, fractional)?;
                     }
                 }
                 Ok(())
@@ -125,14 +172,14 @@ fn check_value(value: &Value, index: u16, place: Place, depth: usize) -> Result<
         Kind::List(element) => match value {
             Value::Array(items) => items
                 .iter()
-                .try_for_each(|item| check_value(item, element, Place::Element, depth + 1)),
+                .try_for_each(|item| check_value(item, element, Place::Element, depth + 1, fractional)),
             Value::Object(_) => Err(OBJECT_NOT_EXPECTED.into()),
             _ => Err(scalar_for_collection(place)),
         },
         Kind::Map(element) => match value {
             Value::Object(map) => map
                 .values()
-                .try_for_each(|item| check_value(item, element, Place::Element, depth + 1)),
+                .try_for_each(|item| check_value(item, element, Place::Element, depth + 1, fractional)),
             Value::Array(_) => Err(format!("Unrecognized collection type {}", java_type(index))),
             _ => Err(scalar_for_collection(place)),
         },

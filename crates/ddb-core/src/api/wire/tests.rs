@@ -3,7 +3,7 @@
 
 use serde_json::{json, Value};
 
-use super::check;
+use super::{check, check_and_coerce};
 
 fn err(op: &str, body: Value) -> String {
     check(op, &body).expect_err("a type error")
@@ -133,4 +133,26 @@ fn attribute_boolean_strings_read_as_booleans() {
     assert_eq!(item.get("c"), Some(&AttributeValue::Bool(true)));
     let e = item_from_json(&json!({"a": {"NULL": "no"}})).unwrap_err();
     assert_eq!(e.message(), "One or more parameter values were invalid: Null attribute value types must have the value of true");
+}
+
+#[test]
+fn fractional_integers_are_truncated_as_the_service_reads_them() {
+    // Alternator's test_vector_new.py, run against DynamoDB: Dimensions 6.7
+    // is described as 6.
+    let mut create = json!({"TableName": "t", "VectorIndexes": [{"IndexName": "v", "Dimensions": 6.7}],
+        "ProvisionedThroughput": {"ReadCapacityUnits": 5.9, "WriteCapacityUnits": 1}});
+    check_and_coerce("CreateTable", &mut create).unwrap();
+    assert_eq!(create["VectorIndexes"][0]["Dimensions"], json!(6));
+    assert_eq!(create["ProvisionedThroughput"]["ReadCapacityUnits"], json!(5), "a Long too");
+    assert_eq!(create["ProvisionedThroughput"]["WriteCapacityUnits"], json!(1));
+    let mut query = json!({"TableName": "t", "Limit": -2.5, "ExclusiveStartKey": {"p": {"N": "1.5"}}});
+    check_and_coerce("Query", &mut query).unwrap();
+    assert_eq!(query["Limit"], json!(-2));
+    assert_eq!(query["ExclusiveStartKey"]["p"]["N"], json!("1.5"), "strings are left alone");
+    let mut huge = json!({"TableName": "t", "Limit": 1e30});
+    check_and_coerce("Query", &mut huge).unwrap();
+    assert_eq!(huge["Limit"], json!(1e30), "out of range: left as it is");
+    // The type errors are unchanged.
+    let mut bad = json!({"TableName": "t", "Limit": "5"});
+    assert_eq!(check_and_coerce("Query", &mut bad).unwrap_err(), "STRING_VALUE cannot be converted to Integer");
 }
