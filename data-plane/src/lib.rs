@@ -25,6 +25,7 @@ mod ops;
 pub mod authz;
 mod body;
 mod encoding;
+mod ids;
 mod server;
 mod sts;
 mod throttle;

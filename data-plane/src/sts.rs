@@ -264,10 +264,7 @@ fn xml_response(status: StatusCode, id: &str, body: &str) -> Response {
 
 /// STS's request ids are UUIDs.
 fn request_id() -> String {
-    use rand::Rng;
-    let b: [u8; 16] = rand::thread_rng().gen();
-    let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
-    format!("{}-{}-{}-{}-{}", &hex[..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..])
+    crate::ids::uuid_v4()
 }
 
 #[cfg(test)]

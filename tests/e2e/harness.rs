@@ -313,18 +313,33 @@ pub fn signed_request_bytes(
     time: SystemTime,
     presigned: bool,
 ) -> http::Request<Vec<u8>> {
+    let headers = [("content-type", "application/x-amz-json-1.0"), ("x-amz-target", target)];
+    signed_post(endpoint, "dynamodb", &headers, body, access_key_id, secret, time, presigned)
+}
+
+/// A POST to `endpoint` with `headers` and `body`, signed with `aws-sigv4`
+/// for `service` in us-east-1 at `time` (in the query string when
+/// `presigned`).
+#[allow(clippy::too_many_arguments)]
+pub fn signed_post(
+    endpoint: &str,
+    service: &str,
+    headers: &[(&str, &str)],
+    body: Vec<u8>,
+    access_key_id: &str,
+    secret: &str,
+    time: SystemTime,
+    presigned: bool,
+) -> http::Request<Vec<u8>> {
     use aws_sigv4::http_request::{sign, SignableBody, SignableRequest, SignatureLocation, SigningSettings};
     use aws_sigv4::sign::v4;
 
     let host = endpoint.trim_start_matches("http://").to_owned();
-    let mut req = http::Request::builder()
-        .method("POST")
-        .uri(format!("{endpoint}/"))
-        .header("host", host)
-        .header("content-type", "application/x-amz-json-1.0")
-        .header("x-amz-target", target)
-        .body(body)
-        .unwrap();
+    let mut builder = http::Request::builder().method("POST").uri(format!("{endpoint}/")).header("host", host);
+    for (name, value) in headers {
+        builder = builder.header(*name, *value);
+    }
+    let mut req = builder.body(body).unwrap();
     let identity = Credentials::new(access_key_id, secret, None, None, "test").into();
     let mut settings = SigningSettings::default();
     if presigned {
@@ -334,7 +349,7 @@ pub fn signed_request_bytes(
     let params = v4::SigningParams::builder()
         .identity(&identity)
         .region("us-east-1")
-        .name("dynamodb")
+        .name(service)
         .time(time)
         .settings(settings)
         .build()

@@ -5,7 +5,6 @@
 
 use std::time::{Duration, SystemTime};
 
-use aws_credential_types::Credentials;
 use reqwest::Method;
 use serde_json::{json, Value};
 
@@ -80,36 +79,8 @@ async fn callers_learn_their_account_arn_and_user_id() {
 
 /// A form-encoded POST signed for `service`; its status and body.
 async fn form_call(s: &Stack, service: &str, body: &str, key_id: &str, secret: &str) -> (u16, String) {
-    use aws_sigv4::http_request::{sign, SignableBody, SignableRequest, SigningSettings};
-    use aws_sigv4::sign::v4;
-
-    let endpoint = s.endpoint();
-    let mut req = http::Request::builder()
-        .method("POST")
-        .uri(format!("{endpoint}/"))
-        .header("host", endpoint.trim_start_matches("http://"))
-        .header("content-type", "application/x-www-form-urlencoded; charset=utf-8")
-        .body(body.to_owned())
-        .unwrap();
-    let identity = Credentials::new(key_id, secret, None, None, "test").into();
-    let params = v4::SigningParams::builder()
-        .identity(&identity)
-        .region("us-east-1")
-        .name(service)
-        .time(SystemTime::now())
-        .settings(SigningSettings::default())
-        .build()
-        .unwrap()
-        .into();
-    let signable = SignableRequest::new(
-        "POST",
-        req.uri().to_string(),
-        req.headers().iter().map(|(k, v)| (k.as_str(), v.to_str().unwrap())),
-        SignableBody::Bytes(req.body().as_bytes()),
-    )
-    .unwrap();
-    let (instructions, _) = sign(signable, &params).unwrap().into_parts();
-    instructions.apply_to_request_http1x(&mut req);
+    let headers = [("content-type", "application/x-www-form-urlencoded; charset=utf-8")];
+    let req = crate::harness::signed_post(&s.endpoint(), service, &headers, body.as_bytes().to_vec(), key_id, secret, SystemTime::now(), false);
     let res = reqwest::Client::new().execute(reqwest::Request::try_from(req).unwrap()).await.unwrap();
     (res.status().as_u16(), res.text().await.unwrap())
 }

@@ -79,7 +79,7 @@ async fn start(
 ) -> Result<JobRecord, ApiError> {
     // A job always has a client token: DynamoDB makes one up.
     if let Some(fields) = body.as_object_mut().filter(|f| !f.contains_key("ClientToken")) {
-        fields.insert("ClientToken".into(), json!(uuid_like()));
+        fields.insert("ClientToken".into(), json!(crate::ids::uuid_v4()));
     }
     #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
     let millis = (now * 1000.0) as u64;
@@ -101,13 +101,6 @@ async fn start(
     let stored = record.clone();
     blocking(move || jobs::write(&dir, &id, &stored)).await?;
     Ok(record)
-}
-
-/// A random UUID (version 4 layout).
-fn uuid_like() -> String {
-    let b: [u8; 16] = rand::thread_rng().gen();
-    let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
-    format!("{}-{}-4{}-a{}-{}", &hex[..8], &hex[8..12], &hex[13..16], &hex[17..20], &hex[20..])
 }
 
 fn table_arn(dp: &DataPlane, caller: &Verified, name: &str) -> String {
@@ -162,7 +155,7 @@ pub async fn import_table(dp: &DataPlane, caller: &Verified, catalog: &Catalog, 
     }
     let arn = table_arn(dp, caller, &name);
     // The table's id is allocated up front, as DynamoDB's.
-    let job = start(dp, caller, JobKind::Import, arn, Some(uuid_like()), body, now).await?;
+    let job = start(dp, caller, JobKind::Import, arn, Some(crate::ids::uuid_v4()), body, now).await?;
     Ok(json!({ "ImportTableDescription": job.import_description(true) }))
 }
 
@@ -218,14 +211,13 @@ pub async fn describe_import(dp: &DataPlane, caller: &Verified, body: &Value) ->
     Ok(json!({ "ImportTableDescription": job.import_description(false) }))
 }
 
-/// One page of the jobs of `kind`: (summaries, next token).
-async fn list(
-    dp: &DataPlane,
-    caller: &Verified,
-    body: &Value,
-    kind: JobKind,
-    (size_member, size_field): (&str, &str),
-) -> Result<(Vec<Value>, Option<String>), ApiError> {
+/// One page of the jobs of `kind`, as ListExports and ListImports answer
+/// it: the summaries under `list_member`, and the next page's token.
+async fn list(dp: &DataPlane, caller: &Verified, body: &Value, kind: JobKind) -> Result<Value, ApiError> {
+    let (size_member, size_field, list_member) = match kind {
+        JobKind::Export => ("MaxResults", "maxResults", "ExportSummaries"),
+        JobKind::Import => ("PageSize", "pageSize", "ImportSummaryList"),
+    };
     let size = page_size(body, size_member, size_field)?.unwrap_or(25);
     let token = body.get("NextToken").and_then(Value::as_str);
     let table = body.get("TableArn").and_then(Value::as_str);
@@ -233,27 +225,20 @@ async fn list(
     let (page, next) = job_page(&jobs, kind, table, size, token).ok_or_else(|| {
         ApiError::Validation(format!("Invalid Request: Provided nextToken is invalid: {}", token.unwrap_or_default()))
     })?;
-    Ok((page.into_iter().map(JobRecord::summary).collect(), next))
+    let mut out = serde_json::Map::new();
+    out.insert(list_member.into(), page.into_iter().map(JobRecord::summary).collect());
+    if let Some(token) = next {
+        out.insert("NextToken".into(), json!(token));
+    }
+    Ok(Value::Object(out))
 }
 
 /// `ListExports`
 pub async fn list_exports(dp: &DataPlane, caller: &Verified, body: &Value) -> Result<Value, ApiError> {
-    let (summaries, next) = list(dp, caller, body, JobKind::Export, ("MaxResults", "maxResults")).await?;
-    let mut out = serde_json::Map::new();
-    out.insert("ExportSummaries".into(), Value::Array(summaries));
-    if let Some(token) = next {
-        out.insert("NextToken".into(), json!(token));
-    }
-    Ok(Value::Object(out))
+    list(dp, caller, body, JobKind::Export).await
 }
 
 /// `ListImports`
 pub async fn list_imports(dp: &DataPlane, caller: &Verified, body: &Value) -> Result<Value, ApiError> {
-    let (summaries, next) = list(dp, caller, body, JobKind::Import, ("PageSize", "pageSize")).await?;
-    let mut out = serde_json::Map::new();
-    out.insert("ImportSummaryList".into(), Value::Array(summaries));
-    if let Some(token) = next {
-        out.insert("NextToken".into(), json!(token));
-    }
-    Ok(Value::Object(out))
+    list(dp, caller, body, JobKind::Import).await
 }
