@@ -38,7 +38,7 @@ pub(crate) mod shape;
 mod write;
 
 pub use build::{MAX_ATTRIBUTE_NAME_BYTES, NAME_TOO_LARGE};
-pub use write::{write_item, write_str, write_value};
+pub use write::{write_escaped, write_item, write_str, write_value};
 
 use serde_json::{Map, Value};
 

@@ -7,7 +7,7 @@
 
 use super::{DecodeError, Reader, Tag, FORMAT_VERSION, MAX_DECODE_DEPTH};
 use crate::size::value_size;
-use crate::value::json::{write_str, write_value};
+use crate::value::json::{write_escaped, write_value};
 use crate::value::set_order::SetOrder;
 
 /// Appends the JSON of the item encoded in `bytes` (as
@@ -30,8 +30,13 @@ pub fn write_item_json_in(bytes: &[u8], order: SetOrder, out: &mut Vec<u8>) -> R
     Ok(size)
 }
 
-fn utf8(bytes: &[u8]) -> Result<&str, DecodeError> {
-    std::str::from_utf8(bytes).map_err(|_| DecodeError::Malformed("invalid UTF-8"))
+/// Writes stored text as a JSON string; text that is not UTF-8 is refused
+/// (as decoding refuses it). Checked only when a byte is not ASCII.
+fn write_text(bytes: &[u8], out: &mut Vec<u8>) -> Result<(), DecodeError> {
+    if write_escaped(bytes, out) && std::str::from_utf8(bytes).is_err() {
+        return Err(DecodeError::Malformed("invalid UTF-8"));
+    }
+    Ok(())
 }
 
 impl Reader<'_> {
@@ -44,15 +49,15 @@ impl Reader<'_> {
         out.push(b'{');
         for i in 0..count {
             let name = self.bytes()?;
-            let text = utf8(name)?;
+            if i > 0 {
+                out.push(b',');
+            }
+            // Its text is checked before its order, as decoding checks them.
+            write_text(name, out)?;
             if previous.is_some_and(|p| p >= name) {
                 return Err(DecodeError::Malformed("map names out of order"));
             }
             previous = Some(name);
-            if i > 0 {
-                out.push(b',');
-            }
-            write_str(text, out);
             out.push(b':');
             size += name.len() + self.json_value(depth + 1, order, out)?;
         }
@@ -68,9 +73,9 @@ impl Reader<'_> {
         let tag = Tag::from_byte(self.byte()?).ok_or(DecodeError::Malformed("unknown tag"))?;
         let value = match tag {
             Tag::S => {
-                let text = utf8(self.bytes()?)?;
+                let text = self.bytes()?;
                 out.extend_from_slice(b"{\"S\":");
-                write_str(text, out);
+                write_text(text, out)?;
                 out.push(b'}');
                 return Ok(text.len());
             }
@@ -157,5 +162,23 @@ mod tests {
         let swapped = [1, 2, 1, b'b', 5, 1, b'a', 5];
         assert_eq!(write_item_json(&swapped, &mut out), Err(DecodeError::Malformed("map names out of order")));
         assert_eq!(decode_item(&swapped), Err(DecodeError::Malformed("map names out of order")));
+    }
+
+    #[test]
+    fn text_beyond_ascii_is_written_and_broken_utf8_refused() {
+        let mut item = Item::new();
+        item.insert("ñame".into(), AttributeValue::S("日本語 \"q\" \u{1}".into()));
+        let mut out = Vec::new();
+        write_item_json(&encode_item(&item), &mut out).expect("stored item");
+        let mut via = Vec::new();
+        write_item(&item, &mut via);
+        assert_eq!(out, via);
+        // A value (then a name) with a lone continuation byte.
+        let bad_value = [1, 1, 1, b'a', 1, 2, b'x', 0x80];
+        assert_eq!(decode_item(&bad_value), Err(DecodeError::Malformed("invalid UTF-8")));
+        assert_eq!(write_item_json(&bad_value, &mut out), Err(DecodeError::Malformed("invalid UTF-8")));
+        let bad_name = [1, 1, 1, 0xff, 5];
+        assert_eq!(decode_item(&bad_name), Err(DecodeError::Malformed("invalid UTF-8")));
+        assert_eq!(write_item_json(&bad_name, &mut out), Err(DecodeError::Malformed("invalid UTF-8")));
     }
 }

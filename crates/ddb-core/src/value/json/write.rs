@@ -95,20 +95,32 @@ fn write_array<T>(items: impl Iterator<Item = T>, out: &mut Vec<u8>, mut each: i
 
 /// Appends `s` as a JSON string, escaped as serde_json escapes it.
 pub fn write_str(s: &str, out: &mut Vec<u8>) {
-    let bytes = s.as_bytes();
+    write_escaped(s.as_bytes(), out);
+}
+
+/// Appends `bytes` as a JSON string, escaped as [`write_str`] escapes
+/// them; true when one of them is not ASCII (the caller decides whether
+/// they are UTF-8: checking that only then spares the check of plain
+/// ASCII text, most of what is stored).
+pub fn write_escaped(bytes: &[u8], out: &mut Vec<u8>) -> bool {
+    const HIGH: u64 = 0x8080_8080_8080_8080;
     out.reserve(bytes.len() + 2);
     out.push(b'"');
+    let mut high = 0u64;
     let mut start = 0;
     let mut i = 0;
     while i < bytes.len() {
         // Eight bytes at a time while none of them needs escaping.
         if let Some(chunk) = bytes.get(i..i + 8).and_then(|c| <[u8; 8]>::try_from(c).ok()) {
-            if !any_needs_escape(u64::from_le_bytes(chunk)) {
+            let v = u64::from_le_bytes(chunk);
+            if !any_needs_escape(v) {
+                high |= v;
                 i += 8;
                 continue;
             }
         }
         let b = bytes.get(i).copied().unwrap_or(0);
+        high |= u64::from(b);
         if b < 0x20 || b == b'"' || b == b'\\' {
             out.extend_from_slice(bytes.get(start..i).unwrap_or_default());
             write_escape(b, out);
@@ -118,6 +130,7 @@ pub fn write_str(s: &str, out: &mut Vec<u8>) {
     }
     out.extend_from_slice(bytes.get(start..).unwrap_or_default());
     out.push(b'"');
+    high & HIGH != 0
 }
 
 /// True when one of the eight bytes of `v` is a control character, `"` or
