@@ -201,6 +201,8 @@ async fn run_planes(
     // The AWS CLI v1 (and boto3) read only AWS_DEFAULT_REGION.
     println!("export AWS_DEFAULT_REGION={}", args.region);
     println!("export AWS_ENDPOINT_URL_DYNAMODB=http://{data_addr}");
+    // DynamoDB Streams is its own service to the SDKs (streams.dynamodb…).
+    println!("export AWS_ENDPOINT_URL_DYNAMODB_STREAMS=http://{data_addr}");
     // STS's GetCallerIdentity is answered there too.
     println!("export AWS_ENDPOINT_URL_STS=http://{data_addr}");
     println!("export DYNASTORE_ADMIN_URL=http://{admin_addr}");

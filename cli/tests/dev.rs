@@ -88,14 +88,16 @@ fn dev_stack_runs_prints_env_and_stops() {
             "AWS_REGION",
             "AWS_DEFAULT_REGION",
             "AWS_ENDPOINT_URL_DYNAMODB",
+            "AWS_ENDPOINT_URL_DYNAMODB_STREAMS",
             "AWS_ENDPOINT_URL_STS",
             "DYNASTORE_ADMIN_URL",
             "DYNASTORE_TOKEN"
         ]
     );
-    assert_eq!(dev.env[5].1, dev.env[4].1, "STS is answered at the DynamoDB endpoint");
-    assert!(dev.env[6].1.starts_with("http://127.0.0.1:"), "{}", dev.env[6].1);
-    assert_eq!(dev.env[7].1.split('.').count(), 3, "a JWT");
+    assert_eq!(dev.env[5].1, dev.env[4].1, "Streams are answered at the DynamoDB endpoint");
+    assert_eq!(dev.env[6].1, dev.env[4].1, "STS is answered at the DynamoDB endpoint");
+    assert!(dev.env[7].1.starts_with("http://127.0.0.1:"), "{}", dev.env[7].1);
+    assert_eq!(dev.env[8].1.split('.').count(), 3, "a JWT");
     assert_eq!(list_tables(&dev), serde_json::json!({"TableNames": []}));
     let first_key = dev.env[0].1.clone();
     assert!(data.join("jwt-secret").exists(), "the JWT secret is kept with the other state");

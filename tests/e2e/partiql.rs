@@ -111,6 +111,20 @@ async fn statements_write_and_read_items() {
     assert_eq!(items, vec![stored.clone()]);
     let items = exec(&c, r#"SELECT Plays, Info.Label FROM "Music" WHERE Artist = 'Acme Band'"#, vec![]).await.unwrap();
     assert_eq!(items, vec![HashMap::from([("Plays".to_owned(), n("1")), ("Label".to_owned(), s("Acme"))])]);
+    // List elements are answered under their path's last name with its
+    // indexes (pydynamodb's tests, run against DynamoDB Local).
+    exec(&c, "INSERT INTO Music VALUE {'Artist': 'Lists', 'SongTitle': 'L', 'Hits': [10, 20, 30], 'Info': {'Ranks': [1, 2]}}", vec![])
+        .await
+        .unwrap();
+    let items = exec(&c, "SELECT Hits[2], Hits[0], Info.Ranks[1] FROM Music WHERE Artist = 'Lists'", vec![]).await.unwrap();
+    assert_eq!(
+        items,
+        vec![HashMap::from([
+            ("Hits[2]".to_owned(), n("30")),
+            ("Hits[0]".to_owned(), n("10")),
+            ("Ranks[1]".to_owned(), n("2")),
+        ])]
+    );
 
     // UPDATE with arithmetic, set functions and RETURNING.
     let items = exec(

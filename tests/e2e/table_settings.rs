@@ -46,6 +46,12 @@ async fn update_table_billing_and_deletion_protection() {
         .await
         .unwrap();
     assert_eq!(out.table_description().unwrap().provisioned_throughput().unwrap().write_capacity_units(), Some(4));
+    // Once on demand, a table keeps a billing summary (boto3's
+    // Table.billing_mode_summary), with the time it went on demand.
+    let t = c.describe_table().table_name("Orders").send().await.unwrap();
+    let summary = t.table().unwrap().billing_mode_summary().unwrap();
+    assert_eq!(summary.billing_mode(), Some(&BillingMode::Provisioned));
+    assert!(summary.last_update_to_pay_per_request_date_time().is_some());
     let out = c.update_table().table_name("Orders").deletion_protection_enabled(true).send().await.unwrap();
     assert_eq!(out.table_description().unwrap().deletion_protection_enabled(), Some(true));
 

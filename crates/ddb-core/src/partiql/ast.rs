@@ -156,16 +156,27 @@ impl Path {
     }
 
     /// The name a SELECT gives the value at this path: its last map key
-    /// (or attribute name).
-    pub fn output_name(&self) -> &str {
-        self.steps
-            .iter()
-            .rev()
-            .find_map(|s| match s {
-                Step::Name(n) => Some(n.as_str()),
-                Step::Index(_) => None,
-            })
-            .unwrap_or(&self.head)
+    /// (or attribute name) with the list indexes that follow it (`m.b[1]`
+    /// is `b[1]`, `l[0]` is `l[0]`), as DynamoDB names them.
+    pub fn output_name(&self) -> String {
+        let last = self.steps.iter().rposition(|s| matches!(s, Step::Name(_)));
+        let (base, rest) = match last {
+            Some(at) => (
+                match self.steps.get(at) {
+                    Some(Step::Name(n)) => n.as_str(),
+                    _ => self.head.as_str(),
+                },
+                self.steps.get(at + 1..).unwrap_or_default(),
+            ),
+            None => (self.head.as_str(), self.steps.as_slice()),
+        };
+        let mut name = base.to_owned();
+        for step in rest {
+            if let Step::Index(i) = step {
+                name.push_str(&format!("[{i}]"));
+            }
+        }
+        name
     }
 }
 

@@ -257,10 +257,39 @@ fn renames_nested_projections() {
         Statement::Select(sel) => sel.projection.unwrap_or_default(),
         _ => Vec::new(),
     };
-    super::translate::rename(&mut item, &paths);
+    let renames: Vec<_> = paths.iter().map(|p| super::translate::Rename::new(p, &paths)).collect();
+    super::translate::rename(&mut item, &renames);
     assert_eq!(item.get("nested"), Some(&s("deep")));
     assert_eq!(item.get("other"), Some(&s("o")));
     assert!(!item.contains_key("mymap"));
+}
+
+#[test]
+fn list_elements_are_named_with_their_indexes() {
+    // As DynamoDB (and DynamoDB Local) answer: `l[0]` under "l[0]",
+    // `m.b[1]` under "b[1]"; the projected item holds only the elements
+    // named, in index order.
+    let paths = match parse("SELECT l[3], l[1], m.b[1], m.c[0].x FROM t", &[]).unwrap() {
+        Statement::Select(sel) => sel.projection.unwrap_or_default(),
+        _ => Vec::new(),
+    };
+    let renames: Vec<_> = paths.iter().map(|p| super::translate::Rename::new(p, &paths)).collect();
+    let names: Vec<&str> = renames.iter().map(|r| r.name.as_str()).collect();
+    assert_eq!(names, ["l[3]", "l[1]", "b[1]", "x"]);
+    let mut item = crate::value::Item::new();
+    item.insert("l".into(), AttributeValue::L(vec![s("one"), s("three")]));
+    let mut m = std::collections::BTreeMap::new();
+    m.insert("b".to_owned(), AttributeValue::L(vec![s("b1")]));
+    let mut x = std::collections::BTreeMap::new();
+    x.insert("x".to_owned(), s("x0"));
+    m.insert("c".to_owned(), AttributeValue::L(vec![AttributeValue::M(x)]));
+    item.insert("m".into(), AttributeValue::M(m));
+    super::translate::rename(&mut item, &renames);
+    assert_eq!(item.get("l[1]"), Some(&s("one")));
+    assert_eq!(item.get("l[3]"), Some(&s("three")));
+    assert_eq!(item.get("b[1]"), Some(&s("b1")));
+    assert_eq!(item.get("x"), Some(&s("x0")));
+    assert!(!item.contains_key("l") && !item.contains_key("m"));
 }
 
 #[test]

@@ -73,7 +73,7 @@ pub enum Kind {
 pub struct Plan {
     pub kind: Kind,
     pub body: Value,
-    pub renames: Vec<Path>,
+    pub renames: Vec<Rename>,
     /// A SELECT of an index read as a Scan although its condition is keyed
     /// on the index's partition key (every HASH attribute fixed by `=`, or
     /// one given by `IN` at the top level): its filter may then name only
@@ -369,18 +369,54 @@ fn object(pairs: Vec<(&str, Value)>) -> Map<String, Value> {
     pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
 }
 
-/// The projection of a SELECT, and the paths answered under a new name.
-fn projection(s: &Select, em: &mut Emitter, body: &mut Map<String, Value>) -> Vec<Path> {
+/// A projected path a SELECT answers under its own name
+/// ([`Path::output_name`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rename {
+    pub name: String,
+    /// Where its value is in the projected item: a projection keeps the
+    /// list elements it names, in index order, so `l[3]` beside `l[1]` is
+    /// the projected list's element 1.
+    pub at: Path,
+}
+
+impl Rename {
+    /// `path`, one of the projected `all`.
+    pub fn new(path: &Path, all: &[Path]) -> Rename {
+        let mut steps = Vec::with_capacity(path.steps.len());
+        for (k, step) in path.steps.iter().enumerate() {
+            let prefix = path.steps.get(..k).unwrap_or_default();
+            steps.push(match step {
+                Step::Name(n) => Step::Name(n.clone()),
+                Step::Index(i) => {
+                    let before: std::collections::BTreeSet<u32> = all
+                        .iter()
+                        .filter(|q| q.head == path.head && q.steps.get(..k) == Some(prefix))
+                        .filter_map(|q| match q.steps.get(k) {
+                            Some(Step::Index(j)) if j < i => Some(*j),
+                            _ => None,
+                        })
+                        .collect();
+                    Step::Index(u32::try_from(before.len()).unwrap_or(u32::MAX))
+                }
+            });
+        }
+        Rename {
+            name: path.output_name(),
+            at: Path { head: path.head.clone(), steps },
+        }
+    }
+}
+
+/// The projection of a SELECT, and the paths answered under a new name
+/// (every path below the top level).
+fn projection(s: &Select, em: &mut Emitter, body: &mut Map<String, Value>) -> Vec<Rename> {
     let Some(paths) = &s.projection else {
         return Vec::new();
     };
     let text: Vec<String> = paths.iter().map(|p| em.path(p)).collect();
     body.insert("ProjectionExpression".into(), Value::String(text.join(", ")));
-    paths
-        .iter()
-        .filter(|p| !p.is_top() && p.steps.iter().all(|s| matches!(s, Step::Name(_))))
-        .cloned()
-        .collect()
+    paths.iter().filter(|p| !p.is_top()).map(|p| Rename::new(p, paths)).collect()
 }
 
 fn select(s: &Select, table: &Keys, index: Option<&Keys>) -> Result<Plan, ExprError> {
@@ -682,24 +718,25 @@ fn delete(d: &Delete, table: &Keys) -> Result<Plan, ExprError> {
     })
 }
 
-/// A SELECT's answer for one item: each renamed path's value under its
-/// last name (the rest as projected).
-pub fn rename(item: &mut crate::value::Item, renames: &[Path]) {
+/// A SELECT's answer for one (projected) item: each renamed path's value
+/// under its name, the rest as projected.
+pub fn rename(item: &mut crate::value::Item, renames: &[Rename]) {
     let found: Vec<(&str, Option<AttributeValue>)> = renames
         .iter()
-        .map(|p| {
-            let mut cur = item.get(&p.head);
-            for s in &p.steps {
+        .map(|r| {
+            let mut cur = item.get(&r.at.head);
+            for s in &r.at.steps {
                 cur = match (cur, s) {
                     (Some(AttributeValue::M(m)), Step::Name(n)) => m.get(n),
+                    (Some(AttributeValue::L(l)), Step::Index(i)) => usize::try_from(*i).ok().and_then(|i| l.get(i)),
                     _ => None,
                 };
             }
-            (p.output_name(), cur.cloned())
+            (r.name.as_str(), cur.cloned())
         })
         .collect();
-    for p in renames {
-        item.remove(&p.head);
+    for r in renames {
+        item.remove(&r.at.head);
     }
     for (name, value) in found {
         if let Some(v) = value {

@@ -626,6 +626,11 @@ impl TableDefinition {
                 }
             }
         }
+        if mode == BillingMode::Provisioned && self.spec.billing_mode == BillingMode::PayPerRequest {
+            // Leaving on-demand: the table keeps saying when it last
+            // switched to it (it was created on demand if it never did).
+            self.pay_per_request_since.get_or_insert(self.created_at);
+        }
         self.spec.billing_mode = mode;
         if let Some(p) = u.deletion_protection {
             self.spec.deletion_protection = p;

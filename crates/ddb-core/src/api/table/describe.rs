@@ -239,11 +239,16 @@ pub fn describe(def: &TableDefinition, status: &str, loc: Location<'_>, usage: U
         }
         m.insert("RestoreSummary".into(), summary);
     }
-    if spec.billing_mode == BillingMode::PayPerRequest {
+    // A table that has been on demand reports its billing mode (and when
+    // it last went on demand) from then on, whatever the mode; one always
+    // provisioned reports none ("You may need to switch to on-demand mode
+    // at least once in order to return a BillingModeSummary response").
+    let on_demand = spec.billing_mode == BillingMode::PayPerRequest;
+    if on_demand || def.pay_per_request_since.is_some() {
         m.insert(
             "BillingModeSummary".into(),
             json!({
-                "BillingMode": "PAY_PER_REQUEST",
+                "BillingMode": if on_demand { "PAY_PER_REQUEST" } else { "PROVISIONED" },
                 "LastUpdateToPayPerRequestDateTime": def.pay_per_request_since.unwrap_or(def.created_at),
             }),
         );

@@ -1143,3 +1143,25 @@ fn a_gsi_change_keeps_the_definitions_of_search_schemas() {
     assert!(has_cat(&def), "the search schema's definition is kept");
     assert!(!def.spec.attribute_definitions.iter().any(|(n, _)| n == "y"), "the deleted GSI's is dropped");
 }
+
+#[test]
+fn a_table_that_was_on_demand_keeps_its_billing_summary() {
+    let loc = Location { region: "us-east-1", account_id: "123456789012" };
+    let summary = |def: &TableDefinition| describe(def, "ACTIVE", loc, Usage::default()).get("BillingModeSummary").cloned();
+    let to = |mode: BillingMode, throughput: Option<Throughput>| {
+        TableChange::Update(TableUpdate { billing_mode: Some(mode), throughput, ..TableUpdate::default() })
+    };
+    let mut on_demand = base();
+    on_demand.as_object_mut().unwrap().remove("ProvisionedThroughput");
+    on_demand["BillingMode"] = json!("PAY_PER_REQUEST");
+    let mut def = TableDefinition::new("id".into(), 100.0, input(on_demand).validate().unwrap());
+    assert_eq!(summary(&def), Some(json!({"BillingMode": "PAY_PER_REQUEST", "LastUpdateToPayPerRequestDateTime": 100.0})));
+    def.apply(&to(BillingMode::Provisioned, Some(Throughput { read: 3, write: 4 })), 200.0).unwrap();
+    assert_eq!(summary(&def), Some(json!({"BillingMode": "PROVISIONED", "LastUpdateToPayPerRequestDateTime": 100.0})));
+    def.apply(&to(BillingMode::PayPerRequest, None), 300.0).unwrap();
+    assert_eq!(summary(&def), Some(json!({"BillingMode": "PAY_PER_REQUEST", "LastUpdateToPayPerRequestDateTime": 300.0})));
+
+    // Provisioned from the start: none.
+    let def = TableDefinition::new("id".into(), 100.0, input(base()).validate().unwrap());
+    assert_eq!(summary(&def), None);
+}
