@@ -1062,3 +1062,33 @@ fn signature_comparison_is_exact() {
         assert!(result.is_err(), "{bad:?}");
     }
 }
+
+/// A client that signs the host without the port it sends (aiodynamo does)
+/// is verified; any other host still is not.
+#[test]
+fn a_host_signed_without_its_port_verifies() {
+    let amz_date = "20150830T123600Z";
+    let body = b"{}";
+    let signed_as = [("Host", "127.0.0.1"), ("X-Amz-Date", amz_date)];
+    let params = dynamodb_params(amz_date);
+    let unsent = Request { method: "POST", path: "/", query: None, headers: &signed_as, body };
+    let auth = sign_request(&unsent, &params, &["host", "x-amz-date"]);
+    let check = |host: &str| {
+        let headers = [("Host", host), ("X-Amz-Date", amz_date), ("Authorization", auth.as_str())];
+        let req = Request { headers: &headers, ..unsent };
+        let claim = parse(&req, at(12, 40, 0)).expect("parse");
+        verify(&req, &claim, SECRET)
+    };
+    assert_eq!(check("127.0.0.1"), Ok(()));
+    assert_eq!(check("127.0.0.1:8000"), Ok(()));
+    assert_eq!(check("127.0.0.2:8000"), Err(Error::InvalidSignature(MISMATCH.to_owned())));
+    assert_eq!(check("127.0.0.1:80x"), Err(Error::InvalidSignature(MISMATCH.to_owned())));
+
+    let signed_as = [("Host", "[::1]"), ("X-Amz-Date", amz_date)];
+    let unsent = Request { headers: &signed_as, ..unsent };
+    let auth = sign_request(&unsent, &params, &["host", "x-amz-date"]);
+    let headers = [("Host", "[::1]:8000"), ("X-Amz-Date", amz_date), ("Authorization", auth.as_str())];
+    let req = Request { headers: &headers, ..unsent };
+    let claim = parse(&req, at(12, 40, 0)).expect("parse");
+    assert_eq!(verify(&req, &claim, SECRET), Ok(()));
+}
