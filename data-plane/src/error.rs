@@ -34,6 +34,9 @@ pub enum ApiError {
     ConditionalCheckFailed {
         /// The item, when ReturnValuesOnConditionCheckFailure asked for it.
         item: Option<serde_json::Value>,
+        /// The write capacity units the failed write consumed (a
+        /// BatchExecuteStatement reports them; the error body does not).
+        consumed: Option<f64>,
     },
     #[error("{0}")]
     TableNotFound(String),
@@ -266,7 +269,7 @@ impl ApiError {
             // With the item too, the member is `message`, as the SDKs model
             // it (boto3 shows it at the top of the error response; moto's
             // AWS-verified tests spelled it `Message` until 5.2.4).
-            ApiError::ConditionalCheckFailed { item: Some(item) } => serde_json::json!({
+            ApiError::ConditionalCheckFailed { item: Some(item), .. } => serde_json::json!({
                 "__type": code.wire_type(),
                 "message": self.to_string(),
                 "Item": item,
@@ -300,11 +303,11 @@ mod tests {
     fn a_failed_condition_says_message_in_lower_case_with_or_without_its_item() {
         let mut item = serde_json::Map::new();
         item.insert("pk".into(), serde_json::json!({"S": "a"}));
-        let with_item = ApiError::ConditionalCheckFailed { item: Some(serde_json::Value::Object(item)) }.body("r");
+        let with_item = ApiError::ConditionalCheckFailed { item: Some(serde_json::Value::Object(item)), consumed: None }.body("r");
         assert_eq!(with_item["message"], "The conditional request failed");
         assert!(with_item.get("Message").is_none(), "{with_item}");
         assert_eq!(with_item["Item"]["pk"]["S"], "a");
-        let bare = ApiError::ConditionalCheckFailed { item: None }.body("r");
+        let bare = ApiError::ConditionalCheckFailed { item: None, consumed: None }.body("r");
         assert_eq!(bare["message"], "The conditional request failed");
         assert!(bare.get("Message").is_none());
     }

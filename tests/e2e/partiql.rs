@@ -360,6 +360,30 @@ async fn batches_answer_each_statement() {
 
     let err = c.batch_execute_statement().set_statements(Some(vec![])).send().await.unwrap_err();
     assert_eq!(err.code(), Some("ValidationException"));
+
+    // A member whose condition fails is charged the write it attempted, on
+    // the table's total only (measured against DynamoDB by dynoxide).
+    let out = c
+        .batch_execute_statement()
+        .statements(batch_stmt("UPDATE Music SET Plays = 7 WHERE Artist = 'A' AND SongTitle = 's1' AND Plays = 99", vec![]))
+        .statements(batch_stmt("UPDATE Music SET Plays = 3 WHERE Artist = 'A' AND SongTitle = 's1'", vec![]))
+        .return_consumed_capacity(ReturnConsumedCapacity::Indexes)
+        .send()
+        .await
+        .unwrap();
+    let used = &out.consumed_capacity()[0];
+    assert_eq!((used.table_name(), used.capacity_units()), (Some("Music"), Some(2.0)));
+    assert_eq!(used.table().and_then(|t| t.capacity_units()), Some(1.0));
+
+    // Reads and writes do not mix (DynamoDB Local's wording).
+    let err = c
+        .batch_execute_statement()
+        .statements(batch_stmt("SELECT * FROM Music WHERE Artist = 'A' AND SongTitle = 's1'", vec![]))
+        .statements(batch_stmt("DELETE FROM Music WHERE Artist = 'A' AND SongTitle = 's1'", vec![]))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.message(), Some("Read and write requests together in the same batch is not supported."));
     st.stop().await;
 }
 
@@ -416,6 +440,19 @@ async fn transactions_commit_or_cancel_as_a_whole() {
     let codes: Vec<&str> = tc.cancellation_reasons().iter().map(|r| r.code().unwrap_or_default()).collect();
     assert_eq!(codes, ["None", "ConditionalCheckFailed"]);
     assert!(get(&c, "A", "s3").await.is_none(), "nothing written");
+    // Reads and writes do not mix.
+    let err = c
+        .execute_transaction()
+        .transact_statements(tx("SELECT * FROM Music WHERE Artist = 'A' AND SongTitle = 's0'"))
+        .transact_statements(tx("INSERT INTO Music VALUE {'Artist': 'A', 'SongTitle': 's3'}"))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some("ValidationException"));
+    assert_eq!(
+        err.message(),
+        Some("ExecuteTransaction API does not support both read and write operations in the same request.")
+    );
 
     // Reads name whole keys.
     let out = c

@@ -328,18 +328,34 @@ impl TableIndexes {
         names
     }
 
-    /// The indexes in the order DynamoDB checks an item against them: the
-    /// global ones, then the local ones (an attribute keying both is
-    /// reported for the GSI; nubo-db/dynamodb-conformance's recorded
-    /// messages).
-    fn in_check_order(&self) -> impl Iterator<Item = &IndexLayout> {
-        self.indexes.iter().filter(|i| !i.local).chain(self.indexes.iter().filter(|i| i.local))
+    /// Runs `check` on every index and answers the error of the failing
+    /// index DynamoDB names: a global one before a local one (an attribute
+    /// keying both is reported for the GSI; nubo-db/dynamodb-conformance's
+    /// recorded messages), and among those the first by name (dynoxide's
+    /// and ExtendDB's records of DynamoDB: GSIs created z, then a, on one
+    /// attribute report a).
+    fn first_failing(&self, check: impl Fn(&IndexLayout) -> Result<(), ApiError>) -> Result<(), ApiError> {
+        for local in [false, true] {
+            let mut first: Option<(&str, ApiError)> = None;
+            for idx in self.indexes.iter().filter(|i| i.local == local) {
+                if first.as_ref().is_some_and(|(name, _)| *name <= idx.name.as_str()) {
+                    continue;
+                }
+                if let Err(e) = check(idx) {
+                    first = Some((&idx.name, e));
+                }
+            }
+            if let Some((_, e)) = first {
+                return Err(e);
+            }
+        }
+        Ok(())
     }
 
     /// Rejects an item whose index key attributes have the wrong type or
     /// are empty, as DynamoDB does on write.
     pub fn validate(&self, item: &Item) -> Result<(), ApiError> {
-        for idx in self.in_check_order() {
+        self.first_failing(|idx| {
             for (attr, max) in idx.key_attrs_with_limits() {
                 let Some(v) = item.get(&attr.name) else { continue };
                 if type_of(v) != Some(attr.ty) {
@@ -354,7 +370,8 @@ impl TableIndexes {
                     )));
                 }
             }
-        }
+            Ok(())
+        })?;
         for v in &self.vectors {
             validate_vector(v, item)?;
         }
@@ -366,7 +383,7 @@ impl TableIndexes {
     /// = :n`, `SET c = a + :n`, `ADD c :n` for a string key c), before the
     /// item is read, as DynamoDB does.
     pub fn check_update_types(&self, update: &UpdateExpr<Resolved<'_>>) -> Result<(), ApiError> {
-        for idx in self.in_check_order() {
+        self.first_failing(|idx| {
             for attr in idx.key_attrs() {
                 let writes = update
                     .actions
@@ -392,8 +409,8 @@ impl TableIndexes {
                     }
                 }
             }
-        }
-        Ok(())
+            Ok(())
+        })
     }
 
     /// True when the update wrote one of `item`'s index key attributes a
@@ -757,6 +774,30 @@ mod tests {
 
     fn typed(name: &str, ty: ScalarType) -> KeyAttr {
         KeyAttr { name: name.into(), ty }
+    }
+
+    #[test]
+    fn the_first_failing_index_by_name_is_named_globals_before_locals() {
+        let message = |t: &TableIndexes, it: &Item| match t.validate(it) {
+            Err(ApiError::Validation(m)) => m,
+            other => panic!("expected a validation error, got {other:?}"),
+        };
+        let numbered = |pairs: &[(&str, &str)], n: &str| {
+            let mut it = item(pairs);
+            it.insert(n.to_owned(), AttributeValue::N(ddb_core::Number::parse("5").unwrap()));
+            it
+        };
+        // Created z before a, on one attribute: a is named.
+        let t = table(vec![gsi("g_z", &[attr("gk")], &[]), gsi("g_a", &[attr("gk")], &[])]);
+        assert!(message(&t, &numbered(&[("pk", "p"), ("sk", "s")], "gk")).ends_with("IndexName: g_a"));
+        // Two attributes, each refused by its own index: the first by name.
+        let t = table(vec![gsi("g_s", &[attr("gk")], &[]), gsi("g_n", &[attr("nk")], &[])]);
+        let mut both = numbered(&[("pk", "p"), ("sk", "s")], "gk");
+        both.insert("nk".into(), AttributeValue::N(ddb_core::Number::parse("1").unwrap()));
+        assert!(message(&t, &both).ends_with("IndexName: g_n"));
+        // A local index sorting first is still named after a global one.
+        let t = table(vec![lsi("a_local", "lk", ProjectionSpec::All), gsi("z_global", &[attr("lk")], &[])]);
+        assert!(message(&t, &numbered(&[("pk", "p"), ("sk", "s")], "lk")).ends_with("IndexName: z_global"));
     }
 
     #[test]

@@ -451,7 +451,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = ItemStore::new(Arc::new(TenantStore::open(TenantStoreConfig::new(dir.path())).unwrap()));
         let err = store
-            .write("t1", wk(), Box::new(|_| Err(ApiError::ConditionalCheckFailed { item: None })))
+            .write("t1", wk(), Box::new(|_| Err(ApiError::ConditionalCheckFailed { item: None, consumed: None })))
             .await
             .unwrap_err();
         assert!(matches!(err, ApiError::ConditionalCheckFailed { .. }));

@@ -210,13 +210,15 @@ impl Conditional {
             return Ok(());
         }
         let existing = current.map(|i| indexes.billed_size(i) as u64);
-        tally.put(Consumed::write(failed_conditional_write(existing, attempted(), WriteMode::Standard)));
+        let units = failed_conditional_write(existing, attempted(), WriteMode::Standard);
+        tally.put(Consumed::write(units));
         Err(ApiError::ConditionalCheckFailed {
             item: if self.return_old_on_failure {
                 current.map(item_to_json)
             } else {
                 None
             },
+            consumed: Some(units.units()),
         })
     }
 }

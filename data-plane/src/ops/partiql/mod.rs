@@ -217,6 +217,26 @@ pub(crate) async fn run(
     p: &Plan,
     extra: Map<String, Value>,
 ) -> Result<Value, ApiError> {
+    run_unworded(dp, caller, catalog, p, extra).await.map_err(|e| in_partiql_words(p, e))
+}
+
+/// A failed INSERT's condition is a duplicate key in PartiQL's words.
+pub(crate) fn in_partiql_words(p: &Plan, e: ApiError) -> ApiError {
+    match (p.kind, e) {
+        (Kind::PutItem, ApiError::ConditionalCheckFailed { .. }) => ApiError::DuplicateItem,
+        (_, other) => other,
+    }
+}
+
+/// [`run`], a failed condition left as the classic operation's error
+/// (with the capacity it consumed).
+pub(crate) async fn run_unworded(
+    dp: &DataPlane,
+    caller: &Verified,
+    catalog: &Catalog,
+    p: &Plan,
+    extra: Map<String, Value>,
+) -> Result<Value, ApiError> {
     let mut body = p.body.clone();
     if let Value::Object(m) = &mut body {
         m.extend(extra);
@@ -234,11 +254,7 @@ pub(crate) async fn run(
         Kind::DeleteItem => super::item_write::delete(dp, caller, catalog, body).await,
         Kind::ConditionCheck => Err(ApiError::Internal("a condition check outside a transaction".into())),
     };
-    let out = out.map_err(reword);
-    match (p.kind, out) {
-        (Kind::PutItem, Err(ApiError::ConditionalCheckFailed { .. })) => Err(ApiError::DuplicateItem),
-        (_, other) => other,
-    }
+    out.map_err(reword)
 }
 
 /// The JSON of a reply the read path wrote as bytes.

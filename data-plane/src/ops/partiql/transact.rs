@@ -84,9 +84,10 @@ pub async fn execute_transaction(dp: &DataPlane, caller: &Verified, catalog: &Ca
     }
     let reads = plans.iter().filter(|(s, ..)| s.is_read()).count();
     if reads > 0 && reads < plans.len() {
+        // Recorded against DynamoDB (dynoxide's execute_transaction tests)
+        // and DynamoDB Local's wording.
         return Err(ApiError::Validation(
-            "Unsupported operation: A transaction must contain either only read statements or only write statements"
-                .into(),
+            "ExecuteTransaction API does not support both read and write operations in the same request.".into(),
         ));
     }
     let mut inner = Map::new();
