@@ -140,7 +140,16 @@ async fn item_requests_are_validated_before_the_table_is_found() {
         ),
         // DeleteItem words it as a failed constraint (paritysuite, AWS 2026).
         ("DeleteItem", r#"{"TableName":"nope","Key":{"a":{"S":"x"}},"ReturnValues":"ALL_NEW"}"#, "1 validation error detected: ReturnValues can only be ALL_OLD or NONE"),
-        ("PutItem", r#"{"TableName":"nope","Item":{"a":{"S":"x"}},"ConditionExpression":"a = :v"}"#, "Invalid ConditionExpression: An expression attribute value used in expression is not defined; attribute value: :v"),
+        ("PutItem", r#"{"TableName":"nope","Item":{"a":{"S":"x"}},"ConditionExpression":"a = :v"}"#, "1 validation error detected: Invalid ConditionExpression: An expression attribute value used in expression is not defined; attribute value: :v"),
+        // As are its other expression errors (paritysuite's cross-region
+        // capture of 2026-09-20, four regions).
+        ("PutItem", r#"{"TableName":"nope","Item":{"a":{"S":"x"}},"ConditionExpression":"((attribute_not_exists(a)))"}"#, "1 validation error detected: Invalid ConditionExpression: The expression has redundant parentheses;"),
+        (
+            "PutItem",
+            r##"{"TableName":"nope","Item":{"a":{"S":"x"}},"ConditionExpression":"contains(#a, #a)","ExpressionAttributeNames":{"#a":"data"}}"##,
+            "1 validation error detected: Invalid ConditionExpression: The first operand must be distinct from the remaining operands for this operator or function; operator: contains, first operand: [data]",
+        ),
+        ("UpdateItem", r#"{"TableName":"","Key":{}}"#, "1 validation error detected: Value at 'TableName' failed to satisfy constraint: Member must have length greater than or equal to 1"),
         // The parameter families before the key's values, and the value
         // map's keys before its values (dynalite's deleteItem.js and
         // updateItem.js, recorded against DynamoDB).

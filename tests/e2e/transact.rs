@@ -528,6 +528,42 @@ async fn expression_messages_are_sent_alone() {
         .unwrap_err();
     assert_eq!(err.message(), Some("ExpressionAttributeValues must not be empty"));
     assert!(get(&c, "Accounts", account("a1")).await.is_none());
+
+    // With no expression at all, names and values are not checked
+    // (ExtendDB's captures of DynamoDB): the Put and the Get go through.
+    let bare_put = Put::builder()
+        .table_name("Accounts")
+        .set_item(Some(account("a1")))
+        .expression_attribute_names("#a", "x")
+        .expression_attribute_values(":v", n("1"))
+        .build()
+        .unwrap();
+    c.transact_write_items().transact_items(TransactWriteItem::builder().put(bare_put).build()).send().await.unwrap();
+    let bare_get = aws_sdk_dynamodb::types::Get::builder()
+        .table_name("Accounts")
+        .set_key(Some(account("a1")))
+        .expression_attribute_names("#a", "x")
+        .build()
+        .unwrap();
+    let out = c
+        .transact_get_items()
+        .transact_items(TransactGetItem::builder().get(bare_get).build())
+        .send()
+        .await
+        .unwrap();
+    assert!(out.responses()[0].item().is_some());
+
+    // A key over its size limit cancels at its action (ExtendDB's captures).
+    let long = HashMap::from([("id".to_owned(), s(&"x".repeat(2049)))]);
+    let long_put = TransactWriteItem::builder().put(Put::builder().table_name("Accounts").set_item(Some(long.clone())).build().unwrap()).build();
+    let err = c.transact_write_items().transact_items(long_put).send().await.unwrap_err();
+    let (_, r) = reasons(err);
+    assert_eq!(codes(&r), ["ValidationError"]);
+    let err = c.transact_get_items().transact_items(get_action("Accounts", long)).send().await.unwrap_err();
+    let TransactGetItemsError::TransactionCanceledException(tc) = err.into_service_error() else {
+        panic!("not a cancellation");
+    };
+    assert_eq!(tc.cancellation_reasons()[0].code(), Some("ValidationError"));
     st.stop().await;
 }
 

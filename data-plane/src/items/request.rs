@@ -259,6 +259,28 @@ pub fn check_key_values(t: &CatalogTable, item: &Item) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// [`check_key_values`] for a transaction's action: an empty key value is
+/// refused outright, a key over its size limit answers the message its
+/// action is cancelled with (ExtendDB's captures of DynamoDB, 2026-07).
+pub fn check_action_key_values(t: &CatalogTable, item: &Item) -> Result<Option<String>, ApiError> {
+    let ks = &t.def.spec.key_schema;
+    let attrs = || std::iter::once((&ks.hash, false)).chain(ks.range.as_ref().map(|r| (r, true)));
+    let typed = |attr: &KeyAttr| item.get(&attr.name).filter(|v| type_matches(v, attr.ty));
+    for (attr, _) in attrs() {
+        if let Some(v) = typed(attr) {
+            check_key_value(attr, v)?;
+        }
+    }
+    for (attr, sort) in attrs() {
+        if let Some(v) = typed(attr) {
+            if let Err(e) = check_key_size(sort, v) {
+                return Ok(Some(e.to_string()));
+            }
+        }
+    }
+    Ok(None)
+}
+
 /// The key attributes of `item`, as a key map.
 pub fn key_item(t: &CatalogTable, item: &Item) -> Item {
     let ks = &t.def.spec.key_schema;

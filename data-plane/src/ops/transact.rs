@@ -101,7 +101,7 @@ use super::consumed::{Charges, Consumed, Tally};
 use crate::auth::Verified;
 use crate::catalog::{Catalog, CatalogTable};
 use crate::error::{ApiError, CancellationReason};
-use crate::items::request::{add_vector_writes, check_key_values, consumed_transactional, key_of_item, key_of_key, table, Placeholders, Values};
+use crate::items::request::{add_vector_writes, check_action_key_values, consumed_transactional, key_of_item, key_of_key, table, Placeholders, Values};
 use crate::items::store::decode;
 use crate::items::MultiDecision;
 use crate::DataPlane;
@@ -261,9 +261,18 @@ fn get_required(_member: &str) -> &'static [(&'static str, &'static str)] {
 }
 
 /// The placeholders of one action (ExpressionAttributeNames and, for
-/// writes, ExpressionAttributeValues), without copying the rest.
+/// writes, ExpressionAttributeValues), without copying the rest. An action
+/// with no expression at all takes none: DynamoDB accepts a Put, Delete or
+/// Get that declares names or values it has no expression for (ExtendDB's
+/// captures with the AWS CLI, 2026-06).
 fn placeholders(obj: &Map<String, Value>, with_values: bool) -> Result<Placeholders, ApiError> {
     let mut m = Map::new();
+    let expression = ["ConditionExpression", "UpdateExpression", "ProjectionExpression"]
+        .iter()
+        .any(|e| obj.get(*e).is_some_and(|v| !v.is_null()));
+    if !expression {
+        return Placeholders::from_body(&Value::Object(m), Values::Older);
+    }
     for member in ["ExpressionAttributeNames", "ExpressionAttributeValues"] {
         if member == "ExpressionAttributeValues" && !with_values {
             continue;
@@ -442,7 +451,9 @@ fn plan_write(index: usize, t: &CatalogTable, p: Parsed<'_>) -> Result<Result<(V
     let key_names: Vec<String> = std::iter::once(ks.hash.name.clone()).chain(ks.range.as_ref().map(|r| r.name.clone())).collect();
     let (key, kind) = match p.kind {
         ParsedKind::Put(it) => {
-            check_key_values(t, &it)?;
+            if let Some(msg) = check_action_key_values(t, &it)? {
+                return Ok(Err(msg));
+            }
             if let Err(e) = t.indexes.validate(&it) {
                 let msg = e.to_string();
                 if !msg.contains("Type mismatch") {
@@ -457,7 +468,9 @@ fn plan_write(index: usize, t: &CatalogTable, p: Parsed<'_>) -> Result<Result<(V
             }
         }
         ParsedKind::Update(key, json) => {
-            check_key_values(t, &key)?;
+            if let Some(msg) = check_action_key_values(t, &key)? {
+                return Ok(Err(msg));
+            }
             let ph = placeholders(p.obj, true)?;
             if let (Some(update), _) = action_exprs!(p.member, p.obj, &ph) {
                 // UpdateItem's checks, in its order: key attributes written,
@@ -482,7 +495,9 @@ fn plan_write(index: usize, t: &CatalogTable, p: Parsed<'_>) -> Result<Result<(V
             }
         }
         ParsedKind::Delete(key, json) | ParsedKind::Check(key, json) => {
-            check_key_values(t, &key)?;
+            if let Some(msg) = check_action_key_values(t, &key)? {
+                return Ok(Err(msg));
+            }
             let kind = if p.member == "ConditionCheck" { Kind::Check } else { Kind::Delete };
             match key_of_key(t, Some(&json)) {
                 Ok(k) => (k, kind),
@@ -490,7 +505,12 @@ fn plan_write(index: usize, t: &CatalogTable, p: Parsed<'_>) -> Result<Result<(V
             }
         }
     };
-    let storage = t.item_key(&key.0, key.1.as_ref()).map_err(|e| validation(e.to_string()))?;
+    // A key over its size limit cancels the transaction at this action
+    // (ExtendDB's captures, 2026-07), as a mistyped one does.
+    let storage = match t.item_key(&key.0, key.1.as_ref()) {
+        Ok(storage) => storage,
+        Err(e) => return Ok(Err(e.to_string())),
+    };
     Ok(Ok((
         storage,
         Planned {
@@ -822,13 +842,22 @@ pub async fn transact_get(dp: &DataPlane, caller: &Verified, catalog: &Catalog, 
     let mut duplicate = false;
     let mut first_invalid: Option<(usize, String)> = None;
     for (i, ((_, projection, key, json), t)) in parsed.into_iter().zip(&tables).enumerate() {
-        check_key_values(t, &key)?;
+        if let Some(msg) = check_action_key_values(t, &key)? {
+            first_invalid.get_or_insert((i, msg));
+            continue;
+        }
         match key_of_key(t, Some(&json)) {
-            Ok((pk, sk)) => {
-                let storage = t.item_key(&pk, sk.as_ref()).map_err(|e| validation(e.to_string()))?;
-                duplicate |= !seen.insert(storage.clone());
-                reads.push((t.def.spec.name.clone(), storage, projection));
-            }
+            // A key over its size limit cancels the transaction at that
+            // action (ExtendDB's captures, 2026-07), as a mistyped one does.
+            Ok((pk, sk)) => match t.item_key(&pk, sk.as_ref()) {
+                Ok(storage) => {
+                    duplicate |= !seen.insert(storage.clone());
+                    reads.push((t.def.spec.name.clone(), storage, projection));
+                }
+                Err(e) => {
+                    first_invalid.get_or_insert((i, e.to_string()));
+                }
+            },
             Err(e) => {
                 first_invalid.get_or_insert((i, e.to_string()));
             }

@@ -37,6 +37,19 @@ const COMPARISON_OPERATORS: &[&str] = &[
     "IN", "NULL", "BETWEEN", "LT", "NOT_CONTAINS", "EQ", "GT", "NOT_NULL", "NE", "LE", "BEGINS_WITH", "GE", "CONTAINS",
 ];
 
+/// A bad ReturnValues in the newer validation framework's words (UPDATE_NEW
+/// sic).
+const NEW_RETURN_VALUES: &str =
+    "Failed to satisfy constraint: Member must satisfy enum value set: [ALL_OLD, UPDATED_OLD, ALL_NEW, UPDATE_NEW, NONE]";
+
+/// The member holding `op`'s item (PutItem) or key, and its path.
+fn item_member(op: ItemOp) -> (&'static str, &'static str) {
+    match op {
+        ItemOp::Put => ("Item", "item"),
+        _ => ("Key", "key"),
+    }
+}
+
 /// Checks `body`'s member constraints for `op`. The JSON types have been
 /// checked already (`super::wire`); a member of another type is skipped.
 pub fn constraints(op: ItemOp, body: &Value) -> Result<(), ValidationErrors> {
@@ -50,7 +63,11 @@ pub fn constraints(op: ItemOp, body: &Value) -> Result<(), ValidationErrors> {
     // the newer framework's words (paritysuite validation-ordering/putItem
     // and its registry, eu-west-2, eu-central-1 and us-east-1, 2026-08;
     // nubo-db's dynoxide 3.0.0, five of seven regions, 2026-10-09).
-    if matches!(op, ItemOp::Put | ItemOp::Delete | ItemOp::Get) && text("TableName") == Some("") {
+    // UpdateItem does too when it has a Key; without one it joins the older
+    // per-value form with the missing key (paritysuite's cross-region
+    // capture of 2026-09-20, o_upd_empty_table; validation-ordering/updateItem).
+    let alone = matches!(op, ItemOp::Put | ItemOp::Delete | ItemOp::Get) || (op == ItemOp::Update && present("Key"));
+    if alone && text("TableName") == Some("") {
         let mut only = ValidationErrors::default();
         only.push("Value at 'TableName' failed to satisfy constraint: Member must have length greater than or equal to 1".to_owned());
         return Err(only);
@@ -72,12 +89,14 @@ pub fn constraints(op: ItemOp, body: &Value) -> Result<(), ValidationErrors> {
     // sweep follow-up).
     if op == ItemOp::Update && !empty_name && text("ReturnValues").is_some_and(|v| !RETURN_VALUES.contains(&v)) {
         let mut only = ValidationErrors::default();
-        only.push(
-            "Failed to satisfy constraint: Member must satisfy enum value set: [ALL_OLD, UPDATED_OLD, ALL_NEW, UPDATE_NEW, NONE]"
-                .to_owned(),
-        );
+        only.push(NEW_RETURN_VALUES.to_owned());
         return Err(only);
     }
+    // PutItem and DeleteItem with their Item or Key word a bad ReturnValues
+    // so too, in its place among the other violations (paritysuite's
+    // cross-region capture of 2026-09-20: o_put_three_bad_enums,
+    // o_del_two_bad_enums, the same in four regions).
+    let new_return_values = matches!(op, ItemOp::Put | ItemOp::Delete) && present(item_member(op).0);
     if empty_name {
         c.length("", "tableName", 1, 1024);
     }
@@ -88,15 +107,16 @@ pub fn constraints(op: ItemOp, body: &Value) -> Result<(), ValidationErrors> {
             ("ConditionalOperator", "conditionalOperator", CONDITIONAL_OPERATORS),
             ("ReturnValuesOnConditionCheckFailure", "returnValuesOnConditionCheckFailure", ON_CONDITION_FAILURE),
         ] {
-            if let Some(v) = text(member) {
-                c.one_of(v, path, allowed);
+            match text(member) {
+                Some(v) if member == "ReturnValues" && new_return_values && !allowed.contains(&v) => {
+                    c.fail_worded(NEW_RETURN_VALUES);
+                }
+                Some(v) => c.one_of(v, path, allowed),
+                None => {}
             }
         }
     }
-    let (member, path) = match op {
-        ItemOp::Put => ("Item", "item"),
-        _ => ("Key", "key"),
-    };
+    let (member, path) = item_member(op);
     if !present(member) {
         c.not_null(None::<&()>, path);
     }
@@ -328,6 +348,7 @@ mod empty_name_tests {
             (ItemOp::Put, json!({"TableName": "", "ReturnValues": "INVALID", "Item": {}})),
             (ItemOp::Delete, json!({"TableName": "", "ReturnValues": "INVALID"})),
             (ItemOp::Get, json!({"TableName": "", "ReturnConsumedCapacity": "X"})),
+            (ItemOp::Update, json!({"TableName": "", "Key": {}})),
         ] {
             let e = constraints(op, &body).unwrap_err().to_string();
             assert_eq!(
@@ -352,9 +373,26 @@ mod empty_name_tests {
             "1 validation error detected: Failed to satisfy constraint: Member must satisfy enum value set: \
              [ALL_OLD, UPDATED_OLD, ALL_NEW, UPDATE_NEW, NONE]"
         );
-        // PutItem and DeleteItem keep the aggregated form.
+        // PutItem and DeleteItem keep the aggregated form, the ReturnValues
+        // violation in the newer words (paritysuite's 2026-09-20 capture,
+        // four regions); without their Item or Key, in the older ones.
+        let e = constraints(
+            ItemOp::Put,
+            &json!({"TableName": "tbl", "Item": {}, "ReturnConsumedCapacity": "INVALID", "ReturnValues": "INVALID", "ReturnItemCollectionMetrics": "INVALID"}),
+        )
+        .unwrap_err()
+        .to_string();
+        assert_eq!(
+            e,
+            "3 validation errors detected: \
+             Value 'INVALID' at 'returnConsumedCapacity' failed to satisfy constraint: Member must satisfy enum value set: [INDEXES, TOTAL, NONE]; \
+             Failed to satisfy constraint: Member must satisfy enum value set: [ALL_OLD, UPDATED_OLD, ALL_NEW, UPDATE_NEW, NONE]; \
+             Value 'INVALID' at 'returnItemCollectionMetrics' failed to satisfy constraint: Member must satisfy enum value set: [SIZE, NONE]"
+        );
         let e = constraints(ItemOp::Delete, &json!({"TableName": "tbl", "Key": {}, "ReturnValues": "INVALID"})).unwrap_err().to_string();
-        assert!(e.starts_with("1 validation error detected: Value 'INVALID' at 'returnValues'"), "{e}");
+        assert_eq!(e, format!("1 validation error detected: {NEW_RETURN_VALUES}"));
+        let e = constraints(ItemOp::Delete, &json!({"TableName": "tbl", "ReturnValues": "INVALID"})).unwrap_err().to_string();
+        assert!(e.starts_with("2 validation errors detected: Value 'INVALID' at 'returnValues'"), "{e}");
     }
 
     #[test]

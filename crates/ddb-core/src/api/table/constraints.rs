@@ -26,6 +26,16 @@ impl Constraints {
         ));
     }
 
+    /// A violation worded by DynamoDB's newer validation framework, which
+    /// names neither the value nor the member.
+    pub fn fail_worded(&mut self, message: &str) {
+        if self.count >= MAX_REPORTED {
+            return;
+        }
+        self.count += 1;
+        self.errors.push(message.to_owned());
+    }
+
     /// `Member must not be null`.
     pub fn not_null<T>(&mut self, value: Option<&T>, path: &str) -> bool {
         if value.is_none() {
