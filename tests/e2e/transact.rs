@@ -912,3 +912,84 @@ async fn an_action_without_an_operation_is_refused() {
     );
     s.stop().await;
 }
+
+/// Index arms of a transaction's capacity cost what the same writes cost
+/// outside one (dynoxide's capture against DynamoDB, eu-west-2, 2026-08-13:
+/// A3, A7, and A3 under TOTAL).
+#[tokio::test]
+async fn transactional_index_arms_are_not_doubled() {
+    use aws_sdk_dynamodb::types::{
+        AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, LocalSecondaryIndex, Projection,
+        ProjectionType, ReturnConsumedCapacity, ScalarAttributeType,
+    };
+    let st = Stack::start().await;
+    let c = st.client();
+    let key = |name: &str, kind: KeyType| KeySchemaElement::builder().attribute_name(name).key_type(kind).build().unwrap();
+    let attr = |name: &str| AttributeDefinition::builder().attribute_name(name).attribute_type(ScalarAttributeType::S).build().unwrap();
+    c.create_table()
+        .table_name("Indexed")
+        .billing_mode(BillingMode::PayPerRequest)
+        .key_schema(key("pk", KeyType::Hash))
+        .key_schema(key("sk", KeyType::Range))
+        .attribute_definitions(attr("pk"))
+        .attribute_definitions(attr("sk"))
+        .attribute_definitions(attr("gsiPk"))
+        .attribute_definitions(attr("lsiSk"))
+        .global_secondary_indexes(
+            GlobalSecondaryIndex::builder()
+                .index_name("gsi-inc")
+                .key_schema(key("gsiPk", KeyType::Hash))
+                .projection(Projection::builder().projection_type(ProjectionType::Include).non_key_attributes("proj").build())
+                .build()
+                .unwrap(),
+        )
+        .local_secondary_indexes(
+            LocalSecondaryIndex::builder()
+                .index_name("lsi-all")
+                .key_schema(key("pk", KeyType::Hash))
+                .key_schema(key("lsiSk", KeyType::Range))
+                .projection(Projection::builder().projection_type(ProjectionType::All).build())
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let member = |pk: &str| item(&[("pk", s(pk)), ("sk", s("1")), ("gsiPk", s("g1")), ("lsiSk", s("L1")), ("proj", s("p"))]);
+    let out = c
+        .transact_write_items()
+        .transact_items(put("Indexed", member("a3")))
+        .return_consumed_capacity(ReturnConsumedCapacity::Indexes)
+        .send()
+        .await
+        .unwrap();
+    let cc = &out.consumed_capacity()[0];
+    assert_eq!((cc.capacity_units(), cc.write_capacity_units()), (Some(4.0), Some(4.0)));
+    assert_eq!(cc.table().unwrap().capacity_units(), Some(2.0));
+    assert_eq!(cc.global_secondary_indexes().unwrap()["gsi-inc"].capacity_units(), Some(1.0));
+    assert_eq!(cc.local_secondary_indexes().unwrap()["lsi-all"].write_capacity_units(), Some(1.0));
+
+    // A move of the GSI key: a delete and an insert on the index.
+    let out = c
+        .transact_write_items()
+        .transact_items(update("Indexed", item(&[("pk", s("a3")), ("sk", s("1"))]), "SET gsiPk = :v", &[(":v", s("g2"))], None))
+        .return_consumed_capacity(ReturnConsumedCapacity::Indexes)
+        .send()
+        .await
+        .unwrap();
+    let cc = &out.consumed_capacity()[0];
+    assert_eq!(cc.capacity_units(), Some(5.0));
+    assert_eq!(cc.global_secondary_indexes().unwrap()["gsi-inc"].capacity_units(), Some(2.0));
+
+    let out = c
+        .transact_write_items()
+        .transact_items(put("Indexed", member("t1")))
+        .return_consumed_capacity(ReturnConsumedCapacity::Total)
+        .send()
+        .await
+        .unwrap();
+    let cc = &out.consumed_capacity()[0];
+    assert_eq!((cc.capacity_units(), cc.write_capacity_units()), (Some(4.0), Some(4.0)));
+    assert!(cc.table().is_none() && cc.global_secondary_indexes().is_none());
+    st.stop().await;
+}

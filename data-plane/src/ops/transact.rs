@@ -293,23 +293,45 @@ fn str_of<'a>(obj: &'a Map<String, Value>, member: &str) -> Result<Option<&'a st
     }
 }
 
-/// Capacity of one table in a transaction's answer.
-fn capacity_entry(mode: &str, table: &str, read_units: HalfUnits, write_units: HalfUnits) -> Value {
-    let total = (read_units + write_units).units();
-    if mode != "INDEXES" {
-        return json!({"TableName": table, "CapacityUnits": total});
-    }
-    let mut parts = Map::new();
-    parts.insert("CapacityUnits".into(), json!(total));
-    if read_units != HalfUnits::ZERO {
-        parts.insert("ReadCapacityUnits".into(), json!(read_units.units()));
-    }
-    if write_units != HalfUnits::ZERO {
-        parts.insert("WriteCapacityUnits".into(), json!(write_units.units()));
-    }
-    let mut entry = parts.clone();
+/// An index's write units in a transaction's answer: (name, local, units).
+type IndexArm = (String, bool, HalfUnits);
+
+/// Capacity of one table in a transaction's answer. The transactional
+/// factor is the table's alone: its index arms cost what the same writes
+/// cost outside a transaction, and are added to the total. Both modes give
+/// the read or write axis; INDEXES also the Table detail and each index
+/// (dynoxide's capture against DynamoDB in eu-west-2, 2026-08-13).
+fn capacity_entry(mode: &str, table: &str, read_units: HalfUnits, write_units: HalfUnits, indexes: &[IndexArm]) -> Value {
+    let index_units: HalfUnits = indexes.iter().map(|(_, _, u)| *u).sum();
+    let total = read_units + write_units + index_units;
+    let axes = |read: HalfUnits, write: HalfUnits| {
+        let mut m = Map::new();
+        m.insert("CapacityUnits".into(), json!((read + write).units()));
+        if read != HalfUnits::ZERO {
+            m.insert("ReadCapacityUnits".into(), json!(read.units()));
+        }
+        if write != HalfUnits::ZERO {
+            m.insert("WriteCapacityUnits".into(), json!(write.units()));
+        }
+        m
+    };
+    let mut entry = axes(read_units, write_units + index_units);
     entry.insert("TableName".into(), json!(table));
-    entry.insert("Table".into(), Value::Object(parts));
+    if mode != "INDEXES" {
+        return Value::Object(entry);
+    }
+    entry.insert("Table".into(), Value::Object(axes(read_units, write_units)));
+    for (member, local) in [("GlobalSecondaryIndexes", false), ("LocalSecondaryIndexes", true)] {
+        let arms: Map<String, Value> = indexes
+            .iter()
+            .filter(|(_, l, _)| *l == local)
+            .map(|(name, _, u)| (name.clone(), Value::Object(axes(HalfUnits::ZERO, *u))))
+            .collect();
+        if !arms.is_empty() {
+            entry.insert(member.into(), Value::Object(arms));
+        }
+    }
+    debug_assert_eq!(entry.get("CapacityUnits"), Some(&json!(total.units())));
     Value::Object(entry)
 }
 
@@ -559,6 +581,7 @@ fn decide(
     // Per table: (read, write) capacity, and the vector index writes.
     let mut units: BTreeMap<String, (HalfUnits, HalfUnits)> = BTreeMap::new();
     let mut vector_bytes: BTreeMap<String, BTreeMap<String, f64>> = BTreeMap::new();
+    let mut index_arms: BTreeMap<String, Vec<IndexArm>> = BTreeMap::new();
     for (p, cur) in planned.into_iter().zip(current) {
         let (member, _, obj) = actions
             .get(p.index)
@@ -630,10 +653,16 @@ fn decide(
                     Some(new) => new.as_ref(),
                     None => cur.as_ref(),
                 };
-                index_writes.push((
-                    Arc::clone(&p.indexes),
-                    p.indexes.write_units_at(cur.as_ref(), new, WriteMode::Standard),
-                ));
+                let at = p.indexes.write_units_at(cur.as_ref(), new, WriteMode::Standard);
+                let arms = index_arms.entry(p.table.clone()).or_default();
+                for &(i, u) in &at {
+                    let Some(idx) = p.indexes.indexes.get(i) else { continue };
+                    match arms.iter_mut().find(|(name, ..)| *name == idx.name) {
+                        Some(arm) => arm.2 += u,
+                        None => arms.push((idx.name.clone(), idx.local, u)),
+                    }
+                }
+                index_writes.push((Arc::clone(&p.indexes), at));
                 // Only INDEXES reports them.
                 if mode == Some("INDEXES") {
                     for (name, bytes) in p.indexes.vector_writes(cur.as_ref(), new) {
@@ -666,7 +695,8 @@ fn decide(
         let list: Vec<Value> = units
             .iter()
             .map(|(t, (r, w))| {
-                let mut entry = capacity_entry(mode, t, *r, *w);
+                let arms = index_arms.get(t).map_or(&[][..], Vec::as_slice);
+                let mut entry = capacity_entry(mode, t, *r, *w, arms);
                 add_vector_writes(Some(mode), &mut entry, vector_bytes.remove(t).unwrap_or_default());
                 entry
             })
@@ -714,7 +744,7 @@ async fn replay(
     let Some(mode) = mode else {
         return Ok(json!({}));
     };
-    let list: Vec<Value> = units.iter().map(|(t, u)| capacity_entry(&mode, t, *u, HalfUnits::ZERO)).collect();
+    let list: Vec<Value> = units.iter().map(|(t, u)| capacity_entry(&mode, t, *u, HalfUnits::ZERO, &[])).collect();
     Ok(json!({ "ConsumedCapacity": list }))
 }
 
@@ -944,13 +974,27 @@ mod tests {
     #[test]
     fn capacity_entries() {
         assert_eq!(
-            capacity_entry("TOTAL", "T", HalfUnits(4), HalfUnits(8)),
-            json!({"TableName": "T", "CapacityUnits": 6.0})
+            capacity_entry("TOTAL", "T", HalfUnits(4), HalfUnits::ZERO, &[]),
+            json!({"TableName": "T", "CapacityUnits": 2.0, "ReadCapacityUnits": 2.0})
         );
         assert_eq!(
-            capacity_entry("INDEXES", "T", HalfUnits::ZERO, HalfUnits(8)),
+            capacity_entry("INDEXES", "T", HalfUnits::ZERO, HalfUnits(8), &[]),
             json!({"TableName": "T", "CapacityUnits": 4.0, "WriteCapacityUnits": 4.0,
                    "Table": {"CapacityUnits": 4.0, "WriteCapacityUnits": 4.0}})
+        );
+        // dynoxide's capture A3: a put into a GSI and an LSI, the index
+        // arms undoubled and added to the total (and to TOTAL's).
+        let arms = [("g".to_owned(), false, HalfUnits(2)), ("l".to_owned(), true, HalfUnits(2))];
+        assert_eq!(
+            capacity_entry("INDEXES", "T", HalfUnits::ZERO, HalfUnits(4), &arms),
+            json!({"TableName": "T", "CapacityUnits": 4.0, "WriteCapacityUnits": 4.0,
+                   "Table": {"CapacityUnits": 2.0, "WriteCapacityUnits": 2.0},
+                   "GlobalSecondaryIndexes": {"g": {"CapacityUnits": 1.0, "WriteCapacityUnits": 1.0}},
+                   "LocalSecondaryIndexes": {"l": {"CapacityUnits": 1.0, "WriteCapacityUnits": 1.0}}})
+        );
+        assert_eq!(
+            capacity_entry("TOTAL", "T", HalfUnits::ZERO, HalfUnits(4), &arms),
+            json!({"TableName": "T", "CapacityUnits": 4.0, "WriteCapacityUnits": 4.0})
         );
     }
 
