@@ -52,7 +52,21 @@ async fn update_table_billing_and_deletion_protection() {
     let summary = t.table().unwrap().billing_mode_summary().unwrap();
     assert_eq!(summary.billing_mode(), Some(&BillingMode::Provisioned));
     assert!(summary.last_update_to_pay_per_request_date_time().is_some());
+    // A capacity change answers UPDATING with the capacity still in force
+    // (dynalite's updateTable.js, recorded against DynamoDB); DescribeTable
+    // has the new one.
+    let doubled = ProvisionedThroughput::builder().read_capacity_units(6).write_capacity_units(8).build().unwrap();
+    let out = c.update_table().table_name("Orders").provisioned_throughput(doubled).send().await.unwrap();
+    let d = out.table_description().unwrap();
+    assert_eq!(d.table_status(), Some(&aws_sdk_dynamodb::types::TableStatus::Updating));
+    let pt = d.provisioned_throughput().unwrap();
+    assert_eq!((pt.read_capacity_units(), pt.write_capacity_units()), (Some(3), Some(4)));
+    assert!(pt.last_increase_date_time().is_some());
+    let t = c.describe_table().table_name("Orders").send().await.unwrap();
+    let pt = t.table().unwrap().provisioned_throughput().unwrap();
+    assert_eq!((pt.read_capacity_units(), pt.write_capacity_units()), (Some(6), Some(8)));
     let out = c.update_table().table_name("Orders").deletion_protection_enabled(true).send().await.unwrap();
+    assert_eq!(out.table_description().unwrap().table_status(), Some(&aws_sdk_dynamodb::types::TableStatus::Active));
     assert_eq!(out.table_description().unwrap().deletion_protection_enabled(), Some(true));
 
     let err = c.delete_table().table_name("Orders").send().await.unwrap_err();

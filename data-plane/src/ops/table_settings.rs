@@ -55,10 +55,26 @@ pub async fn update_table(dp: &DataPlane, caller: &Verified, catalog: &Catalog, 
             }
         });
     }
-    let status = if creates { "UPDATING" } else { "ACTIVE" };
+    let status = if creates || takes_time(&change) { "UPDATING" } else { "ACTIVE" };
     let usage = super::tables::usage(dp, caller, &t).await?;
     let loc = location(dp, caller);
     let mut description = describe(&t.def, status, loc, usage);
+    // A provisioned table's new capacity is not in force yet when DynamoDB
+    // answers: the answer shows the capacity before, with the new increase
+    // or decrease time, and the day's decreases as they were (dynalite's
+    // updateTable.js, recorded against DynamoDB). DescribeTable shows the
+    // change at once (Dynastore applies it at once).
+    if let (TableChange::Update(u), Some(before_units)) = (&change, before.def.spec.throughput) {
+        let provisioned = before.def.spec.billing_mode == ddb_core::api::table::BillingMode::Provisioned;
+        let stays = u.billing_mode.is_none_or(|m| m == ddb_core::api::table::BillingMode::Provisioned);
+        if let (true, true, Some(_), Some(pt)) =
+            (provisioned, stays, u.throughput, description.get_mut("ProvisionedThroughput").and_then(Value::as_object_mut))
+        {
+            pt.insert("ReadCapacityUnits".into(), json!(before_units.read));
+            pt.insert("WriteCapacityUnits".into(), json!(before_units.write));
+            pt.insert("NumberOfDecreasesToday".into(), json!(before.def.decreases_today(super::now_secs())));
+        }
+    }
     // An encryption change answers as under way, naming the key the table
     // moves to (or, when it goes back to the key DynamoDB owns, the key it
     // leaves), as DynamoDB answers it; DescribeTable shows the result.
@@ -69,6 +85,25 @@ pub async fn update_table(dp: &DataPlane, caller: &Verified, catalog: &Catalog, 
         }
     }
     Ok(json!({ "TableDescription": description }))
+}
+
+/// True when DynamoDB answers `change` with the table UPDATING: anything
+/// but deletion protection, warm throughput and on-demand ceilings alone
+/// (dynalite's updateTable.js for capacity and billing mode, recorded
+/// against DynamoDB).
+fn takes_time(change: &TableChange) -> bool {
+    match change {
+        TableChange::Update(u) => {
+            u.billing_mode.is_some()
+                || u.throughput.is_some()
+                || u.table_class.is_some()
+                || u.stream.is_some()
+                || !u.gsi.is_empty()
+                || !u.vector.is_empty()
+                || u.sse.is_some()
+        }
+        _ => false,
+    }
 }
 
 /// `ReplicaUpdates`: an endpoint serves one region and keeps no replicas,
