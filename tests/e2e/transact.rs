@@ -993,3 +993,27 @@ async fn transactional_index_arms_are_not_doubled() {
     assert!(cc.table().is_none() && cc.global_secondary_indexes().is_none());
     st.stop().await;
 }
+
+/// A replay is a transactional read of each action's larger image, as the
+/// first call left it (dynoxide's capture against DynamoDB, 2026-08-13:
+/// R1, a delete of a ~9 KB item, 18 units then 6 on the replay).
+#[tokio::test]
+async fn a_replay_reads_what_the_first_call_wrote() {
+    let st = Stack::start().await;
+    let c = st.client();
+    tables(&c).await;
+    put_item(&c, "Accounts", item(&[("id", s("big")), ("pad", s(&"x".repeat(9_000)))])).await;
+    let delete = || {
+        c.transact_write_items()
+            .transact_items(delete("Accounts", account("big")))
+            .client_request_token("replay-delete")
+            .return_consumed_capacity(aws_sdk_dynamodb::types::ReturnConsumedCapacity::Total)
+            .send()
+    };
+    let first = delete().await.unwrap();
+    assert_eq!(first.consumed_capacity()[0].capacity_units(), Some(18.0));
+    let replay = delete().await.unwrap();
+    assert_eq!(replay.consumed_capacity()[0].capacity_units(), Some(6.0));
+    assert_eq!(replay.consumed_capacity()[0].read_capacity_units(), Some(6.0));
+    st.stop().await;
+}

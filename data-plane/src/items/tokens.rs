@@ -7,10 +7,15 @@
 //! ```text
 //! key   = "k" token                 (the token as sent: 1–36 characters, UTF-8)
 //! value = version:u8 (1) | completed_millis:u64be | fingerprint:[u8; 16]
+//!       | version:u8 (2) | completed_millis:u64be | fingerprint:[u8; 16]
+//!         | count:u16be | size:u32be * count
 //! ```
 //! `completed_millis` is when the transaction was decided (Unix time in
 //! milliseconds); `fingerprint` identifies the request (a replay must be
-//! the same request). Records older than [`WINDOW`] are ignored by
+//! the same request). Version 2 adds, per action in request order, the
+//! item size a replay's read capacity is measured on (the larger of the
+//! item before and after the action); records without sizes are written
+//! as version 1. Records older than [`WINDOW`] are ignored by
 //! [`read`]; the data plane deletes them every minute ([`expired`], then
 //! [`trim`]).
 
@@ -18,8 +23,10 @@ use std::time::Duration;
 
 use storage::{Direction, Engine};
 
-/// Version of the record format written.
+/// Version of the record format written without sizes.
 pub const FORMAT_VERSION: u8 = 1;
+/// Version of the record format written with sizes.
+const SIZED_VERSION: u8 = 2;
 /// Prefix of every token key.
 pub const PREFIX: &[u8] = b"k";
 /// The first key after every token key.
@@ -29,11 +36,13 @@ pub const WINDOW: Duration = Duration::from_secs(600);
 /// Most records one [`trim`] call deletes (the rest waits for the next).
 const TRIM_BATCH: usize = 10_000;
 
-/// A stored token: when its transaction completed and which request it was.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A stored token: when its transaction completed, which request it was,
+/// and the sizes its replay is measured on (empty when not recorded).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredToken {
     pub completed_millis: u64,
     pub fingerprint: u128,
+    pub sizes: Vec<u32>,
 }
 
 impl StoredToken {
@@ -66,23 +75,46 @@ fn token_of(key: &[u8]) -> Option<&str> {
 }
 
 /// Encodes a record.
-pub fn record(t: StoredToken) -> Vec<u8> {
-    let mut out = Vec::with_capacity(25);
-    out.push(FORMAT_VERSION);
+pub fn record(t: &StoredToken) -> Vec<u8> {
+    let count = u16::try_from(t.sizes.len()).ok().filter(|n| *n > 0);
+    let mut out = Vec::with_capacity(27 + 4 * t.sizes.len());
+    out.push(if count.is_some() { SIZED_VERSION } else { FORMAT_VERSION });
     out.extend_from_slice(&t.completed_millis.to_be_bytes());
     out.extend_from_slice(&t.fingerprint.to_be_bytes());
+    if let Some(count) = count {
+        out.extend_from_slice(&count.to_be_bytes());
+        for size in &t.sizes {
+            out.extend_from_slice(&size.to_be_bytes());
+        }
+    }
     out
 }
 
 /// Decodes a record; `None` when it is not one this version knows.
 pub fn decode(value: &[u8]) -> Option<StoredToken> {
-    match value {
-        [FORMAT_VERSION, rest @ ..] if rest.len() == 24 => {
-            let (millis, fingerprint) = rest.split_at(8);
-            Some(StoredToken {
-                completed_millis: u64::from_be_bytes(millis.try_into().ok()?),
-                fingerprint: u128::from_be_bytes(fingerprint.try_into().ok()?),
-            })
+    let (&version, rest) = value.split_first()?;
+    let head = rest.get(..24)?;
+    let (millis, fingerprint) = head.split_at(8);
+    let mut token = StoredToken {
+        completed_millis: u64::from_be_bytes(millis.try_into().ok()?),
+        fingerprint: u128::from_be_bytes(fingerprint.try_into().ok()?),
+        sizes: Vec::new(),
+    };
+    let tail = rest.get(24..)?;
+    match version {
+        FORMAT_VERSION if tail.is_empty() => Some(token),
+        SIZED_VERSION => {
+            let count = usize::from(u16::from_be_bytes(tail.get(..2)?.try_into().ok()?));
+            let sizes = tail.get(2..)?;
+            if sizes.len() != 4 * count {
+                return None;
+            }
+            token.sizes = sizes
+                .chunks_exact(4)
+                .map(|c| <[u8; 4]>::try_from(c).map(u32::from_be_bytes))
+                .collect::<Result<_, _>>()
+                .ok()?;
+            Some(token)
         }
         _ => None,
     }
@@ -150,19 +182,27 @@ mod tests {
 
     fn put(e: &dyn Engine, token: &str, t: StoredToken) {
         let mut b = storage::WriteBatch::new();
-        b.put(key(token), record(t));
+        b.put(key(token), record(&t));
         e.write(b).unwrap();
+    }
+
+    fn token(completed_millis: u64, fingerprint: u128) -> StoredToken {
+        StoredToken { completed_millis, fingerprint, sizes: Vec::new() }
     }
 
     #[test]
     fn records_round_trip_and_expire_after_ten_minutes() {
-        let t = StoredToken { completed_millis: 1_000, fingerprint: u128::MAX - 7 };
-        assert_eq!(decode(&record(t)), Some(t));
-        assert_eq!(record(t).len(), 25);
-        assert_eq!(decode(&[2; 25]), None, "unknown version");
-        assert_eq!(decode(&record(t)[..24]), None, "truncated");
+        let t = token(1_000, u128::MAX - 7);
+        assert_eq!(decode(&record(&t)), Some(t.clone()));
+        assert_eq!(record(&t).len(), 25);
+        assert_eq!(decode(&[3; 25]), None, "unknown version");
+        assert_eq!(decode(&record(&t)[..24]), None, "truncated");
+        let sized = StoredToken { sizes: vec![9_017, 0, u32::MAX], ..t.clone() };
+        assert_eq!(record(&sized).len(), 25 + 2 + 12);
+        assert_eq!(decode(&record(&sized)), Some(sized.clone()));
+        assert_eq!(decode(&record(&sized)[..30]), None, "truncated sizes");
         let e = storage::MemoryEngine::new();
-        put(&e, "tok-1", t);
+        put(&e, "tok-1", t.clone());
         assert_eq!(read(&e, "tok-1", 1_000 + 599_999).unwrap(), Some(t));
         assert_eq!(read(&e, "tok-1", 1_000 + 600_000).unwrap(), None, "expired");
         assert_eq!(read(&e, "tok-2", 1_000).unwrap(), None);
@@ -172,9 +212,9 @@ mod tests {
     #[test]
     fn trim_deletes_expired_records_not_claimed() {
         let e = storage::MemoryEngine::new();
-        put(&e, "old", StoredToken { completed_millis: 0, fingerprint: 1 });
-        put(&e, "claimed", StoredToken { completed_millis: 0, fingerprint: 2 });
-        put(&e, "fresh", StoredToken { completed_millis: 500_000, fingerprint: 3 });
+        put(&e, "old", token(0, 1));
+        put(&e, "claimed", token(0, 2));
+        put(&e, "fresh", token(500_000, 3));
         let mut b = storage::WriteBatch::new();
         b.put(b"j-neighbour".to_vec(), bytes::Bytes::from_static(b"x"));
         b.put(b"l-neighbour".to_vec(), bytes::Bytes::from_static(b"x"));

@@ -249,15 +249,23 @@ pub(super) fn fingerprint(body: &Map<String, Value>) -> u128 {
     u128::from_be_bytes(half)
 }
 
-/// The record a successful transaction stores for its token.
-pub(super) fn record(token: &str, fingerprint: u128) -> (Vec<u8>, Vec<u8>) {
+/// The record a successful transaction stores for its token, with the
+/// item size each action's replay is measured on.
+pub(super) fn record(token: &str, fingerprint: u128, sizes: Vec<u32>) -> (Vec<u8>, Vec<u8>) {
     (
         tokens::key(token),
-        tokens::record(StoredToken {
+        tokens::record(&StoredToken {
             completed_millis: unix_millis(),
             fingerprint,
+            sizes,
         }),
     )
+}
+
+/// The replay sizes the stored record of `token` holds (empty when it
+/// holds none, or there is no live record).
+pub(super) async fn replay_sizes(items: &ItemStore, tenant: &str, token: &str) -> Result<Vec<u32>, ApiError> {
+    Ok(stored(items, tenant, token, unix_millis()).await?.map(|t| t.sizes).unwrap_or_default())
 }
 
 #[cfg(test)]
@@ -315,9 +323,9 @@ mod tests {
         // A token completed here, expiring in ten minutes, comes first.
         fresh(tokens.start("t", "later", 1, now)).settle_at(true, now);
         // Completed 9 minutes ago by an earlier run: one minute left.
-        let stored = StoredToken { completed_millis: 1_000, fingerprint: 5 };
+        let stored = StoredToken { completed_millis: 1_000, fingerprint: 5, sizes: Vec::new() };
         let g = fresh(tokens.start("t", "tok", 5, now));
-        assert!(g.adopt(stored, 1_000 + 540_000, now).is_ok(), "a replay");
+        assert!(g.adopt(stored.clone(), 1_000 + 540_000, now).is_ok(), "a replay");
         assert!(matches!(tokens.start("t", "tok", 5, now), Ok(TokenStart::Replay)), "now known here");
         assert!(matches!(tokens.start("t", "tok", 6, now), Err(ApiError::IdempotentParameterMismatch)));
         // Its own expiry holds though a later-expiring entry is ahead of it.
@@ -335,7 +343,7 @@ mod tests {
         let e = storage::MemoryEngine::new();
         let mut b = storage::WriteBatch::new();
         for t in ["old", "reused"] {
-            b.put(tokens::key(t), tokens::record(StoredToken { completed_millis: 0, fingerprint: 1 }));
+            b.put(tokens::key(t), tokens::record(&StoredToken { completed_millis: 0, fingerprint: 1, sizes: Vec::new() }));
         }
         e.write(b).unwrap();
         // "reused" is running again (its record about to be rewritten).

@@ -576,6 +576,7 @@ fn decide(
     let mut reasons = Vec::with_capacity(planned.len());
     let mut writes = Vec::with_capacity(planned.len());
     let mut used = Vec::with_capacity(planned.len());
+    let mut replay_sizes = Vec::with_capacity(planned.len());
     let mut index_writes = Vec::with_capacity(planned.len());
     let mut failed = false;
     // Per table: (read, write) capacity, and the vector index writes.
@@ -626,6 +627,8 @@ fn decide(
             _ => None,
         };
         let consumed = Consumed::write(write_change(old_size, attempted, WriteMode::Transactional));
+        let larger = old_size.unwrap_or(0).max(attempted.unwrap_or(0));
+        replay_sizes.push(u32::try_from(larger).unwrap_or(u32::MAX));
         let entry = units.entry(p.table.clone()).or_default();
         entry.0 += consumed.read;
         entry.1 += consumed.write;
@@ -707,21 +710,29 @@ fn decide(
         writes,
         output: Value::Object(out),
         extra: token
-            .map(|(token, fp)| vec![super::client_tokens::record(token, fp)])
+            .map(|(token, fp)| vec![super::client_tokens::record(token, fp, replay_sizes)])
             .unwrap_or_default(),
     })
 }
 
 /// The answer to a replayed token: success, with the read capacity of the
-/// transaction's items when asked (and charged to the metrics either way).
+/// transaction's items when asked (and charged to the metrics either way):
+/// each action a transactional read of the larger of its item before and
+/// after, as its token's record keeps them (dynoxide's capture against
+/// DynamoDB, 2026-08-13, S1, R1, S3), else of the item as it is now.
 async fn replay(
     dp: &DataPlane,
     caller: &Verified,
     reads: Vec<(Arc<CatalogTable>, Vec<u8>)>,
     mode: Option<String>,
+    recorded: Vec<u32>,
 ) -> Result<Value, ApiError> {
     let snapshot = dp.items.snapshot(&caller.tenant.id).await?;
     let (reads, sizes) = tokio::task::spawn_blocking(move || -> Result<_, ApiError> {
+        if recorded.len() == reads.len() {
+            let sizes = recorded.into_iter().map(|s| s as usize).collect();
+            return Ok((reads, sizes));
+        }
         let mut sizes = Vec::with_capacity(reads.len());
         for (_, key) in &reads {
             sizes.push(match snapshot.get(key).map_err(|e| ApiError::Internal(format!("storage: {e}")))? {
@@ -798,7 +809,8 @@ pub async fn transact_write(dp: &DataPlane, caller: &Verified, catalog: &Catalog
         Some((token, fp)) => match claim(&dp.client_tokens, &dp.items, &caller.tenant.id, token, *fp).await? {
             TokenStart::Replay => {
                 let reads = tables.iter().zip(&keys).map(|(t, k)| (Arc::clone(t), k.key.clone())).collect();
-                return replay(dp, caller, reads, mode).await;
+                let recorded = super::client_tokens::replay_sizes(&dp.items, &caller.tenant.id, token).await?;
+                return replay(dp, caller, reads, mode, recorded).await;
             }
             TokenStart::Fresh(g) => Some(g),
         },
