@@ -372,10 +372,12 @@ pub fn update(update: &UpdateExpr<Resolved<'_>>) -> Result<(), ExprError> {
                     _ => false,
                 };
                 if !ok {
+                    // Named with the type set the operand is outside of, as
+                    // DynamoDB (and DynamoDB Local's validator) word it.
                     operand.get_or_insert_with(|| {
+                        let (op, set) = if is_add { ("ADD", "ALLOWED_FOR_ADD_OPERAND") } else { ("DELETE", "ALLOWED_FOR_DELETE_OPERAND") };
                         format!(
-                            "Incorrect operand type for operator or function; operator: {}, operand type: {}",
-                            if is_add { "ADD" } else { "DELETE" },
+                            "Incorrect operand type for operator or function; operator: {op}, operand type: {}, typeSet: {set}",
                             update_type_name(&a.value)
                         )
                     });

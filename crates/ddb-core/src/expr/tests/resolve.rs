@@ -236,15 +236,15 @@ fn update_operand_types() {
     let (nm, _) = none();
     assert_eq!(
         upd_err("ADD a :v", &nm, &vs1(":v", s("hello"))),
-        "Invalid UpdateExpression: Incorrect operand type for operator or function; operator: ADD, operand type: STRING"
+        "Invalid UpdateExpression: Incorrect operand type for operator or function; operator: ADD, operand type: STRING, typeSet: ALLOWED_FOR_ADD_OPERAND"
     );
     assert_eq!(
         upd_err("ADD a :v", &nm, &vs1(":v", l(vec![n("3")]))),
-        "Invalid UpdateExpression: Incorrect operand type for operator or function; operator: ADD, operand type: LIST"
+        "Invalid UpdateExpression: Incorrect operand type for operator or function; operator: ADD, operand type: LIST, typeSet: ALLOWED_FOR_ADD_OPERAND"
     );
     assert_eq!(
         upd_err("DELETE a :v", &nm, &vs1(":v", n("1"))),
-        "Invalid UpdateExpression: Incorrect operand type for operator or function; operator: DELETE, operand type: NUMBER"
+        "Invalid UpdateExpression: Incorrect operand type for operator or function; operator: DELETE, operand type: NUMBER, typeSet: ALLOWED_FOR_DELETE_OPERAND"
     );
     assert_eq!(
         upd_err("SET b = :a + :b", &nm, &values(&[(":a", s("dog")), (":b", n("3"))])),
