@@ -375,7 +375,8 @@ async fn gsi_created_online_is_backfilled_then_deleted() {
         .await
         .unwrap_err();
     assert_eq!(err.code(), Some("ResourceNotFoundException"));
-    c.update_table()
+    let out = c
+        .update_table()
         .table_name("Orders")
         .global_secondary_index_updates(
             GlobalSecondaryIndexUpdate::builder()
@@ -385,6 +386,13 @@ async fn gsi_created_online_is_backfilled_then_deleted() {
         .send()
         .await
         .unwrap();
+    // Answered UPDATING with the index DELETING; then it is gone.
+    let d = out.table_description().unwrap();
+    assert_eq!(d.table_status(), Some(&aws_sdk_dynamodb::types::TableStatus::Updating));
+    let going = d.global_secondary_indexes().iter().find(|g| g.index_name() == Some("ByOrder")).unwrap();
+    assert_eq!(going.index_status(), Some(&IndexStatus::Deleting));
+    let t = c.describe_table().table_name("Orders").send().await.unwrap();
+    assert!(t.table().unwrap().global_secondary_indexes().iter().all(|g| g.index_name() != Some("ByOrder")));
     let err = c.scan().table_name("Orders").index_name("ByOrder").send().await.unwrap_err();
     assert_eq!(err.message(), Some("The table does not have the specified index: ByOrder"));
     s.stop().await;

@@ -59,6 +59,44 @@ pub async fn update_table(dp: &DataPlane, caller: &Verified, catalog: &Catalog, 
     let usage = super::tables::usage(dp, caller, &t).await?;
     let loc = location(dp, caller);
     let mut description = describe(&t.def, status, loc, usage);
+    // An index being deleted is still listed, DELETING, in the answer (as
+    // DynamoDB lists it until it is gone); DescribeTable no longer has it.
+    if let TableChange::Update(u) = &change {
+        let deleted: Vec<&str> = u
+            .gsi
+            .iter()
+            .filter_map(|g| match g {
+                ddb_core::api::table::GsiUpdate::Delete(name) => Some(name.as_str()),
+                _ => None,
+            })
+            .collect();
+        if !deleted.is_empty() {
+            let was = describe(&before.def, "ACTIVE", loc, Default::default());
+            let going: Vec<Value> = was
+                .get("GlobalSecondaryIndexes")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter(|g| g.get("IndexName").and_then(Value::as_str).is_some_and(|n| deleted.contains(&n)))
+                .cloned()
+                .map(|mut g| {
+                    if let Some(o) = g.as_object_mut() {
+                        o.insert("IndexStatus".into(), json!("DELETING"));
+                    }
+                    g
+                })
+                .collect();
+            if let Some(obj) = description.as_object_mut() {
+                match obj.get_mut("GlobalSecondaryIndexes").and_then(Value::as_array_mut) {
+                    Some(list) => list.extend(going),
+                    None if !going.is_empty() => {
+                        obj.insert("GlobalSecondaryIndexes".into(), Value::Array(going));
+                    }
+                    None => {}
+                }
+            }
+        }
+    }
     // A provisioned table's new capacity is not in force yet when DynamoDB
     // answers: the answer shows the capacity before, with the new increase
     // or decrease time, and the day's decreases as they were (dynalite's
