@@ -18,6 +18,7 @@ use std::path::{Path, PathBuf};
 
 use ddb_core::api::table::BackupRecord;
 
+use super::listing::{sorted_ids, valid_id};
 use crate::error::ApiError;
 
 const RECORD: &str = "record.json";
@@ -76,10 +77,6 @@ fn remove_leftovers(dir: &Path) -> Result<(), ApiError> {
     Ok(())
 }
 
-fn valid_id(id: &str) -> bool {
-    !id.is_empty() && id.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-')
-}
-
 /// Backup `id`'s record, if it exists.
 pub fn record(dir: &Path, id: &str) -> Result<Option<BackupRecord>, ApiError> {
     if !valid_id(id) {
@@ -95,19 +92,7 @@ pub fn record(dir: &Path, id: &str) -> Result<Option<BackupRecord>, ApiError> {
 
 /// Every backup of the tenant, oldest first.
 pub fn records(dir: &Path) -> Result<Vec<BackupRecord>, ApiError> {
-    let entries = match fs::read_dir(dir) {
-        Ok(e) => e,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(io(dir, e)),
-    };
-    let mut ids = Vec::new();
-    for entry in entries {
-        let name = entry.map_err(|e| io(dir, e))?.file_name().to_string_lossy().into_owned();
-        if valid_id(&name) {
-            ids.push(name);
-        }
-    }
-    ids.sort();
+    let ids = sorted_ids(dir, |name| Some(name)).map_err(|e| io(dir, e))?;
     ids.iter().filter_map(|id| record(dir, id).transpose()).collect()
 }
 

@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 
 use ddb_core::api::table::JobRecord;
 
+use super::listing::{sorted_ids, valid_id};
 use crate::error::ApiError;
 
 const SUFFIX: &str = ".json";
@@ -28,10 +29,6 @@ fn io(path: &Path, e: impl std::fmt::Display) -> ApiError {
 /// The tenant's jobs directory.
 pub fn dir(tenant_dir: &Path) -> PathBuf {
     tenant_dir.join("jobs")
-}
-
-fn valid_id(id: &str) -> bool {
-    !id.is_empty() && id.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-')
 }
 
 /// Writes job `id`'s record, whole or not at all.
@@ -57,19 +54,7 @@ pub fn write(dir: &Path, id: &str, record: &JobRecord) -> Result<(), ApiError> {
 
 /// Every job of the tenant, oldest first.
 pub fn records(dir: &Path) -> Result<Vec<JobRecord>, ApiError> {
-    let entries = match fs::read_dir(dir) {
-        Ok(e) => e,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(io(dir, e)),
-    };
-    let mut ids = Vec::new();
-    for entry in entries {
-        let name = entry.map_err(|e| io(dir, e))?.file_name().to_string_lossy().into_owned();
-        if let Some(id) = name.strip_suffix(SUFFIX).filter(|id| valid_id(id)) {
-            ids.push(id.to_owned());
-        }
-    }
-    ids.sort();
+    let ids = sorted_ids(dir, |name| name.strip_suffix(SUFFIX)).map_err(|e| io(dir, e))?;
     let mut out = Vec::with_capacity(ids.len());
     for id in ids {
         let path = dir.join(format!("{id}{SUFFIX}"));

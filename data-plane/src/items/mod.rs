@@ -12,6 +12,7 @@ pub mod index;
 pub mod jobs;
 pub mod layout;
 pub mod legacy;
+mod listing;
 pub mod request;
 pub mod stats;
 pub mod store;

@@ -246,13 +246,7 @@ pub fn key_match(t: &CatalogTable, key: &Item) -> Result<(AttributeValue, Option
 /// mistyped key is left to [`key_of_item`] / [`key_of_key`], which batch
 /// and transaction operations report differently from PutItem.
 pub fn check_key_values(t: &CatalogTable, item: &Item) -> Result<(), ApiError> {
-    let ks = &t.def.spec.key_schema;
-    let attrs = std::iter::once((&ks.hash, false)).chain(ks.range.as_ref().map(|r| (r, true)));
-    for (attr, sort) in attrs {
-        let Some(v) = item.get(&attr.name) else { continue };
-        if !type_matches(v, attr.ty) {
-            continue;
-        }
+    for (attr, sort, v) in typed_key_values(t, item) {
         check_key_value(attr, v)?;
         check_key_size(sort, v)?;
     }
@@ -263,22 +257,19 @@ pub fn check_key_values(t: &CatalogTable, item: &Item) -> Result<(), ApiError> {
 /// refused outright, a key over its size limit answers the message its
 /// action is cancelled with (ExtendDB's captures of DynamoDB, 2026-07).
 pub fn check_action_key_values(t: &CatalogTable, item: &Item) -> Result<Option<String>, ApiError> {
+    for (attr, _, v) in typed_key_values(t, item) {
+        check_key_value(attr, v)?;
+    }
+    Ok(typed_key_values(t, item).find_map(|(_, sort, v)| check_key_size(sort, v).err().map(|e| e.to_string())))
+}
+
+/// The key attributes `item` holds with their declared types: (attribute,
+/// is the sort key, value).
+fn typed_key_values<'a>(t: &'a CatalogTable, item: &'a Item) -> impl Iterator<Item = (&'a KeyAttr, bool, &'a AttributeValue)> {
     let ks = &t.def.spec.key_schema;
-    let attrs = || std::iter::once((&ks.hash, false)).chain(ks.range.as_ref().map(|r| (r, true)));
-    let typed = |attr: &KeyAttr| item.get(&attr.name).filter(|v| type_matches(v, attr.ty));
-    for (attr, _) in attrs() {
-        if let Some(v) = typed(attr) {
-            check_key_value(attr, v)?;
-        }
-    }
-    for (attr, sort) in attrs() {
-        if let Some(v) = typed(attr) {
-            if let Err(e) = check_key_size(sort, v) {
-                return Ok(Some(e.to_string()));
-            }
-        }
-    }
-    Ok(None)
+    std::iter::once((&ks.hash, false))
+        .chain(ks.range.as_ref().map(|r| (r, true)))
+        .filter_map(|(attr, sort)| item.get(&attr.name).filter(|v| type_matches(v, attr.ty)).map(|v| (attr, sort, v)))
 }
 
 /// The key attributes of `item`, as a key map.
