@@ -29,6 +29,7 @@ mod streams;
 mod sts;
 mod sync;
 mod tenancy;
+mod terraform;
 mod table_arn;
 mod table_settings;
 mod tables;
