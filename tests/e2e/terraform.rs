@@ -4,7 +4,8 @@
 //! DescribeContinuousBackups and ListTagsOfResource matches what it
 //! wrote), an in-place update (a new GSI, PITR, tags, table class,
 //! deletion protection, provisioned capacity, an item), a destroy refused
-//! by deletion protection, then a clean destroy.
+//! by deletion protection, then a clean destroy; and a table made through
+//! the SDK imported with no drift.
 //!
 //! Terraform and its AWS provider cannot be installed from the registries
 //! this project's machines reach, so the test runs where both are present:
@@ -15,11 +16,17 @@
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
+    ProjectionType, ProvisionedThroughput, ScalarAttributeType,
+};
+
 use crate::harness::Stack;
 
 /// The mirror's directory and the AWS provider version it holds.
 fn provider_mirror() -> Option<(PathBuf, String)> {
-    let root = std::env::var_os("DYNASTORE_TF_PLUGINS").map_or_else(|| PathBuf::from("/opt/tf-plugins"), PathBuf::from);
+    let root = std::env::var_os("DYNASTORE_TF_PLUGINS")
+        .map_or_else(|| PathBuf::from("/opt/tf-plugins"), PathBuf::from);
     let versions = std::fs::read_dir(root.join("registry.terraform.io/hashicorp/aws")).ok()?;
     let mut found: Vec<String> = versions
         .filter_map(|e| e.ok()?.file_name().into_string().ok())
@@ -36,11 +43,10 @@ fn terraform_installed() -> bool {
         .is_ok_and(|o| o.status.success())
 }
 
-/// The configuration: `protected` turns deletion protection on, `updated`
-/// selects the second version of every resource.
-fn config(s: &Stack, version: &str, updated: bool, protected: bool) -> String {
+/// The `terraform` and `provider "aws"` blocks, pointed at the stack.
+fn provider_block(s: &Stack, version: &str) -> String {
     let endpoint = s.endpoint();
-    let provider = format!(
+    format!(
         r#"terraform {{
   required_providers {{
     aws = {{ source = "hashicorp/aws", version = "{version}" }}
@@ -56,7 +62,13 @@ provider "aws" {{
   }}
 }}
 "#
-    );
+    )
+}
+
+/// The configuration: `protected` turns deletion protection on, `updated`
+/// selects the second version of every resource.
+fn config(s: &Stack, version: &str, updated: bool, protected: bool) -> String {
+    let provider = provider_block(s, version);
     let (gsi2, pitr, tags, class, read, write, name) = if updated {
         (
             r#"
@@ -73,7 +85,15 @@ provider "aws" {{
             "second",
         )
     } else {
-        ("", "true", r#"env = "test", team = "data""#, "STANDARD", 5, 3, "first")
+        (
+            "",
+            "true",
+            r#"env = "test", team = "data""#,
+            "STANDARD",
+            5,
+            3,
+            "first",
+        )
     };
     format!(
         r#"{provider}
@@ -165,31 +185,72 @@ async fn terraform(s: &Stack, dir: &Path, args: &[&str]) -> Output {
 }
 
 fn text(out: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
 }
 
 /// Applies, then plans: the plan must find nothing to change.
 async fn apply_without_drift(s: &Stack, dir: &Path) {
-    let out = terraform(s, dir, &["apply", "-auto-approve", "-no-color", "-input=false"]).await;
+    let out = terraform(
+        s,
+        dir,
+        &["apply", "-auto-approve", "-no-color", "-input=false"],
+    )
+    .await;
     assert!(out.status.success(), "apply failed:\n{}", text(&out));
-    let out = terraform(s, dir, &["plan", "-detailed-exitcode", "-no-color", "-input=false"]).await;
-    assert_eq!(out.status.code(), Some(0), "the plan after apply found changes:\n{}", text(&out));
+    let out = terraform(
+        s,
+        dir,
+        &["plan", "-detailed-exitcode", "-no-color", "-input=false"],
+    )
+    .await;
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "the plan after apply found changes:\n{}",
+        text(&out)
+    );
 }
 
-#[tokio::test]
-async fn terraform_applies_updates_and_destroys_tables_without_drift() {
-    let (Some((mirror, version)), true) = (provider_mirror(), terraform_installed()) else {
-        eprintln!("terraform or its AWS provider mirror is not installed here: skipped");
-        return;
-    };
-    let s = Stack::start().await;
+/// A working directory whose CLI configuration installs providers from
+/// `mirror` only.
+fn working_dir(mirror: &Path) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let rc = format!(
         "provider_installation {{\n  filesystem_mirror {{\n    path    = \"{}\"\n    include = [\"registry.terraform.io/*/*\"]\n  }}\n  direct {{ exclude = [\"registry.terraform.io/*/*\"] }}\n}}\n",
         mirror.display()
     );
     std::fs::write(dir.path().join("terraformrc"), rc).unwrap();
-    let write = |updated, protected| std::fs::write(dir.path().join("main.tf"), config(&s, &version, updated, protected)).unwrap();
+    dir
+}
+
+/// The provider mirror and its version, or `None` (said once) where
+/// Terraform or the mirror is missing.
+fn terraform_here() -> Option<(PathBuf, String)> {
+    let found = provider_mirror().filter(|_| terraform_installed());
+    if found.is_none() {
+        eprintln!("terraform or its AWS provider mirror is not installed here: skipped");
+    }
+    found
+}
+
+#[tokio::test]
+async fn terraform_applies_updates_and_destroys_tables_without_drift() {
+    let Some((mirror, version)) = terraform_here() else {
+        return;
+    };
+    let s = Stack::start().await;
+    let dir = working_dir(&mirror);
+    let write = |updated, protected| {
+        std::fs::write(
+            dir.path().join("main.tf"),
+            config(&s, &version, updated, protected),
+        )
+        .unwrap()
+    };
 
     write(false, false);
     let out = terraform(&s, dir.path(), &["init", "-no-color", "-input=false"]).await;
@@ -199,37 +260,236 @@ async fn terraform_applies_updates_and_destroys_tables_without_drift() {
     write(true, true);
     apply_without_drift(&s, dir.path()).await;
     let client = s.client();
-    let table = client.describe_table().table_name("tf-orders").send().await.unwrap().table.unwrap();
-    let gsis: Vec<&str> = table.global_secondary_indexes().iter().filter_map(|g| g.index_name()).collect();
+    let table = client
+        .describe_table()
+        .table_name("tf-orders")
+        .send()
+        .await
+        .unwrap()
+        .table
+        .unwrap();
+    let gsis: Vec<&str> = table
+        .global_secondary_indexes()
+        .iter()
+        .filter_map(|g| g.index_name())
+        .collect();
     assert_eq!(gsis.len(), 2, "{gsis:?}");
     assert!(gsis.contains(&"gsi2"), "{gsis:?}");
     assert_eq!(table.deletion_protection_enabled(), Some(true));
-    let pitr = client.describe_continuous_backups().table_name("tf-orders").send().await.unwrap();
+    let pitr = client
+        .describe_continuous_backups()
+        .table_name("tf-orders")
+        .send()
+        .await
+        .unwrap();
     let status = pitr
         .continuous_backups_description()
         .and_then(|d| d.point_in_time_recovery_description())
         .and_then(|p| p.point_in_time_recovery_status())
         .map(|s| s.as_str().to_owned());
     assert_eq!(status.as_deref(), Some("DISABLED"));
-    let prov = client.describe_table().table_name("tf-prov").send().await.unwrap().table.unwrap();
+    let prov = client
+        .describe_table()
+        .table_name("tf-prov")
+        .send()
+        .await
+        .unwrap()
+        .table
+        .unwrap();
     let throughput = prov.provisioned_throughput().unwrap();
-    assert_eq!((throughput.read_capacity_units(), throughput.write_capacity_units()), (Some(7), Some(2)));
+    assert_eq!(
+        (
+            throughput.read_capacity_units(),
+            throughput.write_capacity_units()
+        ),
+        (Some(7), Some(2))
+    );
 
     // Deletion protection refuses the destroy of that table (the others go).
-    let out = terraform(&s, dir.path(), &["destroy", "-auto-approve", "-no-color", "-input=false"]).await;
-    assert!(!out.status.success(), "destroy of a protected table succeeded:\n{}", text(&out));
+    let out = terraform(
+        &s,
+        dir.path(),
+        &["destroy", "-auto-approve", "-no-color", "-input=false"],
+    )
+    .await;
     assert!(
-        text(&out).contains("Resource cannot be deleted as it is currently protected against deletion"),
+        !out.status.success(),
+        "destroy of a protected table succeeded:\n{}",
+        text(&out)
+    );
+    assert!(
+        text(&out)
+            .contains("Resource cannot be deleted as it is currently protected against deletion"),
         "{}",
         text(&out)
     );
 
     write(true, false);
-    let out = terraform(&s, dir.path(), &["apply", "-auto-approve", "-no-color", "-input=false"]).await;
+    let out = terraform(
+        &s,
+        dir.path(),
+        &["apply", "-auto-approve", "-no-color", "-input=false"],
+    )
+    .await;
     assert!(out.status.success(), "apply failed:\n{}", text(&out));
-    let out = terraform(&s, dir.path(), &["destroy", "-auto-approve", "-no-color", "-input=false"]).await;
+    let out = terraform(
+        &s,
+        dir.path(),
+        &["destroy", "-auto-approve", "-no-color", "-input=false"],
+    )
+    .await;
     assert!(out.status.success(), "destroy failed:\n{}", text(&out));
-    let names = client.list_tables().send().await.unwrap().table_names.unwrap_or_default();
+    let names = client
+        .list_tables()
+        .send()
+        .await
+        .unwrap()
+        .table_names
+        .unwrap_or_default();
     assert!(names.is_empty(), "{names:?}");
+    s.stop().await;
+}
+
+/// A table made through the SDK (provisioned, with a provisioned GSI) is
+/// imported with no drift, then its index's capacity changed by Terraform.
+#[tokio::test]
+async fn terraform_imports_a_table_without_drift() {
+    let Some((mirror, version)) = terraform_here() else {
+        return;
+    };
+    let s = Stack::start().await;
+    let client = s.client();
+    let def = |name: &str, t: ScalarAttributeType| {
+        AttributeDefinition::builder()
+            .attribute_name(name)
+            .attribute_type(t)
+            .build()
+            .unwrap()
+    };
+    let key = |name: &str, t: KeyType| {
+        KeySchemaElement::builder()
+            .attribute_name(name)
+            .key_type(t)
+            .build()
+            .unwrap()
+    };
+    let throughput = |r, w| {
+        ProvisionedThroughput::builder()
+            .read_capacity_units(r)
+            .write_capacity_units(w)
+            .build()
+            .unwrap()
+    };
+    client
+        .create_table()
+        .table_name("tf-imported")
+        .attribute_definitions(def("a", ScalarAttributeType::S))
+        .attribute_definitions(def("b", ScalarAttributeType::N))
+        .key_schema(key("a", KeyType::Hash))
+        .key_schema(key("b", KeyType::Range))
+        .provisioned_throughput(throughput(4, 2))
+        .global_secondary_indexes(
+            GlobalSecondaryIndex::builder()
+                .index_name("byb")
+                .key_schema(key("b", KeyType::Hash))
+                .projection(
+                    Projection::builder()
+                        .projection_type(ProjectionType::KeysOnly)
+                        .build(),
+                )
+                .provisioned_throughput(throughput(1, 1))
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let dir = working_dir(&mirror);
+    let write = |gsi_read: u8, gsi_write: u8| {
+        let tf = format!(
+            r#"{}
+resource "aws_dynamodb_table" "imported" {{
+  name           = "tf-imported"
+  billing_mode   = "PROVISIONED"
+  read_capacity  = 4
+  write_capacity = 2
+  hash_key       = "a"
+  range_key      = "b"
+  attribute {{
+    name = "a"
+    type = "S"
+  }}
+  attribute {{
+    name = "b"
+    type = "N"
+  }}
+  global_secondary_index {{
+    name            = "byb"
+    hash_key        = "b"
+    projection_type = "KEYS_ONLY"
+    read_capacity   = {gsi_read}
+    write_capacity  = {gsi_write}
+  }}
+}}
+"#,
+            provider_block(&s, &version)
+        );
+        std::fs::write(dir.path().join("main.tf"), tf).unwrap();
+    };
+    write(1, 1);
+    let out = terraform(&s, dir.path(), &["init", "-no-color", "-input=false"]).await;
+    assert!(out.status.success(), "init failed:\n{}", text(&out));
+    let out = terraform(
+        &s,
+        dir.path(),
+        &[
+            "import",
+            "-no-color",
+            "-input=false",
+            "aws_dynamodb_table.imported",
+            "tf-imported",
+        ],
+    )
+    .await;
+    assert!(out.status.success(), "import failed:\n{}", text(&out));
+    let out = terraform(
+        &s,
+        dir.path(),
+        &["plan", "-detailed-exitcode", "-no-color", "-input=false"],
+    )
+    .await;
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "the plan after import found changes:\n{}",
+        text(&out)
+    );
+
+    write(3, 2);
+    apply_without_drift(&s, dir.path()).await;
+    let table = client
+        .describe_table()
+        .table_name("tf-imported")
+        .send()
+        .await
+        .unwrap()
+        .table
+        .unwrap();
+    let gsi = table
+        .global_secondary_indexes()
+        .first()
+        .and_then(|g| g.provisioned_throughput())
+        .unwrap();
+    assert_eq!(
+        (gsi.read_capacity_units(), gsi.write_capacity_units()),
+        (Some(3), Some(2))
+    );
+    let out = terraform(
+        &s,
+        dir.path(),
+        &["destroy", "-auto-approve", "-no-color", "-input=false"],
+    )
+    .await;
+    assert!(out.status.success(), "destroy failed:\n{}", text(&out));
     s.stop().await;
 }
