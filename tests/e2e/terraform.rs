@@ -17,8 +17,8 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
-    ProjectionType, ProvisionedThroughput, ScalarAttributeType,
+    AttributeDefinition, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection, ProjectionType,
+    ProvisionedThroughput, ProvisionedThroughputDescription, ScalarAttributeType, TableDescription,
 };
 
 use crate::harness::Stack;
@@ -165,9 +165,14 @@ resource "aws_dynamodb_table_item" "one" {{
     )
 }
 
-/// Runs `terraform args…` in `dir` with the stack's credentials.
-async fn terraform(s: &Stack, dir: &Path, args: &[&str]) -> Output {
+/// Runs `terraform command args…` in `dir` with the stack's credentials,
+/// never prompting (and approving what `apply` and `destroy` would do).
+async fn terraform(s: &Stack, dir: &Path, command: &str, args: &[&str]) -> Output {
+    let approve = matches!(command, "apply" | "destroy").then_some("-auto-approve");
     tokio::process::Command::new("terraform")
+        .arg(command)
+        .args(approve)
+        .args(["-no-color", "-input=false"])
         .args(args)
         .current_dir(dir)
         .env("TF_CLI_CONFIG_FILE", dir.join("terraformrc"))
@@ -185,34 +190,25 @@ async fn terraform(s: &Stack, dir: &Path, args: &[&str]) -> Output {
 }
 
 fn text(out: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
+    format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+}
+
+/// Runs `terraform command args…`, which must succeed.
+async fn succeed(s: &Stack, dir: &Path, command: &str, args: &[&str]) {
+    let out = terraform(s, dir, command, args).await;
+    assert!(out.status.success(), "terraform {command} failed:\n{}", text(&out));
+}
+
+/// A plan after `what` must find nothing to change.
+async fn plan_finds_nothing(s: &Stack, dir: &Path, what: &str) {
+    let out = terraform(s, dir, "plan", &["-detailed-exitcode"]).await;
+    assert_eq!(out.status.code(), Some(0), "the plan after {what} found changes:\n{}", text(&out));
 }
 
 /// Applies, then plans: the plan must find nothing to change.
 async fn apply_without_drift(s: &Stack, dir: &Path) {
-    let out = terraform(
-        s,
-        dir,
-        &["apply", "-auto-approve", "-no-color", "-input=false"],
-    )
-    .await;
-    assert!(out.status.success(), "apply failed:\n{}", text(&out));
-    let out = terraform(
-        s,
-        dir,
-        &["plan", "-detailed-exitcode", "-no-color", "-input=false"],
-    )
-    .await;
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "the plan after apply found changes:\n{}",
-        text(&out)
-    );
+    succeed(s, dir, "apply", &[]).await;
+    plan_finds_nothing(s, dir, "apply").await;
 }
 
 /// A working directory whose CLI configuration installs providers from
@@ -237,6 +233,15 @@ fn terraform_here() -> Option<(PathBuf, String)> {
     found
 }
 
+async fn describe(client: &aws_sdk_dynamodb::Client, table: &str) -> TableDescription {
+    client.describe_table().table_name(table).send().await.unwrap().table.unwrap()
+}
+
+/// Read and write capacity units.
+fn units(t: Option<&ProvisionedThroughputDescription>) -> (Option<i64>, Option<i64>) {
+    t.map_or((None, None), |t| (t.read_capacity_units(), t.write_capacity_units()))
+}
+
 #[tokio::test]
 async fn terraform_applies_updates_and_destroys_tables_without_drift() {
     let Some((mirror, version)) = terraform_here() else {
@@ -244,108 +249,43 @@ async fn terraform_applies_updates_and_destroys_tables_without_drift() {
     };
     let s = Stack::start().await;
     let dir = working_dir(&mirror);
-    let write = |updated, protected| {
-        std::fs::write(
-            dir.path().join("main.tf"),
-            config(&s, &version, updated, protected),
-        )
-        .unwrap()
-    };
+    let write = |updated, protected| std::fs::write(dir.path().join("main.tf"), config(&s, &version, updated, protected)).unwrap();
 
     write(false, false);
-    let out = terraform(&s, dir.path(), &["init", "-no-color", "-input=false"]).await;
-    assert!(out.status.success(), "init failed:\n{}", text(&out));
+    succeed(&s, dir.path(), "init", &[]).await;
     apply_without_drift(&s, dir.path()).await;
 
     write(true, true);
     apply_without_drift(&s, dir.path()).await;
     let client = s.client();
-    let table = client
-        .describe_table()
-        .table_name("tf-orders")
-        .send()
-        .await
-        .unwrap()
-        .table
-        .unwrap();
-    let gsis: Vec<&str> = table
-        .global_secondary_indexes()
-        .iter()
-        .filter_map(|g| g.index_name())
-        .collect();
+    let table = describe(&client, "tf-orders").await;
+    let gsis: Vec<&str> = table.global_secondary_indexes().iter().filter_map(|g| g.index_name()).collect();
     assert_eq!(gsis.len(), 2, "{gsis:?}");
     assert!(gsis.contains(&"gsi2"), "{gsis:?}");
     assert_eq!(table.deletion_protection_enabled(), Some(true));
-    let pitr = client
-        .describe_continuous_backups()
-        .table_name("tf-orders")
-        .send()
-        .await
-        .unwrap();
+    let pitr = client.describe_continuous_backups().table_name("tf-orders").send().await.unwrap();
     let status = pitr
         .continuous_backups_description()
         .and_then(|d| d.point_in_time_recovery_description())
         .and_then(|p| p.point_in_time_recovery_status())
         .map(|s| s.as_str().to_owned());
     assert_eq!(status.as_deref(), Some("DISABLED"));
-    let prov = client
-        .describe_table()
-        .table_name("tf-prov")
-        .send()
-        .await
-        .unwrap()
-        .table
-        .unwrap();
-    let throughput = prov.provisioned_throughput().unwrap();
-    assert_eq!(
-        (
-            throughput.read_capacity_units(),
-            throughput.write_capacity_units()
-        ),
-        (Some(7), Some(2))
-    );
+    let prov = describe(&client, "tf-prov").await;
+    assert_eq!(units(prov.provisioned_throughput()), (Some(7), Some(2)));
 
     // Deletion protection refuses the destroy of that table (the others go).
-    let out = terraform(
-        &s,
-        dir.path(),
-        &["destroy", "-auto-approve", "-no-color", "-input=false"],
-    )
-    .await;
+    let out = terraform(&s, dir.path(), "destroy", &[]).await;
+    assert!(!out.status.success(), "destroy of a protected table succeeded:\n{}", text(&out));
     assert!(
-        !out.status.success(),
-        "destroy of a protected table succeeded:\n{}",
-        text(&out)
-    );
-    assert!(
-        text(&out)
-            .contains("Resource cannot be deleted as it is currently protected against deletion"),
+        text(&out).contains("Resource cannot be deleted as it is currently protected against deletion"),
         "{}",
         text(&out)
     );
 
     write(true, false);
-    let out = terraform(
-        &s,
-        dir.path(),
-        &["apply", "-auto-approve", "-no-color", "-input=false"],
-    )
-    .await;
-    assert!(out.status.success(), "apply failed:\n{}", text(&out));
-    let out = terraform(
-        &s,
-        dir.path(),
-        &["destroy", "-auto-approve", "-no-color", "-input=false"],
-    )
-    .await;
-    assert!(out.status.success(), "destroy failed:\n{}", text(&out));
-    let names = client
-        .list_tables()
-        .send()
-        .await
-        .unwrap()
-        .table_names
-        .unwrap_or_default();
+    succeed(&s, dir.path(), "apply", &[]).await;
+    succeed(&s, dir.path(), "destroy", &[]).await;
+    let names = client.list_tables().send().await.unwrap().table_names.unwrap_or_default();
     assert!(names.is_empty(), "{names:?}");
     s.stop().await;
 }
@@ -359,27 +299,9 @@ async fn terraform_imports_a_table_without_drift() {
     };
     let s = Stack::start().await;
     let client = s.client();
-    let def = |name: &str, t: ScalarAttributeType| {
-        AttributeDefinition::builder()
-            .attribute_name(name)
-            .attribute_type(t)
-            .build()
-            .unwrap()
-    };
-    let key = |name: &str, t: KeyType| {
-        KeySchemaElement::builder()
-            .attribute_name(name)
-            .key_type(t)
-            .build()
-            .unwrap()
-    };
-    let throughput = |r, w| {
-        ProvisionedThroughput::builder()
-            .read_capacity_units(r)
-            .write_capacity_units(w)
-            .build()
-            .unwrap()
-    };
+    let def = |name: &str, t| AttributeDefinition::builder().attribute_name(name).attribute_type(t).build().unwrap();
+    let key = |name: &str, t| KeySchemaElement::builder().attribute_name(name).key_type(t).build().unwrap();
+    let throughput = |r, w| ProvisionedThroughput::builder().read_capacity_units(r).write_capacity_units(w).build().unwrap();
     client
         .create_table()
         .table_name("tf-imported")
@@ -392,11 +314,7 @@ async fn terraform_imports_a_table_without_drift() {
             GlobalSecondaryIndex::builder()
                 .index_name("byb")
                 .key_schema(key("b", KeyType::Hash))
-                .projection(
-                    Projection::builder()
-                        .projection_type(ProjectionType::KeysOnly)
-                        .build(),
-                )
+                .projection(Projection::builder().projection_type(ProjectionType::KeysOnly).build())
                 .provisioned_throughput(throughput(1, 1))
                 .build()
                 .unwrap(),
@@ -437,59 +355,15 @@ resource "aws_dynamodb_table" "imported" {{
         std::fs::write(dir.path().join("main.tf"), tf).unwrap();
     };
     write(1, 1);
-    let out = terraform(&s, dir.path(), &["init", "-no-color", "-input=false"]).await;
-    assert!(out.status.success(), "init failed:\n{}", text(&out));
-    let out = terraform(
-        &s,
-        dir.path(),
-        &[
-            "import",
-            "-no-color",
-            "-input=false",
-            "aws_dynamodb_table.imported",
-            "tf-imported",
-        ],
-    )
-    .await;
-    assert!(out.status.success(), "import failed:\n{}", text(&out));
-    let out = terraform(
-        &s,
-        dir.path(),
-        &["plan", "-detailed-exitcode", "-no-color", "-input=false"],
-    )
-    .await;
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "the plan after import found changes:\n{}",
-        text(&out)
-    );
+    succeed(&s, dir.path(), "init", &[]).await;
+    succeed(&s, dir.path(), "import", &["aws_dynamodb_table.imported", "tf-imported"]).await;
+    plan_finds_nothing(&s, dir.path(), "import").await;
 
     write(3, 2);
     apply_without_drift(&s, dir.path()).await;
-    let table = client
-        .describe_table()
-        .table_name("tf-imported")
-        .send()
-        .await
-        .unwrap()
-        .table
-        .unwrap();
-    let gsi = table
-        .global_secondary_indexes()
-        .first()
-        .and_then(|g| g.provisioned_throughput())
-        .unwrap();
-    assert_eq!(
-        (gsi.read_capacity_units(), gsi.write_capacity_units()),
-        (Some(3), Some(2))
-    );
-    let out = terraform(
-        &s,
-        dir.path(),
-        &["destroy", "-auto-approve", "-no-color", "-input=false"],
-    )
-    .await;
-    assert!(out.status.success(), "destroy failed:\n{}", text(&out));
+    let table = describe(&client, "tf-imported").await;
+    let gsi = table.global_secondary_indexes().first().and_then(|g| g.provisioned_throughput());
+    assert_eq!(units(gsi), (Some(3), Some(2)));
+    succeed(&s, dir.path(), "destroy", &[]).await;
     s.stop().await;
 }
