@@ -103,6 +103,8 @@ async fn changes_after(conn: &mut PgConnection, cp: &ControlPlane, after: i64) -
             Kind::Table => match tables::by_entity_id(conn, &id).await? {
                 Some(t) => out.tables.push(t),
                 None => {
+                    // The name as the entity id has it: qualified by
+                    // its region outside the home region.
                     if let Some((tenant, name)) = id.split_once('/') {
                         out.deleted_tables.push((tenant.to_owned(), name.to_owned()));
                     }

@@ -103,7 +103,7 @@ pub async fn check_capacity(
     conn: &mut PgConnection,
     tenant_id: &str,
     quotas: &TenantQuotas,
-    name: &str,
+    (region, name): (&str, &str),
     before: Capacity,
     after: Capacity,
 ) -> Result<()> {
@@ -116,7 +116,7 @@ pub async fn check_capacity(
     if read_limit.is_none() && write_limit.is_none() {
         return Ok(());
     }
-    let (others_read, others_write) = tables::provisioned_capacity(conn, tenant_id, name).await?;
+    let (others_read, others_write) = tables::provisioned_capacity(conn, tenant_id, region, name).await?;
     let checks = [
         ("ReadCapacityUnits", read_limit, others_read, after.read),
         ("WriteCapacityUnits", write_limit, others_write, after.write),

@@ -20,7 +20,7 @@ use axum::routing::{delete, post};
 use axum::{Json, Router};
 use ddb_core::api::table::{stream_label, BillingMode, TableChange as Change, TableDefinition, TableSpec};
 use dynastore_common::contract::{
-    self, CreateTableRequest, DdbError, TableChange, TableRecord, PRINCIPAL_HEADER, SOURCE_IP_HEADER,
+    self, unqualified, CreateTableRequest, DdbError, TableChange, TableRecord, PRINCIPAL_HEADER, SOURCE_IP_HEADER,
 };
 
 use crate::admin::caller::PeerIp;
@@ -126,19 +126,21 @@ async fn change(
     State(cp): State<Arc<ControlPlane>>,
     peer: PeerIp,
     headers: HeaderMap,
-    Path((tenant, name)): Path<(String, String)>,
+    Path((tenant, qualified)): Path<(String, String)>,
     Json(change): Json<Change>,
 ) -> Result<Json<TableChange>> {
     authorize(&cp, &headers)?;
+    let (name, region) = unqualified(&qualified);
     let summary = serde_json::to_value(&change).unwrap_or_default();
-    let entry = entry(&headers, peer, &tenant, change_action(&change), &name, summary);
-    let result = apply_change(&cp, &tenant, &name, &change).await;
+    let entry = entry(&headers, peer, &tenant, change_action(&change), name, summary);
+    let result = apply_change(&cp, &tenant, region, name, &change).await;
     finish(&cp, &entry, result).await
 }
 
 async fn apply_change(
     cp: &ControlPlane,
     tenant: &str,
+    region: &str,
     name: &str,
     change: &Change,
 ) -> Result<(sqlx::Transaction<'static, sqlx::Postgres>, TableChange)> {
@@ -152,7 +154,7 @@ async fn apply_change(
         },
         _ => None,
     };
-    let Some(mut record) = tables::get_for_update(&mut tx, tenant, name).await? else {
+    let Some(mut record) = tables::get_for_update(&mut tx, tenant, region, name).await? else {
         return Err(not_found(name).into());
     };
     let mut def: TableDefinition = serde_json::from_value(record.definition.clone())
@@ -161,11 +163,11 @@ async fn apply_change(
     def.apply(change, epoch_now())
         .map_err(|e| DdbError::new(e.code(), e.message()))?;
     if let Some(quotas) = &quotas {
-        quotas::check_capacity(&mut tx, tenant, quotas, name, before, Capacity::of(&def)).await?;
+        quotas::check_capacity(&mut tx, tenant, quotas, (region, name), before, Capacity::of(&def)).await?;
     }
     record.definition = serde_json::to_value(&def)
         .map_err(|e| Error::BadRequest(format!("unserializable table: {e}")))?;
-    tables::set_definition(&mut tx, tenant, name, &record.definition).await?;
+    tables::set_definition(&mut tx, tenant, region, name, &record.definition).await?;
     let rev = revision::current(&mut tx).await?;
     Ok((
         tx,
@@ -246,6 +248,7 @@ async fn create_table(
     };
     let record = TableRecord {
         tenant_id: req.tenant_id.clone(),
+        region: req.region.clone(),
         name: def.spec.name.clone(),
         id: def.table_id.clone(),
         status: "ACTIVE".into(),
@@ -269,7 +272,7 @@ async fn create_table(
     let quotas = tenant.record.quotas;
     quotas::check_table_count(&mut tx, &req.tenant_id, &quotas).await?;
     let created = Capacity::of(&def);
-    quotas::check_capacity(&mut tx, &req.tenant_id, &quotas, &record.name, Capacity::default(), created).await?;
+    quotas::check_capacity(&mut tx, &req.tenant_id, &quotas, (&record.region, &record.name), Capacity::default(), created).await?;
     let rev = revision::current(&mut tx).await?;
     tracing::info!(tenant = %record.tenant_id, table = %record.name, "table created");
     Ok((
@@ -285,28 +288,30 @@ async fn remove(
     State(cp): State<Arc<ControlPlane>>,
     peer: PeerIp,
     headers: HeaderMap,
-    Path((tenant, name)): Path<(String, String)>,
+    Path((tenant, qualified)): Path<(String, String)>,
 ) -> Result<Json<TableChange>> {
     authorize(&cp, &headers)?;
+    let (name, region) = unqualified(&qualified);
     let entry = entry(
         &headers,
         peer,
         &tenant,
         "dynamodb:DeleteTable",
-        &name,
+        name,
         serde_json::json!({ "TableName": name }),
     );
-    let result = delete_table(&cp, &tenant, &name).await;
+    let result = delete_table(&cp, &tenant, region, name).await;
     finish(&cp, &entry, result).await
 }
 
 async fn delete_table(
     cp: &ControlPlane,
     tenant: &str,
+    region: &str,
     name: &str,
 ) -> Result<(sqlx::Transaction<'static, sqlx::Postgres>, TableChange)> {
     let mut tx = cp.pool.begin().await?;
-    let Some(mut record) = tables::get_for_update(&mut tx, tenant, name).await? else {
+    let Some(mut record) = tables::get_for_update(&mut tx, tenant, region, name).await? else {
         return Err(not_found(name).into());
     };
     let protected = serde_json::from_value::<TableDefinition>(record.definition.clone())
@@ -319,7 +324,7 @@ async fn delete_table(
         )
         .into());
     }
-    tables::delete(&mut tx, tenant, name).await?;
+    tables::delete(&mut tx, tenant, region, name).await?;
     let rev = revision::current(&mut tx).await?;
     tracing::info!(%tenant, table = %name, "table deleted");
     record.status = "DELETING".into();

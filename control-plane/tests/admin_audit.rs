@@ -198,6 +198,7 @@ async fn table_operations_from_data_planes_are_audited(pool: PgPool) {
         let mut conn = s.cp.pool.acquire().await.unwrap();
         let record = TableRecord {
             tenant_id: tenant_id.to_owned(),
+            region: String::new(),
             name: "Orders".into(),
             id: "tid-1".into(),
             status: "ACTIVE".into(),
@@ -377,6 +378,7 @@ async fn deleting_a_tenant_cascades_and_data_planes_drop_it(pool: PgPool) {
         let mut conn = s.cp.pool.acquire().await.unwrap();
         let record = TableRecord {
             tenant_id: tenant_id.clone(),
+            region: String::new(),
             name: "Orders".into(),
             id: "tid-1".into(),
             status: "ACTIVE".into(),

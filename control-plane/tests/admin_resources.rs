@@ -438,6 +438,7 @@ async fn tables_are_listed_from_the_catalog(pool: PgPool) {
         let mut conn = s.cp.pool.acquire().await.unwrap();
         let record = TableRecord {
             tenant_id: t["id"].as_str().unwrap().to_owned(),
+            region: String::new(),
             name: "Orders".into(),
             id: "tid-1".into(),
             status: "ACTIVE".into(),

@@ -45,6 +45,7 @@ fn setup(document: serde_json::Value) -> (Catalog, Verified) {
             };
             vec![TableRecord {
                 tenant_id: "t".into(),
+                region: String::new(),
                 name: "Books".into(),
                 id: "tb1".into(),
                 status: "ACTIVE".into(),
@@ -69,6 +70,7 @@ fn setup(document: serde_json::Value) -> (Catalog, Verified) {
         access_key_id: "K".into(),
         user_name: Some("alice".into()),
         region: "us-east-1".into(),
+        home: true,
         source_ip: None,
     };
     (catalog, caller)

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use axum::http::{HeaderMap, Method, Uri};
 use dynastore_common::contract::{AccessKeyRecord, TenantRecord, TenantStatus};
 
-use crate::catalog::Catalog;
+use crate::catalog::{Catalog, Space};
 use crate::error::ApiError;
 
 /// The service name SigV4 credentials must be scoped to.
@@ -23,15 +23,26 @@ pub struct Verified {
     pub access_key_id: String,
     /// The IAM user, or `None` for the tenant's root.
     pub user_name: Option<String>,
-    /// The endpoint's region, which names its tables' ARNs and is the
-    /// region of every policy check, whatever region the request was
-    /// signed for (any is served, as DynamoDB Local serves it).
+    /// The region the request was signed for: its tables are the tenant's
+    /// tables of that region, its ARNs name it, and it is the region of
+    /// every policy check.
     pub region: String,
+    /// Whether `region` is the endpoint's own (home) region, whose tables
+    /// the catalog files under the empty region.
+    pub home: bool,
     /// The client's address, when known.
     pub source_ip: Option<std::net::IpAddr>,
 }
 
 impl Verified {
+    /// The namespace the request's table names are looked up in.
+    pub fn space(&self) -> Space<'_> {
+        Space {
+            tenant: &self.tenant.id,
+            region: if self.home { "" } else { &self.region },
+        }
+    }
+
     /// The caller as an IAM principal ARN (`…:root` for the tenant's root key).
     pub fn principal_arn(&self) -> String {
         match &self.user_name {
@@ -103,19 +114,19 @@ impl SigningKeys {
 }
 
 /// Verifies the request's signature and resolves its caller, who acts in
-/// `region` (the endpoint's).
+/// the region the request was signed for (`home`: the endpoint's own).
 #[allow(clippy::too_many_arguments)]
 pub fn verify(
     keys: &SigningKeys,
     catalog: &Catalog,
-    region: &str,
+    home: &str,
     method: &Method,
     uri: &Uri,
     headers: &HeaderMap,
     body: &[u8],
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<Verified, ApiError> {
-    verify_for(SIGNING_SERVICE, keys, catalog, region, method, uri, headers, body, now)
+    verify_for(SIGNING_SERVICE, keys, catalog, home, method, uri, headers, body, now)
 }
 
 /// [`verify`] of a request whose credentials must be scoped to `service`.
@@ -124,7 +135,7 @@ pub fn verify_for(
     service: &str,
     keys: &SigningKeys,
     catalog: &Catalog,
-    region: &str,
+    home: &str,
     method: &Method,
     uri: &Uri,
     headers: &HeaderMap,
@@ -144,6 +155,12 @@ pub fn verify_for(
     };
     let claim = sigv4::parse(&request, now)?;
     sigv4::check_scope(&claim, service)?;
+    if !is_region_name(&claim.region) {
+        return Err(ApiError::InvalidSignature(format!(
+            "Credential should be scoped to a valid region, not '{}'. ",
+            claim.region
+        )));
+    }
     if claim.security_token.is_some() {
         // Temporary credentials (STS) are not issued by Dynastore.
         return Err(ApiError::UnrecognizedClient);
@@ -166,7 +183,29 @@ pub fn verify_for(
         tenant: Arc::clone(tenant),
         access_key_id: claim.access_key_id,
         user_name: key.user_name.clone(),
-        region: region.to_owned(),
+        home: claim.region == home,
+        region: claim.region,
         source_ip: None,
     })
+}
+
+/// A region name that can stand in an ARN: lower-case letters, digits and
+/// dashes (`us-east-1`; also the `local` or `localhost` of DynamoDB Local
+/// set-ups), at most 32 characters.
+fn is_region_name(region: &str) -> bool {
+    (1..=32).contains(&region.len())
+        && region.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn region_names_are_what_an_arn_can_hold() {
+        for ok in ["us-east-1", "eu-west-1", "us-gov-west-1", "cn-north-1", "local", "localhost"] {
+            assert!(super::is_region_name(ok), "{ok}");
+        }
+        for bad in ["", "US-EAST-1", "us:east", "us east", "a/b", &"x".repeat(33)] {
+            assert!(!super::is_region_name(bad), "{bad}");
+        }
+    }
 }

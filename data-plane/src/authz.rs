@@ -11,7 +11,7 @@
 //! read from a malformed request is left out; the operation then rejects
 //! the request itself.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::net::IpAddr;
 
 use ddb_core::expr::ast::{Condition, CompareOp, Operand, Resolved};
@@ -117,7 +117,7 @@ fn resource_policy<'c>(caller: &Verified, catalog: &'c Catalog, arn: &str) -> Op
         return None;
     }
     catalog
-        .table(&caller.tenant.id, &parsed.table)?
+        .table(caller.space(), &parsed.table)?
         .policy_for(&parsed.sub)
         .map(std::convert::AsRef::as_ref)
 }
@@ -219,7 +219,8 @@ fn cached(
             .table_decisions
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .get(name)
+            .get(&caller.region)
+            .and_then(|m| m.get(name))
             .and_then(|m| m.get(&op))
             .copied();
         if cached == Some(iam::Decision::Allow) {
@@ -253,10 +254,11 @@ fn cached(
     drop(decisions);
     if let (Some(name), [_]) = (table_name, checks.as_slice()) {
         let mut tables = user.table_decisions.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if tables.len() >= MAX_CACHED_DECISIONS {
+        if tables.values().map(HashMap::len).sum::<usize>() >= MAX_CACHED_DECISIONS {
             tables.clear();
         }
-        tables.entry(name.to_owned()).or_default().insert(op, iam::Decision::Allow);
+        let region = tables.entry(caller.region.clone()).or_default();
+        region.entry(name.to_owned()).or_default().insert(op, iam::Decision::Allow);
     }
     Ok(())
 }
@@ -301,7 +303,7 @@ fn single_table<'c>(caller: &Verified, catalog: &'c Catalog, op: Operation, body
     if !names_one_table(op) {
         return None;
     }
-    catalog.table(&caller.tenant.id, str_of(body, "TableName")?)
+    catalog.table(caller.space(), str_of(body, "TableName")?)
 }
 
 fn str_of<'b>(v: &'b Value, member: &str) -> Option<&'b str> {
@@ -315,7 +317,7 @@ fn target(caller: &Verified, catalog: &Catalog, op: Operation, body: &Value, wan
         return tables_only(op, body);
     };
     let attrs = want.attributes || want.select;
-    let table = |name: Option<&str>| catalog.table(&caller.tenant.id, name.unwrap_or_default());
+    let table = |name: Option<&str>| catalog.table(caller.space(), name.unwrap_or_default());
     match op {
         Operation::GetItem => {
             let t = table(str_of(body, "TableName"));
@@ -638,7 +640,7 @@ fn batch_get(catalog: &Catalog, caller: &Verified, body: &Value) -> Vec<ItemAcce
     items
         .iter()
         .map(|(name, spec)| {
-            let t = catalog.table(&caller.tenant.id, name);
+            let t = catalog.table(caller.space(), name);
             let mut a = ItemAccess::new("BatchGetItem", name);
             a.return_consumed_capacity = str_of(body, "ReturnConsumedCapacity").map(str::to_owned);
             if let Some(keys) = spec.get("Keys").and_then(Value::as_array) {
@@ -657,7 +659,7 @@ fn batch_write(catalog: &Catalog, caller: &Verified, body: &Value) -> Vec<ItemAc
     items
         .iter()
         .map(|(name, requests)| {
-            let t = catalog.table(&caller.tenant.id, name);
+            let t = catalog.table(caller.space(), name);
             let mut a = ItemAccess::new("BatchWriteItem", name);
             a.return_consumed_capacity = str_of(body, "ReturnConsumedCapacity").map(str::to_owned);
             let mut leading_keys = Vec::new();
@@ -696,7 +698,7 @@ fn transact(catalog: &Catalog, caller: &Verified, body: &Value, get: bool) -> Ve
         .filter_map(|e| {
             let (member, action) = kinds.iter().find(|(m, _)| e.get(*m).is_some())?;
             let spec = e.get(*member)?;
-            let t = catalog.table(&caller.tenant.id, str_of(spec, "TableName").unwrap_or_default());
+            let t = catalog.table(caller.space(), str_of(spec, "TableName").unwrap_or_default());
             let mut a = item_access(action, spec, t);
             a.return_consumed_capacity = str_of(body, "ReturnConsumedCapacity").map(str::to_owned);
             let written: &Map<String, Value> = &Map::new();
@@ -781,7 +783,7 @@ fn partiql(caller: &Verified, catalog: &Catalog, op: Operation, body: &Value, wa
     let capacity = str_of(body, "ReturnConsumedCapacity").map(str::to_owned);
     for (a, stmt) in accesses.iter_mut().zip(partiql_statements(op, body)) {
         a.return_consumed_capacity.clone_from(&capacity);
-        let Some(t) = catalog.table(&caller.tenant.id, stmt.table()) else {
+        let Some(t) = catalog.table(caller.space(), stmt.table()) else {
             continue;
         };
         let ks = &t.def.spec.key_schema;

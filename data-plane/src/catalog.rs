@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use ddb_core::api::table::TableDefinition;
-use dynastore_common::contract::{AccessKeyRecord, Changes, Snapshot, TableRecord, TenantRecord, UserRecord};
+use dynastore_common::contract::{unqualified, AccessKeyRecord, Changes, Snapshot, TableRecord, TenantRecord, UserRecord};
 
 use crate::items::ChangeLog;
 
@@ -27,6 +27,9 @@ pub struct CatalogTable {
     pub policies: HashMap<String, Arc<iam::ResourcePolicy>>,
 }
 
+/// Allowed operations by region, then table name.
+pub type TableDecisions = HashMap<String, HashMap<String, HashMap<ddb_core::Operation, iam::Decision>>>;
+
 /// An IAM user and its attached policies, compiled for evaluation.
 #[derive(Debug)]
 pub struct CatalogUser {
@@ -43,9 +46,10 @@ pub struct CatalogUser {
     pub referenced: ReferencedKeys,
     /// Cached decisions of a context-free user, by (action, resource).
     pub decisions: std::sync::Mutex<HashMap<(String, String), iam::Decision>>,
-    /// The same for requests naming one table and no index, by table name
-    /// then operation: looked up without building the ARN.
-    pub table_decisions: std::sync::Mutex<HashMap<String, HashMap<ddb_core::Operation, iam::Decision>>>,
+    /// The same for requests naming one table and no index, by region
+    /// (the ARN's), table name, then operation: looked up without building
+    /// the ARN.
+    pub table_decisions: std::sync::Mutex<TableDecisions>,
 }
 
 /// Which request-dependent condition keys a user's policies mention (as a
@@ -122,10 +126,30 @@ pub struct Catalog {
     keys: HashMap<String, Arc<AccessKeyRecord>>,
     /// IAM users by tenant id, then user name.
     users: HashMap<String, HashMap<String, Arc<CatalogUser>>>,
-    /// Tables by tenant id, then name (sorted, as ListTables wants).
-    tables: HashMap<String, BTreeMap<String, Arc<CatalogTable>>>,
+    /// Tables by tenant id, region (empty: the home region), then name
+    /// (sorted, as ListTables wants).
+    tables: HashMap<String, HashMap<String, BTreeMap<String, Arc<CatalogTable>>>>,
     /// Tenants with at least one resource-based policy.
     policy_tenants: std::collections::HashSet<String>,
+}
+
+/// One of a tenant's table namespaces: its tables in one region, as
+/// DynamoDB keeps each region's tables apart. `region` is empty for the
+/// endpoint's home region (the one it is configured with).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Space<'a> {
+    pub tenant: &'a str,
+    pub region: &'a str,
+}
+
+impl<'a> Space<'a> {
+    /// The namespace holding `table`.
+    pub fn of(table: &'a TableRecord) -> Space<'a> {
+        Space {
+            tenant: &table.tenant_id,
+            region: &table.region,
+        }
+    }
 }
 
 /// A policy that denies everything to everyone (stands in for a stored
@@ -231,7 +255,7 @@ impl Catalog {
         self.policy_tenants = self
             .tables
             .iter()
-            .filter(|(_, tables)| tables.values().any(|t| !t.policies.is_empty()))
+            .filter(|(_, regions)| regions.values().flat_map(BTreeMap::values).any(|t| !t.policies.is_empty()))
             .map(|(tenant, _)| tenant.clone())
             .collect();
     }
@@ -283,9 +307,10 @@ impl Catalog {
         for k in changes.access_keys {
             c.keys.insert(k.access_key_id.clone(), Arc::new(k));
         }
-        for (tenant, name) in changes.deleted_tables {
-            if let Some(tables) = c.tables.get_mut(&tenant) {
-                tables.remove(&name);
+        for (tenant, qualified) in changes.deleted_tables {
+            let (name, region) = unqualified(&qualified);
+            if let Some(tables) = c.tables.get_mut(&tenant).and_then(|r| r.get_mut(region)) {
+                tables.remove(name);
             }
         }
         for t in changes.tables {
@@ -316,12 +341,19 @@ impl Catalog {
         self.tables
             .entry(t.tenant_id.clone())
             .or_default()
+            .entry(t.region.clone())
+            .or_default()
             .insert(t.name.clone(), Arc::new(CatalogTable::new(t, def)));
     }
 
-    /// The table `name` of tenant `tenant_id`.
-    pub fn table(&self, tenant_id: &str, name: &str) -> Option<&Arc<CatalogTable>> {
-        self.tables.get(tenant_id).and_then(|m| m.get(name))
+    /// The table `name` in `space`.
+    pub fn table(&self, space: Space<'_>, name: &str) -> Option<&Arc<CatalogTable>> {
+        self.tables.get(space.tenant).and_then(|r| r.get(space.region)).and_then(|m| m.get(name))
+    }
+
+    /// Every table of tenant `tenant_id`, in every region.
+    pub fn tenant_tables<'a>(&'a self, tenant_id: &str) -> impl Iterator<Item = &'a Arc<CatalogTable>> + 'a {
+        self.tables.get(tenant_id).into_iter().flat_map(|r| r.values()).flat_map(BTreeMap::values)
     }
 
     /// The access key `id`.
@@ -338,10 +370,10 @@ impl Catalog {
     /// longer has under the same id.
     pub fn removed_tables(&self, newer: &Catalog) -> Vec<(String, String)> {
         let mut out = Vec::new();
-        for (tenant, tables) in &self.tables {
-            for (name, t) in tables {
+        for (tenant, regions) in &self.tables {
+            for t in regions.values().flat_map(BTreeMap::values) {
                 let kept = newer
-                    .table(tenant, name)
+                    .table(Space::of(&t.record), &t.record.name)
                     .is_some_and(|n| n.record.id == t.record.id);
                 if !kept {
                     out.push((tenant.clone(), t.record.id.clone()));
@@ -355,9 +387,9 @@ impl Catalog {
     /// that `newer` no longer has.
     pub fn removed_indexes(&self, newer: &Catalog) -> Vec<(String, String, String)> {
         let mut out = Vec::new();
-        for (tenant, tables) in &self.tables {
-            for (name, t) in tables {
-                let Some(n) = newer.table(tenant, name).filter(|n| n.record.id == t.record.id) else {
+        for (tenant, regions) in &self.tables {
+            for t in regions.values().flat_map(BTreeMap::values) {
+                let Some(n) = newer.table(Space::of(&t.record), &t.record.name).filter(|n| n.record.id == t.record.id) else {
                     continue;
                 };
                 for idx in &t.indexes.indexes {
@@ -375,18 +407,18 @@ impl Catalog {
     /// point-in-time recovery.
     pub fn change_log_retention(&self, tenant_id: &str) -> std::time::Duration {
         let days = self
-            .table_names(tenant_id)
-            .filter_map(|name| self.table(tenant_id, name))
+            .tenant_tables(tenant_id)
             .filter_map(|t| t.def.pitr.map(|p| u64::from(p.recovery_period_days)))
             .max()
             .unwrap_or(0);
         crate::items::changelog::RETENTION.max(std::time::Duration::from_secs(days * 86_400))
     }
 
-    /// A tenant's table names in ascending order.
-    pub fn table_names<'a>(&'a self, tenant_id: &str) -> impl Iterator<Item = &'a str> + 'a {
+    /// The table names of `space` in ascending order.
+    pub fn table_names<'a>(&'a self, space: Space<'_>) -> impl Iterator<Item = &'a str> + 'a {
         self.tables
-            .get(tenant_id)
+            .get(space.tenant)
+            .and_then(|r| r.get(space.region))
             .into_iter()
             .flat_map(|m| m.keys().map(String::as_str))
     }
@@ -456,6 +488,7 @@ mod tests {
         def.pitr = pitr_days.map(|d| ddb_core::api::table::PointInTimeRecovery { enabled_at: 1.0, recovery_period_days: d });
         TableRecord {
             tenant_id: "a".into(),
+            region: String::new(),
             name: name.into(),
             id: format!("id-{name}"),
             status: "ACTIVE".into(),
@@ -480,13 +513,43 @@ mod tests {
             ],
             users: vec![],
         });
-        let log = |name: &str| c.table("a", name).unwrap().change_log();
+        let log = |name: &str| c.table(Space { tenant: "a", region: "" }, name).unwrap().change_log();
         assert_eq!(log("plain"), ChangeLog::Off);
         assert_eq!(log("keys"), ChangeLog::NewImage);
         assert_eq!(log("olds"), ChangeLog::Images);
         assert_eq!(log("recovered"), ChangeLog::Images);
         assert_eq!(c.change_log_retention("a"), std::time::Duration::from_secs(7 * 86_400));
         assert_eq!(c.change_log_retention("b"), crate::items::changelog::RETENTION);
+    }
+
+    #[test]
+    fn each_region_is_a_namespace_of_its_own() {
+        let in_region = |name: &str, region: &str, pitr| TableRecord { region: region.into(), id: format!("id-{name}-{region}"), ..table(name, None, pitr) };
+        let home = Space { tenant: "a", region: "" };
+        let eu = Space { tenant: "a", region: "eu-west-1" };
+        let c = Catalog::from_snapshot(Snapshot {
+            revision: 1,
+            tenants: vec![tenant("a")],
+            access_keys: vec![],
+            tables: vec![in_region("Music", "", None), in_region("Music", "eu-west-1", Some(3)), in_region("Euro", "eu-west-1", None)],
+            users: vec![],
+        });
+        assert_eq!(c.table_names(home).collect::<Vec<_>>(), ["Music"]);
+        assert_eq!(c.table_names(eu).collect::<Vec<_>>(), ["Euro", "Music"]);
+        assert!(c.table(Space { tenant: "a", region: "us-west-2" }, "Music").is_none());
+        assert_eq!(c.table(eu, "Music").map(|t| t.record.id.as_str()), Some("id-Music-eu-west-1"));
+        assert_eq!(c.tenant_tables("a").count(), 3);
+        // Recovery on a table of any region keeps the tenant's change log.
+        assert_eq!(c.change_log_retention("a"), std::time::Duration::from_secs(3 * 86_400));
+        // A deletion names the region in the qualified name.
+        let c2 = c.apply(Changes {
+            revision: 2,
+            deleted_tables: vec![("a".into(), "Music@eu-west-1".into())],
+            ..Changes::default()
+        });
+        assert!(c2.table(eu, "Music").is_none());
+        assert!(c2.table(home, "Music").is_some());
+        assert_eq!(c.removed_tables(&c2), [("a".to_owned(), "id-Music-eu-west-1".to_owned())]);
     }
 
     fn user(id: &str, tenant: &str, name: &str, document: serde_json::Value) -> UserRecord {

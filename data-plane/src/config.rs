@@ -15,7 +15,9 @@ pub struct Config {
     pub control_plane_url: String,
     /// Bearer token for the internal API.
     pub internal_token: Secret,
-    /// The region this endpoint reports in its health answer.
+    /// The endpoint's home region: the region its health answer names, and
+    /// the one whose tables the catalog files without a region (tables
+    /// created before regions were namespaces). Every region is served.
     #[serde(default = "default_region")]
     pub region: String,
     /// Largest accepted request body, in bytes.

@@ -13,7 +13,7 @@ use dynastore_common::contract::{self, Changes, CreateTableRequest, DdbError, Sn
 use dynastore_common::shutdown::Shutdown;
 use dynastore_common::Secret;
 
-use crate::catalog::Catalog;
+use crate::catalog::{Catalog, Space};
 
 const MIN_BACKOFF: Duration = Duration::from_millis(100);
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
@@ -109,22 +109,23 @@ impl ControlPlaneClient {
         self.send_management(Self::acting(self.http.post(url).json(request), actor)).await
     }
 
-    /// Deletes a table.
-    pub async fn delete_table(&self, tenant_id: &str, name: &str, actor: Option<&Actor>) -> Result<TableChange, SyncError> {
+    /// Deletes the table `name` of `space`.
+    pub async fn delete_table(&self, space: Space<'_>, name: &str, actor: Option<&Actor>) -> Result<TableChange, SyncError> {
         let mut url = reqwest::Url::parse(&format!("{}{}/", self.base, contract::TABLES_PATH))
             .map_err(|_| SyncError::Status(reqwest::StatusCode::BAD_REQUEST))?;
         url.path_segments_mut()
             .map_err(|()| SyncError::Status(reqwest::StatusCode::BAD_REQUEST))?
             .pop_if_empty()
-            .push(tenant_id)
-            .push(name);
+            .push(space.tenant)
+            .push(&contract::qualified(name, space.region));
         self.send_management(Self::acting(self.http.delete(url), actor)).await
     }
 
-    /// Applies a change (a `TableChange` as JSON) to a table.
+    /// Applies a change (a `TableChange` as JSON) to the table `name` of
+    /// `space`.
     pub async fn change_table(
         &self,
-        tenant_id: &str,
+        space: Space<'_>,
         name: &str,
         change: &serde_json::Value,
         actor: Option<&Actor>,
@@ -134,8 +135,8 @@ impl ControlPlaneClient {
         url.path_segments_mut()
             .map_err(|()| SyncError::Status(reqwest::StatusCode::BAD_REQUEST))?
             .pop_if_empty()
-            .push(tenant_id)
-            .push(name)
+            .push(space.tenant)
+            .push(&contract::qualified(name, space.region))
             .push("changes");
         self.send_management(Self::acting(self.http.post(url).json(change), actor)).await
     }

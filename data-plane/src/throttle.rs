@@ -96,7 +96,7 @@ impl Throttle {
         let now = Instant::now();
         for (table, cost) in charges(op, body) {
             let on_demand = catalog
-                .table(&caller.tenant.id, &table)
+                .table(caller.space(), &table)
                 .is_some_and(|t| t.def.spec.billing_mode == BillingMode::PayPerRequest);
             if on_demand && !self.admit(&caller.tenant.id, &table, rate, cost, now) {
                 return Err(ApiError::RequestLimitExceeded);

@@ -47,13 +47,21 @@ async fn user(s: &Stack, name: &str) -> Client {
 
 /// Like [`user`], with a client signing for `region`.
 async fn user_in(s: &Stack, name: &str, region: &'static str) -> Client {
+    let (id, secret) = user_key(s, name).await;
+    known(s.client_in(region, &id, &secret)).await
+}
+
+/// Creates user `name` with one access key; returns the key's id and secret.
+async fn user_key(s: &Stack, name: &str) -> (String, String) {
     let (status, _) = s.admin(Method::POST, "/tenants/t1/users", Some(json!({ "name": name }))).await;
     assert_eq!(status, 201, "user created");
     let (status, key) = s.admin(Method::POST, &format!("/tenants/t1/users/{name}/access-keys"), None).await;
     assert_eq!(status, 201, "key created: {key}");
-    let id = key["access_key_id"].as_str().unwrap().to_owned();
-    let secret = key["secret_access_key"].as_str().unwrap().to_owned();
-    let c = s.client_in(region, &id, &secret);
+    (key["access_key_id"].as_str().unwrap().to_owned(), key["secret_access_key"].as_str().unwrap().to_owned())
+}
+
+/// `c` once the data plane knows its key.
+async fn known(c: Client) -> Client {
     // The key reaches the data plane through the change feed.
     for _ in 0..100 {
         match c.list_tables().send().await {
@@ -323,43 +331,65 @@ async fn policies_without_conditions_decide_by_action_and_resource() {
     s.stop().await;
 }
 
-/// A request signed for another region reaches the endpoint's tables, and
-/// is checked against their ARNs (which name the endpoint's region), so a
-/// policy on those ARNs cannot be sidestepped by signing for elsewhere.
+/// Each region is a namespace of its own, as in DynamoDB: a user signing
+/// for eu-west-1 sees that region's tables, under ARNs naming eu-west-1,
+/// and a policy on the us-east-1 table of the same name does not reach
+/// them (nor one on theirs the us-east-1 table).
 #[tokio::test]
-async fn policies_apply_whatever_region_a_request_is_signed_for() {
+async fn policies_name_the_region_a_request_is_signed_for() {
     let s = Stack::start().await;
     books(&s.client()).await;
-    let carol = user_in(&s, "carol", "eu-west-1").await;
+    let root_eu = s.client_in("eu-west-1", &s.key.access_key_id, s.key.secret_access_key.expose());
+    books(&root_eu).await;
+    let (id, secret) = user_key(&s, "carol").await;
+    let carol = known(s.client_in("eu-west-1", &id, &secret)).await;
     let account = s.tenant.account_id.clone();
-    let books_arn = format!("arn:aws:dynamodb:us-east-1:{account}:table/Books");
+    let home_arn = format!("arn:aws:dynamodb:us-east-1:{account}:table/Books");
+    let eu_arn = format!("arn:aws:dynamodb:eu-west-1:{account}:table/Books");
     policy(
         &s,
         "carol",
-        "no-get",
+        "no-get-at-home",
         json!({
             "Version": "2012-10-17",
             "Statement": [
                 {"Effect": "Allow", "Action": "dynamodb:*", "Resource": "*"},
-                {"Effect": "Deny", "Action": "dynamodb:GetItem", "Resource": books_arn}
+                {"Effect": "Deny", "Action": "dynamodb:GetItem", "Resource": home_arn},
+                {"Effect": "Deny", "Action": "dynamodb:PutItem", "Resource": eu_arn}
             ]
         }),
     )
     .await;
     let scan = || carol.scan().table_name("Books").send();
     assert_eq!(eventually_allowed!(scan()).unwrap().count(), 2);
-    let err = carol.get_item().table_name("Books").key("owner", Av::S("alice".into())).send().await.unwrap_err();
+    // eu-west-1's Books: GetItem is allowed there, PutItem denied.
+    let got = carol.get_item().table_name("Books").key("owner", Av::S("alice".into())).send().await.unwrap();
+    assert!(got.item().is_some());
+    let err = carol
+        .put_item()
+        .table_name("Books")
+        .item("owner", Av::S("carol".into()))
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(
         err.message(),
         Some(
             format!(
-                "User: arn:aws:iam::{account}:user/carol is not authorized to perform: dynamodb:GetItem on resource: {books_arn} with an explicit deny in an identity-based policy"
+                "User: arn:aws:iam::{account}:user/carol is not authorized to perform: dynamodb:PutItem on resource: {eu_arn} with an explicit deny in an identity-based policy"
             )
             .as_str()
         )
     );
     let described = carol.describe_table().table_name("Books").send().await.unwrap();
-    assert_eq!(described.table().and_then(|t| t.table_arn()), Some(books_arn.as_str()));
+    assert_eq!(described.table().and_then(|t| t.table_arn()), Some(eu_arn.as_str()));
+    // The home region's Books, through the same user signing for us-east-1:
+    // GetItem denied, PutItem allowed.
+    let carol_home = s.client_in("us-east-1", &id, &secret);
+    let err = carol_home.get_item().table_name("Books").key("owner", Av::S("alice".into())).send().await.unwrap_err();
+    assert_eq!(err.code(), Some("AccessDeniedException"));
+    assert!(err.message().unwrap().ends_with(&format!("on resource: {home_arn} with an explicit deny in an identity-based policy")));
+    carol_home.put_item().table_name("Books").item("owner", Av::S("carol".into())).send().await.unwrap();
     s.stop().await;
 }
 

@@ -453,7 +453,7 @@ async fn deleting_a_table_reclaims_its_storage() {
             .await
             .unwrap();
     }
-    let table_id = st.dp.catalog.load_full().unwrap().table(&st.tenant.id, "Music").unwrap().record.id.clone();
+    let table_id = st.dp.catalog.load_full().unwrap().table(dynastore_data_plane::catalog::Space { tenant: &st.tenant.id, region: "" }, "Music").unwrap().record.id.clone();
     let prefix = format!("t{table_id}/").into_bytes();
     let count = || async {
         let snap = st.dp.items.snapshot(&st.tenant.id).await.unwrap();

@@ -179,3 +179,92 @@ async fn attribute_names_may_hold_nul() {
     assert_eq!(got.item().unwrap().get(key), Some(&AttributeValue::S("v\0".into())));
     s.stop().await;
 }
+
+/// Each region is a separate namespace of the tenant's tables, as in
+/// DynamoDB: the same name in two regions is two tables, each listed,
+/// described (under an ARN naming its region) and deleted on its own.
+#[tokio::test]
+async fn each_region_holds_its_own_tables() {
+    let s = Stack::start().await;
+    let home = s.client();
+    let eu = s.client_in("eu-west-1", &s.key.access_key_id, s.key.secret_access_key.expose());
+    create_music(&home, "Music").await;
+    // The same name in eu-west-1, with another key schema.
+    let created = eu
+        .create_table()
+        .table_name("Music")
+        .attribute_definitions(AttributeDefinition::builder().attribute_name("id").attribute_type(ScalarAttributeType::N).build().unwrap())
+        .key_schema(KeySchemaElement::builder().attribute_name("id").key_type(KeyType::Hash).build().unwrap())
+        .billing_mode(BillingMode::PayPerRequest)
+        .send()
+        .await
+        .unwrap();
+    let account = &s.tenant.account_id;
+    let eu_arn = format!("arn:aws:dynamodb:eu-west-1:{account}:table/Music");
+    assert_eq!(created.table_description().and_then(|d| d.table_arn()), Some(eu_arn.as_str()));
+    create_music(&eu, "OnlyInEu").await;
+    let e = eu.create_table().table_name("Music")
+        .attribute_definitions(AttributeDefinition::builder().attribute_name("id").attribute_type(ScalarAttributeType::N).build().unwrap())
+        .key_schema(KeySchemaElement::builder().attribute_name("id").key_type(KeyType::Hash).build().unwrap())
+        .billing_mode(BillingMode::PayPerRequest)
+        .send().await.unwrap_err();
+    assert_eq!(e.code(), Some("ResourceInUseException"));
+
+    let names = |c: &Client| {
+        let c = c.clone();
+        async move { c.list_tables().send().await.unwrap().table_names().to_vec() }
+    };
+    assert_eq!(names(&home).await, ["Music"]);
+    assert_eq!(names(&eu).await, ["Music", "OnlyInEu"]);
+    let elsewhere = s.client_in("ap-southeast-2", &s.key.access_key_id, s.key.secret_access_key.expose());
+    assert!(names(&elsewhere).await.is_empty());
+
+    let home_desc = home.describe_table().table_name("Music").send().await.unwrap();
+    let home_table = home_desc.table().unwrap();
+    assert_eq!(home_table.table_arn(), Some(format!("arn:aws:dynamodb:us-east-1:{account}:table/Music").as_str()));
+    assert_eq!(home_table.key_schema().len(), 2);
+    let eu_desc = eu.describe_table().table_name("Music").send().await.unwrap();
+    assert_eq!(eu_desc.table().unwrap().key_schema().len(), 1);
+    assert_ne!(home_table.table_id(), eu_desc.table().unwrap().table_id());
+    let e = home.describe_table().table_name("OnlyInEu").send().await.unwrap_err();
+    assert_eq!(e.code(), Some("ResourceNotFoundException"));
+
+    // Items stay in their region's table.
+    use aws_sdk_dynamodb::types::AttributeValue as Av;
+    eu.put_item().table_name("Music").item("id", Av::N("1".into())).item("where", Av::S("eu".into())).send().await.unwrap();
+    home.put_item()
+        .table_name("Music")
+        .item("Artist", Av::S("a".into()))
+        .item("SongTitle", Av::S("t".into()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(eu.scan().table_name("Music").send().await.unwrap().count(), 1);
+    let home_items = home.scan().table_name("Music").send().await.unwrap();
+    assert_eq!(home_items.items()[0].get("Artist"), Some(&Av::S("a".into())));
+    // The eu-west-1 table by its ARN, from the region it is in.
+    let got = eu.get_item().table_name(&eu_arn).key("id", Av::N("1".into())).send().await.unwrap();
+    assert_eq!(got.item().and_then(|i| i.get("where")), Some(&Av::S("eu".into())));
+
+    // The admin API lists both, the other region's with its region.
+    let (status, listed) = s.admin(reqwest::Method::GET, "/tenants/t1/tables", None).await;
+    assert_eq!(status, 200, "{listed}");
+    let rows: Vec<(String, Option<String>)> = listed["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| (t["name"].as_str().unwrap().to_owned(), t["region"].as_str().map(str::to_owned)))
+        .collect();
+    let eu_region = Some("eu-west-1".to_owned());
+    assert_eq!(rows, [("Music".into(), None), ("Music".into(), eu_region.clone()), ("OnlyInEu".into(), eu_region)]);
+    let (status, shown) = s.admin(reqwest::Method::GET, "/tenants/t1/tables/Music@eu-west-1", None).await;
+    assert_eq!(status, 200, "{shown}");
+    assert_eq!(shown["id"].as_str(), eu_desc.table().unwrap().table_id());
+
+    // Deleting one leaves the other.
+    eu.delete_table().table_name("Music").send().await.unwrap();
+    assert_eq!(names(&eu).await, ["OnlyInEu"]);
+    assert_eq!(names(&home).await, ["Music"]);
+    assert_eq!(home.scan().table_name("Music").send().await.unwrap().count(), 1);
+    s.stop().await;
+}

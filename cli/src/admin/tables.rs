@@ -11,7 +11,8 @@ use super::Ctx;
 pub enum Cmd {
     /// List a tenant's tables.
     List { tenant: String },
-    /// Show a table with its stored definition.
+    /// Show a table with its stored definition (`name@region` for a table
+    /// outside the endpoint's home region).
     Show { tenant: String, name: String },
 }
 
@@ -20,6 +21,7 @@ fn show(t: &Value) -> String {
         t,
         &[
             ("name", "name"),
+            ("region", "region"),
             ("id", "id"),
             ("status", "status"),
             ("created", "created_at"),
@@ -42,6 +44,7 @@ pub async fn run(cmd: Cmd, ctx: &Ctx) -> anyhow::Result<()> {
                     &v["tables"],
                     &[
                         ("NAME", "name"),
+                        ("REGION", "region"),
                         ("STATUS", "status"),
                         ("ID", "id"),
                         ("CREATED", "created_at"),

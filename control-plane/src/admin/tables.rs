@@ -6,7 +6,7 @@ use std::sync::Arc;
 use axum::extract::State;
 use axum::Json;
 use chrono::{DateTime, Utc};
-use dynastore_common::contract::TableRecord;
+use dynastore_common::contract::{unqualified, TableRecord};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -19,6 +19,10 @@ use crate::ControlPlane;
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct TableSummary {
     pub name: String,
+    /// The region whose namespace holds it; absent for the endpoint's home
+    /// region.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
     pub id: String,
     /// `ACTIVE`, `CREATING`, …
     pub status: String,
@@ -29,6 +33,9 @@ pub struct TableSummary {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct Table {
     pub name: String,
+    /// As in [`TableSummary`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
     pub id: String,
     pub status: String,
     pub created_at: DateTime<Utc>,
@@ -61,6 +68,7 @@ pub async fn list(
             .into_iter()
             .map(|(t, created_at): (TableRecord, _)| TableSummary {
                 name: t.name,
+                region: Some(t.region).filter(|r| !r.is_empty()),
                 id: t.id,
                 status: t.status,
                 created_at,
@@ -71,7 +79,8 @@ pub async fn list(
 
 /// Shows a table with its definition.
 #[utoipa::path(get, path = "/v1/tenants/{tenant}/tables/{table}", operation_id = "getTable", tag = "tables",
-    params(("tenant" = String, Path, description = "tenant name or id"), ("table" = String, Path)),
+    params(("tenant" = String, Path, description = "tenant name or id"),
+        ("table" = String, Path, description = "table name; `name@region` outside the home region")),
     responses((status = 200, body = Table), (status = 404, body = super::Problem)))]
 pub async fn show(
     State(cp): State<Arc<ControlPlane>>,
@@ -80,13 +89,15 @@ pub async fn show(
 ) -> Result<Json<Table>, AdminError> {
     let mut conn = cp.pool.acquire().await?;
     let tenant = caller.tenant(&mut conn, &tenant).await?;
-    let (t, created_at) = tables::get_with_created(&mut conn, &tenant.record.id, &table)
+    let (name, region) = unqualified(&table);
+    let (t, created_at) = tables::get_with_created(&mut conn, &tenant.record.id, region, name)
         .await?
         .ok_or_else(|| {
             AdminError::NotFound(format!("table {table} of tenant {}", tenant.record.name))
         })?;
     Ok(Json(Table {
         name: t.name,
+        region: Some(t.region).filter(|r| !r.is_empty()),
         id: t.id,
         status: t.status,
         created_at,

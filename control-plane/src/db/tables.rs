@@ -2,17 +2,18 @@
 //! the writes of CreateTable, DeleteTable and table changes, and the sums
 //! the tenant quotas are checked against.
 
-use dynastore_common::contract::TableRecord;
+use dynastore_common::contract::{qualified, unqualified, TableRecord};
 use sqlx::postgres::PgRow;
 use sqlx::{PgConnection, Row};
 
 use crate::error::Result;
 
-const SELECT: &str = "SELECT tenant_id, name, id, status, definition FROM tables";
+const SELECT: &str = "SELECT tenant_id, region, name, id, status, definition FROM tables";
 
 fn from_row(row: &PgRow) -> Result<TableRecord> {
     Ok(TableRecord {
         tenant_id: row.try_get("tenant_id")?,
+        region: row.try_get("region")?,
         name: row.try_get("name")?,
         id: row.try_get("id")?,
         status: row.try_get("status")?,
@@ -20,26 +21,29 @@ fn from_row(row: &PgRow) -> Result<TableRecord> {
     })
 }
 
-/// Change-log entity id of a table.
-pub fn entity_id(tenant_id: &str, name: &str) -> String {
-    format!("{tenant_id}/{name}")
+/// Change-log entity id of a table: `tenant_id/` and its
+/// [`qualified`] name.
+pub fn entity_id(tenant_id: &str, region: &str, name: &str) -> String {
+    format!("{tenant_id}/{}", qualified(name, region))
 }
 
 /// Every table of every tenant.
 pub async fn list(conn: &mut PgConnection) -> Result<Vec<TableRecord>> {
-    let rows = sqlx::query(&format!("{SELECT} ORDER BY tenant_id, name"))
+    let rows = sqlx::query(&format!("{SELECT} ORDER BY tenant_id, region, name"))
         .fetch_all(conn)
         .await?;
     rows.iter().map(from_row).collect()
 }
 
-/// One table by its change-log entity id (`tenant_id/name`).
+/// One table by its change-log entity id (see [`entity_id`]).
 pub async fn by_entity_id(conn: &mut PgConnection, entity: &str) -> Result<Option<TableRecord>> {
     let Some((tenant_id, name)) = entity.split_once('/') else {
         return Ok(None);
     };
-    let row = sqlx::query(&format!("{SELECT} WHERE tenant_id = $1 AND name = $2"))
+    let (name, region) = unqualified(name);
+    let row = sqlx::query(&format!("{SELECT} WHERE tenant_id = $1 AND region = $2 AND name = $3"))
         .bind(tenant_id)
+        .bind(region)
         .bind(name)
         .fetch_optional(conn)
         .await?;
@@ -49,36 +53,39 @@ pub async fn by_entity_id(conn: &mut PgConnection, entity: &str) -> Result<Optio
 /// Inserts a new table row; `Conflict` when the name is taken.
 pub async fn insert(conn: &mut PgConnection, table: &TableRecord) -> Result<()> {
     sqlx::query(
-        "INSERT INTO tables (tenant_id, name, id, status, definition) VALUES ($1, $2, $3, $4, $5)",
+        "INSERT INTO tables (tenant_id, name, id, status, definition, region) VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(&table.tenant_id)
     .bind(&table.name)
     .bind(&table.id)
     .bind(&table.status)
     .bind(super::pg_json::encode(&table.definition))
+    .bind(&table.region)
     .execute(&mut *conn)
     .await
     .map_err(|e| super::conflict_on_unique(e, || format!("Table already exists: {}", table.name)))?;
-    super::revision::bump(conn, super::revision::Kind::Table, &entity_id(&table.tenant_id, &table.name))
+    super::revision::bump(conn, super::revision::Kind::Table, &entity_id(&table.tenant_id, &table.region, &table.name))
         .await?;
     Ok(())
 }
 
-/// The table `name` of `tenant_id`, locked for update.
+/// The table `name` of `tenant_id` in `region`, locked for update.
 pub async fn get_for_update(
     conn: &mut PgConnection,
     tenant_id: &str,
+    region: &str,
     name: &str,
 ) -> Result<Option<TableRecord>> {
-    let row = sqlx::query(&format!("{SELECT} WHERE tenant_id = $1 AND name = $2 FOR UPDATE"))
+    let row = sqlx::query(&format!("{SELECT} WHERE tenant_id = $1 AND region = $2 AND name = $3 FOR UPDATE"))
         .bind(tenant_id)
+        .bind(region)
         .bind(name)
         .fetch_optional(conn)
         .await?;
     row.as_ref().map(from_row).transpose()
 }
 
-/// Number of tables of a tenant.
+/// Number of tables of a tenant, in every region.
 pub async fn count(conn: &mut PgConnection, tenant_id: &str) -> Result<i64> {
     Ok(sqlx::query_scalar("SELECT count(*) FROM tables WHERE tenant_id = $1")
         .bind(tenant_id)
@@ -87,7 +94,8 @@ pub async fn count(conn: &mut PgConnection, tenant_id: &str) -> Result<i64> {
 }
 
 /// Read and write capacity units provisioned, summed over the tables of
-/// `tenant_id` other than `except` whose billing mode is PROVISIONED: each
+/// `tenant_id` (in every region) other than `except` (a name in
+/// `region`) whose billing mode is PROVISIONED: each
 /// table's throughput plus its global secondary indexes' (local ones share
 /// the table's). Reads the stored definition (`ddb_core::api::table::
 /// TableDefinition` as JSON, whose field names are a frozen format):
@@ -96,13 +104,14 @@ pub async fn count(conn: &mut PgConnection, tenant_id: &str) -> Result<i64> {
 pub async fn provisioned_capacity(
     conn: &mut PgConnection,
     tenant_id: &str,
+    region: &str,
     except: &str,
 ) -> Result<(i64, i64)> {
     let row = sqlx::query(
         "SELECT COALESCE(SUM(COALESCE((t.spec->'throughput'->>'read')::bigint, 0) + g.read), 0)::bigint AS read, \
                 COALESCE(SUM(COALESCE((t.spec->'throughput'->>'write')::bigint, 0) + g.write), 0)::bigint AS write \
          FROM (SELECT definition->'spec' AS spec FROM tables \
-               WHERE tenant_id = $1 AND name <> $2 \
+               WHERE tenant_id = $1 AND (region, name) <> ($3, $2) \
                  AND definition->'spec'->>'billing_mode' = 'Provisioned') t \
          CROSS JOIN LATERAL ( \
            SELECT COALESCE(SUM((i->'throughput'->>'read')::bigint), 0) AS read, \
@@ -113,19 +122,21 @@ pub async fn provisioned_capacity(
     )
     .bind(tenant_id)
     .bind(except)
+    .bind(region)
     .fetch_one(conn)
     .await?;
     Ok((row.try_get("read")?, row.try_get("write")?))
 }
 
 /// Deletes the row of a table.
-pub async fn delete(conn: &mut PgConnection, tenant_id: &str, name: &str) -> Result<()> {
-    sqlx::query("DELETE FROM tables WHERE tenant_id = $1 AND name = $2")
+pub async fn delete(conn: &mut PgConnection, tenant_id: &str, region: &str, name: &str) -> Result<()> {
+    sqlx::query("DELETE FROM tables WHERE tenant_id = $1 AND region = $2 AND name = $3")
         .bind(tenant_id)
+        .bind(region)
         .bind(name)
         .execute(&mut *conn)
         .await?;
-    super::revision::bump(conn, super::revision::Kind::Table, &entity_id(tenant_id, name)).await?;
+    super::revision::bump(conn, super::revision::Kind::Table, &entity_id(tenant_id, region, name)).await?;
     Ok(())
 }
 
@@ -133,29 +144,32 @@ pub async fn delete(conn: &mut PgConnection, tenant_id: &str, name: &str) -> Res
 pub async fn set_definition(
     conn: &mut PgConnection,
     tenant_id: &str,
+    region: &str,
     name: &str,
     definition: &serde_json::Value,
 ) -> Result<()> {
     sqlx::query(
-        "UPDATE tables SET definition = $3, updated_at = now() WHERE tenant_id = $1 AND name = $2",
+        "UPDATE tables SET definition = $3, updated_at = now() WHERE tenant_id = $1 AND name = $2 AND region = $4",
     )
     .bind(tenant_id)
     .bind(name)
     .bind(super::pg_json::encode(definition))
+    .bind(region)
     .execute(&mut *conn)
     .await?;
-    super::revision::bump(conn, super::revision::Kind::Table, &entity_id(tenant_id, name)).await?;
+    super::revision::bump(conn, super::revision::Kind::Table, &entity_id(tenant_id, region, name)).await?;
     Ok(())
 }
 
-/// The tables of `tenant_id` by name, each with its creation time.
+/// The tables of `tenant_id` (every region) by region and name, each with
+/// its creation time.
 pub async fn list_for_tenant(
     conn: &mut PgConnection,
     tenant_id: &str,
 ) -> Result<Vec<(TableRecord, chrono::DateTime<chrono::Utc>)>> {
     let rows = sqlx::query(
-        "SELECT tenant_id, name, id, status, definition, created_at FROM tables \
-         WHERE tenant_id = $1 ORDER BY name",
+        "SELECT tenant_id, region, name, id, status, definition, created_at FROM tables \
+         WHERE tenant_id = $1 ORDER BY region, name",
     )
     .bind(tenant_id)
     .fetch_all(conn)
@@ -165,17 +179,19 @@ pub async fn list_for_tenant(
         .collect()
 }
 
-/// The table `name` of `tenant_id` with its creation time.
+/// The table `name` of `tenant_id` in `region` with its creation time.
 pub async fn get_with_created(
     conn: &mut PgConnection,
     tenant_id: &str,
+    region: &str,
     name: &str,
 ) -> Result<Option<(TableRecord, chrono::DateTime<chrono::Utc>)>> {
     let row = sqlx::query(
-        "SELECT tenant_id, name, id, status, definition, created_at FROM tables \
-         WHERE tenant_id = $1 AND name = $2",
+        "SELECT tenant_id, region, name, id, status, definition, created_at FROM tables \
+         WHERE tenant_id = $1 AND region = $2 AND name = $3",
     )
     .bind(tenant_id)
+    .bind(region)
     .bind(name)
     .fetch_optional(conn)
     .await?;

@@ -104,7 +104,11 @@ pub struct PolicyRecord {
 pub struct TableRecord {
     /// Owning tenant id.
     pub tenant_id: String,
-    /// Table name, unique within the tenant.
+    /// The region whose namespace holds the table: empty for the
+    /// endpoint's home region.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub region: String,
+    /// Table name, unique within the tenant's region.
     pub name: String,
     /// Stable table id.
     pub id: String,
@@ -149,7 +153,8 @@ pub struct Changes {
     pub deleted_access_keys: Vec<String>,
     #[serde(default)]
     pub tables: Vec<TableRecord>,
-    /// Deleted tables as `(tenant_id, name)`.
+    /// Deleted tables as `(tenant_id, name)`, the name
+    /// [`qualified`] by its region outside the home region.
     #[serde(default)]
     pub deleted_tables: Vec<(String, String)>,
     /// Users created or changed (their attached policies included).
@@ -193,6 +198,9 @@ pub const SOURCE_IP_HEADER: &str = "x-dynastore-source-ip";
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CreateTableRequest {
     pub tenant_id: String,
+    /// The region of the new table: empty for the home region.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub region: String,
     pub spec: serde_json::Value,
 }
 
@@ -222,9 +230,36 @@ impl DdbError {
     }
 }
 
+/// A table's name as the control plane's table routes, its change feed
+/// and [`Changes::deleted_tables`] carry it: the name itself in the home
+/// region (`region` empty), else `name@region` (table names never hold
+/// `@`).
+pub fn qualified(name: &str, region: &str) -> String {
+    if region.is_empty() {
+        name.to_owned()
+    } else {
+        format!("{name}@{region}")
+    }
+}
+
+/// The name and region (empty: home) of a [`qualified`] table name.
+pub fn unqualified(qualified: &str) -> (&str, &str) {
+    qualified.split_once('@').unwrap_or((qualified, ""))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn qualified_names_carry_the_region_outside_home() {
+        assert_eq!(qualified("Music", ""), "Music");
+        assert_eq!(qualified("Music", "eu-west-1"), "Music@eu-west-1");
+        assert_eq!(unqualified("Music@eu-west-1"), ("Music", "eu-west-1"));
+        assert_eq!(unqualified("Music"), ("Music", ""));
+        let rec: TableRecord = serde_json::from_str(r#"{"tenant_id":"t","name":"n","id":"i","status":"ACTIVE","definition":{}}"#).unwrap();
+        assert_eq!(rec.region, "", "records from before regions are home-region tables");
+    }
 
     #[test]
     fn old_snapshots_and_changes_still_parse() {

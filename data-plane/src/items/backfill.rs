@@ -13,7 +13,7 @@ use storage::Direction;
 
 use super::layout::{items_prefix, prefix_end};
 use super::store::{ChangeLog, ItemStore, MultiDecision, WriteKey};
-use crate::catalog::CatalogTable;
+use crate::catalog::{CatalogTable, Space};
 use crate::error::ApiError;
 use crate::sync::ControlPlaneClient;
 
@@ -66,7 +66,7 @@ pub async fn run(items: Arc<ItemStore>, client: ControlPlaneClient, tenant: Stri
     for name in &table.def.creating_indexes {
         let change = serde_json::to_value(TableChange::IndexReady(name.clone()))
             .map_err(|e| ApiError::Internal(e.to_string()))?;
-        client.change_table(&tenant, &table.def.spec.name, &change, None).await?;
+        client.change_table(Space::of(&table.record), &table.def.spec.name, &change, None).await?;
         tracing::info!(%tenant, table = %table.def.spec.name, index = %name, items = keys.len(), "index backfilled");
     }
     Ok(())

@@ -127,7 +127,7 @@ pub fn table(catalog: &Catalog, caller: &Verified, name: Option<&str>) -> Result
     };
     let name = input.validate().map_err(ApiError::Validation)?;
     catalog
-        .table(&caller.tenant.id, name)
+        .table(caller.space(), name)
         .cloned()
         .ok_or_else(|| ApiError::ResourceNotFound("Requested resource not found".into()))
 }

@@ -69,7 +69,7 @@ async fn find(dp: &DataPlane, caller: &Verified, arn: &str) -> Result<BackupReco
 pub async fn create_backup(dp: &DataPlane, caller: &Verified, catalog: &Catalog, input: CreateBackupInput) -> Result<Value, ApiError> {
     let (name, backup_name) = input.validate().map_err(ApiError::Validation)?;
     let table = catalog
-        .table(&caller.tenant.id, name)
+        .table(caller.space(), name)
         .cloned()
         .ok_or_else(|| ApiError::TableNotFound(format!("Table not found: {name}")))?;
     let record = make_backup(dp, caller, &table, backup_name, false).await?;
@@ -92,7 +92,7 @@ pub(super) async fn make_backup(
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
     let millis = u64::try_from(now.as_millis()).unwrap_or(u64::MAX);
     let id = if system { system_backup_id(millis) } else { backup_id(millis, rand::thread_rng().gen()) };
-    let table_arn = location(dp, caller).table_arn(name);
+    let table_arn = location(caller).table_arn(name);
     // Let the writer drain, so the snapshot holds every acknowledged write.
     dp.items.drain(&tenant).await?;
     let snapshot = dp.items.snapshot(&tenant).await?;
@@ -145,7 +145,7 @@ fn system_backup_refusal(record: &BackupRecord) -> ApiError {
 pub async fn describe_backup(dp: &DataPlane, caller: &Verified, input: BackupArnInput) -> Result<Value, ApiError> {
     let arn = input.validate().map_err(ApiError::Validation)?;
     let record = find(dp, caller, arn).await?;
-    Ok(json!({ "BackupDescription": record.description("AVAILABLE", location(dp, caller)) }))
+    Ok(json!({ "BackupDescription": record.description("AVAILABLE", location(caller)) }))
 }
 
 /// `DeleteBackup`
@@ -158,7 +158,7 @@ pub async fn delete_backup(dp: &DataPlane, caller: &Verified, input: BackupArnIn
     let dir = store(dp, caller)?;
     let id = id_of(arn).to_owned();
     blocking(move || backups::delete(&dir, &id)).await?;
-    Ok(json!({ "BackupDescription": record.description("DELETED", location(dp, caller)) }))
+    Ok(json!({ "BackupDescription": record.description("DELETED", location(caller)) }))
 }
 
 /// `ListBackups`
@@ -166,7 +166,7 @@ pub async fn list_backups(dp: &DataPlane, caller: &Verified, input: ListBackupsI
     input.validate().map_err(ApiError::Validation)?;
     let dir = store(dp, caller)?;
     let now = super::now_secs();
-    let all = blocking(move || {
+    let mut all = blocking(move || {
         let all = backups::records(&dir)?;
         // Expired SYSTEM backups are erased when the listing meets them.
         for b in all.iter().filter(|b| b.expired(now)) {
@@ -175,6 +175,8 @@ pub async fn list_backups(dp: &DataPlane, caller: &Verified, input: ListBackupsI
         Ok(all)
     })
     .await?;
+    // Each region lists its own backups.
+    all.retain(|b| super::table_arn::in_region(&b.arn, &caller.region));
     let (page, next) = input.select(&all, now);
     let mut out = json!({ "BackupSummaries": page.iter().map(|b| b.summary()).collect::<Vec<_>>() });
     if let (Some(arn), Some(obj)) = (next, out.as_object_mut()) {
@@ -192,7 +194,7 @@ pub async fn restore_from_backup(
 ) -> Result<Value, ApiError> {
     let (target, arn) = input.validate().map_err(ApiError::Validation)?;
     let record = find(dp, caller, arn).await?;
-    if catalog.table(&caller.tenant.id, target).is_some() {
+    if catalog.table(caller.space(), target).is_some() {
         return Err(ApiError::TableAlreadyExists(format!("Table already exists: {target}")));
     }
     let dir = store(dp, caller)?;
@@ -206,7 +208,7 @@ pub async fn restore_from_backup(
     .await?;
     let create = input
         .overrides
-        .create_table_request(target, &record.table_description(location(dp, caller)))
+        .create_table_request(target, &record.table_description(location(caller)))
         .map_err(ApiError::Validation)?;
     let summary = RestoreSummary {
         source_table_arn: record.table_arn.clone(),

@@ -25,7 +25,7 @@ fn index_not_found(e: &ddb_core::api::table::ChangeError) -> ApiError {
 /// `UpdateContributorInsights`
 pub async fn update(dp: &DataPlane, caller: &Verified, catalog: &Catalog, input: UpdateContributorInsightsInput) -> Result<Value, ApiError> {
     let (name, change) = input.validate().map_err(ApiError::Validation)?;
-    let t = catalog.table(&caller.tenant.id, name).ok_or_else(|| not_found(name))?;
+    let t = catalog.table(caller.space(), name).ok_or_else(|| not_found(name))?;
     let index = input.index_name.as_deref();
     t.def.insights_key(index).map_err(|e| index_not_found(&e))?;
     let before = t.def.insights(index).cloned();
@@ -39,7 +39,7 @@ pub async fn update(dp: &DataPlane, caller: &Verified, catalog: &Catalog, input:
 /// `DescribeContributorInsights`
 pub fn describe(caller: &Verified, catalog: &Catalog, input: DescribeContributorInsightsInput) -> Result<Value, ApiError> {
     let (name, index) = input.validate().map_err(ApiError::Validation)?;
-    let t = catalog.table(&caller.tenant.id, name).ok_or_else(|| not_found(name))?;
+    let t = catalog.table(caller.space(), name).ok_or_else(|| not_found(name))?;
     t.def.insights_key(index).map_err(|e| index_not_found(&e))?;
     Ok(t.def.describe_insights(index))
 }
@@ -51,8 +51,8 @@ pub fn describe(caller: &Verified, catalog: &Catalog, input: DescribeContributor
 pub fn list(caller: &Verified, catalog: &Catalog, input: ListContributorInsightsInput) -> Result<Value, ApiError> {
     let limit = input.validate().map_err(ApiError::Validation)?;
     let tables: Vec<&std::sync::Arc<crate::catalog::CatalogTable>> = match &input.table_name {
-        Some(name) => vec![catalog.table(&caller.tenant.id, name).ok_or_else(|| not_found(name))?],
-        None => catalog.table_names(&caller.tenant.id).filter_map(|n| catalog.table(&caller.tenant.id, n)).collect(),
+        Some(name) => vec![catalog.table(caller.space(), name).ok_or_else(|| not_found(name))?],
+        None => catalog.table_names(caller.space()).filter_map(|n| catalog.table(caller.space(), n)).collect(),
     };
     let after = match &input.next_token {
         None => None,

@@ -9,5 +9,5 @@ use crate::error::ApiError;
 /// Lists the tables of the caller's tenant.
 pub fn run(caller: &Verified, catalog: &Catalog, input: ListTablesInput) -> Result<ListTablesOutput, ApiError> {
     let limit = input.validate()?;
-    Ok(input.page(catalog.table_names(&caller.tenant.id), limit))
+    Ok(input.page(catalog.table_names(caller.space()), limit))
 }

@@ -106,7 +106,7 @@ async fn dispatch_json(
         Operation::RestoreTableToPointInTime => {
             restore::restore_to_point_in_time(dp, caller, catalog, decode(body)?).await
         }
-        Operation::ListStreams => streams::list_streams(dp, caller, catalog, decode(body)?),
+        Operation::ListStreams => streams::list_streams(caller, catalog, decode(body)?),
         Operation::DescribeStream => streams::describe_stream(dp, caller, catalog, decode(body)?).await,
         Operation::GetShardIterator => streams::get_shard_iterator(dp, caller, catalog, decode(body)?).await,
         Operation::GetRecords => streams::get_records(dp, caller, catalog, decode(body)?).await,

@@ -27,7 +27,7 @@ pub fn kinesis_destination(
     input: &KinesisDestinationInput,
 ) -> Result<Value, ApiError> {
     let (name, stream) = input.validate().map_err(ApiError::Validation)?;
-    catalog.table(&caller.tenant.id, name).ok_or_else(|| not_found(name))?;
+    catalog.table(caller.space(), name).ok_or_else(|| not_found(name))?;
     Err(ApiError::Validation(match op {
         Operation::EnableKinesisStreamingDestination => format!(
             "Kinesis Data Streams are not available on this endpoint: it cannot write to stream {stream}. Read the table's changes with DynamoDB Streams instead."
@@ -42,7 +42,7 @@ pub fn kinesis_destination(
 /// replicas, so none has auto scaling settings.
 pub fn describe_replica_auto_scaling(caller: &Verified, catalog: &Catalog, input: &TableNameInput) -> Result<Value, ApiError> {
     let name = input.validate().map_err(ApiError::Validation)?;
-    let table = catalog.table(&caller.tenant.id, name).ok_or_else(|| not_found(name))?;
+    let table = catalog.table(caller.space(), name).ok_or_else(|| not_found(name))?;
     Ok(json!({
         "TableAutoScalingDescription": {
             "TableName": table.def.spec.name,
@@ -55,7 +55,7 @@ pub fn describe_replica_auto_scaling(caller: &Verified, catalog: &Catalog, input
 /// `UpdateTableReplicaAutoScaling`: refused once the table is found.
 pub fn update_replica_auto_scaling(caller: &Verified, catalog: &Catalog, input: &TableNameInput) -> Result<Value, ApiError> {
     let name = input.validate().map_err(ApiError::Validation)?;
-    catalog.table(&caller.tenant.id, name).ok_or_else(|| not_found(name))?;
+    catalog.table(caller.space(), name).ok_or_else(|| not_found(name))?;
     Err(ApiError::Validation(format!(
         "Auto scaling is not available on this endpoint: it has no Application Auto Scaling to adjust table {name}. On-demand tables (BillingMode PAY_PER_REQUEST) scale without it; UpdateTable sets a provisioned table's throughput."
     )))

@@ -40,7 +40,7 @@ fn resolve<'c>(
     if parsed.region != caller.region || partition != Some("aws") {
         return Err(invalid(&format!("Invalid resource Arn: {arn}")));
     }
-    let table = catalog.table(&caller.tenant.id, &parsed.table).ok_or_else(|| not_found(&parsed.table))?;
+    let table = catalog.table(caller.space(), &parsed.table).ok_or_else(|| not_found(&parsed.table))?;
     let target = match parsed.sub {
         SubResource::None => PolicyTarget::Table,
         SubResource::Stream(label) => {

@@ -91,7 +91,7 @@ pub async fn restore_to_point_in_time(
         RestoreSource::Name(n) => format!("Table not found: {n}"),
         RestoreSource::Arn(_) => "Table not found".to_owned(),
     };
-    let source = catalog.table(&tenant, &name).cloned().ok_or(ApiError::TableNotFound(missing))?;
+    let source = catalog.table(caller.space(), &name).cloned().ok_or(ApiError::TableNotFound(missing))?;
     // DynamoDB's order: recovery on, the time, then the target.
     let pitr = source.def.pitr.ok_or_else(|| {
         ApiError::PointInTimeRecoveryUnavailable(format!("Point in time recovery is not enabled for table '{name}'"))
@@ -107,10 +107,10 @@ pub async fn restore_to_point_in_time(
             iso_seconds(now)
         )));
     }
-    if catalog.table(&tenant, request.target).is_some() {
+    if catalog.table(caller.space(), request.target).is_some() {
         return Err(ApiError::TableAlreadyExists(format!("Table already exists: {}", request.target)));
     }
-    let loc = location(dp, caller);
+    let loc = location(caller);
     let source_description = describe(&source.def, "ACTIVE", loc, Usage::default());
     let create = input.create_table_request(request.target, &source_description).map_err(ApiError::Validation)?;
     let items = items_at(dp, &tenant, &source, time).await?;
@@ -144,6 +144,7 @@ pub(super) async fn create_and_fill(
         .create_table(
             &CreateTableRequest {
                 tenant_id: tenant.clone(),
+                region: caller.space().region.to_owned(),
                 spec: serde_json::to_value(&spec).map_err(|e| ApiError::Internal(e.to_string()))?,
             },
             Some(&caller.actor()),
@@ -154,20 +155,20 @@ pub(super) async fn create_and_fill(
         .catalog
         .load()
         .as_deref()
-        .and_then(|c| c.table(&tenant, target).cloned())
+        .and_then(|c| c.table(caller.space(), target).cloned())
         .ok_or_else(|| ApiError::Internal("the restored table is not in the catalog".into()))?;
     let filled = async {
         write_items(dp, &tenant, &table, items).await?;
         let change = serde_json::to_value(TableChange::Restored(summary)).map_err(|e| ApiError::Internal(e.to_string()))?;
-        let out = dp.client.change_table(&tenant, target, &change, Some(&caller.actor())).await?;
+        let out = dp.client.change_table(caller.space(), target, &change, Some(&caller.actor())).await?;
         dp.wait_for_revision(out.revision).await;
         serde_json::from_value(out.table.definition).map_err(|e| ApiError::Internal(format!("unreadable definition: {e}")))
     };
     match filled.await {
-        Ok(def) => Ok(json!({ "TableDescription": describe(&def, "CREATING", location(dp, caller), Usage::default()) })),
+        Ok(def) => Ok(json!({ "TableDescription": describe(&def, "CREATING", location(caller), Usage::default()) })),
         Err(e) => {
             // A half-restored table is not left behind.
-            if let Err(cleanup) = dp.client.delete_table(&tenant, target, Some(&caller.actor())).await {
+            if let Err(cleanup) = dp.client.delete_table(caller.space(), target, Some(&caller.actor())).await {
                 tracing::error!(%tenant, table = target, error = %cleanup, "could not drop a failed restore");
             }
             Err(e)

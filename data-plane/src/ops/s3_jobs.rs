@@ -33,9 +33,12 @@ fn store(dp: &DataPlane, caller: &Verified) -> Result<PathBuf, ApiError> {
     Ok(jobs::dir(&tenant_dir))
 }
 
+/// The jobs of the caller's region.
 async fn records(dp: &DataPlane, caller: &Verified) -> Result<Vec<JobRecord>, ApiError> {
     let dir = store(dp, caller)?;
-    blocking(move || jobs::records(&dir)).await
+    let mut all = blocking(move || jobs::records(&dir)).await?;
+    all.retain(|j| super::table_arn::in_region(&j.arn, &caller.region));
+    Ok(all)
 }
 
 fn decode<T: serde::de::DeserializeOwned>(body: &Value) -> Result<T, ApiError> {
@@ -103,8 +106,8 @@ async fn start(
     Ok(record)
 }
 
-fn table_arn(dp: &DataPlane, caller: &Verified, name: &str) -> String {
-    let at = location(dp, caller);
+fn table_arn(caller: &Verified, name: &str) -> String {
+    let at = location(caller);
     format!("arn:aws:dynamodb:{}:{}:table/{name}", at.region, at.account_id)
 }
 
@@ -114,7 +117,7 @@ pub async fn export_table(dp: &DataPlane, caller: &Verified, catalog: &Catalog, 
     let request = input.validate().map_err(ApiError::Validation)?;
     let missing = || ApiError::TableNotFound(format!("Table not found: {}", request.table_arn));
     let name = table_of_arn(caller, request.table_arn, missing)?;
-    let table = catalog.table(&caller.tenant.id, &name).ok_or_else(missing)?;
+    let table = catalog.table(caller.space(), &name).ok_or_else(missing)?;
     if table.def.pitr.is_none() {
         return Err(ApiError::PointInTimeRecoveryUnavailable(format!(
             "Point in time recovery is not enabled for table '{name}'"
@@ -135,7 +138,7 @@ pub async fn export_table(dp: &DataPlane, caller: &Verified, catalog: &Catalog, 
     if let Some(job) = claimed(dp, caller, JobKind::Export, &body, now, conflict).await? {
         return Ok(json!({ "ExportDescription": job.export_description(false) }));
     }
-    let arn = table_arn(dp, caller, &name);
+    let arn = table_arn(caller, &name);
     let job = start(dp, caller, JobKind::Export, arn, Some(table.record.id.clone()), body, now).await?;
     Ok(json!({ "ExportDescription": job.export_description(true) }))
 }
@@ -145,7 +148,7 @@ pub async fn import_table(dp: &DataPlane, caller: &Verified, catalog: &Catalog, 
     let input: ImportTableInput = decode(&body)?;
     let request = input.validate().map_err(ApiError::Validation)?;
     let name = request.table.name.clone();
-    if catalog.table(&caller.tenant.id, &name).is_some() {
+    if catalog.table(caller.space(), &name).is_some() {
         return Err(ApiError::ResourceInUse(format!("Table already exists: {name}")));
     }
     let now = super::now_secs();
@@ -153,7 +156,7 @@ pub async fn import_table(dp: &DataPlane, caller: &Verified, catalog: &Catalog, 
     if let Some(job) = claimed(dp, caller, JobKind::Import, &body, now, conflict).await? {
         return Ok(json!({ "ImportTableDescription": job.import_description(false) }));
     }
-    let arn = table_arn(dp, caller, &name);
+    let arn = table_arn(caller, &name);
     // The table's id is allocated up front, as DynamoDB's.
     let job = start(dp, caller, JobKind::Import, arn, Some(crate::ids::uuid_v4()), body, now).await?;
     Ok(json!({ "ImportTableDescription": job.import_description(true) }))

@@ -89,9 +89,9 @@ impl Stream<'_> {
 
 /// A table's streams: those disabled in the last 24 hours, then the
 /// current one.
-fn streams_of<'a>(dp: &DataPlane, caller: &Verified, table: &'a CatalogTable) -> Vec<Stream<'a>> {
+fn streams_of<'a>(caller: &Verified, table: &'a CatalogTable) -> Vec<Stream<'a>> {
     let def: &TableDefinition = &table.def;
-    let table_arn = super::tables::location(dp, caller).table_arn(&def.spec.name);
+    let table_arn = super::tables::location(caller).table_arn(&def.spec.name);
     let kept_after = now_millis().saturating_sub((ddb_core::api::table::PastStream::KEPT_SECS * 1000.0) as u64);
     let stream = |label: &'a str, view, until_millis: Option<u64>| {
         Some(Stream {
@@ -115,10 +115,10 @@ fn streams_of<'a>(dp: &DataPlane, caller: &Verified, table: &'a CatalogTable) ->
 }
 
 /// The stream an ARN names, if it is one of a table's streams.
-fn find<'a>(dp: &DataPlane, caller: &Verified, catalog: &'a Catalog, arn: &str) -> Result<Stream<'a>, ApiError> {
+fn find<'a>(caller: &Verified, catalog: &'a Catalog, arn: &str) -> Result<Stream<'a>, ApiError> {
     let parsed = check_stream_arn(arn)?;
-    let table = catalog.table(&caller.tenant.id, &parsed.table).ok_or_else(|| stream_not_found(arn))?;
-    streams_of(dp, caller, table).into_iter().find(|s| s.arn == arn).ok_or_else(|| stream_not_found(arn))
+    let table = catalog.table(caller.space(), &parsed.table).ok_or_else(|| stream_not_found(arn))?;
+    streams_of(caller, table).into_iter().find(|s| s.arn == arn).ok_or_else(|| stream_not_found(arn))
 }
 
 /// A `Limit` member outside `1..=max`, refused as a failed constraint.
@@ -144,15 +144,14 @@ pub struct ListStreamsInput {
 }
 
 /// `ListStreams`
-pub fn list_streams(dp: &DataPlane, caller: &Verified, catalog: &Catalog, input: ListStreamsInput) -> Result<Value, ApiError> {
+pub fn list_streams(caller: &Verified, catalog: &Catalog, input: ListStreamsInput) -> Result<Value, ApiError> {
     check_limit(input.limit, 100)?;
     let limit = input.limit.and_then(|l| usize::try_from(l).ok()).unwrap_or(100);
-    let tenant = &caller.tenant.id;
     let mut streams: Vec<Stream<'_>> = catalog
-        .table_names(tenant)
+        .table_names(caller.space())
         .filter(|n| input.table_name.as_deref().is_none_or(|t| t == *n))
-        .filter_map(|n| catalog.table(tenant, n))
-        .flat_map(|t| streams_of(dp, caller, t))
+        .filter_map(|n| catalog.table(caller.space(), n))
+        .flat_map(|t| streams_of(caller, t))
         .collect();
     if let Some(start) = &input.exclusive_start_stream_arn {
         check_stream_arn(start)?;
@@ -210,7 +209,7 @@ async fn sequence_range(dp: &DataPlane, caller: &Verified, stream: &Stream<'_>) 
 pub async fn describe_stream(dp: &DataPlane, caller: &Verified, catalog: &Catalog, input: DescribeStreamInput) -> Result<Value, ApiError> {
     check_limit(input.limit, 100)?;
     let arn = input.stream_arn.unwrap_or_default();
-    let stream = find(dp, caller, catalog, &arn)?;
+    let stream = find(caller, catalog, &arn)?;
     let shard_id = stream.shard_id();
     let after_start = input.exclusive_start_shard_id.as_deref().is_none_or(|start| start < shard_id.as_str());
     let (first, last) = sequence_range(dp, caller, &stream).await?;
@@ -312,7 +311,7 @@ pub async fn get_shard_iterator(dp: &DataPlane, caller: &Verified, catalog: &Cat
             "SequenceNumber must not be specified for ShardIteratorType: {kind}"
         )));
     }
-    let stream = find(dp, caller, catalog, &arn)?;
+    let stream = find(caller, catalog, &arn)?;
     if input.shard_id.as_deref() != Some(stream.shard_id().as_str()) {
         return Err(ApiError::ResourceNotFound(format!(
             "Requested resource not found: Shard does not exist: {}",
@@ -349,7 +348,7 @@ pub struct GetRecordsInput {
 }
 
 /// One stream record in DynamoDB's form.
-fn record(dp: &DataPlane, stream: &Stream<'_>, seq: u64, change: &changelog::Change) -> Value {
+fn record(region: &str, stream: &Stream<'_>, seq: u64, change: &changelog::Change) -> Value {
     let spec = &stream.table.def.spec;
     let image = change.new.as_ref().or(change.old.as_ref());
     let mut keys = Item::new();
@@ -394,7 +393,7 @@ fn record(dp: &DataPlane, stream: &Stream<'_>, seq: u64, change: &changelog::Cha
         "eventName": event,
         "eventVersion": "1.1",
         "eventSource": "aws:dynamodb",
-        "awsRegion": dp.config.region,
+        "awsRegion": region,
         "dynamodb": body,
     });
     if let (true, Some(obj)) = (change.by_service, out.as_object_mut()) {
@@ -412,7 +411,7 @@ pub async fn get_records(dp: &DataPlane, caller: &Verified, catalog: &Catalog, i
     if now_millis().saturating_sub(it.issued_millis) > ITERATOR_TTL_MILLIS {
         return Err(ApiError::ExpiredIterator("Iterator expired. The iterator was created over 15 minutes ago.".into()));
     }
-    let stream = find(dp, caller, catalog, &it.stream_arn)?;
+    let stream = find(caller, catalog, &it.stream_arn)?;
     let limit = input.limit.and_then(|l| usize::try_from(l).ok()).unwrap_or(MAX_RECORDS);
     let snapshot = dp.items.snapshot(&caller.tenant.id).await?;
     let mut records = Vec::new();
@@ -423,7 +422,7 @@ pub async fn get_records(dp: &DataPlane, caller: &Verified, catalog: &Catalog, i
         scanned += 1;
         next = seq + 1;
         if stream.shows(&change) {
-            records.push(record(dp, &stream, seq, &change));
+            records.push(record(&caller.region, &stream, seq, &change));
             if records.len() == limit {
                 break;
             }

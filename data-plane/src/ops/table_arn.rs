@@ -149,6 +149,12 @@ fn table_name(given: &str, caller: &Verified, action: &str) -> Result<Option<Str
     Ok(Some(arn.table))
 }
 
+/// Whether `arn` (of a table, or of something under one: a backup, an
+/// export) names `region`: each region's resources are listed apart.
+pub(super) fn in_region(arn: &str, region: &str) -> bool {
+    arn.split(':').nth(3) == Some(region)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

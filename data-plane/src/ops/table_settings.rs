@@ -19,7 +19,7 @@ use crate::DataPlane;
 
 pub(super) async fn apply(dp: &DataPlane, caller: &Verified, name: &str, change: &TableChange) -> Result<CatalogTable, ApiError> {
     let body = serde_json::to_value(change).map_err(|e| ApiError::Internal(e.to_string()))?;
-    let out = dp.client.change_table(&caller.tenant.id, name, &body, Some(&caller.actor())).await?;
+    let out = dp.client.change_table(caller.space(), name, &body, Some(&caller.actor())).await?;
     dp.wait_for_revision(out.revision).await;
     let def = serde_json::from_value(out.table.definition.clone())
         .map_err(|e| ApiError::Internal(format!("unreadable definition: {e}")))?;
@@ -34,10 +34,10 @@ pub async fn update_table(dp: &DataPlane, caller: &Verified, catalog: &Catalog, 
                 "One or more parameter values were invalid: Replica modification must be the only operation in the request".into(),
             ));
         }
-        return Err(refuse_replicas(updates, &dp.config.region));
+        return Err(refuse_replicas(updates, &caller.region));
     }
     let (name, change) = input.validate().map_err(ApiError::Validation)?;
-    let Some(before) = catalog.table(&caller.tenant.id, name) else {
+    let Some(before) = catalog.table(caller.space(), name) else {
         return Err(not_found(name));
     };
     let key_before = before.def.spec.sse_kms_key.clone();
@@ -57,7 +57,7 @@ pub async fn update_table(dp: &DataPlane, caller: &Verified, catalog: &Catalog, 
     }
     let status = if creates || takes_time(&change) { "UPDATING" } else { "ACTIVE" };
     let usage = super::tables::usage(dp, caller, &t).await?;
-    let loc = location(dp, caller);
+    let loc = location(caller);
     let mut description = describe(&t.def, status, loc, usage);
     // An index being deleted is still listed, DELETING, in the answer (as
     // DynamoDB lists it until it is gone); DescribeTable no longer has it.
@@ -144,8 +144,9 @@ fn takes_time(change: &TableChange) -> bool {
     }
 }
 
-/// `ReplicaUpdates`: an endpoint serves one region and keeps no replicas,
-/// so none is added, changed or removed (rather than dropping the request
+/// `ReplicaUpdates`: Dynastore keeps no replicas (its regions are
+/// separate namespaces, nothing copies tables between them), so none is
+/// added, changed or removed (rather than dropping the request
 /// unnoticed). The local region gets DynamoDB's own answer (Alternator's
 /// test_add_region_already_exists, written against DynamoDB).
 fn refuse_replicas(updates: &[Value], local: &str) -> ApiError {
@@ -161,14 +162,14 @@ fn refuse_replicas(updates: &[Value], local: &str) -> ApiError {
         }
     }
     ApiError::Validation(format!(
-        "One or more parameter values were invalid: Replicas are not available: this endpoint serves the single region {local}"
+        "One or more parameter values were invalid: Replicas are not available: tables are not replicated between regions here (this request is in {local})"
     ))
 }
 
 /// `UpdateTimeToLive`
 pub async fn update_ttl(dp: &DataPlane, caller: &Verified, catalog: &Catalog, input: UpdateTimeToLiveInput) -> Result<Value, ApiError> {
     let (name, change) = input.validate().map_err(ApiError::Validation)?;
-    if catalog.table(&caller.tenant.id, name).is_none() {
+    if catalog.table(caller.space(), name).is_none() {
         return Err(not_found(name));
     }
     apply(dp, caller, name, &change).await?;
@@ -181,7 +182,7 @@ pub async fn update_ttl(dp: &DataPlane, caller: &Verified, catalog: &Catalog, in
 /// `DescribeTimeToLive`
 pub fn describe_ttl(caller: &Verified, catalog: &Catalog, input: TableNameInput) -> Result<Value, ApiError> {
     let name = input.validate().map_err(ApiError::Validation)?;
-    let t = catalog.table(&caller.tenant.id, name).ok_or_else(|| not_found(name))?;
+    let t = catalog.table(caller.space(), name).ok_or_else(|| not_found(name))?;
     Ok(match &t.def.ttl_attribute {
         Some(a) => json!({ "TimeToLiveDescription": { "TimeToLiveStatus": "ENABLED", "AttributeName": a } }),
         None => json!({ "TimeToLiveDescription": { "TimeToLiveStatus": "DISABLED" } }),
@@ -192,7 +193,7 @@ pub fn describe_ttl(caller: &Verified, catalog: &Catalog, input: TableNameInput)
 /// table has no streaming destinations (enabling one is not served).
 pub fn describe_kinesis_destinations(caller: &Verified, catalog: &Catalog, input: TableNameInput) -> Result<Value, ApiError> {
     let name = input.validate().map_err(ApiError::Validation)?;
-    let t = catalog.table(&caller.tenant.id, name).ok_or_else(|| not_found(name))?;
+    let t = catalog.table(caller.space(), name).ok_or_else(|| not_found(name))?;
     Ok(json!({ "TableName": t.def.spec.name, "KinesisDataStreamDestinations": [] }))
 }
 
@@ -200,7 +201,7 @@ pub fn describe_kinesis_destinations(caller: &Verified, catalog: &Catalog, input
 pub fn describe_continuous_backups(caller: &Verified, catalog: &Catalog, input: TableNameInput) -> Result<Value, ApiError> {
     let name = input.validate().map_err(ApiError::Validation)?;
     let t = catalog
-        .table(&caller.tenant.id, name)
+        .table(caller.space(), name)
         .ok_or_else(|| ApiError::TableNotFound(format!("Table not found: {name}")))?;
     Ok(json!({ "ContinuousBackupsDescription": continuous_backups(&t.def, super::now_secs()) }))
 }
@@ -215,7 +216,7 @@ pub async fn update_continuous_backups(
     input: UpdateContinuousBackupsInput,
 ) -> Result<Value, ApiError> {
     let (name, change) = input.validate().map_err(ApiError::Validation)?;
-    if catalog.table(&caller.tenant.id, name).is_none() {
+    if catalog.table(caller.space(), name).is_none() {
         return Err(ApiError::TableNotFound(format!("Table not found: {name}")));
     }
     let t = apply(dp, caller, name, &change).await?;
@@ -273,7 +274,7 @@ pub async fn tags(dp: &DataPlane, caller: &Verified, catalog: &Catalog, op: TagO
     let name = table_arn(caller, action, arn)?;
     let change = input.change(op).map_err(ApiError::Validation)?;
     let table: &std::sync::Arc<CatalogTable> = catalog
-        .table(&caller.tenant.id, &name)
+        .table(caller.space(), &name)
         .ok_or_else(|| ApiError::ResourceNotFound(format!("Requested resource not found: ResourcArn: {arn} not found")))?;
     match change {
         None => {

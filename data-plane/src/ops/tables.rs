@@ -12,9 +12,11 @@ use crate::catalog::{Catalog, CatalogTable};
 use crate::error::ApiError;
 use crate::DataPlane;
 
-pub(super) fn location<'a>(dp: &'a DataPlane, caller: &'a Verified) -> Location<'a> {
+/// Where the caller's tables are: the region the request was signed for,
+/// in the tenant's account.
+pub(super) fn location(caller: &Verified) -> Location<'_> {
     Location {
-        region: &dp.config.region,
+        region: &caller.region,
         account_id: &caller.tenant.account_id,
     }
 }
@@ -33,6 +35,7 @@ pub async fn create(dp: &DataPlane, caller: &Verified, catalog: &Catalog, input:
     };
     let request = CreateTableRequest {
         tenant_id: caller.tenant.id.clone(),
+        region: caller.space().region.to_owned(),
         spec: serde_json::to_value(&spec).map_err(|e| ApiError::Internal(e.to_string()))?,
     };
     let change = dp.client.create_table(&request, Some(&caller.actor())).await?;
@@ -40,7 +43,7 @@ pub async fn create(dp: &DataPlane, caller: &Verified, catalog: &Catalog, input:
     let mut def: ddb_core::api::table::TableDefinition = serde_json::from_value(change.table.definition)
         .map_err(|e| ApiError::Internal(format!("unreadable definition: {e}")))?;
     if let Some(document) = policy {
-        let arn = location(dp, caller).table_arn(&spec.name);
+        let arn = location(caller).table_arn(&spec.name);
         let attach = ddb_core::api::table::TableChange::ResourcePolicy {
             target: ddb_core::api::table::PolicyTarget::Table,
             arn,
@@ -50,7 +53,7 @@ pub async fn create(dp: &DataPlane, caller: &Verified, catalog: &Catalog, input:
         def = super::table_settings::apply(dp, caller, &spec.name, &attach).await?.def;
     }
     // DynamoDB answers CREATING; the table is ACTIVE by the next call.
-    let mut description = describe(&def, "CREATING", location(dp, caller), Usage::default());
+    let mut description = describe(&def, "CREATING", location(caller), Usage::default());
     creation_answer(&mut description, warm_sent);
     Ok(json!({ "TableDescription": description }))
 }
@@ -77,9 +80,9 @@ fn creation_answer(description: &mut Value, warm_sent: bool) {
 /// to six hours; tools only need them not to be stale).
 pub async fn describe_table(dp: &DataPlane, caller: &Verified, catalog: &Catalog, input: TableNameInput) -> Result<Value, ApiError> {
     let name = input.validate().map_err(ApiError::Validation)?;
-    let table = catalog.table(&caller.tenant.id, name).ok_or_else(|| not_found(name))?;
+    let table = catalog.table(caller.space(), name).ok_or_else(|| not_found(name))?;
     let usage = usage(dp, caller, table).await?;
-    Ok(json!({ "Table": describe(&table.def, &table.record.status, location(dp, caller), usage) }))
+    Ok(json!({ "Table": describe(&table.def, &table.record.status, location(caller), usage) }))
 }
 
 /// The table's item count and sizes, with its indexes'.
@@ -92,16 +95,16 @@ pub(super) async fn usage(dp: &DataPlane, caller: &Verified, table: &CatalogTabl
 /// `DeleteTable`
 pub async fn delete(dp: &DataPlane, caller: &Verified, catalog: &Catalog, input: TableNameInput) -> Result<Value, ApiError> {
     let name = input.validate().map_err(ApiError::Validation)?;
-    let table = catalog.table(&caller.tenant.id, name).ok_or_else(|| not_found(name))?;
+    let table = catalog.table(caller.space(), name).ok_or_else(|| not_found(name))?;
     // A table with point-in-time recovery leaves a SYSTEM backup behind,
     // kept 35 days, as DynamoDB does (deletion protection refuses first).
     if table.def.pitr.is_some() && !table.def.spec.deletion_protection {
         let backup_name = ddb_core::api::table::system_backup_name(name);
         super::backups::make_backup(dp, caller, table, &backup_name, true).await?;
     }
-    let change = dp.client.delete_table(&caller.tenant.id, name, Some(&caller.actor())).await?;
+    let change = dp.client.delete_table(caller.space(), name, Some(&caller.actor())).await?;
     dp.wait_for_revision(change.revision).await;
     let def = serde_json::from_value(change.table.definition)
         .map_err(|e| ApiError::Internal(format!("unreadable definition: {e}")))?;
-    Ok(json!({ "TableDescription": ddb_core::api::table::describe_deleted(&def, location(dp, caller)) }))
+    Ok(json!({ "TableDescription": ddb_core::api::table::describe_deleted(&def, location(caller)) }))
 }

@@ -112,9 +112,9 @@ pub async fn sweep(
     let mut deleted = 0;
     for tenant in tenants {
         let tables: Vec<Arc<CatalogTable>> = catalog
-            .table_names(&tenant)
-            .filter_map(|name| catalog.table(&tenant, name).cloned())
+            .tenant_tables(&tenant)
             .filter(|t| t.def.ttl_attribute.is_some())
+            .cloned()
             .collect();
         for table in tables {
             let n = sweep_table(items, &tenant, &table, cursors, now).await?;

@@ -136,7 +136,7 @@ fn key_schema(t: &CatalogTable, index: Option<&str>) -> Result<(Keys, Option<Key
 /// The statement's table, or `Requested resource not found`.
 pub(crate) fn statement_table(catalog: &Catalog, caller: &Verified, stmt: &Statement) -> Result<Arc<CatalogTable>, ApiError> {
     catalog
-        .table(&caller.tenant.id, stmt.table())
+        .table(caller.space(), stmt.table())
         .cloned()
         .ok_or_else(|| ApiError::ResourceNotFound("Requested resource not found".into()))
 }
