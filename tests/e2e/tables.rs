@@ -246,6 +246,26 @@ async fn each_region_holds_its_own_tables() {
     let got = eu.get_item().table_name(&eu_arn).key("id", Av::N("1".into())).send().await.unwrap();
     assert_eq!(got.item().and_then(|i| i.get("where")), Some(&Av::S("eu".into())));
 
+    // A ClientRequestToken is the region's own: the same token in both
+    // regions runs both transactions.
+    use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
+    let put = |item: Vec<(&str, Av)>| {
+        let mut p = Put::builder().table_name("Music");
+        for (k, v) in item {
+            p = p.item(k, v);
+        }
+        TransactWriteItem::builder().put(p.build().unwrap()).build()
+    };
+    eu.transact_write_items().transact_items(put(vec![("id", Av::N("2".into()))])).client_request_token("same-token").send().await.unwrap();
+    home.transact_write_items()
+        .transact_items(put(vec![("Artist", Av::S("b".into())), ("SongTitle", Av::S("t".into()))]))
+        .client_request_token("same-token")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(eu.scan().table_name("Music").send().await.unwrap().count(), 2);
+    assert_eq!(home.scan().table_name("Music").send().await.unwrap().count(), 2);
+
     // The admin API lists both, the other region's with its region.
     let (status, listed) = s.admin(reqwest::Method::GET, "/tenants/t1/tables", None).await;
     assert_eq!(status, 200, "{listed}");
@@ -265,6 +285,6 @@ async fn each_region_holds_its_own_tables() {
     eu.delete_table().table_name("Music").send().await.unwrap();
     assert_eq!(names(&eu).await, ["OnlyInEu"]);
     assert_eq!(names(&home).await, ["Music"]);
-    assert_eq!(home.scan().table_name("Music").send().await.unwrap().count(), 1);
+    assert_eq!(home.scan().table_name("Music").send().await.unwrap().count(), 2);
     s.stop().await;
 }

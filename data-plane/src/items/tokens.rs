@@ -6,6 +6,7 @@
 //!
 //! ```text
 //! key   = "k" token                 (the token as sent: 1–36 characters, UTF-8)
+//!                                   (outside the home region: token NUL region)
 //! value = version:u8 (1) | completed_millis:u64be | fingerprint:[u8; 16]
 //!       | version:u8 (2) | completed_millis:u64be | fingerprint:[u8; 16]
 //!         | count:u16be | size:u32be * count

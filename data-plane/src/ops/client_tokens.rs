@@ -24,6 +24,7 @@ use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 use storage::Engine;
 
+use crate::auth::Verified;
 use crate::error::ApiError;
 use crate::items::tokens::{self, StoredToken, WINDOW};
 use crate::items::ItemStore;
@@ -235,6 +236,18 @@ async fn stored(items: &ItemStore, tenant: &str, token: &str, now_millis: u64) -
     })
     .await
     .map_err(|e| ApiError::Internal(format!("read task failed: {e}")))?
+}
+
+/// The name `token` is kept under: tokens are per region, as in DynamoDB,
+/// so outside the home region the region follows it after a NUL (which
+/// no token sent in JSON by an SDK holds); a home-region token is kept as
+/// sent, as before regions.
+pub(super) fn regional(caller: &Verified, token: &str) -> String {
+    if caller.home {
+        token.to_owned()
+    } else {
+        format!("{token}\u{0}{}", caller.region)
+    }
 }
 
 /// A 128-bit digest of the request: the first half of the SHA-256 of its

@@ -96,7 +96,7 @@ use ddb_core::{Item, ValidationErrors};
 use serde_json::{json, Map, Value};
 
 use super::batch::{capacity_mode, echo_item, enum_violation, write_key};
-use super::client_tokens::{claim, fingerprint, TokenStart};
+use super::client_tokens::{claim, fingerprint, regional, TokenStart};
 use super::consumed::{Charges, Consumed, Tally};
 use crate::auth::Verified;
 use crate::catalog::{Catalog, CatalogTable};
@@ -804,7 +804,7 @@ pub async fn transact_write(dp: &DataPlane, caller: &Verified, catalog: &Catalog
         return Err(cancelled(n, i, msg));
     }
     let mode = capacity_mode(request);
-    let token = str_of(request, "ClientRequestToken")?.map(|t| (t.to_owned(), fingerprint(request)));
+    let token = str_of(request, "ClientRequestToken")?.map(|t| (regional(caller, t), fingerprint(request)));
     let guard = match &token {
         Some((token, fp)) => match claim(&dp.client_tokens, &dp.items, &caller.tenant.id, token, *fp).await? {
             TokenStart::Replay => {
