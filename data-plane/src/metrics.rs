@@ -2,7 +2,9 @@
 //! `operation` is an [`Operation`] name or `unknown`; `outcome` is `ok` or
 //! a wire error name.
 //!
-//! Per-table series mirror DynamoDB's CloudWatch metrics:
+//! Per-table series mirror DynamoDB's CloudWatch metrics (`table` is the
+//! table's name, `name@region` for a table outside the endpoint's home
+//! region):
 //! - `dynastore_consumed_read_capacity_units_total` and
 //!   `dynastore_consumed_write_capacity_units_total` (ConsumedRead/Write-
 //!   CapacityUnits) by `tenant` (id), `table` and `index`: `index` is empty
@@ -207,7 +209,8 @@ impl Metrics {
     /// The capacity counters of table `t` (call once per catalog entry:
     /// [`CatalogTable::meters`] caches them).
     pub fn table_meters(&self, t: &CatalogTable) -> TableMeters {
-        let (tenant, table) = (t.record.tenant_id.as_str(), t.def.spec.name.as_str());
+        let qualified = dynastore_common::contract::qualified(&t.def.spec.name, &t.record.region);
+        let (tenant, table) = (t.record.tenant_id.as_str(), qualified.as_str());
         TableMeters {
             read: self.read_units.with_label_values(&[tenant, table, ""]),
             write: self.write_units.with_label_values(&[tenant, table, ""]),

@@ -266,6 +266,15 @@ async fn each_region_holds_its_own_tables() {
     assert_eq!(eu.scan().table_name("Music").send().await.unwrap().count(), 2);
     assert_eq!(home.scan().table_name("Music").send().await.unwrap().count(), 2);
 
+    // Metrics name the other region's table with its region.
+    let text = s.metrics().await;
+    let writes = |table: &str| {
+        let labels = format!(r#"dynastore_consumed_write_capacity_units_total{{index="",table="{table}",tenant="{}"}} "#, s.tenant.id);
+        text.lines().find_map(|l| l.strip_prefix(labels.as_str())).and_then(|v| v.parse::<f64>().ok())
+    };
+    assert_eq!(writes("Music@eu-west-1"), Some(3.0), "1 put + 2 for the transactional put\n{text}");
+    assert_eq!(writes("Music"), Some(3.0), "{text}");
+
     // The admin API lists both, the other region's with its region.
     let (status, listed) = s.admin(reqwest::Method::GET, "/tenants/t1/tables", None).await;
     assert_eq!(status, 200, "{listed}");
