@@ -189,22 +189,24 @@ pub fn verify_for(
     })
 }
 
-/// A region name that can stand in an ARN: lower-case letters, digits and
-/// dashes (`us-east-1`; also the `local` or `localhost` of DynamoDB Local
-/// set-ups), at most 32 characters.
+/// A region name that can stand in an ARN: letters, digits, dashes,
+/// underscores and dots, at most 64 characters. AWS's regions are all of
+/// this form (`us-east-1`), and so are the made-up ones test set-ups sign
+/// for (`local`, `localhost`, `fakeRegion`), which are served as regions
+/// of their own.
 fn is_region_name(region: &str) -> bool {
-    (1..=32).contains(&region.len())
-        && region.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    (1..=64).contains(&region.len())
+        && region.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
 }
 
 #[cfg(test)]
 mod tests {
     #[test]
     fn region_names_are_what_an_arn_can_hold() {
-        for ok in ["us-east-1", "eu-west-1", "us-gov-west-1", "cn-north-1", "local", "localhost"] {
+        for ok in ["us-east-1", "eu-west-1", "us-gov-west-1", "cn-north-1", "local", "localhost", "fakeRegion"] {
             assert!(super::is_region_name(ok), "{ok}");
         }
-        for bad in ["", "US-EAST-1", "us:east", "us east", "a/b", &"x".repeat(33)] {
+        for bad in ["", "us:east", "us east", "a/b", "é", &"x".repeat(65)] {
             assert!(!super::is_region_name(bad), "{bad}");
         }
     }

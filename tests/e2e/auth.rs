@@ -67,6 +67,27 @@ async fn stale_date_is_signature_expired() {
     s.stop().await;
 }
 
+/// A region an ARN cannot hold is refused as DynamoDB refuses a region it
+/// does not serve; any other is served (as a namespace of its own).
+#[tokio::test]
+async fn regions_an_arn_cannot_hold_are_refused() {
+    let s = Stack::start().await;
+    let headers = [("content-type", "application/x-amz-json-1.0"), ("x-amz-target", LIST)];
+    let (id, secret) = (&s.key.access_key_id, s.key.secret_access_key.expose());
+    let req = |region: &str| {
+        crate::harness::signed_post_in(region, &s.endpoint(), "dynamodb", &headers, b"{}".to_vec(), id, secret, SystemTime::now(), false)
+            .map(|b| String::from_utf8(b).unwrap())
+    };
+    let (status, _, body, _) = send(req("us:east")).await;
+    assert_eq!(status, 400);
+    assert_eq!(error_name(&body), "InvalidSignatureException");
+    assert_eq!(body["message"].as_str(), Some("Credential should be scoped to a valid region, not 'us:east'. "));
+    let (status, _, body, _) = send(req("localhost")).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["TableNames"], serde_json::json!([]));
+    s.stop().await;
+}
+
 #[tokio::test]
 async fn tampered_body_is_rejected() {
     let s = Stack::start().await;

@@ -331,6 +331,22 @@ pub fn signed_post(
     time: SystemTime,
     presigned: bool,
 ) -> http::Request<Vec<u8>> {
+    signed_post_in("us-east-1", endpoint, service, headers, body, access_key_id, secret, time, presigned)
+}
+
+/// [`signed_post`] signed for `region`.
+#[allow(clippy::too_many_arguments)]
+pub fn signed_post_in(
+    region: &str,
+    endpoint: &str,
+    service: &str,
+    headers: &[(&str, &str)],
+    body: Vec<u8>,
+    access_key_id: &str,
+    secret: &str,
+    time: SystemTime,
+    presigned: bool,
+) -> http::Request<Vec<u8>> {
     use aws_sigv4::http_request::{sign, SignableBody, SignableRequest, SignatureLocation, SigningSettings};
     use aws_sigv4::sign::v4;
 
@@ -348,7 +364,7 @@ pub fn signed_post(
     }
     let params = v4::SigningParams::builder()
         .identity(&identity)
-        .region("us-east-1")
+        .region(region)
         .name(service)
         .time(time)
         .settings(settings)
