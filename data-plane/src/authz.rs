@@ -85,6 +85,11 @@ pub fn authorize(
     if referenced.secure_transport {
         ctx = ctx.with_secure_transport(origin.secure);
     }
+    // Resource policies' keys are not among `referenced`: the region is
+    // always there for them.
+    if referenced.requested_region || policies_here {
+        ctx = ctx.with_requested_region(&caller.region);
+    }
     if let Some(ip) = origin.ip.filter(|_| referenced.source_ip) {
         ctx = ctx.with_source_ip(ip);
     }

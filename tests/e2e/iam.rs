@@ -85,6 +85,23 @@ async fn policy(s: &Stack, user: &str, name: &str, document: Value) {
     assert!(status == 200 || status == 204, "attached: {status} {body}");
 }
 
+/// Retries `f` until it fails with AccessDenied or 2 s pass.
+macro_rules! eventually_denied {
+    ($f:expr) => {{
+        let mut out = $f.await;
+        for _ in 0..40 {
+            match &out {
+                Err(e) if e.code() == Some("AccessDeniedException") => break,
+                _ => {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    out = $f.await;
+                }
+            }
+        }
+        out
+    }};
+}
+
 /// Retries `f` until it stops failing with AccessDenied or 2 s pass (the
 /// policy travels to the data plane by the change feed).
 macro_rules! eventually_allowed {
@@ -390,24 +407,23 @@ async fn policies_name_the_region_a_request_is_signed_for() {
     assert_eq!(err.code(), Some("AccessDeniedException"));
     assert!(err.message().unwrap().ends_with(&format!("on resource: {home_arn} with an explicit deny in an identity-based policy")));
     carol_home.put_item().table_name("Books").item("owner", Av::S("carol".into())).send().await.unwrap();
-    s.stop().await;
-}
 
-/// Retries `f` until it fails with AccessDenied or 2 s pass.
-macro_rules! eventually_denied {
-    ($f:expr) => {{
-        let mut out = $f.await;
-        for _ in 0..40 {
-            match &out {
-                Err(e) if e.code() == Some("AccessDeniedException") => break,
-                _ => {
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                    out = $f.await;
-                }
-            }
-        }
-        out
-    }};
+    // aws:RequestedRegion is the region a request is signed for.
+    policy(
+        &s,
+        "carol",
+        "eu-only",
+        json!({
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Deny", "Action": "dynamodb:*", "Resource": "*",
+                           "Condition": {"StringNotEquals": {"aws:RequestedRegion": "eu-west-1"}}}]
+        }),
+    )
+    .await;
+    let err = eventually_denied!(carol_home.scan().table_name("Books").send()).unwrap_err();
+    assert!(err.message().unwrap().ends_with(&format!("dynamodb:Scan on resource: {home_arn} with an explicit deny in an identity-based policy")), "{:?}", err.message());
+    assert_eq!(carol.scan().table_name("Books").send().await.unwrap().count(), 2);
+    s.stop().await;
 }
 
 #[tokio::test]

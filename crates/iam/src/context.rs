@@ -20,6 +20,8 @@ pub mod keys {
     pub const CURRENT_TIME: &str = "aws:CurrentTime";
     pub const EPOCH_TIME: &str = "aws:EpochTime";
     pub const SECURE_TRANSPORT: &str = "aws:SecureTransport";
+    /// The region the request was signed for.
+    pub const REQUESTED_REGION: &str = "aws:RequestedRegion";
     pub const USERNAME: &str = "aws:username";
     pub const USERID: &str = "aws:userid";
     pub const PRINCIPAL_ACCOUNT: &str = "aws:PrincipalAccount";
@@ -227,6 +229,11 @@ impl RequestContext {
     /// Sets `aws:SourceIp`.
     pub fn with_source_ip(self, ip: IpAddr) -> RequestContext {
         self.with_key(keys::SOURCE_IP, ip.to_string())
+    }
+
+    /// Sets `aws:RequestedRegion`.
+    pub fn with_requested_region(self, region: &str) -> RequestContext {
+        self.with_key(keys::REQUESTED_REGION, region)
     }
 
     /// Sets `aws:SecureTransport`.
