@@ -185,7 +185,7 @@ async fn attribute_names_may_hold_nul() {
 /// described (under an ARN naming its region) and deleted on its own.
 #[tokio::test]
 async fn each_region_holds_its_own_tables() {
-    let s = Stack::start().await;
+    let mut s = Stack::start().await;
     let home = s.client();
     let eu = s.client_in("eu-west-1", &s.key.access_key_id, s.key.secret_access_key.expose());
     create_music(&home, "Music").await;
@@ -295,5 +295,14 @@ async fn each_region_holds_its_own_tables() {
     assert_eq!(names(&eu).await, ["OnlyInEu"]);
     assert_eq!(names(&home).await, ["Music"]);
     assert_eq!(home.scan().table_name("Music").send().await.unwrap().count(), 2);
+
+    // A restarted data plane reloads each region's tables from the catalog.
+    s.restart_data_plane().await;
+    let (home, eu) = (s.client(), s.client_in("eu-west-1", &s.key.access_key_id, s.key.secret_access_key.expose()));
+    assert_eq!(names(&eu).await, ["OnlyInEu"]);
+    assert_eq!(names(&home).await, ["Music"]);
+    assert_eq!(home.scan().table_name("Music").send().await.unwrap().count(), 2);
+    let e = home.describe_table().table_name("OnlyInEu").send().await.unwrap_err();
+    assert_eq!(e.code(), Some("ResourceNotFoundException"));
     s.stop().await;
 }
