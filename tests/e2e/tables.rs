@@ -190,24 +190,20 @@ async fn each_region_holds_its_own_tables() {
     let eu = s.client_in("eu-west-1", &s.key.access_key_id, s.key.secret_access_key.expose());
     create_music(&home, "Music").await;
     // The same name in eu-west-1, with another key schema.
-    let created = eu
-        .create_table()
-        .table_name("Music")
-        .attribute_definitions(AttributeDefinition::builder().attribute_name("id").attribute_type(ScalarAttributeType::N).build().unwrap())
-        .key_schema(KeySchemaElement::builder().attribute_name("id").key_type(KeyType::Hash).build().unwrap())
-        .billing_mode(BillingMode::PayPerRequest)
-        .send()
-        .await
-        .unwrap();
+    let music_by_id = || {
+        eu.create_table()
+            .table_name("Music")
+            .attribute_definitions(AttributeDefinition::builder().attribute_name("id").attribute_type(ScalarAttributeType::N).build().unwrap())
+            .key_schema(KeySchemaElement::builder().attribute_name("id").key_type(KeyType::Hash).build().unwrap())
+            .billing_mode(BillingMode::PayPerRequest)
+            .send()
+    };
+    let created = music_by_id().await.unwrap();
     let account = &s.tenant.account_id;
     let eu_arn = format!("arn:aws:dynamodb:eu-west-1:{account}:table/Music");
     assert_eq!(created.table_description().and_then(|d| d.table_arn()), Some(eu_arn.as_str()));
     create_music(&eu, "OnlyInEu").await;
-    let e = eu.create_table().table_name("Music")
-        .attribute_definitions(AttributeDefinition::builder().attribute_name("id").attribute_type(ScalarAttributeType::N).build().unwrap())
-        .key_schema(KeySchemaElement::builder().attribute_name("id").key_type(KeyType::Hash).build().unwrap())
-        .billing_mode(BillingMode::PayPerRequest)
-        .send().await.unwrap_err();
+    let e = music_by_id().await.unwrap_err();
     assert_eq!(e.code(), Some("ResourceInUseException"));
 
     let names = |c: &Client| {
