@@ -106,11 +106,6 @@ async fn start(
     Ok(record)
 }
 
-fn table_arn(caller: &Verified, name: &str) -> String {
-    let at = location(caller);
-    format!("arn:aws:dynamodb:{}:{}:table/{name}", at.region, at.account_id)
-}
-
 /// `ExportTableToPointInTime`
 pub async fn export_table(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: Value) -> Result<Value, ApiError> {
     let input: ExportTableToPointInTimeInput = decode(&body)?;
@@ -138,7 +133,7 @@ pub async fn export_table(dp: &DataPlane, caller: &Verified, catalog: &Catalog, 
     if let Some(job) = claimed(dp, caller, JobKind::Export, &body, now, conflict).await? {
         return Ok(json!({ "ExportDescription": job.export_description(false) }));
     }
-    let arn = table_arn(caller, &name);
+    let arn = location(caller).table_arn(&name);
     let job = start(dp, caller, JobKind::Export, arn, Some(table.record.id.clone()), body, now).await?;
     Ok(json!({ "ExportDescription": job.export_description(true) }))
 }
@@ -156,7 +151,7 @@ pub async fn import_table(dp: &DataPlane, caller: &Verified, catalog: &Catalog, 
     if let Some(job) = claimed(dp, caller, JobKind::Import, &body, now, conflict).await? {
         return Ok(json!({ "ImportTableDescription": job.import_description(false) }));
     }
-    let arn = table_arn(caller, &name);
+    let arn = location(caller).table_arn(&name);
     // The table's id is allocated up front, as DynamoDB's.
     let job = start(dp, caller, JobKind::Import, arn, Some(crate::ids::uuid_v4()), body, now).await?;
     Ok(json!({ "ImportTableDescription": job.import_description(true) }))
