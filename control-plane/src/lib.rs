@@ -30,6 +30,7 @@ mod bootstrap;
 mod health;
 mod internal_api;
 mod quotas;
+mod replicas_api;
 mod tables_api;
 
 use std::net::SocketAddr;

@@ -35,7 +35,7 @@ use crate::{ids, ControlPlane};
 const DEFAULT_PRINCIPAL: &str = "data-plane";
 
 /// The audit entry of a table operation, as far as the request tells it.
-fn entry(
+pub(crate) fn entry(
     headers: &HeaderMap,
     peer: PeerIp,
     tenant_id: &str,
@@ -92,7 +92,7 @@ async fn record_failure(cp: &ControlPlane, entry: &Entry, error: &Error) {
 
 /// Records the outcome of an operation: a success in its transaction
 /// (then committed), a failure on its own.
-async fn finish(
+pub(crate) async fn finish(
     cp: &ControlPlane,
     entry: &Entry,
     result: Result<(sqlx::Transaction<'static, sqlx::Postgres>, TableChange)>,
@@ -116,9 +116,10 @@ pub fn router() -> Router<Arc<ControlPlane>> {
         .route(contract::TABLES_PATH, post(create))
         .route(&format!("{}/{{tenant}}/{{name}}", contract::TABLES_PATH), delete(remove))
         .route(&format!("{}/{{tenant}}/{{name}}/changes", contract::TABLES_PATH), post(change))
+        .route(&format!("{}/{{tenant}}/{{name}}/replicas", contract::TABLES_PATH), post(crate::replicas_api::change))
 }
 
-fn epoch_now() -> f64 {
+pub(crate) fn epoch_now() -> f64 {
     chrono::Utc::now().timestamp_millis() as f64 / 1000.0
 }
 
@@ -145,15 +146,14 @@ async fn apply_change(
     change: &Change,
 ) -> Result<(sqlx::Transaction<'static, sqlx::Postgres>, TableChange)> {
     let mut tx = cp.pool.begin().await?;
-    // Throughput changes are checked against the tenant's quotas: lock the
-    // tenant row first (the lock order of `quotas`).
-    let quotas = match change {
-        Change::Update(_) => match tenants::lock(&mut tx, tenant).await? {
-            Some(t) => Some(t.record.quotas),
-            None => return Err(not_found(name).into()),
-        },
-        _ => None,
+    // The tenant row first (the lock order of `quotas`): throughput changes
+    // are checked against the tenant's quotas, and a change of one replica
+    // of a global table locks the others, so changes of a tenant's tables
+    // queue here rather than deadlock.
+    let Some(locked) = tenants::lock(&mut tx, tenant).await? else {
+        return Err(not_found(name).into());
     };
+    let quotas = matches!(change, Change::Update(_)).then_some(locked.record.quotas);
     let Some(mut record) = tables::get_for_update(&mut tx, tenant, region, name).await? else {
         return Err(not_found(name).into());
     };
@@ -168,6 +168,7 @@ async fn apply_change(
     record.definition = serde_json::to_value(&def)
         .map_err(|e| Error::BadRequest(format!("unserializable table: {e}")))?;
     tables::set_definition(&mut tx, tenant, region, name, &record.definition).await?;
+    crate::replicas_api::sync_replicas(&mut tx, &record, &def, change).await?;
     let rev = revision::current(&mut tx).await?;
     Ok((
         tx,
@@ -179,7 +180,7 @@ async fn apply_change(
 }
 
 /// A table's id: a random version-4 UUID, as DynamoDB's `TableId` is.
-fn table_id() -> String {
+pub(crate) fn table_id() -> String {
     let h = ids::internal_id();
     // The version nibble is 4; the variant nibble is one of 8, 9, a, b.
     let variant = h
@@ -202,7 +203,7 @@ fn table_id() -> String {
     )
 }
 
-fn not_found(name: &str) -> DdbError {
+pub(crate) fn not_found(name: &str) -> DdbError {
     DdbError::new(
         "ResourceNotFoundException",
         format!("Requested resource not found: Table: {name} not found"),
@@ -311,20 +312,21 @@ async fn delete_table(
     name: &str,
 ) -> Result<(sqlx::Transaction<'static, sqlx::Postgres>, TableChange)> {
     let mut tx = cp.pool.begin().await?;
+    // Lock order of table changes (a replica's deletion updates the others).
+    if tenants::lock(&mut tx, tenant).await?.is_none() {
+        return Err(not_found(name).into());
+    }
     let Some(mut record) = tables::get_for_update(&mut tx, tenant, region, name).await? else {
         return Err(not_found(name).into());
     };
-    let protected = serde_json::from_value::<TableDefinition>(record.definition.clone())
-        .map(|d| d.spec.deletion_protection)
-        .unwrap_or(false);
-    if protected {
-        return Err(DdbError::new(
-            "ValidationException",
-            "Resource cannot be deleted as it is currently protected against deletion. Disable deletion protection first.",
-        )
-        .into());
+    let def = serde_json::from_value::<TableDefinition>(record.definition.clone()).ok();
+    if def.as_ref().is_some_and(|d| d.spec.deletion_protection) {
+        return Err(DdbError::new("ValidationException", crate::replicas_api::PROTECTED).into());
     }
     tables::delete(&mut tx, tenant, region, name).await?;
+    if let Some(def) = &def {
+        crate::replicas_api::forget_replica(&mut tx, &record, def).await?;
+    }
     let rev = revision::current(&mut tx).await?;
     tracing::info!(%tenant, table = %name, "table deleted");
     record.status = "DELETING".into();

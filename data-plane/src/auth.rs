@@ -194,7 +194,7 @@ pub fn verify_for(
 /// this form (`us-east-1`), and so are the made-up ones test set-ups sign
 /// for (`local`, `localhost`, `fakeRegion`), which are served as regions
 /// of their own.
-fn is_region_name(region: &str) -> bool {
+pub(crate) fn is_region_name(region: &str) -> bool {
     (1..=64).contains(&region.len())
         && region.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
 }

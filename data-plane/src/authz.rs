@@ -61,7 +61,7 @@ pub fn authorize(
     }
     let referenced = user.map(|u| u.referenced).unwrap_or_default();
     let target = strip(target(caller, catalog, op, body, Some(&referenced)), &referenced);
-    let checks = checks_for(op.name(), &caller.region, account, target).map_err(|e| {
+    let checks = checks_for(op.name(), &caller.region, account, target).map(|c| replica_checks(op, body, &caller.region, account, c)).map_err(|e| {
         tracing::warn!(operation = op.name(), error = %e, "no authorization mapping; denied");
         ApiError::AccessDenied(format!(
             "User: {} is not authorized to perform: dynamodb:{}",
@@ -217,7 +217,7 @@ fn cached(
         ApiError::AccessDenied(iam::access_denied_message(&principal_arn(), action, resource, decision))
     };
     // The common case: one table, no index.
-    let single_table = names_one_table(op) && body.get("IndexName").is_none();
+    let single_table = names_one_table(op) && body.get("IndexName").is_none() && body.get("ReplicaUpdates").is_none();
     let table_name = str_of(body, "TableName").filter(|_| single_table);
     if let Some(name) = table_name {
         let cached = user
@@ -233,6 +233,7 @@ fn cached(
         }
     }
     let checks = checks_for(op.name(), &caller.region, account, target(caller, catalog, op, body, None))
+        .map(|c| replica_checks(op, body, &caller.region, account, c))
         .map_err(|_| denied(&format!("dynamodb:{}", op.name()), "*", iam::Decision::ImplicitDeny))?;
     let Ok(policies) = &user.policies else {
         return Err(denied(&format!("dynamodb:{}", op.name()), "*", iam::Decision::ImplicitDeny));
@@ -266,6 +267,22 @@ fn cached(
         region.entry(name.to_owned()).or_default().insert(op, iam::Decision::Allow);
     }
     Ok(())
+}
+
+/// UpdateTable's `ReplicaUpdates` also need the replica actions on the
+/// table: `dynamodb:CreateTableReplica` to add one, `DeleteTableReplica`
+/// to remove one.
+fn replica_checks(op: Operation, body: &Value, region: &str, account: &str, mut checks: Vec<iam::AuthzCheck>) -> Vec<iam::AuthzCheck> {
+    let Some(updates) = body.get("ReplicaUpdates").and_then(Value::as_array).filter(|_| op == Operation::UpdateTable) else {
+        return checks;
+    };
+    let table = iam::TableArn::table(region, account, str_of(body, "TableName").unwrap_or_default()).to_string();
+    for (member, action) in [("Create", "dynamodb:CreateTableReplica"), ("Delete", "dynamodb:DeleteTableReplica")] {
+        if updates.iter().any(|u| u.get(member).is_some_and(|v| !v.is_null())) {
+            checks.push(iam::AuthzCheck::new(action, &table));
+        }
+    }
+    checks
 }
 
 /// Decisions cached per user at most (past it the cache starts over).

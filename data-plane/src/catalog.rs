@@ -21,6 +21,9 @@ pub struct CatalogTable {
     pub indexes: Arc<crate::items::index::TableIndexes>,
     /// Its capacity counters, bound to its labels on first use.
     meters: std::sync::OnceLock<crate::metrics::TableMeters>,
+    /// What the other replicas of a global table need the change log to
+    /// keep of writes to the items they share with this one.
+    replica_log: ChangeLog,
     /// Its resource-based policies, compiled, by the key of
     /// `TableDefinition::resource_policies` (`""` for the table, a
     /// stream's label for a stream).
@@ -176,7 +179,13 @@ impl CatalogTable {
     /// What the change log keeps of this table's writes: nothing without
     /// a stream or point-in-time recovery; old images when recovery is on
     /// or the stream records them.
+    /// The replicas of a global table share their items, so a write
+    /// keeps what any of them needs.
     pub fn change_log(&self) -> ChangeLog {
+        self.own_change_log().max(self.replica_log)
+    }
+
+    fn own_change_log(&self) -> ChangeLog {
         use ddb_core::api::table::StreamViewType;
         if self.def.pitr.is_some() {
             return ChangeLog::Images;
@@ -209,6 +218,7 @@ impl CatalogTable {
             def,
             indexes,
             meters: std::sync::OnceLock::new(),
+            replica_log: ChangeLog::Off,
             policies,
         }
     }
@@ -249,7 +259,31 @@ impl Catalog {
             c.put_user(u);
         }
         c.index_policies();
+        c.link_replicas();
         c
+    }
+
+    /// Gives each replica of a global table the change log its other
+    /// replicas need (see [`CatalogTable::change_log`]).
+    fn link_replicas(&mut self) {
+        for regions in self.tables.values_mut() {
+            let mut needs: HashMap<String, ChangeLog> = HashMap::new();
+            for t in regions.values().flat_map(BTreeMap::values).filter(|t| !t.def.replicas.is_empty()) {
+                let need = needs.entry(t.record.id.clone()).or_insert(ChangeLog::Off);
+                *need = (*need).max(t.own_change_log());
+            }
+            if needs.is_empty() {
+                continue;
+            }
+            for t in regions.values_mut().flat_map(BTreeMap::values_mut) {
+                let need = needs.get(&t.record.id).copied().unwrap_or(ChangeLog::Off);
+                if need != t.replica_log && !t.def.replicas.is_empty() {
+                    let mut linked = CatalogTable::clone(t);
+                    linked.replica_log = need;
+                    *t = Arc::new(linked);
+                }
+            }
+        }
     }
 
     /// Recomputes which tenants have resource-based policies.
@@ -327,6 +361,7 @@ impl Catalog {
             c.put_user(u);
         }
         c.index_policies();
+        c.link_replicas();
         c
     }
 
@@ -368,17 +403,24 @@ impl Catalog {
         self.tenants.get(id)
     }
 
-    /// `(tenant id, table id)` of the tables in `self` that `newer` no
-    /// longer has under the same id.
+    /// `(tenant id, table id)` of the storage of tables in `self` that no
+    /// table of `newer` uses any more (the replicas of a global table
+    /// share their id: its storage stays while one of them is left).
     pub fn removed_tables(&self, newer: &Catalog) -> Vec<(String, String)> {
-        let mut out = Vec::new();
+        let mut out: Vec<(String, String)> = Vec::new();
         for (tenant, regions) in &self.tables {
+            let mut kept: Option<std::collections::HashSet<&str>> = None;
             for t in regions.values().flat_map(BTreeMap::values) {
-                let kept = newer
+                let same = newer
                     .table(Space::of(&t.record), &t.record.name)
                     .is_some_and(|n| n.record.id == t.record.id);
-                if !kept {
-                    out.push((tenant.clone(), t.record.id.clone()));
+                if same {
+                    continue;
+                }
+                let ids = kept.get_or_insert_with(|| newer.tenant_tables(tenant).map(|n| n.record.id.as_str()).collect());
+                let gone = (tenant.clone(), t.record.id.clone());
+                if !ids.contains(t.record.id.as_str()) && !out.contains(&gone) {
+                    out.push(gone);
                 }
             }
         }
@@ -552,6 +594,61 @@ mod tests {
         assert!(c2.table(eu, "Music").is_none());
         assert!(c2.table(home, "Music").is_some());
         assert_eq!(c.removed_tables(&c2), [("a".to_owned(), "id-Music-eu-west-1".to_owned())]);
+    }
+
+    #[test]
+    fn replicas_storage_stays_while_one_is_left() {
+        let replica = TableRecord { region: "eu-west-1".into(), id: "id-Music-".into(), ..table("Music", None, None) };
+        let home = TableRecord { id: "id-Music-".into(), ..table("Music", None, None) };
+        let c = Catalog::from_snapshot(Snapshot {
+            revision: 1,
+            tenants: vec![tenant("a")],
+            access_keys: vec![],
+            tables: vec![home, replica],
+            users: vec![],
+        });
+        let drop = |qualified: &str, from: &Catalog| {
+            from.apply(Changes {
+                revision: from.revision + 1,
+                deleted_tables: vec![("a".into(), qualified.into())],
+                ..Changes::default()
+            })
+        };
+        // Recovery on one replica: writes through the other keep old images too.
+        let with_pitr = |region: &str| TableRecord {
+            region: region.into(),
+            id: "id-Music-".into(),
+            definition: {
+                let mut d: TableDefinition = serde_json::from_value(table("Music", None, Some(3)).definition).unwrap();
+                d.replicas = vec!["eu-west-1".into(), "us-east-1".into()];
+                serde_json::to_value(d).unwrap()
+            },
+            ..table("Music", None, None)
+        };
+        let without = |region: &str| {
+            let mut r = with_pitr(region);
+            let mut d: TableDefinition = serde_json::from_value(r.definition).unwrap();
+            d.pitr = None;
+            r.definition = serde_json::to_value(d).unwrap();
+            r
+        };
+        let linked = Catalog::from_snapshot(Snapshot {
+            revision: 1,
+            tenants: vec![tenant("a")],
+            access_keys: vec![],
+            tables: vec![with_pitr(""), without("eu-west-1")],
+            users: vec![],
+        });
+        let eu = Space { tenant: "a", region: "eu-west-1" };
+        assert_eq!(linked.table(eu, "Music").unwrap().change_log(), ChangeLog::Images);
+        let unlinked = linked.apply(Changes { revision: 2, tables: vec![without("")], ..Changes::default() });
+        assert_eq!(unlinked.table(eu, "Music").unwrap().change_log(), ChangeLog::Off);
+
+        let one_left = drop("Music@eu-west-1", &c);
+        assert_eq!(c.removed_tables(&one_left), [], "the home replica still uses the storage");
+        let none_left = drop("Music", &one_left);
+        assert_eq!(one_left.removed_tables(&none_left), [("a".to_owned(), "id-Music-".to_owned())]);
+        assert_eq!(c.removed_tables(&none_left), [("a".to_owned(), "id-Music-".to_owned())], "named once");
     }
 
     fn user(id: &str, tenant: &str, name: &str, document: serde_json::Value) -> UserRecord {

@@ -121,6 +121,19 @@ impl ControlPlaneClient {
         self.send_management(Self::acting(self.http.delete(url), actor)).await
     }
 
+    /// The URL of `route` under the table `name` of `space`.
+    fn table_url(&self, space: Space<'_>, name: &str, route: &str) -> Result<reqwest::Url, SyncError> {
+        let mut url = reqwest::Url::parse(&format!("{}{}/", self.base, contract::TABLES_PATH))
+            .map_err(|_| SyncError::Status(reqwest::StatusCode::BAD_REQUEST))?;
+        url.path_segments_mut()
+            .map_err(|()| SyncError::Status(reqwest::StatusCode::BAD_REQUEST))?
+            .pop_if_empty()
+            .push(space.tenant)
+            .push(&contract::qualified(name, space.region))
+            .push(route);
+        Ok(url)
+    }
+
     /// Applies a change (a `TableChange` as JSON) to the table `name` of
     /// `space`.
     pub async fn change_table(
@@ -130,14 +143,19 @@ impl ControlPlaneClient {
         change: &serde_json::Value,
         actor: Option<&Actor>,
     ) -> Result<TableChange, SyncError> {
-        let mut url = reqwest::Url::parse(&format!("{}{}/", self.base, contract::TABLES_PATH))
-            .map_err(|_| SyncError::Status(reqwest::StatusCode::BAD_REQUEST))?;
-        url.path_segments_mut()
-            .map_err(|()| SyncError::Status(reqwest::StatusCode::BAD_REQUEST))?
-            .pop_if_empty()
-            .push(space.tenant)
-            .push(&contract::qualified(name, space.region))
-            .push("changes");
+        let url = self.table_url(space, name, "changes")?;
+        self.send_management(Self::acting(self.http.post(url).json(change), actor)).await
+    }
+
+    /// Adds or removes a replica of the table `name` of `space`.
+    pub async fn change_replicas(
+        &self,
+        space: Space<'_>,
+        name: &str,
+        change: &contract::ReplicaChange,
+        actor: Option<&Actor>,
+    ) -> Result<TableChange, SyncError> {
+        let url = self.table_url(space, name, "replicas")?;
         self.send_management(Self::acting(self.http.post(url).json(change), actor)).await
     }
 

@@ -639,3 +639,65 @@ async fn search_vectors_is_authorized_on_the_index_arn() {
     assert!(out.search_results().is_empty());
     s.stop().await;
 }
+
+/// Adding or removing a replica needs `dynamodb:CreateTableReplica` or
+/// `DeleteTableReplica` on the table besides UpdateTable (also once an
+/// UpdateTable decision is cached for the user).
+#[tokio::test]
+async fn replicas_need_their_own_actions() {
+    let s = Stack::start().await;
+    let root = s.client();
+    books(&root).await;
+    let carol = user(&s, "carol").await;
+    let account = s.tenant.account_id.clone();
+    policy(
+        &s,
+        "carol",
+        "no-replicas",
+        json!({
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Effect": "Allow", "Action": "dynamodb:*", "Resource": "*"},
+                {"Effect": "Deny", "Action": "dynamodb:CreateTableReplica", "Resource": "*"}
+            ]
+        }),
+    )
+    .await;
+    let protect = |on: bool| carol.update_table().table_name("Books").deletion_protection_enabled(on).send();
+    eventually_allowed!(protect(true)).unwrap();
+    protect(false).await.unwrap();
+    let replicate = || {
+        carol
+            .update_table()
+            .table_name("Books")
+            .replica_updates(
+                aws_sdk_dynamodb::types::ReplicationGroupUpdate::builder()
+                    .create(
+                        aws_sdk_dynamodb::types::CreateReplicationGroupMemberAction::builder()
+                            .region_name("eu-west-1")
+                            .build()
+                            .unwrap(),
+                    )
+                    .build(),
+            )
+            .send()
+    };
+    let err = replicate().await.unwrap_err();
+    assert_eq!(
+        err.message(),
+        Some(
+            format!(
+                "User: arn:aws:iam::{account}:user/carol is not authorized to perform: dynamodb:CreateTableReplica on resource: arn:aws:dynamodb:us-east-1:{account}:table/Books with an explicit deny in an identity-based policy"
+            )
+            .as_str()
+        )
+    );
+    // The root key may.
+    let out = root.update_table().table_name("Books").replica_updates(
+        aws_sdk_dynamodb::types::ReplicationGroupUpdate::builder()
+            .create(aws_sdk_dynamodb::types::CreateReplicationGroupMemberAction::builder().region_name("eu-west-1").build().unwrap())
+            .build(),
+    );
+    out.send().await.unwrap();
+    s.stop().await;
+}

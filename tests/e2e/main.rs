@@ -12,6 +12,7 @@ mod harness;
 mod auth;
 mod batch;
 mod degenerate;
+mod global_tables;
 mod iam;
 mod indexes;
 mod items;

@@ -367,3 +367,45 @@ resource "aws_dynamodb_table" "imported" {{
     succeed(&s, dir.path(), "destroy", &[]).await;
     s.stop().await;
 }
+
+/// A `replica` block (global tables version 2019.11.21): Terraform adds
+/// the replica with UpdateTable, waits for it through DescribeTable in
+/// both regions, finds no drift, and destroys both.
+#[tokio::test]
+async fn terraform_manages_replicas() {
+    let Some((mirror, version)) = terraform_here() else {
+        return;
+    };
+    let s = Stack::start().await;
+    let dir = working_dir(&mirror);
+    let tf = format!(
+        r#"{}
+resource "aws_dynamodb_table" "global" {{
+  name             = "tf-global"
+  billing_mode     = "PAY_PER_REQUEST"
+  hash_key         = "id"
+  stream_enabled   = true
+  stream_view_type = "NEW_AND_OLD_IMAGES"
+  attribute {{
+    name = "id"
+    type = "S"
+  }}
+  replica {{
+    region_name = "eu-west-1"
+  }}
+}}
+"#,
+        provider_block(&s, &version)
+    );
+    std::fs::write(dir.path().join("main.tf"), tf).unwrap();
+    succeed(&s, dir.path(), "init", &[]).await;
+    apply_without_drift(&s, dir.path()).await;
+    let eu = s.client_in("eu-west-1", &s.key.access_key_id, s.key.secret_access_key.expose());
+    let replica = describe(&eu, "tf-global").await;
+    assert_eq!(replica.global_table_version(), Some("2019.11.21"));
+    assert_eq!(replica.replicas().first().and_then(|r| r.region_name()), Some("us-east-1"));
+    succeed(&s, dir.path(), "destroy", &[]).await;
+    let e = eu.describe_table().table_name("tf-global").send().await.unwrap_err();
+    assert_eq!(aws_sdk_dynamodb::error::ProvideErrorMetadata::code(&e), Some("ResourceNotFoundException"));
+    s.stop().await;
+}

@@ -85,6 +85,23 @@ pub async fn get_for_update(
     row.as_ref().map(from_row).transpose()
 }
 
+/// The other replicas of a global table: the tenant's rows sharing the
+/// storage id `id` outside `region`, locked for update.
+pub async fn replicas_for_update(
+    conn: &mut PgConnection,
+    tenant_id: &str,
+    id: &str,
+    region: &str,
+) -> Result<Vec<TableRecord>> {
+    let rows = sqlx::query(&format!("{SELECT} WHERE tenant_id = $1 AND id = $2 AND region <> $3 ORDER BY region FOR UPDATE"))
+        .bind(tenant_id)
+        .bind(id)
+        .bind(region)
+        .fetch_all(conn)
+        .await?;
+    rows.iter().map(from_row).collect()
+}
+
 /// Number of tables of a tenant, in every region.
 pub async fn count(conn: &mut PgConnection, tenant_id: &str) -> Result<i64> {
     Ok(sqlx::query_scalar("SELECT count(*) FROM tables WHERE tenant_id = $1")

@@ -185,6 +185,29 @@ impl Changes {
 /// `ddb_core::api::table::TableChange` as JSON).
 pub const TABLES_PATH: &str = "/internal/v1/tables";
 
+/// Body of `POST {TABLES_PATH}/{tenant}/{qualified name}/replicas`: add or
+/// remove a replica of a table (global tables version 2019.11.21). The
+/// data plane has checked the request; regions are given both as the
+/// catalog keys (`""` for the endpoint's home region) and as the names
+/// DescribeTable lists.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReplicaChange {
+    /// Add (`true`) or remove the replica in `target`.
+    pub create: bool,
+    /// The catalog key of the replica's region.
+    pub target: String,
+    /// The replica region's name.
+    pub target_name: String,
+    /// The name of the region of the table the request names.
+    pub source_name: String,
+    /// A new replica's table class, when not the source's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub table_class: Option<String>,
+    /// A new replica's KMS key, when given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kms_key: Option<String>,
+}
+
 /// Header of a table-management request naming the principal it acts for
 /// (e.g. the IAM user's ARN), recorded in the audit log; absent, the
 /// control plane records `data-plane`.

@@ -52,7 +52,9 @@ pub type DecideMany = Box<dyn FnOnce(Vec<Option<Item>>) -> Result<MultiDecision,
 /// point-in-time recovery, once it is served) see only changes made after
 /// they were enabled, so the other tables' writes log nothing and spare
 /// the disk a second copy of every item.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Ordered by what is kept: a later variant keeps everything an earlier
+/// one does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum ChangeLog {
     /// No record.
     Off,

@@ -15,6 +15,7 @@ mod outside;
 mod partiql;
 mod query_scan;
 mod range_read;
+mod replicas;
 mod reply;
 mod resource_policy;
 mod restore;

@@ -34,12 +34,26 @@ pub async fn update_table(dp: &DataPlane, caller: &Verified, catalog: &Catalog, 
                 "One or more parameter values were invalid: Replica modification must be the only operation in the request".into(),
             ));
         }
-        return Err(refuse_replicas(updates, &caller.region));
+        let mut c = ddb_core::api::table::Constraints::default();
+        c.required_table_name(input.table_name.as_ref(), "tableName");
+        c.finish().map_err(ApiError::from)?;
+        let name = input.table_name.as_deref().unwrap_or_default();
+        return super::replicas::update(dp, caller, catalog, name, updates).await;
     }
     let (name, change) = input.validate().map_err(ApiError::Validation)?;
     let Some(before) = catalog.table(caller.space(), name) else {
         return Err(not_found(name));
     };
+    // A global table keeps its stream (replication reads it) and stays on
+    // demand (no provisioned table is auto scaled here).
+    if let (TableChange::Update(u), false) = (&change, before.def.replicas.is_empty()) {
+        if u.stream == Some(None) {
+            return Err(ApiError::Validation(ddb_core::api::table::NOT_REPLICATED_STREAM.into()));
+        }
+        if u.billing_mode == Some(ddb_core::api::table::BillingMode::Provisioned) {
+            return Err(ApiError::Validation(ddb_core::api::table::WRITE_CAPACITY_NOT_ON_DEMAND.into()));
+        }
+    }
     let key_before = before.def.spec.sse_kms_key.clone();
     let t = apply(dp, caller, name, &change).await?;
     let creates = matches!(&change, TableChange::Update(u) if u.gsi.iter().any(|g| matches!(g, ddb_core::api::table::GsiUpdate::Create { .. }))
@@ -142,28 +156,6 @@ fn takes_time(change: &TableChange) -> bool {
         }
         _ => false,
     }
-}
-
-/// `ReplicaUpdates`: Dynastore keeps no replicas (its regions are
-/// separate namespaces, nothing copies tables between them), so none is
-/// added, changed or removed (rather than dropping the request
-/// unnoticed). The local region gets DynamoDB's own answer (Alternator's
-/// test_add_region_already_exists, written against DynamoDB).
-fn refuse_replicas(updates: &[Value], local: &str) -> ApiError {
-    fn region<'v>(u: &'v Value, action: &str) -> Option<&'v str> {
-        u.get(action).and_then(|a| a.get("RegionName")).and_then(Value::as_str)
-    }
-    for u in updates {
-        if region(u, "Create").or_else(|| region(u, "Delete")) == Some(local) {
-            return ApiError::Validation(
-                "Cannot add or delete the local region through ReplicaUpdates. Use CreateTable, DeleteTable, or UpdateTable as required."
-                    .into(),
-            );
-        }
-    }
-    ApiError::Validation(format!(
-        "One or more parameter values were invalid: Replicas are not available: tables are not replicated between regions here (this request is in {local})"
-    ))
 }
 
 /// `UpdateTimeToLive`

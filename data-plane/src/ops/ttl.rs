@@ -111,9 +111,11 @@ pub async fn sweep(
     }
     let mut deleted = 0;
     for tenant in tenants {
+        // The replicas of a global table share their items: swept once.
+        let mut seen = std::collections::HashSet::new();
         let tables: Vec<Arc<CatalogTable>> = catalog
             .tenant_tables(&tenant)
-            .filter(|t| t.def.ttl_attribute.is_some())
+            .filter(|t| t.def.ttl_attribute.is_some() && seen.insert(t.record.id.clone()))
             .cloned()
             .collect();
         for table in tables {

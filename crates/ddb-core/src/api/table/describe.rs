@@ -328,5 +328,9 @@ pub fn describe(def: &TableDefinition, status: &str, loc: Location<'_>, usage: U
     }
     m.insert("WarmThroughput".into(), warm_json(def.warm()));
     m.insert("DeletionProtectionEnabled".into(), json!(spec.deletion_protection));
+    if !def.replicas.is_empty() {
+        m.insert("GlobalTableVersion".into(), json!(super::replicas::GLOBAL_TABLE_VERSION));
+        m.insert("Replicas".into(), super::replicas::describe(def, loc.region));
+    }
     Value::Object(m)
 }

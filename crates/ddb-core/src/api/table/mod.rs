@@ -9,6 +9,7 @@ mod decreases;
 mod describe;
 mod insights;
 mod policy;
+mod replicas;
 mod requests;
 mod restore;
 mod s3_jobs;
@@ -30,6 +31,7 @@ pub use insights::{
 pub use policy::{
     canonical_document, check_document_shape, check_document_size, PolicyTarget, PutResourcePolicyInput, ResourcePolicy, ResourcePolicyArnInput, MAX_POLICY_BYTES, NO_POLICY,
 };
+pub use replicas::{already_exists as replica_already_exists, not_a_replica, replica_definition, ReplicaAction, GLOBAL_TABLE_VERSION, NOT_REPLICATED_STREAM, WRITE_CAPACITY_NOT_ON_DEMAND};
 pub use restore::{RestoreRequest, RestoreSource, RestoreTableToPointInTimeInput};
 pub use s3_jobs::{ExportRequest, ExportTableToPointInTimeInput, ImportRequest, ImportTableInput, S3BucketSource};
 pub use requests::{

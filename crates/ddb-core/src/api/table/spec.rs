@@ -323,6 +323,10 @@ pub struct TableDefinition {
     /// configured.
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub contributor_insights: std::collections::BTreeMap<String, super::insights::InsightsState>,
+    /// The regions of a global table's replicas (version 2019.11.21),
+    /// this table's own included, sorted; empty for a table of one region.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub replicas: Vec<String>,
 }
 
 /// A disabled stream.
@@ -416,6 +420,7 @@ impl TableDefinition {
             past_streams: Vec::new(),
             resource_policies: std::collections::BTreeMap::new(),
             contributor_insights: std::collections::BTreeMap::new(),
+            replicas: Vec::new(),
         };
         def.throughput_high_water = throughput;
         def
