@@ -468,6 +468,13 @@ impl Writer {
 
     fn commit_until_idle(&self) {
         loop {
+            // Work first, then the engine: a committer with nothing left to
+            // do must not open the tenant again (it may have been closed,
+            // as a shutdown closes every tenant, since the last group).
+            let Some(st) = self.wait_for_work() else {
+                return;
+            };
+            drop(st);
             let engine = self.tenants.get(&self.tenant);
             let Some(sealed) = self.seal(engine.as_ref().ok()) else {
                 return;
@@ -527,9 +534,9 @@ impl Writer {
         }
     }
 
-    /// Waits (a short linger at most) for work and seals the open group,
-    /// or leaves (`None`) when none came.
-    fn seal(&self, engine: Option<&storage::FjallEngine>) -> Option<Sealed> {
+    /// Waits (a short linger at most) until the open group should be
+    /// sealed; when no work came, the committer leaves (`None`).
+    fn wait_for_work(&self) -> Option<MutexGuard<'_, State>> {
         let mut st = self.lock();
         let deadline = Instant::now() + COMMITTER_LINGER;
         while !st.ready() {
@@ -550,6 +557,13 @@ impl Writer {
                 .0;
             st.waiting -= 1;
         }
+        Some(st)
+    }
+
+    /// Waits (a short linger at most) for work and seals the open group,
+    /// or leaves (`None`) when none came.
+    fn seal(&self, engine: Option<&storage::FjallEngine>) -> Option<Sealed> {
+        let mut st = self.wait_for_work()?;
         let no = st.open_no;
         st.open_no += 1;
         let Group { mut batch, deltas, answers } = std::mem::take(&mut st.open);
