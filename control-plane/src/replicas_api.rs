@@ -29,6 +29,36 @@ use crate::ControlPlane;
 pub(crate) const PROTECTED: &str =
     "Resource cannot be deleted as it is currently protected against deletion. Disable deletion protection first.";
 
+/// The refusal to delete the replica of `name` in `region` under its
+/// deletion protection.
+fn protected_replica(name: &str, region: &str) -> String {
+    format!("Cannot delete table {name} in region {region} because it has deletion protection enabled. Disable deletion protection first.")
+}
+
+/// The refusal of DeleteTable on `record` (definition `def`), whose
+/// deletion protection is on: a replica of a global table names its region.
+pub(crate) async fn protected(tx: &mut sqlx::PgConnection, record: &TableRecord, def: &TableDefinition) -> Result<String> {
+    if def.replicas.is_empty() {
+        return Ok(PROTECTED.to_owned());
+    }
+    let others = tables::replicas_for_update(tx, &record.tenant_id, &record.id, &record.region).await?;
+    Ok(match own_region_name(record, def, &others) {
+        Some(region) => protected_replica(&record.name, &region),
+        None => PROTECTED.to_owned(),
+    })
+}
+
+/// The region name of `record` among its replicas' (`others`): outside the
+/// home region a region's key is its name; the home region's name is the
+/// one no other replica's key is.
+fn own_region_name(record: &TableRecord, def: &TableDefinition, others: &[TableRecord]) -> Option<String> {
+    if record.region.is_empty() {
+        def.replicas.iter().find(|n| !others.iter().any(|o| &o.region == *n)).cloned()
+    } else {
+        Some(record.region.clone())
+    }
+}
+
 fn validation(message: String) -> Error {
     DdbError::new("ValidationException", message).into()
 }
@@ -107,7 +137,7 @@ async fn apply(
             return Err(validation(not_a_replica(&change.target_name)));
         };
         if definition_of(target)?.spec.deletion_protection {
-            return Err(validation(PROTECTED.to_owned()));
+            return Err(validation(protected_replica(name, &change.target_name)));
         }
         tables::delete(&mut tx, tenant, &change.target, name).await?;
         names.retain(|n| *n != change.target_name);
@@ -158,13 +188,7 @@ pub(crate) async fn forget_replica(tx: &mut sqlx::PgConnection, record: &TableRe
         return Ok(());
     }
     let others = tables::replicas_for_update(tx, &record.tenant_id, &record.id, &record.region).await?;
-    // Outside the home region a region's key is its name; the home
-    // region's name is the one no other replica's key is.
-    let own = if record.region.is_empty() {
-        def.replicas.iter().find(|n| !others.iter().any(|o| &o.region == *n)).cloned()
-    } else {
-        Some(record.region.clone())
-    };
+    let own = own_region_name(record, def, &others);
     let mut names = def.replicas.clone();
     names.retain(|n| Some(n) != own.as_ref());
     if names.len() < 2 {

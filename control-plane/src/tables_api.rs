@@ -320,8 +320,9 @@ async fn delete_table(
         return Err(not_found(name).into());
     };
     let def = serde_json::from_value::<TableDefinition>(record.definition.clone()).ok();
-    if def.as_ref().is_some_and(|d| d.spec.deletion_protection) {
-        return Err(DdbError::new("ValidationException", crate::replicas_api::PROTECTED).into());
+    if let Some(def) = def.as_ref().filter(|d| d.spec.deletion_protection) {
+        let message = crate::replicas_api::protected(&mut tx, &record, def).await?;
+        return Err(DdbError::new("ValidationException", message).into());
     }
     tables::delete(&mut tx, tenant, region, name).await?;
     if let Some(def) = &def {

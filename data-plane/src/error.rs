@@ -56,7 +56,7 @@ pub enum ApiError {
     #[error("{0}")]
     PolicyNotFound(String),
     /// A legacy (2017) global table: none exists.
-    #[error("Global table with name '{0}' does not exist.")]
+    #[error("{0}")]
     GlobalTableNotFound(String),
     /// No export has the ARN.
     #[error("{0}")]

@@ -195,6 +195,16 @@ async fn replicas_serve_one_table_in_several_regions() {
     assert_eq!(replicas(&us, "Users").await, ["ap-south-1", "eu-west-1"]);
     assert_eq!(ap.scan().table_name("Users").send().await.unwrap().count(), 1);
 
+    // Deletion protection is regional: it guards its replica both ways.
+    ap.update_table().table_name("Users").deletion_protection_enabled(true).send().await.unwrap();
+    let guarded = "Cannot delete table Users in region ap-south-1 because it has deletion protection enabled. Disable deletion protection first.";
+    assert_eq!(refused(us.update_table().table_name("Users").replica_updates(delete("ap-south-1")).send().await), guarded);
+    let e = ap.delete_table().table_name("Users").send().await.unwrap_err();
+    assert_eq!((e.code(), e.message()), (Some("ValidationException"), Some(guarded)));
+    let d = us.describe_table().table_name("Users").send().await.unwrap();
+    assert_eq!(d.table().unwrap().deletion_protection_enabled(), Some(false));
+    ap.update_table().table_name("Users").deletion_protection_enabled(false).send().await.unwrap();
+
     // DeleteTable in a replica's region removes that replica only;
     // ReplicaUpdates Delete another; the table keeps its items.
     ap.delete_table().table_name("Users").send().await.unwrap();

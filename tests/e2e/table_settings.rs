@@ -511,7 +511,7 @@ async fn legacy_global_tables_exports_and_imports_are_answered_as_absent() {
     create(&c, "Music").await;
     let e = c.describe_global_table().global_table_name("Music").send().await.unwrap_err();
     assert_eq!(e.code(), Some("GlobalTableNotFoundException"));
-    assert_eq!(e.message(), Some("Global table with name 'Music' does not exist."));
+    assert_eq!(e.message(), Some("Global table not found: Global table with name: 'Music' does not exist."));
     let e = c
         .update_global_table_settings()
         .global_table_name("Music")
@@ -734,19 +734,37 @@ async fn kinesis_destinations_and_replica_auto_scaling_are_checked_then_refused(
     create(&c, "Orders").await;
     let stream = "arn:aws:kinesis:us-east-1:123456789012:stream/orders";
 
+    // A table without replicas is no global table to auto scale.
+    let err = c.describe_table_replica_auto_scaling().table_name("Orders").send().await.unwrap_err();
+    assert_eq!((err.code(), err.message()), (Some("ResourceNotFoundException"), Some("Global table with name: 'Orders' does not exist.")));
+    let err = c.describe_table_replica_auto_scaling().table_name("Nope").send().await.unwrap_err();
+    assert_eq!(err.code(), Some("ResourceNotFoundException"));
+    let err = c.update_table_replica_auto_scaling().table_name("Orders").send().await.unwrap_err();
+    assert_eq!((err.code(), err.message()), (Some("ResourceNotFoundException"), Some("Global table with name: 'Orders' does not exist.")));
+    let err = c.update_table_replica_auto_scaling().table_name("Nope").send().await.unwrap_err();
+    assert_eq!(err.code(), Some("ResourceNotFoundException"));
+
+    // A global table's replicas are listed, without auto scaling settings;
+    // changing them is refused.
+    c.update_table()
+        .table_name("Orders")
+        .replica_updates(
+            aws_sdk_dynamodb::types::ReplicationGroupUpdate::builder()
+                .create(aws_sdk_dynamodb::types::CreateReplicationGroupMemberAction::builder().region_name("eu-west-1").build().unwrap())
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
     let d = c.describe_table_replica_auto_scaling().table_name("Orders").send().await.unwrap();
     let d = d.table_auto_scaling_description().unwrap();
     assert_eq!(d.table_name(), Some("Orders"));
     assert_eq!(d.table_status(), Some(&aws_sdk_dynamodb::types::TableStatus::Active));
-    assert!(d.replicas().is_empty());
-    let err = c.describe_table_replica_auto_scaling().table_name("Nope").send().await.unwrap_err();
-    assert_eq!(err.code(), Some("ResourceNotFoundException"));
-
+    let regions: Vec<&str> = d.replicas().iter().filter_map(|r| r.region_name()).collect();
+    assert_eq!(regions, ["eu-west-1", "us-east-1"]);
     let err = c.update_table_replica_auto_scaling().table_name("Orders").send().await.unwrap_err();
     assert_eq!(err.code(), Some("ValidationException"));
     assert!(err.message().unwrap().starts_with("Auto scaling is not available on this endpoint"), "{err:?}");
-    let err = c.update_table_replica_auto_scaling().table_name("Nope").send().await.unwrap_err();
-    assert_eq!(err.code(), Some("ResourceNotFoundException"));
 
     let err = c.enable_kinesis_streaming_destination().table_name("Orders").stream_arn(stream).send().await.unwrap_err();
     assert_eq!(err.code(), Some("ValidationException"));

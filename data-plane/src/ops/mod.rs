@@ -142,7 +142,7 @@ async fn dispatch_json(
         Operation::DescribeGlobalTable
         | Operation::UpdateGlobalTable
         | Operation::DescribeGlobalTableSettings
-        | Operation::UpdateGlobalTableSettings => unserved::global_table(&body),
+        | Operation::UpdateGlobalTableSettings => unserved::global_table(op, &body),
         Operation::ListGlobalTables => Ok(unserved::list_global_tables()),
         Operation::ListExports => s3_jobs::list_exports(dp, caller, &body).await,
         Operation::ListImports => s3_jobs::list_imports(dp, caller, &body).await,

@@ -38,12 +38,20 @@ pub fn kinesis_destination(
     }))
 }
 
-/// `DescribeTableReplicaAutoScaling`: the replicas of a global table
-/// (none for a regional one), none with auto scaling settings (replicas
-/// are on demand here).
+/// A table that is no global table has no replica auto scaling to
+/// describe or change (DynamoDB's answer, ack-api-quirks' probes of 2026).
+fn not_global(name: &str) -> ApiError {
+    ApiError::ResourceNotFound(format!("Global table with name: '{name}' does not exist."))
+}
+
+/// `DescribeTableReplicaAutoScaling`: the replicas of a global table, none
+/// with auto scaling settings (replicas are on demand here).
 pub fn describe_replica_auto_scaling(caller: &Verified, catalog: &Catalog, input: &TableNameInput) -> Result<Value, ApiError> {
     let name = input.validate().map_err(ApiError::Validation)?;
     let table = catalog.table(caller.space(), name).ok_or_else(|| not_found(name))?;
+    if table.def.replicas.is_empty() {
+        return Err(not_global(name));
+    }
     let replicas: Vec<Value> = table
         .def
         .replicas
@@ -62,7 +70,10 @@ pub fn describe_replica_auto_scaling(caller: &Verified, catalog: &Catalog, input
 /// `UpdateTableReplicaAutoScaling`: refused once the table is found.
 pub fn update_replica_auto_scaling(caller: &Verified, catalog: &Catalog, input: &TableNameInput) -> Result<Value, ApiError> {
     let name = input.validate().map_err(ApiError::Validation)?;
-    catalog.table(caller.space(), name).ok_or_else(|| not_found(name))?;
+    let table = catalog.table(caller.space(), name).ok_or_else(|| not_found(name))?;
+    if table.def.replicas.is_empty() {
+        return Err(not_global(name));
+    }
     Err(ApiError::Validation(format!(
         "Auto scaling is not available on this endpoint: it has no Application Auto Scaling to adjust table {name}. On-demand tables (BillingMode PAY_PER_REQUEST) scale without it; UpdateTable sets a provisioned table's throughput."
     )))

@@ -2,10 +2,11 @@
 //! DynamoDB answers when there are none: legacy (version 2017.11.29) global
 //! tables, which DynamoDB no longer creates; and the checks of export and
 //! import job requests (`s3_jobs`) that need no job. Wording from
-//! Alternator's test_global_tables.py, test_export.py and test_import.py,
-//! written against DynamoDB.
+//! Alternator's test_global_tables.py, test_export.py and test_import.py
+//! and ack-api-quirks' probes, written against DynamoDB.
 
 use ddb_core::api::table::Constraints;
+use ddb_core::Operation;
 use serde_json::{json, Value};
 
 use crate::error::ApiError;
@@ -23,9 +24,27 @@ pub fn create_global_table() -> Result<Value, ApiError> {
 
 /// `DescribeGlobalTable`, `UpdateGlobalTable`, `DescribeGlobalTableSettings`,
 /// `UpdateGlobalTableSettings`: no legacy global table exists, whatever the
-/// name (a table replicated with the current version is not one).
-pub fn global_table(body: &Value) -> Result<Value, ApiError> {
-    Err(ApiError::GlobalTableNotFound(str_of(body, "GlobalTableName").to_owned()))
+/// name (a table replicated with the current version is not one). An
+/// UpdateGlobalTable adding a replica is refused as CreateGlobalTable is,
+/// before the name is looked up; one with no replica updates is invalid
+/// (ack-api-quirks' legacy probes, recorded against DynamoDB in 2026).
+pub fn global_table(op: Operation, body: &Value) -> Result<Value, ApiError> {
+    let name = str_of(body, "GlobalTableName");
+    if op == Operation::UpdateGlobalTable {
+        let updates = body.get("ReplicaUpdates").and_then(Value::as_array);
+        if updates.is_some_and(|u| u.iter().any(|r| r.get("Create").is_some_and(|c| !c.is_null()))) {
+            return create_global_table();
+        }
+        if updates.is_none_or(Vec::is_empty) {
+            return Err(ApiError::Validation("One or more parameter values were invalid".into()));
+        }
+    }
+    let missing = format!("Global table with name: '{name}' does not exist.");
+    Err(ApiError::GlobalTableNotFound(if op == Operation::DescribeGlobalTable {
+        format!("Global table not found: {missing}")
+    } else {
+        missing
+    }))
 }
 
 /// `ListGlobalTables`: there are none.
@@ -77,8 +96,14 @@ mod tests {
 
     #[test]
     fn answers_name_what_is_missing() {
-        let e = global_table(&json!({"GlobalTableName": "G"})).unwrap_err();
-        assert_eq!(e.to_string(), "Global table with name 'G' does not exist.");
+        let e = global_table(Operation::DescribeGlobalTable, &json!({"GlobalTableName": "G"})).unwrap_err();
+        assert_eq!(e.to_string(), "Global table not found: Global table with name: 'G' does not exist.");
+        let e = global_table(Operation::DescribeGlobalTableSettings, &json!({"GlobalTableName": "G"})).unwrap_err();
+        assert_eq!(e.to_string(), "Global table with name: 'G' does not exist.");
+        let update = |updates: Value| global_table(Operation::UpdateGlobalTable, &json!({"GlobalTableName": "G", "ReplicaUpdates": updates}));
+        assert_eq!(update(json!([{"Delete": {"RegionName": "eu-west-1"}}])).unwrap_err().code().wire_type(), e.code().wire_type());
+        assert!(update(json!([{"Create": {"RegionName": "eu-west-1"}}])).unwrap_err().to_string().contains("2017.11.29 is not supported"));
+        assert_eq!(update(json!([])).unwrap_err().to_string(), "One or more parameter values were invalid");
         assert_eq!(e.code().wire_type(), "com.amazonaws.dynamodb.v20120810#GlobalTableNotFoundException");
         assert!(create_global_table()
             .unwrap_err()

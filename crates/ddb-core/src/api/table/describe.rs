@@ -330,6 +330,7 @@ pub fn describe(def: &TableDefinition, status: &str, loc: Location<'_>, usage: U
     m.insert("DeletionProtectionEnabled".into(), json!(spec.deletion_protection));
     if !def.replicas.is_empty() {
         m.insert("GlobalTableVersion".into(), json!(super::replicas::GLOBAL_TABLE_VERSION));
+        m.insert("GlobalTableSettingsReplicationMode".into(), json!(super::replicas::SETTINGS_REPLICATION_MODE));
         m.insert("Replicas".into(), super::replicas::describe(def, loc.region));
     }
     Value::Object(m)

@@ -20,6 +20,10 @@ use super::spec::{BillingMode, StreamViewType, TableDefinition};
 /// `GlobalTableVersion` of a table with replicas.
 pub const GLOBAL_TABLE_VERSION: &str = "2019.11.21";
 
+/// `GlobalTableSettingsReplicationMode` of a global table (and of each of
+/// its replicas): synchronized settings follow, regional ones may differ.
+pub const SETTINGS_REPLICATION_MODE: &str = "ENABLED_WITH_OVERRIDES";
+
 /// A replica asked for on a provisioned table (Dynastore has no
 /// Application Auto Scaling, so no provisioned table is auto scaled).
 pub const WRITE_CAPACITY_NOT_ON_DEMAND: &str = "Table write capacity should either be Pay-Per-Request or AutoScaled.";
@@ -224,7 +228,7 @@ pub(super) fn describe(def: &TableDefinition, own_region: &str) -> Value {
         def.replicas
             .iter()
             .filter(|r| *r != own_region)
-            .map(|r| json!({"RegionName": r, "ReplicaStatus": "ACTIVE"}))
+            .map(|r| json!({"RegionName": r, "ReplicaStatus": "ACTIVE", "GlobalTableSettingsReplicationMode": SETTINGS_REPLICATION_MODE}))
             .collect(),
     )
 }
