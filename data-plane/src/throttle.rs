@@ -57,7 +57,8 @@ impl Throttle {
         self.with_bucket(tenant, table, rate, now, |tokens, _| *tokens -= units);
     }
 
-    /// Runs `f` on the tokens of (`tenant`, `table`)'s bucket, refilled at
+    /// Runs `f` on the tokens of (`tenant`, `table`)'s bucket (`table`
+    /// qualified with its region outside the home region), refilled at
     /// `rate` per second up to one second's worth, and on the rate.
     fn with_bucket<T>(&self, tenant: &str, table: &str, rate: u64, now: Instant, f: impl FnOnce(&mut f64, f64) -> T) -> T {
         let rate = rate.max(1) as f64;
@@ -83,7 +84,8 @@ impl Throttle {
             return;
         }
         let rate = u64::try_from(rate).unwrap_or(0);
-        self.debit(&caller.tenant.id, &t.def.spec.name, rate, extra, Instant::now());
+        let table = dynastore_common::contract::qualified(&t.def.spec.name, &t.record.region);
+        self.debit(&caller.tenant.id, &table, rate, extra, Instant::now());
     }
 
     /// Charges the request to its on-demand tables when the caller's
@@ -98,6 +100,8 @@ impl Throttle {
             let on_demand = catalog
                 .table(caller.space(), &table)
                 .is_some_and(|t| t.def.spec.billing_mode == BillingMode::PayPerRequest);
+            // Each region's table has its own bucket.
+            let table = dynastore_common::contract::qualified(&table, caller.space().region);
             if on_demand && !self.admit(&caller.tenant.id, &table, rate, cost, now) {
                 return Err(ApiError::RequestLimitExceeded);
             }

@@ -213,6 +213,7 @@ async fn on_demand_throughput_quota_throttles_with_request_limit_exceeded() {
     let s = Stack::start().await;
     let c = s.client();
     table(&c, "Hot").await;
+    table(&s.client_in("eu-west-1", &s.key.access_key_id, s.key.secret_access_key.expose()), "Hot").await;
     let (status, _) = s
         .admin(Method::PATCH, "/tenants/t1", Some(json!({"max_on_demand_throughput": 5})))
         .await;
@@ -248,6 +249,22 @@ async fn on_demand_throughput_quota_throttles_with_request_limit_exceeded() {
         refused.iter().all(|(st, name)| *st == 400 && name == "RequestLimitExceeded"),
         "{refused:?}"
     );
+    // The same name in another region is another table, with its own
+    // budget: served while us-east-1's Hot is throttled.
+    let eu_get = crate::harness::signed_post_in(
+        "eu-west-1",
+        &s.endpoint(),
+        "dynamodb",
+        &[("content-type", "application/x-amz-json-1.0"), ("x-amz-target", "DynamoDB_20120810.GetItem")],
+        br#"{"TableName":"Hot","Key":{"id":{"S":"k"}}}"#.to_vec(),
+        &s.key.access_key_id,
+        s.key.secret_access_key.expose(),
+        std::time::SystemTime::now(),
+        false,
+    )
+    .map(|b| String::from_utf8(b).unwrap());
+    let (status, _, body, _) = send(eu_get).await;
+    assert_eq!(status, 200, "{body}");
     // After a second the table serves again.
     tokio::time::sleep(Duration::from_millis(1100)).await;
     let (status, _, _, _) = send(get()).await;
