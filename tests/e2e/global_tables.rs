@@ -135,6 +135,10 @@ async fn replicas_serve_one_table_in_several_regions() {
         .await
         .unwrap();
     assert_eq!(q.count(), 1);
+    let d = eu.describe_table().table_name("Users").send().await.unwrap();
+    let replica = &d.table().unwrap().replicas()[0];
+    let names: Vec<&str> = replica.global_secondary_indexes().iter().filter_map(|g| g.index_name()).collect();
+    assert_eq!(names, ["byN"], "each replica entry names the table's indexes");
 
     // Refusals, with DynamoDB's messages.
     let refused = |out: Result<_, aws_sdk_dynamodb::error::SdkError<aws_sdk_dynamodb::operation::update_table::UpdateTableError>>| {

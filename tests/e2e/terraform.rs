@@ -390,8 +390,18 @@ resource "aws_dynamodb_table" "global" {{
     name = "id"
     type = "S"
   }}
+  attribute {{
+    name = "owner"
+    type = "S"
+  }}
+  global_secondary_index {{
+    name            = "byOwner"
+    hash_key        = "owner"
+    projection_type = "ALL"
+  }}
   replica {{
-    region_name = "eu-west-1"
+    region_name            = "eu-west-1"
+    point_in_time_recovery = true
   }}
 }}
 "#,
@@ -404,6 +414,20 @@ resource "aws_dynamodb_table" "global" {{
     let replica = describe(&eu, "tf-global").await;
     assert_eq!(replica.global_table_version(), Some("2019.11.21"));
     assert_eq!(replica.replicas().first().and_then(|r| r.region_name()), Some("us-east-1"));
+    assert_eq!(replica.global_secondary_indexes().len(), 1, "the index is on the replica");
+    // Point-in-time recovery was turned on in the replica's region only.
+    let backups = |c: &aws_sdk_dynamodb::Client| {
+        let c = c.clone();
+        async move {
+            let d = c.describe_continuous_backups().table_name("tf-global").send().await.unwrap();
+            d.continuous_backups_description()
+                .and_then(|b| b.point_in_time_recovery_description())
+                .and_then(|p| p.point_in_time_recovery_status())
+                .map(|s| s.as_str().to_owned())
+        }
+    };
+    assert_eq!(backups(&eu).await.as_deref(), Some("ENABLED"));
+    assert_eq!(backups(&s.client()).await.as_deref(), Some("DISABLED"));
     succeed(&s, dir.path(), "destroy", &[]).await;
     let e = eu.describe_table().table_name("tf-global").send().await.unwrap_err();
     assert_eq!(aws_sdk_dynamodb::error::ProvideErrorMetadata::code(&e), Some("ResourceNotFoundException"));

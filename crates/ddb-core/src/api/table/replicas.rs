@@ -222,13 +222,26 @@ impl TableChange {
     }
 }
 
-/// DescribeTable's `Replicas`: every replica but the one described.
+/// DescribeTable's `Replicas`: every replica but the one described, each
+/// listing the table's global secondary indexes (by name: no replica has
+/// overrides of its own here).
 pub(super) fn describe(def: &TableDefinition, own_region: &str) -> Value {
+    let indexes: Vec<Value> = def.spec.global_secondary_indexes.iter().map(|i| json!({"IndexName": i.name})).collect();
     Value::Array(
         def.replicas
             .iter()
             .filter(|r| *r != own_region)
-            .map(|r| json!({"RegionName": r, "ReplicaStatus": "ACTIVE", "GlobalTableSettingsReplicationMode": SETTINGS_REPLICATION_MODE}))
+            .map(|r| {
+                let mut replica = json!({
+                    "RegionName": r,
+                    "ReplicaStatus": "ACTIVE",
+                    "GlobalTableSettingsReplicationMode": SETTINGS_REPLICATION_MODE,
+                });
+                if let (false, Some(obj)) = (indexes.is_empty(), replica.as_object_mut()) {
+                    obj.insert("GlobalSecondaryIndexes".into(), Value::Array(indexes.clone()));
+                }
+                replica
+            })
             .collect(),
     )
 }
