@@ -140,19 +140,13 @@ async fn apply(
             return Err(validation(protected_replica(name, &change.target_name)));
         }
         tables::delete(&mut tx, tenant, &change.target, name).await?;
-        names.retain(|n| *n != change.target_name);
-        if names.len() < 2 {
-            names.clear();
-        }
+        names = without(names, &change.target_name);
         def.replicas.clone_from(&names);
     }
     source.definition = encode(&def)?;
     tables::set_definition(&mut tx, tenant, region, name, &source.definition).await?;
-    for other in others.iter().filter(|r| r.region != change.target) {
-        let mut d = definition_of(other)?;
-        d.replicas.clone_from(&names);
-        tables::set_definition(&mut tx, tenant, &other.region, name, &encode(&d)?).await?;
-    }
+    let remaining: Vec<&TableRecord> = others.iter().filter(|r| r.region != change.target).collect();
+    record_replicas(&mut tx, remaining, &names).await?;
     let rev = revision::current(&mut tx).await?;
     tracing::info!(%tenant, table = %name, region = %change.target_name, create = change.create, "table replica changed");
     Ok((tx, TableChange { revision: rev, table: source }))
@@ -188,16 +182,27 @@ pub(crate) async fn forget_replica(tx: &mut sqlx::PgConnection, record: &TableRe
         return Ok(());
     }
     let others = tables::replicas_for_update(tx, &record.tenant_id, &record.id, &record.region).await?;
-    let own = own_region_name(record, def, &others);
-    let mut names = def.replicas.clone();
-    names.retain(|n| Some(n) != own.as_ref());
+    let own = own_region_name(record, def, &others).unwrap_or_default();
+    let names = without(def.replicas.clone(), &own);
+    record_replicas(tx, others.iter().collect(), &names).await
+}
+
+/// The region list without `region`; empty when one region is left (a
+/// table alone is a regional table again).
+fn without(mut names: Vec<String>, region: &str) -> Vec<String> {
+    names.retain(|n| n != region);
     if names.len() < 2 {
         names.clear();
     }
-    for other in &others {
-        let mut d = definition_of(other)?;
-        d.replicas.clone_from(&names);
-        tables::set_definition(tx, &record.tenant_id, &other.region, &other.name, &encode(&d)?).await?;
+    names
+}
+
+/// Stores `names` as the region list of each of `replicas`.
+async fn record_replicas(tx: &mut sqlx::PgConnection, replicas: Vec<&TableRecord>, names: &[String]) -> Result<()> {
+    for r in replicas {
+        let mut d = definition_of(r)?;
+        d.replicas = names.to_vec();
+        tables::set_definition(tx, &r.tenant_id, &r.region, &r.name, &encode(&d)?).await?;
     }
     Ok(())
 }

@@ -217,7 +217,9 @@ fn cached(
         ApiError::AccessDenied(iam::access_denied_message(&principal_arn(), action, resource, decision))
     };
     // The common case: one table, no index.
-    let single_table = names_one_table(op) && body.get("IndexName").is_none() && body.get("ReplicaUpdates").is_none();
+    let single_table = names_one_table(op)
+        && body.get("IndexName").is_none()
+        && (op != Operation::UpdateTable || body.get("ReplicaUpdates").is_none());
     let table_name = str_of(body, "TableName").filter(|_| single_table);
     if let Some(name) = table_name {
         let cached = user
@@ -273,7 +275,10 @@ fn cached(
 /// table: `dynamodb:CreateTableReplica` to add one, `DeleteTableReplica`
 /// to remove one.
 fn replica_checks(op: Operation, body: &Value, region: &str, account: &str, mut checks: Vec<iam::AuthzCheck>) -> Vec<iam::AuthzCheck> {
-    let Some(updates) = body.get("ReplicaUpdates").and_then(Value::as_array).filter(|_| op == Operation::UpdateTable) else {
+    if op != Operation::UpdateTable {
+        return checks;
+    }
+    let Some(updates) = body.get("ReplicaUpdates").and_then(Value::as_array) else {
         return checks;
     };
     let table = iam::TableArn::table(region, account, str_of(body, "TableName").unwrap_or_default()).to_string();

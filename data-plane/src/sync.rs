@@ -134,6 +134,19 @@ impl ControlPlaneClient {
         Ok(url)
     }
 
+    /// Posts `body` to `route` under the table `name` of `space`.
+    async fn post_to_table<T: serde::Serialize + ?Sized>(
+        &self,
+        space: Space<'_>,
+        name: &str,
+        route: &str,
+        body: &T,
+        actor: Option<&Actor>,
+    ) -> Result<TableChange, SyncError> {
+        let url = self.table_url(space, name, route)?;
+        self.send_management(Self::acting(self.http.post(url).json(body), actor)).await
+    }
+
     /// Applies a change (a `TableChange` as JSON) to the table `name` of
     /// `space`.
     pub async fn change_table(
@@ -143,8 +156,7 @@ impl ControlPlaneClient {
         change: &serde_json::Value,
         actor: Option<&Actor>,
     ) -> Result<TableChange, SyncError> {
-        let url = self.table_url(space, name, "changes")?;
-        self.send_management(Self::acting(self.http.post(url).json(change), actor)).await
+        self.post_to_table(space, name, "changes", change, actor).await
     }
 
     /// Adds or removes a replica of the table `name` of `space`.
@@ -155,8 +167,7 @@ impl ControlPlaneClient {
         change: &contract::ReplicaChange,
         actor: Option<&Actor>,
     ) -> Result<TableChange, SyncError> {
-        let url = self.table_url(space, name, "replicas")?;
-        self.send_management(Self::acting(self.http.post(url).json(change), actor)).await
+        self.post_to_table(space, name, "replicas", change, actor).await
     }
 
     /// The full snapshot.
