@@ -70,7 +70,7 @@ use std::any::Any;
 use std::ops::Bound;
 use std::path::{Path, PathBuf};
 use crate::wal::{self, Fjall as _, Reserved, Slot, Wal};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering as AtomicOrdering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering as AtomicOrdering};
 use std::sync::{Arc, Condvar, Mutex, PoisonError, Weak};
 use std::time::Instant;
 
@@ -193,6 +193,9 @@ struct Inner {
     commit_lock: Mutex<u64>,
     /// Signalled when a batch has been committed (or has failed).
     turn: Condvar,
+    /// Threads waiting on `turn` (changed under `commit_lock`): a batch
+    /// signals only when one waits, as each signal is a system call.
+    turn_waiters: AtomicUsize,
     /// A batch is in the log but fjall failed to take it: writes are
     /// refused until the database is reopened (and the log replayed).
     broken: AtomicBool,
@@ -262,6 +265,7 @@ impl FjallEngine {
                 log: Mutex::new(log),
                 commit_lock: Mutex::new(0),
                 turn: Condvar::new(),
+                turn_waiters: AtomicUsize::new(0),
                 broken: AtomicBool::new(false),
                 in_flight_floor: AtomicU64::new(u64::MAX),
                 rows: options.row_cache.as_ref().map(|c| (c.clone(), c.new_owner())),
@@ -435,7 +439,7 @@ impl Inner {
         let logged = slot.write(ops);
         let mut applied = self.commit_lock.lock().unwrap_or_else(PoisonError::into_inner);
         while *applied + 1 < slot.lsn() {
-            applied = self.turn.wait(applied).unwrap_or_else(PoisonError::into_inner);
+            applied = self.wait_turn(applied);
         }
         // A logged batch may stay in fjall's journal buffer: the log has it
         // should the process die.
@@ -453,8 +457,19 @@ impl Inner {
             self.broken.store(true, AtomicOrdering::SeqCst);
         }
         *applied = (*applied).max(lsn);
+        let waiters = self.turn_waiters.load(AtomicOrdering::SeqCst);
         drop(applied);
-        self.turn.notify_all();
+        if waiters > 0 {
+            self.turn.notify_all();
+        }
+    }
+
+    /// Waits on `turn` once, counted in `turn_waiters`.
+    fn wait_turn<'a>(&self, applied: std::sync::MutexGuard<'a, u64>) -> std::sync::MutexGuard<'a, u64> {
+        self.turn_waiters.fetch_add(1, AtomicOrdering::SeqCst);
+        let applied = self.turn.wait(applied).unwrap_or_else(PoisonError::into_inner);
+        self.turn_waiters.fetch_sub(1, AtomicOrdering::SeqCst);
+        applied
     }
 }
 
@@ -517,7 +532,7 @@ impl wal::Fjall for Journal<'_> {
     fn wait_applied(&self, lsn: u64) {
         let mut applied = self.0.commit_lock.lock().unwrap_or_else(PoisonError::into_inner);
         while *applied < lsn {
-            applied = self.0.turn.wait(applied).unwrap_or_else(PoisonError::into_inner);
+            applied = self.0.wait_turn(applied);
         }
     }
 }

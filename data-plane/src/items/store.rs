@@ -308,6 +308,7 @@ mod tests {
     use super::*;
     use crate::items::changelog;
     use ddb_core::AttributeValue;
+    use std::time::Duration;
     use storage::{Direction, TenantStoreConfig};
 
     fn item(v: &str) -> Item {
@@ -446,6 +447,36 @@ mod tests {
         let snap = store.snapshot("t1").await.unwrap();
         let usage = stats::read(snap.as_ref(), "T", &[]).unwrap();
         assert_eq!(usage.item_count, 1, "one item, however often it was replaced");
+    }
+
+    /// Bursts of writes with pauses around the committers' linger between
+    /// them, so committers wait, are signalled, time out and start again
+    /// while requests arrive: every write is answered (a signal counted
+    /// for a committer that never comes would leave its group unsealed).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn writes_arriving_as_committers_come_and_go_are_all_answered() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(ItemStore::new(Arc::new(TenantStore::open(TenantStoreConfig::new(dir.path())).unwrap())));
+        for round in 0..40u64 {
+            let mut tasks = Vec::new();
+            for i in 0..(1 + round % 12) {
+                let store = Arc::clone(&store);
+                tasks.push(tokio::spawn(async move {
+                    tokio::time::sleep(Duration::from_micros(i * 150)).await;
+                    let key = WriteKey { key: format!("tT/i{round}-{i}").into_bytes(), ..wk() };
+                    tokio::time::timeout(Duration::from_secs(20), store.write("t1", key, put("v"))).await
+                }));
+            }
+            for t in tasks {
+                let answered = t.await.unwrap();
+                assert!(answered.is_ok(), "a write was never answered (round {round})");
+                answered.unwrap().unwrap();
+            }
+            tokio::time::sleep(Duration::from_micros(500 + (round % 5) * 500)).await;
+        }
+        let snap = store.snapshot("t1").await.unwrap();
+        let usage = stats::read(snap.as_ref(), "T", &[]).unwrap();
+        assert_eq!(usage.item_count, (0..40u64).map(|r| 1 + r % 12).sum::<u64>());
     }
 
     #[tokio::test]

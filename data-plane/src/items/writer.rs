@@ -105,8 +105,15 @@ struct State {
     open_no: u64,
     /// Committers running (or about to).
     committers: usize,
-    /// Committers waiting on `wake` for work.
+    /// Committers waiting on `wake` for work and not yet signalled: a
+    /// request that signals one moves it from this count to `wakeups`, so
+    /// the requests arriving before it runs do not signal again (each
+    /// signal is a system call).
     waiting: usize,
+    /// Signals sent and not yet taken by a waking committer.
+    wakeups: usize,
+    /// Committers waiting on `turns` for their group's turn.
+    turn_waiters: usize,
     /// Sealed groups not yet written (or failed).
     in_flight: usize,
     /// Groups sealed so far; a sealed group's turn is their number then.
@@ -183,6 +190,8 @@ impl Writer {
                 open_no: 0,
                 committers: 0,
                 waiting: 0,
+                wakeups: 0,
+                turn_waiters: 0,
                 in_flight: 0,
                 sealed: 0,
                 next_turn: 0,
@@ -249,7 +258,12 @@ impl Writer {
             if !st.ready() {
                 false
             } else if st.waiting > 0 {
+                st.waiting -= 1;
+                st.wakeups += 1;
                 self.wake.notify_one();
+                false
+            } else if st.wakeups > 0 {
+                // A signalled committer is on its way and seals it.
                 false
             } else if st.committers < MAX_COMMITTERS {
                 st.committers += 1;
@@ -486,7 +500,9 @@ impl Writer {
             // (prepared on what failed) is not.
             let mut st = self.lock();
             while st.next_turn != turn {
+                st.turn_waiters += 1;
                 st = self.turns.wait(st).unwrap_or_else(PoisonError::into_inner);
+                st.turn_waiters -= 1;
             }
             let current = st.epoch == epoch;
             drop(st);
@@ -504,8 +520,11 @@ impl Writer {
                 dropped = st.drop_open();
             }
             st.next_turn += 1;
+            let others_wait = st.turn_waiters > 0;
             drop(st);
-            self.turns.notify_all();
+            if others_wait {
+                self.turns.notify_all();
+            }
             let written = begun.and_then(|pending| guarded(|| pending.finish()));
             drop(flight);
             let mut st = self.lock();
@@ -539,9 +558,14 @@ impl Writer {
     fn wait_for_work(&self) -> Option<MutexGuard<'_, State>> {
         let mut st = self.lock();
         let deadline = Instant::now() + COMMITTER_LINGER;
+        // Counted in `waiting` (not yet signalled).
+        let mut counted = false;
         while !st.ready() {
             let now = Instant::now();
             if now >= deadline {
+                if counted {
+                    st.waiting = st.waiting.saturating_sub(1);
+                }
                 st.committers -= 1;
                 // Nothing is in flight: a large cache may go.
                 if st.committers == 0 && st.collections.len() > 100_000 {
@@ -549,13 +573,25 @@ impl Writer {
                 }
                 return None;
             }
-            st.waiting += 1;
+            if !counted {
+                st.waiting += 1;
+                counted = true;
+            }
             st = self
                 .wake
                 .wait_timeout(st, deadline - now)
                 .unwrap_or_else(PoisonError::into_inner)
                 .0;
-            st.waiting -= 1;
+            // Whichever committer wakes first takes a signal that was sent
+            // (a spurious or timed-out wake-up of another waiter may take
+            // it: the signalled one then stays counted).
+            if st.wakeups > 0 {
+                st.wakeups -= 1;
+                counted = false;
+            }
+        }
+        if counted {
+            st.waiting = st.waiting.saturating_sub(1);
         }
         Some(st)
     }
