@@ -560,18 +560,13 @@ impl Writer {
         let deadline = Instant::now() + COMMITTER_LINGER;
         // Counted in `waiting` (not yet signalled).
         let mut counted = false;
-        while !st.ready() {
+        let ready = loop {
+            if st.ready() {
+                break true;
+            }
             let now = Instant::now();
             if now >= deadline {
-                if counted {
-                    st.waiting = st.waiting.saturating_sub(1);
-                }
-                st.committers -= 1;
-                // Nothing is in flight: a large cache may go.
-                if st.committers == 0 && st.collections.len() > 100_000 {
-                    st.collections.clear();
-                }
-                return None;
+                break false;
             }
             if !counted {
                 st.waiting += 1;
@@ -589,9 +584,17 @@ impl Writer {
                 st.wakeups -= 1;
                 counted = false;
             }
-        }
+        };
         if counted {
             st.waiting = st.waiting.saturating_sub(1);
+        }
+        if !ready {
+            st.committers -= 1;
+            // Nothing is in flight: a large cache may go.
+            if st.committers == 0 && st.collections.len() > 100_000 {
+                st.collections.clear();
+            }
+            return None;
         }
         Some(st)
     }
