@@ -102,6 +102,7 @@ impl DataPlane {
         let tenants = Arc::new(storage::TenantStore::open(store_config)?);
         let client_tokens = Arc::new(ops::ClientTokens::default());
         let catalog = Arc::new(ArcSwapOption::empty());
+        tokio::spawn(merge_quiet_tenants(Arc::clone(&tenants), shutdown.clone()));
         tokio::spawn(maintain_storage(
             Arc::clone(&tenants),
             Arc::clone(&client_tokens),
@@ -210,6 +211,31 @@ fn trim_expired(tenants: &storage::TenantStore, client_tokens: &ops::ClientToken
             Ok(0) => {}
             Ok(n) => tracing::debug!(%tenant, tokens = n, "expired client request tokens trimmed"),
             Err(e) => tracing::warn!(%tenant, error = %e, "client request token trim failed"),
+        }
+    }
+}
+
+/// How often open tenants are checked for paused writes.
+const QUIET_CHECK: Duration = Duration::from_millis(250);
+
+/// Merges the on-disk level 0 of tenants whose writes paused (so their
+/// reads search fewer tables; `storage::fjall_engine::quiet`), checking
+/// every [`QUIET_CHECK`] until shutdown.
+async fn merge_quiet_tenants(tenants: Arc<storage::TenantStore>, shutdown: Shutdown) {
+    let stop = shutdown.wait();
+    tokio::pin!(stop);
+    let mut tick = tokio::time::interval(QUIET_CHECK);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            () = &mut stop => break,
+            _ = tick.tick() => {}
+        }
+        let t = Arc::clone(&tenants);
+        match tokio::task::spawn_blocking(move || t.compact_quiet(std::time::Instant::now())).await {
+            Ok(Ok(0)) | Err(_) => {}
+            Ok(Ok(n)) => tracing::debug!(tenants = n, "level 0 merged after writes paused"),
+            Ok(Err(e)) => tracing::warn!(error = %e, "merging level 0 failed"),
         }
     }
 }

@@ -204,6 +204,8 @@ struct Inner {
     in_flight_floor: AtomicU64,
     /// The node's row cache and this database's number in it.
     rows: Option<(RowCache, u64)>,
+    /// When level 0 was merged after writes paused (`quiet`).
+    quiet: Mutex<quiet::Quiet>,
     path: PathBuf,
     _close_notice: Option<CloseNotice>,
 }
@@ -269,6 +271,7 @@ impl FjallEngine {
                 broken: AtomicBool::new(false),
                 in_flight_floor: AtomicU64::new(u64::MAX),
                 rows: options.row_cache.as_ref().map(|c| (c.clone(), c.new_owner())),
+                quiet: Mutex::default(),
                 path: path.to_path_buf(),
                 _close_notice: notice(),
             }),
@@ -672,5 +675,6 @@ impl<I: Iterator<Item = fjall::Guard>> Iterator for FjallIter<I> {
     }
 }
 
+pub mod quiet;
 #[cfg(test)]
 mod tests;

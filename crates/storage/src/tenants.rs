@@ -320,6 +320,24 @@ impl TenantStore {
         n
     }
 
+    /// Merges level 0 of every open tenant whose writes have paused (see
+    /// [`crate::fjall_engine::quiet`]); call it every few hundred
+    /// milliseconds from a thread that may block. Returns how many merged,
+    /// or the first error (after trying every tenant).
+    pub fn compact_quiet(&self, now: Instant) -> Result<usize> {
+        let mut merged = 0;
+        let mut first_err = None;
+        for (_, engine) in self.open_engines() {
+            match engine.compact_if_quiet(now) {
+                Ok(done) => merged += usize::from(done),
+                Err(e) => {
+                    first_err.get_or_insert(e);
+                }
+            }
+        }
+        first_err.map_or(Ok(merged), Err)
+    }
+
     /// Drops the store's handle to `tenant`'s engine (it closes once no one
     /// else holds it). Returns whether it was in the LRU set.
     pub fn close(&self, tenant: &str) -> bool {

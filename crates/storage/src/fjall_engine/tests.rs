@@ -594,3 +594,47 @@ fn databases_share_one_block_cache() {
     assert_eq!(ea.inner.db.cache_capacity(), cache.capacity());
     assert_eq!(eb.inner.db.cache_capacity(), 8 * 1024 * 1024);
 }
+
+/// Level 0 is merged once writes have paused for `QUIET`, not before, not
+/// while they go on, and not again within `MIN_INTERVAL`; every key stays.
+#[test]
+fn level0_is_merged_once_writes_pause() {
+    use super::quiet::{MIN_INTERVAL, QUIET};
+    let t = TempFjall::new();
+    let write = |round: u32| {
+        let mut batch = WriteBatch::new();
+        for i in 0..200u32 {
+            batch.put(format!("k{i:04}").into_bytes(), format!("v{round}-{i}").into_bytes());
+        }
+        t.engine.write(batch).unwrap();
+        t.engine.inner.keyspace.rotate_memtable_and_wait().unwrap();
+    };
+    write(0);
+    write(1);
+    // (fjall moves the first table below level 0: nothing overlapped it.)
+    assert!(t.engine.level0_tables() >= 1, "a flushed memtable overlapping the tree is in level 0");
+
+    let t0 = Instant::now();
+    assert!(!t.engine.compact_if_quiet(t0).unwrap(), "first sight starts the clock");
+    assert!(!t.engine.compact_if_quiet(t0 + QUIET / 2).unwrap(), "not quiet long enough");
+    write(2);
+    assert!(!t.engine.compact_if_quiet(t0 + QUIET * 2).unwrap(), "a write restarts the clock");
+    assert!(t.engine.level0_tables() >= 2);
+    assert!(t.engine.compact_if_quiet(t0 + QUIET * 4).unwrap(), "quiet since the write");
+    assert_eq!(t.engine.level0_tables(), 0);
+
+    let snap = t.engine.snapshot().unwrap();
+    for i in 0..200u32 {
+        let v = snap.get(format!("k{i:04}").as_bytes()).unwrap();
+        assert_eq!(v.as_deref(), Some(format!("v2-{i}").as_bytes()));
+    }
+    drop(snap);
+
+    write(3);
+    let t1 = t0 + QUIET * 5;
+    assert!(!t.engine.compact_if_quiet(t1).unwrap());
+    assert!(!t.engine.compact_if_quiet(t1 + QUIET * 2).unwrap(), "merged too recently");
+    assert!(t.engine.level0_tables() >= 1);
+    assert!(t.engine.compact_if_quiet(t0 + QUIET * 4 + MIN_INTERVAL).unwrap());
+    assert_eq!(t.engine.level0_tables(), 0);
+}
