@@ -109,8 +109,12 @@ impl DataPlane {
             Arc::clone(&catalog),
             shutdown.clone(),
         ));
-        let items = Arc::new(items::ItemStore::new(tenants).with_collection_limit(config.item_collection_limit_bytes));
         let metrics = metrics::Metrics::new();
+        let items = Arc::new(
+            items::ItemStore::new(tenants)
+                .with_collection_limit(config.item_collection_limit_bytes)
+                .with_group_meters(metrics.write_groups()),
+        );
         tokio::spawn(ops::ttl::run(
             Arc::clone(&items),
             Arc::clone(&catalog),

@@ -247,3 +247,37 @@ async fn the_row_cache_answers_reads_and_follows_every_write() {
     assert!(plain(&after, "dynastore_row_cache_entries") >= 1.0);
     st.stop().await;
 }
+
+#[tokio::test]
+async fn group_commits_are_measured() {
+    let st = Stack::start().await;
+    let c = st.client();
+    meter_table(&c).await;
+    let before = st.metrics().await;
+    let groups = |text: &str| sample(text, "dynastore_write_group_requests_count", "").unwrap_or(0.0);
+    let requests = |text: &str| sample(text, "dynastore_write_group_requests_sum", "").unwrap_or(0.0);
+    // Eight writes at once: each is in exactly one group, and groups may
+    // hold several of them.
+    let writes: Vec<_> = (0..8)
+        .map(|i| {
+            let c = c.clone();
+            tokio::spawn(async move { c.put_item().table_name("Meter").item("id", s(&format!("g{i}"))).send().await })
+        })
+        .collect();
+    for w in writes {
+        w.await.expect("write task").expect("PutItem");
+    }
+    let after = st.metrics().await;
+    let committed = requests(&after) - requests(&before);
+    let grouped = groups(&after) - groups(&before);
+    // (Nothing else writes to this tenant meanwhile but the stack's own
+    // background work, which adds whole groups if anything.)
+    assert!(committed >= 8.0, "{committed} requests committed:\n{after}");
+    assert!(grouped >= 1.0 && grouped <= committed, "{grouped} groups for {committed} requests");
+    assert_eq!(
+        sample(&after, "dynastore_write_group_duration_seconds_count", ""),
+        Some(groups(&after)),
+        "every group is timed"
+    );
+    st.stop().await;
+}

@@ -177,6 +177,25 @@ impl Conn {
     }
 }
 
+impl Conn {
+    /// An unsigned GET of `path`, its body as text (for `/metrics`).
+    pub async fn get_text(&mut self, path: &str) -> anyhow::Result<String> {
+        let req = http::Request::builder()
+            .method(http::Method::GET)
+            .uri(path)
+            .header(http::header::HOST, self.host.clone())
+            .body(Full::new(Bytes::new()))
+            .context("building the request")?;
+        self.sender.ready().await.context("connection closed")?;
+        let res = self.sender.send_request(req).await.context("sending the request")?;
+        if !res.status().is_success() {
+            bail!("GET {path}: HTTP {}", res.status());
+        }
+        let body = res.into_body().collect().await.context("reading the reply")?.to_bytes();
+        Ok(String::from_utf8_lossy(&body).into_owned())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,6 +10,8 @@
 //! - [`histogram`]: the log-bucketed latency histogram;
 //! - [`cpu`]: CPU time per request of the servers and the generator;
 //! - [`disk`]: how long the data directory's disk takes to make a write durable;
+//! - [`groups`]: the target's group commits in a run (writes per durable
+//!   batch, time to durable), from its `/metrics`;
 //! - [`ceiling`]: the bare axum server (parse JSON, fixed reply);
 //! - [`stack`]: the whole stack in-process (Postgres, control plane, data
 //!   plane with `sync = always`, tenant and root key) unless `--endpoint`;
@@ -32,6 +34,7 @@ mod ceiling;
 mod conn;
 mod cpu;
 mod disk;
+mod groups;
 mod histogram;
 mod report;
 mod settle;
@@ -360,7 +363,12 @@ async fn drive_table(plan: &Plan) -> anyhow::Result<Vec<Row>> {
                 add_round(&mut ceiling, c);
                 if let Probe::Available = probe {
                     note_wait(settle::wait().await);
-                    let r = workload::run(&spec(&plan.target), &plan.keys).await?;
+                    let before = groups::scrape(&plan.target).await;
+                    let mut r = workload::run(&spec(&plan.target), &plan.keys).await?;
+                    r.groups = match (before, groups::scrape(&plan.target).await) {
+                        (Some(b), Some(a)) => Some(a.since(b)),
+                        _ => None,
+                    };
                     add_round(&mut measured, r);
                 }
             }

@@ -62,23 +62,28 @@ fn per_op(spent: Option<Duration>, ops: u64) -> String {
 }
 
 /// The second table: CPU per request of the servers and the generator,
-/// for the target (when it runs in this process) and the ceiling.
+/// for the target (when it runs in this process) and the ceiling, and the
+/// target's group commits (writes per durable batch, milliseconds from
+/// sealing to durable) when it reports them.
 fn render_cpu(rows: &[Row], target_in_process: bool) -> String {
     let mut out = String::from(
-        "| workload | conns | server CPU µs/op | generator CPU µs/op | ceiling server CPU µs/op | ceiling generator CPU µs/op |\n|---|---:|---:|---:|---:|---:|\n",
+        "| workload | conns | server CPU µs/op | generator CPU µs/op | ceiling server CPU µs/op | ceiling generator CPU µs/op | writes per group | group ms |\n|---|---:|---:|---:|---:|---:|---:|---:|\n",
     );
     for row in rows {
-        let (server, client) = match &row.target {
+        let (server, client, groups) = match &row.target {
             Outcome::Measured(r) => (
                 per_op(r.cpu.filter(|_| target_in_process).map(|c| c.server), r.ok),
                 per_op(r.cpu.map(|c| c.client), r.ok),
+                r.groups,
             ),
-            Outcome::NotAvailable(_) => (String::new(), String::new()),
+            Outcome::NotAvailable(_) => (String::new(), String::new(), None),
         };
+        let per_group = groups.and_then(|g| g.requests_per_group()).map_or_else(String::new, |n| format!("{n:.1}"));
+        let group_ms = groups.and_then(|g| g.millis_per_group()).map_or_else(String::new, |m| format!("{m:.3}"));
         let c = &row.ceiling;
         let _ = writeln!(
             out,
-            "| {} | {} | {server} | {client} | {} | {} |",
+            "| {} | {} | {server} | {client} | {} | {} | {per_group} | {group_ms} |",
             row.workload.label(),
             row.clients,
             per_op(c.cpu.map(|c| c.server), c.ok),
@@ -187,6 +192,11 @@ mod tests {
                 server: Duration::from_millis(50),
                 client: Duration::from_millis(10),
             }),
+            groups: Some(crate::bench::groups::Groups {
+                groups: 100.0,
+                requests: 450.0,
+                seconds: 0.015,
+            }),
             ..RunResult::default()
         };
         slow.hist.record(3_000_000);
@@ -206,7 +216,7 @@ mod tests {
         ];
         let text = render(&rows, true);
         assert!(text.contains("| GetItem | 16 | 500 |"), "{text}");
-        assert!(text.contains("| GetItem | 16 | 100.0 | 20.0 |  |  |"), "{text}");
+        assert!(text.contains("| GetItem | 16 | 100.0 | 20.0 |  |  | 4.5 | 0.150 |"), "{text}");
         let remote = render(&rows, false);
         assert!(remote.contains("| GetItem | 16 |  | 20.0 |"), "{remote}");
         assert!(text.contains("0.500 (≥ 0.60: MISSED)"), "{text}");

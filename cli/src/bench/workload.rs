@@ -244,6 +244,9 @@ pub struct RunResult {
     pub first_error: Option<String>,
     /// CPU the servers and the generator spent in the window (Linux).
     pub cpu: Option<CpuSpent>,
+    /// The target's group commits over the run, warm-up included (when it
+    /// reports them).
+    pub groups: Option<super::groups::Groups>,
 }
 
 impl RunResult {
@@ -267,6 +270,13 @@ impl RunResult {
                 server: a.server + b.server,
                 client: a.client + b.client,
             }),
+            _ => None,
+        };
+        self.groups = match (self.groups, other.groups) {
+            (Some(mut a), Some(b)) => {
+                a.add(b);
+                Some(a)
+            }
             _ => None,
         };
         self.merge(other);

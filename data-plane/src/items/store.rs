@@ -17,6 +17,7 @@ use storage::{Engine, Snapshot, TenantStore, WriteBatch};
 use super::stats;
 use super::writer::{Request, Writer};
 use crate::error::ApiError;
+use crate::metrics::WriteGroupMeters;
 use crate::items::index::TableIndexes;
 
 /// What a write request decided after seeing the current item.
@@ -88,6 +89,8 @@ pub struct ItemStore {
     collection_limit: u64,
     /// Tenants' storage quotas in bytes (tenants without one are absent).
     quotas: Quotas,
+    /// Where the writers report their group commits.
+    group_meters: Option<WriteGroupMeters>,
 }
 
 pub(super) type Quotas = Arc<std::sync::RwLock<HashMap<String, u64>>>;
@@ -123,7 +126,14 @@ impl ItemStore {
             writers: Mutex::new(HashMap::new()),
             collection_limit: ITEM_COLLECTION_LIMIT,
             quotas: Quotas::default(),
+            group_meters: None,
         }
+    }
+
+    /// The same store, its writers reporting group commits to `meters`.
+    pub fn with_group_meters(mut self, meters: WriteGroupMeters) -> ItemStore {
+        self.group_meters = Some(meters);
+        self
     }
 
     /// Replaces the tenants' storage quotas (from the catalog).
@@ -297,6 +307,7 @@ impl ItemStore {
             Arc::clone(&self.tenants),
             self.collection_limit,
             Arc::clone(&self.quotas),
+            self.group_meters.clone(),
         ));
         writers.insert(tenant.to_owned(), Arc::clone(&w));
         w

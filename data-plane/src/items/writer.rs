@@ -44,6 +44,7 @@ use super::index::signed;
 use super::stats::{self, Deltas};
 use super::store::{decode, storage_error, ChangeLog, DecideMany, MultiDecision, Quotas, WriteKey};
 use crate::error::{ApiError, CancellationReason};
+use crate::metrics::WriteGroupMeters;
 
 /// One submitted write: its keys and how it decides.
 pub(super) struct Request {
@@ -89,6 +90,8 @@ pub(super) struct Writer {
     /// from inside the runtime queues them on that worker, where waking
     /// each from the committer's thread could unpark a worker for each.
     answerer: OnceLock<tokio::sync::mpsc::UnboundedSender<Vec<Answer>>>,
+    /// Where committed groups are reported.
+    meters: Option<WriteGroupMeters>,
 }
 
 /// Changes and answers of the requests prepared into one group.
@@ -176,10 +179,18 @@ struct Sealed {
     no: u64,
     turn: u64,
     epoch: u64,
+    /// When it was taken from the open slot.
+    at: Instant,
 }
 
 impl Writer {
-    pub(super) fn new(tenant: String, tenants: Arc<TenantStore>, collection_limit: u64, quotas: Quotas) -> Writer {
+    pub(super) fn new(
+        tenant: String,
+        tenants: Arc<TenantStore>,
+        collection_limit: u64,
+        quotas: Quotas,
+        meters: Option<WriteGroupMeters>,
+    ) -> Writer {
         Writer {
             tenant,
             tenants,
@@ -206,6 +217,7 @@ impl Writer {
             wake: Condvar::new(),
             turns: Condvar::new(),
             answerer: OnceLock::new(),
+            meters,
         }
     }
 
@@ -494,7 +506,7 @@ impl Writer {
                 return;
             };
             let flight = InFlight(self);
-            let Sealed { batch, answers, no, turn, epoch } = sealed;
+            let Sealed { batch, answers, no, turn, epoch, at } = sealed;
 
             // Handed to the engine in turn; one sealed before a failure
             // (prepared on what failed) is not.
@@ -534,6 +546,9 @@ impl Writer {
                     st.pending.retain(|_, (g, _)| *g != no);
                     st.unapplied.applied(no);
                     drop(st);
+                    if let Some(meters) = &self.meters {
+                        meters.committed(answers.len(), at.elapsed().as_secs_f64());
+                    }
                     self.answer(answers);
                 }
                 Err(msg) => {
@@ -620,7 +635,7 @@ impl Writer {
         let turn = st.sealed;
         st.sealed += 1;
         st.in_flight += 1;
-        Some(Sealed { batch, answers, no, turn, epoch: st.epoch })
+        Some(Sealed { batch, answers, no, turn, epoch: st.epoch, at: Instant::now() })
     }
 }
 
