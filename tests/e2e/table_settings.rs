@@ -194,6 +194,39 @@ async fn tags_round_trip() {
     s.stop().await;
 }
 
+/// Tag changes of different keys made at the same time are all kept: each
+/// TagResource or UntagResource changes only its own keys (a
+/// read-modify-write of the whole tag set would lose the other's).
+/// Alternator's test_concurrent_tag asks the same of DynamoDB.
+#[tokio::test]
+async fn concurrent_tag_changes_lose_nothing() {
+    let s = Stack::start().await;
+    let c = s.client();
+    create(&c, "Busy").await;
+    let arn = format!("arn:aws:dynamodb:us-east-1:{}:table/Busy", s.tenant.account_id);
+    let workers: Vec<_> = ["A", "B", "C"]
+        .into_iter()
+        .map(|key| {
+            let (c, arn) = (c.clone(), arn.clone());
+            tokio::spawn(async move {
+                let mine = |tags: &[Tag]| tags.iter().filter(|t| t.key() == key).count();
+                for round in 0..25 {
+                    c.tag_resource().resource_arn(&arn).tags(Tag::builder().key(key).value("Hello").build().unwrap()).send().await.unwrap();
+                    let tags = c.list_tags_of_resource().resource_arn(&arn).send().await.unwrap();
+                    assert_eq!(mine(tags.tags()), 1, "{key} lost after it was added (round {round}): {tags:?}");
+                    c.untag_resource().resource_arn(&arn).tag_keys(key).send().await.unwrap();
+                    let tags = c.list_tags_of_resource().resource_arn(&arn).send().await.unwrap();
+                    assert_eq!(mine(tags.tags()), 0, "{key} back after it was removed (round {round}): {tags:?}");
+                }
+            })
+        })
+        .collect();
+    for w in workers {
+        w.await.expect("a tagging task failed");
+    }
+    s.stop().await;
+}
+
 #[tokio::test]
 async fn limits_endpoints_and_backups() {
     let s = Stack::start().await;
