@@ -165,19 +165,14 @@ impl Conn {
             .body(Full::new(body))
             .context("building the request")?;
         let started = Instant::now();
-        self.sender.ready().await.context("connection closed")?;
-        let res = self.sender.send_request(req).await.context("sending the request")?;
-        let status = res.status().as_u16();
-        let body = res.into_body().collect().await.context("reading the reply")?.to_bytes();
+        let (status, body) = self.exchange(req).await?;
         Ok(Reply {
             status,
             body,
             elapsed: started.elapsed(),
         })
     }
-}
 
-impl Conn {
     /// An unsigned GET of `path`, its body as text (for `/metrics`).
     pub async fn get_text(&mut self, path: &str) -> anyhow::Result<String> {
         let req = http::Request::builder()
@@ -186,13 +181,20 @@ impl Conn {
             .header(http::header::HOST, self.host.clone())
             .body(Full::new(Bytes::new()))
             .context("building the request")?;
+        let (status, body) = self.exchange(req).await?;
+        if !(200..300).contains(&status) {
+            bail!("GET {path}: HTTP {status}");
+        }
+        Ok(String::from_utf8_lossy(&body).into_owned())
+    }
+
+    /// Sends `req` once the connection is ready and reads the whole reply.
+    async fn exchange(&mut self, req: http::Request<Full<Bytes>>) -> anyhow::Result<(u16, Bytes)> {
         self.sender.ready().await.context("connection closed")?;
         let res = self.sender.send_request(req).await.context("sending the request")?;
-        if !res.status().is_success() {
-            bail!("GET {path}: HTTP {}", res.status());
-        }
+        let status = res.status().as_u16();
         let body = res.into_body().collect().await.context("reading the reply")?.to_bytes();
-        Ok(String::from_utf8_lossy(&body).into_owned())
+        Ok((status, body))
     }
 }
 
