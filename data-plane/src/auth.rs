@@ -46,8 +46,8 @@ impl Verified {
     /// The caller as an IAM principal ARN (`…:root` for the tenant's root key).
     pub fn principal_arn(&self) -> String {
         match &self.user_name {
-            Some(u) => format!("arn:aws:iam::{}:user/{u}", self.tenant.account_id),
-            None => format!("arn:aws:iam::{}:root", self.tenant.account_id),
+            Some(u) => format!("arn:{}:iam::{}:user/{u}", iam::partition(&self.region), self.tenant.account_id),
+            None => format!("arn:{}:iam::{}:root", iam::partition(&self.region), self.tenant.account_id),
         }
     }
 

@@ -49,7 +49,8 @@ pub fn authorize(
         return if policies_here { root_under_resource_policies(caller, catalog, op, body) } else { Ok(()) };
     };
     let account = &caller.tenant.account_id;
-    let principal_arn = || format!("arn:aws:iam::{account}:user/{user_name}");
+    let partition = iam::partition(&caller.region);
+    let principal_arn = || format!("arn:{partition}:iam::{account}:user/{user_name}");
     if is_partiql(op) && partiql(caller, catalog, op, body, None).is_empty() {
         // No statement could be read: the operation answers with its
         // ValidationException (or per-statement errors) and touches no data.

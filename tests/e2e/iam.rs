@@ -426,6 +426,79 @@ async fn policies_name_the_region_a_request_is_signed_for() {
     s.stop().await;
 }
 
+/// The China and GovCloud regions are in their own partitions: their
+/// tables, streams and keys are `arn:aws-cn:…` / `arn:aws-us-gov:…`, a
+/// policy names them so, and a denial names the user in that partition.
+#[tokio::test]
+async fn arns_name_the_partition_of_their_region() {
+    let s = Stack::start().await;
+    let root_cn = s.client_in("cn-north-1", &s.key.access_key_id, s.key.secret_access_key.expose());
+    books(&root_cn).await;
+    let account = s.tenant.account_id.clone();
+    let cn_arn = format!("arn:aws-cn:dynamodb:cn-north-1:{account}:table/Books");
+    let described = root_cn.describe_table().table_name("Books").send().await.unwrap();
+    let table = described.table().unwrap();
+    assert_eq!(table.table_arn(), Some(cn_arn.as_str()));
+    // SSE changes alone in their UpdateTable, as DynamoDB asks.
+    let encrypted = root_cn
+        .update_table()
+        .table_name("Books")
+        .sse_specification(aws_sdk_dynamodb::types::SseSpecification::builder().enabled(true).build())
+        .send()
+        .await
+        .unwrap();
+    let sse = encrypted.table_description().and_then(|t| t.sse_description());
+    let key = sse.and_then(|d| d.kms_master_key_arn()).unwrap();
+    assert!(key.starts_with(&format!("arn:aws-cn:kms:cn-north-1:{account}:key/")), "{key}");
+    let updated = root_cn
+        .update_table()
+        .table_name("Books")
+        .stream_specification(
+            aws_sdk_dynamodb::types::StreamSpecification::builder()
+                .stream_enabled(true)
+                .stream_view_type(aws_sdk_dynamodb::types::StreamViewType::NewImage)
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let table = updated.table_description().unwrap();
+    assert!(table.latest_stream_arn().unwrap().starts_with(&format!("{cn_arn}/stream/")), "{table:?}");
+
+    let root_gov = s.client_in("us-gov-west-1", &s.key.access_key_id, s.key.secret_access_key.expose());
+    books(&root_gov).await;
+    let gov_arn = format!("arn:aws-us-gov:dynamodb:us-gov-west-1:{account}:table/Books");
+    let described = root_gov.describe_table().table_name("Books").send().await.unwrap();
+    assert_eq!(described.table().and_then(|t| t.table_arn()), Some(gov_arn.as_str()));
+
+    let (id, secret) = user_key(&s, "dora").await;
+    let dora = known(s.client_in("cn-north-1", &id, &secret)).await;
+    policy(
+        &s,
+        "dora",
+        "cn-reads",
+        json!({
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": "dynamodb:GetItem", "Resource": cn_arn}]
+        }),
+    )
+    .await;
+    let get = || dora.get_item().table_name("Books").key("owner", Av::S("alice".into())).send();
+    assert!(eventually_allowed!(get()).unwrap().item().is_some());
+    let err = dora.put_item().table_name("Books").item("owner", Av::S("dora".into())).send().await.unwrap_err();
+    assert_eq!(
+        err.message(),
+        Some(
+            format!(
+                "User: arn:aws-cn:iam::{account}:user/dora is not authorized to perform: dynamodb:PutItem on resource: {cn_arn} because no identity-based policy allows the dynamodb:PutItem action"
+            )
+            .as_str()
+        )
+    );
+    s.stop().await;
+}
+
 #[tokio::test]
 async fn resource_policies_are_revised_and_enforced() {
     let s = Stack::start().await;

@@ -1,7 +1,28 @@
 //! DynamoDB resource ARNs:
-//! `arn:aws:dynamodb:{region}:{account}:table/{name}[/index/{index}|/stream/{label}|/backup/{id}]`.
+//! `arn:{partition}:dynamodb:{region}:{account}:table/{name}[/index/{index}|/stream/{label}|/backup/{id}]`,
+//! and the partition a region belongs to.
 
 use std::fmt;
+
+/// The partition of `region`, as ARNs name it: `aws-cn` for the China
+/// regions, `aws-us-gov` for GovCloud, the isolated partitions by their
+/// prefixes, `aws` for every other region (including names AWS does not
+/// use, as a self-hosted endpoint may).
+pub fn partition(region: &str) -> &'static str {
+    const PREFIXES: [(&str, &str); 7] = [
+        ("cn-", "aws-cn"),
+        ("us-gov-", "aws-us-gov"),
+        ("us-isob-", "aws-iso-b"),
+        ("us-isof-", "aws-iso-f"),
+        ("eu-isoe-", "aws-iso-e"),
+        ("us-iso-", "aws-iso"),
+        ("eusc-", "aws-eusc"),
+    ];
+    PREFIXES
+        .iter()
+        .find(|(prefix, _)| region.starts_with(prefix))
+        .map_or("aws", |(_, partition)| partition)
+}
 
 /// What under a table an ARN names.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,8 +99,11 @@ impl fmt::Display for TableArn {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "arn:aws:dynamodb:{}:{}:table/{}",
-            self.region, self.account_id, self.table
+            "arn:{}:dynamodb:{}:{}:table/{}",
+            partition(&self.region),
+            self.region,
+            self.account_id,
+            self.table
         )?;
         match &self.sub {
             SubResource::None => Ok(()),
@@ -101,6 +125,8 @@ mod tests {
             "arn:aws:dynamodb:us-east-1:123456789012:table/Music/index/ByArtist",
             "arn:aws:dynamodb:eu-west-1:123456789012:table/Music/stream/2015-05-11T21:21:33.291",
             "arn:aws:dynamodb:us-east-1:123456789012:table/Music/backup/01489602797149-73d8d5bc",
+            "arn:aws-cn:dynamodb:cn-north-1:123456789012:table/Music",
+            "arn:aws-us-gov:dynamodb:us-gov-west-1:123456789012:table/Music/index/ByArtist",
         ] {
             assert_eq!(TableArn::parse(s).unwrap().to_string(), s);
         }
@@ -120,6 +146,29 @@ mod tests {
         assert_eq!(
             TableArn::table("us-east-1", "123456789012", "T").to_string(),
             "arn:aws:dynamodb:us-east-1:123456789012:table/T"
+        );
+    }
+
+    #[test]
+    fn partitions_follow_the_region() {
+        for (region, partition) in [
+            ("us-east-1", "aws"),
+            ("eu-west-3", "aws"),
+            ("my-datacenter-1", "aws"),
+            ("cn-north-1", "aws-cn"),
+            ("cn-northwest-1", "aws-cn"),
+            ("us-gov-west-1", "aws-us-gov"),
+            ("us-iso-east-1", "aws-iso"),
+            ("us-isob-east-1", "aws-iso-b"),
+            ("eu-isoe-west-1", "aws-iso-e"),
+            ("us-isof-south-1", "aws-iso-f"),
+            ("eusc-de-east-1", "aws-eusc"),
+        ] {
+            assert_eq!(super::partition(region), partition, "{region}");
+        }
+        assert_eq!(
+            TableArn::table("cn-north-1", "123456789012", "T").to_string(),
+            "arn:aws-cn:dynamodb:cn-north-1:123456789012:table/T"
         );
     }
 }

@@ -29,7 +29,9 @@
 //!   `ListStreams` on `arn:aws:dynamodb:{region}:{account}:table/*/stream/*`,
 //!   and `DescribeLimits`, `DescribeEndpoints`, `ListBackups`,
 //!   `ListGlobalTables`, `ListContributorInsights`, `ListExports`,
-//!   `ListImports` on `arn:aws:dynamodb:{region}:{account}:*`.
+//!   `ListImports` on `arn:aws:dynamodb:{region}:{account}:*`;
+//! - every ARN names the region's partition ([`partition`]: `aws-cn` in
+//!   the China regions, `aws-us-gov` in GovCloud) where these show `aws`.
 //!
 //! Filling the keys: for fine-grained access control, a read that names no
 //! attributes (no ProjectionExpression/AttributesToGet) should carry
@@ -39,7 +41,7 @@
 //! it; `attributes: None` leaves `dynamodb:Attributes` absent, which
 //! `ForAllValues` accepts.
 
-use crate::arn::TableArn;
+use crate::arn::{partition, TableArn};
 use crate::context::{ContextKeys, ContextValue};
 use crate::error::Error;
 use crate::evaluate::AuthzCheck;
@@ -195,7 +197,7 @@ impl ItemAccess {
         // Built by hand: this runs on every authorized request, and the
         // formatting machinery costs several times more.
         let mut resource = String::with_capacity(48 + self.table.len());
-        for part in ["arn:aws:dynamodb:", region, ":", account_id, ":table/", &self.table] {
+        for part in ["arn:", partition(region), ":dynamodb:", region, ":", account_id, ":table/", &self.table] {
             resource.push_str(part);
         }
         if let Some(index) = &self.index {
@@ -349,7 +351,8 @@ pub fn checks_for(
         .ok_or_else(unknown)?;
     let shape = shape(operation).ok_or_else(unknown)?;
     let bad = |what: &str| Error::Targets(format!("{operation} {what}"));
-    let account_arn = |resource: &str| format!("arn:aws:dynamodb:{region}:{account_id}:{resource}");
+    let partition = partition(region);
+    let account_arn = |resource: &str| format!("arn:{partition}:dynamodb:{region}:{account_id}:{resource}");
     let single =
         |resource: String| vec![AuthzCheck::new(&format!("dynamodb:{operation}"), &resource)];
     match (shape, target) {
@@ -366,7 +369,7 @@ pub fn checks_for(
             TableArn::table(region, account_id, &table).to_string(),
         )),
         (Shape::GlobalTable, Target::Table(name)) => Ok(single(format!(
-            "arn:aws:dynamodb::{account_id}:global-table/{name}"
+            "arn:{partition}:dynamodb::{account_id}:global-table/{name}"
         ))),
         (Shape::Table | Shape::GlobalTable | Shape::Arn, Target::Arn(arn)) => Ok(single(arn)),
         (Shape::Account(resource), Target::Account) => Ok(single(account_arn(resource))),

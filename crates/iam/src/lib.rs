@@ -35,7 +35,7 @@ mod resource;
 mod values;
 mod variables;
 
-pub use arn::TableArn;
+pub use arn::{partition, TableArn};
 pub use context::{keys, ContextKeys, ContextValue, Principal, RequestContext};
 pub use error::Error;
 pub use evaluate::{access_denied_message, evaluate, evaluate_all, AuthzCheck, Decision, Denied};

@@ -76,7 +76,12 @@ impl Caller<'_> {
 
     /// Whether `entry` names the whole account of the caller.
     fn account_entry(&self, entry: &str) -> bool {
-        entry == self.account_id || entry == format!("arn:aws:iam::{}:root", self.account_id)
+        // The account's root in the caller's own partition.
+        let root = || {
+            let partition = self.arn.strip_prefix("arn:").and_then(|rest| rest.split(':').next()).unwrap_or("aws");
+            format!("arn:{partition}:iam::{}:root", self.account_id)
+        };
+        entry == self.account_id || entry == root()
     }
 }
 

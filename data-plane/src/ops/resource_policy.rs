@@ -81,8 +81,9 @@ pub(super) fn check_document(caller: &Verified, catalog: &Catalog, document: &st
             "Resource-based policy grants unbounded access in one or more elements. Please revise the policy to ensure least-privilege form of access".into(),
         ));
     }
-    let own_users = format!("arn:aws:iam::{}:user/", caller.tenant.account_id);
-    let own_account = format!("arn:aws:iam::{}:", caller.tenant.account_id);
+    let partition = iam::partition(&caller.region);
+    let own_users = format!("arn:{partition}:iam::{}:user/", caller.tenant.account_id);
+    let own_account = format!("arn:{partition}:iam::{}:", caller.tenant.account_id);
     for principal in policy.named_principals() {
         let exists = match principal.strip_prefix(&own_users) {
             Some(name) => catalog.user(&caller.tenant.id, name.rsplit('/').next().unwrap_or(name)).is_some(),
@@ -93,7 +94,7 @@ pub(super) fn check_document(caller: &Verified, catalog: &Catalog, document: &st
             return Err(ApiError::Validation("Invalid principal in policy document.".into()));
         }
     }
-    ddb_core::api::table::canonical_document(document).map_err(invalid)
+    ddb_core::api::table::canonical_document(document, partition).map_err(invalid)
 }
 
 /// Sends the change and returns the policy of `target` afterwards.

@@ -16,6 +16,7 @@ use crate::DataPlane;
 /// in the tenant's account.
 pub(super) fn location(caller: &Verified) -> Location<'_> {
     Location {
+        partition: iam::partition(&caller.region),
         region: &caller.region,
         account_id: &caller.tenant.account_id,
     }

@@ -394,7 +394,7 @@ mod tests {
     #[test]
     fn descriptions_carry_the_table_as_backed_up() {
         let b = record("b1", "Music", 10.0);
-        let loc = Location { region: "us-east-1", account_id: "123456789012" };
+        let loc = Location { partition: "aws", region: "us-east-1", account_id: "123456789012" };
         let d = b.description("AVAILABLE", loc);
         assert_eq!(d["BackupDetails"]["BackupStatus"], "AVAILABLE");
         assert_eq!(d["BackupDetails"]["BackupType"], "USER");

@@ -8,6 +8,8 @@ use super::spec::{BillingMode, IndexSpec, KeySchema, ProjectionSpec, TableDefini
 /// Where the table lives, for its ARNs.
 #[derive(Debug, Clone, Copy)]
 pub struct Location<'a> {
+    /// The ARN partition of the region (`aws`, `aws-cn`, `aws-us-gov`, …).
+    pub partition: &'a str,
     pub region: &'a str,
     pub account_id: &'a str,
 }
@@ -36,8 +38,8 @@ impl Location<'_> {
     /// The table's ARN.
     pub fn table_arn(&self, table: &str) -> String {
         format!(
-            "arn:aws:dynamodb:{}:{}:table/{table}",
-            self.region, self.account_id
+            "arn:{}:dynamodb:{}:{}:table/{table}",
+            self.partition, self.region, self.account_id
         )
     }
 }
@@ -62,7 +64,8 @@ pub fn managed_kms_key_arn(loc: Location<'_>) -> String {
     let hi = (hi & !0xf000) | 0x4000;
     let lo = (lo & !(0xc << 60)) | (0x8 << 60);
     format!(
-        "arn:aws:kms:{}:{}:key/{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
+        "arn:{}:kms:{}:{}:key/{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
+        loc.partition,
         loc.region,
         loc.account_id,
         hi >> 32,

@@ -161,11 +161,12 @@ pub fn check_document_shape(text: &str) -> Result<(), String> {
 /// `Id`, `Statement`; in each statement `Sid`, `Effect`, `Principal`,
 /// `Action`, `Resource`, `Condition` and their `Not` forms), `Statement`
 /// always a list, one-element `Action`/`Resource` lists as strings, and
-/// account-id principals as the account's root ARN, each listed once.
+/// account-id principals as the account's root ARN in `partition` (`aws`,
+/// `aws-cn`, …), each listed once.
 /// Documents with the same canonical form are the same policy (a re-Put
 /// keeps its revision). A missing `Version` stays missing here; see
 /// [`ResourcePolicy::answer`].
-pub fn canonical_document(text: &str) -> Result<String, String> {
+pub fn canonical_document(text: &str, partition: &str) -> Result<String, String> {
     let value: Value = serde_json::from_str(text).map_err(|e| format!("the document is not JSON: {e}"))?;
     let Value::Object(doc) = &value else {
         return Err("the document must be a JSON object".into());
@@ -182,7 +183,7 @@ pub fn canonical_document(text: &str) -> Result<String, String> {
         Some(one) => vec![one],
         None => Vec::new(),
     };
-    let rendered: Vec<String> = statements.into_iter().map(canonical_statement).collect();
+    let rendered: Vec<String> = statements.into_iter().map(|s| canonical_statement(s, partition)).collect();
     member(&mut out, &mut first, "Statement", &format!("[{}]", rendered.join(",")));
     out.push('}');
     Ok(out)
@@ -198,7 +199,7 @@ fn member(out: &mut String, first: &mut bool, key: &str, value: &str) {
     out.push_str(value);
 }
 
-fn canonical_statement(statement: &Value) -> String {
+fn canonical_statement(statement: &Value, partition: &str) -> String {
     let Value::Object(s) = statement else {
         return statement.to_string();
     };
@@ -209,7 +210,7 @@ fn canonical_statement(statement: &Value) -> String {
     ] {
         let Some(v) = s.get(key) else { continue };
         let v = match key {
-            "Principal" | "NotPrincipal" => canonical_principal(v),
+            "Principal" | "NotPrincipal" => canonical_principal(v, partition),
             "Action" | "NotAction" | "Resource" | "NotResource" => single(v.clone()),
             _ => v.clone(),
         };
@@ -236,7 +237,7 @@ fn single(v: Value) -> Value {
     }
 }
 
-fn canonical_principal(v: &Value) -> Value {
+fn canonical_principal(v: &Value, partition: &str) -> Value {
     let Value::Object(types) = v else { return v.clone() };
     let mut out = serde_json::Map::new();
     for (kind, names) in types {
@@ -248,7 +249,7 @@ fn canonical_principal(v: &Value) -> Value {
         for name in list {
             let name = match name {
                 Value::String(s) if kind == "AWS" && s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit()) => {
-                    Value::String(format!("arn:aws:iam::{s}:root"))
+                    Value::String(format!("arn:{partition}:iam::{s}:root"))
                 }
                 other => other,
             };
@@ -383,16 +384,16 @@ mod tests {
     fn documents_are_kept_in_canonical_form() {
         let sent = r#"{"Statement": {"Action": ["dynamodb:GetItem"], "Resource": ["a", "b"], "Principal": {"AWS": ["123456789012", "arn:aws:iam::123456789012:root"]}, "Effect": "Allow"}, "Version": "2012-10-17"}"#;
         assert_eq!(
-            canonical_document(sent).unwrap(),
+            canonical_document(sent, "aws").unwrap(),
             r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"dynamodb:GetItem","Resource":["a","b"]}]}"#
         );
-        let unversioned = canonical_document(r#"{"Statement":[{"Effect":"Deny","Principal":"*","Action":"*","Resource":"*"}]}"#).unwrap();
+        let unversioned = canonical_document(r#"{"Statement":[{"Effect":"Deny","Principal":"*","Action":"*","Resource":"*"}]}"#, "aws").unwrap();
         let p = ResourcePolicy { document: unversioned.clone(), revision_id: "1".into() };
         assert_eq!(
             p.answer(),
             r#"{"Version":"2008-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"*","Resource":"*"}]}"#
         );
-        assert_ne!(canonical_document(&p.answer()).unwrap(), unversioned, "a defaulted Version is another document");
+        assert_ne!(canonical_document(&p.answer(), "aws").unwrap(), unversioned, "a defaulted Version is another document");
     }
 
     #[test]

@@ -168,7 +168,7 @@ fn description_has_the_sdk_fields() {
     let d = describe(
         &def,
         "ACTIVE",
-        Location { region: "us-east-1", account_id: "123456789012" },
+        Location { partition: "aws", region: "us-east-1", account_id: "123456789012" },
         Usage::default(),
     );
     assert_eq!(d["TableArn"], "arn:aws:dynamodb:us-east-1:123456789012:table/Music");
@@ -392,7 +392,7 @@ fn warm_throughput_starts_at_the_baseline_and_only_grows() {
     );
 
     let mut def = TableDefinition::new("id".into(), 1.0, input(base()).validate().unwrap());
-    let loc = Location { region: "us-east-1", account_id: "123456789012" };
+    let loc = Location { partition: "aws", region: "us-east-1", account_id: "123456789012" };
     assert_eq!(describe(&def, "ACTIVE", loc, Usage::default())["WarmThroughput"], json!({"ReadUnitsPerSecond": 5, "WriteUnitsPerSecond": 5, "Status": "ACTIVE"}));
     let up = |read: i64, write: i64| TableChange::Update(TableUpdate {
         warm_throughput: Some(WarmThroughputInput { read_units_per_second: Some(read), write_units_per_second: Some(write) }),
@@ -500,7 +500,7 @@ fn gsi_multi_attribute_keys_are_accepted() {
     assert_eq!(ranges, ["r1", "r2", "r3", "r4"]);
     // DescribeTable lists the key schema in the order given.
     let def = TableDefinition::new("id".into(), 0.0, spec);
-    let d = describe(&def, "ACTIVE", Location { region: "us-east-1", account_id: "1" }, Usage::default());
+    let d = describe(&def, "ACTIVE", Location { partition: "aws", region: "us-east-1", account_id: "1" }, Usage::default());
     assert_eq!(d["GlobalSecondaryIndexes"][0]["KeySchema"], elems(&ks));
     // The stored form of a classic key schema is unchanged.
     let classic = KeySchema::simple(KeyAttr { name: "a".into(), ty: ScalarType::S }, None);
@@ -808,7 +808,7 @@ fn throughput_updates_must_change_something_and_cover_every_index() {
         "One or more parameter values were invalid: ProvisionedThroughput must be specified when BillingMode is PROVISIONED"
     );
     // Descriptions sort attribute definitions and non-key attributes by name.
-    let d = describe(&def, "ACTIVE", Location { region: "us-east-1", account_id: "000000000000" }, Usage::default());
+    let d = describe(&def, "ACTIVE", Location { partition: "aws", region: "us-east-1", account_id: "000000000000" }, Usage::default());
     let names: Vec<&str> = d["AttributeDefinitions"].as_array().unwrap().iter().map(|a| a["AttributeName"].as_str().unwrap()).collect();
     assert_eq!(names, ["Album", "Artist", "SongTitle"]);
     assert_eq!(d["GlobalSecondaryIndexes"][0]["Projection"]["NonKeyAttributes"], json!(["aa", "zz"]));
@@ -833,7 +833,7 @@ fn streams_are_switched_as_dynamodb_words_it() {
     assert_eq!(def.apply(&on, 4.0).unwrap_err().message(), "Table already has an enabled stream: TableName: Music");
     def.apply(&off, 5.0).unwrap();
     // The latest stream stays named; the specification goes.
-    let d = describe(&def, "ACTIVE", Location { region: "us-east-1", account_id: "000000000000" }, Usage::default());
+    let d = describe(&def, "ACTIVE", Location { partition: "aws", region: "us-east-1", account_id: "000000000000" }, Usage::default());
     assert!(d.get("StreamSpecification").is_none());
     assert_eq!(d["LatestStreamLabel"], "1970-01-01T00:00:03.000");
     // TableClass STANDARD on a table that never set one changes nothing.
@@ -873,7 +873,7 @@ fn index_update_elements_name_one_action_each() {
 
 #[test]
 fn the_managed_kms_key_is_a_stable_uuid_per_account_and_region() {
-    let loc = |account_id, region| Location { region, account_id };
+    let loc = |account_id, region| Location { partition: "aws", region, account_id };
     let arn = super::managed_kms_key_arn(loc("123456789012", "us-east-1"));
     let id = arn.strip_prefix("arn:aws:kms:us-east-1:123456789012:key/").unwrap();
     let groups: Vec<usize> = id.split('-').map(str::len).collect();
@@ -1146,7 +1146,7 @@ fn a_gsi_change_keeps_the_definitions_of_search_schemas() {
 
 #[test]
 fn a_table_that_was_on_demand_keeps_its_billing_summary() {
-    let loc = Location { region: "us-east-1", account_id: "123456789012" };
+    let loc = Location { partition: "aws", region: "us-east-1", account_id: "123456789012" };
     let summary = |def: &TableDefinition| describe(def, "ACTIVE", loc, Usage::default()).get("BillingModeSummary").cloned();
     let to = |mode: BillingMode, throughput: Option<Throughput>| {
         TableChange::Update(TableUpdate { billing_mode: Some(mode), throughput, ..TableUpdate::default() })
