@@ -1,6 +1,6 @@
 //! Criterion benchmarks for the hot paths of a request: expression
-//! parse → resolve → evaluate/apply, DynamoDB-JSON item parsing and key
-//! encoding.
+//! parse → resolve → evaluate/apply, DynamoDB-JSON item parsing, key
+//! encoding, and writing a 1 KB string value into a reply.
 //!
 //! Run with `cargo bench -p ddb-core --bench expressions`. The target (issue
 //! 3) is under 2 µs each for `condition_5_clauses` and `update_4_actions`.
@@ -25,7 +25,7 @@ use ddb_core::expr::resolve::{NameSource, Resolver, ValueSource};
 use ddb_core::expr::update::{apply_update, UpdateContext};
 use ddb_core::expr::{parse_condition, parse_update, ExprKind};
 use ddb_core::key::{encode_primary_key, KeyType};
-use ddb_core::value::json::item_from_json;
+use ddb_core::value::json::{item_from_json, write_escaped};
 use ddb_core::{AttributeValue, Item, Number};
 
 const CONDITION: &str = "attribute_exists(#pk) AND #status = :active AND #price BETWEEN :lo AND :hi \
@@ -155,6 +155,19 @@ fn item_json(c: &mut Criterion) {
     });
 }
 
+/// A GetItem or Query reply writes each string value escaped: the
+/// benchmark's 1 KB values are plain ASCII text.
+fn string_reply(c: &mut Criterion) {
+    let text: String = (0..1024u32).map(|i| char::from(b'a' + u8::try_from(i * 7 % 26).unwrap_or(0))).collect();
+    let mut out = Vec::with_capacity(2048);
+    c.bench_function("write_escaped_1kb", |b| {
+        b.iter(|| {
+            out.clear();
+            black_box(write_escaped(black_box(text.as_bytes()), &mut out))
+        })
+    });
+}
+
 fn key_encoding(c: &mut Criterion) {
     let pk = s("customer#12345");
     let sk = num("-1234.5678e10");
@@ -165,5 +178,5 @@ fn key_encoding(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, condition, update, item_json, key_encoding);
+criterion_group!(benches, condition, update, item_json, string_reply, key_encoding);
 criterion_main!(benches);
