@@ -45,9 +45,10 @@ impl Verified {
 
     /// The caller as an IAM principal ARN (`…:root` for the tenant's root key).
     pub fn principal_arn(&self) -> String {
+        let (partition, account) = (iam::partition(&self.region), &self.tenant.account_id);
         match &self.user_name {
-            Some(u) => format!("arn:{}:iam::{}:user/{u}", iam::partition(&self.region), self.tenant.account_id),
-            None => format!("arn:{}:iam::{}:root", iam::partition(&self.region), self.tenant.account_id),
+            Some(u) => format!("arn:{partition}:iam::{account}:user/{u}"),
+            None => format!("arn:{partition}:iam::{account}:root"),
         }
     }
 

@@ -49,8 +49,7 @@ pub fn authorize(
         return if policies_here { root_under_resource_policies(caller, catalog, op, body) } else { Ok(()) };
     };
     let account = &caller.tenant.account_id;
-    let partition = iam::partition(&caller.region);
-    let principal_arn = || format!("arn:{partition}:iam::{account}:user/{user_name}");
+    let principal_arn = || caller.principal_arn();
     if is_partiql(op) && partiql(caller, catalog, op, body, None).is_empty() {
         // No statement could be read: the operation answers with its
         // ValidationException (or per-statement errors) and touches no data.
