@@ -368,7 +368,7 @@ impl CreateTableInput {
                         Some(t) => Some(provisioned(Some(t))?),
                         None => {
                             return Err(invalid(&format!(
-                                "ProvisionedThroughput must be specified for index: {iname}"
+                                "ProvisionedThroughput is not specified for index: {iname}"
                             )))
                         }
                     },

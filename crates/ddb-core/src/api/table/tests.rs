@@ -81,6 +81,25 @@ fn billing_mode_rules() {
     );
 }
 
+/// CreateTable and UpdateTable word a provisioned table's index without
+/// throughput differently (the AWS CLI's GameTitleIndex example, and
+/// Alternator's test_gsi_throughput_required_in_provisioned_mode, both
+/// against DynamoDB).
+#[test]
+fn a_provisioned_tables_new_index_needs_throughput() {
+    let mut v = base();
+    v["AttributeDefinitions"].as_array_mut().unwrap().push(json!({"AttributeName": "Year", "AttributeType": "N"}));
+    v["GlobalSecondaryIndexes"] = json!([{
+        "IndexName": "byYear",
+        "KeySchema": [{"AttributeName": "Year", "KeyType": "HASH"}],
+        "Projection": {"ProjectionType": "KEYS_ONLY"}
+    }]);
+    assert_eq!(
+        err(v),
+        "One or more parameter values were invalid: ProvisionedThroughput is not specified for index: byYear"
+    );
+}
+
 #[test]
 fn key_schema_rules() {
     let mut v = base();
