@@ -293,3 +293,65 @@ async fn select_and_expression_messages() {
     );
     s.stop().await;
 }
+
+/// A sort key value a Query compares with may not be empty, whatever the
+/// comparison: DynamoDB refuses it as a key value (moto's
+/// test_query_empty_key_exception; `sk > ""` in a production log).
+#[tokio::test]
+async fn empty_sort_key_values_are_refused() {
+    let s = Stack::start().await;
+    let c = s.client();
+    c.create_table()
+        .table_name("Notes")
+        .attribute_definitions(AttributeDefinition::builder().attribute_name("pk").attribute_type(ScalarAttributeType::S).build().unwrap())
+        .attribute_definitions(AttributeDefinition::builder().attribute_name("sk").attribute_type(ScalarAttributeType::S).build().unwrap())
+        .key_schema(KeySchemaElement::builder().attribute_name("pk").key_type(KeyType::Hash).build().unwrap())
+        .key_schema(KeySchemaElement::builder().attribute_name("sk").key_type(KeyType::Range).build().unwrap())
+        .billing_mode(BillingMode::PayPerRequest)
+        .send()
+        .await
+        .unwrap();
+    let query = |kce: &str| {
+        let q = c
+            .query()
+            .table_name("Notes")
+            .key_condition_expression(kce)
+            .expression_attribute_values(":p", Av::S("p".into()))
+            .expression_attribute_values(":e", Av::S(String::new()));
+        if kce.contains(":z") {
+            q.expression_attribute_values(":z", Av::S("z".into()))
+        } else {
+            q
+        }
+    };
+    let empty = "One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty string value. Key: sk";
+    for kce in ["pk = :p AND sk = :e", "pk = :p AND sk > :e", "pk = :p AND begins_with(sk, :e)", "pk = :p AND sk BETWEEN :e AND :z"] {
+        let err = query(kce).send().await.unwrap_err();
+        assert_eq!((err.code(), err.message()), (Some("ValidationException"), Some(empty)), "{kce}");
+    }
+    let begins = aws_sdk_dynamodb::types::Condition::builder()
+        .comparison_operator(aws_sdk_dynamodb::types::ComparisonOperator::BeginsWith)
+        .attribute_value_list(Av::S(String::new()))
+        .build()
+        .unwrap();
+    let eq = aws_sdk_dynamodb::types::Condition::builder()
+        .comparison_operator(aws_sdk_dynamodb::types::ComparisonOperator::Eq)
+        .attribute_value_list(Av::S("p".into()))
+        .build()
+        .unwrap();
+    let err = c.query().table_name("Notes").key_conditions("pk", eq).key_conditions("sk", begins).send().await.unwrap_err();
+    assert_eq!(err.message(), Some(empty));
+    // Non-empty bounds are fine.
+    let ok = c
+        .query()
+        .table_name("Notes")
+        .key_condition_expression("pk = :p AND sk BETWEEN :a AND :z")
+        .expression_attribute_values(":p", Av::S("p".into()))
+        .expression_attribute_values(":a", Av::S("a".into()))
+        .expression_attribute_values(":z", Av::S("z".into()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.count(), 0);
+    s.stop().await;
+}

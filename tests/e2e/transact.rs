@@ -265,8 +265,12 @@ async fn write_and_get_across_tables() {
     assert_eq!(r[0].item().unwrap(), &item(&[("balance", n("70"))]));
     assert!(r[1].item().is_none());
     assert_eq!(r[2].item().unwrap()["Plays"], n("1"));
-    // 2 units per item read, a missing one included.
+    // 2 units per item read, a missing one included; TOTAL names the read
+    // axis too, as on every transactional operation (moto's
+    // test_valid_transact_get_items; paritysuite's eu-west-2 capture).
     assert_eq!(by_table(out.consumed_capacity()), vec![("Accounts".into(), 4.0), ("Music".into(), 2.0)]);
+    let reads: Vec<_> = out.consumed_capacity().iter().map(|c| (c.read_capacity_units(), c.write_capacity_units())).collect();
+    assert_eq!(reads, vec![(Some(4.0), None), (Some(2.0), None)]);
     st.stop().await;
 }
 

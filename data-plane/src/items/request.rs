@@ -432,16 +432,3 @@ pub fn consumed(mode: Option<&str>, table: &str, units: HalfUnits) -> Option<Val
         _ => None,
     }
 }
-
-/// A transaction's ConsumedCapacity of one table: under `INDEXES` the
-/// read (`read`) or write units are named as well.
-pub fn consumed_transactional(mode: Option<&str>, table: &str, units: HalfUnits, read: bool) -> Option<Value> {
-    let u = units.units();
-    match mode {
-        Some("INDEXES") => {
-            let part = if read { "ReadCapacityUnits" } else { "WriteCapacityUnits" };
-            Some(json!({"TableName": table, "CapacityUnits": u, part: u, "Table": {"CapacityUnits": u, part: u}}))
-        }
-        other => consumed(other, table, units),
-    }
-}

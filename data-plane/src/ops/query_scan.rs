@@ -834,6 +834,13 @@ pub(crate) async fn query_styled(dp: &DataPlane, caller: &Verified, catalog: &Ca
         (None, None) => return Err(validation("KeyConditionExpression is required")),
     };
     check_key_not_empty(&target.hash.name, &kc.partition)?;
+    // A sort key value compared with may not be empty either (`sk = ""`,
+    // `sk > ""`, `begins_with(sk, "")`: refused by DynamoDB as a key value).
+    if let (Some(sort), Some(range)) = (&kc.sort, &target.range) {
+        for v in sort.operands() {
+            check_key_not_empty(&range.name, v)?;
+        }
+    }
     filter_avoids_keys(&exprs, &body, &target)?;
     filter_projected(&exprs, &target)?;
     projection_projected(&exprs, &target)?;
@@ -888,6 +895,14 @@ async fn query_multi(
     };
     for ((name, _), v) in hashes.iter().zip(&kc.partition) {
         check_key_not_empty(name, v)?;
+    }
+    for ((name, _), v) in ranges.iter().zip(&kc.sort_equal) {
+        check_key_not_empty(name, v)?;
+    }
+    if let (Some(sort), Some((name, _))) = (&kc.sort, ranges.get(kc.sort_equal.len())) {
+        for v in sort.operands() {
+            check_key_not_empty(name, v)?;
+        }
     }
     filter_avoids_keys(&exprs, body, &target)?;
     filter_projected(&exprs, &target)?;

@@ -101,7 +101,7 @@ use super::consumed::{Charges, Consumed, Tally};
 use crate::auth::Verified;
 use crate::catalog::{Catalog, CatalogTable};
 use crate::error::{ApiError, CancellationReason};
-use crate::items::request::{add_vector_writes, check_action_key_values, consumed_transactional, key_of_item, key_of_key, table, Placeholders, Values};
+use crate::items::request::{add_vector_writes, check_action_key_values, key_of_item, key_of_key, table, Placeholders, Values};
 use crate::items::store::decode;
 use crate::items::MultiDecision;
 use crate::DataPlane;
@@ -950,7 +950,7 @@ pub async fn transact_get(dp: &DataPlane, caller: &Verified, catalog: &Catalog, 
     let mut out = Map::new();
     out.insert("Responses".into(), Value::Array(responses));
     if let Some(mode) = mode {
-        let list: Vec<Value> = units.iter().filter_map(|(t, u)| consumed_transactional(Some(&mode), t, *u, true)).collect();
+        let list: Vec<Value> = units.iter().map(|(t, u)| capacity_entry(&mode, t, *u, HalfUnits::ZERO, &[])).collect();
         out.insert("ConsumedCapacity".into(), Value::Array(list));
     }
     Ok(Value::Object(out))

@@ -86,6 +86,15 @@ impl SortCondition {
             },
         }
     }
+
+    /// The values the condition compares the sort key with.
+    pub fn operands(&self) -> impl Iterator<Item = &AttributeValue> {
+        let (first, second) = match self {
+            SortCondition::Compare(_, v) | SortCondition::BeginsWith(v) => (v, None),
+            SortCondition::Between(lo, hi) => (lo, Some(hi)),
+        };
+        std::iter::once(first).chain(second)
+    }
 }
 
 /// A validated key condition.
