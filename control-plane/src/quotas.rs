@@ -172,6 +172,7 @@ mod tests {
                     key_schema: key.clone(),
                     projection: ProjectionSpec::All,
                     throughput: g.map(t),
+                    warm_throughput: None,
                 })
                 .collect(),
             on_demand: None,

@@ -59,6 +59,7 @@ fn spec(name: &str, throughput: Option<Throughput>, gsis: &[Throughput]) -> Tabl
                 key_schema: key("gk"),
                 projection: ProjectionSpec::All,
                 throughput: Some(*t),
+                warm_throughput: None,
             })
             .collect(),
         on_demand: None,

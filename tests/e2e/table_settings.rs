@@ -350,6 +350,56 @@ async fn warm_throughput_and_table_class_round_trip() {
     assert_eq!(err.code(), Some("ValidationException"));
     assert!(err.message().unwrap().contains("lower than current WarmThroughput"), "{err:?}");
 
+    // A GSI's own warm throughput: given when it is created, raised by an
+    // Update of the index, described with it.
+    use aws_sdk_dynamodb::types::{
+        CreateGlobalSecondaryIndexAction, GlobalSecondaryIndexUpdate, KeySchemaElement, KeyType, Projection, ProjectionType,
+        UpdateGlobalSecondaryIndexAction,
+    };
+    let gsi = |u: GlobalSecondaryIndexUpdate| c.update_table().table_name("Warm").global_secondary_index_updates(u);
+    gsi(GlobalSecondaryIndexUpdate::builder()
+        .create(
+            CreateGlobalSecondaryIndexAction::builder()
+                .index_name("byG")
+                .key_schema(KeySchemaElement::builder().attribute_name("g").key_type(KeyType::Hash).build().unwrap())
+                .projection(Projection::builder().projection_type(ProjectionType::KeysOnly).build())
+                .warm_throughput(WarmThroughput::builder().read_units_per_second(15_000).write_units_per_second(5_000).build())
+                .build()
+                .unwrap(),
+        )
+        .build())
+    .attribute_definitions(AttributeDefinition::builder().attribute_name("g").attribute_type(ScalarAttributeType::S).build().unwrap())
+    .send()
+    .await
+    .unwrap();
+    let index_warm = |c: &Client| {
+        let c = c.clone();
+        async move {
+            let t = c.describe_table().table_name("Warm").send().await.unwrap();
+            let w = t.table().unwrap().global_secondary_indexes()[0].warm_throughput().unwrap().clone();
+            (w.read_units_per_second(), w.write_units_per_second())
+        }
+    };
+    assert_eq!(index_warm(&c).await, (Some(15_000), Some(5_000)));
+    let raise = |read: i64| {
+        GlobalSecondaryIndexUpdate::builder()
+            .update(
+                UpdateGlobalSecondaryIndexAction::builder()
+                    .index_name("byG")
+                    .warm_throughput(WarmThroughput::builder().read_units_per_second(read).build())
+                    .build()
+                    .unwrap(),
+            )
+            .build()
+    };
+    gsi(raise(16_000)).send().await.unwrap();
+    assert_eq!(index_warm(&c).await, (Some(16_000), Some(5_000)));
+    let err = gsi(raise(15_500)).send().await.unwrap_err();
+    assert_eq!(
+        err.message(),
+        Some("One or more parameter values were invalid: Requested ReadUnitsPerSecond for WarmThroughput for index byG is lower than current WarmThroughput, decreasing WarmThroughput is not supported")
+    );
+
     c.update_table().table_name("Warm").table_class(TableClass::StandardInfrequentAccess).send().await.unwrap();
     let t = c.describe_table().table_name("Warm").send().await.unwrap();
     let summary = t.table().unwrap().table_class_summary().unwrap();

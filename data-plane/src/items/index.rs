@@ -674,6 +674,7 @@ mod tests {
             key_schema: KeySchema::simple(attr("pk"), Some(attr(sort))),
             projection,
             throughput: None,
+            warm_throughput: None,
         };
         IndexLayout::new("T", KeyHash::DynamoDb, &spec, true)
     }
@@ -768,6 +769,7 @@ mod tests {
             },
             projection: ProjectionSpec::KeysOnly,
             throughput: None,
+            warm_throughput: None,
         };
         IndexLayout::new("T", KeyHash::DynamoDb, &spec, false)
     }

@@ -59,6 +59,8 @@ pub enum GsiUpdate {
     Delete(String),
     /// Change a provisioned index's throughput.
     Throughput(String, Throughput),
+    /// Raise an index's warm throughput.
+    Warm(String, super::types::WarmThroughputInput),
     /// An update naming an index without provisioned throughput (only
     /// warm or on-demand throughput, or nothing).
     Unsupported(String),
@@ -69,7 +71,7 @@ impl GsiUpdate {
     pub fn index_name(&self) -> &str {
         match self {
             GsiUpdate::Create { index, .. } => &index.name,
-            GsiUpdate::Delete(n) | GsiUpdate::Throughput(n, _) | GsiUpdate::Unsupported(n) => n,
+            GsiUpdate::Delete(n) | GsiUpdate::Throughput(n, _) | GsiUpdate::Warm(n, _) | GsiUpdate::Unsupported(n) => n,
         }
     }
 }
@@ -366,7 +368,7 @@ impl TableDefinition {
     fn apply_gsi(&mut self, updates: &[GsiUpdate], mode: BillingMode, now: f64) -> Result<(), ChangeError> {
         let structural = updates
             .iter()
-            .filter(|u| !matches!(u, GsiUpdate::Throughput(..) | GsiUpdate::Unsupported(_)))
+            .filter(|u| !matches!(u, GsiUpdate::Throughput(..) | GsiUpdate::Warm(..) | GsiUpdate::Unsupported(_)))
             .count();
         if structural > 1 || (structural == 1 && !self.creating_indexes.is_empty()) {
             return Err(ChangeError::LimitExceeded(ONE_INDEX_AT_A_TIME.into()));
@@ -469,6 +471,19 @@ impl TableDefinition {
                         format!("One or more parameter values were invalid: Both ReadCapacityUnits and WriteCapacityUnits must be specified for index: {name}")
                     }));
                 }
+                GsiUpdate::Warm(name, w) => {
+                    if self.spec.local_secondary_indexes.iter().any(|i| &i.name == name) {
+                        return Err(err(format!("Cannot update an index that is not a GlobalSecondaryIndex: {name}")));
+                    }
+                    let Some(i) = self.spec.global_secondary_indexes.iter_mut().find(|i| &i.name == name) else {
+                        return Err(ChangeError::NotFound(format!(
+                            "Requested resource not found: Index {name} for table {}",
+                            self.spec.name
+                        )));
+                    };
+                    let current = i.warm();
+                    i.warm_throughput = Some(super::spec::WarmThroughput::raise(current, w, &format!("index {name}")).map_err(err)?);
+                }
                 GsiUpdate::Throughput(name, t) => {
                     if self.spec.local_secondary_indexes.iter().any(|i| &i.name == name) {
                         return Err(err(format!("Cannot update an index that is not a GlobalSecondaryIndex: {name}")));
@@ -528,7 +543,7 @@ impl TableDefinition {
             });
         }
         if let Some(w) = &u.warm_throughput {
-            self.spec.warm_throughput = Some(super::spec::WarmThroughput::raise(self.warm(), w).map_err(err)?);
+            self.spec.warm_throughput = Some(super::spec::WarmThroughput::raise(self.warm(), w, "table").map_err(err)?);
         }
         if let Some((enabled, key)) = &u.sse {
             // Re-sends that change nothing are refused, as recorded

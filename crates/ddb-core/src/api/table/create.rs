@@ -337,6 +337,7 @@ impl CreateTableInput {
                     key_schema: iks,
                     projection,
                     throughput: None,
+                    warm_throughput: None,
                 });
             }
             if list.len() > MAX_LSI {
@@ -373,6 +374,11 @@ impl CreateTableInput {
                         }
                     },
                 };
+                let warm_throughput = gsi
+                    .warm_throughput
+                    .as_ref()
+                    .map(|w| WarmThroughput::at_creation(w, throughput, &format!("index {iname}")))
+                    .transpose()?;
                 if !index_names.insert(iname.clone()) {
                     return Err(invalid(&format!("Duplicate index name: {iname}")));
                 }
@@ -381,6 +387,7 @@ impl CreateTableInput {
                     key_schema: iks,
                     projection,
                     throughput,
+                    warm_throughput,
                 });
             }
             if list.len() > MAX_GSI {
@@ -479,7 +486,7 @@ impl CreateTableInput {
             warm_throughput: self
                 .warm_throughput
                 .as_ref()
-                .map(|w| WarmThroughput::at_creation(w, throughput))
+                .map(|w| WarmThroughput::at_creation(w, throughput, "table"))
                 .transpose()?,
             on_demand: self.on_demand_throughput.filter(|o| o.max_read_request_units.is_some() || o.max_write_request_units.is_some()),
             deletion_protection: self.deletion_protection_enabled.unwrap_or(false),

@@ -155,7 +155,7 @@ fn index_json(
             }
         }
         m.insert("ProvisionedThroughput".into(), pt);
-        m.insert("WarmThroughput".into(), warm_json(WarmThroughput::BASELINE));
+        m.insert("WarmThroughput".into(), warm_json(i.warm()));
     }
     m.insert("IndexSizeBytes".into(), json!(usage.size_bytes));
     m.insert("ItemCount".into(), json!(usage.item_count));

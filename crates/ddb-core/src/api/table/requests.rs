@@ -312,6 +312,11 @@ impl UpdateTableInput {
                     Some(t) => Some(provisioned(Some(t))?),
                     None => None,
                 };
+                let warm_throughput = c
+                    .warm_throughput
+                    .as_ref()
+                    .map(|w| super::spec::WarmThroughput::at_creation(w, throughput, &format!("index {name}")))
+                    .transpose()?;
                 let definitions = ks
                     .attrs()
                     .into_iter()
@@ -325,6 +330,7 @@ impl UpdateTableInput {
                             key_schema: ks,
                             projection: proj,
                             throughput,
+                            warm_throughput,
                         },
                         definitions,
                     },
@@ -338,16 +344,22 @@ impl UpdateTableInput {
                         "WarmThroughput must have at least one of ReadUnitsPerSecond or WriteUnitsPerSecond specified for index: {name}"
                     )));
                 }
+                let warm = u.warm_throughput.filter(|w| w.read_units_per_second.is_some() || w.write_units_per_second.is_some());
                 let Some(pt) = u.provisioned_throughput.as_ref() else {
-                    // Warm or on-demand throughput alone: not served
-                    // per index here; an update with neither changes
-                    // nothing the table's billing allows.
+                    // Warm throughput is raised per index; on-demand
+                    // throughput alone is not served per index here, and
+                    // an update with neither changes nothing the table's
+                    // billing allows.
                     let _ = &u.on_demand_throughput;
-                    add_once(&mut out, GsiUpdate::Unsupported(name))?;
+                    add_once(&mut out, warm.map_or(GsiUpdate::Unsupported(name.clone()), |w| GsiUpdate::Warm(name, w)))?;
                     continue;
                 };
                 let t = super::create::provisioned_for(Some(pt), Some(&name))?;
-                add_once(&mut out, GsiUpdate::Throughput(name, t))?;
+                add_once(&mut out, GsiUpdate::Throughput(name.clone(), t))?;
+                if let Some(w) = warm {
+                    // The same index's two changes of one Update.
+                    out.push(GsiUpdate::Warm(name, w));
+                }
             }
         }
         Ok(out)

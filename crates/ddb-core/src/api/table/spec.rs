@@ -127,6 +127,10 @@ pub struct IndexSpec {
     pub projection: ProjectionSpec,
     /// Provisioned GSIs only.
     pub throughput: Option<Throughput>,
+    /// A GSI's warm throughput, when one was asked for; `None` is the
+    /// baseline (or its provisioned capacity).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warm_throughput: Option<WarmThroughput>,
 }
 
 /// The view a stream records.
@@ -176,8 +180,8 @@ impl WarmThroughput {
 
     /// `current` raised to what `input` asks for (a missing unit keeps
     /// its value); refused when a unit would go down: warm throughput only
-    /// grows.
-    pub fn raise(current: WarmThroughput, input: &super::types::WarmThroughputInput) -> Result<WarmThroughput, String> {
+    /// grows. `whom` is `table` or `index <name>`, as the messages say.
+    pub fn raise(current: WarmThroughput, input: &super::types::WarmThroughputInput, whom: &str) -> Result<WarmThroughput, String> {
         let next = WarmThroughput {
             read: input.read_units_per_second.unwrap_or(current.read),
             write: input.write_units_per_second.unwrap_or(current.write),
@@ -185,17 +189,21 @@ impl WarmThroughput {
         for (unit, want, cur) in [("ReadUnitsPerSecond", next.read, current.read), ("WriteUnitsPerSecond", next.write, current.write)] {
             if want < cur {
                 return Err(format!(
-                    "One or more parameter values were invalid: Requested {unit} for WarmThroughput for table is lower than current WarmThroughput, decreasing WarmThroughput is not supported"
+                    "One or more parameter values were invalid: Requested {unit} for WarmThroughput for {whom} is lower than current WarmThroughput, decreasing WarmThroughput is not supported"
                 ));
             }
         }
         Ok(next)
     }
 
-    /// CreateTable's WarmThroughput: at least the baseline of an on-demand
-    /// table, or the provisioned capacity (`provisioned`) of a provisioned
-    /// one.
-    pub fn at_creation(input: &super::types::WarmThroughputInput, provisioned: Option<Throughput>) -> Result<WarmThroughput, String> {
+    /// A new table's or GSI's WarmThroughput (`whom`: `table` or
+    /// `index <name>`): at least the baseline on demand, or the provisioned
+    /// capacity (`provisioned`) of a provisioned one.
+    pub fn at_creation(
+        input: &super::types::WarmThroughputInput,
+        provisioned: Option<Throughput>,
+        whom: &str,
+    ) -> Result<WarmThroughput, String> {
         let floor = provisioned.map_or(Self::BASELINE, |t| WarmThroughput { read: t.read, write: t.write });
         let next = WarmThroughput {
             read: input.read_units_per_second.unwrap_or(floor.read),
@@ -206,14 +214,13 @@ impl WarmThroughput {
             ("WriteUnitsPerSecond", "WriteCapacityUnits", next.write, floor.write),
         ] {
             if want < min {
-                return Err(match provisioned {
-                    Some(_) => format!(
-                        "One or more parameter values were invalid: Requested {unit} for WarmThroughput for table is lower than {capacity} of ProvisionedThroughput"
-                    ),
-                    None => format!(
-                        "One or more parameter values were invalid: Requested {unit} for WarmThroughput is lower than the minimum allowed value of {min}"
-                    ),
-                });
+                let floor = match provisioned {
+                    Some(_) => format!("{capacity} of ProvisionedThroughput"),
+                    None => "initial throughput for OnDemand".to_owned(),
+                };
+                return Err(format!(
+                    "One or more parameter values were invalid: Requested {unit} for WarmThroughput for {whom} is lower than {floor}"
+                ));
             }
         }
         Ok(next)
@@ -372,6 +379,22 @@ impl PointInTimeRecovery {
     /// The earliest restorable time at `now` (seconds since the epoch).
     pub fn earliest(&self, now: f64) -> f64 {
         self.enabled_at.max(now - f64::from(self.recovery_period_days) * 86_400.0)
+    }
+}
+
+impl IndexSpec {
+    /// A global secondary index's warm throughput: what was asked for, at
+    /// least the baseline and its provisioned capacity.
+    pub fn warm(&self) -> WarmThroughput {
+        let mut w = WarmThroughput::BASELINE;
+        for t in [self.throughput.map(|t| WarmThroughput { read: t.read, write: t.write }), self.warm_throughput]
+            .into_iter()
+            .flatten()
+        {
+            w.read = w.read.max(t.read);
+            w.write = w.write.max(t.write);
+        }
+        w
     }
 }
 

@@ -407,7 +407,7 @@ fn warm_throughput_starts_at_the_baseline_and_only_grows() {
     v["WarmThroughput"] = json!({"ReadUnitsPerSecond": 12_000, "WriteUnitsPerSecond": 3_999});
     assert_eq!(
         err(v),
-        "One or more parameter values were invalid: Requested WriteUnitsPerSecond for WarmThroughput is lower than the minimum allowed value of 4000"
+        "One or more parameter values were invalid: Requested WriteUnitsPerSecond for WarmThroughput for table is lower than initial throughput for OnDemand"
     );
 
     let mut def = TableDefinition::new("id".into(), 1.0, input(base()).validate().unwrap());
@@ -1183,4 +1183,45 @@ fn a_table_that_was_on_demand_keeps_its_billing_summary() {
     // Provisioned from the start: none.
     let def = TableDefinition::new("id".into(), 100.0, input(base()).validate().unwrap());
     assert_eq!(summary(&def), None);
+}
+
+/// A GSI has its own warm throughput, given at creation (CreateTable or an
+/// UpdateTable Create) or raised by an Update, and described per index
+/// (moto's test_create_table_with_gsi_warm_throughput; the Developer Guide's
+/// warm throughput pages name secondary indexes).
+#[test]
+fn gsi_warm_throughput_is_its_own_and_only_grows() {
+    let mut v = base();
+    v.as_object_mut().unwrap().remove("ProvisionedThroughput");
+    v["BillingMode"] = json!("PAY_PER_REQUEST");
+    v["AttributeDefinitions"].as_array_mut().unwrap().push(json!({"AttributeName": "Year", "AttributeType": "N"}));
+    v["GlobalSecondaryIndexes"] = json!([{
+        "IndexName": "byYear",
+        "KeySchema": [{"AttributeName": "Year", "KeyType": "HASH"}],
+        "Projection": {"ProjectionType": "KEYS_ONLY"},
+        "WarmThroughput": {"ReadUnitsPerSecond": 10_000, "WriteUnitsPerSecond": 5_000}
+    }]);
+    assert_eq!(
+        err(v.clone()),
+        "One or more parameter values were invalid: Requested ReadUnitsPerSecond for WarmThroughput for index byYear is lower than initial throughput for OnDemand"
+    );
+    v["GlobalSecondaryIndexes"][0]["WarmThroughput"] = json!({"ReadUnitsPerSecond": 15_000, "WriteUnitsPerSecond": 5_000});
+    let mut def = TableDefinition::new("id".into(), 1.0, input(v).validate().unwrap());
+    let loc = Location { partition: "aws", region: "us-east-1", account_id: "123456789012" };
+    let warm = |def: &TableDefinition| describe(def, "ACTIVE", loc, Usage::default())["GlobalSecondaryIndexes"][0]["WarmThroughput"].clone();
+    assert_eq!(warm(&def), json!({"ReadUnitsPerSecond": 15_000, "WriteUnitsPerSecond": 5_000, "Status": "ACTIVE"}));
+    // The table keeps the baseline.
+    assert_eq!(def.warm(), WarmThroughput::BASELINE);
+    let update = |w: serde_json::Value| {
+        let input: UpdateTableInput = serde_json::from_value(json!({
+            "TableName": "Music",
+            "GlobalSecondaryIndexUpdates": [{"Update": {"IndexName": "byYear", "WarmThroughput": w}}]
+        }))
+        .unwrap();
+        input.validate().map_err(|e| e.to_string()).map(|(_, change)| change)
+    };
+    def.apply(&update(json!({"WriteUnitsPerSecond": 6_000})).unwrap(), 2.0).unwrap();
+    assert_eq!(warm(&def), json!({"ReadUnitsPerSecond": 15_000, "WriteUnitsPerSecond": 6_000, "Status": "ACTIVE"}));
+    let e = def.apply(&update(json!({"ReadUnitsPerSecond": 14_000})).unwrap(), 3.0).unwrap_err().to_string();
+    assert_eq!(e, "One or more parameter values were invalid: Requested ReadUnitsPerSecond for WarmThroughput for index byYear is lower than current WarmThroughput, decreasing WarmThroughput is not supported");
 }

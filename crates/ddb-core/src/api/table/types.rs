@@ -83,6 +83,8 @@ pub struct GlobalSecondaryIndex {
     pub provisioned_throughput: Option<ProvisionedThroughput>,
     #[serde(rename = "OnDemandThroughput", default)]
     pub on_demand_throughput: Option<OnDemandThroughput>,
+    #[serde(rename = "WarmThroughput", default)]
+    pub warm_throughput: Option<WarmThroughputInput>,
 }
 
 /// `StreamSpecification`
