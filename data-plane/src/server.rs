@@ -237,7 +237,15 @@ async fn handle(
         crate::auth::verify(&dp.signing_keys, &catalog, &dp.config.region, method, uri, headers, &raw, chrono::Utc::now())?;
     caller.source_ip = origin.ip;
     let mut value = parsed.ok_or(ApiError::UnparsableBody)?;
-    ddb_core::api::wire::check_and_coerce(op.name(), &mut value).map_err(ApiError::Serialization)?;
+    // SearchVectors refuses a fractional TopK where the other operations'
+    // deserializer truncates integers (Alternator's test_vector_new.py,
+    // run against DynamoDB: Dimensions 6.7 is 6, TopK 1.5 is refused).
+    if op == Operation::SearchVectors {
+        ddb_core::api::wire::check(op.name(), &value)
+    } else {
+        ddb_core::api::wire::check_and_coerce(op.name(), &mut value)
+    }
+    .map_err(ApiError::Serialization)?;
     let renamed = ops::resolve_table_arns(op, &caller, &mut value)?;
     authorize(&caller, &catalog, op, &value, origin)?;
     dp.throttle.check(&caller, &catalog, op, &value)?;

@@ -356,6 +356,19 @@ async fn vector_errors_are_dynamodbs() {
     })
     .await;
     assert_eq!(msg, "SearchConditionExpression must not contain any attributes that is not in SearchSchema. Invalid attribute: category");
+    // A constant of another type than the search attribute's is refused,
+    // not left to match nothing.
+    let (code, msg) = search_error(&c, |r| {
+        r.index_name("by-category")
+            .top_k(1)
+            .search_condition_expression("category = :c")
+            .expression_attribute_values(":c", Av::N("1".into()))
+    })
+    .await;
+    assert_eq!(
+        (code.as_str(), msg.as_str()),
+        ("ValidationException", "One or more parameter values were invalid: Condition parameter type does not match schema type")
+    );
     let (_, msg) = search_error(&c, |r| r.index_name("near").top_k(1).set_search_vector(Some(vec![Av::L(query(&[1.0, 0.0]))]))).await;
     assert_eq!(
         msg,
@@ -704,6 +717,14 @@ async fn search_vectors_reads_its_required_members_as_dynamodb_does() {
         let prefix = format!("invalid type: null, expected {expected} at line 1 column ");
         assert!(message.starts_with(&prefix) && message[prefix.len()..].parse::<u32>().is_ok(), "{member}: {message}");
     }
+    // A fractional TopK is refused, not truncated as other operations'
+    // integers are (Alternator's test_searchvectors_topk_bad).
+    let mut body = valid.clone();
+    body["TopK"] = serde_json::json!(1.5);
+    let (status, _, json, _) = call(body).await;
+    assert_eq!((status, error_name(&json)), (400, "SerializationException"), "{json}");
+    let message = json["Message"].as_str().or(json["message"].as_str()).unwrap_or_default();
+    assert!(message.starts_with("invalid type: floating point `1.5`, expected i32 at line 1 column "), "{message}");
     let mut body = valid.clone();
     body.as_object_mut().unwrap().remove("TableName");
     body["IndexName"] = "ab".into();

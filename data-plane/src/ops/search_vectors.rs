@@ -69,7 +69,10 @@ fn top_k_member(body: &Value) -> Result<usize, ApiError> {
         None | Some(Value::Null) => {
             return Err(ApiError::constraint("Value null at 'topK' failed to satisfy constraint: Member must not be null"))
         }
-        Some(v) => v.as_i64().ok_or_else(|| ApiError::Serialization("STRING_VALUE can not be converted to an Integer".into()))?,
+        Some(v) => v.as_i64().ok_or_else(|| {
+            let token = if v.is_number() { "DECIMAL_VALUE" } else { "STRING_VALUE" };
+            ApiError::Serialization(format!("{token} can not be converted to an Integer"))
+        })?,
     };
     if k < 1 {
         return Err(ApiError::constraint(format!(
@@ -162,11 +165,15 @@ fn expressions(
 /// 1 column N`), a missing member a ValidationException (`missing field
 /// `TableName` at line 1 column N`), before any other check
 /// (paritysuite/dynamodb-conformance, us-east-1 and eu-west-2, 2026-10-09).
-/// The column is counted in the body as re-serialized here, which is only
-/// done when one of the four is absent or null. Other problems go on to
-/// the member checks below.
+/// A fractional TopK is refused by the same deserializer (`invalid type:
+/// floating point `1.5`, expected i32`), where the other operations
+/// truncate integers (Alternator's test_vector_new.py, run against
+/// DynamoDB). The column is counted in the body as re-serialized here,
+/// which is only done when one of the four is absent or null or TopK is
+/// fractional. Other problems go on to the member checks below.
 fn required_members(body: &Value) -> Result<(), ApiError> {
-    if ["TableName", "IndexName", "SearchVector", "TopK"].iter().all(|m| body.get(m).is_some_and(|v| !v.is_null())) {
+    let fractional_k = body.get("TopK").is_some_and(|k| k.is_f64());
+    if !fractional_k && ["TableName", "IndexName", "SearchVector", "TopK"].iter().all(|m| body.get(m).is_some_and(|v| !v.is_null())) {
         return Ok(());
     }
     #[derive(serde::Deserialize)]
@@ -187,7 +194,7 @@ fn required_members(body: &Value) -> Result<(), ApiError> {
             let message = e.to_string();
             if message.starts_with("missing field") {
                 Err(ApiError::Validation(message))
-            } else if message.starts_with("invalid type: null") {
+            } else if message.starts_with("invalid type: null") || message.starts_with("invalid type: floating point") {
                 Err(ApiError::Serialization(message))
             } else {
                 Ok(())
@@ -231,11 +238,18 @@ pub async fn run(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: Val
             .collect(),
         None => Vec::new(),
     };
-    for (name, _) in &terms {
-        if v.search_attr(name).is_none() {
+    for (name, value) in &terms {
+        let Some(attr) = v.search_attr(name) else {
             return Err(validation(format!(
                 "SearchConditionExpression must not contain any attributes that is not in SearchSchema. Invalid attribute: {name}"
             )));
+        };
+        // A constant of another type than the attribute's definition is
+        // refused, not left to match nothing (Alternator's
+        // test_searchvectors_searchschema_type_verification); worded as
+        // Query words a key condition's.
+        if value.type_tag() != attr.ty.as_str() {
+            return Err(validation("One or more parameter values were invalid: Condition parameter type does not match schema type"));
         }
     }
     if let Some(hash) = v.hash() {

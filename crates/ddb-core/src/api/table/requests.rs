@@ -221,7 +221,10 @@ impl UpdateTableInput {
         if members < 2 {
             return Ok(());
         }
-        let adds_or_drops = gsi.iter().any(|u| matches!(u, GsiUpdate::Create { .. } | GsiUpdate::Delete(_)));
+        // A vector index created or deleted counts as an index change
+        // (Alternator's test_updatetable_vector_and_streams_same_request).
+        let adds_or_drops = gsi.iter().any(|u| matches!(u, GsiUpdate::Create { .. } | GsiUpdate::Delete(_)))
+            || self.vector_index_updates.as_ref().is_some_and(|v| !v.is_empty());
         let creates = gsi.iter().any(|u| matches!(u, GsiUpdate::Create { .. }));
         if self.sse_specification.is_some() {
             return Err(invalid("Server-Side Encryption modification must be the only operation in the request"));

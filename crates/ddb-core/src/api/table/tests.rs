@@ -763,6 +763,18 @@ fn update_table_makes_one_change_per_call() {
         update(json!({"TableName": "Music", "AttributeDefinitions": defs, "GlobalSecondaryIndexUpdates": create, "StreamSpecification": {"StreamEnabled": false}})),
         "One or more parameter values were invalid: You cannot create or delete index while changing stream status"
     );
+    // Vector indexes likewise (Alternator's
+    // test_updatetable_vector_and_streams_same_request).
+    let vector = json!({"IndexName": "vind", "VectorAttribute": {"AttributeName": "v"}, "Dimensions": 3,
+        "DistanceFunction": "COSINE", "Projection": {"ProjectionType": "KEYS_ONLY"}});
+    for op in [json!({"Create": vector}), json!({"Delete": {"IndexName": "nonexistent"}})] {
+        for stream in [json!({"StreamEnabled": true, "StreamViewType": "KEYS_ONLY"}), json!({"StreamEnabled": false})] {
+            assert_eq!(
+                update(json!({"TableName": "Music", "VectorIndexUpdates": [op.clone()], "StreamSpecification": stream})),
+                "One or more parameter values were invalid: You cannot create or delete index while changing stream status"
+            );
+        }
+    }
     assert_eq!(
         update(json!({"TableName": "Music", "ProvisionedThroughput": pt, "StreamSpecification": {"StreamEnabled": false}})),
         "One or more parameter values were invalid: You cannot modify stream status while updating table IOPS"
@@ -1082,6 +1094,11 @@ fn a_vector_attribute_is_no_key_attribute() {
             format!("One or more parameter values were invalid: Conflicting attribute definition for '{key}'. The VectorAttribute of a vector index cannot be a key attribute of the table or of a secondary index.")
         );
     }
+    // A vector index named like the LSI whose key it takes is refused for
+    // its name first (test_createtable_vectorindexes_same_name_lsi).
+    let mut v = vector_table("z");
+    v["VectorIndexes"][0]["IndexName"] = json!("lsi");
+    assert_eq!(err(v), "One or more parameter values were invalid: Duplicate index name: lsi");
     // test_updatetable_vectorindex_taken_name_or_attribute: the same
     // through UpdateTable, and an index name already taken by any index.
     let mut def = TableDefinition::new("id".into(), 1.0, input(vector_table("v")).validate().unwrap());

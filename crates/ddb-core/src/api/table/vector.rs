@@ -134,11 +134,19 @@ impl VectorIndexSpec {
     }
 
     /// The vector of `item` when the index holds it: a vector of the
-    /// index's size and, when the schema has one, the HASH attribute (a
-    /// sparse index, like a GSI).
+    /// index's size, when the schema has one the HASH attribute (a sparse
+    /// index, like a GSI), and every search attribute it has of its
+    /// defined type. Writes refuse another type once the index exists; an
+    /// older item with one is left out, as DynamoDB's backfill leaves it
+    /// (Alternator's test_searchvectors_prefill_wrong_type_inline_filter).
     pub fn holds(&self, item: &crate::Item) -> Option<Vec<f32>> {
         let vector = crate::vector::vector_of(item.get(&self.attribute)?, self.dimensions).ok()?;
-        self.hash().is_none_or(|h| item.contains_key(&h.name)).then_some(vector)
+        let hash_present = self.hash().is_none_or(|h| item.contains_key(&h.name));
+        let typed = self
+            .search_schema
+            .iter()
+            .all(|a| item.get(&a.name).is_none_or(|v| v.type_tag() == a.ty.as_str()));
+        (hash_present && typed).then_some(vector)
     }
 
     /// True when the index stores attribute `name` of its items: the
@@ -249,6 +257,11 @@ pub fn validate(
         return Err(invalid(&format!("Number of dimensions must be between 1 and {MAX_DIMENSIONS} inclusive.")));
     }
     let dimensions = u32::try_from(dimensions).map_err(|_| invalid("Dimensions must be a positive number"))?;
+    // A name another index has is refused before the attribute is looked
+    // at (Alternator's test_createtable_vectorindexes_same_name_lsi).
+    if taken.contains(&name) {
+        return Err(invalid(&format!("Duplicate index name: {name}")));
+    }
     // A key attribute has a scalar type, never a list of numbers
     // (Alternator's test_vector_new.py, run against DynamoDB, expects a
     // ValidationException naming the VectorAttribute).
@@ -296,9 +309,7 @@ pub fn validate(
             )));
         }
     }
-    if !taken.insert(name.clone()) {
-        return Err(invalid(&format!("Duplicate index name: {name}")));
-    }
+    taken.insert(name.clone());
     Ok(VectorIndexSpec { name, attribute, dimensions, distance, search_schema, projection })
 }
 
@@ -377,6 +388,26 @@ mod tests {
             "Dimensions": 3,
             "DistanceFunction": "EUCLIDEAN"
         })
+    }
+
+    /// An item whose search attribute has another type than defined (one
+    /// written before the index) is left out, as is one without the HASH
+    /// attribute.
+    #[test]
+    fn items_with_a_mistyped_search_attribute_are_not_held() {
+        use crate::AttributeValue as Av;
+        let v = validate(&input(good()), &defs(), BillingMode::PayPerRequest, &BTreeSet::new(), &mut BTreeSet::new(), &[]).unwrap();
+        let vector = Av::L((1..=3u64).map(|n| Av::N(n.into())).collect());
+        let item = |brand: Av| -> crate::Item {
+            [("embedding".to_owned(), vector.clone()), ("category".to_owned(), Av::S("c".into())), ("brand".to_owned(), brand)]
+                .into_iter()
+                .collect()
+        };
+        assert!(v.holds(&item(Av::S("acme".into()))).is_some());
+        assert!(v.holds(&item(Av::N(42u64.into()))).is_none());
+        let mut no_hash = item(Av::S("acme".into()));
+        no_hash.remove("category");
+        assert!(v.holds(&no_hash).is_none());
     }
 
     #[test]
