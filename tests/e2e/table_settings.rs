@@ -681,6 +681,13 @@ async fn exports_and_imports_are_checked_then_fail() {
     };
     let e = export(&missing).send().await.unwrap_err();
     assert_eq!((e.code(), e.message()), (Some("TableNotFoundException"), Some(format!("Table not found: {missing}").as_str())));
+    // A malformed ARN is refused naming TableArn (Alternator's
+    // test_export.py).
+    let e = export("QWERTY").send().await.unwrap_err();
+    assert_eq!(
+        (e.code(), e.message()),
+        (Some("ValidationException"), Some("Invalid TableArn: Invalid ResourceArn provided as input QWERTY"))
+    );
     let e = export(&arn).send().await.unwrap_err();
     assert_eq!(e.code(), Some("PointInTimeRecoveryUnavailableException"));
     assert_eq!(e.message(), Some("Point in time recovery is not enabled for table 'Music'"));

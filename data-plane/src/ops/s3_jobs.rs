@@ -111,6 +111,15 @@ pub async fn export_table(dp: &DataPlane, caller: &Verified, catalog: &Catalog, 
     let input: ExportTableToPointInTimeInput = decode(&body)?;
     let request = input.validate().map_err(ApiError::Validation)?;
     let missing = || ApiError::TableNotFound(format!("Table not found: {}", request.table_arn));
+    // An export names the member a malformed ARN is in, where a restore's
+    // source does not (Alternator's test_export.py: 'QWERTY' and a tab
+    // are refused naming TableArn).
+    if !request.table_arn.starts_with("arn:") {
+        return Err(ApiError::Validation(format!(
+            "Invalid TableArn: Invalid ResourceArn provided as input {}",
+            request.table_arn
+        )));
+    }
     let name = table_of_arn(caller, request.table_arn, missing)?;
     let table = catalog.table(caller.space(), &name).ok_or_else(missing)?;
     if table.def.pitr.is_none() {

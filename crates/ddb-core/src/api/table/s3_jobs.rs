@@ -156,8 +156,10 @@ impl ExportTableToPointInTimeInput {
         client_token(&mut c, self.client_token.as_ref());
         bucket(&mut c, self.s3_bucket.as_ref(), "s3Bucket");
         bucket_owner(&mut c, self.s3_bucket_owner.as_ref(), "s3BucketOwner");
+        // An empty prefix is refused (Alternator's test_export.py); an
+        // import's may be empty.
         if let Some(p) = &self.s3_prefix {
-            c.length(p, "s3Prefix", 0, 1024);
+            c.length(p, "s3Prefix", 1, 1024);
         }
         if let Some(a) = &self.s3_sse_algorithm {
             c.one_of(a, "s3SseAlgorithm", &["AES256", "KMS"]);
@@ -219,6 +221,13 @@ impl ImportTableInput {
         }
         c.not_null(self.table_creation_parameters.as_ref(), "tableCreationParameters");
         c.finish().map_err(|e| e.to_string())?;
+        // CSV options only go with CSV (Alternator's test_import.py:
+        // DynamoDB refuses them beside DYNAMODB_JSON).
+        if self.input_format_options.as_ref().is_some_and(|o| o.get("Csv").is_some_and(|c| !c.is_null()))
+            && self.input_format.as_deref() != Some("CSV")
+        {
+            return Err("One or more parameter values were invalid: InputFormatOptions can only be specified when InputFormat is CSV".into());
+        }
         let table = match &self.table_creation_parameters {
             Some(params) => params.validate().map_err(|e| nested(&e, "tableCreationParameters"))?,
             None => return Err("TableCreationParameters is required".into()),
@@ -312,6 +321,25 @@ mod tests {
             "a well-formed import without a client token"
         );
         on_demand["ClientToken"] = json!("token");
+        assert!(import(on_demand.clone()).is_ok());
+        // CSV options beside another format are refused (Alternator's
+        // test_csv_options_with_dynamodb_json_rejected).
+        on_demand["InputFormatOptions"] = json!({"Csv": {"Delimiter": ","}});
+        assert_eq!(
+            import(on_demand.clone()).unwrap_err(),
+            "One or more parameter values were invalid: InputFormatOptions can only be specified when InputFormat is CSV"
+        );
+        on_demand["InputFormat"] = json!("CSV");
         assert!(import(on_demand).is_ok());
+    }
+
+    /// An export's prefix may not be empty (Alternator's test_export.py).
+    #[test]
+    fn an_empty_export_prefix_is_refused() {
+        assert_eq!(
+            export(json!({"TableArn": "arn:x", "S3Bucket": "b1", "S3Prefix": ""})).unwrap_err(),
+            "1 validation error detected: Value '' at 's3Prefix' failed to satisfy constraint: Member must have length greater than or equal to 1"
+        );
+        assert!(export(json!({"TableArn": "arn:x", "S3Bucket": "b1", "S3Prefix": "p/"})).is_ok());
     }
 }
