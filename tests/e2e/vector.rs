@@ -338,6 +338,8 @@ async fn vector_errors_are_dynamodbs() {
     assert_eq!(msg, "The table does not have the specified index: missing");
     let (_, msg) = search_error(&c, |r| r.index_name("near").top_k(101)).await;
     assert_eq!(msg, "Provided TopK value '101' is out of valid range. The value must be between 1 and 100 inclusive");
+    let (_, msg) = search_error(&c, |r| r.index_name("near").top_k(0)).await;
+    assert_eq!(msg, "Provided TopK value '0' is out of valid range. The value must be between 1 and 100 inclusive");
     let (_, msg) = search_error(&c, |r| r.index_name("near").top_k(1).search_vector(Av::N("3".into()))).await;
     assert_eq!(msg, "Input search vector dimension 3 does not match vector index dimension 2");
     let (_, msg) = search_error(&c, |r| {
