@@ -66,6 +66,19 @@ pub enum GsiUpdate {
     Unsupported(String),
 }
 
+/// The global secondary index an Update names: refused for an LSI's name,
+/// not found for another.
+fn updated_gsi<'s>(spec: &'s mut super::spec::TableSpec, name: &str) -> Result<&'s mut super::spec::IndexSpec, ChangeError> {
+    if spec.local_secondary_indexes.iter().any(|i| i.name == name) {
+        return Err(err(format!("Cannot update an index that is not a GlobalSecondaryIndex: {name}")));
+    }
+    let table = &spec.name;
+    spec.global_secondary_indexes
+        .iter_mut()
+        .find(|i| i.name == name)
+        .ok_or_else(|| ChangeError::NotFound(format!("Requested resource not found: Index {name} for table {table}")))
+}
+
 impl GsiUpdate {
     /// The index the update names.
     pub fn index_name(&self) -> &str {
@@ -472,28 +485,12 @@ impl TableDefinition {
                     }));
                 }
                 GsiUpdate::Warm(name, w) => {
-                    if self.spec.local_secondary_indexes.iter().any(|i| &i.name == name) {
-                        return Err(err(format!("Cannot update an index that is not a GlobalSecondaryIndex: {name}")));
-                    }
-                    let Some(i) = self.spec.global_secondary_indexes.iter_mut().find(|i| &i.name == name) else {
-                        return Err(ChangeError::NotFound(format!(
-                            "Requested resource not found: Index {name} for table {}",
-                            self.spec.name
-                        )));
-                    };
+                    let i = updated_gsi(&mut self.spec, name)?;
                     let current = i.warm();
                     i.warm_throughput = Some(super::spec::WarmThroughput::raise(current, w, &format!("index {name}")).map_err(err)?);
                 }
                 GsiUpdate::Throughput(name, t) => {
-                    if self.spec.local_secondary_indexes.iter().any(|i| &i.name == name) {
-                        return Err(err(format!("Cannot update an index that is not a GlobalSecondaryIndex: {name}")));
-                    }
-                    let Some(i) = self.spec.global_secondary_indexes.iter_mut().find(|i| &i.name == name) else {
-                        return Err(ChangeError::NotFound(format!(
-                            "Requested resource not found: Index {name} for table {}",
-                            self.spec.name
-                        )));
-                    };
+                    let i = updated_gsi(&mut self.spec, name)?;
                     if mode == BillingMode::PayPerRequest {
                         return Err(err(format!(
                             "One or more parameter values were invalid: The only Updates for index: {name} when TableThroughputMode is PAY_PER_REQUEST can be to OnDemandThroughput, WarmThroughput"
