@@ -12,10 +12,15 @@ use aws_sdk_dynamodb::Client;
 use crate::harness::Stack;
 
 async fn table(c: &Client) {
+    keyed_table(c, "Events", ScalarAttributeType::N).await;
+}
+
+/// A table `name` keyed by `pk` (S) and `sk` of type `sort`.
+async fn keyed_table(c: &Client, name: &str, sort: ScalarAttributeType) {
     c.create_table()
-        .table_name("Events")
+        .table_name(name)
         .attribute_definitions(AttributeDefinition::builder().attribute_name("pk").attribute_type(ScalarAttributeType::S).build().unwrap())
-        .attribute_definitions(AttributeDefinition::builder().attribute_name("sk").attribute_type(ScalarAttributeType::N).build().unwrap())
+        .attribute_definitions(AttributeDefinition::builder().attribute_name("sk").attribute_type(sort).build().unwrap())
         .key_schema(KeySchemaElement::builder().attribute_name("pk").key_type(KeyType::Hash).build().unwrap())
         .key_schema(KeySchemaElement::builder().attribute_name("sk").key_type(KeyType::Range).build().unwrap())
         .billing_mode(BillingMode::PayPerRequest)
@@ -301,16 +306,7 @@ async fn select_and_expression_messages() {
 async fn empty_sort_key_values_are_refused() {
     let s = Stack::start().await;
     let c = s.client();
-    c.create_table()
-        .table_name("Notes")
-        .attribute_definitions(AttributeDefinition::builder().attribute_name("pk").attribute_type(ScalarAttributeType::S).build().unwrap())
-        .attribute_definitions(AttributeDefinition::builder().attribute_name("sk").attribute_type(ScalarAttributeType::S).build().unwrap())
-        .key_schema(KeySchemaElement::builder().attribute_name("pk").key_type(KeyType::Hash).build().unwrap())
-        .key_schema(KeySchemaElement::builder().attribute_name("sk").key_type(KeyType::Range).build().unwrap())
-        .billing_mode(BillingMode::PayPerRequest)
-        .send()
-        .await
-        .unwrap();
+    keyed_table(&c, "Notes", ScalarAttributeType::S).await;
     let query = |kce: &str| {
         let q = c
             .query()

@@ -834,12 +834,8 @@ pub(crate) async fn query_styled(dp: &DataPlane, caller: &Verified, catalog: &Ca
         (None, None) => return Err(validation("KeyConditionExpression is required")),
     };
     check_key_not_empty(&target.hash.name, &kc.partition)?;
-    // A sort key value compared with may not be empty either (`sk = ""`,
-    // `sk > ""`, `begins_with(sk, "")`: refused by DynamoDB as a key value).
     if let (Some(sort), Some(range)) = (&kc.sort, &target.range) {
-        for v in sort.operands() {
-            check_key_not_empty(&range.name, v)?;
-        }
+        sort_values_not_empty(&range.name, sort)?;
     }
     filter_avoids_keys(&exprs, &body, &target)?;
     filter_projected(&exprs, &target)?;
@@ -863,6 +859,13 @@ pub(crate) async fn query_styled(dp: &DataPlane, caller: &Verified, catalog: &Ca
         _ => None,
     };
     run_page(dp, caller, Arc::clone(&t), target, sel, exprs, sort, range, direction, style, &body).await
+}
+
+/// A sort key value a key condition compares with may not be empty either
+/// (`sk = ""`, `sk > ""`, `begins_with(sk, "")`): DynamoDB refuses it as a
+/// key value.
+fn sort_values_not_empty(name: &str, sort: &ddb_core::expr::key_condition::SortCondition) -> Result<(), ApiError> {
+    sort.operands().try_for_each(|v| check_key_not_empty(name, v))
 }
 
 /// `Query` on a global secondary index with multi-attribute keys: the
@@ -900,9 +903,7 @@ async fn query_multi(
         check_key_not_empty(name, v)?;
     }
     if let (Some(sort), Some((name, _))) = (&kc.sort, ranges.get(kc.sort_equal.len())) {
-        for v in sort.operands() {
-            check_key_not_empty(name, v)?;
-        }
+        sort_values_not_empty(name, sort)?;
     }
     filter_avoids_keys(&exprs, body, &target)?;
     filter_projected(&exprs, &target)?;

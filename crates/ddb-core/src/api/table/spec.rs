@@ -173,10 +173,21 @@ pub struct WarmThroughput {
     pub write: i64,
 }
 
+impl From<Throughput> for WarmThroughput {
+    fn from(t: Throughput) -> WarmThroughput {
+        WarmThroughput { read: t.read, write: t.write }
+    }
+}
+
 impl WarmThroughput {
     /// What every table (and index) has from its creation, and the least
     /// that can be asked for.
     pub const BASELINE: WarmThroughput = WarmThroughput { read: 12_000, write: 4_000 };
+
+    /// Each unit at least its value in each of `others` that is given.
+    fn raised_to<const N: usize>(self, others: [Option<WarmThroughput>; N]) -> WarmThroughput {
+        others.into_iter().flatten().fold(self, |w, t| WarmThroughput { read: w.read.max(t.read), write: w.write.max(t.write) })
+    }
 
     /// `current` raised to what `input` asks for (a missing unit keeps
     /// its value); refused when a unit would go down: warm throughput only
@@ -204,7 +215,7 @@ impl WarmThroughput {
         provisioned: Option<Throughput>,
         whom: &str,
     ) -> Result<WarmThroughput, String> {
-        let floor = provisioned.map_or(Self::BASELINE, |t| WarmThroughput { read: t.read, write: t.write });
+        let floor = provisioned.map_or(Self::BASELINE, WarmThroughput::from);
         let next = WarmThroughput {
             read: input.read_units_per_second.unwrap_or(floor.read),
             write: input.write_units_per_second.unwrap_or(floor.write),
@@ -386,15 +397,7 @@ impl IndexSpec {
     /// A global secondary index's warm throughput: what was asked for, at
     /// least the baseline and its provisioned capacity.
     pub fn warm(&self) -> WarmThroughput {
-        let mut w = WarmThroughput::BASELINE;
-        for t in [self.throughput.map(|t| WarmThroughput { read: t.read, write: t.write }), self.warm_throughput]
-            .into_iter()
-            .flatten()
-        {
-            w.read = w.read.max(t.read);
-            w.write = w.write.max(t.write);
-        }
-        w
+        WarmThroughput::BASELINE.raised_to([self.throughput.map(WarmThroughput::from), self.warm_throughput])
     }
 }
 
@@ -405,15 +408,8 @@ impl TableDefinition {
     /// requests raise either.
     pub fn warm(&self) -> WarmThroughput {
         let ever_on_demand = self.spec.billing_mode == BillingMode::PayPerRequest || self.pay_per_request_since.is_some();
-        let mut w = if ever_on_demand { WarmThroughput::BASELINE } else { WarmThroughput { read: 1, write: 1 } };
-        for t in [self.throughput_high_water.map(|t| WarmThroughput { read: t.read, write: t.write }), self.spec.warm_throughput]
-            .into_iter()
-            .flatten()
-        {
-            w.read = w.read.max(t.read);
-            w.write = w.write.max(t.write);
-        }
-        w
+        let floor = if ever_on_demand { WarmThroughput::BASELINE } else { WarmThroughput { read: 1, write: 1 } };
+        floor.raised_to([self.throughput_high_water.map(WarmThroughput::from), self.spec.warm_throughput])
     }
 
     /// A table as created from `spec` at `created_at`, before any change:
