@@ -27,6 +27,20 @@ fn err(v: serde_json::Value) -> String {
     input(v).validate().unwrap_err()
 }
 
+/// `v` with a numeric `Year` attribute and one GSI, `name`, keyed on it
+/// with a KEYS_ONLY projection and the members of `extra` besides.
+fn with_year_gsi(mut v: serde_json::Value, name: &str, extra: serde_json::Value) -> serde_json::Value {
+    v["AttributeDefinitions"].as_array_mut().unwrap().push(json!({"AttributeName": "Year", "AttributeType": "N"}));
+    let mut gsi = json!({
+        "IndexName": name,
+        "KeySchema": [{"AttributeName": "Year", "KeyType": "HASH"}],
+        "Projection": {"ProjectionType": "KEYS_ONLY"}
+    });
+    gsi.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+    v["GlobalSecondaryIndexes"] = json!([gsi]);
+    v
+}
+
 #[test]
 fn developer_guide_music_table_is_valid() {
     let spec = input(base()).validate().unwrap();
@@ -87,13 +101,7 @@ fn billing_mode_rules() {
 /// against DynamoDB).
 #[test]
 fn a_provisioned_tables_new_index_needs_throughput() {
-    let mut v = base();
-    v["AttributeDefinitions"].as_array_mut().unwrap().push(json!({"AttributeName": "Year", "AttributeType": "N"}));
-    v["GlobalSecondaryIndexes"] = json!([{
-        "IndexName": "byYear",
-        "KeySchema": [{"AttributeName": "Year", "KeyType": "HASH"}],
-        "Projection": {"ProjectionType": "KEYS_ONLY"}
-    }]);
+    let v = with_year_gsi(base(), "byYear", json!({}));
     assert_eq!(
         err(v),
         "One or more parameter values were invalid: ProvisionedThroughput is not specified for index: byYear"
@@ -136,14 +144,11 @@ fn key_schema_rules() {
 
 #[test]
 fn index_rules() {
-    let mut v = base();
-    v["AttributeDefinitions"].as_array_mut().unwrap().push(json!({"AttributeName": "Year", "AttributeType": "N"}));
-    v["GlobalSecondaryIndexes"] = json!([{
-        "IndexName": "ByYear",
-        "KeySchema": [{"AttributeName": "Year", "KeyType": "HASH"}],
-        "Projection": {"ProjectionType": "KEYS_ONLY"},
-        "ProvisionedThroughput": {"ReadCapacityUnits": 1, "WriteCapacityUnits": 1}
-    }]);
+    let v = with_year_gsi(
+        base(),
+        "ByYear",
+        json!({"ProvisionedThroughput": {"ReadCapacityUnits": 1, "WriteCapacityUnits": 1}}),
+    );
     let spec = input(v.clone()).validate().unwrap();
     assert_eq!(spec.global_secondary_indexes.len(), 1);
     assert_eq!(spec.global_secondary_indexes[0].projection, ProjectionSpec::KeysOnly);
@@ -1211,13 +1216,11 @@ fn gsi_warm_throughput_is_its_own_and_only_grows() {
     let mut v = base();
     v.as_object_mut().unwrap().remove("ProvisionedThroughput");
     v["BillingMode"] = json!("PAY_PER_REQUEST");
-    v["AttributeDefinitions"].as_array_mut().unwrap().push(json!({"AttributeName": "Year", "AttributeType": "N"}));
-    v["GlobalSecondaryIndexes"] = json!([{
-        "IndexName": "byYear",
-        "KeySchema": [{"AttributeName": "Year", "KeyType": "HASH"}],
-        "Projection": {"ProjectionType": "KEYS_ONLY"},
-        "WarmThroughput": {"ReadUnitsPerSecond": 10_000, "WriteUnitsPerSecond": 5_000}
-    }]);
+    let mut v = with_year_gsi(
+        v,
+        "byYear",
+        json!({"WarmThroughput": {"ReadUnitsPerSecond": 10_000, "WriteUnitsPerSecond": 5_000}}),
+    );
     assert_eq!(
         err(v.clone()),
         "One or more parameter values were invalid: Requested ReadUnitsPerSecond for WarmThroughput for index byYear is lower than initial throughput for OnDemand"
