@@ -93,6 +93,18 @@ pub enum ApiError {
     ResourceInUse(String),
     #[error("{0}")]
     LimitExceeded(String),
+    /// A provisioned table's (or GSI's) capacity is used up for now.
+    #[error("{message}")]
+    ProvisionedThroughputExceeded {
+        message: &'static str,
+        reasons: Vec<ThrottlingReason>,
+    },
+    /// An on-demand table's maximum throughput is used up for now.
+    #[error("{message}")]
+    Throttling {
+        message: &'static str,
+        reasons: Vec<ThrottlingReason>,
+    },
     /// The tenant's on-demand throughput quota is used up for now.
     #[error("Throughput exceeds the current throughput limit for your account. Please contact AWS Support to request a limit increase.")]
     RequestLimitExceeded,
@@ -107,12 +119,21 @@ pub enum ApiError {
     Internal(String),
 }
 
+/// One `ThrottlingReasons` entry of a throttling error: what was exceeded
+/// (e.g. `TableWriteProvisionedThroughputExceeded`) and the ARN of the
+/// table or index.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ThrottlingReason {
+    pub reason: String,
+    pub resource: String,
+}
+
 /// Why one action of a transaction was cancelled (`Code` `None` for an
 /// action that was fine).
 #[derive(Debug, Clone, PartialEq)]
 pub struct CancellationReason {
-    /// `None`, `ConditionalCheckFailed`, `ItemCollectionSizeLimitExceeded`
-    /// or `ValidationError`.
+    /// `None`, `ConditionalCheckFailed`, `ItemCollectionSizeLimitExceeded`,
+    /// `ValidationError`, `ProvisionedThroughputExceeded` or `ThrottlingError`.
     pub code: &'static str,
     pub message: Option<String>,
     /// The item, when ReturnValuesOnConditionCheckFailure is ALL_OLD.
@@ -246,6 +267,8 @@ impl ApiError {
             ApiError::LimitExceeded(_) => ErrorCode::LimitExceeded,
             ApiError::ItemCollectionSizeLimitExceeded => ErrorCode::ItemCollectionSizeLimitExceeded,
             ApiError::RequestLimitExceeded => ErrorCode::RequestLimitExceeded,
+            ApiError::ProvisionedThroughputExceeded { .. } => ErrorCode::ProvisionedThroughputExceeded,
+            ApiError::Throttling { .. } => ErrorCode::Throttling,
             ApiError::RequestEntityTooLarge => ErrorCode::RequestEntityTooLarge,
             ApiError::ServiceUnavailable => ErrorCode::ServiceUnavailable,
             ApiError::Internal(_) => ErrorCode::InternalServerError,
@@ -280,6 +303,14 @@ impl ApiError {
                 "Message": self.to_string(),
                 "CancellationReasons": reasons.iter().map(CancellationReason::to_json).collect::<Vec<_>>(),
             }),
+            // The model spells the list `ThrottlingReasons`, except on
+            // ThrottlingException: `throttlingReasons`.
+            ApiError::ProvisionedThroughputExceeded { reasons, .. } | ApiError::Throttling { reasons, .. } => {
+                let member = if matches!(self, ApiError::Throttling { .. }) { "throttlingReasons" } else { "ThrottlingReasons" };
+                let list: Vec<serde_json::Value> =
+                    reasons.iter().map(|r| serde_json::json!({"reason": r.reason, "resource": r.resource})).collect();
+                serde_json::json!({ "__type": code.wire_type(), "message": self.to_string(), member: list })
+            }
             other => serde_json::json!({ "__type": code.wire_type(), "message": other.to_string() }),
         }
     }
@@ -297,6 +328,23 @@ mod tests {
             e.body("r")["message"],
             "1 validation error detected: ExpressionAttributeValues must not be empty"
         );
+    }
+
+    #[test]
+    fn throttling_errors_carry_their_reasons() {
+        let e = ApiError::ProvisionedThroughputExceeded {
+            message: "m",
+            reasons: vec![ThrottlingReason {
+                reason: "TableReadProvisionedThroughputExceeded".into(),
+                resource: "arn:aws:dynamodb:us-east-1:1:table/T".into(),
+            }],
+        };
+        assert_eq!(e.code(), ErrorCode::ProvisionedThroughputExceeded);
+        let body = e.body("r");
+        assert_eq!(body["__type"], "com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException");
+        assert_eq!(body["message"], "m");
+        assert_eq!(body["ThrottlingReasons"][0]["reason"], "TableReadProvisionedThroughputExceeded");
+        assert_eq!(body["ThrottlingReasons"][0]["resource"], "arn:aws:dynamodb:us-east-1:1:table/T");
     }
 
     #[test]

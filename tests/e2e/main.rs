@@ -34,5 +34,6 @@ mod terraform;
 mod table_arn;
 mod table_settings;
 mod tables;
+mod throttling;
 mod transact;
 mod vector;

@@ -19,11 +19,17 @@
 //!   costs one block), and only for the keys read.
 //! - **BatchWriteItem** hands all its writes to the tenant's writer as one
 //!   all-or-nothing group. DynamoDB does not promise atomicity here, but
-//!   giving it costs nothing and means a batch is never half applied, so
-//!   `UnprocessedItems` is always `{}`. A put into a table with local
-//!   secondary indexes must fit in 400 KB with its LSI entries. The
-//!   capacity metrics are charged the tables' writes and their indexes'
-//!   (the answer's ConsumedCapacity reports the tables' own units).
+//!   giving it costs nothing and means a batch is never half applied. A
+//!   put into a table with local secondary indexes must fit in 400 KB with
+//!   its LSI entries. The capacity metrics are charged the tables' writes
+//!   and their indexes' (the answer's ConsumedCapacity reports the tables'
+//!   own units).
+//! - **Throughput limits**: a table over its provisioned read (write)
+//!   capacity, or its on-demand maximum, has all its keys (requests) come
+//!   back in `UnprocessedKeys` (`UnprocessedItems`), as sent; when every
+//!   table of the request is over its limit the request fails with
+//!   ProvisionedThroughputExceededException (ThrottlingException), as
+//!   DynamoDB's does. Otherwise `UnprocessedItems` is `{}`.
 //!
 //! Messages and where they were checked against DynamoDB:
 //! - `Too many items requested for the BatchGetItem call` (over 100 keys
@@ -77,6 +83,7 @@ use crate::items::request::{
 use crate::items::store::decode;
 use crate::items::index::TableIndexes;
 use crate::items::{MultiDecision, WriteKey};
+use crate::throttle::{throttled_tables, Exceeded, Kind};
 use crate::DataPlane;
 
 use super::consumed::{charge, Consumed, Tally};
@@ -210,6 +217,8 @@ struct GetTable {
     projection: Option<ProjectionTree>,
     /// Each key as sent, with its storage key.
     keys: Vec<(Value, Vec<u8>)>,
+    /// The table is over its read limit: its keys come back unprocessed.
+    throttled: bool,
 }
 
 /// What was read for one table.
@@ -384,7 +393,20 @@ pub async fn batch_get(dp: &DataPlane, caller: &Verified, catalog: &Catalog, bod
             mode,
             projection,
             keys: planned,
+            throttled: false,
         });
+    }
+    // Tables over their read limits: their keys come back unprocessed, and
+    // the request fails when every table is.
+    let refused: Vec<Option<Exceeded>> = plans.iter().map(|p| dp.throttle.refused(&p.table, Kind::Read, None)).collect();
+    if refused.iter().all(Option::is_some) {
+        let all: Vec<_> = plans.iter().zip(&refused).filter_map(|(p, e)| Some((p.table.as_ref(), e.clone()?))).collect();
+        if !all.is_empty() {
+            return Err(throttled_tables(caller, &all));
+        }
+    }
+    for (plan, refused) in plans.iter_mut().zip(&refused) {
+        plan.throttled = refused.is_some();
     }
 
     let snapshot = dp.items.snapshot(&caller.tenant.id).await?;
@@ -400,7 +422,7 @@ pub async fn batch_get(dp: &DataPlane, caller: &Verified, catalog: &Catalog, bod
                 read_any: false,
             };
             for (json, key) in &plan.keys {
-                if full {
+                if full || plan.throttled {
                     r.unprocessed.push(json.clone());
                     continue;
                 }
@@ -577,9 +599,17 @@ pub async fn batch_write(dp: &DataPlane, caller: &Verified, catalog: &Catalog, b
     let mut keys = Vec::with_capacity(total);
     let mut ops: Vec<(usize, WriteOp)> = Vec::with_capacity(total);
     let mut tables = Vec::with_capacity(pending.len());
+    // Per table written, its number of requests (what the throughput quota
+    // charged before the batch ran).
+    let mut counts = Vec::with_capacity(pending.len());
+    // Tables over their write limits: their requests, as sent, come back
+    // unprocessed, and the request fails when every table is.
+    let mut deferred = Map::new();
+    let mut refused = Vec::new();
     for (name, parsed) in pending {
         let t = table(catalog, caller, Some(&name))?;
         let at = tables.len();
+        let throttled = dp.throttle.refused(&t, Kind::Write, None);
         let mut seen = HashSet::with_capacity(parsed.len());
         for (is_put, value, json) in parsed {
             check_key_values(&t, &value)?;
@@ -596,10 +626,25 @@ pub async fn batch_write(dp: &DataPlane, caller: &Verified, catalog: &Catalog, b
             if !seen.insert(key.clone()) {
                 return Err(validation(DUPLICATE_KEYS));
             }
-            keys.push(write_key(&t, key));
-            ops.push((at, if is_put { WriteOp::Put(value) } else { WriteOp::Delete }));
+            if throttled.is_none() {
+                keys.push(write_key(&t, key));
+                ops.push((at, if is_put { WriteOp::Put(value) } else { WriteOp::Delete }));
+            }
         }
-        tables.push(t);
+        match throttled {
+            Some(e) => {
+                deferred.insert(name.clone(), request_items.get(&name).cloned().unwrap_or(Value::Null));
+                refused.push((t, e));
+            }
+            None => {
+                counts.push(seen.len().max(1) as f64);
+                tables.push(t);
+            }
+        }
+    }
+    if tables.is_empty() && !refused.is_empty() {
+        let all: Vec<_> = refused.iter().map(|(t, e)| (t.as_ref(), e.clone())).collect();
+        return Err(throttled_tables(caller, &all));
     }
 
     let tally: Tally<Vec<Consumed>> = Tally::default();
@@ -690,19 +735,17 @@ pub async fn batch_write(dp: &DataPlane, caller: &Verified, catalog: &Catalog, b
         )
         .await;
     if out.is_ok() {
-        for ((t, c), n) in tables.iter().zip(tally.take().unwrap_or_default()).zip(request_counts(request_items)) {
+        for ((t, c), n) in tables.iter().zip(tally.take().unwrap_or_default()).zip(counts) {
             charge(dp, caller, t, &c, n);
         }
     }
-    out
-}
-
-/// The number of write requests of each table, in `RequestItems` order
-/// (what the throughput quota charged before the batch ran).
-fn request_counts(request_items: &Map<String, Value>) -> impl Iterator<Item = f64> + '_ {
-    request_items
-        .values()
-        .map(|reqs| reqs.as_array().map_or(0, Vec::len).max(1) as f64)
+    let mut out = out?;
+    if !deferred.is_empty() {
+        if let Some(m) = out.as_object_mut() {
+            m.insert("UnprocessedItems".into(), Value::Object(deferred));
+        }
+    }
+    Ok(out)
 }
 
 /// The writer's key for an item of `t`, with the indexes to maintain.

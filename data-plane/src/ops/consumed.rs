@@ -1,7 +1,8 @@
 //! What item requests consume, charged whether or not they asked for
 //! `ReturnConsumedCapacity`: a [`Consumed`] per table, added to the table's
-//! capacity metrics and settled against the tenant's on-demand throughput
-//! quota once the request's outcome is known.
+//! capacity metrics, taken from the table's own throughput limits and
+//! settled against the tenant's on-demand throughput quota once the
+//! request's outcome is known.
 //!
 //! Writes decide their capacity inside the tenant's writer (only there is
 //! the current item known); the decision leaves it in a [`Tally`], and the
@@ -126,11 +127,13 @@ impl<T> Tally<T> {
     }
 }
 
-/// Charges `consumed` on table `t`: its capacity metrics, and the tenant's
-/// on-demand quota for the units beyond the `prepaid` ones taken before
-/// the request ran.
+/// Charges `consumed` on table `t`: its capacity metrics, its own limits
+/// (provisioned capacity, on-demand maxima), and the tenant's on-demand
+/// quota for the units beyond the `prepaid` ones taken before the request
+/// ran.
 pub fn charge(dp: &DataPlane, caller: &Verified, t: &CatalogTable, consumed: &Consumed, prepaid: f64) {
     t.meters(&dp.metrics).charge(consumed);
+    dp.throttle.debit_table(t, consumed);
     dp.throttle.settle(caller, t, consumed.table_units().units(), prepaid);
 }
 

@@ -48,6 +48,8 @@ fn error_code(e: &ApiError) -> &'static str {
         ApiError::ResourceNotFound(_) | ApiError::TableNotFound(_) => "ResourceNotFound",
         ApiError::ItemCollectionSizeLimitExceeded => "ItemCollectionSizeLimitExceeded",
         ApiError::RequestLimitExceeded => "RequestLimitExceeded",
+        ApiError::ProvisionedThroughputExceeded { .. } => "ProvisionedThroughputExceeded",
+        ApiError::Throttling { .. } => "ThrottlingError",
         ApiError::AccessDenied(_) => "AccessDenied",
         ApiError::Internal(_) | ApiError::ServiceUnavailable => "InternalServerError",
         _ => "ValidationError",

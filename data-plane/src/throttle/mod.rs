@@ -1,14 +1,28 @@
-//! Tenants' on-demand throughput quota (`max_on_demand_throughput`): at
-//! most that many request units per second on each of the tenant's
-//! on-demand tables, enforced with a token bucket per table (one second of
-//! burst). A request is charged one unit per item it names (two for a
-//! transaction's items, as DynamoDB charges them) before it runs; when the
-//! bucket is empty it fails with RequestLimitExceeded, which the AWS SDKs
-//! retry with backoff. Once it ran, what it really consumed (request units
-//! follow the capacity rules: a 3 KB write is 3, a failed conditional write
-//! is charged the larger of the existing and attempted items) is settled
-//! against that estimate ([`Throttle::settle`]): units beyond it are taken
-//! too, possibly below zero, and later requests wait for the refill.
+//! Throughput limits, checked before a request runs and charged what it
+//! consumed once it ran:
+//!
+//! - the tables' own limits ([`table_limits`]): provisioned capacity of
+//!   tables and their GSIs, and on-demand tables' `OnDemandThroughput`
+//!   maxima;
+//! - tenants' on-demand throughput quota (`max_on_demand_throughput`): at
+//!   most that many request units per second on each of the tenant's
+//!   on-demand tables, enforced with a token bucket per table (one second of
+//!   burst). A request is charged one unit per item it names (two for a
+//!   transaction's items, as DynamoDB charges them) before it runs; when the
+//!   bucket is empty it fails with RequestLimitExceeded, which the AWS SDKs
+//!   retry with backoff. Once it ran, what it really consumed (request units
+//!   follow the capacity rules: a 3 KB write is 3, a failed conditional write
+//!   is charged the larger of the existing and attempted items) is settled
+//!   against that estimate ([`Throttle::settle`]): units beyond it are taken
+//!   too, possibly below zero, and later requests wait for the refill.
+//!
+//! Single-item operations, Query, Scan and transactions are checked here
+//! before they run (a transaction on a table over its limit is cancelled,
+//! with the reason on its actions of that table); BatchGetItem and
+//! BatchWriteItem ask [`Throttle::refused`] per table themselves, as the
+//! requests of a table over its limit come back unprocessed.
+
+pub mod table_limits;
 
 use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};
@@ -20,12 +34,17 @@ use serde_json::Value;
 
 use crate::auth::Verified;
 use crate::catalog::{Catalog, CatalogTable};
-use crate::error::ApiError;
+use crate::error::{ApiError, CancellationReason, ThrottlingReason};
+use crate::ops::Consumed;
+pub use table_limits::{Exceeded, Kind};
+use table_limits::TableLimits;
 
 /// Per-table token buckets of the tenants that have the quota.
 #[derive(Debug, Default)]
 pub struct Throttle {
     buckets: Mutex<HashMap<(String, String), Bucket>>,
+    /// The tables' own limits.
+    tables: TableLimits,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -88,9 +107,74 @@ impl Throttle {
         self.debit(&caller.tenant.id, &table, rate, extra, Instant::now());
     }
 
+    /// The limit of table `t` that refuses a request of `kind` now (for a
+    /// read of a GSI, `index` names it), if any.
+    pub fn refused(&self, t: &CatalogTable, kind: Kind, index: Option<&str>) -> Option<Exceeded> {
+        self.tables.refused(t, kind, index, Instant::now())
+    }
+
+    /// Takes what a request consumed on table `t` from the table's own
+    /// limits.
+    pub fn debit_table(&self, t: &CatalogTable, consumed: &Consumed) {
+        self.tables.debit(t, consumed, Instant::now());
+    }
+
+    /// Checks the tables' own limits, then charges the request to its
+    /// on-demand tables when the caller's tenant has the quota.
+    pub fn check(&self, caller: &Verified, catalog: &Catalog, op: Operation, body: &Value) -> Result<(), ApiError> {
+        self.check_tables(caller, catalog, op, body)?;
+        self.check_quota(caller, catalog, op, body)
+    }
+
+    /// A single-item request, Query or Scan on a table (or index) over its
+    /// limit fails; a transaction is cancelled.
+    fn check_tables(&self, caller: &Verified, catalog: &Catalog, op: Operation, body: &Value) -> Result<(), ApiError> {
+        let table = |v: &Value| v.get("TableName").and_then(Value::as_str).and_then(|n| catalog.table(caller.space(), n));
+        let kind = match op {
+            Operation::GetItem | Operation::Query | Operation::Scan | Operation::TransactGetItems => Kind::Read,
+            Operation::PutItem | Operation::UpdateItem | Operation::DeleteItem | Operation::TransactWriteItems => Kind::Write,
+            _ => return Ok(()),
+        };
+        if matches!(op, Operation::TransactGetItems | Operation::TransactWriteItems) {
+            let actions = body.get("TransactItems").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+            let refused: Vec<Option<Exceeded>> = actions
+                .iter()
+                .map(|a| {
+                    let spec = a.as_object().and_then(|o| o.values().next())?;
+                    self.refused(table(spec)?, kind, None)
+                })
+                .collect();
+            if refused.iter().all(Option::is_none) {
+                return Ok(());
+            }
+            let reasons = refused
+                .iter()
+                .map(|r| match r {
+                    Some(e) => CancellationReason {
+                        code: if e.provisioned { "ProvisionedThroughputExceeded" } else { "ThrottlingError" },
+                        message: Some(e.message().to_owned()),
+                        item: None,
+                    },
+                    None => CancellationReason {
+                        code: "None",
+                        message: None,
+                        item: None,
+                    },
+                })
+                .collect();
+            return Err(ApiError::TransactionCanceled { reasons });
+        }
+        let Some(t) = table(body) else { return Ok(()) };
+        let index = body.get("IndexName").and_then(Value::as_str);
+        match self.refused(t, kind, index) {
+            Some(e) => Err(throttled(caller, t, &[e])),
+            None => Ok(()),
+        }
+    }
+
     /// Charges the request to its on-demand tables when the caller's
     /// tenant has the quota.
-    pub fn check(&self, caller: &Verified, catalog: &Catalog, op: Operation, body: &Value) -> Result<(), ApiError> {
+    fn check_quota(&self, caller: &Verified, catalog: &Catalog, op: Operation, body: &Value) -> Result<(), ApiError> {
         let Some(rate) = caller.tenant.quotas.max_on_demand_throughput else {
             return Ok(());
         };
@@ -107,6 +191,40 @@ impl Throttle {
             }
         }
         Ok(())
+    }
+}
+
+/// The error for requests on table `t` refused by the limits `exceeded`
+/// (several for a batch all of whose tables are over their limits):
+/// ProvisionedThroughputExceededException, or ThrottlingException for an
+/// on-demand maximum, with a `ThrottlingReasons` entry each.
+pub fn throttled(caller: &Verified, t: &CatalogTable, exceeded: &[Exceeded]) -> ApiError {
+    throttled_tables(caller, &exceeded.iter().map(|e| (t, e.clone())).collect::<Vec<_>>())
+}
+
+/// [`throttled`] for limits of several tables.
+pub fn throttled_tables(caller: &Verified, exceeded: &[(&CatalogTable, Exceeded)]) -> ApiError {
+    let location = ddb_core::api::table::Location {
+        partition: iam::partition(&caller.region),
+        region: &caller.region,
+        account_id: &caller.tenant.account_id,
+    };
+    let reasons = exceeded
+        .iter()
+        .map(|(t, e)| ThrottlingReason {
+            reason: e.reason(),
+            resource: e.resource(&location.table_arn(&t.def.spec.name)),
+        })
+        .collect();
+    match exceeded.first() {
+        Some((_, e)) if !e.provisioned => ApiError::Throttling {
+            message: e.message(),
+            reasons,
+        },
+        first => ApiError::ProvisionedThroughputExceeded {
+            message: first.map_or("", |(_, e)| e.message()),
+            reasons,
+        },
     }
 }
 

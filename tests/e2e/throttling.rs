@@ -1,0 +1,234 @@
+//! Tables' own throughput limits through the SDK (retries off, so each
+//! refusal is seen): a provisioned table takes 300 seconds of its capacity
+//! as a burst and then refuses with ProvisionedThroughputExceededException
+//! and its ThrottlingReasons; a GSI's limit holds its reads back; batches
+//! return a throttled table's requests unprocessed; a transaction is
+//! cancelled with ProvisionedThroughputExceeded; raising the capacity with
+//! UpdateTable lets requests through again; on-demand tables with
+//! OnDemandThroughput maxima refuse with ThrottlingException.
+
+use aws_sdk_dynamodb::config::retry::RetryConfig;
+use aws_sdk_dynamodb::error::ProvideErrorMetadata;
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, AttributeValue as Av, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType,
+    KeysAndAttributes, OnDemandThroughput, Projection, ProjectionType, ProvisionedThroughput, PutRequest,
+    ScalarAttributeType, TransactWriteItem, Put, WriteRequest,
+};
+use aws_sdk_dynamodb::Client;
+
+use crate::harness::Stack;
+
+fn throughput(read: i64, write: i64) -> ProvisionedThroughput {
+    ProvisionedThroughput::builder().read_capacity_units(read).write_capacity_units(write).build().unwrap()
+}
+
+fn no_retries(st: &Stack) -> Client {
+    Client::from_conf(st.client().config().to_builder().retry_config(RetryConfig::disabled()).build())
+}
+
+/// A provisioned table keyed by `pk` with a GSI `byG` on `g`.
+async fn create(c: &Client, name: &str, table: ProvisionedThroughput, gsi: ProvisionedThroughput) {
+    let def = |n: &str| AttributeDefinition::builder().attribute_name(n).attribute_type(ScalarAttributeType::S).build().unwrap();
+    let hash = |n: &str| KeySchemaElement::builder().attribute_name(n).key_type(KeyType::Hash).build().unwrap();
+    c.create_table()
+        .table_name(name)
+        .attribute_definitions(def("pk"))
+        .attribute_definitions(def("g"))
+        .key_schema(hash("pk"))
+        .billing_mode(BillingMode::Provisioned)
+        .provisioned_throughput(table)
+        .global_secondary_indexes(
+            GlobalSecondaryIndex::builder()
+                .index_name("byG")
+                .key_schema(hash("g"))
+                .projection(Projection::builder().projection_type(ProjectionType::All).build())
+                .provisioned_throughput(gsi)
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+}
+
+fn item(i: usize) -> std::collections::HashMap<String, Av> {
+    [("pk".to_owned(), Av::S(format!("k{i}"))), ("g".to_owned(), Av::S("same".into()))].into()
+}
+
+/// Puts items until the first refusal; how many were accepted, and the
+/// refusal.
+async fn put_until_refused(c: &Client, table: &str, limit: usize) -> (usize, aws_sdk_dynamodb::Error) {
+    for i in 0..limit {
+        if let Err(e) = c.put_item().table_name(table).set_item(Some(item(i))).send().await {
+            return (i, e.into());
+        }
+    }
+    panic!("{limit} puts were all accepted");
+}
+
+#[tokio::test]
+async fn a_provisioned_table_takes_its_burst_then_refuses() {
+    let st = Stack::start().await;
+    let c = no_retries(&st);
+    create(&c, "Slow", throughput(1, 1), throughput(1000, 1000)).await;
+
+    // 1 WCU keeps 300 units of burst: about 300 one-unit puts get through.
+    let (accepted, e) = put_until_refused(&c, "Slow", 400).await;
+    assert!((299..=302).contains(&accepted), "{accepted} puts before the first refusal");
+    let e = match e {
+        aws_sdk_dynamodb::Error::ProvisionedThroughputExceededException(e) => e,
+        other => panic!("expected ProvisionedThroughputExceededException, got {other:?}"),
+    };
+    assert_eq!(
+        e.message(),
+        Some("The level of configured provisioned throughput for the table was exceeded. Consider increasing your provisioning level with the UpdateTable API.")
+    );
+    let reasons = e.throttling_reasons();
+    assert_eq!(reasons.len(), 1, "{reasons:?}");
+    assert_eq!(reasons[0].reason(), Some("TableWriteProvisionedThroughputExceeded"));
+    let resource = reasons[0].resource().unwrap_or_default();
+    assert!(resource.starts_with("arn:aws:dynamodb:us-east-1:") && resource.ends_with(":table/Slow"), "{resource}");
+
+    // Reads have their own capacity.
+    let got = c.get_item().table_name("Slow").key("pk", Av::S("k0".into())).send().await.unwrap();
+    assert!(got.item().is_some());
+
+    // A batch whose only table is over its limit fails as a whole.
+    let batch = c
+        .batch_write_item()
+        .request_items("Slow", vec![WriteRequest::builder().put_request(PutRequest::builder().set_item(Some(item(9999))).build().unwrap()).build()])
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(batch.code(), Some("ProvisionedThroughputExceededException"), "{batch:?}");
+
+    // A transaction is cancelled, its action on the table saying why.
+    let tx = c
+        .transact_write_items()
+        .transact_items(TransactWriteItem::builder().put(Put::builder().table_name("Slow").set_item(Some(item(9998))).build().unwrap()).build())
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
+    let reasons = match &tx {
+        aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError::TransactionCanceledException(e) => e.cancellation_reasons(),
+        other => panic!("expected TransactionCanceledException, got {other:?}"),
+    };
+    assert_eq!(reasons.len(), 1);
+    assert_eq!(reasons[0].code(), Some("ProvisionedThroughputExceeded"));
+
+    // More capacity: the table takes writes again (its bucket refills at the new rate).
+    c.update_table().table_name("Slow").provisioned_throughput(throughput(1, 1000)).send().await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    c.put_item().table_name("Slow").set_item(Some(item(10_000))).send().await.unwrap();
+    st.stop().await;
+}
+
+#[tokio::test]
+async fn a_gsi_over_its_capacity_holds_back_its_writes_and_reads() {
+    let st = Stack::start().await;
+    let c = no_retries(&st);
+    // Each put writes the GSI too: the GSI's 300 units of write burst run
+    // out while the table has plenty.
+    create(&c, "IdxW", throughput(1000, 1000), throughput(1000, 1)).await;
+    let (accepted, e) = put_until_refused(&c, "IdxW", 400).await;
+    assert!((299..=302).contains(&accepted), "{accepted} puts before the first refusal");
+    let aws_sdk_dynamodb::Error::ProvisionedThroughputExceededException(e) = e else { panic!("{e:?}") };
+    assert_eq!(e.throttling_reasons()[0].reason(), Some("IndexWriteProvisionedThroughputExceeded"));
+    assert!(e.throttling_reasons()[0].resource().is_some_and(|r| r.ends_with(":table/IdxW/index/byG")), "{e:?}");
+    assert!(e.message().is_some_and(|m| m.contains("one or more global secondary indexes")), "{e:?}");
+
+    // A 300 KB item: each query of the GSI reads it for 37.5 units
+    // (eventually consistent), so the GSI's 300 units of read burst last
+    // 8 queries; the table's own reads are not limited by it.
+    create(&c, "IdxR", throughput(1000, 1000), throughput(1, 1000)).await;
+    let mut big = item(0);
+    big.insert("blob".into(), Av::S("x".repeat(300 * 1024)));
+    c.put_item().table_name("IdxR").set_item(Some(big)).send().await.unwrap();
+    let mut queries = 0;
+    let refused = loop {
+        let q = c
+            .query()
+            .table_name("IdxR")
+            .index_name("byG")
+            .key_condition_expression("g = :g")
+            .expression_attribute_values(":g", Av::S("same".into()))
+            .send()
+            .await;
+        match q {
+            Ok(out) => assert_eq!(out.count(), 1),
+            Err(e) => break e,
+        }
+        queries += 1;
+        assert!(queries < 20, "GSI reads never throttled");
+    };
+    assert_eq!(queries, 8);
+    let aws_sdk_dynamodb::Error::ProvisionedThroughputExceededException(e) = refused.into() else { panic!("not throttled") };
+    assert_eq!(e.throttling_reasons()[0].reason(), Some("IndexReadProvisionedThroughputExceeded"));
+    c.get_item().table_name("IdxR").key("pk", Av::S("k0".into())).send().await.unwrap();
+    st.stop().await;
+}
+
+#[tokio::test]
+async fn batches_return_a_throttled_tables_requests_unprocessed() {
+    let st = Stack::start().await;
+    let c = no_retries(&st);
+    create(&c, "Tight", throughput(1, 1), throughput(1000, 1000)).await;
+    create(&c, "Roomy", throughput(1000, 1000), throughput(1000, 1000)).await;
+    let (accepted, _) = put_until_refused(&c, "Tight", 400).await;
+    assert!(accepted >= 299);
+
+    let put = |i| WriteRequest::builder().put_request(PutRequest::builder().set_item(Some(item(i))).build().unwrap()).build();
+    let out = c
+        .batch_write_item()
+        .request_items("Tight", vec![put(5000), put(5001)])
+        .request_items("Roomy", vec![put(5000)])
+        .send()
+        .await
+        .unwrap();
+    let unprocessed = out.unprocessed_items().unwrap();
+    assert_eq!(unprocessed.len(), 1, "{unprocessed:?}");
+    assert_eq!(unprocessed["Tight"].len(), 2, "the throttled table's requests, as sent");
+    let roomy = c.get_item().table_name("Roomy").key("pk", Av::S("k5000".into())).send().await.unwrap();
+    assert!(roomy.item().is_some(), "the other table's write was made");
+    let tight = c.get_item().table_name("Tight").key("pk", Av::S("k5000".into())).send().await.unwrap();
+    assert!(tight.item().is_none(), "the throttled table's was not");
+
+    // Reads of the tight table: 1 RCU, 300 units of burst. Strongly
+    // consistent 4 KB reads cost 1 each; after the burst, BatchGetItem
+    // returns its keys unprocessed, and fails when it is the only table.
+    let mut reads = 0;
+    while c.get_item().table_name("Tight").key("pk", Av::S("k0".into())).consistent_read(true).send().await.is_ok() {
+        reads += 1;
+        assert!(reads < 400, "reads never throttled");
+    }
+    assert!((299..=302).contains(&reads), "{reads} reads before the first refusal");
+    let keys = |i: usize| KeysAndAttributes::builder().keys([("pk".to_owned(), Av::S(format!("k{i}")))].into()).build().unwrap();
+    let out = c.batch_get_item().request_items("Tight", keys(1)).request_items("Roomy", keys(5000)).send().await.unwrap();
+    assert_eq!(out.unprocessed_keys().unwrap()["Tight"].keys().len(), 1);
+    assert_eq!(out.responses().unwrap()["Roomy"].len(), 1);
+    let e = c.batch_get_item().request_items("Tight", keys(1)).send().await.unwrap_err();
+    assert_eq!(e.code(), Some("ProvisionedThroughputExceededException"), "{e:?}");
+    st.stop().await;
+}
+
+#[tokio::test]
+async fn on_demand_maxima_refuse_with_throttling_exception() {
+    let st = Stack::start().await;
+    let c = no_retries(&st);
+    c.create_table()
+        .table_name("Capped")
+        .attribute_definitions(AttributeDefinition::builder().attribute_name("pk").attribute_type(ScalarAttributeType::S).build().unwrap())
+        .key_schema(KeySchemaElement::builder().attribute_name("pk").key_type(KeyType::Hash).build().unwrap())
+        .billing_mode(BillingMode::PayPerRequest)
+        .on_demand_throughput(OnDemandThroughput::builder().max_write_request_units(5).build())
+        .send()
+        .await
+        .unwrap();
+    let (accepted, e) = put_until_refused(&c, "Capped", 100).await;
+    assert!((5..=7).contains(&accepted), "{accepted} puts before the first refusal");
+    let aws_sdk_dynamodb::Error::ThrottlingException(e) = e else { panic!("expected ThrottlingException, got {e:?}") };
+    assert_eq!(e.message(), Some("Throughput exceeds the maximum OnDemandThroughput configured on table or index"));
+    assert_eq!(e.throttling_reasons()[0].reason(), Some("TableWriteMaxOnDemandThroughputExceeded"));
+    st.stop().await;
+}
