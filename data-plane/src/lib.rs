@@ -129,9 +129,9 @@ impl DataPlane {
             client,
             items,
             client_tokens,
+            throttle: throttle::Throttle::new(metrics.clone()),
             metrics,
             signing_keys: auth::SigningKeys::default(),
-            throttle: throttle::Throttle::default(),
             row_cache,
         }))
     }

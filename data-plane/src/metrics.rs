@@ -17,6 +17,13 @@
 //! - `dynastore_conditional_check_failed_requests_total`
 //!   (ConditionalCheckFailedRequests) by `tenant` and `table`: PutItem,
 //!   UpdateItem and DeleteItem whose condition was false.
+//! - `dynastore_throttle_events_total` (Read/WriteThrottleEvents and the
+//!   2025 per-reason metrics, e.g. WriteProvisionedThroughputThrottleEvents)
+//!   by `tenant`, `table`, `index` (a GSI's name, or empty) and `reason`
+//!   (the ThrottlingReason, e.g. `IndexWriteProvisionedThroughputExceeded`):
+//!   requests refused by a table's or index's own throughput limit.
+//! - `dynastore_throttled_requests_total` (ThrottledRequests) by `tenant`,
+//!   `table` and `operation`.
 //! - `dynastore_time_to_live_deleted_items_total`
 //!   (TimeToLiveDeletedItemCount) by `tenant` and `table`: items Time to
 //!   Live deleted.
@@ -56,6 +63,8 @@ pub struct Metrics {
     write_units: CounterVec,
     conditional_failed: IntCounterVec,
     ttl_deleted: IntCounterVec,
+    throttle_events: IntCounterVec,
+    throttled_requests: IntCounterVec,
     /// The row cache, read when the metrics are rendered.
     row_cache: RowCacheSeries,
     write_groups: WriteGroupMeters,
@@ -230,6 +239,24 @@ impl Metrics {
             &["tenant", "table"],
         )
         .expect("static metric definition is valid");
+        let throttle_events = IntCounterVec::new(
+            Opts::new(
+                "dynastore_throttle_events_total",
+                "Requests refused by a table's or index's throughput limit, by tenant, table, index and ThrottlingReason",
+            ),
+            &["tenant", "table", "index", "reason"],
+        )
+        .expect("static metric definition is valid");
+        let throttled_requests = IntCounterVec::new(
+            Opts::new(
+                "dynastore_throttled_requests_total",
+                "Requests refused by a table's throughput limits, by tenant, table and operation",
+            ),
+            &["tenant", "table", "operation"],
+        )
+        .expect("static metric definition is valid");
+        registry.register(Box::new(throttle_events.clone())).expect("registered once");
+        registry.register(Box::new(throttled_requests.clone())).expect("registered once");
         registry.register(Box::new(ttl_deleted.clone())).expect("registered once");
         registry.register(Box::new(requests.clone())).expect("registered once");
         registry.register(Box::new(latency.clone())).expect("registered once");
@@ -246,6 +273,8 @@ impl Metrics {
             write_units,
             conditional_failed,
             ttl_deleted,
+            throttle_events,
+            throttled_requests,
             row_cache,
             write_groups,
             ok_series: Operation::ALL.iter().map(|_| OnceLock::new()).collect(),
@@ -276,6 +305,15 @@ impl Metrics {
                 })
                 .collect(),
         }
+    }
+
+    /// Counts a request `op` on table `t` refused by its limit `e`.
+    pub fn throttled(&self, t: &CatalogTable, op: Operation, e: &crate::throttle::Exceeded) {
+        let table = dynastore_common::contract::qualified(&t.def.spec.name, &t.record.region);
+        let tenant = t.record.tenant_id.as_str();
+        let index = e.index.as_deref().unwrap_or_default();
+        self.throttle_events.with_label_values(&[tenant, table.as_str(), index, e.reason().as_str()]).inc();
+        self.throttled_requests.with_label_values(&[tenant, table.as_str(), op.name()]).inc();
     }
 
     /// Records one request.

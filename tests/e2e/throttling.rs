@@ -5,7 +5,8 @@
 //! return a throttled table's requests unprocessed; a transaction is
 //! cancelled with ProvisionedThroughputExceeded; raising the capacity with
 //! UpdateTable lets requests through again; on-demand tables with
-//! OnDemandThroughput maxima refuse with ThrottlingException.
+//! OnDemandThroughput maxima refuse with ThrottlingException; refusals are
+//! counted in the metrics.
 
 use aws_sdk_dynamodb::config::retry::RetryConfig;
 use aws_sdk_dynamodb::error::ProvideErrorMetadata;
@@ -16,7 +17,7 @@ use aws_sdk_dynamodb::types::{
 };
 use aws_sdk_dynamodb::Client;
 
-use crate::harness::Stack;
+use crate::harness::{sample, Stack};
 
 fn throughput(read: i64, write: i64) -> ProvisionedThroughput {
     ProvisionedThroughput::builder().read_capacity_units(read).write_capacity_units(write).build().unwrap()
@@ -116,6 +117,20 @@ async fn a_provisioned_table_takes_its_burst_then_refuses() {
     };
     assert_eq!(reasons.len(), 1);
     assert_eq!(reasons[0].code(), Some("ProvisionedThroughputExceeded"));
+
+    // Each refusal is counted: the put, the batch and the transaction.
+    let text = st.metrics().await;
+    let tenant = &st.tenant.id;
+    let events = sample(
+        &text,
+        "dynastore_throttle_events_total",
+        &format!(r#"index="",reason="TableWriteProvisionedThroughputExceeded",table="Slow",tenant="{tenant}""#),
+    );
+    assert_eq!(events, Some(3.0), "{text}");
+    let requests = |op: &str| {
+        sample(&text, "dynastore_throttled_requests_total", &format!(r#"operation="{op}",table="Slow",tenant="{tenant}""#))
+    };
+    assert_eq!((requests("PutItem"), requests("BatchWriteItem"), requests("TransactWriteItems")), (Some(1.0), Some(1.0), Some(1.0)));
 
     // More capacity: the table takes writes again (its bucket refills at the new rate).
     c.update_table().table_name("Slow").provisioned_throughput(throughput(1, 1000)).send().await.unwrap();

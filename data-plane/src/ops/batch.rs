@@ -71,7 +71,7 @@ use ddb_core::expr::parse_projection;
 use ddb_core::expr::projection::ProjectionTree;
 use ddb_core::size::{check_item_size, item_size};
 use ddb_core::value::json::item_to_json;
-use ddb_core::{Item, ValidationErrors};
+use ddb_core::{Item, Operation, ValidationErrors};
 use serde_json::{json, Map, Value};
 
 use crate::auth::Verified;
@@ -398,7 +398,7 @@ pub async fn batch_get(dp: &DataPlane, caller: &Verified, catalog: &Catalog, bod
     }
     // Tables over their read limits: their keys come back unprocessed, and
     // the request fails when every table is.
-    let refused: Vec<Option<Exceeded>> = plans.iter().map(|p| dp.throttle.refused(&p.table, Kind::Read, None)).collect();
+    let refused: Vec<Option<Exceeded>> = plans.iter().map(|p| dp.throttle.refused(&p.table, Operation::BatchGetItem, Kind::Read, None)).collect();
     if refused.iter().all(Option::is_some) {
         let all: Vec<_> = plans.iter().zip(&refused).filter_map(|(p, e)| Some((p.table.as_ref(), e.clone()?))).collect();
         if !all.is_empty() {
@@ -609,7 +609,7 @@ pub async fn batch_write(dp: &DataPlane, caller: &Verified, catalog: &Catalog, b
     for (name, parsed) in pending {
         let t = table(catalog, caller, Some(&name))?;
         let at = tables.len();
-        let throttled = dp.throttle.refused(&t, Kind::Write, None);
+        let throttled = dp.throttle.refused(&t, Operation::BatchWriteItem, Kind::Write, None);
         let mut seen = HashSet::with_capacity(parsed.len());
         for (is_put, value, json) in parsed {
             check_key_values(&t, &value)?;

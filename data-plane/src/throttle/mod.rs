@@ -45,6 +45,8 @@ pub struct Throttle {
     buckets: Mutex<HashMap<(String, String), Bucket>>,
     /// The tables' own limits.
     tables: TableLimits,
+    /// Where refusals are counted.
+    metrics: crate::metrics::Metrics,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -107,10 +109,21 @@ impl Throttle {
         self.debit(&caller.tenant.id, &table, rate, extra, Instant::now());
     }
 
-    /// The limit of table `t` that refuses a request of `kind` now (for a
-    /// read of a GSI, `index` names it), if any.
-    pub fn refused(&self, t: &CatalogTable, kind: Kind, index: Option<&str>) -> Option<Exceeded> {
-        self.tables.refused(t, kind, index, Instant::now())
+    /// Limits whose refusals are counted in `metrics`.
+    pub fn new(metrics: crate::metrics::Metrics) -> Throttle {
+        Throttle {
+            buckets: Mutex::default(),
+            tables: TableLimits::default(),
+            metrics,
+        }
+    }
+
+    /// The limit of table `t` that refuses request `op` (of `kind`; for a
+    /// read of a GSI, `index` names it) now, if any; a refusal is counted.
+    pub fn refused(&self, t: &CatalogTable, op: Operation, kind: Kind, index: Option<&str>) -> Option<Exceeded> {
+        let refused = self.tables.refused(t, kind, index, Instant::now())?;
+        self.metrics.throttled(t, op, &refused);
+        Some(refused)
     }
 
     /// Takes what a request consumed on table `t` from the table's own
@@ -141,7 +154,7 @@ impl Throttle {
                 .iter()
                 .map(|a| {
                     let spec = a.as_object().and_then(|o| o.values().next())?;
-                    self.refused(table(spec)?, kind, None)
+                    self.refused(table(spec)?, op, kind, None)
                 })
                 .collect();
             if refused.iter().all(Option::is_none) {
@@ -166,7 +179,7 @@ impl Throttle {
         }
         let Some(t) = table(body) else { return Ok(()) };
         let index = body.get("IndexName").and_then(Value::as_str);
-        match self.refused(t, kind, index) {
+        match self.refused(t, op, kind, index) {
             Some(e) => Err(throttled(caller, t, &[e])),
             None => Ok(()),
         }
