@@ -107,7 +107,7 @@ pub enum ApiError {
     },
     /// The tenant's on-demand throughput quota is used up for now.
     #[error("Throughput exceeds the current throughput limit for your account. Please contact AWS Support to request a limit increase.")]
-    RequestLimitExceeded,
+    RequestLimitExceeded { reasons: Vec<ThrottlingReason> },
     /// An item collection (tables with LSIs) would grow past its limit.
     #[error("Item collection size limit exceeded: the total size of an item collection cannot exceed 10 GB.")]
     ItemCollectionSizeLimitExceeded,
@@ -266,7 +266,7 @@ impl ApiError {
             ApiError::ResourceInUse(_) => ErrorCode::ResourceInUse,
             ApiError::LimitExceeded(_) => ErrorCode::LimitExceeded,
             ApiError::ItemCollectionSizeLimitExceeded => ErrorCode::ItemCollectionSizeLimitExceeded,
-            ApiError::RequestLimitExceeded => ErrorCode::RequestLimitExceeded,
+            ApiError::RequestLimitExceeded { .. } => ErrorCode::RequestLimitExceeded,
             ApiError::ProvisionedThroughputExceeded { .. } => ErrorCode::ProvisionedThroughputExceeded,
             ApiError::Throttling { .. } => ErrorCode::Throttling,
             ApiError::RequestEntityTooLarge => ErrorCode::RequestEntityTooLarge,
@@ -305,7 +305,9 @@ impl ApiError {
             }),
             // The model spells the list `ThrottlingReasons`, except on
             // ThrottlingException: `throttlingReasons`.
-            ApiError::ProvisionedThroughputExceeded { reasons, .. } | ApiError::Throttling { reasons, .. } => {
+            ApiError::ProvisionedThroughputExceeded { reasons, .. }
+            | ApiError::Throttling { reasons, .. }
+            | ApiError::RequestLimitExceeded { reasons } => {
                 let member = if matches!(self, ApiError::Throttling { .. }) { "throttlingReasons" } else { "ThrottlingReasons" };
                 let list: Vec<serde_json::Value> =
                     reasons.iter().map(|r| serde_json::json!({"reason": r.reason, "resource": r.resource})).collect();

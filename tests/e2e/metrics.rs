@@ -201,6 +201,13 @@ async fn failed_conditional_writes_charge_the_throughput_quota() {
         if let Err(e) = next {
             assert_eq!(e.code(), Some("RequestLimitExceeded"), "{e:?}");
             assert_eq!(failed.code(), Some("ConditionalCheckFailedException"), "{failed:?}");
+            let aws_sdk_dynamodb::operation::get_item::GetItemError::RequestLimitExceeded(limit) = e.into_service_error() else {
+                panic!("not RequestLimitExceeded")
+            };
+            let reasons = limit.throttling_reasons();
+            assert_eq!(reasons.len(), 1, "{reasons:?}");
+            assert_eq!(reasons[0].reason(), Some("TableReadAccountLimitExceeded"));
+            assert!(reasons[0].resource().is_some_and(|r| r.ends_with(":table/Meter")), "{reasons:?}");
             break;
         }
         assert!(started.elapsed() < Duration::from_secs(5), "the quota never held a request back");

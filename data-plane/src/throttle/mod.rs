@@ -9,7 +9,8 @@
 //!   on-demand tables, enforced with a token bucket per table (one second of
 //!   burst). A request is charged one unit per item it names (two for a
 //!   transaction's items, as DynamoDB charges them) before it runs; when the
-//!   bucket is empty it fails with RequestLimitExceeded, which the AWS SDKs
+//!   bucket is empty it fails with RequestLimitExceeded (its reason
+//!   `TableReadAccountLimitExceeded` or `...Write...`), which the AWS SDKs
 //!   retry with backoff. Once it ran, what it really consumed (request units
 //!   follow the capacity rules: a 3 KB write is 3, a failed conditional write
 //!   is charged the larger of the existing and attempted items) is settled
@@ -193,14 +194,25 @@ impl Throttle {
         };
         let rate = u64::try_from(rate).unwrap_or(0);
         let now = Instant::now();
-        for (table, cost) in charges(op, body) {
+        for (name, cost) in charges(op, body) {
             let on_demand = catalog
-                .table(caller.space(), &table)
+                .table(caller.space(), &name)
                 .is_some_and(|t| t.def.spec.billing_mode == BillingMode::PayPerRequest);
             // Each region's table has its own bucket.
-            let table = dynastore_common::contract::qualified(&table, caller.space().region);
+            let table = dynastore_common::contract::qualified(&name, caller.space().region);
             if on_demand && !self.admit(&caller.tenant.id, &table, rate, cost, now) {
-                return Err(ApiError::RequestLimitExceeded);
+                let kind = match op {
+                    Operation::GetItem | Operation::Query | Operation::Scan | Operation::BatchGetItem | Operation::TransactGetItems => {
+                        "Read"
+                    }
+                    _ => "Write",
+                };
+                return Err(ApiError::RequestLimitExceeded {
+                    reasons: vec![ThrottlingReason {
+                        reason: format!("Table{kind}AccountLimitExceeded"),
+                        resource: location(caller).table_arn(&name),
+                    }],
+                });
             }
         }
         Ok(())
@@ -217,11 +229,7 @@ pub fn throttled(caller: &Verified, t: &CatalogTable, exceeded: &[Exceeded]) -> 
 
 /// [`throttled`] for limits of several tables.
 pub fn throttled_tables(caller: &Verified, exceeded: &[(&CatalogTable, Exceeded)]) -> ApiError {
-    let location = ddb_core::api::table::Location {
-        partition: iam::partition(&caller.region),
-        region: &caller.region,
-        account_id: &caller.tenant.account_id,
-    };
+    let location = location(caller);
     let reasons = exceeded
         .iter()
         .map(|(t, e)| ThrottlingReason {
@@ -238,6 +246,15 @@ pub fn throttled_tables(caller: &Verified, exceeded: &[(&CatalogTable, Exceeded)
             message: first.map_or("", |(_, e)| e.message()),
             reasons,
         },
+    }
+}
+
+/// Where the caller's tables are, for their ARNs.
+fn location(caller: &Verified) -> ddb_core::api::table::Location<'_> {
+    ddb_core::api::table::Location {
+        partition: iam::partition(&caller.region),
+        region: &caller.region,
+        account_id: &caller.tenant.account_id,
     }
 }
 

@@ -47,7 +47,7 @@ fn error_code(e: &ApiError) -> &'static str {
         ApiError::DuplicateItem => "DuplicateItem",
         ApiError::ResourceNotFound(_) | ApiError::TableNotFound(_) => "ResourceNotFound",
         ApiError::ItemCollectionSizeLimitExceeded => "ItemCollectionSizeLimitExceeded",
-        ApiError::RequestLimitExceeded => "RequestLimitExceeded",
+        ApiError::RequestLimitExceeded { .. } => "RequestLimitExceeded",
         ApiError::ProvisionedThroughputExceeded { .. } => "ProvisionedThroughputExceeded",
         ApiError::Throttling { .. } => "ThrottlingError",
         ApiError::AccessDenied(_) => "AccessDenied",
