@@ -44,6 +44,10 @@ pub struct DevArgs {
     /// Region printed in AWS_REGION.
     #[arg(long, default_value = "us-east-1")]
     pub region: String,
+    /// Hold provisioned tables to their capacity, as DynamoDB does
+    /// (`false`: never throttle them, as DynamoDB Local).
+    #[arg(long, env = "DYNASTORE_PROVISIONED_THROTTLING", default_value_t = true, action = clap::ArgAction::Set)]
+    pub provisioned_throttling: bool,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -184,6 +188,7 @@ async fn run_planes(
     dp_config.listen = data_addr.to_string();
     dp_config.region = args.region.clone();
     dp_config.data_dir = args.data_dir.join("data");
+    dp_config.throttle_provisioned = args.provisioned_throttling;
     let dp = dynastore_data_plane::DataPlane::start(dp_config, stop.clone())?;
     let dp_task = {
         let dp = dp.clone();

@@ -53,6 +53,16 @@ pub struct Config {
     /// How often expired items (Time to Live) are looked for, in seconds.
     #[serde(default = "default_ttl_sweep")]
     pub ttl_sweep_secs: u64,
+    /// Whether provisioned tables are held to their capacity (as DynamoDB
+    /// holds them; default). `false` lets every request through, as
+    /// DynamoDB Local does, for test environments whose tables are
+    /// provisioned smaller than their load.
+    #[serde(default = "default_true")]
+    pub throttle_provisioned: bool,
+}
+
+fn default_true() -> bool {
+    true
 }
 
 fn default_ttl_sweep() -> u64 {
@@ -114,6 +124,7 @@ impl Config {
             row_cache_mib: default_row_cache_mib(),
             item_collection_limit_bytes: default_collection_limit(),
             ttl_sweep_secs: default_ttl_sweep(),
+            throttle_provisioned: true,
         }
     }
 

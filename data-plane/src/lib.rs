@@ -123,13 +123,14 @@ impl DataPlane {
             shutdown.clone(),
         ));
         tokio::spawn(sync::run(client.clone(), Arc::clone(&catalog), Arc::clone(&items), shutdown));
+        let throttle = throttle::Throttle::new(metrics.clone(), config.throttle_provisioned);
         Ok(Arc::new(DataPlane {
             config,
             catalog,
             client,
             items,
             client_tokens,
-            throttle: throttle::Throttle::new(metrics.clone()),
+            throttle,
             metrics,
             signing_keys: auth::SigningKeys::default(),
             row_cache,

@@ -6,7 +6,8 @@
 //! cancelled with ProvisionedThroughputExceeded; raising the capacity with
 //! UpdateTable lets requests through again; on-demand tables with
 //! OnDemandThroughput maxima refuse with ThrottlingException; refusals are
-//! counted in the metrics.
+//! counted in the metrics; a data plane configured not to throttle
+//! provisioned tables lets every request through.
 
 use aws_sdk_dynamodb::config::retry::RetryConfig;
 use aws_sdk_dynamodb::error::ProvideErrorMetadata;
@@ -245,5 +246,16 @@ async fn on_demand_maxima_refuse_with_throttling_exception() {
     let aws_sdk_dynamodb::Error::ThrottlingException(e) = e else { panic!("expected ThrottlingException, got {e:?}") };
     assert_eq!(e.message(), Some("Throughput exceeds the maximum OnDemandThroughput configured on table or index"));
     assert_eq!(e.throttling_reasons()[0].reason(), Some("TableWriteMaxOnDemandThroughputExceeded"));
+    st.stop().await;
+}
+
+#[tokio::test]
+async fn a_data_plane_can_leave_provisioned_capacity_unenforced() {
+    let st = Stack::start_with(|c| c.throttle_provisioned = false).await;
+    let c = no_retries(&st);
+    create(&c, "Free", throughput(1, 1), throughput(1, 1)).await;
+    for i in 0..400 {
+        c.put_item().table_name("Free").set_item(Some(item(i))).send().await.unwrap();
+    }
     st.stop().await;
 }

@@ -110,11 +110,12 @@ impl Throttle {
         self.debit(&caller.tenant.id, &table, rate, extra, Instant::now());
     }
 
-    /// Limits whose refusals are counted in `metrics`.
-    pub fn new(metrics: crate::metrics::Metrics) -> Throttle {
+    /// Limits whose refusals are counted in `metrics`; provisioned
+    /// capacity is enforced when `provisioned` is true.
+    pub fn new(metrics: crate::metrics::Metrics, provisioned: bool) -> Throttle {
         Throttle {
             buckets: Mutex::default(),
-            tables: TableLimits::default(),
+            tables: TableLimits::new(provisioned),
             metrics,
         }
     }

@@ -152,24 +152,37 @@ fn limit(t: &CatalogTable, index: Option<&str>, kind: Kind) -> Option<Limit> {
     }
 }
 
-/// Whether table `t` has any limit (most on-demand tables have none, and
-/// cost nothing here).
-fn limited(t: &CatalogTable) -> bool {
-    t.def.spec.billing_mode == BillingMode::Provisioned || t.def.spec.on_demand.is_some()
-}
-
 /// Every table's buckets on this node.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct TableLimits {
     buckets: Mutex<HashMap<BucketKey, Bucket>>,
+    /// Whether provisioned capacity is enforced (the data plane's
+    /// `throttle_provisioned`); on-demand maxima always are.
+    provisioned: bool,
+}
+
+impl Default for TableLimits {
+    /// Every limit enforced.
+    fn default() -> Self {
+        TableLimits::new(true)
+    }
 }
 
 impl TableLimits {
+    /// Buckets for every table; provisioned capacity enforced when
+    /// `provisioned` is true.
+    pub fn new(provisioned: bool) -> TableLimits {
+        TableLimits {
+            buckets: Mutex::default(),
+            provisioned,
+        }
+    }
+
     /// The limit that refuses a request of `kind` on table `t` now, if any:
     /// for a read, the bucket of `index` (a GSI) or else the table's; for a
     /// write, the table's and then each GSI's.
     pub fn refused(&self, t: &CatalogTable, kind: Kind, index: Option<&str>, now: Instant) -> Option<Exceeded> {
-        if !limited(t) {
+        if !self.limited(t) {
             return None;
         }
         let gsi = |name: &str| t.def.spec.global_secondary_indexes.iter().any(|g| g.name == name);
@@ -183,7 +196,7 @@ impl TableLimits {
         }
         let mut buckets = self.buckets.lock().unwrap_or_else(PoisonError::into_inner);
         resources.into_iter().find_map(|resource| {
-            let limit = limit(t, resource, kind)?;
+            let limit = limit(t, resource, kind).filter(|l| self.provisioned || !l.provisioned)?;
             let tokens = refill(&mut buckets, t, resource, kind, limit, now);
             (*tokens <= 0.0).then(|| Exceeded {
                 index: resource.map(str::to_owned),
@@ -193,9 +206,15 @@ impl TableLimits {
         })
     }
 
+    /// Whether table `t` has any limit enforced (most on-demand tables
+    /// have none, and cost nothing here).
+    fn limited(&self, t: &CatalogTable) -> bool {
+        (self.provisioned && t.def.spec.billing_mode == BillingMode::Provisioned) || t.def.spec.on_demand.is_some()
+    }
+
     /// Takes what a request `consumed` on table `t` from its buckets.
     pub fn debit(&self, t: &CatalogTable, consumed: &Consumed, now: Instant) {
-        if !limited(t) {
+        if !self.limited(t) {
             return;
         }
         let mut charges = vec![(None, Kind::Read, consumed.read.units()), (None, Kind::Write, consumed.write.units())];
@@ -210,7 +229,7 @@ impl TableLimits {
             if units <= 0.0 {
                 continue;
             }
-            let Some(limit) = limit(t, resource, kind) else { continue };
+            let Some(limit) = limit(t, resource, kind).filter(|l| self.provisioned || !l.provisioned) else { continue };
             let buckets = buckets.get_or_insert_with(|| self.buckets.lock().unwrap_or_else(PoisonError::into_inner));
             *refill(buckets, t, resource, kind, limit, now) -= units;
         }

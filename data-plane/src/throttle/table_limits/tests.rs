@@ -106,6 +106,18 @@ fn a_gsi_limits_its_reads_and_the_tables_writes() {
 }
 
 #[test]
+fn provisioned_capacity_can_be_left_unenforced() {
+    let t = provisioned(1, 1, 1);
+    let limits = TableLimits::new(false);
+    let now = Instant::now();
+    limits.debit(&t, &Consumed::write(units(10_000.0)), now);
+    assert_eq!(limits.refused(&t, Kind::Write, None, now), None);
+    let capped = table(json!({"BillingMode": "PAY_PER_REQUEST", "OnDemandThroughput": {"MaxWriteRequestUnits": 1}}));
+    limits.debit(&capped, &Consumed::write(units(5.0)), now);
+    assert!(limits.refused(&capped, Kind::Write, None, now).is_some(), "on-demand maxima still hold");
+}
+
+#[test]
 fn on_demand_tables_are_limited_only_by_their_maxima() {
     let limits = TableLimits::default();
     let now = Instant::now();
