@@ -22,6 +22,8 @@
 //! Buckets are kept per table id (and region, for a global table's
 //! replicas), so a table created again under the same name starts afresh;
 //! they live in the node's memory and start full again after a restart.
+//! A full bucket is the same as a new one, so once there are many, full
+//! ones are dropped: a deleted table's buckets go once they have refilled.
 
 use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};
@@ -105,7 +107,22 @@ struct BucketKey {
 struct Bucket {
     tokens: f64,
     last: Instant,
+    /// The limit it was last refilled with.
+    limit: Limit,
 }
+
+impl Bucket {
+    /// Whether the bucket is full at `now`: a full bucket holds nothing a
+    /// new one would not (buckets start full), so it can be dropped.
+    fn full_at(&self, now: Instant) -> bool {
+        let elapsed = now.saturating_duration_since(self.last).as_secs_f64();
+        self.tokens + elapsed * self.limit.rate >= self.limit.capacity
+    }
+}
+
+/// Past this many buckets, adding one first drops every full one (the
+/// buckets of deleted tables, and of tables idle long enough to refill).
+const SWEEP_AT: usize = 4096;
 
 /// A bucket's refill rate (units per second) and capacity.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -252,13 +269,18 @@ fn refill<'a>(
         kind,
         provisioned: limit.provisioned,
     };
+    if buckets.len() >= SWEEP_AT && !buckets.contains_key(&key) {
+        buckets.retain(|_, b| !b.full_at(now));
+    }
     let bucket = buckets.entry(key).or_insert(Bucket {
         tokens: limit.capacity,
         last: now,
+        limit,
     });
     let elapsed = now.saturating_duration_since(bucket.last).as_secs_f64();
     bucket.tokens = (bucket.tokens + elapsed * limit.rate).min(limit.capacity);
     bucket.last = now;
+    bucket.limit = limit;
     &mut bucket.tokens
 }
 

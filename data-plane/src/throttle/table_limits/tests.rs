@@ -134,3 +134,22 @@ fn on_demand_tables_are_limited_only_by_their_maxima() {
     assert_eq!(limits.refused(&capped, Kind::Write, None, now), None, "no write maximum");
     assert_eq!(limits.refused(&capped, Kind::Read, None, now + Duration::from_millis(200)), None, "refilled");
 }
+
+#[test]
+fn full_buckets_are_dropped_once_there_are_many() {
+    let limits = TableLimits::default();
+    let now = Instant::now();
+    // One table's buckets, emptied: they must survive sweeps.
+    let busy = provisioned(1, 1, 1);
+    limits.debit(&busy, &Consumed::write(units(300.0)), now);
+    assert!(limits.refused(&busy, Kind::Write, None, now).is_some());
+    // Thousands of other tables whose buckets are touched but stay full.
+    for i in 0..(2 * SWEEP_AT) {
+        let mut t = provisioned(5, 5, 5);
+        t.def.table_id = format!("other-{i}");
+        assert_eq!(limits.refused(&t, Kind::Read, None, now), None);
+    }
+    let held = limits.buckets.lock().expect("lock").len();
+    assert!(held <= SWEEP_AT + 1, "{held} buckets kept");
+    assert!(limits.refused(&busy, Kind::Write, None, now).is_some(), "the emptied bucket was kept");
+}
