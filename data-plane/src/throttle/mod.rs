@@ -54,7 +54,13 @@ pub struct Throttle {
 struct Bucket {
     tokens: f64,
     last: Instant,
+    /// The rate it was last refilled at (its capacity: one second's worth).
+    rate: f64,
 }
+
+/// Past this many quota buckets, adding one first drops the full ones (a
+/// full bucket is the same as a new one).
+const QUOTA_SWEEP_AT: usize = 4096;
 
 impl Throttle {
     /// Takes `cost` units from the bucket of (`tenant`, `table`) refilled
@@ -85,12 +91,15 @@ impl Throttle {
     fn with_bucket<T>(&self, tenant: &str, table: &str, rate: u64, now: Instant, f: impl FnOnce(&mut f64, f64) -> T) -> T {
         let rate = rate.max(1) as f64;
         let mut buckets = self.buckets.lock().unwrap_or_else(PoisonError::into_inner);
-        let bucket = buckets
-            .entry((tenant.to_owned(), table.to_owned()))
-            .or_insert(Bucket { tokens: rate, last: now });
+        let key = (tenant.to_owned(), table.to_owned());
+        if buckets.len() >= QUOTA_SWEEP_AT && !buckets.contains_key(&key) {
+            buckets.retain(|_, b| b.tokens + now.saturating_duration_since(b.last).as_secs_f64() * b.rate < b.rate);
+        }
+        let bucket = buckets.entry(key).or_insert(Bucket { tokens: rate, last: now, rate });
         let elapsed = now.saturating_duration_since(bucket.last).as_secs_f64();
         bucket.tokens = (bucket.tokens + elapsed * rate).min(rate);
         bucket.last = now;
+        bucket.rate = rate;
         f(&mut bucket.tokens, rate)
     }
 
@@ -328,6 +337,19 @@ mod tests {
         t.debit("u", "T", 10, 5.0, start);
         assert!(t.admit("u", "T", 10, 5.0, start));
         assert!(!t.admit("u", "T", 10, 1.0, start));
+    }
+
+    #[test]
+    fn full_quota_buckets_are_dropped_once_there_are_many() {
+        let t = Throttle::default();
+        let now = Instant::now();
+        assert!(t.admit("t", "busy", 1, 1.0, now));
+        for i in 0..(2 * QUOTA_SWEEP_AT) {
+            t.debit("t", &format!("idle-{i}"), 10, 0.0, now);
+        }
+        let held = t.buckets.lock().expect("lock").len();
+        assert!(held <= QUOTA_SWEEP_AT + 1, "{held} buckets kept");
+        assert!(!t.admit("t", "busy", 1, 1.0, now), "the emptied bucket was kept");
     }
 
     #[test]
