@@ -7,7 +7,8 @@
 //! UpdateTable lets requests through again; on-demand tables with
 //! OnDemandThroughput maxima refuse with ThrottlingException; refusals are
 //! counted in the metrics; a data plane configured not to throttle
-//! provisioned tables lets every request through.
+//! provisioned tables lets every request through; the AWS CLI reports a
+//! throttled write as DynamoDB's error.
 
 use aws_sdk_dynamodb::config::retry::RetryConfig;
 use aws_sdk_dynamodb::error::ProvideErrorMetadata;
@@ -257,5 +258,38 @@ async fn a_data_plane_can_leave_provisioned_capacity_unenforced() {
     for i in 0..400 {
         c.put_item().table_name("Free").set_item(Some(item(i))).send().await.unwrap();
     }
+    st.stop().await;
+}
+
+#[tokio::test]
+async fn the_aws_cli_reports_a_throttled_write() {
+    let st = Stack::start().await;
+    let c = no_retries(&st);
+    create(&c, "CliSlow", throughput(1, 1), throughput(1000, 1000)).await;
+    // A 350 KB item takes the 300 units of burst 50 below zero: nothing
+    // more is admitted for 50 s, however long the CLI takes to start.
+    let mut big = item(0);
+    big.insert("blob".into(), Av::S("x".repeat(350 * 1024)));
+    c.put_item().table_name("CliSlow").set_item(Some(big)).send().await.unwrap();
+    let out = tokio::process::Command::new("aws")
+        .args(["dynamodb", "put-item", "--table-name", "CliSlow", "--item", r#"{"pk": {"S": "cli"}, "g": {"S": "x"}}"#])
+        .env("AWS_ACCESS_KEY_ID", &st.key.access_key_id)
+        .env("AWS_SECRET_ACCESS_KEY", st.key.secret_access_key.expose())
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_DEFAULT_REGION", "us-east-1")
+        .env("AWS_ENDPOINT_URL_DYNAMODB", st.endpoint())
+        .env("AWS_CONFIG_FILE", "/dev/null")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+        .env("AWS_MAX_ATTEMPTS", "1")
+        .output()
+        .await
+        .expect("the AWS CLI is installed (pip install awscli)");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "the put was accepted: {stderr}");
+    assert!(
+        stderr.contains("(ProvisionedThroughputExceededException) when calling the PutItem operation")
+            && stderr.contains("The level of configured provisioned throughput for the table was exceeded."),
+        "{stderr}"
+    );
     st.stop().await;
 }
