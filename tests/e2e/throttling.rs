@@ -2,7 +2,8 @@
 //! refusal is seen): a provisioned table takes 300 seconds of its capacity
 //! as a burst and then refuses with ProvisionedThroughputExceededException
 //! and its ThrottlingReasons; a GSI's limit holds its reads back; batches
-//! return a throttled table's requests unprocessed; a transaction is
+//! return a throttled table's requests unprocessed, and a table near its
+//! limit takes what its headroom allows; a transaction is
 //! cancelled with ProvisionedThroughputExceeded; raising the capacity with
 //! UpdateTable lets requests through again; on-demand tables with
 //! OnDemandThroughput maxima refuse with ThrottlingException; refusals are
@@ -291,5 +292,45 @@ async fn the_aws_cli_reports_a_throttled_write() {
             && stderr.contains("The level of configured provisioned throughput for the table was exceeded."),
         "{stderr}"
     );
+    st.stop().await;
+}
+
+#[tokio::test]
+async fn batches_take_what_the_headroom_allows() {
+    let st = Stack::start().await;
+    let c = no_retries(&st);
+    // Writes: a 290 KB put leaves about 10 of the 300 units of burst, so
+    // a batch of 25 one-unit puts has about 10 of them made.
+    create(&c, "Partial", throughput(1, 1), throughput(1000, 1000)).await;
+    let mut big = item(0);
+    big.insert("blob".into(), Av::S("x".repeat(289 * 1024)));
+    c.put_item().table_name("Partial").set_item(Some(big)).send().await.unwrap();
+    let put = |i| WriteRequest::builder().put_request(PutRequest::builder().set_item(Some(item(i))).build().unwrap()).build();
+    let out = c.batch_write_item().request_items("Partial", (1..=25).map(put).collect()).send().await.unwrap();
+    let left = out.unprocessed_items().unwrap().get("Partial").map_or(0, Vec::len);
+    assert!((13..=16).contains(&left), "{left} of 25 puts left unprocessed");
+    let made = c.scan().table_name("Partial").select(aws_sdk_dynamodb::types::Select::Count).send().await.unwrap().count();
+    assert_eq!(made as usize, 1 + 25 - left, "the unprocessed puts were not made");
+
+    // Reads: 1 RCU; three strongly consistent reads of a 300 KB item take
+    // 225 of the 300 units, so a batch of 100 strongly consistent keys
+    // reads about 75 of them.
+    create(&c, "PartialR", throughput(1, 1000), throughput(1000, 1000)).await;
+    let mut big = item(0);
+    big.insert("blob".into(), Av::S("x".repeat(300 * 1024 - 100)));
+    c.put_item().table_name("PartialR").set_item(Some(big)).send().await.unwrap();
+    for _ in 0..3 {
+        c.get_item().table_name("PartialR").key("pk", Av::S("k0".into())).consistent_read(true).send().await.unwrap();
+    }
+    let keys: Vec<_> = (0..100).map(|i| [("pk".to_owned(), Av::S(format!("k{i}")))].into()).collect();
+    let out = c
+        .batch_get_item()
+        .request_items("PartialR", KeysAndAttributes::builder().set_keys(Some(keys)).consistent_read(true).build().unwrap())
+        .send()
+        .await
+        .unwrap();
+    let left = out.unprocessed_keys().unwrap().get("PartialR").map_or(0, |k| k.keys().len());
+    assert!((23..=26).contains(&left), "{left} of 100 keys left unprocessed");
+    assert!(out.unprocessed_keys().unwrap()["PartialR"].consistent_read().unwrap_or(false), "with the table's settings");
     st.stop().await;
 }

@@ -29,7 +29,11 @@
 //!   back in `UnprocessedKeys` (`UnprocessedItems`), as sent; when every
 //!   table of the request is over its limit the request fails with
 //!   ProvisionedThroughputExceededException (ThrottlingException), as
-//!   DynamoDB's does. Otherwise `UnprocessedItems` is `{}`.
+//!   DynamoDB's does. A table under its limit takes keys (requests) in
+//!   order while its headroom lasts, each estimated before it runs (a
+//!   read at one unit, half for an eventually consistent one; a put at
+//!   its size in KB, a delete at one unit), and the rest come back
+//!   unprocessed. Otherwise `UnprocessedItems` is `{}`.
 //!
 //! Messages and where they were checked against DynamoDB:
 //! - `Too many items requested for the BatchGetItem call` (over 100 keys
@@ -217,8 +221,10 @@ struct GetTable {
     projection: Option<ProjectionTree>,
     /// Each key as sent, with its storage key.
     keys: Vec<(Value, Vec<u8>)>,
-    /// The table is over its read limit: its keys come back unprocessed.
-    throttled: bool,
+    /// How many of its keys, in order, its read limit lets this request
+    /// read (all of them for a table without one); the rest come back
+    /// unprocessed.
+    admitted: usize,
 }
 
 /// What was read for one table.
@@ -392,8 +398,8 @@ pub async fn batch_get(dp: &DataPlane, caller: &Verified, catalog: &Catalog, bod
             settings,
             mode,
             projection,
+            admitted: planned.len(),
             keys: planned,
-            throttled: false,
         });
     }
     // Tables over their read limits: their keys come back unprocessed, and
@@ -406,7 +412,22 @@ pub async fn batch_get(dp: &DataPlane, caller: &Verified, catalog: &Catalog, bod
         }
     }
     for (plan, refused) in plans.iter_mut().zip(&refused) {
-        plan.throttled = refused.is_some();
+        if refused.is_some() {
+            plan.admitted = 0;
+        } else if let Some(mut room) = dp.throttle.headroom(&plan.table, Kind::Read) {
+            // One unit a key, half for an eventually consistent read (its
+            // size is not known before it is read).
+            let cost = if plan.mode == ReadMode::Eventual { 0.5 } else { 1.0 };
+            plan.admitted = plan
+                .keys
+                .iter()
+                .take_while(|_| {
+                    let open = room > 0.0;
+                    room -= cost;
+                    open
+                })
+                .count();
+        }
     }
 
     let snapshot = dp.items.snapshot(&caller.tenant.id).await?;
@@ -421,8 +442,8 @@ pub async fn batch_get(dp: &DataPlane, caller: &Verified, catalog: &Catalog, bod
                 units: HalfUnits::ZERO,
                 read_any: false,
             };
-            for (json, key) in &plan.keys {
-                if full || plan.throttled {
+            for (n, (json, key)) in plan.keys.iter().enumerate() {
+                if full || n >= plan.admitted {
                     r.unprocessed.push(json.clone());
                     continue;
                 }
@@ -603,15 +624,22 @@ pub async fn batch_write(dp: &DataPlane, caller: &Verified, catalog: &Catalog, b
     // charged before the batch ran).
     let mut counts = Vec::with_capacity(pending.len());
     // Tables over their write limits: their requests, as sent, come back
-    // unprocessed, and the request fails when every table is.
+    // unprocessed, and the request fails when every table is. A table
+    // under its limit takes requests while its headroom lasts (each put
+    // estimated at its size in KB, each delete at one unit); the rest come
+    // back unprocessed, as DynamoDB leaves what it had no capacity for.
     let mut deferred = Map::new();
     let mut refused = Vec::new();
     for (name, parsed) in pending {
         let t = table(catalog, caller, Some(&name))?;
         let at = tables.len();
         let throttled = dp.throttle.refused(&t, Operation::BatchWriteItem, Kind::Write, None);
+        let mut room = if throttled.is_none() { dp.throttle.headroom(&t, Kind::Write) } else { None };
+        let sent = request_items.get(&name).and_then(Value::as_array);
+        let mut later = Vec::new();
+        let mut admitted = 0usize;
         let mut seen = HashSet::with_capacity(parsed.len());
-        for (is_put, value, json) in parsed {
+        for (i, (is_put, value, json)) in parsed.into_iter().enumerate() {
             check_key_values(&t, &value)?;
             let (pk, sk) = if is_put {
                 key_of_item(&t, &value).map_err(|_| validation(KEY_SCHEMA_MISMATCH))?
@@ -626,25 +654,43 @@ pub async fn batch_write(dp: &DataPlane, caller: &Verified, catalog: &Catalog, b
             if !seen.insert(key.clone()) {
                 return Err(validation(DUPLICATE_KEYS));
             }
-            if throttled.is_none() {
-                keys.push(write_key(&t, key));
-                ops.push((at, if is_put { WriteOp::Put(value) } else { WriteOp::Delete }));
+            if throttled.is_some() {
+                continue;
             }
+            let cost = if is_put { item_size(&value).div_ceil(1024).max(1) as f64 } else { 1.0 };
+            match room.as_mut() {
+                Some(r) if *r <= 0.0 => {
+                    later.push(sent.and_then(|reqs| reqs.get(i)).cloned().unwrap_or(Value::Null));
+                    continue;
+                }
+                Some(r) => *r -= cost,
+                None => {}
+            }
+            admitted += 1;
+            keys.push(write_key(&t, key));
+            ops.push((at, if is_put { WriteOp::Put(value) } else { WriteOp::Delete }));
         }
-        match throttled {
-            Some(e) => {
-                deferred.insert(name.clone(), request_items.get(&name).cloned().unwrap_or(Value::Null));
-                refused.push((t, e));
-            }
-            None => {
-                counts.push(seen.len().max(1) as f64);
-                tables.push(t);
-            }
+        if let Some(e) = throttled {
+            deferred.insert(name.clone(), sent.cloned().map_or(Value::Null, Value::Array));
+            refused.push((t, e));
+            continue;
+        }
+        if !later.is_empty() {
+            deferred.insert(name.clone(), Value::Array(later));
+        }
+        if admitted > 0 {
+            counts.push(admitted as f64);
+            tables.push(t);
         }
     }
-    if tables.is_empty() && !refused.is_empty() {
-        let all: Vec<_> = refused.iter().map(|(t, e)| (t.as_ref(), e.clone())).collect();
-        return Err(throttled_tables(caller, &all));
+    if tables.is_empty() {
+        if !refused.is_empty() {
+            let all: Vec<_> = refused.iter().map(|(t, e)| (t.as_ref(), e.clone())).collect();
+            return Err(throttled_tables(caller, &all));
+        }
+        // Headroom taken by concurrent requests between the checks: nothing
+        // was written, everything comes back.
+        return Ok(json!({"UnprocessedItems": deferred}));
     }
 
     let tally: Tally<Vec<Consumed>> = Tally::default();

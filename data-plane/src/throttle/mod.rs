@@ -137,6 +137,12 @@ impl Throttle {
         Some(refused)
     }
 
+    /// The units a batch's requests of `kind` on table `t` may still take
+    /// now; `None` when no limit applies.
+    pub fn headroom(&self, t: &CatalogTable, kind: Kind) -> Option<f64> {
+        self.tables.headroom(t, kind, Instant::now())
+    }
+
     /// Takes what a request consumed on table `t` from the table's own
     /// limits.
     pub fn debit_table(&self, t: &CatalogTable, consumed: &Consumed) {

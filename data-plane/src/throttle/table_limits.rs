@@ -223,6 +223,28 @@ impl TableLimits {
         })
     }
 
+    /// The units a request of `kind` on table `t` may still take now: the
+    /// fewest any of its buckets holds (for a write, the table's and every
+    /// GSI's); `None` when no limit applies. A batch admits its requests
+    /// on a table while this lasts and returns the rest unprocessed.
+    pub fn headroom(&self, t: &CatalogTable, kind: Kind, now: Instant) -> Option<f64> {
+        if !self.limited(t) {
+            return None;
+        }
+        let mut resources: Vec<Option<&str>> = vec![None];
+        if kind == Kind::Write {
+            resources.extend(t.def.spec.global_secondary_indexes.iter().map(|g| Some(g.name.as_str())));
+        }
+        let mut buckets = self.buckets.lock().unwrap_or_else(PoisonError::into_inner);
+        resources
+            .into_iter()
+            .filter_map(|resource| {
+                let limit = limit(t, resource, kind).filter(|l| self.provisioned || !l.provisioned)?;
+                Some(*refill(&mut buckets, t, resource, kind, limit, now))
+            })
+            .reduce(f64::min)
+    }
+
     /// Whether table `t` has any limit enforced (most on-demand tables
     /// have none, and cost nothing here).
     fn limited(&self, t: &CatalogTable) -> bool {

@@ -153,3 +153,17 @@ fn full_buckets_are_dropped_once_there_are_many() {
     assert!(held <= SWEEP_AT + 1, "{held} buckets kept");
     assert!(limits.refused(&busy, Kind::Write, None, now).is_some(), "the emptied bucket was kept");
 }
+
+#[test]
+fn headroom_is_the_emptiest_bucket() {
+    let limits = TableLimits::default();
+    let now = Instant::now();
+    let plain = table(json!({"BillingMode": "PAY_PER_REQUEST"}));
+    assert_eq!(limits.headroom(&plain, Kind::Write, now), None, "no limit");
+    let t = provisioned(2, 5, 1);
+    assert_eq!(limits.headroom(&t, Kind::Read, now), Some(600.0));
+    // The GSI's 300 units of write burst are fewer than the table's 1,500.
+    assert_eq!(limits.headroom(&t, Kind::Write, now), Some(300.0));
+    limits.debit(&t, &Consumed::write(units(1400.0)), now);
+    assert_eq!(limits.headroom(&t, Kind::Write, now), Some(100.0));
+}
