@@ -44,9 +44,12 @@ pub struct DevArgs {
     /// Region printed in AWS_REGION.
     #[arg(long, default_value = "us-east-1")]
     pub region: String,
-    /// Hold provisioned tables to their capacity, as DynamoDB does
-    /// (`false`: never throttle them, as DynamoDB Local).
-    #[arg(long, env = "DYNASTORE_PROVISIONED_THROTTLING", default_value_t = true, action = clap::ArgAction::Set)]
+    /// Hold provisioned tables to their capacity, as DynamoDB does. Off by
+    /// default here, as in DynamoDB Local: a laptop's or CI's tables are
+    /// often provisioned far below the load their tests put on them. The
+    /// data-plane service (`DYNASTORE_DP_THROTTLE_PROVISIONED`) throttles
+    /// by default.
+    #[arg(long, env = "DYNASTORE_PROVISIONED_THROTTLING", default_value_t = false, action = clap::ArgAction::Set)]
     pub provisioned_throttling: bool,
 }
 
@@ -227,4 +230,26 @@ async fn run_planes(
     cp_result.context("control plane task")??;
     dp_result.context("data plane task")??;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Debug, Parser)]
+    struct Cli {
+        #[command(flatten)]
+        dev: DevArgs,
+    }
+
+    /// dev leaves provisioned tables unthrottled, as DynamoDB Local, unless
+    /// asked.
+    #[test]
+    fn provisioned_throttling_is_off_unless_asked() {
+        let plain = Cli::try_parse_from(["dev"]).expect("no flags");
+        assert!(!plain.dev.provisioned_throttling);
+        let on = Cli::try_parse_from(["dev", "--provisioned-throttling", "true"]).expect("flag");
+        assert!(on.dev.provisioned_throttling);
+    }
 }
