@@ -167,11 +167,19 @@ impl Throttle {
         };
         if matches!(op, Operation::TransactGetItems | Operation::TransactWriteItems) {
             let actions = body.get("TransactItems").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+            // Each table is checked (and a refusal counted) once, however
+            // many actions name it.
+            let mut checked: Vec<(&CatalogTable, Option<Exceeded>)> = Vec::new();
             let refused: Vec<Option<Exceeded>> = actions
                 .iter()
                 .map(|a| {
-                    let spec = a.as_object().and_then(|o| o.values().next())?;
-                    self.refused(table(spec)?, op, kind, None)
+                    let t: &CatalogTable = table(a.as_object().and_then(|o| o.values().next())?)?;
+                    if let Some((_, r)) = checked.iter().find(|(known, _)| std::ptr::eq(*known, t)) {
+                        return r.clone();
+                    }
+                    let r = self.refused(t, op, kind, None);
+                    checked.push((t, r.clone()));
+                    r
                 })
                 .collect();
             if refused.iter().all(Option::is_none) {
