@@ -147,6 +147,22 @@ impl Stack {
         reqwest::get(format!("{}/metrics", self.endpoint())).await.unwrap().text().await.unwrap()
     }
 
+    /// The AWS CLI, signing with the given key for us-east-1 and sending
+    /// DynamoDB and STS calls to this stack, with no profile or credentials
+    /// file of the machine's; run it with `.args(...).output()`.
+    pub fn aws_cli(&self, access_key_id: &str, secret: &str) -> tokio::process::Command {
+        let mut cmd = tokio::process::Command::new("aws");
+        cmd.env("AWS_ACCESS_KEY_ID", access_key_id)
+            .env("AWS_SECRET_ACCESS_KEY", secret)
+            .env("AWS_REGION", "us-east-1")
+            .env("AWS_DEFAULT_REGION", "us-east-1")
+            .env("AWS_ENDPOINT_URL_DYNAMODB", self.endpoint())
+            .env("AWS_ENDPOINT_URL_STS", self.endpoint())
+            .env("AWS_CONFIG_FILE", "/dev/null")
+            .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null");
+        cmd
+    }
+
     /// An operator token for the admin API.
     pub fn admin_token(&self) -> String {
         use dynastore_control_plane::admin::auth::{mint_hs256, Claims, Role};

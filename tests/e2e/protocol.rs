@@ -510,15 +510,9 @@ async fn cors_for_browsers() {
 #[tokio::test]
 async fn aws_cli_lists_tables() {
     let s = Stack::start().await;
-    let out = tokio::process::Command::new("aws")
+    let out = s
+        .aws_cli(&s.key.access_key_id, s.key.secret_access_key.expose())
         .args(["dynamodb", "list-tables", "--output", "json"])
-        .env("AWS_ACCESS_KEY_ID", &s.key.access_key_id)
-        .env("AWS_SECRET_ACCESS_KEY", s.key.secret_access_key.expose())
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_DEFAULT_REGION", "us-east-1")
-        .env("AWS_ENDPOINT_URL_DYNAMODB", s.endpoint())
-        .env("AWS_CONFIG_FILE", "/dev/null")
-        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
         .output()
         .await
         .expect("the AWS CLI is installed (pip install awscli)");

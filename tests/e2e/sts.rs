@@ -13,15 +13,9 @@ use crate::harness::Stack;
 /// `aws sts get-caller-identity` signed with the key; its JSON output, or
 /// its error output.
 async fn get_caller_identity(s: &Stack, key_id: &str, secret: &str) -> Result<Value, String> {
-    let out = tokio::process::Command::new("aws")
+    let out = s
+        .aws_cli(key_id, secret)
         .args(["sts", "get-caller-identity", "--output", "json"])
-        .env("AWS_ACCESS_KEY_ID", key_id)
-        .env("AWS_SECRET_ACCESS_KEY", secret)
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_DEFAULT_REGION", "us-east-1")
-        .env("AWS_ENDPOINT_URL_STS", s.endpoint())
-        .env("AWS_CONFIG_FILE", "/dev/null")
-        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
         .env("AWS_MAX_ATTEMPTS", "1")
         .output()
         .await

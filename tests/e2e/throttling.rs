@@ -70,6 +70,14 @@ async fn put_until_refused(c: &Client, table: &str, limit: usize) -> (usize, aws
     panic!("{limit} puts were all accepted");
 }
 
+/// Puts item `k0` with a string attribute of `bytes` bytes (a large write
+/// that takes a known share of a table's capacity).
+async fn put_blob(c: &Client, table: &str, bytes: usize) {
+    let mut big = item(0);
+    big.insert("blob".into(), Av::S("x".repeat(bytes)));
+    c.put_item().table_name(table).set_item(Some(big)).send().await.unwrap();
+}
+
 #[tokio::test]
 async fn a_provisioned_table_takes_its_burst_then_refuses() {
     let st = Stack::start().await;
@@ -162,9 +170,7 @@ async fn a_gsi_over_its_capacity_holds_back_its_writes_and_reads() {
     // (eventually consistent), so the GSI's 300 units of read burst last
     // 8 queries; the table's own reads are not limited by it.
     create(&c, "IdxR", throughput(1000, 1000), throughput(1, 1000)).await;
-    let mut big = item(0);
-    big.insert("blob".into(), Av::S("x".repeat(300 * 1024)));
-    c.put_item().table_name("IdxR").set_item(Some(big)).send().await.unwrap();
+    put_blob(&c, "IdxR", 300 * 1024).await;
     let mut queries = 0;
     let refused = loop {
         let q = c
@@ -271,18 +277,10 @@ async fn the_aws_cli_reports_a_throttled_write() {
     create(&c, "CliSlow", throughput(1, 1), throughput(1000, 1000)).await;
     // A 350 KB item takes the 300 units of burst 50 below zero: nothing
     // more is admitted for 50 s, however long the CLI takes to start.
-    let mut big = item(0);
-    big.insert("blob".into(), Av::S("x".repeat(350 * 1024)));
-    c.put_item().table_name("CliSlow").set_item(Some(big)).send().await.unwrap();
-    let out = tokio::process::Command::new("aws")
+    put_blob(&c, "CliSlow", 350 * 1024).await;
+    let out = st
+        .aws_cli(&st.key.access_key_id, st.key.secret_access_key.expose())
         .args(["dynamodb", "put-item", "--table-name", "CliSlow", "--item", r#"{"pk": {"S": "cli"}, "g": {"S": "x"}}"#])
-        .env("AWS_ACCESS_KEY_ID", &st.key.access_key_id)
-        .env("AWS_SECRET_ACCESS_KEY", st.key.secret_access_key.expose())
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_DEFAULT_REGION", "us-east-1")
-        .env("AWS_ENDPOINT_URL_DYNAMODB", st.endpoint())
-        .env("AWS_CONFIG_FILE", "/dev/null")
-        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
         .env("AWS_MAX_ATTEMPTS", "1")
         .output()
         .await
@@ -304,9 +302,7 @@ async fn batches_take_what_the_headroom_allows() {
     // Writes: a 290 KB put leaves about 10 of the 300 units of burst, so
     // a batch of 25 one-unit puts has about 10 of them made.
     create(&c, "Partial", throughput(1, 1), throughput(1000, 1000)).await;
-    let mut big = item(0);
-    big.insert("blob".into(), Av::S("x".repeat(289 * 1024)));
-    c.put_item().table_name("Partial").set_item(Some(big)).send().await.unwrap();
+    put_blob(&c, "Partial", 289 * 1024).await;
     let put = |i| WriteRequest::builder().put_request(PutRequest::builder().set_item(Some(item(i))).build().unwrap()).build();
     let out = c.batch_write_item().request_items("Partial", (1..=25).map(put).collect()).send().await.unwrap();
     let left = out.unprocessed_items().unwrap().get("Partial").map_or(0, Vec::len);
@@ -318,9 +314,7 @@ async fn batches_take_what_the_headroom_allows() {
     // 225 of the 300 units, so a batch of 100 strongly consistent keys
     // reads about 75 of them.
     create(&c, "PartialR", throughput(1, 1000), throughput(1000, 1000)).await;
-    let mut big = item(0);
-    big.insert("blob".into(), Av::S("x".repeat(300 * 1024 - 100)));
-    c.put_item().table_name("PartialR").set_item(Some(big)).send().await.unwrap();
+    put_blob(&c, "PartialR", 300 * 1024 - 100).await;
     for _ in 0..3 {
         c.get_item().table_name("PartialR").key("pk", Av::S("k0".into())).consistent_read(true).send().await.unwrap();
     }

@@ -202,17 +202,8 @@ impl TableLimits {
         if !self.limited(t) {
             return None;
         }
-        let gsi = |name: &str| t.def.spec.global_secondary_indexes.iter().any(|g| g.name == name);
-        let mut resources: Vec<Option<&str>> = Vec::new();
-        match kind {
-            Kind::Read => resources.push(index.filter(|i| gsi(i))),
-            Kind::Write => {
-                resources.push(None);
-                resources.extend(t.def.spec.global_secondary_indexes.iter().map(|g| Some(g.name.as_str())));
-            }
-        }
         let mut buckets = self.buckets.lock().unwrap_or_else(PoisonError::into_inner);
-        resources.into_iter().find_map(|resource| {
+        resources(t, kind, index).find_map(|resource| {
             let limit = limit(t, resource, kind).filter(|l| self.provisioned || !l.provisioned)?;
             let tokens = refill(&mut buckets, t, resource, kind, limit, now);
             (*tokens <= 0.0).then(|| Exceeded {
@@ -231,13 +222,8 @@ impl TableLimits {
         if !self.limited(t) {
             return None;
         }
-        let mut resources: Vec<Option<&str>> = vec![None];
-        if kind == Kind::Write {
-            resources.extend(t.def.spec.global_secondary_indexes.iter().map(|g| Some(g.name.as_str())));
-        }
         let mut buckets = self.buckets.lock().unwrap_or_else(PoisonError::into_inner);
-        resources
-            .into_iter()
+        resources(t, kind, None)
             .filter_map(|resource| {
                 let limit = limit(t, resource, kind).filter(|l| self.provisioned || !l.provisioned)?;
                 Some(*refill(&mut buckets, t, resource, kind, limit, now))
@@ -273,6 +259,19 @@ impl TableLimits {
             *refill(buckets, t, resource, kind, limit, now) -= units;
         }
     }
+}
+
+/// The buckets a request of `kind` on table `t` is held to, as GSI names
+/// (`None` for the table's own): for a read, `index` when it is a GSI and
+/// else the table's; for a write, the table's and then each GSI's.
+fn resources<'a>(t: &'a CatalogTable, kind: Kind, index: Option<&'a str>) -> impl Iterator<Item = Option<&'a str>> + 'a {
+    let gsis = &t.def.spec.global_secondary_indexes;
+    let first = match kind {
+        Kind::Read => index.filter(|i| gsis.iter().any(|g| g.name == *i)),
+        Kind::Write => None,
+    };
+    let others = gsis.iter().filter(move |_| kind == Kind::Write).map(|g| Some(g.name.as_str()));
+    std::iter::once(first).chain(others)
 }
 
 /// The tokens of a bucket, refilled up to `now`.
