@@ -466,7 +466,8 @@ fn tables_only(op: Operation, body: &Value) -> Target {
         | Operation::ListStreams
         | Operation::ListGlobalTables
         | Operation::ListExports
-        | Operation::ListImports => Target::Account,
+        | Operation::ListImports
+        | Operation::ListBulkOperations => Target::Account,
         Operation::CreateGlobalTable
         | Operation::DescribeGlobalTable
         | Operation::UpdateGlobalTable
@@ -483,6 +484,9 @@ fn tables_only(op: Operation, body: &Value) -> Target {
         ),
         Operation::DescribeExport => Target::Arn(str_of(body, "ExportArn").unwrap_or_default().to_owned()),
         Operation::DescribeImport => Target::Arn(str_of(body, "ImportArn").unwrap_or_default().to_owned()),
+        Operation::DescribeBulkOperation | Operation::CancelBulkOperation => {
+            Target::Arn(str_of(body, "BulkOperationArn").unwrap_or_default().to_owned())
+        }
         Operation::ExecuteStatement | Operation::BatchExecuteStatement | Operation::ExecuteTransaction => {
             Target::Items(partiql_tables(op, body))
         }

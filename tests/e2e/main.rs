@@ -11,6 +11,7 @@ mod harness;
 
 mod auth;
 mod batch;
+mod bulk;
 mod degenerate;
 mod global_tables;
 mod iam;

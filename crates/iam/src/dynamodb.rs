@@ -64,6 +64,7 @@ pub const API_OPERATIONS: &[&str] = &[
     "BatchExecuteStatement",
     "BatchGetItem",
     "BatchWriteItem",
+    "CancelBulkOperation",
     "CreateBackup",
     "CreateGlobalTable",
     "CreateTable",
@@ -72,6 +73,7 @@ pub const API_OPERATIONS: &[&str] = &[
     "DeleteResourcePolicy",
     "DeleteTable",
     "DescribeBackup",
+    "DescribeBulkOperation",
     "DescribeContinuousBackups",
     "DescribeContributorInsights",
     "DescribeEndpoints",
@@ -93,6 +95,7 @@ pub const API_OPERATIONS: &[&str] = &[
     "GetResourcePolicy",
     "ImportTable",
     "ListBackups",
+    "ListBulkOperations",
     "ListContributorInsights",
     "ListExports",
     "ListGlobalTables",
@@ -106,6 +109,7 @@ pub const API_OPERATIONS: &[&str] = &[
     "RestoreTableToPointInTime",
     "Scan",
     "SearchVectors",
+    "StartBulkPutItems",
     "TagResource",
     "TransactGetItems",
     "TransactWriteItems",
@@ -302,7 +306,8 @@ fn shape(operation: &str) -> Option<Shape> {
         | "DescribeTableReplicaAutoScaling"
         | "UpdateTableReplicaAutoScaling"
         | "RestoreTableToPointInTime"
-        | "RestoreTableFromBackup" => Shape::Table,
+        | "RestoreTableFromBackup"
+        | "StartBulkPutItems" => Shape::Table,
         "CreateGlobalTable"
         | "DescribeGlobalTable"
         | "DescribeGlobalTableSettings"
@@ -320,7 +325,9 @@ fn shape(operation: &str) -> Option<Shape> {
         | "DescribeBackup"
         | "DeleteBackup"
         | "DescribeExport"
-        | "DescribeImport" => Shape::Arn,
+        | "DescribeImport"
+        | "DescribeBulkOperation"
+        | "CancelBulkOperation" => Shape::Arn,
         "ListTables" => Shape::Account("table/*"),
         "ListStreams" => Shape::Account("table/*/stream/*"),
         "DescribeLimits"
@@ -329,7 +336,8 @@ fn shape(operation: &str) -> Option<Shape> {
         | "ListGlobalTables"
         | "ListContributorInsights"
         | "ListExports"
-        | "ListImports" => Shape::Account("*"),
+        | "ListImports"
+        | "ListBulkOperations" => Shape::Account("*"),
         _ => return None,
     })
 }

@@ -4,6 +4,7 @@
 
 mod backups;
 mod batch;
+mod bulk;
 mod client_tokens;
 mod consumed;
 mod hex;
@@ -150,6 +151,10 @@ async fn dispatch_json(
         Operation::DescribeImport => s3_jobs::describe_import(dp, caller, &body).await,
         Operation::ExportTableToPointInTime => s3_jobs::export_table(dp, caller, catalog, body).await,
         Operation::ImportTable => s3_jobs::import_table(dp, caller, catalog, body).await,
+        Operation::StartBulkPutItems => bulk::start(dp, caller, catalog, body).await,
+        Operation::DescribeBulkOperation => bulk::describe(dp, caller, &body).await,
+        Operation::ListBulkOperations => bulk::list(dp, caller, &body).await,
+        Operation::CancelBulkOperation => bulk::cancel(dp, caller, &body).await,
         Operation::EnableKinesisStreamingDestination
         | Operation::DisableKinesisStreamingDestination
         | Operation::UpdateKinesisStreamingDestination => {

@@ -34,7 +34,7 @@ fn store(dp: &DataPlane, caller: &Verified) -> Result<PathBuf, ApiError> {
 }
 
 /// The jobs of the caller's region.
-async fn records(dp: &DataPlane, caller: &Verified) -> Result<Vec<JobRecord>, ApiError> {
+pub(super) async fn records(dp: &DataPlane, caller: &Verified) -> Result<Vec<JobRecord>, ApiError> {
     let dir = store(dp, caller)?;
     let mut all = blocking(move || jobs::records(&dir)).await?;
     all.retain(|j| super::table_arn::in_region(&j.arn, &caller.region));
@@ -47,7 +47,7 @@ fn decode<T: serde::de::DeserializeOwned>(body: &Value) -> Result<T, ApiError> {
 
 /// The job a request with `body` names by its client token, if it names
 /// one; a token taken by other parameters is `conflict`.
-async fn claimed(
+pub(super) async fn claimed(
     dp: &DataPlane,
     caller: &Verified,
     kind: JobKind,
@@ -71,7 +71,7 @@ async fn claimed(
 
 /// Stores a new job of `kind` for `table_arn` (its ARN is the table's,
 /// then `/<kind>/<id>`).
-async fn start(
+pub(super) async fn start(
     dp: &DataPlane,
     caller: &Verified,
     kind: JobKind,
@@ -87,10 +87,7 @@ async fn start(
     #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
     let millis = (now * 1000.0) as u64;
     let id = ddb_core::api::table::backup_id(millis, rand::thread_rng().gen());
-    let segment = match kind {
-        JobKind::Export => "export",
-        JobKind::Import => "import",
-    };
+    let segment = kind.segment();
     let record = JobRecord {
         arn: format!("{table_arn}/{segment}/{id}"),
         kind,
@@ -169,7 +166,7 @@ pub async fn import_table(dp: &DataPlane, caller: &Verified, catalog: &Catalog, 
 /// An ARN of another partition, service, region or account: DynamoDB
 /// refuses access to it before it looks at its form (Alternator's
 /// test_describe_export_incorrect_arns, run against DynamoDB).
-fn check_own(caller: &Verified, action: &str, arn: &str) -> Result<(), ApiError> {
+pub(super) fn check_own(caller: &Verified, action: &str, arn: &str) -> Result<(), ApiError> {
     let parts: Vec<&str> = arn.splitn(6, ':').collect();
     let own = match parts.as_slice() {
         ["arn", partition, service, region, account, ..] => {
@@ -187,9 +184,10 @@ fn check_own(caller: &Verified, action: &str, arn: &str) -> Result<(), ApiError>
 /// The job of `kind` an ARN (`body`'s `member`) names, checked as
 /// DescribeExport and DescribeImport check it.
 async fn described(dp: &DataPlane, caller: &Verified, body: &Value, kind: JobKind) -> Result<JobRecord, ApiError> {
+    // Bulk operations are described by `bulk`; they never come here.
     let (member, action, segment, word) = match kind {
         JobKind::Export => ("ExportArn", "DescribeExport", "export", "Export"),
-        JobKind::Import => ("ImportArn", "DescribeImport", "import", "Import"),
+        JobKind::Import | JobKind::BulkPut => ("ImportArn", "DescribeImport", "import", "Import"),
     };
     let arn = body.get(member).and_then(Value::as_str).unwrap_or_default();
     check_own(caller, action, arn)?;
@@ -201,7 +199,7 @@ async fn described(dp: &DataPlane, caller: &Verified, body: &Value, kind: JobKin
         let message = format!("{word} not found: {arn}");
         match kind {
             JobKind::Export => ApiError::ExportNotFound(message),
-            JobKind::Import => ApiError::ImportNotFound(message),
+            JobKind::Import | JobKind::BulkPut => ApiError::ImportNotFound(message),
         }
     })
 }
@@ -221,9 +219,10 @@ pub async fn describe_import(dp: &DataPlane, caller: &Verified, body: &Value) ->
 /// One page of the jobs of `kind`, as ListExports and ListImports answer
 /// it: the summaries under `list_member`, and the next page's token.
 async fn list(dp: &DataPlane, caller: &Verified, body: &Value, kind: JobKind) -> Result<Value, ApiError> {
+    // Bulk operations are listed by `bulk`; they never come here.
     let (size_member, size_field, list_member) = match kind {
         JobKind::Export => ("MaxResults", "maxResults", "ExportSummaries"),
-        JobKind::Import => ("PageSize", "pageSize", "ImportSummaryList"),
+        JobKind::Import | JobKind::BulkPut => ("PageSize", "pageSize", "ImportSummaryList"),
     };
     let size = page_size(body, size_member, size_field)?.unwrap_or(25);
     let token = body.get("NextToken").and_then(Value::as_str);

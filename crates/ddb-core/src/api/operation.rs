@@ -50,9 +50,9 @@ macro_rules! operations {
 
 operations! {
     DynamoDb => [
-        BatchExecuteStatement, BatchGetItem, BatchWriteItem, CreateBackup,
+        BatchExecuteStatement, BatchGetItem, BatchWriteItem, CancelBulkOperation, CreateBackup,
         CreateGlobalTable, CreateTable, DeleteBackup, DeleteItem,
-        DeleteResourcePolicy, DeleteTable, DescribeBackup,
+        DeleteResourcePolicy, DeleteTable, DescribeBackup, DescribeBulkOperation,
         DescribeContinuousBackups, DescribeContributorInsights,
         DescribeEndpoints, DescribeExport, DescribeGlobalTable,
         DescribeGlobalTableSettings, DescribeImport,
@@ -60,11 +60,11 @@ operations! {
         DescribeTableReplicaAutoScaling, DescribeTimeToLive,
         DisableKinesisStreamingDestination, EnableKinesisStreamingDestination,
         ExecuteStatement, ExecuteTransaction, ExportTableToPointInTime,
-        GetItem, GetResourcePolicy, ImportTable, ListBackups,
+        GetItem, GetResourcePolicy, ImportTable, ListBackups, ListBulkOperations,
         ListContributorInsights, ListExports, ListGlobalTables, ListImports,
         ListTables, ListTagsOfResource, PutItem, PutResourcePolicy, Query,
         RestoreTableFromBackup, RestoreTableToPointInTime, Scan, SearchVectors,
-        TagResource,
+        StartBulkPutItems, TagResource,
         TransactGetItems, TransactWriteItems, UntagResource,
         UpdateContinuousBackups, UpdateContributorInsights,
         UpdateGlobalTable, UpdateGlobalTableSettings, UpdateItem,

@@ -1,5 +1,6 @@
-//! Export and import jobs (ExportTableToPointInTime, ImportTable) as an
-//! endpoint that reaches no Amazon S3 keeps them: DynamoDB accepts a
+//! Export, import and bulk put jobs (ExportTableToPointInTime,
+//! ImportTable, StartBulkPutItems) as an endpoint that reaches no Amazon
+//! S3 keeps them: DynamoDB accepts a
 //! well-formed job and reports its outcome later, so a job here is
 //! accepted (its first description says `IN_PROGRESS`) and has failed by
 //! the time it is described again, as a DynamoDB job fails whose bucket
@@ -28,6 +29,20 @@ pub const FAILURE_CODE: &str = "S3NoSuchBucket";
 pub enum JobKind {
     Export,
     Import,
+    /// A bulk put items operation (StartBulkPutItems).
+    #[serde(rename = "bulk-put")]
+    BulkPut,
+}
+
+impl JobKind {
+    /// The job's segment in its ARN (`<table ARN>/<segment>/<id>`).
+    pub const fn segment(self) -> &'static str {
+        match self {
+            JobKind::Export => "export",
+            JobKind::Import => "import",
+            JobKind::BulkPut => "bulk-operation",
+        }
+    }
 }
 
 /// One job, as stored.
@@ -64,7 +79,7 @@ impl JobRecord {
         let token = token?;
         let table_name = |r: &Value| r.get("TableCreationParameters").and_then(|t| t.get("TableName")).cloned();
         let same = match kind {
-            JobKind::Export => without_token(&self.request) == without_token(request),
+            JobKind::Export | JobKind::BulkPut => without_token(&self.request) == without_token(request),
             JobKind::Import => table_name(&self.request) == table_name(request),
         };
         (self.kind == kind && self.client_token() == Some(token) && now - self.started_at < CLIENT_TOKEN_SECS)
@@ -75,6 +90,7 @@ impl JobRecord {
         let member = match self.kind {
             JobKind::Export => self.request.get("S3Bucket"),
             JobKind::Import => self.request.get("S3BucketSource").and_then(|s| s.get("S3Bucket")),
+            JobKind::BulkPut => self.request.get("InputS3Configuration").and_then(|s| s.get("S3Bucket")),
         };
         member.and_then(Value::as_str).unwrap_or_default()
     }
@@ -85,10 +101,17 @@ impl JobRecord {
             "The specified bucket does not exist: this endpoint reaches no Amazon S3, so it cannot {} bucket {}.",
             match self.kind {
                 JobKind::Export => "write to",
-                JobKind::Import => "read from",
+                JobKind::Import | JobKind::BulkPut => "read from",
             },
             self.bucket()
         )
+    }
+
+    /// The members a description of the ended (failed) job adds.
+    fn ended(&self, out: &mut Map<String, Value>) {
+        out.insert("EndTime".into(), json!(self.ended_at));
+        out.insert("FailureCode".into(), json!(FAILURE_CODE));
+        out.insert("FailureMessage".into(), json!(self.failure_message()));
     }
 
     /// The members a description repeats from the request.
@@ -125,9 +148,7 @@ impl JobRecord {
             d.insert("ExportType".into(), json!(t));
         }
         if !accepted {
-            d.insert("EndTime".into(), json!(self.ended_at));
-            d.insert("FailureCode".into(), json!(FAILURE_CODE));
-            d.insert("FailureMessage".into(), json!(self.failure_message()));
+            self.ended(&mut d);
         }
         Value::Object(d)
     }
@@ -155,14 +176,48 @@ impl JobRecord {
         d.insert("ImportedItemCount".into(), json!(0));
         d.insert("ErrorCount".into(), json!(0));
         if !accepted {
-            d.insert("EndTime".into(), json!(self.ended_at));
-            d.insert("FailureCode".into(), json!(FAILURE_CODE));
-            d.insert("FailureMessage".into(), json!(self.failure_message()));
+            self.ended(&mut d);
         }
         Value::Object(d)
     }
 
-    /// Its entry in ListExports or ListImports.
+    /// `BulkOperationDescription`: `IN_PROGRESS` when just accepted, else
+    /// `FAILED`. Counters at zero (nothing was read); no TotalInputBytes
+    /// (DynamoDB leaves it out until it has sized the input, which never
+    /// happened) and no usage; the tier `STANDARD` unless the request
+    /// chose one, and the input uncompressed unless it said otherwise.
+    pub fn bulk_description(&self, accepted: bool) -> Value {
+        let mut d = Map::new();
+        d.insert("BulkOperationArn".into(), json!(self.arn));
+        d.insert("BulkOperationStatus".into(), json!(if accepted { "IN_PROGRESS" } else { "FAILED" }));
+        let mut table = Map::new();
+        if let Some(id) = &self.table_id {
+            table.insert("TableId".into(), json!(id));
+        }
+        let name = self.table_arn.rsplit_once("table/").map_or(self.table_arn.as_str(), |(_, n)| n);
+        table.insert("TableName".into(), json!(name));
+        d.insert("TableDetails".into(), json!([table]));
+        self.echo(&["ClientToken", "OutputS3Configuration", "MaxWriteRequestUnits"], &mut d);
+        if let Some(Value::Object(input)) = self.request.get("InputS3Configuration") {
+            let mut input = input.clone();
+            input.entry("InputCompressionType").or_insert_with(|| json!("NONE"));
+            d.insert("InputS3Configuration".into(), Value::Object(input));
+        }
+        d.insert(
+            "PerformanceTier".into(),
+            json!(self.request.get("PerformanceTier").and_then(Value::as_str).unwrap_or("STANDARD")),
+        );
+        d.insert("StartTime".into(), json!(self.started_at));
+        d.insert("ProcessedItemCount".into(), json!(0));
+        d.insert("ProcessedInputBytes".into(), json!(0));
+        d.insert("FailedItemCount".into(), json!(0));
+        if !accepted {
+            self.ended(&mut d);
+        }
+        Value::Object(d)
+    }
+
+    /// Its entry in ListExports, ListImports or ListBulkOperations.
     pub fn summary(&self) -> Value {
         match self.kind {
             JobKind::Export => json!({
@@ -180,6 +235,12 @@ impl JobRecord {
                 s.insert("EndTime".into(), json!(self.ended_at));
                 Value::Object(s)
             }
+            JobKind::BulkPut => json!({
+                "BulkOperationArn": self.arn,
+                "BulkOperationStatus": "FAILED",
+                "StartTime": self.started_at,
+                "EndTime": self.ended_at,
+            }),
         }
     }
 }
@@ -279,6 +340,47 @@ mod tests {
         assert_eq!(failed["ImportStatus"], "FAILED");
         assert!(failed["FailureMessage"].as_str().unwrap().contains("read from bucket b1"));
         assert!(failed.get("ProcessedSizeBytes").is_none(), "nothing was read");
+    }
+
+    #[test]
+    fn a_bulk_operation_is_accepted_then_failed_for_its_input_bucket() {
+        let job = JobRecord {
+            arn: "arn:aws:dynamodb:us-east-1:123456789012:table/Music/bulk-operation/01-a".into(),
+            kind: JobKind::BulkPut,
+            table_arn: "arn:aws:dynamodb:us-east-1:123456789012:table/Music".into(),
+            table_id: Some("0f0e0d0c-0b0a-4090-8070-605040302010".into()),
+            started_at: 1000.0,
+            ended_at: 1000.0,
+            request: json!({
+                "TableName": "Music", "ClientToken": "t",
+                "InputS3Configuration": {"S3Bucket": "in", "InputFormat": "ION"},
+                "OutputS3Configuration": {"OutputType": ["ERROR"]},
+            }),
+        };
+        let accepted = job.bulk_description(true);
+        assert_eq!(accepted["BulkOperationStatus"], "IN_PROGRESS");
+        assert_eq!(accepted["TableDetails"], json!([{"TableId": "0f0e0d0c-0b0a-4090-8070-605040302010", "TableName": "Music"}]));
+        assert_eq!(accepted["InputS3Configuration"]["InputCompressionType"], "NONE");
+        assert_eq!(accepted["PerformanceTier"], "STANDARD");
+        assert_eq!(accepted["OutputS3Configuration"], json!({"OutputType": ["ERROR"]}));
+        for member in ["EndTime", "FailureCode", "FailureMessage", "TotalInputBytes", "MaxWriteRequestUnits"] {
+            assert!(accepted.get(member).is_none(), "{member}");
+        }
+        let failed = job.bulk_description(false);
+        assert_eq!((failed["BulkOperationStatus"].as_str(), failed["FailureCode"].as_str()), (Some("FAILED"), Some("S3NoSuchBucket")));
+        assert!(failed["FailureMessage"].as_str().unwrap().contains("read from bucket in"));
+        assert_eq!(failed["EndTime"], 1000.0);
+        assert_eq!(
+            job.summary(),
+            json!({"BulkOperationArn": job.arn, "BulkOperationStatus": "FAILED", "StartTime": 1000.0, "EndTime": 1000.0})
+        );
+        let mut other = job.request.clone();
+        other["PerformanceTier"] = json!("ACCELERATED");
+        assert_eq!(job.claims(JobKind::BulkPut, Some("t"), &other, 1001.0), Some(false), "every parameter counts");
+        assert_eq!(job.claims(JobKind::BulkPut, Some("t"), &job.request, 1001.0), Some(true));
+        let stored: JobRecord = serde_json::from_value(serde_json::to_value(&job).unwrap()).unwrap();
+        assert_eq!(stored, job);
+        assert_eq!(serde_json::to_value(&job).unwrap()["kind"], "bulk-put");
     }
 
     #[test]

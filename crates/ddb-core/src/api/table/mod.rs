@@ -2,6 +2,7 @@
 //! the `TableDescription` rendering.
 
 mod backup;
+mod bulk;
 mod change;
 mod constraints;
 mod create;
@@ -22,6 +23,10 @@ pub use constraints::Constraints;
 pub use change::{stream_label, ChangeError, GsiUpdate, TableChange, TableUpdate, VectorUpdate, MAX_TAGS};
 pub use backup::{
     backup_id, system_backup_id, system_backup_name, BackupArnInput, SYSTEM_BACKUP_SECS, BackupRecord, CreateBackupInput, ListBackupsInput, RestoreTableFromBackupInput,
+};
+pub use bulk::{
+    list_request as bulk_list_request, operation_arn as bulk_operation_arn, token_of_id as bulk_token_of_id, ListRequest as BulkListRequest,
+    StartBulkPutItemsInput, LISTED_SECS as BULK_LISTED_SECS,
 };
 pub use create::CreateTableInput;
 pub use insights::{

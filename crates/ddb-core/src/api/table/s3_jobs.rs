@@ -113,14 +113,14 @@ fn client_token(c: &mut Constraints, token: Option<&String>) {
 }
 
 /// A bucket owner's account id, when given.
-fn bucket_owner(c: &mut Constraints, owner: Option<&String>, path: &str) {
+pub(super) fn bucket_owner(c: &mut Constraints, owner: Option<&String>, path: &str) {
     if let Some(o) = owner {
         c.pattern(o, path, account_ok(o), ACCOUNT_PATTERN);
     }
 }
 
 /// A bucket name: up to 255 characters of the bucket pattern.
-fn bucket(c: &mut Constraints, name: Option<&String>, path: &str) {
+pub(super) fn bucket(c: &mut Constraints, name: Option<&String>, path: &str) {
     if c.not_null(name, path) {
         if let Some(b) = name {
             c.length(b, path, 0, 255);
