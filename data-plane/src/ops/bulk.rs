@@ -24,7 +24,7 @@ use ddb_core::api::table::{
 };
 use serde_json::{json, Map, Value};
 
-use super::s3_jobs::{check_own, claimed, records, start as start_job};
+use super::s3_jobs::{check_own, claimed, decode, records, start as start_job};
 use super::tables::{location, not_found};
 use crate::auth::Verified;
 use crate::catalog::Catalog;
@@ -33,8 +33,7 @@ use crate::DataPlane;
 
 /// `StartBulkPutItems`
 pub async fn start(dp: &DataPlane, caller: &Verified, catalog: &Catalog, body: Value) -> Result<Value, ApiError> {
-    let input: StartBulkPutItemsInput =
-        serde_json::from_value(body.clone()).map_err(|e| ApiError::Serialization(e.to_string()))?;
+    let input: StartBulkPutItemsInput = decode(&body)?;
     let name = input.validate().map_err(ApiError::Validation)?.to_owned();
     let table = catalog.table(caller.space(), &name).ok_or_else(|| not_found(&name))?;
     if !table.def.replicas.is_empty() {

@@ -41,7 +41,7 @@ pub(super) async fn records(dp: &DataPlane, caller: &Verified) -> Result<Vec<Job
     Ok(all)
 }
 
-fn decode<T: serde::de::DeserializeOwned>(body: &Value) -> Result<T, ApiError> {
+pub(super) fn decode<T: serde::de::DeserializeOwned>(body: &Value) -> Result<T, ApiError> {
     serde_json::from_value(body.clone()).map_err(|e| ApiError::Serialization(e.to_string()))
 }
 

@@ -107,6 +107,21 @@ impl JobRecord {
         )
     }
 
+    /// A description's first members: the job's ARN and its status
+    /// (`IN_PROGRESS` when just accepted, else `FAILED`), under the
+    /// names of its kind.
+    fn head(&self, arn_member: &str, status_member: &str, accepted: bool) -> Map<String, Value> {
+        let mut d = Map::new();
+        d.insert(arn_member.to_owned(), json!(self.arn));
+        d.insert(status_member.to_owned(), json!(if accepted { "IN_PROGRESS" } else { "FAILED" }));
+        d
+    }
+
+    /// The request's text member `name`, or DynamoDB's default for it.
+    fn or_default(&self, name: &str, default: &str) -> Value {
+        json!(self.request.get(name).and_then(Value::as_str).unwrap_or(default))
+    }
+
     /// The members a description of the ended (failed) job adds.
     fn ended(&self, out: &mut Map<String, Value>) {
         out.insert("EndTime".into(), json!(self.ended_at));
@@ -125,9 +140,7 @@ impl JobRecord {
 
     /// `ExportDescription`: `IN_PROGRESS` when just accepted, else `FAILED`.
     pub fn export_description(&self, accepted: bool) -> Value {
-        let mut d = Map::new();
-        d.insert("ExportArn".into(), json!(self.arn));
-        d.insert("ExportStatus".into(), json!(if accepted { "IN_PROGRESS" } else { "FAILED" }));
+        let mut d = self.head("ExportArn", "ExportStatus", accepted);
         d.insert("StartTime".into(), json!(self.started_at));
         d.insert("TableArn".into(), json!(self.table_arn));
         if let Some(id) = &self.table_id {
@@ -142,7 +155,7 @@ impl JobRecord {
             let time = self.request.get("ExportTime").and_then(Value::as_f64).unwrap_or(self.started_at);
             d.insert("ExportTime".into(), json!(time));
         }
-        d.insert("ExportFormat".into(), json!(self.request.get("ExportFormat").and_then(Value::as_str).unwrap_or("DYNAMODB_JSON")));
+        d.insert("ExportFormat".into(), self.or_default("ExportFormat", "DYNAMODB_JSON"));
         // DynamoDB leaves the default type out of a description.
         if let Some(t) = export_type {
             d.insert("ExportType".into(), json!(t));
@@ -159,18 +172,13 @@ impl JobRecord {
     /// ProcessedSizeBytes (nothing was read) until the job has ended. No
     /// CloudWatchLogGroupArn: the endpoint keeps no CloudWatch logs.
     pub fn import_description(&self, accepted: bool) -> Value {
-        let mut d = Map::new();
-        d.insert("ImportArn".into(), json!(self.arn));
-        d.insert("ImportStatus".into(), json!(if accepted { "IN_PROGRESS" } else { "FAILED" }));
+        let mut d = self.head("ImportArn", "ImportStatus", accepted);
         d.insert("TableArn".into(), json!(self.table_arn));
         if let Some(id) = &self.table_id {
             d.insert("TableId".into(), json!(id));
         }
         self.echo(&["ClientToken", "S3BucketSource", "InputFormat", "InputFormatOptions", "TableCreationParameters"], &mut d);
-        d.insert(
-            "InputCompressionType".into(),
-            json!(self.request.get("InputCompressionType").and_then(Value::as_str).unwrap_or("NONE")),
-        );
+        d.insert("InputCompressionType".into(), self.or_default("InputCompressionType", "NONE"));
         d.insert("StartTime".into(), json!(self.started_at));
         d.insert("ProcessedItemCount".into(), json!(0));
         d.insert("ImportedItemCount".into(), json!(0));
@@ -187,9 +195,7 @@ impl JobRecord {
     /// happened) and no usage; the tier `STANDARD` unless the request
     /// chose one, and the input uncompressed unless it said otherwise.
     pub fn bulk_description(&self, accepted: bool) -> Value {
-        let mut d = Map::new();
-        d.insert("BulkOperationArn".into(), json!(self.arn));
-        d.insert("BulkOperationStatus".into(), json!(if accepted { "IN_PROGRESS" } else { "FAILED" }));
+        let mut d = self.head("BulkOperationArn", "BulkOperationStatus", accepted);
         let mut table = Map::new();
         if let Some(id) = &self.table_id {
             table.insert("TableId".into(), json!(id));
@@ -203,10 +209,7 @@ impl JobRecord {
             input.entry("InputCompressionType").or_insert_with(|| json!("NONE"));
             d.insert("InputS3Configuration".into(), Value::Object(input));
         }
-        d.insert(
-            "PerformanceTier".into(),
-            json!(self.request.get("PerformanceTier").and_then(Value::as_str).unwrap_or("STANDARD")),
-        );
+        d.insert("PerformanceTier".into(), self.or_default("PerformanceTier", "STANDARD"));
         d.insert("StartTime".into(), json!(self.started_at));
         d.insert("ProcessedItemCount".into(), json!(0));
         d.insert("ProcessedInputBytes".into(), json!(0));
