@@ -29,6 +29,10 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use bytes::Bytes;
 
+/// Keys are hashed twice a lookup (shard, then map): foldhash, seeded per
+/// process, costs a fraction of std's SipHash on keys of this size.
+type Hasher = foldhash::fast::RandomState;
+
 /// Shards (a power of two): fewer collisions of readers and writers.
 const SHARDS: usize = 128;
 
@@ -46,7 +50,7 @@ pub struct RowCache(Arc<Shared>);
 struct Shared {
     shards: Box<[Mutex<Shard>]>,
     shard_budget: usize,
-    hasher: std::collections::hash_map::RandomState,
+    hasher: Hasher,
     next_owner: AtomicU64,
     /// Keys (as the engine names them) whose written value is cached even
     /// if they were not.
@@ -55,7 +59,7 @@ struct Shared {
 
 #[derive(Default)]
 struct Shard {
-    map: HashMap<Arc<[u8]>, Entry>,
+    map: HashMap<Arc<[u8]>, Entry, Hasher>,
     ring: VecDeque<(Arc<[u8]>, u64)>,
     bytes: usize,
     /// Moves on at the start and the end of every write of the shard.
@@ -86,6 +90,10 @@ struct Entry {
     value: Bytes,
     gen: u64,
     referenced: bool,
+    /// Writes of the key in progress: while any is, the entry answers no
+    /// read (as if it were not cached), and the last one to end gives it
+    /// its new value in place (no new key, no new ring slot).
+    writing: u32,
 }
 
 /// What a missed read needs to fill the cache afterwards.
@@ -103,7 +111,7 @@ impl RowCache {
         RowCache(Arc::new(Shared {
             shards: (0..SHARDS).map(|_| Mutex::new(Shard::default())).collect(),
             shard_budget,
-            hasher: std::collections::hash_map::RandomState::new(),
+            hasher: Hasher::default(),
             next_owner: AtomicU64::new(1),
             write_through: |_| false,
         }))
@@ -173,7 +181,7 @@ impl RowCache {
     pub(crate) fn get(&self, key: &[u8]) -> Result<Bytes, Miss> {
         let shard = self.shard_of(key);
         let mut s = self.lock(shard);
-        if let Some(e) = s.map.get_mut(key) {
+        if let Some(e) = s.map.get_mut(key).filter(|e| e.writing == 0) {
             e.referenced = true;
             let value = e.value.clone();
             s.hits += 1;
@@ -199,15 +207,22 @@ impl RowCache {
         s.insert(Arc::from(key), own(value), self.0.shard_budget);
     }
 
-    /// Marks the shards of `keys` as written and removes the keys; the
-    /// answer says which were cached, for [`RowCache::end_write`].
+    /// Marks the shards of `keys` as written and their entries as being
+    /// written (they answer no read until the write ends); the answer says
+    /// which were cached, for [`RowCache::end_write`].
     pub(crate) fn begin_write<'k>(&self, keys: impl Iterator<Item = &'k [u8]>) -> Vec<(usize, bool)> {
         keys.map(|key| {
             let shard = self.shard_of(key);
             let mut s = self.lock(shard);
             s.version += 1;
             s.writing += 1;
-            let was_cached = s.remove(key);
+            let was_cached = match s.map.get_mut(key) {
+                Some(e) => {
+                    e.writing += 1;
+                    true
+                }
+                None => false,
+            };
             (shard, was_cached)
         })
         .collect()
@@ -222,14 +237,26 @@ impl RowCache {
             let mut s = self.lock(shard);
             s.version += 1;
             s.writing = s.writing.saturating_sub(1);
-            // A key twice in one batch: its first removal said whether it
-            // was cached; the later ones see it gone.
-            s.remove(key);
             let engine_key = key.get(8..).unwrap_or_default();
-            if let (true, Some(v)) = (was_cached || (self.0.write_through)(engine_key), value) {
-                if v.len() <= MAX_CACHED_VALUE && self.0.shard_budget > 0 {
-                    s.insert(Arc::from(key), own(v), self.0.shard_budget);
+            let keep = value
+                .filter(|v| v.len() <= MAX_CACHED_VALUE && self.0.shard_budget > 0)
+                .filter(|_| was_cached || (self.0.write_through)(engine_key));
+            // The entry (still there unless evicted meanwhile) takes the
+            // new value in place; a key twice in one batch ends twice, and
+            // its last value stays.
+            if let (Some(v), Some(e)) = (keep, s.map.get_mut(key)) {
+                if e.writing > 0 && Shard::charge(key, v) <= self.0.shard_budget {
+                    e.writing -= 1;
+                    let old = std::mem::replace(&mut e.value, own(v));
+                    s.bytes = (s.bytes + v.len()).saturating_sub(old.len());
+                    let budget = self.0.shard_budget;
+                    while s.bytes > budget && s.evict_other(key) {}
+                    continue;
                 }
+            }
+            s.remove(key);
+            if let Some(v) = keep {
+                s.insert(Arc::from(key), own(v), self.0.shard_budget);
             }
         }
     }
@@ -321,7 +348,7 @@ impl Shard {
         self.next_gen += 1;
         self.bytes += charge;
         self.ring.push_back((Arc::clone(&key), gen));
-        self.map.insert(key, Entry { value, gen, referenced: false });
+        self.map.insert(key, Entry { value, gen, referenced: false, writing: 0 });
         // Slots of removed entries pile up in the ring: drop them now and
         // then, so it stays proportional to the entries.
         if self.ring.len() > 2 * self.map.len() + 64 {
@@ -333,10 +360,25 @@ impl Shard {
     /// Evicts one entry (giving referenced ones a second chance); false
     /// when nothing is left.
     fn evict_one(&mut self) -> bool {
+        self.evict_other(&[])
+    }
+
+    /// [`Shard::evict_one`], sparing `keep` (an entry just given its new
+    /// value); false when nothing else is left.
+    fn evict_other(&mut self, keep: &[u8]) -> bool {
+        let mut spared = 0;
         while let Some((key, gen)) = self.ring.pop_front() {
             let Some(e) = self.map.get_mut(&key).filter(|e| e.gen == gen) else {
                 continue;
             };
+            if *key == *keep {
+                self.ring.push_back((key, gen));
+                spared += 1;
+                if spared > 1 {
+                    return false;
+                }
+                continue;
+            }
             if e.referenced {
                 e.referenced = false;
                 self.ring.push_back((key, gen));
@@ -421,6 +463,37 @@ mod tests {
         assert_eq!(c.get(b"a").ok(), Some(b("2")));
         assert!(c.get(b"d").is_err());
         assert!(c.get(b"x").is_err(), "a write does not cache a key nobody read");
+    }
+
+    #[test]
+    fn rewriting_a_cached_key_updates_it_in_place() {
+        let c = RowCache::with_capacity_bytes(1 << 20);
+        let miss = c.get(b"a").unwrap_err();
+        c.fill(miss, b"a", &b("1"));
+        for round in 0..1000u32 {
+            let v = Bytes::from(round.to_string());
+            let begun = c.begin_write(std::iter::once(&b"a"[..]));
+            assert!(c.get(b"a").is_err(), "no read answered while the write is in progress");
+            let miss = c.get(b"a").unwrap_err();
+            c.fill(miss, b"a", &b("stale"));
+            c.end_write(&begun, std::iter::once((&b"a"[..], Some(&v))));
+            assert_eq!(c.get(b"a").ok(), Some(v));
+        }
+        let shard = c.lock(c.shard_of(b"a"));
+        assert_eq!((shard.map.len(), shard.ring.len()), (1, 1), "one entry, one ring slot");
+        assert_eq!(shard.bytes, Shard::charge(b"a", &b("999")));
+    }
+
+    #[test]
+    fn a_key_twice_in_a_batch_keeps_its_last_value() {
+        let c = RowCache::with_capacity_bytes(1 << 20);
+        let miss = c.get(b"a").unwrap_err();
+        c.fill(miss, b"a", &b("1"));
+        for (first, last) in [(Some(b("2")), Some(b("3"))), (None, Some(b("4"))), (Some(b("5")), None)] {
+            let begun = c.begin_write([&b"a"[..], b"a"].into_iter());
+            c.end_write(&begun, [(&b"a"[..], first.as_ref()), (&b"a"[..], last.as_ref())].into_iter());
+            assert_eq!(c.get(b"a").ok(), last);
+        }
     }
 
     #[test]
