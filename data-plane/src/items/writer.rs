@@ -325,8 +325,9 @@ impl Writer {
                 },
             });
         }
-        // Index maintenance and the change log need the old items.
-        let olds = current.clone();
+        // Index maintenance and the change log need the old items; the
+        // table's counters only their sizes.
+        let olds: Vec<Old> = keys.iter().zip(&current).map(|(k, cur)| Old::of(k, cur.as_ref(), quota.is_some())).collect();
         let decision = decide(current)?;
         if decision.writes.len() != keys.len() {
             return Err(ApiError::Internal("a write decided for the wrong number of keys".into()));
@@ -347,7 +348,8 @@ impl Writer {
         let bytes_before = st.tenant_bytes.map(|_| st.open.deltas.storage_bytes());
         let group_no = st.open_no;
         for (i, (wk, write)) in keys.into_iter().zip(writes).enumerate() {
-            let old = olds.get(i).and_then(Option::as_ref);
+            let Some(before) = olds.get(i) else { continue };
+            let old = before.item.as_ref();
             if wk.reindex_only {
                 // A pending write of the item maintains every index already
                 // (a reindexing request writes none of its keys itself).
@@ -360,22 +362,17 @@ impl Writer {
                 continue;
             }
             let Some(new) = write else { continue };
-            if old.is_none() && new.is_none() {
+            if !before.existed && new.is_none() {
                 continue;
             }
             let group = &mut st.open;
             if let Some(ix) = &wk.indexes {
                 ix.apply(old, new.as_ref(), &mut group.batch, &mut group.deltas);
             }
-            // The table's size counts items as writes bill them (vectors
-            // at 4 bytes a dimension).
-            let size = |i: Option<&Item>| {
-                i.map_or(0, |i| signed(wk.indexes.as_ref().map_or_else(|| item_size(i), |ix| ix.billed_size(i))))
-            };
             group.deltas.add(
                 stats::table_key(&wk.table_id),
-                i64::from(new.is_some()) - i64::from(old.is_some()),
-                size(new.as_ref()) - size(old),
+                i64::from(new.is_some()) - i64::from(before.existed),
+                new.as_ref().map_or(0, |i| billed_size(&wk, i)) - before.billed,
             );
             // The item is encoded once, for itself and its change record.
             let encoded = new.as_ref().map(|item| Bytes::from(binary::encode_item(item)));
@@ -419,7 +416,7 @@ impl Writer {
         engine: &dyn Engine,
         keys: &[WriteKey],
         writes: &[Option<Option<Item>>],
-        olds: &[Option<Item>],
+        olds: &[Old],
         quota: Option<u64>,
     ) -> Result<(), (usize, ApiError)> {
         let mut collections: Vec<(Vec<u8>, i64)> = Vec::new();
@@ -428,10 +425,10 @@ impl Writer {
             let Some(new) = write.as_ref().filter(|_| !wk.reindex_only) else {
                 continue;
             };
-            let old = olds.get(i).and_then(Option::as_ref);
+            let before = olds.get(i);
+            let old = before.and_then(|o| o.item.as_ref());
             if quota.is_some() {
-                let size = |i: Option<&Item>| i.map_or(0, |i| signed(item_size(i)));
-                growth += size(new.as_ref()) - size(old);
+                growth += new.as_ref().map_or(0, |i| signed(item_size(i))) - before.map_or(0, |o| o.plain);
             }
             let Some(ix) = wk.indexes.as_ref().filter(|ix| ix.has_local()) else {
                 continue;
@@ -637,6 +634,37 @@ impl Writer {
         st.in_flight += 1;
         Some(Sealed { batch, answers, no, turn, epoch: st.epoch, at: Instant::now() })
     }
+}
+
+/// An item's state before a request decides, as far as the writer needs
+/// it once the request has taken the item: the item itself only when
+/// indexes or the change log need it (a copy of every old item cost a
+/// deep clone per write), its sizes always.
+struct Old {
+    item: Option<Item>,
+    existed: bool,
+    /// Its size as writes bill it (the table's size counts that).
+    billed: i64,
+    /// Its plain size (a storage quota counts that; 0 without one).
+    plain: i64,
+}
+
+impl Old {
+    fn of(wk: &WriteKey, item: Option<&Item>, quota: bool) -> Old {
+        let keep = wk.indexes.is_some() || wk.log != ChangeLog::Off || wk.reindex_only;
+        Old {
+            item: item.filter(|_| keep).cloned(),
+            existed: item.is_some(),
+            billed: item.map_or(0, |i| billed_size(wk, i)),
+            plain: item.filter(|_| quota).map_or(0, |i| signed(item_size(i))),
+        }
+    }
+}
+
+/// The table's size counts items as writes bill them (vectors at 4 bytes
+/// a dimension).
+fn billed_size(wk: &WriteKey, item: &Item) -> i64 {
+    signed(wk.indexes.as_ref().map_or_else(|| item_size(item), |ix| ix.billed_size(item)))
 }
 
 /// Sends each request its outcome.
