@@ -45,6 +45,7 @@ fn main() -> Result<(), Box<dyn Error>> {
             engine.write(batch)?;
         }
     }
-    println!("{} reads and {} writes", u64::from(keys) * u64::from(rounds), u64::from(keys) * u64::from(rounds));
+    let pairs = u64::from(keys) * u64::from(rounds);
+    println!("{pairs} reads, each followed by a write");
     Ok(())
 }
