@@ -15,7 +15,7 @@ use aws_sdk_dynamodb::config::retry::RetryConfig;
 use aws_sdk_dynamodb::error::ProvideErrorMetadata;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue as Av, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType,
-    KeysAndAttributes, OnDemandThroughput, Projection, ProjectionType, ProvisionedThroughput, PutRequest,
+    KeysAndAttributes, OnDemandThroughput, Projection, ProjectionType, ProvisionedThroughput, PutRequest, ReturnConsumedCapacity,
     ScalarAttributeType, TransactWriteItem, Put, WriteRequest,
 };
 use aws_sdk_dynamodb::Client;
@@ -90,9 +90,44 @@ fn burst_of_one_unit(elapsed: Duration) -> std::ops::RangeInclusive<usize> {
 /// Puts item `k0` with a string attribute of `bytes` bytes (a large write
 /// that takes a known share of a table's capacity).
 async fn put_blob(c: &Client, table: &str, bytes: usize) {
-    let mut big = item(0);
+    put_blob_at(c, table, 0, bytes).await;
+}
+
+/// [`put_blob`] as item `k{i}`.
+async fn put_blob_at(c: &Client, table: &str, i: usize, bytes: usize) {
+    let mut big = item(i);
     big.insert("blob".into(), Av::S("x".repeat(bytes)));
     c.put_item().table_name(table).set_item(Some(big)).send().await.unwrap();
+}
+
+/// The key of the item [`into_write_debt`] writes and [`into_read_debt`]
+/// reads.
+const DEBT: usize = 7777;
+
+/// After a 1-unit table's first write refusal (its bucket at or just
+/// below zero), takes it 100 units into debt: waits until a write is
+/// admitted again, then writes a 100 KB item. The table then refuses
+/// writes for about 100 seconds, so a test's next refusals do not race
+/// the refill of a fraction of a unit.
+async fn into_write_debt(c: &Client, table: &str) {
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    put_blob_at(c, table, DEBT, 100 * 1024).await;
+}
+
+/// [`into_write_debt`] for reads: a strongly consistent read of the
+/// 100 KB item (and its key) costs 26 units.
+async fn into_read_debt(c: &Client, table: &str) {
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let got = c
+        .get_item()
+        .table_name(table)
+        .key("pk", Av::S(format!("k{DEBT}")))
+        .consistent_read(true)
+        .return_consumed_capacity(ReturnConsumedCapacity::Total)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(got.consumed_capacity().and_then(|c| c.capacity_units()), Some(26.0));
 }
 
 #[tokio::test]
@@ -117,6 +152,7 @@ async fn a_provisioned_table_takes_its_burst_then_refuses() {
     assert_eq!(reasons[0].reason(), Some("TableWriteProvisionedThroughputExceeded"));
     let resource = reasons[0].resource().unwrap_or_default();
     assert!(resource.starts_with("arn:aws:dynamodb:us-east-1:") && resource.ends_with(":table/Slow"), "{resource}");
+    into_write_debt(&c, "Slow").await;
 
     // Reads have their own capacity.
     let got = c.get_item().table_name("Slow").key("pk", Av::S("k0".into())).send().await.unwrap();
@@ -220,6 +256,7 @@ async fn batches_return_a_throttled_tables_requests_unprocessed() {
     create(&c, "Roomy", throughput(1000, 1000), throughput(1000, 1000)).await;
     let (accepted, _) = put_until_refused(&c, "Tight", 400).await;
     assert!(accepted >= 299);
+    into_write_debt(&c, "Tight").await;
 
     let put = |i| WriteRequest::builder().put_request(PutRequest::builder().set_item(Some(item(i))).build().unwrap()).build();
     let out = c
@@ -248,6 +285,7 @@ async fn batches_return_a_throttled_tables_requests_unprocessed() {
     }
     let took = started.elapsed();
     assert!(burst_of_one_unit(took).contains(&reads), "{reads} reads in {took:?} before the first refusal");
+    into_read_debt(&c, "Tight").await;
     let keys = |i: usize| KeysAndAttributes::builder().keys([("pk".to_owned(), Av::S(format!("k{i}")))].into()).build().unwrap();
     let out = c.batch_get_item().request_items("Tight", keys(1)).request_items("Roomy", keys(5000)).send().await.unwrap();
     assert_eq!(out.unprocessed_keys().unwrap()["Tight"].keys().len(), 1);
