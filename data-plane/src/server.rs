@@ -15,7 +15,7 @@ use std::time::Instant;
 
 use axum::body::{Body, Bytes};
 use axum::extract::{ConnectInfo, State};
-use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
@@ -71,6 +71,11 @@ async fn metrics(State(dp): State<Arc<DataPlane>>) -> impl IntoResponse {
         dp.metrics.render(),
     )
 }
+
+/// Response headers DynamoDB sends, named once (a name given as a string
+/// is parsed and copied on every response).
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-amzn-requestid");
+const CRC32: HeaderName = HeaderName::from_static("x-amz-crc32");
 
 /// DynamoDB-style request id: 52 characters of `[A-Z0-9]`.
 fn request_id() -> String {
@@ -167,7 +172,7 @@ async fn preflight(headers: HeaderMap) -> Response {
     let mut res = Response::new(Body::empty());
     res.headers_mut().insert(header::SERVER, HeaderValue::from_static(SERVER));
     if let Ok(v) = HeaderValue::from_str(&id) {
-        res.headers_mut().insert("x-amzn-requestid", v);
+        res.headers_mut().insert(REQUEST_ID, v);
     }
     cors(&headers, res.headers_mut(), true);
     res
@@ -186,9 +191,9 @@ fn not_found_with(id: &str) -> Response {
     *res.status_mut() = StatusCode::NOT_FOUND;
     let h = res.headers_mut();
     h.insert(header::SERVER, HeaderValue::from_static(SERVER));
-    h.insert("x-amz-crc32", HeaderValue::from(crc32fast::hash(BODY.as_bytes())));
+    h.insert(CRC32, HeaderValue::from(crc32fast::hash(BODY.as_bytes())));
     if let Ok(v) = HeaderValue::from_str(id) {
-        h.insert("x-amzn-requestid", v);
+        h.insert(REQUEST_ID, v);
     }
     res
 }
@@ -330,8 +335,8 @@ fn respond(
         h.insert(header::CONTENT_ENCODING, HeaderValue::from_static(c.name()));
     }
     if let Ok(v) = HeaderValue::from_str(id) {
-        h.insert("x-amzn-requestid", v);
+        h.insert(REQUEST_ID, v);
     }
-    h.insert("x-amz-crc32", HeaderValue::from(crc));
+    h.insert(CRC32, HeaderValue::from(crc));
     res
 }
