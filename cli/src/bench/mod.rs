@@ -321,8 +321,9 @@ async fn drive(plan: Plan) -> anyhow::Result<Vec<Row>> {
 }
 
 async fn drive_table(plan: &Plan) -> anyhow::Result<Vec<Row>> {
-    let needs_items = plan.workloads.iter().any(|w| *w != Workload::Put);
-    if plan.preload && needs_items {
+    // PutItem overwrites preloaded items, as in a full run: a PutItem-only
+    // run that skipped the preload would measure inserts instead.
+    if plan.preload {
         let clients = plan.concurrency.iter().copied().max().unwrap_or(16);
         eprintln!("preloading {} items with {clients} connections ...", plan.keys.keys);
         let took = workload::preload(&plan.target, &plan.creds, &plan.keys, clients).await?;
