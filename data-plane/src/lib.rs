@@ -39,6 +39,10 @@ use dynastore_common::shutdown::Shutdown;
 use tokio::net::TcpListener;
 
 pub use config::Config;
+/// Every route of the data plane, for serving it on something other than
+/// [`DataPlane::serve`]'s listener (the `request_cost` example drives it
+/// in process).
+pub use server::router;
 
 /// The data plane's shared state.
 #[derive(Debug)]
