@@ -652,12 +652,15 @@ struct Old {
 impl Old {
     fn of(wk: &WriteKey, item: Option<&Item>, quota: bool) -> Old {
         let keep = wk.indexes.is_some() || wk.log != ChangeLog::Off || wk.reindex_only;
-        Old {
-            item: item.filter(|_| keep).cloned(),
-            existed: item.is_some(),
-            billed: item.map_or(0, |i| billed_size(wk, i)),
-            plain: item.filter(|_| quota).map_or(0, |i| signed(item_size(i))),
-        }
+        let billed = item.map_or(0, |i| billed_size(wk, i));
+        // Without indexes an item is billed at its plain size: not
+        // measured twice.
+        let plain = match (item.filter(|_| quota), &wk.indexes) {
+            (None, _) => 0,
+            (Some(_), None) => billed,
+            (Some(i), Some(_)) => signed(item_size(i)),
+        };
+        Old { item: item.filter(|_| keep).cloned(), existed: item.is_some(), billed, plain }
     }
 }
 
