@@ -497,7 +497,17 @@ impl Writer {
             let Some(st) = self.wait_for_work() else {
                 return;
             };
+            let small = st.open.answers.len() < OVERLAP_AT;
             drop(st);
+            if small {
+                // A committer woken for a small group lets the request
+                // tasks run first: on a busy node they fill it (under
+                // `dynastore bench` PutItem ×64: groups of one from 36% to
+                // 9%, mean group from 5.8 to 10–12 requests, server CPU a
+                // request down 10–25%), and on an idle one the call
+                // returns at once.
+                std::thread::yield_now();
+            }
             let engine = self.tenants.get(&self.tenant);
             let Some(sealed) = self.seal(engine.as_ref().ok()) else {
                 return;
