@@ -24,6 +24,7 @@ mod metrics;
 mod ops;
 pub mod authz;
 mod body;
+mod cork;
 mod encoding;
 mod ids;
 mod server;
@@ -180,8 +181,8 @@ impl DataPlane {
     /// algorithm its last short segment would wait for the client's
     /// (possibly delayed) acknowledgement.
     pub async fn serve(self: &Arc<Self>, listener: TcpListener, shutdown: Shutdown) -> Result<(), StartError> {
-        let listener = listener.tap_io(|tcp| {
-            if let Err(e) = tcp.set_nodelay(true) {
+        let listener = cork::CorkedListener(listener).tap_io(|tcp| {
+            if let Err(e) = tcp.stream().set_nodelay(true) {
                 tracing::debug!(error = %e, "TCP_NODELAY could not be set on a connection");
             }
         });
