@@ -9,7 +9,9 @@
 //! back to the end of the pass, a batch of responses wakes a client
 //! thread once and finds it awake for the rest. The delay is one pass of
 //! the worker's run queue; a worker with nothing else to do writes at
-//! once.
+//! once, and a worker that never runs out of tasks still wakes deferred
+//! ones at its periodic maintenance (every 61 polls, Tokio's
+//! `event_interval`), so no response waits for more than that.
 //!
 //! Mechanism: the first write of a response waits out one
 //! `tokio::task::yield_now`, which Tokio's scheduler wakes only after the
