@@ -258,7 +258,9 @@ impl Writer {
     pub(super) fn submit(self: &Arc<Self>, engine: &dyn Engine, req: Request) -> oneshot::Receiver<Result<Value, ApiError>> {
         let (reply, answer) = oneshot::channel();
         self.ensure_answerer();
-        let start_committer = {
+        // A waiting committer is signalled once the lock is released, so it
+        // does not wake only to block on it.
+        let (start_committer, signal) = {
             let mut st = self.lock();
             if st.idle() && st.last_commit.elapsed() > STATE_TTL {
                 st.forget();
@@ -268,22 +270,27 @@ impl Writer {
             st.open.answers.push((reply, outcome));
             // Otherwise the committer of the group in flight seals it next.
             if !st.ready() {
-                false
+                (false, false)
             } else if st.waiting > 0 {
                 st.waiting -= 1;
                 st.wakeups += 1;
-                self.wake.notify_one();
-                false
+                (false, true)
             } else if st.wakeups > 0 {
                 // A signalled committer is on its way and seals it.
-                false
+                (false, false)
             } else if st.committers < MAX_COMMITTERS {
                 st.committers += 1;
-                true
+                (true, false)
             } else {
-                false
+                (false, false)
             }
         };
+        if signal {
+            // The waiter counted in `waiting` is asleep in `wait_timeout` (it
+            // held the lock until then); one that timed out meanwhile takes
+            // the wakeup itself, and this signal is then spurious.
+            self.wake.notify_one();
+        }
         if start_committer {
             let writer = Arc::clone(self);
             tokio::task::spawn_blocking(move || writer.run_committer());
