@@ -49,15 +49,22 @@ impl Listener for CorkedListener {
 /// A connection whose responses wait for the end of the scheduler's pass.
 pub(crate) struct Corked {
     io: TcpStream,
-    /// The yield the current response's first write is waiting out.
-    wait: Option<Pin<Box<dyn Future<Output = ()> + Send>>>,
-    /// The current response has waited: its writes go straight out.
-    open: bool,
+    cork: Cork,
+}
+
+/// Where the current response stands.
+enum Cork {
+    /// Nothing written yet: the first write waits.
+    Shut,
+    /// The first write is waiting out this yield.
+    Waiting(Pin<Box<dyn Future<Output = ()> + Send>>),
+    /// The response has waited: its writes go straight out.
+    Open,
 }
 
 impl Corked {
     pub(crate) fn new(io: TcpStream) -> Corked {
-        Corked { io, wait: None, open: false }
+        Corked { io, cork: Cork::Shut }
     }
 
     /// The stream, to set socket options.
@@ -67,13 +74,13 @@ impl Corked {
 
     /// Ready once the current response may be written.
     fn poll_cork(&mut self, cx: &mut Context<'_>) -> Poll<()> {
-        if self.open {
-            return Poll::Ready(());
+        if let Cork::Shut = self.cork {
+            self.cork = Cork::Waiting(Box::pin(tokio::task::yield_now()));
         }
-        let wait = self.wait.get_or_insert_with(|| Box::pin(tokio::task::yield_now()));
-        ready!(wait.as_mut().poll(cx));
-        self.wait = None;
-        self.open = true;
+        if let Cork::Waiting(wait) = &mut self.cork {
+            ready!(wait.as_mut().poll(cx));
+            self.cork = Cork::Open;
+        }
         Poll::Ready(())
     }
 }
@@ -105,7 +112,7 @@ impl AsyncWrite for Corked {
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let flushed = ready!(Pin::new(&mut self.io).poll_flush(cx));
-        self.open = false;
+        self.cork = Cork::Shut;
         Poll::Ready(flushed)
     }
 

@@ -94,6 +94,14 @@ pub(super) struct Writer {
     meters: Option<WriteGroupMeters>,
 }
 
+/// What a submitted request leaves to do once the writer's lock is released.
+enum Next {
+    Nothing,
+    /// Signal a committer waiting for work.
+    Signal,
+    StartCommitter,
+}
+
 /// Changes and answers of the requests prepared into one group.
 #[derive(Default)]
 struct Group {
@@ -258,9 +266,7 @@ impl Writer {
     pub(super) fn submit(self: &Arc<Self>, engine: &dyn Engine, req: Request) -> oneshot::Receiver<Result<Value, ApiError>> {
         let (reply, answer) = oneshot::channel();
         self.ensure_answerer();
-        // A waiting committer is signalled once the lock is released, so it
-        // does not wake only to block on it.
-        let (start_committer, signal) = {
+        let next = {
             let mut st = self.lock();
             if st.idle() && st.last_commit.elapsed() > STATE_TTL {
                 st.forget();
@@ -270,30 +276,33 @@ impl Writer {
             st.open.answers.push((reply, outcome));
             // Otherwise the committer of the group in flight seals it next.
             if !st.ready() {
-                (false, false)
+                Next::Nothing
             } else if st.waiting > 0 {
                 st.waiting -= 1;
                 st.wakeups += 1;
-                (false, true)
+                Next::Signal
             } else if st.wakeups > 0 {
                 // A signalled committer is on its way and seals it.
-                (false, false)
+                Next::Nothing
             } else if st.committers < MAX_COMMITTERS {
                 st.committers += 1;
-                (true, false)
+                Next::StartCommitter
             } else {
-                (false, false)
+                Next::Nothing
             }
         };
-        if signal {
+        // Done once the lock is released, so a signalled committer does not
+        // wake only to block on it.
+        match next {
+            Next::Nothing => {}
             // The waiter counted in `waiting` is asleep in `wait_timeout` (it
             // held the lock until then); one that timed out meanwhile takes
             // the wakeup itself, and this signal is then spurious.
-            self.wake.notify_one();
-        }
-        if start_committer {
-            let writer = Arc::clone(self);
-            tokio::task::spawn_blocking(move || writer.run_committer());
+            Next::Signal => self.wake.notify_one(),
+            Next::StartCommitter => {
+                let writer = Arc::clone(self);
+                tokio::task::spawn_blocking(move || writer.run_committer());
+            }
         }
         answer
     }
